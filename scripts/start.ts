@@ -1,0 +1,222 @@
+/**
+ * `npm start`: runs the whole system locally — Redis (found or started), Azurite, the ACS simulator,
+ * the webhook and a worker — prints what to try next, and stops everything it started on Ctrl-C.
+ */
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  freePort,
+  redisAnswers,
+  redisServerInstalled,
+  startAzurite,
+  startPrivateRedis,
+  waitForPort,
+} from "./lib/services.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const dataDir = join(root, "data");
+const logDir = join(dataDir, "logs");
+/** Resource id of the local simulator; the example policies' identities live under it. */
+const LOCAL_RESOURCE_ID = "5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10";
+const ALICE = `8:acs:${LOCAL_RESOURCE_ID}_00000001-alice`;
+const BOB = `8:acs:${LOCAL_RESOURCE_ID}_00000002-bob`;
+
+const cleanups: (() => Promise<unknown>)[] = [];
+let stopping = false;
+
+function say(line = "") {
+  process.stdout.write(`${line}\n`);
+}
+
+async function shutdown(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    say("\nStopping everything npm start started…");
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  }
+  process.exit(code);
+}
+
+async function portOr(preferred: number): Promise<number> {
+  return (await redisAnswers("127.0.0.1", preferred, 200)) || (await portInUse(preferred)) ? freePort() : preferred;
+}
+
+async function portInUse(port: number): Promise<boolean> {
+  try {
+    await waitForPort("127.0.0.1", port, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** How a started process shows it is ready: it listens on a port, or it prints a line. */
+type Readiness = { port: number } | { logLine: string };
+
+/** Starts one of our TypeScript processes under tsx, logging to data/logs/<name>.log. */
+async function startProcess(name: string, entry: string, env: Record<string, string>, ready: Readiness): Promise<void> {
+  const log = join(logDir, `${name}.log`);
+  const out = createWriteStream(log, { flags: "a" });
+  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.pipe(out);
+  child.stderr?.pipe(out);
+  cleanups.push(
+    () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+        setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
+      }),
+  );
+  child.once("exit", (code) => {
+    if (stopping) return;
+    void readFile(log, "utf8").then((text) => {
+      say(`\n${name} exited with code ${code}. Last lines of ${log}:`);
+      say(text.split("\n").slice(-20).join("\n"));
+      void shutdown(1);
+    });
+  });
+  if ("port" in ready) {
+    await waitForPort("127.0.0.1", ready.port, 60_000, () => child.exitCode === null);
+    return;
+  }
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} not ready after 60 s; see ${log}`)), 60_000);
+    child.stdout?.on("data", (data: Buffer) => {
+      if (data.toString().includes(ready.logLine)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once("exit", () => reject(new Error(`${name} exited before it was ready; see ${log}`)));
+  });
+}
+
+async function findRedis(): Promise<string> {
+  if (process.env.REDIS_URL) {
+    const url = new URL(process.env.REDIS_URL);
+    if (!(await redisAnswers(url.hostname, Number(url.port || 6379), 2_000))) {
+      throw new Error(`REDIS_URL=${process.env.REDIS_URL} does not answer PING. Start that Redis or unset REDIS_URL.`);
+    }
+    return process.env.REDIS_URL;
+  }
+  if (await redisAnswers("127.0.0.1", 6379)) return "redis://127.0.0.1:6379";
+  if (redisServerInstalled()) {
+    const redis = await startPrivateRedis();
+    cleanups.push(() => redis.stop());
+    return redis.url;
+  }
+  throw new Error(
+    "Redis is needed and none was found. Install it (Debian/Ubuntu: sudo apt-get install -y redis-server; macOS: brew install redis) and run npm start again, or set REDIS_URL.",
+  );
+}
+
+async function main(): Promise<void> {
+  process.once("SIGINT", () => void shutdown(0));
+  process.once("SIGTERM", () => void shutdown(0));
+  await mkdir(logDir, { recursive: true });
+
+  const redisUrl = await findRedis();
+  say(`Redis      ${redisUrl}`);
+
+  let blobConnectionString = process.env.BLOB_CONNECTION_STRING;
+  if (!blobConnectionString) {
+    const azuriteDir = join(dataDir, "azurite");
+    await mkdir(azuriteDir, { recursive: true });
+    const azurite = await startAzurite(azuriteDir, await portOr(10000));
+    cleanups.push(() => azurite.stop());
+    blobConnectionString = azurite.connectionString;
+    say(`Azurite    http://127.0.0.1:${azurite.port} (blob data in data/azurite)`);
+  }
+
+  const accessKey = randomBytes(32).toString("base64");
+  const simulatorPort = await portOr(8480);
+  const simulatorUrl = `http://127.0.0.1:${simulatorPort}`;
+  await startProcess(
+    "simulator",
+    "simulator/main.ts",
+    { SIM_PORT: String(simulatorPort), SIM_ACCESS_KEY: accessKey, SIM_RESOURCE_ID: LOCAL_RESOURCE_ID },
+    { port: simulatorPort },
+  );
+  say(`Simulator  ${simulatorUrl} (a local stand-in for Azure Communication Services)`);
+
+  const webhookPort = await portOr(8080);
+  const webhookUrl = `http://127.0.0.1:${webhookPort}`;
+  const secret = randomBytes(16).toString("hex");
+  const redisPrefix = process.env.REDIS_PREFIX ?? "cr-local";
+  const blobContainer = process.env.BLOB_CONTAINER ?? "recordings";
+  const appEnv = {
+    NODE_ENV: "development",
+    PORT: String(webhookPort),
+    HOST: "127.0.0.1",
+    PUBLIC_BASE_URL: webhookUrl,
+    ACS_CONNECTION_STRING: `endpoint=${simulatorUrl}/;accesskey=${accessKey}`,
+    ACS_RESOURCE_ID: LOCAL_RESOURCE_ID,
+    ACS_OPENID_CONFIGURATION_URL: `${simulatorUrl}/calling/.well-known/acsopenidconfiguration`,
+    ACS_LOCAL_SIMULATOR_URL: simulatorUrl,
+    REDIS_URL: redisUrl,
+    REDIS_PREFIX: redisPrefix,
+    BLOB_CONNECTION_STRING: blobConnectionString,
+    BLOB_CONTAINER: blobContainer,
+    POLICY_DIR: process.env.POLICY_DIR ?? "policies",
+    EVENTGRID_SECRET: secret,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+  };
+  await startProcess("webhook", "src/main.ts", appEnv, { port: webhookPort });
+  say(`Webhook    ${webhookUrl} (POST /api/eventgrid, POST /api/callbacks, GET /healthz, GET /readyz)`);
+
+  await startProcess("worker", "workers/main.ts", appEnv, { logLine: "workers running" });
+  say(`Worker     running (call events, recording control, ingest)`);
+
+  // Subscribe the webhook to the simulator's Event Grid, as `az eventgrid event-subscription create` would.
+  const subscription = await fetch(`${simulatorUrl}/simulator/eventgrid-subscription`, {
+    method: "PUT",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ endpointUrl: `${webhookUrl}/api/eventgrid?code=${secret}` }),
+  });
+  if (!subscription.ok) throw new Error(`Event Grid subscription failed: ${subscription.status} ${await subscription.text()}`);
+  say(`Event Grid subscription validated (webhook secret in data/stack.json)`);
+
+  await writeFile(
+    join(dataDir, "stack.json"),
+    JSON.stringify(
+      {
+        startedAt: new Date().toISOString(),
+        simulatorUrl,
+        webhookUrl,
+        redisUrl,
+        redisPrefix,
+        blobConnectionString,
+        blobContainer,
+        eventGridSecret: secret,
+        demo: { from: ALICE, to: BOB, teamId: "trading-desk" },
+      },
+      null,
+      2,
+    ),
+  );
+  cleanups.push(() => rm(join(dataDir, "stack.json"), { force: true }));
+
+  say("");
+  say("Everything is running. Logs: data/logs/{simulator,webhook,worker}.log");
+  say("Try next, in another terminal:");
+  say("  npm run demo                    # a call between two trading-desk members, recorded and archived");
+  say(`  curl ${webhookUrl}/readyz`);
+  say(`  curl -X POST ${simulatorUrl}/simulator/calls -H 'content-type: application/json' \\`);
+  say(`       -d '{"from":"${ALICE}","to":"${BOB}","durationMs":5000}'`);
+  say("Press Ctrl-C to stop everything.");
+}
+
+main().catch((error: unknown) => {
+  say(`\nnpm start failed: ${(error as Error).message}`);
+  void shutdown(1);
+});

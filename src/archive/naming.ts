@@ -1,0 +1,48 @@
+/**
+ * Blob naming scheme (documented in README "Archive layout"):
+ *   <team>/<yyyy>/<mm>/<dd>/<serverCallId>/<recordingId>/chunk-<index>.<ext>
+ *   <team>/<yyyy>/<mm>/<dd>/<serverCallId>/<recordingId>/chunk-<index>.acsmetadata.json
+ * The date is the recording's start (UTC). ACS ids are base64 and may hold '/', '+' and '=', which are
+ * mapped to their base64url form; any other unsafe character is percent-encoded, so names stay reversible.
+ */
+export const UNASSIGNED_TEAM = "_unassigned";
+
+export function safeSegment(value: string): string {
+  return value
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "")
+    .replace(/[^A-Za-z0-9._-]/g, (char) => encodeURIComponent(char).replace(/%/g, "~"));
+}
+
+export function extensionFor(contentLocation: string): string {
+  const kind = contentLocation.split("/").at(-1) ?? "";
+  if (kind === "video") return "mp4";
+  if (kind.includes("mp3")) return "mp3";
+  if (kind.includes("wav")) return "wav";
+  return "bin";
+}
+
+export interface ChunkNameInput {
+  teamId: string | undefined;
+  recordingStartTime: string;
+  serverCallId: string;
+  recordingId: string;
+  chunkIndex: number;
+  contentLocation: string;
+}
+
+export function recordingFolder(input: Omit<ChunkNameInput, "chunkIndex" | "contentLocation">): string {
+  const start = new Date(input.recordingStartTime);
+  const date = Number.isNaN(start.getTime()) ? new Date(0) : start;
+  const yyyy = String(date.getUTCFullYear());
+  const mm = String(date.getUTCMonth() + 1).padStart(2, "0");
+  const dd = String(date.getUTCDate()).padStart(2, "0");
+  const team = input.teamId ?? UNASSIGNED_TEAM;
+  return [team, yyyy, mm, dd, safeSegment(input.serverCallId), safeSegment(input.recordingId)].join("/");
+}
+
+export function chunkBlobNames(input: ChunkNameInput): { content: string; metadata: string } {
+  const base = `${recordingFolder(input)}/chunk-${String(input.chunkIndex).padStart(4, "0")}`;
+  return { content: `${base}.${extensionFor(input.contentLocation)}`, metadata: `${base}.acsmetadata.json` };
+}

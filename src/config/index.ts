@@ -1,0 +1,74 @@
+import { z } from "zod";
+
+/** Where Azure's callback JWT keys are published (reference §3.4). */
+export const ACS_OPENID_CONFIGURATION_URL =
+  "https://acscallautomation.communication.azure.com/calling/.well-known/acsopenidconfiguration";
+
+/** Hosts the SDK itself accepts for recording URLs (reference §1.8); anything else is refused. */
+export const ACS_RECORDING_HOST_SUFFIXES = [".asm.skype.com", ".asyncgw.teams.microsoft.com", ".ams.gov.teams.microsoft.us"];
+
+const commaList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(",")
+      .map((item) => item.trim())
+      .filter((item) => item.length > 0),
+  )
+  .pipe(z.array(z.string()).min(1));
+
+const configSchema = z.object({
+  NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default("127.0.0.1"),
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }),
+  ACS_CONNECTION_STRING: z.string().regex(/endpoint=.+;accesskey=.+/i, "must look like endpoint=https://…;accesskey=…"),
+  ACS_RESOURCE_ID: z.string().min(1),
+  ACS_OPENID_CONFIGURATION_URL: z.url().default(ACS_OPENID_CONFIGURATION_URL),
+  ACS_LOCAL_SIMULATOR_URL: z.url({ protocol: /^http$/ }).optional(),
+  RECORDING_HOST_SUFFIXES: commaList.default(ACS_RECORDING_HOST_SUFFIXES),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be redis://host:port or rediss://…"),
+  REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]+$/, "letters, digits, ':', '_' and '-' only")
+    .default("cr"),
+  BLOB_CONNECTION_STRING: z.string().min(1),
+  BLOB_CONTAINER: z
+    .string()
+    .regex(/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/, "3-63 lower-case letters, digits and single dashes")
+    .default("recordings"),
+  POLICY_DIR: z.string().default("policies"),
+  EVENTGRID_SECRET: commaList,
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  WORKER_CONCURRENCY: z.coerce.number().int().positive().default(4),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Reads and validates the environment once at start; every problem names its variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = issue.path.join(".");
+        const value = env[name];
+        return value === undefined || value === "" ? `${name} is required (${issue.message})` : `${name}: ${issue.message}`;
+      }),
+    );
+  }
+  const config = parsed.data;
+  // The simulator routing rewrites recording hosts to plain HTTP: it must never exist in production.
+  if (config.ACS_LOCAL_SIMULATOR_URL && config.NODE_ENV === "production") {
+    throw new ConfigError(["ACS_LOCAL_SIMULATOR_URL must not be set when NODE_ENV=production"]);
+  }
+  return config;
+}

@@ -1,0 +1,122 @@
+import type { Server } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as documented from "../../test/fixtures/documented-events.js";
+import { ACS_RECORDING_HOST_SUFFIXES } from "../config/index.js";
+import { IntakeError } from "../intake/errors.js";
+import type { AcsEvent } from "../intake/schemas.js";
+import { createLogger } from "../log.js";
+import { createApp } from "./app.js";
+
+const accepted: { channel: string; events: AcsEvent[] }[] = [];
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  const app = createApp({
+    logger: createLogger("silent", "test"),
+    sink: {
+      async accept(channel, events) {
+        accepted.push({ channel, events });
+        return { accepted: events.length, duplicates: 0 };
+      },
+    },
+    callbackVerifier: {
+      async verify(authorization) {
+        if (authorization !== "Bearer good") throw new IntakeError(401, "invalid callback token");
+      },
+    },
+    eventGridSecrets: ["old-secret", "new-secret"],
+    recordingHostSuffixes: ACS_RECORDING_HOST_SUFFIXES,
+    maxBodyBytes: 64 * 1024,
+    readiness: { redis: async () => undefined },
+  });
+  server = app.listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  const address = server.address();
+  base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${base}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+
+describe("POST /api/eventgrid", () => {
+  it("answers the subscription validation handshake with 200 and the code", async () => {
+    const response = await post("/api/eventgrid?code=new-secret", [documented.subscriptionValidation], {
+      "aeg-event-type": "SubscriptionValidation",
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ validationResponse: documented.subscriptionValidation.data.validationCode });
+  });
+
+  it.each([
+    ["query secret (old, during rotation)", "/api/eventgrid?code=old-secret", {}],
+    ["header secret", "/api/eventgrid", { "x-webhook-secret": "new-secret" }],
+  ])("accepts events with a %s", async (_name, path, headers) => {
+    const before = accepted.length;
+    const response = await post(path, [documented.callStarted], headers);
+    expect(response.status).toBe(200);
+    expect(accepted.length).toBe(before + 1);
+    expect(accepted.at(-1)?.events[0]?.id).toBe(documented.callStarted.id);
+  });
+
+  it.each([
+    ["no secret", "/api/eventgrid"],
+    ["a wrong secret", "/api/eventgrid?code=guess"],
+    ["a secret prefix", "/api/eventgrid?code=new-secre"],
+  ])("refuses %s with 401 and stores nothing", async (_name, path) => {
+    const before = accepted.length;
+    const response = await post(path, [documented.callStarted]);
+    expect(response.status).toBe(401);
+    expect(accepted.length).toBe(before);
+  });
+
+  it("refuses malformed JSON with 400 naming the problem", async () => {
+    const response = await post("/api/eventgrid?code=new-secret", "[{ not json");
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toContain("malformed JSON");
+  });
+
+  it("refuses a body over the limit with 413", async () => {
+    const big = [{ ...documented.callStarted, data: { ...documented.callStarted.data, padding: "x".repeat(70 * 1024) } }];
+    const response = await post("/api/eventgrid?code=new-secret", big);
+    expect(response.status).toBe(413);
+  });
+
+  it("grants the CloudEvents OPTIONS handshake", async () => {
+    const response = await fetch(`${base}/api/eventgrid?code=new-secret`, {
+      method: "OPTIONS",
+      headers: { "WebHook-Request-Origin": "eventgrid.azure.net" },
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("webhook-allowed-origin")).toBe("eventgrid.azure.net");
+  });
+});
+
+describe("POST /api/callbacks", () => {
+  it("accepts a verified callback", async () => {
+    const response = await post("/api/callbacks", documented.callConnectedCallback, { authorization: "Bearer good" });
+    expect(response.status).toBe(200);
+    expect(accepted.at(-1)).toMatchObject({ channel: "callback", events: [{ type: "Microsoft.Communication.CallConnected" }] });
+  });
+
+  it("refuses an unverified callback with 401 and stores nothing", async () => {
+    const before = accepted.length;
+    const response = await post("/api/callbacks", documented.callConnectedCallback, { authorization: "Bearer forged" });
+    expect(response.status).toBe(401);
+    expect(accepted.length).toBe(before);
+  });
+});
+
+describe("health", () => {
+  it("reports liveness and readiness", async () => {
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, checks: { redis: "ok" } });
+  });
+});

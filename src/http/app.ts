@@ -1,0 +1,125 @@
+import Router from "@koa/router";
+import Koa from "koa";
+import type { Logger } from "../log.js";
+import type { CallbackVerifier } from "../intake/callback-auth.js";
+import { readBody, parseJson } from "../intake/body.js";
+import { IntakeError } from "../intake/errors.js";
+import { parseDelivery, SUBSCRIPTION_DELETION } from "../intake/parse.js";
+import { matchesAnySecret } from "../intake/secrets.js";
+import type { EventSink } from "../intake/sink.js";
+
+export interface AppDependencies {
+  logger: Logger;
+  sink: EventSink;
+  callbackVerifier: CallbackVerifier;
+  eventGridSecrets: readonly string[];
+  recordingHostSuffixes: readonly string[];
+  maxBodyBytes: number;
+  /** Named readiness checks for /readyz (Redis, Blob, policies, …). */
+  readiness: Record<string, () => Promise<void>>;
+}
+
+/** The header alternative to `?code=` for the Event Grid secret (a custom delivery header). */
+const SECRET_HEADER = "x-webhook-secret";
+
+export function createApp(deps: AppDependencies): Koa {
+  const app = new Koa();
+  const router = new Router();
+
+  // Intake errors are answers (4xx with a reason); anything else is our fault and asks the sender to retry.
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      if (error instanceof IntakeError) {
+        ctx.status = error.status;
+        ctx.body = { error: error.message };
+        deps.logger.warn({ path: ctx.path, status: error.status, reason: error.message }, "request refused");
+      } else {
+        ctx.status = 500;
+        ctx.body = { error: "internal error" };
+        deps.logger.error({ err: error, path: ctx.path }, "request failed");
+      }
+    }
+  });
+
+  const requireEventGridSecret = (ctx: Koa.Context) => {
+    const fromQuery = typeof ctx.query.code === "string" ? ctx.query.code : undefined;
+    const fromHeader = ctx.get(SECRET_HEADER) || undefined;
+    if (!matchesAnySecret(fromQuery ?? fromHeader, deps.eventGridSecrets)) {
+      throw new IntakeError(401, "missing or wrong webhook secret");
+    }
+  };
+
+  router.get("/healthz", (ctx) => {
+    ctx.body = { status: "ok" };
+  });
+
+  router.get("/readyz", async (ctx) => {
+    const results = await Promise.all(
+      Object.entries(deps.readiness).map(async ([name, check]) => {
+        try {
+          await check();
+          return [name, "ok"] as const;
+        } catch (error) {
+          return [name, (error as Error).message] as const;
+        }
+      }),
+    );
+    const ready = results.every(([, status]) => status === "ok");
+    ctx.status = ready ? 200 : 503;
+    ctx.body = { ready, checks: Object.fromEntries(results) };
+  });
+
+  // CloudEvents abuse-protection handshake (reference §4.3).
+  router.options("/api/eventgrid", (ctx) => {
+    requireEventGridSecret(ctx);
+    const origin = ctx.get("webhook-request-origin");
+    ctx.status = 200;
+    ctx.set("Allow", "POST, OPTIONS");
+    if (origin) ctx.set("WebHook-Allowed-Origin", origin);
+  });
+
+  router.post("/api/eventgrid", async (ctx) => {
+    requireEventGridSecret(ctx);
+    if (ctx.get("aeg-event-type") === "SubscriptionDeletion") {
+      deps.logger.warn({ subscription: ctx.get("aeg-subscription-name") }, "Event Grid subscription deleted");
+      ctx.status = 200;
+      return;
+    }
+    const delivery = parseDelivery(parseJson(await readBody(ctx.req, deps.maxBodyBytes)), deps);
+    if (delivery.kind === "validation") {
+      ctx.status = 200;
+      ctx.body = { validationResponse: delivery.validationCode };
+      deps.logger.info({ subscription: ctx.get("aeg-subscription-name") }, "Event Grid subscription validated");
+      return;
+    }
+    const result = await deps.sink.accept("eventgrid", delivery.events);
+    logDelivery(deps.logger, "eventgrid", delivery.events.length, delivery.ignored, result.duplicates);
+    ctx.status = 200;
+  });
+
+  router.post("/api/callbacks", async (ctx) => {
+    await deps.callbackVerifier.verify(ctx.get("authorization") || undefined);
+    const delivery = parseDelivery(parseJson(await readBody(ctx.req, deps.maxBodyBytes)), deps);
+    if (delivery.kind === "validation") throw new IntakeError(400, "subscription validation is not a callback");
+    const result = await deps.sink.accept("callback", delivery.events);
+    logDelivery(deps.logger, "callback", delivery.events.length, delivery.ignored, result.duplicates);
+    ctx.status = 200;
+  });
+
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}
+
+function logDelivery(
+  logger: Logger,
+  channel: string,
+  count: number,
+  ignored: { id: string; type: string }[],
+  duplicates: number,
+): void {
+  if (ignored.length > 0) logger.info({ channel, ignored }, "ignored event types we do not act on");
+  logger.debug({ channel, count, duplicates }, "delivery accepted");
+}

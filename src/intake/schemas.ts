@@ -1,0 +1,137 @@
+import { z } from "zod";
+
+/** Identifier wire model (reference §1.0). Only what we read is required. */
+export const identifierModel = z.looseObject({
+  rawId: z.string().min(1).optional(),
+  kind: z.string().optional(),
+  communicationUser: z.looseObject({ id: z.string().min(1) }).optional(),
+  phoneNumber: z.looseObject({ value: z.string().min(1) }).optional(),
+  microsoftTeamsUser: z.looseObject({ userId: z.string().min(1) }).optional(),
+});
+export type IdentifierModel = z.infer<typeof identifierModel>;
+
+const callIds = { serverCallId: z.string().min(1), correlationId: z.string().min(1) };
+
+// --- Event Grid payloads (reference §5) ---
+
+export const incomingCallData = z.looseObject({
+  to: identifierModel,
+  from: identifierModel,
+  ...callIds,
+  callerDisplayName: z.string().optional(),
+  incomingCallContext: z.string().min(1),
+});
+
+/** `startedBy` comes as `{communicationIdentifier, role}` or, in older documents, the identifier itself with `role`. */
+const startedBy = z.union([z.looseObject({ communicationIdentifier: identifierModel, role: z.string().optional() }), identifierModel]);
+
+export const callStartedData = z.looseObject({
+  ...callIds,
+  startedBy: startedBy.optional(),
+  isTwoParty: z.boolean().optional(),
+  group: z.looseObject({ id: z.string() }).optional(),
+});
+
+export const callEndedData = z.looseObject({
+  ...callIds,
+  callDurationInSeconds: z.number().optional(),
+  durationOfCall: z.number().optional(),
+});
+
+export const callParticipantData = z.looseObject({
+  ...callIds,
+  user: z.looseObject({ communicationIdentifier: identifierModel, role: z.string().optional() }),
+  displayName: z.string().optional(),
+  participantId: z.string().optional(),
+});
+
+export const recordingChunk = z.looseObject({
+  documentId: z.string().min(1),
+  index: z.number().int().min(0),
+  endReason: z.string(),
+  contentLocation: z.string().min(1),
+  metadataLocation: z.string().min(1),
+  deleteLocation: z.string().min(1),
+});
+export type RecordingChunk = z.infer<typeof recordingChunk>;
+
+export const recordingFileStatusUpdatedData = z.looseObject({
+  recordingStorageInfo: z.looseObject({ recordingChunks: z.array(recordingChunk).min(1) }),
+  recordingStartTime: z.string().min(1),
+  recordingDurationMs: z.number().nonnegative(),
+  // PascalCase on this event, unlike the REST API (reference §5.5).
+  recordingContentType: z.enum(["Audio", "AudioVideo"]).optional(),
+  recordingChannelType: z.enum(["Mixed", "Unmixed"]).optional(),
+  recordingFormatType: z.enum(["Wav", "Mp3", "Mp4"]).optional(),
+  sessionEndReason: z.string().optional(),
+});
+export type RecordingFileStatusUpdatedData = z.infer<typeof recordingFileStatusUpdatedData>;
+
+// --- Call Automation callbacks (reference §3.2) ---
+
+const callbackCommon = {
+  callConnectionId: z.string().min(1),
+  serverCallId: z.string().min(1),
+  correlationId: z.string().min(1),
+  operationContext: z.string().optional(),
+};
+
+export const callConnectedData = z.looseObject(callbackCommon);
+export const callDisconnectedData = z.looseObject(callbackCommon);
+export const recordingStateChangedData = z.looseObject({
+  ...callbackCommon,
+  recordingId: z.string().min(1),
+  state: z.enum(["active", "inactive"]),
+  startDateTime: z.string().optional(),
+  recordingKind: z.string().optional(),
+});
+
+/** Every event type we act on, with the schema of its `data`. Anything else is accepted, counted and ignored. */
+export const eventDataSchemas = {
+  "Microsoft.Communication.IncomingCall": incomingCallData,
+  "Microsoft.Communication.CallStarted": callStartedData,
+  "Microsoft.Communication.CallEnded": callEndedData,
+  "Microsoft.Communication.CallParticipantAdded": callParticipantData,
+  "Microsoft.Communication.CallParticipantRemoved": callParticipantData,
+  "Microsoft.Communication.RecordingFileStatusUpdated": recordingFileStatusUpdatedData,
+  "Microsoft.Communication.CallConnected": callConnectedData,
+  "Microsoft.Communication.CallDisconnected": callDisconnectedData,
+  "Microsoft.Communication.RecordingStateChanged": recordingStateChangedData,
+} as const;
+
+export type KnownEventType = keyof typeof eventDataSchemas;
+export type EventDataOf<T extends KnownEventType> = z.infer<(typeof eventDataSchemas)[T]>;
+
+/** A validated event of a type we act on: the unit that flows from intake to the event worker. */
+export type AcsEvent = {
+  [T in KnownEventType]: { id: string; type: T; subject: string; time: string; data: EventDataOf<T> };
+}[KnownEventType];
+
+export function isKnownEventType(type: string): type is KnownEventType {
+  return Object.hasOwn(eventDataSchemas, type);
+}
+
+// --- Envelopes ---
+
+export const eventGridEnvelope = z.looseObject({
+  id: z.string().min(1),
+  eventType: z.string().min(1),
+  subject: z.string(),
+  eventTime: z.string().min(1),
+  data: z.unknown(),
+  dataVersion: z.string().optional(),
+  metadataVersion: z.string().optional(),
+  topic: z.string().optional(),
+});
+
+export const cloudEventEnvelope = z.looseObject({
+  id: z.string().min(1),
+  type: z.string().min(1),
+  source: z.string().min(1),
+  specversion: z.literal("1.0"),
+  subject: z.string().optional(),
+  time: z.string().optional(),
+  data: z.unknown(),
+});
+
+export const subscriptionValidationData = z.looseObject({ validationCode: z.string().min(1), validationUrl: z.string().optional() });

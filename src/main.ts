@@ -1,0 +1,27 @@
+import { ConfigError, loadConfig } from "./config/index.js";
+import { createLogger } from "./log.js";
+import { PolicyError } from "./policy/index.js";
+import { createRuntime } from "./runtime.js";
+import { startWebhook } from "./webhook.js";
+
+/** Webhook process: Event Grid and ACS callbacks in, jobs out. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL, "webhook");
+  const runtime = await createRuntime(config, logger);
+  await runtime.container.createIfNotExists();
+  const { server, url } = await startWebhook(config, runtime, logger);
+  logger.info({ url, publicBaseUrl: config.PUBLIC_BASE_URL, localSimulator: !!config.ACS_LOCAL_SIMULATOR_URL }, "webhook listening");
+  const stop = () => {
+    logger.info("stopping webhook");
+    server.close(() => void runtime.close().then(() => process.exit(0)));
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof PolicyError) console.error(error.message);
+  else console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,3 @@
+export { decide, isMember } from "./evaluate.js";
+export { loadPolicies, parsePolicyFile, PolicyError } from "./load.js";
+export type * from "./types.js";

@@ -1,0 +1,44 @@
+export type RecordingContent = "audio" | "audioVideo";
+export type RecordingChannel = "mixed" | "unmixed";
+export type RecordingFormat = "wav" | "mp3" | "mp4";
+export type RecordingMode = "required" | "best-effort" | "never";
+
+export interface RecordingOptions {
+  content: RecordingContent;
+  channel: RecordingChannel;
+  format: RecordingFormat;
+  pauseOnStart: boolean;
+}
+
+export interface PolicyRule {
+  id: string;
+  mode: RecordingMode;
+  recording: RecordingOptions;
+}
+
+/** One team's policy file as loaded: its content hash is what every decision cites. */
+export interface TeamPolicy {
+  file: string;
+  hash: string;
+  team: { id: string; name: string };
+  /** ACS raw ids (e.g. `8:acs:…`) and E.164 numbers (`+14255550100`). */
+  members: string[];
+  rules: PolicyRule[];
+}
+
+/** What we know of a call when deciding; participants are raw ids (`8:acs:…`, `4:+1…`). */
+export interface CallFacts {
+  participants: string[];
+}
+
+export interface DecisionSource {
+  teamId: string;
+  ruleId: string;
+  policyFile: string;
+  policyHash: string;
+}
+
+export type Decision =
+  | ({ record: true; mode: Exclude<RecordingMode, "never">; recording: RecordingOptions; explanation: string } & DecisionSource)
+  | ({ record: false; reason: "rule"; explanation: string } & DecisionSource)
+  | { record: false; reason: "no-team-member"; explanation: string };

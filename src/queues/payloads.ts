@@ -1,0 +1,46 @@
+import type { JobsOptions } from "bullmq";
+import type { AcsEvent, RecordingChunk } from "../intake/schemas.js";
+import type { RecordingOptions } from "../policy/types.js";
+import { QueueName } from "./names.js";
+
+/**
+ * The contract between producers (webhook, event worker) and the job modules in workers/jobs:
+ * each job kind has one queue, one payload type and its retry options.
+ */
+export interface JobKinds {
+  "call-event": { queue: typeof QueueName.callEvents; payload: { event: AcsEvent; receivedAt: string } };
+  "connect-call": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
+  "start-recording": {
+    queue: typeof QueueName.control;
+    payload: { serverCallId: string; correlationId: string; callConnectionId: string; recording: RecordingOptions };
+  };
+  "ingest-chunk": {
+    queue: typeof QueueName.ingest;
+    payload: {
+      serverCallId: string;
+      correlationId: string | undefined;
+      recordingId: string;
+      recordingStartTime: string;
+      teamId: string | undefined;
+      chunk: RecordingChunk;
+    };
+  };
+}
+export type JobName = keyof JobKinds;
+export type PayloadOf<N extends JobName> = JobKinds[N]["payload"];
+
+const retried = (attempts: number, delay: number): JobsOptions => ({
+  attempts,
+  backoff: { type: "exponential", delay },
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: false,
+});
+
+export const jobDefinitions: { [N in JobName]: { queue: JobKinds[N]["queue"]; options: JobsOptions } } = {
+  "call-event": { queue: QueueName.callEvents, options: retried(10, 500) },
+  // Control runs first: a call waiting for its recording matters more than anything else.
+  "connect-call": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
+  "start-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
+  // ACS deletes recordings after 24 h: keep retrying well inside that window.
+  "ingest-chunk": { queue: QueueName.ingest, options: retried(12, 2_000) },
+};

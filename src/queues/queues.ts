@@ -1,0 +1,33 @@
+import { createHash } from "node:crypto";
+import { Queue, type ConnectionOptions } from "bullmq";
+import { QueueName } from "./names.js";
+import { jobDefinitions, type JobName, type PayloadOf } from "./payloads.js";
+
+/** BullMQ job ids may not contain ':'; ids derived from ACS strings are hashed into a safe form. */
+export function jobIdFor(...parts: string[]): string {
+  return createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, 40);
+}
+
+export interface Queues {
+  enqueue<N extends JobName>(name: N, payload: PayloadOf<N>, jobId?: string): Promise<void>;
+  all(): Queue[];
+  close(): Promise<void>;
+}
+
+export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
+  const queues = new Map<string, Queue>(
+    Object.values(QueueName).map((name) => [name, new Queue(name, { connection, prefix: `${prefix}:bull` })]),
+  );
+  return {
+    async enqueue(name, payload, jobId) {
+      const definition = jobDefinitions[name];
+      const queue = queues.get(definition.queue);
+      if (!queue) throw new Error(`no queue ${definition.queue}`);
+      await queue.add(name, payload, { ...definition.options, ...(jobId ? { jobId } : {}) });
+    },
+    all: () => [...queues.values()],
+    async close() {
+      await Promise.all([...queues.values()].map((queue) => queue.close()));
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { createRedisSessionStore, type CallSession, type OnceStep, type SessionStore } from "./store.js";

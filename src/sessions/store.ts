@@ -1,0 +1,87 @@
+import type { Redis } from "ioredis";
+import type { Decision } from "../policy/types.js";
+
+/** What we know of one call. Built from events that may arrive in any order. */
+export interface CallSession {
+  serverCallId: string;
+  correlationId: string | undefined;
+  participants: string[];
+  started: boolean;
+  ended: boolean;
+  decision: Decision | undefined;
+  callConnectionId: string | undefined;
+  recordingId: string | undefined;
+  recordingState: "active" | "inactive" | undefined;
+}
+
+/** Steps that must happen at most once per call, whatever the number of replicas and redeliveries. */
+export type OnceStep = "connect" | "start-recording";
+
+const SESSION_TTL_SECONDS = 7 * 24 * 3600;
+
+export interface SessionStore {
+  get(serverCallId: string): Promise<CallSession>;
+  addFacts(
+    serverCallId: string,
+    facts: { correlationId?: string; participants?: string[]; started?: boolean; ended?: boolean },
+  ): Promise<void>;
+  /** True for exactly one caller per call and step (HSETNX). */
+  claim(serverCallId: string, step: OnceStep): Promise<boolean>;
+  setDecision(serverCallId: string, decision: Decision): Promise<void>;
+  setConnection(serverCallId: string, callConnectionId: string): Promise<void>;
+  setRecording(serverCallId: string, recordingId: string, state?: "active" | "inactive"): Promise<void>;
+}
+
+/**
+ * Keys are hash-tagged by call (`{serverCallId}`) so that a call's keys share one Redis Cluster slot.
+ */
+export function createRedisSessionStore(redis: Redis, prefix: string): SessionStore {
+  const keys = (serverCallId: string) => {
+    const base = `${prefix}:call:{${serverCallId}}`;
+    return { hash: base, participants: `${base}:participants` };
+  };
+  const touch = (serverCallId: string) => {
+    const k = keys(serverCallId);
+    return redis.multi().expire(k.hash, SESSION_TTL_SECONDS).expire(k.participants, SESSION_TTL_SECONDS);
+  };
+  const setFields = async (serverCallId: string, fields: Record<string, string>) => {
+    await touch(serverCallId).hset(keys(serverCallId).hash, fields).exec();
+  };
+
+  return {
+    async get(serverCallId) {
+      const k = keys(serverCallId);
+      const [hash, participants] = await Promise.all([redis.hgetall(k.hash), redis.smembers(k.participants)]);
+      return {
+        serverCallId,
+        correlationId: hash.correlationId,
+        participants: participants.sort(),
+        started: hash.started === "1",
+        ended: hash.ended === "1",
+        decision: hash.decision ? (JSON.parse(hash.decision) as Decision) : undefined,
+        callConnectionId: hash.callConnectionId,
+        recordingId: hash.recordingId,
+        recordingState: hash.recordingState === "active" || hash.recordingState === "inactive" ? hash.recordingState : undefined,
+      };
+    },
+    async addFacts(serverCallId, facts) {
+      const k = keys(serverCallId);
+      const fields: Record<string, string> = {};
+      if (facts.correlationId) fields.correlationId = facts.correlationId;
+      if (facts.started) fields.started = "1";
+      if (facts.ended) fields.ended = "1";
+      const tx = redis.multi();
+      if (Object.keys(fields).length > 0) tx.hset(k.hash, fields);
+      if (facts.participants && facts.participants.length > 0) tx.sadd(k.participants, ...facts.participants);
+      await tx.expire(k.hash, SESSION_TTL_SECONDS).expire(k.participants, SESSION_TTL_SECONDS).exec();
+    },
+    async claim(serverCallId, step) {
+      const claimed = await redis.hsetnx(keys(serverCallId).hash, `once:${step}`, new Date().toISOString());
+      return claimed === 1;
+    },
+    setDecision: (serverCallId, decision) => setFields(serverCallId, { decision: JSON.stringify(decision) }),
+    setConnection: (serverCallId, callConnectionId) => setFields(serverCallId, { callConnectionId }),
+    setRecording: (serverCallId, recordingId, state) =>
+      setFields(serverCallId, { recordingId, ...(state ? { recordingState: state } : {}) }),
+  };
+}

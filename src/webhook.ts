@@ -1,0 +1,38 @@
+import type { Server } from "node:http";
+import type { Config } from "./config/index.js";
+import { createApp } from "./http/app.js";
+import { createCallbackVerifier } from "./intake/callback-auth.js";
+import { createRedisEventSink } from "./intake/sink.js";
+import type { Logger } from "./log.js";
+import type { Runtime } from "./runtime.js";
+
+/** Builds the Koa app from configuration and starts listening. */
+export async function startWebhook(config: Config, runtime: Runtime, logger: Logger): Promise<{ server: Server; url: string }> {
+  const app = createApp({
+    logger,
+    sink: createRedisEventSink(runtime.redis, runtime.queues, config.REDIS_PREFIX),
+    callbackVerifier: createCallbackVerifier(config.ACS_OPENID_CONFIGURATION_URL, config.ACS_RESOURCE_ID),
+    eventGridSecrets: config.EVENTGRID_SECRET,
+    recordingHostSuffixes: config.RECORDING_HOST_SUFFIXES,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    readiness: {
+      redis: async () => {
+        await runtime.redis.ping();
+      },
+      blob: async () => {
+        await runtime.container.getProperties();
+      },
+      policies: async () => {
+        if (runtime.policies().length === 0) throw new Error("no policies loaded");
+      },
+    },
+  });
+  const server = app.listen(config.PORT, config.HOST);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.PORT;
+  return { server, url: `http://${config.HOST}:${port}` };
+}

@@ -1,0 +1,139 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import type { Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inject } from "vitest";
+import { freePort, startAzurite, type RunningAzurite } from "../../scripts/lib/services.js";
+import { startSimulator, type RunningSimulator, type SimulatorTimings } from "../../simulator/index.js";
+import { createCallAutomationClient } from "../../src/acs/index.js";
+import { loadConfig, type Config } from "../../src/config/index.js";
+import { createLogger } from "../../src/log.js";
+import { createRuntime, type Runtime } from "../../src/runtime.js";
+import { startWebhook } from "../../src/webhook.js";
+import { startWorkers, type RunningWorkers } from "../../workers/run.js";
+
+/** Shipped example identities (policies/trading-desk.yaml). */
+export const ALICE = "8:acs:5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10_00000001-alice";
+export const BOB = "8:acs:5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10_00000002-bob";
+
+export interface Stack {
+  config: Config;
+  simulator: RunningSimulator;
+  runtime: Runtime;
+  webhookUrl: string;
+  eventGridUrl: string;
+  stop(): Promise<void>;
+}
+
+export interface StackOptions {
+  policyDir?: string;
+  timings?: Partial<SimulatorTimings>;
+}
+
+/**
+ * The whole system on one machine: a private Azurite, the simulator, the webhook and the workers, against the
+ * shared Redis under a key prefix of this run only (deleted again on stop; nothing else is touched).
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const stops: (() => Promise<unknown>)[] = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step().catch(() => undefined);
+  };
+  try {
+    const dataDir = await mkdtemp(join(tmpdir(), "recorder-e2e-"));
+    stops.push(() => rm(dataDir, { recursive: true, force: true }));
+    const azurite: RunningAzurite = await startAzurite(dataDir);
+    stops.push(() => azurite.stop());
+
+    const accessKey = randomBytes(32).toString("base64");
+    const resourceId = randomUUID();
+    const simulator = await startSimulator({
+      accessKey,
+      resourceId,
+      timings: { ringMs: 100, connectMs: 30, recordingActivationMs: 100, fileStatusDelayMs: 200, ...options.timings },
+    });
+    stops.push(() => simulator.stop());
+
+    const port = await freePort();
+    const secret = randomBytes(16).toString("hex");
+    const prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;
+    const config = loadConfig({
+      NODE_ENV: "test",
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
+      ACS_CONNECTION_STRING: simulator.connectionString,
+      ACS_RESOURCE_ID: resourceId,
+      ACS_OPENID_CONFIGURATION_URL: simulator.openIdConfigurationUrl,
+      ACS_LOCAL_SIMULATOR_URL: simulator.url,
+      REDIS_URL: inject("redisUrl"),
+      REDIS_PREFIX: prefix,
+      BLOB_CONNECTION_STRING: azurite.connectionString,
+      BLOB_CONTAINER: "recordings",
+      POLICY_DIR: options.policyDir ?? "policies",
+      EVENTGRID_SECRET: secret,
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
+      WORKER_CONCURRENCY: "4",
+    });
+    const logger = createLogger(config.LOG_LEVEL, "e2e");
+    const runtime = await createRuntime(config, logger);
+    stops.push(async () => {
+      await deleteKeys(runtime, `${prefix}:*`);
+      await runtime.close();
+    });
+    await runtime.container.createIfNotExists();
+
+    const webhook = await startWebhook(config, runtime, logger);
+    stops.push(() => closeServer(webhook.server));
+    const workers: RunningWorkers = startWorkers(
+      {
+        logger,
+        sessions: runtime.sessions,
+        queues: runtime.queues,
+        policies: runtime.policies,
+        acs: createCallAutomationClient(config),
+        container: runtime.container,
+        callbackUri: `${webhook.url}/api/callbacks`,
+      },
+      runtime.redis,
+      prefix,
+      config.WORKER_CONCURRENCY,
+    );
+    stops.push(() => workers.close());
+
+    const eventGridUrl = `${webhook.url}/api/eventgrid?code=${secret}`;
+    await simulator.setEventGridSubscription(eventGridUrl);
+    return { config, simulator, runtime, webhookUrl: webhook.url, eventGridUrl, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function deleteKeys(runtime: Runtime, pattern: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await runtime.redis.scan(cursor, "MATCH", pattern, "COUNT", 500);
+    if (keys.length > 0) await runtime.redis.del(...keys);
+    cursor = next;
+  } while (cursor !== "0");
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+}
+
+/** Polls until `probe` returns a value (not undefined) or the timeout passes. */
+export async function eventually<T>(probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

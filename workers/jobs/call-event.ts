@@ -1,0 +1,119 @@
+import { rawIdOf } from "../../src/acs/index.js";
+import { parseRecordingSubject } from "../../src/intake/subject.js";
+import { decide } from "../../src/policy/index.js";
+import { jobIdFor, type PayloadOf } from "../../src/queues/index.js";
+import type { WorkerDependencies } from "../dependencies.js";
+
+type Payload = PayloadOf<"call-event">;
+
+/**
+ * Folds one event into the call's session and starts whatever it makes due. Facts accumulate, and every
+ * action is guarded by a once-per-call claim, so any delivery order and any redelivery end the same way.
+ */
+export async function perform(deps: WorkerDependencies, { event }: Payload): Promise<void> {
+  switch (event.type) {
+    case "Microsoft.Communication.IncomingCall": {
+      const participants = [rawIdOf(event.data.from), rawIdOf(event.data.to)].filter((id): id is string => !!id);
+      await deps.sessions.addFacts(event.data.serverCallId, { correlationId: event.data.correlationId, participants });
+      return connectIfRequired(deps, event.data.serverCallId);
+    }
+    case "Microsoft.Communication.CallStarted": {
+      const startedBy = event.data.startedBy;
+      const identifier = startedBy && "communicationIdentifier" in startedBy ? startedBy.communicationIdentifier : startedBy;
+      const starter = identifier ? rawIdOf(identifier) : undefined;
+      await deps.sessions.addFacts(event.data.serverCallId, {
+        correlationId: event.data.correlationId,
+        participants: starter ? [starter] : [],
+        started: true,
+      });
+      return connectIfRequired(deps, event.data.serverCallId);
+    }
+    case "Microsoft.Communication.CallParticipantAdded": {
+      const participant = rawIdOf(event.data.user.communicationIdentifier);
+      await deps.sessions.addFacts(event.data.serverCallId, {
+        correlationId: event.data.correlationId,
+        participants: participant ? [participant] : [],
+      });
+      return connectIfRequired(deps, event.data.serverCallId);
+    }
+    case "Microsoft.Communication.CallParticipantRemoved":
+      return;
+    case "Microsoft.Communication.CallEnded":
+      await deps.sessions.addFacts(event.data.serverCallId, { correlationId: event.data.correlationId, ended: true });
+      return;
+    case "Microsoft.Communication.CallConnected": {
+      const { serverCallId, callConnectionId, correlationId } = event.data;
+      await deps.sessions.setConnection(serverCallId, callConnectionId);
+      const session = await deps.sessions.get(serverCallId);
+      if (!session.decision?.record) {
+        deps.logger.warn({ serverCallId, correlationId }, "connected to a call with no recording decision");
+        return;
+      }
+      if (await deps.sessions.claim(serverCallId, "start-recording")) {
+        await deps.queues.enqueue("start-recording", {
+          serverCallId,
+          correlationId,
+          callConnectionId,
+          recording: session.decision.recording,
+        });
+      }
+      return;
+    }
+    case "Microsoft.Communication.RecordingStateChanged": {
+      const { serverCallId, correlationId, recordingId, state } = event.data;
+      await deps.sessions.setRecording(serverCallId, recordingId, state);
+      deps.logger.info({ serverCallId, correlationId, recordingId, state }, "recording state changed");
+      return;
+    }
+    case "Microsoft.Communication.CallDisconnected": {
+      const { serverCallId, correlationId, callConnectionId } = event.data;
+      deps.logger.info({ serverCallId, correlationId, callConnectionId }, "our call connection ended");
+      return;
+    }
+    case "Microsoft.Communication.RecordingFileStatusUpdated": {
+      const ids = parseRecordingSubject(event.subject);
+      if (!ids) throw new Error(`RecordingFileStatusUpdated ${event.id}: subject ${event.subject} names no call`);
+      const session = await deps.sessions.get(ids.serverCallId);
+      const chunks = event.data.recordingStorageInfo.recordingChunks;
+      const recordingId = ids.recordingId ?? session.recordingId ?? chunks[0]?.documentId ?? event.id;
+      const teamId = session.decision && "teamId" in session.decision ? session.decision.teamId : undefined;
+      for (const chunk of chunks) {
+        // Keyed by recording and chunk: a replayed event enqueues nothing new.
+        await deps.queues.enqueue(
+          "ingest-chunk",
+          {
+            serverCallId: ids.serverCallId,
+            correlationId: session.correlationId,
+            recordingId,
+            recordingStartTime: event.data.recordingStartTime,
+            teamId,
+            chunk,
+          },
+          jobIdFor("ingest", recordingId, String(chunk.index)),
+        );
+      }
+      deps.logger.info(
+        { serverCallId: ids.serverCallId, correlationId: session.correlationId, recordingId, chunks: chunks.length },
+        "recording ready: ingest queued",
+      );
+      return;
+    }
+  }
+}
+
+/** Decides once the call is established, and asks for exactly one connect when the policy records it. */
+async function connectIfRequired(deps: WorkerDependencies, serverCallId: string): Promise<void> {
+  const session = await deps.sessions.get(serverCallId);
+  if (!session.started || session.ended) return;
+  const decision = decide(deps.policies(), { participants: session.participants });
+  const log = { serverCallId, correlationId: session.correlationId };
+  if (!decision.record) {
+    if (!session.decision) await deps.sessions.setDecision(serverCallId, decision);
+    deps.logger.info({ ...log, reason: decision.explanation }, "not recording");
+    return;
+  }
+  if (!(await deps.sessions.claim(serverCallId, "connect"))) return;
+  await deps.sessions.setDecision(serverCallId, decision);
+  deps.logger.info({ ...log, teamId: decision.teamId, ruleId: decision.ruleId, policyHash: decision.policyHash }, "recording required: connecting");
+  await deps.queues.enqueue("connect-call", { serverCallId, correlationId: session.correlationId ?? "" });
+}

@@ -1,0 +1,44 @@
+import { createCallAutomationClient } from "../src/acs/index.js";
+import { ConfigError, loadConfig } from "../src/config/index.js";
+import { createLogger } from "../src/log.js";
+import { PolicyError } from "../src/policy/index.js";
+import { createRuntime } from "../src/runtime.js";
+import { startWorkers } from "./run.js";
+
+/** Worker process: call events, recording control and ingest. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL, "worker");
+  const runtime = await createRuntime(config, logger);
+  await runtime.container.createIfNotExists();
+  const running = startWorkers(
+    {
+      logger,
+      sessions: runtime.sessions,
+      queues: runtime.queues,
+      policies: runtime.policies,
+      acs: createCallAutomationClient(config),
+      container: runtime.container,
+      callbackUri: new URL("/api/callbacks", config.PUBLIC_BASE_URL).toString(),
+    },
+    runtime.redis,
+    config.REDIS_PREFIX,
+    config.WORKER_CONCURRENCY,
+  );
+  logger.info({ queues: running.workers.map((w) => w.name), concurrency: config.WORKER_CONCURRENCY }, "workers running");
+  const stop = () => {
+    logger.info("stopping workers");
+    void running
+      .close()
+      .then(() => runtime.close())
+      .then(() => process.exit(0));
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof PolicyError) console.error(error.message);
+  else console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,20 @@
+import type { JobName, PayloadOf } from "../src/queues/index.js";
+import type { WorkerDependencies } from "./dependencies.js";
+import * as callEvent from "./jobs/call-event.js";
+import * as connectCall from "./jobs/connect-call.js";
+import * as ingestChunk from "./jobs/ingest-chunk.js";
+import * as startRecording from "./jobs/start-recording.js";
+
+type Perform<N extends JobName> = (deps: WorkerDependencies, payload: PayloadOf<N>) => Promise<unknown>;
+
+/** Each job kind's one `perform`; the payload contract and retry options live in src/queues. */
+export const performers: { [N in JobName]: Perform<N> } = {
+  "call-event": callEvent.perform,
+  "connect-call": connectCall.perform,
+  "start-recording": startRecording.perform,
+  "ingest-chunk": ingestChunk.perform,
+};
+
+export function isJobName(name: string): name is JobName {
+  return Object.hasOwn(performers, name);
+}
