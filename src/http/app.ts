@@ -4,7 +4,7 @@ import type { Logger } from "../log.js";
 import type { CallbackVerifier } from "../intake/callback-auth.js";
 import { readBody, parseJson } from "../intake/body.js";
 import { IntakeError } from "../intake/errors.js";
-import { parseDelivery, SUBSCRIPTION_DELETION } from "../intake/parse.js";
+import { parseDelivery } from "../intake/parse.js";
 import { matchesAnySecret } from "../intake/secrets.js";
 import type { EventSink } from "../intake/sink.js";
 
@@ -82,12 +82,12 @@ export function createApp(deps: AppDependencies): Koa {
 
   router.post("/api/eventgrid", async (ctx) => {
     requireEventGridSecret(ctx);
-    if (ctx.get("aeg-event-type") === "SubscriptionDeletion") {
+    const delivery = parseDelivery(parseJson(await readBody(ctx.req, deps.maxBodyBytes)), deps);
+    if (delivery.kind === "deletion" || ctx.get("aeg-event-type") === "SubscriptionDeletion") {
       deps.logger.warn({ subscription: ctx.get("aeg-subscription-name") }, "Event Grid subscription deleted");
       ctx.status = 200;
       return;
     }
-    const delivery = parseDelivery(parseJson(await readBody(ctx.req, deps.maxBodyBytes)), deps);
     if (delivery.kind === "validation") {
       ctx.status = 200;
       ctx.body = { validationResponse: delivery.validationCode };
@@ -102,7 +102,7 @@ export function createApp(deps: AppDependencies): Koa {
   router.post("/api/callbacks", async (ctx) => {
     await deps.callbackVerifier.verify(ctx.get("authorization") || undefined);
     const delivery = parseDelivery(parseJson(await readBody(ctx.req, deps.maxBodyBytes)), deps);
-    if (delivery.kind === "validation") throw new IntakeError(400, "subscription validation is not a callback");
+    if (delivery.kind !== "events") throw new IntakeError(400, "subscription events are not callbacks");
     const result = await deps.sink.accept("callback", delivery.events);
     logDelivery(deps.logger, "callback", delivery.events.length, delivery.ignored, result.duplicates);
     ctx.status = 200;

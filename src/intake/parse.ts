@@ -15,6 +15,7 @@ export const SUBSCRIPTION_DELETION = "Microsoft.EventGrid.SubscriptionDeletionEv
 
 export type ParsedDelivery =
   | { kind: "validation"; validationCode: string }
+  | { kind: "deletion" }
   | { kind: "events"; events: AcsEvent[]; ignored: { id: string; type: string }[] };
 
 export interface ParseOptions {
@@ -60,6 +61,7 @@ export function parseDelivery(body: unknown, options: ParseOptions): ParsedDeliv
       if (!data.success) throw new IntakeError(400, describe(data.error.issues, `${at}.data`));
       return { kind: "validation", validationCode: data.data.validationCode };
     }
+    if (envelope.type === SUBSCRIPTION_DELETION) return { kind: "deletion" };
     if (!isKnownEventType(envelope.type)) {
       ignored.push({ id: envelope.id, type: envelope.type });
       continue;
