@@ -26,9 +26,15 @@ export interface TeamPolicy {
   rules: PolicyRule[];
 }
 
-/** What we know of a call when deciding; participants are raw ids (`8:acs:…`, `4:+1…`). */
+/** What we know of a call when deciding; identities are raw ids (`8:acs:…`, `4:+1…`, `8:orgid:…`). */
 export interface CallFacts {
+  /** Every participant known so far, caller and callee included. */
   participants: string[];
+  /** Who placed the call and whom it was for (IncomingCall `from` / `to`), when known. */
+  caller?: string | undefined;
+  callee?: string | undefined;
+  /** When the call started (ISO 8601, from CallStarted or IncomingCall); time windows are judged on it. */
+  at?: string | undefined;
 }
 
 export interface DecisionSource {

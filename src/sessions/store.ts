@@ -6,6 +6,10 @@ export interface CallSession {
   serverCallId: string;
   correlationId: string | undefined;
   participants: string[];
+  caller: string | undefined;
+  callee: string | undefined;
+  /** When the call started (or first rang), ISO 8601. */
+  startedAt: string | undefined;
   started: boolean;
   ended: boolean;
   decision: Decision | undefined;
@@ -23,7 +27,15 @@ export interface SessionStore {
   get(serverCallId: string): Promise<CallSession>;
   addFacts(
     serverCallId: string,
-    facts: { correlationId?: string; participants?: string[]; started?: boolean; ended?: boolean },
+    facts: {
+      correlationId?: string;
+      participants?: string[];
+      caller?: string;
+      callee?: string;
+      startedAt?: string;
+      started?: boolean;
+      ended?: boolean;
+    },
   ): Promise<void>;
   /** True for exactly one caller per call and step (HSETNX). */
   claim(serverCallId: string, step: OnceStep): Promise<boolean>;
@@ -56,6 +68,9 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
         serverCallId,
         correlationId: hash.correlationId,
         participants: participants.sort(),
+        caller: hash.caller,
+        callee: hash.callee,
+        startedAt: hash.startedAt,
         started: hash.started === "1",
         ended: hash.ended === "1",
         decision: hash.decision ? (JSON.parse(hash.decision) as Decision) : undefined,
@@ -68,10 +83,14 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
       const k = keys(serverCallId);
       const fields: Record<string, string> = {};
       if (facts.correlationId) fields.correlationId = facts.correlationId;
+      if (facts.caller) fields.caller = facts.caller;
+      if (facts.callee) fields.callee = facts.callee;
       if (facts.started) fields.started = "1";
       if (facts.ended) fields.ended = "1";
       const tx = redis.multi();
       if (Object.keys(fields).length > 0) tx.hset(k.hash, fields);
+      // The first time recorded stays (ring or start, whichever event is handled first): redeliveries never move it.
+      if (facts.startedAt) tx.hsetnx(k.hash, "startedAt", facts.startedAt);
       if (facts.participants && facts.participants.length > 0) tx.sadd(k.participants, ...facts.participants);
       await tx.expire(k.hash, SESSION_TTL_SECONDS).expire(k.participants, SESSION_TTL_SECONDS).exec();
     },

@@ -13,8 +13,15 @@ type Payload = PayloadOf<"call-event">;
 export async function perform(deps: WorkerDependencies, { event }: Payload): Promise<void> {
   switch (event.type) {
     case "Microsoft.Communication.IncomingCall": {
-      const participants = [rawIdOf(event.data.from), rawIdOf(event.data.to)].filter((id): id is string => !!id);
-      await deps.sessions.addFacts(event.data.serverCallId, { correlationId: event.data.correlationId, participants });
+      const caller = rawIdOf(event.data.from);
+      const callee = rawIdOf(event.data.to);
+      await deps.sessions.addFacts(event.data.serverCallId, {
+        correlationId: event.data.correlationId,
+        participants: [caller, callee].filter((id): id is string => !!id),
+        ...(caller ? { caller } : {}),
+        ...(callee ? { callee } : {}),
+        startedAt: event.time,
+      });
       return connectIfRequired(deps, event.data.serverCallId);
     }
     case "Microsoft.Communication.CallStarted": {
@@ -25,6 +32,7 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
         correlationId: event.data.correlationId,
         participants: starter ? [starter] : [],
         started: true,
+        startedAt: event.time,
       });
       return connectIfRequired(deps, event.data.serverCallId);
     }
@@ -105,7 +113,8 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
 async function connectIfRequired(deps: WorkerDependencies, serverCallId: string): Promise<void> {
   const session = await deps.sessions.get(serverCallId);
   if (!session.started || session.ended) return;
-  const decision = decide(deps.policies(), { participants: session.participants });
+  const { participants, caller, callee, startedAt } = session;
+  const decision = decide(deps.policies(), { participants, caller, callee, at: startedAt });
   const log = { serverCallId, correlationId: session.correlationId };
   if (!decision.record) {
     if (!session.decision) await deps.sessions.setDecision(serverCallId, decision);
