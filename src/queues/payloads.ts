@@ -21,7 +21,6 @@ export interface JobKinds {
       correlationId: string | undefined;
       recordingId: string;
       recordingStartTime: string;
-      teamId: string | undefined;
       chunk: RecordingChunk;
     };
   };

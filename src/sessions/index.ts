@@ -1,1 +1,2 @@
 export { createRedisSessionStore, type CallSession, type OnceStep, type SessionStore } from "./store.js";
+export { dueActions } from "./transitions.js";

@@ -16,12 +16,21 @@ export interface CallSession {
   callConnectionId: string | undefined;
   recordingId: string | undefined;
   recordingState: "active" | "inactive" | undefined;
+  /** Incremented by every change of facts; a decision is stored only if computed from newer facts. */
+  factsVersion: number;
 }
 
 /** Steps that must happen at most once per call, whatever the number of replicas and redeliveries. */
 export type OnceStep = "connect" | "start-recording";
 
 const SESSION_TTL_SECONDS = 7 * 24 * 3600;
+
+/** Writes the decision only when it was computed from facts at least as new as the stored one's. */
+const SET_IF_NEWER = `
+local stored = tonumber(redis.call('HGET', KEYS[1], 'decisionVersion') or '-1')
+if tonumber(ARGV[1]) < stored then return 0 end
+redis.call('HSET', KEYS[1], 'decision', ARGV[2], 'decisionVersion', ARGV[1])
+return 1`;
 
 export interface SessionStore {
   get(serverCallId: string): Promise<CallSession>;
@@ -39,7 +48,8 @@ export interface SessionStore {
   ): Promise<void>;
   /** True for exactly one caller per call and step (HSETNX). */
   claim(serverCallId: string, step: OnceStep): Promise<boolean>;
-  setDecision(serverCallId: string, decision: Decision): Promise<void>;
+  /** Stores the decision computed from the facts of `factsVersion`, unless one from newer facts is stored (CAS). */
+  setDecision(serverCallId: string, decision: Decision, factsVersion: number): Promise<boolean>;
   setConnection(serverCallId: string, callConnectionId: string): Promise<void>;
   setRecording(serverCallId: string, recordingId: string, state?: "active" | "inactive"): Promise<void>;
 }
@@ -63,7 +73,10 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
   return {
     async get(serverCallId) {
       const k = keys(serverCallId);
-      const [hash, participants] = await Promise.all([redis.hgetall(k.hash), redis.smembers(k.participants)]);
+      // One transaction, so the facts and their version are read together.
+      const results = await redis.multi().hgetall(k.hash).smembers(k.participants).exec();
+      const hash = (results?.[0]?.[1] ?? {}) as Record<string, string>;
+      const participants = (results?.[1]?.[1] ?? []) as string[];
       return {
         serverCallId,
         correlationId: hash.correlationId,
@@ -77,6 +90,7 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
         callConnectionId: hash.callConnectionId,
         recordingId: hash.recordingId,
         recordingState: hash.recordingState === "active" || hash.recordingState === "inactive" ? hash.recordingState : undefined,
+        factsVersion: Number(hash.factsVersion ?? 0),
       };
     },
     async addFacts(serverCallId, facts) {
@@ -87,7 +101,7 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
       if (facts.callee) fields.callee = facts.callee;
       if (facts.started) fields.started = "1";
       if (facts.ended) fields.ended = "1";
-      const tx = redis.multi();
+      const tx = redis.multi().hincrby(k.hash, "factsVersion", 1);
       if (Object.keys(fields).length > 0) tx.hset(k.hash, fields);
       // The first time recorded stays (ring or start, whichever event is handled first): redeliveries never move it.
       if (facts.startedAt) tx.hsetnx(k.hash, "startedAt", facts.startedAt);
@@ -98,7 +112,16 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
       const claimed = await redis.hsetnx(keys(serverCallId).hash, `once:${step}`, new Date().toISOString());
       return claimed === 1;
     },
-    setDecision: (serverCallId, decision) => setFields(serverCallId, { decision: JSON.stringify(decision) }),
+    async setDecision(serverCallId, decision, factsVersion) {
+      const stored = await redis.eval(
+        SET_IF_NEWER,
+        1,
+        keys(serverCallId).hash,
+        String(factsVersion),
+        JSON.stringify(decision),
+      );
+      return stored === 1;
+    },
     setConnection: (serverCallId, callConnectionId) => setFields(serverCallId, { callConnectionId }),
     setRecording: (serverCallId, recordingId, state) =>
       setFields(serverCallId, { recordingId, ...(state ? { recordingState: state } : {}) }),

@@ -2,6 +2,7 @@ import { rawIdOf } from "../../src/acs/index.js";
 import { parseRecordingSubject } from "../../src/intake/subject.js";
 import { decide } from "../../src/policy/index.js";
 import { jobIdFor, type PayloadOf } from "../../src/queues/index.js";
+import { dueActions } from "../../src/sessions/index.js";
 import type { WorkerDependencies } from "../dependencies.js";
 
 type Payload = PayloadOf<"call-event">;
@@ -22,7 +23,7 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
         ...(callee ? { callee } : {}),
         startedAt: event.time,
       });
-      return connectIfRequired(deps, event.data.serverCallId);
+      return advance(deps, event.data.serverCallId);
     }
     case "Microsoft.Communication.CallStarted": {
       const startedBy = event.data.startedBy;
@@ -34,7 +35,7 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
         started: true,
         startedAt: event.time,
       });
-      return connectIfRequired(deps, event.data.serverCallId);
+      return advance(deps, event.data.serverCallId);
     }
     case "Microsoft.Communication.CallParticipantAdded": {
       const participant = rawIdOf(event.data.user.communicationIdentifier);
@@ -42,31 +43,16 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
         correlationId: event.data.correlationId,
         participants: participant ? [participant] : [],
       });
-      return connectIfRequired(deps, event.data.serverCallId);
+      return advance(deps, event.data.serverCallId);
     }
     case "Microsoft.Communication.CallParticipantRemoved":
       return;
     case "Microsoft.Communication.CallEnded":
       await deps.sessions.addFacts(event.data.serverCallId, { correlationId: event.data.correlationId, ended: true });
       return;
-    case "Microsoft.Communication.CallConnected": {
-      const { serverCallId, callConnectionId, correlationId } = event.data;
-      await deps.sessions.setConnection(serverCallId, callConnectionId);
-      const session = await deps.sessions.get(serverCallId);
-      if (!session.decision?.record) {
-        deps.logger.warn({ serverCallId, correlationId }, "connected to a call with no recording decision");
-        return;
-      }
-      if (await deps.sessions.claim(serverCallId, "start-recording")) {
-        await deps.queues.enqueue("start-recording", {
-          serverCallId,
-          correlationId,
-          callConnectionId,
-          recording: session.decision.recording,
-        });
-      }
-      return;
-    }
+    case "Microsoft.Communication.CallConnected":
+      await deps.sessions.setConnection(event.data.serverCallId, event.data.callConnectionId);
+      return advance(deps, event.data.serverCallId);
     case "Microsoft.Communication.RecordingStateChanged": {
       const { serverCallId, correlationId, recordingId, state } = event.data;
       await deps.sessions.setRecording(serverCallId, recordingId, state);
@@ -84,7 +70,6 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
       const session = await deps.sessions.get(ids.serverCallId);
       const chunks = event.data.recordingStorageInfo.recordingChunks;
       const recordingId = ids.recordingId ?? session.recordingId ?? chunks[0]?.documentId ?? event.id;
-      const teamId = session.decision && "teamId" in session.decision ? session.decision.teamId : undefined;
       for (const chunk of chunks) {
         // Keyed by recording and chunk: a replayed event enqueues nothing new.
         await deps.queues.enqueue(
@@ -94,7 +79,6 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
             correlationId: session.correlationId,
             recordingId,
             recordingStartTime: event.data.recordingStartTime,
-            teamId,
             chunk,
           },
           jobIdFor("ingest", recordingId, String(chunk.index)),
@@ -109,20 +93,37 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
   }
 }
 
-/** Decides once the call is established, and asks for exactly one connect when the policy records it. */
-async function connectIfRequired(deps: WorkerDependencies, serverCallId: string): Promise<void> {
+/**
+ * Re-decides from all facts known so far (the decision is a pure function of them, so any delivery order ends
+ * with the same decision), then starts each due action exactly once. A call already over is still connected
+ * to: ACS answers 8522 and that failure is on record rather than silently skipped.
+ */
+async function advance(deps: WorkerDependencies, serverCallId: string): Promise<void> {
   const session = await deps.sessions.get(serverCallId);
-  if (!session.started || session.ended) return;
   const { participants, caller, callee, startedAt } = session;
   const decision = decide(deps.policies(), { participants, caller, callee, at: startedAt });
+  await deps.sessions.setDecision(serverCallId, decision, session.factsVersion);
   const log = { serverCallId, correlationId: session.correlationId };
   if (!decision.record) {
-    if (!session.decision) await deps.sessions.setDecision(serverCallId, decision);
-    deps.logger.info({ ...log, reason: decision.explanation }, "not recording");
+    if (session.started) deps.logger.info({ ...log, reason: decision.explanation }, "not recording");
     return;
   }
-  if (!(await deps.sessions.claim(serverCallId, "connect"))) return;
-  await deps.sessions.setDecision(serverCallId, decision);
-  deps.logger.info({ ...log, teamId: decision.teamId, ruleId: decision.ruleId, policyHash: decision.policyHash }, "recording required: connecting");
-  await deps.queues.enqueue("connect-call", { serverCallId, correlationId: session.correlationId ?? "" });
+  for (const action of dueActions(session, decision)) {
+    if (!(await deps.sessions.claim(serverCallId, action))) continue;
+    const correlationId = session.correlationId ?? "";
+    if (action === "connect") {
+      deps.logger.info(
+        { ...log, teamId: decision.teamId, ruleId: decision.ruleId, policyHash: decision.policyHash, reason: decision.explanation },
+        "recording required: connecting",
+      );
+      await deps.queues.enqueue("connect-call", { serverCallId, correlationId });
+    } else if (session.callConnectionId) {
+      await deps.queues.enqueue("start-recording", {
+        serverCallId,
+        correlationId,
+        callConnectionId: session.callConnectionId,
+        recording: decision.recording,
+      });
+    }
+  }
 }

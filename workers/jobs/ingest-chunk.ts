@@ -6,14 +6,17 @@ import type { WorkerDependencies } from "../dependencies.js";
 /** Copies one chunk and its metadata document from ACS into Blob storage, hashing the bytes on the way. */
 export async function perform(deps: WorkerDependencies, payload: PayloadOf<"ingest-chunk">) {
   const { serverCallId, correlationId, recordingId, chunk } = payload;
-  const names = chunkBlobNames({ ...payload, chunkIndex: chunk.index, contentLocation: chunk.contentLocation });
+  // The team is read when the job runs, not when it was queued: by then the call's decision is settled.
+  const decision = (await deps.sessions.get(serverCallId)).decision;
+  const teamId = decision && "teamId" in decision ? decision.teamId : undefined;
+  const names = chunkBlobNames({ ...payload, teamId, chunkIndex: chunk.index, contentLocation: chunk.contentLocation });
   const recording = deps.acs.getCallRecording();
   const tags = {
     servercallid: serverCallId,
     recordingid: recordingId,
     chunkindex: String(chunk.index),
     documentid: chunk.documentId,
-    team: payload.teamId ?? "",
+    team: teamId ?? "",
   };
   const content = await streamToBlob(
     deps.container,

@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import type { Decision } from "../policy/types.js";
+import { dueActions } from "./transitions.js";
+
+const record: Decision = {
+  record: true,
+  mode: "required",
+  recording: { content: "audio", channel: "mixed", format: "wav", pauseOnStart: false },
+  explanation: "",
+  teamId: "t",
+  ruleId: "r",
+  policyFile: "t.yaml",
+  policyHash: "h",
+};
+const skip: Decision = { record: false, reason: "no-team-member", explanation: "" };
+
+describe("dueActions", () => {
+  it.each([
+    { started: false, callConnectionId: undefined, decision: record, expected: [] },
+    { started: true, callConnectionId: undefined, decision: record, expected: ["connect"] },
+    { started: true, callConnectionId: "c", decision: record, expected: ["connect", "start-recording"] },
+    { started: false, callConnectionId: "c", decision: record, expected: ["start-recording"] },
+    { started: true, callConnectionId: undefined, decision: skip, expected: [] },
+    { started: true, callConnectionId: "c", decision: skip, expected: [] },
+  ])("started=$started connection=$callConnectionId record=$decision.record → $expected", ({ decision, expected, ...session }) => {
+    expect(dueActions(session, decision)).toEqual(expected);
+  });
+});

@@ -1,0 +1,14 @@
+import type { Decision } from "../policy/types.js";
+import type { CallSession, OnceStep } from "./store.js";
+
+/**
+ * What a call needs next, from what we know of it: a pure function, so that the same facts give the same
+ * actions whatever order the events came in. Each action runs at most once per call (claimed in the store).
+ */
+export function dueActions(session: Pick<CallSession, "started" | "callConnectionId">, decision: Decision): OnceStep[] {
+  if (!decision.record) return [];
+  const actions: OnceStep[] = [];
+  if (session.started) actions.push("connect");
+  if (session.callConnectionId) actions.push("start-recording");
+  return actions;
+}

@@ -1,0 +1,175 @@
+import { randomBytes } from "node:crypto";
+import fc from "fast-check";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inject } from "vitest";
+import { parseDelivery } from "../../src/intake/parse.js";
+import type { AcsEvent } from "../../src/intake/schemas.js";
+import { createLogger } from "../../src/log.js";
+import { loadPolicies, type TeamPolicy } from "../../src/policy/index.js";
+import type { JobName, Queues } from "../../src/queues/index.js";
+import { createRedisSessionStore, type SessionStore } from "../../src/sessions/index.js";
+import type { WorkerDependencies } from "../../workers/dependencies.js";
+import { perform } from "../../workers/jobs/call-event.js";
+import { ALICE, BOB } from "../support/stack.js";
+
+let redis: Redis;
+let sessions: SessionStore;
+let policies: readonly TeamPolicy[];
+const prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;
+
+beforeAll(async () => {
+  redis = new Redis(inject("redisUrl"));
+  sessions = createRedisSessionStore(redis, prefix);
+  policies = await loadPolicies("policies");
+});
+afterAll(async () => {
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+});
+
+/** The events one recorded 1:1 call produces, as the documented payloads shape them. */
+function eventsOfCall(serverCallId: string): AcsEvent[] {
+  const id = (kind: string) => ({ rawId: kind, kind: "communicationUser", communicationUser: { id: kind } });
+  const common = { serverCallId, correlationId: `corr-${serverCallId}` };
+  const envelope = (n: number, eventType: string, subject: string, data: unknown) => ({
+    id: `${serverCallId}-${n}`,
+    eventType,
+    subject,
+    data,
+    eventTime: `2026-11-22T10:00:0${n}Z`,
+    dataVersion: "1.0",
+    metadataVersion: "1",
+    topic: "/subscriptions/s",
+  });
+  const cloudEvent = (n: number, type: string, data: unknown) => ({
+    id: `${serverCallId}-cb-${n}`,
+    source: "calling/callConnections/conn-1",
+    type,
+    specversion: "1.0",
+    time: `2026-11-22T10:00:0${n}Z`,
+    data,
+  });
+  const chunk = {
+    documentId: "doc-1",
+    index: 0,
+    endReason: "SessionEnded",
+    contentLocation: "https://us-storage.asm.skype.com/v1/objects/doc-1/content/audiowavmultichannel",
+    metadataLocation: "https://us-storage.asm.skype.com/v1/objects/doc-1/content/acsmetadata",
+    deleteLocation: "https://us-storage.asm.skype.com/v1/objects/doc-1",
+  };
+  const body = [
+    envelope(1, "Microsoft.Communication.IncomingCall", `/caller/${ALICE}/recipient/${BOB}`, {
+      ...common,
+      from: id(ALICE),
+      to: id(BOB),
+      incomingCallContext: "opaque",
+    }),
+    envelope(2, "Microsoft.Communication.CallStarted", `call/${serverCallId}/startedBy/${ALICE}`, {
+      ...common,
+      startedBy: { communicationIdentifier: id(ALICE), role: "Attendee" },
+      isTwoParty: true,
+    }),
+    envelope(3, "Microsoft.Communication.CallParticipantAdded", `call/${serverCallId}/participant/${BOB}`, {
+      ...common,
+      user: { communicationIdentifier: id(BOB), role: "Attendee" },
+      displayName: "Bob",
+      participantId: "p-bob",
+    }),
+    cloudEvent(4, "Microsoft.Communication.CallConnected", { ...common, callConnectionId: "conn-1" }),
+    cloudEvent(5, "Microsoft.Communication.RecordingStateChanged", {
+      ...common,
+      callConnectionId: "conn-1",
+      recordingId: "rec-1",
+      state: "active",
+    }),
+    envelope(6, "Microsoft.Communication.CallEnded", `call/${serverCallId}`, { ...common, callDurationInSeconds: 5 }),
+    envelope(7, "Microsoft.Communication.RecordingFileStatusUpdated", `/recording/call/${serverCallId}/recordingId/rec-1`, {
+      recordingStorageInfo: { recordingChunks: [chunk] },
+      recordingStartTime: "2026-11-22T10:00:04Z",
+      recordingDurationMs: 4000,
+      recordingContentType: "Audio",
+      recordingChannelType: "Unmixed",
+      recordingFormatType: "Wav",
+    }),
+  ];
+  const parsed = parseDelivery(body, { recordingHostSuffixes: [".asm.skype.com"] });
+  if (parsed.kind !== "events") throw new Error("fixture did not parse");
+  return parsed.events;
+}
+
+/** Runs events through the real event handler (real Redis sessions), recording what it enqueues. */
+async function handle(events: AcsEvent[]) {
+  const enqueued: { name: JobName; jobId: string | undefined }[] = [];
+  const queues: Queues = {
+    async enqueue(name, _payload, jobId) {
+      enqueued.push({ name, jobId });
+    },
+    all: () => [],
+    close: async () => undefined,
+  };
+  const deps = {
+    logger: createLogger("silent", "test"),
+    sessions,
+    queues,
+    policies: () => policies,
+  } as unknown as WorkerDependencies; // acs, container and callbackUri are never touched by call events
+  for (const event of events) await perform(deps, { event, receivedAt: new Date().toISOString() });
+  return enqueued;
+}
+
+async function endState(serverCallId: string, enqueued: { name: JobName; jobId: string | undefined }[]) {
+  const session = await sessions.get(serverCallId);
+  // Ingest jobs are keyed by recording and chunk: BullMQ keeps one job per id, so compare distinct ids.
+  const ingest = new Set(enqueued.filter((job) => job.name === "ingest-chunk").map((job) => job.jobId));
+  return {
+    session: { ...session, serverCallId: "(call)", correlationId: session.correlationId?.replace(serverCallId, "") },
+    connects: enqueued.filter((job) => job.name === "connect-call").length,
+    starts: enqueued.filter((job) => job.name === "start-recording").length,
+    ingestJobs: ingest.size,
+  };
+}
+
+describe("call event handling", () => {
+  it("in order: one connect, one start, one ingest job, a recorded decision", async () => {
+    const serverCallId = `ordered-${randomBytes(4).toString("hex")}`;
+    const state = await endState(serverCallId, await handle(eventsOfCall(serverCallId)));
+    expect(state).toMatchObject({ connects: 1, starts: 1, ingestJobs: 1 });
+    expect(state.session).toMatchObject({
+      started: true,
+      ended: true,
+      caller: ALICE,
+      callee: BOB,
+      callConnectionId: "conn-1",
+      recordingId: "rec-1",
+      recordingState: "active",
+      decision: { record: true, teamId: "trading-desk" },
+    });
+  });
+
+  it("each event delivered 5 times has one effect", async () => {
+    const serverCallId = `dup-${randomBytes(4).toString("hex")}`;
+    const events = eventsOfCall(serverCallId).flatMap((event) => [event, event, event, event, event]);
+    const state = await endState(serverCallId, await handle(events));
+    expect(state).toMatchObject({ connects: 1, starts: 1, ingestJobs: 1 });
+  });
+
+  it("any delivery order ends in the same state as in order", async () => {
+    const reference = `ref-${randomBytes(4).toString("hex")}`;
+    const expected = await endState(reference, await handle(eventsOfCall(reference)));
+    await fc.assert(
+      fc.asyncProperty(fc.shuffledSubarray([0, 1, 2, 3, 4, 5, 6], { minLength: 7, maxLength: 7 }), async (order) => {
+        const serverCallId = `shuffled-${randomBytes(6).toString("hex")}`;
+        const events = eventsOfCall(serverCallId);
+        const state = await endState(serverCallId, await handle(order.map((i) => events[i]!)));
+        // The one order-dependent fact is when the call "started": the first timestamp handled is kept.
+        expect({ ...state, session: { ...state.session, startedAt: "-" } }).toEqual({
+          ...expected,
+          session: { ...expected.session, startedAt: "-" },
+        });
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
