@@ -13,13 +13,19 @@ export interface CallbackVerifier {
  * Verifies ACS callback JWTs (reference §3.4): RS256, issuer and keys from the OpenID configuration,
  * audience = the ACS immutable resource id. jose caches the key set and refetches it on an unknown `kid`.
  */
-export function createCallbackVerifier(openIdConfigurationUrl: string, audience: string): CallbackVerifier {
+export function createCallbackVerifier(
+  openIdConfigurationUrl: string,
+  audience: string,
+  options: { refreshCooldownMs?: number } = {},
+): CallbackVerifier {
+  // An unknown kid refetches the key set at most once per cooldown, so forged kids cannot flood the key endpoint.
+  const cooldownDuration = options.refreshCooldownMs ?? 5_000;
   let keys: Promise<{ issuer: string; jwks: JWTVerifyGetKey }> | undefined;
   const discover = async () => {
     const response = await fetch(openIdConfigurationUrl, { signal: AbortSignal.timeout(5_000) });
     if (!response.ok) throw new Error(`OpenID configuration ${openIdConfigurationUrl} answered ${response.status}`);
     const config = openIdConfiguration.parse(await response.json());
-    return { issuer: config.issuer, jwks: createRemoteJWKSet(new URL(config.jwks_uri)) };
+    return { issuer: config.issuer, jwks: createRemoteJWKSet(new URL(config.jwks_uri), { cooldownDuration }) };
   };
   return {
     async verify(authorization) {

@@ -54,7 +54,12 @@ describe("parseDelivery: every documented payload parses", () => {
   });
 
   it("unknown event types are accepted and listed as ignored", () => {
-    const other = { ...documented.callStarted, id: "x", eventType: "Microsoft.Communication.ChatMessageReceived", data: {} };
+    const other = {
+      ...documented.callStarted,
+      id: "x",
+      eventType: "Microsoft.Communication.ChatMessageReceived",
+      data: {},
+    };
     expect(parse([other, documented.callStarted])).toMatchObject({
       kind: "events",
       events: [{ id: "started-1" }],
@@ -67,10 +72,19 @@ describe("parseDelivery: bad input is refused with the field named", () => {
   it("an empty array", () => rejects([], 400, "empty"));
   it("a missing envelope field", () => rejects([{ ...documented.callStarted, id: undefined }], 400, "[0].id"));
   it("a missing data field", () =>
-    rejects([{ ...documented.incomingCall, data: { ...documented.incomingCall.data, serverCallId: undefined } }], 400, "data.serverCallId"));
+    rejects(
+      [{ ...documented.incomingCall, data: { ...documented.incomingCall.data, serverCallId: undefined } }],
+      400,
+      "data.serverCallId",
+    ));
   it("a wrong enum value", () =>
     rejects(
-      [{ ...documented.recordingFileStatusUpdated, data: { ...documented.recordingFileStatusUpdated.data, recordingChannelType: "mixed" } }],
+      [
+        {
+          ...documented.recordingFileStatusUpdated,
+          data: { ...documented.recordingFileStatusUpdated.data, recordingChannelType: "mixed" },
+        },
+      ],
       400,
       "recordingChannelType",
     ));
@@ -82,7 +96,9 @@ describe("parseDelivery: bad input is refused with the field named", () => {
       data: {
         ...documented.recordingFileStatusUpdated.data,
         recordingStorageInfo: {
-          recordingChunks: [{ ...documented.recordingFileStatusUpdated.data.recordingStorageInfo.recordingChunks[0]!, contentLocation }],
+          recordingChunks: [
+            { ...documented.recordingFileStatusUpdated.data.recordingStorageInfo.recordingChunks[0]!, contentLocation },
+          ],
         },
       },
     },
@@ -94,5 +110,7 @@ describe("parseDelivery: bad input is refused with the field named", () => {
     "http://storage.asm.skype.com/v1/objects/x",
     "https://storage.asm.skype.com:8443/v1/objects/x",
     "not a url",
-  ])("a recording URL off the allowlist: %s", (url) => rejects(withContentLocation(url), 400, "contentLocation: host not allowed"));
+  ])("a recording URL off the allowlist: %s", (url) =>
+    rejects(withContentLocation(url), 400, "contentLocation: host not allowed"),
+  );
 });

@@ -30,7 +30,10 @@ function describe(issues: z.core.$ZodIssue[], prefix: string): string {
 }
 
 /** One element of a delivery in either schema, normalised to {id, type, subject, time, data}. */
-function envelopeOf(element: unknown, at: string): { id: string; type: string; subject: string; time: string; data: unknown } {
+function envelopeOf(
+  element: unknown,
+  at: string,
+): { id: string; type: string; subject: string; time: string; data: unknown } {
   const isCloudEvent = typeof element === "object" && element !== null && "specversion" in element;
   if (isCloudEvent) {
     const parsed = cloudEventEnvelope.safeParse(element);
@@ -73,7 +76,10 @@ export function parseDelivery(body: unknown, options: ParseOptions): ParsedDeliv
       for (const chunk of event.data.recordingStorageInfo.recordingChunks) {
         for (const field of ["contentLocation", "metadataLocation", "deleteLocation"] as const) {
           if (!isAllowedRecordingUrl(chunk[field], options.recordingHostSuffixes)) {
-            throw new IntakeError(400, `${at}.data.recordingStorageInfo.recordingChunks[${chunk.index}].${field}: host not allowed`);
+            throw new IntakeError(
+              400,
+              `${at}.data.recordingStorageInfo.recordingChunks[${chunk.index}].${field}: host not allowed`,
+            );
           }
         }
       }

@@ -23,7 +23,10 @@ export const incomingCallData = z.looseObject({
 });
 
 /** `startedBy` comes as `{communicationIdentifier, role}` or, in older documents, the identifier itself with `role`. */
-const startedBy = z.union([z.looseObject({ communicationIdentifier: identifierModel, role: z.string().optional() }), identifierModel]);
+const startedBy = z.union([
+  z.looseObject({ communicationIdentifier: identifierModel, role: z.string().optional() }),
+  identifierModel,
+]);
 
 export const callStartedData = z.looseObject({
   ...callIds,
@@ -134,4 +137,7 @@ export const cloudEventEnvelope = z.looseObject({
   data: z.unknown(),
 });
 
-export const subscriptionValidationData = z.looseObject({ validationCode: z.string().min(1), validationUrl: z.string().optional() });
+export const subscriptionValidationData = z.looseObject({
+  validationCode: z.string().min(1),
+  validationUrl: z.string().optional(),
+});

@@ -85,14 +85,19 @@ function eventsOfCall(serverCallId: string): AcsEvent[] {
       state: "active",
     }),
     envelope(6, "Microsoft.Communication.CallEnded", `call/${serverCallId}`, { ...common, callDurationInSeconds: 5 }),
-    envelope(7, "Microsoft.Communication.RecordingFileStatusUpdated", `/recording/call/${serverCallId}/recordingId/rec-1`, {
-      recordingStorageInfo: { recordingChunks: [chunk] },
-      recordingStartTime: "2026-11-22T10:00:04Z",
-      recordingDurationMs: 4000,
-      recordingContentType: "Audio",
-      recordingChannelType: "Unmixed",
-      recordingFormatType: "Wav",
-    }),
+    envelope(
+      7,
+      "Microsoft.Communication.RecordingFileStatusUpdated",
+      `/recording/call/${serverCallId}/recordingId/rec-1`,
+      {
+        recordingStorageInfo: { recordingChunks: [chunk] },
+        recordingStartTime: "2026-11-22T10:00:04Z",
+        recordingDurationMs: 4000,
+        recordingContentType: "Audio",
+        recordingChannelType: "Unmixed",
+        recordingFormatType: "Wav",
+      },
+    ),
   ];
   const parsed = parseDelivery(body, { recordingHostSuffixes: [".asm.skype.com"] });
   if (parsed.kind !== "events") throw new Error("fixture did not parse");

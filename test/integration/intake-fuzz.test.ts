@@ -90,7 +90,11 @@ const randomBodies = fc.oneof(
 );
 
 async function send(path: string, body: string, headers: Record<string, string>) {
-  const response = await fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+  const response = await fetch(`${base}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+  });
   await response.arrayBuffer();
   return response.status;
 }
