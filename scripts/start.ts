@@ -183,7 +183,8 @@ async function main(): Promise<void> {
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ endpointUrl: `${webhookUrl}/api/eventgrid?code=${secret}` }),
   });
-  if (!subscription.ok) throw new Error(`Event Grid subscription failed: ${subscription.status} ${await subscription.text()}`);
+  if (!subscription.ok)
+    throw new Error(`Event Grid subscription failed: ${subscription.status} ${await subscription.text()}`);
   say(`Event Grid subscription validated (webhook secret in data/stack.json)`);
 
   await writeFile(

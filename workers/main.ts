@@ -25,7 +25,10 @@ async function main(): Promise<void> {
     config.REDIS_PREFIX,
     config.WORKER_CONCURRENCY,
   );
-  logger.info({ queues: running.workers.map((w) => w.name), concurrency: config.WORKER_CONCURRENCY }, "workers running");
+  logger.info(
+    { queues: running.workers.map((w) => w.name), concurrency: config.WORKER_CONCURRENCY },
+    "workers running",
+  );
   const stop = () => {
     logger.info("stopping workers");
     void running

@@ -23,7 +23,10 @@ export function startWorkers(
   const workers = Object.values(QueueName).map((queue) => {
     const worker = new Worker(queue, process, { connection, prefix: `${prefix}:bull`, concurrency });
     worker.on("failed", (job, error) => {
-      deps.logger.error({ queue, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: error }, "job failed");
+      deps.logger.error(
+        { queue, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: error },
+        "job failed",
+      );
     });
     worker.on("error", (error) => deps.logger.error({ queue, err: error }, "worker error"));
     return worker;

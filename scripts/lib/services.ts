@@ -10,7 +10,9 @@ export async function freePort(): Promise<number> {
     server.on("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -108,7 +110,19 @@ export async function startAzurite(location: string, port?: number): Promise<Run
   const main = fileURLToPath(new URL("../../node_modules/azurite/dist/src/blob/main.js", import.meta.url));
   const child = spawn(
     process.execPath,
-    [main, "--blobHost", "127.0.0.1", "--blobPort", String(chosen), "--location", location, "--silent", "--disableTelemetry", "--skipApiVersionCheck", "--loose"],
+    [
+      main,
+      "--blobHost",
+      "127.0.0.1",
+      "--blobPort",
+      String(chosen),
+      "--location",
+      location,
+      "--silent",
+      "--disableTelemetry",
+      "--skipApiVersionCheck",
+      "--loose",
+    ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
   let stderr = "";

@@ -28,7 +28,8 @@ describe("the recording path, end to end", () => {
   it("archives the chunk and metadata of a call between two team members, with the served bytes' SHA-256", async () => {
     const { serverCallId } = await stack.simulator.placeCall({ from: ALICE, to: BOB, durationMs: 1500 });
 
-    const connects = () => stack.simulator.requests().filter((r) => r.operation === "connect" && r.serverCallId === serverCallId);
+    const connects = () =>
+      stack.simulator.requests().filter((r) => r.operation === "connect" && r.serverCallId === serverCallId);
     await eventually(() => (connects().length > 0 ? true : undefined), 10_000, "a connect request");
 
     const chunk = await eventually(
@@ -83,6 +84,8 @@ describe("the recording path, end to end", () => {
     const session = await stack.runtime.sessions.get(serverCallId);
     expect(session.decision).toMatchObject({ record: false, reason: "no-team-member" });
     expect(session.participants).toEqual([stranger2, stranger1].sort());
-    expect(stack.simulator.requests().filter((r) => r.operation === "connect" && r.serverCallId === serverCallId)).toEqual([]);
+    expect(
+      stack.simulator.requests().filter((r) => r.operation === "connect" && r.serverCallId === serverCallId),
+    ).toEqual([]);
   });
 });

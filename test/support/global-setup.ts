@@ -1,6 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { TestProject } from "vitest/node";
-import { redisAnswers, redisServerInstalled, startPrivateRedis, type PrivateRedis } from "../../scripts/lib/services.js";
+import {
+  redisAnswers,
+  redisServerInstalled,
+  startPrivateRedis,
+  type PrivateRedis,
+} from "../../scripts/lib/services.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -23,7 +28,9 @@ export async function setup(project: TestProject): Promise<void> {
       privateRedis = await startPrivateRedis();
       url = privateRedis.url;
     } else {
-      throw new Error("Tests need Redis: set REDIS_URL, start one on 127.0.0.1:6379, or `apt-get install -y redis-server`.");
+      throw new Error(
+        "Tests need Redis: set REDIS_URL, start one on 127.0.0.1:6379, or `apt-get install -y redis-server`.",
+      );
     }
   }
   project.provide("redisUrl", url);

@@ -27,7 +27,8 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
     }
     case "Microsoft.Communication.CallStarted": {
       const startedBy = event.data.startedBy;
-      const identifier = startedBy && "communicationIdentifier" in startedBy ? startedBy.communicationIdentifier : startedBy;
+      const identifier =
+        startedBy && "communicationIdentifier" in startedBy ? startedBy.communicationIdentifier : startedBy;
       const starter = identifier ? rawIdOf(identifier) : undefined;
       await deps.sessions.addFacts(event.data.serverCallId, {
         correlationId: event.data.correlationId,
@@ -113,7 +114,13 @@ async function advance(deps: WorkerDependencies, serverCallId: string): Promise<
     const correlationId = session.correlationId ?? "";
     if (action === "connect") {
       deps.logger.info(
-        { ...log, teamId: decision.teamId, ruleId: decision.ruleId, policyHash: decision.policyHash, reason: decision.explanation },
+        {
+          ...log,
+          teamId: decision.teamId,
+          ruleId: decision.ruleId,
+          policyHash: decision.policyHash,
+          reason: decision.explanation,
+        },
         "recording required: connecting",
       );
       await deps.queues.enqueue("connect-call", { serverCallId, correlationId });

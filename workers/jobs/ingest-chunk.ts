@@ -22,7 +22,11 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"inge
     deps.container,
     names.content,
     await recording.downloadStreaming(chunk.contentLocation),
-    chunk.contentLocation.includes("video") ? "video/mp4" : chunk.contentLocation.includes("mp3") ? "audio/mpeg" : "audio/wav",
+    chunk.contentLocation.includes("video")
+      ? "video/mp4"
+      : chunk.contentLocation.includes("mp3")
+        ? "audio/mpeg"
+        : "audio/wav",
     tags,
   );
   const metadata = await streamToBlob(
@@ -33,7 +37,16 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"inge
     tags,
   );
   deps.logger.info(
-    { serverCallId, correlationId, recordingId, chunk: chunk.index, blob: content.name, sizeBytes: content.sizeBytes, sha256: content.sha256, metadataBlob: metadata.name },
+    {
+      serverCallId,
+      correlationId,
+      recordingId,
+      chunk: chunk.index,
+      blob: content.name,
+      sizeBytes: content.sizeBytes,
+      sha256: content.sha256,
+      metadataBlob: metadata.name,
+    },
     "chunk archived",
   );
   return { content, metadata };
