@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
-import type { Config } from "./config/index.js";
+import { entraSettings, type Config } from "./config/index.js";
+import { createBearerVerifier, remoteKeys } from "./intake/bearer.js";
 import { createApp } from "./http/app.js";
 import { createCallbackVerifier } from "./intake/callback-auth.js";
 import { createRedisEventSink } from "./intake/sink.js";
@@ -8,11 +9,13 @@ import type { Runtime } from "./runtime.js";
 
 /** Builds the Koa app from configuration and starts listening. */
 export async function startWebhook(config: Config, runtime: Runtime, logger: Logger): Promise<{ server: Server; url: string }> {
+  const entra = entraSettings(config);
   const app = createApp({
     logger,
     sink: createRedisEventSink(runtime.redis, runtime.queues, config.REDIS_PREFIX),
     callbackVerifier: createCallbackVerifier(config.ACS_OPENID_CONFIGURATION_URL, config.ACS_RESOURCE_ID),
-    eventGridSecrets: config.EVENTGRID_SECRET,
+    eventGridSecrets: config.EVENTGRID_SECRET ?? [],
+    eventGridEntra: entra && createBearerVerifier(async () => remoteKeys(entra.issuer, entra.jwksUrl), entra.audience, "Entra"),
     recordingHostSuffixes: config.RECORDING_HOST_SUFFIXES,
     maxBodyBytes: config.MAX_BODY_BYTES,
     readiness: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./index.js";
+import { ConfigError, entraSettings, loadConfig } from "./index.js";
 
 const valid = {
   PUBLIC_BASE_URL: "https://recorder.example.com",
@@ -35,10 +35,30 @@ describe("loadConfig", () => {
     ["PORT", "eighty", "PORT:"],
     ["ACS_CONNECTION_STRING", "https://acs", "ACS_CONNECTION_STRING: must look like"],
     ["EVENTGRID_SECRET", " , ", "EVENTGRID_SECRET"],
+    ["EVENTGRID_ENTRA_JWKS_URL", "not a url", "EVENTGRID_ENTRA_JWKS_URL"],
     ["BLOB_CONTAINER", "Bad_Name", "BLOB_CONTAINER"],
   ])("names the bad variable %s", (name, value, message) => {
     const problems = problemsOf({ ...valid, [name]: value });
     expect(problems.join("\n")).toContain(message);
+  });
+
+  it("accepts Entra authentication instead of a shared secret, deriving issuer and keys from the tenant", () => {
+    const config = loadConfig({
+      ...valid,
+      EVENTGRID_SECRET: undefined,
+      EVENTGRID_ENTRA_AUDIENCE: "api://recorder",
+      EVENTGRID_ENTRA_TENANT_ID: "tenant-1",
+    });
+    expect(entraSettings(config)).toEqual({
+      audience: "api://recorder",
+      issuer: "https://sts.windows.net/tenant-1/",
+      jwksUrl: "https://login.microsoftonline.com/tenant-1/discovery/v2.0/keys",
+    });
+  });
+
+  it("needs a secret or Entra, and Entra needs a tenant (or issuer and keys)", () => {
+    expect(problemsOf({ ...valid, EVENTGRID_SECRET: undefined })[0]).toContain("EVENTGRID_SECRET is required");
+    expect(problemsOf({ ...valid, EVENTGRID_ENTRA_AUDIENCE: "api://recorder" })[0]).toContain("EVENTGRID_ENTRA_TENANT_ID");
   });
 
   it("refuses the simulator routing in production", () => {

@@ -38,7 +38,12 @@ const configSchema = z.object({
     .regex(/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/, "3-63 lower-case letters, digits and single dashes")
     .default("recordings"),
   POLICY_DIR: z.string().default("policies"),
-  EVENTGRID_SECRET: commaList,
+  EVENTGRID_SECRET: commaList.optional(),
+  /** Optional Microsoft Entra authentication of Event Grid deliveries (reference §4.7). */
+  EVENTGRID_ENTRA_TENANT_ID: z.string().min(1).optional(),
+  EVENTGRID_ENTRA_AUDIENCE: z.string().min(1).optional(),
+  EVENTGRID_ENTRA_ISSUER: z.string().min(1).optional(),
+  EVENTGRID_ENTRA_JWKS_URL: z.url().optional(),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(4),
@@ -51,6 +56,18 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "ConfigError";
   }
+}
+
+/** Issuer and key set of Entra tokens for Event Grid deliveries, when configured. */
+export function entraSettings(config: Config): { issuer: string; jwksUrl: string; audience: string } | undefined {
+  const audience = config.EVENTGRID_ENTRA_AUDIENCE;
+  if (!audience) return undefined;
+  const tenant = config.EVENTGRID_ENTRA_TENANT_ID;
+  return {
+    audience,
+    issuer: config.EVENTGRID_ENTRA_ISSUER ?? `https://sts.windows.net/${tenant}/`,
+    jwksUrl: config.EVENTGRID_ENTRA_JWKS_URL ?? `https://login.microsoftonline.com/${tenant}/discovery/v2.0/keys`,
+  };
 }
 
 /** Reads and validates the environment once at start; every problem names its variable. */
@@ -66,6 +83,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
   const config = parsed.data;
+  const entra = config.EVENTGRID_ENTRA_AUDIENCE !== undefined;
+  if (!config.EVENTGRID_SECRET && !entra) {
+    throw new ConfigError(["EVENTGRID_SECRET is required (or configure EVENTGRID_ENTRA_AUDIENCE for Entra tokens)"]);
+  }
+  if (entra && !config.EVENTGRID_ENTRA_TENANT_ID && !(config.EVENTGRID_ENTRA_ISSUER && config.EVENTGRID_ENTRA_JWKS_URL)) {
+    throw new ConfigError(["EVENTGRID_ENTRA_TENANT_ID is required with EVENTGRID_ENTRA_AUDIENCE (or set both EVENTGRID_ENTRA_ISSUER and EVENTGRID_ENTRA_JWKS_URL)"]);
+  }
   // The simulator routing rewrites recording hosts to plain HTTP: it must never exist in production.
   if (config.ACS_LOCAL_SIMULATOR_URL && config.NODE_ENV === "production") {
     throw new ConfigError(["ACS_LOCAL_SIMULATOR_URL must not be set when NODE_ENV=production"]);

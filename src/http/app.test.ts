@@ -50,7 +50,9 @@ describe("POST /api/eventgrid", () => {
       "aeg-event-type": "SubscriptionValidation",
     });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ validationResponse: documented.subscriptionValidation.data.validationCode });
+    expect(await response.json()).toEqual({
+      validationResponse: documented.subscriptionValidation.data.validationCode,
+    });
   });
 
   it.each([
@@ -82,7 +84,9 @@ describe("POST /api/eventgrid", () => {
   });
 
   it("refuses a body over the limit with 413", async () => {
-    const big = [{ ...documented.callStarted, data: { ...documented.callStarted.data, padding: "x".repeat(70 * 1024) } }];
+    const big = [
+      { ...documented.callStarted, data: { ...documented.callStarted.data, padding: "x".repeat(70 * 1024) } },
+    ];
     const response = await post("/api/eventgrid?code=new-secret", big);
     expect(response.status).toBe(413);
   });
@@ -101,7 +105,10 @@ describe("POST /api/callbacks", () => {
   it("accepts a verified callback", async () => {
     const response = await post("/api/callbacks", documented.callConnectedCallback, { authorization: "Bearer good" });
     expect(response.status).toBe(200);
-    expect(accepted.at(-1)).toMatchObject({ channel: "callback", events: [{ type: "Microsoft.Communication.CallConnected" }] });
+    expect(accepted.at(-1)).toMatchObject({
+      channel: "callback",
+      events: [{ type: "Microsoft.Communication.CallConnected" }],
+    });
   });
 
   it("refuses an unverified callback with 401 and stores nothing", async () => {

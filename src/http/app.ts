@@ -1,6 +1,7 @@
 import Router from "@koa/router";
 import Koa from "koa";
 import type { Logger } from "../log.js";
+import { bearerTokenOf, type BearerVerifier } from "../intake/bearer.js";
 import type { CallbackVerifier } from "../intake/callback-auth.js";
 import { readBody, parseJson } from "../intake/body.js";
 import { IntakeError } from "../intake/errors.js";
@@ -13,6 +14,8 @@ export interface AppDependencies {
   sink: EventSink;
   callbackVerifier: CallbackVerifier;
   eventGridSecrets: readonly string[];
+  /** When set, a valid Entra bearer token also authenticates an Event Grid delivery. */
+  eventGridEntra?: BearerVerifier | undefined;
   recordingHostSuffixes: readonly string[];
   maxBodyBytes: number;
   /** Named readiness checks for /readyz (Redis, Blob, policies, …). */
@@ -43,12 +46,14 @@ export function createApp(deps: AppDependencies): Koa {
     }
   });
 
-  const requireEventGridSecret = (ctx: Koa.Context) => {
+  /** A delivery is authentic with the right shared secret, or (when configured) a valid Entra bearer token. */
+  const authenticateEventGrid = async (ctx: Koa.Context) => {
     const fromQuery = typeof ctx.query.code === "string" ? ctx.query.code : undefined;
     const fromHeader = ctx.get(SECRET_HEADER) || undefined;
-    if (!matchesAnySecret(fromQuery ?? fromHeader, deps.eventGridSecrets)) {
-      throw new IntakeError(401, "missing or wrong webhook secret");
-    }
+    if (matchesAnySecret(fromQuery ?? fromHeader, deps.eventGridSecrets)) return;
+    const authorization = ctx.get("authorization") || undefined;
+    if (deps.eventGridEntra && bearerTokenOf(authorization)) return deps.eventGridEntra.verify(authorization);
+    throw new IntakeError(401, "missing or wrong webhook secret");
   };
 
   router.get("/healthz", (ctx) => {
@@ -72,8 +77,8 @@ export function createApp(deps: AppDependencies): Koa {
   });
 
   // CloudEvents abuse-protection handshake (reference §4.3).
-  router.options("/api/eventgrid", (ctx) => {
-    requireEventGridSecret(ctx);
+  router.options("/api/eventgrid", async (ctx) => {
+    await authenticateEventGrid(ctx);
     const origin = ctx.get("webhook-request-origin");
     ctx.status = 200;
     ctx.set("Allow", "POST, OPTIONS");
@@ -81,7 +86,7 @@ export function createApp(deps: AppDependencies): Koa {
   });
 
   router.post("/api/eventgrid", async (ctx) => {
-    requireEventGridSecret(ctx);
+    await authenticateEventGrid(ctx);
     const delivery = parseDelivery(parseJson(await readBody(ctx.req, deps.maxBodyBytes)), deps);
     if (delivery.kind === "deletion" || ctx.get("aeg-event-type") === "SubscriptionDeletion") {
       deps.logger.warn({ subscription: ctx.get("aeg-subscription-name") }, "Event Grid subscription deleted");

@@ -1,59 +1,21 @@
-import { createServer, type Server } from "node:http";
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newSigningKey, startLocalIssuer, type LocalIssuer } from "../../test/support/local-issuer.js";
 import { createCallbackVerifier, type CallbackVerifier } from "./callback-auth.js";
 import { IntakeError } from "./errors.js";
 
-const ISSUER = "https://acscallautomation.communication.azure.com";
 const AUDIENCE = "5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10";
 
-let server: Server;
-let base: string;
-let published: JWK[] = [];
-let jwksFetches = 0;
-let signing: { kid: string; privateKey: CryptoKey };
+let issuer: LocalIssuer;
 let verifier: CallbackVerifier;
 
-async function newKey(kid: string) {
-  const { publicKey, privateKey } = await generateKeyPair("RS256");
-  return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" } };
-}
-
-function token(claims: { iss?: string; aud?: string; expiresIn?: string | number } = {}, key = signing) {
-  return new SignJWT({})
-    .setProtectedHeader({ alg: "RS256", kid: key.kid })
-    .setIssuer(claims.iss ?? ISSUER)
-    .setAudience(claims.aud ?? AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(claims.expiresIn ?? "5m")
-    .sign(key.privateKey);
-}
-
 beforeAll(async () => {
-  const first = await newKey("key-1");
-  signing = first;
-  published = [first.jwk];
-  server = createServer((req, res) => {
-    res.setHeader("content-type", "application/json");
-    if (req.url === "/calling/.well-known/acsopenidconfiguration") {
-      res.end(JSON.stringify({ issuer: ISSUER, jwks_uri: `${base}/calling/keys` }));
-    } else if (req.url === "/calling/keys") {
-      jwksFetches += 1;
-      res.end(JSON.stringify({ keys: published }));
-    } else {
-      res.statusCode = 404;
-      res.end("{}");
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-  verifier = createCallbackVerifier(`${base}/calling/.well-known/acsopenidconfiguration`, AUDIENCE);
+  issuer = await startLocalIssuer("https://acscallautomation.communication.azure.com");
+  verifier = createCallbackVerifier(issuer.openIdConfigurationUrl, AUDIENCE);
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => issuer.stop());
 
-async function refused(authorization: string | undefined, message: string) {
-  const error = await verifier.verify(authorization).then(
+async function refused(authorization: string | undefined, message: string, by = verifier) {
+  const error = await by.verify(authorization).then(
     () => undefined,
     (e: unknown) => e,
   );
@@ -64,7 +26,7 @@ async function refused(authorization: string | undefined, message: string) {
 
 describe("callback JWT verification", () => {
   it("accepts a token signed by the published key for our resource", async () => {
-    await expect(verifier.verify(`Bearer ${await token()}`)).resolves.toBeUndefined();
+    await expect(verifier.verify(`Bearer ${await issuer.sign({ aud: AUDIENCE })}`)).resolves.toBeUndefined();
   });
 
   it("refuses a missing or malformed header", async () => {
@@ -73,44 +35,44 @@ describe("callback JWT verification", () => {
   });
 
   it("refuses a token for another resource", async () =>
-    refused(`Bearer ${await token({ aud: "other-resource" })}`, "aud"));
+    refused(`Bearer ${await issuer.sign({ aud: "other-resource" })}`, "aud"));
   it("refuses a token from another issuer", async () =>
-    refused(`Bearer ${await token({ iss: "https://evil.example" })}`, "iss"));
+    refused(`Bearer ${await issuer.sign({ aud: AUDIENCE, iss: "https://evil.example" })}`, "iss"));
   it("refuses an expired token", async () =>
-    refused(`Bearer ${await token({ expiresIn: Math.floor(Date.now() / 1000) - 120 })}`, "exp"));
+    refused(`Bearer ${await issuer.sign({ aud: AUDIENCE, expiresIn: Math.floor(Date.now() / 1000) - 120 })}`, "exp"));
 
   it("refuses a forged token (same kid, another key)", async () => {
-    const forger = await newKey("key-1");
-    await refused(`Bearer ${await token({}, forger)}`, "signature");
+    const forger = await newSigningKey(issuer.signing.kid);
+    await refused(`Bearer ${await issuer.sign({ aud: AUDIENCE }, forger)}`, "signature");
   });
 
   it("refuses an unsigned token", async () => {
     const header = Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url");
-    const payload = Buffer.from(JSON.stringify({ iss: ISSUER, aud: AUDIENCE, exp: 9999999999 })).toString("base64url");
+    const payload = Buffer.from(JSON.stringify({ iss: issuer.issuer, aud: AUDIENCE, exp: 9999999999 })).toString(
+      "base64url",
+    );
     await refused(`Bearer ${header}.${payload}.`, "invalid callback token");
   });
 
-  it("refetches the key set once on an unknown kid (key rotation), not on every unknown kid", async () => {
-    const rotating = createCallbackVerifier(`${base}/calling/.well-known/acsopenidconfiguration`, AUDIENCE, {
-      refreshCooldownMs: 200,
-    });
-    await expect(rotating.verify(`Bearer ${await token()}`)).resolves.toBeUndefined();
-    const afterFirstFetch = jwksFetches;
+  it("refetches the key set on an unknown kid (key rotation), at most once per cooldown", async () => {
+    const rotating = createCallbackVerifier(issuer.openIdConfigurationUrl, AUDIENCE, { refreshCooldownMs: 200 });
+    await expect(rotating.verify(`Bearer ${await issuer.sign({ aud: AUDIENCE })}`)).resolves.toBeUndefined();
+    const afterFirstFetch = issuer.fetches();
 
-    const rotated = await newKey("key-2");
-    published = [...published, rotated.jwk];
+    const rotated = await newSigningKey("key-2");
+    issuer.publish([issuer.signing, rotated]);
     await new Promise((r) => setTimeout(r, 250)); // past the cooldown since the first fetch
-    await expect(rotating.verify(`Bearer ${await token({}, rotated)}`)).resolves.toBeUndefined();
-    expect(jwksFetches).toBe(afterFirstFetch + 1);
+    await expect(rotating.verify(`Bearer ${await issuer.sign({ aud: AUDIENCE }, rotated)}`)).resolves.toBeUndefined();
+    expect(issuer.fetches()).toBe(afterFirstFetch + 1);
 
-    // Within the cooldown, tokens with made-up kids do not trigger further fetches (tokens made beforehand:
-    // generating RSA keys takes longer than the cooldown).
-    const bogusTokens = await Promise.all(
-      ["bogus-1", "bogus-2", "bogus-3"].map(async (kid) => token({}, await newKey(kid))),
+    // Tokens with made-up kids, made beforehand (RSA key generation takes longer than the cooldown):
+    // a burst of them triggers at most one further fetch.
+    const bogus = await Promise.all(
+      ["bogus-1", "bogus-2", "bogus-3"].map(async (kid) => issuer.sign({ aud: AUDIENCE }, await newSigningKey(kid))),
     );
-    await expect(rotating.verify(`Bearer ${await token({}, rotated)}`)).resolves.toBeUndefined();
-    const settled = jwksFetches;
-    for (const bogus of bogusTokens) await rotating.verify(`Bearer ${bogus}`).catch(() => undefined);
-    expect(jwksFetches - settled).toBeLessThanOrEqual(1);
+    await expect(rotating.verify(`Bearer ${await issuer.sign({ aud: AUDIENCE }, rotated)}`)).resolves.toBeUndefined();
+    const settled = issuer.fetches();
+    for (const token of bogus) await refused(`Bearer ${token}`, "invalid callback token", rotating);
+    expect(issuer.fetches() - settled).toBeLessThanOrEqual(1);
   });
 });

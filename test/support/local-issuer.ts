@@ -1,0 +1,65 @@
+import { createServer } from "node:http";
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from "jose";
+
+export interface SigningKey {
+  kid: string;
+  privateKey: CryptoKey;
+  jwk: JWK;
+}
+
+export async function newSigningKey(kid: string): Promise<SigningKey> {
+  const { publicKey, privateKey } = await generateKeyPair("RS256");
+  return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" } };
+}
+
+/**
+ * A local token issuer: an OpenID configuration and a JWKS served over HTTP, and RS256 tokens signed with
+ * its key — so JWT verification is tested against real key discovery, not a stub.
+ */
+export async function startLocalIssuer(issuer: string) {
+  let published: JWK[] = [];
+  let jwksFetches = 0;
+  const signing = await newSigningKey("key-1");
+  published = [signing.jwk];
+  const server = createServer((req, res) => {
+    res.setHeader("content-type", "application/json");
+    if (req.url === "/.well-known/openid-configuration") {
+      res.end(JSON.stringify({ issuer, jwks_uri: `${url}/keys` }));
+    } else if (req.url === "/keys") {
+      jwksFetches += 1;
+      res.end(JSON.stringify({ keys: published }));
+    } else {
+      res.statusCode = 404;
+      res.end("{}");
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+
+  return {
+    url,
+    issuer,
+    openIdConfigurationUrl: `${url}/.well-known/openid-configuration`,
+    jwksUrl: `${url}/keys`,
+    signing,
+    fetches: () => jwksFetches,
+    publish(keys: SigningKey[]) {
+      published = keys.map((key) => key.jwk);
+    },
+    sign(
+      claims: { iss?: string; aud: string; expiresIn?: string | number; extra?: Record<string, unknown> },
+      key: SigningKey = signing,
+    ): Promise<string> {
+      return new SignJWT(claims.extra ?? {})
+        .setProtectedHeader({ alg: "RS256", kid: key.kid })
+        .setIssuer(claims.iss ?? issuer)
+        .setAudience(claims.aud)
+        .setIssuedAt()
+        .setExpirationTime(claims.expiresIn ?? "5m")
+        .sign(key.privateKey);
+    },
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+export type LocalIssuer = Awaited<ReturnType<typeof startLocalIssuer>>;
