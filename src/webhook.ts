@@ -8,14 +8,19 @@ import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
 
 /** Builds the Koa app from configuration and starts listening. */
-export async function startWebhook(config: Config, runtime: Runtime, logger: Logger): Promise<{ server: Server; url: string }> {
+export async function startWebhook(
+  config: Config,
+  runtime: Runtime,
+  logger: Logger,
+): Promise<{ server: Server; url: string }> {
   const entra = entraSettings(config);
   const app = createApp({
     logger,
-    sink: createRedisEventSink(runtime.redis, runtime.queues, config.REDIS_PREFIX),
+    sink: createRedisEventSink(runtime.redis, config.REDIS_PREFIX),
     callbackVerifier: createCallbackVerifier(config.ACS_OPENID_CONFIGURATION_URL, config.ACS_RESOURCE_ID),
     eventGridSecrets: config.EVENTGRID_SECRET ?? [],
-    eventGridEntra: entra && createBearerVerifier(async () => remoteKeys(entra.issuer, entra.jwksUrl), entra.audience, "Entra"),
+    eventGridEntra:
+      entra && createBearerVerifier(async () => remoteKeys(entra.issuer, entra.jwksUrl), entra.audience, "Entra"),
     recordingHostSuffixes: config.RECORDING_HOST_SUFFIXES,
     maxBodyBytes: config.MAX_BODY_BYTES,
     readiness: {
@@ -29,6 +34,8 @@ export async function startWebhook(config: Config, runtime: Runtime, logger: Log
         if (runtime.policies().length === 0) throw new Error("no policies loaded");
       },
     },
+    // The policy set in force, and why the files on disk were refused if they were (the old set stays in force).
+    info: () => ({ policies: runtime.policyStatus() }),
   });
   const server = app.listen(config.PORT, config.HOST);
   await new Promise<void>((resolve, reject) => {

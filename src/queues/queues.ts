@@ -10,6 +10,7 @@ export function jobIdFor(...parts: string[]): string {
 
 export interface Queues {
   enqueue<N extends JobName>(name: N, payload: PayloadOf<N>, jobId?: string): Promise<void>;
+  enqueueMany<N extends JobName>(name: N, jobs: { payload: PayloadOf<N>; jobId?: string }[]): Promise<void>;
   all(): Queue[];
   close(): Promise<void>;
 }
@@ -18,12 +19,21 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
   const queues = new Map<string, Queue>(
     Object.values(QueueName).map((name) => [name, new Queue(name, { connection, prefix: `${prefix}:bull` })]),
   );
+  const queueOf = (name: JobName) => {
+    const queue = queues.get(jobDefinitions[name].queue);
+    if (!queue) throw new Error(`no queue ${jobDefinitions[name].queue}`);
+    return queue;
+  };
   return {
     async enqueue(name, payload, jobId) {
-      const definition = jobDefinitions[name];
-      const queue = queues.get(definition.queue);
-      if (!queue) throw new Error(`no queue ${definition.queue}`);
-      await queue.add(name, payload, { ...definition.options, ...(jobId ? { jobId } : {}) });
+      await queueOf(name).add(name, payload, { ...jobDefinitions[name].options, ...(jobId ? { jobId } : {}) });
+    },
+    async enqueueMany(name, jobs) {
+      if (jobs.length === 0) return;
+      const { options } = jobDefinitions[name];
+      await queueOf(name).addBulk(
+        jobs.map(({ payload, jobId }) => ({ name, data: payload, opts: { ...options, ...(jobId ? { jobId } : {}) } })),
+      );
     },
     all: () => [...queues.values()],
     async close() {

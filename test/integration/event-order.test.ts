@@ -111,6 +111,9 @@ async function handle(events: AcsEvent[]) {
     async enqueue(name, _payload, jobId) {
       enqueued.push({ name, jobId });
     },
+    async enqueueMany(name, jobs) {
+      for (const job of jobs) enqueued.push({ name, jobId: job.jobId });
+    },
     all: () => [],
     close: async () => undefined,
   };

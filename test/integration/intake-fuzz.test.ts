@@ -9,21 +9,18 @@ import { createApp } from "../../src/http/app.js";
 import { IntakeError } from "../../src/intake/errors.js";
 import { createRedisEventSink } from "../../src/intake/sink.js";
 import { createLogger } from "../../src/log.js";
-import { createQueues, type Queues } from "../../src/queues/index.js";
 import * as documented from "../fixtures/documented-events.js";
 
 const prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;
 let redis: Redis;
-let queues: Queues;
 let server: Server;
 let base: string;
 
 beforeAll(async () => {
   redis = new Redis(inject("redisUrl"), { maxRetriesPerRequest: null });
-  queues = createQueues(redis, prefix);
   const app = createApp({
     logger: createLogger("silent", "fuzz"),
-    sink: createRedisEventSink(redis, queues, prefix),
+    sink: createRedisEventSink(redis, prefix),
     callbackVerifier: {
       async verify(authorization) {
         if (authorization !== "Bearer test") throw new IntakeError(401, "invalid callback token");
@@ -43,7 +40,6 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   const keys = await redis.keys(`${prefix}:*`);
   if (keys.length > 0) await redis.del(...keys);
-  await queues.close();
   redis.disconnect();
 });
 

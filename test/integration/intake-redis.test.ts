@@ -3,56 +3,114 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
+import { OUTBOX_GROUP, outboxKeys } from "../../src/intake/outbox.js";
 import { parseDelivery } from "../../src/intake/parse.js";
+import type { AcsEvent } from "../../src/intake/schemas.js";
 import { createRedisEventSink } from "../../src/intake/sink.js";
-import { QueueName, createQueues, type Queues } from "../../src/queues/index.js";
+import { createLogger } from "../../src/log.js";
+import { QueueName, createQueues, jobIdFor } from "../../src/queues/index.js";
 import { createRedisSessionStore } from "../../src/sessions/index.js";
+import { startOutboxRelay } from "../../workers/outbox-relay.js";
 import * as documented from "../fixtures/documented-events.js";
+import { eventually } from "../support/stack.js";
 
 let redis: Redis;
-let queues: Queues;
-const prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;
+const prefixes: string[] = [];
+const closers: (() => Promise<unknown>)[] = [];
+const logger = createLogger("silent", "test");
+
+/** A fresh key space per test, so counts are this test's own. */
+function fresh() {
+  const prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;
+  prefixes.push(prefix);
+  const queues = createQueues(redis, prefix);
+  closers.push(() => queues.close());
+  const queue = new Queue(QueueName.callEvents, { connection: redis, prefix: `${prefix}:bull` });
+  closers.push(() => queue.close());
+  const waiting = async () => (await queue.getJobCounts("wait")).wait ?? 0;
+  return { prefix, queues, waiting, keys: outboxKeys(prefix) };
+}
+
+function events(id: string): AcsEvent[] {
+  const delivery = parseDelivery([{ ...documented.callStarted, id }], { recordingHostSuffixes: [] });
+  if (delivery.kind !== "events") throw new Error("expected events");
+  return delivery.events;
+}
 
 beforeAll(() => {
   redis = new Redis(inject("redisUrl"), { maxRetriesPerRequest: null });
-  queues = createQueues(redis, prefix);
 });
 afterAll(async () => {
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  await queues.close();
+  for (const close of closers) await close();
+  for (const prefix of prefixes) {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+  }
   redis.disconnect();
 });
 
-describe("Redis event sink", () => {
-  it("the same event delivered 5 times is enqueued once", async () => {
-    const sink = createRedisEventSink(redis, queues, prefix);
-    const delivery = parseDelivery([{ ...documented.callStarted, id: `dup-${randomBytes(4).toString("hex")}` }], {
-      recordingHostSuffixes: [".asm.skype.com"],
-    });
-    if (delivery.kind !== "events") throw new Error("expected events");
+describe("intake outbox", () => {
+  it("the same event delivered 5 times is stored once and becomes one job", async () => {
+    const { prefix, queues, waiting, keys } = fresh();
+    const sink = createRedisEventSink(redis, prefix);
     const results = [];
-    for (let i = 0; i < 5; i++) results.push(await sink.accept("eventgrid", delivery.events));
-    expect(results.map((r) => r.accepted)).toEqual([1, 0, 0, 0, 0]);
-    expect(results.map((r) => r.duplicates)).toEqual([0, 1, 1, 1, 1]);
-    const queue = new Queue(QueueName.callEvents, { connection: redis, prefix: `${prefix}:bull` });
-    expect(await queue.getJobCounts("wait", "prioritized", "delayed")).toMatchObject({ wait: 1 });
-    await queue.close();
+    for (let i = 0; i < 5; i++) results.push(await sink.accept("eventgrid", events("dup-1")));
+    expect(results).toEqual([
+      { accepted: 1, duplicates: 0 },
+      ...Array.from({ length: 4 }, () => ({ accepted: 0, duplicates: 1 })),
+    ]);
+    expect(await redis.xlen(keys.stream)).toBe(1);
+
+    const relay = startOutboxRelay(redis, queues, prefix, logger);
+    closers.push(() => relay.close());
+    await eventually(async () => ((await waiting()) === 1 ? true : undefined), 5_000, "one queued job");
+    await eventually(async () => ((await redis.xlen(keys.stream)) === 0 ? true : undefined), 5_000, "stream emptied");
   });
 
-  it("forgets the event id when enqueueing fails, so the sender's retry is not taken for a duplicate", async () => {
-    const failing: Queues = { ...queues, enqueue: async () => Promise.reject(new Error("queue down")) };
-    const sink = createRedisEventSink(redis, failing, prefix);
-    const delivery = parseDelivery([{ ...documented.callStarted, id: "retry-me" }], { recordingHostSuffixes: [] });
-    if (delivery.kind !== "events") throw new Error("expected events");
-    await expect(sink.accept("eventgrid", delivery.events)).rejects.toThrow("queue down");
-    const retried = await createRedisEventSink(redis, queues, prefix).accept("eventgrid", delivery.events);
-    expect(retried).toEqual({ accepted: 1, duplicates: 0 });
+  it("a batch is stored whole, and de-duplicated per event", async () => {
+    const { prefix, keys } = fresh();
+    const sink = createRedisEventSink(redis, prefix);
+    await sink.accept("eventgrid", events("batch-1"));
+    const both = [...events("batch-1"), ...events("batch-2")];
+    expect(await sink.accept("eventgrid", both)).toEqual({ accepted: 1, duplicates: 1 });
+    expect(await redis.xlen(keys.stream)).toBe(2);
+  });
+
+  it("the same id on another channel is another event", async () => {
+    const { prefix } = fresh();
+    const sink = createRedisEventSink(redis, prefix);
+    expect(await sink.accept("eventgrid", events("shared-id"))).toEqual({ accepted: 1, duplicates: 0 });
+    expect(await sink.accept("callback", events("shared-id"))).toEqual({ accepted: 1, duplicates: 0 });
+  });
+
+  it("entries read by a relay that died before queueing them are taken over by another relay", async () => {
+    const { prefix, queues, waiting, keys } = fresh();
+    const sink = createRedisEventSink(redis, prefix);
+    await sink.accept("eventgrid", [...events("orphan-1"), ...events("orphan-2")]);
+    // A relay reads the entries, then dies before queueing them: they stay pending in its name.
+    await redis.xgroup("CREATE", keys.stream, OUTBOX_GROUP, "0", "MKSTREAM");
+    await redis.xreadgroup("GROUP", OUTBOX_GROUP, "dead-relay", "COUNT", 10, "STREAMS", keys.stream, ">");
+    expect(await waiting()).toBe(0);
+
+    const relay = startOutboxRelay(redis, queues, prefix, logger, { claimIdleMs: 200, consumer: "survivor" });
+    closers.push(() => relay.close());
+    await eventually(async () => ((await waiting()) === 2 ? true : undefined), 5_000, "two queued jobs");
+  });
+
+  it("an entry queued twice (relay died after queueing, before acknowledging) is still one job", async () => {
+    const { prefix, queues, waiting } = fresh();
+    const [event] = events("twice-1");
+    const payload = { event: event!, receivedAt: new Date().toISOString() };
+    await queues.enqueueMany("call-event", [{ payload, jobId: jobIdFor("eventgrid", "twice-1") }]);
+    await queues.enqueueMany("call-event", [{ payload, jobId: jobIdFor("eventgrid", "twice-1") }]);
+    expect(await waiting()).toBe(1);
+    expect(prefix).toBeTruthy();
   });
 });
 
 describe("Redis session store", () => {
   it("grants each once-per-call step to exactly one of many concurrent claimants", async () => {
+    const { prefix } = fresh();
     const sessions = createRedisSessionStore(redis, prefix);
     const results = await Promise.all(Array.from({ length: 20 }, () => sessions.claim("call-claim", "connect")));
     expect(results.filter(Boolean)).toHaveLength(1);
@@ -60,6 +118,7 @@ describe("Redis session store", () => {
   });
 
   it("accumulates facts from events in any order", async () => {
+    const { prefix } = fresh();
     const sessions = createRedisSessionStore(redis, prefix);
     await sessions.addFacts("call-facts", { participants: ["8:acs:b"], started: true });
     await sessions.addFacts("call-facts", { correlationId: "c-1", participants: ["8:acs:a", "8:acs:b"] });
@@ -68,7 +127,18 @@ describe("Redis session store", () => {
       participants: ["8:acs:a", "8:acs:b"],
       started: true,
       ended: false,
+      factsVersion: 2,
     });
     expect(await redis.ttl(`${prefix}:call:{call-facts}`)).toBeGreaterThan(0);
+  });
+
+  it("keeps the decision computed from the newest facts (compare-and-set on the facts version)", async () => {
+    const { prefix } = fresh();
+    const sessions = createRedisSessionStore(redis, prefix);
+    const newer = { record: false as const, reason: "no-team-member" as const, explanation: "from version 3" };
+    const older = { ...newer, explanation: "from version 2" };
+    expect(await sessions.setDecision("call-cas", newer, 3)).toBe(true);
+    expect(await sessions.setDecision("call-cas", older, 2)).toBe(false);
+    expect((await sessions.get("call-cas")).decision?.explanation).toBe("from version 3");
   });
 });

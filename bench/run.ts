@@ -1,0 +1,29 @@
+/** `npm run bench [-- NAME…]`: runs the named benchmarks (all by default); results go to bench/results/. */
+import { redisAnswers } from "../scripts/lib/services.js";
+import { runIntakeBench } from "./intake.js";
+import type { BenchContext } from "./result.js";
+
+const benches: Record<string, (context: BenchContext) => Promise<void>> = {
+  intake: runIntakeBench,
+};
+
+async function main() {
+  const names = process.argv.slice(2);
+  const unknown = names.filter((name) => !benches[name]);
+  if (unknown.length > 0)
+    throw new Error(`unknown benchmark(s) ${unknown.join(", ")}; known: ${Object.keys(benches).join(", ")}`);
+  const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+  const url = new URL(redisUrl);
+  if (!(await redisAnswers(url.hostname, Number(url.port || 6379)))) {
+    throw new Error(
+      `Benchmarks need Redis at ${redisUrl} (set REDIS_URL, or start one: redis-server --port 6379 --save '')`,
+    );
+  }
+  const context: BenchContext = { redisUrl, say: (line) => console.log(line) };
+  for (const name of names.length > 0 ? names : Object.keys(benches)) await benches[name]!(context);
+}
+
+main().catch((error: unknown) => {
+  console.error((error as Error).message);
+  process.exit(1);
+});

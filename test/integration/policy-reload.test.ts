@@ -1,0 +1,107 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import type { Server } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApp } from "../../src/http/app.js";
+import { createLogger } from "../../src/log.js";
+import { metrics } from "../../src/metrics.js";
+import { createPolicySource, decide, type PolicySource } from "../../src/policy/index.js";
+import { countPolicyReload } from "../../src/runtime.js";
+import { ALICE, BOB } from "../support/stack.js";
+
+// Hot reload as the running webhook sees it: a real policy directory, the real watcher, /readyz over HTTP.
+
+let dir: string;
+let source: PolicySource;
+let server: Server;
+let base: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "policy-reload-"));
+  await cp("policies", dir, { recursive: true });
+  source = await createPolicySource(dir, createLogger("silent", "test"), {
+    onReload: countPolicyReload,
+    debounceMs: 20,
+    recheckMs: 500,
+  });
+  const app = createApp({
+    logger: createLogger("silent", "test"),
+    sink: { accept: async (_channel, events) => ({ accepted: events.length, duplicates: 0 }) },
+    callbackVerifier: { verify: async () => undefined },
+    eventGridSecrets: ["s"],
+    recordingHostSuffixes: [".asm.skype.com"],
+    maxBodyBytes: 1024,
+    readiness: { policies: async () => undefined },
+    info: () => ({ policies: source.status() }),
+  });
+  server = app.listen(0, "127.0.0.1");
+  await new Promise((resolve) => server.once("listening", resolve));
+  const address = server.address();
+  base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+});
+afterAll(async () => {
+  source.close();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Readiness {
+  ready: boolean;
+  info: { policies: { hash: string; files: { file: string }[]; reloadError?: string[] } };
+}
+const readyz = async () => (await (await fetch(`${base}/readyz`)).json()) as Readiness;
+
+async function until(probe: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const metric = async (name: string) =>
+  (await metrics.getSingleMetricAsString(name)).split("\n").filter((l) => !l.startsWith("#"));
+
+describe("policy hot reload", () => {
+  it("/readyz reports the hash in force; a valid edit is swapped in for new decisions; an invalid one is refused", async () => {
+    const initial = await readyz();
+    expect(initial.ready).toBe(true);
+    expect(initial.info.policies.hash).toBe(source.hash());
+    expect(initial.info.policies.files.map((f) => f.file)).toEqual([
+      "customer-support.yaml",
+      "legal.yaml",
+      "trading-desk.yaml",
+    ]);
+    const call = { participants: [ALICE, BOB], caller: ALICE, callee: BOB, at: "2026-11-23T09:00:00Z" };
+    expect(decide(source.current(), call)).toMatchObject({ record: true, retention: { days: 2555 } });
+
+    const deskFile = join(dir, "trading-desk.yaml");
+    const desk = await readFile(deskFile, "utf8");
+    await writeFile(deskFile, desk.replace("days: 2555", "days: 3650"));
+    await until(
+      async () => (await readyz()).info.policies.hash !== initial.info.policies.hash,
+      "the edit to be loaded",
+    );
+    expect(decide(source.current(), call)).toMatchObject({
+      record: true,
+      retention: { days: 3650 },
+      policySetHash: source.hash(),
+    });
+
+    const good = source.hash();
+    await writeFile(deskFile, desk.replace("format: wav", "format: mp3"));
+    await until(async () => (await readyz()).info.policies.reloadError !== undefined, "the broken edit to be refused");
+    const refused = await readyz();
+    expect(refused.ready).toBe(true);
+    expect(refused.info.policies.hash).toBe(good);
+    expect(refused.info.policies.reloadError?.[0]).toMatch(/^trading-desk\.yaml:\d+:\d+: rules\.0\.recording\.format/);
+    expect(await metric("policy_load_errors")).toContain("policy_load_errors 1");
+    expect((await metric("policy_reloads_total")).join("\n")).toMatch(/policy_reloads_total\{result="failure"\} [1-9]/);
+
+    await writeFile(deskFile, desk);
+    await until(async () => (await readyz()).info.policies.reloadError === undefined, "the fix to be loaded");
+    expect((await readyz()).info.policies.hash).toBe(initial.info.policies.hash);
+    expect(await metric("policy_load_errors")).toContain("policy_load_errors 0");
+  });
+});
