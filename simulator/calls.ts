@@ -1,0 +1,173 @@
+// Call lifecycle: the scenario (ring → start → end), and the call-connection operations of the REST API.
+import { callNotFound, invalidRequest } from "./errors.js";
+import * as cb from "./events/callback-events.js";
+import * as eg from "./events/eventgrid-events.js";
+import { isAcsVoipUser } from "./identifiers.js";
+import { newIncomingCallContext, newServerCallId, newUuid } from "./ids.js";
+import type { Call, Connection } from "./model.js";
+import { stopRecording } from "./recordings.js";
+import type { SimState } from "./state.js";
+import type { PlaceCallRequest } from "./types.js";
+
+const DEFAULT_DURATION_MS = 5000;
+const DEFAULT_CHUNK_MAX_MS = 4 * 60 * 60 * 1000;
+
+export function placeCall(s: SimState, req: PlaceCallRequest): Call {
+  const call: Call = {
+    serverCallId: newServerCallId(),
+    correlationId: newUuid(),
+    state: "ringing",
+    from: req.from,
+    to: req.to,
+    participants: [{ rawId: req.from, participantId: newUuid(), joinedAt: new Date() }],
+    pendingParticipants: [req.to, ...(req.additionalParticipants ?? [])],
+    connections: new Map(),
+    recordings: [],
+    incomingCallContext: newIncomingCallContext(),
+    placedAt: new Date(),
+    startedAt: undefined,
+    endedAt: undefined,
+    durationMs: req.durationMs ?? DEFAULT_DURATION_MS,
+    recordingDurationMs: req.recordingDurationMs,
+    chunkMaxDurationMs: req.chunkMaxDurationMs ?? DEFAULT_CHUNK_MAX_MS,
+    timers: [],
+  };
+  s.calls.set(call.serverCallId, call);
+  s.incomingContexts.set(call.incomingCallContext, call.serverCallId);
+  s.log({ msg: "call placed", serverCallId: call.serverCallId, from: call.from, to: call.to });
+  s.emit(eg.incomingCall(call));
+  s.later(call, s.opts.timings.ringMs, () => establish(s, call));
+  return call;
+}
+
+/**
+ * The callee picks up. Calling events other than IncomingCall exist only for ACS VoIP users (reference
+ * §5.4): CallStarted/CallEnded only when the caller is one, CallParticipantAdded only for those
+ * participants. (How the real service treats a PSTN caller's call-level events is unconfirmed.)
+ */
+function establish(s: SimState, call: Call): void {
+  if (call.state !== "ringing") return;
+  call.state = "established";
+  call.startedAt = new Date();
+  const joined = call.pendingParticipants.map((rawId) => ({ rawId, participantId: newUuid(), joinedAt: new Date() }));
+  call.participants.push(...joined);
+  call.pendingParticipants = [];
+  s.log({ msg: "call established", serverCallId: call.serverCallId });
+  if (isAcsVoipUser(call.from)) s.emit(eg.callStarted(call));
+  for (const p of call.participants) if (isAcsVoipUser(p.rawId)) s.emit(eg.participantAdded(call, p));
+  s.later(call, call.durationMs, () => endCall(s, call, { kind: "participant", rawId: call.from }));
+}
+
+export function endCall(s: SimState, call: Call, endedBy: eg.EndedBy, byConnection?: Connection): void {
+  if (call.state === "ended") return;
+  const wasEstablished = call.state === "established";
+  for (const t of call.timers) t.cancel();
+  call.timers = [];
+  call.state = "ended";
+  call.endedAt = new Date();
+  s.incomingContexts.delete(call.incomingCallContext);
+  s.log({ msg: "call ended", serverCallId: call.serverCallId, endedBy: endedBy.kind });
+  for (const rec of call.recordings) stopRecording(s, call, rec, "CallEnded");
+  if (wasEstablished) {
+    for (const p of call.participants) if (isAcsVoipUser(p.rawId)) s.emit(eg.participantRemoved(call, p));
+    if (isAcsVoipUser(call.from)) s.emit(eg.callEnded(call, endedBy));
+  }
+  for (const conn of call.connections.values()) {
+    if (conn.state === "disconnected") continue;
+    conn.state = "disconnected";
+    s.callback(conn.callbackUri, cb.callDisconnected(call, conn, conn === byConnection));
+  }
+}
+
+export function findCall(s: SimState, serverCallId: string): Call {
+  const call = s.calls.get(serverCallId);
+  if (!call) throw callNotFound();
+  return call;
+}
+
+/** A live call connection; a disconnected one is as gone as an unknown one. */
+export function findConnection(s: SimState, callConnectionId: string): { call: Call; conn: Connection } {
+  const conn = s.connections.get(callConnectionId);
+  const call = conn ? s.calls.get(conn.serverCallId) : undefined;
+  if (!conn || !call || conn.state === "disconnected") throw callNotFound();
+  return { call, conn };
+}
+
+function openConnection(s: SimState, call: Call, callbackUri: string, operationContext: string | undefined) {
+  const conn: Connection = {
+    callConnectionId: newUuid(),
+    serverCallId: call.serverCallId,
+    callbackUri,
+    operationContext,
+    state: "connecting",
+    participantsSequence: 0,
+  };
+  call.connections.set(conn.callConnectionId, conn);
+  s.connections.set(conn.callConnectionId, conn);
+  s.scheduler.after(s.opts.timings.connectMs, () => {
+    if (conn.state !== "connecting" || call.state !== "established") return;
+    conn.state = "connected";
+    s.callback(conn.callbackUri, cb.callConnected(call, conn));
+    s.callback(conn.callbackUri, cb.participantsUpdated(call, conn));
+  });
+  return conn;
+}
+
+/**
+ * connect by serverCallId. A call that is still ringing answers 404 like an unknown one: what the real
+ * service says before CallStarted is unconfirmed.
+ */
+export function connect(s: SimState, serverCallId: string, callbackUri: string, operationContext?: string) {
+  const call = s.calls.get(serverCallId);
+  if (!call || call.state !== "established") throw callNotFound();
+  return { call, conn: openConnection(s, call, callbackUri, operationContext) };
+}
+
+/** answer with an IncomingCall's context: the call starts now, with our connection in it. */
+export function answer(s: SimState, incomingCallContext: string, callbackUri: string, operationContext?: string) {
+  const call = ringingCall(s, incomingCallContext);
+  establish(s, call);
+  return { call, conn: openConnection(s, call, callbackUri, operationContext) };
+}
+
+/** reject: the ringing call ends without ever starting. */
+export function reject(s: SimState, incomingCallContext: string): Call {
+  const call = ringingCall(s, incomingCallContext);
+  endCall(s, call, { kind: "participant", rawId: call.to });
+  return call;
+}
+
+function ringingCall(s: SimState, incomingCallContext: string): Call {
+  const serverCallId = s.incomingContexts.get(incomingCallContext);
+  const call = serverCallId ? s.calls.get(serverCallId) : undefined;
+  if (!call) throw callNotFound();
+  // The real answer for a context whose call was already answered is unconfirmed.
+  if (call.state !== "ringing") throw invalidRequest("the incoming call is no longer ringing.");
+  return call;
+}
+
+/** hangUp(false): only our leg leaves; the call and its recordings go on. */
+export function hangUp(s: SimState, call: Call, conn: Connection): void {
+  conn.state = "disconnected";
+  s.callback(conn.callbackUri, cb.callDisconnected(call, conn, true));
+}
+
+/** hangUp(true): the call ends for everyone. */
+export function terminate(s: SimState, call: Call, conn: Connection): void {
+  endCall(s, call, { kind: "callAutomation" }, conn);
+}
+
+export function play(
+  s: SimState,
+  call: Call,
+  conn: Connection,
+  operationContext: string | undefined,
+  operationCallbackUri: string | undefined,
+) {
+  const uri = operationCallbackUri ?? conn.callbackUri;
+  s.callback(uri, cb.playEvent(call, conn, "PlayStarted", operationContext));
+  s.scheduler.after(s.opts.timings.connectMs, () => {
+    if (conn.state === "disconnected") return;
+    s.callback(uri, cb.playEvent(call, conn, "PlayCompleted", operationContext));
+  });
+}

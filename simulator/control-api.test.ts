@@ -1,0 +1,153 @@
+// The unsigned /simulator control API and the standalone entry point.
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Receiver } from "./test-support/receiver.js";
+import { startReceiver } from "./test-support/receiver.js";
+import { ACCESS_KEY, CALLEE, CALLER, RESOURCE_ID, startTestSimulator, waitFor } from "./test-support/fixtures.js";
+import type { CallView, RunningSimulator } from "./types.js";
+
+let sim: RunningSimulator;
+let rx: Receiver;
+
+beforeAll(async () => {
+  rx = await startReceiver();
+  sim = await startTestSimulator();
+});
+afterAll(async () => {
+  await sim.stop();
+  await rx.close();
+});
+
+async function call(method: string, path: string, body?: unknown) {
+  const res = await fetch(`${sim.url}${path}`, {
+    method,
+    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+describe("control API", () => {
+  it("places, shows and ends calls", async () => {
+    const placed = await call("POST", "/simulator/calls", { from: CALLER, to: CALLEE, durationMs: 60_000 });
+    expect(placed.status).toBe(201);
+    const { serverCallId, correlationId } = placed.json as { serverCallId: string; correlationId: string };
+    expect(serverCallId).toMatch(/^[A-Za-z0-9_-]+$/);
+    await waitFor(() => sim.getCall(serverCallId)?.state === "established");
+    const shown = await call("GET", `/simulator/calls/${serverCallId}`);
+    expect(shown).toEqual({
+      status: 200,
+      json: {
+        serverCallId,
+        correlationId,
+        state: "established",
+        participants: [CALLER, CALLEE],
+        connections: [],
+        recordings: [],
+      },
+    });
+    expect(await call("POST", `/simulator/calls/${serverCallId}:end`)).toEqual({ status: 202, json: undefined });
+    expect(((await call("GET", `/simulator/calls/${serverCallId}`)).json as CallView).state).toBe("ended");
+    expect((await call("GET", "/simulator/calls/nope")).status).toBe(404);
+    expect((await call("POST", "/simulator/calls/nope:end")).status).toBe(404);
+  });
+
+  it("names the bad field in a 400", async () => {
+    expect(await call("POST", "/simulator/calls", { from: CALLER })).toMatchObject({
+      status: 400,
+      json: { message: expect.stringMatching(/^to:/) },
+    });
+    expect(await call("POST", "/simulator/calls", { from: "alice", to: CALLEE })).toMatchObject({
+      status: 400,
+      json: { message: expect.stringMatching(/^from:/) },
+    });
+    expect(await call("POST", "/simulator/calls", { from: CALLER, to: CALLEE, durationMs: -1 })).toMatchObject({
+      status: 400,
+      json: { message: expect.stringMatching(/^durationMs:/) },
+    });
+    expect(await call("POST", "/simulator/calls", "{not json")).toMatchObject({ status: 400 });
+    expect(await call("PUT", "/simulator/eventgrid-subscription", { endpointUrl: "ftp://x" })).toMatchObject({
+      status: 400,
+      json: { message: expect.stringMatching(/^endpointUrl:/) },
+    });
+  });
+
+  it("sets the Event Grid subscription after a handshake, 400 when it fails", async () => {
+    rx.handshake = "wrong-code";
+    const bad = await call("PUT", "/simulator/eventgrid-subscription", { endpointUrl: `${rx.url}/eg` });
+    expect(bad).toMatchObject({ status: 400, json: { message: expect.stringMatching(/validation/) } });
+    rx.handshake = "echo";
+    expect(await call("PUT", "/simulator/eventgrid-subscription", { endpointUrl: `${rx.url}/eg` })).toMatchObject({
+      status: 200,
+    });
+    const { json } = await call("POST", "/simulator/calls", { from: CALLER, to: CALLEE, durationMs: 10 });
+    const { serverCallId } = json as { serverCallId: string };
+    await rx.waitFor(() =>
+      rx
+        .notifications()
+        .some((r) => (r.json as { data: { serverCallId?: string } }[])[0]?.data.serverCallId === serverCallId),
+    );
+  });
+
+  it("lists the ACS requests received, and only those", async () => {
+    await fetch(`${sim.url}/calling/callConnections/abc`);
+    await fetch(`${sim.url}/v1/objects/doc/content/audiowav`);
+    const { status, json } = await call("GET", "/simulator/requests");
+    expect(status).toBe(200);
+    const entries = json as { path: string; operation: string; status: number; signatureValid: boolean; at: string }[];
+    expect(entries.slice(-2)).toEqual([
+      {
+        at: expect.any(String),
+        method: "GET",
+        path: "/calling/callConnections/abc",
+        operation: "getCall",
+        status: 401,
+        signatureValid: false,
+      },
+      {
+        at: expect.any(String),
+        method: "GET",
+        path: "/v1/objects/doc/content/audiowav",
+        operation: "download",
+        status: 401,
+        signatureValid: false,
+      },
+    ]);
+    expect(entries.some((e) => e.path.startsWith("/simulator"))).toBe(false);
+  });
+});
+
+describe("main.ts", () => {
+  const tsx = ["--import", "tsx", "simulator/main.ts"];
+
+  it("exits 1 naming a missing variable", async () => {
+    const child = spawn(process.execPath, tsx, {
+      env: { ...process.env, SIM_ACCESS_KEY: ACCESS_KEY, SIM_RESOURCE_ID: "" },
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise((r) => child.on("exit", r));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/SIM_RESOURCE_ID/);
+  });
+
+  it("listens, logs JSON lines and stops cleanly on SIGTERM", async () => {
+    const child = spawn(process.execPath, tsx, {
+      env: { ...process.env, SIM_PORT: "0", SIM_ACCESS_KEY: ACCESS_KEY, SIM_RESOURCE_ID: RESOURCE_ID },
+    });
+    const lines = createInterface({ input: child.stdout });
+    const listening = await new Promise<{ msg: string; url: string }>((resolve, reject) => {
+      lines.on("line", (line) => {
+        const parsed = JSON.parse(line) as { msg: string; url: string };
+        if (parsed.msg === "simulator listening") resolve(parsed);
+      });
+      child.on("exit", () => reject(new Error("exited before listening")));
+    });
+    expect(listening.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const res = await fetch(`${listening.url}/calling/keys`);
+    expect(((await res.json()) as { keys: unknown[] }).keys).toHaveLength(1);
+    child.kill("SIGTERM");
+    expect(await new Promise((r) => child.on("exit", r))).toBe(0);
+  });
+});

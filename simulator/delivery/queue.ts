@@ -1,0 +1,48 @@
+// At-least-once delivery: first attempts go out in order per destination, failures are retried on the
+// (scaled-down) schedule independently, so one failing event does not hold back the next.
+import type { Scheduler } from "../scheduler.js";
+
+export type AttemptOutcome = { result: "delivered" | "retry" | "drop"; detail: string };
+
+/** attempt(n) makes delivery attempt n (0 = first); it must not throw. */
+export type Attempt = (deliveryCount: number) => Promise<AttemptOutcome>;
+
+type Log = (line: Record<string, unknown>) => void;
+
+export class DeliveryQueue {
+  private readonly lanes = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    private readonly retryMs: readonly number[],
+    private readonly log: Log,
+  ) {}
+
+  enqueue(destination: string, label: Record<string, unknown>, attempt: Attempt): void {
+    const previous = this.lanes.get(destination) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.run(destination, label, attempt, 0))
+      .catch((err: unknown) => this.log({ msg: "delivery failed unexpectedly", ...label, error: String(err) }));
+    this.lanes.set(destination, next);
+    void next.then(() => {
+      if (this.lanes.get(destination) === next) this.lanes.delete(destination);
+    });
+  }
+
+  private async run(destination: string, label: Record<string, unknown>, attempt: Attempt, n: number): Promise<void> {
+    if (this.scheduler.isStopped) return;
+    const outcome = await attempt(n);
+    const base = { ...label, destination, deliveryCount: n, detail: outcome.detail };
+    if (outcome.result === "delivered") {
+      this.log({ msg: "delivered", ...base });
+      return;
+    }
+    const delay = this.retryMs[n];
+    if (outcome.result === "drop" || delay === undefined || this.scheduler.isStopped) {
+      this.log({ msg: outcome.result === "drop" ? "delivery dropped" : "delivery dead-lettered", ...base });
+      return;
+    }
+    this.log({ msg: "delivery failed, will retry", retryInMs: delay, ...base });
+    this.scheduler.after(delay, () => this.run(destination, label, attempt, n + 1));
+  }
+}

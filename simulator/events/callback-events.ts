@@ -1,0 +1,102 @@
+// Call Automation callback `data` shapes (reference §3.2, §3.3).
+import { identifierFromRawId } from "../identifiers.js";
+import type { Call, Connection, Recording } from "../model.js";
+
+export interface CallbackMessage {
+  name: string;
+  source: string;
+  data: Record<string, unknown>;
+}
+
+const OK = { code: 200, subCode: 0, message: "" };
+
+function connectionFields(call: Call, conn: Connection) {
+  return {
+    callConnectionId: conn.callConnectionId,
+    serverCallId: call.serverCallId,
+    correlationId: call.correlationId,
+  };
+}
+
+function source(conn: Connection): string {
+  return `calling/callConnections/${conn.callConnectionId}`;
+}
+
+export function callConnected(call: Call, conn: Connection): CallbackMessage {
+  return {
+    name: "CallConnected",
+    source: source(conn),
+    data: { ...connectionFields(call, conn), operationContext: conn.operationContext, resultInformation: OK },
+  };
+}
+
+/** subCode 7000: this leg was ended through the API; 5001: the conversation ended (reference §3.3). */
+export function callDisconnected(call: Call, conn: Connection, byThisLeg: boolean): CallbackMessage {
+  const resultInformation = byThisLeg
+    ? {
+        code: 200,
+        subCode: 7000,
+        message:
+          "Call was ended by Azure Communication Service Call Automation API or a server bot. DiagCode: 0#7000.@",
+      }
+    : { code: 200, subCode: 5001, message: "This conversation has ended.. DiagCode: 0#5001.@" };
+  return {
+    name: "CallDisconnected",
+    source: source(conn),
+    data: { ...connectionFields(call, conn), operationContext: conn.operationContext, resultInformation },
+  };
+}
+
+export function participantsUpdated(call: Call, conn: Connection): CallbackMessage {
+  conn.participantsSequence += 1;
+  return {
+    name: "ParticipantsUpdated",
+    source: source(conn),
+    data: {
+      ...connectionFields(call, conn),
+      participants: call.participants.map((p) => ({
+        identifier: identifierFromRawId(p.rawId),
+        isMuted: false,
+        isOnHold: false,
+      })),
+      sequenceNumber: conn.participantsSequence,
+      resultInformation: OK,
+    },
+  };
+}
+
+/** The real service sends a placeholder startDateTime before the recording has started (reference §3.3). */
+export function recordingStateChanged(call: Call, rec: Recording, state: "active" | "inactive"): CallbackMessage {
+  return {
+    name: "RecordingStateChanged",
+    source: `calling/recordings/${call.serverCallId}/${rec.recordingId}/RecordingStateChanged`,
+    data: {
+      recordingId: rec.recordingId,
+      state,
+      startDateTime: rec.activatedAt ? rec.activatedAt.toISOString() : "0001-01-01T00:00:00+00:00",
+      recordingKind: "azureCommunicationServices",
+      resultInformation: OK,
+      callConnectionId: rec.callConnectionId,
+      serverCallId: call.serverCallId,
+      correlationId: call.correlationId,
+    },
+  };
+}
+
+export function playEvent(
+  call: Call,
+  conn: Connection,
+  name: "PlayStarted" | "PlayCompleted",
+  operationContext: string | undefined,
+): CallbackMessage {
+  return {
+    name,
+    source: source(conn),
+    data: {
+      ...connectionFields(call, conn),
+      operationContext,
+      resultInformation:
+        name === "PlayCompleted" ? { code: 200, subCode: 0, message: "Action completed successfully." } : OK,
+    },
+  };
+}

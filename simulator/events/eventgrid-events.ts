@@ -1,0 +1,135 @@
+// Event Grid `data` shapes for Microsoft.Communication.* events (reference §5), with the wire names.
+import { displayNameOf, identifierFromRawId } from "../identifiers.js";
+import type { Call, Chunk, Participant, Recording } from "../model.js";
+
+export interface EventGridMessage {
+  eventType: string;
+  subject: string;
+  data: object;
+}
+
+const ROLE = "Attendee"; // the role values of 1:1 and group calls are unconfirmed
+
+function callFields(call: Call) {
+  return {
+    startedBy: { communicationIdentifier: identifierFromRawId(call.from), role: ROLE },
+    serverCallId: call.serverCallId,
+    isTwoParty: call.participants.length + call.pendingParticipants.length <= 2,
+    correlationId: call.correlationId,
+    isRoomsCall: false,
+  };
+}
+
+export function incomingCall(call: Call): EventGridMessage {
+  return {
+    eventType: "Microsoft.Communication.IncomingCall",
+    subject: `/caller/${call.from}/recipient/${call.to}`,
+    data: {
+      to: identifierFromRawId(call.to),
+      from: identifierFromRawId(call.from),
+      serverCallId: call.serverCallId,
+      callerDisplayName: displayNameOf(call.from),
+      incomingCallContext: call.incomingCallContext,
+      correlationId: call.correlationId,
+    },
+  };
+}
+
+export function callStarted(call: Call): EventGridMessage {
+  return {
+    eventType: "Microsoft.Communication.CallStarted",
+    subject: `call/${call.serverCallId}/startedBy/${call.from}`,
+    data: callFields(call),
+  };
+}
+
+export function participantAdded(call: Call, p: Participant): EventGridMessage {
+  return {
+    eventType: "Microsoft.Communication.CallParticipantAdded",
+    subject: `call/${call.serverCallId}/participant/${p.rawId}`,
+    data: {
+      ...callFields(call),
+      user: { communicationIdentifier: identifierFromRawId(p.rawId), role: ROLE },
+      displayName: displayNameOf(p.rawId),
+      participantId: p.participantId,
+      userAgent: "acs-simulator/1.0 (VoIP)",
+    },
+  };
+}
+
+export function participantRemoved(call: Call, p: Participant): EventGridMessage {
+  const added = participantAdded(call, p);
+  return {
+    eventType: "Microsoft.Communication.CallParticipantRemoved",
+    subject: added.subject,
+    data: { ...added.data, reason: { code: 0, subCode: 0, phrase: "Participant left the call" } },
+  };
+}
+
+export type EndedBy = { kind: "participant"; rawId: string } | { kind: "callAutomation" };
+
+export function callEnded(call: Call, endedBy: EndedBy): EventGridMessage {
+  const started = call.startedAt ?? call.placedAt;
+  const ended = call.endedAt ?? new Date();
+  // reason and endedBy values are unconfirmed beyond their field names (reference §5.3).
+  const by =
+    endedBy.kind === "participant"
+      ? {
+          communicationIdentifier: identifierFromRawId(endedBy.rawId),
+          type: "Participant",
+          name: displayNameOf(endedBy.rawId),
+        }
+      : {
+          communicationIdentifier: { kind: "unknown", rawId: "Call Automation" },
+          type: "MicrosoftInternal",
+          name: "Call Automation",
+        };
+  return {
+    eventType: "Microsoft.Communication.CallEnded",
+    subject: `call/${call.serverCallId}`,
+    data: {
+      ...callFields(call),
+      endedBy: by,
+      reason: { code: 0, subCode: 0, phrase: "Call ended" },
+      callDurationInSeconds: Math.max(0, (ended.getTime() - started.getTime()) / 1000),
+    },
+  };
+}
+
+const PASCAL = { audio: "Audio", audioVideo: "AudioVideo", mixed: "Mixed", unmixed: "Unmixed" } as const;
+const FORMAT = { wav: "Wav", mp3: "Mp3", mp4: "Mp4" } as const;
+
+export function recordingFileStatusUpdated(
+  call: Call,
+  rec: Recording,
+  chunks: Chunk[],
+  recordingStartTime: Date,
+  recordingDurationMs: number,
+  sessionEndReason: string,
+): EventGridMessage {
+  const byos = rec.options.externalStorage?.recordingStorageKind === "azureBlobStorage";
+  return {
+    eventType: "Microsoft.Communication.RecordingFileStatusUpdated",
+    subject: `/recording/call/${call.serverCallId}/recordingId/${rec.recordingId}`,
+    data: {
+      recordingStorageInfo: {
+        recordingChunks: chunks.map((c) => ({
+          documentId: c.documentId,
+          index: c.index,
+          endReason: c.endReason,
+          metadataLocation: c.metadataLocation,
+          contentLocation: c.contentLocation,
+          deleteLocation: c.deleteLocation,
+        })),
+      },
+      recordingStartTime: recordingStartTime.toISOString(),
+      recordingDurationMs,
+      recordingContentType: PASCAL[rec.options.content],
+      recordingChannelType: PASCAL[rec.options.channel],
+      recordingFormatType: FORMAT[rec.options.format],
+      sessionEndReason,
+      // BYOS notifications also carry these (reference §5.5); the export itself is not simulated.
+      ...(byos ? { storageType: "AzureBlob", recordingId: rec.recordingId } : {}),
+    },
+  };
+}

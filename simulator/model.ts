@@ -1,0 +1,82 @@
+// The simulator's in-memory state of calls, call connections and recordings.
+import type { Timer } from "./scheduler.js";
+import type { CallState, ConnectionState, RecordingOptionsView } from "./types.js";
+
+export interface Participant {
+  rawId: string;
+  /** The per-call participant id carried by CallParticipantAdded. */
+  participantId: string;
+  joinedAt: Date;
+}
+
+export interface Connection {
+  callConnectionId: string;
+  serverCallId: string;
+  callbackUri: string;
+  operationContext: string | undefined;
+  state: ConnectionState;
+  participantsSequence: number;
+}
+
+export type RecordingState = "starting" | "active" | "paused" | "stopped";
+
+export interface PauseInterval {
+  start: Date;
+  end: Date | undefined;
+}
+
+export interface Chunk {
+  documentId: string;
+  index: number;
+  endReason: string;
+  contentLocation: string;
+  metadataLocation: string;
+  deleteLocation: string;
+  sizeBytes: number;
+  sha256: string;
+}
+
+export interface Recording {
+  recordingId: string;
+  serverCallId: string;
+  options: RecordingOptionsView;
+  /** Where RecordingStateChanged goes: recordingStateCallbackUri, else the connection's callbackUri. */
+  stateCallbackUri: string | undefined;
+  /** The connection whose id the callbacks carry, when there is one. */
+  callConnectionId: string | undefined;
+  state: RecordingState;
+  /** False while paused, or before activation with pauseOnStart. */
+  wantActive: boolean;
+  activatedAt: Date | undefined;
+  /** Start of the current unpaused stretch. */
+  activeSince: Date | undefined;
+  /** Audio recorded in closed stretches. */
+  recordedMs: number;
+  /** A file is only produced if the recording was ever unpaused (reference §6, pauseOnStart). */
+  everActive: boolean;
+  pauses: PauseInterval[];
+  stoppedAt: Date | undefined;
+  chunks: Chunk[];
+  activation: Timer | undefined;
+}
+
+export interface Call {
+  serverCallId: string;
+  correlationId: string;
+  state: CallState;
+  from: string;
+  to: string;
+  participants: Participant[];
+  /** Who joins when the call is established (to, then any additional participants). */
+  pendingParticipants: string[];
+  connections: Map<string, Connection>;
+  recordings: Recording[];
+  incomingCallContext: string;
+  placedAt: Date;
+  startedAt: Date | undefined;
+  endedAt: Date | undefined;
+  durationMs: number;
+  recordingDurationMs: number | undefined;
+  chunkMaxDurationMs: number;
+  timers: Timer[];
+}

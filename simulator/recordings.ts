@@ -1,0 +1,226 @@
+// Recording lifecycle: start → (activation) → active ⇄ paused → stopped → chunks in storage → event.
+import { createHash } from "node:crypto";
+import type { Body } from "./body.js";
+import { bufferBody, sha256Hex } from "./body.js";
+import { planChunks } from "./chunks.js";
+import { recordingInProgress } from "./errors.js";
+import * as cb from "./events/callback-events.js";
+import * as eg from "./events/eventgrid-events.js";
+import { newDocumentId, newRecordingId } from "./ids.js";
+import { metadataDocument } from "./metadata.js";
+import type { Call, Chunk, Connection, Recording } from "./model.js";
+import type { SimState } from "./state.js";
+import type { RecordingOptionsView } from "./types.js";
+import type { AudioLayout } from "./wav.js";
+import { maxFramesPerFile, wavBytes, wavSize } from "./wav.js";
+
+const MAX_UNMIXED_CHANNELS = 5;
+
+export function startRecording(
+  s: SimState,
+  call: Call,
+  options: RecordingOptionsView,
+  connection: Connection | undefined,
+): Recording {
+  // One recording session per call at a time; the real error for a second start is unconfirmed.
+  if (call.recordings.some((r) => r.state !== "stopped")) throw recordingInProgress();
+  const viaConnection = connection ?? [...call.connections.values()].find((c) => c.state !== "disconnected");
+  const rec: Recording = {
+    recordingId: newRecordingId(),
+    serverCallId: call.serverCallId,
+    options,
+    // Falling back to the connection's callbackUri is unconfirmed (reference §3.1).
+    stateCallbackUri: options.recordingStateCallbackUri ?? viaConnection?.callbackUri,
+    callConnectionId: viaConnection?.callConnectionId,
+    state: "starting",
+    wantActive: !options.pauseOnStart,
+    activatedAt: undefined,
+    activeSince: undefined,
+    recordedMs: 0,
+    everActive: false,
+    pauses: [],
+    stoppedAt: undefined,
+    chunks: [],
+    activation: undefined,
+  };
+  call.recordings.push(rec);
+  s.recordings.set(rec.recordingId, rec);
+  rec.activation = s.scheduler.after(s.opts.timings.recordingActivationMs, () => activate(s, call, rec));
+  s.log({ msg: "recording started", serverCallId: call.serverCallId, recordingId: rec.recordingId });
+  return rec;
+}
+
+function activate(s: SimState, call: Call, rec: Recording): void {
+  if (rec.state !== "starting") return;
+  const now = new Date();
+  rec.activatedAt = now;
+  if (rec.wantActive) {
+    rec.state = "active";
+    rec.activeSince = now;
+    rec.everActive = true;
+    s.callback(rec.stateCallbackUri, cb.recordingStateChanged(call, rec, "active"));
+  } else {
+    rec.state = "paused";
+    rec.pauses.push({ start: now, end: undefined });
+    s.callback(rec.stateCallbackUri, cb.recordingStateChanged(call, rec, "inactive"));
+  }
+}
+
+/** The wire recordingState: anything but an unpaused, activated recording is "inactive". */
+export function wireState(rec: Recording): "active" | "inactive" {
+  return rec.state === "active" ? "active" : "inactive";
+}
+
+export function pauseRecording(s: SimState, call: Call, rec: Recording): void {
+  rec.wantActive = false;
+  if (rec.state !== "active") return;
+  const now = new Date();
+  closeStretch(rec, now);
+  rec.state = "paused";
+  rec.pauses.push({ start: now, end: undefined });
+  s.callback(rec.stateCallbackUri, cb.recordingStateChanged(call, rec, "inactive"));
+}
+
+export function resumeRecording(s: SimState, call: Call, rec: Recording): void {
+  rec.wantActive = true;
+  if (rec.state !== "paused") return;
+  const now = new Date();
+  const open = rec.pauses[rec.pauses.length - 1];
+  if (open && !open.end) open.end = now;
+  rec.state = "active";
+  rec.activeSince = now;
+  rec.everActive = true;
+  s.callback(rec.stateCallbackUri, cb.recordingStateChanged(call, rec, "active"));
+}
+
+function closeStretch(rec: Recording, now: Date): void {
+  if (rec.activeSince) rec.recordedMs += now.getTime() - rec.activeSince.getTime();
+  rec.activeSince = undefined;
+}
+
+/** Stops a recording (API stop or end of call); the file appears after fileStatusDelayMs. */
+export function stopRecording(s: SimState, call: Call, rec: Recording, sessionEndReason: string): void {
+  if (rec.state === "stopped") return;
+  const now = new Date();
+  rec.activation?.cancel();
+  if (rec.state === "active") closeStretch(rec, now);
+  const open = rec.pauses[rec.pauses.length - 1];
+  if (open && !open.end) open.end = now;
+  rec.state = "stopped";
+  rec.stoppedAt = now;
+  s.callback(rec.stateCallbackUri, cb.recordingStateChanged(call, rec, "inactive"));
+  s.log({ msg: "recording stopped", serverCallId: call.serverCallId, recordingId: rec.recordingId });
+  // No file unless the recording was ever unpaused (reference §6: pauseOnStart must be resumed).
+  if (!rec.everActive || !rec.activatedAt) return;
+  s.scheduler.after(s.opts.timings.fileStatusDelayMs, () => publishFiles(s, call, rec, sessionEndReason));
+}
+
+/** Participant rawId → channel: channelAffinity first, then audioChannelParticipantOrdering, then joining order. */
+export function assignChannels(
+  participants: string[],
+  options: Pick<RecordingOptionsView, "audioChannelParticipantOrdering" | "channelAffinity">,
+): Map<string, number> {
+  const map = new Map<string, number>();
+  const used = new Set<number>();
+  for (const a of options.channelAffinity) {
+    if (participants.includes(a.participant) && !map.has(a.participant) && !used.has(a.channel)) {
+      map.set(a.participant, a.channel);
+      used.add(a.channel);
+    }
+  }
+  const rest = [...options.audioChannelParticipantOrdering.filter((p) => participants.includes(p)), ...participants];
+  let next = 0;
+  for (const p of rest) {
+    if (map.has(p)) continue;
+    while (used.has(next)) next++;
+    if (next >= MAX_UNMIXED_CHANNELS) break;
+    map.set(p, next);
+    used.add(next);
+  }
+  return map;
+}
+
+export function contentKind(options: RecordingOptionsView): string {
+  // Only "audiowavmultichannel" (unmixed wav) and "video" (mp4) are confirmed; the others are guesses.
+  if (options.format === "mp4") return "video";
+  if (options.format === "mp3") return "audiomp3";
+  return options.channel === "unmixed" ? "audiowavmultichannel" : "audiowav";
+}
+
+function layoutFor(participants: string[], rec: Recording) {
+  if (rec.options.channel === "mixed") {
+    const layout: AudioLayout = { speakers: participants.length, channels: [participants.map((_, i) => i)] };
+    return { layout, channelOf: undefined };
+  }
+  const channelOf = assignChannels(participants, rec.options);
+  const count = Math.max(0, ...channelOf.values()) + 1;
+  const channels: number[][] = Array.from({ length: count }, () => []);
+  participants.forEach((p, i) => {
+    const c = channelOf.get(p);
+    if (c !== undefined) channels[c]?.push(i);
+  });
+  return { layout: { speakers: participants.length, channels }, channelOf };
+}
+
+async function publishFiles(s: SimState, call: Call, rec: Recording, sessionEndReason: string): Promise<void> {
+  if (!rec.activatedAt || !rec.stoppedAt) return;
+  const participants = call.participants.map((p) => p.rawId);
+  const { layout, channelOf } = layoutFor(participants, rec);
+  const totalMs = call.recordingDurationMs ?? rec.recordedMs;
+  const plans = planChunks({
+    activatedAt: rec.activatedAt,
+    stoppedAt: rec.stoppedAt,
+    pauses: rec.pauses.map((p) => ({ start: p.start, end: p.end ?? p.start })),
+    totalMs,
+    chunkMaxMs: call.chunkMaxDurationMs,
+    maxFramesPerChunk: maxFramesPerFile(layout),
+  });
+  const kind = contentKind(rec.options);
+  const chunks: Chunk[] = [];
+  for (const plan of plans) {
+    const documentId = newDocumentId();
+    // mp3/mp4 recordings are served as WAV bodies too (a known gap, see README).
+    const spec = { layout, frames: plan.frames, shiftFrames: shiftFor(documentId) };
+    const content: Body = { size: wavSize(spec), read: (start, end) => wavBytes(spec, start, end) };
+    const sha256 = await sha256Hex(content);
+    if (s.scheduler.isStopped) return;
+    const metadata = metadataDocument({
+      resourceId: s.opts.resourceId,
+      callId: call.correlationId,
+      documentId,
+      plan,
+      options: rec.options,
+      channels: layout.channels.length,
+      participants: participants.map((participantId) => {
+        const channel = channelOf?.get(participantId);
+        return channel === undefined ? { participantId } : { participantId, channel };
+      }),
+    });
+    s.objects.put({
+      documentId,
+      serverCallId: call.serverCallId,
+      contentKind: kind,
+      content,
+      metadata: bufferBody(Buffer.from(JSON.stringify(metadata))),
+      sha256,
+      deleted: false,
+    });
+    chunks.push({
+      documentId,
+      index: plan.index,
+      endReason: plan.endReason,
+      ...s.objects.locations(documentId, kind),
+      sizeBytes: content.size,
+      sha256,
+    });
+  }
+  if (chunks.length === 0) return;
+  rec.chunks = chunks;
+  s.log({ msg: "recording files ready", recordingId: rec.recordingId, chunks: chunks.length, totalMs });
+  s.emit(eg.recordingFileStatusUpdated(call, rec, chunks, rec.activatedAt, totalMs, sessionEndReason));
+}
+
+/** A per-chunk starting point in the conversation cycle, so two chunks of equal length differ. */
+function shiftFor(documentId: string): number {
+  return createHash("sha256").update(documentId).digest().readUInt32LE(0);
+}

@@ -1,0 +1,165 @@
+// /calling/callConnections*: connect, answer, reject, get, hang up, terminate, participants, play
+// (reference §1.1–1.5; success statuses are exactly the SDK's).
+import * as calls from "../calls.js";
+import { AcsError, callNotFound } from "../errors.js";
+import type { Reply, SimRequest } from "../http.js";
+import { identifierFromRawId } from "../identifiers.js";
+import type { Call, Connection } from "../model.js";
+import type { Route } from "../router.js";
+import { answerRequest, connectRequest, playRequest, rejectRequest } from "../schemas.js";
+import type { SimState } from "../state.js";
+import { parseBody } from "./parse.js";
+
+const ID = "([^/:]+)";
+
+function properties(call: Call, conn: Connection, answered: boolean) {
+  return {
+    callConnectionId: conn.callConnectionId,
+    serverCallId: call.serverCallId,
+    targets: answered ? [identifierFromRawId(call.to)] : [],
+    callConnectionState: conn.state,
+    callbackUri: conn.callbackUri,
+    ...(answered ? { source: identifierFromRawId(call.from) } : {}),
+    correlationId: call.correlationId,
+    mediaStreamingSubscription: { state: "disabled" },
+    transcriptionSubscription: { state: "disabled", subscribedResultTypes: [] },
+  };
+}
+
+function traced(req: SimRequest, call: Call): Call {
+  req.trace.serverCallId = call.serverCallId;
+  req.trace.correlationId = call.correlationId;
+  return call;
+}
+
+function participant(rawId: string) {
+  return { identifier: identifierFromRawId(rawId), isMuted: false, isOnHold: false };
+}
+
+export function callConnectionRoutes(s: SimState): Route[] {
+  const live = (req: SimRequest) => {
+    const found = calls.findConnection(s, req.params[0] ?? "");
+    traced(req, found.call);
+    return found;
+  };
+  return [
+    {
+      method: "POST",
+      pattern: /^\/calling\/callConnections:connect$/,
+      kind: "acs",
+      operation: "connect",
+      repeatable: true,
+      handle(req): Reply {
+        const body = parseBody(connectRequest, req);
+        const locator = body.callLocator;
+        const serverCallId = locator.serverCallId;
+        // Group and room calls are not simulated: such locators find no call.
+        if (!serverCallId || (locator.kind && locator.kind !== "serverCallLocator")) throw callNotFound();
+        req.trace.serverCallId = serverCallId;
+        const { call, conn } = calls.connect(s, serverCallId, body.callbackUri, body.operationContext);
+        return { status: 200, json: properties(traced(req, call), conn, false) };
+      },
+    },
+    {
+      method: "POST",
+      pattern: /^\/calling\/callConnections:answer$/,
+      kind: "acs",
+      operation: "answer",
+      repeatable: true,
+      handle(req): Reply {
+        const body = parseBody(answerRequest, req);
+        const { call, conn } = calls.answer(s, body.incomingCallContext, body.callbackUri, body.operationContext);
+        return { status: 200, json: properties(traced(req, call), conn, true) };
+      },
+    },
+    {
+      method: "POST",
+      pattern: /^\/calling\/callConnections:reject$/,
+      kind: "acs",
+      operation: "reject",
+      repeatable: true,
+      handle(req): Reply {
+        const body = parseBody(rejectRequest, req);
+        traced(req, calls.reject(s, body.incomingCallContext));
+        return { status: 204 };
+      },
+    },
+    {
+      method: "GET",
+      pattern: new RegExp(`^/calling/callConnections/${ID}$`),
+      kind: "acs",
+      operation: "getCall",
+      handle(req): Reply {
+        const { call, conn } = live(req);
+        return { status: 200, json: properties(call, conn, false) };
+      },
+    },
+    {
+      method: "DELETE",
+      pattern: new RegExp(`^/calling/callConnections/${ID}$`),
+      kind: "acs",
+      operation: "hangUp",
+      handle(req): Reply {
+        const { call, conn } = live(req);
+        calls.hangUp(s, call, conn);
+        return { status: 204 };
+      },
+    },
+    {
+      method: "POST",
+      pattern: new RegExp(`^/calling/callConnections/${ID}:terminate$`),
+      kind: "acs",
+      operation: "terminate",
+      repeatable: true,
+      handle(req): Reply {
+        const { call, conn } = live(req);
+        calls.terminate(s, call, conn);
+        return { status: 204 };
+      },
+    },
+    {
+      method: "GET",
+      pattern: new RegExp(`^/calling/callConnections/${ID}/participants$`),
+      kind: "acs",
+      operation: "listParticipants",
+      handle(req): Reply {
+        const { call, conn } = live(req);
+        const size = s.opts.participantsPageSize;
+        // nextLink follow-ups arrive without api-version (reference §1.5): only skipToken matters here.
+        const skip = Number(req.url.searchParams.get("skipToken") ?? "0");
+        if (!Number.isSafeInteger(skip) || skip < 0) throw new AcsError(400, "8523", "Invalid request: skipToken.");
+        const page = call.participants.slice(skip, skip + size).map((p) => participant(p.rawId));
+        const more = skip + size < call.participants.length;
+        const nextLink = `/calling/callConnections/${encodeURIComponent(conn.callConnectionId)}/participants?skipToken=${skip + size}`;
+        return { status: 200, json: more ? { value: page, nextLink } : { value: page } };
+      },
+    },
+    {
+      // getParticipant; logged under listParticipants (the operation names are a fixed contract).
+      method: "GET",
+      pattern: new RegExp(`^/calling/callConnections/${ID}/participants/([^/]+)$`),
+      kind: "acs",
+      operation: "listParticipants",
+      handle(req): Reply {
+        const { call } = live(req);
+        const rawId = req.params[1] ?? "";
+        if (!call.participants.some((p) => p.rawId === rawId)) {
+          throw new AcsError(404, "8522", "Participant not found"); // code unconfirmed
+        }
+        return { status: 200, json: participant(rawId) };
+      },
+    },
+    {
+      method: "POST",
+      pattern: new RegExp(`^/calling/callConnections/${ID}:play$`),
+      kind: "acs",
+      operation: "play",
+      handle(req): Reply {
+        const { call, conn } = live(req);
+        const body = parseBody(playRequest, req);
+        calls.play(s, call, conn, body.operationContext, body.operationCallbackUri);
+        return { status: 202 };
+      },
+    },
+  ];
+}

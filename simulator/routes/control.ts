@@ -1,0 +1,93 @@
+// The simulator's own control API (unsigned), for scripts and processes that cannot call it in-process.
+import type { Reply } from "../http.js";
+import type { Route } from "../router.js";
+import { describeIssue, eventGridSubscriptionRequest, placeCallRequest } from "../schemas.js";
+import type { RunningSimulator } from "../types.js";
+
+type Controls = Pick<RunningSimulator, "placeCall" | "endCall" | "getCall" | "requests" | "setEventGridSubscription">;
+
+const bad = (message: string): Reply => ({ status: 400, json: { error: "BadRequest", message } });
+const notFound = (message: string): Reply => ({ status: 404, json: { error: "NotFound", message } });
+
+function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false } {
+  try {
+    return { ok: true, value: JSON.parse(body.toString("utf8")) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+export function controlRoutes(c: Controls): Route[] {
+  return [
+    {
+      method: "POST",
+      pattern: /^\/simulator\/calls$/,
+      kind: "control",
+      operation: "unknown",
+      async handle(req): Promise<Reply> {
+        const json = parseJson(req.body);
+        if (!json.ok) return bad("body: not valid JSON");
+        const parsed = placeCallRequest.safeParse(json.value);
+        if (!parsed.success) return bad(describeIssue(parsed.error));
+        return { status: 201, json: await c.placeCall(parsed.data) };
+      },
+    },
+    {
+      method: "POST",
+      pattern: /^\/simulator\/calls\/([^/:]+):end$/,
+      kind: "control",
+      operation: "unknown",
+      async handle(req): Promise<Reply> {
+        const id = req.params[0] ?? "";
+        if (!c.getCall(id)) return notFound(`serverCallId: no call ${id}`);
+        await c.endCall(id);
+        return { status: 202 };
+      },
+    },
+    {
+      method: "GET",
+      pattern: /^\/simulator\/calls\/([^/:]+)$/,
+      kind: "control",
+      operation: "unknown",
+      handle(req): Reply {
+        const view = c.getCall(req.params[0] ?? "");
+        return view ? { status: 200, json: view } : notFound(`serverCallId: no call ${req.params[0] ?? ""}`);
+      },
+    },
+    {
+      method: "GET",
+      pattern: /^\/simulator\/requests$/,
+      kind: "control",
+      operation: "unknown",
+      handle: () => ({ status: 200, json: c.requests() }),
+    },
+    {
+      method: "PUT",
+      pattern: /^\/simulator\/eventgrid-subscription$/,
+      kind: "control",
+      operation: "unknown",
+      async handle(req): Promise<Reply> {
+        const json = parseJson(req.body);
+        if (!json.ok) return bad("body: not valid JSON");
+        const parsed = eventGridSubscriptionRequest.safeParse(json.value);
+        if (!parsed.success) return bad(describeIssue(parsed.error));
+        try {
+          const { endpointUrl, schema } = parsed.data;
+          await c.setEventGridSubscription(endpointUrl, schema ? { schema } : {});
+        } catch (err) {
+          return bad(err instanceof Error ? err.message : String(err));
+        }
+        return { status: 200, json: { endpointUrl: parsed.data.endpointUrl } };
+      },
+    },
+    {
+      // Asynchronous (manual) validation is not simulated: endpoints must answer the handshake in-band.
+      method: "GET",
+      pattern: /^\/simulator\/eventgrid\/validate$/,
+      kind: "control",
+      operation: "unknown",
+      handle: () =>
+        bad("asynchronous validation is not supported by the simulator; return the validationResponse in-band"),
+    },
+  ];
+}

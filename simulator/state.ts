@@ -1,0 +1,47 @@
+// Everything the call and recording logic needs: the state maps and the ways out (events, callbacks).
+import type { CallbackPublisher } from "./delivery/callbacks.js";
+import type { EventGridPublisher } from "./delivery/eventgrid.js";
+import type { CallbackMessage } from "./events/callback-events.js";
+import type { EventGridMessage } from "./events/eventgrid-events.js";
+import type { Call, Connection, Recording } from "./model.js";
+import type { ObjectStore } from "./objects.js";
+import type { ResolvedOptions } from "./options.js";
+import type { Scheduler } from "./scheduler.js";
+
+export class SimState {
+  readonly calls = new Map<string, Call>();
+  readonly connections = new Map<string, Connection>();
+  readonly recordings = new Map<string, Recording>();
+  readonly incomingContexts = new Map<string, string>();
+
+  constructor(
+    readonly opts: ResolvedOptions,
+    readonly scheduler: Scheduler,
+    readonly eventGrid: EventGridPublisher,
+    readonly callbacks: CallbackPublisher,
+    readonly objects: ObjectStore,
+  ) {}
+
+  log(line: Record<string, unknown>): void {
+    this.opts.log(line);
+  }
+
+  emit(msg: EventGridMessage): void {
+    if (this.scheduler.isStopped) return;
+    this.eventGrid.publish(msg.eventType, msg.subject, msg.data);
+  }
+
+  callback(uri: string | undefined, msg: CallbackMessage): void {
+    if (this.scheduler.isStopped) return;
+    if (!uri) {
+      this.log({ msg: "callback not sent: no callback URI", eventType: msg.name });
+      return;
+    }
+    this.callbacks.post(uri, msg.name, msg.source, msg.data);
+  }
+
+  /** Runs fn after ms, remembering the timer on the call so ending the call cancels it. */
+  later(call: Call, ms: number, fn: () => void | Promise<void>): void {
+    call.timers.push(this.scheduler.after(ms, fn));
+  }
+}

@@ -1,0 +1,159 @@
+// The simulator's public surface. Other engineers' tests and scripts depend on these exact names.
+
+export interface SimulatorOptions {
+  /** 0 or undefined = a random free port. */
+  port?: number;
+  /** Default "127.0.0.1". */
+  host?: string;
+  /** Base64 HMAC key: the `accesskey=` of the connection string. */
+  accessKey: string;
+  /** ACS immutable resource id (GUID): the callback JWT audience and the metadata `resourceId`. */
+  resourceId: string;
+  /** Host in content URLs; must end with ".asm.skype.com" (the SDK refuses anything else). */
+  storageHost?: string;
+  /** If set, the Event Grid subscription is created at start (the handshake runs first). */
+  eventGridUrl?: string;
+  timings?: Partial<SimulatorTimings>;
+  /** Optional structured log sink; without one the simulator is silent in-process. */
+  log?: (line: Record<string, unknown>) => void;
+  /** Participants per listParticipants page before a `nextLink` is returned (default 100). */
+  participantsPageSize?: number;
+}
+
+export interface SimulatorTimings {
+  /** IncomingCall → CallStarted. */
+  ringMs: number;
+  /** connect 200 → CallConnected callback (also the length of a simulated play). */
+  connectMs: number;
+  /** start → RecordingStateChanged active. */
+  recordingActivationMs: number;
+  /** Recording stopped → RecordingFileStatusUpdated. */
+  fileStatusDelayMs: number;
+  /** Event Grid (and callback) retry schedule, scaled down from Event Grid's minutes. */
+  deliveryRetryMs: number[];
+}
+
+export type EventGridSchema = "EventGridSchema" | "CloudEventSchemaV1_0";
+
+export interface EventGridSubscriptionOptions {
+  /** Default "EventGridSchema". */
+  schema?: EventGridSchema;
+}
+
+export interface RunningSimulator {
+  /** http://HOST:PORT without a trailing slash. */
+  url: string;
+  port: number;
+  /** `endpoint=${url}/;accesskey=${accessKey}` */
+  connectionString: string;
+  /** `${url}/calling/.well-known/acsopenidconfiguration` */
+  openIdConfigurationUrl: string;
+  /** "https://acscallautomation.communication.azure.com" */
+  issuer: string;
+  /** Runs the validation handshake; rejects (leaving the old subscription in place) if the endpoint fails it. */
+  setEventGridSubscription(endpointUrl: string, options?: EventGridSubscriptionOptions): Promise<void>;
+  placeCall(req: PlaceCallRequest): Promise<{ serverCallId: string; correlationId: string }>;
+  endCall(serverCallId: string): Promise<void>;
+  getCall(serverCallId: string): CallView | undefined;
+  /** Every ACS REST and storage request received, in order. */
+  requests(): RequestLogEntry[];
+  stop(): Promise<void>;
+}
+
+export interface PlaceCallRequest {
+  /** rawId of the caller, e.g. "8:acs:<resource>_<user>" or "4:+14255550123". */
+  from: string;
+  /** rawId of the callee. */
+  to: string;
+  /** Call length from CallStarted to CallEnded (default 5000). */
+  durationMs?: number;
+  /** Synthesize this much audio per recording regardless of wall clock (fast large chunks). */
+  recordingDurationMs?: number;
+  /** Split recordings into chunks of at most this audio length (default 4 h). */
+  chunkMaxDurationMs?: number;
+  /** Further rawIds that join when the call starts (group calls). */
+  additionalParticipants?: string[];
+}
+
+export type CallState = "ringing" | "established" | "ended";
+export type ConnectionState = "connecting" | "connected" | "disconnected";
+export type RecordingViewState = "active" | "inactive" | "stopped";
+
+export interface CallView {
+  serverCallId: string;
+  correlationId: string;
+  state: CallState;
+  /** rawIds, in order of joining. */
+  participants: string[];
+  connections: ConnectionView[];
+  recordings: RecordingView[];
+}
+
+export interface ConnectionView {
+  callConnectionId: string;
+  callbackUri: string;
+  state: ConnectionState;
+}
+
+export interface RecordingOptionsView {
+  content: "audio" | "audioVideo";
+  channel: "mixed" | "unmixed";
+  format: "wav" | "mp3" | "mp4";
+  pauseOnStart: boolean;
+  /** rawIds */
+  audioChannelParticipantOrdering: string[];
+  channelAffinity: { channel: number; participant: string }[];
+  externalStorage?: { recordingStorageKind: string; recordingDestinationContainerUrl?: string };
+  recordingStateCallbackUri?: string;
+  startedVia: "serverCallLocator" | "callConnectionId";
+}
+
+export interface RecordingView {
+  recordingId: string;
+  state: RecordingViewState;
+  options: RecordingOptionsView;
+  chunks: ChunkView[];
+}
+
+export interface ChunkView {
+  documentId: string;
+  index: number;
+  contentLocation: string;
+  metadataLocation: string;
+  deleteLocation: string;
+  sizeBytes: number;
+  /** Hex SHA-256 of the exact content bytes served. */
+  sha256: string;
+  deleted: boolean;
+}
+
+export type Operation =
+  | "connect"
+  | "answer"
+  | "reject"
+  | "getCall"
+  | "hangUp"
+  | "terminate"
+  | "listParticipants"
+  | "startRecording"
+  | "getRecording"
+  | "pauseRecording"
+  | "resumeRecording"
+  | "stopRecording"
+  | "download"
+  | "delete"
+  | "play"
+  | "unknown";
+
+export interface RequestLogEntry {
+  /** ISO time the request arrived. */
+  at: string;
+  method: string;
+  /** Path as received (percent-encoded, without the query). */
+  path: string;
+  operation: Operation;
+  status: number;
+  signatureValid: boolean;
+  repeatabilityRequestId?: string;
+  serverCallId?: string;
+}

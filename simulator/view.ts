@@ -1,0 +1,33 @@
+// The JSON-serialisable view of a call that tests and scripts inspect.
+import type { Call } from "./model.js";
+import type { ObjectStore } from "./objects.js";
+import type { CallView } from "./types.js";
+
+export function callView(call: Call, objects: ObjectStore): CallView {
+  return {
+    serverCallId: call.serverCallId,
+    correlationId: call.correlationId,
+    state: call.state,
+    participants: call.participants.map((p) => p.rawId),
+    connections: [...call.connections.values()].map((c) => ({
+      callConnectionId: c.callConnectionId,
+      callbackUri: c.callbackUri,
+      state: c.state,
+    })),
+    recordings: call.recordings.map((r) => ({
+      recordingId: r.recordingId,
+      state: r.state === "stopped" ? "stopped" : r.state === "active" ? "active" : "inactive",
+      options: structuredClone(r.options),
+      chunks: r.chunks.map((c) => ({
+        documentId: c.documentId,
+        index: c.index,
+        contentLocation: c.contentLocation,
+        metadataLocation: c.metadataLocation,
+        deleteLocation: c.deleteLocation,
+        sizeBytes: c.sizeBytes,
+        sha256: c.sha256,
+        deleted: objects.get(c.documentId)?.deleted ?? true,
+      })),
+    })),
+  };
+}
