@@ -2,7 +2,8 @@ import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { Redis } from "ioredis";
 import type { Config } from "./config/index.js";
 import type { Logger } from "./log.js";
-import { loadPolicies, type TeamPolicy } from "./policy/index.js";
+import { policyLoadErrors, policyReloads } from "./metrics.js";
+import { createPolicySource, type PolicyStatus, type ReloadOutcome, type TeamPolicy } from "./policy/index.js";
 import { createQueues, type Queues } from "./queues/index.js";
 import { createRedisSessionStore, type SessionStore } from "./sessions/index.js";
 
@@ -12,11 +13,19 @@ export interface Runtime {
   queues: Queues;
   sessions: SessionStore;
   container: ContainerClient;
+  /** The policies in force now: hot-reloaded, so read it per decision, never keep the list. */
   policies: () => readonly TeamPolicy[];
+  /** Hash of the policy set in force (what /readyz reports and decisions cite as policySetHash). */
+  policyHash: () => string;
+  policyStatus: () => PolicyStatus;
+  /** An earlier policy set of this process by its hash (decision.policySetHash), to decide a call in progress with the set it started with. */
+  policiesFor: (policySetHash: string) => readonly TeamPolicy[] | undefined;
   close(): Promise<void>;
 }
 
 export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
+  // Policies first: invalid ones stop the start before any connection is opened.
+  const policies = await createPolicySource(config.POLICY_DIR, logger, { onReload: countPolicyReload });
   // BullMQ needs maxRetriesPerRequest: null so blocking commands survive reconnects.
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: false });
   redis.on("error", (error) => logger.warn({ err: error }, "redis connection error"));
@@ -24,17 +33,25 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   const container = BlobServiceClient.fromConnectionString(config.BLOB_CONNECTION_STRING).getContainerClient(
     config.BLOB_CONTAINER,
   );
-  const loaded = await loadPolicies(config.POLICY_DIR);
-  logger.info({ teams: loaded.map((p) => ({ team: p.team.id, file: p.file, hash: p.hash })) }, "policies loaded");
   return {
     redis,
     queues,
     sessions: createRedisSessionStore(redis, config.REDIS_PREFIX),
     container,
-    policies: () => loaded,
+    policies: policies.current,
+    policyHash: policies.hash,
+    policyStatus: policies.status,
+    policiesFor: policies.policiesFor,
     async close() {
+      policies.close();
       await queues.close();
       redis.disconnect();
     },
   };
+}
+
+/** Policy reloads as metrics: a refused change shows as policy_load_errors > 0 until the files are fixed. */
+export function countPolicyReload(outcome: ReloadOutcome): void {
+  policyReloads.inc({ result: outcome.result });
+  policyLoadErrors.set(outcome.result === "failure" ? outcome.problems.length : 0);
 }

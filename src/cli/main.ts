@@ -1,6 +1,7 @@
 import { Command } from "commander";
-import { loadPolicies, PolicyError } from "../policy/index.js";
+import { CallsFileError, PolicyError } from "../policy/index.js";
 import { runDemo } from "./demo.js";
+import { diffCommand, explainCommand, lintCommand, type Output } from "./policy-commands.js";
 
 const program = new Command("recorder").description("compliance-recorder command line").showHelpAfterError();
 
@@ -18,17 +19,54 @@ program
     process.exitCode = ok ? 0 : 1;
   });
 
-const policy = program.command("policy").description("team policy files");
+const terminal: Output = { out: (line) => console.log(line), err: (line) => console.error(line) };
+const defaultPolicyDir = process.env.POLICY_DIR ?? "policies";
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+const policy = program.command("policy").description("team policy files (docs/policies.md)");
 policy
   .command("lint")
-  .argument("[dir]", "policy directory", "policies")
-  .description("validate every policy file; exit code 1 on any error")
+  .argument("[dir]", "policy directory", defaultPolicyDir)
+  .description("validate every policy file: errors (exit code 1) and warnings, with file:line:column")
   .action(async (dir: string) => {
-    const policies = await loadPolicies(dir);
-    for (const p of policies) console.log(`ok  ${p.file}  team ${p.team.id}  ${p.rules.length} rule(s)  sha256 ${p.hash}`);
+    process.exitCode = await lintCommand(dir, terminal);
+  });
+policy
+  .command("explain")
+  .description("decide one call and say which rule of which file decided it, and why")
+  .requiredOption("--from <participant>", "the caller: a raw id (8:acs:…) or a phone number (+44…)")
+  .requiredOption("--to <participant>", "the callee: a raw id or a phone number")
+  .option("--with <participant>", "another participant of a group call (repeatable)", collect, [])
+  .option("--at <time>", "when the call starts, ISO 8601 with offset (default: now)")
+  .option("--call-key <serverCallId>", "the call's id, for QA sampling (without it, sampling is not applied)")
+  .option("--dir <dir>", "policy directory", defaultPolicyDir)
+  .option("--json", "print the decision as JSON")
+  .action(
+    async (options: {
+      from: string;
+      to: string;
+      with: string[];
+      at?: string;
+      callKey?: string;
+      dir: string;
+      json?: boolean;
+    }) => {
+      process.exitCode = await explainCommand(options, terminal);
+    },
+  );
+policy
+  .command("diff")
+  .description("replay past calls against old and new policies and list every decision that would change")
+  .argument("<old>", "directory of the policies in force")
+  .argument("<new>", "directory of the proposed policies")
+  .requiredOption("--calls <file>", "calls to replay: JSON Lines as the ledger exports them (docs/policies.md)")
+  .option("--exit-code", "exit with code 1 when any decision would change")
+  .action(async (oldDir: string, newDir: string, options: { calls: string; exitCode?: boolean }) => {
+    process.exitCode = await diffCommand(oldDir, newDir, options, terminal);
   });
 
 program.parseAsync().catch((error: unknown) => {
-  console.error(error instanceof PolicyError ? error.message : `error: ${(error as Error).message}`);
+  const known = error instanceof PolicyError || error instanceof CallsFileError;
+  console.error(known ? error.message : `error: ${(error as Error).message}`);
   process.exit(1);
 });

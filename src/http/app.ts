@@ -20,6 +20,8 @@ export interface AppDependencies {
   maxBodyBytes: number;
   /** Named readiness checks for /readyz (Redis, Blob, policies, …). */
   readiness: Record<string, () => Promise<void>>;
+  /** Facts /readyz reports beside the checks (e.g. the policy set hash in force). */
+  info?: () => Record<string, unknown>;
 }
 
 /** The header alternative to `?code=` for the Event Grid secret (a custom delivery header). */
@@ -73,7 +75,7 @@ export function createApp(deps: AppDependencies): Koa {
     );
     const ready = results.every(([, status]) => status === "ok");
     ctx.status = ready ? 200 : 503;
-    ctx.body = { ready, checks: Object.fromEntries(results) };
+    ctx.body = { ready, checks: Object.fromEntries(results), ...(deps.info ? { info: deps.info() } : {}) };
   });
 
   // CloudEvents abuse-protection handshake (reference §4.3).

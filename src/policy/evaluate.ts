@@ -1,39 +1,23 @@
+import { combine } from "./combine.js";
+import { everyoneOn } from "./facts.js";
+import { byFile, policySetHash } from "./hash.js";
+import { evaluateTeam, type TeamEvaluation } from "./team.js";
 import type { CallFacts, Decision, TeamPolicy } from "./types.js";
 
-/** A member entry matches a participant raw id; E.164 entries match PSTN raw ids (`4:+1…`). */
-export function isMember(policy: TeamPolicy, rawId: string): boolean {
-  return policy.members.some((member) => (member.startsWith("+") ? rawId === `4:${member}` : rawId === member));
+export { isMember } from "./facts.js";
+
+/** Every team with a member on the call, in policy file order, with how each judged it (for explain). */
+export function evaluateTeams(policies: readonly TeamPolicy[], facts: CallFacts): TeamEvaluation[] {
+  const ordered = [...policies].sort(byFile);
+  const everyone = everyoneOn(facts);
+  return ordered.flatMap((policy) => evaluateTeam(policy, facts, everyone, ordered) ?? []);
 }
 
 /**
- * The decision for a call: pure, so it can be replayed and explained later.
- * Teams are considered in file-name order; the first team with a member on the call whose rule records wins,
- * so one regulated participant is enough to record the call.
+ * The decision for a call: pure (same facts and policies, same decision, in any input order), so it can be
+ * replayed, diffed and explained years later. Each team judges the call with its exemptions, then its rules
+ * (first match wins); the call is recorded if any team records it (docs/policies.md, "Several teams on a call").
  */
 export function decide(policies: readonly TeamPolicy[], facts: CallFacts): Decision {
-  let firstExemption: Decision | undefined;
-  for (const policy of policies) {
-    const members = facts.participants.filter((rawId) => isMember(policy, rawId));
-    if (members.length === 0) continue;
-    // The skeleton language has one kind of rule, which always matches: the first rule decides.
-    const rule = policy.rules[0];
-    if (!rule) continue;
-    const source = { teamId: policy.team.id, ruleId: rule.id, policyFile: policy.file, policyHash: policy.hash };
-    if (rule.mode !== "never") {
-      return {
-        record: true,
-        mode: rule.mode,
-        recording: rule.recording,
-        explanation: `${members.join(", ")} ${members.length === 1 ? "is a member" : "are members"} of team ${policy.team.id}; rule ${rule.id} in ${policy.file} says ${rule.mode}`,
-        ...source,
-      };
-    }
-    firstExemption ??= {
-      record: false,
-      reason: "rule",
-      explanation: `team ${policy.team.id}: rule ${rule.id} in ${policy.file} says never`,
-      ...source,
-    };
-  }
-  return firstExemption ?? { record: false, reason: "no-team-member", explanation: "no participant is a member of any team" };
+  return combine(evaluateTeams(policies, facts), everyoneOn(facts), policySetHash(policies));
 }

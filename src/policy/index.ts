@@ -1,3 +1,19 @@
-export { decide, isMember } from "./evaluate.js";
-export { loadPolicies, parsePolicyFile, PolicyError } from "./load.js";
+export { CallsFileError, parseCallsJsonl, type RecordedCall } from "./calls-file.js";
+export { describeDecision, differences, replayCalls, type DecisionChange, type ReplayResult } from "./diff.js";
+export { decide, evaluateTeams, isMember } from "./evaluate.js";
+export { explainCall } from "./explain.js";
+export { contentHash, policySetHash } from "./hash.js";
+export { rawIdFromInput } from "./identity.js";
+export { lintPolicies, type LintWarning } from "./lint.js";
+export { loadPolicies, parsePolicyFile, parsePolicySet, PolicyError, readPolicyFiles } from "./load.js";
+export { sampleBucket } from "./sampling.js";
+export {
+  createPolicySource,
+  type PolicySnapshot,
+  type PolicySource,
+  type PolicySourceOptions,
+  type PolicyStatus,
+  type ReloadOutcome,
+} from "./source.js";
+export { isInstant } from "./time.js";
 export type * from "./types.js";

@@ -1,9 +1,9 @@
-import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseDocument } from "yaml";
-import { teamPolicyFileSchema } from "./schema.js";
-import type { TeamPolicy } from "./types.js";
+import { parseDocument, type Document } from "yaml";
+import { contentHash } from "./hash.js";
+import { teamPolicyFileSchema, type MatchFile, type RuleFile, type TeamPolicyFile } from "./schema.js";
+import type { MatchConditions, PolicyRule, TeamPolicy } from "./types.js";
 
 export class PolicyError extends Error {
   constructor(readonly problems: string[]) {
@@ -12,16 +12,98 @@ export class PolicyError extends Error {
   }
 }
 
-/** Parses one policy file's text; problems carry `file:line:column`. */
-export function parsePolicyFile(file: string, text: string): TeamPolicy {
-  const document = parseDocument(text, { prettyErrors: false });
-  const lineOf = (offset: number | undefined): string => {
-    if (offset === undefined) return `${file}`;
+export interface PolicyFileText {
+  name: string;
+  text: string;
+}
+
+type Path = (string | number)[];
+
+/** `file:line:column` of a node, or of its nearest existing parent when the node itself is missing. */
+function locator(file: string, text: string, document: Document) {
+  const at = (offset: number | undefined): string => {
+    if (offset === undefined) return file;
     const before = text.slice(0, offset).split("\n");
     return `${file}:${before.length}:${(before.at(-1)?.length ?? 0) + 1}`;
   };
+  const of = (path: Path): string => {
+    for (let length = path.length; length > 0; length--) {
+      const node = document.getIn(path.slice(0, length), true) as { range?: [number, number, number] } | undefined;
+      if (node?.range) return at(node.range[0]);
+    }
+    return at(document.contents?.range?.[0]);
+  };
+  return { at, of };
+}
+
+function conditionsOf(match: MatchFile, defaultZone: string | undefined): MatchConditions {
+  const { time, ...rest } = match;
+  if (!time) return rest;
+  // The schema refuses a time condition without a zone when the team has none either.
+  return { ...rest, time: { zone: time.zone ?? defaultZone ?? "UTC", windows: time.windows } };
+}
+
+function ruleOf(rule: RuleFile, defaultZone: string | undefined): PolicyRule {
+  const base = {
+    id: rule.id,
+    ...(rule.description ? { description: rule.description } : {}),
+    match: conditionsOf(rule.match, defaultZone),
+  };
+  if (rule.mode === "never") return { ...base, mode: "never", ...(rule.reason ? { reason: rule.reason } : {}) };
+  const recording = rule.recording ?? { content: "audio", channel: "mixed", format: "wav", pauseOnStart: false };
+  return {
+    ...base,
+    mode: rule.mode,
+    recording: {
+      content: recording.content,
+      channel: recording.channel,
+      format: recording.format,
+      pauseOnStart: recording.pauseOnStart,
+      // Unmixed audio puts team members on the first channels unless the rule says otherwise.
+      participantOrdering: recording.participantOrdering ?? (recording.channel === "unmixed" ? "team-first" : "none"),
+    },
+    ...(rule.announcement ? { announcement: announcementOf(rule.announcement) } : {}),
+    enforcement: rule.enforcement ?? { startWithinSeconds: 15, onStartFailure: "alert", onStop: "alert" },
+    retention: { days: rule.retention?.days ?? null, legalHold: rule.retention?.legalHold ?? false },
+    pause: { allowed: rule.pause?.allowed ?? false, autoResumeSeconds: rule.pause?.autoResumeSeconds ?? null },
+    samplePercent: rule.samplePercent ?? 100,
+  };
+}
+
+function announcementOf(value: NonNullable<RuleFile["announcement"]>) {
+  if (value.audioUrl !== undefined) return { audioUrl: value.audioUrl };
+  return { text: value.text ?? "", ...(value.locale ? { locale: value.locale } : {}) };
+}
+
+function teamPolicyOf(file: string, text: string, data: TeamPolicyFile, where: (path: Path) => string): TeamPolicy {
+  const zone = data.team.timeZone;
+  return {
+    file,
+    hash: contentHash(text),
+    team: { id: data.team.id, name: data.team.name },
+    members: data.members,
+    exemptions: data.exemptions.map((e) => ({
+      id: e.id,
+      reason: e.reason,
+      ...(e.members ? { members: e.members } : {}),
+      match: conditionsOf(e.match, zone),
+      ...(e.until ? { until: e.until } : {}),
+    })),
+    rules: data.rules.map((rule) => ruleOf(rule, zone)),
+    positions: {
+      members: data.members.map((_, i) => where(["members", i])),
+      exemptions: data.exemptions.map((_, i) => where(["exemptions", i])),
+      rules: data.rules.map((_, i) => where(["rules", i])),
+    },
+  };
+}
+
+/** Parses one policy file's text; problems carry `file:line:column`. */
+export function parsePolicyFile(file: string, text: string): TeamPolicy {
+  const document = parseDocument(text, { prettyErrors: false });
+  const where = locator(file, text, document);
   if (document.errors.length > 0) {
-    throw new PolicyError(document.errors.map((error) => `${lineOf(error.pos[0])}: ${error.message}`));
+    throw new PolicyError(document.errors.map((error) => `${where.at(error.pos[0])}: ${error.message}`));
   }
   const parsed = teamPolicyFileSchema.safeParse(document.toJS());
   if (!parsed.success) {
@@ -30,26 +112,34 @@ export function parsePolicyFile(file: string, text: string): TeamPolicy {
         // Point an unknown field at the field itself rather than at the object holding it.
         const paths = issue.code === "unrecognized_keys" ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
         return paths.map((path) => {
-          const node = document.getIn(path as (string | number)[], true) as { range?: [number, number, number] } | undefined;
-          const message = issue.code === "unrecognized_keys" ? `unknown field` : issue.message;
-          return `${lineOf(node?.range?.[0])}: ${path.join(".") || "(file)"}: ${message}`;
+          const missing = issue.code === "invalid_type" && issue.message.endsWith("received undefined");
+          const message =
+            issue.code === "unrecognized_keys" ? "unknown field" : missing ? "missing (required)" : issue.message;
+          return `${where.of(path as Path)}: ${path.join(".") || "(file)"}: ${message}`;
         });
       }),
     );
   }
-  const { team, members, rules } = parsed.data;
-  return { file, hash: createHash("sha256").update(text).digest("hex"), team, members, rules };
+  return teamPolicyOf(file, text, parsed.data, where.of);
 }
 
-/** Loads every `*.yaml` / `*.yml` in a directory, in file-name order; any invalid file fails the whole load. */
-export async function loadPolicies(dir: string): Promise<TeamPolicy[]> {
-  const files = (await readdir(dir)).filter((name) => /\.ya?ml$/.test(name)).sort();
-  if (files.length === 0) throw new PolicyError([`${dir}: no policy files (*.yaml)`]);
+/** The `*.yaml` / `*.yml` files of a directory, in file-name order. */
+export async function readPolicyFiles(dir: string): Promise<PolicyFileText[]> {
+  const names = (await readdir(dir)).filter((name) => /\.ya?ml$/.test(name)).sort();
+  return Promise.all(names.map(async (name) => ({ name, text: await readFile(join(dir, name), "utf8") })));
+}
+
+/** Parses a set of files; every problem of every file is collected, so one run of lint shows them all. */
+export function parsePolicySet(
+  dir: string,
+  files: readonly PolicyFileText[],
+): { policies: TeamPolicy[]; problems: string[] } {
+  if (files.length === 0) return { policies: [], problems: [`${dir}: no policy files (*.yaml)`] };
   const problems: string[] = [];
   const policies: TeamPolicy[] = [];
-  for (const name of files) {
+  for (const { name, text } of files) {
     try {
-      policies.push(parsePolicyFile(name, await readFile(join(dir, name), "utf8")));
+      policies.push(parsePolicyFile(name, text));
     } catch (error) {
       if (error instanceof PolicyError) problems.push(...error.problems);
       else throw error;
@@ -61,6 +151,12 @@ export async function loadPolicies(dir: string): Promise<TeamPolicy[]> {
     if (other) problems.push(`${policy.file}: team id ${policy.team.id} is already defined in ${other}`);
     seen.set(policy.team.id, policy.file);
   }
+  return { policies, problems };
+}
+
+/** Loads every policy file of a directory, in file-name order; any invalid file fails the whole load. */
+export async function loadPolicies(dir: string): Promise<TeamPolicy[]> {
+  const { policies, problems } = parsePolicySet(dir, await readPolicyFiles(dir));
   if (problems.length > 0) throw new PolicyError(problems);
   return policies;
 }

@@ -1,0 +1,157 @@
+import { execFile } from "node:child_process";
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// The CLI as policy owners and their CI run it: the real binary, real files, exit codes.
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function recorder(...args: string[]): Promise<Run> {
+  const env = { ...process.env };
+  delete env.POLICY_DIR;
+  return new Promise((resolve) => {
+    execFile("node", ["bin/recorder.mjs", ...args], { env }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+const RESOURCE = "8:acs:5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10";
+const ALICE = `${RESOURCE}_00000001-alice`;
+const BOB = `${RESOURCE}_00000002-bob`;
+const CAROL = `${RESOURCE}_00000010-carol`;
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), "recorder-cli-"));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+async function policyDir(name: string, files: Record<string, string>): Promise<string> {
+  const dir = join(work, name);
+  await cp("policies", dir, { recursive: true });
+  for (const [file, text] of Object.entries(files)) await writeFile(join(dir, file), text);
+  return dir;
+}
+
+describe("recorder policy lint", () => {
+  it("passes the shipped policies", async () => {
+    const run = await recorder("policy", "lint", "policies");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("ok       trading-desk.yaml  team trading-desk");
+    expect(run.stdout).toContain("3 files: 0 errors, 0 warnings");
+  });
+
+  it("fails with file:line:column on an error, and still prints warnings", async () => {
+    const dir = await policyDir("broken", {
+      "trading-desk.yaml": (await readFile("policies/trading-desk.yaml", "utf8")).replace("format: wav", "format: mp3"),
+      "shadowing.yaml": `version: 1
+team: { id: shadowing, name: Shadowing }
+members: ["${CAROL}"]
+rules:
+  - { id: all, mode: best-effort }
+  - { id: pstn, match: { counterpart: pstn }, mode: never }
+`,
+    });
+    const run = await recorder("policy", "lint", dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^error {4}trading-desk\.yaml:\d+:\d+: rules\.0\.recording\.format: unmixed recordings must use format wav$/m,
+    );
+    expect(run.stderr).toContain(
+      `warning  shadowing.yaml:3:11: member ${CAROL} is also in team customer-support (customer-support.yaml:10:5)`,
+    );
+    expect(run.stderr).toContain(
+      "warning  shadowing.yaml:6:5: rule pstn is unreachable: rule all above matches all its calls first",
+    );
+    expect(run.stdout).toContain("4 files: 1 error, 2 warnings");
+  });
+
+  it("exits 0 with warnings only; 1 for a directory without policies", async () => {
+    const dir = await policyDir("warnings", {
+      "extra.yaml": `version: 1\nteam: { id: extra, name: Extra }\nmembers: ["${ALICE}"]\nrules: [{ id: all, mode: never }]\n`,
+    });
+    expect((await recorder("policy", "lint", dir)).code).toBe(0);
+    const empty = join(work, "empty");
+    await cp("docs/examples", empty, { recursive: true });
+    const run = await recorder("policy", "lint", empty);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("no policy files (*.yaml)");
+  });
+});
+
+describe("recorder policy explain", () => {
+  it("says which rule of which file decided, in words", async () => {
+    const run = await recorder("policy", "explain", "--from", ALICE, "--to", BOB, "--at", "2026-11-23T09:00:00Z");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /^RECORDED \(required\)\n {2}Decided by team trading-desk, rule record-every-call, in trading-desk\.yaml \(sha256 [0-9a-f]{64}\)\./,
+    );
+    expect(run.stdout).toContain("Record audio, unmixed channels, wav");
+    expect(run.stdout).toContain("If recording has not started 10 s after the call starts: hang up the call.");
+  });
+
+  it("takes phone numbers and prints the decision as JSON", async () => {
+    const run = await recorder(
+      "policy",
+      "explain",
+      "--from",
+      "+447700900123",
+      "--to",
+      CAROL,
+      "--at",
+      "2026-11-23T10:00:00Z",
+      "--call-key",
+      "call-3",
+      "--json",
+    );
+    expect(run.code).toBe(0);
+    const decision = JSON.parse(run.stdout) as { contributions: { teamId: string; sampling?: { percent: number } }[] };
+    expect(decision.contributions[0]).toMatchObject({ teamId: "customer-support", sampling: { percent: 20 } });
+  });
+
+  it("refuses a time without an offset", async () => {
+    const run = await recorder("policy", "explain", "--from", ALICE, "--to", BOB, "--at", "2026-11-23 09:00");
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("give a time with its offset");
+  });
+});
+
+describe("recorder policy diff", () => {
+  it("lists every call of the example export whose decision a change would move", async () => {
+    const desk = await readFile("policies/trading-desk.yaml", "utf8");
+    const dir = await policyDir("proposed", { "trading-desk.yaml": desk.replace("days: 2555", "days: 3650") });
+    const run = await recorder("policy", "diff", "policies", dir, "--calls", "docs/examples/calls.jsonl");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("call example-0001");
+    expect(run.stdout).toContain("  - retention: 2555 days → 3650 days");
+    expect(run.stdout).not.toContain("call example-0003"); // exempt before and after
+    expect(run.stdout).toMatch(
+      /10 call\(s\) replayed: 3 would change \(0 no longer recorded, 0 newly recorded, 3 decided differently\)\./,
+    );
+    expect(
+      (await recorder("policy", "diff", "policies", dir, "--calls", "docs/examples/calls.jsonl", "--exit-code")).code,
+    ).toBe(1);
+    expect(
+      (await recorder("policy", "diff", "policies", "policies", "--calls", "docs/examples/calls.jsonl", "--exit-code"))
+        .code,
+    ).toBe(0);
+  });
+
+  it("names the line of a bad calls file", async () => {
+    const calls = join(work, "bad.jsonl");
+    await writeFile(calls, `{"serverCallId":"a","participants":[]}\n{"participants":[]}\n`);
+    const run = await recorder("policy", "diff", "policies", "policies", "--calls", calls);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("bad.jsonl:2: serverCallId");
+  });
+});

@@ -1,0 +1,17 @@
+import { Counter, Gauge, Registry } from "prom-client";
+
+/** The process's Prometheus registry (served on GET /metrics). */
+export const metrics = new Registry();
+
+export const policyReloads = new Counter({
+  name: "policy_reloads_total",
+  help: "Policy directory changes seen, by result: success (swapped in), unchanged (same policies), failure (refused; previous policies kept)",
+  labelNames: ["result"] as const,
+  registers: [metrics],
+});
+
+export const policyLoadErrors = new Gauge({
+  name: "policy_load_errors",
+  help: "Problems in the policy files on disk; above 0, the policies in force are older than the files",
+  registers: [metrics],
+});

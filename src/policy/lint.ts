@@ -1,0 +1,124 @@
+import { entriesOverlap, patternCovers } from "./identity.js";
+import { describeMatch } from "./match.js";
+import type { Exemption, MatchConditions, TeamPolicy } from "./types.js";
+
+/** Something legal but probably not what the policy owner meant; printed by lint, never fatal. */
+export interface LintWarning {
+  /** `file:line:column` (or the file) */
+  where: string;
+  message: string;
+}
+
+const subset = <T>(inner: readonly T[] | undefined, outer: readonly T[]) =>
+  !!inner && inner.every((v) => outer.includes(v));
+
+/** Whether every call that satisfies `later` also satisfies `earlier` (conservative: false when unsure). */
+export function covers(earlier: MatchConditions, later: MatchConditions): boolean {
+  if (earlier.direction && !subset(later.direction, earlier.direction)) return false;
+  if (earlier.counterpart && !subset(later.counterpart, earlier.counterpart)) return false;
+  if (earlier.scope && earlier.scope !== later.scope) return false;
+  if (earlier.shape && earlier.shape !== later.shape) return false;
+  if (earlier.numbers) {
+    const outer = earlier.numbers;
+    if (!later.numbers?.every((inner) => outer.some((pattern) => patternCovers(pattern, inner)))) return false;
+  }
+  if (earlier.time && JSON.stringify(earlier.time) !== JSON.stringify(later.time)) return false;
+  return true;
+}
+
+/** Why conditions can never hold together, if they cannot. */
+export function contradiction(match: MatchConditions): string | undefined {
+  const onlyInternal = match.direction?.every((d) => d === "internal");
+  if (onlyInternal && (match.counterpart || match.numbers || match.scope === "external")) {
+    return "direction internal means everyone on the call is in the team, so there is no counterpart to match";
+  }
+  return undefined;
+}
+
+/** An exemption that applies to every call matching its conditions, whoever is on it and whenever. */
+const unconditional = (exemption: Exemption) => !exemption.members && !exemption.until;
+
+function teamWarnings(policy: TeamPolicy, today: string): LintWarning[] {
+  const warnings: LintWarning[] = [];
+  const ruleAt = (i: number) => policy.positions?.rules[i] ?? policy.file;
+  const exemptionAt = (i: number) => policy.positions?.exemptions[i] ?? policy.file;
+
+  policy.exemptions.forEach((exemption, i) => {
+    const where = exemptionAt(i);
+    if (exemption.until && exemption.until < today) {
+      warnings.push({
+        where,
+        message: `exemption ${exemption.id} expired after ${exemption.until}: it no longer applies; remove it`,
+      });
+    }
+    const impossible = contradiction(exemption.match);
+    if (impossible) warnings.push({ where, message: `exemption ${exemption.id} can never apply: ${impossible}` });
+    const shadow = policy.exemptions
+      .slice(0, i)
+      .find((earlier) => unconditional(earlier) && covers(earlier.match, exemption.match));
+    if (shadow)
+      warnings.push({
+        where,
+        message: `exemption ${exemption.id} is unreachable: exemption ${shadow.id} above already covers its calls`,
+      });
+  });
+
+  policy.rules.forEach((rule, i) => {
+    const where = ruleAt(i);
+    const impossible = contradiction(rule.match);
+    if (impossible) warnings.push({ where, message: `rule ${rule.id} can never match: ${impossible}` });
+    const exemption = policy.exemptions.find((e) => unconditional(e) && covers(e.match, rule.match));
+    const earlier = policy.rules.slice(0, i).find((r) => covers(r.match, rule.match));
+    if (exemption) {
+      warnings.push({
+        where,
+        message: `rule ${rule.id} is unreachable: exemption ${exemption.id} applies to all its calls first`,
+      });
+    } else if (earlier) {
+      const what = describeMatch(earlier.match);
+      warnings.push({
+        where,
+        message: `rule ${rule.id} is unreachable: rule ${earlier.id} above matches all its calls first (${what})`,
+      });
+    }
+    if (rule.mode === "best-effort" && rule.samplePercent === 0) {
+      warnings.push({
+        where,
+        message: `rule ${rule.id} samples 0% of its calls: it never records; use mode never to say so`,
+      });
+    }
+  });
+
+  const catchAll = policy.rules.some((rule) => Object.keys(rule.match).length === 0);
+  if (!catchAll) {
+    warnings.push({
+      where: ruleAt(policy.rules.length - 1),
+      message: `calls of team ${policy.team.id} that match no rule are not recorded (no-rule-matched); end with a rule without match to say what happens to them`,
+    });
+  }
+  return warnings;
+}
+
+function memberWarnings(policies: readonly TeamPolicy[]): LintWarning[] {
+  const warnings: LintWarning[] = [];
+  const entries = policies.flatMap((policy) =>
+    policy.members.map((entry, i) => ({ policy, entry, where: policy.positions?.members[i] ?? policy.file })),
+  );
+  entries.forEach((a, i) => {
+    for (const b of entries.slice(i + 1)) {
+      if (!entriesOverlap(a.entry, b.entry)) continue;
+      const same = a.policy === b.policy;
+      const overlap = a.entry === b.entry ? `${b.entry} is` : `${b.entry} overlaps ${a.entry}, which is`;
+      const message = same
+        ? `member ${overlap} already listed in this team (${a.where})`
+        : `member ${overlap} also in team ${a.policy.team.id} (${a.where}): calls of this member are judged by both teams`;
+      warnings.push({ where: b.where, message });
+    }
+  });
+  return warnings;
+}
+
+/** Warnings for a loaded policy set: overlapping members, unreachable or impossible rules, expired exemptions. */
+export function lintPolicies(policies: readonly TeamPolicy[], today: string): LintWarning[] {
+  return [...memberWarnings(policies), ...policies.flatMap((policy) => teamWarnings(policy, today))];
+}

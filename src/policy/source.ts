@@ -1,0 +1,174 @@
+import { watch, type FSWatcher } from "node:fs";
+import type { Logger } from "../log.js";
+import { contentHash, policySetHash } from "./hash.js";
+import { parsePolicySet, PolicyError, readPolicyFiles, type PolicyFileText } from "./load.js";
+import type { TeamPolicy } from "./types.js";
+
+/** The policies in force: replaced whole, never edited, so a decision always sees one consistent set. */
+export interface PolicySnapshot {
+  policies: readonly TeamPolicy[];
+  /** policySetHash of the set */
+  hash: string;
+  loadedAt: string;
+}
+
+export type ReloadOutcome =
+  | { result: "success"; hash: string }
+  /** The files changed but their policies are the ones in force (e.g. a broken edit was reverted). */
+  | { result: "unchanged"; hash: string }
+  | { result: "failure"; problems: string[] };
+
+export interface PolicyStatus {
+  hash: string;
+  loadedAt: string;
+  files: { file: string; team: string; hash: string }[];
+  /** Problems of the files on disk when they are invalid (the previous policies stay in force). */
+  reloadError?: string[];
+}
+
+export interface PolicySource {
+  current(): readonly TeamPolicy[];
+  snapshot(): PolicySnapshot;
+  hash(): string;
+  status(): PolicyStatus;
+  /**
+   * A set this process loaded earlier, by its hash (the last 16 are kept): lets a call in progress keep being
+   * decided by the set its first decision cited, so a change applies to new calls only. Undefined when unknown.
+   */
+  policiesFor(hash: string): readonly TeamPolicy[] | undefined;
+  /** Re-reads the directory now (also what the watcher and the periodic re-check call). */
+  reload(): Promise<ReloadOutcome>;
+  close(): void;
+}
+
+export interface PolicySourceOptions {
+  /** Called after each attempt that found the files changed: wire metrics here. */
+  onReload?: (outcome: ReloadOutcome) => void;
+  /** Editors write a file in several steps: wait this long after the last change. */
+  debounceMs?: number;
+  /** fs.watch misses changes on some file systems (network mounts, ConfigMap symlink swaps): re-check this often. */
+  recheckMs?: number;
+}
+
+const fingerprint = (files: readonly PolicyFileText[]) =>
+  contentHash(files.map((f) => `${f.name}\0${f.text}\0`).join(""));
+
+const snapshotOf = (policies: readonly TeamPolicy[]): PolicySnapshot => ({
+  policies,
+  hash: policySetHash(policies),
+  loadedAt: new Date().toISOString(),
+});
+
+/**
+ * Loads a policy directory and keeps it current. The first load must succeed (PolicyError otherwise, so a
+ * process never starts without policies). Later changes are validated whole and swapped in atomically for
+ * decisions made from then on; an invalid change is logged and refused, and the previous policies stay.
+ */
+export async function createPolicySource(
+  dir: string,
+  logger: Logger,
+  options: PolicySourceOptions = {},
+): Promise<PolicySource> {
+  const { debounceMs = 250, recheckMs = 30_000, onReload } = options;
+  const files = await readPolicyFiles(dir);
+  const first = parsePolicySet(dir, files);
+  if (first.problems.length > 0) throw new PolicyError(first.problems);
+  let snapshot = snapshotOf(first.policies);
+  const history = new Map<string, readonly TeamPolicy[]>([[snapshot.hash, snapshot.policies]]);
+  const remember = (next: PolicySnapshot) => {
+    history.delete(next.hash);
+    history.set(next.hash, next.policies);
+    if (history.size > 16) history.delete(history.keys().next().value ?? "");
+  };
+  let seen = fingerprint(files);
+  let reloadError: string[] | undefined;
+  let closed = false;
+  logger.info(
+    { dir, hash: snapshot.hash, teams: first.policies.map((p) => ({ team: p.team.id, file: p.file, hash: p.hash })) },
+    "policies loaded",
+  );
+
+  const attempt = async (): Promise<ReloadOutcome> => {
+    let outcome: ReloadOutcome;
+    try {
+      const latest = await readPolicyFiles(dir);
+      const print = fingerprint(latest);
+      if (print === seen || closed) return { result: "unchanged", hash: snapshot.hash };
+      seen = print;
+      const { policies, problems } = parsePolicySet(dir, latest);
+      outcome =
+        problems.length > 0 ? { result: "failure", problems } : { result: "success", hash: policySetHash(policies) };
+      if (outcome.result === "success") {
+        if (outcome.hash === snapshot.hash) outcome = { result: "unchanged", hash: snapshot.hash };
+        else {
+          snapshot = snapshotOf(policies);
+          remember(snapshot);
+        }
+      }
+    } catch (error) {
+      // An unreadable directory is a failed reload too: keep what we have and try again later.
+      seen = "";
+      outcome = { result: "failure", problems: [`${dir}: ${(error as Error).message}`] };
+    }
+    if (outcome.result === "failure") {
+      reloadError = outcome.problems;
+      logger.error(
+        { dir, problems: outcome.problems, keptHash: snapshot.hash },
+        "policy change refused: the previous policies stay in force",
+      );
+    } else {
+      reloadError = undefined;
+      const teams = snapshot.policies.map((p) => ({ team: p.team.id, file: p.file, hash: p.hash }));
+      logger.info({ dir, hash: snapshot.hash, teams, result: outcome.result }, "policies reloaded: new calls use them");
+    }
+    onReload?.(outcome);
+    return outcome;
+  };
+
+  // One reload at a time, in order: a change seen during a reload is read by the next one.
+  let chain: Promise<unknown> = Promise.resolve();
+  const reload = () => {
+    const next = chain.then(attempt);
+    chain = next.catch(() => undefined);
+    return next;
+  };
+
+  let debounce: NodeJS.Timeout | undefined;
+  const schedule = () => {
+    if (closed) return;
+    clearTimeout(debounce);
+    debounce = setTimeout(() => void reload(), debounceMs);
+    debounce.unref();
+  };
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(dir, { persistent: false }, schedule);
+    watcher.on("error", (error) =>
+      logger.warn({ dir, err: error }, "policy directory watch failed; relying on the periodic re-check"),
+    );
+  } catch (error) {
+    logger.warn({ dir, err: error }, "cannot watch the policy directory; relying on the periodic re-check");
+  }
+  const recheck = setInterval(() => void reload(), recheckMs);
+  recheck.unref();
+
+  return {
+    current: () => snapshot.policies,
+    snapshot: () => snapshot,
+    hash: () => snapshot.hash,
+    status: () => ({
+      hash: snapshot.hash,
+      loadedAt: snapshot.loadedAt,
+      files: snapshot.policies.map((p) => ({ file: p.file, team: p.team.id, hash: p.hash })),
+      ...(reloadError ? { reloadError } : {}),
+    }),
+    policiesFor: (hash) => history.get(hash),
+    reload,
+    close() {
+      closed = true;
+      clearTimeout(debounce);
+      clearInterval(recheck);
+      watcher?.close();
+    },
+  };
+}
