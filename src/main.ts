@@ -11,7 +11,10 @@ async function main(): Promise<void> {
   const runtime = await createRuntime(config, logger);
   await runtime.container.createIfNotExists();
   const { server, url } = await startWebhook(config, runtime, logger);
-  logger.info({ url, publicBaseUrl: config.PUBLIC_BASE_URL, localSimulator: !!config.ACS_LOCAL_SIMULATOR_URL }, "webhook listening");
+  logger.info(
+    { url, publicBaseUrl: config.PUBLIC_BASE_URL, localSimulator: !!config.ACS_LOCAL_SIMULATOR_URL },
+    "webhook listening",
+  );
   const stop = () => {
     logger.info("stopping webhook");
     server.close(() => void runtime.close().then(() => process.exit(0)));

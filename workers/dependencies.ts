@@ -1,6 +1,9 @@
 import type { CallAutomationClient } from "@azure/communication-call-automation";
 import type { ContainerClient } from "@azure/storage-blob";
+import { createCallAutomationClient } from "../src/acs/index.js";
+import type { Config } from "../src/config/index.js";
 import type { Logger } from "../src/log.js";
+import type { Runtime } from "../src/runtime.js";
 import type { TeamPolicy } from "../src/policy/index.js";
 import type { Queues } from "../src/queues/index.js";
 import type { SessionStore } from "../src/sessions/index.js";
@@ -10,9 +13,26 @@ export interface WorkerDependencies {
   logger: Logger;
   sessions: SessionStore;
   queues: Queues;
+  /** The policies in force now (hot-reloaded). */
   policies: () => readonly TeamPolicy[];
+  /** An earlier policy set of this process by hash, so a call keeps the set it started with; undefined if unknown. */
+  policiesFor: (policySetHash: string) => readonly TeamPolicy[] | undefined;
   acs: CallAutomationClient;
   container: ContainerClient;
   /** Where ACS posts mid-call events for connections we make: `${PUBLIC_BASE_URL}/api/callbacks`. */
   callbackUri: string;
+}
+
+/** The production wiring of the dependencies, from configuration and the shared runtime. */
+export function createWorkerDependencies(config: Config, runtime: Runtime, logger: Logger): WorkerDependencies {
+  return {
+    logger,
+    sessions: runtime.sessions,
+    queues: runtime.queues,
+    policies: runtime.policies,
+    policiesFor: runtime.policiesFor,
+    acs: createCallAutomationClient(config),
+    container: runtime.container,
+    callbackUri: new URL("/api/callbacks", config.PUBLIC_BASE_URL).toString(),
+  };
 }

@@ -1,8 +1,8 @@
-import { createCallAutomationClient } from "../src/acs/index.js";
 import { ConfigError, loadConfig } from "../src/config/index.js";
 import { createLogger } from "../src/log.js";
 import { PolicyError } from "../src/policy/index.js";
 import { createRuntime } from "../src/runtime.js";
+import { createWorkerDependencies } from "./dependencies.js";
 import { startWorkers } from "./run.js";
 
 /** Worker process: call events, recording control and ingest. */
@@ -12,19 +12,12 @@ async function main(): Promise<void> {
   const runtime = await createRuntime(config, logger);
   await runtime.container.createIfNotExists();
   const running = startWorkers(
-    {
-      logger,
-      sessions: runtime.sessions,
-      queues: runtime.queues,
-      policies: runtime.policies,
-      acs: createCallAutomationClient(config),
-      container: runtime.container,
-      callbackUri: new URL("/api/callbacks", config.PUBLIC_BASE_URL).toString(),
-    },
+    createWorkerDependencies(config, runtime, logger),
     runtime.redis,
     config.REDIS_PREFIX,
     config.WORKER_CONCURRENCY,
   );
+
   logger.info(
     { queues: running.workers.map((w) => w.name), concurrency: config.WORKER_CONCURRENCY },
     "workers running",

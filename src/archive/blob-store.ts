@@ -34,7 +34,9 @@ export async function streamToBlob(
   });
   const body = new PassThrough();
   const blob = container.getBlockBlobClient(name);
-  const upload = blob.uploadStream(body, BLOCK_BYTES, CONCURRENCY, { blobHTTPHeaders: { blobContentType: contentType } });
+  const upload = blob.uploadStream(body, BLOCK_BYTES, CONCURRENCY, {
+    blobHTTPHeaders: { blobContentType: contentType },
+  });
   await Promise.all([pipeline(source as Readable, meter, body), upload]);
   if (sizeBytes === 0) {
     await blob.deleteIfExists();

@@ -16,7 +16,8 @@ const callView = z.looseObject({
 
 async function json(url: string, init?: RequestInit): Promise<unknown> {
   const response = await fetch(url, init);
-  if (!response.ok) throw new Error(`${init?.method ?? "GET"} ${url} answered ${response.status}: ${await response.text()}`);
+  if (!response.ok)
+    throw new Error(`${init?.method ?? "GET"} ${url} answered ${response.status}: ${await response.text()}`);
   return response.json();
 }
 
@@ -28,23 +29,25 @@ export async function runDemo(options: { durationMs: number; timeoutMs: number; 
   const { out } = options;
   const stack = await readStackFile();
   out(`Placing a ${options.durationMs / 1000}s call ${stack.demo.from} → ${stack.demo.to} (team ${stack.demo.teamId})`);
-  const placed = z
-    .object({ serverCallId: z.string(), correlationId: z.string() })
-    .parse(
-      await json(`${stack.simulatorUrl}/simulator/calls`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({ from: stack.demo.from, to: stack.demo.to, durationMs: options.durationMs }),
-      }),
-    );
+  const placed = z.object({ serverCallId: z.string(), correlationId: z.string() }).parse(
+    await json(`${stack.simulatorUrl}/simulator/calls`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ from: stack.demo.from, to: stack.demo.to, durationMs: options.durationMs }),
+    }),
+  );
   out(`  serverCallId  ${placed.serverCallId}`);
   out(`  correlationId ${placed.correlationId}`);
 
-  const container = BlobServiceClient.fromConnectionString(stack.blobConnectionString).getContainerClient(stack.blobContainer);
+  const container = BlobServiceClient.fromConnectionString(stack.blobConnectionString).getContainerClient(
+    stack.blobContainer,
+  );
   const deadline = Date.now() + options.timeoutMs;
   let lastStatus = "";
   for (;;) {
-    const call = callView.parse(await json(`${stack.simulatorUrl}/simulator/calls/${encodeURIComponent(placed.serverCallId)}`));
+    const call = callView.parse(
+      await json(`${stack.simulatorUrl}/simulator/calls/${encodeURIComponent(placed.serverCallId)}`),
+    );
     const recording = call.recordings[0];
     const status = `call ${call.state}; recording ${recording ? recording.state : "not started"}`;
     if (status !== lastStatus) out(`  … ${status}`);
@@ -69,13 +72,17 @@ export async function runDemo(options: { durationMs: number; timeoutMs: number; 
           const match = archivedChunks.find((b) => b.metadata?.chunkindex === String(chunk.index));
           const ok = match?.metadata?.sha256 === chunk.sha256 && match.properties.contentLength === chunk.sizeBytes;
           allMatch &&= ok;
-          out(`  chunk ${chunk.index}: ${ok ? "matches" : "DOES NOT MATCH"} the ${chunk.sizeBytes} bytes ACS served (sha256 ${chunk.sha256})`);
+          out(
+            `  chunk ${chunk.index}: ${ok ? "matches" : "DOES NOT MATCH"} the ${chunk.sizeBytes} bytes ACS served (sha256 ${chunk.sha256})`,
+          );
         }
         return allMatch;
       }
     }
     if (Date.now() > deadline) {
-      throw new Error(`Not archived after ${options.timeoutMs / 1000}s (last: ${lastStatus}). See the logs in data/logs/.`);
+      throw new Error(
+        `Not archived after ${options.timeoutMs / 1000}s (last: ${lastStatus}). See the logs in data/logs/.`,
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -58,7 +58,9 @@ describe("loadConfig", () => {
 
   it("needs a secret or Entra, and Entra needs a tenant (or issuer and keys)", () => {
     expect(problemsOf({ ...valid, EVENTGRID_SECRET: undefined })[0]).toContain("EVENTGRID_SECRET is required");
-    expect(problemsOf({ ...valid, EVENTGRID_ENTRA_AUDIENCE: "api://recorder" })[0]).toContain("EVENTGRID_ENTRA_TENANT_ID");
+    expect(problemsOf({ ...valid, EVENTGRID_ENTRA_AUDIENCE: "api://recorder" })[0]).toContain(
+      "EVENTGRID_ENTRA_TENANT_ID",
+    );
   });
 
   it("refuses the simulator routing in production", () => {

@@ -5,7 +5,11 @@ export const ACS_OPENID_CONFIGURATION_URL =
   "https://acscallautomation.communication.azure.com/calling/.well-known/acsopenidconfiguration";
 
 /** Hosts the SDK itself accepts for recording URLs (reference §1.8); anything else is refused. */
-export const ACS_RECORDING_HOST_SUFFIXES = [".asm.skype.com", ".asyncgw.teams.microsoft.com", ".ams.gov.teams.microsoft.us"];
+export const ACS_RECORDING_HOST_SUFFIXES = [
+  ".asm.skype.com",
+  ".asyncgw.teams.microsoft.com",
+  ".ams.gov.teams.microsoft.us",
+];
 
 const commaList = z
   .string()
@@ -44,7 +48,11 @@ const configSchema = z.object({
   EVENTGRID_ENTRA_AUDIENCE: z.string().min(1).optional(),
   EVENTGRID_ENTRA_ISSUER: z.string().min(1).optional(),
   EVENTGRID_ENTRA_JWKS_URL: z.url().optional(),
-  MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(4),
 });
@@ -78,7 +86,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       parsed.error.issues.map((issue) => {
         const name = issue.path.join(".");
         const value = env[name];
-        return value === undefined || value === "" ? `${name} is required (${issue.message})` : `${name}: ${issue.message}`;
+        return value === undefined || value === ""
+          ? `${name} is required (${issue.message})`
+          : `${name}: ${issue.message}`;
       }),
     );
   }
@@ -87,8 +97,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!config.EVENTGRID_SECRET && !entra) {
     throw new ConfigError(["EVENTGRID_SECRET is required (or configure EVENTGRID_ENTRA_AUDIENCE for Entra tokens)"]);
   }
-  if (entra && !config.EVENTGRID_ENTRA_TENANT_ID && !(config.EVENTGRID_ENTRA_ISSUER && config.EVENTGRID_ENTRA_JWKS_URL)) {
-    throw new ConfigError(["EVENTGRID_ENTRA_TENANT_ID is required with EVENTGRID_ENTRA_AUDIENCE (or set both EVENTGRID_ENTRA_ISSUER and EVENTGRID_ENTRA_JWKS_URL)"]);
+  if (
+    entra &&
+    !config.EVENTGRID_ENTRA_TENANT_ID &&
+    !(config.EVENTGRID_ENTRA_ISSUER && config.EVENTGRID_ENTRA_JWKS_URL)
+  ) {
+    throw new ConfigError([
+      "EVENTGRID_ENTRA_TENANT_ID is required with EVENTGRID_ENTRA_AUDIENCE (or set both EVENTGRID_ENTRA_ISSUER and EVENTGRID_ENTRA_JWKS_URL)",
+    ]);
   }
   // The simulator routing rewrites recording hosts to plain HTTP: it must never exist in production.
   if (config.ACS_LOCAL_SIMULATOR_URL && config.NODE_ENV === "production") {

@@ -8,8 +8,10 @@ export interface CallSession {
   participants: string[];
   caller: string | undefined;
   callee: string | undefined;
-  /** When the call started (or first rang), ISO 8601. */
+  /** The earliest moment known of the call (ring or start), ISO 8601. */
   startedAt: string | undefined;
+  /** The policy set that first decided this call: later decisions for it use the same set (reloads apply to new calls). */
+  policySetHash: string | undefined;
   started: boolean;
   ended: boolean;
   decision: Decision | undefined;
@@ -25,6 +27,13 @@ export type OnceStep = "connect" | "start-recording";
 
 const SESSION_TTL_SECONDS = 7 * 24 * 3600;
 
+const KEEP_EARLIEST = `
+local current = tonumber(redis.call('HGET', KEYS[1], 'startedAtMs') or '')
+if current == nil or tonumber(ARGV[1]) < current then
+  redis.call('HSET', KEYS[1], 'startedAtMs', ARGV[1], 'startedAt', ARGV[2])
+end
+return 1`;
+
 /** Writes the decision only when it was computed from facts at least as new as the stored one's. */
 const SET_IF_NEWER = `
 local stored = tonumber(redis.call('HGET', KEYS[1], 'decisionVersion') or '-1')
@@ -39,7 +48,10 @@ export interface SessionStore {
     facts: {
       correlationId?: string;
       participants?: string[];
+      /** From IncomingCall: authoritative, overwrites a hint. */
       caller?: string;
+      /** From CallStarted's startedBy, for calls with no IncomingCall: kept only if no caller is known. */
+      callerHint?: string;
       callee?: string;
       startedAt?: string;
       started?: boolean;
@@ -51,6 +63,8 @@ export interface SessionStore {
   /** Stores the decision computed from the facts of `factsVersion`, unless one from newer facts is stored (CAS). */
   setDecision(serverCallId: string, decision: Decision, factsVersion: number): Promise<boolean>;
   setConnection(serverCallId: string, callConnectionId: string): Promise<void>;
+  /** Pins the call to a policy set, unless it is already pinned; returns the pinned hash. */
+  pinPolicySet(serverCallId: string, policySetHash: string): Promise<string>;
   setRecording(serverCallId: string, recordingId: string, state?: "active" | "inactive"): Promise<void>;
 }
 
@@ -84,12 +98,14 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
         caller: hash.caller,
         callee: hash.callee,
         startedAt: hash.startedAt,
+        policySetHash: hash.policySetHash,
         started: hash.started === "1",
         ended: hash.ended === "1",
         decision: hash.decision ? (JSON.parse(hash.decision) as Decision) : undefined,
         callConnectionId: hash.callConnectionId,
         recordingId: hash.recordingId,
-        recordingState: hash.recordingState === "active" || hash.recordingState === "inactive" ? hash.recordingState : undefined,
+        recordingState:
+          hash.recordingState === "active" || hash.recordingState === "inactive" ? hash.recordingState : undefined,
         factsVersion: Number(hash.factsVersion ?? 0),
       };
     },
@@ -103,8 +119,12 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
       if (facts.ended) fields.ended = "1";
       const tx = redis.multi().hincrby(k.hash, "factsVersion", 1);
       if (Object.keys(fields).length > 0) tx.hset(k.hash, fields);
-      // The first time recorded stays (ring or start, whichever event is handled first): redeliveries never move it.
-      if (facts.startedAt) tx.hsetnx(k.hash, "startedAt", facts.startedAt);
+      if (facts.callerHint) tx.hsetnx(k.hash, "caller", facts.callerHint);
+      // The earliest moment wins, whatever order the events are handled in.
+      const startedAtMs = facts.startedAt ? Date.parse(facts.startedAt) : NaN;
+      if (facts.startedAt && Number.isFinite(startedAtMs)) {
+        tx.eval(KEEP_EARLIEST, 1, k.hash, String(startedAtMs), facts.startedAt);
+      }
       if (facts.participants && facts.participants.length > 0) tx.sadd(k.participants, ...facts.participants);
       await tx.expire(k.hash, SESSION_TTL_SECONDS).expire(k.participants, SESSION_TTL_SECONDS).exec();
     },
@@ -123,6 +143,12 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
       return stored === 1;
     },
     setConnection: (serverCallId, callConnectionId) => setFields(serverCallId, { callConnectionId }),
+    async pinPolicySet(serverCallId, policySetHash) {
+      const key = keys(serverCallId).hash;
+      const results = await redis.multi().hsetnx(key, "policySetHash", policySetHash).hget(key, "policySetHash").exec();
+      const pinned = results?.[1]?.[1];
+      return typeof pinned === "string" ? pinned : policySetHash;
+    },
     setRecording: (serverCallId, recordingId, state) =>
       setFields(serverCallId, { recordingId, ...(state ? { recordingState: state } : {}) }),
   };

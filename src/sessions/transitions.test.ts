@@ -22,7 +22,10 @@ describe("dueActions", () => {
     { started: false, callConnectionId: "c", decision: record, expected: ["start-recording"] },
     { started: true, callConnectionId: undefined, decision: skip, expected: [] },
     { started: true, callConnectionId: "c", decision: skip, expected: [] },
-  ])("started=$started connection=$callConnectionId record=$decision.record → $expected", ({ decision, expected, ...session }) => {
-    expect(dueActions(session, decision)).toEqual(expected);
-  });
+  ])(
+    "started=$started connection=$callConnectionId record=$decision.record → $expected",
+    ({ decision, expected, ...session }) => {
+      expect(dueActions(session, decision)).toEqual(expected);
+    },
+  );
 });

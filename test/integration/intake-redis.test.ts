@@ -132,6 +132,26 @@ describe("Redis session store", () => {
     expect(await redis.ttl(`${prefix}:call:{call-facts}`)).toBeGreaterThan(0);
   });
 
+  it("keeps the earliest start time and prefers IncomingCall's caller, whatever the order", async () => {
+    const { prefix } = fresh();
+    const sessions = createRedisSessionStore(redis, prefix);
+    await sessions.addFacts("call-order", { startedAt: "2026-11-22T10:00:05.5+00:00", callerHint: "8:acs:starter" });
+    await sessions.addFacts("call-order", { startedAt: "2026-11-22T10:00:01Z", caller: "8:acs:caller" });
+    await sessions.addFacts("call-order", { startedAt: "2026-11-22T10:00:03Z", callerHint: "8:acs:other" });
+    expect(await sessions.get("call-order")).toMatchObject({
+      startedAt: "2026-11-22T10:00:01Z",
+      caller: "8:acs:caller",
+    });
+  });
+
+  it("pins a call to the first policy set that decided it", async () => {
+    const { prefix } = fresh();
+    const sessions = createRedisSessionStore(redis, prefix);
+    expect(await sessions.pinPolicySet("call-pin", "set-a")).toBe("set-a");
+    expect(await sessions.pinPolicySet("call-pin", "set-b")).toBe("set-a");
+    expect((await sessions.get("call-pin")).policySetHash).toBe("set-a");
+  });
+
   it("keeps the decision computed from the newest facts (compare-and-set on the facts version)", async () => {
     const { prefix } = fresh();
     const sessions = createRedisSessionStore(redis, prefix);

@@ -6,11 +6,11 @@ import { join } from "node:path";
 import { inject } from "vitest";
 import { freePort, startAzurite, type RunningAzurite } from "../../scripts/lib/services.js";
 import { startSimulator, type RunningSimulator, type SimulatorTimings } from "../../simulator/index.js";
-import { createCallAutomationClient } from "../../src/acs/index.js";
 import { loadConfig, type Config } from "../../src/config/index.js";
 import { createLogger } from "../../src/log.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
 import { startWebhook } from "../../src/webhook.js";
+import { createWorkerDependencies } from "../../workers/dependencies.js";
 import { startWorkers, type RunningWorkers } from "../../workers/run.js";
 
 /** Shipped example identities (policies/trading-desk.yaml). */
@@ -87,19 +87,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const webhook = await startWebhook(config, runtime, logger);
     stops.push(() => closeServer(webhook.server));
     const workers: RunningWorkers = startWorkers(
-      {
-        logger,
-        sessions: runtime.sessions,
-        queues: runtime.queues,
-        policies: runtime.policies,
-        acs: createCallAutomationClient(config),
-        container: runtime.container,
-        callbackUri: `${webhook.url}/api/callbacks`,
-      },
+      createWorkerDependencies(config, runtime, logger),
       runtime.redis,
       prefix,
       config.WORKER_CONCURRENCY,
     );
+
     stops.push(() => workers.close());
 
     const eventGridUrl = `${webhook.url}/api/eventgrid?code=${secret}`;

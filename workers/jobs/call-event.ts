@@ -33,6 +33,7 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
       await deps.sessions.addFacts(event.data.serverCallId, {
         correlationId: event.data.correlationId,
         participants: starter ? [starter] : [],
+        ...(starter ? { callerHint: starter } : {}),
         started: true,
         startedAt: event.time,
       });
@@ -102,7 +103,13 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
 async function advance(deps: WorkerDependencies, serverCallId: string): Promise<void> {
   const session = await deps.sessions.get(serverCallId);
   const { participants, caller, callee, startedAt } = session;
-  const decision = decide(deps.policies(), { participants, caller, callee, at: startedAt });
+  // Policy reloads apply to new calls: a call in progress keeps the set that first decided it (when this
+  // process still has it; a replica started since then uses its current set).
+  const pinned = session.policySetHash ? deps.policiesFor(session.policySetHash) : undefined;
+  const facts = { participants, caller, callee, at: startedAt, callKey: serverCallId };
+  const decision = decide(pinned ?? deps.policies(), facts);
+  if (!session.policySetHash && decision.policySetHash)
+    await deps.sessions.pinPolicySet(serverCallId, decision.policySetHash);
   await deps.sessions.setDecision(serverCallId, decision, session.factsVersion);
   const log = { serverCallId, correlationId: session.correlationId };
   if (!decision.record) {
