@@ -23,7 +23,8 @@ function bare(): Koa {
 }
 
 function intake(): Koa {
-  const redis = new Redis(redisUrl!, { maxRetriesPerRequest: null });
+  // As src/webhook.ts configures intake's connection.
+  const redis = new Redis(redisUrl!, { enableAutoPipelining: true, maxRetriesPerRequest: 1, commandTimeout: 5_000 });
   return createApp({
     logger: createLogger("silent", "bench"),
     sink: createRedisEventSink(redis, prefix!),

@@ -1,4 +1,5 @@
 import type { Server } from "node:http";
+import { Redis } from "ioredis";
 import { entraSettings, type Config } from "./config/index.js";
 import { createBearerVerifier, remoteKeys } from "./intake/bearer.js";
 import { createApp } from "./http/app.js";
@@ -14,9 +15,17 @@ export async function startWebhook(
   logger: Logger,
 ): Promise<{ server: Server; url: string }> {
   const entra = entraSettings(config);
+  // Intake's own connection: auto-pipelining batches the writes of concurrent deliveries, and a short command
+  // timeout answers 5xx quickly when Redis is away, so Event Grid retries instead of waiting.
+  const intakeRedis = new Redis(config.REDIS_URL, {
+    enableAutoPipelining: true,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 5_000,
+  });
+  intakeRedis.on("error", (error) => logger.warn({ err: error }, "intake redis connection error"));
   const app = createApp({
     logger,
-    sink: createRedisEventSink(runtime.redis, config.REDIS_PREFIX),
+    sink: createRedisEventSink(intakeRedis, config.REDIS_PREFIX),
     callbackVerifier: createCallbackVerifier(config.ACS_OPENID_CONFIGURATION_URL, config.ACS_RESOURCE_ID),
     eventGridSecrets: config.EVENTGRID_SECRET ?? [],
     eventGridEntra:
@@ -38,6 +47,7 @@ export async function startWebhook(
     info: () => ({ policies: runtime.policyStatus() }),
   });
   const server = app.listen(config.PORT, config.HOST);
+  server.once("close", () => intakeRedis.disconnect());
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);

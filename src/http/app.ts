@@ -6,7 +6,7 @@ import type { CallbackVerifier } from "../intake/callback-auth.js";
 import { readBody, parseJson } from "../intake/body.js";
 import { IntakeError } from "../intake/errors.js";
 import { parseDelivery } from "../intake/parse.js";
-import { matchesAnySecret } from "../intake/secrets.js";
+import { secretMatcher } from "../intake/secrets.js";
 import type { EventSink } from "../intake/sink.js";
 
 export interface AppDependencies {
@@ -48,11 +48,12 @@ export function createApp(deps: AppDependencies): Koa {
     }
   });
 
+  const isEventGridSecret = secretMatcher(deps.eventGridSecrets);
   /** A delivery is authentic with the right shared secret, or (when configured) a valid Entra bearer token. */
   const authenticateEventGrid = async (ctx: Koa.Context) => {
     const fromQuery = typeof ctx.query.code === "string" ? ctx.query.code : undefined;
     const fromHeader = ctx.get(SECRET_HEADER) || undefined;
-    if (matchesAnySecret(fromQuery ?? fromHeader, deps.eventGridSecrets)) return;
+    if (isEventGridSecret(fromQuery ?? fromHeader)) return;
     const authorization = ctx.get("authorization") || undefined;
     if (deps.eventGridEntra && bearerTokenOf(authorization)) return deps.eventGridEntra.verify(authorization);
     throw new IntakeError(401, "missing or wrong webhook secret");

@@ -15,26 +15,32 @@ if redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then
 end
 return 0`;
 
+type AcceptOnce = (seenKey: string, stream: string, now: string, ttl: number, payload: string) => Promise<number>;
+
 /**
- * One atomic Redis step per event (pipelined for a batch), then the answer: an event is either stored and
- * marked seen, or neither — so a failure (answered 5xx) leaves nothing that would hide the sender's retry.
+ * One atomic Redis step per event, then the answer: an event is either stored and marked seen, or neither —
+ * so a failure (answered 5xx) leaves nothing that would hide the sender's retry. The script is registered once
+ * (EVALSHA); give this sink a connection with `enableAutoPipelining` so concurrent requests share round trips.
  */
 export function createRedisEventSink(redis: Redis, prefix: string): EventSink {
   const keys = outboxKeys(prefix);
+  if (!("acceptOnce" in redis)) redis.defineCommand("acceptOnce", { numberOfKeys: 2, lua: ACCEPT_ONCE });
+  const acceptOnce = (redis as unknown as { acceptOnce: AcceptOnce }).acceptOnce.bind(redis);
   return {
     async accept(channel, events) {
       const now = new Date().toISOString();
-      const pipeline = redis.pipeline();
-      for (const event of events) {
-        const payload = JSON.stringify({ channel, event, receivedAt: now });
-        pipeline.eval(ACCEPT_ONCE, 2, keys.seen(channel, event.id), keys.stream, now, SEEN_TTL_SECONDS, payload);
-      }
-      const results = (await pipeline.exec()) ?? [];
-      let accepted = 0;
-      for (const [error, stored] of results) {
-        if (error) throw error;
-        if (stored === 1) accepted += 1;
-      }
+      const stored = await Promise.all(
+        events.map((event) =>
+          acceptOnce(
+            keys.seen(channel, event.id),
+            keys.stream,
+            now,
+            SEEN_TTL_SECONDS,
+            JSON.stringify({ channel, event, receivedAt: now }),
+          ),
+        ),
+      );
+      const accepted = stored.filter((result) => result === 1).length;
       return { accepted, duplicates: events.length - accepted };
     },
   };
