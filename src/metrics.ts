@@ -15,3 +15,17 @@ export const policyLoadErrors = new Gauge({
   help: "Problems in the policy files on disk; above 0, the policies in force are older than the files",
   registers: [metrics],
 });
+
+export const eventsReceived = new Counter({
+  name: "intake_events_total",
+  help: "Events received, by channel (eventgrid, callback), event type and outcome (stored, duplicate, ignored: a type we do not act on)",
+  labelNames: ["channel", "type", "outcome"] as const,
+  registers: [metrics],
+});
+
+export const deliveriesRefused = new Counter({
+  name: "intake_deliveries_refused_total",
+  help: "Deliveries answered 4xx, by path and status (400 invalid, 401 unauthenticated, 413 too large)",
+  labelNames: ["path", "status"] as const,
+  registers: [metrics],
+});

@@ -5,6 +5,7 @@ import { ACS_RECORDING_HOST_SUFFIXES } from "../config/index.js";
 import { IntakeError } from "../intake/errors.js";
 import type { AcsEvent } from "../intake/schemas.js";
 import { createLogger } from "../log.js";
+import { sinkResult } from "../intake/sink.js";
 import { createApp } from "./app.js";
 
 const accepted: { channel: string; events: AcsEvent[] }[] = [];
@@ -17,7 +18,7 @@ beforeAll(async () => {
     sink: {
       async accept(channel, events) {
         accepted.push({ channel, events });
-        return { accepted: events.length, duplicates: 0 };
+        return sinkResult(events.map(() => true));
       },
     },
     callbackVerifier: {
@@ -77,6 +78,34 @@ describe("POST /api/eventgrid", () => {
     expect(accepted.length).toBe(before);
   });
 
+  const asCloudEvent = {
+    id: "ce-1",
+    source: "/subscriptions/s/resourceGroups/g/providers/Microsoft.Communication/communicationServices/n",
+    type: documented.callStarted.eventType,
+    specversion: "1.0",
+    subject: documented.callStarted.subject,
+    time: documented.callStarted.eventTime,
+    data: documented.callStarted.data,
+  };
+  it.each([
+    ["application/cloudevents+json; charset=utf-8", { ...asCloudEvent, id: "ce-single" }],
+    [
+      "application/cloudevents-batch+json; charset=utf-8",
+      [
+        { ...asCloudEvent, id: "ce-b1" },
+        { ...asCloudEvent, id: "ce-b2" },
+      ],
+    ],
+    ["application/json", [{ ...asCloudEvent, id: "ce-array" }]],
+  ])("accepts CloudEvents 1.0 as %s", async (contentType, body) => {
+    const before = accepted.length;
+    const response = await post("/api/eventgrid?code=new-secret", body, { "content-type": contentType });
+    expect(response.status).toBe(200);
+    expect(accepted.slice(before).flatMap((a) => a.events.map((e) => e.id))).toEqual(
+      (Array.isArray(body) ? body : [body]).map((e) => e.id),
+    );
+  });
+
   it("refuses malformed JSON with 400 naming the problem", async () => {
     const response = await post("/api/eventgrid?code=new-secret", "[{ not json");
     expect(response.status).toBe(400);
@@ -116,6 +145,26 @@ describe("POST /api/callbacks", () => {
     const response = await post("/api/callbacks", documented.callConnectedCallback, { authorization: "Bearer forged" });
     expect(response.status).toBe(401);
     expect(accepted.length).toBe(before);
+  });
+});
+
+describe("GET /metrics", () => {
+  it("counts events by type and outcome, including ignored types and refused deliveries", async () => {
+    const unknown = {
+      ...documented.callStarted,
+      id: "metrics-unknown",
+      eventType: "Microsoft.Communication.ChatMessageReceived",
+    };
+    await post("/api/eventgrid?code=new-secret", [unknown]);
+    await post("/api/eventgrid?code=wrong", [documented.callStarted]);
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(
+      /intake_events_total\{channel="eventgrid",type="Microsoft.Communication.ChatMessageReceived",outcome="ignored"\} [1-9]/,
+    );
+    expect(text).toMatch(
+      /intake_events_total\{channel="eventgrid",type="Microsoft.Communication.CallStarted",outcome="stored"\} [1-9]/,
+    );
+    expect(text).toMatch(/intake_deliveries_refused_total\{path="\/api\/eventgrid",status="401"\} [1-9]/);
   });
 });
 

@@ -7,7 +7,8 @@ import { readBody, parseJson } from "../intake/body.js";
 import { IntakeError } from "../intake/errors.js";
 import { parseDelivery } from "../intake/parse.js";
 import { secretMatcher } from "../intake/secrets.js";
-import type { EventSink } from "../intake/sink.js";
+import type { EventSink, SinkResult } from "../intake/sink.js";
+import { deliveriesRefused, eventsReceived, metrics } from "../metrics.js";
 
 export interface AppDependencies {
   logger: Logger;
@@ -37,6 +38,7 @@ export function createApp(deps: AppDependencies): Koa {
       await next();
     } catch (error) {
       if (error instanceof IntakeError) {
+        deliveriesRefused.inc({ path: ctx.path, status: String(error.status) });
         ctx.status = error.status;
         ctx.body = { error: error.message };
         deps.logger.warn({ path: ctx.path, status: error.status, reason: error.message }, "request refused");
@@ -61,6 +63,11 @@ export function createApp(deps: AppDependencies): Koa {
 
   router.get("/healthz", (ctx) => {
     ctx.body = { status: "ok" };
+  });
+
+  router.get("/metrics", async (ctx) => {
+    ctx.type = metrics.contentType;
+    ctx.body = await metrics.metrics();
   });
 
   router.get("/readyz", async (ctx) => {
@@ -103,7 +110,7 @@ export function createApp(deps: AppDependencies): Koa {
       return;
     }
     const result = await deps.sink.accept("eventgrid", delivery.events);
-    logDelivery(deps.logger, "eventgrid", delivery.events.length, delivery.ignored, result.duplicates);
+    logDelivery(deps.logger, "eventgrid", delivery, result);
     ctx.status = 200;
   });
 
@@ -112,7 +119,7 @@ export function createApp(deps: AppDependencies): Koa {
     const delivery = parseDelivery(parseJson(await readBody(ctx.req, deps.maxBodyBytes)), deps);
     if (delivery.kind !== "events") throw new IntakeError(400, "subscription events are not callbacks");
     const result = await deps.sink.accept("callback", delivery.events);
-    logDelivery(deps.logger, "callback", delivery.events.length, delivery.ignored, result.duplicates);
+    logDelivery(deps.logger, "callback", delivery, result);
     ctx.status = 200;
   });
 
@@ -121,13 +128,18 @@ export function createApp(deps: AppDependencies): Koa {
   return app;
 }
 
+/** Counts every event of an accepted delivery by outcome, and logs what we chose to ignore. */
 function logDelivery(
   logger: Logger,
-  channel: string,
-  count: number,
-  ignored: { id: string; type: string }[],
-  duplicates: number,
+  channel: "eventgrid" | "callback",
+  delivery: { events: { type: string }[]; ignored: { id: string; type: string }[] },
+  result: SinkResult,
 ): void {
-  if (ignored.length > 0) logger.info({ channel, ignored }, "ignored event types we do not act on");
-  logger.debug({ channel, count, duplicates }, "delivery accepted");
+  delivery.events.forEach((event, index) => {
+    eventsReceived.inc({ channel, type: event.type, outcome: result.stored[index] ? "stored" : "duplicate" });
+  });
+  for (const { type } of delivery.ignored) eventsReceived.inc({ channel, type, outcome: "ignored" });
+  if (delivery.ignored.length > 0)
+    logger.info({ channel, ignored: delivery.ignored }, "ignored event types we do not act on");
+  logger.debug({ channel, count: delivery.events.length, duplicates: result.duplicates }, "delivery accepted");
 }

@@ -5,6 +5,7 @@ import { startLocalIssuer, type LocalIssuer } from "../../test/support/local-iss
 import { ACS_RECORDING_HOST_SUFFIXES } from "../config/index.js";
 import { createBearerVerifier, remoteKeys } from "../intake/bearer.js";
 import { createLogger } from "../log.js";
+import { sinkResult } from "../intake/sink.js";
 import { createApp } from "./app.js";
 
 const AUDIENCE = "api://compliance-recorder-webhook";
@@ -20,7 +21,7 @@ beforeAll(async () => {
     sink: {
       async accept(_channel, events) {
         stored += events.length;
-        return { accepted: events.length, duplicates: 0 };
+        return sinkResult(events.map(() => true));
       },
     },
     callbackVerifier: { verify: async () => undefined },

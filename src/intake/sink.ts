@@ -2,9 +2,21 @@ import type { Redis } from "ioredis";
 import { outboxKeys, SEEN_TTL_SECONDS } from "./outbox.js";
 import type { AcsEvent } from "./schemas.js";
 
+export interface SinkResult {
+  accepted: number;
+  duplicates: number;
+  stored: boolean[];
+}
+
+/** Counts from per-event outcomes. */
+export function sinkResult(stored: boolean[]): SinkResult {
+  const accepted = stored.filter(Boolean).length;
+  return { accepted, duplicates: stored.length - accepted, stored };
+}
+
 export interface EventSink {
-  /** Persists each new event for processing; returns how many were new and how many were already seen. */
-  accept(channel: "eventgrid" | "callback", events: AcsEvent[]): Promise<{ accepted: number; duplicates: number }>;
+  /** Persists each new event for processing; `stored[i]` is false when events[i] had been seen already. */
+  accept(channel: "eventgrid" | "callback", events: AcsEvent[]): Promise<SinkResult>;
 }
 
 /** Marks the event id seen and appends the event to the outbox, or does nothing if it was seen: atomically. */
@@ -40,8 +52,7 @@ export function createRedisEventSink(redis: Redis, prefix: string): EventSink {
           ),
         ),
       );
-      const accepted = stored.filter((result) => result === 1).length;
-      return { accepted, duplicates: events.length - accepted };
+      return sinkResult(stored.map((result) => result === 1));
     },
   };
 }

@@ -88,4 +88,26 @@ describe("the recording path, end to end", () => {
       stack.simulator.requests().filter((r) => r.operation === "connect" && r.serverCallId === serverCallId),
     ).toEqual([]);
   });
+
+  it("works the same when Event Grid delivers CloudEvents 1.0 (after the OPTIONS handshake)", async () => {
+    await stack.simulator.setEventGridSubscription(stack.eventGridUrl, { schema: "CloudEventSchemaV1_0" });
+    try {
+      const { serverCallId } = await stack.simulator.placeCall({ from: BOB, to: ALICE, durationMs: 800 });
+      const chunk = await eventually(
+        () => stack.simulator.getCall(serverCallId)?.recordings[0]?.chunks[0],
+        15_000,
+        "a recording chunk",
+      );
+      const content = await eventually(
+        async () => (await blobsOfCall(serverCallId)).find((name) => name.endsWith(".wav")),
+        20_000,
+        "the archived chunk",
+      );
+      expect(await sha256Of(content)).toBe(chunk.sha256);
+      const session = await stack.runtime.sessions.get(serverCallId);
+      expect(session).toMatchObject({ started: true, caller: BOB, callee: ALICE, decision: { record: true } });
+    } finally {
+      await stack.simulator.setEventGridSubscription(stack.eventGridUrl);
+    }
+  });
 });

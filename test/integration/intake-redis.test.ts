@@ -56,8 +56,8 @@ describe("intake outbox", () => {
     const results = [];
     for (let i = 0; i < 5; i++) results.push(await sink.accept("eventgrid", events("dup-1")));
     expect(results).toEqual([
-      { accepted: 1, duplicates: 0 },
-      ...Array.from({ length: 4 }, () => ({ accepted: 0, duplicates: 1 })),
+      { accepted: 1, duplicates: 0, stored: [true] },
+      ...Array.from({ length: 4 }, () => ({ accepted: 0, duplicates: 1, stored: [false] })),
     ]);
     expect(await redis.xlen(keys.stream)).toBe(1);
 
@@ -72,15 +72,15 @@ describe("intake outbox", () => {
     const sink = createRedisEventSink(redis, prefix);
     await sink.accept("eventgrid", events("batch-1"));
     const both = [...events("batch-1"), ...events("batch-2")];
-    expect(await sink.accept("eventgrid", both)).toEqual({ accepted: 1, duplicates: 1 });
+    expect(await sink.accept("eventgrid", both)).toEqual({ accepted: 1, duplicates: 1, stored: [false, true] });
     expect(await redis.xlen(keys.stream)).toBe(2);
   });
 
   it("the same id on another channel is another event", async () => {
     const { prefix } = fresh();
     const sink = createRedisEventSink(redis, prefix);
-    expect(await sink.accept("eventgrid", events("shared-id"))).toEqual({ accepted: 1, duplicates: 0 });
-    expect(await sink.accept("callback", events("shared-id"))).toEqual({ accepted: 1, duplicates: 0 });
+    expect(await sink.accept("eventgrid", events("shared-id"))).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect(await sink.accept("callback", events("shared-id"))).toMatchObject({ accepted: 1, duplicates: 0 });
   });
 
   it("entries read by a relay that died before queueing them are taken over by another relay", async () => {
