@@ -2,6 +2,7 @@ import type { JobName, PayloadOf } from "../src/queues/index.js";
 import type { WorkerDependencies } from "./dependencies.js";
 import * as callEvent from "./jobs/call-event.js";
 import * as connectCall from "./jobs/connect-call.js";
+import * as connectRinging from "./jobs/connect-ringing.js";
 import * as ingestChunk from "./jobs/ingest-chunk.js";
 import * as startRecording from "./jobs/start-recording.js";
 
@@ -11,6 +12,7 @@ type Perform<N extends JobName> = (deps: WorkerDependencies, payload: PayloadOf<
 export const performers: { [N in JobName]: Perform<N> } = {
   "call-event": callEvent.perform,
   "connect-call": connectCall.perform,
+  "connect-ringing": connectRinging.perform,
   "start-recording": startRecording.perform,
   "ingest-chunk": ingestChunk.perform,
 };

@@ -1,6 +1,6 @@
 import type { JobsOptions } from "bullmq";
 import type { AcsEvent, RecordingChunk } from "../intake/schemas.js";
-import type { RecordingOptions } from "../policy/types.js";
+import type { RecordingPlan } from "../policy/types.js";
 import { QueueName } from "./names.js";
 
 /**
@@ -10,9 +10,10 @@ import { QueueName } from "./names.js";
 export interface JobKinds {
   "call-event": { queue: typeof QueueName.callEvents; payload: { event: AcsEvent; receivedAt: string } };
   "connect-call": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
+  "connect-ringing": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
   "start-recording": {
     queue: typeof QueueName.control;
-    payload: { serverCallId: string; correlationId: string; callConnectionId: string; recording: RecordingOptions };
+    payload: { serverCallId: string; correlationId: string; callConnectionId: string; recording: RecordingPlan };
   };
   "ingest-chunk": {
     queue: typeof QueueName.ingest;
@@ -39,6 +40,12 @@ export const jobDefinitions: { [N in JobName]: { queue: JobKinds[N]["queue"]; op
   "call-event": { queue: QueueName.callEvents, options: retried(10, 500) },
   // Control runs first: a call waiting for its recording matters more than anything else.
   "connect-call": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
+  // First try a little after IncomingCall (CallStarted usually comes first for ACS users), then about once a
+  // second while the call rings (connect-ringing.ts bounds it by its ring window).
+  "connect-ringing": {
+    queue: QueueName.control,
+    options: { ...retried(120, 1_000), backoff: { type: "fixed", delay: 1_000 }, delay: 1_500, priority: 1 },
+  },
   "start-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
   // ACS deletes recordings after 24 h: keep retrying well inside that window.
   "ingest-chunk": { queue: QueueName.ingest, options: retried(12, 2_000) },

@@ -12,6 +12,8 @@ export interface CallSession {
   startedAt: string | undefined;
   /** The policy set that first decided this call: later decisions for it use the same set (reloads apply to new calls). */
   policySetHash: string | undefined;
+  /** IncomingCall was seen: the call exists and rings (it may never get a CallStarted, reference §5.4). */
+  rang: boolean;
   started: boolean;
   ended: boolean;
   decision: Decision | undefined;
@@ -23,7 +25,7 @@ export interface CallSession {
 }
 
 /** Steps that must happen at most once per call, whatever the number of replicas and redeliveries. */
-export type OnceStep = "connect" | "start-recording";
+export type OnceStep = "connect" | "start-recording" | "ring-watch";
 
 const SESSION_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -54,12 +56,15 @@ export interface SessionStore {
       callerHint?: string;
       callee?: string;
       startedAt?: string;
+      rang?: boolean;
       started?: boolean;
       ended?: boolean;
     },
   ): Promise<void>;
   /** True for exactly one caller per call and step (HSETNX). */
   claim(serverCallId: string, step: OnceStep): Promise<boolean>;
+  /** Gives a claimed step back, when the attempt could not happen yet and someone else may do it sooner. */
+  release(serverCallId: string, step: OnceStep): Promise<void>;
   /** Stores the decision computed from the facts of `factsVersion`, unless one from newer facts is stored (CAS). */
   setDecision(serverCallId: string, decision: Decision, factsVersion: number): Promise<boolean>;
   setConnection(serverCallId: string, callConnectionId: string): Promise<void>;
@@ -99,6 +104,7 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
         callee: hash.callee,
         startedAt: hash.startedAt,
         policySetHash: hash.policySetHash,
+        rang: hash.rang === "1",
         started: hash.started === "1",
         ended: hash.ended === "1",
         decision: hash.decision ? (JSON.parse(hash.decision) as Decision) : undefined,
@@ -115,6 +121,7 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
       if (facts.correlationId) fields.correlationId = facts.correlationId;
       if (facts.caller) fields.caller = facts.caller;
       if (facts.callee) fields.callee = facts.callee;
+      if (facts.rang) fields.rang = "1";
       if (facts.started) fields.started = "1";
       if (facts.ended) fields.ended = "1";
       const tx = redis.multi().hincrby(k.hash, "factsVersion", 1);
@@ -127,6 +134,9 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
       }
       if (facts.participants && facts.participants.length > 0) tx.sadd(k.participants, ...facts.participants);
       await tx.expire(k.hash, SESSION_TTL_SECONDS).expire(k.participants, SESSION_TTL_SECONDS).exec();
+    },
+    async release(serverCallId, step) {
+      await redis.hdel(keys(serverCallId).hash, `once:${step}`);
     },
     async claim(serverCallId, step) {
       const claimed = await redis.hsetnx(keys(serverCallId).hash, `once:${step}`, new Date().toISOString());

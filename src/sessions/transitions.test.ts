@@ -16,14 +16,22 @@ const skip: Decision = { record: false, reason: "no-team-member", explanation: "
 
 describe("dueActions", () => {
   it.each([
-    { started: false, callConnectionId: undefined, decision: record, expected: [] },
-    { started: true, callConnectionId: undefined, decision: record, expected: ["connect"] },
-    { started: true, callConnectionId: "c", decision: record, expected: ["connect", "start-recording"] },
-    { started: false, callConnectionId: "c", decision: record, expected: ["start-recording"] },
-    { started: true, callConnectionId: undefined, decision: skip, expected: [] },
-    { started: true, callConnectionId: "c", decision: skip, expected: [] },
+    { rang: false, started: false, callConnectionId: undefined, decision: record, expected: [] },
+    { rang: true, started: false, callConnectionId: undefined, decision: record, expected: ["ring-watch"] },
+    { rang: false, started: true, callConnectionId: undefined, decision: record, expected: ["connect"] },
+    { rang: true, started: true, callConnectionId: "c", decision: record, expected: ["connect", "start-recording"] },
+    {
+      rang: true,
+      started: false,
+      callConnectionId: "c",
+      decision: record,
+      expected: ["ring-watch", "start-recording"],
+    },
+    { rang: false, started: false, callConnectionId: "c", decision: record, expected: ["start-recording"] },
+    { rang: true, started: true, callConnectionId: undefined, decision: skip, expected: [] },
+    { rang: false, started: true, callConnectionId: "c", decision: skip, expected: [] },
   ])(
-    "started=$started connection=$callConnectionId record=$decision.record → $expected",
+    "rang=$rang started=$started connection=$callConnectionId record=$decision.record → $expected",
     ({ decision, expected, ...session }) => {
       expect(dueActions(session, decision)).toEqual(expected);
     },

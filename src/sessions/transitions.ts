@@ -5,10 +5,16 @@ import type { CallSession, OnceStep } from "./store.js";
  * What a call needs next, from what we know of it: a pure function, so that the same facts give the same
  * actions whatever order the events came in. Each action runs at most once per call (claimed in the store).
  */
-export function dueActions(session: Pick<CallSession, "started" | "callConnectionId">, decision: Decision): OnceStep[] {
+export function dueActions(
+  session: Pick<CallSession, "rang" | "started" | "callConnectionId">,
+  decision: Decision,
+): OnceStep[] {
   if (!decision.record) return [];
   const actions: OnceStep[] = [];
   if (session.started) actions.push("connect");
+  // A call known only from IncomingCall (PSTN and Teams parties get no CallStarted, reference §5.4) gets a
+  // ring watchdog, which connects it once answered unless CallStarted comes first.
+  else if (session.rang) actions.push("ring-watch");
   if (session.callConnectionId) actions.push("start-recording");
   return actions;
 }

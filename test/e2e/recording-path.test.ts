@@ -59,15 +59,32 @@ describe("the recording path, end to end", () => {
 
     const document = JSON.parse(
       (await stack.runtime.container.getBlockBlobClient(metadata!).downloadToBuffer()).toString("utf8"),
-    ) as { chunkDocumentId: string; participants: unknown[] };
+    ) as { chunkDocumentId: string; participants: { participantId: string; channel?: number }[] };
     expect(document.chunkDocumentId).toBe(chunk.documentId);
-    expect(document.participants.length).toBeGreaterThan(0);
+    expect(document.participants.length).toBe(2);
 
     // Exactly one connect and one start recording for the call.
-    expect(connects()).toHaveLength(1);
+    expect(connects().map((r) => r.status)).toEqual([200]);
     const starts = stack.simulator.requests().filter((r) => r.operation === "startRecording" && r.status < 300);
     expect(starts.filter((r) => r.serverCallId === serverCallId)).toHaveLength(1);
     expect(stack.simulator.requests().every((r) => r.signatureValid)).toBe(true);
+  });
+
+  it("puts team members on the first unmixed channels, whoever called", async () => {
+    // The outside caller joins first, so without the policy's ordering ACS would give them channel 0.
+    const outsider = "4:+14255550123";
+    const { serverCallId } = await stack.simulator.placeCall({ from: outsider, to: ALICE, durationMs: 3_000 });
+    const metadata = await eventually(
+      async () => (await blobsOfCall(serverCallId)).find((name) => name.endsWith(".acsmetadata.json")),
+      20_000,
+      "the archived metadata document",
+    );
+    const document = JSON.parse(
+      (await stack.runtime.container.getBlockBlobClient(metadata).downloadToBuffer()).toString("utf8"),
+    ) as { participants: { participantId: string; channel?: number }[] };
+    const channelOf = (rawId: string) => document.participants.find((p) => p.participantId === rawId)?.channel;
+    expect(channelOf(ALICE)).toBe(0);
+    expect(channelOf(outsider)).toBe(1);
   });
 
   it("never connects to a call between two identities in no team", async () => {

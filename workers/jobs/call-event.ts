@@ -22,6 +22,7 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
         ...(caller ? { caller } : {}),
         ...(callee ? { callee } : {}),
         startedAt: event.time,
+        rang: true,
       });
       return advance(deps, event.data.serverCallId);
     }
@@ -119,7 +120,7 @@ async function advance(deps: WorkerDependencies, serverCallId: string): Promise<
   for (const action of dueActions(session, decision)) {
     if (!(await deps.sessions.claim(serverCallId, action))) continue;
     const correlationId = session.correlationId ?? "";
-    if (action === "connect") {
+    if (action === "connect" || action === "ring-watch") {
       deps.logger.info(
         {
           ...log,
@@ -128,9 +129,12 @@ async function advance(deps: WorkerDependencies, serverCallId: string): Promise<
           policyHash: decision.policyHash,
           reason: decision.explanation,
         },
-        "recording required: connecting",
+        action === "connect" ? "recording required: connecting" : "recording required: connecting once answered",
       );
-      await deps.queues.enqueue("connect-call", { serverCallId, correlationId });
+      await deps.queues.enqueue(action === "connect" ? "connect-call" : "connect-ringing", {
+        serverCallId,
+        correlationId,
+      });
     } else if (session.callConnectionId) {
       await deps.queues.enqueue("start-recording", {
         serverCallId,

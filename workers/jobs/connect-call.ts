@@ -1,6 +1,6 @@
 import type { PayloadOf } from "../../src/queues/index.js";
 import type { WorkerDependencies } from "../dependencies.js";
-import { failFastOnPermanentAcsError } from "./acs-errors.js";
+import { rethrowAcsError } from "./acs-errors.js";
 
 /** Joins the call by its serverCallId (we never answer a user's call); CallConnected arrives as a callback. */
 export async function perform(deps: WorkerDependencies, { serverCallId, correlationId }: PayloadOf<"connect-call">) {
@@ -11,7 +11,6 @@ export async function perform(deps: WorkerDependencies, { serverCallId, correlat
     const callConnectionId = result.callConnectionProperties.callConnectionId;
     deps.logger.info({ serverCallId, correlationId, callConnectionId }, "connect accepted");
   } catch (error) {
-    deps.logger.warn({ serverCallId, correlationId, err: error }, "connect failed");
-    failFastOnPermanentAcsError(error);
+    rethrowAcsError(error, deps.logger, { serverCallId, correlationId }, "connect");
   }
 }

@@ -1,10 +1,13 @@
+import { identifierFromRawId } from "../../src/acs/index.js";
+import { classifyAcsError } from "../../src/acs/errors.js";
 import type { PayloadOf } from "../../src/queues/index.js";
 import type { WorkerDependencies } from "../dependencies.js";
-import { failFastOnPermanentAcsError } from "./acs-errors.js";
+import { rethrowAcsError } from "./acs-errors.js";
 
 /** Starts recording with the decision's options; the SDK's Repeatability-Request-ID makes its own retries safe. */
 export async function perform(deps: WorkerDependencies, payload: PayloadOf<"start-recording">) {
   const { serverCallId, correlationId, recording } = payload;
+  const ordering = recording.participantOrdering ?? [];
   try {
     const result = await deps.acs.getCallRecording().start({
       callLocator: { kind: "serverCallLocator", id: serverCallId },
@@ -13,11 +16,20 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"star
       recordingChannel: recording.channel,
       recordingFormat: recording.format,
       pauseOnStart: recording.pauseOnStart,
+      // Unmixed channels in the policy's order (team members first): channel 0 is the first listed.
+      ...(recording.channel === "unmixed" && ordering.length > 0
+        ? { audioChannelParticipantOrdering: ordering.map(identifierFromRawId) }
+        : {}),
     });
     await deps.sessions.setRecording(serverCallId, result.recordingId);
     deps.logger.info({ serverCallId, correlationId, recordingId: result.recordingId }, "recording started");
   } catch (error) {
-    deps.logger.warn({ serverCallId, correlationId, err: error }, "start recording failed");
-    failFastOnPermanentAcsError(error);
+    // A start that ACS reports as a duplicate means the recording we asked for exists (an earlier attempt
+    // went through): that is success, and its RecordingStateChanged tells us the recording id.
+    if (classifyAcsError(error).outcome === "already-recording") {
+      deps.logger.info({ serverCallId, correlationId }, "recording already started");
+      return;
+    }
+    rethrowAcsError(error, deps.logger, { serverCallId, correlationId }, "start recording");
   }
 }

@@ -1,0 +1,38 @@
+import { UnrecoverableError } from "bullmq";
+import { classifyAcsError } from "../../src/acs/errors.js";
+import type { PayloadOf } from "../../src/queues/index.js";
+import type { WorkerDependencies } from "../dependencies.js";
+import { perform as connect } from "./connect-call.js";
+
+/** How long a call may ring before it is answered; connecting is retried while it does. */
+export const RING_WINDOW_MS = 90_000;
+
+/**
+ * The ring watchdog for calls known only from IncomingCall: once the call is answered, join it. It steps aside
+ * as soon as the call started (CallStarted connects it at once) or is connected. While ACS still answers
+ * "not found" (the call rings), it gives the connect claim back and tries again a second later, so a
+ * CallStarted arriving meanwhile is never kept waiting.
+ */
+export async function perform(deps: WorkerDependencies, payload: PayloadOf<"connect-ringing">) {
+  const { serverCallId, correlationId } = payload;
+  const session = await deps.sessions.get(serverCallId);
+  if (session.started || session.ended || session.callConnectionId) return;
+  const ringingFor = session.startedAt ? Date.now() - Date.parse(session.startedAt) : 0;
+  if (ringingFor > RING_WINDOW_MS) {
+    deps.logger.warn(
+      { serverCallId, correlationId, ringingFor },
+      "call never became connectable within the ring window",
+    );
+    throw new UnrecoverableError(`connect: the call was not answered within ${RING_WINDOW_MS / 1000} s`);
+  }
+  if (!(await deps.sessions.claim(serverCallId, "connect"))) return;
+  try {
+    await connect(deps, payload);
+  } catch (error) {
+    const { outcome } = classifyAcsError(error);
+    const notYet = outcome === "call-gone" || outcome === "not-established";
+    if (!notYet) throw error;
+    await deps.sessions.release(serverCallId, "connect");
+    throw new Error(`call ${serverCallId} not connectable yet (still ringing?); trying again`);
+  }
+}
