@@ -40,19 +40,29 @@ const byCode: Record<string, Omit<AcsErrorMeaning, "description"> & { descriptio
 };
 
 export function classifyAcsError(error: unknown): AcsErrorMeaning {
-  const status = typeof (error as { statusCode?: unknown })?.statusCode === "number" ? (error as { statusCode: number }).statusCode : undefined;
+  const status =
+    typeof (error as { statusCode?: unknown })?.statusCode === "number"
+      ? (error as { statusCode: number }).statusCode
+      : undefined;
   const code = typeof (error as { code?: unknown })?.code === "string" ? (error as { code: string }).code : undefined;
   const known = code ? byCode[code] : undefined;
   if (known) return { ...known, description: `ACS ${status ?? "?"} ${code}: ${known.description}` };
   const what = `ACS ${status ?? "error"}${code ? ` ${code}` : ""}`;
   if (status === 429) return { outcome: "throttled", retry: true, description: `${what}: throttled` };
-  if (status === 401 || status === 403) return { outcome: "unauthorized", retry: false, description: `${what}: not authorised` };
+  if (status === 401 || status === 403)
+    return { outcome: "unauthorized", retry: false, description: `${what}: not authorised` };
   if (status === 404) return { outcome: "call-gone", retry: false, description: `${what}: not found` };
-  if (status !== undefined && status >= 500) return { outcome: "transient", retry: true, description: `${what}: service error` };
+  if (status !== undefined && status >= 500)
+    return { outcome: "transient", retry: true, description: `${what}: service error` };
   if (status === 400 || status === 405 || status === 409 || status === 422) {
     return { outcome: "invalid", retry: false, description: `${what}: request refused` };
   }
   // No HTTP status: a network failure (connection refused, reset, timeout) — worth retrying.
-  if (status === undefined) return { outcome: "transient", retry: true, description: `network error: ${(error as Error)?.message ?? String(error)}` };
+  if (status === undefined)
+    return {
+      outcome: "transient",
+      retry: true,
+      description: `network error: ${(error as Error)?.message ?? String(error)}`,
+    };
   return { outcome: "unknown", retry: true, description: `${what}: unexpected` };
 }
