@@ -1,10 +1,12 @@
 /** `npm run bench [-- NAME…]`: runs the named benchmarks (all by default); results go to bench/results/. */
 import { redisAnswers } from "../scripts/lib/services.js";
 import { runIntakeBench } from "./intake.js";
+import { runTimeToRecordBench } from "./time-to-record.js";
 import type { BenchContext } from "./result.js";
 
 const benches: Record<string, (context: BenchContext) => Promise<void>> = {
   intake: runIntakeBench,
+  "time-to-record": runTimeToRecordBench,
 };
 
 async function main() {

@@ -2,12 +2,10 @@
  * `npm start`: runs the whole system locally — Redis (found or started), Azurite, the ACS simulator,
  * the webhook and a worker — prints what to try next, and stops everything it started on Ctrl-C.
  */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { projectRoot, startAppProcess, type Readiness } from "./lib/processes.js";
 import {
   freePort,
   redisAnswers,
@@ -17,8 +15,7 @@ import {
   waitForPort,
 } from "./lib/services.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const dataDir = join(root, "data");
+const dataDir = join(projectRoot, "data");
 const logDir = join(dataDir, "logs");
 /** Resource id of the local simulator; the example policies' identities live under it. */
 const LOCAL_RESOURCE_ID = "5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10";
@@ -54,50 +51,17 @@ async function portInUse(port: number): Promise<boolean> {
   }
 }
 
-/** How a started process shows it is ready: it listens on a port, or it prints a line. */
-type Readiness = { port: number } | { logLine: string };
-
-/** Starts one of our TypeScript processes under tsx, logging to data/logs/<name>.log. */
+/** Starts one of our processes; if it dies later, shows its last log lines and stops everything. */
 async function startProcess(name: string, entry: string, env: Record<string, string>, ready: Readiness): Promise<void> {
-  const log = join(logDir, `${name}.log`);
-  const out = createWriteStream(log, { flags: "a" });
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout?.pipe(out);
-  child.stderr?.pipe(out);
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-        setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
-      }),
-  );
-  child.once("exit", (code) => {
+  const started = await startAppProcess(name, entry, env, ready, logDir);
+  cleanups.push(() => started.stop());
+  started.child.once("exit", (code) => {
     if (stopping) return;
-    void readFile(log, "utf8").then((text) => {
-      say(`\n${name} exited with code ${code}. Last lines of ${log}:`);
+    void readFile(started.log, "utf8").then((text) => {
+      say(`\n${name} exited with code ${code}. Last lines of ${started.log}:`);
       say(text.split("\n").slice(-20).join("\n"));
       void shutdown(1);
     });
-  });
-  if ("port" in ready) {
-    await waitForPort("127.0.0.1", ready.port, 60_000, () => child.exitCode === null);
-    return;
-  }
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} not ready after 60 s; see ${log}`)), 60_000);
-    child.stdout?.on("data", (data: Buffer) => {
-      if (data.toString().includes(ready.logLine)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once("exit", () => reject(new Error(`${name} exited before it was ready; see ${log}`)));
   });
 }
 
