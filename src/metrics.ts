@@ -29,3 +29,10 @@ export const deliveriesRefused = new Counter({
   labelNames: ["path", "status"] as const,
   registers: [metrics],
 });
+
+export const enforcementActions = new Counter({
+  name: "enforcement_actions_total",
+  help: "Recording enforcement at a call's deadline, by action (hang-up, alert) and policy mode",
+  labelNames: ["action", "mode"] as const,
+  registers: [metrics],
+});

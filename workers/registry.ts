@@ -3,6 +3,7 @@ import type { WorkerDependencies } from "./dependencies.js";
 import * as callEvent from "./jobs/call-event.js";
 import * as connectCall from "./jobs/connect-call.js";
 import * as connectRinging from "./jobs/connect-ringing.js";
+import * as enforceStart from "./jobs/enforce-start.js";
 import * as ingestChunk from "./jobs/ingest-chunk.js";
 import * as startRecording from "./jobs/start-recording.js";
 
@@ -13,6 +14,7 @@ export const performers: { [N in JobName]: Perform<N> } = {
   "call-event": callEvent.perform,
   "connect-call": connectCall.perform,
   "connect-ringing": connectRinging.perform,
+  "enforce-start": enforceStart.perform,
   "start-recording": startRecording.perform,
   "ingest-chunk": ingestChunk.perform,
 };

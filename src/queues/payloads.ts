@@ -11,6 +11,7 @@ export interface JobKinds {
   "call-event": { queue: typeof QueueName.callEvents; payload: { event: AcsEvent; receivedAt: string } };
   "connect-call": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
   "connect-ringing": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
+  "enforce-start": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
   "start-recording": {
     queue: typeof QueueName.control;
     payload: { serverCallId: string; correlationId: string; callConnectionId: string; recording: RecordingPlan };
@@ -47,6 +48,8 @@ export const jobDefinitions: { [N in JobName]: { queue: JobKinds[N]["queue"]; op
     options: { ...retried(120, 1_000), backoff: { type: "fixed", delay: 1_000 }, delay: 1_500, priority: 1 },
   },
   "start-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
+  // Delayed to the policy's deadline when queued (call-event.ts); retried only if hanging up fails.
+  "enforce-start": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
   // ACS deletes recordings after 24 h: keep retrying well inside that window.
   "ingest-chunk": { queue: QueueName.ingest, options: retried(12, 2_000) },
 };

@@ -9,7 +9,12 @@ export function jobIdFor(...parts: string[]): string {
 }
 
 export interface Queues {
-  enqueue<N extends JobName>(name: N, payload: PayloadOf<N>, jobId?: string): Promise<void>;
+  enqueue<N extends JobName>(
+    name: N,
+    payload: PayloadOf<N>,
+    jobId?: string,
+    options?: { delayMs?: number },
+  ): Promise<void>;
   enqueueMany<N extends JobName>(name: N, jobs: { payload: PayloadOf<N>; jobId?: string }[]): Promise<void>;
   all(): Queue[];
   close(): Promise<void>;
@@ -25,8 +30,12 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
     return queue;
   };
   return {
-    async enqueue(name, payload, jobId) {
-      await queueOf(name).add(name, payload, { ...jobDefinitions[name].options, ...(jobId ? { jobId } : {}) });
+    async enqueue(name, payload, jobId, options) {
+      await queueOf(name).add(name, payload, {
+        ...jobDefinitions[name].options,
+        ...(jobId ? { jobId } : {}),
+        ...(options?.delayMs !== undefined ? { delay: Math.max(0, options.delayMs) } : {}),
+      });
     },
     async enqueueMany(name, jobs) {
       if (jobs.length === 0) return;

@@ -25,7 +25,7 @@ export interface CallSession {
 }
 
 /** Steps that must happen at most once per call, whatever the number of replicas and redeliveries. */
-export type OnceStep = "connect" | "start-recording" | "ring-watch";
+export type OnceStep = "connect" | "start-recording" | "ring-watch" | "enforce-start";
 
 const SESSION_TTL_SECONDS = 7 * 24 * 3600;
 

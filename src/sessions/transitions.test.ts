@@ -18,16 +18,34 @@ describe("dueActions", () => {
   it.each([
     { rang: false, started: false, callConnectionId: undefined, decision: record, expected: [] },
     { rang: true, started: false, callConnectionId: undefined, decision: record, expected: ["ring-watch"] },
-    { rang: false, started: true, callConnectionId: undefined, decision: record, expected: ["connect"] },
-    { rang: true, started: true, callConnectionId: "c", decision: record, expected: ["connect", "start-recording"] },
+    {
+      rang: false,
+      started: true,
+      callConnectionId: undefined,
+      decision: record,
+      expected: ["connect", "enforce-start"],
+    },
+    {
+      rang: true,
+      started: true,
+      callConnectionId: "c",
+      decision: record,
+      expected: ["connect", "start-recording", "enforce-start"],
+    },
     {
       rang: true,
       started: false,
       callConnectionId: "c",
       decision: record,
-      expected: ["ring-watch", "start-recording"],
+      expected: ["ring-watch", "start-recording", "enforce-start"],
     },
-    { rang: false, started: false, callConnectionId: "c", decision: record, expected: ["start-recording"] },
+    {
+      rang: false,
+      started: false,
+      callConnectionId: "c",
+      decision: record,
+      expected: ["start-recording", "enforce-start"],
+    },
     { rang: true, started: true, callConnectionId: undefined, decision: skip, expected: [] },
     { rang: false, started: true, callConnectionId: "c", decision: skip, expected: [] },
   ])(

@@ -16,5 +16,7 @@ export function dueActions(
   // ring watchdog, which connects it once answered unless CallStarted comes first.
   else if (session.rang) actions.push("ring-watch");
   if (session.callConnectionId) actions.push("start-recording");
+  // The recording deadline runs from establishment: CallStarted, or our connect for calls without one.
+  if (session.started || session.callConnectionId) actions.push("enforce-start");
   return actions;
 }

@@ -140,6 +140,7 @@ async function endState(serverCallId: string, enqueued: { name: JobName; jobId: 
     session: { ...session, serverCallId: "(call)", correlationId: session.correlationId?.replace(serverCallId, "") },
     connects: enqueued.filter((job) => job.name === "connect-call").length,
     starts: enqueued.filter((job) => job.name === "start-recording").length,
+    deadlines: enqueued.filter((job) => job.name === "enforce-start").length,
     ingestJobs: ingest.size,
   };
 }
@@ -187,7 +188,7 @@ describe("call event handling", () => {
   it("in order: one connect, one start, one ingest job, a recorded decision", async () => {
     const serverCallId = `ordered-${randomBytes(4).toString("hex")}`;
     const state = await endState(serverCallId, await handle(eventsOfCall(serverCallId)));
-    expect(state).toMatchObject({ connects: 1, starts: 1, ingestJobs: 1 });
+    expect(state).toMatchObject({ connects: 1, starts: 1, deadlines: 1, ingestJobs: 1 });
     expect(state.session).toMatchObject({
       started: true,
       ended: true,
@@ -204,7 +205,7 @@ describe("call event handling", () => {
     const serverCallId = `dup-${randomBytes(4).toString("hex")}`;
     const events = eventsOfCall(serverCallId).flatMap((event) => [event, event, event, event, event]);
     const state = await endState(serverCallId, await handle(events));
-    expect(state).toMatchObject({ connects: 1, starts: 1, ingestJobs: 1 });
+    expect(state).toMatchObject({ connects: 1, starts: 1, deadlines: 1, ingestJobs: 1 });
   });
 
   it("any delivery order ends in the same state as in order", async () => {

@@ -3,6 +3,7 @@ import { parseRecordingSubject } from "../../src/intake/subject.js";
 import { decide } from "../../src/policy/index.js";
 import { jobIdFor, type PayloadOf } from "../../src/queues/index.js";
 import { dueActions } from "../../src/sessions/index.js";
+import { DEFAULT_START_WITHIN_SECONDS } from "../../src/sessions/enforcement.js";
 import type { WorkerDependencies } from "../dependencies.js";
 
 type Payload = PayloadOf<"call-event">;
@@ -134,6 +135,11 @@ async function advance(deps: WorkerDependencies, serverCallId: string): Promise<
       await deps.queues.enqueue(action === "connect" ? "connect-call" : "connect-ringing", {
         serverCallId,
         correlationId,
+      });
+    } else if (action === "enforce-start") {
+      const seconds = decision.enforcement?.startWithinSeconds ?? DEFAULT_START_WITHIN_SECONDS;
+      await deps.queues.enqueue("enforce-start", { serverCallId, correlationId }, undefined, {
+        delayMs: seconds * 1000,
       });
     } else if (session.callConnectionId) {
       await deps.queues.enqueue("start-recording", {

@@ -1,0 +1,41 @@
+import { classifyAcsError } from "../../src/acs/errors.js";
+import { enforcementActions } from "../../src/metrics.js";
+import type { PayloadOf } from "../../src/queues/index.js";
+import { startDeadlineAction } from "../../src/sessions/enforcement.js";
+import type { WorkerDependencies } from "../dependencies.js";
+import { rethrowAcsError } from "./acs-errors.js";
+
+/**
+ * Runs at a call's recording deadline: if the recording the decision requires is not in place, act as the
+ * policy says — end the call for everyone, or raise an alert (an error log line with `alert: true`, and a
+ * metric). ACS will let an unrecorded call go on; this is what stops it.
+ */
+export async function perform(deps: WorkerDependencies, { serverCallId, correlationId }: PayloadOf<"enforce-start">) {
+  const session = await deps.sessions.get(serverCallId);
+  const action = startDeadlineAction(session, session.decision);
+  const context = { serverCallId, correlationId, recordingId: session.recordingId, reason: action.reason };
+  if (action.kind === "none") {
+    deps.logger.debug(context, "recording deadline met");
+    return;
+  }
+  const mode = session.decision?.record ? session.decision.mode : "none";
+  if (action.kind === "alert") {
+    enforcementActions.inc({ action: "alert", mode });
+    deps.logger.error({ ...context, alert: true, enforcement: "alert" }, "recording required but not in place");
+    return;
+  }
+  try {
+    await deps.acs.getCallConnection(action.callConnectionId).hangUp(true);
+  } catch (error) {
+    if (classifyAcsError(error).outcome === "call-gone") {
+      deps.logger.info(context, "recording deadline: the call had already ended");
+      return;
+    }
+    rethrowAcsError(error, deps.logger, context, "enforcement hang-up");
+  }
+  enforcementActions.inc({ action: "hang-up", mode });
+  deps.logger.error(
+    { ...context, alert: true, enforcement: "hang-up" },
+    "call ended for everyone: recording not in place",
+  );
+}
