@@ -32,7 +32,7 @@ export const deliveriesRefused = new Counter({
 
 export const enforcementActions = new Counter({
   name: "enforcement_actions_total",
-  help: "Recording enforcement at a call's deadline, by action (hang-up, alert) and policy mode",
-  labelNames: ["action", "mode"] as const,
+  help: "Recording enforcement by trigger (deadline: not recording in time; mid-call: recording stopped), action (hang-up, alert, resume, restart) and policy mode",
+  labelNames: ["trigger", "action", "mode"] as const,
   registers: [metrics],
 });

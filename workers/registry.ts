@@ -1,6 +1,7 @@
 import type { JobName, PayloadOf } from "../src/queues/index.js";
 import type { WorkerDependencies } from "./dependencies.js";
 import * as callEvent from "./jobs/call-event.js";
+import * as checkRecording from "./jobs/check-recording.js";
 import * as connectCall from "./jobs/connect-call.js";
 import * as connectRinging from "./jobs/connect-ringing.js";
 import * as enforceStart from "./jobs/enforce-start.js";
@@ -12,6 +13,7 @@ type Perform<N extends JobName> = (deps: WorkerDependencies, payload: PayloadOf<
 /** Each job kind's one `perform`; the payload contract and retry options live in src/queues. */
 export const performers: { [N in JobName]: Perform<N> } = {
   "call-event": callEvent.perform,
+  "check-recording": checkRecording.perform,
   "connect-call": connectCall.perform,
   "connect-ringing": connectRinging.perform,
   "enforce-start": enforceStart.perform,

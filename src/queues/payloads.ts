@@ -12,6 +12,10 @@ export interface JobKinds {
   "connect-call": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
   "connect-ringing": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
   "enforce-start": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
+  "check-recording": {
+    queue: typeof QueueName.control;
+    payload: { serverCallId: string; correlationId: string; recordingId: string };
+  };
   "start-recording": {
     queue: typeof QueueName.control;
     payload: { serverCallId: string; correlationId: string; callConnectionId: string; recording: RecordingPlan };
@@ -50,6 +54,8 @@ export const jobDefinitions: { [N in JobName]: { queue: JobKinds[N]["queue"]; op
   "start-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
   // Delayed to the policy's deadline when queued (call-event.ts); retried only if hanging up fails.
   "enforce-start": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
+  // Queued a moment after a recording was seen inactive (call-event.ts), to ask ACS before acting.
+  "check-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
   // ACS deletes recordings after 24 h: keep retrying well inside that window.
   "ingest-chunk": { queue: QueueName.ingest, options: retried(12, 2_000) },
 };

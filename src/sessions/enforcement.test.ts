@@ -1,16 +1,17 @@
 import { describe, expect, it } from "vitest";
 import type { Decision } from "../policy/types.js";
-import { startDeadlineAction } from "./enforcement.js";
+import { MAX_RESTARTS, recordingStoppedAction, startDeadlineAction } from "./enforcement.js";
 
 const recordDecision = (
   mode: "required" | "best-effort",
   onStartFailure: "reject" | "hang-up" | "alert",
   pauseOnStart = false,
+  onStop: "restart" | "hang-up" | "alert" = "alert",
 ): Decision => ({
   record: true,
   mode,
   recording: { content: "audio", channel: "mixed", format: "wav", pauseOnStart },
-  enforcement: { startWithinSeconds: 10, onStartFailure, onStop: "alert" },
+  enforcement: { startWithinSeconds: 10, onStartFailure, onStop },
   explanation: "",
   teamId: "t",
   ruleId: "r",
@@ -81,5 +82,33 @@ describe("startDeadlineAction", () => {
     expect(action.kind).toBe(kind);
     expect(action.reason.length).toBeGreaterThan(5);
     if (action.kind === "hang-up") expect(action.callConnectionId).toBe("c");
+  });
+});
+
+describe("recordingStoppedAction", () => {
+  const live = { ended: false, callConnectionId: "c", recordingId: "r" };
+  const required = (onStop: "restart" | "hang-up" | "alert") => recordDecision("required", "alert", false, onStop);
+  it.each([
+    ["not to be recorded", live, skip, "inactive", 0, "none"],
+    ["the call ended", { ...live, ended: true }, required("restart"), "inactive", 0, "none"],
+    ["active again (events out of order)", live, required("hang-up"), "active", 0, "none"],
+    ["inactive, restart → resume it", live, required("restart"), "inactive", 0, "resume"],
+    ["gone, restart → start anew", live, required("restart"), "missing", 0, "restart"],
+    ["restarted too often → alert", live, required("restart"), "missing", MAX_RESTARTS, "alert"],
+    ["hang up", live, required("hang-up"), "inactive", 0, "hang-up"],
+    [
+      "hang up without a connection → alert",
+      { ...live, callConnectionId: undefined },
+      required("hang-up"),
+      "inactive",
+      0,
+      "alert",
+    ],
+    ["alert", live, required("alert"), "missing", 0, "alert"],
+    ["best-effort only alerts", live, recordDecision("best-effort", "alert", false, "hang-up"), "inactive", 0, "alert"],
+  ] as const)("%s → %s", (_name, facts, decision, acsState, restarts, kind) => {
+    const action = recordingStoppedAction(facts, decision, acsState, restarts);
+    expect(action.kind).toBe(kind);
+    expect(action.reason.length).toBeGreaterThan(5);
   });
 });

@@ -45,3 +45,51 @@ export function startDeadlineAction(session: SessionFacts, decision: Decision | 
     callConnectionId: session.callConnectionId,
   };
 }
+
+/** What to do when recording was seen inactive during the call and ACS confirms it is still not active. */
+export type StopAction =
+  | { kind: "none"; reason: string }
+  | { kind: "resume"; reason: string; recordingId: string }
+  | { kind: "restart"; reason: string }
+  | { kind: "hang-up"; reason: string; callConnectionId: string }
+  | { kind: "alert"; reason: string };
+
+/** Restarts of one call's recording before it is treated as failing for good (then: alert). */
+export const MAX_RESTARTS = 3;
+
+/**
+ * Decides on a recording found not active mid-call. `acsState` is what ACS reports for our recording now
+ * (`missing` when it no longer knows it). Pure and tested by a table, like the deadline.
+ */
+export function recordingStoppedAction(
+  session: Pick<CallSession, "ended" | "callConnectionId" | "recordingId">,
+  decision: Decision | undefined,
+  acsState: "active" | "inactive" | "missing",
+  restartsSoFar: number,
+): StopAction {
+  if (!decision?.record) return { kind: "none", reason: "the call is not to be recorded" };
+  if (session.ended) return { kind: "none", reason: "the call has ended" };
+  if (acsState === "active") return { kind: "none", reason: "recording is active again" };
+  const onStop = decision.mode === "best-effort" ? "alert" : (decision.enforcement?.onStop ?? "alert");
+  if (onStop === "alert") return { kind: "alert", reason: `recording stopped during the call (${decision.mode})` };
+  if (onStop === "restart") {
+    if (restartsSoFar >= MAX_RESTARTS)
+      return { kind: "alert", reason: `recording keeps stopping: ${restartsSoFar} restarts already` };
+    // A recording ACS still knows is only inactive (paused): resume it; a recording it no longer knows: start anew.
+    if (acsState === "inactive" && session.recordingId) {
+      return {
+        kind: "resume",
+        reason: "recording stopped during the call; resuming it",
+        recordingId: session.recordingId,
+      };
+    }
+    return { kind: "restart", reason: "recording stopped during the call; starting a new one" };
+  }
+  if (!session.callConnectionId)
+    return { kind: "alert", reason: "recording stopped; policy says hang up, but there is no call connection" };
+  return {
+    kind: "hang-up",
+    reason: "recording stopped during the call; policy says hang up",
+    callConnectionId: session.callConnectionId,
+  };
+}

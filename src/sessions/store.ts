@@ -22,6 +22,8 @@ export interface CallSession {
   recordingState: "active" | "inactive" | undefined;
   /** Incremented by every change of facts; a decision is stored only if computed from newer facts. */
   factsVersion: number;
+  /** Times recording was restarted or resumed after stopping mid-call. */
+  restarts: number;
 }
 
 /** Steps that must happen at most once per call, whatever the number of replicas and redeliveries. */
@@ -68,6 +70,8 @@ export interface SessionStore {
   /** Stores the decision computed from the facts of `factsVersion`, unless one from newer facts is stored (CAS). */
   setDecision(serverCallId: string, decision: Decision, factsVersion: number): Promise<boolean>;
   setConnection(serverCallId: string, callConnectionId: string): Promise<void>;
+  /** Counts one more restart of the call's recording; returns the new count. */
+  countRestart(serverCallId: string): Promise<number>;
   /** Pins the call to a policy set, unless it is already pinned; returns the pinned hash. */
   pinPolicySet(serverCallId: string, policySetHash: string): Promise<string>;
   setRecording(serverCallId: string, recordingId: string, state?: "active" | "inactive"): Promise<void>;
@@ -113,6 +117,7 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
         recordingState:
           hash.recordingState === "active" || hash.recordingState === "inactive" ? hash.recordingState : undefined,
         factsVersion: Number(hash.factsVersion ?? 0),
+        restarts: Number(hash.restarts ?? 0),
       };
     },
     async addFacts(serverCallId, facts) {
@@ -134,6 +139,9 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
       }
       if (facts.participants && facts.participants.length > 0) tx.sadd(k.participants, ...facts.participants);
       await tx.expire(k.hash, SESSION_TTL_SECONDS).expire(k.participants, SESSION_TTL_SECONDS).exec();
+    },
+    async countRestart(serverCallId) {
+      return redis.hincrby(keys(serverCallId).hash, "restarts", 1);
     },
     async release(serverCallId, step) {
       await redis.hdel(keys(serverCallId).hash, `once:${step}`);

@@ -4,6 +4,7 @@ import { decide } from "../../src/policy/index.js";
 import { jobIdFor, type PayloadOf } from "../../src/queues/index.js";
 import { dueActions } from "../../src/sessions/index.js";
 import { DEFAULT_START_WITHIN_SECONDS } from "../../src/sessions/enforcement.js";
+import { CHECK_DELAY_MS } from "./check-recording.js";
 import type { WorkerDependencies } from "../dependencies.js";
 
 type Payload = PayloadOf<"call-event">;
@@ -61,6 +62,15 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
       const { serverCallId, correlationId, recordingId, state } = event.data;
       await deps.sessions.setRecording(serverCallId, recordingId, state);
       deps.logger.info({ serverCallId, correlationId, recordingId, state }, "recording state changed");
+      // Inactive may be the recording's first state, a late event, or a real stop: a check asks ACS shortly.
+      if (state === "inactive") {
+        await deps.queues.enqueue(
+          "check-recording",
+          { serverCallId, correlationId, recordingId },
+          jobIdFor("check-recording", event.id),
+          { delayMs: CHECK_DELAY_MS },
+        );
+      }
       return;
     }
     case "Microsoft.Communication.CallDisconnected": {

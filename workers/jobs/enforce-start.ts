@@ -12,6 +12,15 @@ import { rethrowAcsError } from "./acs-errors.js";
  */
 export async function perform(deps: WorkerDependencies, { serverCallId, correlationId }: PayloadOf<"enforce-start">) {
   const session = await deps.sessions.get(serverCallId);
+  // State events arrive in any order: a late "inactive" may hide an active recording, so ask ACS.
+  if (session.recordingId && session.recordingState !== "active") {
+    try {
+      const { recordingState } = await deps.acs.getCallRecording().getState(session.recordingId);
+      session.recordingState = recordingState === "active" ? "active" : "inactive";
+    } catch (error) {
+      if (classifyAcsError(error).retry) throw error;
+    }
+  }
   const action = startDeadlineAction(session, session.decision);
   const context = { serverCallId, correlationId, recordingId: session.recordingId, reason: action.reason };
   if (action.kind === "none") {
@@ -20,7 +29,7 @@ export async function perform(deps: WorkerDependencies, { serverCallId, correlat
   }
   const mode = session.decision?.record ? session.decision.mode : "none";
   if (action.kind === "alert") {
-    enforcementActions.inc({ action: "alert", mode });
+    enforcementActions.inc({ trigger: "deadline", action: "alert", mode });
     deps.logger.error({ ...context, alert: true, enforcement: "alert" }, "recording required but not in place");
     return;
   }
@@ -33,7 +42,7 @@ export async function perform(deps: WorkerDependencies, { serverCallId, correlat
     }
     rethrowAcsError(error, deps.logger, context, "enforcement hang-up");
   }
-  enforcementActions.inc({ action: "hang-up", mode });
+  enforcementActions.inc({ trigger: "deadline", action: "hang-up", mode });
   deps.logger.error(
     { ...context, alert: true, enforcement: "hang-up" },
     "call ended for everyone: recording not in place",
