@@ -6,6 +6,7 @@ import * as connectCall from "./jobs/connect-call.js";
 import * as connectRinging from "./jobs/connect-ringing.js";
 import * as enforceStart from "./jobs/enforce-start.js";
 import * as ingestChunk from "./jobs/ingest-chunk.js";
+import * as playAnnouncement from "./jobs/play-announcement.js";
 import * as startRecording from "./jobs/start-recording.js";
 
 type Perform<N extends JobName> = (deps: WorkerDependencies, payload: PayloadOf<N>) => Promise<unknown>;
@@ -19,6 +20,7 @@ export const performers: { [N in JobName]: Perform<N> } = {
   "enforce-start": enforceStart.perform,
   "start-recording": startRecording.perform,
   "ingest-chunk": ingestChunk.perform,
+  "play-announcement": playAnnouncement.perform,
 };
 
 export function isJobName(name: string): name is JobName {

@@ -89,6 +89,13 @@ export const recordingStateChangedData = z.looseObject({
   recordingKind: z.string().optional(),
 });
 
+export const playResultData = z.looseObject({
+  ...callbackCommon,
+  resultInformation: z
+    .looseObject({ code: z.number().optional(), subCode: z.number().optional(), message: z.string().optional() })
+    .optional(),
+});
+
 /** Every event type we act on, with the schema of its `data`. Anything else is accepted, counted and ignored. */
 export const eventDataSchemas = {
   "Microsoft.Communication.IncomingCall": incomingCallData,
@@ -100,6 +107,8 @@ export const eventDataSchemas = {
   "Microsoft.Communication.CallConnected": callConnectedData,
   "Microsoft.Communication.CallDisconnected": callDisconnectedData,
   "Microsoft.Communication.RecordingStateChanged": recordingStateChangedData,
+  "Microsoft.Communication.PlayCompleted": playResultData,
+  "Microsoft.Communication.PlayFailed": playResultData,
 } as const;
 
 export type KnownEventType = keyof typeof eventDataSchemas;

@@ -1,6 +1,6 @@
 import type { JobsOptions } from "bullmq";
 import type { AcsEvent, RecordingChunk } from "../intake/schemas.js";
-import type { RecordingPlan } from "../policy/types.js";
+import type { Announcement, RecordingPlan } from "../policy/types.js";
 import { QueueName } from "./names.js";
 
 /**
@@ -12,6 +12,10 @@ export interface JobKinds {
   "connect-call": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
   "connect-ringing": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
   "enforce-start": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
+  "play-announcement": {
+    queue: typeof QueueName.control;
+    payload: { serverCallId: string; correlationId: string; callConnectionId: string; announcement: Announcement };
+  };
   "check-recording": {
     queue: typeof QueueName.control;
     payload: { serverCallId: string; correlationId: string; recordingId: string };
@@ -54,6 +58,7 @@ export const jobDefinitions: { [N in JobName]: { queue: JobKinds[N]["queue"]; op
   "start-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
   // Delayed to the policy's deadline when queued (call-event.ts); retried only if hanging up fails.
   "enforce-start": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
+  "play-announcement": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
   // Queued a moment after a recording was seen inactive (call-event.ts), to ask ACS before acting.
   "check-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
   // ACS deletes recordings after 24 h: keep retrying well inside that window.

@@ -24,10 +24,12 @@ export interface CallSession {
   factsVersion: number;
   /** Times recording was restarted or resumed after stopping mid-call. */
   restarts: number;
+  /** The recording announcement: asked of ACS, then played or failed (with ACS's reason). */
+  announcement: { status: "requested" | "played" | "failed"; detail?: string } | undefined;
 }
 
 /** Steps that must happen at most once per call, whatever the number of replicas and redeliveries. */
-export type OnceStep = "connect" | "start-recording" | "ring-watch" | "enforce-start";
+export type OnceStep = "connect" | "start-recording" | "ring-watch" | "enforce-start" | "announce";
 
 const SESSION_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -70,6 +72,7 @@ export interface SessionStore {
   /** Stores the decision computed from the facts of `factsVersion`, unless one from newer facts is stored (CAS). */
   setDecision(serverCallId: string, decision: Decision, factsVersion: number): Promise<boolean>;
   setConnection(serverCallId: string, callConnectionId: string): Promise<void>;
+  setAnnouncement(serverCallId: string, announcement: NonNullable<CallSession["announcement"]>): Promise<void>;
   /** Counts one more restart of the call's recording; returns the new count. */
   countRestart(serverCallId: string): Promise<number>;
   /** Pins the call to a policy set, unless it is already pinned; returns the pinned hash. */
@@ -118,6 +121,7 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
           hash.recordingState === "active" || hash.recordingState === "inactive" ? hash.recordingState : undefined,
         factsVersion: Number(hash.factsVersion ?? 0),
         restarts: Number(hash.restarts ?? 0),
+        announcement: hash.announcement ? (JSON.parse(hash.announcement) as CallSession["announcement"]) : undefined,
       };
     },
     async addFacts(serverCallId, facts) {
@@ -140,6 +144,8 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
       if (facts.participants && facts.participants.length > 0) tx.sadd(k.participants, ...facts.participants);
       await tx.expire(k.hash, SESSION_TTL_SECONDS).expire(k.participants, SESSION_TTL_SECONDS).exec();
     },
+    setAnnouncement: (serverCallId, announcement) =>
+      setFields(serverCallId, { announcement: JSON.stringify(announcement) }),
     async countRestart(serverCallId) {
       return redis.hincrby(keys(serverCallId).hash, "restarts", 1);
     },

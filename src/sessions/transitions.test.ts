@@ -15,6 +15,17 @@ const record: Decision = {
 const skip: Decision = { record: false, reason: "no-team-member", explanation: "" };
 
 describe("dueActions", () => {
+  it("announces once recording is active on our connection, when the decision has an announcement", () => {
+    const announced: Decision = { ...record, announcement: { text: "This call is recorded." } } as Decision;
+    const live = { rang: true, started: true, callConnectionId: "c" };
+    expect(dueActions({ ...live, recordingState: "active" }, announced)).toContain("announce");
+    expect(dueActions({ ...live, recordingState: "inactive" }, announced)).not.toContain("announce");
+    expect(dueActions({ ...live, recordingState: "active" }, record)).not.toContain("announce");
+    expect(dueActions({ ...live, callConnectionId: undefined, recordingState: "active" }, announced)).not.toContain(
+      "announce",
+    );
+  });
+
   it.each([
     { rang: false, started: false, callConnectionId: undefined, decision: record, expected: [] },
     { rang: true, started: false, callConnectionId: undefined, decision: record, expected: ["ring-watch"] },

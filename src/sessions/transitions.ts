@@ -6,7 +6,7 @@ import type { CallSession, OnceStep } from "./store.js";
  * actions whatever order the events came in. Each action runs at most once per call (claimed in the store).
  */
 export function dueActions(
-  session: Pick<CallSession, "rang" | "started" | "callConnectionId">,
+  session: Pick<CallSession, "rang" | "started" | "callConnectionId"> & Partial<Pick<CallSession, "recordingState">>,
   decision: Decision,
 ): OnceStep[] {
   if (!decision.record) return [];
@@ -18,5 +18,8 @@ export function dueActions(
   if (session.callConnectionId) actions.push("start-recording");
   // The recording deadline runs from establishment: CallStarted, or our connect for calls without one.
   if (session.started || session.callConnectionId) actions.push("enforce-start");
+  // Everyone hears that the call is recorded once it is: after recording is active, on our connection.
+  if (decision.announcement && session.recordingState === "active" && session.callConnectionId)
+    actions.push("announce");
   return actions;
 }

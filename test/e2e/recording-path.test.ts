@@ -63,6 +63,12 @@ describe("the recording path, end to end", () => {
     expect(document.chunkDocumentId).toBe(chunk.documentId);
     expect(document.participants.length).toBe(2);
 
+    // The trading desk's policy announces recording: played once, to everyone, and on record.
+    const session = await stack.runtime.sessions.get(serverCallId);
+    expect(session.announcement).toMatchObject({ status: "played" });
+    const plays = stack.simulator.requests().filter((r) => r.operation === "play" && r.serverCallId === serverCallId);
+    expect(plays.map((r) => r.status)).toEqual([202]);
+
     // Exactly one connect and one start recording for the call.
     expect(connects().map((r) => r.status)).toEqual([200]);
     const starts = stack.simulator.requests().filter((r) => r.operation === "startRecording" && r.status < 300);

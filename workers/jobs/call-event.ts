@@ -5,6 +5,7 @@ import { jobIdFor, type PayloadOf } from "../../src/queues/index.js";
 import { dueActions } from "../../src/sessions/index.js";
 import { DEFAULT_START_WITHIN_SECONDS } from "../../src/sessions/enforcement.js";
 import { CHECK_DELAY_MS } from "./check-recording.js";
+import { ANNOUNCEMENT_CONTEXT } from "./play-announcement.js";
 import type { WorkerDependencies } from "../dependencies.js";
 
 type Payload = PayloadOf<"call-event">;
@@ -62,7 +63,9 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
       const { serverCallId, correlationId, recordingId, state } = event.data;
       await deps.sessions.setRecording(serverCallId, recordingId, state);
       deps.logger.info({ serverCallId, correlationId, recordingId, state }, "recording state changed");
-      // Inactive may be the recording's first state, a late event, or a real stop: a check asks ACS shortly.
+      // Active: the announcement may now be due. Inactive may be the recording's first state, a late event, or
+      // a real stop: a check asks ACS shortly.
+      if (state === "active") return advance(deps, serverCallId);
       if (state === "inactive") {
         await deps.queues.enqueue(
           "check-recording",
@@ -71,6 +74,20 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
           { delayMs: CHECK_DELAY_MS },
         );
       }
+      return;
+    }
+    case "Microsoft.Communication.PlayCompleted":
+    case "Microsoft.Communication.PlayFailed": {
+      const { serverCallId, correlationId, operationContext, resultInformation } = event.data;
+      if (operationContext !== ANNOUNCEMENT_CONTEXT) return;
+      const played = event.type === "Microsoft.Communication.PlayCompleted";
+      await deps.sessions.setAnnouncement(serverCallId, {
+        status: played ? "played" : "failed",
+        ...(resultInformation?.message ? { detail: resultInformation.message } : {}),
+      });
+      const log = { serverCallId, correlationId, detail: resultInformation?.message };
+      if (played) deps.logger.info(log, "recording announcement played");
+      else deps.logger.error({ ...log, alert: true }, "recording announcement failed");
       return;
     }
     case "Microsoft.Communication.CallDisconnected": {
@@ -128,36 +145,52 @@ async function advance(deps: WorkerDependencies, serverCallId: string): Promise<
     if (session.started) deps.logger.info({ ...log, reason: decision.explanation }, "not recording");
     return;
   }
+  const correlationId = session.correlationId ?? "";
   for (const action of dueActions(session, decision)) {
     if (!(await deps.sessions.claim(serverCallId, action))) continue;
-    const correlationId = session.correlationId ?? "";
-    if (action === "connect" || action === "ring-watch") {
-      deps.logger.info(
-        {
-          ...log,
-          teamId: decision.teamId,
-          ruleId: decision.ruleId,
-          policyHash: decision.policyHash,
-          reason: decision.explanation,
-        },
-        action === "connect" ? "recording required: connecting" : "recording required: connecting once answered",
-      );
-      await deps.queues.enqueue(action === "connect" ? "connect-call" : "connect-ringing", {
-        serverCallId,
-        correlationId,
-      });
-    } else if (action === "enforce-start") {
-      const seconds = decision.enforcement?.startWithinSeconds ?? DEFAULT_START_WITHIN_SECONDS;
-      await deps.queues.enqueue("enforce-start", { serverCallId, correlationId }, undefined, {
-        delayMs: seconds * 1000,
-      });
-    } else if (session.callConnectionId) {
-      await deps.queues.enqueue("start-recording", {
-        serverCallId,
-        correlationId,
-        callConnectionId: session.callConnectionId,
-        recording: decision.recording,
-      });
+    switch (action) {
+      case "connect":
+      case "ring-watch":
+        deps.logger.info(
+          {
+            ...log,
+            teamId: decision.teamId,
+            ruleId: decision.ruleId,
+            policyHash: decision.policyHash,
+            reason: decision.explanation,
+          },
+          action === "connect" ? "recording required: connecting" : "recording required: connecting once answered",
+        );
+        await deps.queues.enqueue(action === "connect" ? "connect-call" : "connect-ringing", {
+          serverCallId,
+          correlationId,
+        });
+        break;
+      case "start-recording":
+        if (!session.callConnectionId) break; // dueActions asks this only with a connection
+        await deps.queues.enqueue("start-recording", {
+          serverCallId,
+          correlationId,
+          callConnectionId: session.callConnectionId,
+          recording: decision.recording,
+        });
+        break;
+      case "enforce-start": {
+        const seconds = decision.enforcement?.startWithinSeconds ?? DEFAULT_START_WITHIN_SECONDS;
+        await deps.queues.enqueue("enforce-start", { serverCallId, correlationId }, undefined, {
+          delayMs: seconds * 1000,
+        });
+        break;
+      }
+      case "announce":
+        if (!decision.announcement || !session.callConnectionId) break; // dueActions asks this only with both
+        await deps.queues.enqueue("play-announcement", {
+          serverCallId,
+          correlationId,
+          callConnectionId: session.callConnectionId,
+          announcement: decision.announcement,
+        });
+        break;
     }
   }
 }
