@@ -10,6 +10,7 @@ import { createInterface } from "node:readline";
 import autocannon from "autocannon";
 import { Redis } from "ioredis";
 import { outboxKeys } from "../src/intake/outbox.js";
+import { deleteKeysMatching } from "../scripts/lib/services.js";
 import { writeResult, type BenchContext } from "./result.js";
 
 const CONNECTIONS = 50;
@@ -101,12 +102,7 @@ export async function runIntakeBench(context: BenchContext): Promise<void> {
   // Every accepted event is in the outbox (no relay runs here): check the count, then delete what this run created.
   const redis = new Redis(context.redisUrl);
   const seen = await redis.xlen(outboxKeys(prefix).stream);
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== "0");
+  await deleteKeysMatching(redis, `${prefix}:*`);
   redis.disconnect();
 
   const ratio = measured.requestsPerSecond / baseline.requestsPerSecond;

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { freePort, startAzurite } from "../scripts/lib/services.js";
+import { deleteKeysMatching, freePort, startAzurite } from "../scripts/lib/services.js";
 import { startAppProcess, type AppProcess } from "../scripts/lib/processes.js";
 import { startSimulator, type RunningSimulator } from "../simulator/index.js";
 import { writeResult, type BenchContext } from "./result.js";
@@ -176,12 +176,7 @@ export async function runTimeToRecordBench(context: BenchContext): Promise<void>
     });
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-    let cursor = "0";
-    do {
-      const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}:*`, "COUNT", 1000);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== "0");
+    await deleteKeysMatching(redis, `${prefix}:*`);
     redis.disconnect();
   }
 }

@@ -1,6 +1,6 @@
-import { ConfigError, loadConfig } from "./config/index.js";
+import { loadConfig } from "./config/index.js";
 import { createLogger } from "./log.js";
-import { PolicyError } from "./policy/index.js";
+import { runProcess } from "./process-entry.js";
 import { createRuntime } from "./runtime.js";
 import { startWebhook } from "./webhook.js";
 
@@ -23,8 +23,4 @@ async function main(): Promise<void> {
   process.once("SIGTERM", stop);
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof PolicyError) console.error(error.message);
-  else console.error(error);
-  process.exit(1);
-});
+runProcess(main);

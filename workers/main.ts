@@ -1,6 +1,6 @@
-import { ConfigError, loadConfig } from "../src/config/index.js";
+import { loadConfig } from "../src/config/index.js";
 import { createLogger } from "../src/log.js";
-import { PolicyError } from "../src/policy/index.js";
+import { runProcess } from "../src/process-entry.js";
 import { createRuntime } from "../src/runtime.js";
 import { createWorkerDependencies } from "./dependencies.js";
 import { startWorkers } from "./run.js";
@@ -33,8 +33,4 @@ async function main(): Promise<void> {
   process.once("SIGTERM", stop);
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof PolicyError) console.error(error.message);
-  else console.error(error);
-  process.exit(1);
-});
+runProcess(main);

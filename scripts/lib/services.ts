@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createServer, Socket } from "node:net";
 import { fileURLToPath } from "node:url";
+import type { Redis } from "ioredis";
 
 /** Asks a free port of the OS (closed again at once; a race is possible but harmless in tests). */
 export async function freePort(): Promise<number> {
@@ -63,12 +64,7 @@ export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
     url: `redis://127.0.0.1:${chosen}`,
     port: chosen,
     process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
+    stop: () => stopChild(child),
   };
 }
 
@@ -137,11 +133,25 @@ export async function startAzurite(location: string, port?: number): Promise<Run
     port: chosen,
     connectionString: azuriteConnectionString(chosen),
     process: child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("exit", () => resolve());
-        child.kill("SIGTERM");
-      }),
+    stop: () => stopChild(child),
   };
+}
+
+/** Deletes the keys matching a pattern (SCAN, never KEYS): how tests and benchmarks remove only what they created. */
+export async function deleteKeysMatching(redis: Redis, pattern: string): Promise<void> {
+  let cursor = "0";
+  do {
+    const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+    if (keys.length > 0) await redis.del(...keys);
+    cursor = next;
+  } while (cursor !== "0");
+}
+
+/** Stops a child process (SIGTERM) and resolves once it has exited. */
+export function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once("exit", () => resolve());
+    child.kill("SIGTERM");
+  });
 }

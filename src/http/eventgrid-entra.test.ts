@@ -7,6 +7,7 @@ import { createBearerVerifier, remoteKeys } from "../intake/bearer.js";
 import { createLogger } from "../log.js";
 import { sinkResult } from "../intake/sink.js";
 import { createApp } from "./app.js";
+import { listen } from "../../test/support/http.js";
 
 const AUDIENCE = "api://compliance-recorder-webhook";
 let issuer: LocalIssuer;
@@ -31,10 +32,7 @@ beforeAll(async () => {
     maxBodyBytes: 64 * 1024,
     readiness: {},
   });
-  server = app.listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  const address = server.address();
-  base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  ({ server, base } = await listen(app));
 });
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -10,6 +10,7 @@ import { IntakeError } from "../../src/intake/errors.js";
 import { createRedisEventSink } from "../../src/intake/sink.js";
 import { createLogger } from "../../src/log.js";
 import * as documented from "../fixtures/documented-events.js";
+import { listen } from "../support/http.js";
 
 const prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;
 let redis: Redis;
@@ -31,10 +32,7 @@ beforeAll(async () => {
     maxBodyBytes: 64 * 1024,
     readiness: {},
   });
-  server = app.listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  const address = server.address();
-  base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  ({ server, base } = await listen(app));
 });
 afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));

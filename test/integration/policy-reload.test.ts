@@ -10,6 +10,7 @@ import { metrics } from "../../src/metrics.js";
 import { createPolicySource, decide, type PolicySource } from "../../src/policy/index.js";
 import { countPolicyReload } from "../../src/runtime.js";
 import { ALICE, BOB } from "../support/stack.js";
+import { listen } from "../support/http.js";
 
 // Hot reload as the running webhook sees it: a real policy directory, the real watcher, /readyz over HTTP.
 
@@ -36,10 +37,7 @@ beforeAll(async () => {
     readiness: { policies: async () => undefined },
     info: () => ({ policies: source.status() }),
   });
-  server = app.listen(0, "127.0.0.1");
-  await new Promise((resolve) => server.once("listening", resolve));
-  const address = server.address();
-  base = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  ({ server, base } = await listen(app));
 });
 afterAll(async () => {
   source.close();
