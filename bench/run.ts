@@ -1,11 +1,13 @@
 /** `npm run bench [-- NAME…]`: runs the named benchmarks (all by default); results go to bench/results/. */
 import { redisAnswers } from "../scripts/lib/services.js";
+import { runIngestBench } from "./ingest.js";
 import { runIntakeBench } from "./intake.js";
 import { runTimeToRecordBench } from "./time-to-record.js";
 import type { BenchContext } from "./result.js";
 
 const benches: Record<string, (context: BenchContext) => Promise<void>> = {
   intake: runIntakeBench,
+  ingest: runIngestBench,
   "time-to-record": runTimeToRecordBench,
 };
 

@@ -4,6 +4,7 @@ import { AcsError } from "./errors.js";
 import { verifySignature } from "./hmac.js";
 import type { Reply, SimRequest } from "./http.js";
 import { BodyTooLarge, header, readBody, writeReply } from "./http.js";
+import { faultAfter, faultBefore, type FaultPlan } from "./faults.js";
 import type { RepeatabilityCache } from "./repeatability.js";
 import type { RequestLog } from "./request-log.js";
 import type { Route, RouteKind } from "./router.js";
@@ -18,6 +19,7 @@ export interface AppDeps {
   key: Buffer;
   requestLog: RequestLog;
   repeatability: RepeatabilityCache;
+  faults: FaultPlan;
   log: (line: Record<string, unknown>) => void;
 }
 
@@ -46,10 +48,18 @@ export function createHandler(deps: AppDeps) {
       trace: {},
     };
     let signatureValid = false;
+    let fault: string | undefined;
     let reply: Reply;
     try {
       sim.body = await readBody(req, BODY_LIMIT);
-      reply = await respond(deps, sim, kind, matched?.route, (valid) => (signatureValid = valid));
+      reply = await respond(
+        deps,
+        sim,
+        kind,
+        matched?.route,
+        (valid) => (signatureValid = valid),
+        (kind) => (fault = kind),
+      );
     } catch (err) {
       reply =
         err instanceof BodyTooLarge
@@ -77,6 +87,9 @@ export function createHandler(deps: AppDeps) {
       };
       const repeatabilityRequestId = header(req, "repeatability-request-id");
       if (repeatabilityRequestId) entry.repeatabilityRequestId = repeatabilityRequestId;
+      const range = header(req, "range");
+      if (range) entry.range = range;
+      if (fault) entry.fault = fault;
       if (sim.trace.serverCallId) entry.serverCallId = sim.trace.serverCallId;
       deps.requestLog.add(entry);
       deps.log({ msg: "request", ...entry });
@@ -91,6 +104,7 @@ async function respond(
   kind: RouteKind,
   route: Route | undefined,
   setSignatureValid: (valid: boolean) => void,
+  setFault: (kind: string) => void,
 ): Promise<Reply> {
   if (kind === "acs" || kind === "storage") {
     const verdict = verifySignature(
@@ -103,6 +117,12 @@ async function respond(
   }
   if (!route) {
     return errorReply(kind, 404, "NotFound", `No such resource: ${req.method} ${req.rawPath}`);
+  }
+  const fault = deps.faults.take(route.operation, req.rawPath);
+  if (fault) {
+    setFault(fault.kind);
+    const replaced = await faultBefore(fault, (status, code, message) => errorReply(kind, status, code, message));
+    if (replaced) return replaced;
   }
   const repeatId = route.repeatable ? header(req, "repeatability-request-id") : undefined;
   if (repeatId) {
@@ -119,6 +139,7 @@ async function respond(
     if (!(err instanceof AcsError)) throw err;
     return errorReply(kind, err.status, err.code, err.message);
   }
+  if (fault) reply = faultAfter(fault, reply);
   if (repeatId && reply.status >= 200 && reply.status < 300) {
     reply = { ...reply, headers: { ...reply.headers, "Repeatability-Result": "accepted" } };
     deps.repeatability.remember(route.operation, repeatId, reply, req.trace);

@@ -53,7 +53,8 @@ export async function writeReply(res: ServerResponse, reply: Reply, method: stri
       return;
     }
     // pipeline gives backpressure and tears the generator down if the client goes away mid-download.
-    await pipeline(reply.stream.body, res).catch(() => undefined);
+    // A body that fails mid-way (e.g. an injected drop) must cut the connection now, not when it times out.
+    await pipeline(reply.stream.body, res).catch(() => res.socket?.destroy());
     return;
   }
   if (reply.json === undefined) {

@@ -3,6 +3,8 @@
 export { startSimulator } from "./server.js";
 export { asmStorageHttpClient } from "./storage-routing.js";
 export { signRequest } from "./hmac.js";
+export { HTML_ERROR_PAGE } from "./faults.js";
+export type { FaultSpec, FaultView } from "./faults.js";
 export type {
   CallView,
   ChunkView,

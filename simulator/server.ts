@@ -7,6 +7,7 @@ import { CallbackPublisher } from "./delivery/callbacks.js";
 import { EventGridPublisher } from "./delivery/eventgrid.js";
 import { DeliveryQueue } from "./delivery/queue.js";
 import { createCallbackSigner } from "./jwt.js";
+import { FaultPlan } from "./faults.js";
 import { ObjectStore } from "./objects.js";
 import { ISSUER, resolveOptions } from "./options.js";
 import { RepeatabilityCache } from "./repeatability.js";
@@ -39,10 +40,18 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const objects = new ObjectStore(opts.storageHost);
   const state = new SimState(opts, scheduler, eventGrid, callbacks, objects);
   const requestLog = new RequestLog();
+  const faults = new FaultPlan();
 
   const controls: Pick<
     RunningSimulator,
-    "placeCall" | "endCall" | "getCall" | "requests" | "setEventGridSubscription"
+    | "placeCall"
+    | "endCall"
+    | "getCall"
+    | "requests"
+    | "setEventGridSubscription"
+    | "addFault"
+    | "faults"
+    | "clearFaults"
   > = {
     async setEventGridSubscription(endpointUrl, subOptions) {
       await eventGrid.subscribe(endpointUrl, subOptions?.schema ?? "EventGridSchema");
@@ -63,6 +72,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       return call ? callView(call, objects) : undefined;
     },
     requests: () => requestLog.all(),
+    addFault: (spec) => faults.add(spec),
+    faults: () => faults.list(),
+    clearFaults: () => faults.clear(),
   };
 
   const handler = createHandler({
@@ -76,6 +88,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     key: opts.key,
     requestLog,
     repeatability: new RepeatabilityCache(),
+    faults,
     log,
   });
   const server = createServer((req, res) => {

@@ -1,4 +1,5 @@
 // The simulator's public surface. Other engineers' tests and scripts depend on these exact names.
+import type { FaultSpec, FaultView } from "./faults.js";
 
 export interface SimulatorOptions {
   /** 0 or undefined = a random free port. */
@@ -57,6 +58,11 @@ export interface RunningSimulator {
   getCall(serverCallId: string): CallView | undefined;
   /** Every ACS REST and storage request received, in order. */
   requests(): RequestLogEntry[];
+  /** Queues a fault for the next matching request(s); faults are consumed in the order added. */
+  addFault(spec: FaultSpec): FaultView;
+  /** Faults not yet used up. */
+  faults(): FaultView[];
+  clearFaults(): void;
   stop(): Promise<void>;
 }
 
@@ -156,4 +162,8 @@ export interface RequestLogEntry {
   signatureValid: boolean;
   repeatabilityRequestId?: string;
   serverCallId?: string;
+  /** The `Range` header as sent (storage downloads). */
+  range?: string;
+  /** The kind of injected fault that shaped this answer (see faults.ts). */
+  fault?: string;
 }

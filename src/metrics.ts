@@ -36,3 +36,17 @@ export const enforcementActions = new Counter({
   labelNames: ["trigger", "action", "mode"] as const,
   registers: [metrics],
 });
+
+export const ingestDeadlineAlerts = new Counter({
+  name: "ingest_deadline_alerts_total",
+  help: "Recording chunks whose ACS copy is about to expire (at-risk: inside INGEST_AT_RISK_MARGIN_MS) or has expired before it was archived (lost)",
+  labelNames: ["status"] as const,
+  registers: [metrics],
+});
+
+export const chunksArchived = new Counter({
+  name: "ingest_chunks_archived_total",
+  help: "Recording chunks archived and verified, by outcome (fresh, resumed: finished from staged blocks, existing: archived before)",
+  labelNames: ["outcome"] as const,
+  registers: [metrics],
+});

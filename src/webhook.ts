@@ -5,6 +5,8 @@ import { createBearerVerifier, remoteKeys } from "./intake/bearer.js";
 import { createApp } from "./http/app.js";
 import { createCallbackVerifier } from "./intake/callback-auth.js";
 import { createRedisEventSink } from "./intake/sink.js";
+import { createRedisAuditLog } from "./audit/log.js";
+import { loadTokenStore } from "./auth/tokens.js";
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
 
@@ -23,6 +25,7 @@ export async function startWebhook(
     commandTimeout: 5_000,
   });
   intakeRedis.on("error", (error) => logger.warn({ err: error }, "intake redis connection error"));
+  const tokens = await loadTokenStore(config.API_TOKENS_FILE);
   const app = createApp({
     logger,
     sink: createRedisEventSink(intakeRedis, config.REDIS_PREFIX),
@@ -32,6 +35,12 @@ export async function startWebhook(
       entra && createBearerVerifier(async () => remoteKeys(entra.issuer, entra.jwksUrl), entra.audience, "Entra"),
     recordingHostSuffixes: config.RECORDING_HOST_SUFFIXES,
     maxBodyBytes: config.MAX_BODY_BYTES,
+    calls: {
+      tokens,
+      sessions: runtime.sessions,
+      queues: runtime.queues,
+      audit: createRedisAuditLog(runtime.redis, config.REDIS_PREFIX),
+    },
     readiness: {
       redis: async () => {
         await runtime.redis.ping();

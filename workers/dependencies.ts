@@ -1,7 +1,9 @@
 import type { CallAutomationClient } from "@azure/communication-call-automation";
 import type { ContainerClient } from "@azure/storage-blob";
 import { createCallAutomationClient } from "../src/acs/index.js";
-import type { Config } from "../src/config/index.js";
+import { azureRetention, noRetention, type RetentionPort } from "../src/archive/retention.js";
+import { immutabilityMode, type Config } from "../src/config/index.js";
+import { createLedger, type Ledger } from "../src/ledger/index.js";
 import type { Logger } from "../src/log.js";
 import type { Runtime } from "../src/runtime.js";
 import type { TeamPolicy } from "../src/policy/index.js";
@@ -21,6 +23,18 @@ export interface WorkerDependencies {
   container: ContainerClient;
   /** Where ACS posts mid-call events for connections we make: `${PUBLIC_BASE_URL}/api/callbacks`. */
   callbackUri: string;
+  ingest: { blockBytes: number; concurrency: number; atRiskMarginMs: number };
+  /**
+   * The completeness ledger. Always wired in production; optional so that tests of call-event folding alone
+   * (test/integration/event-order.test.ts) need not build one.
+   */
+  ledger?: Ledger;
+  /** Retain-until and legal hold on archived blobs. */
+  retention: RetentionPort;
+  /** Delete ACS's copy of a chunk once ours is verified. */
+  deleteAcsCopy: boolean;
+  /** BullMQ lock duration (and stalled-job check interval) in ms. */
+  jobLockMs: number;
 }
 
 /** The production wiring of the dependencies, from configuration and the shared runtime. */
@@ -34,5 +48,14 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
     acs: createCallAutomationClient(config),
     container: runtime.container,
     callbackUri: new URL("/api/callbacks", config.PUBLIC_BASE_URL).toString(),
+    ingest: {
+      blockBytes: config.INGEST_BLOCK_BYTES,
+      concurrency: config.INGEST_BLOCK_CONCURRENCY,
+      atRiskMarginMs: config.INGEST_AT_RISK_MARGIN_MS,
+    },
+    jobLockMs: config.WORKER_LOCK_MS,
+    retention: immutabilityMode(config) === "azure" ? azureRetention(runtime.container) : noRetention,
+    deleteAcsCopy: config.ACS_DELETE_AFTER_ARCHIVE,
+    ledger: createLedger(runtime.redis, config.REDIS_PREFIX),
   };
 }

@@ -6,7 +6,9 @@ import * as connectCall from "./jobs/connect-call.js";
 import * as connectRinging from "./jobs/connect-ringing.js";
 import * as enforceStart from "./jobs/enforce-start.js";
 import * as ingestChunk from "./jobs/ingest-chunk.js";
+import * as pauseRecording from "./jobs/pause-recording.js";
 import * as playAnnouncement from "./jobs/play-announcement.js";
+import * as resumeRecording from "./jobs/resume-recording.js";
 import * as startRecording from "./jobs/start-recording.js";
 
 type Perform<N extends JobName> = (deps: WorkerDependencies, payload: PayloadOf<N>) => Promise<unknown>;
@@ -21,6 +23,8 @@ export const performers: { [N in JobName]: Perform<N> } = {
   "start-recording": startRecording.perform,
   "ingest-chunk": ingestChunk.perform,
   "play-announcement": playAnnouncement.perform,
+  "pause-recording": pauseRecording.perform,
+  "resume-recording": resumeRecording.perform,
 };
 
 export function isJobName(name: string): name is JobName {

@@ -1,4 +1,4 @@
-import { Worker, type Job } from "bullmq";
+import { UnrecoverableError, Worker, type Job } from "bullmq";
 import { QueueName, type JobName, type PayloadOf } from "../src/queues/index.js";
 import type { Redis } from "ioredis";
 import type { WorkerDependencies } from "./dependencies.js";
@@ -27,12 +27,35 @@ export function startWorkers(
     return perform(deps, job.data as PayloadOf<JobName>);
   };
   const workers = Object.values(QueueName).map((queue) => {
-    const worker = new Worker(queue, process, { connection: redis, prefix: `${prefix}:bull`, concurrency });
+    // A killed worker's job is picked up again once its lock lapses (the stalled check runs as often).
+    const worker = new Worker(queue, process, {
+      connection: redis,
+      prefix: `${prefix}:bull`,
+      concurrency,
+      lockDuration: deps.jobLockMs,
+      stalledInterval: deps.jobLockMs,
+    });
     worker.on("failed", (job, error) => {
       deps.logger.error(
         { queue, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: error },
         "job failed",
       );
+      // Out of retries: the job is dead-lettered (`recorder jobs failed`), and the call's ledger says why.
+      const exhausted = job && (job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError);
+      if (job?.name === "ingest-chunk" && exhausted) {
+        const payload = job.data as PayloadOf<"ingest-chunk">;
+        void deps.ledger
+          ?.record({
+            serverCallId: payload.serverCallId,
+            ...(payload.correlationId ? { correlationId: payload.correlationId } : {}),
+            outcome: "failed",
+            reason: `chunk ${payload.chunk.index}: ${error.message}`,
+            recordingId: payload.recordingId,
+          })
+          .catch((err: unknown) =>
+            deps.logger.error({ serverCallId: payload.serverCallId, err }, "ledger write failed"),
+          );
+      }
     });
     worker.on("error", (error) => deps.logger.error({ queue, err: error }, "worker error"));
     return worker;

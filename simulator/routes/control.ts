@@ -1,10 +1,14 @@
 // The simulator's own control API (unsigned), for scripts and processes that cannot call it in-process.
 import type { Reply } from "../http.js";
 import type { Route } from "../router.js";
+import { faultSpec } from "../faults.js";
 import { describeIssue, eventGridSubscriptionRequest, placeCallRequest } from "../schemas.js";
 import type { RunningSimulator } from "../types.js";
 
-type Controls = Pick<RunningSimulator, "placeCall" | "endCall" | "getCall" | "requests" | "setEventGridSubscription">;
+type Controls = Pick<
+  RunningSimulator,
+  "placeCall" | "endCall" | "getCall" | "requests" | "setEventGridSubscription" | "addFault" | "faults" | "clearFaults"
+>;
 
 const bad = (message: string): Reply => ({ status: 400, json: { error: "BadRequest", message } });
 const notFound = (message: string): Reply => ({ status: 404, json: { error: "NotFound", message } });
@@ -60,6 +64,37 @@ export function controlRoutes(c: Controls): Route[] {
       kind: "control",
       operation: "unknown",
       handle: () => ({ status: 200, json: c.requests() }),
+    },
+    {
+      // One fault or an array of them, queued in order.
+      method: "POST",
+      pattern: /^\/simulator\/faults$/,
+      kind: "control",
+      operation: "unknown",
+      handle(req): Reply {
+        const json = parseJson(req.body);
+        if (!json.ok) return bad("body: not valid JSON");
+        const parsed = faultSpec.array().safeParse(Array.isArray(json.value) ? json.value : [json.value]);
+        if (!parsed.success) return bad(describeIssue(parsed.error));
+        return { status: 201, json: parsed.data.map((spec) => c.addFault(spec)) };
+      },
+    },
+    {
+      method: "GET",
+      pattern: /^\/simulator\/faults$/,
+      kind: "control",
+      operation: "unknown",
+      handle: () => ({ status: 200, json: c.faults() }),
+    },
+    {
+      method: "DELETE",
+      pattern: /^\/simulator\/faults$/,
+      kind: "control",
+      operation: "unknown",
+      handle(): Reply {
+        c.clearFaults();
+        return { status: 204 };
+      },
     },
     {
       method: "PUT",

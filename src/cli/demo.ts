@@ -58,8 +58,11 @@ export async function runDemo(options: { durationMs: number; timeoutMs: number; 
       for await (const blob of container.listBlobsFlat({ includeMetadata: true })) {
         if (blob.name.includes(`/${safeSegment(placed.serverCallId)}/`)) blobs.push(blob);
       }
-      const archivedChunks = blobs.filter((b) => !b.name.endsWith(".acsmetadata.json") && b.metadata?.sha256);
-      if (archivedChunks.length >= recording.chunks.length && blobs.length >= 2 * recording.chunks.length) {
+      const archivedChunks = blobs.filter(
+        (b) => !b.name.endsWith(".acsmetadata.json") && !b.name.endsWith("/manifest.json") && b.metadata?.sha256,
+      );
+      const manifest = blobs.find((b) => b.name.endsWith("/manifest.json"));
+      if (archivedChunks.length >= recording.chunks.length && manifest) {
         out("");
         out(`Archived in container '${stack.blobContainer}':`);
         let allMatch = true;
@@ -69,7 +72,7 @@ export async function runDemo(options: { durationMs: number; timeoutMs: number; 
           out(`    ${blob.properties.contentLength} bytes  sha256 ${sha256}`);
         }
         for (const chunk of recording.chunks) {
-          const match = archivedChunks.find((b) => b.metadata?.chunkindex === String(chunk.index));
+          const match = archivedChunks.find((b) => b.metadata?.chunk === String(chunk.index));
           const ok = match?.metadata?.sha256 === chunk.sha256 && match.properties.contentLength === chunk.sizeBytes;
           allMatch &&= ok;
           out(

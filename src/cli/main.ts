@@ -1,6 +1,10 @@
 import { Command } from "commander";
 import { CallsFileError, PolicyError } from "../policy/index.js";
+import { registerCallsCommands } from "./calls-commands.js";
 import { runDemo } from "./demo.js";
+import { failedCommand, retryCommand } from "./jobs-commands.js";
+import { gapsCommand } from "./ledger-commands.js";
+import { openLedger, openQueues } from "./queues.js";
 import { diffCommand, explainCommand, lintCommand, type Output } from "./policy-commands.js";
 
 const program = new Command("recorder").description("compliance-recorder command line").showHelpAfterError();
@@ -64,6 +68,54 @@ policy
   .action(async (oldDir: string, newDir: string, options: { calls: string; exitCode?: boolean }) => {
     process.exitCode = await diffCommand(oldDir, newDir, options, terminal);
   });
+
+program
+  .command("ledger")
+  .description("the completeness ledger: one entry per call seen (REDIS_URL, REDIS_PREFIX)")
+  .command("gaps")
+  .description("calls that should have a recording and do not (exit code 1 when there are any)")
+  .requiredOption("--since <time>", "ISO 8601 time, or a duration back from now: 90m, 24h, 7d")
+  .option("--grace-minutes <n>", "how long after its end a call may still be waiting for its recording", "30")
+  .option("--json", "one JSON object per line")
+  .action(async (options: { since: string; graceMinutes: string; json?: boolean }) => {
+    const ledger = await openLedger();
+    try {
+      process.exitCode = await gapsCommand(ledger.ledger, options, terminal);
+    } finally {
+      ledger.close();
+    }
+  });
+
+const jobs = program
+  .command("jobs")
+  .description("dead-lettered jobs: those that used up their retries (REDIS_URL, REDIS_PREFIX)");
+jobs
+  .command("failed")
+  .description("list failed jobs with their reason, call and recording")
+  .option("--json", "one JSON object per line")
+  .action(async (options: { json?: boolean }) => {
+    const queues = await openQueues();
+    try {
+      process.exitCode = await failedCommand(queues.all, options, terminal);
+    } finally {
+      await queues.close();
+    }
+  });
+jobs
+  .command("retry")
+  .description("replay failed jobs (attempts reset): the given ids, or --all")
+  .argument("[ids...]", "job ids as `jobs failed` prints them")
+  .option("--all", "every failed job")
+  .action(async (ids: string[], options: { all?: boolean }) => {
+    const queues = await openQueues();
+    try {
+      process.exitCode = await retryCommand(queues.all, { ...options, ids }, terminal);
+    } finally {
+      await queues.close();
+    }
+  });
+
+registerCallsCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   const known = error instanceof PolicyError || error instanceof CallsFileError;

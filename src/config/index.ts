@@ -53,8 +53,34 @@ const configSchema = z.object({
     .int()
     .positive()
     .default(1024 * 1024),
+  /** YAML file of API tokens (hashed) for the pause/resume and retrieval APIs; unset: no token is accepted. */
+  API_TOKENS_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(4),
+  /** Size of the blocks a recording chunk is staged in (also the unit of resumption). */
+  INGEST_BLOCK_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .max(100 * 1024 * 1024)
+    .default(4 * 1024 * 1024),
+  /** Blocks of one chunk staged at once; worker memory per chunk ≈ (this + 1) × INGEST_BLOCK_BYTES. */
+  INGEST_BLOCK_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+  /** Retention and legal hold on archived blobs: "azure" (version-level immutability) or "off"; default azure in production. */
+  ARCHIVE_IMMUTABILITY: z.enum(["azure", "off"]).optional(),
+  /** Delete the ACS copy of a chunk (deleteLocation) once the archived copy is verified. */
+  ACS_DELETE_AFTER_ARCHIVE: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true"),
+  /** An alert fires for a chunk not archived this long before ACS deletes it (default 2 h). */
+  INGEST_AT_RISK_MARGIN_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(2 * 3_600_000),
+  /** How long a worker's claim on a job lasts without renewal: after a crash, its job runs elsewhere this much later. */
+  WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -64,6 +90,11 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     this.name = "ConfigError";
   }
+}
+
+/** Immutability is on in production unless explicitly turned off; off elsewhere (Azurite answers 501). */
+export function immutabilityMode(config: Config): "azure" | "off" {
+  return config.ARCHIVE_IMMUTABILITY ?? (config.NODE_ENV === "production" ? "azure" : "off");
 }
 
 /** Issuer and key set of Entra tokens for Event Grid deliveries, when configured. */

@@ -9,6 +9,7 @@ import { parseDelivery } from "../intake/parse.js";
 import { secretMatcher } from "../intake/secrets.js";
 import type { EventSink, SinkResult } from "../intake/sink.js";
 import { deliveriesRefused, eventsReceived, metrics } from "../metrics.js";
+import { callsRoutes, type CallsApiDependencies } from "./calls-api.js";
 
 export interface AppDependencies {
   logger: Logger;
@@ -21,6 +22,8 @@ export interface AppDependencies {
   maxBodyBytes: number;
   /** Named readiness checks for /readyz (Redis, Blob, policies, …). */
   readiness: Record<string, () => Promise<void>>;
+  /** The calls API (PCI pause/resume); not mounted without it. */
+  calls?: CallsApiDependencies | undefined;
   /** Facts /readyz reports beside the checks (e.g. the policy set hash in force). */
   info?: () => Record<string, unknown>;
 }
@@ -125,6 +128,7 @@ export function createApp(deps: AppDependencies): Koa {
 
   app.use(router.routes());
   app.use(router.allowedMethods());
+  if (deps.calls) app.use(callsRoutes(deps.calls).routes());
   return app;
 }
 

@@ -12,6 +12,21 @@ export interface JobKinds {
   "connect-call": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
   "connect-ringing": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
   "enforce-start": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
+  "pause-recording": {
+    queue: typeof QueueName.control;
+    payload: {
+      serverCallId: string;
+      recordingId: string;
+      by: string;
+      reason: string;
+      autoResumeSeconds: number | null;
+    };
+  };
+  /** `pausedAt`: resume only if that pause still holds (automatic resume); absent: resume now (an operator). */
+  "resume-recording": {
+    queue: typeof QueueName.control;
+    payload: { serverCallId: string; recordingId: string; by: string; pausedAt?: string };
+  };
   "play-announcement": {
     queue: typeof QueueName.control;
     payload: { serverCallId: string; correlationId: string; callConnectionId: string; announcement: Announcement };
@@ -32,6 +47,10 @@ export interface JobKinds {
       recordingId: string;
       recordingStartTime: string;
       chunk: RecordingChunk;
+      /** Every chunk of the recording (from the same event): the last one archived writes the manifest. Optional for jobs queued before it existed. */
+      recordingChunks?: { index: number; documentId: string; endReason: string; contentLocation: string }[];
+      /** When ACS deletes its copy (24 h after publication): past it the chunk is lost. Optional for older jobs. */
+      acsExpiresAt?: string;
     };
   };
 }
@@ -59,6 +78,8 @@ export const jobDefinitions: { [N in JobName]: { queue: JobKinds[N]["queue"]; op
   // Delayed to the policy's deadline when queued (call-event.ts); retried only if hanging up fails.
   "enforce-start": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
   "play-announcement": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
+  "pause-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
+  "resume-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
   // Queued a moment after a recording was seen inactive (call-event.ts), to ask ACS before acting.
   "check-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
   // ACS deletes recordings after 24 h: keep retrying well inside that window.

@@ -62,7 +62,7 @@ export const MAX_RESTARTS = 3;
  * (`missing` when it no longer knows it). Pure and tested by a table, like the deadline.
  */
 export function recordingStoppedAction(
-  session: Pick<CallSession, "ended" | "callConnectionId" | "recordingId">,
+  session: Pick<CallSession, "ended" | "callConnectionId" | "recordingId"> & Partial<Pick<CallSession, "pause">>,
   decision: Decision | undefined,
   acsState: "active" | "inactive" | "missing",
   restartsSoFar: number,
@@ -70,6 +70,9 @@ export function recordingStoppedAction(
   if (!decision?.record) return { kind: "none", reason: "the call is not to be recorded" };
   if (session.ended) return { kind: "none", reason: "the call has ended" };
   if (acsState === "active") return { kind: "none", reason: "recording is active again" };
+  if (session.pause && acsState === "inactive") {
+    return { kind: "none", reason: `paused on purpose by ${session.pause.by} (${session.pause.reason})` };
+  }
   const onStop = decision.mode === "best-effort" ? "alert" : (decision.enforcement?.onStop ?? "alert");
   if (onStop === "alert") return { kind: "alert", reason: `recording stopped during the call (${decision.mode})` };
   if (onStop === "restart") {

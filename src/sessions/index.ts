@@ -1,2 +1,8 @@
-export { createRedisSessionStore, type CallSession, type OnceStep, type SessionStore } from "./store.js";
+export {
+  createRedisSessionStore,
+  type CallSession,
+  type OnceStep,
+  type PauseState,
+  type SessionStore,
+} from "./store.js";
 export { dueActions } from "./transitions.js";

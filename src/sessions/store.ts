@@ -24,8 +24,16 @@ export interface CallSession {
   factsVersion: number;
   /** Times recording was restarted or resumed after stopping mid-call. */
   restarts: number;
+  /** Set while recording is paused on purpose (PCI): such a pause is not a failure to enforce. */
+  pause: PauseState | undefined;
   /** The recording announcement: asked of ACS, then played or failed (with ACS's reason). */
   announcement: { status: "requested" | "played" | "failed"; detail?: string } | undefined;
+}
+
+export interface PauseState {
+  at: string;
+  by: string;
+  reason: string;
 }
 
 /** Steps that must happen at most once per call, whatever the number of replicas and redeliveries. */
@@ -73,6 +81,8 @@ export interface SessionStore {
   setDecision(serverCallId: string, decision: Decision, factsVersion: number): Promise<boolean>;
   setConnection(serverCallId: string, callConnectionId: string): Promise<void>;
   setAnnouncement(serverCallId: string, announcement: NonNullable<CallSession["announcement"]>): Promise<void>;
+  /** Records a pause on purpose, or its end (undefined). */
+  setPause(serverCallId: string, pause: PauseState | undefined): Promise<void>;
   /** Counts one more restart of the call's recording; returns the new count. */
   countRestart(serverCallId: string): Promise<number>;
   /** Pins the call to a policy set, unless it is already pinned; returns the pinned hash. */
@@ -122,6 +132,7 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
         factsVersion: Number(hash.factsVersion ?? 0),
         restarts: Number(hash.restarts ?? 0),
         announcement: hash.announcement ? (JSON.parse(hash.announcement) as CallSession["announcement"]) : undefined,
+        pause: hash.pause ? (JSON.parse(hash.pause) as PauseState) : undefined,
       };
     },
     async addFacts(serverCallId, facts) {
@@ -146,6 +157,10 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
     },
     setAnnouncement: (serverCallId, announcement) =>
       setFields(serverCallId, { announcement: JSON.stringify(announcement) }),
+    async setPause(serverCallId, pause) {
+      if (pause) await setFields(serverCallId, { pause: JSON.stringify(pause) });
+      else await redis.hdel(keys(serverCallId).hash, "pause");
+    },
     async countRestart(serverCallId) {
       return redis.hincrby(keys(serverCallId).hash, "restarts", 1);
     },

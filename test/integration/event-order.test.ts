@@ -146,6 +146,40 @@ async function endState(serverCallId: string, enqueued: { name: JobName; jobId: 
 }
 
 describe("call event handling", () => {
+  it("a regulated member joining an unrecorded call starts recording mid-call", async () => {
+    const serverCallId = `join-${randomBytes(4).toString("hex")}`;
+    const [incoming, started, aliceJoins] = eventsOfCall(serverCallId);
+    const outsider = {
+      rawId: "8:acs:outsider",
+      kind: "communicationUser",
+      communicationUser: { id: "8:acs:outsider" },
+    };
+    const other = { rawId: "8:acs:other", kind: "communicationUser", communicationUser: { id: "8:acs:other" } };
+    // Two people in no team start a call: nothing to record.
+    const strangers = [
+      { ...incoming!, data: { ...incoming!.data, from: outsider, to: other } },
+      { ...started!, data: { ...started!.data, startedBy: { communicationIdentifier: outsider, role: "Attendee" } } },
+    ] as AcsEvent[];
+    const before = await handle(strangers);
+    expect(before.filter((job) => job.name === "connect-call")).toEqual([]);
+    expect((await sessions.get(serverCallId)).decision).toMatchObject({ record: false });
+    // Then a trading-desk member joins.
+    const after = await handle([
+      {
+        ...aliceJoins!,
+        data: {
+          ...aliceJoins!.data,
+          user: {
+            communicationIdentifier: { rawId: ALICE, kind: "communicationUser", communicationUser: { id: ALICE } },
+            role: "Attendee",
+          },
+        },
+      } as AcsEvent,
+    ]);
+    expect(after.filter((job) => job.name === "connect-call")).toHaveLength(1);
+    expect((await sessions.get(serverCallId)).decision).toMatchObject({ record: true, teamId: "trading-desk" });
+  });
+
   it("a policy reload applies to new calls; a call in progress keeps the set that first decided it", async () => {
     const before = policies;
     // The reloaded set no longer has the trading desk: nobody on the call is in a team any more.

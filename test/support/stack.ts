@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { inject } from "vitest";
 import { freePort, startAzurite, type RunningAzurite } from "../../scripts/lib/services.js";
 import { startSimulator, type RunningSimulator, type SimulatorTimings } from "../../simulator/index.js";
+import type { RetentionPort } from "../../src/archive/retention.js";
 import { loadConfig, type Config } from "../../src/config/index.js";
 import { createLogger } from "../../src/log.js";
 import { createRuntime, type Runtime } from "../../src/runtime.js";
@@ -19,16 +20,27 @@ export const BOB = "8:acs:5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10_00000002-bob";
 
 export interface Stack {
   config: Config;
+  /** The environment the config was loaded from: give it to worker processes started by a test. */
+  env: Record<string, string>;
   simulator: RunningSimulator;
   runtime: Runtime;
   webhookUrl: string;
   eventGridUrl: string;
+  /** Stops the private Azurite (its data stays); `startAzurite` brings it back on the same port and data. */
+  stopAzurite(): Promise<void>;
+  startAzurite(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export interface StackOptions {
   policyDir?: string;
   timings?: Partial<SimulatorTimings>;
+  /** "none": no workers in this process (a test starts worker processes itself, with `stack.env`). */
+  workers?: "in-process" | "none";
+  /** Further configuration variables, e.g. INGEST_BLOCK_BYTES. */
+  env?: Record<string, string>;
+  /** A retention port for the in-process workers (e.g. FakeRetention: Azurite has no immutability). */
+  retention?: RetentionPort;
 }
 
 /**
@@ -43,8 +55,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   try {
     const dataDir = await mkdtemp(join(tmpdir(), "recorder-e2e-"));
     stops.push(() => rm(dataDir, { recursive: true, force: true }));
-    const azurite: RunningAzurite = await startAzurite(dataDir);
-    stops.push(() => azurite.stop());
+    let azurite: RunningAzurite | undefined = await startAzurite(dataDir);
+    const azuritePort = azurite.port;
+    stops.push(async () => azurite?.stop());
 
     const accessKey = randomBytes(32).toString("base64");
     const resourceId = randomUUID();
@@ -58,7 +71,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const port = await freePort();
     const secret = randomBytes(16).toString("hex");
     const prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;
-    const config = loadConfig({
+    const env: Record<string, string> = {
       NODE_ENV: "test",
       PORT: String(port),
       HOST: "127.0.0.1",
@@ -75,7 +88,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       EVENTGRID_SECRET: secret,
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
       WORKER_CONCURRENCY: "4",
-    });
+      ...options.env,
+    };
+    const config = loadConfig(env);
     const logger = createLogger(config.LOG_LEVEL, "e2e");
     const runtime = await createRuntime(config, logger);
     stops.push(async () => {
@@ -86,18 +101,35 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     const webhook = await startWebhook(config, runtime, logger);
     stops.push(() => closeServer(webhook.server));
-    const workers: RunningWorkers = startWorkers(
-      createWorkerDependencies(config, runtime, logger),
-      runtime.redis,
-      prefix,
-      config.WORKER_CONCURRENCY,
-    );
-
-    stops.push(() => workers.close());
+    if (options.workers !== "none") {
+      const deps = createWorkerDependencies(config, runtime, logger);
+      const workers: RunningWorkers = startWorkers(
+        options.retention ? { ...deps, retention: options.retention } : deps,
+        runtime.redis,
+        prefix,
+        config.WORKER_CONCURRENCY,
+      );
+      stops.push(() => workers.close());
+    }
 
     const eventGridUrl = `${webhook.url}/api/eventgrid?code=${secret}`;
     await simulator.setEventGridSubscription(eventGridUrl);
-    return { config, simulator, runtime, webhookUrl: webhook.url, eventGridUrl, stop };
+    return {
+      config,
+      env,
+      simulator,
+      runtime,
+      webhookUrl: webhook.url,
+      eventGridUrl,
+      async stopAzurite() {
+        await azurite?.stop();
+        azurite = undefined;
+      },
+      async startAzurite() {
+        azurite ??= await startAzurite(dataDir, azuritePort);
+      },
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;

@@ -1,5 +1,7 @@
 import { rawIdOf } from "../../src/acs/index.js";
 import { parseRecordingSubject } from "../../src/intake/subject.js";
+import { acsExpiry } from "../../src/archive/deadline.js";
+import { outcomeOfDecision } from "../../src/ledger/index.js";
 import { decide } from "../../src/policy/index.js";
 import { jobIdFor, type PayloadOf } from "../../src/queues/index.js";
 import { dueActions } from "../../src/sessions/index.js";
@@ -53,9 +55,19 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
     }
     case "Microsoft.Communication.CallParticipantRemoved":
       return;
-    case "Microsoft.Communication.CallEnded":
-      await deps.sessions.addFacts(event.data.serverCallId, { correlationId: event.data.correlationId, ended: true });
+    case "Microsoft.Communication.CallEnded": {
+      const { serverCallId, correlationId } = event.data;
+      await deps.sessions.addFacts(serverCallId, { correlationId, ended: true });
+      // Every call seen gets a ledger entry at its end: pending (a recording is owed), exempt or not required.
+      const session = await deps.sessions.get(serverCallId);
+      await deps.ledger?.record({
+        serverCallId,
+        ...(correlationId ? { correlationId } : {}),
+        ...outcomeOfDecision(session.decision),
+        endedAt: event.time,
+      });
       return;
+    }
     case "Microsoft.Communication.CallConnected":
       await deps.sessions.setConnection(event.data.serverCallId, event.data.callConnectionId);
       return advance(deps, event.data.serverCallId);
@@ -101,6 +113,7 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
       const session = await deps.sessions.get(ids.serverCallId);
       const chunks = event.data.recordingStorageInfo.recordingChunks;
       const recordingId = ids.recordingId ?? session.recordingId ?? chunks[0]?.documentId ?? event.id;
+      const acsExpiresAt = acsExpiry(event.time);
       for (const chunk of chunks) {
         // Keyed by recording and chunk: a replayed event enqueues nothing new.
         await deps.queues.enqueue(
@@ -111,6 +124,13 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
             recordingId,
             recordingStartTime: event.data.recordingStartTime,
             chunk,
+            recordingChunks: chunks.map(({ index, documentId, endReason, contentLocation }) => ({
+              index,
+              documentId,
+              endReason,
+              contentLocation,
+            })),
+            ...(acsExpiresAt ? { acsExpiresAt } : {}),
           },
           jobIdFor("ingest", recordingId, String(chunk.index)),
         );

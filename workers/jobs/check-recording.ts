@@ -13,7 +13,7 @@ export const CHECK_DELAY_MS = 2_000;
  * A recording was reported inactive during the call. Because state events arrive in any order (reference
  * §3.3), ACS is asked for the recording's state first; only a recording still not active is acted on, as
  * the policy's onStop says: resume or restart it, end the call, or alert.
- * (Pauses made on purpose, for PCI, are exempt once pause/resume exists: see the issue on call sessions.)
+ * A pause made on purpose (PCI, through the API) is not a stop.
  */
 export async function perform(deps: WorkerDependencies, payload: PayloadOf<"check-recording">) {
   const { serverCallId, correlationId } = payload;

@@ -1,0 +1,154 @@
+/**
+ * `npm run bench -- ingest`: MB/s and peak RSS of ingesting a 1 GiB recording chunk from the simulator into
+ * Azurite, against a raw `uploadStream` of the same bytes from the same source, in the same run. Each copy
+ * runs in its own process (bench/ingest-runner.ts); the two alternate, twice each, and the better of each
+ * pair is compared (the first copy of a run also pays Azurite's warm-up).
+ */
+import { spawn } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BlobServiceClient } from "@azure/storage-blob";
+import { z } from "zod";
+import { startAzurite } from "../scripts/lib/services.js";
+import { startSimulator } from "../simulator/index.js";
+import { createCallAutomationClient } from "../src/acs/index.js";
+import { loadConfig } from "../src/config/index.js";
+import { writeResult, type BenchContext } from "./result.js";
+
+const GIB = 1024 * 1024 * 1024;
+const ALICE = "8:acs:5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10_00000001-alice";
+const BOB = "8:acs:5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10_00000002-bob";
+const runResult = z.object({
+  mode: z.enum(["raw", "ingest"]),
+  bytes: z.number(),
+  seconds: z.number(),
+  /** Empty for the raw copy (which does not hash). */
+  sha256: z.string(),
+  peakRssBytes: z.number(),
+});
+type RunResult = z.infer<typeof runResult>;
+
+function runOnce(input: {
+  mode: "raw" | "ingest";
+  blobName: string;
+  contentLocation: string;
+  env: Record<string, string>;
+}) {
+  return new Promise<RunResult>((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "bench/ingest-runner.ts"], {
+      env: { ...process.env, BENCH_INPUT: JSON.stringify(input) },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (data: Buffer) => (out += data.toString()));
+    child.once("exit", (code) => {
+      if (code !== 0) return reject(new Error(`${input.mode} run exited with ${code}`));
+      try {
+        resolve(runResult.parse(JSON.parse(out.trim().split("\n").at(-1) ?? "")));
+      } catch (error) {
+        reject(error as Error);
+      }
+    });
+  });
+}
+
+export async function runIngestBench(context: BenchContext): Promise<void> {
+  const dataDir = await mkdtemp(join(tmpdir(), "recorder-bench-ingest-"));
+  const azurite = await startAzurite(dataDir);
+  const accessKey = randomBytes(32).toString("base64");
+  const resourceId = randomUUID();
+  const sim = await startSimulator({
+    accessKey,
+    resourceId,
+    timings: { ringMs: 20, connectMs: 10, recordingActivationMs: 20, fileStatusDelayMs: 20 },
+  });
+  try {
+    const env = {
+      NODE_ENV: "test",
+      PUBLIC_BASE_URL: "http://127.0.0.1:1",
+      ACS_CONNECTION_STRING: sim.connectionString,
+      ACS_RESOURCE_ID: resourceId,
+      ACS_LOCAL_SIMULATOR_URL: sim.url,
+      REDIS_URL: context.redisUrl,
+      BLOB_CONNECTION_STRING: azurite.connectionString,
+      BLOB_CONTAINER: "bench",
+      EVENTGRID_SECRET: "unused",
+      // INGEST_BLOCK_BYTES / INGEST_BLOCK_CONCURRENCY from the environment, else the worker defaults.
+      ...(process.env.INGEST_BLOCK_BYTES ? { INGEST_BLOCK_BYTES: process.env.INGEST_BLOCK_BYTES } : {}),
+      ...(process.env.INGEST_BLOCK_CONCURRENCY
+        ? { INGEST_BLOCK_CONCURRENCY: process.env.INGEST_BLOCK_CONCURRENCY }
+        : {}),
+    };
+    const config = loadConfig(env);
+    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient("bench");
+    await container.createIfNotExists();
+
+    // A mixed 16 kHz mono WAV (32 000 B/s): 1 GiB of audio, synthesized from the offset by the simulator.
+    const { serverCallId } = await sim.placeCall({
+      from: ALICE,
+      to: BOB,
+      durationMs: 60_000,
+      recordingDurationMs: Math.ceil(GIB / 32),
+      chunkMaxDurationMs: Math.ceil(GIB / 32) + 1000,
+    });
+    for (let i = 0; sim.getCall(serverCallId)?.state !== "established"; i++)
+      await new Promise((r) => setTimeout(r, 20));
+    const recording = createCallAutomationClient(config).getCallRecording();
+    const { recordingId } = await recording.start({
+      callLocator: { id: serverCallId, kind: "serverCallLocator" },
+      recordingContent: "audio",
+      recordingChannel: "mixed",
+      recordingFormat: "wav",
+    });
+    while (sim.getCall(serverCallId)?.recordings[0]?.state !== "active") await new Promise((r) => setTimeout(r, 20));
+    await recording.stop(recordingId);
+    let chunk = sim.getCall(serverCallId)?.recordings[0]?.chunks[0];
+    while (!chunk) {
+      await new Promise((r) => setTimeout(r, 100));
+      chunk = sim.getCall(serverCallId)?.recordings[0]?.chunks[0];
+    }
+    context.say(`ingest: chunk of ${(chunk.sizeBytes / 1e6).toFixed(0)} MB`);
+
+    const runs: RunResult[] = [];
+    for (const mode of ["raw", "ingest", "raw", "ingest"] as const) {
+      const blobName = `${mode}-${runs.length}.wav`;
+      const result = await runOnce({ mode, blobName, contentLocation: chunk.contentLocation, env });
+      if (result.bytes !== chunk.sizeBytes || (mode === "ingest" && result.sha256 !== chunk.sha256))
+        throw new Error(`${mode}: copied ${result.bytes} bytes, or with another hash than the source`);
+      context.say(
+        `ingest: ${mode.padEnd(6)} ${(result.bytes / 1e6 / result.seconds).toFixed(0)} MB/s, peak RSS ${(result.peakRssBytes / 1e6).toFixed(0)} MB`,
+      );
+      runs.push(result);
+      await container.getBlockBlobClient(blobName).deleteIfExists();
+    }
+    const best = (mode: "raw" | "ingest") =>
+      runs.filter((r) => r.mode === mode).sort((a, b) => a.seconds - b.seconds)[0]!;
+    const raw = best("raw");
+    const ingest = best("ingest");
+    const mbps = (r: RunResult) => r.bytes / 1e6 / r.seconds;
+    const figures = {
+      chunkBytes: chunk.sizeBytes,
+      blockBytes: config.INGEST_BLOCK_BYTES,
+      blockConcurrency: config.INGEST_BLOCK_CONCURRENCY,
+      rawMBps: Math.round(mbps(raw)),
+      ingestMBps: Math.round(mbps(ingest)),
+      throughputRatio: Number((mbps(ingest) / mbps(raw)).toFixed(3)),
+      rawPeakRssMB: Math.round(raw.peakRssBytes / 1e6),
+      ingestPeakRssMB: Math.round(
+        Math.max(...runs.filter((r) => r.mode === "ingest").map((r) => r.peakRssBytes)) / 1e6,
+      ),
+      targets: { throughputRatio: 0.9, ingestPeakRssMB: 200 },
+      runs,
+    };
+    context.say(
+      `ingest: ${figures.ingestMBps} MB/s vs raw uploadStream ${figures.rawMBps} MB/s = ${figures.throughputRatio}; peak RSS ${figures.ingestPeakRssMB} MB (raw ${figures.rawPeakRssMB} MB)`,
+    );
+    context.say(`ingest: written ${await writeResult("ingest", figures)}`);
+  } finally {
+    await sim.stop();
+    await azurite.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}

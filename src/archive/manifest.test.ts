@@ -1,0 +1,124 @@
+import { describe, expect, it } from "vitest";
+import { acsMetadataDocument, buildManifest, type ArchivedChunk, type ManifestInput } from "./manifest.js";
+
+const chunk = (index: number, document: unknown, sizeBytes = 100): ArchivedChunk => ({
+  index,
+  documentId: `doc-${index}`,
+  endReason: "SessionEnded",
+  content: { blob: `t/c/r/chunk-${index}.wav`, sizeBytes, sha256: `sha-${index}`, contentType: "audio/wav" },
+  metadata: {
+    blob: `t/c/r/chunk-${index}.acsmetadata.json`,
+    sha256: `msha-${index}`,
+    document: acsMetadataDocument.parse(document),
+  },
+});
+
+const input = (chunks: ArchivedChunk[]): ManifestInput => ({
+  serverCallId: "call",
+  correlationId: "corr",
+  recordingId: "rec",
+  recordingStartTime: "2026-11-21T10:00:00Z",
+  teamId: "trading-desk",
+  call: { caller: "8:a", callee: "8:b", participants: ["8:b", "8:a"], startedAt: "2026-11-21T09:59:58Z" },
+  policy: {
+    ruleId: "all-calls",
+    policyHash: "ph",
+    policySetHash: "psh",
+    retainUntil: "2033-11-21T10:00:00.000Z",
+    legalHold: false,
+  },
+  chunks,
+  archivedAt: "2026-11-21T10:05:00Z",
+});
+
+describe("recording manifest", () => {
+  it("lists chunks in order with sizes and hashes, sums bytes and durations", () => {
+    const m = buildManifest(
+      input([
+        chunk(1, { chunkDuration: 2000, chunkStartTime: "2026-11-21T10:00:03Z" }, 50),
+        chunk(0, {
+          chunkDuration: 3000,
+          chunkStartTime: "2026-11-21T10:00:00Z",
+          recordingInfo: { format: "wav", channelType: "unmixed", contentType: "audio" },
+        }),
+      ]),
+    );
+    expect(m.chunks.map((c) => [c.index, c.sha256, c.sizeBytes, c.metadataSha256, c.startTime])).toEqual([
+      [0, "sha-0", 100, "msha-0", "2026-11-21T10:00:00Z"],
+      [1, "sha-1", 50, "msha-1", "2026-11-21T10:00:03Z"],
+    ]);
+    expect(m.totalBytes).toBe(150);
+    expect(m.recording).toEqual({
+      startTime: "2026-11-21T10:00:00Z",
+      contentType: "audio",
+      channelType: "unmixed",
+      format: "wav",
+      durationMs: 5000,
+    });
+    expect(m.policy).toEqual({
+      ruleId: "all-calls",
+      policyHash: "ph",
+      policySetHash: "psh",
+      retainUntil: "2033-11-21T10:00:00.000Z",
+      legalHold: false,
+    });
+    expect(m.call.participants).toEqual(["8:a", "8:b"]);
+  });
+
+  it.each([
+    [
+      "unmixed: channels from the documents, ordered by channel",
+      [
+        {
+          participants: [
+            { participantId: "8:b", channel: 1 },
+            { participantId: "8:a", channel: 0 },
+          ],
+        },
+      ],
+      [
+        { participantId: "8:a", channel: 0 },
+        { participantId: "8:b", channel: 1 },
+      ],
+    ],
+    [
+      "mixed: participants without channels",
+      [{ participants: [{ participantId: "8:b" }, { participantId: "8:a" }] }],
+      [
+        { participantId: "8:a", channel: null },
+        { participantId: "8:b", channel: null },
+      ],
+    ],
+    [
+      "a later chunk adds a participant; the first known channel stands",
+      [
+        { participants: [{ participantId: "8:a", channel: 0 }] },
+        {
+          participants: [
+            { participantId: "8:a", channel: 3 },
+            { participantId: "8:c", channel: 1 },
+          ],
+        },
+      ],
+      [
+        { participantId: "8:a", channel: 0 },
+        { participantId: "8:c", channel: 1 },
+      ],
+    ],
+  ])("channel map — %s", (_what, documents, expected) => {
+    expect(buildManifest(input(documents.map((d, i) => chunk(i, d)))).channelMap).toEqual(expected);
+  });
+
+  it("collects pause intervals with their chunk", () => {
+    const m = buildManifest(
+      input([
+        chunk(0, { pauseResumeIntervals: [{ startTime: "2026-11-21T10:00:01Z", duration: 500 }] }),
+        chunk(1, { pauseResumeIntervals: [{ startTime: "2026-11-21T10:00:04Z", duration: 700 }] }),
+      ]),
+    );
+    expect(m.pauses).toEqual([
+      { chunk: 0, startTime: "2026-11-21T10:00:01Z", durationMs: 500 },
+      { chunk: 1, startTime: "2026-11-21T10:00:04Z", durationMs: 700 },
+    ]);
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * The manifest of one recording (pure): what a reviewer or regulator needs to trust the chunks without
+ * trusting us — call facts, the unmixed channel map and pause intervals from ACS's metadata documents,
+ * every chunk with its size and SHA-256, the policy rule and hash that required the recording, timings.
+ * Written once every chunk is archived (see workers/jobs/ingest-chunk.ts); its own SHA-256 goes into the
+ * manifest blob's metadata and tags.
+ */
+import { z } from "zod";
+
+/** The fields of the ACS metadata document (reference §5.6) the manifest uses; the rest is kept in the blob. */
+export const acsMetadataDocument = z.looseObject({
+  chunkStartTime: z.string().optional(),
+  chunkDuration: z.number().optional(),
+  pauseResumeIntervals: z.array(z.looseObject({ startTime: z.string(), duration: z.number() })).default([]),
+  participants: z.array(z.looseObject({ participantId: z.string(), channel: z.number().optional() })).default([]),
+  recordingInfo: z
+    .looseObject({
+      contentType: z.string().optional(),
+      channelType: z.string().optional(),
+      format: z.string().optional(),
+    })
+    .optional(),
+});
+export type AcsMetadataDocument = z.infer<typeof acsMetadataDocument>;
+
+export interface ArchivedChunk {
+  index: number;
+  documentId: string;
+  endReason: string;
+  content: { blob: string; sizeBytes: number; sha256: string; contentType: string };
+  metadata: { blob: string; sha256: string; document: AcsMetadataDocument };
+}
+
+export interface ManifestInput {
+  serverCallId: string;
+  correlationId: string | undefined;
+  recordingId: string;
+  recordingStartTime: string;
+  teamId: string;
+  call: { caller?: string; callee?: string; participants: string[]; startedAt?: string };
+  policy: { ruleId?: string; policyHash?: string; policySetHash?: string; retainUntil?: string; legalHold: boolean };
+  chunks: ArchivedChunk[];
+  archivedAt: string;
+}
+
+export function buildManifest(input: ManifestInput) {
+  const chunks = [...input.chunks].sort((a, b) => a.index - b.index);
+  // One participant per channel; the first chunk that names a participant's channel decides it.
+  const channels = new Map<string, number | undefined>();
+  for (const chunk of chunks)
+    for (const p of chunk.metadata.document.participants)
+      if (!channels.has(p.participantId) || channels.get(p.participantId) === undefined)
+        channels.set(p.participantId, p.channel);
+  const info = chunks[0]?.metadata.document.recordingInfo;
+  return {
+    manifestVersion: 1,
+    serverCallId: input.serverCallId,
+    correlationId: input.correlationId ?? null,
+    recordingId: input.recordingId,
+    team: input.teamId,
+    call: {
+      caller: input.call.caller ?? null,
+      callee: input.call.callee ?? null,
+      participants: [...input.call.participants].sort(),
+      startedAt: input.call.startedAt ?? null,
+    },
+    policy: {
+      ruleId: input.policy.ruleId ?? null,
+      policyHash: input.policy.policyHash ?? null,
+      policySetHash: input.policy.policySetHash ?? null,
+      retainUntil: input.policy.retainUntil ?? null,
+      legalHold: input.policy.legalHold,
+    },
+    recording: {
+      startTime: input.recordingStartTime,
+      contentType: info?.contentType ?? null,
+      channelType: info?.channelType ?? null,
+      format: info?.format ?? null,
+      durationMs: chunks.reduce((sum, c) => sum + (c.metadata.document.chunkDuration ?? 0), 0),
+    },
+    channelMap: [...channels.entries()]
+      .map(([participantId, channel]) => ({ participantId, channel: channel ?? null }))
+      .sort((a, b) => (a.channel ?? 99) - (b.channel ?? 99) || a.participantId.localeCompare(b.participantId)),
+    pauses: chunks.flatMap((c) =>
+      c.metadata.document.pauseResumeIntervals.map((p) => ({
+        chunk: c.index,
+        startTime: p.startTime,
+        durationMs: p.duration,
+      })),
+    ),
+    chunks: chunks.map((c) => ({
+      index: c.index,
+      documentId: c.documentId,
+      endReason: c.endReason,
+      startTime: c.metadata.document.chunkStartTime ?? null,
+      durationMs: c.metadata.document.chunkDuration ?? null,
+      blob: c.content.blob,
+      contentType: c.content.contentType,
+      sizeBytes: c.content.sizeBytes,
+      sha256: c.content.sha256,
+      metadataBlob: c.metadata.blob,
+      metadataSha256: c.metadata.sha256,
+    })),
+    totalBytes: chunks.reduce((sum, c) => sum + c.content.sizeBytes, 0),
+    timings: { recordingStartTime: input.recordingStartTime, archivedAt: input.archivedAt },
+  };
+}
+export type Manifest = ReturnType<typeof buildManifest>;

@@ -1,0 +1,60 @@
+import { randomBytes } from "node:crypto";
+import type { Command } from "commander";
+import { sha256Hex } from "../auth/tokens.js";
+
+interface ActOptions {
+  reason: string;
+  url: string;
+  token?: string;
+}
+
+async function act(serverCallId: string, operation: "pause" | "resume", options: ActOptions): Promise<void> {
+  const token = options.token ?? process.env.RECORDER_TOKEN;
+  if (!token) throw new Error("an API token is needed: --token TOKEN, or RECORDER_TOKEN in the environment");
+  const response = await fetch(
+    `${options.url.replace(/\/$/, "")}/api/calls/${encodeURIComponent(serverCallId)}/recording:${operation}`,
+    {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ reason: options.reason }),
+    },
+  );
+  const text = await response.text();
+  if (response.status !== 202) throw new Error(`${operation} refused: HTTP ${response.status} ${text}`);
+  console.log(
+    `${operation} accepted for ${serverCallId} (reason ${options.reason}); the recording state follows shortly`,
+  );
+}
+
+/** `recorder calls pause|resume` (PCI) and `recorder tokens new`. */
+export function registerCallsCommands(program: Command): void {
+  const calls = program.command("calls").description("act on calls in progress (PCI pause and resume)");
+  for (const operation of ["pause", "resume"] as const) {
+    calls
+      .command(operation)
+      .argument("<serverCallId>", "the call")
+      .requiredOption("--reason <code>", "reason code for the audit trail, e.g. card-capture")
+      .option("--url <url>", "the recorder's base URL", process.env.RECORDER_URL ?? "http://127.0.0.1:8080")
+      .option("--token <token>", "a team API token (default: RECORDER_TOKEN)")
+      .description(`${operation} the recording of one of your team's calls`)
+      .action((serverCallId: string, options: ActOptions) => act(serverCallId, operation, options));
+  }
+
+  program
+    .command("tokens")
+    .description("API tokens")
+    .command("new")
+    .requiredOption("--name <name>", "who holds it (appears in the audit trail)")
+    .option("--team <team>", "the team it acts for (omit with --role auditor)")
+    .option("--role <role>", "team or auditor", "team")
+    .description("make a new token: prints it once, and the line to add to API_TOKENS_FILE (only its hash is stored)")
+    .action((options: { name: string; team?: string; role: string }) => {
+      if (options.role !== "team" && options.role !== "auditor") throw new Error("--role is team or auditor");
+      if (options.role === "team" && !options.team) throw new Error("--team is needed for a team token");
+      const token = randomBytes(32).toString("base64url");
+      const team = options.role === "team" ? `, team: ${options.team}` : "";
+      console.log(`token (give it to ${options.name}; it is not stored anywhere): ${token}`);
+      console.log(`add under "tokens:" in API_TOKENS_FILE:`);
+      console.log(`  - { name: ${options.name}, role: ${options.role}${team}, sha256: ${sha256Hex(token)} }`);
+    });
+}

@@ -1,0 +1,52 @@
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { z } from "zod";
+import { createLedger, type Ledger } from "../ledger/index.js";
+import { QueueName } from "../queues/index.js";
+import { readStackFile } from "./stack-file.js";
+
+// The CLI needs only Redis to see the queues and the ledger, not the whole service configuration.
+const env = z.object({
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "REDIS_URL must be redis://host:port or rediss://…"),
+  REDIS_PREFIX: z.string().default("cr"),
+});
+
+/** REDIS_URL / REDIS_PREFIX from the environment, else the local stack started by `npm start`. */
+async function redisSettings(variables: Record<string, string | undefined>): Promise<z.infer<typeof env>> {
+  if (variables.REDIS_URL) {
+    const parsed = env.safeParse(variables);
+    if (!parsed.success) throw new Error(parsed.error.issues.map((issue) => issue.message).join("; "));
+    return parsed.data;
+  }
+  try {
+    const stack = await readStackFile();
+    return { REDIS_URL: stack.redisUrl, REDIS_PREFIX: stack.redisPrefix };
+  } catch {
+    throw new Error(
+      "Which Redis? Set REDIS_URL (and REDIS_PREFIX, default cr) as the service has them, or start the local stack with npm start.",
+    );
+  }
+}
+
+export async function openQueues(
+  variables: Record<string, string | undefined> = process.env,
+): Promise<{ all: Queue[]; close(): Promise<void> }> {
+  const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
+  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+  const all = Object.values(QueueName).map((name) => new Queue(name, { connection, prefix: `${REDIS_PREFIX}:bull` }));
+  return {
+    all,
+    async close() {
+      await Promise.all(all.map((queue) => queue.close()));
+      connection.disconnect();
+    },
+  };
+}
+
+export async function openLedger(
+  variables: Record<string, string | undefined> = process.env,
+): Promise<{ ledger: Ledger; close(): void }> {
+  const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  return { ledger: createLedger(redis, REDIS_PREFIX), close: () => redis.disconnect() };
+}

@@ -1,0 +1,47 @@
+import type { Decision } from "../policy/types.js";
+
+/**
+ * The completeness ledger's pure part: the outcome of a call from its decision, and what counts as a gap.
+ * Outcomes: `recorded` (with its manifest), `exempt` (a rule said no), `not-required` (nobody or nothing
+ * required it), `pending` (required, not archived yet), `failed` (required, and ingest gave up: reason).
+ */
+export type LedgerOutcome = "recorded" | "exempt" | "not-required" | "pending" | "failed";
+
+export interface LedgerEntry {
+  serverCallId: string;
+  correlationId?: string;
+  outcome: LedgerOutcome;
+  reason?: string;
+  teamId?: string;
+  ruleId?: string;
+  policyHash?: string;
+  recordingId?: string;
+  manifest?: string;
+  endedAt?: string;
+  /** When the entry last changed, ISO 8601. */
+  updatedAt: string;
+}
+
+/** What the decision alone says of a call that has ended. */
+export function outcomeOfDecision(
+  decision: Decision | undefined,
+): Pick<LedgerEntry, "outcome" | "reason" | "teamId" | "ruleId" | "policyHash"> {
+  if (!decision) return { outcome: "not-required", reason: "no decision (no facts about the call)" };
+  const source =
+    "teamId" in decision ? { teamId: decision.teamId, ruleId: decision.ruleId, policyHash: decision.policyHash } : {};
+  if (decision.record) return { outcome: "pending", reason: "awaiting the recording", ...source };
+  if (decision.reason === "rule" || decision.reason === "exempt")
+    return { outcome: "exempt", reason: `${decision.reason}: ${decision.explanation}`, ...source };
+  return { outcome: "not-required", reason: `${decision.reason}: ${decision.explanation}`, ...source };
+}
+
+/**
+ * A gap is a call that should have a recording and does not: failed, or still pending longer after its end
+ * than the grace period (ACS publishes a recording a few minutes after the call; reference §5.5).
+ */
+export function isGap(entry: LedgerEntry, now: Date, graceMs: number): boolean {
+  if (entry.outcome === "failed") return true;
+  if (entry.outcome !== "pending") return false;
+  const since = Date.parse(entry.endedAt ?? entry.updatedAt);
+  return Number.isNaN(since) || now.getTime() - since > graceMs;
+}

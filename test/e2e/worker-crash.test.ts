@@ -1,0 +1,98 @@
+// kill -9 of a worker process in the middle of a ≥ 200 MB chunk: a new worker process resumes it with Range.
+import { spawn, type ChildProcess } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { safeSegment } from "../../src/archive/naming.js";
+import { ALICE, BOB, eventually, startStack, type Stack } from "../support/stack.js";
+
+const BLOCK = 8 * 1024 * 1024;
+let stack: Stack;
+const children: ChildProcess[] = [];
+
+function startWorkerProcess(): ChildProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", "workers/main.ts"], {
+    env: { ...process.env, ...stack.env },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  children.push(child);
+  return child;
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<void>((resolve) =>
+    child.exitCode !== null || child.signalCode ? resolve() : child.once("exit", () => resolve()),
+  );
+
+beforeAll(async () => {
+  stack = await startStack({
+    workers: "none",
+    env: { INGEST_BLOCK_BYTES: String(BLOCK), WORKER_LOCK_MS: "3000", LOG_LEVEL: "warn" },
+  });
+});
+afterAll(async () => {
+  for (const child of children) if (child.exitCode === null && !child.signalCode) child.kill("SIGKILL");
+  await Promise.all(children.map(exited));
+  await stack?.stop();
+});
+
+describe("a worker process killed mid-chunk", () => {
+  it("is replaced by a new worker that resumes from the staged blocks; the archived hash matches the source", async () => {
+    const first = startWorkerProcess();
+    // Unmixed two-party WAV, 64 kB/s of audio: 3 400 s ≈ 218 MB.
+    const { serverCallId } = await stack.simulator.placeCall({
+      from: ALICE,
+      to: BOB,
+      // Long enough for the worker process (started just now) to connect and start the recording.
+      durationMs: 8000,
+      recordingDurationMs: 3_400_000,
+    });
+    const chunk = await eventually(
+      () => stack.simulator.getCall(serverCallId)?.recordings[0]?.chunks[0],
+      30_000,
+      "the large chunk",
+    );
+    expect(chunk.sizeBytes).toBeGreaterThanOrEqual(200 * 1024 * 1024);
+
+    // Wait until some blocks are staged (not committed), then kill -9.
+    const staged = await eventually(
+      async () => {
+        for await (const blob of stack.runtime.container.listBlobsFlat({ includeUncommitedBlobs: true })) {
+          if (!blob.name.includes(`/${safeSegment(serverCallId)}/`) || !blob.name.endsWith(".wav")) continue;
+          const list = await stack.runtime.container.getBlockBlobClient(blob.name).getBlockList("uncommitted");
+          if ((list.uncommittedBlocks ?? []).length >= 3) return blob.name;
+        }
+        return undefined;
+      },
+      60_000,
+      "blocks staged by the first worker",
+    );
+    first.kill("SIGKILL");
+    await exited(first);
+    const committed = await stack.runtime.container.getBlockBlobClient(staged).exists();
+    expect(committed).toBe(false);
+
+    startWorkerProcess();
+    const sha256 = await eventually(
+      async () =>
+        (
+          await stack.runtime.container
+            .getBlockBlobClient(staged)
+            .getProperties()
+            .catch(() => undefined)
+        )?.metadata?.sha256,
+      90_000,
+      "the chunk archived by the second worker",
+    );
+    expect(sha256).toBe(chunk.sha256);
+    const properties = await stack.runtime.container.getBlockBlobClient(staged).getProperties();
+    expect(properties.contentLength).toBe(chunk.sizeBytes);
+
+    const downloads = stack.simulator
+      .requests()
+      .filter((r) => r.operation === "download" && r.serverCallId === serverCallId && !r.path.endsWith("/acsmetadata"));
+    expect(downloads).toHaveLength(2);
+    expect(downloads[0]?.range).toBeUndefined();
+    const offset = Number(/^bytes=(\d+)-$/.exec(downloads[1]?.range ?? "")?.[1]);
+    expect(offset).toBeGreaterThanOrEqual(3 * BLOCK);
+    expect(offset % BLOCK).toBe(0);
+  }, 150_000);
+});

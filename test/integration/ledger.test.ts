@@ -1,0 +1,61 @@
+// The completeness ledger in Redis, and `recorder ledger gaps`.
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { gapsCommand } from "../../src/cli/ledger-commands.js";
+import { createLedger, type Ledger } from "../../src/ledger/index.js";
+
+const prefix = `${inject("runId")}:ledger-${randomBytes(4).toString("hex")}`;
+let redis: Redis;
+let ledger: Ledger;
+
+beforeAll(() => {
+  redis = new Redis(inject("redisUrl"));
+  ledger = createLedger(redis, prefix);
+});
+afterAll(async () => {
+  const keys = await redis.keys(`${prefix}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+});
+
+describe("ledger", () => {
+  it("keeps one hash-tagged entry per call; recorded is never downgraded by a late event", async () => {
+    await ledger.record({ serverCallId: "c1", outcome: "pending", teamId: "t", endedAt: "2026-11-22T10:00:00Z" });
+    await ledger.record({ serverCallId: "c1", outcome: "recorded", manifest: "t/m.json", recordingId: "r1" });
+    await ledger.record({ serverCallId: "c1", outcome: "pending", endedAt: "2026-11-22T10:00:00Z" });
+    expect(await ledger.get("c1")).toMatchObject({
+      outcome: "recorded",
+      manifest: "t/m.json",
+      recordingId: "r1",
+      teamId: "t",
+    });
+    expect(await redis.exists(`${prefix}:ledger:{c1}`)).toBe(1);
+  });
+
+  it("lists gaps since a time: failed, and pending past the grace period; exit code 1 when any", async () => {
+    const old = new Date(Date.now() - 3 * 3_600_000).toISOString();
+    await ledger.record({
+      serverCallId: "c2",
+      outcome: "failed",
+      reason: "chunk 0: zero-byte body",
+      recordingId: "r2",
+    });
+    await ledger.record({ serverCallId: "c3", outcome: "pending", endedAt: old });
+    await ledger.record({ serverCallId: "c4", outcome: "pending", endedAt: new Date().toISOString() });
+    await ledger.record({ serverCallId: "c5", outcome: "exempt", endedAt: old });
+    const lines: string[] = [];
+    const io = { out: (line: string) => lines.push(line), err: (line: string) => lines.push(`ERR ${line}`) };
+    expect(await gapsCommand(ledger, { since: "1h", graceMinutes: "30", json: true }, io)).toBe(1);
+    const gaps = lines.map((line) => JSON.parse(line) as { serverCallId: string; outcome: string });
+    expect(gaps.map((g) => [g.serverCallId, g.outcome]).sort()).toEqual([
+      ["c2", "failed"],
+      ["c3", "pending"],
+    ]);
+    lines.length = 0;
+    expect(await gapsCommand(ledger, { since: "soon", graceMinutes: "30" }, io)).toBe(2);
+    expect(
+      await gapsCommand(ledger, { since: new Date(Date.now() + 60_000).toISOString(), graceMinutes: "30" }, io),
+    ).toBe(0);
+  });
+});
