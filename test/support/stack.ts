@@ -4,7 +4,7 @@ import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inject } from "vitest";
-import { freePort, startAzurite, type RunningAzurite } from "../../scripts/lib/services.js";
+import { deleteKeysMatching, freePort, startAzurite, type RunningAzurite } from "../../scripts/lib/services.js";
 import { startSimulator, type RunningSimulator, type SimulatorTimings } from "../../simulator/index.js";
 import type { RetentionPort } from "../../src/archive/retention.js";
 import { loadConfig, type Config } from "../../src/config/index.js";
@@ -29,6 +29,8 @@ export interface Stack {
   /** Stops the private Azurite (its data stays); `startAzurite` brings it back on the same port and data. */
   stopAzurite(): Promise<void>;
   startAzurite(): Promise<void>;
+  /** A second app instance (webhook + workers, own Redis connections) on the same Redis prefix and simulator. */
+  startReplica(): Promise<{ webhookUrl: string; eventGridUrl: string }>;
   stop(): Promise<void>;
 }
 
@@ -94,7 +96,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const logger = createLogger(config.LOG_LEVEL, "e2e");
     const runtime = await createRuntime(config, logger);
     stops.push(async () => {
-      await deleteKeys(runtime, `${prefix}:*`);
+      await deleteKeysMatching(runtime.redis, `${prefix}:*`);
       await runtime.close();
     });
     await runtime.container.createIfNotExists();
@@ -128,21 +130,29 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       async startAzurite() {
         azurite ??= await startAzurite(dataDir, azuritePort);
       },
+      async startReplica() {
+        const replicaPort = await freePort();
+        const replicaUrl = `http://127.0.0.1:${replicaPort}`;
+        const replicaConfig = loadConfig({ ...env, PORT: String(replicaPort), PUBLIC_BASE_URL: replicaUrl });
+        const replicaRuntime = await createRuntime(replicaConfig, logger);
+        stops.push(() => replicaRuntime.close());
+        const replicaWebhook = await startWebhook(replicaConfig, replicaRuntime, logger);
+        stops.push(() => closeServer(replicaWebhook.server));
+        const replicaWorkers = startWorkers(
+          createWorkerDependencies(replicaConfig, replicaRuntime, logger),
+          replicaRuntime.redis,
+          prefix,
+          replicaConfig.WORKER_CONCURRENCY,
+        );
+        stops.push(() => replicaWorkers.close());
+        return { webhookUrl: replicaWebhook.url, eventGridUrl: `${replicaWebhook.url}/api/eventgrid?code=${secret}` };
+      },
       stop,
     };
   } catch (error) {
     await stop();
     throw error;
   }
-}
-
-async function deleteKeys(runtime: Runtime, pattern: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await runtime.redis.scan(cursor, "MATCH", pattern, "COUNT", 500);
-    if (keys.length > 0) await runtime.redis.del(...keys);
-    cursor = next;
-  } while (cursor !== "0");
 }
 
 function closeServer(server: Server): Promise<void> {
