@@ -20,6 +20,17 @@ export interface LedgerEntry {
   endedAt?: string;
   /** When the entry last changed, ISO 8601. */
   updatedAt: string;
+  /** Enforcement actions taken on the call, in order (read-only here: appended with `noteAction`). */
+  actions?: LedgerAction[];
+}
+
+/** One enforcement action on a call, with why it was taken. */
+export interface LedgerAction {
+  at: string;
+  /** deadline: recording not in place in time; mid-call: recording stopped. */
+  trigger: "deadline" | "mid-call";
+  action: "hang-up" | "alert" | "resume" | "restart";
+  reason: string;
 }
 
 /** What the decision alone says of a call that has ended. */

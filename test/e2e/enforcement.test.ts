@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CallAutomationClient } from "@azure/communication-call-automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLedger } from "../../src/ledger/index.js";
 import { metrics } from "../../src/metrics.js";
 import { eventually, startStack, type Stack } from "../support/stack.js";
 
@@ -28,6 +29,7 @@ rules:
 
 let stack: Stack;
 let policyDir: string;
+const ledger = () => createLedger(stack.runtime.redis, stack.config.REDIS_PREFIX);
 beforeAll(async () => {
   policyDir = await mkdtemp(join(tmpdir(), "enforcement-policies-"));
   await writeFile(join(policyDir, "strict.yaml"), policy("strict", [user("s1"), user("s2")], "hang-up"));
@@ -63,6 +65,17 @@ describe("recording enforcement at the deadline", () => {
         "the call to be terminated",
       );
       expect(stack.simulator.getCall(serverCallId)?.state).toBe("ended");
+      // On record: the call failed to be recorded, and why; the action taken.
+      const entry = await eventually(
+        async () => {
+          const found = await ledger().get(serverCallId);
+          return found?.actions?.length ? found : undefined;
+        },
+        10_000,
+        "the ledger entry",
+      );
+      expect(entry).toMatchObject({ outcome: "failed", actions: [{ trigger: "deadline", action: "hang-up" }] });
+      expect(entry.reason).toContain("recording did not start in time");
       // The deadline runs from CallStarted (~100 ms after placing, the simulator's ring time): N s ± 1 s.
       const acted = Date.parse(terminate.at) - placedAt - 100;
       expect(acted).toBeGreaterThanOrEqual((DEADLINE_SECONDS - 1) * 1000);
@@ -109,7 +122,10 @@ describe("recording enforcement at the deadline", () => {
 });
 
 describe("recording that stops during the call", () => {
-  /** Pauses the call's recording from outside our app, as an ACS-side interruption would leave it. */
+  /**
+   * Pauses the call's recording from outside our app, as an ACS-side interruption would leave it — after the
+   * recording deadline has passed, so only the mid-call rule is at work.
+   */
   async function interrupt(serverCallId: string): Promise<string> {
     const recording = await eventually(
       () => {
@@ -119,6 +135,7 @@ describe("recording that stops during the call", () => {
       10_000,
       "an active recording",
     );
+    await new Promise((r) => setTimeout(r, (DEADLINE_SECONDS + 0.5) * 1000));
     const outsider = new CallAutomationClient(stack.simulator.connectionString, { allowInsecureConnection: true });
     await outsider.getCallRecording().pause(recording.recordingId);
     return recording.recordingId;
@@ -135,6 +152,7 @@ describe("recording that stops during the call", () => {
     );
     const resumes = stack.simulator.requests().filter((r) => r.operation === "resumeRecording" && r.status === 202);
     expect(resumes.length).toBe(1);
+    expect((await ledger().get(serverCallId))?.actions).toMatchObject([{ trigger: "mid-call", action: "resume" }]);
     expect(recordingId).toBeTruthy();
     expect(stack.simulator.getCall(serverCallId)?.state).toBe("established");
     await stack.simulator.endCall(serverCallId);

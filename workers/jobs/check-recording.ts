@@ -32,18 +32,27 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"chec
   const action = recordingStoppedAction(session, session.decision, acsState, session.restarts);
   const mode = session.decision?.record ? session.decision.mode : "none";
   const log = { ...context, acsState, reason: action.reason };
+  const note = (kind: "alert" | "hang-up" | "resume" | "restart") =>
+    deps.ledger?.noteAction(serverCallId, {
+      at: new Date().toISOString(),
+      trigger: "mid-call",
+      action: kind,
+      reason: action.reason,
+    });
   switch (action.kind) {
     case "none":
       deps.logger.debug(log, "recording check: nothing to do");
       return;
     case "alert":
       enforcementActions.inc({ trigger: "mid-call", action: "alert", mode });
+      await note("alert");
       deps.logger.error({ ...log, alert: true, enforcement: "alert" }, "recording stopped during the call");
       return;
     case "resume":
     case "restart":
       await deps.sessions.countRestart(serverCallId);
       enforcementActions.inc({ trigger: "mid-call", action: action.kind, mode });
+      await note(action.kind);
       deps.logger.warn({ ...log, enforcement: action.kind }, "recording stopped during the call: restoring it");
       if (action.kind === "resume") {
         try {
@@ -68,6 +77,7 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"chec
         rethrowAcsError(error, deps.logger, log, "enforcement hang-up");
       }
       enforcementActions.inc({ trigger: "mid-call", action: "hang-up", mode });
+      await note("hang-up");
       deps.logger.error({ ...log, alert: true, enforcement: "hang-up" }, "call ended for everyone: recording stopped");
       return;
   }

@@ -28,8 +28,16 @@ export async function perform(deps: WorkerDependencies, { serverCallId, correlat
     return;
   }
   const mode = session.decision?.record ? session.decision.mode : "none";
+  const note = (kind: "alert" | "hang-up") =>
+    deps.ledger?.noteAction(serverCallId, {
+      at: new Date().toISOString(),
+      trigger: "deadline",
+      action: kind,
+      reason: action.reason,
+    });
   if (action.kind === "alert") {
     enforcementActions.inc({ trigger: "deadline", action: "alert", mode });
+    await note("alert");
     deps.logger.error({ ...context, alert: true, enforcement: "alert" }, "recording required but not in place");
     return;
   }
@@ -43,6 +51,12 @@ export async function perform(deps: WorkerDependencies, { serverCallId, correlat
     rethrowAcsError(error, deps.logger, context, "enforcement hang-up");
   }
   enforcementActions.inc({ trigger: "deadline", action: "hang-up", mode });
+  await note("hang-up");
+  await deps.ledger?.record({
+    serverCallId,
+    outcome: "failed",
+    reason: `${action.reason}: the call was ended for everyone`,
+  });
   deps.logger.error(
     { ...context, alert: true, enforcement: "hang-up" },
     "call ended for everyone: recording not in place",
