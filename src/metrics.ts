@@ -50,3 +50,9 @@ export const chunksArchived = new Counter({
   labelNames: ["outcome"] as const,
   registers: [metrics],
 });
+
+export const recordingsMissing = new Counter({
+  name: "recordings_missing_total",
+  help: "Calls whose recording had not arrived (RecordingFileStatusUpdated) by RECORDING_EXPECTED_WITHIN_SECONDS after they ended",
+  registers: [metrics],
+});

@@ -33,6 +33,8 @@ export interface WorkerDependencies {
   retention: RetentionPort;
   /** Delete ACS's copy of a chunk once ours is verified. */
   deleteAcsCopy: boolean;
+  /** After a call ends, how long its recording may take to arrive before an alert. */
+  recordingExpectedWithinMs: number;
   /** BullMQ lock duration (and stalled-job check interval) in ms. */
   jobLockMs: number;
 }
@@ -54,6 +56,7 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
       atRiskMarginMs: config.INGEST_AT_RISK_MARGIN_MS,
     },
     jobLockMs: config.WORKER_LOCK_MS,
+    recordingExpectedWithinMs: config.RECORDING_EXPECTED_WITHIN_SECONDS * 1000,
     retention: immutabilityMode(config) === "azure" ? azureRetention(runtime.container) : noRetention,
     deleteAcsCopy: config.ACS_DELETE_AFTER_ARCHIVE,
     ledger: createLedger(runtime.redis, config.REDIS_PREFIX),

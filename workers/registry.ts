@@ -5,6 +5,7 @@ import * as checkRecording from "./jobs/check-recording.js";
 import * as connectCall from "./jobs/connect-call.js";
 import * as connectRinging from "./jobs/connect-ringing.js";
 import * as enforceStart from "./jobs/enforce-start.js";
+import * as expectRecording from "./jobs/expect-recording.js";
 import * as ingestChunk from "./jobs/ingest-chunk.js";
 import * as pauseRecording from "./jobs/pause-recording.js";
 import * as playAnnouncement from "./jobs/play-announcement.js";
@@ -20,6 +21,7 @@ export const performers: { [N in JobName]: Perform<N> } = {
   "connect-call": connectCall.perform,
   "connect-ringing": connectRinging.perform,
   "enforce-start": enforceStart.perform,
+  "expect-recording": expectRecording.perform,
   "start-recording": startRecording.perform,
   "ingest-chunk": ingestChunk.perform,
   "play-announcement": playAnnouncement.perform,

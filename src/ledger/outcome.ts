@@ -27,8 +27,8 @@ export interface LedgerEntry {
 /** One enforcement action on a call, with why it was taken. */
 export interface LedgerAction {
   at: string;
-  /** deadline: recording not in place in time; mid-call: recording stopped. */
-  trigger: "deadline" | "mid-call";
+  /** deadline: recording not in place in time; mid-call: recording stopped; after-call: no recording arrived. */
+  trigger: "deadline" | "mid-call" | "after-call";
   action: "hang-up" | "alert" | "resume" | "restart";
   reason: string;
 }

@@ -31,6 +31,7 @@ export interface JobKinds {
     queue: typeof QueueName.control;
     payload: { serverCallId: string; correlationId: string; callConnectionId: string; announcement: Announcement };
   };
+  "expect-recording": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
   "check-recording": {
     queue: typeof QueueName.control;
     payload: { serverCallId: string; correlationId: string; recordingId: string };
@@ -80,6 +81,8 @@ export const jobDefinitions: { [N in JobName]: { queue: JobKinds[N]["queue"]; op
   "play-announcement": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
   "pause-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
   "resume-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
+  // Delayed by RECORDING_EXPECTED_WITHIN_SECONDS after the call ends (call-event.ts).
+  "expect-recording": { queue: QueueName.control, options: retried(5, 1_000) },
   // Queued a moment after a recording was seen inactive (call-event.ts), to ask ACS before acting.
   "check-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
   // ACS deletes recordings after 24 h: keep retrying well inside that window.

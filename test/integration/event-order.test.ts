@@ -127,6 +127,7 @@ async function handle(
     queues,
     policies: current,
     policiesFor: earlier,
+    recordingExpectedWithinMs: 60_000,
   } as unknown as WorkerDependencies; // acs, container and callbackUri are never touched by call events
   for (const event of events) await perform(deps, { event, receivedAt: new Date().toISOString() });
   return enqueued;

@@ -66,6 +66,14 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
         ...outcomeOfDecision(session.decision),
         endedAt: event.time,
       });
+      if (session.decision?.record) {
+        await deps.queues.enqueue(
+          "expect-recording",
+          { serverCallId, correlationId },
+          jobIdFor("expect-recording", serverCallId),
+          { delayMs: deps.recordingExpectedWithinMs },
+        );
+      }
       return;
     }
     case "Microsoft.Communication.CallConnected":
