@@ -58,6 +58,14 @@ export interface JobKinds {
 export type JobName = keyof JobKinds;
 export type PayloadOf<N extends JobName> = JobKinds[N]["payload"];
 
+/**
+ * Control-queue priorities (BullMQ: lower runs first). Getting a call recorded comes before everything;
+ * enforcement and PCI pauses next; announcements and after-the-fact checks last.
+ */
+const URGENT = 1;
+const PROMPT = 2;
+const ROUTINE = 3;
+
 const retried = (attempts: number, delay: number): JobsOptions => ({
   attempts,
   backoff: { type: "exponential", delay },
@@ -68,23 +76,23 @@ const retried = (attempts: number, delay: number): JobsOptions => ({
 export const jobDefinitions: { [N in JobName]: { queue: JobKinds[N]["queue"]; options: JobsOptions } } = {
   "call-event": { queue: QueueName.callEvents, options: retried(10, 500) },
   // Control runs first: a call waiting for its recording matters more than anything else.
-  "connect-call": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
+  "connect-call": { queue: QueueName.control, options: { ...retried(5, 500), priority: URGENT } },
   // First try a little after IncomingCall (CallStarted usually comes first for ACS users), then about once a
   // second while the call rings (connect-ringing.ts bounds it by its ring window).
   "connect-ringing": {
     queue: QueueName.control,
-    options: { ...retried(120, 1_000), backoff: { type: "fixed", delay: 1_000 }, delay: 1_500, priority: 1 },
+    options: { ...retried(120, 1_000), backoff: { type: "fixed", delay: 1_000 }, delay: 1_500, priority: URGENT },
   },
-  "start-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
+  "start-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: URGENT } },
   // Delayed to the policy's deadline when queued (call-event.ts); retried only if hanging up fails.
-  "enforce-start": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
-  "play-announcement": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
-  "pause-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
-  "resume-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
+  "enforce-start": { queue: QueueName.control, options: { ...retried(5, 500), priority: PROMPT } },
+  "play-announcement": { queue: QueueName.control, options: { ...retried(5, 500), priority: ROUTINE } },
+  "pause-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: PROMPT } },
+  "resume-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: PROMPT } },
   // Delayed by RECORDING_EXPECTED_WITHIN_SECONDS after the call ends (call-event.ts).
-  "expect-recording": { queue: QueueName.control, options: retried(5, 1_000) },
+  "expect-recording": { queue: QueueName.control, options: { ...retried(5, 1_000), priority: ROUTINE } },
   // Queued a moment after a recording was seen inactive (call-event.ts), to ask ACS before acting.
-  "check-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: 1 } },
+  "check-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: PROMPT } },
   // ACS deletes recordings after 24 h: keep retrying well inside that window.
   "ingest-chunk": { queue: QueueName.ingest, options: retried(12, 2_000) },
 };
