@@ -1,24 +1,19 @@
 import { describe, expect, it } from "vitest";
 import type { Decision } from "../policy/types.js";
 import { MAX_RESTARTS, recordingStoppedAction, startDeadlineAction } from "./enforcement.js";
+import { recordDecision, skipDecision as skip } from "./test-fixtures.js";
 
-const recordDecision = (
+const decision = (
   mode: "required" | "best-effort",
   onStartFailure: "reject" | "hang-up" | "alert",
   pauseOnStart = false,
   onStop: "restart" | "hang-up" | "alert" = "alert",
-): Decision => ({
-  record: true,
-  mode,
-  recording: { content: "audio", channel: "mixed", format: "wav", pauseOnStart },
-  enforcement: { startWithinSeconds: 10, onStartFailure, onStop },
-  explanation: "",
-  teamId: "t",
-  ruleId: "r",
-  policyFile: "t.yaml",
-  policyHash: "h",
-});
-const skip: Decision = { record: false, reason: "no-team-member", explanation: "" };
+): Decision =>
+  recordDecision({
+    mode,
+    recording: { content: "audio", channel: "mixed", format: "wav", pauseOnStart },
+    enforcement: { onStartFailure, onStop },
+  });
 const session = (
   facts: Partial<{
     ended: boolean;
@@ -38,45 +33,35 @@ describe("startDeadlineAction", () => {
   it.each([
     ["not to be recorded", session({}), skip, "none"],
     ["no decision yet", session({}), undefined, "none"],
-    ["the call ended", session({ ended: true }), recordDecision("required", "hang-up"), "none"],
+    ["the call ended", session({ ended: true }), decision("required", "hang-up"), "none"],
     [
       "recording active",
       session({ callConnectionId: "c", recordingId: "r", recordingState: "active" }),
-      recordDecision("required", "hang-up"),
+      decision("required", "hang-up"),
       "none",
     ],
     [
       "started paused as asked",
       session({ callConnectionId: "c", recordingId: "r", recordingState: "inactive" }),
-      recordDecision("required", "hang-up", true),
+      decision("required", "hang-up", true),
       "none",
     ],
     [
       "inactive, not asked to pause",
       session({ callConnectionId: "c", recordingId: "r", recordingState: "inactive" }),
-      recordDecision("required", "hang-up"),
+      decision("required", "hang-up"),
       "hang-up",
     ],
-    [
-      "start never happened, hang-up",
-      session({ callConnectionId: "c" }),
-      recordDecision("required", "hang-up"),
-      "hang-up",
-    ],
+    ["start never happened, hang-up", session({ callConnectionId: "c" }), decision("required", "hang-up"), "hang-up"],
     [
       "start never happened, reject → hang-up once established",
       session({ callConnectionId: "c" }),
-      recordDecision("required", "reject"),
+      decision("required", "reject"),
       "hang-up",
     ],
-    ["start never happened, alert", session({ callConnectionId: "c" }), recordDecision("required", "alert"), "alert"],
-    ["no connection: cannot hang up, alert", session({}), recordDecision("required", "hang-up"), "alert"],
-    [
-      "best-effort never hangs up",
-      session({ callConnectionId: "c" }),
-      recordDecision("best-effort", "hang-up"),
-      "alert",
-    ],
+    ["start never happened, alert", session({ callConnectionId: "c" }), decision("required", "alert"), "alert"],
+    ["no connection: cannot hang up, alert", session({}), decision("required", "hang-up"), "alert"],
+    ["best-effort never hangs up", session({ callConnectionId: "c" }), decision("best-effort", "hang-up"), "alert"],
   ] as const)("%s → %s", (_name, facts, decision, kind) => {
     const action = startDeadlineAction(facts, decision);
     expect(action.kind).toBe(kind);
@@ -87,7 +72,7 @@ describe("startDeadlineAction", () => {
 
 describe("recordingStoppedAction", () => {
   const live = { ended: false, callConnectionId: "c", recordingId: "r" };
-  const required = (onStop: "restart" | "hang-up" | "alert") => recordDecision("required", "alert", false, onStop);
+  const required = (onStop: "restart" | "hang-up" | "alert") => decision("required", "alert", false, onStop);
   it.each([
     ["not to be recorded", live, skip, "inactive", 0, "none"],
     ["the call ended", { ...live, ended: true }, required("restart"), "inactive", 0, "none"],
@@ -121,7 +106,7 @@ describe("recordingStoppedAction", () => {
       "alert",
     ],
     ["alert", live, required("alert"), "missing", 0, "alert"],
-    ["best-effort only alerts", live, recordDecision("best-effort", "alert", false, "hang-up"), "inactive", 0, "alert"],
+    ["best-effort only alerts", live, decision("best-effort", "alert", false, "hang-up"), "inactive", 0, "alert"],
   ] as const)("%s → %s", (_name, facts, decision, acsState, restarts, kind) => {
     const action = recordingStoppedAction(facts, decision, acsState, restarts);
     expect(action.kind).toBe(kind);

@@ -1,22 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type { Decision } from "../policy/types.js";
+import { recordDecision, skipDecision as skip } from "./test-fixtures.js";
 import { dueActions } from "./transitions.js";
 
-const record: Decision = {
-  record: true,
-  mode: "required",
-  recording: { content: "audio", channel: "mixed", format: "wav", pauseOnStart: false },
-  explanation: "",
-  teamId: "t",
-  ruleId: "r",
-  policyFile: "t.yaml",
-  policyHash: "h",
-};
-const skip: Decision = { record: false, reason: "no-team-member", explanation: "" };
+const record = recordDecision();
 
 describe("dueActions", () => {
   it("announces once recording is active on our connection, when the decision has an announcement", () => {
-    const announced: Decision = { ...record, announcement: { text: "This call is recorded." } } as Decision;
+    const announced = recordDecision({ announcement: { text: "This call is recorded." } });
     const live = { rang: true, started: true, callConnectionId: "c" };
     expect(dueActions({ ...live, recordingState: "active" }, announced)).toContain("announce");
     expect(dueActions({ ...live, recordingState: "inactive" }, announced)).not.toContain("announce");
