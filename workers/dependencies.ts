@@ -35,6 +35,8 @@ export interface WorkerDependencies {
   deleteAcsCopy: boolean;
   /** After a call ends, how long its recording may take to arrive before an alert. */
   recordingExpectedWithinMs: number;
+  /** How often every ledger gap is looked for (and alerted, once per call). */
+  gapSweepEveryMs: number;
   /** BullMQ lock duration (and stalled-job check interval) in ms. */
   jobLockMs: number;
 }
@@ -57,6 +59,7 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
     },
     jobLockMs: config.WORKER_LOCK_MS,
     recordingExpectedWithinMs: config.RECORDING_EXPECTED_WITHIN_SECONDS * 1000,
+    gapSweepEveryMs: config.GAP_SWEEP_SECONDS * 1000,
     retention: immutabilityMode(config) === "azure" ? azureRetention(runtime.container) : noRetention,
     deleteAcsCopy: config.ACS_DELETE_AFTER_ARCHIVE,
     ledger: createLedger(runtime.redis, config.REDIS_PREFIX),

@@ -11,6 +11,7 @@ import * as pauseRecording from "./jobs/pause-recording.js";
 import * as playAnnouncement from "./jobs/play-announcement.js";
 import * as resumeRecording from "./jobs/resume-recording.js";
 import * as startRecording from "./jobs/start-recording.js";
+import * as sweepGaps from "./jobs/sweep-gaps.js";
 
 type Perform<N extends JobName> = (deps: WorkerDependencies, payload: PayloadOf<N>) => Promise<unknown>;
 
@@ -23,6 +24,7 @@ export const performers: { [N in JobName]: Perform<N> } = {
   "enforce-start": enforceStart.perform,
   "expect-recording": expectRecording.perform,
   "start-recording": startRecording.perform,
+  "sweep-gaps": sweepGaps.perform,
   "ingest-chunk": ingestChunk.perform,
   "play-announcement": playAnnouncement.perform,
   "pause-recording": pauseRecording.perform,

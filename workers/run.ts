@@ -21,6 +21,10 @@ export function startWorkers(
   concurrency: number,
 ): RunningWorkers {
   const relay = startOutboxRelay(redis, deps.queues, prefix, deps.logger);
+  // One scheduler id across replicas: upserting it again from another worker changes nothing.
+  void deps.queues
+    .schedule("sweep-gaps", {}, deps.gapSweepEveryMs)
+    .catch((err: unknown) => deps.logger.error({ err }, "could not schedule the gap sweep"));
   const process = async (job: Job) => {
     if (!isJobName(job.name)) throw new Error(`unknown job kind ${job.name}`);
     const perform = performers[job.name] as (d: WorkerDependencies, p: PayloadOf<JobName>) => Promise<unknown>;

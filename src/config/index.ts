@@ -55,6 +55,8 @@ const configSchema = z.object({
     .default(1024 * 1024),
   /** After a call ends, how long its recording may take to arrive (RecordingFileStatusUpdated) before an alert. */
   RECORDING_EXPECTED_WITHIN_SECONDS: z.coerce.number().int().min(1).default(900),
+  /** How often the ledger's gaps are swept for alerts. */
+  GAP_SWEEP_SECONDS: z.coerce.number().int().min(5).default(300),
   /** YAML file of API tokens (hashed) for the pause/resume and retrieval APIs; unset: no token is accepted. */
   API_TOKENS_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

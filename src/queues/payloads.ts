@@ -32,6 +32,8 @@ export interface JobKinds {
     payload: { serverCallId: string; correlationId: string; callConnectionId: string; announcement: Announcement };
   };
   "expect-recording": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
+  /** Periodic: every ledger gap of the last two days gets an alert, once. */
+  "sweep-gaps": { queue: typeof QueueName.control; payload: Record<string, never> };
   "check-recording": {
     queue: typeof QueueName.control;
     payload: { serverCallId: string; correlationId: string; recordingId: string };
@@ -91,6 +93,7 @@ export const jobDefinitions: { [N in JobName]: { queue: JobKinds[N]["queue"]; op
   "resume-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: PROMPT } },
   // Delayed by RECORDING_EXPECTED_WITHIN_SECONDS after the call ends (call-event.ts).
   "expect-recording": { queue: QueueName.control, options: { ...retried(5, 1_000), priority: ROUTINE } },
+  "sweep-gaps": { queue: QueueName.control, options: { ...retried(1, 1_000), priority: ROUTINE } },
   // Queued a moment after a recording was seen inactive (call-event.ts), to ask ACS before acting.
   "check-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: PROMPT } },
   // ACS deletes recordings after 24 h: keep retrying well inside that window.

@@ -16,6 +16,8 @@ export interface Queues {
     options?: { delayMs?: number },
   ): Promise<void>;
   enqueueMany<N extends JobName>(name: N, jobs: { payload: PayloadOf<N>; jobId?: string }[]): Promise<void>;
+  /** Runs a job kind every `everyMs` (a BullMQ job scheduler: one per id across all replicas). */
+  schedule<N extends JobName>(name: N, payload: PayloadOf<N>, everyMs: number): Promise<void>;
   all(): Queue[];
   close(): Promise<void>;
 }
@@ -42,6 +44,13 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
       const { options } = jobDefinitions[name];
       await queueOf(name).addBulk(
         jobs.map(({ payload, jobId }) => ({ name, data: payload, opts: { ...options, ...(jobId ? { jobId } : {}) } })),
+      );
+    },
+    async schedule(name, payload, everyMs) {
+      await queueOf(name).upsertJobScheduler(
+        name,
+        { every: everyMs },
+        { name, data: payload, opts: jobDefinitions[name].options },
       );
     },
     all: () => [...queues.values()],

@@ -118,6 +118,7 @@ async function handle(
     async enqueueMany(name, jobs) {
       for (const job of jobs) enqueued.push({ name, jobId: job.jobId });
     },
+    schedule: async () => undefined,
     all: () => [],
     close: async () => undefined,
   };

@@ -1,0 +1,62 @@
+import { randomBytes } from "node:crypto";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { inject } from "vitest";
+import { deleteKeysMatching } from "../../scripts/lib/services.js";
+import { createLedger, type Ledger } from "../../src/ledger/index.js";
+import { createLogger } from "../../src/log.js";
+import { QueueName, createQueues } from "../../src/queues/index.js";
+import type { WorkerDependencies } from "../../workers/dependencies.js";
+import { perform as sweep } from "../../workers/jobs/sweep-gaps.js";
+
+const prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;
+let redis: Redis;
+let ledger: Ledger;
+
+beforeAll(() => {
+  redis = new Redis(inject("redisUrl"), { maxRetriesPerRequest: null });
+  ledger = createLedger(redis, prefix);
+});
+afterAll(async () => {
+  await deleteKeysMatching(redis, `${prefix}:*`);
+  redis.disconnect();
+});
+
+describe("the periodic gap sweep", () => {
+  it("alerts every call that should have a recording and does not, once", async () => {
+    const hourAgo = new Date(Date.now() - 3600_000).toISOString();
+    await ledger.record({
+      serverCallId: "late",
+      outcome: "pending",
+      reason: "awaiting the recording",
+      endedAt: hourAgo,
+    });
+    await ledger.record({ serverCallId: "broken", outcome: "failed", reason: "chunk 0: HTML body" });
+    await ledger.record({ serverCallId: "fine", outcome: "recorded", manifest: "m.json" });
+    await ledger.record({ serverCallId: "just-ended", outcome: "pending", endedAt: new Date().toISOString() });
+    const deps = {
+      ledger,
+      logger: createLogger("silent", "test"),
+      recordingExpectedWithinMs: 60_000,
+    } as unknown as WorkerDependencies;
+
+    expect(await sweep(deps)).toEqual({ gaps: 2, alerted: 2 });
+    expect(await sweep(deps)).toEqual({ gaps: 2, alerted: 0 });
+    expect((await ledger.get("late"))?.actions).toMatchObject([{ trigger: "after-call", action: "alert" }]);
+    expect((await ledger.get("broken"))?.actions?.[0]?.reason).toContain("recording failed: chunk 0: HTML body");
+    expect((await ledger.get("fine"))?.actions).toBeUndefined();
+    expect((await ledger.get("just-ended"))?.actions).toBeUndefined();
+  });
+
+  it("is scheduled once, whatever the number of workers that ask", async () => {
+    const queues = createQueues(redis, prefix);
+    await queues.schedule("sweep-gaps", {}, 300_000);
+    await queues.schedule("sweep-gaps", {}, 300_000);
+    const control = new Queue(QueueName.control, { connection: redis, prefix: `${prefix}:bull` });
+    const schedulers = await control.getJobSchedulers();
+    expect(schedulers.map((s) => [s.name, s.every])).toEqual([["sweep-gaps", 300_000]]);
+    await control.close();
+    await queues.close();
+  });
+});

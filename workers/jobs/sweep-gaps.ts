@@ -1,0 +1,24 @@
+import type { WorkerDependencies } from "../dependencies.js";
+import { alertMissingRecording } from "./expect-recording.js";
+
+/** How far back the sweep looks (ACS keeps recordings 24 h; twice that covers late events). */
+const LOOKBACK_MS = 48 * 3600 * 1000;
+
+/**
+ * Periodic completeness check: every call in the ledger that should have a recording and does not — failed,
+ * or still pending past the expected time — is alerted, once per call.
+ */
+export async function perform(deps: WorkerDependencies): Promise<{ gaps: number; alerted: number }> {
+  if (!deps.ledger) return { gaps: 0, alerted: 0 };
+  const now = new Date();
+  const gaps = await deps.ledger.gaps(new Date(now.getTime() - LOOKBACK_MS), now, deps.recordingExpectedWithinMs);
+  let alerted = 0;
+  for (const gap of gaps) {
+    const reason =
+      gap.outcome === "failed"
+        ? `recording failed: ${gap.reason ?? "no reason recorded"}`
+        : "no recording after the call";
+    if (await alertMissingRecording(deps, gap, reason)) alerted += 1;
+  }
+  return { gaps: gaps.length, alerted };
+}
