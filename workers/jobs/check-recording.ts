@@ -1,9 +1,9 @@
 import { classifyAcsError } from "../../src/acs/errors.js";
-import { enforcementActions } from "../../src/metrics.js";
 import type { PayloadOf } from "../../src/queues/index.js";
 import { recordingStoppedAction } from "../../src/sessions/enforcement.js";
 import type { WorkerDependencies } from "../dependencies.js";
 import { rethrowAcsError } from "./acs-errors.js";
+import { hangUpForEveryone, recordEnforcement } from "./enforcement.js";
 import { perform as startRecording } from "./start-recording.js";
 
 /** How long after an `inactive` RecordingStateChanged the state is checked with ACS (events come unordered). */
@@ -32,28 +32,22 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"chec
   const action = recordingStoppedAction(session, session.decision, acsState, session.restarts);
   const mode = session.decision?.record ? session.decision.mode : "none";
   const log = { ...context, acsState, reason: action.reason };
-  const note = (kind: "alert" | "hang-up" | "resume" | "restart") =>
-    deps.ledger?.noteAction(serverCallId, {
-      at: new Date().toISOString(),
-      trigger: "mid-call",
-      action: kind,
-      reason: action.reason,
-    });
+  const enforcement = { serverCallId, trigger: "mid-call" as const, mode, reason: action.reason, context: log };
   switch (action.kind) {
     case "none":
       deps.logger.debug(log, "recording check: nothing to do");
       return;
     case "alert":
-      enforcementActions.inc({ trigger: "mid-call", action: "alert", mode });
-      await note("alert");
-      deps.logger.error({ ...log, alert: true, enforcement: "alert" }, "recording stopped during the call");
+      await recordEnforcement(deps, { ...enforcement, action: "alert", message: "recording stopped during the call" });
       return;
     case "resume":
     case "restart":
       await deps.sessions.countRestart(serverCallId);
-      enforcementActions.inc({ trigger: "mid-call", action: action.kind, mode });
-      await note(action.kind);
-      deps.logger.warn({ ...log, enforcement: action.kind }, "recording stopped during the call: restoring it");
+      await recordEnforcement(deps, {
+        ...enforcement,
+        action: action.kind,
+        message: "recording stopped during the call: restoring it",
+      });
       if (action.kind === "resume") {
         try {
           await deps.acs.getCallRecording().resume(action.recordingId);
@@ -70,15 +64,12 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"chec
       }
       return;
     case "hang-up":
-      try {
-        await deps.acs.getCallConnection(action.callConnectionId).hangUp(true);
-      } catch (error) {
-        if (classifyAcsError(error).outcome === "call-gone") return;
-        rethrowAcsError(error, deps.logger, log, "enforcement hang-up");
-      }
-      enforcementActions.inc({ trigger: "mid-call", action: "hang-up", mode });
-      await note("hang-up");
-      deps.logger.error({ ...log, alert: true, enforcement: "hang-up" }, "call ended for everyone: recording stopped");
+      if (!(await hangUpForEveryone(deps, action.callConnectionId, log))) return;
+      await recordEnforcement(deps, {
+        ...enforcement,
+        action: "hang-up",
+        message: "call ended for everyone: recording stopped",
+      });
       return;
   }
 }
