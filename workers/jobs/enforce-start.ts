@@ -1,9 +1,8 @@
 import { classifyAcsError } from "../../src/acs/errors.js";
-import { enforcementActions } from "../../src/metrics.js";
 import type { PayloadOf } from "../../src/queues/index.js";
 import { startDeadlineAction } from "../../src/sessions/enforcement.js";
 import type { WorkerDependencies } from "../dependencies.js";
-import { rethrowAcsError } from "./acs-errors.js";
+import { hangUpForEveryone, recordEnforcement } from "./enforcement.js";
 
 /**
  * Runs at a call's recording deadline: if the recording the decision requires is not in place, act as the
@@ -28,37 +27,24 @@ export async function perform(deps: WorkerDependencies, { serverCallId, correlat
     return;
   }
   const mode = session.decision?.record ? session.decision.mode : "none";
-  const note = (kind: "alert" | "hang-up") =>
-    deps.ledger?.noteAction(serverCallId, {
-      at: new Date().toISOString(),
-      trigger: "deadline",
-      action: kind,
-      reason: action.reason,
-    });
+  const enforcement = { serverCallId, trigger: "deadline" as const, mode, reason: action.reason, context };
   if (action.kind === "alert") {
-    enforcementActions.inc({ trigger: "deadline", action: "alert", mode });
-    await note("alert");
-    deps.logger.error({ ...context, alert: true, enforcement: "alert" }, "recording required but not in place");
+    await recordEnforcement(deps, { ...enforcement, action: "alert", message: "recording required but not in place" });
     return;
   }
-  try {
-    await deps.acs.getCallConnection(action.callConnectionId).hangUp(true);
-  } catch (error) {
-    if (classifyAcsError(error).outcome === "call-gone") {
-      deps.logger.info(context, "recording deadline: the call had already ended");
-      return;
-    }
-    rethrowAcsError(error, deps.logger, context, "enforcement hang-up");
+  if (!(await hangUpForEveryone(deps, action.callConnectionId, context))) {
+    deps.logger.info(context, "recording deadline: the call had already ended");
+    return;
   }
-  enforcementActions.inc({ trigger: "deadline", action: "hang-up", mode });
-  await note("hang-up");
+  // The outcome first, then the action: whoever reads the ledger sees the action only on a failed call.
   await deps.ledger?.record({
     serverCallId,
     outcome: "failed",
     reason: `${action.reason}: the call was ended for everyone`,
   });
-  deps.logger.error(
-    { ...context, alert: true, enforcement: "hang-up" },
-    "call ended for everyone: recording not in place",
-  );
+  await recordEnforcement(deps, {
+    ...enforcement,
+    action: "hang-up",
+    message: "call ended for everyone: recording not in place",
+  });
 }
