@@ -4,7 +4,7 @@ import { entraSettings, type Config } from "./config/index.js";
 import { createBearerVerifier, remoteKeys } from "./intake/bearer.js";
 import { createApp } from "./http/app.js";
 import { createCallbackVerifier } from "./intake/callback-auth.js";
-import { createRedisEventSink } from "./intake/sink.js";
+import { createRedisEventSink, INTAKE_REDIS_OPTIONS } from "./intake/sink.js";
 import { createRedisAuditLog } from "./audit/log.js";
 import { loadTokenStore } from "./auth/tokens.js";
 import type { Logger } from "./log.js";
@@ -17,13 +17,8 @@ export async function startWebhook(
   logger: Logger,
 ): Promise<{ server: Server; url: string }> {
   const entra = entraSettings(config);
-  // Intake's own connection: auto-pipelining batches the writes of concurrent deliveries, and a short command
-  // timeout answers 5xx quickly when Redis is away, so Event Grid retries instead of waiting.
-  const intakeRedis = new Redis(config.REDIS_URL, {
-    enableAutoPipelining: true,
-    maxRetriesPerRequest: 1,
-    commandTimeout: 5_000,
-  });
+  // Intake's own connection, so that nothing else queues behind (or ahead of) event persistence.
+  const intakeRedis = new Redis(config.REDIS_URL, INTAKE_REDIS_OPTIONS);
   intakeRedis.on("error", (error) => logger.warn({ err: error }, "intake redis connection error"));
   const tokens = await loadTokenStore(config.API_TOKENS_FILE);
   const app = createApp({

@@ -39,6 +39,8 @@ export interface WorkerDependencies {
   gapSweepEveryMs: number;
   /** BullMQ lock duration (and stalled-job check interval) in ms. */
   jobLockMs: number;
+  /** Recording hosts events may point at (re-checked when the outbox relay turns stored events into jobs). */
+  recordingHostSuffixes: readonly string[];
 }
 
 /** The production wiring of the dependencies, from configuration and the shared runtime. */
@@ -58,6 +60,7 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
       atRiskMarginMs: config.INGEST_AT_RISK_MARGIN_MS,
     },
     jobLockMs: config.WORKER_LOCK_MS,
+    recordingHostSuffixes: config.RECORDING_HOST_SUFFIXES,
     recordingExpectedWithinMs: config.RECORDING_EXPECTED_WITHIN_SECONDS * 1000,
     gapSweepEveryMs: config.GAP_SWEEP_SECONDS * 1000,
     retention: immutabilityMode(config) === "azure" ? azureRetention(runtime.container) : noRetention,

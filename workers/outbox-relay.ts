@@ -2,6 +2,7 @@ import { hostname } from "node:os";
 import type { Redis } from "ioredis";
 import type { Logger } from "../src/log.js";
 import { OUTBOX_GROUP, outboxKeys } from "../src/intake/outbox.js";
+import { parseDelivery } from "../src/intake/parse.js";
 import type { AcsEvent } from "../src/intake/schemas.js";
 import { jobIdFor, type Queues } from "../src/queues/index.js";
 
@@ -13,6 +14,35 @@ export interface OutboxRelay {
 }
 
 const BATCH = 500;
+
+type Job = { payload: { event: AcsEvent; receivedAt: string }; jobId: string };
+
+/** Reads a stream entry's fields (a flat name, value, name, value … list). */
+function fieldsOf(fields: string[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!, fields[i + 1]!);
+  return map;
+}
+
+/**
+ * The call-event jobs of one outbox entry: the delivery's body exactly as received, re-validated here (the
+ * same schemas and recording-host allowlist as at intake: what reaches a worker is checked twice), keeping
+ * only the events that were new when it arrived.
+ */
+export function jobsOfEntry(fields: string[], recordingHostSuffixes: readonly string[]): Job[] {
+  const entry = fieldsOf(fields);
+  const channel = entry.get("channel");
+  const receivedAt = entry.get("receivedAt");
+  const body = entry.get("body");
+  const fresh = entry.get("fresh");
+  if (!channel || !receivedAt || body === undefined || !fresh) throw new Error("outbox entry lacks a field");
+  const freshIds = new Set(JSON.parse(fresh) as string[]);
+  const delivery = parseDelivery(JSON.parse(body), { recordingHostSuffixes });
+  if (delivery.kind !== "events") throw new Error(`outbox entry holds a ${delivery.kind}, not events`);
+  return delivery.events
+    .filter((event) => freshIds.has(event.id))
+    .map((event) => ({ payload: { event, receivedAt }, jobId: jobIdFor(channel, event.id) }));
+}
 /** Entries a crashed relay had read but not queued are taken over after this long. */
 const CLAIM_IDLE_MS = 30_000;
 
@@ -26,10 +56,10 @@ export function startOutboxRelay(
   queues: Queues,
   prefix: string,
   logger: Logger,
-  options: { claimIdleMs?: number; consumer?: string } = {},
+  options: { recordingHostSuffixes: readonly string[]; claimIdleMs?: number; consumer?: string },
 ): OutboxRelay {
   const claimIdleMs = options.claimIdleMs ?? CLAIM_IDLE_MS;
-  const { stream } = outboxKeys(prefix);
+  const { stream, unreadable } = outboxKeys(prefix);
   // A dedicated connection: XREADGROUP BLOCK holds it.
   const reader = redis.duplicate();
   const consumer = options.consumer ?? `${hostname()}-${process.pid}`;
@@ -37,16 +67,16 @@ export function startOutboxRelay(
 
   const relay = async (entries: StreamEntries) => {
     if (entries.length === 0) return;
-    const jobs = entries.flatMap(([, fields]) => {
-      const raw = fields[fields.indexOf("event") + 1];
-      if (!raw) return [];
-      const { channel, event, receivedAt } = JSON.parse(raw) as {
-        channel: string;
-        event: AcsEvent;
-        receivedAt: string;
-      };
-      return [{ payload: { event, receivedAt }, jobId: jobIdFor(channel, event.id) }];
-    });
+    const jobs = [];
+    for (const [id, fields] of entries) {
+      try {
+        jobs.push(...jobsOfEntry(fields, options.recordingHostSuffixes));
+      } catch (error) {
+        // Accepted at intake but refused now (e.g. the allowlist changed): kept aside, never dropped silently.
+        await reader.xadd(unreadable, "*", "entry", id, "reason", (error as Error).message, ...fields);
+        logger.error({ alert: "outbox-entry-unreadable", entry: id, err: error }, "ALERT outbox entry set aside");
+      }
+    }
     await queues.enqueueMany("call-event", jobs);
     const ids = entries.map(([id]) => id);
     await reader

@@ -20,7 +20,9 @@ export function startWorkers(
   prefix: string,
   concurrency: number,
 ): RunningWorkers {
-  const relay = startOutboxRelay(redis, deps.queues, prefix, deps.logger);
+  const relay = startOutboxRelay(redis, deps.queues, prefix, deps.logger, {
+    recordingHostSuffixes: deps.recordingHostSuffixes,
+  });
   // One scheduler id across replicas: upserting it again from another worker changes nothing.
   void deps.queues
     .schedule("sweep-gaps", {}, deps.gapSweepEveryMs)

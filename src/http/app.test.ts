@@ -17,8 +17,8 @@ beforeAll(async () => {
   const app = createApp({
     logger: createLogger("silent", "test"),
     sink: {
-      async accept(channel, events) {
-        accepted.push({ channel, events });
+      async accept(channel, { events }) {
+        accepted.push({ channel, events: [...events] });
         return sinkResult(events.map(() => true));
       },
     },

@@ -1,15 +1,15 @@
 import Router from "@koa/router";
 import Koa from "koa";
 import type { Logger } from "../log.js";
-import { bearerTokenOf, type BearerVerifier } from "../intake/bearer.js";
+import type { BearerVerifier } from "../intake/bearer.js";
 import type { CallbackVerifier } from "../intake/callback-auth.js";
 import { readBody, parseJson } from "../intake/body.js";
 import { IntakeError } from "../intake/errors.js";
 import { parseDelivery } from "../intake/parse.js";
-import { secretMatcher } from "../intake/secrets.js";
-import type { EventSink, SinkResult } from "../intake/sink.js";
-import { deliveriesRefused, eventsReceived, metrics } from "../metrics.js";
+import type { EventSink } from "../intake/sink.js";
+import { deliveriesRefused, metrics } from "../metrics.js";
 import { callsRoutes, type CallsApiDependencies } from "./calls-api.js";
+import { eventGridIntake, logDelivery } from "./eventgrid.js";
 
 export interface AppDependencies {
   logger: Logger;
@@ -27,9 +27,6 @@ export interface AppDependencies {
   /** Facts /readyz reports beside the checks (e.g. the policy set hash in force). */
   info?: () => Record<string, unknown>;
 }
-
-/** The header alternative to `?code=` for the Event Grid secret (a custom delivery header). */
-const SECRET_HEADER = "x-webhook-secret";
 
 export function createApp(deps: AppDependencies): Koa {
   const app = new Koa();
@@ -52,17 +49,6 @@ export function createApp(deps: AppDependencies): Koa {
       }
     }
   });
-
-  const isEventGridSecret = secretMatcher(deps.eventGridSecrets);
-  /** A delivery is authentic with the right shared secret, or (when configured) a valid Entra bearer token. */
-  const authenticateEventGrid = async (ctx: Koa.Context) => {
-    const fromQuery = typeof ctx.query.code === "string" ? ctx.query.code : undefined;
-    const fromHeader = ctx.get(SECRET_HEADER) || undefined;
-    if (isEventGridSecret(fromQuery ?? fromHeader)) return;
-    const authorization = ctx.get("authorization") || undefined;
-    if (deps.eventGridEntra && bearerTokenOf(authorization)) return deps.eventGridEntra.verify(authorization);
-    throw new IntakeError(401, "missing or wrong webhook secret");
-  };
 
   router.get("/healthz", (ctx) => {
     ctx.body = { status: "ok" };
@@ -89,61 +75,20 @@ export function createApp(deps: AppDependencies): Koa {
     ctx.body = { ready, checks: Object.fromEntries(results), ...(deps.info ? { info: deps.info() } : {}) };
   });
 
-  // CloudEvents abuse-protection handshake (reference §4.3).
-  router.options("/api/eventgrid", async (ctx) => {
-    await authenticateEventGrid(ctx);
-    const origin = ctx.get("webhook-request-origin");
-    ctx.status = 200;
-    ctx.set("Allow", "POST, OPTIONS");
-    if (origin) ctx.set("WebHook-Allowed-Origin", origin);
-  });
-
-  router.post("/api/eventgrid", async (ctx) => {
-    await authenticateEventGrid(ctx);
-    const delivery = parseDelivery(parseJson(await readBody(ctx.req, deps.maxBodyBytes)), deps);
-    if (delivery.kind === "deletion" || ctx.get("aeg-event-type") === "SubscriptionDeletion") {
-      deps.logger.warn({ subscription: ctx.get("aeg-subscription-name") }, "Event Grid subscription deleted");
-      ctx.status = 200;
-      return;
-    }
-    if (delivery.kind === "validation") {
-      ctx.status = 200;
-      ctx.body = { validationResponse: delivery.validationCode };
-      deps.logger.info({ subscription: ctx.get("aeg-subscription-name") }, "Event Grid subscription validated");
-      return;
-    }
-    const result = await deps.sink.accept("eventgrid", delivery.events);
-    logDelivery(deps.logger, "eventgrid", delivery, result);
-    ctx.status = 200;
-  });
-
   router.post("/api/callbacks", async (ctx) => {
     await deps.callbackVerifier.verify(ctx.get("authorization") || undefined);
-    const delivery = parseDelivery(parseJson(await readBody(ctx.req, deps.maxBodyBytes)), deps);
+    const body = await readBody(ctx.req, deps.maxBodyBytes);
+    const delivery = parseDelivery(parseJson(body), deps);
     if (delivery.kind !== "events") throw new IntakeError(400, "subscription events are not callbacks");
-    const result = await deps.sink.accept("callback", delivery.events);
+    const result = await deps.sink.accept("callback", { events: delivery.events, body });
     logDelivery(deps.logger, "callback", delivery, result);
     ctx.status = 200;
   });
 
+  // The hot path, ahead of the router: Event Grid deliveries are most of the traffic.
+  app.use(eventGridIntake(deps));
   app.use(router.routes());
   app.use(router.allowedMethods());
   if (deps.calls) app.use(callsRoutes(deps.calls).routes());
   return app;
-}
-
-/** Counts every event of an accepted delivery by outcome, and logs what we chose to ignore. */
-function logDelivery(
-  logger: Logger,
-  channel: "eventgrid" | "callback",
-  delivery: { events: { type: string }[]; ignored: { id: string; type: string }[] },
-  result: SinkResult,
-): void {
-  delivery.events.forEach((event, index) => {
-    eventsReceived.inc({ channel, type: event.type, outcome: result.stored[index] ? "stored" : "duplicate" });
-  });
-  for (const { type } of delivery.ignored) eventsReceived.inc({ channel, type, outcome: "ignored" });
-  if (delivery.ignored.length > 0)
-    logger.info({ channel, ignored: delivery.ignored }, "ignored event types we do not act on");
-  logger.debug({ channel, count: delivery.events.length, duplicates: result.duplicates }, "delivery accepted");
 }

@@ -20,7 +20,7 @@ beforeAll(async () => {
   const app = createApp({
     logger: createLogger("silent", "test"),
     sink: {
-      async accept(_channel, events) {
+      async accept(_channel, { events }) {
         stored += events.length;
         return sinkResult(events.map(() => true));
       },

@@ -7,6 +7,8 @@ export function outboxKeys(prefix: string) {
   const base = `${prefix}:{intake}`;
   return {
     stream: `${base}:events`,
+    /** Entries the relay could not turn into jobs (kept for an operator, with the reason). */
+    unreadable: `${base}:unreadable`,
     seen: (channel: string, eventId: string) => `${base}:seen:${channel}:${eventId}`,
   };
 }

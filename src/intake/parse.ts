@@ -72,19 +72,26 @@ export function parseDelivery(body: unknown, options: ParseOptions): ParsedDeliv
     const data = eventDataSchemas[envelope.type].safeParse(envelope.data);
     if (!data.success) throw new IntakeError(400, `${envelope.type}: ${describe(data.error.issues, `${at}.data`)}`);
     const event = { ...envelope, data: data.data } as AcsEvent;
-    if (event.type === "Microsoft.Communication.RecordingFileStatusUpdated") {
-      for (const chunk of event.data.recordingStorageInfo.recordingChunks) {
-        for (const field of ["contentLocation", "metadataLocation", "deleteLocation"] as const) {
-          if (!isAllowedRecordingUrl(chunk[field], options.recordingHostSuffixes)) {
-            throw new IntakeError(
-              400,
-              `${at}.data.recordingStorageInfo.recordingChunks[${chunk.index}].${field}: host not allowed`,
-            );
-          }
-        }
-      }
-    }
+    assertRecordingUrlsAllowed(event, at, options.recordingHostSuffixes);
     events.push(event);
   }
   return { kind: "events", events, ignored };
+}
+
+/**
+ * Recording URLs (content, metadata, delete) must be on an allowed host: anything else is refused before a
+ * request could ever be made to it (SSRF).
+ */
+function assertRecordingUrlsAllowed(event: AcsEvent, at: string, hostSuffixes: readonly string[]): void {
+  if (event.type !== "Microsoft.Communication.RecordingFileStatusUpdated") return;
+  for (const chunk of event.data.recordingStorageInfo.recordingChunks) {
+    for (const field of ["contentLocation", "metadataLocation", "deleteLocation"] as const) {
+      if (!isAllowedRecordingUrl(chunk[field], hostSuffixes)) {
+        throw new IntakeError(
+          400,
+          `${at}.data.recordingStorageInfo.recordingChunks[${chunk.index}].${field}: host not allowed`,
+        );
+      }
+    }
+  }
 }

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { Redis, RedisOptions } from "ioredis";
 import { outboxKeys, SEEN_TTL_SECONDS } from "./outbox.js";
 import type { AcsEvent } from "./schemas.js";
 
@@ -14,45 +14,121 @@ export function sinkResult(stored: boolean[]): SinkResult {
   return { accepted, duplicates: stored.length - accepted, stored };
 }
 
-export interface EventSink {
-  /** Persists each new event for processing; `stored[i]` is false when events[i] had been seen already. */
-  accept(channel: "eventgrid" | "callback", events: AcsEvent[]): Promise<SinkResult>;
+export type Channel = "eventgrid" | "callback";
+
+/** A validated delivery: its events, and the bytes exactly as they were received. */
+export interface AcceptedDelivery {
+  events: readonly AcsEvent[];
+  body: Buffer;
 }
 
-/** Marks the event id seen and appends the event to the outbox, or does nothing if it was seen: atomically. */
-const ACCEPT_ONCE = `
-if redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2], 'NX') then
-  redis.call('XADD', KEYS[2], '*', 'event', ARGV[3])
-  return 1
-end
-return 0`;
-
-type AcceptOnce = (seenKey: string, stream: string, now: string, ttl: number, payload: string) => Promise<number>;
+export interface EventSink {
+  /** Persists the delivery for processing; `stored[i]` is false when events[i] had been seen already. */
+  accept(channel: Channel, delivery: AcceptedDelivery): Promise<SinkResult>;
+}
 
 /**
- * One atomic Redis step per event, then the answer: an event is either stored and marked seen, or neither —
- * so a failure (answered 5xx) leaves nothing that would hide the sender's retry. The script is registered once
- * (EVALSHA); give this sink a connection with `enableAutoPipelining` so concurrent requests share round trips.
+ * Stores a group of deliveries atomically, each one at most once per event id: for each delivery, the ids not
+ * seen yet (nor earlier in the group) are found, the delivery's body is appended to the outbox with those ids,
+ * and only then are they marked seen — so a failure part-way can at worst store an event twice (its job id
+ * de-duplicates it downstream), never mark one seen that was not stored.
+ * KEYS: the stream, then every delivery's seen-keys in order. ARGV: now, ttl, number of deliveries, then per
+ * delivery: channel, number of events, body, the event ids. Returns, per delivery, the new events' positions.
+ */
+const ACCEPT_DELIVERIES = `
+local now, ttl = ARGV[1], ARGV[2]
+local results = {}
+local k, a = 2, 4
+for d = 1, tonumber(ARGV[3]) do
+  local channel, n, body = ARGV[a], tonumber(ARGV[a + 1]), ARGV[a + 2]
+  a = a + 3
+  local positions, ids, fresh = {}, {}, {}
+  for e = 0, n - 1 do
+    local key = KEYS[k + e]
+    if not fresh[key] and redis.call('EXISTS', key) == 0 then
+      fresh[key] = true
+      positions[#positions + 1] = e
+      ids[#ids + 1] = ARGV[a + e]
+    end
+  end
+  if #ids > 0 then
+    redis.call('XADD', KEYS[1], '*', 'channel', channel, 'receivedAt', now, 'fresh', cjson.encode(ids), 'body', body)
+    for key in pairs(fresh) do redis.call('SET', key, now, 'EX', ttl) end
+  end
+  k, a = k + n, a + n
+  results[d] = positions
+end
+return results`;
+
+type AcceptDeliveries = (numberOfKeys: number, ...keysThenArgs: (string | number | Buffer)[]) => Promise<number[][]>;
+
+interface Waiting {
+  channel: Channel;
+  delivery: AcceptedDelivery;
+  resolve: (result: SinkResult) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Options for the sink's own Redis connection. No auto-pipelining: the sink already sends one command per
+ * event-loop turn, and ioredis's pipelining would only add its bookkeeping. A short command timeout answers
+ * 5xx quickly when Redis is away, so Event Grid retries instead of waiting.
+ */
+export const INTAKE_REDIS_OPTIONS: RedisOptions = {
+  enableAutoPipelining: false,
+  maxRetriesPerRequest: 1,
+  commandTimeout: 5_000,
+};
+
+/** At most this many deliveries share one script run (bounds the script's length and the reply). */
+const MAX_GROUP = 256;
+
+/**
+ * Persists deliveries in the outbox, answering each only once it is stored. Deliveries that arrive in the same
+ * turn of the event loop (many connections at once) are stored by one script run — one round trip and one
+ * command to encode instead of one each, which is most of intake's cost — and none waits for a timer: the group
+ * is sent as soon as the turn's I/O has been read (`setImmediate`). The body is stored as received (no
+ * re-serialisation; the relay re-validates it); the script is registered once (EVALSHA). A failed run fails
+ * every delivery of its group (each is answered 5xx and retried by its sender; see the script for why a retry
+ * is safe).
  */
 export function createRedisEventSink(redis: Redis, prefix: string): EventSink {
   const keys = outboxKeys(prefix);
-  if (!("acceptOnce" in redis)) redis.defineCommand("acceptOnce", { numberOfKeys: 2, lua: ACCEPT_ONCE });
-  const acceptOnce = (redis as unknown as { acceptOnce: AcceptOnce }).acceptOnce.bind(redis);
+  if (!("acceptDeliveries" in redis)) redis.defineCommand("acceptDeliveries", { lua: ACCEPT_DELIVERIES });
+  const acceptDeliveries = (redis as unknown as { acceptDeliveries: AcceptDeliveries }).acceptDeliveries.bind(redis);
+  let waiting: Waiting[] = [];
+
+  const store = (group: Waiting[]) => {
+    const seenKeys: string[] = [];
+    const args: (string | number | Buffer)[] = [new Date().toISOString(), SEEN_TTL_SECONDS, group.length];
+    for (const { channel, delivery } of group) {
+      const ids = delivery.events.map((event) => event.id);
+      for (const id of ids) seenKeys.push(keys.seen(channel, id));
+      args.push(channel, ids.length, delivery.body, ...ids);
+    }
+    acceptDeliveries(1 + seenKeys.length, keys.stream, ...seenKeys, ...args).then(
+      (results) =>
+        group.forEach(({ delivery, resolve }, index) => {
+          const fresh = new Set(results[index]);
+          resolve(sinkResult(delivery.events.map((_, position) => fresh.has(position))));
+        }),
+      (error: unknown) => group.forEach(({ reject }) => reject(error)),
+    );
+  };
+
+  const flush = () => {
+    const all = waiting;
+    waiting = [];
+    for (let start = 0; start < all.length; start += MAX_GROUP) store(all.slice(start, start + MAX_GROUP));
+  };
+
   return {
-    async accept(channel, events) {
-      const now = new Date().toISOString();
-      const stored = await Promise.all(
-        events.map((event) =>
-          acceptOnce(
-            keys.seen(channel, event.id),
-            keys.stream,
-            now,
-            SEEN_TTL_SECONDS,
-            JSON.stringify({ channel, event, receivedAt: now }),
-          ),
-        ),
-      );
-      return sinkResult(stored.map((result) => result === 1));
+    accept(channel, delivery) {
+      if (delivery.events.length === 0) return Promise.resolve(sinkResult([]));
+      return new Promise<SinkResult>((resolve, reject) => {
+        if (waiting.length === 0) setImmediate(flush);
+        waiting.push({ channel, delivery, resolve, reject });
+      });
     },
   };
 }

@@ -6,7 +6,7 @@ import { inject } from "vitest";
 import { OUTBOX_GROUP, outboxKeys } from "../../src/intake/outbox.js";
 import { parseDelivery } from "../../src/intake/parse.js";
 import type { AcsEvent } from "../../src/intake/schemas.js";
-import { createRedisEventSink } from "../../src/intake/sink.js";
+import { createRedisEventSink, type AcceptedDelivery } from "../../src/intake/sink.js";
 import { createLogger } from "../../src/log.js";
 import { QueueName, createQueues, jobIdFor } from "../../src/queues/index.js";
 import { createRedisSessionStore } from "../../src/sessions/index.js";
@@ -31,10 +31,21 @@ function fresh() {
   return { prefix, queues, waiting, keys: outboxKeys(prefix) };
 }
 
-function events(id: string): AcsEvent[] {
-  const delivery = parseDelivery([{ ...documented.callStarted, id }], { recordingHostSuffixes: [] });
-  if (delivery.kind !== "events") throw new Error("expected events");
-  return delivery.events;
+const recordingHostSuffixes = [".asm.skype.com"];
+
+/** A validated Event Grid delivery of CallStarted events with these ids, and its body as sent. */
+function delivery(...ids: string[]): AcceptedDelivery {
+  const body = Buffer.from(JSON.stringify(ids.map((id) => ({ ...documented.callStarted, id }))));
+  const parsed = parseDelivery(JSON.parse(body.toString()), { recordingHostSuffixes });
+  if (parsed.kind !== "events") throw new Error("expected events");
+  return { events: parsed.events, body };
+}
+
+async function queuedEventIds(prefix: string): Promise<string[]> {
+  const queue = new Queue(QueueName.callEvents, { connection: redis, prefix: `${prefix}:bull` });
+  closers.push(() => queue.close());
+  const jobs = await queue.getJobs(["wait"]);
+  return jobs.map((job) => (job.data as { event: AcsEvent }).event.id).sort();
 }
 
 beforeAll(() => {
@@ -54,52 +65,122 @@ describe("intake outbox", () => {
     const { prefix, queues, waiting, keys } = fresh();
     const sink = createRedisEventSink(redis, prefix);
     const results = [];
-    for (let i = 0; i < 5; i++) results.push(await sink.accept("eventgrid", events("dup-1")));
+    for (let i = 0; i < 5; i++) results.push(await sink.accept("eventgrid", delivery("dup-1")));
     expect(results).toEqual([
       { accepted: 1, duplicates: 0, stored: [true] },
       ...Array.from({ length: 4 }, () => ({ accepted: 0, duplicates: 1, stored: [false] })),
     ]);
     expect(await redis.xlen(keys.stream)).toBe(1);
 
-    const relay = startOutboxRelay(redis, queues, prefix, logger);
+    const relay = startOutboxRelay(redis, queues, prefix, logger, { recordingHostSuffixes });
     closers.push(() => relay.close());
     await eventually(async () => ((await waiting()) === 1 ? true : undefined), 5_000, "one queued job");
     await eventually(async () => ((await redis.xlen(keys.stream)) === 0 ? true : undefined), 5_000, "stream emptied");
   });
 
+  it("stores the body exactly as received, and only the events that were new become jobs", async () => {
+    const { prefix, queues, waiting, keys } = fresh();
+    const sink = createRedisEventSink(redis, prefix);
+    await sink.accept("eventgrid", delivery("mixed-1"));
+    const batch = delivery("mixed-1", "mixed-2", "mixed-3");
+    expect(await sink.accept("eventgrid", batch)).toEqual({ accepted: 2, duplicates: 1, stored: [false, true, true] });
+    const entries = (await redis.xrange(keys.stream, "-", "+")) as [string, string[]][];
+    const last = entries.at(-1)![1];
+    expect(last[last.indexOf("body") + 1]).toBe(batch.body.toString());
+    expect(JSON.parse(last[last.indexOf("fresh") + 1]!)).toEqual(["mixed-2", "mixed-3"]);
+
+    const relay = startOutboxRelay(redis, queues, prefix, logger, { recordingHostSuffixes });
+    closers.push(() => relay.close());
+    await eventually(async () => ((await waiting()) === 3 ? true : undefined), 5_000, "three queued jobs");
+    expect(await queuedEventIds(prefix)).toEqual(["mixed-1", "mixed-2", "mixed-3"]);
+  });
+
+  it("an entry the relay can no longer accept (allowlist changed) is set aside with its reason, not dropped", async () => {
+    const { prefix, queues, waiting, keys } = fresh();
+    const sink = createRedisEventSink(redis, prefix);
+    const recording = { ...documented.recordingFileStatusUpdated, id: "moved-host-1" };
+    const body = Buffer.from(JSON.stringify([recording]));
+    const parsed = parseDelivery(JSON.parse(body.toString()), { recordingHostSuffixes });
+    if (parsed.kind !== "events") throw new Error("expected events");
+    await sink.accept("eventgrid", { events: parsed.events, body });
+    await sink.accept("eventgrid", delivery("still-fine-1"));
+
+    const relay = startOutboxRelay(redis, queues, prefix, logger, { recordingHostSuffixes: [".example.net"] });
+    closers.push(() => relay.close());
+    await eventually(async () => ((await redis.xlen(keys.unreadable)) === 1 ? true : undefined), 5_000, "set aside");
+    await eventually(async () => ((await waiting()) === 1 ? true : undefined), 5_000, "the other one queued");
+    const [, fields] = ((await redis.xrange(keys.unreadable, "-", "+")) as [string, string[]][])[0]!;
+    expect(fields[fields.indexOf("reason") + 1]).toMatch(/contentLocation: host not allowed/);
+    expect(fields[fields.indexOf("body") + 1]).toBe(body.toString());
+  });
+
   it("a batch is stored whole, and de-duplicated per event", async () => {
     const { prefix, keys } = fresh();
     const sink = createRedisEventSink(redis, prefix);
-    await sink.accept("eventgrid", events("batch-1"));
-    const both = [...events("batch-1"), ...events("batch-2")];
-    expect(await sink.accept("eventgrid", both)).toEqual({ accepted: 1, duplicates: 1, stored: [false, true] });
+    await sink.accept("eventgrid", delivery("batch-1"));
+    expect(await sink.accept("eventgrid", delivery("batch-1", "batch-2"))).toEqual({
+      accepted: 1,
+      duplicates: 1,
+      stored: [false, true],
+    });
+    expect(await sink.accept("eventgrid", delivery("batch-1", "batch-2"))).toMatchObject({ accepted: 0 });
     expect(await redis.xlen(keys.stream)).toBe(2);
+  });
+
+  it("deliveries arriving together are stored together, and an id twice among them is stored once", async () => {
+    const { prefix, keys } = fresh();
+    const sink = createRedisEventSink(redis, prefix);
+    const results = await Promise.all([
+      sink.accept("eventgrid", delivery("together-1", "together-2")),
+      sink.accept("eventgrid", delivery("together-2", "together-3")),
+      sink.accept("eventgrid", delivery("together-1")),
+      sink.accept("callback", delivery("together-1")),
+    ]);
+    expect(results.map((r) => r.stored)).toEqual([[true, true], [false, true], [false], [true]]);
+    expect(await redis.xlen(keys.stream)).toBe(3);
+    expect(await redis.ttl(keys.seen("eventgrid", "together-3"))).toBeGreaterThan(24 * 3600);
+  });
+
+  it("a Redis failure fails every delivery waiting with it, so each is answered 5xx and retried", async () => {
+    const { prefix } = fresh();
+    const broken = new Redis(inject("redisUrl"), { lazyConnect: true, maxRetriesPerRequest: 0 });
+    broken.disconnect(); // never connected, commands are refused at once
+    const sink = createRedisEventSink(broken, prefix);
+    const outcomes = await Promise.allSettled([
+      sink.accept("eventgrid", delivery("lost-1")),
+      sink.accept("eventgrid", delivery("lost-2")),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected"]);
   });
 
   it("the same id on another channel is another event", async () => {
     const { prefix } = fresh();
     const sink = createRedisEventSink(redis, prefix);
-    expect(await sink.accept("eventgrid", events("shared-id"))).toMatchObject({ accepted: 1, duplicates: 0 });
-    expect(await sink.accept("callback", events("shared-id"))).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect(await sink.accept("eventgrid", delivery("shared-id"))).toMatchObject({ accepted: 1, duplicates: 0 });
+    expect(await sink.accept("callback", delivery("shared-id"))).toMatchObject({ accepted: 1, duplicates: 0 });
   });
 
   it("entries read by a relay that died before queueing them are taken over by another relay", async () => {
     const { prefix, queues, waiting, keys } = fresh();
     const sink = createRedisEventSink(redis, prefix);
-    await sink.accept("eventgrid", [...events("orphan-1"), ...events("orphan-2")]);
+    await sink.accept("eventgrid", delivery("orphan-1", "orphan-2"));
     // A relay reads the entries, then dies before queueing them: they stay pending in its name.
     await redis.xgroup("CREATE", keys.stream, OUTBOX_GROUP, "0", "MKSTREAM");
     await redis.xreadgroup("GROUP", OUTBOX_GROUP, "dead-relay", "COUNT", 10, "STREAMS", keys.stream, ">");
     expect(await waiting()).toBe(0);
 
-    const relay = startOutboxRelay(redis, queues, prefix, logger, { claimIdleMs: 200, consumer: "survivor" });
+    const relay = startOutboxRelay(redis, queues, prefix, logger, {
+      recordingHostSuffixes,
+      claimIdleMs: 200,
+      consumer: "survivor",
+    });
     closers.push(() => relay.close());
     await eventually(async () => ((await waiting()) === 2 ? true : undefined), 5_000, "two queued jobs");
   });
 
   it("an entry queued twice (relay died after queueing, before acknowledging) is still one job", async () => {
     const { prefix, queues, waiting } = fresh();
-    const [event] = events("twice-1");
+    const [event] = delivery("twice-1").events;
     const payload = { event: event!, receivedAt: new Date().toISOString() };
     await queues.enqueueMany("call-event", [{ payload, jobId: jobIdFor("eventgrid", "twice-1") }]);
     await queues.enqueueMany("call-event", [{ payload, jobId: jobIdFor("eventgrid", "twice-1") }]);

@@ -29,7 +29,7 @@ beforeAll(async () => {
   });
   const app = createApp({
     logger: createLogger("silent", "test"),
-    sink: { accept: async (_channel, events) => sinkResult(events.map(() => true)) },
+    sink: { accept: async (_channel, { events }) => sinkResult(events.map(() => true)) },
     callbackVerifier: { verify: async () => undefined },
     eventGridSecrets: ["s"],
     recordingHostSuffixes: [".asm.skype.com"],

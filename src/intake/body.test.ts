@@ -1,0 +1,67 @@
+import { createServer, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { IntakeError } from "./errors.js";
+import { readBody } from "./body.js";
+
+const LIMIT = 1024;
+let server: Server;
+let port: number;
+const outcomes: (Buffer | Error)[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    readBody(req, LIMIT).then(
+      (body) => {
+        outcomes.push(body);
+        res.end(String(body.length));
+      },
+      (error: Error) => {
+        outcomes.push(error);
+        res.statusCode = error instanceof IntakeError ? error.status : 500;
+        res.end();
+      },
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+/** Sends the parts as a chunked body (no Content-Length), optionally aborting after them. */
+function send(parts: string[], abort = false): Promise<number | "aborted"> {
+  return new Promise((resolve, reject) => {
+    const req = request({ port, method: "POST", host: "127.0.0.1" }, (res) => {
+      res.resume();
+      resolve(res.statusCode!);
+    });
+    req.on("error", (error) => (abort ? resolve("aborted") : reject(error)));
+    for (const part of parts) req.write(part);
+    if (abort) setTimeout(() => req.destroy(), 50);
+    else req.end();
+  });
+}
+
+const settled = async (count: number) => {
+  for (let i = 0; i < 100 && outcomes.length < count; i++) await new Promise((r) => setTimeout(r, 10));
+  return outcomes.at(-1);
+};
+
+describe("readBody", () => {
+  it("joins a body sent in several chunks", async () => {
+    expect(await send(["[1,", "2,", "3]"])).toBe(200);
+    expect((await settled(1))?.toString()).toBe("[1,2,3]");
+  });
+
+  it("refuses a chunked body that grows past the limit with 413, without a Content-Length to go by", async () => {
+    expect(await send(["x".repeat(600), "x".repeat(600)])).toBe(413);
+    expect(await settled(2)).toBeInstanceOf(IntakeError);
+  });
+
+  it("fails (never hangs) when the sender goes away mid-body", async () => {
+    await send(["[1,"], true);
+    const outcome = await settled(3);
+    expect(outcome).toBeInstanceOf(Error);
+    expect(outcome).not.toBeInstanceOf(IntakeError);
+  });
+});
