@@ -44,6 +44,12 @@ export const ingestDeadlineAlerts = new Counter({
   registers: [metrics],
 });
 
+export const ingestPriorityRaises = new Counter({
+  name: "ingest_priority_raises_total",
+  help: "Waiting ingest jobs moved to a more urgent priority band by the deadline sweep (one band per hour left before ACS deletes the chunk)",
+  registers: [metrics],
+});
+
 export const chunksArchived = new Counter({
   name: "ingest_chunks_archived_total",
   help: "Recording chunks archived and verified, by outcome (fresh, resumed: finished from staged blocks, existing: archived before)",

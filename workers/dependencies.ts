@@ -1,6 +1,7 @@
 import type { CallAutomationClient } from "@azure/communication-call-automation";
 import type { ContainerClient } from "@azure/storage-blob";
 import { createCallAutomationClient } from "../src/acs/index.js";
+import { createDeadlineAlertClaims, type DeadlineAlertClaims } from "../src/archive/deadline-alerts.js";
 import { azureRetention, noRetention, type RetentionPort } from "../src/archive/retention.js";
 import { immutabilityMode, type Config } from "../src/config/index.js";
 import { createLedger, type Ledger } from "../src/ledger/index.js";
@@ -23,7 +24,15 @@ export interface WorkerDependencies {
   container: ContainerClient;
   /** Where ACS posts mid-call events for connections we make: `${PUBLIC_BASE_URL}/api/callbacks`. */
   callbackUri: string;
-  ingest: { blockBytes: number; concurrency: number; atRiskMarginMs: number };
+  ingest: {
+    blockBytes: number;
+    concurrency: number;
+    atRiskMarginMs: number;
+    /** How often waiting ingest jobs are re-prioritised by the time their chunk has left. */
+    prioritySweepEveryMs: number;
+  };
+  /** Once-per-chunk claims of deadline alerts (at risk, lost), shared by the ingest jobs and the sweep. */
+  deadlineAlerts: DeadlineAlertClaims;
   /**
    * The completeness ledger. Always wired in production; optional so that tests of call-event folding alone
    * (test/integration/event-order.test.ts) need not build one.
@@ -56,7 +65,9 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
       blockBytes: config.INGEST_BLOCK_BYTES,
       concurrency: config.INGEST_BLOCK_CONCURRENCY,
       atRiskMarginMs: config.INGEST_AT_RISK_MARGIN_MS,
+      prioritySweepEveryMs: config.INGEST_PRIORITY_SWEEP_SECONDS * 1000,
     },
+    deadlineAlerts: createDeadlineAlertClaims(runtime.redis, config.REDIS_PREFIX),
     jobLockMs: config.WORKER_LOCK_MS,
     recordingExpectedWithinMs: config.RECORDING_EXPECTED_WITHIN_SECONDS * 1000,
     gapSweepEveryMs: config.GAP_SWEEP_SECONDS * 1000,

@@ -12,6 +12,7 @@ import * as playAnnouncement from "./jobs/play-announcement.js";
 import * as resumeRecording from "./jobs/resume-recording.js";
 import * as startRecording from "./jobs/start-recording.js";
 import * as sweepGaps from "./jobs/sweep-gaps.js";
+import * as sweepIngestDeadlines from "./jobs/sweep-ingest-deadlines.js";
 
 type Perform<N extends JobName> = (deps: WorkerDependencies, payload: PayloadOf<N>) => Promise<unknown>;
 
@@ -25,6 +26,7 @@ export const performers: { [N in JobName]: Perform<N> } = {
   "expect-recording": expectRecording.perform,
   "start-recording": startRecording.perform,
   "sweep-gaps": sweepGaps.perform,
+  "sweep-ingest-deadlines": sweepIngestDeadlines.perform,
   "ingest-chunk": ingestChunk.perform,
   "play-announcement": playAnnouncement.perform,
   "pause-recording": pauseRecording.perform,

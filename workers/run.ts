@@ -25,6 +25,9 @@ export function startWorkers(
   void deps.queues
     .schedule("sweep-gaps", {}, deps.gapSweepEveryMs)
     .catch((err: unknown) => deps.logger.error({ err }, "could not schedule the gap sweep"));
+  void deps.queues
+    .schedule("sweep-ingest-deadlines", {}, deps.ingest.prioritySweepEveryMs)
+    .catch((err: unknown) => deps.logger.error({ err }, "could not schedule the ingest deadline sweep"));
   const process = async (job: Job) => {
     if (!isJobName(job.name)) throw new Error(`unknown job kind ${job.name}`);
     const perform = performers[job.name] as (d: WorkerDependencies, p: PayloadOf<JobName>) => Promise<unknown>;

@@ -83,6 +83,8 @@ const configSchema = z.object({
     .int()
     .min(0)
     .default(2 * 3_600_000),
+  /** How often waiting ingest jobs are moved to the priority band of the time their chunk has left (bands are hours). */
+  INGEST_PRIORITY_SWEEP_SECONDS: z.coerce.number().int().min(5).max(3600).default(300),
   /** How long a worker's claim on a job lasts without renewal: after a crash, its job runs elsewhere this much later. */
   WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
 });

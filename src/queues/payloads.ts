@@ -34,6 +34,8 @@ export interface JobKinds {
   "expect-recording": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
   /** Periodic: every ledger gap of the last two days gets an alert, once. */
   "sweep-gaps": { queue: typeof QueueName.control; payload: Record<string, never> };
+  /** Periodic: waiting ingest jobs move to the priority band of the time left; chunks at risk are alerted, once. */
+  "sweep-ingest-deadlines": { queue: typeof QueueName.control; payload: Record<string, never> };
   "check-recording": {
     queue: typeof QueueName.control;
     payload: { serverCallId: string; correlationId: string; recordingId: string };
@@ -94,8 +96,11 @@ export const jobDefinitions: { [N in JobName]: { queue: JobKinds[N]["queue"]; op
   // Delayed by RECORDING_EXPECTED_WITHIN_SECONDS after the call ends (call-event.ts).
   "expect-recording": { queue: QueueName.control, options: { ...retried(5, 1_000), priority: ROUTINE } },
   "sweep-gaps": { queue: QueueName.control, options: { ...retried(1, 1_000), priority: ROUTINE } },
+  // On the control queue, not the ingest queue: it must not wait behind the backlog it reorders.
+  "sweep-ingest-deadlines": { queue: QueueName.control, options: { ...retried(1, 1_000), priority: PROMPT } },
   // Queued a moment after a recording was seen inactive (call-event.ts), to ask ACS before acting.
   "check-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: PROMPT } },
-  // ACS deletes recordings after 24 h: keep retrying well inside that window.
+  // ACS deletes recordings after 24 h: keep retrying well inside that window. The priority is set per job
+  // from the time its chunk has left (call-event.ts, ingestPriority) and raised by sweep-ingest-deadlines.
   "ingest-chunk": { queue: QueueName.ingest, options: retried(12, 2_000) },
 };

@@ -1,6 +1,6 @@
 import { rawIdOf } from "../../src/acs/index.js";
 import { parseRecordingSubject } from "../../src/intake/subject.js";
-import { acsExpiry } from "../../src/archive/deadline.js";
+import { acsExpiry, ingestPriority } from "../../src/archive/deadline.js";
 import { outcomeOfDecision } from "../../src/ledger/index.js";
 import { decide } from "../../src/policy/index.js";
 import { jobIdFor, type PayloadOf } from "../../src/queues/index.js";
@@ -141,6 +141,8 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
             ...(acsExpiresAt ? { acsExpiresAt } : {}),
           },
           jobIdFor("ingest", recordingId, String(chunk.index)),
+          // Nearest expiry first; the deadline sweep raises it as time passes.
+          { priority: ingestPriority(acsExpiresAt, new Date()) },
         );
       }
       deps.logger.info(
