@@ -24,6 +24,7 @@ export function placeCall(s: SimState, req: PlaceCallRequest): Call {
     connections: new Map(),
     recordings: [],
     incomingCallContext: newIncomingCallContext(),
+    rejectedWith: undefined,
     placedAt: new Date(),
     startedAt: undefined,
     endedAt: undefined,
@@ -130,9 +131,10 @@ export function answer(s: SimState, incomingCallContext: string, callbackUri: st
   return { call, conn: openConnection(s, call, callbackUri, operationContext) };
 }
 
-/** reject: the ringing call ends without ever starting. */
-export function reject(s: SimState, incomingCallContext: string): Call {
+/** reject: the ringing call ends without ever starting (no CallStarted, no CallEnded). */
+export function reject(s: SimState, incomingCallContext: string, reason: "none" | "busy" | "forbidden"): Call {
   const call = ringingCall(s, incomingCallContext);
+  call.rejectedWith = reason;
   endCall(s, call, { kind: "participant", rawId: call.to });
   return call;
 }

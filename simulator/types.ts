@@ -89,6 +89,8 @@ export interface CallView {
   serverCallId: string;
   correlationId: string;
   state: CallState;
+  /** Set when the call was rejected while ringing: the `callRejectReason` sent ("none" when absent). */
+  rejectedWith?: "none" | "busy" | "forbidden";
   /** rawIds, in order of joining. */
   participants: string[];
   connections: ConnectionView[];

@@ -1,9 +1,10 @@
 import type { CallAutomationClient } from "@azure/communication-call-automation";
-import type { ContainerClient } from "@azure/storage-blob";
-import { createCallAutomationClient } from "../src/acs/index.js";
+import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import { acsEndpointOf, createCallAutomationClient } from "../src/acs/index.js";
 import { createDeadlineAlertClaims, type DeadlineAlertClaims } from "../src/archive/deadline-alerts.js";
 import { azureRetention, noRetention, type RetentionPort } from "../src/archive/retention.js";
 import { immutabilityMode, type Config } from "../src/config/index.js";
+import type { HealthStore } from "../src/health/index.js";
 import { createLedger, type Ledger } from "../src/ledger/index.js";
 import type { Logger } from "../src/log.js";
 import type { Runtime } from "../src/runtime.js";
@@ -46,6 +47,13 @@ export interface WorkerDependencies {
   recordingExpectedWithinMs: number;
   /** How often every ledger gap is looked for (and alerted, once per call). */
   gapSweepEveryMs: number;
+  /** The health view (ACS, storage) and how it is kept: read at IncomingCall, written by the job outcomes. */
+  health: HealthStore;
+  healthSettings: { probeEveryMs: number; failuresToTrip: number; failureWindowMs: number };
+  /** Asks Blob storage whether it answers (no retries, short timeout); throws if it does not. */
+  probeStorage: () => Promise<void>;
+  /** Where ACS and Blob storage are: a failing request names its host (src/health failingDependency). */
+  endpoints: { acsUrl: string; blobUrl: string };
   /** BullMQ lock duration (and stalled-job check interval) in ms. */
   jobLockMs: number;
 }
@@ -74,5 +82,23 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
     retention: immutabilityMode(config) === "azure" ? azureRetention(runtime.container) : noRetention,
     deleteAcsCopy: config.ACS_DELETE_AFTER_ARCHIVE,
     ledger: createLedger(runtime.redis, config.REDIS_PREFIX),
+    health: runtime.health,
+    healthSettings: {
+      probeEveryMs: config.HEALTH_PROBE_SECONDS * 1000,
+      failuresToTrip: config.HEALTH_FAILURES_TO_TRIP,
+      failureWindowMs: config.HEALTH_FAILURE_WINDOW_SECONDS * 1000,
+    },
+    probeStorage: storageProbe(config),
+    endpoints: { acsUrl: acsEndpointOf(config.ACS_CONNECTION_STRING), blobUrl: runtime.container.url },
+  };
+}
+
+/** One try, 5 s at most: a probe must say "down" quickly, not retry for half a minute as the SDK otherwise does. */
+function storageProbe(config: Config): () => Promise<void> {
+  const container = BlobServiceClient.fromConnectionString(config.BLOB_CONNECTION_STRING, {
+    retryOptions: { maxTries: 1, tryTimeoutInMs: 5_000 },
+  }).getContainerClient(config.BLOB_CONTAINER);
+  return async () => {
+    await container.getProperties();
   };
 }
