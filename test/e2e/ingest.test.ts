@@ -42,7 +42,8 @@ async function recordedCall(recordingDurationMs: number, chunkMaxDurationMs?: nu
   const { serverCallId } = await stack.simulator.placeCall({
     from: ALICE,
     to: BOB,
-    durationMs: 800,
+    // Long enough for a loaded machine to join and start recording before the call ends.
+    durationMs: 2500,
     recordingDurationMs,
     ...(chunkMaxDurationMs ? { chunkMaxDurationMs } : {}),
   });
@@ -182,6 +183,12 @@ describe("ingest, end to end", () => {
     const { serverCallId, recording } = await recordedCall(1000);
     const chunk = recording.chunks[0]!;
     await eventually(async () => ((await archived(serverCallId)).size === 2 ? true : undefined), 20_000, "the archive");
+    const ledger = createLedger(stack.runtime.redis, stack.config.REDIS_PREFIX);
+    await eventually(
+      async () => ((await ledger.get(serverCallId))?.outcome === "recorded" ? true : undefined),
+      10_000,
+      "the ledger to say recorded",
+    );
     const downloadsBefore = contentDownloads(serverCallId).length;
     // The same chunk queued again as if its event were 25 h old (a new job id: a late replay).
     await stack.runtime.queues.enqueue(
@@ -210,9 +217,7 @@ describe("ingest, end to end", () => {
     expect(failed.attemptsMade).toBeLessThanOrEqual(1);
     expect(failed.failedReason).toMatch(/lost: ACS copy expired/);
     // The call's recording is in: a failed late replay does not downgrade the ledger's `recorded`.
-    expect((await createLedger(stack.runtime.redis, stack.config.REDIS_PREFIX).get(serverCallId))?.outcome).toBe(
-      "recorded",
-    );
+    expect((await ledger.get(serverCallId))?.outcome).toBe("recorded");
     expect(contentDownloads(serverCallId)).toHaveLength(downloadsBefore);
   });
 

@@ -49,7 +49,8 @@ async function rejectionsCounted(): Promise<number> {
 
 /** Places a call and waits until it is being recorded: established, and a recording started by the app. */
 async function recordedCall(from: string, to: string): Promise<string> {
-  const { serverCallId } = await stack.simulator.placeCall({ from, to, durationMs: 1500 });
+  // Long enough, once answered, for a loaded machine to join and start recording.
+  const { serverCallId } = await stack.simulator.placeCall({ from, to, durationMs: 4000 });
   await eventually(
     () => (stack.simulator.getCall(serverCallId)?.recordings.length ? true : undefined),
     RING_MS + 10_000,
