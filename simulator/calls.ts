@@ -4,7 +4,7 @@ import * as cb from "./events/callback-events.js";
 import * as eg from "./events/eventgrid-events.js";
 import { isAcsVoipUser } from "./identifiers.js";
 import { newIncomingCallContext, newServerCallId, newUuid } from "./ids.js";
-import type { Call, Connection } from "./model.js";
+import type { Call, Connection, Participant } from "./model.js";
 import { stopRecording } from "./recordings.js";
 import type { SimState } from "./state.js";
 import type { PlaceCallRequest } from "./types.js";
@@ -24,6 +24,7 @@ export function placeCall(s: SimState, req: PlaceCallRequest): Call {
     connections: new Map(),
     recordings: [],
     incomingCallContext: newIncomingCallContext(),
+    rejectedWith: undefined,
     placedAt: new Date(),
     startedAt: undefined,
     endedAt: undefined,
@@ -56,6 +57,19 @@ function establish(s: SimState, call: Call): void {
   if (isAcsVoipUser(call.from)) s.emit(eg.callStarted(call));
   for (const p of call.participants) if (isAcsVoipUser(p.rawId)) s.emit(eg.participantAdded(call, p));
   s.later(call, call.durationMs, () => endCall(s, call, { kind: "participant", rawId: call.from }));
+}
+
+/** Someone joins a live call, as in `establish`: their Event Grid event, and the new list to every connection. */
+export function addParticipant(s: SimState, call: Call, rawId: string): Participant {
+  if (call.state !== "established") throw new Error(`call ${call.serverCallId} is ${call.state}, not established`);
+  if (call.participants.some((p) => p.rawId === rawId)) throw new Error(`${rawId} is already on the call`);
+  const participant: Participant = { rawId, participantId: newUuid(), joinedAt: new Date() };
+  call.participants.push(participant);
+  s.log({ msg: "participant joined", serverCallId: call.serverCallId, rawId });
+  if (isAcsVoipUser(rawId)) s.emit(eg.participantAdded(call, participant));
+  for (const conn of call.connections.values())
+    if (conn.state === "connected") s.callback(conn.callbackUri, cb.participantsUpdated(call, conn));
+  return participant;
 }
 
 export function endCall(s: SimState, call: Call, endedBy: eg.EndedBy, byConnection?: Connection): void {
@@ -130,9 +144,10 @@ export function answer(s: SimState, incomingCallContext: string, callbackUri: st
   return { call, conn: openConnection(s, call, callbackUri, operationContext) };
 }
 
-/** reject: the ringing call ends without ever starting. */
-export function reject(s: SimState, incomingCallContext: string): Call {
+/** reject: the ringing call ends without ever starting (no CallStarted, no CallEnded). */
+export function reject(s: SimState, incomingCallContext: string, reason: "none" | "busy" | "forbidden"): Call {
   const call = ringingCall(s, incomingCallContext);
+  call.rejectedWith = reason;
   endCall(s, call, { kind: "participant", rawId: call.to });
   return call;
 }

@@ -4,7 +4,17 @@ import { createInterface } from "node:readline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Receiver } from "./test-support/receiver.js";
 import { startReceiver } from "./test-support/receiver.js";
-import { ACCESS_KEY, CALLEE, CALLER, RESOURCE_ID, startTestSimulator, waitFor } from "./test-support/fixtures.js";
+import {
+  ACCESS_KEY,
+  CALLEE,
+  CALLER,
+  PSTN,
+  RESOURCE_ID,
+  sdkClient,
+  startTestSimulator,
+  uniqueUser,
+  waitFor,
+} from "./test-support/fixtures.js";
 import type { CallView, RunningSimulator } from "./types.js";
 
 let sim: RunningSimulator;
@@ -88,6 +98,88 @@ describe("control API", () => {
         .notifications()
         .some((r) => (r.json as { data: { serverCallId?: string } }[])[0]?.data.serverCallId === serverCallId),
     );
+  });
+
+  it("adds a participant to a live call: CallParticipantAdded (ACS users only), ParticipantsUpdated, the list", async () => {
+    expect(await call("PUT", "/simulator/eventgrid-subscription", { endpointUrl: `${rx.url}/eg-join` })).toMatchObject({
+      status: 200,
+    });
+    const { json } = await call("POST", "/simulator/calls", { from: CALLER, to: CALLEE, durationMs: 60_000 });
+    const { serverCallId } = json as { serverCallId: string };
+    await waitFor(() => sim.getCall(serverCallId)?.state === "established");
+    const client = sdkClient(sim);
+    const connected = await client.connectCall({ kind: "serverCallLocator", id: serverCallId }, `${rx.url}/cb-join`);
+    const callConnectionId = connected.callConnectionProperties.callConnectionId ?? "";
+    type Callback = {
+      type: string;
+      data: { sequenceNumber: number; participants: { identifier: { rawId: string } }[] };
+    };
+    const updates = () =>
+      rx.received
+        .filter((r) => r.path === "/cb-join")
+        .flatMap((r) => r.json as Callback[])
+        .filter((e) => e.type === "Microsoft.Communication.ParticipantsUpdated");
+    await waitFor(() => updates().length === 1);
+
+    const joiner = uniqueUser();
+    expect(await call("POST", `/simulator/calls/${serverCallId}/participants`, { rawId: joiner })).toEqual({
+      status: 202,
+      json: undefined,
+    });
+    expect(sim.getCall(serverCallId)?.participants).toEqual([CALLER, CALLEE, joiner]);
+    type Added = {
+      eventType: string;
+      subject: string;
+      data: { serverCallId: string; participantId: string; user: { communicationIdentifier: { rawId: string } } };
+    };
+    const added = await waitFor(() =>
+      rx.received
+        .filter((r) => r.path === "/eg-join" && r.headers["aeg-event-type"] === "Notification")
+        .map((r) => (r.json as Added[])[0])
+        .find(
+          (e) =>
+            e?.eventType === "Microsoft.Communication.CallParticipantAdded" &&
+            e.data.user.communicationIdentifier.rawId === joiner,
+        ),
+    );
+    expect(added).toMatchObject({
+      subject: `call/${serverCallId}/participant/${joiner}`,
+      data: { serverCallId, participantId: expect.any(String) },
+    });
+    await waitFor(() => updates().length === 2);
+    expect(updates()[1]?.data.sequenceNumber).toBe(2);
+    expect(updates()[1]?.data.participants.map((p) => p.identifier.rawId)).toEqual([CALLER, CALLEE, joiner]);
+    const listed = await client.getCallConnection(callConnectionId).listParticipants();
+    expect(
+      listed.values?.map((p) =>
+        p.identifier && "communicationUserId" in p.identifier ? p.identifier.communicationUserId : undefined,
+      ),
+    ).toContain(joiner);
+
+    // A phone party: in the call and the list, but no Event Grid participant event (reference §5.4).
+    expect(await call("POST", `/simulator/calls/${serverCallId}/participants`, { rawId: PSTN })).toMatchObject({
+      status: 202,
+    });
+    await waitFor(() => updates().length === 3);
+    await new Promise((r) => setTimeout(r, 100));
+    const phoneEvents = rx.received.filter((r) => r.path === "/eg-join" && r.body.includes("+14255550123"));
+    expect(phoneEvents).toEqual([]);
+
+    expect(await call("POST", `/simulator/calls/${serverCallId}/participants`, { rawId: joiner })).toMatchObject({
+      status: 409,
+      json: { message: expect.stringMatching(/^rawId:/) },
+    });
+    expect(await call("POST", `/simulator/calls/${serverCallId}/participants`, { rawId: "bob" })).toMatchObject({
+      status: 400,
+      json: { message: expect.stringMatching(/^rawId:/) },
+    });
+    expect((await call("POST", "/simulator/calls/nope/participants", { rawId: joiner })).status).toBe(404);
+    await sim.endCall(serverCallId);
+    expect(await call("POST", `/simulator/calls/${serverCallId}/participants`, { rawId: uniqueUser() })).toMatchObject({
+      status: 409,
+      json: { message: expect.stringMatching(/ended, not established/) },
+    });
+    await expect(sim.addParticipant(serverCallId, uniqueUser())).rejects.toThrow(/not established/);
   });
 
   it("lists the ACS requests received, and only those", async () => {

@@ -72,6 +72,7 @@ export interface Call {
   connections: Map<string, Connection>;
   recordings: Recording[];
   incomingCallContext: string;
+  rejectedWith: "none" | "busy" | "forbidden" | undefined;
   placedAt: Date;
   startedAt: Date | undefined;
   endedAt: Date | undefined;

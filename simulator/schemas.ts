@@ -155,6 +155,9 @@ export const placeCallRequest = z.object({
   additionalParticipants: z.array(rawId).optional(),
 });
 
+/** Control API: someone joins a live call. */
+export const addParticipantRequest = z.object({ rawId });
+
 export const eventGridSubscriptionRequest = z.object({
   endpointUrl: httpUrl,
   schema: z.enum(["EventGridSchema", "CloudEventSchemaV1_0"]).optional(),

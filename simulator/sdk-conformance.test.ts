@@ -222,7 +222,7 @@ describe("call connections", () => {
           .find((e) => e?.eventType === "Microsoft.Communication.IncomingCall" && e.data.serverCallId === serverCallId),
       );
       await sdkClient(ringing).rejectCall(incoming.data.incomingCallContext, { callRejectReason: "busy" });
-      expect(ringing.getCall(serverCallId)?.state).toBe("ended");
+      expect(ringing.getCall(serverCallId)).toMatchObject({ state: "ended", rejectedWith: "busy" });
       expect(ringing.requests().at(-1)).toMatchObject({
         operation: "reject",
         status: 204,

@@ -46,6 +46,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     RunningSimulator,
     | "placeCall"
     | "endCall"
+    | "addParticipant"
     | "getCall"
     | "requests"
     | "setEventGridSubscription"
@@ -66,6 +67,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       const call = state.calls.get(serverCallId);
       if (!call) throw new Error(`No call with serverCallId ${serverCallId}`);
       calls.endCall(state, call, { kind: "participant", rawId: call.from });
+    },
+    async addParticipant(serverCallId: string, rawId: string) {
+      const call = state.calls.get(serverCallId);
+      if (!call) throw new Error(`No call with serverCallId ${serverCallId}`);
+      calls.addParticipant(state, call, rawId);
     },
     getCall(serverCallId: string) {
       const call = state.calls.get(serverCallId);

@@ -55,6 +55,12 @@ export interface RunningSimulator {
   setEventGridSubscription(endpointUrl: string, options?: EventGridSubscriptionOptions): Promise<void>;
   placeCall(req: PlaceCallRequest): Promise<{ serverCallId: string; correlationId: string }>;
   endCall(serverCallId: string): Promise<void>;
+  /**
+   * Someone joins an established call: CallParticipantAdded (Event Grid, ACS VoIP users only, reference §5.4)
+   * and ParticipantsUpdated to every connected call connection (§3.2). Rejects for an unknown call, a call
+   * that is not established, or someone already on it.
+   */
+  addParticipant(serverCallId: string, rawId: string): Promise<void>;
   getCall(serverCallId: string): CallView | undefined;
   /** Every ACS REST and storage request received, in order. */
   requests(): RequestLogEntry[];
@@ -89,6 +95,8 @@ export interface CallView {
   serverCallId: string;
   correlationId: string;
   state: CallState;
+  /** Set when the call was rejected while ringing: the `callRejectReason` sent ("none" when absent). */
+  rejectedWith?: "none" | "busy" | "forbidden";
   /** rawIds, in order of joining. */
   participants: string[];
   connections: ConnectionView[];

@@ -8,6 +8,7 @@ export function callView(call: Call, objects: ObjectStore): CallView {
     serverCallId: call.serverCallId,
     correlationId: call.correlationId,
     state: call.state,
+    ...(call.rejectedWith ? { rejectedWith: call.rejectedWith } : {}),
     participants: call.participants.map((p) => p.rawId),
     connections: [...call.connections.values()].map((c) => ({
       callConnectionId: c.callConnectionId,

@@ -37,10 +37,23 @@ export const enforcementActions = new Counter({
   registers: [metrics],
 });
 
+export const dependencyUp = new Gauge({
+  name: "dependency_up",
+  help: "Last health probe of a dependency by this process: 1 answered, 0 failed (storage only; ACS health comes from failures of real requests)",
+  labelNames: ["component"] as const,
+  registers: [metrics],
+});
+
 export const ingestDeadlineAlerts = new Counter({
   name: "ingest_deadline_alerts_total",
   help: "Recording chunks whose ACS copy is about to expire (at-risk: inside INGEST_AT_RISK_MARGIN_MS) or has expired before it was archived (lost)",
   labelNames: ["status"] as const,
+  registers: [metrics],
+});
+
+export const ingestPriorityRaises = new Counter({
+  name: "ingest_priority_raises_total",
+  help: "Waiting ingest jobs moved to a more urgent priority band by the deadline sweep (one band per hour left before ACS deletes the chunk)",
   registers: [metrics],
 });
 

@@ -5,6 +5,7 @@ import type { Logger } from "./log.js";
 import { policyLoadErrors, policyReloads } from "./metrics.js";
 import { createPolicySource, type PolicyStatus, type ReloadOutcome, type TeamPolicy } from "./policy/index.js";
 import { createQueues, type Queues } from "./queues/index.js";
+import { createHealthStore, type HealthStore } from "./health/index.js";
 import { createRedisSessionStore, type SessionStore } from "./sessions/index.js";
 
 /** The adapters both processes share, built once from configuration. */
@@ -12,6 +13,8 @@ export interface Runtime {
   redis: Redis;
   queues: Queues;
   sessions: SessionStore;
+  /** What the workers last saw of ACS and Blob storage (src/health). */
+  health: HealthStore;
   container: ContainerClient;
   /** The policies in force now: hot-reloaded, so read it per decision, never keep the list. */
   policies: () => readonly TeamPolicy[];
@@ -37,6 +40,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     redis,
     queues,
     sessions: createRedisSessionStore(redis, config.REDIS_PREFIX),
+    health: createHealthStore(redis, config.REDIS_PREFIX),
     container,
     policies: policies.current,
     policyHash: policies.hash,

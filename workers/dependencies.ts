@@ -1,8 +1,10 @@
 import type { CallAutomationClient } from "@azure/communication-call-automation";
-import type { ContainerClient } from "@azure/storage-blob";
-import { createCallAutomationClient } from "../src/acs/index.js";
+import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import { acsEndpointOf, createCallAutomationClient } from "../src/acs/index.js";
+import { createDeadlineAlertClaims, type DeadlineAlertClaims } from "../src/archive/deadline-alerts.js";
 import { azureRetention, noRetention, type RetentionPort } from "../src/archive/retention.js";
 import { immutabilityMode, type Config } from "../src/config/index.js";
+import type { HealthStore } from "../src/health/index.js";
 import { createLedger, type Ledger } from "../src/ledger/index.js";
 import type { Logger } from "../src/log.js";
 import type { Runtime } from "../src/runtime.js";
@@ -23,7 +25,15 @@ export interface WorkerDependencies {
   container: ContainerClient;
   /** Where ACS posts mid-call events for connections we make: `${PUBLIC_BASE_URL}/api/callbacks`. */
   callbackUri: string;
-  ingest: { blockBytes: number; concurrency: number; atRiskMarginMs: number };
+  ingest: {
+    blockBytes: number;
+    concurrency: number;
+    atRiskMarginMs: number;
+    /** How often waiting ingest jobs are re-prioritised by the time their chunk has left. */
+    prioritySweepEveryMs: number;
+  };
+  /** Once-per-chunk claims of deadline alerts (at risk, lost), shared by the ingest jobs and the sweep. */
+  deadlineAlerts: DeadlineAlertClaims;
   /**
    * The completeness ledger. Always wired in production; optional so that tests of call-event folding alone
    * (test/integration/event-order.test.ts) need not build one.
@@ -37,6 +47,13 @@ export interface WorkerDependencies {
   recordingExpectedWithinMs: number;
   /** How often every ledger gap is looked for (and alerted, once per call). */
   gapSweepEveryMs: number;
+  /** The health view (ACS, storage) and how it is kept: read at IncomingCall, written by the job outcomes. */
+  health: HealthStore;
+  healthSettings: { probeEveryMs: number; failuresToTrip: number; failureWindowMs: number };
+  /** Asks Blob storage whether it answers (no retries, short timeout); throws if it does not. */
+  probeStorage: () => Promise<void>;
+  /** Where ACS and Blob storage are: a failing request names its host (src/health failingDependency). */
+  endpoints: { acsUrl: string; blobUrl: string };
   /** BullMQ lock duration (and stalled-job check interval) in ms. */
   jobLockMs: number;
   /** Recording hosts events may point at (re-checked when the outbox relay turns stored events into jobs). */
@@ -58,7 +75,9 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
       blockBytes: config.INGEST_BLOCK_BYTES,
       concurrency: config.INGEST_BLOCK_CONCURRENCY,
       atRiskMarginMs: config.INGEST_AT_RISK_MARGIN_MS,
+      prioritySweepEveryMs: config.INGEST_PRIORITY_SWEEP_SECONDS * 1000,
     },
+    deadlineAlerts: createDeadlineAlertClaims(runtime.redis, config.REDIS_PREFIX),
     jobLockMs: config.WORKER_LOCK_MS,
     recordingHostSuffixes: config.RECORDING_HOST_SUFFIXES,
     recordingExpectedWithinMs: config.RECORDING_EXPECTED_WITHIN_SECONDS * 1000,
@@ -66,5 +85,23 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
     retention: immutabilityMode(config) === "azure" ? azureRetention(runtime.container) : noRetention,
     deleteAcsCopy: config.ACS_DELETE_AFTER_ARCHIVE,
     ledger: createLedger(runtime.redis, config.REDIS_PREFIX),
+    health: runtime.health,
+    healthSettings: {
+      probeEveryMs: config.HEALTH_PROBE_SECONDS * 1000,
+      failuresToTrip: config.HEALTH_FAILURES_TO_TRIP,
+      failureWindowMs: config.HEALTH_FAILURE_WINDOW_SECONDS * 1000,
+    },
+    probeStorage: storageProbe(config),
+    endpoints: { acsUrl: acsEndpointOf(config.ACS_CONNECTION_STRING), blobUrl: runtime.container.url },
+  };
+}
+
+/** One try, 5 s at most: a probe must say "down" quickly, not retry for half a minute as the SDK otherwise does. */
+function storageProbe(config: Config): () => Promise<void> {
+  const container = BlobServiceClient.fromConnectionString(config.BLOB_CONNECTION_STRING, {
+    retryOptions: { maxTries: 1, tryTimeoutInMs: 5_000 },
+  }).getContainerClient(config.BLOB_CONTAINER);
+  return async () => {
+    await container.getProperties();
   };
 }

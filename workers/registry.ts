@@ -9,9 +9,12 @@ import * as expectRecording from "./jobs/expect-recording.js";
 import * as ingestChunk from "./jobs/ingest-chunk.js";
 import * as pauseRecording from "./jobs/pause-recording.js";
 import * as playAnnouncement from "./jobs/play-announcement.js";
+import * as probeStorage from "./jobs/probe-storage.js";
+import * as rejectCall from "./jobs/reject-call.js";
 import * as resumeRecording from "./jobs/resume-recording.js";
 import * as startRecording from "./jobs/start-recording.js";
 import * as sweepGaps from "./jobs/sweep-gaps.js";
+import * as sweepIngestDeadlines from "./jobs/sweep-ingest-deadlines.js";
 
 type Perform<N extends JobName> = (deps: WorkerDependencies, payload: PayloadOf<N>) => Promise<unknown>;
 
@@ -24,7 +27,10 @@ export const performers: { [N in JobName]: Perform<N> } = {
   "enforce-start": enforceStart.perform,
   "expect-recording": expectRecording.perform,
   "start-recording": startRecording.perform,
+  "reject-call": rejectCall.perform,
+  "probe-storage": probeStorage.perform,
   "sweep-gaps": sweepGaps.perform,
+  "sweep-ingest-deadlines": sweepIngestDeadlines.perform,
   "ingest-chunk": ingestChunk.perform,
   "play-announcement": playAnnouncement.perform,
   "pause-recording": pauseRecording.perform,

@@ -1,6 +1,7 @@
 import { UnrecoverableError, Worker, type Job } from "bullmq";
 import { QueueName, type JobName, type PayloadOf } from "../src/queues/index.js";
 import type { Redis } from "ioredis";
+import { failingDependency, type Component } from "../src/health/index.js";
 import type { WorkerDependencies } from "./dependencies.js";
 import { startOutboxRelay } from "./outbox-relay.js";
 import { isJobName, performers } from "./registry.js";
@@ -27,6 +28,12 @@ export function startWorkers(
   void deps.queues
     .schedule("sweep-gaps", {}, deps.gapSweepEveryMs)
     .catch((err: unknown) => deps.logger.error({ err }, "could not schedule the gap sweep"));
+  void deps.queues
+    .schedule("sweep-ingest-deadlines", {}, deps.ingest.prioritySweepEveryMs)
+    .catch((err: unknown) => deps.logger.error({ err }, "could not schedule the ingest deadline sweep"));
+  void deps.queues
+    .schedule("probe-storage", {}, deps.healthSettings.probeEveryMs)
+    .catch((err: unknown) => deps.logger.error({ err }, "could not schedule the storage probe"));
   const process = async (job: Job) => {
     if (!isJobName(job.name)) throw new Error(`unknown job kind ${job.name}`);
     const perform = performers[job.name] as (d: WorkerDependencies, p: PayloadOf<JobName>) => Promise<unknown>;
@@ -46,6 +53,7 @@ export function startWorkers(
         { queue, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: error },
         "job failed",
       );
+      noteJobHealth(deps, job?.name, error);
       // Out of retries: the job is dead-lettered (`recorder jobs failed`), and the call's ledger says why.
       const exhausted = job && (job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError);
       if (job?.name === "ingest-chunk" && exhausted) {
@@ -63,6 +71,7 @@ export function startWorkers(
           );
       }
     });
+    worker.on("completed", (job) => noteJobHealth(deps, job.name, undefined));
     worker.on("error", (error) => deps.logger.error({ queue, err: error }, "worker error"));
     return worker;
   });
@@ -73,4 +82,26 @@ export function startWorkers(
       await Promise.all(workers.map((worker) => worker.close()));
     },
   };
+}
+
+/** Jobs whose success shows a dependency answering (each made requests to it on the way). */
+const ANSWERED_BY: Partial<Record<string, Component>> = {
+  "connect-call": "acs",
+  "start-recording": "acs",
+  "reject-call": "acs",
+  "ingest-chunk": "storage",
+};
+
+/**
+ * Keeps the health view from what jobs meet: a failure caused by ACS or Blob storage themselves (not by one
+ * call or blob) counts against it; a job that needed it and succeeded clears the count.
+ */
+function noteJobHealth(deps: WorkerDependencies, jobName: string | undefined, error: Error | undefined): void {
+  const { failureWindowMs } = deps.healthSettings;
+  const component = error ? failingDependency(error, deps.endpoints) : jobName ? ANSWERED_BY[jobName] : undefined;
+  if (!component) return;
+  const noted = error
+    ? deps.health.noteFailure(component, `${jobName ?? "job"}: ${error.message}`.slice(0, 300), failureWindowMs)
+    : deps.health.noteSuccess(component);
+  noted.catch((err: unknown) => deps.logger.warn({ err, component }, "could not update the health view"));
 }

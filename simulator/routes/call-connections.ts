@@ -80,7 +80,7 @@ export function callConnectionRoutes(s: SimState): Route[] {
       repeatable: true,
       handle(req): Reply {
         const body = parseBody(rejectRequest, req);
-        traced(req, calls.reject(s, body.incomingCallContext));
+        traced(req, calls.reject(s, body.incomingCallContext, body.callRejectReason ?? "none"));
         return { status: 204 };
       },
     },

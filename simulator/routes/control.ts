@@ -2,15 +2,24 @@
 import type { Reply } from "../http.js";
 import type { Route } from "../router.js";
 import { faultSpec } from "../faults.js";
-import { describeIssue, eventGridSubscriptionRequest, placeCallRequest } from "../schemas.js";
+import { addParticipantRequest, describeIssue, eventGridSubscriptionRequest, placeCallRequest } from "../schemas.js";
 import type { RunningSimulator } from "../types.js";
 
 type Controls = Pick<
   RunningSimulator,
-  "placeCall" | "endCall" | "getCall" | "requests" | "setEventGridSubscription" | "addFault" | "faults" | "clearFaults"
+  | "placeCall"
+  | "endCall"
+  | "addParticipant"
+  | "getCall"
+  | "requests"
+  | "setEventGridSubscription"
+  | "addFault"
+  | "faults"
+  | "clearFaults"
 >;
 
 const bad = (message: string): Reply => ({ status: 400, json: { error: "BadRequest", message } });
+const conflict = (message: string): Reply => ({ status: 409, json: { error: "Conflict", message } });
 const notFound = (message: string): Reply => ({ status: 404, json: { error: "NotFound", message } });
 
 function parseJson(body: Buffer): { ok: true; value: unknown } | { ok: false } {
@@ -45,6 +54,25 @@ export function controlRoutes(c: Controls): Route[] {
         const id = req.params[0] ?? "";
         if (!c.getCall(id)) return notFound(`serverCallId: no call ${id}`);
         await c.endCall(id);
+        return { status: 202 };
+      },
+    },
+    {
+      method: "POST",
+      pattern: /^\/simulator\/calls\/([^/:]+)\/participants$/,
+      kind: "control",
+      operation: "unknown",
+      async handle(req): Promise<Reply> {
+        const id = req.params[0] ?? "";
+        const view = c.getCall(id);
+        if (!view) return notFound(`serverCallId: no call ${id}`);
+        const json = parseJson(req.body);
+        if (!json.ok) return bad("body: not valid JSON");
+        const parsed = addParticipantRequest.safeParse(json.value);
+        if (!parsed.success) return bad(describeIssue(parsed.error));
+        if (view.state !== "established") return conflict(`serverCallId: the call is ${view.state}, not established`);
+        if (view.participants.includes(parsed.data.rawId)) return conflict(`rawId: already on the call`);
+        await c.addParticipant(id, parsed.data.rawId);
         return { status: 202 };
       },
     },

@@ -11,6 +11,11 @@ export function createCallAutomationClient(config: Config): CallAutomationClient
   });
 }
 
+/** The ACS endpoint of a connection string (`endpoint=https://…/;accesskey=…`). */
+export function acsEndpointOf(connectionString: string): string {
+  return /endpoint=([^;]+)/i.exec(connectionString)?.[1] ?? "";
+}
+
 /** A recording URL is fetched only when its host is on the allowlist (SSRF guard; reference §1.8). */
 export function isAllowedRecordingUrl(value: string, hostSuffixes: readonly string[]): boolean {
   let url: URL;

@@ -83,6 +83,14 @@ const configSchema = z.object({
     .int()
     .min(0)
     .default(2 * 3_600_000),
+  /** How often waiting ingest jobs are moved to the priority band of the time their chunk has left (bands are hours). */
+  INGEST_PRIORITY_SWEEP_SECONDS: z.coerce.number().int().min(5).max(3600).default(300),
+  /** How often Blob storage is probed for the health view (a failing probe marks storage down for 3 intervals). */
+  HEALTH_PROBE_SECONDS: z.coerce.number().int().min(1).max(3600).default(10),
+  /** Failures in a row (jobs failing on ACS or Blob) after which that dependency counts as unhealthy. */
+  HEALTH_FAILURES_TO_TRIP: z.coerce.number().int().min(1).default(3),
+  /** Failures further apart than this do not count as "in a row". */
+  HEALTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
   /** How long a worker's claim on a job lasts without renewal: after a crash, its job runs elsewhere this much later. */
   WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
 });

@@ -27,9 +27,12 @@ export interface LedgerEntry {
 /** One enforcement action on a call, with why it was taken. */
 export interface LedgerAction {
   at: string;
-  /** deadline: recording not in place in time; mid-call: recording stopped; after-call: no recording arrived. */
-  trigger: "deadline" | "mid-call" | "after-call";
-  action: "hang-up" | "alert" | "resume" | "restart";
+  /**
+   * incoming-call: the call was refused while ringing because it could not be recorded; deadline: recording
+   * not in place in time; mid-call: recording stopped; after-call: no recording arrived.
+   */
+  trigger: "incoming-call" | "deadline" | "mid-call" | "after-call";
+  action: "reject" | "hang-up" | "alert" | "resume" | "restart";
   reason: string;
 }
 

@@ -28,8 +28,8 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const open = (recheckMs = 60_000) =>
-  createPolicySource(dir, logger, { onReload: (o) => outcomes.push(o), debounceMs: 20, recheckMs });
+const open = (recheckMs = 60_000, debounceMs = 20) =>
+  createPolicySource(dir, logger, { onReload: (o) => outcomes.push(o), debounceMs, recheckMs });
 
 describe("policy source (hot reload)", () => {
   it("refuses to start on invalid policies", async () => {
@@ -39,7 +39,8 @@ describe("policy source (hot reload)", () => {
 
   it("swaps a valid change in whole, and keeps the previous policies when a change is invalid", async () => {
     await writeFile(join(dir, "desk.yaml"), policyFile("required"));
-    source = await open();
+    // Reloads here are explicit: the file watcher must not add its own (on a loaded machine it fired between them).
+    source = await open(60_000, 60_000);
     const first = source.snapshot();
     expect(first.policies[0]?.rules[0]?.mode).toBe("required");
 

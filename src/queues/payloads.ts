@@ -32,8 +32,20 @@ export interface JobKinds {
     payload: { serverCallId: string; correlationId: string; callConnectionId: string; announcement: Announcement };
   };
   "expect-recording": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
+  /**
+   * Refuses a ringing call that cannot be recorded. Carries the IncomingCall's context (it can answer the call:
+   * never logged), so the job is removed as soon as it has run.
+   */
+  "reject-call": {
+    queue: typeof QueueName.control;
+    payload: { serverCallId: string; correlationId: string; incomingCallContext: string; reason: string };
+  };
+  /** Periodic: is Blob storage answering? (the health view behind rejecting at IncomingCall) */
+  "probe-storage": { queue: typeof QueueName.control; payload: Record<string, never> };
   /** Periodic: every ledger gap of the last two days gets an alert, once. */
   "sweep-gaps": { queue: typeof QueueName.control; payload: Record<string, never> };
+  /** Periodic: waiting ingest jobs move to the priority band of the time left; chunks at risk are alerted, once. */
+  "sweep-ingest-deadlines": { queue: typeof QueueName.control; payload: Record<string, never> };
   "check-recording": {
     queue: typeof QueueName.control;
     payload: { serverCallId: string; correlationId: string; recordingId: string };
@@ -86,6 +98,15 @@ export const jobDefinitions: { [N in JobName]: { queue: JobKinds[N]["queue"]; op
     options: { ...retried(120, 1_000), backoff: { type: "fixed", delay: 1_000 }, delay: 1_500, priority: URGENT },
   },
   "start-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: URGENT } },
+  // The call rings for seconds only: a few quick retries, then nothing of the context is kept.
+  "reject-call": {
+    queue: QueueName.control,
+    options: { ...retried(3, 250), priority: URGENT, removeOnComplete: true, removeOnFail: true },
+  },
+  "probe-storage": {
+    queue: QueueName.control,
+    options: { ...retried(1, 1_000), priority: PROMPT, removeOnComplete: true, removeOnFail: { count: 100 } },
+  },
   // Delayed to the policy's deadline when queued (call-event.ts); retried only if hanging up fails.
   "enforce-start": { queue: QueueName.control, options: { ...retried(5, 500), priority: PROMPT } },
   "play-announcement": { queue: QueueName.control, options: { ...retried(5, 500), priority: ROUTINE } },
@@ -94,8 +115,11 @@ export const jobDefinitions: { [N in JobName]: { queue: JobKinds[N]["queue"]; op
   // Delayed by RECORDING_EXPECTED_WITHIN_SECONDS after the call ends (call-event.ts).
   "expect-recording": { queue: QueueName.control, options: { ...retried(5, 1_000), priority: ROUTINE } },
   "sweep-gaps": { queue: QueueName.control, options: { ...retried(1, 1_000), priority: ROUTINE } },
+  // On the control queue, not the ingest queue: it must not wait behind the backlog it reorders.
+  "sweep-ingest-deadlines": { queue: QueueName.control, options: { ...retried(1, 1_000), priority: PROMPT } },
   // Queued a moment after a recording was seen inactive (call-event.ts), to ask ACS before acting.
   "check-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: PROMPT } },
-  // ACS deletes recordings after 24 h: keep retrying well inside that window.
+  // ACS deletes recordings after 24 h: keep retrying well inside that window. The priority is set per job
+  // from the time its chunk has left (call-event.ts, ingestPriority) and raised by sweep-ingest-deadlines.
   "ingest-chunk": { queue: QueueName.ingest, options: retried(12, 2_000) },
 };

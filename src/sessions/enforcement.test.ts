@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { HealthVerdict } from "../health/index.js";
 import type { Decision } from "../policy/types.js";
-import { MAX_RESTARTS, recordingStoppedAction, startDeadlineAction } from "./enforcement.js";
+import { MAX_RESTARTS, incomingCallAction, recordingStoppedAction, startDeadlineAction } from "./enforcement.js";
 import { recordDecision, skipDecision as skip } from "./test-fixtures.js";
 
 const decision = (
@@ -111,5 +112,37 @@ describe("recordingStoppedAction", () => {
     const action = recordingStoppedAction(facts, decision, acsState, restarts);
     expect(action.kind).toBe(kind);
     expect(action.reason.length).toBeGreaterThan(5);
+  });
+});
+
+describe("incomingCallAction", () => {
+  const ringing = { rang: true, started: false, ended: false, callConnectionId: undefined };
+  const healthy: HealthVerdict = { canRecord: true, problems: [] };
+  const storageDown: HealthVerdict = { canRecord: false, problems: ["storage: probe failed: ECONNREFUSED"] };
+  it.each<[string, Decision, Partial<typeof ringing> | { callConnectionId: string }, HealthVerdict, string]>([
+    ["required + reject, storage down, ringing", decision("required", "reject"), {}, storageDown, "reject"],
+    ["required + reject, healthy", decision("required", "reject"), {}, healthy, "none"],
+    ["required + hang-up: no reject whatever the health", decision("required", "hang-up"), {}, storageDown, "none"],
+    ["required + alert", decision("required", "alert"), {}, storageDown, "none"],
+    [
+      "best-effort + reject (lint refuses it; never acted on)",
+      decision("best-effort", "reject"),
+      {},
+      storageDown,
+      "none",
+    ],
+    ["not to be recorded", skip, {}, storageDown, "none"],
+    ["already answered (CallStarted)", decision("required", "reject"), { started: true }, storageDown, "none"],
+    ["already connected", decision("required", "reject"), { callConnectionId: "c" }, storageDown, "none"],
+    ["already ended", decision("required", "reject"), { ended: true }, storageDown, "none"],
+    ["never seen ringing", decision("required", "reject"), { rang: false }, storageDown, "none"],
+  ])("%s → %s", (_what, d, facts, health, kind) => {
+    expect(incomingCallAction({ ...ringing, ...facts }, d, health).kind).toBe(kind);
+  });
+
+  it("says why it rejects", () => {
+    expect(incomingCallAction(ringing, decision("required", "reject"), storageDown).reason).toBe(
+      "recording impossible: storage: probe failed: ECONNREFUSED",
+    );
   });
 });

@@ -1,3 +1,4 @@
+import type { HealthVerdict } from "../health/assess.js";
 import type { Decision } from "../policy/types.js";
 import type { CallSession } from "./store.js";
 
@@ -95,4 +96,30 @@ export function recordingStoppedAction(
     reason: "recording stopped during the call; policy says hang up",
     callConnectionId: session.callConnectionId,
   };
+}
+
+/** What to do with a call while it rings, before anyone answers it. */
+export type RingAction = { kind: "none"; reason: string } | { kind: "reject"; reason: string };
+
+/** Only a required rule whose `onStartFailure` is `reject` refuses calls; for any other, health is not asked. */
+export function rejectsUnrecordableCalls(decision: Decision | undefined): boolean {
+  return !!decision?.record && decision.mode === "required" && decision.enforcement?.onStartFailure === "reject";
+}
+
+/**
+ * At IncomingCall: when the policy says `reject` and the system already knows it cannot record (storage or ACS
+ * unhealthy), refuse the call while it still rings rather than let it go on unrecorded. Once answered it is
+ * too late to reject: the recording deadline (hang up) applies instead. Pure, tested by a table.
+ */
+export function incomingCallAction(
+  session: Pick<CallSession, "rang" | "started" | "ended" | "callConnectionId">,
+  decision: Decision | undefined,
+  health: HealthVerdict,
+): RingAction {
+  if (!rejectsUnrecordableCalls(decision)) return { kind: "none", reason: "the policy does not reject calls" };
+  if (!session.rang) return { kind: "none", reason: "the call was never seen ringing" };
+  if (session.started || session.callConnectionId) return { kind: "none", reason: "the call is already answered" };
+  if (session.ended) return { kind: "none", reason: "the call has ended" };
+  if (health.canRecord) return { kind: "none", reason: "recording is possible" };
+  return { kind: "reject", reason: `recording impossible: ${health.problems.join("; ")}` };
 }

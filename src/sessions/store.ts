@@ -37,7 +37,7 @@ export interface PauseState {
 }
 
 /** Steps that must happen at most once per call, whatever the number of replicas and redeliveries. */
-export type OnceStep = "connect" | "start-recording" | "ring-watch" | "enforce-start" | "announce";
+export type OnceStep = "connect" | "start-recording" | "ring-watch" | "enforce-start" | "announce" | "reject";
 
 const SESSION_TTL_SECONDS = 7 * 24 * 3600;
 

@@ -119,6 +119,9 @@ async function handle(
       for (const job of jobs) enqueued.push({ name, jobId: job.jobId });
     },
     schedule: async () => undefined,
+    async *notStarted() {
+      yield* [];
+    },
     all: () => [],
     close: async () => undefined,
   };

@@ -1,11 +1,16 @@
 import { rawIdOf } from "../../src/acs/index.js";
 import { parseRecordingSubject } from "../../src/intake/subject.js";
-import { acsExpiry } from "../../src/archive/deadline.js";
+import { acsExpiry, ingestPriority } from "../../src/archive/deadline.js";
 import { outcomeOfDecision } from "../../src/ledger/index.js";
 import { decide } from "../../src/policy/index.js";
 import { jobIdFor, type PayloadOf } from "../../src/queues/index.js";
 import { dueActions } from "../../src/sessions/index.js";
-import { DEFAULT_START_WITHIN_SECONDS } from "../../src/sessions/enforcement.js";
+import {
+  DEFAULT_START_WITHIN_SECONDS,
+  incomingCallAction,
+  rejectsUnrecordableCalls,
+} from "../../src/sessions/enforcement.js";
+import { assessHealth } from "../../src/health/index.js";
 import { CHECK_DELAY_MS } from "./check-recording.js";
 import { ANNOUNCEMENT_CONTEXT } from "./play-announcement.js";
 import type { WorkerDependencies } from "../dependencies.js";
@@ -29,7 +34,8 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
         startedAt: event.time,
         rang: true,
       });
-      return advance(deps, event.data.serverCallId);
+      // Only while handling IncomingCall can the call still be refused: its context is what rejects it.
+      return advance(deps, event.data.serverCallId, event.data.incomingCallContext);
     }
     case "Microsoft.Communication.CallStarted": {
       const startedBy = event.data.startedBy;
@@ -141,6 +147,8 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
             ...(acsExpiresAt ? { acsExpiresAt } : {}),
           },
           jobIdFor("ingest", recordingId, String(chunk.index)),
+          // Nearest expiry first; the deadline sweep raises it as time passes.
+          { priority: ingestPriority(acsExpiresAt, new Date()) },
         );
       }
       deps.logger.info(
@@ -157,7 +165,7 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
  * with the same decision), then starts each due action exactly once. A call already over is still connected
  * to: ACS answers 8522 and that failure is on record rather than silently skipped.
  */
-async function advance(deps: WorkerDependencies, serverCallId: string): Promise<void> {
+async function advance(deps: WorkerDependencies, serverCallId: string, incomingCallContext?: string): Promise<void> {
   const session = await deps.sessions.get(serverCallId);
   const { participants, caller, callee, startedAt } = session;
   // Policy reloads apply to new calls: a call in progress keeps the set that first decided it (when this
@@ -174,6 +182,23 @@ async function advance(deps: WorkerDependencies, serverCallId: string): Promise<
     return;
   }
   const correlationId = session.correlationId ?? "";
+  if (incomingCallContext && rejectsUnrecordableCalls(decision)) {
+    const health = assessHealth(await deps.health.read(), deps.healthSettings.failuresToTrip);
+    const ring = incomingCallAction(session, decision, health);
+    if (ring.kind === "reject") {
+      if (await deps.sessions.claim(serverCallId, "reject")) {
+        deps.logger.warn({ ...log, teamId: decision.teamId, reason: ring.reason }, "rejecting the incoming call");
+        await deps.queues.enqueue("reject-call", {
+          serverCallId,
+          correlationId,
+          incomingCallContext,
+          reason: ring.reason,
+        });
+      }
+      // Rejected (or being rejected): nothing to join. Should the reject fail, reject-call falls back to the watchdog.
+      return;
+    }
+  }
   for (const action of dueActions(session, decision)) {
     if (!(await deps.sessions.claim(serverCallId, action))) continue;
     switch (action) {

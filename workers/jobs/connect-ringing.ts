@@ -2,7 +2,8 @@ import { UnrecoverableError } from "bullmq";
 import { classifyAcsError } from "../../src/acs/errors.js";
 import type { PayloadOf } from "../../src/queues/index.js";
 import type { WorkerDependencies } from "../dependencies.js";
-import { perform as connect } from "./connect-call.js";
+import { rethrowAcsError } from "./acs-errors.js";
+import { connectByServerCallId } from "./connect-call.js";
 
 /** How long a call may ring before it is answered; connecting is retried while it does. */
 export const RING_WINDOW_MS = 90_000;
@@ -27,12 +28,13 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"conn
   }
   if (!(await deps.sessions.claim(serverCallId, "connect"))) return;
   try {
-    await connect(deps, payload);
+    await connectByServerCallId(deps, payload);
   } catch (error) {
-    const { outcome } = classifyAcsError(error);
-    const notYet = outcome === "call-gone" || outcome === "not-established";
-    if (!notYet) throw error;
+    // Whatever went wrong, the claim goes back: the next attempt, or CallStarted's connect, must be able to take it.
     await deps.sessions.release(serverCallId, "connect");
-    throw new Error(`call ${serverCallId} not connectable yet (still ringing?); trying again`);
+    const { outcome } = classifyAcsError(error);
+    if (outcome === "call-gone" || outcome === "not-established")
+      throw new Error(`call ${serverCallId} not connectable yet (still ringing?); trying again`);
+    rethrowAcsError(error, deps.logger, { serverCallId, correlationId }, "connect");
   }
 }

@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { UnrecoverableError } from "bullmq";
 import { deadlineStatus } from "../../src/archive/deadline.js";
-import { chunksArchived, ingestDeadlineAlerts } from "../../src/metrics.js";
+import { chunksArchived } from "../../src/metrics.js";
 import { chunkLabels } from "../../src/archive/labels.js";
 import {
   IngestVerificationFailed,
@@ -13,6 +13,7 @@ import { acsMetadataDocument, buildManifest, type ArchivedChunk } from "../../sr
 import { chunkBlobNames, recordingFolder, UNASSIGNED_TEAM } from "../../src/archive/naming.js";
 import type { PayloadOf } from "../../src/queues/index.js";
 import type { WorkerDependencies } from "../dependencies.js";
+import { alertChunkDeadline } from "./ingest-deadline.js";
 
 /**
  * Copies one chunk and its metadata document from ACS into Blob storage: streamed in staged blocks, hashed on
@@ -24,13 +25,7 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"inge
   const log = { serverCallId, correlationId, recordingId, chunk: chunk.index };
   const deadline = deadlineStatus(payload.acsExpiresAt, new Date(), deps.ingest.atRiskMarginMs);
   if (deadline !== "ok") {
-    ingestDeadlineAlerts.inc({ status: deadline });
-    deps.logger[deadline === "lost" ? "error" : "warn"](
-      { ...log, alert: `ingest-${deadline}`, acsExpiresAt: payload.acsExpiresAt },
-      deadline === "lost"
-        ? "ALERT recording chunk lost: ACS copy expired before it was archived"
-        : "ALERT recording chunk at risk: ACS deletes it soon",
-    );
+    await alertChunkDeadline(deps, payload, deadline, "running");
     // Past the expiry ACS answers 404 forever: fail for good (dead letter, ledger `failed`) instead of retrying.
     if (deadline === "lost")
       throw new UnrecoverableError(`chunk ${chunk.index} lost: ACS copy expired at ${payload.acsExpiresAt}`);
