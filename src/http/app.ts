@@ -10,6 +10,7 @@ import { secretMatcher } from "../intake/secrets.js";
 import type { EventSink, SinkResult } from "../intake/sink.js";
 import { deliveriesRefused, eventsReceived, metrics } from "../metrics.js";
 import { callsRoutes, type CallsApiDependencies } from "./calls-api.js";
+import { qaWebRoutes } from "../qa-web/routes.js";
 
 export interface AppDependencies {
   logger: Logger;
@@ -129,6 +130,7 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(router.routes());
   app.use(router.allowedMethods());
   if (deps.calls) app.use(callsRoutes(deps.calls).routes());
+  app.use(qaWebRoutes().routes());
   return app;
 }
 
