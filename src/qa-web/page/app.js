@@ -57,16 +57,28 @@ function show(view) {
   byId("session").hidden = view === "sign-in";
 }
 
-/** Runs a user action; a refused token signs out, any other failure is shown (the page stays usable). */
+/**
+ * Runs a user action; a refused token signs out, any other failure is shown (the page stays usable). While it
+ * runs, `<main aria-busy="true">` tells assistive technology (and the browser test) that content is changing.
+ */
 async function guarded(action) {
   complain("");
+  busy(+1);
   try {
     await action();
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) signOut("The server refused the token. Sign in again.");
     else if (error instanceof ApiError) complain(`The server refused: ${error.message} (HTTP ${error.status}).`);
     else complain(`Something went wrong: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    busy(-1);
   }
+}
+
+let pending = 0;
+function busy(change) {
+  pending += change;
+  byId("main").setAttribute("aria-busy", String(pending > 0));
 }
 
 function stopPlayer() {
