@@ -1,11 +1,13 @@
 import type { Server } from "node:http";
 import { Redis } from "ioredis";
-import { entraSettings, type Config } from "./config/index.js";
+import { entraSettings, playbackTicketSecret, type Config } from "./config/index.js";
 import { createBearerVerifier, remoteKeys } from "./intake/bearer.js";
 import { createApp } from "./http/app.js";
 import { createCallbackVerifier } from "./intake/callback-auth.js";
 import { createRedisEventSink } from "./intake/sink.js";
-import { createRedisAuditLog } from "./audit/log.js";
+import { createBlobAuditArchive } from "./audit/blob-archive.js";
+import { createAuditLog } from "./audit/log.js";
+import { createRecordingIndex } from "./retrieval/index-store.js";
 import { loadTokenStore } from "./auth/tokens.js";
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
@@ -26,6 +28,9 @@ export async function startWebhook(
   });
   intakeRedis.on("error", (error) => logger.warn({ err: error }, "intake redis connection error"));
   const tokens = await loadTokenStore(config.API_TOKENS_FILE);
+  const auditArchive = createBlobAuditArchive(runtime.blobService.getContainerClient(config.AUDIT_CONTAINER));
+  const audit = createAuditLog(runtime.redis, config.REDIS_PREFIX, auditArchive);
+  const recordingIndex = createRecordingIndex(runtime.redis, config.REDIS_PREFIX);
   const app = createApp({
     logger,
     sink: createRedisEventSink(intakeRedis, config.REDIS_PREFIX),
@@ -39,7 +44,28 @@ export async function startWebhook(
       tokens,
       sessions: runtime.sessions,
       queues: runtime.queues,
-      audit: createRedisAuditLog(runtime.redis, config.REDIS_PREFIX),
+      audit,
+    },
+    retrieval: {
+      recordings: {
+        tokens,
+        audit,
+        index: recordingIndex,
+        container: runtime.container,
+        playback: {
+          ticketSecret: playbackTicketSecret(config),
+          ticketTtlMs: config.PLAYBACK_TICKET_SECONDS * 1000,
+          sas: config.PLAYBACK_SAS,
+        },
+      },
+      exports: {
+        tokens,
+        audit,
+        index: recordingIndex,
+        queues: runtime.queues,
+        exportContainer: runtime.blobService.getContainerClient(config.EXPORT_CONTAINER),
+      },
+      audit: { tokens, audit, archive: auditArchive },
     },
     readiness: {
       redis: async () => {

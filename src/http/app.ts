@@ -9,7 +9,10 @@ import { parseDelivery } from "../intake/parse.js";
 import { secretMatcher } from "../intake/secrets.js";
 import type { EventSink, SinkResult } from "../intake/sink.js";
 import { deliveriesRefused, eventsReceived, metrics } from "../metrics.js";
+import { auditRoutes, type AuditApiDependencies } from "./audit-api.js";
 import { callsRoutes, type CallsApiDependencies } from "./calls-api.js";
+import { exportsRoutes, type ExportsApiDependencies } from "./exports-api.js";
+import { recordingsRoutes, type RecordingsApiDependencies } from "./recordings-api.js";
 import { qaWebRoutes } from "../qa-web/routes.js";
 
 export interface AppDependencies {
@@ -25,6 +28,9 @@ export interface AppDependencies {
   readiness: Record<string, () => Promise<void>>;
   /** The calls API (PCI pause/resume); not mounted without it. */
   calls?: CallsApiDependencies | undefined;
+  /** QA retrieval: recordings, exports and the audit log (docs/recordings-api.md); not mounted without it. */
+  retrieval?:
+    { recordings: RecordingsApiDependencies; exports: ExportsApiDependencies; audit: AuditApiDependencies } | undefined;
   /** Facts /readyz reports beside the checks (e.g. the policy set hash in force). */
   info?: () => Record<string, unknown>;
 }
@@ -130,6 +136,11 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(router.routes());
   app.use(router.allowedMethods());
   if (deps.calls) app.use(callsRoutes(deps.calls).routes());
+  if (deps.retrieval) {
+    app.use(recordingsRoutes(deps.retrieval.recordings).routes());
+    app.use(exportsRoutes(deps.retrieval.exports).routes());
+    app.use(auditRoutes(deps.retrieval.audit).routes());
+  }
   app.use(qaWebRoutes().routes());
   return app;
 }

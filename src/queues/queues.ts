@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { Queue, type ConnectionOptions } from "bullmq";
+import { Queue, type ConnectionOptions, type Job } from "bullmq";
 import { QueueName } from "./names.js";
 import { jobDefinitions, type JobName, type PayloadOf } from "./payloads.js";
 
@@ -18,6 +18,8 @@ export interface Queues {
   enqueueMany<N extends JobName>(name: N, jobs: { payload: PayloadOf<N>; jobId?: string }[]): Promise<void>;
   /** Runs a job kind every `everyMs` (a BullMQ job scheduler: one per id across all replicas). */
   schedule<N extends JobName>(name: N, payload: PayloadOf<N>, everyMs: number): Promise<void>;
+  /** A job of that kind by id (e.g. an export's status), or undefined. */
+  getJob<N extends JobName>(name: N, jobId: string): Promise<Job<PayloadOf<N>> | undefined>;
   all(): Queue[];
   close(): Promise<void>;
 }
@@ -52,6 +54,10 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
         { every: everyMs },
         { name, data: payload, opts: jobDefinitions[name].options },
       );
+    },
+    async getJob(name, jobId) {
+      const job = await queueOf(name).getJob(jobId);
+      return job && job.name === name ? job : undefined;
     },
     all: () => [...queues.values()],
     async close() {

@@ -119,6 +119,7 @@ async function handle(
       for (const job of jobs) enqueued.push({ name, jobId: job.jobId });
     },
     schedule: async () => undefined,
+    getJob: async () => undefined,
     all: () => [],
     close: async () => undefined,
   };
