@@ -42,8 +42,13 @@ export function chooseSet(keys: ReturnType<typeof indexKeys>, filters: Recording
   return keys.all;
 }
 
-export function createRecordingIndex(redis: Redis, prefix: string): RecordingIndex {
+export function createRecordingIndex(
+  redis: Redis,
+  prefix: string,
+  options: { scanBudget?: number } = {},
+): RecordingIndex {
   const keys = indexKeys(prefix);
+  const scanBudget = options.scanBudget ?? SCAN_BUDGET;
   const get = async (recordingId: string) => {
     const raw = await redis.get(keys.recording(recordingId));
     return raw ? (JSON.parse(raw) as IndexedRecording) : undefined;
@@ -82,7 +87,7 @@ export function createRecordingIndex(redis: Redis, prefix: string): RecordingInd
           scanned++;
           const summary = summaries[i];
           if (summary && matchesFilters(summary, filters)) items.push(summary);
-          if (items.length === limit || scanned >= SCAN_BUDGET) {
+          if (items.length === limit || scanned >= scanBudget) {
             const more = i < fresh.length - 1 || batch.length === BATCH;
             return { items, nextCursor: more ? encodeCursor(last) : null };
           }

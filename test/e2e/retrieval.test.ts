@@ -496,6 +496,22 @@ describe("QA retrieval", () => {
     out.length = 0;
     expect(await verifyCommand(support.recordingId, options, io)).toBe(1);
     expect(out.join("\n")).toContain("MISMATCH");
+    // An export refuses to pass the altered chunk off as evidence: left out, and the bundle says why.
+    const created = await api("POST", "/api/exports", tokens.auditor, {
+      team: "support",
+      from: "2000-01-01T00:00:00Z",
+      to: "2100-01-01T00:00:00Z",
+      folder: "case-tampered",
+    });
+    const exported = await waitForExport(((await created.json()) as { exportId: string }).exportId, tokens.auditor);
+    expect(exported.result?.ok).toBe(false);
+    expect(exported.result?.problems).toEqual([`${support.recordingId}: chunk 0: SHA-256 differs from the manifest`]);
+    const target = stack.runtime.blobService.getContainerClient(stack.config.EXPORT_CONTAINER);
+    expect(await target.getBlobClient(`case-tampered/recordings/${chunk.blob}`).exists()).toBe(false);
+    const custody = JSON.parse(
+      (await target.getBlobClient("case-tampered/chain-of-custody.json").downloadToBuffer()).toString("utf8"),
+    ) as { ok: boolean };
+    expect(custody.ok).toBe(false);
     // A download checks the same, and says so.
     const downloads = await mkdtemp(join(tmpdir(), "download-"));
     try {
