@@ -25,17 +25,17 @@ export interface RunningChromium {
 }
 
 /** Starts headless Chromium with a fresh user-data dir (removed on close). Missing Chromium is an error, never a skip. */
-export async function launchChromium(): Promise<RunningChromium> {
-  if (!existsSync(CHROMIUM_PATH)) {
+export async function launchChromium(executablePath = CHROMIUM_PATH): Promise<RunningChromium> {
+  if (!existsSync(executablePath)) {
     throw new Error(
-      `Browser tests need Chromium at ${CHROMIUM_PATH}: install Debian's package with \`apt-get install -y chromium\` ` +
+      `Browser tests need Chromium at ${executablePath}: install Debian's package with \`apt-get install -y chromium\` ` +
         "(as root; .ci/run does this in CI).",
     );
   }
   const userDataDir = await mkdtemp(join(tmpdir(), "recorder-chromium-"));
   try {
     const context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM_PATH,
+      executablePath,
       headless: true,
       args: FLAGS,
     });

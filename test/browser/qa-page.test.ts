@@ -30,6 +30,7 @@ rules:
  * end when the test seeks there, so the seek needs a ranged request. */
 const LONG_SECONDS = 120;
 const SEEK_TO_SECONDS = 100;
+const TICKET_SECONDS = 10;
 const TOKENS = { a: "qa-page-team-a-token-0123456789", b: "qa-page-team-b-token-0123456789" };
 
 interface ListItem {
@@ -89,7 +90,11 @@ beforeAll(async () => {
   - { name: team-b-reviewer, role: team, team: team-b, sha256: ${sha256Hex(TOKENS.b)} }
 `,
   );
-  stack = await startStack({ policyDir: dir, env: { API_TOKENS_FILE: join(dir, "tokens.yaml.txt") } });
+  stack = await startStack({
+    policyDir: dir,
+    // The shortest ticket life allowed, so that one test can outlive a ticket.
+    env: { API_TOKENS_FILE: join(dir, "tokens.yaml.txt"), PLAYBACK_TICKET_SECONDS: String(TICKET_SECONDS) },
+  });
   [long, twoChunks, teamB] = await Promise.all([
     archivedCall(TOKENS.a, { from: A1, to: A2, recordingDurationMs: LONG_SECONDS * 1000 }),
     archivedCall(TOKENS.a, { from: A2, to: OUTSIDER, recordingDurationMs: 4_000, chunkMaxDurationMs: 2_000 }),
@@ -294,6 +299,41 @@ describe("the QA web page in Chromium", () => {
     // The stream URL carries a ticket, never the token.
     const streamUrls = seen.urls.filter((url) => url.includes("/stream"));
     expect(streamUrls.every((url) => url.includes("ticket=") && !url.includes(TOKENS.a))).toBe(true);
+    await page.close();
+  });
+
+  it("renews a ticket that expired while paused, and carries on at the same position", async () => {
+    const { page } = await openPage();
+    const streamStatuses: number[] = [];
+    const tickets: Promise<{ expiresAt: string }>[] = [];
+    page.on("response", (response) => {
+      if (response.url().includes("/stream")) streamStatuses.push(response.status());
+      if (response.url().endsWith("/play")) tickets.push(response.json() as Promise<{ expiresAt: string }>);
+    });
+    await signIn(page, TOKENS.a);
+    await openRecording(page, long);
+    await page.getByRole("button", { name: "Play chunk 0" }).click();
+    await settled(page);
+    await expect.poll(() => currentTime(page), { timeout: 10_000 }).toBeGreaterThan(0.3);
+    await inPage(page, "document.getElementById('player').pause()");
+
+    // Past the ticket's expiry, seek where the browser holds nothing yet: that request is refused (401)…
+    const expiresAt = Date.parse((await tickets[0]!).expiresAt);
+    expect(expiresAt - Date.now()).toBeLessThanOrEqual(TICKET_SECONDS * 1000);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now()) + 500));
+    await inPage(page, `document.getElementById('player').currentTime = ${SEEK_TO_SECONDS}`);
+
+    // …so the page gets a new ticket and stays at that position, paused as it was.
+    await expect.poll(() => tickets.length, { timeout: 10_000 }).toBe(2);
+    await expect.poll(() => inPage<number>(page, "document.getElementById('player').readyState")).toBeGreaterThan(1);
+    expect(await currentTime(page)).toBeCloseTo(SEEK_TO_SECONDS, 0);
+    expect(await inPage<boolean>(page, "document.getElementById('player').paused")).toBe(true);
+    expect(streamStatuses).toContain(401);
+    expect(streamStatuses.at(-1)).toBe(206);
+    expect(await page.locator("#problem").isHidden()).toBe(true);
+
+    await inPage(page, "document.getElementById('player').play()");
+    await expect.poll(() => currentTime(page), { timeout: 10_000 }).toBeGreaterThan(SEEK_TO_SECONDS + 0.3);
     await page.close();
   });
 

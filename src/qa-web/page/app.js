@@ -271,30 +271,38 @@ async function openRecording(recordingId, trigger) {
 
 // ---- playing ----
 
-/** Plays a chunk through a fresh stream ticket, from `at` seconds. */
-async function playChunk(index, at = 0) {
+/**
+ * Plays a chunk through a fresh stream ticket, from `at` seconds (paused there when `play` is false). `renewal`
+ * marks a ticket fetched because the previous one expired: if that one fails too, the error is real.
+ */
+async function playChunk(index, { at = 0, play = true, renewal = false } = {}) {
   const recording = state.recording;
   if (!recording) return;
   const ticket = await api.play(recording.recording.recordingId, index);
   if (state.recording !== recording) return;
-  state.playing = { index, expiresAt: Date.parse(ticket.expiresAt) };
+  state.playing = { index, expiresAt: Date.parse(ticket.expiresAt), renewal };
   player.src = ticket.url;
   if (at > 0) player.addEventListener("loadedmetadata", () => (player.currentTime = at), { once: true });
   const count = recording.chunks?.length ?? 0;
   byId("now-playing").textContent = `Chunk ${index} of ${count} (chunks count from 0).`;
-  await player.play().catch(() => say("Press play in the player to listen."));
+  if (play) await player.play().catch(() => say("Press play in the player to listen."));
 }
 
-// A ticket that expired while paused makes the next (ranged) request fail: get a new one, same position.
-// A fresh ticket failing is a real error, shown as such.
+// A ticket expires (PLAYBACK_TICKET_SECONDS): a seek past what the browser holds, after that, is refused. Get a
+// new ticket and carry on at the same position, playing or paused as before — once; a renewed ticket that
+// fails before the audio could play again is a real error, shown as such.
 player.addEventListener("error", () => {
   const playing = state.playing;
   if (!playing || !player.getAttribute("src")) return;
-  if (Date.now() >= playing.expiresAt - TICKET_MARGIN_MS) {
-    void guarded(() => playChunk(playing.index, player.currentTime));
+  if (!playing.renewal && Date.now() >= playing.expiresAt - TICKET_MARGIN_MS) {
+    const resume = { at: player.currentTime, play: !player.paused, renewal: true };
+    void guarded(() => playChunk(playing.index, resume));
     return;
   }
   complain(`The audio of chunk ${playing.index} could not be played (media error ${player.error?.code ?? "?"}).`);
+});
+player.addEventListener("canplay", () => {
+  if (state.playing) state.playing.renewal = false;
 });
 
 // One chunk after the other, as the call went.
