@@ -6,7 +6,7 @@ import { createApp } from "./http/app.js";
 import { createCallbackVerifier } from "./intake/callback-auth.js";
 import { createRedisEventSink } from "./intake/sink.js";
 import { createBlobAuditArchive } from "./audit/blob-archive.js";
-import { createAuditLog } from "./audit/log.js";
+import { createActionAuditLog, createAuditLog } from "./audit/log.js";
 import { createRecordingIndex } from "./retrieval/index-store.js";
 import { loadTokenStore } from "./auth/tokens.js";
 import type { Logger } from "./log.js";
@@ -44,7 +44,12 @@ export async function startWebhook(
       tokens,
       sessions: runtime.sessions,
       queues: runtime.queues,
-      audit,
+      audit: createActionAuditLog(runtime.redis, config.REDIS_PREFIX, auditArchive, (entry, err) =>
+        logger.error(
+          { serverCallId: entry.serverCallId, auditId: entry.id, action: entry.action, err, alert: "audit-archive" },
+          "ALERT audit entry kept in Redis only: Blob refused it",
+        ),
+      ),
     },
     retrieval: {
       recordings: {

@@ -54,10 +54,37 @@ export function createAuditLog(redis: Redis, prefix: string, archive: AuditArchi
   const stream = createRedisAuditLog(redis, prefix);
   return {
     async append(entry) {
-      const { id, ...rest } = entry;
-      const identified: AuditEntry = { id: id ?? randomUUID(), ...rest };
+      const identified = withId(entry);
       await Promise.all([stream.append(identified), archive.append(identified)]);
     },
     recent: stream.recent,
   };
+}
+
+/**
+ * For actions that must not wait on Blob storage (a PCI pause while a card number is being read out): the
+ * entry must reach the Redis stream; if Blob refuses it, the action goes ahead and the gap is alerted.
+ */
+export function createActionAuditLog(
+  redis: Redis,
+  prefix: string,
+  archive: AuditArchive,
+  onArchiveFailure: (entry: AuditEntry, error: unknown) => void,
+): AuditLog {
+  const stream = createRedisAuditLog(redis, prefix);
+  return {
+    async append(entry) {
+      const identified = withId(entry);
+      await Promise.all([
+        stream.append(identified),
+        archive.append(identified).catch((error: unknown) => onArchiveFailure(identified, error)),
+      ]);
+    },
+    recent: stream.recent,
+  };
+}
+
+function withId(entry: AuditEntry): AuditEntry {
+  const { id, ...rest } = entry;
+  return { id: id ?? randomUUID(), ...rest };
 }

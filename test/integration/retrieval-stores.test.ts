@@ -8,7 +8,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { deleteKeysMatching, startAzurite, type RunningAzurite } from "../../scripts/lib/services.js";
 import { auditBlobName, createBlobAuditArchive } from "../../src/audit/blob-archive.js";
-import type { AuditEntry } from "../../src/audit/log.js";
+import { createActionAuditLog, createAuditLog, createRedisAuditLog, type AuditEntry } from "../../src/audit/log.js";
 import { createRecordingIndex, indexKeys } from "../../src/retrieval/index-store.js";
 import { decodeCursor } from "../../src/retrieval/query.js";
 import type { IndexedRecording, RecordingFilters } from "../../src/retrieval/summary.js";
@@ -204,5 +204,25 @@ describe("audit archive in Blob", () => {
       new BlobServiceClient(`http://127.0.0.1:${azurite.port}/nosuchaccount`).getContainerClient("audit"),
     );
     await expect(archive.append(entry(1, new Date().toISOString()))).rejects.toThrow();
+  });
+
+  it("a read is not served without its Blob entry; a PCI action goes ahead with the entry in Redis, alerted", async () => {
+    const refusing = {
+      append: async () => {
+        throw new Error("storage unavailable");
+      },
+      read: async () => ({ items: [], nextCursor: null }),
+    };
+    const at = new Date().toISOString();
+    await expect(createAuditLog(redis, `${prefix}:audit-a`, refusing).append(entry(1, at))).rejects.toThrow(
+      "storage unavailable",
+    );
+    const alerts: string[] = [];
+    const actions = createActionAuditLog(redis, `${prefix}:audit-b`, refusing, (e) => alerts.push(e.id ?? ""));
+    await actions.append({ ...entry(2, at), id: undefined, action: "recording:pause" });
+    const kept = await createRedisAuditLog(redis, `${prefix}:audit-b`).recent(10);
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ action: "recording:pause", id: expect.any(String) });
+    expect(alerts).toEqual([kept[0]!.id]);
   });
 });
