@@ -59,12 +59,22 @@ const api = async <T>(path: string, token: string, method = "GET"): Promise<T> =
   return (await response.json()) as T;
 };
 
-/** Places a call and waits until the recordings API lists its recording (archived, manifest indexed). */
+/**
+ * Places a call, ends it once its recording is active (a fixed call length would end some calls before
+ * recording starts on a loaded machine: no recording at all), and waits until the recordings API lists the
+ * recording (archived, manifest indexed).
+ */
 async function archivedCall(
   token: string,
   call: { from: string; to: string; recordingDurationMs: number; chunkMaxDurationMs?: number },
 ): Promise<ListItem> {
-  const { serverCallId } = await stack.simulator.placeCall({ durationMs: 800, ...call });
+  const { serverCallId } = await stack.simulator.placeCall({ durationMs: 60_000, ...call });
+  await eventually(
+    () => (stack.simulator.getCall(serverCallId)?.recordings[0]?.state === "active" ? true : undefined),
+    15_000,
+    `the recording of the call ${call.from} → ${call.to} to be active`,
+  );
+  await stack.simulator.endCall(serverCallId);
   return eventually(
     async () => {
       const page = await api<{ items: ListItem[] }>(

@@ -265,7 +265,7 @@ async function openRecording(recordingId, trigger) {
   state.returnFocus = trigger;
   renderRecording(detail);
   show("detail");
-  say(`Recording ${detail.recording.recordingId} opened.`);
+  say(`Opened the recording started ${formatInstant(detail.recording.startedAt)} UTC.`);
   byId("detail-heading").focus();
 }
 
@@ -373,6 +373,7 @@ byId("back").addEventListener("click", () => {
   stopPlayer();
   state.recording = undefined;
   show("browse");
+  say(`Back to the list: ${byId("results-caption").textContent}.`);
   if (state.returnFocus?.isConnected) state.returnFocus.focus();
 });
 
