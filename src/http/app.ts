@@ -60,6 +60,16 @@ export function createApp(deps: AppDependencies): Koa {
     }
   });
 
+  // Koa reports what fails after the answer has started (a streamed body) as app errors: a player that seeks
+  // drops its request mid-body, which is routine; anything else is logged as an error.
+  app.on("error", (error: NodeJS.ErrnoException, ctx?: Koa.Context) => {
+    const clientLeft = ["ERR_STREAM_PREMATURE_CLOSE", "EPIPE", "ECONNRESET"].includes(error.code ?? "");
+    deps.logger[clientLeft ? "debug" : "error"](
+      { err: error, path: ctx?.path },
+      clientLeft ? "client went away mid-response" : "response failed",
+    );
+  });
+
   const isEventGridSecret = secretMatcher(deps.eventGridSecrets);
   /** A delivery is authentic with the right shared secret, or (when configured) a valid Entra bearer token. */
   const authenticateEventGrid = async (ctx: Koa.Context) => {

@@ -189,8 +189,8 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
     ctx.type = chunk.contentType;
     ctx.length = size === 0 ? 0 : end - start + 1;
     if (ctx.method === "HEAD" || size === 0) return;
-    const body = await blob.download(start, end - start + 1);
-    ctx.body = body.readableStreamBody;
+    // Koa pipes it to the response; a player that seeks drops its request mid-body, which ends the read from Blob.
+    ctx.body = (await blob.download(start, end - start + 1)).readableStreamBody;
   });
 
   router.post("/api/recordings/:recordingId/verify", async (ctx) => {

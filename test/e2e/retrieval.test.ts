@@ -95,7 +95,7 @@ beforeAll(async () => {
       await stack.simulator.placeCall({
         from,
         to,
-        durationMs: 2_500,
+        durationMs: 4_000,
         recordingDurationMs,
         ...(chunkMaxDurationMs ? { chunkMaxDurationMs } : {}),
       })
@@ -111,7 +111,7 @@ beforeAll(async () => {
       const page = (await (await api("GET", "/api/recordings", tokens.auditor)).json()) as { items: Item[] };
       return page.items.length === 4 ? page.items : undefined;
     },
-    40_000,
+    60_000,
     "4 recordings indexed",
   );
 });
