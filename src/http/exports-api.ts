@@ -90,10 +90,12 @@ export function exportsRoutes(deps: ExportsApiDependencies): Router {
     const exportId = String(ctx.params.exportId);
     const request = auditedRequest(ctx, deps, "exports:status");
     const principal = await requirePrincipal(request);
-    const job = await deps.queues.getJob("export-recordings", exportId);
-    const visible = job && (principal.role === "auditor" || job.data.team === principal.team);
-    if (!job || !visible) return request.refuse(404, "no such export", { detail: { exportId } });
-    const state = await job.getState();
+    const found = await deps.queues.getJob("export-recordings", exportId);
+    const visible = found && (principal.role === "auditor" || found.data.team === principal.team);
+    if (!found || !visible) return request.refuse(404, "no such export", { detail: { exportId } });
+    const state = await found.getState();
+    // Read after the state, so that a job seen completed (or failed) carries its result (or reason).
+    const job = (await deps.queues.getJob("export-recordings", exportId)) ?? found;
     await request.note("accepted", { detail: { exportId, state } });
     ctx.body = {
       exportId,
