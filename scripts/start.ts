@@ -2,7 +2,7 @@
  * `npm start`: runs the whole system locally — Redis (found or started), Azurite, the ACS simulator,
  * the webhook and a worker — prints what to try next, and stops everything it started on Ctrl-C.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { projectRoot, startAppProcess, type Readiness } from "./lib/processes.js";
@@ -118,8 +118,11 @@ async function main(): Promise<void> {
   const secret = randomBytes(16).toString("hex");
   const redisPrefix = process.env.REDIS_PREFIX ?? "cr-local";
   const blobContainer = process.env.BLOB_CONTAINER ?? "recordings";
+  // API tokens for the recordings API and the CLI: the configured file, else a fresh local pair each start.
+  const localTokens = process.env.API_TOKENS_FILE ? undefined : await writeLocalTokens();
   const appEnv = {
     NODE_ENV: "development",
+    API_TOKENS_FILE: process.env.API_TOKENS_FILE ?? join(dataDir, "api-tokens.yaml"),
     PORT: String(webhookPort),
     HOST: "127.0.0.1",
     PUBLIC_BASE_URL: webhookUrl,
@@ -178,7 +181,32 @@ async function main(): Promise<void> {
   say(`  curl ${webhookUrl}/readyz`);
   say(`  curl -X POST ${simulatorUrl}/simulator/calls -H 'content-type: application/json' \\`);
   say(`       -d '{"from":"${ALICE}","to":"${BOB}","durationMs":5000}'`);
+  if (localTokens) {
+    say("");
+    say(
+      "QA retrieval (docs/recordings-api.md), tokens made for this run (only their hashes are in data/api-tokens.yaml):",
+    );
+    say(`  trading-desk reviewer  ${localTokens.desk}`);
+    say(`  auditor                ${localTokens.auditor}`);
+    say(`  npm run recorder -- recordings list --url ${webhookUrl} --token ${localTokens.desk}`);
+  }
   say("Press Ctrl-C to stop everything.");
+}
+
+/** A trading-desk reviewer's and an auditor's token, hashed into data/api-tokens.yaml; the tokens are printed once. */
+async function writeLocalTokens(): Promise<{ desk: string; auditor: string }> {
+  const desk = randomBytes(24).toString("base64url");
+  const auditor = randomBytes(24).toString("base64url");
+  const sha256 = (token: string) => createHash("sha256").update(token).digest("hex");
+  await writeFile(
+    join(dataDir, "api-tokens.yaml"),
+    `# Written by npm start for this run (the tokens were printed once). Format: README "API tokens".
+tokens:
+  - { name: local-desk-reviewer, role: team, team: trading-desk, sha256: ${sha256(desk)} }
+  - { name: local-auditor, role: auditor, sha256: ${sha256(auditor)} }
+`,
+  );
+  return { desk, auditor };
 }
 
 main().catch((error: unknown) => {

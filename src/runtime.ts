@@ -16,6 +16,8 @@ export interface Runtime {
   /** What the workers last saw of ACS and Blob storage (src/health). */
   health: HealthStore;
   container: ContainerClient;
+  /** The storage account of the archive (other containers: audit, exports). */
+  blobService: BlobServiceClient;
   /** The policies in force now: hot-reloaded, so read it per decision, never keep the list. */
   policies: () => readonly TeamPolicy[];
   /** Hash of the policy set in force (what /readyz reports and decisions cite as policySetHash). */
@@ -33,15 +35,15 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: false });
   redis.on("error", (error) => logger.warn({ err: error }, "redis connection error"));
   const queues = createQueues(redis, config.REDIS_PREFIX);
-  const container = BlobServiceClient.fromConnectionString(config.BLOB_CONNECTION_STRING).getContainerClient(
-    config.BLOB_CONTAINER,
-  );
+  const blobService = BlobServiceClient.fromConnectionString(config.BLOB_CONNECTION_STRING);
+  const container = blobService.getContainerClient(config.BLOB_CONTAINER);
   return {
     redis,
     queues,
     sessions: createRedisSessionStore(redis, config.REDIS_PREFIX),
     health: createHealthStore(redis, config.REDIS_PREFIX),
     container,
+    blobService,
     policies: policies.current,
     policyHash: policies.hash,
     policyStatus: policies.status,

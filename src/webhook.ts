@@ -1,11 +1,13 @@
 import type { Server } from "node:http";
 import { Redis } from "ioredis";
-import { entraSettings, type Config } from "./config/index.js";
+import { entraSettings, playbackTicketSecret, type Config } from "./config/index.js";
 import { createBearerVerifier, remoteKeys } from "./intake/bearer.js";
 import { createApp } from "./http/app.js";
 import { createCallbackVerifier } from "./intake/callback-auth.js";
 import { createRedisEventSink, INTAKE_REDIS_OPTIONS } from "./intake/sink.js";
-import { createRedisAuditLog } from "./audit/log.js";
+import { createBlobAuditArchive } from "./audit/blob-archive.js";
+import { createActionAuditLog, createAuditLog } from "./audit/log.js";
+import { createRecordingIndex } from "./retrieval/index-store.js";
 import { loadTokenStore } from "./auth/tokens.js";
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
@@ -21,6 +23,9 @@ export async function startWebhook(
   const intakeRedis = new Redis(config.REDIS_URL, INTAKE_REDIS_OPTIONS);
   intakeRedis.on("error", (error) => logger.warn({ err: error }, "intake redis connection error"));
   const tokens = await loadTokenStore(config.API_TOKENS_FILE);
+  const auditArchive = createBlobAuditArchive(runtime.blobService.getContainerClient(config.AUDIT_CONTAINER));
+  const audit = createAuditLog(runtime.redis, config.REDIS_PREFIX, auditArchive);
+  const recordingIndex = createRecordingIndex(runtime.redis, config.REDIS_PREFIX);
   const app = createApp({
     logger,
     sink: createRedisEventSink(intakeRedis, config.REDIS_PREFIX),
@@ -34,7 +39,33 @@ export async function startWebhook(
       tokens,
       sessions: runtime.sessions,
       queues: runtime.queues,
-      audit: createRedisAuditLog(runtime.redis, config.REDIS_PREFIX),
+      audit: createActionAuditLog(runtime.redis, config.REDIS_PREFIX, auditArchive, (entry, err) =>
+        logger.error(
+          { serverCallId: entry.serverCallId, auditId: entry.id, action: entry.action, err, alert: "audit-archive" },
+          "ALERT audit entry kept in Redis only: Blob refused it",
+        ),
+      ),
+    },
+    retrieval: {
+      recordings: {
+        tokens,
+        audit,
+        index: recordingIndex,
+        container: runtime.container,
+        playback: {
+          ticketSecret: playbackTicketSecret(config),
+          ticketTtlMs: config.PLAYBACK_TICKET_SECONDS * 1000,
+          sas: config.PLAYBACK_SAS,
+        },
+      },
+      exports: {
+        tokens,
+        audit,
+        index: recordingIndex,
+        queues: runtime.queues,
+        exportContainer: runtime.blobService.getContainerClient(config.EXPORT_CONTAINER),
+      },
+      audit: { tokens, audit, archive: auditArchive },
     },
     readiness: {
       redis: async () => {

@@ -11,6 +11,15 @@ import type { Runtime } from "../src/runtime.js";
 import type { TeamPolicy } from "../src/policy/index.js";
 import type { Queues } from "../src/queues/index.js";
 import type { SessionStore } from "../src/sessions/index.js";
+import { createRecordingIndex, type RecordingIndex } from "../src/retrieval/index-store.js";
+
+/** What a job learns of its own run besides its payload. */
+export interface JobContext {
+  /** 1 for the first attempt; more when BullMQ retries. */
+  attempt: number;
+  /** Reported to whoever watches the job (BullMQ job progress). */
+  progress(value: object): Promise<void>;
+}
 
 /** Everything a job's `perform` may touch: adapters passed in at the edge, so tests can wire real or fake ones. */
 export interface WorkerDependencies {
@@ -23,6 +32,10 @@ export interface WorkerDependencies {
   policiesFor: (policySetHash: string) => readonly TeamPolicy[] | undefined;
   acs: CallAutomationClient;
   container: ContainerClient;
+  /** Another container of the same storage account (exports). */
+  containerNamed: (name: string) => ContainerClient;
+  /** The recordings listing index, written when a manifest is and read by exports. */
+  recordings: RecordingIndex;
   /** Where ACS posts mid-call events for connections we make: `${PUBLIC_BASE_URL}/api/callbacks`. */
   callbackUri: string;
   ingest: {
@@ -70,6 +83,8 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
     policiesFor: runtime.policiesFor,
     acs: createCallAutomationClient(config),
     container: runtime.container,
+    containerNamed: (name) => runtime.blobService.getContainerClient(name),
+    recordings: createRecordingIndex(runtime.redis, config.REDIS_PREFIX),
     callbackUri: new URL("/api/callbacks", config.PUBLIC_BASE_URL).toString(),
     ingest: {
       blockBytes: config.INGEST_BLOCK_BYTES,

@@ -1,10 +1,11 @@
 import type { JobName, PayloadOf } from "../src/queues/index.js";
-import type { WorkerDependencies } from "./dependencies.js";
+import type { JobContext, WorkerDependencies } from "./dependencies.js";
 import * as callEvent from "./jobs/call-event.js";
 import * as checkRecording from "./jobs/check-recording.js";
 import * as connectCall from "./jobs/connect-call.js";
 import * as connectRinging from "./jobs/connect-ringing.js";
 import * as enforceStart from "./jobs/enforce-start.js";
+import * as exportRecordings from "./jobs/export-recordings.js";
 import * as expectRecording from "./jobs/expect-recording.js";
 import * as ingestChunk from "./jobs/ingest-chunk.js";
 import * as pauseRecording from "./jobs/pause-recording.js";
@@ -16,7 +17,11 @@ import * as startRecording from "./jobs/start-recording.js";
 import * as sweepGaps from "./jobs/sweep-gaps.js";
 import * as sweepIngestDeadlines from "./jobs/sweep-ingest-deadlines.js";
 
-type Perform<N extends JobName> = (deps: WorkerDependencies, payload: PayloadOf<N>) => Promise<unknown>;
+type Perform<N extends JobName> = (
+  deps: WorkerDependencies,
+  payload: PayloadOf<N>,
+  context: JobContext,
+) => Promise<unknown>;
 
 /** Each job kind's one `perform`; the payload contract and retry options live in src/queues. */
 export const performers: { [N in JobName]: Perform<N> } = {
@@ -26,6 +31,7 @@ export const performers: { [N in JobName]: Perform<N> } = {
   "connect-ringing": connectRinging.perform,
   "enforce-start": enforceStart.perform,
   "expect-recording": expectRecording.perform,
+  "export-recordings": exportRecordings.perform,
   "start-recording": startRecording.perform,
   "reject-call": rejectCall.perform,
   "probe-storage": probeStorage.perform,

@@ -2,7 +2,7 @@ import { UnrecoverableError, Worker, type Job } from "bullmq";
 import { QueueName, type JobName, type PayloadOf } from "../src/queues/index.js";
 import type { Redis } from "ioredis";
 import { failingDependency, type Component } from "../src/health/index.js";
-import type { WorkerDependencies } from "./dependencies.js";
+import type { JobContext, WorkerDependencies } from "./dependencies.js";
 import { startOutboxRelay } from "./outbox-relay.js";
 import { isJobName, performers } from "./registry.js";
 
@@ -36,8 +36,14 @@ export function startWorkers(
     .catch((err: unknown) => deps.logger.error({ err }, "could not schedule the storage probe"));
   const process = async (job: Job) => {
     if (!isJobName(job.name)) throw new Error(`unknown job kind ${job.name}`);
-    const perform = performers[job.name] as (d: WorkerDependencies, p: PayloadOf<JobName>) => Promise<unknown>;
-    return perform(deps, job.data as PayloadOf<JobName>);
+    const perform = performers[job.name] as (
+      d: WorkerDependencies,
+      p: PayloadOf<JobName>,
+      c: JobContext,
+    ) => Promise<unknown>;
+    // attemptsMade counts the attempts that ended before this one.
+    const context: JobContext = { attempt: job.attemptsMade + 1, progress: (value) => job.updateProgress(value) };
+    return perform(deps, job.data as PayloadOf<JobName>, context);
   };
   const workers = Object.values(QueueName).map((queue) => {
     // A killed worker's job is picked up again once its lock lapses (the stalled check runs as often).

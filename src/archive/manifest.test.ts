@@ -22,6 +22,7 @@ const input = (chunks: ArchivedChunk[]): ManifestInput => ({
   call: { caller: "8:a", callee: "8:b", participants: ["8:b", "8:a"], startedAt: "2026-11-21T09:59:58Z" },
   policy: {
     ruleId: "all-calls",
+    mode: "required",
     policyHash: "ph",
     policySetHash: "psh",
     retainUntil: "2033-11-21T10:00:00.000Z",
@@ -57,6 +58,7 @@ describe("recording manifest", () => {
     });
     expect(m.policy).toEqual({
       ruleId: "all-calls",
+      mode: "required",
       policyHash: "ph",
       policySetHash: "psh",
       retainUntil: "2033-11-21T10:00:00.000Z",

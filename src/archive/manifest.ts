@@ -38,7 +38,15 @@ export interface ManifestInput {
   recordingStartTime: string;
   teamId: string;
   call: { caller?: string; callee?: string; participants: string[]; startedAt?: string };
-  policy: { ruleId?: string; policyHash?: string; policySetHash?: string; retainUntil?: string; legalHold: boolean };
+  policy: {
+    ruleId?: string;
+    /** Why it was recorded: `required`, or `best-effort` (a QA sample). */
+    mode?: "required" | "best-effort";
+    policyHash?: string;
+    policySetHash?: string;
+    retainUntil?: string;
+    legalHold: boolean;
+  };
   chunks: ArchivedChunk[];
   archivedAt: string;
 }
@@ -66,6 +74,7 @@ export function buildManifest(input: ManifestInput) {
     },
     policy: {
       ruleId: input.policy.ruleId ?? null,
+      mode: input.policy.mode ?? null,
       policyHash: input.policy.policyHash ?? null,
       policySetHash: input.policy.policySetHash ?? null,
       retainUntil: input.policy.retainUntil ?? null,

@@ -5,6 +5,7 @@ import { runDemo } from "./demo.js";
 import { failedCommand, retryCommand } from "./jobs-commands.js";
 import { gapsCommand } from "./ledger-commands.js";
 import { openLedger, openQueues } from "./queues.js";
+import { registerRecordingsCommands } from "./recordings-register.js";
 import { diffCommand, explainCommand, lintCommand, type Output } from "./policy-commands.js";
 
 const program = new Command("recorder").description("compliance-recorder command line").showHelpAfterError();
@@ -116,6 +117,7 @@ jobs
   });
 
 registerCallsCommands(program);
+registerRecordingsCommands(program, terminal);
 
 program.parseAsync().catch((error: unknown) => {
   const known = error instanceof PolicyError || error instanceof CallsFileError;

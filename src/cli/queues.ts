@@ -1,7 +1,9 @@
+import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { z } from "zod";
 import { createLedger, type Ledger } from "../ledger/index.js";
+import { createRecordingIndex, type RecordingIndex } from "../retrieval/index-store.js";
 import { QueueName } from "../queues/index.js";
 import { readStackFile } from "./stack-file.js";
 
@@ -49,4 +51,28 @@ export async function openLedger(
   const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
   return { ledger: createLedger(redis, REDIS_PREFIX), close: () => redis.disconnect() };
+}
+
+/** The listing index and the archive: REDIS_URL/REDIS_PREFIX and BLOB_CONNECTION_STRING/BLOB_CONTAINER, else the local stack. */
+export async function openRetrievalStores(
+  variables: Record<string, string | undefined> = process.env,
+): Promise<{ index: RecordingIndex; container: ContainerClient; close(): void }> {
+  const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
+  let connectionString = variables.BLOB_CONNECTION_STRING;
+  let containerName = variables.BLOB_CONTAINER ?? "recordings";
+  if (!connectionString) {
+    const stack = await readStackFile().catch(() => {
+      throw new Error(
+        "Which storage? Set BLOB_CONNECTION_STRING (and BLOB_CONTAINER) as the service has them, or start the local stack with npm start.",
+      );
+    });
+    connectionString = stack.blobConnectionString;
+    containerName = stack.blobContainer;
+  }
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  return {
+    index: createRecordingIndex(redis, REDIS_PREFIX),
+    container: BlobServiceClient.fromConnectionString(connectionString).getContainerClient(containerName),
+    close: () => redis.disconnect(),
+  };
 }

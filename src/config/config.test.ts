@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, entraSettings, loadConfig } from "./index.js";
+import { ConfigError, entraSettings, loadConfig, playbackTicketSecret } from "./index.js";
 
 const valid = {
   PUBLIC_BASE_URL: "https://recorder.example.com",
@@ -61,6 +61,19 @@ describe("loadConfig", () => {
     expect(problemsOf({ ...valid, EVENTGRID_ENTRA_AUDIENCE: "api://recorder" })[0]).toContain(
       "EVENTGRID_ENTRA_TENANT_ID",
     );
+  });
+
+  it("needs a playback ticket secret in production; elsewhere makes a random one per process", () => {
+    expect(() => playbackTicketSecret(loadConfig({ ...valid, NODE_ENV: "production" }))).toThrow(
+      /PLAYBACK_TICKET_SECRET is required/,
+    );
+    const secret = "x".repeat(32);
+    expect(playbackTicketSecret(loadConfig({ ...valid, NODE_ENV: "production", PLAYBACK_TICKET_SECRET: secret }))).toBe(
+      secret,
+    );
+    const development = loadConfig(valid);
+    expect(playbackTicketSecret(development)).not.toBe(playbackTicketSecret(development));
+    expect(problemsOf({ ...valid, PLAYBACK_TICKET_SECRET: "short" }).join()).toContain("PLAYBACK_TICKET_SECRET");
   });
 
   it("refuses the simulator routing in production", () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { z } from "zod";
 
 /** Where Azure's callback JWT keys are published (reference §3.4). */
@@ -21,6 +22,10 @@ const commaList = z
   )
   .pipe(z.array(z.string()).min(1));
 
+const containerName = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/, "3-63 lower-case letters, digits and single dashes");
+
 const configSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -37,10 +42,7 @@ const configSchema = z.object({
     .regex(/^[A-Za-z0-9:_-]+$/, "letters, digits, ':', '_' and '-' only")
     .default("cr"),
   BLOB_CONNECTION_STRING: z.string().min(1),
-  BLOB_CONTAINER: z
-    .string()
-    .regex(/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/, "3-63 lower-case letters, digits and single dashes")
-    .default("recordings"),
+  BLOB_CONTAINER: containerName.default("recordings"),
   POLICY_DIR: z.string().default("policies"),
   EVENTGRID_SECRET: commaList.optional(),
   /** Optional Microsoft Entra authentication of Event Grid deliveries (reference §4.7). */
@@ -59,6 +61,19 @@ const configSchema = z.object({
   GAP_SWEEP_SECONDS: z.coerce.number().int().min(5).default(300),
   /** YAML file of API tokens (hashed) for the pause/resume and retrieval APIs; unset: no token is accepted. */
   API_TOKENS_FILE: z.string().min(1).optional(),
+  /** HMAC key of playback stream tickets: the same on every webhook replica; required in production. */
+  PLAYBACK_TICKET_SECRET: z.string().min(32, "at least 32 characters").optional(),
+  /** Lifetime of a stream ticket (and of a SAS URL when PLAYBACK_SAS is on). */
+  PLAYBACK_TICKET_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
+  /** Play also returns a read-only SAS URL of the chunk's blob (reads through it are audited only at issue). */
+  PLAYBACK_SAS: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true"),
+  /** Blob container of the append-only audit log. */
+  AUDIT_CONTAINER: containerName.default("audit"),
+  /** Blob container evidence exports are written to. */
+  EXPORT_CONTAINER: containerName.default("exports"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(4),
   /** Size of the blocks a recording chunk is staged in (also the unit of resumption). */
@@ -119,6 +134,19 @@ export function entraSettings(config: Config): { issuer: string; jwksUrl: string
     issuer: config.EVENTGRID_ENTRA_ISSUER ?? `https://sts.windows.net/${tenant}/`,
     jwksUrl: config.EVENTGRID_ENTRA_JWKS_URL ?? `https://login.microsoftonline.com/${tenant}/discovery/v2.0/keys`,
   };
+}
+
+/**
+ * The key stream tickets are signed with. Replicas must verify each other's tickets, so production needs it
+ * configured; elsewhere a random key per process will do (tickets then die with the process).
+ */
+export function playbackTicketSecret(config: Config): string {
+  if (config.PLAYBACK_TICKET_SECRET) return config.PLAYBACK_TICKET_SECRET;
+  if (config.NODE_ENV === "production")
+    throw new ConfigError([
+      "PLAYBACK_TICKET_SECRET is required when NODE_ENV=production (32+ random characters, the same on every webhook replica)",
+    ]);
+  return randomBytes(32).toString("base64url");
 }
 
 /** Reads and validates the environment once at start; every problem names its variable. */

@@ -8,8 +8,12 @@ import { IntakeError } from "../intake/errors.js";
 import { parseDelivery } from "../intake/parse.js";
 import type { EventSink } from "../intake/sink.js";
 import { deliveriesRefused, metrics } from "../metrics.js";
+import { auditRoutes, type AuditApiDependencies } from "./audit-api.js";
 import { callsRoutes, type CallsApiDependencies } from "./calls-api.js";
 import { eventGridIntake, logDelivery } from "./eventgrid.js";
+import { exportsRoutes, type ExportsApiDependencies } from "./exports-api.js";
+import { recordingsRoutes, type RecordingsApiDependencies } from "./recordings-api.js";
+import { qaWebRoutes } from "../qa-web/routes.js";
 
 export interface AppDependencies {
   logger: Logger;
@@ -24,6 +28,9 @@ export interface AppDependencies {
   readiness: Record<string, () => Promise<void>>;
   /** The calls API (PCI pause/resume); not mounted without it. */
   calls?: CallsApiDependencies | undefined;
+  /** QA retrieval: recordings, exports and the audit log (docs/recordings-api.md); not mounted without it. */
+  retrieval?:
+    { recordings: RecordingsApiDependencies; exports: ExportsApiDependencies; audit: AuditApiDependencies } | undefined;
   /** Facts /readyz reports beside the checks (e.g. the policy set hash in force). */
   info?: () => Record<string, unknown>;
 }
@@ -48,6 +55,16 @@ export function createApp(deps: AppDependencies): Koa {
         deps.logger.error({ err: error, path: ctx.path }, "request failed");
       }
     }
+  });
+
+  // Koa reports what fails after the answer has started (a streamed body) as app errors: a player that seeks
+  // drops its request mid-body, which is routine; anything else is logged as an error.
+  app.on("error", (error: NodeJS.ErrnoException, ctx?: Koa.Context) => {
+    const clientLeft = ["ERR_STREAM_PREMATURE_CLOSE", "EPIPE", "ECONNRESET"].includes(error.code ?? "");
+    deps.logger[clientLeft ? "debug" : "error"](
+      { err: error, path: ctx?.path },
+      clientLeft ? "client went away mid-response" : "response failed",
+    );
   });
 
   router.get("/healthz", (ctx) => {
@@ -90,5 +107,11 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(router.routes());
   app.use(router.allowedMethods());
   if (deps.calls) app.use(callsRoutes(deps.calls).routes());
+  if (deps.retrieval) {
+    app.use(recordingsRoutes(deps.retrieval.recordings).routes());
+    app.use(exportsRoutes(deps.retrieval.exports).routes());
+    app.use(auditRoutes(deps.retrieval.audit).routes());
+  }
+  app.use(qaWebRoutes().routes());
   return app;
 }

@@ -4,7 +4,7 @@
  */
 export class IntakeError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 416 | 503,
     message: string,
   ) {
     super(message);

@@ -3,6 +3,23 @@ import type { AcsEvent, RecordingChunk } from "../intake/schemas.js";
 import type { Announcement, RecordingPlan } from "../policy/types.js";
 import { QueueName } from "./names.js";
 
+/** Who asked for an export, as authenticated by the API (the job checks every recording against it again). */
+export type ExportRequester = { name: string; role: "team"; team: string } | { name: string; role: "auditor" };
+
+export interface ExportPayload {
+  exportId: string;
+  requestedBy: ExportRequester;
+  requestedAt: string;
+  /** The requester's address, for the chain of custody. */
+  requestedFrom: string;
+  /** The filters as requested (ISO times, numbers): recorded in the chain of custody. */
+  selection: Record<string, string | number>;
+  /** The team the export is scoped to (a team token's own team), or absent for an auditor's all-teams export. */
+  team?: string;
+  recordingIds: string[];
+  target: { container: string; folder: string };
+}
+
 /**
  * The contract between producers (webhook, event worker) and the job modules in workers/jobs:
  * each job kind has one queue, one payload type and its retry options.
@@ -68,6 +85,8 @@ export interface JobKinds {
       acsExpiresAt?: string;
     };
   };
+  /** A QA/evidence export (docs/recordings-api.md "Exports"): the selection is fixed when it is requested. */
+  "export-recordings": { queue: typeof QueueName.export; payload: ExportPayload };
 }
 export type JobName = keyof JobKinds;
 export type PayloadOf<N extends JobName> = JobKinds[N]["payload"];
@@ -122,4 +141,9 @@ export const jobDefinitions: { [N in JobName]: { queue: JobKinds[N]["queue"]; op
   // ACS deletes recordings after 24 h: keep retrying well inside that window. The priority is set per job
   // from the time its chunk has left (call-event.ts, ingestPriority) and raised by sweep-ingest-deadlines.
   "ingest-chunk": { queue: QueueName.ingest, options: retried(12, 2_000) },
+  // A retry resumes: files already copied and verified are skipped (workers/jobs/export-recordings.ts).
+  "export-recordings": {
+    queue: QueueName.export,
+    options: { ...retried(10, 1_000), removeOnComplete: { age: 30 * 24 * 3600 } },
+  },
 };

@@ -33,6 +33,8 @@ export interface Queues {
    * by `setPriority` is not met again; jobs queued meanwhile wait for the next pass; jobs gone meanwhile are skipped.
    */
   notStarted<N extends JobName>(name: N, pageSize?: number): AsyncIterable<QueuedJob<N>[]>;
+  /** A job of that kind by id (e.g. an export's status), or undefined. */
+  getJob<N extends JobName>(name: N, jobId: string): Promise<Job<PayloadOf<N>> | undefined>;
   all(): Queue[];
   close(): Promise<void>;
 }
@@ -83,6 +85,10 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
             setPriority: (priority: number) => job.changePriority({ priority }),
           }));
       }
+    },
+    async getJob(name, jobId) {
+      const job = await queueOf(name).getJob(jobId);
+      return job && job.name === name ? job : undefined;
     },
     all: () => [...queues.values()],
     async close() {

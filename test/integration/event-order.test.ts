@@ -122,6 +122,7 @@ async function handle(
     async *notStarted() {
       yield* [];
     },
+    getJob: async () => undefined,
     all: () => [],
     close: async () => undefined,
   };

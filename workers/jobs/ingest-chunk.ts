@@ -12,6 +12,7 @@ import {
 import { acsMetadataDocument, buildManifest, type ArchivedChunk } from "../../src/archive/manifest.js";
 import { chunkBlobNames, recordingFolder, UNASSIGNED_TEAM } from "../../src/archive/naming.js";
 import type { PayloadOf } from "../../src/queues/index.js";
+import { indexManifest } from "../../src/retrieval/indexing.js";
 import type { WorkerDependencies } from "../dependencies.js";
 import { alertChunkDeadline } from "./ingest-deadline.js";
 
@@ -88,6 +89,9 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"inge
   const manifest = await writeManifestIfComplete(deps, payload, teamId ?? UNASSIGNED_TEAM, labels);
   if (manifest) {
     await deps.retention.protect(manifest, protection);
+    // Listed for QA retrieval from now on (idempotent: a retried job indexes it again, to the same entry).
+    const indexed = await indexManifest(deps.container, deps.recordings, manifest);
+    if (!indexed) deps.logger.error({ ...log, manifest, alert: "manifest-unreadable" }, "ALERT manifest not indexable");
     await deps.ledger?.record({
       serverCallId,
       ...(correlationId ? { correlationId } : {}),
@@ -165,6 +169,7 @@ async function writeManifestIfComplete(
     },
     policy: {
       ...(decision && "ruleId" in decision ? { ruleId: decision.ruleId, policyHash: decision.policyHash } : {}),
+      ...(decision?.record ? { mode: decision.mode } : {}),
       ...(decision?.policySetHash ? { policySetHash: decision.policySetHash } : {}),
       ...(labels.tags.retainuntil ? { retainUntil: labels.tags.retainuntil } : {}),
       legalHold: decision?.record ? (decision.retention?.legalHold ?? false) : false,

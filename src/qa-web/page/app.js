@@ -1,0 +1,387 @@
+// The QA page's shell: sign-in, filters, list, one recording (facts, participants, channel map, chunks,
+// player, verification). Everything shown comes from the API and is written as text (textContent), never as
+// HTML. The token is kept in sessionStorage only: it dies with the tab and is never put in a URL.
+/* global document, sessionStorage, FormData, setTimeout */
+import { ApiError, createApi } from "./api.js";
+import {
+  OUTCOMES,
+  channelRows,
+  formatBytes,
+  formatDuration,
+  formatInstant,
+  listQuery,
+  needsMore,
+  shortHash,
+  verificationView,
+} from "./view.js";
+
+const TOKEN_KEY = "compliance-recorder.qa.token";
+/** Ask for a fresh stream ticket this long before the current one expires (ms). */
+const TICKET_MARGIN_MS = 5_000;
+
+const byId = (id) => document.getElementById(id);
+const player = byId("player");
+const api = createApi(() => sessionStorage.getItem(TOKEN_KEY) ?? "");
+
+const state = {
+  fields: {},
+  cursor: null,
+  shown: 0,
+  /** Increased by every new list or detail request, so that a slow, superseded answer is dropped. */
+  generation: 0,
+  recording: undefined,
+  playing: undefined,
+  returnFocus: undefined,
+};
+
+/** `el("td", { text: "x", className: "y", attrs: { title: "z" } }, child…)` */
+function el(tag, { text, className, attrs = {} } = {}, ...children) {
+  const node = document.createElement(tag);
+  if (text !== undefined) node.textContent = String(text);
+  if (className) node.className = className;
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
+  node.append(...children);
+  return node;
+}
+
+const say = (text) => {
+  byId("status").textContent = text;
+};
+function complain(text) {
+  byId("problem").textContent = text;
+  byId("problem").hidden = !text;
+}
+
+function show(view) {
+  for (const name of ["sign-in", "browse", "detail"]) byId(name).hidden = name !== view;
+  byId("session").hidden = view === "sign-in";
+}
+
+/**
+ * Runs a user action; a refused token signs out, any other failure is shown (the page stays usable). While it
+ * runs, `<main aria-busy="true">` tells assistive technology (and the browser test) that content is changing.
+ */
+async function guarded(action) {
+  complain("");
+  busy(+1);
+  try {
+    await action();
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) signOut("The server refused the token. Sign in again.");
+    else if (error instanceof ApiError) complain(`The server refused: ${error.message} (HTTP ${error.status}).`);
+    else complain(`Something went wrong: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    busy(-1);
+  }
+}
+
+let pending = 0;
+function busy(change) {
+  pending += change;
+  byId("main").setAttribute("aria-busy", String(pending > 0));
+}
+
+function stopPlayer() {
+  state.playing = undefined;
+  player.pause();
+  player.removeAttribute("src");
+  player.load();
+  byId("now-playing").textContent = "Choose a chunk to play.";
+}
+
+function signOut(message = "Signed out.") {
+  sessionStorage.removeItem(TOKEN_KEY);
+  state.generation += 1;
+  state.recording = undefined;
+  stopPlayer();
+  byId("results-body").replaceChildren();
+  byId("results").hidden = true;
+  byId("more").hidden = true;
+  show("sign-in");
+  say(message);
+  byId("token").focus();
+}
+
+// ---- list ----
+
+function resultRow(item) {
+  const open = el("button", { text: "Open", attrs: { type: "button" } });
+  open.setAttribute("aria-label", `Open the recording started ${formatInstant(item.startedAt)} UTC`);
+  open.addEventListener("click", () => guarded(() => openRecording(item.recordingId, open)));
+  const participants = el("ul", { className: "plain" }, ...(item.participants ?? []).map((p) => el("li", { text: p })));
+  return el(
+    "tr",
+    { attrs: { "data-recording-id": item.recordingId } },
+    el("td", { text: formatInstant(item.startedAt) }),
+    el("td", { className: "id" }, el("code", { text: item.serverCallId })),
+    el("td", { text: item.team }),
+    el("td", { text: formatDuration(item.durationSeconds), className: "number" }),
+    el("td", {}, participants),
+    el("td", { text: item.ruleId ? `${item.outcome} (rule ${item.ruleId})` : item.outcome }),
+    el("td", { text: item.chunkCount, className: "number" }),
+    el("td", {}, open),
+  );
+}
+
+/** Shows the next page of results (the first when `fresh`), following short pages' cursors. */
+async function loadResults(fresh) {
+  const generation = ++state.generation;
+  if (fresh) {
+    state.cursor = null;
+    state.shown = 0;
+  }
+  say("Searching…");
+  const rows = [];
+  let cursor = state.cursor;
+  let requests = 0;
+  do {
+    const query = listQuery(state.fields, { cursor });
+    if (!query.ok) throw new Error(query.problems.join(" "));
+    const page = await api.list(query.query);
+    if (generation !== state.generation) return;
+    requests += 1;
+    rows.push(...page.items.map(resultRow));
+    cursor = page.nextCursor ?? null;
+  } while (needsMore(rows.length, cursor, requests));
+
+  const body = byId("results-body");
+  if (fresh) body.replaceChildren(...rows);
+  else body.append(...rows);
+  state.cursor = cursor;
+  state.shown += rows.length;
+  byId("results").hidden = false;
+  byId("more").hidden = !cursor;
+  const count = state.shown === 0 ? "No recordings match" : `${state.shown} recording(s)`;
+  byId("results-caption").textContent = cursor ? `${count} so far; more may match` : count;
+  say(state.shown === 0 ? "No recordings match these filters." : `${count} shown.`);
+}
+
+async function search(fields) {
+  const query = listQuery(fields);
+  if (!query.ok) {
+    complain(query.problems.join(" "));
+    return;
+  }
+  state.fields = fields;
+  await loadResults(true);
+}
+
+// ---- one recording ----
+
+function fact(list, term, value, title) {
+  const detail = el("dd", { text: value });
+  if (title) detail.title = title;
+  list.append(el("dt", { text: term }), detail);
+}
+
+function renderRecording(detail) {
+  const item = detail.recording;
+  const policy = detail.policy ?? {};
+  byId("detail-heading").textContent = `Recording started ${formatInstant(item.startedAt)} UTC`;
+
+  const facts = byId("facts");
+  facts.replaceChildren();
+  fact(facts, "Recording id", item.recordingId);
+  fact(facts, "Server call id", item.serverCallId);
+  fact(facts, "Team", item.team);
+  fact(facts, "Duration", formatDuration(item.durationSeconds));
+  fact(facts, "Audio", [item.channelType, item.format].filter(Boolean).join(", ") || "—");
+  fact(facts, "Policy outcome", policy.outcome ?? item.outcome ?? "—");
+  fact(facts, "Policy rule", policy.ruleId ?? item.ruleId ?? "—");
+  fact(facts, "Policy file SHA-256", shortHash(policy.policyHash), policy.policyHash);
+  fact(facts, "Retained until", policy.retainUntil ? `${formatInstant(policy.retainUntil)} UTC` : "—");
+  fact(facts, "Legal hold", policy.legalHold ? "yes" : "no");
+  fact(
+    facts,
+    "Manifest",
+    detail.manifestIntact ? "intact (matches its recorded SHA-256)" : "DOES NOT MATCH its recorded SHA-256",
+    detail.manifestBlob,
+  );
+  const pauses = detail.pauses ?? [];
+  fact(
+    facts,
+    "Pauses",
+    pauses.length === 0
+      ? "none"
+      : pauses
+          .map((p) => `chunk ${p.chunk} at ${formatInstant(p.startTime)} for ${formatDuration(p.durationMs / 1000)}`)
+          .join("; "),
+  );
+
+  byId("participants").replaceChildren(
+    ...(detail.participants ?? []).map((p) => el("li", {}, el("code", { text: p }))),
+  );
+
+  const channels = channelRows(detail.channelMap);
+  byId("channels-body").replaceChildren(
+    ...(channels.length === 0
+      ? [el("tr", {}, el("td", { text: "No channel map (mixed audio).", attrs: { colspan: 2 } }))]
+      : channels.map((row) =>
+          el(
+            "tr",
+            {},
+            el("td", { text: row.channel, className: "number" }),
+            el("td", {}, el("code", { text: row.participant })),
+          ),
+        )),
+  );
+
+  byId("chunks-body").replaceChildren(
+    ...(detail.chunks ?? []).map((chunk) => {
+      const play = el("button", { text: "Play", attrs: { type: "button", "data-chunk": chunk.index } });
+      play.setAttribute("aria-label", `Play chunk ${chunk.index}`);
+      play.addEventListener("click", () => guarded(() => playChunk(chunk.index)));
+      const hash = el("code", { text: shortHash(chunk.sha256) });
+      hash.title = chunk.sha256;
+      return el(
+        "tr",
+        {},
+        el("td", { text: chunk.index, className: "number" }),
+        el("td", { text: chunk.startTime ? formatInstant(chunk.startTime) : "—" }),
+        el("td", {
+          text: typeof chunk.durationMs === "number" ? formatDuration(chunk.durationMs / 1000) : "—",
+          className: "number",
+        }),
+        el("td", { text: formatBytes(chunk.sizeBytes), className: "number" }),
+        el("td", {}, hash),
+        el("td", {}, play),
+      );
+    }),
+  );
+
+  byId("verify-summary").textContent = "";
+  byId("verify-summary").className = "";
+  byId("verify-body").replaceChildren();
+  byId("verify-results").hidden = true;
+}
+
+async function openRecording(recordingId, trigger) {
+  const generation = ++state.generation;
+  say("Opening the recording…");
+  const detail = await api.get(recordingId);
+  if (generation !== state.generation) return;
+  stopPlayer();
+  state.recording = detail;
+  state.returnFocus = trigger;
+  renderRecording(detail);
+  show("detail");
+  say(`Opened the recording started ${formatInstant(detail.recording.startedAt)} UTC.`);
+  byId("detail-heading").focus();
+}
+
+// ---- playing ----
+
+/**
+ * Plays a chunk through a fresh stream ticket, from `at` seconds (paused there when `play` is false). `renewal`
+ * marks a ticket fetched because the previous one expired: if that one fails too, the error is real.
+ */
+async function playChunk(index, { at = 0, play = true, renewal = false } = {}) {
+  const recording = state.recording;
+  if (!recording) return;
+  const ticket = await api.play(recording.recording.recordingId, index);
+  if (state.recording !== recording) return;
+  state.playing = { index, expiresAt: Date.parse(ticket.expiresAt), renewal };
+  player.src = ticket.url;
+  if (at > 0) player.addEventListener("loadedmetadata", () => (player.currentTime = at), { once: true });
+  const count = recording.chunks?.length ?? 0;
+  byId("now-playing").textContent = `Chunk ${index} of ${count} (chunks count from 0).`;
+  if (play) await player.play().catch(() => say("Press play in the player to listen."));
+}
+
+// A ticket expires (PLAYBACK_TICKET_SECONDS): a seek past what the browser holds, after that, is refused. Get a
+// new ticket and carry on at the same position, playing or paused as before — once; a renewed ticket that
+// fails before the audio could play again is a real error, shown as such.
+player.addEventListener("error", () => {
+  const playing = state.playing;
+  if (!playing || !player.getAttribute("src")) return;
+  if (!playing.renewal && Date.now() >= playing.expiresAt - TICKET_MARGIN_MS) {
+    const resume = { at: player.currentTime, play: !player.paused, renewal: true };
+    void guarded(() => playChunk(playing.index, resume));
+    return;
+  }
+  complain(`The audio of chunk ${playing.index} could not be played (media error ${player.error?.code ?? "?"}).`);
+});
+player.addEventListener("canplay", () => {
+  if (state.playing) state.playing.renewal = false;
+});
+
+// One chunk after the other, as the call went.
+player.addEventListener("ended", () => {
+  const next = (state.playing?.index ?? -1) + 1;
+  if (state.recording && next < (state.recording.chunks?.length ?? 0)) void guarded(() => playChunk(next));
+});
+
+// ---- verification ----
+
+async function verifyRecording() {
+  const recording = state.recording;
+  if (!recording) return;
+  const button = byId("verify");
+  button.disabled = true;
+  byId("verify-summary").textContent = "Verifying: reading every archived byte again…";
+  try {
+    const report = await api.verify(recording.recording.recordingId);
+    if (state.recording !== recording) return;
+    const view = verificationView(report);
+    byId("verify-summary").textContent = view.summary;
+    byId("verify-summary").className = view.ok ? "ok" : "failed";
+    byId("verify-body").replaceChildren(
+      ...view.rows.map((row) =>
+        el(
+          "tr",
+          { className: row.ok ? "ok" : "failed" },
+          el("td", { text: row.item }),
+          el("td", { text: row.ok ? "ok" : "FAILED" }),
+          el("td", { text: row.details }),
+        ),
+      ),
+    );
+    byId("verify-results").hidden = false;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// ---- wiring ----
+
+for (const outcome of OUTCOMES) byId("outcome").append(el("option", { text: outcome, attrs: { value: outcome } }));
+
+byId("sign-in-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = byId("token");
+  const token = input.value.trim();
+  input.value = "";
+  if (!token) return;
+  sessionStorage.setItem(TOKEN_KEY, token);
+  show("browse");
+  void guarded(() => search({}));
+});
+
+byId("sign-out").addEventListener("click", () => signOut());
+
+byId("filters").addEventListener("submit", (event) => {
+  event.preventDefault();
+  void guarded(() => search(Object.fromEntries(new FormData(event.target))));
+});
+// "reset" fires before the fields are cleared: search once they are.
+byId("filters").addEventListener("reset", () => setTimeout(() => void guarded(() => search({})), 0));
+
+byId("more").addEventListener("click", () => guarded(() => loadResults(false)));
+
+byId("back").addEventListener("click", () => {
+  state.generation += 1;
+  stopPlayer();
+  state.recording = undefined;
+  show("browse");
+  say(`Back to the list: ${byId("results-caption").textContent}.`);
+  if (state.returnFocus?.isConnected) state.returnFocus.focus();
+});
+
+byId("verify").addEventListener("click", () => guarded(verifyRecording));
+
+if (sessionStorage.getItem(TOKEN_KEY)) {
+  show("browse");
+  void guarded(() => search({}));
+} else {
+  show("sign-in");
+}

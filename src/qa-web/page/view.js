@@ -1,0 +1,145 @@
+// The page's pure part: filters to a query, numbers and times to text, API answers to rows. No DOM, no I/O,
+// so it is tested by tables (view.test.ts) and runs the same in Node and in the browser.
+/* global URLSearchParams */
+
+/** Policy outcomes that make a call recorded (docs/recordings-api.md, `outcome`). */
+export const OUTCOMES = ["required", "best-effort"];
+
+/** Recordings shown per request; the API may answer fewer (see `needsMore`). */
+export const PAGE_SIZE = 50;
+
+const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** `YYYY-MM-DD` → the instant that day starts (UTC), or undefined when it is not a real date. */
+function dayStart(text) {
+  const match = DAY.exec(text);
+  if (!match) return undefined;
+  const instant = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+  return instant.toISOString().slice(0, 10) === text ? instant : undefined;
+}
+
+/** A non-negative number of seconds typed in a field, "" when empty, or undefined when it is not one. */
+function seconds(text) {
+  if (text === "") return "";
+  const value = Number(text);
+  return Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/**
+ * The filter form's fields (strings, as typed) → the query string of `GET /api/recordings`, or the problems to
+ * show. Dates are whole UTC days and both ends are included: the API's `to` excludes, so it gets the next day.
+ */
+export function listQuery(fields, page = {}) {
+  const value = (name) => String(fields[name] ?? "").trim();
+  const problems = [];
+  const params = new URLSearchParams();
+
+  const from = value("from") && dayStart(value("from"));
+  const to = value("to") && dayStart(value("to"));
+  if (from === undefined) problems.push("From is not a date (YYYY-MM-DD).");
+  if (to === undefined) problems.push("To is not a date (YYYY-MM-DD).");
+  if (from && to && from > to) problems.push("From is after To.");
+  if (from) params.set("from", from.toISOString());
+  if (to) params.set("to", new Date(to.getTime() + 86_400_000).toISOString());
+
+  for (const name of ["participant", "serverCallId", "team"]) if (value(name)) params.set(name, value(name));
+
+  const outcome = value("outcome");
+  if (outcome && !OUTCOMES.includes(outcome)) problems.push(`Outcome must be one of: ${OUTCOMES.join(", ")}.`);
+  else if (outcome) params.set("outcome", outcome);
+
+  const min = seconds(value("minDuration"));
+  const max = seconds(value("maxDuration"));
+  if (min === undefined) problems.push("Shortest must be a number of seconds, 0 or more.");
+  if (max === undefined) problems.push("Longest must be a number of seconds, 0 or more.");
+  if (typeof min === "number" && typeof max === "number" && min > max)
+    problems.push("Shortest is longer than Longest.");
+  if (typeof min === "number") params.set("minDurationSeconds", String(min));
+  if (typeof max === "number") params.set("maxDurationSeconds", String(max));
+
+  params.set("limit", String(page.limit ?? PAGE_SIZE));
+  if (page.cursor) params.set("cursor", page.cursor);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, query: params.toString() };
+}
+
+/**
+ * Whether to ask for the next page at once: the API may answer a page with fewer items than asked even when
+ * more match, so the page keeps following the cursor until it has a screenful or a request budget is spent.
+ */
+export function needsMore(shown, nextCursor, requestsMade, { wanted = PAGE_SIZE, budget = 10 } = {}) {
+  return Boolean(nextCursor) && shown < wanted && requestsMade < budget;
+}
+
+/** 75.4 → "1:15"; 3725 → "1:02:05"; unknown → "—". */
+export function formatDuration(totalSeconds) {
+  if (typeof totalSeconds !== "number" || !Number.isFinite(totalSeconds) || totalSeconds < 0) return "—";
+  const whole = Math.round(totalSeconds);
+  const h = Math.floor(whole / 3600);
+  const m = Math.floor((whole % 3600) / 60);
+  const s = String(whole % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}
+
+/** Bytes in binary units, e.g. 480044 → "468.8 KiB". */
+export function formatBytes(bytes) {
+  if (typeof bytes !== "number" || !Number.isFinite(bytes) || bytes < 0) return "—";
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** An ISO instant → "2026-11-23 09:00:05" (UTC, as the filters are); anything else → "—". */
+export function formatInstant(iso) {
+  const instant = typeof iso === "string" ? new Date(iso) : undefined;
+  if (!instant || Number.isNaN(instant.getTime())) return "—";
+  return instant.toISOString().slice(0, 19).replace("T", " ");
+}
+
+/** The first 12 hex digits of a hash, for tables (the full one goes in a title). */
+export function shortHash(hash) {
+  return typeof hash === "string" && hash.length > 12 ? `${hash.slice(0, 12)}…` : (hash ?? "—");
+}
+
+/**
+ * The channel map as table rows, by channel: unmixed audio has one participant per channel (channel 0 is the
+ * WAV's first); participants without a channel (mixed audio) come last, marked so.
+ */
+export function channelRows(channelMap) {
+  return [...(channelMap ?? [])]
+    .sort((a, b) => (a.channel ?? Infinity) - (b.channel ?? Infinity) || a.participantId.localeCompare(b.participantId))
+    .map((entry) => ({
+      channel: typeof entry.channel === "number" ? String(entry.channel) : "mixed",
+      participant: entry.participantId,
+    }));
+}
+
+/** A verification report (`POST …/verify`) → a one-line summary and one row per checked blob. */
+export function verificationView(report) {
+  const chunks = report.chunks ?? [];
+  const failed = chunks.filter((chunk) => !chunk.ok).length + (report.manifest?.ok === false ? 1 : 0);
+  const rows = [];
+  if (report.manifest)
+    rows.push({
+      item: "manifest",
+      ok: report.manifest.ok,
+      details: report.manifest.ok ? `SHA-256 ${shortHash(report.manifest.actualSha256)}` : "manifest SHA-256 differs",
+    });
+  for (const chunk of chunks)
+    rows.push({
+      item: `chunk ${chunk.index}`,
+      ok: chunk.ok,
+      details: chunk.ok
+        ? `${formatBytes(chunk.actual?.sizeBytes)}, SHA-256 ${shortHash(chunk.actual?.sha256)}`
+        : (chunk.problems ?? []).join("; ") || "does not match",
+    });
+  const when = formatInstant(report.verifiedAt);
+  const summary = report.ok
+    ? `Verified ${when} UTC: the manifest and all ${chunks.length} chunk(s) match their recorded SHA-256.`
+    : `Verification FAILED ${when} UTC: ${failed} item(s) do not match.`;
+  return { ok: Boolean(report.ok), summary, rows };
+}

@@ -1,0 +1,74 @@
+import { readFileSync } from "node:fs";
+import Router from "@koa/router";
+import type Koa from "koa";
+
+/**
+ * The QA web page (`GET /qa`): one static HTML page, its ES modules and its stylesheet, served as files from
+ * `page/` — no build step. The page talks only to this origin's `/api/recordings` with the reviewer's token in
+ * an `Authorization` header; nothing here sees a token.
+ */
+
+/** Every file the page is made of, by the name it is served under. Nothing else under /qa is served. */
+const ASSETS = {
+  "index.html": "text/html; charset=utf-8",
+  "app.js": "text/javascript; charset=utf-8",
+  "api.js": "text/javascript; charset=utf-8",
+  "view.js": "text/javascript; charset=utf-8",
+  "style.css": "text/css; charset=utf-8",
+} as const;
+type AssetName = keyof typeof ASSETS;
+
+/**
+ * Only this origin's scripts, styles, API calls and audio; no inline script or style, no frames, no forms
+ * posted elsewhere, no plugins. The token lives in this origin's sessionStorage, so injected script is the
+ * threat that matters most.
+ */
+export const QA_PAGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "connect-src 'self'",
+  "media-src 'self'",
+  "img-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const SECURITY_HEADERS = {
+  "Content-Security-Policy": QA_PAGE_CSP,
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "no-referrer",
+  "X-Frame-Options": "DENY",
+  "Cross-Origin-Opener-Policy": "same-origin",
+  "Cross-Origin-Resource-Policy": "same-origin",
+  // Small files, never kept: a reviewer always gets the page version the server runs.
+  "Cache-Control": "no-store",
+};
+
+/** The page files, read once when the router is made (a missing file stops the app at start, not at a click). */
+function loadAssets(directory: URL): Map<AssetName, Buffer> {
+  return new Map(
+    (Object.keys(ASSETS) as AssetName[]).map((name) => [name, readFileSync(new URL(name, directory))] as const),
+  );
+}
+
+export function qaWebRoutes(directory: URL = new URL("./page/", import.meta.url)): Router {
+  const files = loadAssets(directory);
+  const router = new Router();
+
+  const serve = (name: AssetName) => (ctx: Koa.Context) => {
+    ctx.set(SECURITY_HEADERS);
+    ctx.type = ASSETS[name];
+    ctx.body = files.get(name);
+  };
+
+  // Also answers `/qa/` (the router ignores a trailing slash); the page's links are absolute, so both work.
+  router.get("/qa", serve("index.html"));
+  router.get("/qa/:asset", (ctx, next) => {
+    const name = ctx.params.asset;
+    if (name === undefined || !Object.hasOwn(ASSETS, name) || name === "index.html") return next();
+    return serve(name as AssetName)(ctx);
+  });
+  return router;
+}

@@ -1,0 +1,86 @@
+/**
+ * The layout and the records of an export bundle (pure): where each file goes, `SHA256SUMS`, and the chain of
+ * custody — what was exported, who asked, when, and how every file verified.
+ */
+import type { ExportPayload } from "../queues/payloads.js";
+
+export const defaultExportFolder = (team: string | undefined, exportId: string) => `${team ?? "all-teams"}/${exportId}`;
+/** A file's path inside the bundle (relative to its folder): the archive's own layout under `recordings/`. */
+export const bundlePath = (sourceBlob: string) => `recordings/${sourceBlob}`;
+export const SHA256SUMS = "SHA256SUMS";
+export const CHAIN_OF_CUSTODY = "chain-of-custody.json";
+
+export interface ExportedFile {
+  kind: "manifest" | "chunk" | "metadata";
+  chunk?: number;
+  /** The archived blob it was copied from. */
+  source: string;
+  /** Its path in the bundle. */
+  path: string;
+  expectedSha256: string;
+  /** What the bytes copied hashed to (null: the source was missing). */
+  actualSha256: string | null;
+  sizeBytes: number | null;
+  ok: boolean;
+  /** Copied by this attempt, or found copied and verified by an earlier one (an interrupted export resumed). */
+  copiedBy: "this attempt" | "earlier attempt";
+  verifiedAt: string | null;
+}
+
+export interface ExportedRecording {
+  recordingId: string;
+  serverCallId: string | null;
+  team: string | null;
+  ok: boolean;
+  problems: string[];
+  files: ExportedFile[];
+}
+
+export interface ExportProgress {
+  recordingsDone: number;
+  recordingsTotal: number;
+  filesCopied: number;
+  filesSkipped: number;
+  bytesCopied: number;
+}
+
+/** `sha256sum -c` input: every verified file, paths relative to the bundle folder. */
+export function sha256sums(recordings: ExportedRecording[]): string {
+  return recordings
+    .flatMap((r) => r.files)
+    .filter((f) => f.ok && f.actualSha256)
+    .map((f) => `${f.actualSha256}  ${f.path}`)
+    .sort((a, b) => a.slice(66).localeCompare(b.slice(66)))
+    .map((line) => `${line}\n`)
+    .join("");
+}
+
+export function chainOfCustody(input: {
+  payload: ExportPayload;
+  recordings: ExportedRecording[];
+  attempt: number;
+  completedAt: string;
+}) {
+  const { payload, recordings } = input;
+  return {
+    bundleVersion: 1,
+    exportId: payload.exportId,
+    what: {
+      selection: payload.selection,
+      team: payload.team ?? null,
+      recordings: recordings.length,
+      files: recordings.reduce((n, r) => n + r.files.length, 0),
+    },
+    requestedBy: payload.requestedBy,
+    requestedAt: payload.requestedAt,
+    requestedFrom: payload.requestedFrom,
+    target: payload.target,
+    completedAt: input.completedAt,
+    /** Attempts the job took (more than 1: it was interrupted and resumed). */
+    attempts: input.attempt,
+    ok: recordings.length > 0 && recordings.every((r) => r.ok),
+    verification:
+      "every file was SHA-256-hashed while copied and compared with the recording's manifest (chunks, metadata documents) or with the manifest hash recorded when the manifest was archived",
+    recordings,
+  };
+}

@@ -1,0 +1,651 @@
+// QA retrieval end to end (docs/recordings-api.md): real recordings archived through the simulator, then listed,
+// read, played, verified and exported through the API — with the access matrix and the audit log checked.
+import { createHash } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AuditEntry } from "../../src/audit/log.js";
+import { sha256Hex } from "../../src/auth/tokens.js";
+import { downloadCommand, exportCommand, listCommand, verifyCommand } from "../../src/cli/recordings-commands.js";
+import { signTicket } from "../../src/retrieval/tickets.js";
+import { eventually, startStack, type Stack } from "../support/stack.js";
+
+const RESOURCE = "5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10";
+const user = (name: string) => `8:acs:${RESOURCE}_${name}`;
+const CUSTOMER = "+447700900123";
+const TICKET_SECRET = "t".repeat(40);
+
+const policies = {
+  "desk.yaml": `version: 1
+team: { id: desk, name: Desk }
+members: ["${user("d1")}", "${user("d2")}"]
+rules:
+  - id: record-all
+    mode: required
+    recording: { content: audio, channel: unmixed, format: wav }
+`,
+  "support.yaml": `version: 1
+team: { id: support, name: Support }
+members: ["${user("s1")}"]
+rules:
+  - id: customer-sample
+    mode: best-effort
+    samplePercent: 100
+    recording: { content: audio, channel: mixed, format: wav }
+`,
+};
+const tokens = { desk: "desk-reviewer-token", support: "support-reviewer-token", auditor: "auditor-token" };
+const NAMES = { desk: "desk-reviewer", support: "support-reviewer", auditor: "auditor" };
+
+let stack: Stack;
+let dir: string;
+const calls: Record<"desk1" | "desk2" | "desk3" | "support1", string> = {
+  desk1: "",
+  desk2: "",
+  desk3: "",
+  support1: "",
+};
+
+interface Item {
+  recordingId: string;
+  serverCallId: string;
+  team: string;
+  startedAt: string;
+  durationSeconds: number;
+  participants: string[];
+  outcome: string;
+  chunkCount: number;
+  totalBytes: number;
+  channelType: string;
+}
+interface Detail {
+  recording: Item;
+  manifestIntact: boolean;
+  manifestSha256: string;
+  manifest: { chunks: { index: number; blob: string; sha256: string; sizeBytes: number }[] };
+  chunks: { index: number; sha256: string; sizeBytes: number; contentType: string }[];
+  channelMap: { participantId: string; channel: number | null }[];
+  policy: { outcome: string; ruleId: string };
+}
+let recordings: Item[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "retrieval-"));
+  await Promise.all(Object.entries(policies).map(([name, text]) => writeFile(join(dir, name), text)));
+  await writeFile(
+    join(dir, "tokens.yaml.txt"),
+    `tokens:
+  - { name: ${NAMES.desk}, role: team, team: desk, sha256: ${sha256Hex(tokens.desk)} }
+  - { name: ${NAMES.support}, role: team, team: support, sha256: ${sha256Hex(tokens.support)} }
+  - { name: ${NAMES.auditor}, role: auditor, sha256: ${sha256Hex(tokens.auditor)} }
+`,
+  );
+  stack = await startStack({
+    policyDir: dir,
+    env: {
+      API_TOKENS_FILE: join(dir, "tokens.yaml.txt"),
+      PLAYBACK_SAS: "true",
+      PLAYBACK_TICKET_SECRET: TICKET_SECRET,
+      INGEST_BLOCK_BYTES: String(64 * 1024),
+    },
+  });
+  const place = async (from: string, to: string, recordingDurationMs: number, chunkMaxDurationMs?: number) =>
+    (
+      await stack.simulator.placeCall({
+        from,
+        to,
+        durationMs: 4_000,
+        recordingDurationMs,
+        ...(chunkMaxDurationMs ? { chunkMaxDurationMs } : {}),
+      })
+    ).serverCallId;
+  [calls.desk1, calls.desk2, calls.desk3, calls.support1] = await Promise.all([
+    place(user("d1"), user("d2"), 1_500),
+    place(user("d1"), user("d2"), 3_000, 1_500),
+    place(user("d2"), user("d1"), 1_000),
+    place(`4:${CUSTOMER}`, user("s1"), 1_000),
+  ]);
+  recordings = await eventually(
+    async () => {
+      const page = (await (await api("GET", "/api/recordings", tokens.auditor)).json()) as { items: Item[] };
+      return page.items.length === 4 ? page.items : undefined;
+    },
+    60_000,
+    "4 recordings indexed",
+  );
+});
+afterAll(async () => {
+  await stack?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function api(method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}) {
+  return fetch(`${stack.webhookUrl}${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { "content-type": "application/json" } : {}),
+      ...headers,
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+}
+const recordingOf = (serverCallId: string) => {
+  const found = recordings.find((r) => r.serverCallId === serverCallId);
+  if (!found) throw new Error(`no recording for ${serverCallId}`);
+  return found;
+};
+const path = (recordingId: string) => `/api/recordings/${encodeURIComponent(recordingId)}`;
+const detailOf = async (recordingId: string) =>
+  (await (await api("GET", path(recordingId), tokens.auditor)).json()) as Detail;
+const archivedBytes = (blob: string) => stack.runtime.container.getBlockBlobClient(blob).downloadToBuffer();
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+const today = () => new Date().toISOString().slice(0, 10);
+
+async function auditEntries(): Promise<AuditEntry[]> {
+  const entries: AuditEntry[] = [];
+  let cursor: string | null = null;
+  do {
+    const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
+    const response = await api("GET", `/api/audit?day=${today()}&limit=1000${query}`, tokens.auditor);
+    expect(response.status).toBe(200);
+    const page = (await response.json()) as { items: AuditEntry[]; nextCursor: string | null };
+    entries.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor);
+  return entries;
+}
+
+async function waitForExport(exportId: string, token: string) {
+  return eventually(
+    async () => {
+      const status = (await (await api("GET", `/api/exports/${exportId}`, token)).json()) as {
+        state: string;
+        result?: { ok: boolean; filesCopied: number; filesSkipped: number; problems: string[] };
+        attempts: number;
+      };
+      return status.state === "completed" ? status : undefined;
+    },
+    40_000,
+    `export ${exportId}`,
+  );
+}
+
+describe("QA retrieval", () => {
+  it("lists and filters each team's recordings from the index", async () => {
+    expect(recordings.map((r) => r.team).sort()).toEqual(["desk", "desk", "desk", "support"]);
+    const desk2 = recordingOf(calls.desk2);
+    expect(desk2).toMatchObject({ chunkCount: 2, outcome: "required", channelType: "unmixed", durationSeconds: 3 });
+    expect(desk2.participants).toEqual([user("d1"), user("d2")].sort());
+    expect(recordingOf(calls.support1)).toMatchObject({ outcome: "best-effort", team: "support" });
+    // Newest first.
+    const starts = recordings.map((r) => Date.parse(r.startedAt));
+    expect(starts).toEqual([...starts].sort((a, b) => b - a));
+
+    const list = async (query: string, token = tokens.auditor) => {
+      const response = await api("GET", `/api/recordings?${query}`, token);
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { items: Item[] }).items.map((r) => r.serverCallId).sort();
+    };
+    expect(await list("", tokens.desk)).toEqual([calls.desk1, calls.desk2, calls.desk3].sort());
+    expect(await list("", tokens.support)).toEqual([calls.support1]);
+    expect(await list("team=support", tokens.desk)).toEqual([]); // another team's name: nothing, not an error
+    expect(await list("team=desk")).toEqual([calls.desk1, calls.desk2, calls.desk3].sort());
+    expect(await list(`participant=${encodeURIComponent(CUSTOMER)}`)).toEqual([calls.support1]);
+    expect(await list(`participant=${encodeURIComponent(`4:${CUSTOMER}`)}`, tokens.desk)).toEqual([]);
+    expect(await list(`participant=${encodeURIComponent(user("d2"))}`)).toEqual(
+      [calls.desk1, calls.desk2, calls.desk3].sort(),
+    );
+    expect(await list(`serverCallId=${encodeURIComponent(calls.desk3)}`)).toEqual([calls.desk3]);
+    expect(await list(`serverCallId=${encodeURIComponent(calls.desk3)}`, tokens.support)).toEqual([]);
+    expect(await list("minDurationSeconds=2")).toEqual([calls.desk2]);
+    expect(await list("maxDurationSeconds=1.2")).toEqual([calls.desk3, calls.support1].sort());
+    expect(await list("outcome=best-effort")).toEqual([calls.support1]);
+    const first = Math.min(...starts);
+    const later = starts.filter((start) => start >= first + 1).length;
+    expect(await list(`from=${new Date(first + 1).toISOString()}`)).toHaveLength(later);
+    expect(await list(`to=${new Date(first + 1).toISOString()}`)).toHaveLength(4 - later);
+    expect(await list("from=2000-01-01T00:00:00Z&to=2000-01-02T00:00:00Z")).toEqual([]);
+
+    // Pages of one, following the cursor: every recording once, in order.
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : "";
+      const page = (await (await api("GET", `/api/recordings?limit=1${query}`, tokens.auditor)).json()) as {
+        items: Item[];
+        nextCursor: string | null;
+      };
+      paged.push(...page.items.map((r) => r.recordingId));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(recordings.map((r) => r.recordingId));
+    expect((await api("GET", "/api/recordings?cursor=forged", tokens.auditor)).status).toBe(400);
+    expect((await api("GET", "/api/recordings?outcome=never", tokens.auditor)).status).toBe(400);
+  });
+
+  it("returns one recording with its manifest, chunks, participants and channel map", async () => {
+    const desk2 = recordingOf(calls.desk2);
+    const response = await api("GET", path(desk2.recordingId), tokens.desk);
+    expect(response.status).toBe(200);
+    const detail = (await response.json()) as Detail;
+    expect(detail.manifestIntact).toBe(true);
+    expect(detail.chunks.map((c) => [c.index, c.contentType])).toEqual([
+      [0, "audio/wav"],
+      [1, "audio/wav"],
+    ]);
+    expect(detail.channelMap.map((c) => c.participantId).sort()).toEqual([user("d1"), user("d2")].sort());
+    expect(detail.channelMap.every((c) => typeof c.channel === "number")).toBe(true);
+    expect(detail.policy).toMatchObject({ outcome: "required", ruleId: "record-all" });
+    for (const chunk of detail.manifest.chunks) {
+      const bytes = await archivedBytes(chunk.blob);
+      expect(sha256(bytes)).toBe(chunk.sha256);
+    }
+  });
+
+  it("answers the access matrix on every endpoint: own team, other team 404, auditor, no token and wrong token 401", async () => {
+    const desk = recordingOf(calls.desk1).recordingId;
+    const deskExport = (await (
+      await api("POST", "/api/exports", tokens.desk, {
+        from: "2000-01-01T00:00:00Z",
+        to: "2100-01-01T00:00:00Z",
+        serverCallId: calls.desk1,
+        folder: "matrix/desk",
+      })
+    ).json()) as { exportId: string };
+    const exportBody = (folder: string) => ({
+      from: "2000-01-01T00:00:00Z",
+      to: "2100-01-01T00:00:00Z",
+      team: "desk",
+      serverCallId: calls.desk1,
+      folder,
+    });
+    const callers = {
+      "team A (desk)": tokens.desk,
+      "team B (support)": tokens.support,
+      auditor: tokens.auditor,
+      "no token": undefined,
+      "wrong token": "not-a-token",
+    };
+    const endpoints: [string, (token: string | undefined, caller: string) => Promise<Response>][] = [
+      [
+        "GET /api/recordings?serverCallId=",
+        (t) => api("GET", `/api/recordings?serverCallId=${encodeURIComponent(calls.desk1)}`, t),
+      ],
+      ["GET /api/recordings/:id", (t) => api("GET", path(desk), t)],
+      ["POST /api/recordings/:id/chunks/0/play", (t) => api("POST", `${path(desk)}/chunks/0/play`, t)],
+      ["GET /api/recordings/:id/chunks/0/stream", (t) => api("GET", `${path(desk)}/chunks/0/stream`, t)],
+      ["POST /api/recordings/:id/verify", (t) => api("POST", `${path(desk)}/verify`, t)],
+      [
+        "POST /api/exports (team desk)",
+        (t, c) => api("POST", "/api/exports", t, exportBody(`matrix/${c.replace(/\W+/g, "-")}`)),
+      ],
+      ["GET /api/exports/:id", (t) => api("GET", `/api/exports/${deskExport.exportId}`, t)],
+      ["GET /api/audit", (t) => api("GET", "/api/audit", t)],
+    ];
+    const table: string[] = [];
+    for (const [endpoint, call] of endpoints)
+      for (const [caller, token] of Object.entries(callers)) {
+        const response = await call(token, caller);
+        // The list answers 200 to every token: what matters is what it holds.
+        const listed =
+          endpoint.startsWith("GET /api/recordings?") && response.ok
+            ? ` (${((await response.json()) as { items: unknown[] }).items.length} items)`
+            : "";
+        if (!listed) await response.arrayBuffer();
+        table.push(`${endpoint} | ${caller} | ${response.status}${listed}`);
+      }
+    expect(table).toEqual(
+      endpoints.flatMap(([endpoint]) => {
+        const [own, other, auditor] = endpoint.startsWith("POST /api/exports")
+          ? [202, 404, 202]
+          : endpoint === "GET /api/audit"
+            ? [403, 403, 200]
+            : endpoint.startsWith("GET /api/recordings?")
+              ? ["200 (1 items)", "200 (0 items)", "200 (1 items)"]
+              : [200, 404, 200];
+        return [
+          `${endpoint} | team A (desk) | ${own}`,
+          `${endpoint} | team B (support) | ${other}`,
+          `${endpoint} | auditor | ${auditor}`,
+          `${endpoint} | no token | 401`,
+          `${endpoint} | wrong token | 401`,
+        ];
+      }),
+    );
+    // Another team's recording looks exactly like one that does not exist.
+    const otherTeams = await api("GET", path(desk), tokens.support);
+    const unknown = await api("GET", path("no-such-recording"), tokens.support);
+    expect([otherTeams.status, await otherTeams.text()]).toEqual([unknown.status, await unknown.text()]);
+    await waitForExport(deskExport.exportId, tokens.desk);
+  });
+
+  it("writes an audit entry for every read, refused ones included, to Redis and to append blobs in Blob", async () => {
+    const desk = recordingOf(calls.desk1).recordingId;
+    const support = recordingOf(calls.support1).recordingId;
+    const play = (await (await api("POST", `${path(desk)}/chunks/0/play`, tokens.desk)).json()) as { url: string };
+    const before = new Set((await auditEntries()).map((e) => e.id));
+    const reads: [string, () => Promise<Response>, Partial<AuditEntry>][] = [
+      [
+        "list",
+        () => api("GET", "/api/recordings?team=desk", tokens.desk),
+        { action: "recordings:list", actor: NAMES.desk },
+      ],
+      [
+        "get",
+        () => api("GET", path(desk), tokens.desk),
+        { action: "recordings:get", recordingId: desk, outcome: "accepted" },
+      ],
+      [
+        "get, other team",
+        () => api("GET", path(support), tokens.desk),
+        { action: "recordings:get", recordingId: support, outcome: "refused 404: no such recording" },
+      ],
+      [
+        "get, no token",
+        () => api("GET", path(desk)),
+        { action: "recordings:get", actor: "anonymous", outcome: "refused 401: missing or unknown API token" },
+      ],
+      [
+        "stream via ticket",
+        () => api("GET", play.url, undefined, undefined, { range: "bytes=0-99" }),
+        { action: "recordings:stream", recordingId: desk, chunk: 0, actor: NAMES.desk },
+      ],
+      [
+        "download",
+        () => api("GET", `${path(desk)}/chunks/0/stream?download=1`, tokens.auditor),
+        { action: "recordings:download", actor: NAMES.auditor },
+      ],
+      [
+        "verify",
+        () => api("POST", `${path(desk)}/verify`, tokens.auditor),
+        { action: "recordings:verify", recordingId: desk },
+      ],
+    ];
+    for (const [, read] of reads) await (await read()).arrayBuffer();
+    const after = await auditEntries();
+    const fresh = after.filter((e) => !before.has(e.id));
+    // Exactly one entry per read, plus the audit listing's own.
+    expect(fresh).toHaveLength(reads.length + 1);
+    reads.forEach(([what, , expected], i) => {
+      expect({ what, entry: fresh[i] }).toMatchObject({ what, entry: { ...expected, from: expect.any(String) } });
+    });
+    expect(fresh.at(-1)).toMatchObject({ action: "audit:list", actor: NAMES.auditor });
+    expect(fresh.find((e) => e.action === "recordings:stream")?.detail).toMatchObject({
+      range: "bytes=0-99",
+      via: "ticket",
+    });
+
+    // The Blob copy: append blobs (append-only by construction), holding the same entries.
+    const auditContainer = stack.runtime.blobService.getContainerClient(stack.config.AUDIT_CONTAINER);
+    const inBlob: AuditEntry[] = [];
+    for await (const blob of auditContainer.listBlobsFlat({ prefix: today().replace(/-/g, "/") })) {
+      expect(blob.properties.blobType).toBe("AppendBlob");
+      const text = (await auditContainer.getBlobClient(blob.name).downloadToBuffer()).toString("utf8");
+      inBlob.push(
+        ...text
+          .trim()
+          .split("\n")
+          .map((line) => JSON.parse(line) as AuditEntry),
+      );
+    }
+    expect(inBlob.map((e) => e.id)).toEqual(expect.arrayContaining(fresh.map((e) => e.id)));
+    // …and the Redis stream has them too.
+    const { createRedisAuditLog } = await import("../../src/audit/log.js");
+    const recent = await createRedisAuditLog(stack.runtime.redis, stack.config.REDIS_PREFIX).recent(200);
+    expect(recent.map((e) => e.id)).toEqual(expect.arrayContaining(fresh.map((e) => e.id)));
+    // Filters of the audit listing.
+    const filtered = (await (
+      await api("GET", `/api/audit?day=${today()}&recordingId=${encodeURIComponent(support)}`, tokens.auditor)
+    ).json()) as { items: AuditEntry[] };
+    expect(filtered.items.length).toBeGreaterThan(0);
+    expect(filtered.items.every((e) => e.recordingId === support)).toBe(true);
+  });
+
+  it("plays a chunk through a ticketed stream with Range (206, exact bytes), and a read-only SAS URL", async () => {
+    const desk2 = recordingOf(calls.desk2);
+    const detail = await detailOf(desk2.recordingId);
+    const chunk = detail.manifest.chunks[1]!;
+    const whole = await archivedBytes(chunk.blob);
+    const played = await api("POST", `${path(desk2.recordingId)}/chunks/1/play`, tokens.desk);
+    expect(played.status).toBe(200);
+    const play = (await played.json()) as {
+      url: string;
+      expiresAt: string;
+      contentType: string;
+      sizeBytes: number;
+      sasUrl: string;
+    };
+    expect(play).toMatchObject({ contentType: "audio/wav", sizeBytes: whole.length });
+    expect(Date.parse(play.expiresAt) - Date.now()).toBeGreaterThan(200_000);
+
+    const partial = await api("GET", play.url, undefined, undefined, { range: "bytes=100-1099" });
+    expect(partial.status).toBe(206);
+    expect(partial.headers.get("content-range")).toBe(`bytes 100-1099/${whole.length}`);
+    expect(partial.headers.get("accept-ranges")).toBe("bytes");
+    expect(partial.headers.get("content-type")).toBe("audio/wav");
+    expect(partial.headers.get("content-length")).toBe("1000");
+    expect(Buffer.from(await partial.arrayBuffer()).equals(whole.subarray(100, 1100))).toBe(true);
+
+    const suffix = await api("GET", play.url, undefined, undefined, { range: "bytes=-10" });
+    expect(suffix.status).toBe(206);
+    expect(Buffer.from(await suffix.arrayBuffer()).equals(whole.subarray(whole.length - 10))).toBe(true);
+    const full = await api("GET", play.url);
+    expect(full.status).toBe(200);
+    expect(sha256(Buffer.from(await full.arrayBuffer()))).toBe(chunk.sha256);
+    const beyond = await api("GET", play.url, undefined, undefined, { range: `bytes=${whole.length}-` });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get("content-range")).toBe(`bytes */${whole.length}`);
+    const head = await api("HEAD", play.url);
+    expect([head.status, head.headers.get("content-length")]).toEqual([200, String(whole.length)]);
+
+    // The ticket is for this chunk, this caller's scope, and not forever.
+    expect((await api("GET", play.url.replace("/chunks/1/", "/chunks/0/"))).status).toBe(401);
+    const ticketFor = (principal: Parameters<typeof signTicket>[1]["principal"], expiresAt: number) =>
+      `${path(desk2.recordingId)}/chunks/1/stream?ticket=${signTicket(TICKET_SECRET, { principal, recordingId: desk2.recordingId, chunk: 1, expiresAt })}`;
+    expect((await api("GET", ticketFor({ name: NAMES.desk, role: "team", team: "desk" }, Date.now() - 1))).status).toBe(
+      401,
+    );
+    expect(
+      (await api("GET", ticketFor({ name: NAMES.support, role: "team", team: "support" }, Date.now() + 60_000))).status,
+    ).toBe(404);
+    expect((await api("GET", play.url.replace("ticket=", "ticket=x"))).status).toBe(401);
+
+    // SAS: reads the same bytes straight from storage, and cannot write.
+    const sas = await fetch(play.sasUrl);
+    expect(sha256(Buffer.from(await sas.arrayBuffer()))).toBe(chunk.sha256);
+    const write = await fetch(play.sasUrl, { method: "PUT", headers: { "x-ms-blob-type": "BlockBlob" }, body: "x" });
+    expect(write.status).toBe(403);
+  });
+
+  it("verifies a recording, and reports a chunk overwritten in storage as a mismatch", async () => {
+    const support = recordingOf(calls.support1);
+    const intact = (await (await api("POST", `${path(support.recordingId)}/verify`, tokens.support)).json()) as {
+      ok: boolean;
+      manifest: { ok: boolean };
+      chunks: { ok: boolean }[];
+    };
+    expect(intact).toMatchObject({ ok: true, manifest: { ok: true } });
+    expect(intact.chunks.every((c) => c.ok)).toBe(true);
+
+    const out: string[] = [];
+    const io = { out: (line: string) => out.push(line), err: (line: string) => out.push(line) };
+    const options = { url: stack.webhookUrl, token: tokens.support };
+    expect(await verifyCommand(support.recordingId, options, io)).toBe(0);
+
+    // Tamper with the archive behind the service's back: same size, one byte changed.
+    const chunk = (await detailOf(support.recordingId)).manifest.chunks[0]!;
+    const bytes = await archivedBytes(chunk.blob);
+    bytes[bytes.length - 1] = bytes[bytes.length - 1]! ^ 0xff;
+    await stack.runtime.container.getBlockBlobClient(chunk.blob).upload(bytes, bytes.length);
+
+    const tampered = (await (await api("POST", `${path(support.recordingId)}/verify`, tokens.auditor)).json()) as {
+      ok: boolean;
+      manifest: { ok: boolean };
+      chunks: { ok: boolean; expected: { sha256: string }; actual: { sha256: string }; problems: string[] }[];
+    };
+    expect(tampered.ok).toBe(false);
+    expect(tampered.manifest.ok).toBe(true);
+    expect(tampered.chunks[0]).toMatchObject({
+      ok: false,
+      expected: { sha256: chunk.sha256 },
+      actual: { sha256: sha256(bytes) },
+    });
+    expect(tampered.chunks[0]!.problems).toContain("content SHA-256 differs from the manifest");
+    out.length = 0;
+    expect(await verifyCommand(support.recordingId, options, io)).toBe(1);
+    expect(out.join("\n")).toContain("MISMATCH");
+    // An export refuses to pass the altered chunk off as evidence: left out, and the bundle says why.
+    const created = await api("POST", "/api/exports", tokens.auditor, {
+      team: "support",
+      from: "2000-01-01T00:00:00Z",
+      to: "2100-01-01T00:00:00Z",
+      folder: "case-tampered",
+    });
+    const exported = await waitForExport(((await created.json()) as { exportId: string }).exportId, tokens.auditor);
+    expect(exported.result?.ok).toBe(false);
+    expect(exported.result?.problems).toEqual([`${support.recordingId}: chunk 0: SHA-256 differs from the manifest`]);
+    const target = stack.runtime.blobService.getContainerClient(stack.config.EXPORT_CONTAINER);
+    expect(await target.getBlobClient(`case-tampered/recordings/${chunk.blob}`).exists()).toBe(false);
+    const custody = JSON.parse(
+      (await target.getBlobClient("case-tampered/chain-of-custody.json").downloadToBuffer()).toString("utf8"),
+    ) as { ok: boolean };
+    expect(custody.ok).toBe(false);
+    // A download checks the same, and says so.
+    const downloads = await mkdtemp(join(tmpdir(), "download-"));
+    try {
+      expect(await downloadCommand(support.recordingId, { ...options, out: downloads }, io)).toBe(1);
+    } finally {
+      await rm(downloads, { recursive: true, force: true });
+    }
+  });
+
+  it("exports N recordings with hashes and a chain of custody that verify against the manifests (CLI with progress)", async () => {
+    const out: string[] = [];
+    const io = { out: (line: string) => out.push(line), err: (line: string) => out.push(line) };
+    const code = await exportCommand(
+      {
+        url: stack.webhookUrl,
+        token: tokens.desk,
+        from: "2000-01-01T00:00:00Z",
+        to: "2100-01-01T00:00:00Z",
+        folder: "case-1",
+        intervalMs: 100,
+      },
+      io,
+    );
+    expect({ code, out }).toMatchObject({ code: 0 });
+    expect(out.join("\n")).toMatch(/3 recording\(s\) → exports\/case-1/);
+    expect(out.at(-1)).toBe("export complete and verified");
+
+    // Check the bundle independently of the exporter: every file against the archived manifests.
+    const target = stack.runtime.blobService.getContainerClient(stack.config.EXPORT_CONTAINER);
+    const read = async (name: string) => target.getBlockBlobClient(`case-1/${name}`).downloadToBuffer();
+    const custody = JSON.parse((await read("chain-of-custody.json")).toString("utf8")) as {
+      ok: boolean;
+      requestedBy: { name: string };
+      recordings: { recordingId: string; ok: boolean; files: { path: string; ok: boolean }[] }[];
+    };
+    expect(custody).toMatchObject({ ok: true, requestedBy: { name: NAMES.desk } });
+    const desk = recordings.filter((r) => r.team === "desk");
+    expect(custody.recordings.map((r) => r.recordingId).sort()).toEqual(desk.map((r) => r.recordingId).sort());
+    for (const recording of desk) {
+      const detail = await detailOf(recording.recordingId);
+      const manifestPath = `recordings/${detail.manifest.chunks[0]!.blob.replace(/chunk-[^/]+$/, "manifest.json")}`;
+      const exportedManifest = await read(manifestPath);
+      expect(sha256(exportedManifest)).toBe(detail.manifestSha256);
+      const manifest = JSON.parse(exportedManifest.toString("utf8")) as Detail["manifest"];
+      for (const chunk of manifest.chunks) {
+        const exported = await read(`recordings/${chunk.blob}`);
+        expect({ blob: chunk.blob, sha256: sha256(exported), size: exported.length }).toEqual({
+          blob: chunk.blob,
+          sha256: chunk.sha256,
+          size: chunk.sizeBytes,
+        });
+      }
+    }
+    const sums = (await read("SHA256SUMS")).toString("utf8").trim().split("\n");
+    expect(sums.length).toBe(desk.reduce((n, r) => n + 1 + 2 * r.chunkCount, 0));
+    for (const line of sums) {
+      const [hash, name] = line.split("  ") as [string, string];
+      expect(sha256(await read(name))).toBe(hash);
+    }
+  });
+
+  it("resumes an interrupted export: what was copied and verified is skipped", async () => {
+    const desk = recordings.filter((r) => r.team === "desk");
+    // Block the second recording's first chunk in the target (a lease: writes without it fail) until released.
+    const second = await detailOf(desk[1]!.recordingId);
+    const target = stack.runtime.blobService.getContainerClient(stack.config.EXPORT_CONTAINER);
+    await target.createIfNotExists();
+    const blocked = target.getBlockBlobClient(`case-2/recordings/${second.manifest.chunks[0]!.blob}`);
+    await blocked.upload("placeholder", 11);
+    const lease = blocked.getBlobLeaseClient();
+    await lease.acquireLease(-1);
+
+    const created = await api("POST", "/api/exports", tokens.auditor, {
+      team: "desk",
+      from: "2000-01-01T00:00:00Z",
+      to: "2100-01-01T00:00:00Z",
+      folder: "case-2",
+    });
+    expect(created.status).toBe(202);
+    const { exportId } = (await created.json()) as { exportId: string };
+    const interrupted = await eventually(
+      async () => {
+        const status = (await (await api("GET", `/api/exports/${exportId}`, tokens.auditor)).json()) as {
+          attempts: number;
+          failedReason?: string;
+          progress: { recordingsDone: number } | null;
+        };
+        return status.attempts >= 1 ? status : undefined;
+      },
+      20_000,
+      "the first attempt to fail",
+    );
+    expect(interrupted.failedReason).toBeTruthy();
+    expect(interrupted.progress?.recordingsDone).toBe(1);
+    await lease.releaseLease();
+
+    const done = await waitForExport(exportId, tokens.auditor);
+    const firstFiles = 1 + 2 * desk[0]!.chunkCount;
+    expect(done.result?.ok).toBe(true);
+    // The first recording and the second's manifest were verified before the interruption.
+    expect(done.result?.filesSkipped).toBe(firstFiles + 1);
+    expect(done.result?.filesCopied).toBe(desk.reduce((n, r) => n + 1 + 2 * r.chunkCount, 0) - firstFiles - 1);
+    const custody = JSON.parse(
+      (await target.getBlockBlobClient("case-2/chain-of-custody.json").downloadToBuffer()).toString("utf8"),
+    ) as { attempts: number; ok: boolean; recordings: { files: { copiedBy: string }[] }[] };
+    expect(custody.ok).toBe(true);
+    expect(custody.attempts).toBeGreaterThanOrEqual(2);
+    expect(custody.recordings[0]!.files.every((f) => f.copiedBy === "earlier attempt")).toBe(true);
+    expect(sha256(await blocked.downloadToBuffer())).toBe(second.manifest.chunks[0]!.sha256);
+  });
+
+  it("lists and downloads from the command line, checking every file's hash", async () => {
+    const out: string[] = [];
+    const io = { out: (line: string) => out.push(line), err: (line: string) => out.push(line) };
+    const options = { url: stack.webhookUrl, token: tokens.desk };
+    expect(await listCommand({ ...options, json: true, all: true, limit: "2" }, io)).toBe(0);
+    expect(out.map((line) => (JSON.parse(line) as Item).team)).toEqual(["desk", "desk", "desk"]);
+
+    const desk2 = recordingOf(calls.desk2);
+    const downloads = await mkdtemp(join(tmpdir(), "download-"));
+    try {
+      out.length = 0;
+      expect(await downloadCommand(desk2.recordingId, { ...options, out: downloads }, io)).toBe(0);
+      const [folder] = await readdir(downloads);
+      const files = (await readdir(join(downloads, folder!))).sort();
+      expect(files).toEqual(["chunk-0000.wav", "chunk-0001.wav", "manifest.json"]);
+      const detail = await detailOf(desk2.recordingId);
+      for (const chunk of detail.chunks) {
+        const bytes = await readFile(join(downloads, folder!, `chunk-000${chunk.index}.wav`));
+        expect(sha256(bytes)).toBe(chunk.sha256);
+      }
+      expect(out.filter((line) => line.startsWith("ok"))).toHaveLength(2);
+    } finally {
+      await rm(downloads, { recursive: true, force: true });
+    }
+  });
+});
