@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { safeSegment } from "../../src/archive/naming.js";
-import { ALICE, BOB, eventually, startStack, type Stack } from "../support/stack.js";
+import { ALICE, BOB, eventually, placeRecordedCall, startStack, type Stack } from "../support/stack.js";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -26,7 +26,7 @@ async function sha256Of(blobName: string): Promise<string> {
 
 describe("the recording path, end to end", () => {
   it("archives the chunk and metadata of a call between two team members, with the served bytes' SHA-256", async () => {
-    const { serverCallId } = await stack.simulator.placeCall({ from: ALICE, to: BOB, durationMs: 1500 });
+    const { serverCallId } = await placeRecordedCall(stack.simulator, { from: ALICE, to: BOB, recordedMs: 1000 });
 
     const connects = () =>
       stack.simulator.requests().filter((r) => r.operation === "connect" && r.serverCallId === serverCallId);
@@ -115,7 +115,7 @@ describe("the recording path, end to end", () => {
   it("works the same when Event Grid delivers CloudEvents 1.0 (after the OPTIONS handshake)", async () => {
     await stack.simulator.setEventGridSubscription(stack.eventGridUrl, { schema: "CloudEventSchemaV1_0" });
     try {
-      const { serverCallId } = await stack.simulator.placeCall({ from: BOB, to: ALICE, durationMs: 800 });
+      const { serverCallId } = await placeRecordedCall(stack.simulator, { from: BOB, to: ALICE });
       const chunk = await eventually(
         () => stack.simulator.getCall(serverCallId)?.recordings[0]?.chunks[0],
         15_000,

@@ -2,7 +2,7 @@ import { subscribe, unsubscribe } from "node:diagnostics_channel";
 import type { ClientRequest } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as documented from "../fixtures/documented-events.js";
-import { ALICE, BOB, eventually, startStack, type Stack } from "../support/stack.js";
+import { ALICE, BOB, eventually, placeRecordedCall, startStack, type Stack } from "../support/stack.js";
 
 /** Every outbound HTTP request this process makes (node:http and fetch), by host and path. */
 const outbound: string[] = [];
@@ -55,7 +55,7 @@ describe("recording URLs off the allowlist", () => {
 
     // Positive control: a real recorded call in the same window, so the observer demonstrably sees the
     // worker's downloads; then not one request went to the refused host.
-    const { serverCallId } = await stack.simulator.placeCall({ from: ALICE, to: BOB, durationMs: 800 });
+    const { serverCallId } = await placeRecordedCall(stack.simulator, { from: ALICE, to: BOB });
     await eventually(
       () => (stack.simulator.requests().some((r) => r.operation === "download" && r.status < 300) ? true : undefined),
       20_000,

@@ -176,3 +176,23 @@ export async function eventually<T>(
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * Places a call that lasts until its recording has been active for `recordedMs`, then ends it. A fixed call
+ * length would end some calls before recording starts when the machine is loaded (then no recording at all);
+ * this one ends only once there is something to archive.
+ */
+export async function placeRecordedCall(
+  simulator: RunningSimulator,
+  call: { from: string; to: string; recordedMs?: number },
+): Promise<{ serverCallId: string }> {
+  const { serverCallId } = await simulator.placeCall({ from: call.from, to: call.to, durationMs: 120_000 });
+  await eventually(
+    () => (simulator.getCall(serverCallId)?.recordings[0]?.state === "active" ? true : undefined),
+    30_000,
+    `the recording of the call ${call.from} → ${call.to} to be active`,
+  );
+  await new Promise((r) => setTimeout(r, call.recordedMs ?? 500));
+  await simulator.endCall(serverCallId);
+  return { serverCallId };
+}
