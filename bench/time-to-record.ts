@@ -2,6 +2,7 @@
  * `npm run bench -- time-to-record`: from the app receiving CallStarted to the start-recording request reaching
  * ACS (the simulator, adding no latency), for 200 calls started over 10 s, with the webhook and a worker as
  * their own processes. Baseline in the same run: the same measure for calls placed one at a time.
+ * The simulator delivers events and callbacks concurrently, as Event Grid does, so its own queue adds nothing.
  * CallStarted arrival is the app's own record (`receivedAt` in the call-event job); arrival of the start is
  * the simulator's request log: both on this machine's clock.
  */
@@ -95,6 +96,9 @@ export async function runTimeToRecordBench(context: BenchContext): Promise<void>
       accessKey,
       resourceId: RESOURCE_ID,
       timings: { ringMs: 50, connectMs: 0, recordingActivationMs: 0, fileStatusDelayMs: 60_000 },
+      // "The simulator adding no latency": deliveries go out as Event Grid sends them, concurrently, rather
+      // than queueing one after another behind the previous answer.
+      deliveryConcurrency: 32,
     });
     cleanups.push(() => sim.stop());
     const port = await freePort();

@@ -19,6 +19,12 @@ export interface SimulatorOptions {
   log?: (line: Record<string, unknown>) => void;
   /** Participants per listParticipants page before a `nextLink` is returned (default 100). */
   participantsPageSize?: number;
+  /**
+   * Deliveries in flight at once per destination (Event Grid endpoint, callback URI). Default 1: each waits for
+   * the previous answer, so events arrive in the order they happened. Event Grid itself delivers concurrently
+   * and in no fixed order: use more to load a webhook as it would be (the benchmarks do).
+   */
+  deliveryConcurrency?: number;
 }
 
 export interface SimulatorTimings {
