@@ -7,6 +7,9 @@ import { createCallbackVerifier } from "./intake/callback-auth.js";
 import { createRedisEventSink } from "./intake/sink.js";
 import { createRedisAuditLog } from "./audit/log.js";
 import { loadTokenStore } from "./auth/tokens.js";
+import { ADMIN_QUEUES_PATH, queuesBoard, requireAdmin } from "./http/admin.js";
+import { attachClusterMetrics } from "./observability/cluster-metrics.js";
+import { aliveWorkers, HEARTBEAT_TTL_MS } from "./observability/heartbeat.js";
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
 
@@ -52,11 +55,29 @@ export async function startWebhook(
         if (runtime.policies().length === 0) throw new Error("no policies loaded");
       },
     },
-    // The policy set in force, and why the files on disk were refused if they were (the old set stays in force).
-    info: () => ({ policies: runtime.policyStatus() }),
+    // The policy set in force, and why the files on disk were refused if they were (the old set stays in force);
+    // the workers alive. No worker is not "not ready": events are kept in Redis until a worker takes them, and
+    // taking this webhook out of service would only lose deliveries (README "Health").
+    info: async () => ({
+      policies: runtime.policyStatus(),
+      workers: await workersInfo(runtime, config.REDIS_PREFIX),
+    }),
+    admin: {
+      base: ADMIN_QUEUES_PATH,
+      guard: requireAdmin(tokens, ADMIN_QUEUES_PATH),
+      board: queuesBoard(runtime.queues.all(), ADMIN_QUEUES_PATH),
+    },
+  });
+  const detachMetrics = attachClusterMetrics({
+    redis: runtime.redis,
+    prefix: config.REDIS_PREFIX,
+    queues: runtime.queues.all(),
   });
   const server = app.listen(config.PORT, config.HOST);
-  server.once("close", () => intakeRedis.disconnect());
+  server.once("close", () => {
+    detachMetrics();
+    intakeRedis.disconnect();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
@@ -64,4 +85,13 @@ export async function startWebhook(
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
   return { server, url: `http://${config.HOST}:${port}` };
+}
+
+async function workersInfo(runtime: Runtime, prefix: string) {
+  try {
+    const alive = await aliveWorkers(runtime.redis, prefix);
+    return { alive: alive.length, heartbeatTtlSeconds: HEARTBEAT_TTL_MS / 1000, workers: alive };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
 }

@@ -1,13 +1,28 @@
+import { hostname } from "node:os";
 import { UnrecoverableError, Worker, type Job } from "bullmq";
+import { withCallContext, type CallLogContext } from "../src/log.js";
+import { jobsFailed } from "../src/metrics.js";
+import { startHeartbeat, type Heartbeat } from "../src/observability/heartbeat.js";
 import { QueueName, type JobName, type PayloadOf } from "../src/queues/index.js";
 import type { Redis } from "ioredis";
 import type { WorkerDependencies } from "./dependencies.js";
+import { BEFORE_RECORDING, callIdsOfJob } from "./log-context.js";
 import { startOutboxRelay } from "./outbox-relay.js";
 import { isJobName, performers } from "./registry.js";
 
 export interface RunningWorkers {
   workers: Worker[];
+  /** This process's heartbeat in Redis (what the webhook's /readyz reports as workers alive). */
+  heartbeat: Heartbeat;
   close(): Promise<void>;
+}
+
+/** The ids every log line of a job carries: from its payload, completed from the call's session. */
+async function callContextOf(deps: WorkerDependencies, job: Job): Promise<CallLogContext> {
+  const ids = callIdsOfJob(job.data);
+  if (!ids.serverCallId || (ids.recordingId && ids.correlationId) || BEFORE_RECORDING.has(job.name)) return ids;
+  const known = await deps.sessions.logIds(ids.serverCallId).catch(() => ({}));
+  return { ...known, ...ids };
 }
 
 /**
@@ -21,18 +36,22 @@ export function startWorkers(
   concurrency: number,
 ): RunningWorkers {
   const relay = startOutboxRelay(redis, deps.queues, prefix, deps.logger);
+  const heartbeat = startHeartbeat(redis, prefix, `${hostname()}-${process.pid}`, (err) =>
+    deps.logger.warn({ err }, "worker heartbeat not written"),
+  );
   // One scheduler id across replicas: upserting it again from another worker changes nothing.
   void deps.queues
     .schedule("sweep-gaps", {}, deps.gapSweepEveryMs)
     .catch((err: unknown) => deps.logger.error({ err }, "could not schedule the gap sweep"));
-  const process = async (job: Job) => {
+  const processJob = async (job: Job) => {
     if (!isJobName(job.name)) throw new Error(`unknown job kind ${job.name}`);
     const perform = performers[job.name] as (d: WorkerDependencies, p: PayloadOf<JobName>) => Promise<unknown>;
-    return perform(deps, job.data as PayloadOf<JobName>);
+    // Every log line of the job carries the call's ids, whichever module writes it.
+    return withCallContext(await callContextOf(deps, job), () => perform(deps, job.data as PayloadOf<JobName>));
   };
   const workers = Object.values(QueueName).map((queue) => {
     // A killed worker's job is picked up again once its lock lapses (the stalled check runs as often).
-    const worker = new Worker(queue, process, {
+    const worker = new Worker(queue, processJob, {
       connection: redis,
       prefix: `${prefix}:bull`,
       concurrency,
@@ -40,12 +59,21 @@ export function startWorkers(
       stalledInterval: deps.jobLockMs,
     });
     worker.on("failed", (job, error) => {
-      deps.logger.error(
-        { queue, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: error },
-        "job failed",
-      );
       // Out of retries: the job is dead-lettered (`recorder jobs failed`), and the call's ledger says why.
       const exhausted = job && (job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError);
+      jobsFailed.inc({ queue, job: job?.name ?? "unknown", final: exhausted ? "true" : "false" });
+      deps.logger.error(
+        {
+          ...callIdsOfJob(job?.data),
+          queue,
+          job: job?.name,
+          jobId: job?.id,
+          attempts: job?.attemptsMade,
+          final: !!exhausted,
+          err: error,
+        },
+        "job failed",
+      );
       if (job?.name === "ingest-chunk" && exhausted) {
         const payload = job.data as PayloadOf<"ingest-chunk">;
         void deps.ledger
@@ -66,9 +94,11 @@ export function startWorkers(
   });
   return {
     workers,
+    heartbeat,
     async close() {
       await relay.close();
       await Promise.all(workers.map((worker) => worker.close()));
+      await heartbeat.stop();
     },
   };
 }

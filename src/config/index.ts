@@ -61,6 +61,8 @@ const configSchema = z.object({
   API_TOKENS_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(4),
+  /** The worker process's probe and metrics port (/healthz, /readyz, /metrics); unset: no server. */
+  WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Size of the blocks a recording chunk is staged in (also the unit of resumption). */
   INGEST_BLOCK_BYTES: z.coerce
     .number()

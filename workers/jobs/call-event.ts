@@ -4,7 +4,9 @@ import { acsExpiry } from "../../src/archive/deadline.js";
 import { outcomeOfDecision } from "../../src/ledger/index.js";
 import { decide } from "../../src/policy/index.js";
 import { jobIdFor, type PayloadOf } from "../../src/queues/index.js";
-import { dueActions } from "../../src/sessions/index.js";
+import { decisionsMade } from "../../src/metrics.js";
+import type { Decision } from "../../src/policy/types.js";
+import { dueActions, type CallSession } from "../../src/sessions/index.js";
 import { DEFAULT_START_WITHIN_SECONDS } from "../../src/sessions/enforcement.js";
 import { CHECK_DELAY_MS } from "./check-recording.js";
 import { ANNOUNCEMENT_CONTEXT } from "./play-announcement.js";
@@ -16,7 +18,7 @@ type Payload = PayloadOf<"call-event">;
  * Folds one event into the call's session and starts whatever it makes due. Facts accumulate, and every
  * action is guarded by a once-per-call claim, so any delivery order and any redelivery end the same way.
  */
-export async function perform(deps: WorkerDependencies, { event }: Payload): Promise<void> {
+export async function perform(deps: WorkerDependencies, { event, receivedAt }: Payload): Promise<void> {
   switch (event.type) {
     case "Microsoft.Communication.IncomingCall": {
       const caller = rawIdOf(event.data.from);
@@ -28,6 +30,7 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
         ...(callee ? { callee } : {}),
         startedAt: event.time,
         rang: true,
+        rangSeenAt: receivedAt,
       });
       return advance(deps, event.data.serverCallId);
     }
@@ -42,6 +45,7 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
         ...(starter ? { callerHint: starter } : {}),
         started: true,
         startedAt: event.time,
+        startedSeenAt: receivedAt,
       });
       return advance(deps, event.data.serverCallId);
     }
@@ -168,6 +172,7 @@ async function advance(deps: WorkerDependencies, serverCallId: string): Promise<
   if (!session.policySetHash && decision.policySetHash)
     await deps.sessions.pinPolicySet(serverCallId, decision.policySetHash);
   await deps.sessions.setDecision(serverCallId, decision, session.factsVersion);
+  await countDecision(deps, serverCallId, decision);
   const log = { serverCallId, correlationId: session.correlationId };
   if (!decision.record) {
     if (session.started) deps.logger.info({ ...log, reason: decision.explanation }, "not recording");
@@ -201,6 +206,7 @@ async function advance(deps: WorkerDependencies, serverCallId: string): Promise<
           correlationId,
           callConnectionId: session.callConnectionId,
           recording: decision.recording,
+          ...timeToRecordOrigin(session),
         });
         break;
       case "enforce-start": {
@@ -221,4 +227,18 @@ async function advance(deps: WorkerDependencies, serverCallId: string): Promise<
         break;
     }
   }
+}
+
+/** Each call counts once per decision outcome it reaches (a claim in its session makes that exact). */
+async function countDecision(deps: WorkerDependencies, serverCallId: string, decision: Decision): Promise<void> {
+  const reason = decision.record ? decision.mode : decision.reason;
+  const record = decision.record ? "yes" : "no";
+  if (await deps.sessions.claim(serverCallId, `decided:${record}:${reason}`)) decisionsMade.inc({ record, reason });
+}
+
+/** Where time-to-record starts: CallStarted's arrival, else (PSTN and Teams parties) IncomingCall's. */
+function timeToRecordOrigin(session: CallSession): Pick<PayloadOf<"start-recording">, "seenAt" | "seenVia"> {
+  if (session.startedSeenAt) return { seenAt: session.startedSeenAt, seenVia: "call-started" };
+  if (session.rangSeenAt) return { seenAt: session.rangSeenAt, seenVia: "incoming-call" };
+  return {};
 }
