@@ -1,5 +1,4 @@
 import type { Server } from "node:http";
-import { Redis } from "ioredis";
 import { entraSettings, type Config } from "./config/index.js";
 import { createBearerVerifier, remoteKeys } from "./intake/bearer.js";
 import { createApp } from "./http/app.js";
@@ -9,6 +8,7 @@ import { createRedisAuditLog } from "./audit/log.js";
 import { loadTokenStore } from "./auth/tokens.js";
 import { ADMIN_QUEUES_PATH, queuesBoard, requireAdmin } from "./http/admin.js";
 import { attachClusterMetrics } from "./observability/cluster-metrics.js";
+import { createRedis } from "./redis/connection.js";
 import { aliveWorkers, HEARTBEAT_TTL_MS } from "./observability/heartbeat.js";
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
@@ -22,7 +22,7 @@ export async function startWebhook(
   const entra = entraSettings(config);
   // Intake's own connection: auto-pipelining batches the writes of concurrent deliveries, and a short command
   // timeout answers 5xx quickly when Redis is away, so Event Grid retries instead of waiting.
-  const intakeRedis = new Redis(config.REDIS_URL, {
+  const intakeRedis = createRedis(config, {
     enableAutoPipelining: true,
     maxRetriesPerRequest: 1,
     commandTimeout: 5_000,
