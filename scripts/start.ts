@@ -2,7 +2,7 @@
  * `npm start`: runs the whole system locally — Redis (found or started), Azurite, the ACS simulator,
  * the webhook and a worker — prints what to try next, and stops everything it started on Ctrl-C.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { projectRoot, startAppProcess, type Readiness } from "./lib/processes.js";
@@ -116,6 +116,17 @@ async function main(): Promise<void> {
   const webhookPort = await portOr(8080);
   const webhookUrl = `http://127.0.0.1:${webhookPort}`;
   const secret = randomBytes(16).toString("hex");
+  // bull-board (/admin/queues) wants an admin token: a fresh one per run unless API_TOKENS_FILE is given.
+  let adminToken: string | undefined;
+  let tokensFile = process.env.API_TOKENS_FILE;
+  if (!tokensFile) {
+    adminToken = randomBytes(24).toString("base64url");
+    tokensFile = join(dataDir, "api-tokens.yaml");
+    const digest = createHash("sha256").update(adminToken).digest("hex");
+    await writeFile(tokensFile, `tokens:\n  - { name: local-admin, role: admin, sha256: ${digest} }\n`);
+    cleanups.push(() => rm(tokensFile!, { force: true }));
+  }
+  const workerHttpPort = await portOr(8081);
   const redisPrefix = process.env.REDIS_PREFIX ?? "cr-local";
   const blobContainer = process.env.BLOB_CONTAINER ?? "recordings";
   const appEnv = {
@@ -134,12 +145,24 @@ async function main(): Promise<void> {
     POLICY_DIR: process.env.POLICY_DIR ?? "policies",
     EVENTGRID_SECRET: secret,
     LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+    API_TOKENS_FILE: tokensFile,
   };
   await startProcess("webhook", "src/main.ts", appEnv, { port: webhookPort });
   say(`Webhook    ${webhookUrl} (POST /api/eventgrid, POST /api/callbacks, GET /healthz, GET /readyz)`);
 
-  await startProcess("worker", "workers/main.ts", appEnv, { logLine: "workers running" });
-  say(`Worker     running (call events, recording control, ingest)`);
+  await startProcess(
+    "worker",
+    "workers/main.ts",
+    { ...appEnv, WORKER_HTTP_PORT: String(workerHttpPort) },
+    {
+      logLine: "workers running",
+    },
+  );
+  say(`Worker     running (call events, recording control, ingest); http://127.0.0.1:${workerHttpPort}/metrics`);
+  say(
+    `Queues     ${webhookUrl}/admin/queues` +
+      (adminToken ? ` (user: anything, password: ${adminToken})` : ` (an admin token of ${tokensFile})`),
+  );
 
   // Subscribe the webhook to the simulator's Event Grid, as `az eventgrid event-subscription create` would.
   const subscription = await fetch(`${simulatorUrl}/simulator/eventgrid-subscription`, {
@@ -175,7 +198,7 @@ async function main(): Promise<void> {
   say("Everything is running. Logs: data/logs/{simulator,webhook,worker}.log");
   say("Try next, in another terminal:");
   say("  npm run demo                    # a call between two trading-desk members, recorded and archived");
-  say(`  curl ${webhookUrl}/readyz`);
+  say(`  curl ${webhookUrl}/readyz        # and ${webhookUrl}/metrics`);
   say(`  curl -X POST ${simulatorUrl}/simulator/calls -H 'content-type: application/json' \\`);
   say(`       -d '{"from":"${ALICE}","to":"${BOB}","durationMs":5000}'`);
   say("Press Ctrl-C to stop everything.");
