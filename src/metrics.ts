@@ -1,7 +1,10 @@
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** The process's Prometheus registry (served on GET /metrics). */
 export const metrics = new Registry();
+
+// Node's own figures (process_*, nodejs_*: memory, CPU, event-loop lag), per process.
+collectDefaultMetrics({ register: metrics });
 
 export const policyReloads = new Counter({
   name: "policy_reloads_total",
