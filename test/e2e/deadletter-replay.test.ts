@@ -71,7 +71,7 @@ describe("recorder events replay", () => {
     const { serverCallId } = await stack.simulator.placeCall({ from: ALICE, to: BOB, durationMs: 1200 });
     const event = await eventually(
       () => heldBack.find((e) => JSON.stringify(e).includes(serverCallId)),
-      20_000,
+      40_000,
       "the RecordingFileStatusUpdated, held back",
     );
     await eventually(
@@ -134,7 +134,7 @@ describe("recorder events replay", () => {
 
     const archived = await eventually(
       async () => ((await archivedChunks(serverCallId)).length > 0 ? archivedChunks(serverCallId) : undefined),
-      20_000,
+      40_000,
       "the replayed recording archived",
     );
     expect(archived).toHaveLength(1);
