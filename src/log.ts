@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { pino, type DestinationStream, type Logger } from "pino";
 
 export type { Logger };
@@ -10,21 +9,24 @@ export interface CallLogContext {
   recordingId?: string;
 }
 
-const callContext = new AsyncLocalStorage<CallLogContext>();
+/** Where a call logger keeps its ids: a property pino's child loggers inherit (they are Object.create(parent)). */
+const CALL_IDS = Symbol("callIds");
+type WithCallIds = Logger & { [CALL_IDS]?: CallLogContext };
 
 /**
- * Runs `work` (a job, an event) with the call's ids on every log line written inside it, whichever logger
- * writes it. Fields a log call passes itself take precedence, and no key appears twice in a line (pino child
- * bindings would repeat a key the call also passes).
+ * A logger for one job or event: every line written with it, or with a child of it, carries the call's ids.
+ * Fields a log call passes itself take precedence, and no key appears twice in a line (pino child bindings
+ * would repeat a key the call also passes).
  */
-export function withCallContext<T>(context: CallLogContext, work: () => T): T {
-  const defined = Object.fromEntries(Object.entries(context).filter(([, value]) => value)) as CallLogContext;
-  return callContext.run(defined, work);
+export function callLogger(logger: Logger, ids: CallLogContext): Logger {
+  const child = logger.child({}) as WithCallIds;
+  child[CALL_IDS] = Object.fromEntries(Object.entries(ids).filter(([, value]) => value)) as CallLogContext;
+  return child;
 }
 
 /** Adds an id learnt during the work (e.g. the recordingId ACS just returned) to the rest of its log lines. */
-export function noteCallContext(ids: CallLogContext): void {
-  const current = callContext.getStore();
+export function noteCallContext(logger: Logger, ids: CallLogContext): void {
+  const current = (logger as WithCallIds)[CALL_IDS];
   if (!current) return;
   for (const [key, value] of Object.entries(ids) as [keyof CallLogContext, string | undefined][]) {
     if (value) current[key] = value;
@@ -39,7 +41,9 @@ export function createLogger(level: string, name: string, destination?: Destinat
   const options = {
     name,
     level,
-    mixin: () => ({ ...callContext.getStore() }),
+    // The ids of the call logger the line is written with (explicit, passed in with the job's dependencies;
+    // AsyncLocalStorage would do it implicitly, at the price of promise hooks on every await of the worker).
+    mixin: (_line: object, _level: number, logger: Logger) => ({ ...(logger as WithCallIds)[CALL_IDS] }),
     // The line's own fields win, except an explicit `undefined`, which must not hide an id the context knows.
     mixinMergeStrategy: (line: object, ids: object) => {
       const merged: Record<string, unknown> = { ...ids, ...line };

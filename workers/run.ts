@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { UnrecoverableError, Worker, type Job } from "bullmq";
-import { withCallContext, type CallLogContext } from "../src/log.js";
+import { callLogger, type CallLogContext } from "../src/log.js";
 import { jobsFailed } from "../src/metrics.js";
 import { startHeartbeat, type Heartbeat } from "../src/observability/heartbeat.js";
 import { QueueName, type JobName, type PayloadOf } from "../src/queues/index.js";
@@ -46,8 +46,9 @@ export function startWorkers(
   const processJob = async (job: Job) => {
     if (!isJobName(job.name)) throw new Error(`unknown job kind ${job.name}`);
     const perform = performers[job.name] as (d: WorkerDependencies, p: PayloadOf<JobName>) => Promise<unknown>;
-    // Every log line of the job carries the call's ids, whichever module writes it.
-    return withCallContext(await callContextOf(deps, job), () => perform(deps, job.data as PayloadOf<JobName>));
+    // Every log line of the job carries the call's ids: the job's dependencies get a logger that adds them.
+    const logger = callLogger(deps.logger, await callContextOf(deps, job));
+    return perform({ ...deps, logger }, job.data as PayloadOf<JobName>);
   };
   const workers = Object.values(QueueName).map((queue) => {
     // A killed worker's job is picked up again once its lock lapses (the stalled check runs as often).

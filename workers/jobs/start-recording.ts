@@ -25,7 +25,7 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"star
     });
     const seenMs = payload.seenAt ? Date.parse(payload.seenAt) : NaN;
     if (Number.isFinite(seenMs)) timeToRecord.observe({ from: payload.seenVia }, (Date.now() - seenMs) / 1000);
-    noteCallContext({ recordingId: result.recordingId });
+    noteCallContext(deps.logger, { recordingId: result.recordingId });
     await deps.sessions.setRecording(serverCallId, result.recordingId);
     deps.logger.info({ serverCallId, correlationId, recordingId: result.recordingId }, "recording started");
   } catch (error) {
