@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { callIdsOfJob } from "./log-context.js";
+import { callIdsOfJob, mayKnowMore } from "./log-context.js";
 
 describe("callIdsOfJob", () => {
   it.each([
@@ -43,5 +43,20 @@ describe("callIdsOfJob", () => {
     ["not an object", null, {}],
   ])("%s", (_name, data, ids) => {
     expect(callIdsOfJob(data)).toEqual(ids);
+  });
+});
+
+describe("mayKnowMore (whether to read the session for the recording id)", () => {
+  const event = (type: string) => ({ event: { type, data: { serverCallId: "s", correlationId: "c" } } });
+  it.each([
+    ["CallStarted (before any recording)", "call-event", event("Microsoft.Communication.CallStarted"), false],
+    ["CallConnected (before any recording)", "call-event", event("Microsoft.Communication.CallConnected"), false],
+    ["start-recording", "start-recording", { serverCallId: "s", correlationId: "c" }, false],
+    ["CallEnded", "call-event", event("Microsoft.Communication.CallEnded"), true],
+    ["play-announcement", "play-announcement", { serverCallId: "s", correlationId: "c" }, true],
+    ["ingest without a correlation id", "ingest-chunk", { serverCallId: "s", recordingId: "r" }, true],
+    ["a job about no call", "sweep-gaps", {}, false],
+  ])("%s → %s", (_what, name, data, expected) => {
+    expect(mayKnowMore(name, data, callIdsOfJob(data))).toBe(expected);
   });
 });

@@ -6,7 +6,7 @@ import { startHeartbeat, type Heartbeat } from "../src/observability/heartbeat.j
 import { QueueName, type JobName, type PayloadOf } from "../src/queues/index.js";
 import type { Redis } from "ioredis";
 import type { WorkerDependencies } from "./dependencies.js";
-import { BEFORE_RECORDING, callIdsOfJob } from "./log-context.js";
+import { callIdsOfJob, mayKnowMore } from "./log-context.js";
 import { startOutboxRelay } from "./outbox-relay.js";
 import { isJobName, performers } from "./registry.js";
 
@@ -20,7 +20,7 @@ export interface RunningWorkers {
 /** The ids every log line of a job carries: from its payload, completed from the call's session. */
 async function callContextOf(deps: WorkerDependencies, job: Job): Promise<CallLogContext> {
   const ids = callIdsOfJob(job.data);
-  if (!ids.serverCallId || (ids.recordingId && ids.correlationId) || BEFORE_RECORDING.has(job.name)) return ids;
+  if (!ids.serverCallId || !mayKnowMore(job.name, job.data, ids)) return ids;
   const known = await deps.sessions.logIds(ids.serverCallId).catch(() => ({}));
   return { ...known, ...ids };
 }

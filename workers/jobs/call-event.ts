@@ -172,11 +172,10 @@ async function advance(deps: WorkerDependencies, serverCallId: string): Promise<
   if (!session.policySetHash && decision.policySetHash)
     await deps.sessions.pinPolicySet(serverCallId, decision.policySetHash);
   await deps.sessions.setDecision(serverCallId, decision, session.factsVersion);
-  await countDecision(deps, serverCallId, decision);
   const log = { serverCallId, correlationId: session.correlationId };
   if (!decision.record) {
     if (session.started) deps.logger.info({ ...log, reason: decision.explanation }, "not recording");
-    return;
+    return countDecision(deps, serverCallId, decision);
   }
   const correlationId = session.correlationId ?? "";
   for (const action of dueActions(session, decision)) {
@@ -227,6 +226,8 @@ async function advance(deps: WorkerDependencies, serverCallId: string): Promise<
         break;
     }
   }
+  // Counted after the actions are queued: metrics never delay a call's recording.
+  await countDecision(deps, serverCallId, decision);
 }
 
 /** Each call counts once per decision outcome it reaches (a claim in its session makes that exact). */
