@@ -116,13 +116,17 @@ async function main(): Promise<void> {
   const webhookPort = await portOr(8080);
   const webhookUrl = `http://127.0.0.1:${webhookPort}`;
   const secret = randomBytes(16).toString("hex");
+  const tokensFile = process.env.API_TOKENS_FILE ?? join(dataDir, "api-tokens.yaml");
+  const workerHttpPort = await portOr(8081);
   const redisPrefix = process.env.REDIS_PREFIX ?? "cr-local";
   const blobContainer = process.env.BLOB_CONTAINER ?? "recordings";
-  // API tokens for the recordings API and the CLI: the configured file, else a fresh local pair each start.
-  const localTokens = process.env.API_TOKENS_FILE ? undefined : await writeLocalTokens();
+  // API tokens (recordings API and CLI, bull-board at /admin/queues): the configured file, else fresh local
+  // ones each start — a trading-desk reviewer, an auditor and an admin.
+  const localTokens = process.env.API_TOKENS_FILE ? undefined : await writeLocalTokens(tokensFile);
+  if (localTokens) cleanups.push(() => rm(tokensFile, { force: true }));
+  const adminToken = localTokens?.admin;
   const appEnv = {
     NODE_ENV: "development",
-    API_TOKENS_FILE: process.env.API_TOKENS_FILE ?? join(dataDir, "api-tokens.yaml"),
     PORT: String(webhookPort),
     HOST: "127.0.0.1",
     PUBLIC_BASE_URL: webhookUrl,
@@ -137,12 +141,24 @@ async function main(): Promise<void> {
     POLICY_DIR: process.env.POLICY_DIR ?? "policies",
     EVENTGRID_SECRET: secret,
     LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+    API_TOKENS_FILE: tokensFile,
   };
   await startProcess("webhook", "src/main.ts", appEnv, { port: webhookPort });
   say(`Webhook    ${webhookUrl} (POST /api/eventgrid, POST /api/callbacks, GET /healthz, GET /readyz)`);
 
-  await startProcess("worker", "workers/main.ts", appEnv, { logLine: "workers running" });
-  say(`Worker     running (call events, recording control, ingest)`);
+  await startProcess(
+    "worker",
+    "workers/main.ts",
+    { ...appEnv, WORKER_HTTP_PORT: String(workerHttpPort) },
+    {
+      logLine: "workers running",
+    },
+  );
+  say(`Worker     running (call events, recording control, ingest); http://127.0.0.1:${workerHttpPort}/metrics`);
+  say(
+    `Queues     ${webhookUrl}/admin/queues` +
+      (adminToken ? ` (user: anything, password: ${adminToken})` : ` (an admin token of ${tokensFile})`),
+  );
 
   // Subscribe the webhook to the simulator's Event Grid, as `az eventgrid event-subscription create` would.
   const subscription = await fetch(`${simulatorUrl}/simulator/eventgrid-subscription`, {
@@ -178,7 +194,7 @@ async function main(): Promise<void> {
   say("Everything is running. Logs: data/logs/{simulator,webhook,worker}.log");
   say("Try next, in another terminal:");
   say("  npm run demo                    # a call between two trading-desk members, recorded and archived");
-  say(`  curl ${webhookUrl}/readyz`);
+  say(`  curl ${webhookUrl}/readyz        # and ${webhookUrl}/metrics`);
   say(`  curl -X POST ${simulatorUrl}/simulator/calls -H 'content-type: application/json' \\`);
   say(`       -d '{"from":"${ALICE}","to":"${BOB}","durationMs":5000}'`);
   if (localTokens) {
@@ -193,20 +209,20 @@ async function main(): Promise<void> {
   say("Press Ctrl-C to stop everything.");
 }
 
-/** A trading-desk reviewer's and an auditor's token, hashed into data/api-tokens.yaml; the tokens are printed once. */
-async function writeLocalTokens(): Promise<{ desk: string; auditor: string }> {
-  const desk = randomBytes(24).toString("base64url");
-  const auditor = randomBytes(24).toString("base64url");
+/** A trading-desk reviewer's, an auditor's and an admin's token, hashed into the tokens file; printed once. */
+async function writeLocalTokens(path: string): Promise<{ desk: string; auditor: string; admin: string }> {
+  const [desk, auditor, admin] = [0, 1, 2].map(() => randomBytes(24).toString("base64url")) as [string, string, string];
   const sha256 = (token: string) => createHash("sha256").update(token).digest("hex");
   await writeFile(
-    join(dataDir, "api-tokens.yaml"),
+    path,
     `# Written by npm start for this run (the tokens were printed once). Format: README "API tokens".
 tokens:
   - { name: local-desk-reviewer, role: team, team: trading-desk, sha256: ${sha256(desk)} }
   - { name: local-auditor, role: auditor, sha256: ${sha256(auditor)} }
+  - { name: local-admin, role: admin, sha256: ${sha256(admin)} }
 `,
   );
-  return { desk, auditor };
+  return { desk, auditor, admin };
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,10 @@
-import { Counter, Gauge, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** The process's Prometheus registry (served on GET /metrics). */
 export const metrics = new Registry();
+
+// Node's own figures (process_*, nodejs_*: memory, CPU, event-loop lag), per process.
+collectDefaultMetrics({ register: metrics });
 
 export const policyReloads = new Counter({
   name: "policy_reloads_total",
@@ -25,8 +28,23 @@ export const eventsReceived = new Counter({
 
 export const deliveriesRefused = new Counter({
   name: "intake_deliveries_refused_total",
-  help: "Deliveries answered 4xx, by path and status (400 invalid, 401 unauthenticated, 413 too large)",
-  labelNames: ["path", "status"] as const,
+  help: "Requests answered 4xx, by route, status, reason (unauthenticated, too-large, malformed-json, invalid-envelope, invalid-data, url-not-allowed, …) and the type of the event refused (unknown before the body is read; other for types we do not know)",
+  labelNames: ["path", "status", "reason", "type"] as const,
+  registers: [metrics],
+});
+
+export const decisionsMade = new Counter({
+  name: "policy_decisions_total",
+  help: "Calls decided, by whether they are recorded and why (mode: required, best-effort; or the reason not: rule, exempt, not-sampled, no-team-member, no-rule-matched). A call counts once per outcome it reaches (a group call may become recordable as members join)",
+  labelNames: ["record", "reason"] as const,
+  registers: [metrics],
+});
+
+export const timeToRecord = new Histogram({
+  name: "recording_time_to_start_seconds",
+  help: "From the call's CallStarted (from=call-started; else its IncomingCall, from=incoming-call, which includes ringing) reaching the webhook to ACS accepting the start of recording",
+  labelNames: ["from"] as const,
+  buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
   registers: [metrics],
 });
 
@@ -67,5 +85,46 @@ export const chunksArchived = new Counter({
 export const recordingsMissing = new Counter({
   name: "recordings_missing_total",
   help: "Calls whose recording had not arrived (RecordingFileStatusUpdated) by RECORDING_EXPECTED_WITHIN_SECONDS after they ended",
+  registers: [metrics],
+});
+
+export const ingestBytes = new Counter({
+  name: "ingest_bytes_total",
+  help: "Bytes of recording content read from ACS and archived (a resumed chunk counts what this attempt read)",
+  registers: [metrics],
+});
+
+export const ingestDuration = new Histogram({
+  name: "ingest_chunk_duration_seconds",
+  help: "Time to archive one recording chunk and its metadata document (download, stage, commit, verify), by outcome",
+  labelNames: ["outcome"] as const,
+  buckets: [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 900, 1800],
+  registers: [metrics],
+});
+
+export const ingestDeadlineSlack = new Histogram({
+  name: "ingest_deadline_slack_seconds",
+  help: "How long before ACS deletes its copy (24 h after the event) a chunk was archived: low values mean ingest is falling behind",
+  buckets: [
+    300,
+    1800,
+    3600,
+    2 * 3600,
+    4 * 3600,
+    8 * 3600,
+    12 * 3600,
+    18 * 3600,
+    22 * 3600,
+    23 * 3600,
+    23.5 * 3600,
+    24 * 3600,
+  ],
+  registers: [metrics],
+});
+
+export const jobsFailed = new Counter({
+  name: "jobs_failed_total",
+  help: "Job attempts that failed, by queue, job kind and final (true: out of retries, dead-lettered; false: will be retried). Ingest failures are job=ingest-chunk",
+  labelNames: ["queue", "job", "final"] as const,
   registers: [metrics],
 });

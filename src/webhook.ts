@@ -1,5 +1,4 @@
 import type { Server } from "node:http";
-import { Redis } from "ioredis";
 import { entraSettings, playbackTicketSecret, type Config } from "./config/index.js";
 import { createBearerVerifier, remoteKeys } from "./intake/bearer.js";
 import { createApp } from "./http/app.js";
@@ -9,6 +8,10 @@ import { createBlobAuditArchive } from "./audit/blob-archive.js";
 import { createActionAuditLog, createAuditLog } from "./audit/log.js";
 import { createRecordingIndex } from "./retrieval/index-store.js";
 import { loadTokenStore } from "./auth/tokens.js";
+import { ADMIN_QUEUES_PATH, queuesBoard, requireAdmin } from "./http/admin.js";
+import { attachClusterMetrics } from "./observability/cluster-metrics.js";
+import { createRedis } from "./redis/connection.js";
+import { aliveWorkers, HEARTBEAT_TTL_MS } from "./observability/heartbeat.js";
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
 
@@ -20,7 +23,7 @@ export async function startWebhook(
 ): Promise<{ server: Server; url: string }> {
   const entra = entraSettings(config);
   // Intake's own connection, so that nothing else queues behind (or ahead of) event persistence.
-  const intakeRedis = new Redis(config.REDIS_URL, INTAKE_REDIS_OPTIONS);
+  const intakeRedis = createRedis(config, INTAKE_REDIS_OPTIONS);
   intakeRedis.on("error", (error) => logger.warn({ err: error }, "intake redis connection error"));
   const tokens = await loadTokenStore(config.API_TOKENS_FILE);
   const auditArchive = createBlobAuditArchive(runtime.blobService.getContainerClient(config.AUDIT_CONTAINER));
@@ -78,11 +81,29 @@ export async function startWebhook(
         if (runtime.policies().length === 0) throw new Error("no policies loaded");
       },
     },
-    // The policy set in force, and why the files on disk were refused if they were (the old set stays in force).
-    info: () => ({ policies: runtime.policyStatus() }),
+    // The policy set in force, and why the files on disk were refused if they were (the old set stays in force);
+    // the workers alive. No worker is not "not ready": events are kept in Redis until a worker takes them, and
+    // taking this webhook out of service would only lose deliveries (README "Health").
+    info: async () => ({
+      policies: runtime.policyStatus(),
+      workers: await workersInfo(runtime, config.REDIS_PREFIX),
+    }),
+    admin: {
+      base: ADMIN_QUEUES_PATH,
+      guard: requireAdmin(tokens, ADMIN_QUEUES_PATH),
+      board: queuesBoard(runtime.queues.all(), ADMIN_QUEUES_PATH),
+    },
+  });
+  const detachMetrics = attachClusterMetrics({
+    redis: runtime.redis,
+    prefix: config.REDIS_PREFIX,
+    queues: runtime.queues.all(),
   });
   const server = app.listen(config.PORT, config.HOST);
-  server.once("close", () => intakeRedis.disconnect());
+  server.once("close", () => {
+    detachMetrics();
+    intakeRedis.disconnect();
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
@@ -90,4 +111,13 @@ export async function startWebhook(
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
   return { server, url: `http://${config.HOST}:${port}` };
+}
+
+async function workersInfo(runtime: Runtime, prefix: string) {
+  try {
+    const alive = await aliveWorkers(runtime.redis, prefix);
+    return { alive: alive.length, heartbeatTtlSeconds: HEARTBEAT_TTL_MS / 1000, workers: alive };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
 }

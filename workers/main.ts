@@ -3,6 +3,7 @@ import { createLogger } from "../src/log.js";
 import { runProcess } from "../src/process-entry.js";
 import { createRuntime } from "../src/runtime.js";
 import { createWorkerDependencies } from "./dependencies.js";
+import { createWorkerHttp, listenWorkerHttp } from "./http.js";
 import { startWorkers } from "./run.js";
 
 /** Worker process: call events, recording control and ingest. */
@@ -18,12 +19,27 @@ async function main(): Promise<void> {
     config.WORKER_CONCURRENCY,
   );
 
+  // Probes and metrics, when a port is configured (Kubernetes, docker compose).
+  const http =
+    config.WORKER_HTTP_PORT === undefined
+      ? undefined
+      : await listenWorkerHttp(
+          createWorkerHttp({ ping: () => runtime.redis.ping(), heartbeat: running.heartbeat }),
+          config.WORKER_HTTP_PORT,
+          config.HOST,
+        );
+
   logger.info(
-    { queues: running.workers.map((w) => w.name), concurrency: config.WORKER_CONCURRENCY },
+    {
+      queues: running.workers.map((w) => w.name),
+      concurrency: config.WORKER_CONCURRENCY,
+      ...(http ? { http: `${config.HOST}:${config.WORKER_HTTP_PORT}` } : {}),
+    },
     "workers running",
   );
   const stop = () => {
     logger.info("stopping workers");
+    http?.close();
     void running
       .close()
       .then(() => runtime.close())

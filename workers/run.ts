@@ -1,14 +1,29 @@
+import { hostname } from "node:os";
 import { UnrecoverableError, Worker, type Job } from "bullmq";
+import { callLogger, type CallLogContext } from "../src/log.js";
+import { jobsFailed } from "../src/metrics.js";
+import { startHeartbeat, type Heartbeat } from "../src/observability/heartbeat.js";
 import { QueueName, type JobName, type PayloadOf } from "../src/queues/index.js";
 import type { Redis } from "ioredis";
 import { failingDependency, type Component } from "../src/health/index.js";
 import type { JobContext, WorkerDependencies } from "./dependencies.js";
+import { callIdsOfJob, mayKnowMore } from "./log-context.js";
 import { startOutboxRelay } from "./outbox-relay.js";
 import { isJobName, performers } from "./registry.js";
 
 export interface RunningWorkers {
   workers: Worker[];
+  /** This process's heartbeat in Redis (what the webhook's /readyz reports as workers alive). */
+  heartbeat: Heartbeat;
   close(): Promise<void>;
+}
+
+/** The ids every log line of a job carries: from its payload, completed from the call's session. */
+async function callContextOf(deps: WorkerDependencies, job: Job): Promise<CallLogContext> {
+  const ids = callIdsOfJob(job.data);
+  if (!ids.serverCallId || !mayKnowMore(job.name, job.data, ids)) return ids;
+  const known = await deps.sessions.logIds(ids.serverCallId).catch(() => ({}));
+  return { ...known, ...ids };
 }
 
 /**
@@ -24,6 +39,9 @@ export function startWorkers(
   const relay = startOutboxRelay(redis, deps.queues, prefix, deps.logger, {
     recordingHostSuffixes: deps.recordingHostSuffixes,
   });
+  const heartbeat = startHeartbeat(redis, prefix, `${hostname()}-${process.pid}`, (err) =>
+    deps.logger.warn({ err }, "worker heartbeat not written"),
+  );
   // One scheduler id across replicas: upserting it again from another worker changes nothing.
   void deps.queues
     .schedule("sweep-gaps", {}, deps.gapSweepEveryMs)
@@ -34,20 +52,22 @@ export function startWorkers(
   void deps.queues
     .schedule("probe-storage", {}, deps.healthSettings.probeEveryMs)
     .catch((err: unknown) => deps.logger.error({ err }, "could not schedule the storage probe"));
-  const process = async (job: Job) => {
+  const processJob = async (job: Job) => {
     if (!isJobName(job.name)) throw new Error(`unknown job kind ${job.name}`);
     const perform = performers[job.name] as (
       d: WorkerDependencies,
       p: PayloadOf<JobName>,
       c: JobContext,
     ) => Promise<unknown>;
+    // Every log line of the job carries the call's ids: the job's dependencies get a logger that adds them.
+    const logger = callLogger(deps.logger, await callContextOf(deps, job));
     // attemptsMade counts the attempts that ended before this one.
     const context: JobContext = { attempt: job.attemptsMade + 1, progress: (value) => job.updateProgress(value) };
-    return perform(deps, job.data as PayloadOf<JobName>, context);
+    return perform({ ...deps, logger }, job.data as PayloadOf<JobName>, context);
   };
   const workers = Object.values(QueueName).map((queue) => {
     // A killed worker's job is picked up again once its lock lapses (the stalled check runs as often).
-    const worker = new Worker(queue, process, {
+    const worker = new Worker(queue, processJob, {
       connection: redis,
       prefix: `${prefix}:bull`,
       concurrency,
@@ -55,13 +75,22 @@ export function startWorkers(
       stalledInterval: deps.jobLockMs,
     });
     worker.on("failed", (job, error) => {
-      deps.logger.error(
-        { queue, job: job?.name, jobId: job?.id, attempts: job?.attemptsMade, err: error },
-        "job failed",
-      );
       noteJobHealth(deps, job?.name, error);
       // Out of retries: the job is dead-lettered (`recorder jobs failed`), and the call's ledger says why.
       const exhausted = job && (job.attemptsMade >= (job.opts.attempts ?? 1) || error instanceof UnrecoverableError);
+      jobsFailed.inc({ queue, job: job?.name ?? "unknown", final: exhausted ? "true" : "false" });
+      deps.logger.error(
+        {
+          ...callIdsOfJob(job?.data),
+          queue,
+          job: job?.name,
+          jobId: job?.id,
+          attempts: job?.attemptsMade,
+          final: !!exhausted,
+          err: error,
+        },
+        "job failed",
+      );
       if (job?.name === "ingest-chunk" && exhausted) {
         const payload = job.data as PayloadOf<"ingest-chunk">;
         void deps.ledger
@@ -83,9 +112,11 @@ export function startWorkers(
   });
   return {
     workers,
+    heartbeat,
     async close() {
       await relay.close();
       await Promise.all(workers.map((worker) => worker.close()));
+      await heartbeat.stop();
     },
   };
 }

@@ -5,10 +5,12 @@ describe("tokenStore", () => {
   const store = tokenStore([
     { name: "desk-supervisor", role: "team", team: "trading-desk", sha256: sha256Hex("desk-secret") },
     { name: "auditor", role: "auditor", sha256: sha256Hex("audit-secret") },
+    { name: "ops", role: "admin", sha256: sha256Hex("admin-secret") },
   ]);
   it.each([
     ["Bearer desk-secret", { name: "desk-supervisor", role: "team", team: "trading-desk" }],
     ["bearer audit-secret", { name: "auditor", role: "auditor" }],
+    ["Bearer admin-secret", { name: "ops", role: "admin" }],
     ["Bearer desk-secre", undefined],
     ["desk-secret", undefined],
     [undefined, undefined],

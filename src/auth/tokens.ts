@@ -3,14 +3,21 @@ import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
 import { z } from "zod";
 
-/** Who is calling the API: a team's operator or supervisor, or an auditor (every team, read-only). */
-export type Principal = { name: string; role: "team"; team: string } | { name: string; role: "auditor" };
+/**
+ * Who is calling the API: a team's operator or supervisor, an auditor (every team, read-only), or an operations
+ * admin (the queue board at /admin/queues only: no call data through the API, no acting on calls).
+ */
+export type Principal =
+  { name: string; role: "team"; team: string } | { name: string; role: "auditor" } | { name: string; role: "admin" };
+
+/** Who may read recordings: a team's reviewer (its own team) or an auditor (every team). Admins run queues only. */
+export type Reader = Extract<Principal, { role: "team" | "auditor" }>;
 
 const tokensFile = z.strictObject({
   tokens: z.array(
     z.strictObject({
       name: z.string().min(1),
-      role: z.enum(["team", "auditor"]),
+      role: z.enum(["team", "auditor", "admin"]),
       team: z.string().min(1).optional(),
       /** SHA-256 (hex) of the token: the token itself is never stored. `recorder tokens new` makes one. */
       sha256: z.string().regex(/^[0-9a-f]{64}$/, "the SHA-256 of the token, 64 lower-case hex digits"),
@@ -31,7 +38,7 @@ export function tokenStore(entries: z.infer<typeof tokensFile>["tokens"]): Token
     const principal: Principal =
       entry.role === "team"
         ? { name: entry.name, role: "team", team: entry.team! }
-        : { name: entry.name, role: "auditor" };
+        : { name: entry.name, role: entry.role };
     return { digest: Buffer.from(entry.sha256, "hex"), principal };
   });
   return {

@@ -45,11 +45,11 @@ export function registerCallsCommands(program: Command): void {
     .description("API tokens")
     .command("new")
     .requiredOption("--name <name>", "who holds it (appears in the audit trail)")
-    .option("--team <team>", "the team it acts for (omit with --role auditor)")
-    .option("--role <role>", "team or auditor", "team")
+    .option("--team <team>", "the team it acts for (omit with --role auditor or admin)")
+    .option("--role <role>", "team, auditor, or admin (the queue board at /admin/queues)", "team")
     .description("make a new token: prints it once, and the line to add to API_TOKENS_FILE (only its hash is stored)")
     .action((options: { name: string; team?: string; role: string }) => {
-      if (options.role !== "team" && options.role !== "auditor") throw new Error("--role is team or auditor");
+      if (!["team", "auditor", "admin"].includes(options.role)) throw new Error("--role is team, auditor or admin");
       if (options.role === "team" && !options.team) throw new Error("--team is needed for a team token");
       const token = randomBytes(32).toString("base64url");
       const team = options.role === "team" ? `, team: ${options.team}` : "";

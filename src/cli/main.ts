@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { CallsFileError, PolicyError } from "../policy/index.js";
 import { registerCallsCommands } from "./calls-commands.js";
 import { runDemo } from "./demo.js";
+import { registerEventsCommands } from "./events-commands.js";
 import { failedCommand, retryCommand } from "./jobs-commands.js";
 import { gapsCommand } from "./ledger-commands.js";
 import { openLedger, openQueues } from "./queues.js";
@@ -118,6 +119,7 @@ jobs
 
 registerCallsCommands(program);
 registerRecordingsCommands(program, terminal);
+registerEventsCommands(program, terminal);
 
 program.parseAsync().catch((error: unknown) => {
   const known = error instanceof PolicyError || error instanceof CallsFileError;

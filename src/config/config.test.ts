@@ -81,4 +81,14 @@ describe("loadConfig", () => {
       "ACS_LOCAL_SIMULATOR_URL must not be set when NODE_ENV=production",
     ]);
   });
+
+  it("needs the master group's name with Redis sentinels", () => {
+    expect(problemsOf({ ...valid, REDIS_SENTINELS: "10.0.0.1:26379,10.0.0.2:26379" })[0]).toContain(
+      "REDIS_SENTINEL_NAME is required",
+    );
+    expect(
+      loadConfig({ ...valid, REDIS_SENTINELS: "10.0.0.1:26379, 10.0.0.2:26379", REDIS_SENTINEL_NAME: "m" })
+        .REDIS_SENTINELS,
+    ).toEqual(["10.0.0.1:26379", "10.0.0.2:26379"]);
+  });
 });

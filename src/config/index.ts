@@ -37,6 +37,10 @@ const configSchema = z.object({
   ACS_LOCAL_SIMULATOR_URL: z.url({ protocol: /^http$/ }).optional(),
   RECORDING_HOST_SUFFIXES: commaList.default(ACS_RECORDING_HOST_SUFFIXES),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be redis://host:port or rediss://…"),
+  /** Redis Sentinel: `host:port` of each sentinel (REDIS_URL then gives only credentials, database and TLS). */
+  REDIS_SENTINELS: commaList.optional(),
+  REDIS_SENTINEL_NAME: z.string().min(1).optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
   REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_-]+$/, "letters, digits, ':', '_' and '-' only")
@@ -76,6 +80,8 @@ const configSchema = z.object({
   EXPORT_CONTAINER: containerName.default("exports"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(4),
+  /** The worker process's probe and metrics port (/healthz, /readyz, /metrics); unset: no server. */
+  WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Size of the blocks a recording chunk is staged in (also the unit of resumption). */
   INGEST_BLOCK_BYTES: z.coerce
     .number()
@@ -176,6 +182,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError([
       "EVENTGRID_ENTRA_TENANT_ID is required with EVENTGRID_ENTRA_AUDIENCE (or set both EVENTGRID_ENTRA_ISSUER and EVENTGRID_ENTRA_JWKS_URL)",
     ]);
+  }
+  if (config.REDIS_SENTINELS && !config.REDIS_SENTINEL_NAME) {
+    throw new ConfigError(["REDIS_SENTINEL_NAME is required with REDIS_SENTINELS (the master group's name)"]);
   }
   // The simulator routing rewrites recording hosts to plain HTTP: it must never exist in production.
   if (config.ACS_LOCAL_SIMULATOR_URL && config.NODE_ENV === "production") {

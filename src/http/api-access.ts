@@ -1,6 +1,6 @@
 import type Koa from "koa";
 import type { AuditEntry, AuditLog } from "../audit/log.js";
-import type { Principal, TokenStore } from "../auth/tokens.js";
+import type { Principal, Reader, TokenStore } from "../auth/tokens.js";
 import { IntakeError } from "../intake/errors.js";
 
 type Subject = Pick<AuditEntry, "recordingId" | "serverCallId" | "chunk">;
@@ -48,7 +48,10 @@ export function auditedRequest(
   };
 }
 
-/** The principal, or a noted 401. */
-export async function requirePrincipal(request: AuditedRequest): Promise<Principal> {
-  return request.principal ?? request.refuse(401, "missing or unknown API token");
+/** The principal, if it may read recordings: else a noted 401 (no or unknown token) or 403 (an admin token). */
+export async function requirePrincipal(request: AuditedRequest): Promise<Reader> {
+  const principal = request.principal ?? (await request.refuse(401, "missing or unknown API token"));
+  if (principal.role === "admin")
+    return request.refuse(403, "admin tokens operate the queues; they read no recordings");
+  return principal;
 }

@@ -162,7 +162,41 @@ describe("GET /metrics", () => {
     expect(text).toMatch(
       /intake_events_total\{channel="eventgrid",type="Microsoft.Communication.CallStarted",outcome="stored"\} [1-9]/,
     );
-    expect(text).toMatch(/intake_deliveries_refused_total\{path="\/api\/eventgrid",status="401"\} [1-9]/);
+    expect(text).toMatch(
+      /intake_deliveries_refused_total\{path="\/api\/eventgrid",status="401",reason="unauthenticated",type="unknown"\} [1-9]/,
+    );
+  });
+
+  it("labels refusals with the reason and the refused event's type, never with text from the request", async () => {
+    const { recordingStorageInfo } = documented.recordingFileStatusUpdated.data;
+    const offHost = {
+      ...documented.recordingFileStatusUpdated,
+      id: "metrics-ssrf",
+      data: {
+        ...documented.recordingFileStatusUpdated.data,
+        recordingStorageInfo: {
+          recordingChunks: recordingStorageInfo.recordingChunks.map((chunk) => ({
+            ...chunk,
+            contentLocation: "https://attacker.example/x",
+          })),
+        },
+      },
+    };
+    expect((await post("/api/eventgrid?code=new-secret", [offHost])).status).toBe(400);
+    const badData = { ...documented.callStarted, id: "metrics-bad", data: { serverCallId: 7 } };
+    expect((await post("/api/eventgrid?code=new-secret", [badData])).status).toBe(400);
+    expect((await post("/api/eventgrid?code=new-secret", "{not json")).status).toBe(400);
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(
+      /intake_deliveries_refused_total\{path="\/api\/eventgrid",status="400",reason="url-not-allowed",type="Microsoft.Communication.RecordingFileStatusUpdated"\} 1/,
+    );
+    expect(text).toMatch(
+      /intake_deliveries_refused_total\{path="\/api\/eventgrid",status="400",reason="invalid-data",type="Microsoft.Communication.CallStarted"\} 1/,
+    );
+    expect(text).toMatch(
+      /intake_deliveries_refused_total\{path="\/api\/eventgrid",status="400",reason="malformed-json",type="unknown"\} [1-9]/,
+    );
+    expect(text).not.toContain("attacker.example");
   });
 });
 

@@ -5,7 +5,8 @@ import type { BearerVerifier } from "../intake/bearer.js";
 import type { CallbackVerifier } from "../intake/callback-auth.js";
 import { readBody, parseJson } from "../intake/body.js";
 import { IntakeError } from "../intake/errors.js";
-import { parseDelivery } from "../intake/parse.js";
+import { parseDelivery, SUBSCRIPTION_VALIDATION } from "../intake/parse.js";
+import { isKnownEventType } from "../intake/schemas.js";
 import type { EventSink } from "../intake/sink.js";
 import { deliveriesRefused, metrics } from "../metrics.js";
 import { auditRoutes, type AuditApiDependencies } from "./audit-api.js";
@@ -31,8 +32,23 @@ export interface AppDependencies {
   /** QA retrieval: recordings, exports and the audit log (docs/recordings-api.md); not mounted without it. */
   retrieval?:
     { recordings: RecordingsApiDependencies; exports: ExportsApiDependencies; audit: AuditApiDependencies } | undefined;
-  /** Facts /readyz reports beside the checks (e.g. the policy set hash in force). */
-  info?: () => Record<string, unknown>;
+  /** Facts /readyz reports beside the checks (e.g. the policy set hash in force, workers alive). */
+  info?: () => Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** Operations pages (bull-board), behind admin tokens; not mounted without it. */
+  admin?: { base: string; guard: Koa.Middleware; board: Koa.Middleware } | undefined;
+}
+
+/** A bounded route label for metrics: ids in paths (the calls API) must not become label values. */
+function routeLabel(path: string): string {
+  if (path.startsWith("/api/calls/")) return "/api/calls/:serverCallId/:operation";
+  if (path.startsWith("/admin/")) return "/admin";
+  return ["/api/eventgrid", "/api/callbacks", "/healthz", "/readyz", "/metrics"].includes(path) ? path : "other";
+}
+
+/** The refused event's type as a label: only types we know (anyone can send any text). */
+function typeLabel(type: string | undefined): string {
+  if (!type) return "unknown";
+  return isKnownEventType(type) || type === SUBSCRIPTION_VALIDATION ? type : "other";
 }
 
 export function createApp(deps: AppDependencies): Koa {
@@ -45,7 +61,12 @@ export function createApp(deps: AppDependencies): Koa {
       await next();
     } catch (error) {
       if (error instanceof IntakeError) {
-        deliveriesRefused.inc({ path: ctx.path, status: String(error.status) });
+        deliveriesRefused.inc({
+          path: routeLabel(ctx.path),
+          status: String(error.status),
+          reason: error.reason,
+          type: typeLabel(error.eventType),
+        });
         ctx.status = error.status;
         ctx.body = { error: error.message };
         deps.logger.warn({ path: ctx.path, status: error.status, reason: error.message }, "request refused");
@@ -89,7 +110,7 @@ export function createApp(deps: AppDependencies): Koa {
     );
     const ready = results.every(([, status]) => status === "ok");
     ctx.status = ready ? 200 : 503;
-    ctx.body = { ready, checks: Object.fromEntries(results), ...(deps.info ? { info: deps.info() } : {}) };
+    ctx.body = { ready, checks: Object.fromEntries(results), ...(deps.info ? { info: await deps.info() } : {}) };
   });
 
   router.post("/api/callbacks", async (ctx) => {
@@ -104,6 +125,11 @@ export function createApp(deps: AppDependencies): Koa {
 
   // The hot path, ahead of the router: Event Grid deliveries are most of the traffic.
   app.use(eventGridIntake(deps));
+  // The admin guard runs before the board: nothing of it answers without an admin token.
+  if (deps.admin) {
+    app.use(deps.admin.guard);
+    app.use(deps.admin.board);
+  }
   app.use(router.routes());
   app.use(router.allowedMethods());
   if (deps.calls) app.use(callsRoutes(deps.calls).routes());

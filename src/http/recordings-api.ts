@@ -2,7 +2,7 @@ import Router from "@koa/router";
 import { BlobSASPermissions, type ContainerClient } from "@azure/storage-blob";
 import { z } from "zod";
 import type { AuditLog } from "../audit/log.js";
-import type { Principal, TokenStore } from "../auth/tokens.js";
+import type { Reader, TokenStore } from "../auth/tokens.js";
 import { readManifest, verifyRecording, type ReadManifest } from "../retrieval/archive-reader.js";
 import type { RecordingIndex } from "../retrieval/index-store.js";
 import { decodeCursor, describeIssues, filtersOf, listQuery } from "../retrieval/query.js";
@@ -40,7 +40,7 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
   const manifests = manifestCache(deps.container);
 
   /** The recording if it exists and the principal may see it; otherwise a noted 404 (the same for both). */
-  const visible = async (request: AuditedRequest, principal: Principal, recordingId: string) => {
+  const visible = async (request: AuditedRequest, principal: Reader, recordingId: string) => {
     const recording = await deps.index.get(recordingId);
     if (!recording || !maySee(principal, recording.team)) return request.refuse(404, NO_SUCH_RECORDING);
     return recording;
@@ -158,6 +158,7 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
       return request.refuse(401, ticket !== undefined ? "invalid or expired ticket" : "missing or unknown API token", {
         detail,
       });
+    if (request.principal.role === "admin") return request.refuse(403, "admin tokens read no recordings", { detail });
     const recording = await visible(request, request.principal, recordingId);
     const read = await manifests.read(recording);
     const chunk = index.success ? read?.manifest?.chunks.find((c) => c.index === index.data) : undefined;

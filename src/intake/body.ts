@@ -48,10 +48,11 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
 
 /** Parses JSON, reporting where it broke; a body must be an object or an array. */
 export function parseJson(body: Buffer): unknown {
-  if (body.length === 0) throw new IntakeError(400, "empty body: expected a JSON array of events");
+  if (body.length === 0)
+    throw new IntakeError(400, "empty body: expected a JSON array of events", { reason: "malformed-json" });
   try {
     return JSON.parse(body.toString("utf8"));
   } catch (error) {
-    throw new IntakeError(400, `malformed JSON: ${(error as Error).message}`);
+    throw new IntakeError(400, `malformed JSON: ${(error as Error).message}`, { reason: "malformed-json" });
   }
 }

@@ -37,12 +37,12 @@ function envelopeOf(
   const isCloudEvent = typeof element === "object" && element !== null && "specversion" in element;
   if (isCloudEvent) {
     const parsed = cloudEventEnvelope.safeParse(element);
-    if (!parsed.success) throw new IntakeError(400, describe(parsed.error.issues, at));
+    if (!parsed.success) throw new IntakeError(400, describe(parsed.error.issues, at), { reason: "invalid-envelope" });
     const { id, type, subject, time, data, source } = parsed.data;
     return { id, type, subject: subject ?? source, time: time ?? new Date().toISOString(), data };
   }
   const parsed = eventGridEnvelope.safeParse(element);
-  if (!parsed.success) throw new IntakeError(400, describe(parsed.error.issues, at));
+  if (!parsed.success) throw new IntakeError(400, describe(parsed.error.issues, at), { reason: "invalid-envelope" });
   const { id, eventType, subject, eventTime, data } = parsed.data;
   return { id, type: eventType, subject, time: eventTime, data };
 }
@@ -53,7 +53,7 @@ function envelopeOf(
  */
 export function parseDelivery(body: unknown, options: ParseOptions): ParsedDelivery {
   const elements = Array.isArray(body) ? body : [body];
-  if (elements.length === 0) throw new IntakeError(400, "empty event array");
+  if (elements.length === 0) throw new IntakeError(400, "empty event array", { reason: "invalid-envelope" });
   const events: AcsEvent[] = [];
   const ignored: { id: string; type: string }[] = [];
   for (const [index, element] of elements.entries()) {
@@ -61,7 +61,11 @@ export function parseDelivery(body: unknown, options: ParseOptions): ParsedDeliv
     const envelope = envelopeOf(element, at);
     if (envelope.type === SUBSCRIPTION_VALIDATION) {
       const data = subscriptionValidationData.safeParse(envelope.data);
-      if (!data.success) throw new IntakeError(400, describe(data.error.issues, `${at}.data`));
+      if (!data.success)
+        throw new IntakeError(400, describe(data.error.issues, `${at}.data`), {
+          reason: "invalid-data",
+          eventType: envelope.type,
+        });
       return { kind: "validation", validationCode: data.data.validationCode };
     }
     if (envelope.type === SUBSCRIPTION_DELETION) return { kind: "deletion" };
@@ -70,7 +74,11 @@ export function parseDelivery(body: unknown, options: ParseOptions): ParsedDeliv
       continue;
     }
     const data = eventDataSchemas[envelope.type].safeParse(envelope.data);
-    if (!data.success) throw new IntakeError(400, `${envelope.type}: ${describe(data.error.issues, `${at}.data`)}`);
+    if (!data.success)
+      throw new IntakeError(400, `${envelope.type}: ${describe(data.error.issues, `${at}.data`)}`, {
+        reason: "invalid-data",
+        eventType: envelope.type,
+      });
     const event = { ...envelope, data: data.data } as AcsEvent;
     assertRecordingUrlsAllowed(event, at, options.recordingHostSuffixes);
     events.push(event);
@@ -90,6 +98,7 @@ function assertRecordingUrlsAllowed(event: AcsEvent, at: string, hostSuffixes: r
         throw new IntakeError(
           400,
           `${at}.data.recordingStorageInfo.recordingChunks[${chunk.index}].${field}: host not allowed`,
+          { reason: "url-not-allowed", eventType: event.type },
         );
       }
     }

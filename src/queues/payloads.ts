@@ -69,7 +69,15 @@ export interface JobKinds {
   };
   "start-recording": {
     queue: typeof QueueName.control;
-    payload: { serverCallId: string; correlationId: string; callConnectionId: string; recording: RecordingPlan };
+    payload: {
+      serverCallId: string;
+      correlationId: string;
+      callConnectionId: string;
+      recording: RecordingPlan;
+      /** When the call's CallStarted (or IncomingCall) reached the webhook: time-to-record is measured from it. */
+      seenAt?: string;
+      seenVia?: "call-started" | "incoming-call";
+    };
   };
   "ingest-chunk": {
     queue: typeof QueueName.ingest;

@@ -3,7 +3,7 @@
  * reviewer can apply to it, and which principal may see it. docs/recordings-api.md is the contract.
  */
 import { z } from "zod";
-import type { Principal } from "../auth/tokens.js";
+import type { Reader } from "../auth/tokens.js";
 
 /** The fields of an archived manifest.json (src/archive/manifest.ts) that retrieval relies on; the rest is kept as is. */
 export const archivedManifest = z.looseObject({
@@ -140,7 +140,7 @@ export function matchesFilters(recording: RecordingSummary, filters: RecordingFi
 }
 
 /** Whether a principal may see anything of a team: its own team, or every team for auditors. */
-export function maySee(principal: Principal, team: string): boolean {
+export function maySee(principal: Reader, team: string): boolean {
   return principal.role === "auditor" || principal.team === team;
 }
 
@@ -148,7 +148,7 @@ export function maySee(principal: Principal, team: string): boolean {
  * The filters narrowed to what the principal may see: a team token always lists its own team; asking for
  * another team's name yields nothing (undefined), never an error that would confirm the team exists.
  */
-export function scopeFilters(principal: Principal, filters: RecordingFilters): RecordingFilters | undefined {
+export function scopeFilters(principal: Reader, filters: RecordingFilters): RecordingFilters | undefined {
   if (principal.role === "auditor") return filters;
   if (filters.team !== undefined && filters.team !== principal.team) return undefined;
   return { ...filters, team: principal.team };

@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import type { Decision } from "../policy/types.js";
+import { markRecordingState } from "./active-recordings.js";
 
 /** What we know of one call. Built from events that may arrive in any order. */
 export interface CallSession {
@@ -28,6 +29,10 @@ export interface CallSession {
   pause: PauseState | undefined;
   /** The recording announcement: asked of ACS, then played or failed (with ACS's reason). */
   announcement: { status: "requested" | "played" | "failed"; detail?: string } | undefined;
+  /** When the webhook received the call's CallStarted (ISO 8601): where time-to-record is measured from. */
+  startedSeenAt: string | undefined;
+  /** When the webhook received the call's IncomingCall (ISO 8601): the start of time-to-record without CallStarted. */
+  rangSeenAt: string | undefined;
 }
 
 export interface PauseState {
@@ -36,8 +41,12 @@ export interface PauseState {
   reason: string;
 }
 
-/** Steps that must happen at most once per call, whatever the number of replicas and redeliveries. */
-export type OnceStep = "connect" | "start-recording" | "ring-watch" | "enforce-start" | "announce" | "reject";
+/**
+ * Steps that must happen at most once per call, whatever the number of replicas and redeliveries
+ * (`decided:<outcome>`: the call is counted once per decision outcome in the metrics).
+ */
+export type OnceStep =
+  "connect" | "start-recording" | "ring-watch" | "enforce-start" | "announce" | "reject" | `decided:${string}`;
 
 const SESSION_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -71,8 +80,13 @@ export interface SessionStore {
       rang?: boolean;
       started?: boolean;
       ended?: boolean;
+      /** When the webhook received CallStarted / IncomingCall: the first one kept. */
+      startedSeenAt?: string;
+      rangSeenAt?: string;
     },
   ): Promise<void>;
+  /** The call's correlation and recording ids, for log lines (one small read). */
+  logIds(serverCallId: string): Promise<{ correlationId?: string; recordingId?: string }>;
   /** True for exactly one caller per call and step (HSETNX). */
   claim(serverCallId: string, step: OnceStep): Promise<boolean>;
   /** Gives a claimed step back, when the attempt could not happen yet and someone else may do it sooner. */
@@ -133,7 +147,13 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
         restarts: Number(hash.restarts ?? 0),
         announcement: hash.announcement ? (JSON.parse(hash.announcement) as CallSession["announcement"]) : undefined,
         pause: hash.pause ? (JSON.parse(hash.pause) as PauseState) : undefined,
+        startedSeenAt: hash.startedSeenAt,
+        rangSeenAt: hash.rangSeenAt,
       };
+    },
+    async logIds(serverCallId) {
+      const [correlationId, recordingId] = await redis.hmget(keys(serverCallId).hash, "correlationId", "recordingId");
+      return { ...(correlationId ? { correlationId } : {}), ...(recordingId ? { recordingId } : {}) };
     },
     async addFacts(serverCallId, facts) {
       const k = keys(serverCallId);
@@ -147,6 +167,8 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
       const tx = redis.multi().hincrby(k.hash, "factsVersion", 1);
       if (Object.keys(fields).length > 0) tx.hset(k.hash, fields);
       if (facts.callerHint) tx.hsetnx(k.hash, "caller", facts.callerHint);
+      if (facts.startedSeenAt) tx.hsetnx(k.hash, "startedSeenAt", facts.startedSeenAt);
+      if (facts.rangSeenAt) tx.hsetnx(k.hash, "rangSeenAt", facts.rangSeenAt);
       // The earliest moment wins, whatever order the events are handled in.
       const startedAtMs = facts.startedAt ? Date.parse(facts.startedAt) : NaN;
       if (facts.startedAt && Number.isFinite(startedAtMs)) {
@@ -154,6 +176,7 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
       }
       if (facts.participants && facts.participants.length > 0) tx.sadd(k.participants, ...facts.participants);
       await tx.expire(k.hash, SESSION_TTL_SECONDS).expire(k.participants, SESSION_TTL_SECONDS).exec();
+      if (facts.ended) await markRecordingState(redis, prefix, serverCallId, "ended");
     },
     setAnnouncement: (serverCallId, announcement) =>
       setFields(serverCallId, { announcement: JSON.stringify(announcement) }),
@@ -188,7 +211,11 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
       const pinned = results?.[1]?.[1];
       return typeof pinned === "string" ? pinned : policySetHash;
     },
-    setRecording: (serverCallId, recordingId, state) =>
-      setFields(serverCallId, { recordingId, ...(state ? { recordingState: state } : {}) }),
+    async setRecording(serverCallId, recordingId, state) {
+      await setFields(serverCallId, { recordingId, ...(state ? { recordingState: state } : {}) });
+      // A late "active" after the call's end (events come in any order) must not count it as recording.
+      if (state === "inactive" || (state === "active" && (await redis.hget(keys(serverCallId).hash, "ended")) !== "1"))
+        await markRecordingState(redis, prefix, serverCallId, state);
+    },
   };
 }

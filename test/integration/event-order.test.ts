@@ -134,7 +134,8 @@ async function handle(
     policiesFor: earlier,
     recordingExpectedWithinMs: 60_000,
   } as unknown as WorkerDependencies; // acs, container and callbackUri are never touched by call events
-  for (const event of events) await perform(deps, { event, receivedAt: new Date().toISOString() });
+  // One receipt time for all: when a delivery arrived is kept (time-to-record) but is no fact of the call's order.
+  for (const event of events) await perform(deps, { event, receivedAt: "2026-11-22T10:00:00.000Z" });
   return enqueued;
 }
 

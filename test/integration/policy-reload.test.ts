@@ -90,7 +90,11 @@ describe("policy hot reload", () => {
 
     const good = source.hash();
     await writeFile(deskFile, desk.replace("format: wav", "format: mp3"));
-    await until(async () => (await readyz()).info.policies.reloadError !== undefined, "the broken edit to be refused");
+    // writeFile truncates first: a reload may see the empty file (refused too) before the broken edit.
+    await until(
+      async () => /rules\.0\.recording\.format/.test((await readyz()).info.policies.reloadError?.[0] ?? ""),
+      "the broken edit to be refused",
+    );
     const refused = await readyz();
     expect(refused.ready).toBe(true);
     expect(refused.info.policies.hash).toBe(good);

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { DestinationStream } from "pino";
 import { inject } from "vitest";
 import { deleteKeysMatching, freePort, startAzurite, type RunningAzurite } from "../../scripts/lib/services.js";
 import { startSimulator, type RunningSimulator, type SimulatorTimings } from "../../simulator/index.js";
@@ -43,6 +44,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** A retention port for the in-process workers (e.g. FakeRetention: Azurite has no immutability). */
   retention?: RetentionPort;
+  /** Where the webhook's and workers' JSON log lines go (default stdout); set LOG_LEVEL in `env` too. */
+  logDestination?: DestinationStream;
 }
 
 /**
@@ -93,7 +96,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...options.env,
     };
     const config = loadConfig(env);
-    const logger = createLogger(config.LOG_LEVEL, "e2e");
+    const logger = createLogger(config.LOG_LEVEL, "e2e", options.logDestination);
     const runtime = await createRuntime(config, logger);
     stops.push(async () => {
       await deleteKeysMatching(runtime.redis, `${prefix}:*`);

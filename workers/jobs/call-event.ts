@@ -4,7 +4,9 @@ import { acsExpiry, ingestPriority } from "../../src/archive/deadline.js";
 import { outcomeOfDecision } from "../../src/ledger/index.js";
 import { decide } from "../../src/policy/index.js";
 import { jobIdFor, type PayloadOf } from "../../src/queues/index.js";
-import { dueActions } from "../../src/sessions/index.js";
+import { decisionsMade } from "../../src/metrics.js";
+import type { Decision } from "../../src/policy/types.js";
+import { dueActions, type CallSession } from "../../src/sessions/index.js";
 import {
   DEFAULT_START_WITHIN_SECONDS,
   incomingCallAction,
@@ -21,7 +23,7 @@ type Payload = PayloadOf<"call-event">;
  * Folds one event into the call's session and starts whatever it makes due. Facts accumulate, and every
  * action is guarded by a once-per-call claim, so any delivery order and any redelivery end the same way.
  */
-export async function perform(deps: WorkerDependencies, { event }: Payload): Promise<void> {
+export async function perform(deps: WorkerDependencies, { event, receivedAt }: Payload): Promise<void> {
   switch (event.type) {
     case "Microsoft.Communication.IncomingCall": {
       const caller = rawIdOf(event.data.from);
@@ -33,6 +35,7 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
         ...(callee ? { callee } : {}),
         startedAt: event.time,
         rang: true,
+        rangSeenAt: receivedAt,
       });
       // Only while handling IncomingCall can the call still be refused: its context is what rejects it.
       return advance(deps, event.data.serverCallId, event.data.incomingCallContext);
@@ -48,6 +51,7 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
         ...(starter ? { callerHint: starter } : {}),
         started: true,
         startedAt: event.time,
+        startedSeenAt: receivedAt,
       });
       return advance(deps, event.data.serverCallId);
     }
@@ -179,7 +183,7 @@ async function advance(deps: WorkerDependencies, serverCallId: string, incomingC
   const log = { serverCallId, correlationId: session.correlationId };
   if (!decision.record) {
     if (session.started) deps.logger.info({ ...log, reason: decision.explanation }, "not recording");
-    return;
+    return countDecision(deps, serverCallId, decision);
   }
   const correlationId = session.correlationId ?? "";
   if (incomingCallContext && rejectsUnrecordableCalls(decision)) {
@@ -226,6 +230,7 @@ async function advance(deps: WorkerDependencies, serverCallId: string, incomingC
           correlationId,
           callConnectionId: session.callConnectionId,
           recording: decision.recording,
+          ...timeToRecordOrigin(session),
         });
         break;
       case "enforce-start": {
@@ -246,4 +251,20 @@ async function advance(deps: WorkerDependencies, serverCallId: string, incomingC
         break;
     }
   }
+  // Counted after the actions are queued: metrics never delay a call's recording.
+  await countDecision(deps, serverCallId, decision);
+}
+
+/** Each call counts once per decision outcome it reaches (a claim in its session makes that exact). */
+async function countDecision(deps: WorkerDependencies, serverCallId: string, decision: Decision): Promise<void> {
+  const reason = decision.record ? decision.mode : decision.reason;
+  const record = decision.record ? "yes" : "no";
+  if (await deps.sessions.claim(serverCallId, `decided:${record}:${reason}`)) decisionsMade.inc({ record, reason });
+}
+
+/** Where time-to-record starts: CallStarted's arrival, else (PSTN and Teams parties) IncomingCall's. */
+function timeToRecordOrigin(session: CallSession): Pick<PayloadOf<"start-recording">, "seenAt" | "seenVia"> {
+  if (session.startedSeenAt) return { seenAt: session.startedSeenAt, seenVia: "call-started" };
+  if (session.rangSeenAt) return { seenAt: session.rangSeenAt, seenVia: "incoming-call" };
+  return {};
 }

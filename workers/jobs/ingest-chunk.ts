@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { UnrecoverableError } from "bullmq";
 import { deadlineStatus } from "../../src/archive/deadline.js";
-import { chunksArchived } from "../../src/metrics.js";
+import { chunksArchived, ingestBytes, ingestDeadlineSlack, ingestDuration } from "../../src/metrics.js";
 import { chunkLabels } from "../../src/archive/labels.js";
 import {
   IngestVerificationFailed,
@@ -68,6 +68,7 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"inge
   );
   chunksArchived.inc({ outcome: content.outcome });
   const seconds = (Date.now() - started) / 1000;
+  observeIngest(content, seconds, payload.acsExpiresAt);
   deps.logger.info(
     {
       ...log,
@@ -192,4 +193,16 @@ async function writeManifestIfComplete(
     if (!(error instanceof IngestVerificationFailed)) throw error;
   }
   return name;
+}
+
+/** Bytes this attempt read (a resumed chunk only its rest; an existing one none), time taken, deadline slack. */
+function observeIngest(
+  content: { outcome: "fresh" | "resumed" | "existing"; sizeBytes: number; resumedFrom: number },
+  seconds: number,
+  acsExpiresAt: string | undefined,
+): void {
+  if (content.outcome !== "existing") ingestBytes.inc(Math.max(0, content.sizeBytes - content.resumedFrom));
+  ingestDuration.observe({ outcome: content.outcome }, seconds);
+  const expiresMs = acsExpiresAt ? Date.parse(acsExpiresAt) : NaN;
+  if (Number.isFinite(expiresMs)) ingestDeadlineSlack.observe(Math.max(0, (expiresMs - Date.now()) / 1000));
 }

@@ -1,5 +1,7 @@
 import { identifierFromRawId } from "../../src/acs/index.js";
 import { classifyAcsError } from "../../src/acs/errors.js";
+import { noteCallContext } from "../../src/log.js";
+import { timeToRecord } from "../../src/metrics.js";
 import type { PayloadOf } from "../../src/queues/index.js";
 import type { WorkerDependencies } from "../dependencies.js";
 import { rethrowAcsError } from "./acs-errors.js";
@@ -21,6 +23,9 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"star
         ? { audioChannelParticipantOrdering: ordering.map(identifierFromRawId) }
         : {}),
     });
+    const seenMs = payload.seenAt ? Date.parse(payload.seenAt) : NaN;
+    if (Number.isFinite(seenMs)) timeToRecord.observe({ from: payload.seenVia }, (Date.now() - seenMs) / 1000);
+    noteCallContext(deps.logger, { recordingId: result.recordingId });
     await deps.sessions.setRecording(serverCallId, result.recordingId);
     deps.logger.info({ serverCallId, correlationId, recordingId: result.recordingId }, "recording started");
   } catch (error) {

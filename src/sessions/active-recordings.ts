@@ -1,0 +1,27 @@
+import type { Redis } from "ioredis";
+
+/**
+ * Calls whose recording is active now, cluster-wide: one sorted set (call → when it became active), kept by the
+ * session store as RecordingStateChanged and CallEnded are folded in, counted by /metrics. Its own key, outside
+ * any call's hash slot, so it is written apart from the call's transaction (Redis Cluster).
+ */
+export const activeRecordingsKey = (prefix: string) => `${prefix}:recordings:active`;
+
+/** A recording that has been "active" this long without any news is assumed lost (a stop event never came). */
+const STALE_AFTER_MS = 7 * 24 * 3_600_000;
+
+export async function markRecordingState(
+  redis: Redis,
+  prefix: string,
+  serverCallId: string,
+  state: "active" | "inactive" | "ended",
+): Promise<void> {
+  if (state === "active") await redis.zadd(activeRecordingsKey(prefix), Date.now(), serverCallId);
+  else await redis.zrem(activeRecordingsKey(prefix), serverCallId);
+}
+
+export async function countActiveRecordings(redis: Redis, prefix: string, now = Date.now()): Promise<number> {
+  const key = activeRecordingsKey(prefix);
+  await redis.zremrangebyscore(key, "-inf", now - STALE_AFTER_MS);
+  return redis.zcard(key);
+}

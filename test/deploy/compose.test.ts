@@ -1,0 +1,41 @@
+// docker-compose.yml, parsed (no Docker engine here: never started by the tests): the app and the worker get a
+// configuration the app accepts, probes on the routes they serve, and the development admin token works.
+import { readFile } from "node:fs/promises";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import { loadTokenStore } from "../../src/auth/tokens.js";
+import { loadConfig } from "../../src/config/index.js";
+
+interface Service {
+  command: string[];
+  environment: Record<string, string>;
+  volumes?: string[];
+  healthcheck?: { test: string[] };
+  ports?: string[];
+}
+
+describe("docker-compose.yml", () => {
+  it("runs the webhook and a worker with valid configuration, health checks and the admin token", async () => {
+    // `<<: *app-env` merges: the yaml package resolves it with merge keys on.
+    const compose = parse(await readFile("docker-compose.yml", "utf8"), { merge: true }) as {
+      services: Record<string, Service>;
+    };
+    const { app, worker, simulator, redis, azurite } = compose.services;
+    expect([app, worker, simulator, redis, azurite].every(Boolean)).toBe(true);
+    expect(app!.command).toEqual(["node", "--import", "tsx", "src/main.ts"]);
+    expect(worker!.command).toEqual(["node", "--import", "tsx", "workers/main.ts"]);
+    for (const service of [app!, worker!]) expect(() => loadConfig(service.environment)).not.toThrow();
+    expect(loadConfig(worker!.environment).WORKER_HTTP_PORT).toBe(8081);
+    expect(app!.healthcheck?.test.join(" ")).toContain("http://127.0.0.1:8080/healthz");
+    expect(worker!.healthcheck?.test.join(" ")).toContain("http://127.0.0.1:8081/readyz");
+    // The simulator subscribes the webhook with the app's secret.
+    expect(compose.services.simulator!.environment.SIM_EVENTGRID_URL).toContain(
+      `code=${app!.environment.EVENTGRID_SECRET}`,
+    );
+
+    const [hostPath, containerPath] = app!.volumes![0]!.replace(/^\.\//, "").split(":");
+    expect(containerPath).toBe(app!.environment.API_TOKENS_FILE);
+    const tokens = await loadTokenStore(hostPath);
+    expect(tokens.authenticate("Bearer local-admin-token")).toEqual({ name: "local-admin", role: "admin" });
+  });
+});

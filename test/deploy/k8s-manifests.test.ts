@@ -1,0 +1,153 @@
+// deploy/k8s: parsed and checked without a cluster (no kubectl here): replicas, probes on the routes the
+// processes serve, configuration from the ConfigMap and Secret, and that this configuration passes the app's own
+// validation (so no required variable is missing). Not applied to a cluster anywhere in these tests.
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/index.js";
+
+const DIR = "deploy/k8s";
+interface Manifest {
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string> };
+  [key: string]: unknown;
+}
+interface Container {
+  name: string;
+  command: string[];
+  ports: { name: string; containerPort: number }[];
+  envFrom: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
+  livenessProbe: { httpGet: { path: string; port: string } };
+  readinessProbe: { httpGet: { path: string; port: string } };
+  resources: { requests: Record<string, string>; limits: Record<string, string> };
+  volumeMounts: { name: string; mountPath: string }[];
+}
+interface Deployment extends Manifest {
+  spec: {
+    replicas: number;
+    selector: { matchLabels: Record<string, string> };
+    template: {
+      metadata: { labels: Record<string, string> };
+      spec: {
+        containers: Container[];
+        volumes: {
+          name: string;
+          configMap?: { name: string };
+          secret?: { secretName: string; items?: { key: string; path: string }[] };
+        }[];
+      };
+    };
+  };
+}
+
+let manifests: Manifest[];
+const byKind = (kind: string) => manifests.filter((m) => m.kind === kind);
+const named = <T extends Manifest>(kind: string, name: string) => {
+  const found = manifests.find((m) => m.kind === kind && m.metadata.name === name);
+  if (!found) throw new Error(`no ${kind} ${name}`);
+  return found as T;
+};
+
+beforeAll(async () => {
+  manifests = [];
+  for (const file of (await readdir(DIR)).filter((f) => f.endsWith(".yaml"))) {
+    for (const document of parseAllDocuments(await readFile(join(DIR, file), "utf8"))) {
+      expect(document.errors, file).toEqual([]);
+      manifests.push(document.toJS() as Manifest);
+    }
+  }
+});
+
+const configMap = () => named<Manifest & { data: Record<string, string> }>("ConfigMap", "compliance-recorder-config");
+const secret = () => named<Manifest & { stringData: Record<string, string> }>("Secret", "compliance-recorder-secrets");
+
+describe("deploy/k8s", () => {
+  it.each([
+    ["compliance-recorder-webhook", "src/main.ts", "8080"],
+    ["compliance-recorder-worker", "workers/main.ts", "8081"],
+  ])(
+    "%s: ≥ 2 replicas, probes on its own port, configuration from the ConfigMap and the Secret",
+    (name, entry, port) => {
+      const deployment = named<Deployment>("Deployment", name);
+      expect(deployment.spec.replicas).toBeGreaterThanOrEqual(2);
+      expect(deployment.spec.template.metadata.labels).toMatchObject(deployment.spec.selector.matchLabels);
+      const [container, ...others] = deployment.spec.template.spec.containers;
+      expect(others).toEqual([]);
+      expect(container!.command).toEqual(["node", "--import", "tsx", entry]);
+      const http = container!.ports.find((p) => p.name === "http");
+      expect(String(http?.containerPort)).toBe(port);
+      // The port the process listens on is the one the ConfigMap gives it.
+      expect(configMap().data[entry === "src/main.ts" ? "PORT" : "WORKER_HTTP_PORT"]).toBe(port);
+      expect(container!.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "http" });
+      expect(container!.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "http" });
+      expect(container!.envFrom).toEqual([
+        { configMapRef: { name: "compliance-recorder-config" } },
+        { secretRef: { name: "compliance-recorder-secrets" } },
+      ]);
+      expect(container!.resources.requests).toMatchObject({ cpu: expect.any(String), memory: expect.any(String) });
+      expect(container!.resources.limits).toMatchObject({ memory: expect.any(String) });
+
+      // POLICY_DIR is where the policies ConfigMap is mounted.
+      const volumes = deployment.spec.template.spec.volumes;
+      const policies = container!.volumeMounts.find((m) => m.mountPath === configMap().data.POLICY_DIR);
+      expect(volumes.find((v) => v.name === policies?.name)?.configMap?.name).toBe("compliance-recorder-policies");
+      // A disruption budget keeps one of them up during node drains.
+      const budgets = byKind("PodDisruptionBudget") as (Manifest & { spec: { selector: { matchLabels: unknown } } })[];
+      const own = JSON.stringify(deployment.spec.selector.matchLabels);
+      expect(budgets.filter((pdb) => JSON.stringify(pdb.spec.selector.matchLabels) === own)).toHaveLength(1);
+    },
+  );
+
+  it("mounts the API tokens file where API_TOKENS_FILE points, in the webhook", () => {
+    const webhook = named<Deployment>("Deployment", "compliance-recorder-webhook");
+    const path = configMap().data.API_TOKENS_FILE!;
+    const dir = path.slice(0, path.lastIndexOf("/"));
+    const file = path.slice(dir.length + 1);
+    const mount = webhook.spec.template.spec.containers[0]!.volumeMounts.find((m) => m.mountPath === dir);
+    const volume = webhook.spec.template.spec.volumes.find((v) => v.name === mount?.name);
+    expect(volume?.secret?.secretName).toBe("compliance-recorder-api-tokens");
+    expect(volume?.secret?.items).toEqual([{ key: file, path: file }]);
+    const tokens = named<Manifest & { stringData: Record<string, string> }>("Secret", "compliance-recorder-api-tokens");
+    expect(tokens.stringData[file]).toMatch(/role: admin/);
+  });
+
+  it("routes the Service to the webhook's http port", () => {
+    const service = named<Manifest & { spec: { selector: Record<string, string>; ports: { targetPort: string }[] } }>(
+      "Service",
+      "compliance-recorder-webhook",
+    );
+    const webhook = named<Deployment>("Deployment", "compliance-recorder-webhook");
+    expect(webhook.spec.template.metadata.labels).toMatchObject(service.spec.selector);
+    expect(service.spec.ports.map((p) => p.targetPort)).toEqual(["http"]);
+  });
+
+  it("gives a configuration the app accepts in production: every required variable is there", () => {
+    const env = { ...configMap().data, ...secret().stringData };
+    const config = loadConfig(env);
+    expect(config.NODE_ENV).toBe("production");
+    expect(config.ACS_LOCAL_SIMULATOR_URL).toBeUndefined();
+    // Removing any one of these makes the app refuse to start: they are really required, and really provided.
+    for (const name of [
+      "PUBLIC_BASE_URL",
+      "ACS_CONNECTION_STRING",
+      "ACS_RESOURCE_ID",
+      "REDIS_URL",
+      "BLOB_CONNECTION_STRING",
+      "EVENTGRID_SECRET",
+    ]) {
+      expect(() => loadConfig({ ...env, [name]: undefined }), name).toThrow(name);
+    }
+  });
+
+  it("keeps secrets out of the ConfigMap", () => {
+    const secretNames = [
+      "ACS_CONNECTION_STRING",
+      "REDIS_URL",
+      "BLOB_CONNECTION_STRING",
+      "EVENTGRID_SECRET",
+      "REDIS_SENTINEL_PASSWORD",
+    ];
+    for (const name of secretNames) expect(configMap().data[name], name).toBeUndefined();
+  });
+});

@@ -1,0 +1,48 @@
+import type { Server } from "node:http";
+import Router from "@koa/router";
+import Koa from "koa";
+import { metrics } from "../src/metrics.js";
+import { HEARTBEAT_TTL_MS, type Heartbeat } from "../src/observability/heartbeat.js";
+
+/**
+ * The worker process's own small HTTP server (WORKER_HTTP_PORT): `/healthz` for liveness, `/readyz` (Redis
+ * answers and this worker's heartbeat is fresh), `/metrics` (this process's counters: jobs, ingest, enforcement).
+ */
+export function createWorkerHttp(deps: { ping: () => Promise<unknown>; heartbeat: Heartbeat }): Koa {
+  const app = new Koa();
+  const router = new Router();
+  router.get("/healthz", (ctx) => {
+    ctx.body = { status: "ok" };
+  });
+  router.get("/readyz", async (ctx) => {
+    const checks: Record<string, string> = {};
+    try {
+      await deps.ping();
+      checks.redis = "ok";
+    } catch (error) {
+      checks.redis = (error as Error).message;
+    }
+    const last = deps.heartbeat.lastBeatAt();
+    checks.heartbeat =
+      last !== undefined && Date.now() - last < HEARTBEAT_TTL_MS ? "ok" : "no heartbeat written recently";
+    const ready = Object.values(checks).every((status) => status === "ok");
+    ctx.status = ready ? 200 : 503;
+    ctx.body = { ready, checks };
+  });
+  router.get("/metrics", async (ctx) => {
+    ctx.type = metrics.contentType;
+    ctx.body = await metrics.metrics();
+  });
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}
+
+export async function listenWorkerHttp(app: Koa, port: number, host: string): Promise<Server> {
+  const server = app.listen(port, host);
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  return server;
+}
