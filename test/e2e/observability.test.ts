@@ -37,7 +37,7 @@ describe("observability of a recorded call", () => {
       const { serverCallId, correlationId } = await stack.simulator.placeCall({
         from: ALICE,
         to: BOB,
-        durationMs: 4000,
+        durationMs: 120_000, // ended below, once its recording is seen (a loaded machine may take long to get there)
       });
 
       // While the call is recorded, the cluster-wide gauge sees it.
@@ -46,6 +46,13 @@ describe("observability of a recorded call", () => {
         30_000,
         "recordings_active ≥ 1",
       );
+      // The story below includes the announcement: end the call once it has played.
+      await eventually(
+        async () => (await stack.runtime.sessions.get(serverCallId)).announcement?.status === "played" || undefined,
+        30_000,
+        "the announcement to have played",
+      );
+      await stack.simulator.endCall(serverCallId);
 
       const manifest = await eventually(
         async () =>
