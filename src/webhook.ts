@@ -1,10 +1,10 @@
 import type { Server } from "node:http";
-import { Redis } from "ioredis";
 import { entraSettings, type Config } from "./config/index.js";
 import { createBearerVerifier, remoteKeys } from "./intake/bearer.js";
 import { createApp } from "./http/app.js";
 import { createCallbackVerifier } from "./intake/callback-auth.js";
 import { createRedisEventSink } from "./intake/sink.js";
+import { createRedisClient } from "./redis/index.js";
 import { createRedisAuditLog } from "./audit/log.js";
 import { loadTokenStore } from "./auth/tokens.js";
 import type { Logger } from "./log.js";
@@ -19,7 +19,7 @@ export async function startWebhook(
   const entra = entraSettings(config);
   // Intake's own connection: auto-pipelining batches the writes of concurrent deliveries, and a short command
   // timeout answers 5xx quickly when Redis is away, so Event Grid retries instead of waiting.
-  const intakeRedis = new Redis(config.REDIS_URL, {
+  const intakeRedis = createRedisClient(config.REDIS_URL, {
     enableAutoPipelining: true,
     maxRetriesPerRequest: 1,
     commandTimeout: 5_000,

@@ -1,6 +1,6 @@
 import { UnrecoverableError, Worker, type Job } from "bullmq";
-import { QueueName, type JobName, type PayloadOf } from "../src/queues/index.js";
-import type { Redis } from "ioredis";
+import { QueueName, queueKeyPrefix, type JobName, type PayloadOf } from "../src/queues/index.js";
+import type { RedisClient } from "../src/redis/index.js";
 import type { WorkerDependencies } from "./dependencies.js";
 import { startOutboxRelay } from "./outbox-relay.js";
 import { isJobName, performers } from "./registry.js";
@@ -16,7 +16,7 @@ export interface RunningWorkers {
  */
 export function startWorkers(
   deps: WorkerDependencies,
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   concurrency: number,
 ): RunningWorkers {
@@ -34,7 +34,7 @@ export function startWorkers(
     // A killed worker's job is picked up again once its lock lapses (the stalled check runs as often).
     const worker = new Worker(queue, process, {
       connection: redis,
-      prefix: `${prefix}:bull`,
+      prefix: queueKeyPrefix(prefix, queue),
       concurrency,
       lockDuration: deps.jobLockMs,
       stalledInterval: deps.jobLockMs,

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/index.js";
 
 /** One audited action: who did what to which call, when, from where, and how it ended. */
 export interface AuditEntry {
@@ -19,7 +19,7 @@ export interface AuditLog {
 }
 
 /** Append-only audit trail in a Redis stream (entries are never updated; Blob archiving: issue on QA retrieval). */
-export function createRedisAuditLog(redis: Redis, prefix: string): AuditLog {
+export function createRedisAuditLog(redis: RedisClient, prefix: string): AuditLog {
   const stream = `${prefix}:audit`;
   return {
     async append(entry) {

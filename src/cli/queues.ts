@@ -1,13 +1,22 @@
 import { Queue } from "bullmq";
-import { Redis } from "ioredis";
 import { z } from "zod";
 import { createLedger, type Ledger } from "../ledger/index.js";
-import { QueueName } from "../queues/index.js";
+import { QueueName, queueKeyPrefix } from "../queues/index.js";
+import { createRedisClient, parseRedisUrl } from "../redis/index.js";
 import { readStackFile } from "./stack-file.js";
 
 // The CLI needs only Redis to see the queues and the ledger, not the whole service configuration.
 const env = z.object({
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, "REDIS_URL must be redis://host:port or rediss://…"),
+  REDIS_URL: z.string().refine(
+    (url) => {
+      try {
+        return parseRedisUrl(url) !== undefined;
+      } catch {
+        return false;
+      }
+    },
+    { message: "REDIS_URL must be redis://host:port, rediss://…, redis+cluster://… or redis+sentinel://…" },
+  ),
   REDIS_PREFIX: z.string().default("cr"),
 });
 
@@ -32,8 +41,10 @@ export async function openQueues(
   variables: Record<string, string | undefined> = process.env,
 ): Promise<{ all: Queue[]; close(): Promise<void> }> {
   const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
-  const connection = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  const all = Object.values(QueueName).map((name) => new Queue(name, { connection, prefix: `${REDIS_PREFIX}:bull` }));
+  const connection = createRedisClient(REDIS_URL, { maxRetriesPerRequest: null });
+  const all = Object.values(QueueName).map(
+    (name) => new Queue(name, { connection, prefix: queueKeyPrefix(REDIS_PREFIX, name) }),
+  );
   return {
     all,
     async close() {
@@ -47,6 +58,6 @@ export async function openLedger(
   variables: Record<string, string | undefined> = process.env,
 ): Promise<{ ledger: Ledger; close(): void }> {
   const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  const redis = createRedisClient(REDIS_URL, { maxRetriesPerRequest: 3 });
   return { ledger: createLedger(redis, REDIS_PREFIX), close: () => redis.disconnect() };
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseRedisUrl, RedisUrlError } from "../redis/target.js";
 
 /** Where Azure's callback JWT keys are published (reference §3.4). */
 export const ACS_OPENID_CONFIGURATION_URL =
@@ -21,6 +22,15 @@ const commaList = z
   )
   .pipe(z.array(z.string()).min(1));
 
+function checkRedisUrl(url: string, context: z.RefinementCtx): void {
+  try {
+    parseRedisUrl(url);
+  } catch (error) {
+    if (!(error instanceof RedisUrlError)) throw error;
+    context.addIssue({ code: "custom", message: error.message });
+  }
+}
+
 const configSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -31,7 +41,8 @@ const configSchema = z.object({
   ACS_OPENID_CONFIGURATION_URL: z.url().default(ACS_OPENID_CONFIGURATION_URL),
   ACS_LOCAL_SIMULATOR_URL: z.url({ protocol: /^http$/ }).optional(),
   RECORDING_HOST_SUFFIXES: commaList.default(ACS_RECORDING_HOST_SUFFIXES),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be redis://host:port or rediss://…"),
+  /** One server, a Cluster or Sentinels (src/redis/target.ts); checked here so a bad one stops the start. */
+  REDIS_URL: z.string().superRefine(checkRedisUrl),
   REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_-]+$/, "letters, digits, ':', '_' and '-' only")

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/index.js";
 import { outboxKeys, SEEN_TTL_SECONDS } from "./outbox.js";
 import type { AcsEvent } from "./schemas.js";
 
@@ -34,7 +34,7 @@ type AcceptOnce = (seenKey: string, stream: string, now: string, ttl: number, pa
  * so a failure (answered 5xx) leaves nothing that would hide the sender's retry. The script is registered once
  * (EVALSHA); give this sink a connection with `enableAutoPipelining` so concurrent requests share round trips.
  */
-export function createRedisEventSink(redis: Redis, prefix: string): EventSink {
+export function createRedisEventSink(redis: RedisClient, prefix: string): EventSink {
   const keys = outboxKeys(prefix);
   if (!("acceptOnce" in redis)) redis.defineCommand("acceptOnce", { numberOfKeys: 2, lua: ACCEPT_ONCE });
   const acceptOnce = (redis as unknown as { acceptOnce: AcceptOnce }).acceptOnce.bind(redis);

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/index.js";
 import type { Decision } from "../policy/types.js";
 
 /** What we know of one call. Built from events that may arrive in any order. */
@@ -93,7 +93,7 @@ export interface SessionStore {
 /**
  * Keys are hash-tagged by call (`{serverCallId}`) so that a call's keys share one Redis Cluster slot.
  */
-export function createRedisSessionStore(redis: Redis, prefix: string): SessionStore {
+export function createRedisSessionStore(redis: RedisClient, prefix: string): SessionStore {
   const keys = (serverCallId: string) => {
     const base = `${prefix}:call:{${serverCallId}}`;
     return { hash: base, participants: `${base}:participants` };

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
+import { deleteKeysMatching } from "../../scripts/lib/services.js";
 import { parseDelivery } from "../../src/intake/parse.js";
 import type { AcsEvent } from "../../src/intake/schemas.js";
 import { createLogger } from "../../src/log.js";
@@ -11,22 +11,17 @@ import type { JobName, Queues } from "../../src/queues/index.js";
 import { createRedisSessionStore, type SessionStore } from "../../src/sessions/index.js";
 import type { WorkerDependencies } from "../../workers/dependencies.js";
 import { perform } from "../../workers/jobs/call-event.js";
+import type { RedisClient } from "../../src/redis/index.js";
+import { connectTarget, redisTargets } from "../support/redis-targets.js";
 import { ALICE, BOB } from "../support/stack.js";
 
-let redis: Redis;
+let redis: RedisClient;
 let sessions: SessionStore;
 let policies: readonly TeamPolicy[];
 const prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;
 
 beforeAll(async () => {
-  redis = new Redis(inject("redisUrl"));
-  sessions = createRedisSessionStore(redis, prefix);
   policies = await loadPolicies("policies");
-});
-afterAll(async () => {
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
 });
 
 /** The events one recorded 1:1 call produces, as the documented payloads shape them. */
@@ -147,7 +142,16 @@ async function endState(serverCallId: string, enqueued: { name: JobName; jobId: 
   };
 }
 
-describe("call event handling", () => {
+describe.each(redisTargets)("call event handling on %s", (_label, target) => {
+  beforeAll(() => {
+    redis = connectTarget(target);
+    sessions = createRedisSessionStore(redis, prefix);
+  });
+  afterAll(async () => {
+    await deleteKeysMatching(redis, `${prefix}:*`);
+    redis.disconnect();
+  });
+
   it("a regulated member joining an unrecorded call starts recording mid-call", async () => {
     const serverCallId = `join-${randomBytes(4).toString("hex")}`;
     const [incoming, started, aliceJoins] = eventsOfCall(serverCallId);
