@@ -20,7 +20,8 @@ export function startWorkers(
   prefix: string,
   concurrency: number,
 ): RunningWorkers {
-  const relay = startOutboxRelay(redis, deps.queues, prefix, deps.logger);
+  // Outbox entries a killed worker's relay had read are taken over as soon as its jobs would be.
+  const relay = startOutboxRelay(redis, deps.queues, prefix, deps.logger, { claimIdleMs: deps.jobLockMs });
   // One scheduler id across replicas: upserting it again from another worker changes nothing.
   void deps.queues
     .schedule("sweep-gaps", {}, deps.gapSweepEveryMs)

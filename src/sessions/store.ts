@@ -73,8 +73,11 @@ export interface SessionStore {
       ended?: boolean;
     },
   ): Promise<void>;
-  /** True for exactly one caller per call and step (HSETNX). */
-  claim(serverCallId: string, step: OnceStep): Promise<boolean>;
+  /**
+   * True for exactly one claimant per call and step (HSETNX). With an `owner`, that owner may claim the step again
+   * (true again): how the redelivery of an event whose handling died after claiming finishes what it started.
+   */
+  claim(serverCallId: string, step: OnceStep, owner?: string): Promise<boolean>;
   /** Gives a claimed step back, when the attempt could not happen yet and someone else may do it sooner. */
   release(serverCallId: string, step: OnceStep): Promise<void>;
   /** Stores the decision computed from the facts of `factsVersion`, unless one from newer facts is stored (CAS). */
@@ -167,9 +170,11 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
     async release(serverCallId, step) {
       await redis.hdel(keys(serverCallId).hash, `once:${step}`);
     },
-    async claim(serverCallId, step) {
-      const claimed = await redis.hsetnx(keys(serverCallId).hash, `once:${step}`, new Date().toISOString());
-      return claimed === 1;
+    async claim(serverCallId, step, owner) {
+      const key = keys(serverCallId).hash;
+      const field = `once:${step}`;
+      if ((await redis.hsetnx(key, field, owner ?? new Date().toISOString())) === 1) return true;
+      return owner !== undefined && (await redis.hget(key, field)) === owner;
     },
     async setDecision(serverCallId, decision, factsVersion) {
       const stored = await redis.eval(

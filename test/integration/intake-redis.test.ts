@@ -122,6 +122,19 @@ describe.each(redisTargets)("on %s", (_label, target) => {
       expect(await sessions.claim("call-claim", "start-recording")).toBe(true);
     });
 
+    it("lets the owner of a claimed step claim it again (its redelivery), and nobody else", async () => {
+      const { prefix } = fresh();
+      const sessions = createRedisSessionStore(redis, prefix);
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => sessions.claim("call-owner", "connect", `event:e${i}`)),
+      );
+      const winner = results.indexOf(true);
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await sessions.claim("call-owner", "connect", `event:e${winner}`)).toBe(true);
+      expect(await sessions.claim("call-owner", "connect", `event:e${(winner + 1) % 10}`)).toBe(false);
+      expect(await sessions.claim("call-owner", "connect")).toBe(false);
+    });
+
     it("accumulates facts from events in any order", async () => {
       const { prefix } = fresh();
       const sessions = createRedisSessionStore(redis, prefix);

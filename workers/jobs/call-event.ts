@@ -29,7 +29,7 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
         startedAt: event.time,
         rang: true,
       });
-      return advance(deps, event.data.serverCallId);
+      return advance(deps, event.data.serverCallId, event.id);
     }
     case "Microsoft.Communication.CallStarted": {
       const startedBy = event.data.startedBy;
@@ -43,7 +43,7 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
         started: true,
         startedAt: event.time,
       });
-      return advance(deps, event.data.serverCallId);
+      return advance(deps, event.data.serverCallId, event.id);
     }
     case "Microsoft.Communication.CallParticipantAdded": {
       const participant = rawIdOf(event.data.user.communicationIdentifier);
@@ -51,7 +51,7 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
         correlationId: event.data.correlationId,
         participants: participant ? [participant] : [],
       });
-      return advance(deps, event.data.serverCallId);
+      return advance(deps, event.data.serverCallId, event.id);
     }
     case "Microsoft.Communication.CallParticipantRemoved":
       return;
@@ -78,14 +78,14 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
     }
     case "Microsoft.Communication.CallConnected":
       await deps.sessions.setConnection(event.data.serverCallId, event.data.callConnectionId);
-      return advance(deps, event.data.serverCallId);
+      return advance(deps, event.data.serverCallId, event.id);
     case "Microsoft.Communication.RecordingStateChanged": {
       const { serverCallId, correlationId, recordingId, state } = event.data;
       await deps.sessions.setRecording(serverCallId, recordingId, state);
       deps.logger.info({ serverCallId, correlationId, recordingId, state }, "recording state changed");
       // Active: the announcement may now be due. Inactive may be the recording's first state, a late event, or
       // a real stop: a check asks ACS shortly.
-      if (state === "active") return advance(deps, serverCallId);
+      if (state === "active") return advance(deps, serverCallId, event.id);
       if (state === "inactive") {
         await deps.queues.enqueue(
           "check-recording",
@@ -156,8 +156,13 @@ export async function perform(deps: WorkerDependencies, { event }: Payload): Pro
  * Re-decides from all facts known so far (the decision is a pure function of them, so any delivery order ends
  * with the same decision), then starts each due action exactly once. A call already over is still connected
  * to: ACS answers 8522 and that failure is on record rather than silently skipped.
+ *
+ * Claiming a step and queueing its job are two writes (different slots on a Cluster): a worker killed between
+ * them must not leave the step claimed and never done. So a claim is held by the event that took it (`eventId`),
+ * whose redelivery — BullMQ runs a killed worker's job again — claims it again and queues the job again; the
+ * job id is the call's and step's, so a job that was queued the first time is not queued twice.
  */
-async function advance(deps: WorkerDependencies, serverCallId: string): Promise<void> {
+async function advance(deps: WorkerDependencies, serverCallId: string, eventId: string): Promise<void> {
   const session = await deps.sessions.get(serverCallId);
   const { participants, caller, callee, startedAt } = session;
   // Policy reloads apply to new calls: a call in progress keeps the set that first decided it (when this
@@ -175,7 +180,8 @@ async function advance(deps: WorkerDependencies, serverCallId: string): Promise<
   }
   const correlationId = session.correlationId ?? "";
   for (const action of dueActions(session, decision)) {
-    if (!(await deps.sessions.claim(serverCallId, action))) continue;
+    if (!(await deps.sessions.claim(serverCallId, action, `event:${eventId}`))) continue;
+    const jobId = jobIdFor(serverCallId, action);
     switch (action) {
       case "connect":
       case "ring-watch":
@@ -189,35 +195,39 @@ async function advance(deps: WorkerDependencies, serverCallId: string): Promise<
           },
           action === "connect" ? "recording required: connecting" : "recording required: connecting once answered",
         );
-        await deps.queues.enqueue(action === "connect" ? "connect-call" : "connect-ringing", {
-          serverCallId,
-          correlationId,
-        });
+        await deps.queues.enqueue(
+          action === "connect" ? "connect-call" : "connect-ringing",
+          { serverCallId, correlationId },
+          jobId,
+        );
         break;
       case "start-recording":
         if (!session.callConnectionId) break; // dueActions asks this only with a connection
-        await deps.queues.enqueue("start-recording", {
-          serverCallId,
-          correlationId,
-          callConnectionId: session.callConnectionId,
-          recording: decision.recording,
-        });
+        await deps.queues.enqueue(
+          "start-recording",
+          { serverCallId, correlationId, callConnectionId: session.callConnectionId, recording: decision.recording },
+          jobId,
+        );
         break;
       case "enforce-start": {
         const seconds = decision.enforcement?.startWithinSeconds ?? DEFAULT_START_WITHIN_SECONDS;
-        await deps.queues.enqueue("enforce-start", { serverCallId, correlationId }, undefined, {
+        await deps.queues.enqueue("enforce-start", { serverCallId, correlationId }, jobId, {
           delayMs: seconds * 1000,
         });
         break;
       }
       case "announce":
         if (!decision.announcement || !session.callConnectionId) break; // dueActions asks this only with both
-        await deps.queues.enqueue("play-announcement", {
-          serverCallId,
-          correlationId,
-          callConnectionId: session.callConnectionId,
-          announcement: decision.announcement,
-        });
+        await deps.queues.enqueue(
+          "play-announcement",
+          {
+            serverCallId,
+            correlationId,
+            callConnectionId: session.callConnectionId,
+            announcement: decision.announcement,
+          },
+          jobId,
+        );
         break;
     }
   }
