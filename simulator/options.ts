@@ -23,6 +23,7 @@ export interface ResolvedOptions {
   eventGridUrl: string | undefined;
   timings: SimulatorTimings;
   participantsPageSize: number;
+  deliveryConcurrency: number;
   log: (line: Record<string, unknown>) => void;
 }
 
@@ -49,6 +50,7 @@ const optionsSchema = z.object({
     .partial()
     .optional(),
   participantsPageSize: z.number().int().min(1).optional(),
+  deliveryConcurrency: z.number().int().min(1).max(1000).optional(),
 });
 
 /** Validates the options once so the rest of the simulator can trust them. */
@@ -70,6 +72,7 @@ export function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
     eventGridUrl: o.eventGridUrl,
     timings: { ...DEFAULT_TIMINGS, ...stripUndefined(o.timings ?? {}) },
     participantsPageSize: o.participantsPageSize ?? 100,
+    deliveryConcurrency: o.deliveryConcurrency ?? 1,
     log: opts.log ?? (() => {}),
   };
 }

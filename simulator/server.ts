@@ -28,7 +28,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const log = opts.log;
   const scheduler = new Scheduler((err) => log({ msg: "scheduled task failed", error: String(err) }));
   const signer = await createCallbackSigner(ISSUER, opts.resourceId);
-  const queue = new DeliveryQueue(scheduler, opts.timings.deliveryRetryMs, log);
+  const queue = new DeliveryQueue(scheduler, opts.timings.deliveryRetryMs, log, opts.deliveryConcurrency);
   let url = "";
   const eventGrid = new EventGridPublisher(
     queue,

@@ -19,6 +19,12 @@ export interface SimulatorOptions {
   log?: (line: Record<string, unknown>) => void;
   /** Participants per listParticipants page before a `nextLink` is returned (default 100). */
   participantsPageSize?: number;
+  /**
+   * First delivery attempts in flight at once per destination (Event Grid endpoint, callback URL). Default 1:
+   * strictly one after the other, in order. Event Grid itself delivers concurrently; more than 1 lets a load
+   * test's deliveries keep up with its calls.
+   */
+  deliveryConcurrency?: number;
 }
 
 export interface SimulatorTimings {

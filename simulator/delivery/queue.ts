@@ -1,5 +1,6 @@
-// At-least-once delivery: first attempts go out in order per destination, failures are retried on the
-// (scaled-down) schedule independently, so one failing event does not hold back the next.
+// At-least-once delivery: first attempts go out in order per destination (at most `concurrency` at once; 1 = one
+// after the other), failures are retried on the (scaled-down) schedule independently, so one failing event does
+// not hold back the next.
 import type { Scheduler } from "../scheduler.js";
 
 export type AttemptOutcome = { result: "delivered" | "retry" | "drop"; detail: string };
@@ -9,24 +10,43 @@ export type Attempt = (deliveryCount: number) => Promise<AttemptOutcome>;
 
 type Log = (line: Record<string, unknown>) => void;
 
+interface Lane {
+  waiting: (() => Promise<void>)[];
+  running: number;
+}
+
 export class DeliveryQueue {
-  private readonly lanes = new Map<string, Promise<void>>();
+  private readonly lanes = new Map<string, Lane>();
 
   constructor(
     private readonly scheduler: Scheduler,
     private readonly retryMs: readonly number[],
     private readonly log: Log,
+    private readonly concurrency = 1,
   ) {}
 
   enqueue(destination: string, label: Record<string, unknown>, attempt: Attempt): void {
-    const previous = this.lanes.get(destination) ?? Promise.resolve();
-    const next = previous
-      .then(() => this.run(destination, label, attempt, 0))
-      .catch((err: unknown) => this.log({ msg: "delivery failed unexpectedly", ...label, error: String(err) }));
-    this.lanes.set(destination, next);
-    void next.then(() => {
-      if (this.lanes.get(destination) === next) this.lanes.delete(destination);
-    });
+    const lane = this.lanes.get(destination) ?? { waiting: [], running: 0 };
+    this.lanes.set(destination, lane);
+    lane.waiting.push(() =>
+      this.run(destination, label, attempt, 0).catch((err: unknown) =>
+        this.log({ msg: "delivery failed unexpectedly", ...label, error: String(err) }),
+      ),
+    );
+    this.pump(destination, lane);
+  }
+
+  /** Starts first attempts in order while fewer than `concurrency` are in flight. */
+  private pump(destination: string, lane: Lane): void {
+    while (lane.running < this.concurrency && lane.waiting.length > 0) {
+      const first = lane.waiting.shift()!;
+      lane.running++;
+      void first().then(() => {
+        lane.running--;
+        if (lane.running === 0 && lane.waiting.length === 0) this.lanes.delete(destination);
+        else this.pump(destination, lane);
+      });
+    }
   }
 
   private async run(destination: string, label: Record<string, unknown>, attempt: Attempt, n: number): Promise<void> {
