@@ -3,6 +3,7 @@ import { redisAnswers } from "../scripts/lib/services.js";
 import { firstAddress, parseRedisUrl } from "../src/redis/index.js";
 import { runIngestBench } from "./ingest.js";
 import { runIntakeBench } from "./intake.js";
+import { runScaleBench } from "./scale.js";
 import { runTimeToRecordBench } from "./time-to-record.js";
 import type { BenchContext } from "./result.js";
 
@@ -10,6 +11,7 @@ const benches: Record<string, (context: BenchContext) => Promise<void>> = {
   intake: runIntakeBench,
   ingest: runIngestBench,
   "time-to-record": runTimeToRecordBench,
+  scale: runScaleBench,
 };
 
 async function main() {
