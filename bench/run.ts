@@ -1,7 +1,9 @@
 /** `npm run bench [-- NAME…]`: runs the named benchmarks (all by default); results go to bench/results/. */
 import { redisAnswers } from "../scripts/lib/services.js";
+import { firstAddress, parseRedisUrl } from "../src/redis/index.js";
 import { runIngestBench } from "./ingest.js";
 import { runIntakeBench } from "./intake.js";
+import { runScaleBench } from "./scale.js";
 import { runTimeToRecordBench } from "./time-to-record.js";
 import type { BenchContext } from "./result.js";
 
@@ -9,6 +11,7 @@ const benches: Record<string, (context: BenchContext) => Promise<void>> = {
   intake: runIntakeBench,
   ingest: runIngestBench,
   "time-to-record": runTimeToRecordBench,
+  scale: runScaleBench,
 };
 
 async function main() {
@@ -17,8 +20,8 @@ async function main() {
   if (unknown.length > 0)
     throw new Error(`unknown benchmark(s) ${unknown.join(", ")}; known: ${Object.keys(benches).join(", ")}`);
   const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
-  const url = new URL(redisUrl);
-  if (!(await redisAnswers(url.hostname, Number(url.port || 6379)))) {
+  const first = firstAddress(parseRedisUrl(redisUrl));
+  if (!(await redisAnswers(first.host, first.port))) {
     throw new Error(
       `Benchmarks need Redis at ${redisUrl} (set REDIS_URL, or start one: redis-server --port 6379 --save '')`,
     );

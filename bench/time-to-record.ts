@@ -11,10 +11,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
-import { Redis } from "ioredis";
 import { deleteKeysMatching, freePort, startAzurite } from "../scripts/lib/services.js";
 import { startAppProcess, type AppProcess } from "../scripts/lib/processes.js";
 import { startSimulator, type RunningSimulator } from "../simulator/index.js";
+import { QueueName, queueKeyPrefix } from "../src/queues/index.js";
+import { createRedisClient, type RedisClient } from "../src/redis/index.js";
 import { writeResult, type BenchContext } from "./result.js";
 
 const RESOURCE_ID = "5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10";
@@ -45,8 +46,11 @@ async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: numbe
 }
 
 /** serverCallId → when the app received its CallStarted (from the completed call-event jobs). */
-async function callStartedArrivals(redis: Redis, prefix: string): Promise<Map<string, number>> {
-  const queue = new Queue("call-events", { connection: redis, prefix: `${prefix}:bull` });
+async function callStartedArrivals(redis: RedisClient, prefix: string): Promise<Map<string, number>> {
+  const queue = new Queue(QueueName.callEvents, {
+    connection: redis,
+    prefix: queueKeyPrefix(prefix, QueueName.callEvents),
+  });
   const arrivals = new Map<string, number>();
   for (let start = 0; ; start += 1000) {
     const jobs = await queue.getJobs(["completed"], start, start + 999);
@@ -87,7 +91,7 @@ export async function runTimeToRecordBench(context: BenchContext): Promise<void>
   const prefix = `bench-ttr-${randomBytes(4).toString("hex")}`;
   const dataDir = await mkdtemp(join(tmpdir(), "bench-ttr-"));
   const cleanups: (() => Promise<unknown>)[] = [() => rm(dataDir, { recursive: true, force: true })];
-  const redis = new Redis(context.redisUrl, { maxRetriesPerRequest: null });
+  const redis = createRedisClient(context.redisUrl, { maxRetriesPerRequest: null });
   try {
     const azurite = await startAzurite(dataDir);
     cleanups.push(() => azurite.stop());

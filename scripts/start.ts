@@ -14,6 +14,7 @@ import {
   startPrivateRedis,
   waitForPort,
 } from "./lib/services.js";
+import { firstAddress, parseRedisUrl } from "../src/redis/index.js";
 
 const dataDir = join(projectRoot, "data");
 const logDir = join(dataDir, "logs");
@@ -67,8 +68,9 @@ async function startProcess(name: string, entry: string, env: Record<string, str
 
 async function findRedis(): Promise<string> {
   if (process.env.REDIS_URL) {
-    const url = new URL(process.env.REDIS_URL);
-    if (!(await redisAnswers(url.hostname, Number(url.port || 6379), 2_000))) {
+    // A Cluster or Sentinel URL: its first node or Sentinel must answer.
+    const first = firstAddress(parseRedisUrl(process.env.REDIS_URL));
+    if (!(await redisAnswers(first.host, first.port, 2_000))) {
       throw new Error(`REDIS_URL=${process.env.REDIS_URL} does not answer PING. Start that Redis or unset REDIS_URL.`);
     }
     return process.env.REDIS_URL;

@@ -1,17 +1,17 @@
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
-import type { Redis } from "ioredis";
 import type { Config } from "./config/index.js";
 import type { Logger } from "./log.js";
 import { policyLoadErrors, policyReloads } from "./metrics.js";
 import { createPolicySource, type PolicyStatus, type ReloadOutcome, type TeamPolicy } from "./policy/index.js";
 import { createQueues, type Queues } from "./queues/index.js";
 import { createHealthStore, type HealthStore } from "./health/index.js";
-import { createRedis } from "./redis/connection.js";
+import { createRedisClient, type RedisClient } from "./redis/index.js";
 import { createRedisSessionStore, type SessionStore } from "./sessions/index.js";
 
 /** The adapters both processes share, built once from configuration. */
 export interface Runtime {
-  redis: Redis;
+  /** One server, Sentinel-managed, or a Cluster (REDIS_URL). */
+  redis: RedisClient;
   queues: Queues;
   sessions: SessionStore;
   /** What the workers last saw of ACS and Blob storage (src/health). */
@@ -33,7 +33,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   // Policies first: invalid ones stop the start before any connection is opened.
   const policies = await createPolicySource(config.POLICY_DIR, logger, { onReload: countPolicyReload });
   // BullMQ needs maxRetriesPerRequest: null so blocking commands survive reconnects.
-  const redis = createRedis(config, { maxRetriesPerRequest: null, lazyConnect: false });
+  const redis = createRedisClient(config.REDIS_URL, { maxRetriesPerRequest: null });
   redis.on("error", (error) => logger.warn({ err: error }, "redis connection error"));
   const queues = createQueues(redis, config.REDIS_PREFIX);
   const blobService = BlobServiceClient.fromConnectionString(config.BLOB_CONNECTION_STRING);

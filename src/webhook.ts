@@ -4,13 +4,13 @@ import { createBearerVerifier, remoteKeys } from "./intake/bearer.js";
 import { createApp } from "./http/app.js";
 import { createCallbackVerifier } from "./intake/callback-auth.js";
 import { createRedisEventSink, INTAKE_REDIS_OPTIONS } from "./intake/sink.js";
+import { createRedisClient } from "./redis/index.js";
 import { createBlobAuditArchive } from "./audit/blob-archive.js";
 import { createActionAuditLog, createAuditLog } from "./audit/log.js";
 import { createRecordingIndex } from "./retrieval/index-store.js";
 import { loadTokenStore } from "./auth/tokens.js";
 import { ADMIN_QUEUES_PATH, queuesBoard, requireAdmin } from "./http/admin.js";
 import { attachClusterMetrics } from "./observability/cluster-metrics.js";
-import { createRedis } from "./redis/connection.js";
 import { aliveWorkers, HEARTBEAT_TTL_MS } from "./observability/heartbeat.js";
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
@@ -23,7 +23,7 @@ export async function startWebhook(
 ): Promise<{ server: Server; url: string }> {
   const entra = entraSettings(config);
   // Intake's own connection, so that nothing else queues behind (or ahead of) event persistence.
-  const intakeRedis = createRedis(config, INTAKE_REDIS_OPTIONS);
+  const intakeRedis = createRedisClient(config.REDIS_URL, INTAKE_REDIS_OPTIONS);
   intakeRedis.on("error", (error) => logger.warn({ err: error }, "intake redis connection error"));
   const tokens = await loadTokenStore(config.API_TOKENS_FILE);
   const auditArchive = createBlobAuditArchive(runtime.blobService.getContainerClient(config.AUDIT_CONTAINER));

@@ -1,10 +1,10 @@
 import { hostname } from "node:os";
-import type { Redis } from "ioredis";
 import type { Logger } from "../src/log.js";
 import { OUTBOX_GROUP, outboxKeys } from "../src/intake/outbox.js";
 import { parseDelivery } from "../src/intake/parse.js";
 import type { AcsEvent } from "../src/intake/schemas.js";
 import { jobIdFor, type Queues } from "../src/queues/index.js";
+import { duplicateClient, type RedisClient } from "../src/redis/index.js";
 
 type StreamEntries = [id: string, fields: string[]][];
 type ReadReply = [stream: string, entries: StreamEntries][] | null;
@@ -52,7 +52,7 @@ const CLAIM_IDLE_MS = 30_000;
  * relay claims them. Job ids derive from the event id, so an entry queued twice still makes one job.
  */
 export function startOutboxRelay(
-  redis: Redis,
+  redis: RedisClient,
   queues: Queues,
   prefix: string,
   logger: Logger,
@@ -61,7 +61,7 @@ export function startOutboxRelay(
   const claimIdleMs = options.claimIdleMs ?? CLAIM_IDLE_MS;
   const { stream, unreadable } = outboxKeys(prefix);
   // A dedicated connection: XREADGROUP BLOCK holds it.
-  const reader = redis.duplicate();
+  const reader = duplicateClient(redis);
   const consumer = options.consumer ?? `${hostname()}-${process.pid}`;
   let running = true;
 

@@ -3,8 +3,8 @@ import { UnrecoverableError, Worker, type Job } from "bullmq";
 import { callLogger, type CallLogContext } from "../src/log.js";
 import { jobsFailed } from "../src/metrics.js";
 import { startHeartbeat, type Heartbeat } from "../src/observability/heartbeat.js";
-import { QueueName, type JobName, type PayloadOf } from "../src/queues/index.js";
-import type { Redis } from "ioredis";
+import { QueueName, queueKeyPrefix, type JobName, type PayloadOf } from "../src/queues/index.js";
+import type { RedisClient } from "../src/redis/index.js";
 import { failingDependency, type Component } from "../src/health/index.js";
 import type { JobContext, WorkerDependencies } from "./dependencies.js";
 import { callIdsOfJob, mayKnowMore } from "./log-context.js";
@@ -32,12 +32,14 @@ async function callContextOf(deps: WorkerDependencies, job: Job): Promise<CallLo
  */
 export function startWorkers(
   deps: WorkerDependencies,
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   concurrency: number,
 ): RunningWorkers {
+  // Outbox entries a killed worker's relay had read are taken over as soon as its jobs would be.
   const relay = startOutboxRelay(redis, deps.queues, prefix, deps.logger, {
     recordingHostSuffixes: deps.recordingHostSuffixes,
+    claimIdleMs: deps.jobLockMs,
   });
   const heartbeat = startHeartbeat(redis, prefix, `${hostname()}-${process.pid}`, (err) =>
     deps.logger.warn({ err }, "worker heartbeat not written"),
@@ -69,7 +71,7 @@ export function startWorkers(
     // A killed worker's job is picked up again once its lock lapses (the stalled check runs as often).
     const worker = new Worker(queue, processJob, {
       connection: redis,
-      prefix: `${prefix}:bull`,
+      prefix: queueKeyPrefix(prefix, queue),
       concurrency,
       lockDuration: deps.jobLockMs,
       stalledInterval: deps.jobLockMs,

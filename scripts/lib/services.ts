@@ -1,7 +1,11 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { execFile, spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Redis } from "ioredis";
+import { promisify } from "node:util";
+import { dataNodes, type RedisClient } from "../../src/redis/index.js";
 
 /** Asks a free port of the OS (closed again at once; a race is possible but harmless in tests). */
 export async function freePort(): Promise<number> {
@@ -137,14 +141,183 @@ export async function startAzurite(location: string, port?: number): Promise<Run
   };
 }
 
-/** Deletes the keys matching a pattern (SCAN, never KEYS): how tests and benchmarks remove only what they created. */
-export async function deleteKeysMatching(redis: Redis, pattern: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== "0");
+/**
+ * Deletes the keys matching a pattern (SCAN, never KEYS): how tests and benchmarks remove only what they created.
+ * On a Cluster every master is scanned, and keys are deleted one by one (a multi-key DEL must stay in one slot).
+ */
+export async function deleteKeysMatching(redis: RedisClient, pattern: string): Promise<void> {
+  for (const node of await dataNodes(redis)) {
+    let cursor = "0";
+    do {
+      const [next, keys] = await node.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      if (keys.length > 0) {
+        const pipeline = node.pipeline();
+        for (const key of keys) pipeline.unlink(key);
+        await pipeline.exec();
+      }
+      cursor = next;
+    } while (cursor !== "0");
+  }
+}
+
+/** The keys matching a pattern, on every server of the deployment (SCAN). */
+export async function keysMatching(redis: RedisClient, pattern: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const node of await dataNodes(redis)) {
+    let cursor = "0";
+    do {
+      const [next, keys] = await node.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      found.push(...keys);
+      cursor = next;
+    } while (cursor !== "0");
+  }
+  return found;
+}
+
+export interface PrivateRedisCluster {
+  /** `redis+cluster://127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3`: what REDIS_URL takes. */
+  url: string;
+  ports: number[];
+  processes: ChildProcess[];
+  stop(): Promise<void>;
+}
+
+const execFileAsync = promisify(execFile);
+
+export function redisCliInstalled(): boolean {
+  return spawnSync("redis-cli", ["--version"], { stdio: "ignore" }).status === 0;
+}
+
+/**
+ * Starts a throw-away Redis Cluster of `masters` redis-server processes (no replicas) on free private ports, with
+ * its node files in a temporary directory, and resolves once the cluster says `cluster_state:ok`.
+ */
+export async function startPrivateRedisCluster(masters = 3): Promise<PrivateRedisCluster> {
+  if (!redisServerInstalled() || !redisCliInstalled()) {
+    throw new Error(
+      "A Redis Cluster needs redis-server and redis-cli: `apt-get install -y redis-server` (it brings redis-tools, which has redis-cli).",
+    );
+  }
+  const dir = await mkdtemp(join(tmpdir(), "redis-cluster-"));
+  const ports: number[] = [];
+  const processes: ChildProcess[] = [];
+  const stop = async () => {
+    await Promise.all(processes.map((child) => stopChild(child)));
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    for (let i = 0; i < masters; i++) {
+      const port = await freePort();
+      // Cluster nodes also listen on port + 10000 for their bus: take another port if that one is busy.
+      if (port > 55535 || (await portOpen("127.0.0.1", port + 10000))) {
+        i--;
+        continue;
+      }
+      ports.push(port);
+      processes.push(
+        spawn(
+          "redis-server",
+          [
+            "--port",
+            String(port),
+            "--bind",
+            "127.0.0.1",
+            "--cluster-enabled",
+            "yes",
+            "--cluster-config-file",
+            join(dir, `nodes-${port}.conf`),
+            "--dir",
+            dir,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--daemonize",
+            "no",
+          ],
+          { stdio: "ignore" },
+        ),
+      );
+    }
+    const deadline = Date.now() + 10_000;
+    for (const port of ports) {
+      while (!(await redisAnswers("127.0.0.1", port))) {
+        if (processes.some((child) => child.exitCode !== null) || Date.now() > deadline) {
+          throw new Error(`redis-server (cluster node) did not start on port ${port}`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    const nodes = ports.map((port) => `127.0.0.1:${port}`);
+    await execFileAsync("redis-cli", ["--cluster", "create", ...nodes, "--cluster-replicas", "0", "--cluster-yes"], {
+      timeout: 30_000,
+    });
+    // Every node must agree that all slots are served before clients can rely on it.
+    const okDeadline = Date.now() + 20_000;
+    for (const port of ports) {
+      for (;;) {
+        const { stdout } = await execFileAsync("redis-cli", ["-p", String(port), "cluster", "info"]);
+        if (stdout.includes("cluster_state:ok")) break;
+        if (Date.now() > okDeadline)
+          throw new Error(`Redis Cluster on ${nodes.join(",")} never reached cluster_state:ok`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    return { url: `redis+cluster://${nodes.join(",")}`, ports, processes, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+export interface PrivateSentinel {
+  /** `redis+sentinel://127.0.0.1:<port>/<master name>`: what REDIS_URL takes. */
+  url: string;
+  port: number;
+  process: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts a throw-away Redis Sentinel (quorum 1) watching the master on `masterPort` under `masterName`. */
+export async function startPrivateSentinel(masterPort: number, masterName: string): Promise<PrivateSentinel> {
+  const dir = await mkdtemp(join(tmpdir(), "redis-sentinel-"));
+  const port = await freePort();
+  // Sentinel rewrites its configuration file as it learns: it must be a file of its own.
+  const file = join(dir, "sentinel.conf");
+  await writeFile(
+    file,
+    [
+      `port ${port}`,
+      "bind 127.0.0.1",
+      `dir ${dir}`,
+      `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 1`,
+      `sentinel down-after-milliseconds ${masterName} 5000`,
+      "",
+    ].join("\n"),
+  );
+  const child = spawn("redis-server", [file, "--sentinel"], { stdio: "ignore" });
+  const stop = async () => {
+    await stopChild(child);
+    await rm(dir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 10_000;
+  while (!(await redisAnswers("127.0.0.1", port))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`redis-server --sentinel did not start on port ${port}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { url: `redis+sentinel://127.0.0.1:${port}/${masterName}`, port, process: child, stop };
+}
+
+async function portOpen(host: string, port: number): Promise<boolean> {
+  try {
+    await waitForPort(host, port, 0);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Stops a child process (SIGTERM) and resolves once it has exited. */

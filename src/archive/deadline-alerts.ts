@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/index.js";
 import type { DeadlineStatus } from "./deadline.js";
 
 /** The chunk a deadline alert is about. */
@@ -21,7 +21,7 @@ export interface DeadlineAlertClaims {
 const CLAIM_TTL_SECONDS = 3 * 24 * 3600;
 
 /** `SET NX` per chunk and status; hash-tagged by call like the sessions, so Redis Cluster keeps a call together. */
-export function createDeadlineAlertClaims(redis: Redis, prefix: string): DeadlineAlertClaims {
+export function createDeadlineAlertClaims(redis: RedisClient, prefix: string): DeadlineAlertClaims {
   return {
     async claim({ serverCallId, recordingId, chunkIndex }, status) {
       const key = `${prefix}:ingest-alert:{${serverCallId}}:${recordingId}:${chunkIndex}:${status}`;

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/index.js";
 import type { AuditArchive } from "./blob-archive.js";
 
 /** One audited action: who did what to which call or recording, when, from where, and how it ended. */
@@ -30,7 +30,7 @@ export interface AuditLog {
 }
 
 /** Append-only audit trail in a Redis stream (entries are never updated). */
-export function createRedisAuditLog(redis: Redis, prefix: string): AuditLog {
+export function createRedisAuditLog(redis: RedisClient, prefix: string): AuditLog {
   const stream = `${prefix}:audit`;
   return {
     async append(entry) {
@@ -50,7 +50,7 @@ export function createRedisAuditLog(redis: Redis, prefix: string): AuditLog {
  * The audit trail kept twice, append-only: the Redis stream (recent entries, fast) and Blob storage (the
  * durable record auditors list: src/audit/blob-archive.ts). An entry counts as written only when both took it.
  */
-export function createAuditLog(redis: Redis, prefix: string, archive: AuditArchive): AuditLog {
+export function createAuditLog(redis: RedisClient, prefix: string, archive: AuditArchive): AuditLog {
   const stream = createRedisAuditLog(redis, prefix);
   return {
     async append(entry) {
@@ -66,7 +66,7 @@ export function createAuditLog(redis: Redis, prefix: string, archive: AuditArchi
  * entry must reach the Redis stream; if Blob refuses it, the action goes ahead and the gap is alerted.
  */
 export function createActionAuditLog(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   archive: AuditArchive,
   onArchiveFailure: (entry: AuditEntry, error: unknown) => void,

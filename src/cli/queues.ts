@@ -3,20 +3,23 @@ import { Queue } from "bullmq";
 import { z } from "zod";
 import { createLedger, type Ledger } from "../ledger/index.js";
 import { createRecordingIndex, type RecordingIndex } from "../retrieval/index-store.js";
-import { QueueName } from "../queues/index.js";
-import { createRedis } from "../redis/connection.js";
+import { QueueName, queueKeyPrefix } from "../queues/index.js";
+import { createRedisClient, parseRedisUrl } from "../redis/index.js";
 import { readStackFile } from "./stack-file.js";
 
 // The CLI needs only Redis to see the queues and the ledger, not the whole service configuration.
 const env = z.object({
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, "REDIS_URL must be redis://host:port or rediss://…"),
+  REDIS_URL: z.string().refine(
+    (url) => {
+      try {
+        return parseRedisUrl(url) !== undefined;
+      } catch {
+        return false;
+      }
+    },
+    { message: "REDIS_URL must be redis://host:port, rediss://…, redis+cluster://… or redis+sentinel://…" },
+  ),
   REDIS_PREFIX: z.string().default("cr"),
-  REDIS_SENTINELS: z
-    .string()
-    .transform((value) => value.split(",").map((item) => item.trim()))
-    .optional(),
-  REDIS_SENTINEL_NAME: z.string().optional(),
-  REDIS_SENTINEL_PASSWORD: z.string().optional(),
 });
 
 /** REDIS_URL / REDIS_PREFIX from the environment, else the local stack started by `npm start`. */
@@ -39,10 +42,11 @@ async function redisSettings(variables: Record<string, string | undefined>): Pro
 export async function openQueues(
   variables: Record<string, string | undefined> = process.env,
 ): Promise<{ all: Queue[]; close(): Promise<void> }> {
-  const settings = await redisSettings(variables);
-  const { REDIS_PREFIX } = settings;
-  const connection = createRedis(settings, { maxRetriesPerRequest: null });
-  const all = Object.values(QueueName).map((name) => new Queue(name, { connection, prefix: `${REDIS_PREFIX}:bull` }));
+  const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
+  const connection = createRedisClient(REDIS_URL, { maxRetriesPerRequest: null });
+  const all = Object.values(QueueName).map(
+    (name) => new Queue(name, { connection, prefix: queueKeyPrefix(REDIS_PREFIX, name) }),
+  );
   return {
     all,
     async close() {
@@ -55,9 +59,8 @@ export async function openQueues(
 export async function openLedger(
   variables: Record<string, string | undefined> = process.env,
 ): Promise<{ ledger: Ledger; close(): void }> {
-  const settings = await redisSettings(variables);
-  const { REDIS_PREFIX } = settings;
-  const redis = createRedis(settings, { maxRetriesPerRequest: 3 });
+  const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
+  const redis = createRedisClient(REDIS_URL, { maxRetriesPerRequest: 3 });
   return { ledger: createLedger(redis, REDIS_PREFIX), close: () => redis.disconnect() };
 }
 
@@ -65,8 +68,7 @@ export async function openLedger(
 export async function openRetrievalStores(
   variables: Record<string, string | undefined> = process.env,
 ): Promise<{ index: RecordingIndex; container: ContainerClient; close(): void }> {
-  const settings = await redisSettings(variables);
-  const { REDIS_PREFIX } = settings;
+  const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
   let connectionString = variables.BLOB_CONNECTION_STRING;
   let containerName = variables.BLOB_CONTAINER ?? "recordings";
   if (!connectionString) {
@@ -78,7 +80,7 @@ export async function openRetrievalStores(
     connectionString = stack.blobConnectionString;
     containerName = stack.blobContainer;
   }
-  const redis = createRedis(settings, { maxRetriesPerRequest: 3 });
+  const redis = createRedisClient(REDIS_URL, { maxRetriesPerRequest: 3 });
   return {
     index: createRecordingIndex(redis, REDIS_PREFIX),
     container: BlobServiceClient.fromConnectionString(connectionString).getContainerClient(containerName),

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { parseRedisUrl, RedisUrlError } from "../redis/target.js";
 
 /** Where Azure's callback JWT keys are published (reference §3.4). */
 export const ACS_OPENID_CONFIGURATION_URL =
@@ -26,6 +27,15 @@ const containerName = z
   .string()
   .regex(/^[a-z0-9](?:[a-z0-9]|-(?=[a-z0-9])){2,62}$/, "3-63 lower-case letters, digits and single dashes");
 
+function checkRedisUrl(url: string, context: z.RefinementCtx): void {
+  try {
+    parseRedisUrl(url);
+  } catch (error) {
+    if (!(error instanceof RedisUrlError)) throw error;
+    context.addIssue({ code: "custom", message: error.message });
+  }
+}
+
 const configSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -36,11 +46,8 @@ const configSchema = z.object({
   ACS_OPENID_CONFIGURATION_URL: z.url().default(ACS_OPENID_CONFIGURATION_URL),
   ACS_LOCAL_SIMULATOR_URL: z.url({ protocol: /^http$/ }).optional(),
   RECORDING_HOST_SUFFIXES: commaList.default(ACS_RECORDING_HOST_SUFFIXES),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, "must be redis://host:port or rediss://…"),
-  /** Redis Sentinel: `host:port` of each sentinel (REDIS_URL then gives only credentials, database and TLS). */
-  REDIS_SENTINELS: commaList.optional(),
-  REDIS_SENTINEL_NAME: z.string().min(1).optional(),
-  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
+  /** One server, a Cluster or Sentinels (src/redis/target.ts); checked here so a bad one stops the start. */
+  REDIS_URL: z.string().superRefine(checkRedisUrl),
   REDIS_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_-]+$/, "letters, digits, ':', '_' and '-' only")
@@ -182,9 +189,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError([
       "EVENTGRID_ENTRA_TENANT_ID is required with EVENTGRID_ENTRA_AUDIENCE (or set both EVENTGRID_ENTRA_ISSUER and EVENTGRID_ENTRA_JWKS_URL)",
     ]);
-  }
-  if (config.REDIS_SENTINELS && !config.REDIS_SENTINEL_NAME) {
-    throw new ConfigError(["REDIS_SENTINEL_NAME is required with REDIS_SENTINELS (the master group's name)"]);
   }
   // The simulator routing rewrites recording hosts to plain HTTP: it must never exist in production.
   if (config.ACS_LOCAL_SIMULATOR_URL && config.NODE_ENV === "production") {

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/index.js";
 import { COMPONENTS, type Component, type HealthSignals } from "./assess.js";
 
 /**
@@ -17,7 +17,7 @@ export interface HealthStore {
   noteSuccess(component: Component): Promise<void>;
 }
 
-export function createHealthStore(redis: Redis, prefix: string): HealthStore {
+export function createHealthStore(redis: RedisClient, prefix: string): HealthStore {
   const keys = (component: Component) => {
     const base = `${prefix}:{health}:${component}`;
     return { down: `${base}:down`, failures: `${base}:failures`, lastFailure: `${base}:last-failure` };

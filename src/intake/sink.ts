@@ -1,4 +1,4 @@
-import type { Redis, RedisOptions } from "ioredis";
+import type { RedisClient, RedisClientOptions } from "../redis/index.js";
 import { outboxKeys, SEEN_TTL_SECONDS } from "./outbox.js";
 import type { AcsEvent } from "./schemas.js";
 
@@ -74,7 +74,7 @@ interface Waiting {
  * event-loop turn, and ioredis's pipelining would only add its bookkeeping. A short command timeout answers
  * 5xx quickly when Redis is away, so Event Grid retries instead of waiting.
  */
-export const INTAKE_REDIS_OPTIONS: RedisOptions = {
+export const INTAKE_REDIS_OPTIONS: RedisClientOptions = {
   enableAutoPipelining: false,
   maxRetriesPerRequest: 1,
   commandTimeout: 5_000,
@@ -92,7 +92,7 @@ const MAX_GROUP = 256;
  * every delivery of its group (each is answered 5xx and retried by its sender; see the script for why a retry
  * is safe).
  */
-export function createRedisEventSink(redis: Redis, prefix: string): EventSink {
+export function createRedisEventSink(redis: RedisClient, prefix: string): EventSink {
   const keys = outboxKeys(prefix);
   if (!("acceptDeliveries" in redis)) redis.defineCommand("acceptDeliveries", { lua: ACCEPT_DELIVERIES });
   const acceptDeliveries = (redis as unknown as { acceptDeliveries: AcceptDeliveries }).acceptDeliveries.bind(redis);

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/index.js";
 import { z } from "zod";
 import { isGap, type LedgerAction, type LedgerEntry } from "./outcome.js";
 
@@ -43,7 +43,7 @@ export interface Ledger {
   gaps(since: Date, now: Date, graceMs: number): Promise<LedgerEntry[]>;
 }
 
-export function createLedger(redis: Redis, prefix: string): Ledger {
+export function createLedger(redis: RedisClient, prefix: string): Ledger {
   const keyOf = (serverCallId: string) => `${prefix}:ledger:{${serverCallId}}`;
   const actionsOf = (serverCallId: string) => `${keyOf(serverCallId)}:actions`;
   const index = `${prefix}:ledger:index`;

@@ -1,5 +1,5 @@
 import type { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/index.js";
 import { Gauge } from "prom-client";
 import { outboxKeys } from "../intake/outbox.js";
 import { metrics } from "../metrics.js";
@@ -12,7 +12,7 @@ import { aliveWorkers } from "./heartbeat.js";
  * the same values, so aggregate with max(), not sum().
  */
 export interface ClusterSource {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   queues: readonly Queue[];
 }

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/index.js";
 
 /**
  * Worker heartbeats: each worker process writes its id with the time into one sorted set every few seconds;
@@ -22,7 +22,7 @@ export interface Heartbeat {
 }
 
 export function startHeartbeat(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   workerId: string,
   onError: (error: unknown) => void,
@@ -53,7 +53,7 @@ export interface AliveWorker {
 }
 
 /** Workers whose last beat is within the TTL, most recent first. */
-export async function aliveWorkers(redis: Redis, prefix: string, now = Date.now()): Promise<AliveWorker[]> {
+export async function aliveWorkers(redis: RedisClient, prefix: string, now = Date.now()): Promise<AliveWorker[]> {
   const key = heartbeatKey(prefix);
   await redis.zremrangebyscore(key, "-inf", now - FORGET_AFTER_MS);
   const entries = await redis.zrevrangebyscore(key, "+inf", now - HEARTBEAT_TTL_MS, "WITHSCORES");

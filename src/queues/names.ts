@@ -7,3 +7,12 @@ export const QueueName = {
   export: "export",
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+
+/**
+ * BullMQ's key prefix for one queue: `<prefix>:bull:{<queue>}`. The hash tag keeps each queue's keys in one Redis
+ * Cluster slot (BullMQ's scripts touch several of them at once), and a tag per queue lets a Cluster spread the
+ * queues over its masters. The same layout on a single server, so both run the same keys.
+ */
+export function queueKeyPrefix(prefix: string, queue: QueueName): string {
+  return `${prefix}:bull:{${queue}}`;
+}

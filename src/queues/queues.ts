@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { Job, Queue, type ConnectionOptions } from "bullmq";
-import { QueueName } from "./names.js";
+import { QueueName, queueKeyPrefix } from "./names.js";
 import { jobDefinitions, type JobName, type PayloadOf } from "./payloads.js";
 
 /** BullMQ job ids may not contain ':'; ids derived from ACS strings are hashed into a safe form. */
@@ -41,7 +41,10 @@ export interface Queues {
 
 export function createQueues(connection: ConnectionOptions, prefix: string): Queues {
   const queues = new Map<string, Queue>(
-    Object.values(QueueName).map((name) => [name, new Queue(name, { connection, prefix: `${prefix}:bull` })]),
+    Object.values(QueueName).map((name) => [
+      name,
+      new Queue(name, { connection, prefix: queueKeyPrefix(prefix, name) }),
+    ]),
   );
   const queueOf = (name: JobName) => {
     const queue = queues.get(jobDefinitions[name].queue);

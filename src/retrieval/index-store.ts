@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/index.js";
 import { encodeCursor, type Cursor } from "./query.js";
 import { matchesFilters, participantKey, type IndexedRecording, type RecordingFilters } from "./summary.js";
 
@@ -43,7 +43,7 @@ export function chooseSet(keys: ReturnType<typeof indexKeys>, filters: Recording
 }
 
 export function createRecordingIndex(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   options: { scanBudget?: number } = {},
 ): RecordingIndex {

@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/index.js";
 
 /**
  * Calls whose recording is active now, cluster-wide: one sorted set (call → when it became active), kept by the
@@ -11,7 +11,7 @@ export const activeRecordingsKey = (prefix: string) => `${prefix}:recordings:act
 const STALE_AFTER_MS = 7 * 24 * 3_600_000;
 
 export async function markRecordingState(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   serverCallId: string,
   state: "active" | "inactive" | "ended",
@@ -20,7 +20,7 @@ export async function markRecordingState(
   else await redis.zrem(activeRecordingsKey(prefix), serverCallId);
 }
 
-export async function countActiveRecordings(redis: Redis, prefix: string, now = Date.now()): Promise<number> {
+export async function countActiveRecordings(redis: RedisClient, prefix: string, now = Date.now()): Promise<number> {
   const key = activeRecordingsKey(prefix);
   await redis.zremrangebyscore(key, "-inf", now - STALE_AFTER_MS);
   return redis.zcard(key);

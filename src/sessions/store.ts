@@ -1,4 +1,4 @@
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../redis/index.js";
 import type { Decision } from "../policy/types.js";
 import { markRecordingState } from "./active-recordings.js";
 
@@ -87,8 +87,11 @@ export interface SessionStore {
   ): Promise<void>;
   /** The call's correlation and recording ids, for log lines (one small read). */
   logIds(serverCallId: string): Promise<{ correlationId?: string; recordingId?: string }>;
-  /** True for exactly one caller per call and step (HSETNX). */
-  claim(serverCallId: string, step: OnceStep): Promise<boolean>;
+  /**
+   * True for exactly one claimant per call and step (HSETNX). With an `owner`, that owner may claim the step again
+   * (true again): how the redelivery of an event whose handling died after claiming finishes what it started.
+   */
+  claim(serverCallId: string, step: OnceStep, owner?: string): Promise<boolean>;
   /** Gives a claimed step back, when the attempt could not happen yet and someone else may do it sooner. */
   release(serverCallId: string, step: OnceStep): Promise<void>;
   /** Stores the decision computed from the facts of `factsVersion`, unless one from newer facts is stored (CAS). */
@@ -107,7 +110,7 @@ export interface SessionStore {
 /**
  * Keys are hash-tagged by call (`{serverCallId}`) so that a call's keys share one Redis Cluster slot.
  */
-export function createRedisSessionStore(redis: Redis, prefix: string): SessionStore {
+export function createRedisSessionStore(redis: RedisClient, prefix: string): SessionStore {
   const keys = (serverCallId: string) => {
     const base = `${prefix}:call:{${serverCallId}}`;
     return { hash: base, participants: `${base}:participants` };
@@ -190,9 +193,11 @@ export function createRedisSessionStore(redis: Redis, prefix: string): SessionSt
     async release(serverCallId, step) {
       await redis.hdel(keys(serverCallId).hash, `once:${step}`);
     },
-    async claim(serverCallId, step) {
-      const claimed = await redis.hsetnx(keys(serverCallId).hash, `once:${step}`, new Date().toISOString());
-      return claimed === 1;
+    async claim(serverCallId, step, owner) {
+      const key = keys(serverCallId).hash;
+      const field = `once:${step}`;
+      if ((await redis.hsetnx(key, field, owner ?? new Date().toISOString())) === 1) return true;
+      return owner !== undefined && (await redis.hget(key, field)) === owner;
     },
     async setDecision(serverCallId, decision, factsVersion) {
       const stored = await redis.eval(

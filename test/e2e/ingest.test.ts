@@ -6,21 +6,20 @@ import type { ChunkView } from "../../simulator/index.js";
 import { safeSegment } from "../../src/archive/naming.js";
 import { FakeRetention } from "../../src/archive/retention.js";
 import { createLedger } from "../../src/ledger/index.js";
+import { redisTargets, type RedisTargetName } from "../support/redis-targets.js";
 import { ALICE, BOB, eventually, startStack, type Stack } from "../support/stack.js";
 
 const BLOCK = 1024 * 1024;
 let stack: Stack;
 // Azurite has no immutability: the workers protect blobs through the faithful fake (src/archive/retention.ts).
 const retention = new FakeRetention();
-beforeAll(async () => {
+const startIngestStack = (redis: RedisTargetName) => async () => {
   stack = await startStack({
     env: { INGEST_BLOCK_BYTES: String(BLOCK), ACS_DELETE_AFTER_ARCHIVE: "true" },
     retention,
+    redis,
   });
-});
-afterAll(async () => {
-  await stack?.stop();
-});
+};
 
 /** Archived (verified: `sha256` metadata set) blobs of a call, by name. */
 async function archived(serverCallId: string): Promise<Map<string, string>> {
@@ -55,7 +54,13 @@ async function recordedCall(recordingDurationMs: number, chunkMaxDurationMs?: nu
   return { serverCallId, recording };
 }
 
-describe("ingest, end to end", () => {
+// Archive, manifest, ledger and replays: the same on one Redis server and on a 3-master Redis Cluster.
+describe.each(redisTargets)("ingest, end to end, on %s", (_label, target) => {
+  beforeAll(startIngestStack(target));
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
   it("archives every chunk of a multi-chunk recording once, even when the event is delivered again", async () => {
     const { serverCallId, recording } = await recordedCall(9_000, 3_000);
     expect(recording.chunks.length).toBe(3);
@@ -219,6 +224,13 @@ describe("ingest, end to end", () => {
     // The call's recording is in: a failed late replay does not downgrade the ledger's `recorded`.
     expect((await ledger.get(serverCallId))?.outcome).toBe("recorded");
     expect(contentDownloads(serverCallId)).toHaveLength(downloadsBefore);
+  });
+});
+
+describe("ingest, end to end, when storage goes away", () => {
+  beforeAll(startIngestStack("single"));
+  afterAll(async () => {
+    await stack?.stop();
   });
 
   it("resumes the ingest with Range when Blob storage is away for 20 s mid-chunk and comes back", async () => {

@@ -1,15 +1,11 @@
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { safeSegment } from "../../src/archive/naming.js";
+import { createLedger } from "../../src/ledger/index.js";
+import { redisTargets } from "../support/redis-targets.js";
 import { ALICE, BOB, eventually, placeRecordedCall, startStack, type Stack } from "../support/stack.js";
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack?.stop();
-});
 
 async function blobsOfCall(serverCallId: string) {
   const names: string[] = [];
@@ -24,7 +20,15 @@ async function sha256Of(blobName: string): Promise<string> {
   return createHash("sha256").update(buffer).digest("hex");
 }
 
-describe("the recording path, end to end", () => {
+// The same path on one Redis server and on a 3-master Redis Cluster.
+describe.each(redisTargets)("the recording path, end to end, on %s", (_label, target) => {
+  beforeAll(async () => {
+    stack = await startStack({ redis: target });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
   it("archives the chunk and metadata of a call between two team members, with the served bytes' SHA-256", async () => {
     const { serverCallId } = await placeRecordedCall(stack.simulator, { from: ALICE, to: BOB, recordedMs: 1000 });
 
@@ -74,6 +78,18 @@ describe("the recording path, end to end", () => {
     const starts = stack.simulator.requests().filter((r) => r.operation === "startRecording" && r.status < 300);
     expect(starts.filter((r) => r.serverCallId === serverCallId)).toHaveLength(1);
     expect(stack.simulator.requests().every((r) => r.signatureValid)).toBe(true);
+
+    // Once the call is over and its recording archived, the ledger says recorded, with the manifest.
+    const ledger = createLedger(stack.runtime.redis, stack.config.REDIS_PREFIX);
+    const entry = await eventually(
+      async () => {
+        const found = await ledger.get(serverCallId);
+        return found?.outcome === "recorded" ? found : undefined;
+      },
+      20_000,
+      "the ledger to say recorded",
+    );
+    expect(entry.manifest).toMatch(/\/manifest\.json$/);
   });
 
   it("puts team members on the first unmixed channels, whoever called", async () => {

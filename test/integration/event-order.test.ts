@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
+import { deleteKeysMatching } from "../../scripts/lib/services.js";
 import { parseDelivery } from "../../src/intake/parse.js";
 import type { AcsEvent } from "../../src/intake/schemas.js";
 import { createLogger } from "../../src/log.js";
@@ -11,22 +11,17 @@ import type { JobName, Queues } from "../../src/queues/index.js";
 import { createRedisSessionStore, type SessionStore } from "../../src/sessions/index.js";
 import type { WorkerDependencies } from "../../workers/dependencies.js";
 import { perform } from "../../workers/jobs/call-event.js";
+import type { RedisClient } from "../../src/redis/index.js";
+import { connectTarget, redisTargets } from "../support/redis-targets.js";
 import { ALICE, BOB } from "../support/stack.js";
 
-let redis: Redis;
+let redis: RedisClient;
 let sessions: SessionStore;
 let policies: readonly TeamPolicy[];
 const prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;
 
 beforeAll(async () => {
-  redis = new Redis(inject("redisUrl"));
-  sessions = createRedisSessionStore(redis, prefix);
   policies = await loadPolicies("policies");
-});
-afterAll(async () => {
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
 });
 
 /** The events one recorded 1:1 call produces, as the documented payloads shape them. */
@@ -109,10 +104,13 @@ async function handle(
   events: AcsEvent[],
   current: () => readonly TeamPolicy[] = () => policies,
   earlier: (hash: string) => readonly TeamPolicy[] | undefined = () => undefined,
+  /** The worker dies when it is about to queue a job of this kind (after the step was claimed). */
+  dieBeforeQueueing?: JobName,
 ) {
   const enqueued: { name: JobName; jobId: string | undefined }[] = [];
   const queues: Queues = {
     async enqueue(name, _payload, jobId) {
+      if (name === dieBeforeQueueing) throw new Error("worker killed");
       enqueued.push({ name, jobId });
     },
     async enqueueMany(name, jobs) {
@@ -141,18 +139,29 @@ async function handle(
 
 async function endState(serverCallId: string, enqueued: { name: JobName; jobId: string | undefined }[]) {
   const session = await sessions.get(serverCallId);
-  // Ingest jobs are keyed by recording and chunk: BullMQ keeps one job per id, so compare distinct ids.
-  const ingest = new Set(enqueued.filter((job) => job.name === "ingest-chunk").map((job) => job.jobId));
+  // BullMQ keeps one job per id (ingest: recording and chunk; steps: call and step), so count distinct ids; a job
+  // queued without an id gets a fresh one.
+  const jobs = (name: JobName) =>
+    new Set(enqueued.filter((job) => job.name === name).map((job, i) => job.jobId ?? `fresh-${i}`)).size;
   return {
     session: { ...session, serverCallId: "(call)", correlationId: session.correlationId?.replace(serverCallId, "") },
-    connects: enqueued.filter((job) => job.name === "connect-call").length,
-    starts: enqueued.filter((job) => job.name === "start-recording").length,
-    deadlines: enqueued.filter((job) => job.name === "enforce-start").length,
-    ingestJobs: ingest.size,
+    connects: jobs("connect-call"),
+    starts: jobs("start-recording"),
+    deadlines: jobs("enforce-start"),
+    ingestJobs: jobs("ingest-chunk"),
   };
 }
 
-describe("call event handling", () => {
+describe.each(redisTargets)("call event handling on %s", (_label, target) => {
+  beforeAll(() => {
+    redis = connectTarget(target);
+    sessions = createRedisSessionStore(redis, prefix);
+  });
+  afterAll(async () => {
+    await deleteKeysMatching(redis, `${prefix}:*`);
+    redis.disconnect();
+  });
+
   it("a regulated member joining an unrecorded call starts recording mid-call", async () => {
     const serverCallId = `join-${randomBytes(4).toString("hex")}`;
     const [incoming, started, aliceJoins] = eventsOfCall(serverCallId);
@@ -240,6 +249,23 @@ describe("call event handling", () => {
       recordingState: "active",
       decision: { record: true, teamId: "trading-desk" },
     });
+  });
+
+  it("a worker killed between claiming a step and queueing its job: the event's redelivery queues it, once", async () => {
+    const serverCallId = `killed-${randomBytes(4).toString("hex")}`;
+    const [, started, participantAdded] = eventsOfCall(serverCallId);
+    // CallStarted's handling claims the connect, then the worker dies before the connect job is queued.
+    await expect(handle([started!], undefined, undefined, "connect-call")).rejects.toThrow("worker killed");
+    // Another event of the call does not take the step over (the claim is held)...
+    expect((await handle([participantAdded!])).filter((job) => job.name === "connect-call")).toEqual([]);
+    // ...BullMQ runs the killed job again: the same event claims the step again and queues it; once more, the
+    // same job id (BullMQ keeps one job per id).
+    const redelivered = await handle([started!]);
+    const again = await handle([started!]);
+    const connects = [...redelivered, ...again].filter((job) => job.name === "connect-call");
+    expect(connects.length).toBeGreaterThan(0);
+    expect(new Set(connects.map((job) => job.jobId)).size).toBe(1);
+    expect(connects[0]!.jobId).toBeDefined();
   });
 
   it("each event delivered 5 times has one effect", async () => {

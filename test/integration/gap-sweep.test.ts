@@ -1,29 +1,30 @@
 import { randomBytes } from "node:crypto";
 import { Queue } from "bullmq";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { deleteKeysMatching } from "../../scripts/lib/services.js";
 import { createLedger, type Ledger } from "../../src/ledger/index.js";
 import { createLogger } from "../../src/log.js";
-import { QueueName, createQueues } from "../../src/queues/index.js";
+import { QueueName, createQueues, queueKeyPrefix } from "../../src/queues/index.js";
+import type { RedisClient } from "../../src/redis/index.js";
+import { connectTarget, redisTargets } from "../support/redis-targets.js";
 import type { WorkerDependencies } from "../../workers/dependencies.js";
 import { perform as sweep } from "../../workers/jobs/sweep-gaps.js";
 
-const prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;
-let redis: Redis;
-let ledger: Ledger;
+describe.each(redisTargets)("the periodic gap sweep on %s", (_label, target) => {
+  const prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;
+  let redis: RedisClient;
+  let ledger: Ledger;
 
-beforeAll(() => {
-  redis = new Redis(inject("redisUrl"), { maxRetriesPerRequest: null });
-  ledger = createLedger(redis, prefix);
-});
-afterAll(async () => {
-  await deleteKeysMatching(redis, `${prefix}:*`);
-  redis.disconnect();
-});
+  beforeAll(() => {
+    redis = connectTarget(target);
+    ledger = createLedger(redis, prefix);
+  });
+  afterAll(async () => {
+    await deleteKeysMatching(redis, `${prefix}:*`);
+    redis.disconnect();
+  });
 
-describe("the periodic gap sweep", () => {
   it("alerts every call that should have a recording and does not, once", async () => {
     const hourAgo = new Date(Date.now() - 3600_000).toISOString();
     await ledger.record({
@@ -53,7 +54,10 @@ describe("the periodic gap sweep", () => {
     const queues = createQueues(redis, prefix);
     await queues.schedule("sweep-gaps", {}, 300_000);
     await queues.schedule("sweep-gaps", {}, 300_000);
-    const control = new Queue(QueueName.control, { connection: redis, prefix: `${prefix}:bull` });
+    const control = new Queue(QueueName.control, {
+      connection: redis,
+      prefix: queueKeyPrefix(prefix, QueueName.control),
+    });
     const schedulers = await control.getJobSchedulers();
     expect(schedulers.map((s) => [s.name, s.every])).toEqual([["sweep-gaps", 300_000]]);
     await control.close();

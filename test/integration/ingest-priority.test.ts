@@ -11,7 +11,14 @@ import { ingestPriority } from "../../src/archive/deadline.js";
 import { parseDelivery } from "../../src/intake/parse.js";
 import { createLogger } from "../../src/log.js";
 import { ingestDeadlineAlerts } from "../../src/metrics.js";
-import { QueueName, createQueues, jobIdFor, type PayloadOf, type Queues } from "../../src/queues/index.js";
+import {
+  QueueName,
+  createQueues,
+  jobIdFor,
+  queueKeyPrefix,
+  type PayloadOf,
+  type Queues,
+} from "../../src/queues/index.js";
 import { createRedisSessionStore } from "../../src/sessions/index.js";
 import type { WorkerDependencies } from "../../workers/dependencies.js";
 import { perform as handleEvent } from "../../workers/jobs/call-event.js";
@@ -38,7 +45,7 @@ afterAll(async () => {
 async function freshQueues(): Promise<void> {
   prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;
   queues = createQueues(redis, prefix);
-  ingestQueue = new Queue(QueueName.ingest, { connection: redis, prefix: `${prefix}:bull` });
+  ingestQueue = new Queue(QueueName.ingest, { connection: redis, prefix: queueKeyPrefix(prefix, QueueName.ingest) });
   deps = {
     logger: createLogger("silent", "test"),
     queues,
@@ -131,7 +138,7 @@ describe("deadline-aware ingest priority", () => {
       const worker = new Worker(
         QueueName.ingest,
         async (job: Job<PayloadOf<"ingest-chunk">>) => void order.push(job.data.recordingId),
-        { connection: redis, prefix: `${prefix}:bull`, concurrency: 1 },
+        { connection: redis, prefix: queueKeyPrefix(prefix, QueueName.ingest), concurrency: 1 },
       );
       try {
         await eventually(() => (order.length >= 4 ? true : undefined), 15_000, "four ingest jobs to run");
@@ -195,7 +202,10 @@ describe("deadline-aware ingest priority", () => {
     try {
       await queues.schedule("sweep-ingest-deadlines", {}, 300_000);
       await queues.schedule("sweep-ingest-deadlines", {}, 300_000);
-      const control = new Queue(QueueName.control, { connection: redis, prefix: `${prefix}:bull` });
+      const control = new Queue(QueueName.control, {
+        connection: redis,
+        prefix: queueKeyPrefix(prefix, QueueName.control),
+      });
       const schedulers = await control.getJobSchedulers();
       expect(schedulers.map((s) => [s.name, s.every])).toEqual([["sweep-ingest-deadlines", 300_000]]);
       await control.close();

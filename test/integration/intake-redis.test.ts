@@ -3,33 +3,21 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
+import { deleteKeysMatching, keysMatching } from "../../scripts/lib/services.js";
 import { OUTBOX_GROUP, outboxKeys } from "../../src/intake/outbox.js";
 import { parseDelivery } from "../../src/intake/parse.js";
 import type { AcsEvent } from "../../src/intake/schemas.js";
 import { createRedisEventSink, type AcceptedDelivery } from "../../src/intake/sink.js";
 import { createLogger } from "../../src/log.js";
-import { QueueName, createQueues, jobIdFor } from "../../src/queues/index.js";
+import { QueueName, createQueues, jobIdFor, queueKeyPrefix } from "../../src/queues/index.js";
+import { dataNodes, type RedisClient } from "../../src/redis/index.js";
 import { createRedisSessionStore } from "../../src/sessions/index.js";
 import { startOutboxRelay } from "../../workers/outbox-relay.js";
 import * as documented from "../fixtures/documented-events.js";
+import { connectTarget, redisTargets } from "../support/redis-targets.js";
 import { eventually } from "../support/stack.js";
 
-let redis: Redis;
-const prefixes: string[] = [];
-const closers: (() => Promise<unknown>)[] = [];
 const logger = createLogger("silent", "test");
-
-/** A fresh key space per test, so counts are this test's own. */
-function fresh() {
-  const prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;
-  prefixes.push(prefix);
-  const queues = createQueues(redis, prefix);
-  closers.push(() => queues.close());
-  const queue = new Queue(QueueName.callEvents, { connection: redis, prefix: `${prefix}:bull` });
-  closers.push(() => queue.close());
-  const waiting = async () => (await queue.getJobCounts("wait")).wait ?? 0;
-  return { prefix, queues, waiting, keys: outboxKeys(prefix) };
-}
 
 const recordingHostSuffixes = [".asm.skype.com"];
 
@@ -41,205 +29,259 @@ function delivery(...ids: string[]): AcceptedDelivery {
   return { events: parsed.events, body };
 }
 
-async function queuedEventIds(prefix: string): Promise<string[]> {
-  const queue = new Queue(QueueName.callEvents, { connection: redis, prefix: `${prefix}:bull` });
-  closers.push(() => queue.close());
-  const jobs = await queue.getJobs(["wait"]);
-  return jobs.map((job) => (job.data as { event: AcsEvent }).event.id).sort();
-}
+// The same bodies on one server and on a 3-master Redis Cluster (every script and transaction in one slot).
+describe.each(redisTargets)("on %s", (_label, target) => {
+  let redis: RedisClient;
+  const prefixes: string[] = [];
+  const closers: (() => Promise<unknown>)[] = [];
 
-beforeAll(() => {
-  redis = new Redis(inject("redisUrl"), { maxRetriesPerRequest: null });
-});
-afterAll(async () => {
-  for (const close of closers) await close();
-  for (const prefix of prefixes) {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+  /** A fresh key space per test, so counts are this test's own. */
+  function fresh() {
+    const prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;
+    prefixes.push(prefix);
+    const queues = createQueues(redis, prefix);
+    closers.push(() => queues.close());
+    const queue = new Queue(QueueName.callEvents, {
+      connection: redis,
+      prefix: queueKeyPrefix(prefix, QueueName.callEvents),
+    });
+    closers.push(() => queue.close());
+    const waiting = async () => (await queue.getJobCounts("wait")).wait ?? 0;
+    return { prefix, queues, waiting, keys: outboxKeys(prefix) };
   }
-  redis.disconnect();
-});
 
-describe("intake outbox", () => {
-  it("the same event delivered 5 times is stored once and becomes one job", async () => {
-    const { prefix, queues, waiting, keys } = fresh();
-    const sink = createRedisEventSink(redis, prefix);
-    const results = [];
-    for (let i = 0; i < 5; i++) results.push(await sink.accept("eventgrid", delivery("dup-1")));
-    expect(results).toEqual([
-      { accepted: 1, duplicates: 0, stored: [true] },
-      ...Array.from({ length: 4 }, () => ({ accepted: 0, duplicates: 1, stored: [false] })),
-    ]);
-    expect(await redis.xlen(keys.stream)).toBe(1);
-
-    const relay = startOutboxRelay(redis, queues, prefix, logger, { recordingHostSuffixes });
-    closers.push(() => relay.close());
-    await eventually(async () => ((await waiting()) === 1 ? true : undefined), 5_000, "one queued job");
-    await eventually(async () => ((await redis.xlen(keys.stream)) === 0 ? true : undefined), 5_000, "stream emptied");
+  beforeAll(() => {
+    redis = connectTarget(target);
+  });
+  afterAll(async () => {
+    for (const close of closers) await close();
+    for (const prefix of prefixes) await deleteKeysMatching(redis, `${prefix}:*`);
+    redis.disconnect();
   });
 
-  it("stores the body exactly as received, and only the events that were new become jobs", async () => {
-    const { prefix, queues, waiting, keys } = fresh();
-    const sink = createRedisEventSink(redis, prefix);
-    await sink.accept("eventgrid", delivery("mixed-1"));
-    const batch = delivery("mixed-1", "mixed-2", "mixed-3");
-    expect(await sink.accept("eventgrid", batch)).toEqual({ accepted: 2, duplicates: 1, stored: [false, true, true] });
-    const entries = (await redis.xrange(keys.stream, "-", "+")) as [string, string[]][];
-    const last = entries.at(-1)![1];
-    expect(last[last.indexOf("body") + 1]).toBe(batch.body.toString());
-    expect(JSON.parse(last[last.indexOf("fresh") + 1]!)).toEqual(["mixed-2", "mixed-3"]);
+  describe("intake outbox", () => {
+    async function queuedEventIds(prefix: string): Promise<string[]> {
+      const queue = new Queue(QueueName.callEvents, {
+        connection: redis,
+        prefix: queueKeyPrefix(prefix, QueueName.callEvents),
+      });
+      closers.push(() => queue.close());
+      const jobs = await queue.getJobs(["wait"]);
+      return jobs.map((job) => (job.data as { event: AcsEvent }).event.id).sort();
+    }
 
-    const relay = startOutboxRelay(redis, queues, prefix, logger, { recordingHostSuffixes });
-    closers.push(() => relay.close());
-    await eventually(async () => ((await waiting()) === 3 ? true : undefined), 5_000, "three queued jobs");
-    expect(await queuedEventIds(prefix)).toEqual(["mixed-1", "mixed-2", "mixed-3"]);
-  });
+    it("the same event delivered 5 times is stored once and becomes one job", async () => {
+      const { prefix, queues, waiting, keys } = fresh();
+      const sink = createRedisEventSink(redis, prefix);
+      const results = [];
+      for (let i = 0; i < 5; i++) results.push(await sink.accept("eventgrid", delivery("dup-1")));
+      expect(results).toEqual([
+        { accepted: 1, duplicates: 0, stored: [true] },
+        ...Array.from({ length: 4 }, () => ({ accepted: 0, duplicates: 1, stored: [false] })),
+      ]);
+      expect(await redis.xlen(keys.stream)).toBe(1);
 
-  it("an entry the relay can no longer accept (allowlist changed) is set aside with its reason, not dropped", async () => {
-    const { prefix, queues, waiting, keys } = fresh();
-    const sink = createRedisEventSink(redis, prefix);
-    const recording = { ...documented.recordingFileStatusUpdated, id: "moved-host-1" };
-    const body = Buffer.from(JSON.stringify([recording]));
-    const parsed = parseDelivery(JSON.parse(body.toString()), { recordingHostSuffixes });
-    if (parsed.kind !== "events") throw new Error("expected events");
-    await sink.accept("eventgrid", { events: parsed.events, body });
-    await sink.accept("eventgrid", delivery("still-fine-1"));
-
-    const relay = startOutboxRelay(redis, queues, prefix, logger, { recordingHostSuffixes: [".example.net"] });
-    closers.push(() => relay.close());
-    await eventually(async () => ((await redis.xlen(keys.unreadable)) === 1 ? true : undefined), 5_000, "set aside");
-    await eventually(async () => ((await waiting()) === 1 ? true : undefined), 5_000, "the other one queued");
-    const [, fields] = ((await redis.xrange(keys.unreadable, "-", "+")) as [string, string[]][])[0]!;
-    expect(fields[fields.indexOf("reason") + 1]).toMatch(/contentLocation: host not allowed/);
-    expect(fields[fields.indexOf("body") + 1]).toBe(body.toString());
-  });
-
-  it("a batch is stored whole, and de-duplicated per event", async () => {
-    const { prefix, keys } = fresh();
-    const sink = createRedisEventSink(redis, prefix);
-    await sink.accept("eventgrid", delivery("batch-1"));
-    expect(await sink.accept("eventgrid", delivery("batch-1", "batch-2"))).toEqual({
-      accepted: 1,
-      duplicates: 1,
-      stored: [false, true],
+      const relay = startOutboxRelay(redis, queues, prefix, logger, { recordingHostSuffixes });
+      closers.push(() => relay.close());
+      await eventually(async () => ((await waiting()) === 1 ? true : undefined), 5_000, "one queued job");
+      await eventually(async () => ((await redis.xlen(keys.stream)) === 0 ? true : undefined), 5_000, "stream emptied");
     });
-    expect(await sink.accept("eventgrid", delivery("batch-1", "batch-2"))).toMatchObject({ accepted: 0 });
-    expect(await redis.xlen(keys.stream)).toBe(2);
-  });
 
-  it("deliveries arriving together are stored together, and an id twice among them is stored once", async () => {
-    const { prefix, keys } = fresh();
-    const sink = createRedisEventSink(redis, prefix);
-    const results = await Promise.all([
-      sink.accept("eventgrid", delivery("together-1", "together-2")),
-      sink.accept("eventgrid", delivery("together-2", "together-3")),
-      sink.accept("eventgrid", delivery("together-1")),
-      sink.accept("callback", delivery("together-1")),
-    ]);
-    expect(results.map((r) => r.stored)).toEqual([[true, true], [false, true], [false], [true]]);
-    expect(await redis.xlen(keys.stream)).toBe(3);
-    expect(await redis.ttl(keys.seen("eventgrid", "together-3"))).toBeGreaterThan(24 * 3600);
-  });
+    it("stores the body exactly as received, and only the events that were new become jobs", async () => {
+      const { prefix, queues, waiting, keys } = fresh();
+      const sink = createRedisEventSink(redis, prefix);
+      await sink.accept("eventgrid", delivery("mixed-1"));
+      const batch = delivery("mixed-1", "mixed-2", "mixed-3");
+      expect(await sink.accept("eventgrid", batch)).toEqual({
+        accepted: 2,
+        duplicates: 1,
+        stored: [false, true, true],
+      });
+      const entries = (await redis.xrange(keys.stream, "-", "+")) as [string, string[]][];
+      const last = entries.at(-1)![1];
+      expect(last[last.indexOf("body") + 1]).toBe(batch.body.toString());
+      expect(JSON.parse(last[last.indexOf("fresh") + 1]!)).toEqual(["mixed-2", "mixed-3"]);
 
-  it("a Redis failure fails every delivery waiting with it, so each is answered 5xx and retried", async () => {
-    const { prefix } = fresh();
-    const broken = new Redis(inject("redisUrl"), { lazyConnect: true, maxRetriesPerRequest: 0 });
-    broken.disconnect(); // never connected, commands are refused at once
-    const sink = createRedisEventSink(broken, prefix);
-    const outcomes = await Promise.allSettled([
-      sink.accept("eventgrid", delivery("lost-1")),
-      sink.accept("eventgrid", delivery("lost-2")),
-    ]);
-    expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected"]);
-  });
-
-  it("the same id on another channel is another event", async () => {
-    const { prefix } = fresh();
-    const sink = createRedisEventSink(redis, prefix);
-    expect(await sink.accept("eventgrid", delivery("shared-id"))).toMatchObject({ accepted: 1, duplicates: 0 });
-    expect(await sink.accept("callback", delivery("shared-id"))).toMatchObject({ accepted: 1, duplicates: 0 });
-  });
-
-  it("entries read by a relay that died before queueing them are taken over by another relay", async () => {
-    const { prefix, queues, waiting, keys } = fresh();
-    const sink = createRedisEventSink(redis, prefix);
-    await sink.accept("eventgrid", delivery("orphan-1", "orphan-2"));
-    // A relay reads the entries, then dies before queueing them: they stay pending in its name.
-    await redis.xgroup("CREATE", keys.stream, OUTBOX_GROUP, "0", "MKSTREAM");
-    await redis.xreadgroup("GROUP", OUTBOX_GROUP, "dead-relay", "COUNT", 10, "STREAMS", keys.stream, ">");
-    expect(await waiting()).toBe(0);
-
-    const relay = startOutboxRelay(redis, queues, prefix, logger, {
-      recordingHostSuffixes,
-      claimIdleMs: 200,
-      consumer: "survivor",
+      const relay = startOutboxRelay(redis, queues, prefix, logger, { recordingHostSuffixes });
+      closers.push(() => relay.close());
+      await eventually(async () => ((await waiting()) === 3 ? true : undefined), 5_000, "three queued jobs");
+      expect(await queuedEventIds(prefix)).toEqual(["mixed-1", "mixed-2", "mixed-3"]);
     });
-    closers.push(() => relay.close());
-    await eventually(async () => ((await waiting()) === 2 ? true : undefined), 5_000, "two queued jobs");
-  });
 
-  it("an entry queued twice (relay died after queueing, before acknowledging) is still one job", async () => {
-    const { prefix, queues, waiting } = fresh();
-    const [event] = delivery("twice-1").events;
-    const payload = { event: event!, receivedAt: new Date().toISOString() };
-    await queues.enqueueMany("call-event", [{ payload, jobId: jobIdFor("eventgrid", "twice-1") }]);
-    await queues.enqueueMany("call-event", [{ payload, jobId: jobIdFor("eventgrid", "twice-1") }]);
-    expect(await waiting()).toBe(1);
-    expect(prefix).toBeTruthy();
-  });
-});
+    it("an entry the relay can no longer accept (allowlist changed) is set aside with its reason, not dropped", async () => {
+      const { prefix, queues, waiting, keys } = fresh();
+      const sink = createRedisEventSink(redis, prefix);
+      const recording = { ...documented.recordingFileStatusUpdated, id: "moved-host-1" };
+      const body = Buffer.from(JSON.stringify([recording]));
+      const parsed = parseDelivery(JSON.parse(body.toString()), { recordingHostSuffixes });
+      if (parsed.kind !== "events") throw new Error("expected events");
+      await sink.accept("eventgrid", { events: parsed.events, body });
+      await sink.accept("eventgrid", delivery("still-fine-1"));
 
-describe("Redis session store", () => {
-  it("grants each once-per-call step to exactly one of many concurrent claimants", async () => {
-    const { prefix } = fresh();
-    const sessions = createRedisSessionStore(redis, prefix);
-    const results = await Promise.all(Array.from({ length: 20 }, () => sessions.claim("call-claim", "connect")));
-    expect(results.filter(Boolean)).toHaveLength(1);
-    expect(await sessions.claim("call-claim", "start-recording")).toBe(true);
-  });
-
-  it("accumulates facts from events in any order", async () => {
-    const { prefix } = fresh();
-    const sessions = createRedisSessionStore(redis, prefix);
-    await sessions.addFacts("call-facts", { participants: ["8:acs:b"], started: true });
-    await sessions.addFacts("call-facts", { correlationId: "c-1", participants: ["8:acs:a", "8:acs:b"] });
-    expect(await sessions.get("call-facts")).toMatchObject({
-      correlationId: "c-1",
-      participants: ["8:acs:a", "8:acs:b"],
-      started: true,
-      ended: false,
-      factsVersion: 2,
+      const relay = startOutboxRelay(redis, queues, prefix, logger, { recordingHostSuffixes: [".example.net"] });
+      closers.push(() => relay.close());
+      await eventually(async () => ((await redis.xlen(keys.unreadable)) === 1 ? true : undefined), 5_000, "set aside");
+      await eventually(async () => ((await waiting()) === 1 ? true : undefined), 5_000, "the other one queued");
+      const [, fields] = ((await redis.xrange(keys.unreadable, "-", "+")) as [string, string[]][])[0]!;
+      expect(fields[fields.indexOf("reason") + 1]).toMatch(/contentLocation: host not allowed/);
+      expect(fields[fields.indexOf("body") + 1]).toBe(body.toString());
     });
-    expect(await redis.ttl(`${prefix}:call:{call-facts}`)).toBeGreaterThan(0);
-  });
 
-  it("keeps the earliest start time and prefers IncomingCall's caller, whatever the order", async () => {
-    const { prefix } = fresh();
-    const sessions = createRedisSessionStore(redis, prefix);
-    await sessions.addFacts("call-order", { startedAt: "2026-11-22T10:00:05.5+00:00", callerHint: "8:acs:starter" });
-    await sessions.addFacts("call-order", { startedAt: "2026-11-22T10:00:01Z", caller: "8:acs:caller" });
-    await sessions.addFacts("call-order", { startedAt: "2026-11-22T10:00:03Z", callerHint: "8:acs:other" });
-    expect(await sessions.get("call-order")).toMatchObject({
-      startedAt: "2026-11-22T10:00:01Z",
-      caller: "8:acs:caller",
+    it("a batch is stored whole, and de-duplicated per event", async () => {
+      const { prefix, keys } = fresh();
+      const sink = createRedisEventSink(redis, prefix);
+      await sink.accept("eventgrid", delivery("batch-1"));
+      expect(await sink.accept("eventgrid", delivery("batch-1", "batch-2"))).toEqual({
+        accepted: 1,
+        duplicates: 1,
+        stored: [false, true],
+      });
+      expect(await sink.accept("eventgrid", delivery("batch-1", "batch-2"))).toMatchObject({ accepted: 0 });
+      expect(await redis.xlen(keys.stream)).toBe(2);
+    });
+
+    it("deliveries arriving together are stored together, and an id twice among them is stored once", async () => {
+      const { prefix, keys } = fresh();
+      const sink = createRedisEventSink(redis, prefix);
+      const results = await Promise.all([
+        sink.accept("eventgrid", delivery("together-1", "together-2")),
+        sink.accept("eventgrid", delivery("together-2", "together-3")),
+        sink.accept("eventgrid", delivery("together-1")),
+        sink.accept("callback", delivery("together-1")),
+      ]);
+      expect(results.map((r) => r.stored)).toEqual([[true, true], [false, true], [false], [true]]);
+      expect(await redis.xlen(keys.stream)).toBe(3);
+      expect(await redis.ttl(keys.seen("eventgrid", "together-3"))).toBeGreaterThan(24 * 3600);
+    });
+
+    it("a Redis failure fails every delivery waiting with it, so each is answered 5xx and retried", async () => {
+      const { prefix } = fresh();
+      const broken = new Redis(inject("redisUrl"), { lazyConnect: true, maxRetriesPerRequest: 0 });
+      broken.disconnect(); // never connected: commands are refused at once
+      const sink = createRedisEventSink(broken, prefix);
+      const outcomes = await Promise.allSettled([
+        sink.accept("eventgrid", delivery("lost-1")),
+        sink.accept("eventgrid", delivery("lost-2")),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected"]);
+    });
+
+    it("the same id on another channel is another event", async () => {
+      const { prefix } = fresh();
+      const sink = createRedisEventSink(redis, prefix);
+      expect(await sink.accept("eventgrid", delivery("shared-id"))).toMatchObject({ accepted: 1, duplicates: 0 });
+      expect(await sink.accept("callback", delivery("shared-id"))).toMatchObject({ accepted: 1, duplicates: 0 });
+    });
+
+    it("entries read by a relay that died before queueing them are taken over by another relay", async () => {
+      const { prefix, queues, waiting, keys } = fresh();
+      const sink = createRedisEventSink(redis, prefix);
+      await sink.accept("eventgrid", delivery("orphan-1", "orphan-2"));
+      // A relay reads the entries, then dies before queueing them: they stay pending in its name.
+      await redis.xgroup("CREATE", keys.stream, OUTBOX_GROUP, "0", "MKSTREAM");
+      await redis.xreadgroup("GROUP", OUTBOX_GROUP, "dead-relay", "COUNT", 10, "STREAMS", keys.stream, ">");
+      expect(await waiting()).toBe(0);
+
+      const relay = startOutboxRelay(redis, queues, prefix, logger, {
+        recordingHostSuffixes,
+        claimIdleMs: 200,
+        consumer: "survivor",
+      });
+      closers.push(() => relay.close());
+      await eventually(async () => ((await waiting()) === 2 ? true : undefined), 5_000, "two queued jobs");
+    });
+
+    it("an entry queued twice (relay died after queueing, before acknowledging) is still one job", async () => {
+      const { prefix, queues, waiting } = fresh();
+      const [event] = delivery("twice-1").events;
+      const payload = { event: event!, receivedAt: new Date().toISOString() };
+      await queues.enqueueMany("call-event", [{ payload, jobId: jobIdFor("eventgrid", "twice-1") }]);
+      await queues.enqueueMany("call-event", [{ payload, jobId: jobIdFor("eventgrid", "twice-1") }]);
+      expect(await waiting()).toBe(1);
+      expect(prefix).toBeTruthy();
     });
   });
 
-  it("pins a call to the first policy set that decided it", async () => {
-    const { prefix } = fresh();
-    const sessions = createRedisSessionStore(redis, prefix);
-    expect(await sessions.pinPolicySet("call-pin", "set-a")).toBe("set-a");
-    expect(await sessions.pinPolicySet("call-pin", "set-b")).toBe("set-a");
-    expect((await sessions.get("call-pin")).policySetHash).toBe("set-a");
+  describe("Redis session store", () => {
+    it("grants each once-per-call step to exactly one of many concurrent claimants", async () => {
+      const { prefix } = fresh();
+      const sessions = createRedisSessionStore(redis, prefix);
+      const results = await Promise.all(Array.from({ length: 20 }, () => sessions.claim("call-claim", "connect")));
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await sessions.claim("call-claim", "start-recording")).toBe(true);
+    });
+
+    it("lets the owner of a claimed step claim it again (its redelivery), and nobody else", async () => {
+      const { prefix } = fresh();
+      const sessions = createRedisSessionStore(redis, prefix);
+      const results = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => sessions.claim("call-owner", "connect", `event:e${i}`)),
+      );
+      const winner = results.indexOf(true);
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await sessions.claim("call-owner", "connect", `event:e${winner}`)).toBe(true);
+      expect(await sessions.claim("call-owner", "connect", `event:e${(winner + 1) % 10}`)).toBe(false);
+      expect(await sessions.claim("call-owner", "connect")).toBe(false);
+    });
+
+    it("accumulates facts from events in any order", async () => {
+      const { prefix } = fresh();
+      const sessions = createRedisSessionStore(redis, prefix);
+      await sessions.addFacts("call-facts", { participants: ["8:acs:b"], started: true });
+      await sessions.addFacts("call-facts", { correlationId: "c-1", participants: ["8:acs:a", "8:acs:b"] });
+      expect(await sessions.get("call-facts")).toMatchObject({
+        correlationId: "c-1",
+        participants: ["8:acs:a", "8:acs:b"],
+        started: true,
+        ended: false,
+        factsVersion: 2,
+      });
+      expect(await redis.ttl(`${prefix}:call:{call-facts}`)).toBeGreaterThan(0);
+    });
+
+    it("keeps the earliest start time and prefers IncomingCall's caller, whatever the order", async () => {
+      const { prefix } = fresh();
+      const sessions = createRedisSessionStore(redis, prefix);
+      await sessions.addFacts("call-order", { startedAt: "2026-11-22T10:00:05.5+00:00", callerHint: "8:acs:starter" });
+      await sessions.addFacts("call-order", { startedAt: "2026-11-22T10:00:01Z", caller: "8:acs:caller" });
+      await sessions.addFacts("call-order", { startedAt: "2026-11-22T10:00:03Z", callerHint: "8:acs:other" });
+      expect(await sessions.get("call-order")).toMatchObject({
+        startedAt: "2026-11-22T10:00:01Z",
+        caller: "8:acs:caller",
+      });
+    });
+
+    it("pins a call to the first policy set that decided it", async () => {
+      const { prefix } = fresh();
+      const sessions = createRedisSessionStore(redis, prefix);
+      expect(await sessions.pinPolicySet("call-pin", "set-a")).toBe("set-a");
+      expect(await sessions.pinPolicySet("call-pin", "set-b")).toBe("set-a");
+      expect((await sessions.get("call-pin")).policySetHash).toBe("set-a");
+    });
+
+    it("keeps the decision computed from the newest facts (compare-and-set on the facts version)", async () => {
+      const { prefix } = fresh();
+      const sessions = createRedisSessionStore(redis, prefix);
+      const newer = { record: false as const, reason: "no-team-member" as const, explanation: "from version 3" };
+      const older = { ...newer, explanation: "from version 2" };
+      expect(await sessions.setDecision("call-cas", newer, 3)).toBe(true);
+      expect(await sessions.setDecision("call-cas", older, 2)).toBe(false);
+      expect((await sessions.get("call-cas")).decision?.explanation).toBe("from version 3");
+    });
   });
 
-  it("keeps the decision computed from the newest facts (compare-and-set on the facts version)", async () => {
+  it("spreads calls over the deployment's servers, and keeps each call's keys together", async () => {
     const { prefix } = fresh();
     const sessions = createRedisSessionStore(redis, prefix);
-    const newer = { record: false as const, reason: "no-team-member" as const, explanation: "from version 3" };
-    const older = { ...newer, explanation: "from version 2" };
-    expect(await sessions.setDecision("call-cas", newer, 3)).toBe(true);
-    expect(await sessions.setDecision("call-cas", older, 2)).toBe(false);
-    expect((await sessions.get("call-cas")).decision?.explanation).toBe("from version 3");
+    for (let i = 0; i < 30; i++) await sessions.addFacts(`spread-${i}`, { participants: ["8:acs:a"], started: true });
+    const nodes = await dataNodes(redis);
+    const perNode = await Promise.all(nodes.map(async (node) => (await keysMatching(node, `${prefix}:call:*`)).length));
+    expect(perNode.reduce((a, b) => a + b, 0)).toBe(60);
+    // A cluster really shards: calls land on every master, and a command across two calls' slots is refused.
+    if (target === "cluster") {
+      expect(nodes).toHaveLength(3);
+      expect(perNode.every((count) => count > 0)).toBe(true);
+      await expect(redis.del(`${prefix}:call:{spread-0}`, `${prefix}:call:{spread-1}`)).rejects.toThrow(/CROSSSLOT/);
+    }
   });
 });

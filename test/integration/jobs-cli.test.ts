@@ -1,41 +1,43 @@
 // `recorder jobs failed | retry`: dead-lettered jobs are listed with their reason and replayed.
 import { randomBytes } from "node:crypto";
 import { Worker } from "bullmq";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
+import { deleteKeysMatching } from "../../scripts/lib/services.js";
 import { failedCommand, listFailed, retryCommand } from "../../src/cli/jobs-commands.js";
 import { openQueues } from "../../src/cli/queues.js";
+import { QueueName, queueKeyPrefix } from "../../src/queues/index.js";
+import type { RedisClient } from "../../src/redis/index.js";
+import { connectTarget, redisTargets, redisUrlOf } from "../support/redis-targets.js";
 import { eventually } from "../support/stack.js";
 
-const prefix = `${inject("runId")}:jobs-${randomBytes(4).toString("hex")}`;
-let queues: Awaited<ReturnType<typeof openQueues>>;
-let worker: Worker;
-let redis: Redis;
-let failNext = true;
-const completed: string[] = [];
+describe.each(redisTargets)("recorder jobs on %s", (_label, target) => {
+  const prefix = `${inject("runId")}:jobs-${randomBytes(4).toString("hex")}`;
+  let queues: Awaited<ReturnType<typeof openQueues>>;
+  let worker: Worker;
+  let redis: RedisClient;
+  let failNext = true;
+  const completed: string[] = [];
 
-beforeAll(async () => {
-  queues = await openQueues({ REDIS_URL: inject("redisUrl"), REDIS_PREFIX: prefix });
-  redis = new Redis(inject("redisUrl"), { maxRetriesPerRequest: null });
-  worker = new Worker(
-    "ingest",
-    async (job) => {
-      if (failNext) throw new Error("Blob storage unreachable");
-      completed.push(job.id ?? "");
-    },
-    { connection: redis, prefix: `${prefix}:bull` },
-  );
-});
-afterAll(async () => {
-  await worker?.close();
-  await queues?.close();
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
-});
+  beforeAll(async () => {
+    queues = await openQueues({ REDIS_URL: redisUrlOf(target), REDIS_PREFIX: prefix });
+    redis = connectTarget(target);
+    worker = new Worker(
+      QueueName.ingest,
+      async (job) => {
+        if (failNext) throw new Error("Blob storage unreachable");
+        completed.push(job.id ?? "");
+      },
+      { connection: redis, prefix: queueKeyPrefix(prefix, QueueName.ingest) },
+    );
+  });
+  afterAll(async () => {
+    await worker?.close();
+    await queues?.close();
+    await deleteKeysMatching(redis, `${prefix}:*`);
+    redis.disconnect();
+  });
 
-describe("recorder jobs", () => {
   it("lists a job that used up its attempts, and replays it by id", async () => {
     const ingest = queues.all.find((q) => q.name === "ingest")!;
     await ingest.add(

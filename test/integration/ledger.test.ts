@@ -1,25 +1,26 @@
 // The completeness ledger in Redis, and `recorder ledger gaps`.
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { deleteKeysMatching } from "../../scripts/lib/services.js";
 import { gapsCommand } from "../../src/cli/ledger-commands.js";
 import { createLedger, type Ledger } from "../../src/ledger/index.js";
+import type { RedisClient } from "../../src/redis/index.js";
+import { connectTarget, redisTargets } from "../support/redis-targets.js";
 
-const prefix = `${inject("runId")}:ledger-${randomBytes(4).toString("hex")}`;
-let redis: Redis;
-let ledger: Ledger;
+describe.each(redisTargets)("ledger on %s", (_label, target) => {
+  const prefix = `${inject("runId")}:ledger-${randomBytes(4).toString("hex")}`;
+  let redis: RedisClient;
+  let ledger: Ledger;
 
-beforeAll(() => {
-  redis = new Redis(inject("redisUrl"));
-  ledger = createLedger(redis, prefix);
-});
-afterAll(async () => {
-  const keys = await redis.keys(`${prefix}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
-});
+  beforeAll(() => {
+    redis = connectTarget(target, { maxRetriesPerRequest: 3 });
+    ledger = createLedger(redis, prefix);
+  });
+  afterAll(async () => {
+    await deleteKeysMatching(redis, `${prefix}:*`);
+    redis.disconnect();
+  });
 
-describe("ledger", () => {
   it("keeps one hash-tagged entry per call; recorded is never downgraded by a late event", async () => {
     await ledger.record({ serverCallId: "c1", outcome: "pending", teamId: "t", endedAt: "2026-11-22T10:00:00Z" });
     await ledger.record({ serverCallId: "c1", outcome: "recorded", manifest: "t/m.json", recordingId: "r1" });

@@ -1,15 +1,14 @@
-// Redis Sentinel (REDIS_SENTINELS, REDIS_SENTINEL_NAME): the app's connection finds the master through a
+// Redis Sentinel (REDIS_URL=redis+sentinel://host:port,…/<master>): the app's connection finds the master through a
 // sentinel, BullMQ works over it, and after a failover writes go to the new master. Private redis-servers only.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "bullmq";
-import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, redisAnswers, startPrivateRedis, type PrivateRedis } from "../../scripts/lib/services.js";
-import { createQueues } from "../../src/queues/index.js";
-import { createRedis } from "../../src/redis/connection.js";
+import { createQueues, queueKeyPrefix } from "../../src/queues/index.js";
+import { createRedisClient, type RedisClient } from "../../src/redis/index.js";
 import { eventually } from "../support/stack.js";
 
 let dir: string;
@@ -18,7 +17,7 @@ let replica: ChildProcess;
 let replicaPort: number;
 let sentinel: ChildProcess;
 let sentinelPort: number;
-const connections: Redis[] = [];
+const connections: RedisClient[] = [];
 
 async function startRedis(args: string[], port: number): Promise<ChildProcess> {
   const child = spawn("redis-server", args, { stdio: "ignore" });
@@ -66,7 +65,7 @@ beforeAll(async () => {
   );
   sentinel = await startRedis([config, "--sentinel"], sentinelPort);
   // The sentinel has found the replica (needed before a failover can pick it).
-  const probe = createRedis({ REDIS_URL: `redis://127.0.0.1:${sentinelPort}` }, { maxRetriesPerRequest: 1 });
+  const probe = createRedisClient(`redis://127.0.0.1:${sentinelPort}`, { maxRetriesPerRequest: 1 });
   connections.push(probe);
   await eventually(
     async () => (((await probe.call("SENTINEL", "REPLICAS", "recorder")) as unknown[]).length > 0 ? true : undefined),
@@ -81,16 +80,13 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const portOf = async (redis: Redis) => Number(/tcp_port:(\d+)/.exec(await redis.info("server"))?.[1]);
+const portOf = async (redis: RedisClient) => Number(/tcp_port:(\d+)/.exec(await redis.info("server"))?.[1]);
 
 describe("Redis through Sentinel", () => {
   it("finds the master, runs BullMQ jobs, and follows a failover to the new master", async () => {
-    const settings = {
-      REDIS_URL: "redis://ignored-with-sentinels:6379/0",
-      REDIS_SENTINELS: [`127.0.0.1:${sentinelPort}`],
-      REDIS_SENTINEL_NAME: "recorder",
-    };
-    const redis = createRedis(settings, { maxRetriesPerRequest: null });
+    const redis = createRedisClient(`redis+sentinel://127.0.0.1:${sentinelPort}/recorder`, {
+      maxRetriesPerRequest: null,
+    });
     connections.push(redis);
     expect(await portOf(redis)).toBe(master.port);
 
@@ -98,7 +94,7 @@ describe("Redis through Sentinel", () => {
     const done: string[] = [];
     const worker = new Worker("control", async (job) => void done.push(job.name), {
       connection: redis,
-      prefix: "sentinel-test:bull",
+      prefix: queueKeyPrefix("sentinel-test", "control"),
     });
     try {
       await queues.enqueue("sweep-gaps", {});
@@ -107,7 +103,7 @@ describe("Redis through Sentinel", () => {
       await redis.set("sentinel-test:before", "1");
       // Replication is asynchronous: a failover loses writes the replica has not received (README "Redis").
       expect(await redis.call("WAIT", 1, 5000)).toBe(1);
-      const admin = createRedis({ REDIS_URL: `redis://127.0.0.1:${sentinelPort}` }, { maxRetriesPerRequest: 1 });
+      const admin = createRedisClient(`redis://127.0.0.1:${sentinelPort}`, { maxRetriesPerRequest: 1 });
       connections.push(admin);
       await admin.call("SENTINEL", "FAILOVER", "recorder");
       // Writes carry on, now on the former replica.

@@ -4,23 +4,33 @@ import {
   redisAnswers,
   redisServerInstalled,
   startPrivateRedis,
+  startPrivateRedisCluster,
   type PrivateRedis,
+  type PrivateRedisCluster,
 } from "../../scripts/lib/services.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     redisUrl: string;
+    /** `redis+cluster://…` of the Redis Cluster the tests share; empty when it could not be started. */
+    redisClusterUrl: string;
+    /** Why there is no cluster (what to install): the cluster tests fail with it. */
+    redisClusterProblem: string;
     runId: string;
   }
 }
 
 let privateRedis: PrivateRedis | undefined;
+let privateCluster: PrivateRedisCluster | undefined;
 
 /**
  * Finds the Redis the tests share: REDIS_URL if set, else 127.0.0.1:6379 if it answers, else a private
  * redis-server. Every test keys its data under a per-run prefix, so the shared Redis's contents never matter.
+ * Also a Redis Cluster for the tests that run on both: REDIS_CLUSTER_URL if set, else three private
+ * redis-server processes made into a cluster (about 2 s), stopped again at the end.
  */
 export async function setup(project: TestProject): Promise<void> {
+  const cluster = findCluster();
   let url = process.env.REDIS_URL;
   if (!url) {
     if (await redisAnswers("127.0.0.1", 6379)) url = "redis://127.0.0.1:6379";
@@ -34,9 +44,23 @@ export async function setup(project: TestProject): Promise<void> {
     }
   }
   project.provide("redisUrl", url);
+  const found = await cluster;
+  project.provide("redisClusterUrl", found.url);
+  project.provide("redisClusterProblem", found.problem);
   project.provide("runId", `test-${Date.now().toString(36)}-${randomUUID().slice(0, 8)}`);
+}
+
+async function findCluster(): Promise<{ url: string; problem: string }> {
+  if (process.env.REDIS_CLUSTER_URL) return { url: process.env.REDIS_CLUSTER_URL, problem: "" };
+  try {
+    privateCluster = await startPrivateRedisCluster();
+    return { url: privateCluster.url, problem: "" };
+  } catch (error) {
+    return { url: "", problem: (error as Error).message };
+  }
 }
 
 export async function teardown(): Promise<void> {
   await privateRedis?.stop();
+  await privateCluster?.stop();
 }

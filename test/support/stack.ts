@@ -14,6 +14,7 @@ import { createRuntime, type Runtime } from "../../src/runtime.js";
 import { startWebhook } from "../../src/webhook.js";
 import { createWorkerDependencies } from "../../workers/dependencies.js";
 import { startWorkers, type RunningWorkers } from "../../workers/run.js";
+import { redisUrlOf, type RedisTargetName } from "./redis-targets.js";
 
 /** Shipped example identities (policies/trading-desk.yaml). */
 export const ALICE = "8:acs:5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10_00000001-alice";
@@ -46,6 +47,8 @@ export interface StackOptions {
   retention?: RetentionPort;
   /** Where the webhook's and workers' JSON log lines go (default stdout); set LOG_LEVEL in `env` too. */
   logDestination?: DestinationStream;
+  /** Which Redis: the shared single server (default) or the test run's Redis Cluster. */
+  redis?: RedisTargetName;
 }
 
 /**
@@ -85,7 +88,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ACS_RESOURCE_ID: resourceId,
       ACS_OPENID_CONFIGURATION_URL: simulator.openIdConfigurationUrl,
       ACS_LOCAL_SIMULATOR_URL: simulator.url,
-      REDIS_URL: inject("redisUrl"),
+      REDIS_URL: redisUrlOf(options.redis ?? "single"),
       REDIS_PREFIX: prefix,
       BLOB_CONNECTION_STRING: azurite.connectionString,
       BLOB_CONTAINER: "recordings",

@@ -38,7 +38,7 @@ export async function perform(deps: WorkerDependencies, { event, receivedAt }: P
         rangSeenAt: receivedAt,
       });
       // Only while handling IncomingCall can the call still be refused: its context is what rejects it.
-      return advance(deps, event.data.serverCallId, event.data.incomingCallContext);
+      return advance(deps, event.data.serverCallId, event.id, event.data.incomingCallContext);
     }
     case "Microsoft.Communication.CallStarted": {
       const startedBy = event.data.startedBy;
@@ -53,7 +53,7 @@ export async function perform(deps: WorkerDependencies, { event, receivedAt }: P
         startedAt: event.time,
         startedSeenAt: receivedAt,
       });
-      return advance(deps, event.data.serverCallId);
+      return advance(deps, event.data.serverCallId, event.id);
     }
     case "Microsoft.Communication.CallParticipantAdded": {
       const participant = rawIdOf(event.data.user.communicationIdentifier);
@@ -61,7 +61,7 @@ export async function perform(deps: WorkerDependencies, { event, receivedAt }: P
         correlationId: event.data.correlationId,
         participants: participant ? [participant] : [],
       });
-      return advance(deps, event.data.serverCallId);
+      return advance(deps, event.data.serverCallId, event.id);
     }
     case "Microsoft.Communication.CallParticipantRemoved":
       return;
@@ -88,14 +88,14 @@ export async function perform(deps: WorkerDependencies, { event, receivedAt }: P
     }
     case "Microsoft.Communication.CallConnected":
       await deps.sessions.setConnection(event.data.serverCallId, event.data.callConnectionId);
-      return advance(deps, event.data.serverCallId);
+      return advance(deps, event.data.serverCallId, event.id);
     case "Microsoft.Communication.RecordingStateChanged": {
       const { serverCallId, correlationId, recordingId, state } = event.data;
       await deps.sessions.setRecording(serverCallId, recordingId, state);
       deps.logger.info({ serverCallId, correlationId, recordingId, state }, "recording state changed");
       // Active: the announcement may now be due. Inactive may be the recording's first state, a late event, or
       // a real stop: a check asks ACS shortly.
-      if (state === "active") return advance(deps, serverCallId);
+      if (state === "active") return advance(deps, serverCallId, event.id);
       if (state === "inactive") {
         await deps.queues.enqueue(
           "check-recording",
@@ -168,8 +168,18 @@ export async function perform(deps: WorkerDependencies, { event, receivedAt }: P
  * Re-decides from all facts known so far (the decision is a pure function of them, so any delivery order ends
  * with the same decision), then starts each due action exactly once. A call already over is still connected
  * to: ACS answers 8522 and that failure is on record rather than silently skipped.
+ *
+ * Claiming a step and queueing its job are two writes (different slots on a Cluster): a worker killed between
+ * them must not leave the step claimed and never done. So a claim is held by the event that took it (`eventId`),
+ * whose redelivery — BullMQ runs a killed worker's job again — claims it again and queues the job again; the
+ * job id is the call's and step's, so a job that was queued the first time is not queued twice.
  */
-async function advance(deps: WorkerDependencies, serverCallId: string, incomingCallContext?: string): Promise<void> {
+async function advance(
+  deps: WorkerDependencies,
+  serverCallId: string,
+  eventId: string,
+  incomingCallContext?: string,
+): Promise<void> {
   const session = await deps.sessions.get(serverCallId);
   const { participants, caller, callee, startedAt } = session;
   // Policy reloads apply to new calls: a call in progress keeps the set that first decided it (when this
@@ -190,21 +200,21 @@ async function advance(deps: WorkerDependencies, serverCallId: string, incomingC
     const health = assessHealth(await deps.health.read(), deps.healthSettings.failuresToTrip);
     const ring = incomingCallAction(session, decision, health);
     if (ring.kind === "reject") {
-      if (await deps.sessions.claim(serverCallId, "reject")) {
+      if (await deps.sessions.claim(serverCallId, "reject", `event:${eventId}`)) {
         deps.logger.warn({ ...log, teamId: decision.teamId, reason: ring.reason }, "rejecting the incoming call");
-        await deps.queues.enqueue("reject-call", {
-          serverCallId,
-          correlationId,
-          incomingCallContext,
-          reason: ring.reason,
-        });
+        await deps.queues.enqueue(
+          "reject-call",
+          { serverCallId, correlationId, incomingCallContext, reason: ring.reason },
+          jobIdFor(serverCallId, "reject"),
+        );
       }
       // Rejected (or being rejected): nothing to join. Should the reject fail, reject-call falls back to the watchdog.
       return;
     }
   }
   for (const action of dueActions(session, decision)) {
-    if (!(await deps.sessions.claim(serverCallId, action))) continue;
+    if (!(await deps.sessions.claim(serverCallId, action, `event:${eventId}`))) continue;
+    const jobId = jobIdFor(serverCallId, action);
     switch (action) {
       case "connect":
       case "ring-watch":
@@ -218,36 +228,45 @@ async function advance(deps: WorkerDependencies, serverCallId: string, incomingC
           },
           action === "connect" ? "recording required: connecting" : "recording required: connecting once answered",
         );
-        await deps.queues.enqueue(action === "connect" ? "connect-call" : "connect-ringing", {
-          serverCallId,
-          correlationId,
-        });
+        await deps.queues.enqueue(
+          action === "connect" ? "connect-call" : "connect-ringing",
+          { serverCallId, correlationId },
+          jobId,
+        );
         break;
       case "start-recording":
         if (!session.callConnectionId) break; // dueActions asks this only with a connection
-        await deps.queues.enqueue("start-recording", {
-          serverCallId,
-          correlationId,
-          callConnectionId: session.callConnectionId,
-          recording: decision.recording,
-          ...timeToRecordOrigin(session),
-        });
+        await deps.queues.enqueue(
+          "start-recording",
+          {
+            serverCallId,
+            correlationId,
+            callConnectionId: session.callConnectionId,
+            recording: decision.recording,
+            ...timeToRecordOrigin(session),
+          },
+          jobId,
+        );
         break;
       case "enforce-start": {
         const seconds = decision.enforcement?.startWithinSeconds ?? DEFAULT_START_WITHIN_SECONDS;
-        await deps.queues.enqueue("enforce-start", { serverCallId, correlationId }, undefined, {
+        await deps.queues.enqueue("enforce-start", { serverCallId, correlationId }, jobId, {
           delayMs: seconds * 1000,
         });
         break;
       }
       case "announce":
         if (!decision.announcement || !session.callConnectionId) break; // dueActions asks this only with both
-        await deps.queues.enqueue("play-announcement", {
-          serverCallId,
-          correlationId,
-          callConnectionId: session.callConnectionId,
-          announcement: decision.announcement,
-        });
+        await deps.queues.enqueue(
+          "play-announcement",
+          {
+            serverCallId,
+            correlationId,
+            callConnectionId: session.callConnectionId,
+            announcement: decision.announcement,
+          },
+          jobId,
+        );
         break;
     }
   }

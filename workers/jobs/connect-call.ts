@@ -2,17 +2,22 @@ import type { PayloadOf } from "../../src/queues/index.js";
 import type { WorkerDependencies } from "../dependencies.js";
 import { rethrowAcsError } from "./acs-errors.js";
 
-/** Joins the call by its serverCallId (we never answer a user's call); CallConnected arrives as a callback. */
+/**
+ * Joins the call by its serverCallId (we never answer a user's call); CallConnected arrives as a callback. A job
+ * run again after its worker died may find the call already connected by its first run: then there is nothing to
+ * do (ACS would make a second connection: the SDK's Repeatability-Request-ID is new on every call).
+ */
 export async function perform(deps: WorkerDependencies, payload: PayloadOf<"connect-call">) {
+  const { serverCallId, correlationId } = payload;
+  const { callConnectionId: existing } = await deps.sessions.get(serverCallId);
+  if (existing) {
+    deps.logger.info({ serverCallId, correlationId, callConnectionId: existing }, "already connected");
+    return;
+  }
   try {
     await connectByServerCallId(deps, payload);
   } catch (error) {
-    rethrowAcsError(
-      error,
-      deps.logger,
-      { serverCallId: payload.serverCallId, correlationId: payload.correlationId },
-      "connect",
-    );
+    rethrowAcsError(error, deps.logger, { serverCallId, correlationId }, "connect");
   }
 }
 

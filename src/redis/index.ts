@@ -1,0 +1,9 @@
+export {
+  createRedisClient,
+  connectTo,
+  dataNodes,
+  duplicateClient,
+  type RedisClient,
+  type RedisClientOptions,
+} from "./connect.js";
+export { firstAddress, parseRedisUrl, RedisUrlError, type HostPort, type RedisTarget } from "./target.js";

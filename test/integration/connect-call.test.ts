@@ -1,0 +1,51 @@
+// connect-call run again after its worker died: a call already connected is not connected a second time (ACS would
+// make a second connection: the SDK's Repeatability-Request-ID is new on every call).
+import { randomBytes } from "node:crypto";
+import type { CallAutomationClient } from "@azure/communication-call-automation";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { deleteKeysMatching } from "../../scripts/lib/services.js";
+import { createLogger } from "../../src/log.js";
+import type { RedisClient } from "../../src/redis/index.js";
+import { createRedisSessionStore, type SessionStore } from "../../src/sessions/index.js";
+import type { WorkerDependencies } from "../../workers/dependencies.js";
+import { perform as connectCall } from "../../workers/jobs/connect-call.js";
+import { connectTarget } from "../support/redis-targets.js";
+
+const prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;
+let redis: RedisClient;
+let sessions: SessionStore;
+
+beforeAll(() => {
+  redis = connectTarget("single");
+  sessions = createRedisSessionStore(redis, prefix);
+});
+afterAll(async () => {
+  await deleteKeysMatching(redis, `${prefix}:*`);
+  redis.disconnect();
+});
+
+describe("connect-call", () => {
+  it("connects a call once: run again once the call is connected, it does nothing", async () => {
+    const connects: string[] = [];
+    const acs = {
+      async connectCall(locator: { id: string }) {
+        connects.push(locator.id);
+        return { callConnectionProperties: { callConnectionId: `conn-${connects.length}` } };
+      },
+    } as unknown as CallAutomationClient;
+    const deps = {
+      acs,
+      sessions,
+      logger: createLogger("silent", "test"),
+      callbackUri: "http://127.0.0.1:1/api/callbacks",
+    } as unknown as WorkerDependencies;
+
+    await connectCall(deps, { serverCallId: "call-a", correlationId: "corr-a" });
+    expect(connects).toEqual(["call-a"]);
+    // CallConnected was processed: the session knows the connection.
+    await sessions.setConnection("call-a", "conn-1");
+    // BullMQ runs the job again (its worker died before completing it).
+    await connectCall(deps, { serverCallId: "call-a", correlationId: "corr-a" });
+    expect(connects).toEqual(["call-a"]);
+  });
+});
