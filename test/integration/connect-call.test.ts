@@ -9,6 +9,7 @@ import type { RedisClient } from "../../src/redis/index.js";
 import { createRedisSessionStore, type SessionStore } from "../../src/sessions/index.js";
 import type { WorkerDependencies } from "../../workers/dependencies.js";
 import { perform as connectCall } from "../../workers/jobs/connect-call.js";
+import { perform as connectRinging } from "../../workers/jobs/connect-ringing.js";
 import { connectTarget } from "../support/redis-targets.js";
 
 const prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;
@@ -24,21 +25,26 @@ afterAll(async () => {
   redis.disconnect();
 });
 
+/** Dependencies with an ACS that accepts every connect and records it. */
+function fakeDeps(connects: string[]): WorkerDependencies {
+  const acs = {
+    async connectCall(locator: { id: string }) {
+      connects.push(locator.id);
+      return { callConnectionProperties: { callConnectionId: `conn-${connects.length}` } };
+    },
+  } as unknown as CallAutomationClient;
+  return {
+    acs,
+    sessions,
+    logger: createLogger("silent", "test"),
+    callbackUri: "http://127.0.0.1:1/api/callbacks",
+  } as unknown as WorkerDependencies;
+}
+
 describe("connect-call", () => {
   it("connects a call once: run again once the call is connected, it does nothing", async () => {
     const connects: string[] = [];
-    const acs = {
-      async connectCall(locator: { id: string }) {
-        connects.push(locator.id);
-        return { callConnectionProperties: { callConnectionId: `conn-${connects.length}` } };
-      },
-    } as unknown as CallAutomationClient;
-    const deps = {
-      acs,
-      sessions,
-      logger: createLogger("silent", "test"),
-      callbackUri: "http://127.0.0.1:1/api/callbacks",
-    } as unknown as WorkerDependencies;
+    const deps = fakeDeps(connects);
 
     await connectCall(deps, { serverCallId: "call-a", correlationId: "corr-a" });
     expect(connects).toEqual(["call-a"]);
@@ -47,5 +53,18 @@ describe("connect-call", () => {
     // BullMQ runs the job again (its worker died before completing it).
     await connectCall(deps, { serverCallId: "call-a", correlationId: "corr-a" });
     expect(connects).toEqual(["call-a"]);
+  });
+
+  it("the ring watchdog killed between claiming the connect and connecting: run again, it connects", async () => {
+    const connects: string[] = [];
+    const deps = fakeDeps(connects);
+    await sessions.addFacts("call-ringing", { rang: true, startedAt: new Date().toISOString() });
+    // Its first run claimed the connect, then its worker died.
+    expect(await sessions.claim("call-ringing", "connect", "ring-watch")).toBe(true);
+    // A CallStarted handler cannot take the step over meanwhile...
+    expect(await sessions.claim("call-ringing", "connect", "event:e1")).toBe(false);
+    // ...and the watchdog's next run connects.
+    await connectRinging(deps, { serverCallId: "call-ringing", correlationId: "corr-r" });
+    expect(connects).toEqual(["call-ringing"]);
   });
 });

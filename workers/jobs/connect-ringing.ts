@@ -26,7 +26,8 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"conn
     );
     throw new UnrecoverableError(`connect: the call was not answered within ${RING_WINDOW_MS / 1000} s`);
   }
-  if (!(await deps.sessions.claim(serverCallId, "connect"))) return;
+  // The watchdog owns its claim: run again after its worker died between claiming and connecting, it goes on.
+  if (!(await deps.sessions.claim(serverCallId, "connect", "ring-watch"))) return;
   try {
     await connectByServerCallId(deps, payload);
   } catch (error) {
