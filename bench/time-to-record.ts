@@ -6,6 +6,7 @@
  * CallStarted arrival is the app's own record (`receivedAt` in the call-event job); arrival of the start is
  * the simulator's request log: both on this machine's clock.
  */
+import { latencies as latencySummary } from "../scripts/lib/latency.js";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -21,21 +22,6 @@ import { writeResult, type BenchContext } from "./result.js";
 const RESOURCE_ID = "5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10";
 const ALICE = `8:acs:${RESOURCE_ID}_00000001-alice`;
 const BOB = `8:acs:${RESOURCE_ID}_00000002-bob`;
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-function summary(values: number[]) {
-  const sorted = [...values].sort((a, b) => a - b);
-  return {
-    count: sorted.length,
-    p50Ms: percentile(sorted, 50),
-    p99Ms: percentile(sorted, 99),
-    maxMs: sorted.at(-1) ?? NaN,
-  };
-}
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
   const deadline = Date.now() + timeoutMs;
@@ -163,8 +149,8 @@ export async function runTimeToRecordBench(context: BenchContext): Promise<void>
     );
 
     const arrivals = await callStartedArrivals(redis, prefix);
-    const baseline = summary(latencies(sim, arrivals, single));
-    const measured = summary(latencies(sim, arrivals, loaded));
+    const baseline = latencySummary(latencies(sim, arrivals, single));
+    const measured = latencySummary(latencies(sim, arrivals, loaded));
     context.say(`  one at a time     p50 ${baseline.p50Ms} ms  p99 ${baseline.p99Ms} ms  (n=${baseline.count})`);
     context.say(
       `  ${calls} over ${spreadMs / 1000}s   p50 ${measured.p50Ms} ms  p99 ${measured.p99Ms} ms  max ${measured.maxMs} ms  (n=${measured.count})`,

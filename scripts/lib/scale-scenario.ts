@@ -5,6 +5,7 @@
  * from the outside (simulator request log, Azurite, the ledger): was every required call connected once,
  * recorded once and archived once — and what did it cost (time to record, Redis memory, CPU per process).
  */
+import { latencies as latencySummary, type Latencies } from "./latency.js";
 import { randomBytes, randomUUID } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -114,28 +115,6 @@ export interface ScaleReport {
     perCallBytesByKind: Record<string, number>;
   };
   cpu: ProcessCpu[];
-}
-
-export interface Latencies {
-  count: number;
-  p50Ms: number;
-  p99Ms: number;
-  maxMs: number;
-}
-
-function summary(values: number[]): Latencies {
-  const sorted = [...values].sort((a, b) => a - b);
-  return {
-    count: sorted.length,
-    p50Ms: percentile(sorted, 50),
-    p99Ms: percentile(sorted, 99),
-    maxMs: sorted.at(-1) ?? NaN,
-  };
-}
-
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
@@ -363,8 +342,8 @@ export async function runScaleScenario(options: ScaleOptions): Promise<ScaleRepo
       problems: checks.filter((c) => !good(c)),
       extraDownloads: checks.reduce((sum, c) => sum + Math.max(0, c.contentDownloads - c.chunks), 0),
       jobs: await jobTimings(redis, prefix),
-      timeToRecord: summary(loaded.flatMap((id) => latencies.get(id) ?? [])),
-      baselineTimeToRecord: summary(baseline.flatMap((id) => latencies.get(id) ?? [])),
+      timeToRecord: latencySummary(loaded.flatMap((id) => latencies.get(id) ?? [])),
+      baselineTimeToRecord: latencySummary(baseline.flatMap((id) => latencies.get(id) ?? [])),
       settleMs,
       delivery: spread.stats(),
       redis: {
@@ -548,8 +527,8 @@ async function jobTimings(redis: RedisClient, prefix: string): Promise<ScaleRepo
   }
   return Object.fromEntries(
     [...samples].map(([name, { wait, run }]) => {
-      const w = summary(wait);
-      const r = summary(run);
+      const w = latencySummary(wait);
+      const r = latencySummary(run);
       return [name, { count: w.count, waitP50: w.p50Ms, waitP99: w.p99Ms, runP50: r.p50Ms, runP99: r.p99Ms }];
     }),
   );
