@@ -247,7 +247,7 @@ describe("ingest, end to end, when storage goes away", () => {
         }
         return undefined;
       },
-      20_000,
+      60_000,
       "blocks staged",
     );
     await stack.stopAzurite();
@@ -272,5 +272,5 @@ describe("ingest, end to end, when storage goes away", () => {
       expect(offset).toBeGreaterThanOrEqual(3 * BLOCK);
       expect(offset % BLOCK).toBe(0);
     }
-  }, 120_000);
+  }, 170_000);
 });

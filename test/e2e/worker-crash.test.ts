@@ -89,10 +89,14 @@ describe("a worker process killed mid-chunk", () => {
     const downloads = stack.simulator
       .requests()
       .filter((r) => r.operation === "download" && r.serverCallId === serverCallId && !r.path.endsWith("/acsmetadata"));
-    expect(downloads).toHaveLength(2);
+    // The first worker's download, then the new worker's: ranged, from a block boundary past what was staged —
+    // never from byte 0 again. (A loaded machine can make the new worker retry its own ranged download.)
+    expect(downloads.length).toBeGreaterThanOrEqual(2);
     expect(downloads[0]?.range).toBeUndefined();
-    const offset = Number(/^bytes=(\d+)-$/.exec(downloads[1]?.range ?? "")?.[1]);
-    expect(offset).toBeGreaterThanOrEqual(3 * BLOCK);
-    expect(offset % BLOCK).toBe(0);
+    for (const resumed of downloads.slice(1)) {
+      const offset = Number(/^bytes=(\d+)-$/.exec(resumed.range ?? "")?.[1]);
+      expect(offset).toBeGreaterThanOrEqual(3 * BLOCK);
+      expect(offset % BLOCK).toBe(0);
+    }
   }, 150_000);
 });
