@@ -2,7 +2,8 @@
  * One measured copy of a recording chunk into Blob, in its own process so its peak RSS is the worker's:
  * `raw` = the SDK's `uploadStream` of the download (4 MiB × 4), `ingest` = the archive's resumable, verified
  * ingest (src/archive/ingest.ts) with the worker's default block size and concurrency.
- * Input: env BENCH_INPUT (JSON); output: one JSON line on stdout.
+ * Input: env BENCH_INPUT (JSON); output: one JSON line on stdout (also the RSS before the copy and the CPU
+ * seconds the copy took in this process, which a loaded machine does not change much).
  */
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -27,6 +28,9 @@ const container = BlobServiceClient.fromConnectionString(config.BLOB_CONNECTION_
   config.BLOB_CONTAINER,
 );
 
+// What the process holds before the copy (Node, tsx, SDKs, config): the same for both modes.
+const baselineRssBytes = process.memoryUsage().rss;
+const cpuBefore = process.cpuUsage();
 const started = performance.now();
 let bytes = 0;
 let sha256 = "";
@@ -60,6 +64,8 @@ if (input.mode === "raw") {
   sha256 = result.sha256;
 }
 const seconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuBefore);
 // maxRSS is the process's peak resident set in KiB (getrusage).
 const peakRssBytes = process.resourceUsage().maxRSS * 1024;
-console.log(JSON.stringify({ mode: input.mode, bytes, seconds, sha256, peakRssBytes }));
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+console.log(JSON.stringify({ mode: input.mode, bytes, seconds, sha256, peakRssBytes, baselineRssBytes, cpuSeconds }));

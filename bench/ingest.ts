@@ -1,12 +1,14 @@
 /**
  * `npm run bench -- ingest`: MB/s and peak RSS of ingesting a 1 GiB recording chunk from the simulator into
  * Azurite, against a raw `uploadStream` of the same bytes from the same source, in the same run. Each copy
- * runs in its own process (bench/ingest-runner.ts); the two alternate, twice each, and the better of each
- * pair is compared (the first copy of a run also pays Azurite's warm-up).
+ * runs in its own process (bench/ingest-runner.ts); the two alternate, twice each (BENCH_INGEST_ROUNDS), and
+ * the better of each is compared (the first copy of a run also pays Azurite's warm-up). Each run also reports
+ * the CPU seconds spent by the copy, by Azurite and by this process (the simulator): on a shared machine
+ * MB/s follows the load, CPU per GB much less.
  */
 import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BlobServiceClient } from "@azure/storage-blob";
@@ -27,8 +29,27 @@ const runResult = z.object({
   /** Empty for the raw copy (which does not hash). */
   sha256: z.string(),
   peakRssBytes: z.number(),
+  baselineRssBytes: z.number(),
+  cpuSeconds: z.number(),
 });
-type RunResult = z.infer<typeof runResult>;
+type RunResult = z.infer<typeof runResult> & { azuriteCpuSeconds?: number; simulatorCpuSeconds: number };
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux, 100 ticks/s); undefined elsewhere. */
+async function cpuSecondsOf(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
 
 function runOnce(input: {
   mode: "raw" | "ingest";
@@ -36,7 +57,7 @@ function runOnce(input: {
   contentLocation: string;
   env: Record<string, string>;
 }) {
-  return new Promise<RunResult>((resolve, reject) => {
+  return new Promise<z.infer<typeof runResult>>((resolve, reject) => {
     const child = spawn(process.execPath, ["--import", "tsx", "bench/ingest-runner.ts"], {
       env: { ...process.env, BENCH_INPUT: JSON.stringify(input) },
       stdio: ["ignore", "pipe", "inherit"],
@@ -111,23 +132,42 @@ export async function runIngestBench(context: BenchContext): Promise<void> {
     }
     context.say(`ingest: chunk of ${(chunk.sizeBytes / 1e6).toFixed(0)} MB`);
 
+    const rounds = Number(process.env.BENCH_INGEST_ROUNDS ?? 2);
     const runs: RunResult[] = [];
-    for (const mode of ["raw", "ingest", "raw", "ingest"] as const) {
-      const blobName = `${mode}-${runs.length}.wav`;
-      const result = await runOnce({ mode, blobName, contentLocation: chunk.contentLocation, env });
-      if (result.bytes !== chunk.sizeBytes || (mode === "ingest" && result.sha256 !== chunk.sha256))
-        throw new Error(`${mode}: copied ${result.bytes} bytes, or with another hash than the source`);
-      context.say(
-        `ingest: ${mode.padEnd(6)} ${(result.bytes / 1e6 / result.seconds).toFixed(0)} MB/s, peak RSS ${(result.peakRssBytes / 1e6).toFixed(0)} MB`,
-      );
-      runs.push(result);
-      await container.getBlockBlobClient(blobName).deleteIfExists();
+    const gb = (r: RunResult, seconds: number | undefined) =>
+      seconds === undefined ? undefined : Number((seconds / (r.bytes / 1e9)).toFixed(2));
+    for (let round = 0; round < rounds; round++) {
+      for (const mode of ["raw", "ingest"] as const) {
+        const blobName = `${mode}-${runs.length}.wav`;
+        const azuriteBefore = await cpuSecondsOf(azurite.process.pid);
+        const simulatorBefore = process.cpuUsage();
+        const measured = await runOnce({ mode, blobName, contentLocation: chunk.contentLocation, env });
+        const simulatorCpu = process.cpuUsage(simulatorBefore);
+        const azuriteAfter = await cpuSecondsOf(azurite.process.pid);
+        const result: RunResult = {
+          ...measured,
+          azuriteCpuSeconds:
+            azuriteBefore === undefined || azuriteAfter === undefined ? undefined : azuriteAfter - azuriteBefore,
+          simulatorCpuSeconds: (simulatorCpu.user + simulatorCpu.system) / 1e6,
+        };
+        if (result.bytes !== chunk.sizeBytes || (mode === "ingest" && result.sha256 !== chunk.sha256))
+          throw new Error(`${mode}: copied ${result.bytes} bytes, or with another hash than the source`);
+        context.say(
+          `ingest: ${mode.padEnd(6)} ${(result.bytes / 1e6 / result.seconds).toFixed(0)} MB/s, peak RSS ${(result.peakRssBytes / 1e6).toFixed(0)} MB (${(result.baselineRssBytes / 1e6).toFixed(0)} MB before the copy); CPU s/GB: copy ${gb(result, result.cpuSeconds)}, Azurite ${gb(result, result.azuriteCpuSeconds) ?? "?"}, simulator ${gb(result, result.simulatorCpuSeconds)}`,
+        );
+        runs.push(result);
+        await container.getBlockBlobClient(blobName).deleteIfExists();
+      }
     }
     const best = (mode: "raw" | "ingest") =>
       runs.filter((r) => r.mode === mode).sort((a, b) => a.seconds - b.seconds)[0]!;
     const raw = best("raw");
     const ingest = best("ingest");
     const mbps = (r: RunResult) => r.bytes / 1e6 / r.seconds;
+    // Each ingest against the raw copy just before it: how much the spread of the best-of figure owes to load.
+    const roundRatios = runs.flatMap((r, i) =>
+      r.mode === "ingest" && runs[i - 1]?.mode === "raw" ? [Number((mbps(r) / mbps(runs[i - 1]!)).toFixed(3))] : [],
+    );
     const figures = {
       chunkBytes: chunk.sizeBytes,
       blockBytes: config.INGEST_BLOCK_BYTES,
@@ -135,6 +175,8 @@ export async function runIngestBench(context: BenchContext): Promise<void> {
       rawMBps: Math.round(mbps(raw)),
       ingestMBps: Math.round(mbps(ingest)),
       throughputRatio: Number((mbps(ingest) / mbps(raw)).toFixed(3)),
+      roundRatios,
+      medianRoundRatio: Number(median(roundRatios).toFixed(3)),
       rawPeakRssMB: Math.round(raw.peakRssBytes / 1e6),
       ingestPeakRssMB: Math.round(
         Math.max(...runs.filter((r) => r.mode === "ingest").map((r) => r.peakRssBytes)) / 1e6,
@@ -143,7 +185,7 @@ export async function runIngestBench(context: BenchContext): Promise<void> {
       runs,
     };
     context.say(
-      `ingest: ${figures.ingestMBps} MB/s vs raw uploadStream ${figures.rawMBps} MB/s = ${figures.throughputRatio}; peak RSS ${figures.ingestPeakRssMB} MB (raw ${figures.rawPeakRssMB} MB)`,
+      `ingest: ${figures.ingestMBps} MB/s vs raw uploadStream ${figures.rawMBps} MB/s = ${figures.throughputRatio} (round by round ${roundRatios.join(", ")}); peak RSS ${figures.ingestPeakRssMB} MB (raw ${figures.rawPeakRssMB} MB)`,
     );
     context.say(`ingest: written ${await writeResult("ingest", figures)}`);
   } finally {

@@ -2,6 +2,7 @@ import { createHash, type Hash } from "node:crypto";
 import type { Readable } from "node:stream";
 import type { BlockBlobClient, ContainerClient } from "@azure/storage-blob";
 import { CONTENT_TYPES, blockIdFor, parseBlockId, planResume, sniffMedia, type MediaKind } from "./blocks.js";
+import { stageInBlocks } from "./staging.js";
 
 /** A body that is not a recording (empty, HTML error page, …): the job fails and is retried, nothing is committed. */
 export class IngestRefused extends Error {
@@ -24,7 +25,7 @@ export type OpenSource = (offset: number) => Promise<Readable | NodeJS.ReadableS
 
 export interface IngestOptions {
   blockBytes: number;
-  /** Blocks being staged at once (memory ≈ (concurrency + 1) × blockBytes). */
+  /** Block buffers at once, being filled or staged (memory ≈ concurrency × blockBytes; see staging.ts). */
   concurrency: number;
   metadata: Record<string, string>;
   tags: Record<string, string>;
@@ -82,47 +83,16 @@ export async function ingestContent(
   }
   if (existing) return finishByReadBack(blob, name, options, 0);
 
-  const staged = await blob.getBlockList("uncommitted").catch((error: unknown) => {
+  const uncommitted = await blob.getBlockList("uncommitted").catch((error: unknown) => {
     if (isStatus(error, 404)) return { uncommittedBlocks: [] };
     throw error;
   });
   const plan = planResume(
-    (staged.uncommittedBlocks ?? []).map((b) => ({ name: b.name, size: b.size })),
+    (uncommitted.uncommittedBlocks ?? []).map((b) => ({ name: b.name, size: b.size })),
     options.blockBytes,
   );
   const ids = plan.kept.map((block) => blockIdFor(block.index, Buffer.from(block.md5, "hex")));
-  const wholeHash = plan.offset === 0 ? createHash("sha256") : undefined;
   let media: MediaKind | undefined;
-  let total = plan.offset;
-
-  // A fixed pool of block buffers, recycled once staged: memory stays at (concurrency + 1) blocks instead of
-  // depending on when the garbage collector gets to released ones.
-  const free: Buffer[] = [];
-  const takeBuffer = () => free.pop() ?? Buffer.allocUnsafe(options.blockBytes);
-  const inFlight = new Set<Promise<void>>();
-  let failure: unknown;
-  const stage = async (index: number, bytes: Buffer, buffer: Buffer) => {
-    if (index === 0) {
-      media = sniffMedia(bytes);
-      if (!media) throw new IngestRefused(`${name}: body is not WAV, MP3 or MP4 (${describeHead(bytes)})`);
-    }
-    const md5 = createHash("md5").update(bytes).digest();
-    const id = blockIdFor(index, md5);
-    ids[index] = id;
-    const pending = blob
-      .stageBlock(id, bytes, bytes.length, { transactionalContentMD5: md5 })
-      .then(() => {
-        free.push(buffer);
-      })
-      .catch((error: unknown) => {
-        failure ??= error;
-      })
-      .finally(() => inFlight.delete(pending));
-    inFlight.add(pending);
-    if (inFlight.size >= options.concurrency) await Promise.race(inFlight);
-    if (failure) throw failure;
-  };
-
   let body: AsyncIterable<Buffer> = (async function* () {})();
   try {
     body = (await open(plan.offset)) as AsyncIterable<Buffer>;
@@ -130,35 +100,29 @@ export async function ingestContent(
     // Everything was staged before the previous attempt stopped: nothing is left past the offset.
     if (!(plan.offset > 0 && isRecordingStatus(error, 416))) throw error;
   }
-  let index = plan.kept.length;
-  let block = takeBuffer();
-  let filled = 0;
-  try {
-    for await (const piece of body) {
-      wholeHash?.update(piece);
-      total += piece.length;
-      let from = 0;
-      while (from < piece.length) {
-        const n = Math.min(piece.length - from, options.blockBytes - filled);
-        piece.copy(block, filled, from, from + n);
-        filled += n;
-        from += n;
-        if (filled === options.blockBytes) {
-          await stage(index++, block, block);
-          block = takeBuffer();
-          filled = 0;
-        }
+  const staged = await stageInBlocks(
+    body,
+    {
+      blockBytes: options.blockBytes,
+      concurrency: options.concurrency,
+      firstIndex: plan.kept.length,
+      sha256: plan.offset === 0,
+    },
+    (block) => {
+      if (block.index === 0) {
+        media = sniffMedia(block.bytes);
+        if (!media) throw new IngestRefused(`${name}: body is not WAV, MP3 or MP4 (${describeHead(block.bytes)})`);
       }
-    }
-    if (total === 0) throw new IngestRefused(`${name}: zero-byte body`);
-    if (filled > 0) await stage(index++, block.subarray(0, filled), block);
-  } finally {
-    await Promise.all(inFlight);
-  }
-  if (failure) throw failure;
+      const id = blockIdFor(block.index, block.md5);
+      ids[block.index] = id;
+      return blob.stageBlock(id, block.bytes, block.bytes.length, { transactionalContentMD5: block.md5 });
+    },
+  );
+  const total = plan.offset + staged.bytes;
+  if (total === 0) throw new IngestRefused(`${name}: zero-byte body`);
 
   const contentType = media ? CONTENT_TYPES[media] : "application/octet-stream";
-  const sha256 = wholeHash?.digest("hex");
+  const sha256 = staged.sha256;
   await blob.commitBlockList(ids, {
     blobHTTPHeaders: { blobContentType: contentType },
     metadata: options.metadata,

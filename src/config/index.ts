@@ -96,8 +96,12 @@ const configSchema = z.object({
     .min(64 * 1024)
     .max(100 * 1024 * 1024)
     .default(4 * 1024 * 1024),
-  /** Blocks of one chunk staged at once; worker memory per chunk ≈ (this + 1) × INGEST_BLOCK_BYTES. */
-  INGEST_BLOCK_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+  /**
+   * Block buffers of one chunk at once, being filled or staged (up to this many stageBlock requests in flight;
+   * reading waits while all are): worker memory per chunk ≈ this × INGEST_BLOCK_BYTES. 2 keeps the bench's
+   * peak RSS under 200 MB at the same throughput as 4 (README "Performance").
+   */
+  INGEST_BLOCK_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
   /** Retention and legal hold on archived blobs: "azure" (version-level immutability) or "off"; default azure in production. */
   ARCHIVE_IMMUTABILITY: z.enum(["azure", "off"]).optional(),
   /** Delete the ACS copy of a chunk (deleteLocation) once the archived copy is verified. */
