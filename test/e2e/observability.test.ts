@@ -77,7 +77,13 @@ describe("observability of a recorded call", () => {
       expect(
         grew('intake_events_total{channel="eventgrid",type="Microsoft.Communication.CallStarted",outcome="stored"}'),
       ).toBeGreaterThanOrEqual(1);
-      expect(sample(after, 'queue_jobs{queue="ingest",state="completed"}')).toBeGreaterThanOrEqual(1);
+      // The manifest is written inside the chunk's job, which completes just after.
+      await eventually(
+        async () =>
+          (sample(await scrape(), 'queue_jobs{queue="ingest",state="completed"}') ?? 0) >= 1 ? true : undefined,
+        10_000,
+        "the ingest job counted completed",
+      );
       expect(sample(after, 'queue_jobs{queue="call-events",state="failed"}')).toBe(0);
       expect(sample(after, "workers_alive")).toBeGreaterThanOrEqual(1);
       expect(sample(after, "intake_outbox_entries")).toBeGreaterThanOrEqual(0);
