@@ -1,8 +1,8 @@
 /**
  * `npm run bench -- ingest`: MB/s and peak RSS of ingesting a 1 GiB recording chunk from the simulator into
  * Azurite, against a raw `uploadStream` of the same bytes from the same source, in the same run. Each copy
- * runs in its own process (bench/ingest-runner.ts); the two alternate, twice each (BENCH_INGEST_ROUNDS), and
- * the better of each is compared (the first copy of a run also pays Azurite's warm-up). Each run also reports
+ * runs in its own process (bench/ingest-runner.ts) against an Azurite of its own; the two alternate, twice each
+ * (BENCH_INGEST_ROUNDS), and the better of each is compared. Each run also reports
  * the CPU seconds spent by the copy, by Azurite and by this process (the simulator): on a shared machine
  * MB/s follows the load, CPU per GB much less.
  */
@@ -11,9 +11,9 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BlobServiceClient } from "@azure/storage-blob";
+import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { z } from "zod";
-import { startAzurite } from "../scripts/lib/services.js";
+import { azuriteConnectionString, startAzurite, type RunningAzurite } from "../scripts/lib/services.js";
 import { startSimulator } from "../simulator/index.js";
 import { createCallAutomationClient } from "../src/acs/index.js";
 import { loadConfig } from "../src/config/index.js";
@@ -75,9 +75,30 @@ function runOnce(input: {
   });
 }
 
+/**
+ * Runs one copy against an Azurite of its own, started empty and stopped after. One Azurite serving copy after
+ * copy drifts into spending more of its CPU collecting garbage (in a --cpu-prof of Azurite: 7 % of its CPU over
+ * its first four 1 GB copies, 26 % over the next three, at twice the CPU per GB), so a run's speed would depend
+ * on how many copies came before it, and the raw copy always comes first in a round.
+ */
+async function withFreshAzurite<T>(
+  dataDir: string,
+  run: (azurite: RunningAzurite, container: ContainerClient) => Promise<T>,
+): Promise<T> {
+  const location = await mkdtemp(join(dataDir, "azurite-"));
+  const azurite = await startAzurite(location);
+  try {
+    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient("bench");
+    await container.createIfNotExists();
+    return await run(azurite, container);
+  } finally {
+    await azurite.stop();
+    await rm(location, { recursive: true, force: true });
+  }
+}
+
 export async function runIngestBench(context: BenchContext): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), "recorder-bench-ingest-"));
-  const azurite = await startAzurite(dataDir);
   const accessKey = randomBytes(32).toString("base64");
   const resourceId = randomUUID();
   const sim = await startSimulator({
@@ -93,7 +114,8 @@ export async function runIngestBench(context: BenchContext): Promise<void> {
       ACS_RESOURCE_ID: resourceId,
       ACS_LOCAL_SIMULATOR_URL: sim.url,
       REDIS_URL: context.redisUrl,
-      BLOB_CONNECTION_STRING: azurite.connectionString,
+      // Each run's own Azurite (withFreshAzurite) replaces this; the simulator's client does not use it.
+      BLOB_CONNECTION_STRING: azuriteConnectionString(1),
       BLOB_CONTAINER: "bench",
       EVENTGRID_SECRET: "unused",
       // INGEST_BLOCK_BYTES / INGEST_BLOCK_CONCURRENCY from the environment, else the worker defaults.
@@ -103,8 +125,6 @@ export async function runIngestBench(context: BenchContext): Promise<void> {
         : {}),
     };
     const config = loadConfig(env);
-    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient("bench");
-    await container.createIfNotExists();
 
     // A mixed 16 kHz mono WAV (32 000 B/s): 1 GiB of audio, synthesized from the offset by the simulator.
     const { serverCallId } = await sim.placeCall({
@@ -139,24 +159,26 @@ export async function runIngestBench(context: BenchContext): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       for (const mode of ["raw", "ingest"] as const) {
         const blobName = `${mode}-${runs.length}.wav`;
-        const azuriteBefore = await cpuSecondsOf(azurite.process.pid);
-        const simulatorBefore = process.cpuUsage();
-        const measured = await runOnce({ mode, blobName, contentLocation: chunk.contentLocation, env });
-        const simulatorCpu = process.cpuUsage(simulatorBefore);
-        const azuriteAfter = await cpuSecondsOf(azurite.process.pid);
-        const result: RunResult = {
-          ...measured,
-          azuriteCpuSeconds:
-            azuriteBefore === undefined || azuriteAfter === undefined ? undefined : azuriteAfter - azuriteBefore,
-          simulatorCpuSeconds: (simulatorCpu.user + simulatorCpu.system) / 1e6,
-        };
+        const result = await withFreshAzurite(dataDir, async (azurite): Promise<RunResult> => {
+          const runEnv = { ...env, BLOB_CONNECTION_STRING: azurite.connectionString };
+          const azuriteBefore = await cpuSecondsOf(azurite.process.pid);
+          const simulatorBefore = process.cpuUsage();
+          const measured = await runOnce({ mode, blobName, contentLocation: chunk.contentLocation, env: runEnv });
+          const simulatorCpu = process.cpuUsage(simulatorBefore);
+          const azuriteAfter = await cpuSecondsOf(azurite.process.pid);
+          return {
+            ...measured,
+            azuriteCpuSeconds:
+              azuriteBefore === undefined || azuriteAfter === undefined ? undefined : azuriteAfter - azuriteBefore,
+            simulatorCpuSeconds: (simulatorCpu.user + simulatorCpu.system) / 1e6,
+          };
+        });
         if (result.bytes !== chunk.sizeBytes || (mode === "ingest" && result.sha256 !== chunk.sha256))
           throw new Error(`${mode}: copied ${result.bytes} bytes, or with another hash than the source`);
         context.say(
           `ingest: ${mode.padEnd(6)} ${(result.bytes / 1e6 / result.seconds).toFixed(0)} MB/s, peak RSS ${(result.peakRssBytes / 1e6).toFixed(0)} MB (${(result.baselineRssBytes / 1e6).toFixed(0)} MB before the copy); CPU s/GB: copy ${gb(result, result.cpuSeconds)}, Azurite ${gb(result, result.azuriteCpuSeconds) ?? "?"}, simulator ${gb(result, result.simulatorCpuSeconds)}`,
         );
         runs.push(result);
-        await container.getBlockBlobClient(blobName).deleteIfExists();
       }
     }
     const best = (mode: "raw" | "ingest") =>
@@ -190,7 +212,6 @@ export async function runIngestBench(context: BenchContext): Promise<void> {
     context.say(`ingest: written ${await writeResult("ingest", figures)}`);
   } finally {
     await sim.stop();
-    await azurite.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
 }
