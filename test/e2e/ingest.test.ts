@@ -7,7 +7,7 @@ import { safeSegment } from "../../src/archive/naming.js";
 import { FakeRetention } from "../../src/archive/retention.js";
 import { createLedger } from "../../src/ledger/index.js";
 import { redisTargets, type RedisTargetName } from "../support/redis-targets.js";
-import { ALICE, BOB, eventually, startStack, type Stack } from "../support/stack.js";
+import { ALICE, BOB, eventually, startStack, type Stack, stagedChunkBlob } from "../support/stack.js";
 
 const BLOCK = 1024 * 1024;
 let stack: Stack;
@@ -238,18 +238,7 @@ describe("ingest, end to end, when storage goes away", () => {
     const { serverCallId, recording } = await recordedCall(1_000_000);
     const chunk = recording.chunks[0]!;
     // Stop storage once a few blocks are staged (not committed).
-    const staged = await eventually(
-      async () => {
-        for await (const blob of stack.runtime.container.listBlobsFlat({ includeUncommitedBlobs: true })) {
-          if (!blob.name.includes(`/${safeSegment(serverCallId)}/`) || !blob.name.endsWith(".wav")) continue;
-          const list = await stack.runtime.container.getBlockBlobClient(blob.name).getBlockList("uncommitted");
-          if ((list.uncommittedBlocks ?? []).length >= 3) return blob.name;
-        }
-        return undefined;
-      },
-      60_000,
-      "blocks staged",
-    );
+    const staged = await stagedChunkBlob(stack.runtime.container, serverCallId, 3, "blocks staged");
     await stack.stopAzurite();
     await new Promise((r) => setTimeout(r, 20_000));
     await stack.startAzurite();

@@ -1,8 +1,7 @@
 // kill -9 of a worker process in the middle of a ≥ 200 MB chunk: a new worker process resumes it with Range.
 import { spawn, type ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { safeSegment } from "../../src/archive/naming.js";
-import { ALICE, BOB, eventually, startStack, type Stack } from "../support/stack.js";
+import { ALICE, BOB, eventually, startStack, type Stack, stagedChunkBlob } from "../support/stack.js";
 
 const BLOCK = 8 * 1024 * 1024;
 let stack: Stack;
@@ -53,18 +52,7 @@ describe("a worker process killed mid-chunk", () => {
     expect(chunk.sizeBytes).toBeGreaterThanOrEqual(200 * 1024 * 1024);
 
     // Wait until some blocks are staged (not committed), then kill -9.
-    const staged = await eventually(
-      async () => {
-        for await (const blob of stack.runtime.container.listBlobsFlat({ includeUncommitedBlobs: true })) {
-          if (!blob.name.includes(`/${safeSegment(serverCallId)}/`) || !blob.name.endsWith(".wav")) continue;
-          const list = await stack.runtime.container.getBlockBlobClient(blob.name).getBlockList("uncommitted");
-          if ((list.uncommittedBlocks ?? []).length >= 3) return blob.name;
-        }
-        return undefined;
-      },
-      60_000,
-      "blocks staged by the first worker",
-    );
+    const staged = await stagedChunkBlob(stack.runtime.container, serverCallId, 3, "blocks staged by the first worker");
     first.kill("SIGKILL");
     await exited(first);
     const committed = await stack.runtime.container.getBlockBlobClient(staged).exists();

@@ -1,3 +1,5 @@
+import type { ContainerClient } from "@azure/storage-blob";
+import { safeSegment } from "../../src/archive/naming.js";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import type { Server } from "node:http";
@@ -201,4 +203,29 @@ export async function placeRecordedCall(
   await new Promise((r) => setTimeout(r, call.recordedMs ?? 500));
   await simulator.endCall(serverCallId);
   return { serverCallId };
+}
+
+/**
+ * Waits until the call's content chunk has at least `blocks` staged but uncommitted blocks (an ingest caught
+ * mid-way), and returns the chunk's blob name.
+ */
+export function stagedChunkBlob(
+  container: ContainerClient,
+  serverCallId: string,
+  blocks: number,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<string> {
+  return eventually(
+    async () => {
+      for await (const blob of container.listBlobsFlat({ includeUncommitedBlobs: true })) {
+        if (!blob.name.includes(`/${safeSegment(serverCallId)}/`) || !blob.name.endsWith(".wav")) continue;
+        const list = await container.getBlockBlobClient(blob.name).getBlockList("uncommitted");
+        if ((list.uncommittedBlocks ?? []).length >= blocks) return blob.name;
+      }
+      return undefined;
+    },
+    timeoutMs,
+    what,
+  );
 }
