@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { deleteKeysMatching, freePort, startAzurite } from "../scripts/lib/services.js";
-import { startAppProcess, type AppProcess } from "../scripts/lib/processes.js";
+import { startAppProcess, WORKER_NODE_FLAGS, type AppProcess } from "../scripts/lib/processes.js";
 import { startSimulator, type RunningSimulator } from "../simulator/index.js";
 import { QueueName, queueKeyPrefix } from "../src/queues/index.js";
 import { createRedisClient, type RedisClient } from "../src/redis/index.js";
@@ -115,7 +115,14 @@ export async function runTimeToRecordBench(context: BenchContext): Promise<void>
     cleanups.push(() => Promise.all(processes.map((p) => p.stop())));
     processes.push(await startAppProcess("bench-webhook", "src/main.ts", env, { port }, dataDir));
     processes.push(
-      await startAppProcess("bench-worker", "workers/main.ts", env, { logLine: "workers running" }, dataDir),
+      await startAppProcess(
+        "bench-worker",
+        "workers/main.ts",
+        env,
+        { logLine: "workers running" },
+        dataDir,
+        WORKER_NODE_FLAGS,
+      ),
     );
     await sim.setEventGridSubscription(`http://127.0.0.1:${port}/api/eventgrid?code=${secret}`);
 

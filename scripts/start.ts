@@ -5,7 +5,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { projectRoot, startAppProcess, type Readiness } from "./lib/processes.js";
+import { projectRoot, startAppProcess, WORKER_NODE_FLAGS, type Readiness } from "./lib/processes.js";
 import {
   freePort,
   redisAnswers,
@@ -53,8 +53,14 @@ async function portInUse(port: number): Promise<boolean> {
 }
 
 /** Starts one of our processes; if it dies later, shows its last log lines and stops everything. */
-async function startProcess(name: string, entry: string, env: Record<string, string>, ready: Readiness): Promise<void> {
-  const started = await startAppProcess(name, entry, env, ready, logDir);
+async function startProcess(
+  name: string,
+  entry: string,
+  env: Record<string, string>,
+  ready: Readiness,
+  nodeFlags: readonly string[] = [],
+): Promise<void> {
+  const started = await startAppProcess(name, entry, env, ready, logDir, nodeFlags);
   cleanups.push(() => started.stop());
   started.child.once("exit", (code) => {
     if (stopping) return;
@@ -152,9 +158,8 @@ async function main(): Promise<void> {
     "worker",
     "workers/main.ts",
     { ...appEnv, WORKER_HTTP_PORT: String(workerHttpPort) },
-    {
-      logLine: "workers running",
-    },
+    { logLine: "workers running" },
+    WORKER_NODE_FLAGS,
   );
   say(`Worker     running (call events, recording control, ingest); http://127.0.0.1:${workerHttpPort}/metrics`);
   say(

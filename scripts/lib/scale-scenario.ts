@@ -18,7 +18,7 @@ import { safeSegment } from "../../src/archive/naming.js";
 import { createLedger, type LedgerEntry } from "../../src/ledger/index.js";
 import { QueueName, queueKeyPrefix } from "../../src/queues/index.js";
 import { createRedisClient, dataNodes, type RedisClient } from "../../src/redis/index.js";
-import { startAppProcess, type AppProcess } from "./processes.js";
+import { startAppProcess, WORKER_NODE_FLAGS, type AppProcess } from "./processes.js";
 import { deleteKeysMatching, freePort, startAzurite, type RunningAzurite } from "./services.js";
 import { startSpread, type Spread, type SpreadStats } from "./spread.js";
 
@@ -189,8 +189,16 @@ export async function runScaleScenario(options: ScaleOptions): Promise<ScaleRepo
     const started = await Promise.all([
       startAppProcess(`${prefix}-webhook-1`, "src/main.ts", env(webhookPorts[0]!), { port: webhookPorts[0]! }, logDir),
       startAppProcess(`${prefix}-webhook-2`, "src/main.ts", env(webhookPorts[1]!), { port: webhookPorts[1]! }, logDir),
-      startAppProcess(`${prefix}-worker-1`, "workers/main.ts", env(0), { logLine: "workers running" }, logDir),
-      startAppProcess(`${prefix}-worker-2`, "workers/main.ts", env(0), { logLine: "workers running" }, logDir),
+      ...[1, 2].map((n) =>
+        startAppProcess(
+          `${prefix}-worker-${n}`,
+          "workers/main.ts",
+          env(0),
+          { logLine: "workers running" },
+          logDir,
+          WORKER_NODE_FLAGS,
+        ),
+      ),
     ]);
     processes.push(...started);
     const [webhook1, webhook2, worker1, worker2] = started as [AppProcess, AppProcess, AppProcess, AppProcess];

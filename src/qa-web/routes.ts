@@ -4,7 +4,7 @@ import type Koa from "koa";
 
 /**
  * The QA web page (`GET /qa`): one static HTML page, its ES modules and its stylesheet, served as files from
- * `page/` — no build step. The page talks only to this origin's `/api/recordings` with the reviewer's token in
+ * `page/` as they are (the page itself has no build step; `npm run build` copies them into dist/). The page talks only to this origin's `/api/recordings` with the reviewer's token in
  * an `Authorization` header; nothing here sees a token.
  */
 
@@ -17,6 +17,8 @@ const ASSETS = {
   "style.css": "text/css; charset=utf-8",
 } as const;
 type AssetName = keyof typeof ASSETS;
+/** The page's files in `page/` (the build copies them beside the compiled routes). */
+export const QA_PAGE_FILES = Object.keys(ASSETS) as AssetName[];
 
 /**
  * Only this origin's scripts, styles, API calls and audio; no inline script or style, no frames, no forms
@@ -48,9 +50,7 @@ const SECURITY_HEADERS = {
 
 /** The page files, read once when the router is made (a missing file stops the app at start, not at a click). */
 function loadAssets(directory: URL): Map<AssetName, Buffer> {
-  return new Map(
-    (Object.keys(ASSETS) as AssetName[]).map((name) => [name, readFileSync(new URL(name, directory))] as const),
-  );
+  return new Map(QA_PAGE_FILES.map((name) => [name, readFileSync(new URL(name, directory))] as const));
 }
 
 export function qaWebRoutes(directory: URL = new URL("./page/", import.meta.url)): Router {

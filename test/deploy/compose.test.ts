@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { loadTokenStore } from "../../src/auth/tokens.js";
+import { PRODUCTION_COMMANDS } from "../../scripts/lib/processes.js";
 import { loadConfig } from "../../src/config/index.js";
 
 interface Service {
@@ -22,8 +23,9 @@ describe("docker-compose.yml", () => {
     };
     const { app, worker, simulator, redis, azurite } = compose.services;
     expect([app, worker, simulator, redis, azurite].every(Boolean)).toBe(true);
-    expect(app!.command).toEqual(["node", "--import", "tsx", "src/main.ts"]);
-    expect(worker!.command).toEqual(["node", "--import", "tsx", "workers/main.ts"]);
+    expect(app!.command).toEqual(PRODUCTION_COMMANDS.webhook);
+    expect(worker!.command).toEqual(PRODUCTION_COMMANDS.worker);
+    expect(simulator!.command).toEqual(PRODUCTION_COMMANDS.simulator);
     for (const service of [app!, worker!]) expect(() => loadConfig(service.environment)).not.toThrow();
     expect(loadConfig(worker!.environment).WORKER_HTTP_PORT).toBe(8081);
     expect(app!.healthcheck?.test.join(" ")).toContain("http://127.0.0.1:8080/healthz");

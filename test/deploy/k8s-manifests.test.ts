@@ -5,6 +5,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
+import { PRODUCTION_COMMANDS } from "../../scripts/lib/processes.js";
 import { loadConfig } from "../../src/config/index.js";
 
 const DIR = "deploy/k8s";
@@ -64,21 +65,21 @@ const secret = () => named<Manifest & { stringData: Record<string, string> }>("S
 
 describe("deploy/k8s", () => {
   it.each([
-    ["compliance-recorder-webhook", "src/main.ts", "8080"],
-    ["compliance-recorder-worker", "workers/main.ts", "8081"],
-  ])(
-    "%s: ≥ 2 replicas, probes on its own port, configuration from the ConfigMap and the Secret",
-    (name, entry, port) => {
+    ["compliance-recorder-webhook", "webhook", "8080"],
+    ["compliance-recorder-worker", "worker", "8081"],
+  ] as const)(
+    "%s: ≥ 2 replicas, the compiled process, probes on its own port, configuration from the ConfigMap and the Secret",
+    (name, kind, port) => {
       const deployment = named<Deployment>("Deployment", name);
       expect(deployment.spec.replicas).toBeGreaterThanOrEqual(2);
       expect(deployment.spec.template.metadata.labels).toMatchObject(deployment.spec.selector.matchLabels);
       const [container, ...others] = deployment.spec.template.spec.containers;
       expect(others).toEqual([]);
-      expect(container!.command).toEqual(["node", "--import", "tsx", entry]);
+      expect(container!.command).toEqual(PRODUCTION_COMMANDS[kind]);
       const http = container!.ports.find((p) => p.name === "http");
       expect(String(http?.containerPort)).toBe(port);
       // The port the process listens on is the one the ConfigMap gives it.
-      expect(configMap().data[entry === "src/main.ts" ? "PORT" : "WORKER_HTTP_PORT"]).toBe(port);
+      expect(configMap().data[kind === "webhook" ? "PORT" : "WORKER_HTTP_PORT"]).toBe(port);
       expect(container!.livenessProbe.httpGet).toEqual({ path: "/healthz", port: "http" });
       expect(container!.readinessProbe.httpGet).toEqual({ path: "/readyz", port: "http" });
       expect(container!.envFrom).toEqual([

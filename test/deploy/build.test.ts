@@ -1,0 +1,96 @@
+// The production form, run: `npm run build` (into a directory of its own), then the compiled webhook and worker
+// started with exactly the production commands (PRODUCTION_COMMANDS) and environment record a call end to end
+// against the simulator, Redis and Azurite, and the compiled webhook serves the QA page it was built with.
+import { randomBytes } from "node:crypto";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { build } from "../../scripts/build.js";
+import { PRODUCTION_COMMANDS, projectRoot, startAppProcess, type AppProcess } from "../../scripts/lib/processes.js";
+import { freePort } from "../../scripts/lib/services.js";
+import { safeSegment } from "../../src/archive/naming.js";
+import { ALICE, BOB, eventually, placeRecordedCall, startStack, type Stack } from "../support/stack.js";
+
+const outDir = join(projectRoot, ".build", `test-${randomBytes(4).toString("hex")}`);
+let stack: Stack;
+let logDir: string;
+const processes: AppProcess[] = [];
+
+/** A production command, with the build's directory in place of dist/. */
+function compiled(command: readonly string[]): { entry: string; nodeFlags: string[] } {
+  const [node, ...args] = command;
+  expect(node).toBe("node");
+  const entry = args.at(-1)!;
+  expect(entry.startsWith("dist/")).toBe(true);
+  return { entry: join(outDir, entry.slice("dist/".length)), nodeFlags: args.slice(0, -1) };
+}
+
+beforeAll(async () => {
+  await build(outDir);
+  stack = await startStack({ workers: "none" });
+  logDir = outDir;
+}, 180_000);
+afterAll(async () => {
+  await Promise.all(processes.map((p) => p.stop()));
+  await stack?.stop();
+  await rm(outDir, { recursive: true, force: true });
+});
+
+describe("npm run build: the compiled processes, as deployed", () => {
+  it("record and archive a call, and the webhook serves the QA page", async () => {
+    const port = await freePort();
+    const webhookUrl = `http://127.0.0.1:${port}`;
+    // The worker announces readiness at info.
+    const env = { ...stack.env, PORT: String(port), PUBLIC_BASE_URL: webhookUrl, LOG_LEVEL: "info" };
+    const webhook = compiled(PRODUCTION_COMMANDS.webhook);
+    const worker = compiled(PRODUCTION_COMMANDS.worker);
+    processes.push(await startAppProcess("compiled-webhook", webhook.entry, env, { port }, logDir, webhook.nodeFlags));
+    processes.push(
+      await startAppProcess(
+        "compiled-worker",
+        worker.entry,
+        env,
+        { logLine: "workers running" },
+        logDir,
+        worker.nodeFlags,
+      ),
+    );
+    // Event Grid now delivers to the compiled webhook (the stack's own webhook has no workers behind it).
+    await stack.simulator.setEventGridSubscription(`${webhookUrl}/api/eventgrid?code=${stack.env.EVENTGRID_SECRET}`);
+
+    const { serverCallId } = await placeRecordedCall(stack.simulator, { from: ALICE, to: BOB, recordedMs: 1000 });
+    const chunk = await eventually(
+      () => stack.simulator.getCall(serverCallId)?.recordings[0]?.chunks[0],
+      20_000,
+      "a recording chunk",
+    );
+    const archived = await eventually(
+      async () => {
+        for await (const blob of stack.runtime.container.listBlobsFlat({ includeMetadata: true })) {
+          if (
+            blob.name.includes(`/${safeSegment(serverCallId)}/`) &&
+            blob.name.endsWith(".wav") &&
+            blob.metadata?.sha256
+          )
+            return blob;
+        }
+        return undefined;
+      },
+      30_000,
+      "the chunk archived by the compiled worker",
+    );
+    expect(archived.metadata?.sha256).toBe(chunk.sha256);
+    // Every connect and start came from the compiled processes: the callback URL is the compiled webhook's.
+    const connects = stack.simulator
+      .requests()
+      .filter((r) => r.operation === "connect" && r.serverCallId === serverCallId);
+    expect(connects.map((r) => r.status)).toEqual([200]);
+
+    const ready = await fetch(`${webhookUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    const page = await fetch(`${webhookUrl}/qa`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<html");
+    expect((await fetch(`${webhookUrl}/qa/app.js`)).status).toBe(200);
+  });
+});
