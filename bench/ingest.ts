@@ -25,6 +25,7 @@ import { join } from "node:path";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { z } from "zod";
 import { build } from "../scripts/build.js";
+import { ALICE, BOB } from "../scripts/lib/app-env.js";
 import { PRODUCTION_PROCESS_ENV, projectRoot, startAppProcess, WORKER_NODE_FLAGS } from "../scripts/lib/processes.js";
 import {
   azuriteConnectionString,
@@ -40,8 +41,6 @@ import { createRedisClient } from "../src/redis/index.js";
 import { writeResult, type BenchContext } from "./result.js";
 
 const GIB = 1024 * 1024 * 1024;
-const ALICE = "8:acs:5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10_00000001-alice";
-const BOB = "8:acs:5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10_00000002-bob";
 
 const rawResult = z.object({
   bytes: z.number(),

@@ -13,15 +13,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
 import { deleteKeysMatching, freePort, startAzurite } from "../scripts/lib/services.js";
+import { ALICE, BOB, LOCAL_RESOURCE_ID, localAppEnv } from "../scripts/lib/app-env.js";
 import { startAppProcess, WORKER_NODE_FLAGS, type AppProcess } from "../scripts/lib/processes.js";
 import { startSimulator, type RunningSimulator } from "../simulator/index.js";
 import { QueueName, queueKeyPrefix } from "../src/queues/index.js";
 import { createRedisClient, type RedisClient } from "../src/redis/index.js";
 import { writeResult, type BenchContext } from "./result.js";
-
-const RESOURCE_ID = "5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10";
-const ALICE = `8:acs:${RESOURCE_ID}_00000001-alice`;
-const BOB = `8:acs:${RESOURCE_ID}_00000002-bob`;
 
 async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
   const deadline = Date.now() + timeoutMs;
@@ -84,7 +81,7 @@ export async function runTimeToRecordBench(context: BenchContext): Promise<void>
     const accessKey = randomBytes(32).toString("base64");
     const sim = await startSimulator({
       accessKey,
-      resourceId: RESOURCE_ID,
+      resourceId: LOCAL_RESOURCE_ID,
       timings: { ringMs: 50, connectMs: 0, recordingActivationMs: 0, fileStatusDelayMs: 60_000 },
       // "The simulator adding no latency": deliveries go out as Event Grid sends them, concurrently, rather
       // than queueing one after another behind the previous answer.
@@ -93,24 +90,18 @@ export async function runTimeToRecordBench(context: BenchContext): Promise<void>
     cleanups.push(() => sim.stop());
     const port = await freePort();
     const secret = randomUUID();
-    const env = {
-      NODE_ENV: "development",
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
-      ACS_CONNECTION_STRING: sim.connectionString,
-      ACS_RESOURCE_ID: RESOURCE_ID,
-      ACS_OPENID_CONFIGURATION_URL: sim.openIdConfigurationUrl,
-      ACS_LOCAL_SIMULATOR_URL: sim.url,
-      REDIS_URL: context.redisUrl,
-      REDIS_PREFIX: prefix,
-      BLOB_CONNECTION_STRING: azurite.connectionString,
-      BLOB_CONTAINER: "recordings",
-      POLICY_DIR: "policies",
-      EVENTGRID_SECRET: secret,
-      LOG_LEVEL: "info", // the worker announces readiness at info
-      WORKER_CONCURRENCY: "16",
-    };
+    const env = localAppEnv(
+      {
+        simulator: sim,
+        resourceId: LOCAL_RESOURCE_ID,
+        redisUrl: context.redisUrl,
+        redisPrefix: prefix,
+        blobConnectionString: azurite.connectionString,
+        eventGridSecret: secret,
+      },
+      { port },
+      { WORKER_CONCURRENCY: "16" },
+    );
     const processes: AppProcess[] = [];
     cleanups.push(() => Promise.all(processes.map((p) => p.stop())));
     processes.push(await startAppProcess("bench-webhook", "src/main.ts", env, { port }, dataDir));

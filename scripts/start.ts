@@ -5,6 +5,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { ALICE, BOB, LOCAL_RESOURCE_ID, localAppEnv } from "./lib/app-env.js";
 import { projectRoot, startAppProcess, WORKER_NODE_FLAGS, type Readiness } from "./lib/processes.js";
 import {
   freePort,
@@ -18,10 +19,6 @@ import { firstAddress, parseRedisUrl } from "../src/redis/index.js";
 
 const dataDir = join(projectRoot, "data");
 const logDir = join(dataDir, "logs");
-/** Resource id of the local simulator; the example policies' identities live under it. */
-const LOCAL_RESOURCE_ID = "5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10";
-const ALICE = `8:acs:${LOCAL_RESOURCE_ID}_00000001-alice`;
-const BOB = `8:acs:${LOCAL_RESOURCE_ID}_00000002-bob`;
 
 const cleanups: (() => Promise<unknown>)[] = [];
 let stopping = false;
@@ -133,24 +130,27 @@ async function main(): Promise<void> {
   const localTokens = process.env.API_TOKENS_FILE ? undefined : await writeLocalTokens(tokensFile);
   if (localTokens) cleanups.push(() => rm(tokensFile, { force: true }));
   const adminToken = localTokens?.admin;
-  const appEnv = {
-    NODE_ENV: "development",
-    PORT: String(webhookPort),
-    HOST: "127.0.0.1",
-    PUBLIC_BASE_URL: webhookUrl,
-    ACS_CONNECTION_STRING: `endpoint=${simulatorUrl}/;accesskey=${accessKey}`,
-    ACS_RESOURCE_ID: LOCAL_RESOURCE_ID,
-    ACS_OPENID_CONFIGURATION_URL: `${simulatorUrl}/calling/.well-known/acsopenidconfiguration`,
-    ACS_LOCAL_SIMULATOR_URL: simulatorUrl,
-    REDIS_URL: redisUrl,
-    REDIS_PREFIX: redisPrefix,
-    BLOB_CONNECTION_STRING: blobConnectionString,
-    BLOB_CONTAINER: blobContainer,
-    POLICY_DIR: process.env.POLICY_DIR ?? "policies",
-    EVENTGRID_SECRET: secret,
-    LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
-    API_TOKENS_FILE: tokensFile,
-  };
+  const appEnv = localAppEnv(
+    {
+      simulator: {
+        connectionString: `endpoint=${simulatorUrl}/;accesskey=${accessKey}`,
+        openIdConfigurationUrl: `${simulatorUrl}/calling/.well-known/acsopenidconfiguration`,
+        url: simulatorUrl,
+      },
+      resourceId: LOCAL_RESOURCE_ID,
+      redisUrl,
+      redisPrefix,
+      blobConnectionString,
+      eventGridSecret: secret,
+    },
+    { port: webhookPort },
+    {
+      BLOB_CONTAINER: blobContainer,
+      POLICY_DIR: process.env.POLICY_DIR ?? "policies",
+      LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+      API_TOKENS_FILE: tokensFile,
+    },
+  );
   await startProcess("webhook", "src/main.ts", appEnv, { port: webhookPort });
   say(`Webhook    ${webhookUrl} (POST /api/eventgrid, POST /api/callbacks, GET /healthz, GET /readyz)`);
 

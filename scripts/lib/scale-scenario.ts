@@ -18,16 +18,14 @@ import { safeSegment } from "../../src/archive/naming.js";
 import { createLedger, type LedgerEntry } from "../../src/ledger/index.js";
 import { QueueName, queueKeyPrefix } from "../../src/queues/index.js";
 import { createRedisClient, dataNodes, type RedisClient } from "../../src/redis/index.js";
+import { ALICE, BOB, LOCAL_RESOURCE_ID, localAppEnv } from "./app-env.js";
 import { startAppProcess, WORKER_NODE_FLAGS, type AppProcess } from "./processes.js";
 import { deleteKeysMatching, freePort, startAzurite, type RunningAzurite } from "./services.js";
 import { startSpread, type Spread, type SpreadStats } from "./spread.js";
 
 /** The simulator's resource: the shipped policies' identities live under it. */
-const RESOURCE_ID = "5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10";
-const ALICE = `8:acs:${RESOURCE_ID}_00000001-alice`;
-const BOB = `8:acs:${RESOURCE_ID}_00000002-bob`;
-const STRANGER_1 = `8:acs:${RESOURCE_ID}_00000099-stranger`;
-const STRANGER_2 = `8:acs:${RESOURCE_ID}_00000098-other`;
+const STRANGER_1 = `8:acs:${LOCAL_RESOURCE_ID}_00000099-stranger`;
+const STRANGER_2 = `8:acs:${LOCAL_RESOURCE_ID}_00000098-other`;
 
 export interface ScaleOptions {
   calls: number;
@@ -154,7 +152,7 @@ export async function runScaleScenario(options: ScaleOptions): Promise<ScaleRepo
     cleanups.push(() => azurite.stop());
     const sim = await startSimulator({
       accessKey: randomBytes(32).toString("base64"),
-      resourceId: RESOURCE_ID,
+      resourceId: LOCAL_RESOURCE_ID,
       timings: { ringMs: 100, connectMs: 30, recordingActivationMs: 100, fileStatusDelayMs: 300 },
       deliveryConcurrency: options.deliveryConcurrency,
     });
@@ -164,26 +162,20 @@ export async function runScaleScenario(options: ScaleOptions): Promise<ScaleRepo
     const spread: Spread = await startSpread(webhookPorts.map((port) => `http://127.0.0.1:${port}`));
     cleanups.push(() => spread.close());
     const secret = randomUUID();
-    const env = (port: number): Record<string, string> => ({
-      NODE_ENV: "development",
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      // Callbacks come back through the spread too, as through a load balancer in front of the replicas.
-      PUBLIC_BASE_URL: spread.url,
-      ACS_CONNECTION_STRING: sim.connectionString,
-      ACS_RESOURCE_ID: RESOURCE_ID,
-      ACS_OPENID_CONFIGURATION_URL: sim.openIdConfigurationUrl,
-      ACS_LOCAL_SIMULATOR_URL: sim.url,
-      REDIS_URL: options.redisUrl,
-      REDIS_PREFIX: prefix,
-      BLOB_CONNECTION_STRING: azurite.connectionString,
-      BLOB_CONTAINER: "recordings",
-      POLICY_DIR: "policies",
-      EVENTGRID_SECRET: secret,
-      LOG_LEVEL: "info", // the worker announces readiness at info
-      WORKER_CONCURRENCY: String(options.workerConcurrency),
-      WORKER_LOCK_MS: String(options.workerLockMs),
-    });
+    const env = (port: number) =>
+      localAppEnv(
+        {
+          simulator: sim,
+          resourceId: LOCAL_RESOURCE_ID,
+          redisUrl: options.redisUrl,
+          redisPrefix: prefix,
+          blobConnectionString: azurite.connectionString,
+          eventGridSecret: secret,
+        },
+        // Callbacks come back through the spread too, as through a load balancer in front of the replicas.
+        { port, publicBaseUrl: spread.url },
+        { WORKER_CONCURRENCY: String(options.workerConcurrency), WORKER_LOCK_MS: String(options.workerLockMs) },
+      );
     const processes: AppProcess[] = [];
     cleanups.push(() => Promise.all(processes.map((p) => p.stop())));
     const started = await Promise.all([
