@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  channelGains,
   channelRows,
   formatBytes,
   formatDuration,
@@ -7,6 +8,7 @@ import {
   listQuery,
   needsMore,
   shortHash,
+  speakerChoices,
   verificationView,
   type FilterFields,
 } from "./view.js";
@@ -128,6 +130,133 @@ describe("channelRows", () => {
       { channel: "mixed", participant: "4:+447700900123" },
     ]);
     expect(channelRows(undefined)).toEqual([]);
+  });
+});
+
+describe("speakerChoices: whom the reviewer can listen to", () => {
+  const ALICE = "8:acs:r_alice";
+  const BOB = "8:acs:r_bob";
+  const CAROL = "4:+447700900123";
+  const rows = (map: Parameters<typeof speakerChoices>[0]) => {
+    const { channels, choices } = speakerChoices(map);
+    return { channels, choices: choices.map((choice) => [choice.value, choice.channel, choice.label]) };
+  };
+
+  it.each<[string, Parameters<typeof speakerChoices>[0], ReturnType<typeof rows>]>([
+    [
+      "two channels: all, then each by channel",
+      [
+        { participantId: BOB, channel: 1 },
+        { participantId: ALICE, channel: 0 },
+      ],
+      {
+        channels: 2,
+        choices: [
+          ["all", null, "All speakers"],
+          ["0", 0, `${ALICE} (channel 0)`],
+          ["1", 1, `${BOB} (channel 1)`],
+        ],
+      },
+    ],
+    [
+      "a gap in the map: the WAV still has the unmapped channel (highest + 1 channels)",
+      [
+        { participantId: CAROL, channel: 2 },
+        { participantId: ALICE, channel: 0 },
+      ],
+      {
+        channels: 3,
+        choices: [
+          ["all", null, "All speakers"],
+          ["0", 0, `${ALICE} (channel 0)`],
+          ["2", 2, `${CAROL} (channel 2)`],
+        ],
+      },
+    ],
+    [
+      "two participants on one channel: one choice naming both; someone without a channel left out",
+      [
+        { participantId: BOB, channel: 0 },
+        { participantId: ALICE, channel: 0 },
+        { participantId: CAROL, channel: 1 },
+        { participantId: "8:acs:r_late", channel: null },
+      ],
+      {
+        channels: 2,
+        choices: [
+          ["all", null, "All speakers"],
+          ["0", 0, `${ALICE}, ${BOB} (channel 0)`],
+          ["1", 1, `${CAROL} (channel 1)`],
+        ],
+      },
+    ],
+    ["one channel: nothing to choose", [{ participantId: ALICE, channel: 0 }], { channels: 0, choices: [] }],
+    [
+      "mixed audio (no channels): nothing to choose",
+      [
+        { participantId: ALICE, channel: null },
+        { participantId: BOB, channel: null },
+      ],
+      { channels: 0, choices: [] },
+    ],
+    [
+      "channels that no splitter has (negative, fractional, 32 and up) are ignored",
+      [
+        { participantId: ALICE, channel: -1 },
+        { participantId: BOB, channel: 1.5 },
+        { participantId: CAROL, channel: 32 },
+        { participantId: "8:acs:r_x", channel: 31 },
+      ],
+      { channels: 0, choices: [] },
+    ],
+    ["no map", undefined, { channels: 0, choices: [] }],
+  ])("%s", (_name, map, expected) => {
+    expect(rows(map)).toEqual(expected);
+  });
+
+  it("announces a choice without the raw participant id", () => {
+    const { choices } = speakerChoices([
+      { participantId: ALICE, channel: 0 },
+      { participantId: BOB, channel: 1 },
+    ]);
+    expect(choices.map((choice) => choice.status)).toEqual([
+      "Listening to all speakers.",
+      "Listening to channel 0 only, in both ears.",
+      "Listening to channel 1 only, in both ears.",
+    ]);
+  });
+});
+
+describe("channelGains: each channel's gain into the left and right ear", () => {
+  // One "left,right" pair per channel, channel 0 first.
+  const pairs = (gains: [number, number][]) => gains.map(([left, right]) => `${left},${right}`).join("  ");
+  it.each<[number, number | null, string]>([
+    [2, 0, "1,1  0,0"],
+    [2, 1, "0,0  1,1"],
+    [2, null, "1,0  0,1"], // the player's own stereo mix: channel 0 left, 1 right
+    [1, null, "1,1"],
+    [3, 2, "0,0  0,0  1,1"],
+    [3, null, "1,0  0.7071,0.7071  0,1"],
+    [5, 3, "0,0  0,0  0,0  1,1  0,0"],
+    [5, null, "1,0  0.9239,0.3827  0.7071,0.7071  0.3827,0.9239  0,1"],
+  ])("%i channel(s), choice %s → %s", (channels, channel, expected) => {
+    expect(pairs(channelGains(channels, channel))).toBe(expected);
+  });
+
+  it("keeps every speaker at the same power when all are heard", () => {
+    for (const channels of [2, 3, 4, 5])
+      for (const [left, right] of channelGains(channels, null)) expect(left ** 2 + right ** 2).toBeCloseTo(1, 3);
+  });
+
+  it.each<[number, number | null]>([
+    [0, null],
+    [33, null],
+    [2.5, null],
+    [2, 2],
+    [2, -1],
+    [2, 0.5],
+  ])("refuses %s channel(s) with choice %s", (channels, channel) => {
+    expect(() => channelGains(channels, channel)).toThrow(RangeError);
   });
 });
 
