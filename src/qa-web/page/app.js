@@ -329,11 +329,19 @@ async function playChunk(index, { at = 0, play = true, renewal = false } = {}) {
 // A ticket expires (PLAYBACK_TICKET_SECONDS): a seek past what the browser holds, after that, is refused. Get a
 // new ticket and carry on at the same position, playing or paused as before — once; a renewed ticket that
 // fails before the audio could play again is a real error, shown as such.
+// Whether it was playing cannot be read from `player.paused` then: Chromium pauses the element on the failed
+// request before the page hears of it (and fires "pause" after "error"), so the page keeps the reviewer's own
+// last play or pause.
+let playingWanted = false;
+player.addEventListener("play", () => (playingWanted = true));
+player.addEventListener("pause", () => {
+  if (!player.error) playingWanted = false;
+});
 player.addEventListener("error", () => {
   const playing = state.playing;
   if (!playing || !player.getAttribute("src")) return;
   if (!playing.renewal && Date.now() >= playing.expiresAt - TICKET_MARGIN_MS) {
-    const resume = { at: player.currentTime, play: !player.paused, renewal: true };
+    const resume = { at: player.currentTime, play: playingWanted, renewal: true };
     void guarded(() => playChunk(playing.index, resume));
     return;
   }
