@@ -137,88 +137,49 @@ describe("speakerChoices: whom the reviewer can listen to", () => {
   const ALICE = "8:acs:r_alice";
   const BOB = "8:acs:r_bob";
   const CAROL = "4:+447700900123";
-  const rows = (map: Parameters<typeof speakerChoices>[0]) => {
-    const { channels, choices } = speakerChoices(map);
-    return { channels, choices: choices.map((choice) => [choice.value, choice.channel, choice.label]) };
-  };
+  const on = (participantId: string, channel: number | null) => ({ participantId, channel });
 
-  it.each<[string, Parameters<typeof speakerChoices>[0], ReturnType<typeof rows>]>([
+  // Each choice as "value: label"; "all: All speakers" comes first whenever there is anything to choose.
+  it.each<[string, Parameters<typeof speakerChoices>[0], number, string[]]>([
     [
       "two channels: all, then each by channel",
-      [
-        { participantId: BOB, channel: 1 },
-        { participantId: ALICE, channel: 0 },
-      ],
-      {
-        channels: 2,
-        choices: [
-          ["all", null, "All speakers"],
-          ["0", 0, `${ALICE} (channel 0)`],
-          ["1", 1, `${BOB} (channel 1)`],
-        ],
-      },
+      [on(BOB, 1), on(ALICE, 0)],
+      2,
+      [`0: ${ALICE} (channel 0)`, `1: ${BOB} (channel 1)`],
     ],
     [
       "a gap in the map: the WAV still has the unmapped channel (highest + 1 channels)",
-      [
-        { participantId: CAROL, channel: 2 },
-        { participantId: ALICE, channel: 0 },
-      ],
-      {
-        channels: 3,
-        choices: [
-          ["all", null, "All speakers"],
-          ["0", 0, `${ALICE} (channel 0)`],
-          ["2", 2, `${CAROL} (channel 2)`],
-        ],
-      },
+      [on(CAROL, 2), on(ALICE, 0)],
+      3,
+      [`0: ${ALICE} (channel 0)`, `2: ${CAROL} (channel 2)`],
     ],
     [
       "two participants on one channel: one choice naming both; someone without a channel left out",
-      [
-        { participantId: BOB, channel: 0 },
-        { participantId: ALICE, channel: 0 },
-        { participantId: CAROL, channel: 1 },
-        { participantId: "8:acs:r_late", channel: null },
-      ],
-      {
-        channels: 2,
-        choices: [
-          ["all", null, "All speakers"],
-          ["0", 0, `${ALICE}, ${BOB} (channel 0)`],
-          ["1", 1, `${CAROL} (channel 1)`],
-        ],
-      },
+      [on(BOB, 0), on(ALICE, 0), on(CAROL, 1), on("8:acs:r_late", null)],
+      2,
+      [`0: ${ALICE}, ${BOB} (channel 0)`, `1: ${CAROL} (channel 1)`],
     ],
-    ["one channel: nothing to choose", [{ participantId: ALICE, channel: 0 }], { channels: 0, choices: [] }],
-    [
-      "mixed audio (no channels): nothing to choose",
-      [
-        { participantId: ALICE, channel: null },
-        { participantId: BOB, channel: null },
-      ],
-      { channels: 0, choices: [] },
-    ],
+    ["one channel: nothing to choose", [on(ALICE, 0)], 0, []],
+    ["mixed audio (no channels): nothing to choose", [on(ALICE, null), on(BOB, null)], 0, []],
     [
       "channels that no splitter has (negative, fractional, 32 and up) are ignored",
-      [
-        { participantId: ALICE, channel: -1 },
-        { participantId: BOB, channel: 1.5 },
-        { participantId: CAROL, channel: 32 },
-        { participantId: "8:acs:r_x", channel: 31 },
-      ],
-      { channels: 0, choices: [] },
+      [on(ALICE, -1), on(BOB, 1.5), on(CAROL, 32), on("8:acs:r_x", 31)],
+      0,
+      [],
     ],
-    ["no map", undefined, { channels: 0, choices: [] }],
-  ])("%s", (_name, map, expected) => {
-    expect(rows(map)).toEqual(expected);
+    ["no map", undefined, 0, []],
+  ])("%s", (_name, map, channels, expected) => {
+    const result = speakerChoices(map);
+    expect(result.channels).toBe(channels);
+    expect(result.choices.map((choice) => `${choice.value}: ${choice.label}`)).toEqual(
+      expected.length > 0 ? ["all: All speakers", ...expected] : [],
+    );
+    for (const choice of result.choices)
+      expect(choice.channel).toBe(choice.value === "all" ? null : Number(choice.value));
   });
 
   it("announces a choice without the raw participant id", () => {
-    const { choices } = speakerChoices([
-      { participantId: ALICE, channel: 0 },
-      { participantId: BOB, channel: 1 },
-    ]);
+    const { choices } = speakerChoices([on(ALICE, 0), on(BOB, 1)]);
     expect(choices.map((choice) => choice.status)).toEqual([
       "Listening to all speakers.",
       "Listening to channel 0 only, in both ears.",
