@@ -18,6 +18,7 @@ describe("GET /qa", () => {
     ["/qa", "text/html", "<title>"],
     ["/qa/app.js", "text/javascript", "import "],
     ["/qa/api.js", "text/javascript", "export function"],
+    ["/qa/listen.js", "text/javascript", "export function"],
     ["/qa/view.js", "text/javascript", "export function"],
     ["/qa/style.css", "text/css", "{"],
   ])("serves %s as %s with the page's security headers", async (path, type, content) => {

@@ -13,6 +13,7 @@ const ASSETS = {
   "index.html": "text/html; charset=utf-8",
   "app.js": "text/javascript; charset=utf-8",
   "api.js": "text/javascript; charset=utf-8",
+  "listen.js": "text/javascript; charset=utf-8",
   "view.js": "text/javascript; charset=utf-8",
   "style.css": "text/css; charset=utf-8",
 } as const;
@@ -23,7 +24,9 @@ export const QA_PAGE_FILES = Object.keys(ASSETS) as AssetName[];
 /**
  * Only this origin's scripts, styles, API calls and audio; no inline script or style, no frames, no forms
  * posted elsewhere, no plugins. The token lives in this origin's sessionStorage, so injected script is the
- * threat that matters most.
+ * threat that matters most. Listening per speaker (listen.js) needs nothing more: Web Audio takes the
+ * `<audio>` element's output (its stream still loaded under `media-src 'self'`), and the page uses no
+ * AudioWorklet module (which `script-src` would govern).
  */
 export const QA_PAGE_CSP = [
   "default-src 'none'",

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseWavHeader } from "../../simulator/test-support/wav-parse.js";
 import { sha256Hex } from "../../src/auth/tokens.js";
 import { eventually, startStack, type Stack } from "../support/stack.js";
 import { launchChromium, type RunningChromium } from "./chromium.js";
@@ -118,9 +119,11 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-/** A new tab on the page; `seen` collects every URL requested and every API answer's text. */
-async function openPage() {
+/** A new tab on the page; `seen` collects every URL requested and every API answer's text. `init`: a script run
+ * in the page before its own. */
+async function openPage(init?: string) {
   const page = await browser.context.newPage();
+  if (init) await page.addInitScript(init);
   const seen = { urls: [] as string[], answers: [] as Promise<string>[] };
   page.on("request", (request) => seen.urls.push(request.url()));
   page.on("response", (response) => {
@@ -129,6 +132,17 @@ async function openPage() {
   });
   await page.goto(`${stack.webhookUrl}/qa`);
   return { page, seen };
+}
+
+/** Collects the status of every stream answer and every play ticket the page gets. */
+function watchTickets(page: Page) {
+  const streamStatuses: number[] = [];
+  const tickets: Promise<{ expiresAt: string }>[] = [];
+  page.on("response", (response) => {
+    if (response.url().includes("/stream")) streamStatuses.push(response.status());
+    if (response.url().endsWith("/play")) tickets.push(response.json() as Promise<{ expiresAt: string }>);
+  });
+  return { streamStatuses, tickets };
 }
 
 /** Waits until the page's last action has finished (its `<main>` is no longer busy). */
@@ -314,12 +328,7 @@ describe("the QA web page in Chromium", () => {
 
   it("renews a ticket that expired while paused, and carries on at the same position", async () => {
     const { page } = await openPage();
-    const streamStatuses: number[] = [];
-    const tickets: Promise<{ expiresAt: string }>[] = [];
-    page.on("response", (response) => {
-      if (response.url().includes("/stream")) streamStatuses.push(response.status());
-      if (response.url().endsWith("/play")) tickets.push(response.json() as Promise<{ expiresAt: string }>);
-    });
+    const { streamStatuses, tickets } = watchTickets(page);
     await signIn(page, TOKENS.a);
     await openRecording(page, long);
     await page.getByRole("button", { name: "Play chunk 0" }).click();
@@ -391,6 +400,236 @@ describe("the QA web page in Chromium", () => {
     expect(await page.locator("#status").innerText()).toBe("The server refused the token. Sign in again.");
     expect(await page.locator("#sign-in").isVisible()).toBe(true);
     expect(await inPage(page, "sessionStorage.length")).toBe(0);
+    await page.close();
+  });
+});
+
+// ---- listening per speaker ----
+
+/**
+ * What the page sends to the speakers, observed without its cooperation: run before the page's own scripts, it
+ * wraps `AudioNode.connect`/`disconnect` so that whatever is connected to an AudioContext's destination is also
+ * connected to a tap mixed exactly like the destination (its channel count, speaker down-mix), then split into
+ * a left and a right AnalyserNode. `window.__outputTap` exists once the page has connected anything.
+ */
+const OUTPUT_TAP = `(() => {
+  const connect = AudioNode.prototype.connect;
+  const disconnect = AudioNode.prototype.disconnect;
+  const taps = new Map();
+  const tapOf = (destination) => {
+    let tap = taps.get(destination);
+    if (tap) return tap;
+    const context = destination.context;
+    const input = context.createGain();
+    input.channelCount = destination.channelCount;
+    input.channelCountMode = "explicit";
+    input.channelInterpretation = "speakers";
+    const ears = context.createChannelSplitter(2);
+    const left = context.createAnalyser();
+    const right = context.createAnalyser();
+    for (const analyser of [left, right]) {
+      analyser.fftSize = 4096;
+      analyser.smoothingTimeConstant = 0;
+    }
+    connect.call(input, ears);
+    connect.call(ears, left, 0);
+    connect.call(ears, right, 1);
+    tap = { input, left, right, sampleRate: context.sampleRate };
+    taps.set(destination, tap);
+    window.__outputTap = tap;
+    return tap;
+  };
+  AudioNode.prototype.connect = function (target, ...rest) {
+    const result = connect.call(this, target, ...rest);
+    if (target instanceof AudioDestinationNode) connect.call(this, tapOf(target).input, ...rest);
+    return result;
+  };
+  AudioNode.prototype.disconnect = function (...args) {
+    const result = disconnect.apply(this, args);
+    if (args[0] instanceof AudioDestinationNode) disconnect.call(this, tapOf(args[0]).input, ...args.slice(1));
+    return result;
+  };
+})();`;
+
+/** One look at both ears: level (RMS, full scale 1) and the strongest frequency. */
+interface Ears {
+  left: { rms: number; hz: number };
+  right: { rms: number; hz: number };
+}
+
+/** Looks at the output every 40 ms for `ms` (null when nothing was ever connected to the speakers). */
+const listen = (page: Page, ms: number) =>
+  inPage<Ears[] | null>(
+    page,
+    `(async () => {
+      const tap = window.__outputTap;
+      if (!tap) return null;
+      const look = (analyser) => {
+        const wave = new Float32Array(analyser.fftSize);
+        analyser.getFloatTimeDomainData(wave);
+        const spectrum = new Float32Array(analyser.frequencyBinCount);
+        analyser.getFloatFrequencyData(spectrum);
+        let peak = 0;
+        for (let i = 1; i < spectrum.length; i++) if (spectrum[i] > spectrum[peak]) peak = i;
+        const rms = Math.sqrt(wave.reduce((sum, v) => sum + v * v, 0) / wave.length);
+        return { rms, hz: (peak * tap.sampleRate) / analyser.fftSize };
+      };
+      const looks = [];
+      for (const end = performance.now() + ${ms}; performance.now() < end; ) {
+        looks.push({ left: look(tap.left), right: look(tap.right) });
+        await new Promise((resolve) => setTimeout(resolve, 40));
+      }
+      return looks;
+    })()`,
+  );
+
+/** Levels: the simulator's tones are at 0.3 of full scale (RMS ≈ 0.21). */
+const LOUD = 0.05;
+const HZ_TOLERANCE = 25;
+/** A full turn of a two-party conversation (two 0.5 s turns and 0.5 s of silence), and some. */
+const LISTEN_MS = 2_200;
+
+/** The strongest frequencies heard loud in one ear, rounded to 10 Hz, with how often: e.g. { 400: 9 }. */
+function heard(looks: Ears[], ear: "left" | "right"): Record<number, number> {
+  const counts: Record<number, number> = {};
+  for (const look of looks)
+    if (look[ear].rms > LOUD) {
+      const hz = Math.round(look[ear].hz / 10) * 10;
+      counts[hz] = (counts[hz] ?? 0) + 1;
+    }
+  return counts;
+}
+
+/** Every loud look of that ear is at `hz`, and there were at least three of them. */
+function expectOnly(looks: Ears[], ear: "left" | "right", hz: number) {
+  const counts = heard(looks, ear);
+  const near = (f: string) => Math.abs(Number(f) - hz) <= HZ_TOLERANCE;
+  const message = `${ear} ear: heard ${JSON.stringify(counts)} (Hz: looks), expected only ${hz} Hz`;
+  expect(
+    Object.keys(counts).filter((f) => !near(f)),
+    message,
+  ).toEqual([]);
+  const loudAtHz = Object.entries(counts).reduce((sum, [f, n]) => sum + (near(f) ? n : 0), 0);
+  expect(loudAtHz, message).toBeGreaterThanOrEqual(3);
+}
+
+/** The left ear hears only `leftHz`, the right only `rightHz`, each at least three times. */
+function expectEars(looks: Ears[], leftHz: number, rightHz: number) {
+  expectOnly(looks, "left", leftHz);
+  expectOnly(looks, "right", rightHz);
+}
+
+/**
+ * The frequency of each channel of a chunk as archived, measured here from its bytes (not taken from the
+ * simulator's code): the strongest of 50–2000 Hz (5 Hz steps, Goertzel) over the chunk's first 128 000 bytes
+ * of audio (2 s of two 16 kHz 16-bit channels).
+ */
+async function channelFrequencies(item: ListItem, chunk: number): Promise<number[]> {
+  const response = await fetch(
+    `${stack.webhookUrl}/api/recordings/${encodeURIComponent(item.recordingId)}/chunks/${chunk}/stream`,
+    { headers: { authorization: `Bearer ${TOKENS.a}`, range: `bytes=0-${44 + 128_000 - 1}` } },
+  );
+  expect(response.status).toBe(206);
+  const bytes = Buffer.from(await response.arrayBuffer());
+  const wav = parseWavHeader(bytes);
+  const frames = Math.floor((bytes.length - 44) / wav.blockAlign);
+  return Array.from({ length: wav.channels }, (_, channel) => {
+    const sample = (frame: number) => bytes.readInt16LE(44 + frame * wav.blockAlign + channel * 2);
+    let best = { hz: 0, power: 0 };
+    for (let hz = 50; hz <= 2000; hz += 5) {
+      const coefficient = 2 * Math.cos((2 * Math.PI * hz) / wav.sampleRate);
+      let [s1, s2] = [0, 0];
+      for (let frame = 0; frame < frames; frame++) [s1, s2] = [sample(frame) + coefficient * s1 - s2, s1];
+      const power = s1 * s1 + s2 * s2 - coefficient * s1 * s2;
+      if (power > best.power) best = { hz, power };
+    }
+    expect(best.power, `channel ${channel} of chunk ${chunk} is silent`).toBeGreaterThan(0);
+    return best.hz;
+  });
+}
+
+/** Looks at the output for `ms`: there must be something connected to the speakers to look at. */
+async function hear(page: Page, ms = LISTEN_MS): Promise<Ears[]> {
+  const looks = await listen(page, ms);
+  expect(looks, "nothing is connected to the speakers through Web Audio").not.toBeNull();
+  return looks!;
+}
+
+/** Chooses whom to listen to, by the radio button's name, and waits for the page to route it. */
+async function listenTo(page: Page, name: string) {
+  await page.getByRole("radio", { name, exact: true }).check();
+  await settled(page);
+  await new Promise((resolve) => setTimeout(resolve, 250)); // gains glide; the analysers hold 85 ms
+}
+
+describe("listening per speaker in Chromium", () => {
+  it("routes the chosen speaker's channel alone to both ears, and all speakers back to the player's mix", async () => {
+    // Channel 0 and channel 1 of the archived WAV must sound different, or this test could not tell them apart.
+    const [f0, f1] = (await channelFrequencies(long, 0)) as [number, number];
+    expect(Math.abs(f0 - f1), `channel frequencies ${f0} and ${f1} Hz`).toBeGreaterThanOrEqual(60);
+
+    const { page } = await openPage(OUTPUT_TAP);
+    const { streamStatuses, tickets } = watchTickets(page);
+    await signIn(page, TOKENS.a);
+    await openRecording(page, long);
+
+    // The choices are the API's channel map, by channel, after "All speakers" (checked).
+    const detail = await api<Detail>(`/api/recordings/${encodeURIComponent(long.recordingId)}`, TOKENS.a);
+    const byChannel = [...detail.channelMap].sort((a, b) => a.channel! - b.channel!);
+    expect(byChannel.map((entry) => [entry.participantId, entry.channel])).toEqual([
+      [A1, 0],
+      [A2, 1],
+    ]);
+    const group = page.getByRole("group", { name: "Listen to" });
+    expect(await group.isVisible()).toBe(true);
+    expect(
+      await group.getByRole("radio").evaluateAll((inputs) => inputs.map((input) => input.labels?.[0]?.textContent)),
+    ).toEqual(["All speakers", ...byChannel.map((entry) => `${entry.participantId} (channel ${entry.channel})`)]);
+    expect(await group.getByRole("radio", { name: "All speakers" }).isChecked()).toBe(true);
+
+    await page.getByRole("button", { name: "Play chunk 0" }).click();
+    await settled(page);
+    await expect.poll(() => currentTime(page), { timeout: 10_000 }).toBeGreaterThan(0.3);
+    // Until a speaker is chosen the element plays by itself: nothing goes through Web Audio.
+    expect(await listen(page, 100)).toBeNull();
+
+    await listenTo(page, `${A1} (channel 0)`);
+    expect(await page.locator("#status").innerText()).toBe("Listening to channel 0 only, in both ears.");
+    expectEars(await hear(page), f0, f0);
+
+    // All speakers: a two-channel WAV as the player plays it, channel 0 on the left, channel 1 on the right.
+    await listenTo(page, "All speakers");
+    expectEars(await hear(page), f0, f1);
+
+    await listenTo(page, `${A2} (channel 1)`);
+    expectEars(await hear(page), f1, f1);
+
+    // Playing past the ticket's expiry, a seek far ahead: refused (401), the page renews the ticket and plays on
+    // from there by itself — still channel 1 alone.
+    const expiresAt = Date.parse((await tickets[0]!).expiresAt);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now()) + 500));
+    await inPage(page, `document.getElementById('player').currentTime = ${SEEK_TO_SECONDS}`);
+    await expect.poll(() => currentTime(page), { timeout: 10_000 }).toBeGreaterThan(SEEK_TO_SECONDS + 0.3);
+    expect(tickets.length).toBe(2);
+    expect(streamStatuses).toContain(401);
+    expectEars(await hear(page), f1, f1);
+    expect(await inPage<boolean>(page, "document.getElementById('player').paused")).toBe(false);
+    expect(await page.locator("#problem").isHidden()).toBe(true);
+    await page.close();
+  });
+
+  it("keeps the chosen speaker from one chunk to the next", async () => {
+    const [, f1] = (await channelFrequencies(twoChunks, 1)) as [number, number];
+    const { page } = await openPage(OUTPUT_TAP);
+    await signIn(page, TOKENS.a);
+    await openRecording(page, twoChunks);
+    await listenTo(page, `${OUTSIDER} (channel 1)`);
+    await page.getByRole("button", { name: "Play chunk 0" }).click();
+    await settled(page);
+    await expect.poll(() => page.locator("#now-playing").innerText(), { timeout: 10_000 }).toMatch(/^Chunk 1 of 2/);
+    await expect.poll(() => currentTime(page), { timeout: 10_000 }).toBeGreaterThan(0.05);
+    // Chunk 1 lasts 2 s: a whole turn of the conversation.
+    expectEars(await hear(page, 1_900), f1, f1);
     await page.close();
   });
 });

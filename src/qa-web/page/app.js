@@ -1,10 +1,13 @@
 // The QA page's shell: sign-in, filters, list, one recording (facts, participants, channel map, chunks,
-// player, verification). Everything shown comes from the API and is written as text (textContent), never as
-// HTML. The token is kept in sessionStorage only: it dies with the tab and is never put in a URL.
+// player with listening per speaker, verification). Everything shown comes from the API and is written as text
+// (textContent), never as HTML. The token is kept in sessionStorage only: it dies with the tab and is never put
+// in a URL.
 /* global document, sessionStorage, FormData, setTimeout */
 import { ApiError, createApi } from "./api.js";
+import { createSpeakerRouting } from "./listen.js";
 import {
   OUTCOMES,
+  channelGains,
   channelRows,
   formatBytes,
   formatDuration,
@@ -12,6 +15,7 @@ import {
   listQuery,
   needsMore,
   shortHash,
+  speakerChoices,
   verificationView,
 } from "./view.js";
 
@@ -22,6 +26,7 @@ const TICKET_MARGIN_MS = 5_000;
 const byId = (id) => document.getElementById(id);
 const player = byId("player");
 const api = createApi(() => sessionStorage.getItem(TOKEN_KEY) ?? "");
+const routing = createSpeakerRouting(player);
 
 const state = {
   fields: {},
@@ -31,6 +36,8 @@ const state = {
   generation: 0,
   recording: undefined,
   playing: undefined,
+  /** The opened recording's "Listen to" choices (view.js `speakerChoices`). */
+  listening: { channels: 0, choices: [] },
   returnFocus: undefined,
 };
 
@@ -226,6 +233,8 @@ function renderRecording(detail) {
         )),
   );
 
+  renderListening(detail.channelMap);
+
   byId("chunks-body").replaceChildren(
     ...(detail.chunks ?? []).map((chunk) => {
       const play = el("button", { text: "Play", attrs: { type: "button", "data-chunk": chunk.index } });
@@ -253,6 +262,34 @@ function renderRecording(detail) {
   byId("verify-summary").className = "";
   byId("verify-body").replaceChildren();
   byId("verify-results").hidden = true;
+}
+
+/** "Listen to": all speakers (checked), then each channel of unmixed audio; hidden for other audio. */
+function renderListening(channelMap) {
+  const listening = speakerChoices(channelMap);
+  state.listening = listening;
+  byId("listen-choices").replaceChildren(
+    ...listening.choices.map((choice) => {
+      const id = `listen-${choice.value}`;
+      const input = el("input", { attrs: { type: "radio", name: "listen", id, value: choice.value } });
+      input.checked = choice.channel === null;
+      return el("div", {}, input, " ", el("label", { text: choice.label, attrs: { for: id } }));
+    }),
+  );
+  byId("listen").hidden = listening.choices.length === 0;
+  // Web Audio already in use (a speaker was chosen before): all speakers of this recording, or for audio that
+  // is not unmixed the element's own mix.
+  if (routing.built)
+    void guarded(() => routing.route(listening.channels ? channelGains(listening.channels, null) : null));
+}
+
+/** The reviewer chose whom to listen to (a user gesture: the first choice may start the AudioContext). */
+async function listenTo(value) {
+  const { channels, choices } = state.listening;
+  const choice = choices.find((candidate) => candidate.value === value);
+  if (!choice) return;
+  await routing.route(channelGains(channels, choice.channel));
+  say(choice.status);
 }
 
 async function openRecording(recordingId, trigger) {
@@ -285,17 +322,26 @@ async function playChunk(index, { at = 0, play = true, renewal = false } = {}) {
   if (at > 0) player.addEventListener("loadedmetadata", () => (player.currentTime = at), { once: true });
   const count = recording.chunks?.length ?? 0;
   byId("now-playing").textContent = `Chunk ${index} of ${count} (chunks count from 0).`;
+  void routing.resume().catch(() => undefined);
   if (play) await player.play().catch(() => say("Press play in the player to listen."));
 }
 
 // A ticket expires (PLAYBACK_TICKET_SECONDS): a seek past what the browser holds, after that, is refused. Get a
 // new ticket and carry on at the same position, playing or paused as before — once; a renewed ticket that
 // fails before the audio could play again is a real error, shown as such.
+// Whether it was playing cannot be read from `player.paused` then: Chromium pauses the element on the failed
+// request before the page hears of it (and fires "pause" after "error"), so the page keeps the reviewer's own
+// last play or pause.
+let playingWanted = false;
+player.addEventListener("play", () => (playingWanted = true));
+player.addEventListener("pause", () => {
+  if (!player.error) playingWanted = false;
+});
 player.addEventListener("error", () => {
   const playing = state.playing;
   if (!playing || !player.getAttribute("src")) return;
   if (!playing.renewal && Date.now() >= playing.expiresAt - TICKET_MARGIN_MS) {
-    const resume = { at: player.currentTime, play: !player.paused, renewal: true };
+    const resume = { at: player.currentTime, play: playingWanted, renewal: true };
     void guarded(() => playChunk(playing.index, resume));
     return;
   }
@@ -378,6 +424,8 @@ byId("back").addEventListener("click", () => {
 });
 
 byId("verify").addEventListener("click", () => guarded(verifyRecording));
+
+byId("listen-choices").addEventListener("change", (event) => guarded(() => listenTo(event.target.value)));
 
 if (sessionStorage.getItem(TOKEN_KEY)) {
   show("browse");

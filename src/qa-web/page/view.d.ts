@@ -48,3 +48,15 @@ export declare function verificationView(report: VerificationReport): {
   summary: string;
   rows: { item: string; ok: boolean; details: string }[];
 };
+
+export declare const MAX_CHANNELS: number;
+export interface SpeakerChoice {
+  value: string;
+  channel: number | null;
+  label: string;
+  status: string;
+}
+export declare function speakerChoices(
+  channelMap: readonly { participantId: string; channel: number | null }[] | undefined,
+): { channels: number; choices: SpeakerChoice[] };
+export declare function channelGains(channels: number, channel: number | null): [number, number][];

@@ -143,3 +143,57 @@ export function verificationView(report) {
     : `Verification FAILED ${when} UTC: ${failed} item(s) do not match.`;
   return { ok: Boolean(report.ok), summary, rows };
 }
+
+/** The most channels the page splits (a Web Audio `ChannelSplitterNode` has at most 32 outputs; ACS: up to 5). */
+export const MAX_CHANNELS = 32;
+
+/**
+ * "Listen to" for a recording: all speakers, then each unmixed channel by number with its participant(s).
+ * `channels` is how many channels the WAV has as far as the map tells (its highest channel + 1). Nothing to
+ * choose (`choices` empty) unless at least two channels are mapped: mixed audio has no one to pick out.
+ */
+export function speakerChoices(channelMap) {
+  const byChannel = new Map();
+  for (const entry of channelMap ?? []) {
+    const channel = entry.channel;
+    if (!Number.isInteger(channel) || channel < 0 || channel >= MAX_CHANNELS) continue;
+    byChannel.set(channel, [...(byChannel.get(channel) ?? []), entry.participantId]);
+  }
+  if (byChannel.size < 2) return { channels: 0, choices: [] };
+  const numbers = [...byChannel.keys()].sort((a, b) => a - b);
+  return {
+    channels: numbers.at(-1) + 1,
+    choices: [
+      { value: "all", channel: null, label: "All speakers", status: "Listening to all speakers." },
+      ...numbers.map((channel) => ({
+        value: String(channel),
+        channel,
+        label: `${byChannel.get(channel).sort().join(", ")} (channel ${channel})`,
+        status: `Listening to channel ${channel} only, in both ears.`,
+      })),
+    ],
+  };
+}
+
+/** Rounded so that cos(π/2) is 0, not 6e-17. */
+const gain = (value) => Math.round(value * 10_000) / 10_000;
+
+/**
+ * How loud each channel is in each ear, `[[left, right], …]` by channel, for a choice of `speakerChoices`
+ * (its `channel`: a number, or null for all speakers). One speaker: that channel in both ears, every other one
+ * silent. All speakers: the player's own stereo mix of two channels (0 left, 1 right); three or more are spread
+ * from left to right at equal power, so that none is dropped (Web Audio's own down-mix of 3 or 5 channels to
+ * stereo keeps only the first two).
+ */
+export function channelGains(channels, channel) {
+  if (!Number.isInteger(channels) || channels < 1 || channels > MAX_CHANNELS)
+    throw new RangeError(`channels must be 1 to ${MAX_CHANNELS}, not ${channels}`);
+  if (channel !== null && (!Number.isInteger(channel) || channel < 0 || channel >= channels))
+    throw new RangeError(`channel must be null (all) or 0 to ${channels - 1}, not ${channel}`);
+  return Array.from({ length: channels }, (_, c) => {
+    if (channel !== null) return c === channel ? [1, 1] : [0, 0];
+    if (channels === 1) return [1, 1];
+    const position = ((c / (channels - 1)) * Math.PI) / 2;
+    return [gain(Math.cos(position)), gain(Math.sin(position))];
+  });
+}

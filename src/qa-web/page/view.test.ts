@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  channelGains,
   channelRows,
   formatBytes,
   formatDuration,
@@ -7,6 +8,7 @@ import {
   listQuery,
   needsMore,
   shortHash,
+  speakerChoices,
   verificationView,
   type FilterFields,
 } from "./view.js";
@@ -128,6 +130,94 @@ describe("channelRows", () => {
       { channel: "mixed", participant: "4:+447700900123" },
     ]);
     expect(channelRows(undefined)).toEqual([]);
+  });
+});
+
+describe("speakerChoices: whom the reviewer can listen to", () => {
+  const ALICE = "8:acs:r_alice";
+  const BOB = "8:acs:r_bob";
+  const CAROL = "4:+447700900123";
+  const on = (participantId: string, channel: number | null) => ({ participantId, channel });
+
+  // Each choice as "value: label"; "all: All speakers" comes first whenever there is anything to choose.
+  it.each<[string, Parameters<typeof speakerChoices>[0], number, string[]]>([
+    [
+      "two channels: all, then each by channel",
+      [on(BOB, 1), on(ALICE, 0)],
+      2,
+      [`0: ${ALICE} (channel 0)`, `1: ${BOB} (channel 1)`],
+    ],
+    [
+      "a gap in the map: the WAV still has the unmapped channel (highest + 1 channels)",
+      [on(CAROL, 2), on(ALICE, 0)],
+      3,
+      [`0: ${ALICE} (channel 0)`, `2: ${CAROL} (channel 2)`],
+    ],
+    [
+      "two participants on one channel: one choice naming both; someone without a channel left out",
+      [on(BOB, 0), on(ALICE, 0), on(CAROL, 1), on("8:acs:r_late", null)],
+      2,
+      [`0: ${ALICE}, ${BOB} (channel 0)`, `1: ${CAROL} (channel 1)`],
+    ],
+    ["one channel: nothing to choose", [on(ALICE, 0)], 0, []],
+    ["mixed audio (no channels): nothing to choose", [on(ALICE, null), on(BOB, null)], 0, []],
+    [
+      "channels that no splitter has (negative, fractional, 32 and up) are ignored",
+      [on(ALICE, -1), on(BOB, 1.5), on(CAROL, 32), on("8:acs:r_x", 31)],
+      0,
+      [],
+    ],
+    ["no map", undefined, 0, []],
+  ])("%s", (_name, map, channels, expected) => {
+    const result = speakerChoices(map);
+    expect(result.channels).toBe(channels);
+    expect(result.choices.map((choice) => `${choice.value}: ${choice.label}`)).toEqual(
+      expected.length > 0 ? ["all: All speakers", ...expected] : [],
+    );
+    for (const choice of result.choices)
+      expect(choice.channel).toBe(choice.value === "all" ? null : Number(choice.value));
+  });
+
+  it("announces a choice without the raw participant id", () => {
+    const { choices } = speakerChoices([on(ALICE, 0), on(BOB, 1)]);
+    expect(choices.map((choice) => choice.status)).toEqual([
+      "Listening to all speakers.",
+      "Listening to channel 0 only, in both ears.",
+      "Listening to channel 1 only, in both ears.",
+    ]);
+  });
+});
+
+describe("channelGains: each channel's gain into the left and right ear", () => {
+  // One "left,right" pair per channel, channel 0 first.
+  const pairs = (gains: [number, number][]) => gains.map(([left, right]) => `${left},${right}`).join("  ");
+  it.each<[number, number | null, string]>([
+    [2, 0, "1,1  0,0"],
+    [2, 1, "0,0  1,1"],
+    [2, null, "1,0  0,1"], // the player's own stereo mix: channel 0 left, 1 right
+    [1, null, "1,1"],
+    [3, 2, "0,0  0,0  1,1"],
+    [3, null, "1,0  0.7071,0.7071  0,1"],
+    [5, 3, "0,0  0,0  0,0  1,1  0,0"],
+    [5, null, "1,0  0.9239,0.3827  0.7071,0.7071  0.3827,0.9239  0,1"],
+  ])("%i channel(s), choice %s → %s", (channels, channel, expected) => {
+    expect(pairs(channelGains(channels, channel))).toBe(expected);
+  });
+
+  it("keeps every speaker at the same power when all are heard", () => {
+    for (const channels of [2, 3, 4, 5])
+      for (const [left, right] of channelGains(channels, null)) expect(left ** 2 + right ** 2).toBeCloseTo(1, 3);
+  });
+
+  it.each<[number, number | null]>([
+    [0, null],
+    [33, null],
+    [2.5, null],
+    [2, 2],
+    [2, -1],
+    [2, 0.5],
+  ])("refuses %s channel(s) with choice %s", (channels, channel) => {
+    expect(() => channelGains(channels, channel)).toThrow(RangeError);
   });
 });
 
