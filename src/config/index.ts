@@ -98,10 +98,11 @@ const configSchema = z.object({
     .default(4 * 1024 * 1024),
   /**
    * Block buffers of one chunk at once, being filled or staged (up to this many stageBlock requests in flight;
-   * reading waits while all are): worker memory per chunk ≈ this × INGEST_BLOCK_BYTES. 2 keeps the bench's
-   * peak RSS under 200 MB at the same throughput as 4 (README "Performance").
+   * reading waits while all are): worker memory per chunk ≈ this × INGEST_BLOCK_BYTES. 3 keeps a block being
+   * filled while two are staged: with 2 the bench's ingest ran at 0.65–0.88 of the raw copy, with 3 at
+   * 0.98–1.07, worker peak RSS 176–186 MB (README "Performance").
    */
-  INGEST_BLOCK_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+  INGEST_BLOCK_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(3),
   /** Retention and legal hold on archived blobs: "azure" (version-level immutability) or "off"; default azure in production. */
   ARCHIVE_IMMUTABILITY: z.enum(["azure", "off"]).optional(),
   /** Delete the ACS copy of a chunk (deleteLocation) once the archived copy is verified. */
