@@ -33,7 +33,7 @@ import {
   startAzurite,
   type RunningAzurite,
 } from "../scripts/lib/services.js";
-import { startSimulator, type RunningSimulator } from "../simulator/index.js";
+import { startSimulator, type ChunkView, type RunningSimulator } from "../simulator/index.js";
 import { createCallAutomationClient } from "../src/acs/index.js";
 import { loadConfig, type Config } from "../src/config/index.js";
 import { createQueues, jobIdFor } from "../src/queues/index.js";
@@ -61,17 +61,8 @@ interface Run extends Measured {
   simulatorCpuSeconds: number;
 }
 
-interface Chunk {
-  serverCallId: string;
-  recordingId: string;
-  documentId: string;
-  index: number;
-  contentLocation: string;
-  metadataLocation: string;
-  deleteLocation: string;
-  sizeBytes: number;
-  sha256: string;
-}
+/** The recorded chunk as the simulator serves it (size and SHA-256 of the bytes it serves). */
+type Chunk = ChunkView & { serverCallId: string; recordingId: string };
 
 /** A process's /proc figures: CPU seconds so far (user + system, 100 ticks/s), resident and peak resident bytes. */
 async function processFigures(pid: number): Promise<{ cpuSeconds: number; rssBytes: number; peakRssBytes: number }> {
