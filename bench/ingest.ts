@@ -26,7 +26,12 @@ import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { z } from "zod";
 import { build } from "../scripts/build.js";
 import { ALICE, BOB } from "../scripts/lib/app-env.js";
-import { PRODUCTION_PROCESS_ENV, projectRoot, startAppProcess, WORKER_NODE_FLAGS } from "../scripts/lib/processes.js";
+import {
+  PRODUCTION_PROCESS_ENV,
+  projectRoot,
+  startWorkerProcess,
+  WORKER_NODE_FLAGS,
+} from "../scripts/lib/processes.js";
 import {
   azuriteConnectionString,
   deleteKeysMatching,
@@ -112,14 +117,12 @@ async function workerIngest(
   const prefix = `bench-ingest-${randomBytes(4).toString("hex")}`;
   const redis = createRedisClient(redisUrl, { maxRetriesPerRequest: null });
   const queues = createQueues(redis, prefix);
-  const worker = await startAppProcess(
+  // The worker announces readiness at info.
+  const worker = await startWorkerProcess(
     "bench-ingest-worker",
-    join(projectRoot, "dist", "workers", "main.js"),
-    // The worker announces readiness at info.
     { ...env, REDIS_PREFIX: prefix, LOG_LEVEL: "info" },
-    { logLine: "workers running" },
     logDir,
-    WORKER_NODE_FLAGS,
+    join(projectRoot, "dist", "workers", "main.js"),
   );
   try {
     const pid = worker.child.pid;

@@ -96,3 +96,16 @@ export async function startAppProcess(
   }
   return { name, child, log, stop };
 }
+
+/**
+ * A worker process with the production worker flags (WORKER_NODE_FLAGS), ready once it logs "workers running"
+ * (give it LOG_LEVEL info or lower): from its TypeScript entry, or `dist/workers/main.js` as deployed.
+ */
+export function startWorkerProcess(
+  name: string,
+  env: Record<string, string>,
+  logDir: string,
+  entry = "workers/main.ts",
+): Promise<AppProcess> {
+  return startAppProcess(name, entry, env, { logLine: "workers running" }, logDir, WORKER_NODE_FLAGS);
+}

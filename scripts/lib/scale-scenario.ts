@@ -19,7 +19,7 @@ import { createLedger, type LedgerEntry } from "../../src/ledger/index.js";
 import { QueueName, queueKeyPrefix } from "../../src/queues/index.js";
 import { createRedisClient, dataNodes, type RedisClient } from "../../src/redis/index.js";
 import { ALICE, BOB, LOCAL_RESOURCE_ID, localAppEnv } from "./app-env.js";
-import { startAppProcess, WORKER_NODE_FLAGS, type AppProcess } from "./processes.js";
+import { startAppProcess, startWorkerProcess, type AppProcess } from "./processes.js";
 import { deleteKeysMatching, freePort, startAzurite, type RunningAzurite } from "./services.js";
 import { startSpread, type Spread, type SpreadStats } from "./spread.js";
 
@@ -181,16 +181,8 @@ export async function runScaleScenario(options: ScaleOptions): Promise<ScaleRepo
     const started = await Promise.all([
       startAppProcess(`${prefix}-webhook-1`, "src/main.ts", env(webhookPorts[0]!), { port: webhookPorts[0]! }, logDir),
       startAppProcess(`${prefix}-webhook-2`, "src/main.ts", env(webhookPorts[1]!), { port: webhookPorts[1]! }, logDir),
-      ...[1, 2].map((n) =>
-        startAppProcess(
-          `${prefix}-worker-${n}`,
-          "workers/main.ts",
-          env(0),
-          { logLine: "workers running" },
-          logDir,
-          WORKER_NODE_FLAGS,
-        ),
-      ),
+      startWorkerProcess(`${prefix}-worker-1`, env(0), logDir),
+      startWorkerProcess(`${prefix}-worker-2`, env(0), logDir),
     ]);
     processes.push(...started);
     const [webhook1, webhook2, worker1, worker2] = started as [AppProcess, AppProcess, AppProcess, AppProcess];
