@@ -66,6 +66,7 @@ return 1`;
 
 export interface SessionStore {
   get(serverCallId: string): Promise<CallSession>;
+  /** Adds what an event tells of the call; returns the session as these facts leave it (read in the same transaction). */
   addFacts(
     serverCallId: string,
     facts: {
@@ -84,7 +85,7 @@ export interface SessionStore {
       startedSeenAt?: string;
       rangSeenAt?: string;
     },
-  ): Promise<void>;
+  ): Promise<CallSession>;
   /** The call's correlation and recording ids, for log lines (one small read). */
   logIds(serverCallId: string): Promise<{ correlationId?: string; recordingId?: string }>;
   /**
@@ -96,7 +97,17 @@ export interface SessionStore {
   release(serverCallId: string, step: OnceStep): Promise<void>;
   /** Stores the decision computed from the facts of `factsVersion`, unless one from newer facts is stored (CAS). */
   setDecision(serverCallId: string, decision: Decision, factsVersion: number): Promise<boolean>;
-  setConnection(serverCallId: string, callConnectionId: string): Promise<void>;
+  /**
+   * In one transaction (one round trip, on the call's slot): pins the policy set if asked (as pinPolicySet), stores
+   * the decision (as setDecision) and claims every step for `owner` (as claim with an owner). Returns the steps
+   * `owner` holds: what it may now do.
+   */
+  settle(
+    serverCallId: string,
+    settlement: { decision: Decision; factsVersion: number; pinPolicySet?: string; claims: OnceStep[]; owner: string },
+  ): Promise<Set<OnceStep>>;
+  /** Stores our call connection's id; returns the session as it is after that. */
+  setConnection(serverCallId: string, callConnectionId: string): Promise<CallSession>;
   setAnnouncement(serverCallId: string, announcement: NonNullable<CallSession["announcement"]>): Promise<void>;
   /** Records a pause on purpose, or its end (undefined). */
   setPause(serverCallId: string, pause: PauseState | undefined): Promise<void>;
@@ -105,6 +116,36 @@ export interface SessionStore {
   /** Pins the call to a policy set, unless it is already pinned; returns the pinned hash. */
   pinPolicySet(serverCallId: string, policySetHash: string): Promise<string>;
   setRecording(serverCallId: string, recordingId: string, state?: "active" | "inactive"): Promise<void>;
+}
+
+/** A session from the replies of HGETALL on its hash and SMEMBERS on its participants, the last two of `replies`. */
+function sessionOf(serverCallId: string, replies: [Error | null, unknown][] | null): CallSession {
+  const [hashReply, participantsReply] = replies?.slice(-2) ?? [];
+  const hash = (hashReply?.[1] ?? {}) as Record<string, string>;
+  const participants = (participantsReply?.[1] ?? []) as string[];
+  return {
+    serverCallId,
+    correlationId: hash.correlationId,
+    participants: participants.sort(),
+    caller: hash.caller,
+    callee: hash.callee,
+    startedAt: hash.startedAt,
+    policySetHash: hash.policySetHash,
+    rang: hash.rang === "1",
+    started: hash.started === "1",
+    ended: hash.ended === "1",
+    decision: hash.decision ? (JSON.parse(hash.decision) as Decision) : undefined,
+    callConnectionId: hash.callConnectionId,
+    recordingId: hash.recordingId,
+    recordingState:
+      hash.recordingState === "active" || hash.recordingState === "inactive" ? hash.recordingState : undefined,
+    factsVersion: Number(hash.factsVersion ?? 0),
+    restarts: Number(hash.restarts ?? 0),
+    announcement: hash.announcement ? (JSON.parse(hash.announcement) as CallSession["announcement"]) : undefined,
+    pause: hash.pause ? (JSON.parse(hash.pause) as PauseState) : undefined,
+    startedSeenAt: hash.startedSeenAt,
+    rangSeenAt: hash.rangSeenAt,
+  };
 }
 
 /**
@@ -127,32 +168,7 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
     async get(serverCallId) {
       const k = keys(serverCallId);
       // One transaction, so the facts and their version are read together.
-      const results = await redis.multi().hgetall(k.hash).smembers(k.participants).exec();
-      const hash = (results?.[0]?.[1] ?? {}) as Record<string, string>;
-      const participants = (results?.[1]?.[1] ?? []) as string[];
-      return {
-        serverCallId,
-        correlationId: hash.correlationId,
-        participants: participants.sort(),
-        caller: hash.caller,
-        callee: hash.callee,
-        startedAt: hash.startedAt,
-        policySetHash: hash.policySetHash,
-        rang: hash.rang === "1",
-        started: hash.started === "1",
-        ended: hash.ended === "1",
-        decision: hash.decision ? (JSON.parse(hash.decision) as Decision) : undefined,
-        callConnectionId: hash.callConnectionId,
-        recordingId: hash.recordingId,
-        recordingState:
-          hash.recordingState === "active" || hash.recordingState === "inactive" ? hash.recordingState : undefined,
-        factsVersion: Number(hash.factsVersion ?? 0),
-        restarts: Number(hash.restarts ?? 0),
-        announcement: hash.announcement ? (JSON.parse(hash.announcement) as CallSession["announcement"]) : undefined,
-        pause: hash.pause ? (JSON.parse(hash.pause) as PauseState) : undefined,
-        startedSeenAt: hash.startedSeenAt,
-        rangSeenAt: hash.rangSeenAt,
-      };
+      return sessionOf(serverCallId, await redis.multi().hgetall(k.hash).smembers(k.participants).exec());
     },
     async logIds(serverCallId) {
       const [correlationId, recordingId] = await redis.hmget(keys(serverCallId).hash, "correlationId", "recordingId");
@@ -178,8 +194,15 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
         tx.eval(KEEP_EARLIEST, 1, k.hash, String(startedAtMs), facts.startedAt);
       }
       if (facts.participants && facts.participants.length > 0) tx.sadd(k.participants, ...facts.participants);
-      await tx.expire(k.hash, SESSION_TTL_SECONDS).expire(k.participants, SESSION_TTL_SECONDS).exec();
+      // The session as these facts leave it, read in the same transaction: the caller's next step needs it.
+      const replies = await tx
+        .expire(k.hash, SESSION_TTL_SECONDS)
+        .expire(k.participants, SESSION_TTL_SECONDS)
+        .hgetall(k.hash)
+        .smembers(k.participants)
+        .exec();
       if (facts.ended) await markRecordingState(redis, prefix, serverCallId, "ended");
+      return sessionOf(serverCallId, replies);
     },
     setAnnouncement: (serverCallId, announcement) =>
       setFields(serverCallId, { announcement: JSON.stringify(announcement) }),
@@ -209,7 +232,27 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
       );
       return stored === 1;
     },
-    setConnection: (serverCallId, callConnectionId) => setFields(serverCallId, { callConnectionId }),
+    async setConnection(serverCallId, callConnectionId) {
+      const k = keys(serverCallId);
+      const replies = await touch(serverCallId)
+        .hset(k.hash, { callConnectionId })
+        .hgetall(k.hash)
+        .smembers(k.participants)
+        .exec();
+      return sessionOf(serverCallId, replies);
+    },
+    async settle(serverCallId, { decision, factsVersion, pinPolicySet, claims, owner }) {
+      const key = keys(serverCallId).hash;
+      const tx = redis.multi();
+      if (pinPolicySet) tx.hsetnx(key, "policySetHash", pinPolicySet);
+      tx.eval(SET_IF_NEWER, 1, key, String(factsVersion), JSON.stringify(decision));
+      // HSETNX then HGET: the step is ours if it holds our name afterwards (just set, or set by an earlier
+      // delivery of the same event).
+      for (const step of claims) tx.hsetnx(key, `once:${step}`, owner).hget(key, `once:${step}`);
+      const replies = (await tx.exec()) ?? [];
+      const holders = replies.slice(replies.length - claims.length * 2).filter((_, i) => i % 2 === 1);
+      return new Set(claims.filter((_, i) => holders[i]?.[1] === owner));
+    },
     async pinPolicySet(serverCallId, policySetHash) {
       const key = keys(serverCallId).hash;
       const results = await redis.multi().hsetnx(key, "policySetHash", policySetHash).hget(key, "policySetHash").exec();

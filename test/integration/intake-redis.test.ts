@@ -224,6 +224,64 @@ describe.each(redisTargets)("on %s", (_label, target) => {
       expect(await sessions.claim("call-owner", "connect")).toBe(false);
     });
 
+    it("settles a decision and its steps in one transaction: claims held by their owner, the decision by CAS", async () => {
+      const { prefix } = fresh();
+      const sessions = createRedisSessionStore(redis, prefix);
+      const decision = { record: false as const, reason: "no-team-member" as const, explanation: "from version 3" };
+      const first = await sessions.settle("call-settle", {
+        decision,
+        factsVersion: 3,
+        pinPolicySet: "set-a",
+        claims: ["connect", "enforce-start"],
+        owner: "event:e1",
+      });
+      expect([...first].sort()).toEqual(["connect", "enforce-start"]);
+      // Another event of the call gets neither step, nor stores its decision from older facts, nor re-pins.
+      const second = await sessions.settle("call-settle", {
+        decision: { ...decision, explanation: "from version 2" },
+        factsVersion: 2,
+        pinPolicySet: "set-b",
+        claims: ["connect", "enforce-start", "announce"],
+        owner: "event:e2",
+      });
+      expect([...second]).toEqual(["announce"]);
+      // The first event's redelivery holds its steps again; a plain claim of them is refused.
+      const again = await sessions.settle("call-settle", {
+        decision,
+        factsVersion: 3,
+        claims: ["connect"],
+        owner: "event:e1",
+      });
+      expect([...again]).toEqual(["connect"]);
+      expect(await sessions.claim("call-settle", "connect")).toBe(false);
+      const session = await sessions.get("call-settle");
+      expect(session.decision?.explanation).toBe("from version 3");
+      expect(session.policySetHash).toBe("set-a");
+    });
+
+    it("concurrent settlements of one step: exactly one owner holds it", async () => {
+      const { prefix } = fresh();
+      const sessions = createRedisSessionStore(redis, prefix);
+      const decision = { record: false as const, reason: "no-team-member" as const, explanation: "x" };
+      const held = await Promise.all(
+        Array.from({ length: 12 }, (_, i) =>
+          sessions.settle("call-race", { decision, factsVersion: 1, claims: ["connect"], owner: `event:e${i}` }),
+        ),
+      );
+      expect(held.filter((steps) => steps.has("connect"))).toHaveLength(1);
+    });
+
+    it("returns the session as the added facts and a connection leave it", async () => {
+      const { prefix } = fresh();
+      const sessions = createRedisSessionStore(redis, prefix);
+      await sessions.addFacts("call-read", { participants: ["8:acs:a"], correlationId: "c-9" });
+      const afterFacts = await sessions.addFacts("call-read", { participants: ["8:acs:b"], started: true });
+      expect(afterFacts).toEqual(await sessions.get("call-read"));
+      expect(afterFacts).toMatchObject({ participants: ["8:acs:a", "8:acs:b"], started: true, factsVersion: 2 });
+      const connected = await sessions.setConnection("call-read", "conn-1");
+      expect(connected).toMatchObject({ callConnectionId: "conn-1", correlationId: "c-9", factsVersion: 2 });
+    });
+
     it("accumulates facts from events in any order", async () => {
       const { prefix } = fresh();
       const sessions = createRedisSessionStore(redis, prefix);

@@ -6,7 +6,7 @@ import { decide } from "../../src/policy/index.js";
 import { jobIdFor, type PayloadOf } from "../../src/queues/index.js";
 import { decisionsMade } from "../../src/metrics.js";
 import type { Decision } from "../../src/policy/types.js";
-import { dueActions, type CallSession } from "../../src/sessions/index.js";
+import { dueActions, type CallSession, type OnceStep } from "../../src/sessions/index.js";
 import {
   DEFAULT_START_WITHIN_SECONDS,
   incomingCallAction,
@@ -28,7 +28,7 @@ export async function perform(deps: WorkerDependencies, { event, receivedAt }: P
     case "Microsoft.Communication.IncomingCall": {
       const caller = rawIdOf(event.data.from);
       const callee = rawIdOf(event.data.to);
-      await deps.sessions.addFacts(event.data.serverCallId, {
+      const session = await deps.sessions.addFacts(event.data.serverCallId, {
         correlationId: event.data.correlationId,
         participants: [caller, callee].filter((id): id is string => !!id),
         ...(caller ? { caller } : {}),
@@ -38,14 +38,14 @@ export async function perform(deps: WorkerDependencies, { event, receivedAt }: P
         rangSeenAt: receivedAt,
       });
       // Only while handling IncomingCall can the call still be refused: its context is what rejects it.
-      return advance(deps, event.data.serverCallId, event.id, event.data.incomingCallContext);
+      return advance(deps, session, event.id, event.data.incomingCallContext);
     }
     case "Microsoft.Communication.CallStarted": {
       const startedBy = event.data.startedBy;
       const identifier =
         startedBy && "communicationIdentifier" in startedBy ? startedBy.communicationIdentifier : startedBy;
       const starter = identifier ? rawIdOf(identifier) : undefined;
-      await deps.sessions.addFacts(event.data.serverCallId, {
+      const session = await deps.sessions.addFacts(event.data.serverCallId, {
         correlationId: event.data.correlationId,
         participants: starter ? [starter] : [],
         ...(starter ? { callerHint: starter } : {}),
@@ -53,15 +53,15 @@ export async function perform(deps: WorkerDependencies, { event, receivedAt }: P
         startedAt: event.time,
         startedSeenAt: receivedAt,
       });
-      return advance(deps, event.data.serverCallId, event.id);
+      return advance(deps, session, event.id);
     }
     case "Microsoft.Communication.CallParticipantAdded": {
       const participant = rawIdOf(event.data.user.communicationIdentifier);
-      await deps.sessions.addFacts(event.data.serverCallId, {
+      const session = await deps.sessions.addFacts(event.data.serverCallId, {
         correlationId: event.data.correlationId,
         participants: participant ? [participant] : [],
       });
-      return advance(deps, event.data.serverCallId, event.id);
+      return advance(deps, session, event.id);
     }
     case "Microsoft.Communication.CallParticipantRemoved":
       return;
@@ -87,15 +87,18 @@ export async function perform(deps: WorkerDependencies, { event, receivedAt }: P
       return;
     }
     case "Microsoft.Communication.CallConnected":
-      await deps.sessions.setConnection(event.data.serverCallId, event.data.callConnectionId);
-      return advance(deps, event.data.serverCallId, event.id);
+      return advance(
+        deps,
+        await deps.sessions.setConnection(event.data.serverCallId, event.data.callConnectionId),
+        event.id,
+      );
     case "Microsoft.Communication.RecordingStateChanged": {
       const { serverCallId, correlationId, recordingId, state } = event.data;
       await deps.sessions.setRecording(serverCallId, recordingId, state);
       deps.logger.info({ serverCallId, correlationId, recordingId, state }, "recording state changed");
       // Active: the announcement may now be due. Inactive may be the recording's first state, a late event, or
       // a real stop: a check asks ACS shortly.
-      if (state === "active") return advance(deps, serverCallId, event.id);
+      if (state === "active") return advance(deps, await deps.sessions.get(serverCallId), event.id);
       if (state === "inactive") {
         await deps.queues.enqueue(
           "check-recording",
@@ -176,44 +179,58 @@ export async function perform(deps: WorkerDependencies, { event, receivedAt }: P
  */
 async function advance(
   deps: WorkerDependencies,
-  serverCallId: string,
+  session: CallSession,
   eventId: string,
   incomingCallContext?: string,
 ): Promise<void> {
-  const session = await deps.sessions.get(serverCallId);
-  const { participants, caller, callee, startedAt } = session;
+  const { serverCallId, participants, caller, callee, startedAt } = session;
   // Policy reloads apply to new calls: a call in progress keeps the set that first decided it (when this
   // process still has it; a replica started since then uses its current set).
   const pinned = session.policySetHash ? deps.policiesFor(session.policySetHash) : undefined;
   const facts = { participants, caller, callee, at: startedAt, callKey: serverCallId };
   const decision = decide(pinned ?? deps.policies(), facts);
-  if (!session.policySetHash && decision.policySetHash)
-    await deps.sessions.pinPolicySet(serverCallId, decision.policySetHash);
-  await deps.sessions.setDecision(serverCallId, decision, session.factsVersion);
   const log = { serverCallId, correlationId: session.correlationId };
+  // Only while handling IncomingCall can a call be refused, and only when recording is known to be impossible.
+  const ring =
+    decision.record && incomingCallContext && rejectsUnrecordableCalls(decision)
+      ? incomingCallAction(
+          session,
+          decision,
+          assessHealth(await deps.health.read(), deps.healthSettings.failuresToTrip),
+        )
+      : undefined;
+  const steps: OnceStep[] = !decision.record
+    ? []
+    : ring?.kind === "reject"
+      ? ["reject"]
+      : dueActions(session, decision);
+  // Decision and claims in one round trip: this is on the path from CallStarted to the recording.
+  const claimed = await deps.sessions.settle(serverCallId, {
+    decision,
+    factsVersion: session.factsVersion,
+    ...(!session.policySetHash && decision.policySetHash ? { pinPolicySet: decision.policySetHash } : {}),
+    claims: steps,
+    owner: `event:${eventId}`,
+  });
   if (!decision.record) {
     if (session.started) deps.logger.info({ ...log, reason: decision.explanation }, "not recording");
     return countDecision(deps, serverCallId, decision);
   }
   const correlationId = session.correlationId ?? "";
-  if (incomingCallContext && rejectsUnrecordableCalls(decision)) {
-    const health = assessHealth(await deps.health.read(), deps.healthSettings.failuresToTrip);
-    const ring = incomingCallAction(session, decision, health);
-    if (ring.kind === "reject") {
-      if (await deps.sessions.claim(serverCallId, "reject", `event:${eventId}`)) {
-        deps.logger.warn({ ...log, teamId: decision.teamId, reason: ring.reason }, "rejecting the incoming call");
-        await deps.queues.enqueue(
-          "reject-call",
-          { serverCallId, correlationId, incomingCallContext, reason: ring.reason },
-          jobIdFor(serverCallId, "reject"),
-        );
-      }
-      // Rejected (or being rejected): nothing to join. Should the reject fail, reject-call falls back to the watchdog.
-      return;
+  if (ring?.kind === "reject" && incomingCallContext) {
+    if (claimed.has("reject")) {
+      deps.logger.warn({ ...log, teamId: decision.teamId, reason: ring.reason }, "rejecting the incoming call");
+      await deps.queues.enqueue(
+        "reject-call",
+        { serverCallId, correlationId, incomingCallContext, reason: ring.reason },
+        jobIdFor(serverCallId, "reject"),
+      );
     }
+    // Rejected (or being rejected): nothing to join. Should the reject fail, reject-call falls back to the watchdog.
+    return;
   }
-  for (const action of dueActions(session, decision)) {
-    if (!(await deps.sessions.claim(serverCallId, action, `event:${eventId}`))) continue;
+  for (const action of steps) {
+    if (!claimed.has(action)) continue;
     const jobId = jobIdFor(serverCallId, action);
     switch (action) {
       case "connect":
