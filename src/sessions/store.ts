@@ -95,12 +95,11 @@ export interface SessionStore {
   claim(serverCallId: string, step: OnceStep, owner?: string): Promise<boolean>;
   /** Gives a claimed step back, when the attempt could not happen yet and someone else may do it sooner. */
   release(serverCallId: string, step: OnceStep): Promise<void>;
-  /** Stores the decision computed from the facts of `factsVersion`, unless one from newer facts is stored (CAS). */
-  setDecision(serverCallId: string, decision: Decision, factsVersion: number): Promise<boolean>;
   /**
-   * In one transaction (one round trip, on the call's slot): pins the policy set if asked (as pinPolicySet), stores
-   * the decision (as setDecision) and claims every step for `owner` (as claim with an owner). Returns the steps
-   * `owner` holds: what it may now do.
+   * In one transaction (one round trip, on the call's slot): pins the call to a policy set if asked, unless it is
+   * already pinned (a call keeps the set that first decided it); stores the decision computed from the facts of
+   * `factsVersion`, unless one from newer facts is stored (compare-and-set); and claims every step for `owner`
+   * (as claim with an owner). Returns the steps `owner` holds: what it may now do.
    */
   settle(
     serverCallId: string,
@@ -113,8 +112,6 @@ export interface SessionStore {
   setPause(serverCallId: string, pause: PauseState | undefined): Promise<void>;
   /** Counts one more restart of the call's recording; returns the new count. */
   countRestart(serverCallId: string): Promise<number>;
-  /** Pins the call to a policy set, unless it is already pinned; returns the pinned hash. */
-  pinPolicySet(serverCallId: string, policySetHash: string): Promise<string>;
   setRecording(serverCallId: string, recordingId: string, state?: "active" | "inactive"): Promise<void>;
 }
 
@@ -160,15 +157,19 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
     const k = keys(serverCallId);
     return redis.multi().expire(k.hash, SESSION_TTL_SECONDS).expire(k.participants, SESSION_TTL_SECONDS);
   };
+  /** Ends a transaction with the session's read (HGETALL, SMEMBERS: what sessionOf parses) and runs it. */
+  const readingSession = async (serverCallId: string, tx: ReturnType<RedisClient["multi"]>) => {
+    const k = keys(serverCallId);
+    return sessionOf(serverCallId, await tx.hgetall(k.hash).smembers(k.participants).exec());
+  };
   const setFields = async (serverCallId: string, fields: Record<string, string>) => {
     await touch(serverCallId).hset(keys(serverCallId).hash, fields).exec();
   };
 
   return {
     async get(serverCallId) {
-      const k = keys(serverCallId);
       // One transaction, so the facts and their version are read together.
-      return sessionOf(serverCallId, await redis.multi().hgetall(k.hash).smembers(k.participants).exec());
+      return readingSession(serverCallId, redis.multi());
     },
     async logIds(serverCallId) {
       const [correlationId, recordingId] = await redis.hmget(keys(serverCallId).hash, "correlationId", "recordingId");
@@ -195,14 +196,12 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
       }
       if (facts.participants && facts.participants.length > 0) tx.sadd(k.participants, ...facts.participants);
       // The session as these facts leave it, read in the same transaction: the caller's next step needs it.
-      const replies = await tx
-        .expire(k.hash, SESSION_TTL_SECONDS)
-        .expire(k.participants, SESSION_TTL_SECONDS)
-        .hgetall(k.hash)
-        .smembers(k.participants)
-        .exec();
+      const session = await readingSession(
+        serverCallId,
+        tx.expire(k.hash, SESSION_TTL_SECONDS).expire(k.participants, SESSION_TTL_SECONDS),
+      );
       if (facts.ended) await markRecordingState(redis, prefix, serverCallId, "ended");
-      return sessionOf(serverCallId, replies);
+      return session;
     },
     setAnnouncement: (serverCallId, announcement) =>
       setFields(serverCallId, { announcement: JSON.stringify(announcement) }),
@@ -222,25 +221,8 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
       if ((await redis.hsetnx(key, field, owner ?? new Date().toISOString())) === 1) return true;
       return owner !== undefined && (await redis.hget(key, field)) === owner;
     },
-    async setDecision(serverCallId, decision, factsVersion) {
-      const stored = await redis.eval(
-        SET_IF_NEWER,
-        1,
-        keys(serverCallId).hash,
-        String(factsVersion),
-        JSON.stringify(decision),
-      );
-      return stored === 1;
-    },
-    async setConnection(serverCallId, callConnectionId) {
-      const k = keys(serverCallId);
-      const replies = await touch(serverCallId)
-        .hset(k.hash, { callConnectionId })
-        .hgetall(k.hash)
-        .smembers(k.participants)
-        .exec();
-      return sessionOf(serverCallId, replies);
-    },
+    setConnection: (serverCallId, callConnectionId) =>
+      readingSession(serverCallId, touch(serverCallId).hset(keys(serverCallId).hash, { callConnectionId })),
     async settle(serverCallId, { decision, factsVersion, pinPolicySet, claims, owner }) {
       const key = keys(serverCallId).hash;
       const tx = redis.multi();
@@ -250,14 +232,8 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
       // delivery of the same event).
       for (const step of claims) tx.hsetnx(key, `once:${step}`, owner).hget(key, `once:${step}`);
       const replies = (await tx.exec()) ?? [];
-      const holders = replies.slice(replies.length - claims.length * 2).filter((_, i) => i % 2 === 1);
-      return new Set(claims.filter((_, i) => holders[i]?.[1] === owner));
-    },
-    async pinPolicySet(serverCallId, policySetHash) {
-      const key = keys(serverCallId).hash;
-      const results = await redis.multi().hsetnx(key, "policySetHash", policySetHash).hget(key, "policySetHash").exec();
-      const pinned = results?.[1]?.[1];
-      return typeof pinned === "string" ? pinned : policySetHash;
+      const firstClaim = replies.length - claims.length * 2;
+      return new Set(claims.filter((_, i) => replies[firstClaim + 2 * i + 1]?.[1] === owner));
     },
     async setRecording(serverCallId, recordingId, state) {
       await setFields(serverCallId, { recordingId, ...(state ? { recordingState: state } : {}) });

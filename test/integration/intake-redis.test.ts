@@ -312,8 +312,12 @@ describe.each(redisTargets)("on %s", (_label, target) => {
     it("pins a call to the first policy set that decided it", async () => {
       const { prefix } = fresh();
       const sessions = createRedisSessionStore(redis, prefix);
-      expect(await sessions.pinPolicySet("call-pin", "set-a")).toBe("set-a");
-      expect(await sessions.pinPolicySet("call-pin", "set-b")).toBe("set-a");
+      const decision = { record: false as const, reason: "no-team-member" as const, explanation: "x" };
+      const pin = (set: string) =>
+        sessions.settle("call-pin", { decision, factsVersion: 1, pinPolicySet: set, claims: [], owner: "event:e" });
+      await pin("set-a");
+      expect((await sessions.get("call-pin")).policySetHash).toBe("set-a");
+      await pin("set-b");
       expect((await sessions.get("call-pin")).policySetHash).toBe("set-a");
     });
 
@@ -322,8 +326,11 @@ describe.each(redisTargets)("on %s", (_label, target) => {
       const sessions = createRedisSessionStore(redis, prefix);
       const newer = { record: false as const, reason: "no-team-member" as const, explanation: "from version 3" };
       const older = { ...newer, explanation: "from version 2" };
-      expect(await sessions.setDecision("call-cas", newer, 3)).toBe(true);
-      expect(await sessions.setDecision("call-cas", older, 2)).toBe(false);
+      const store = (decision: typeof newer, factsVersion: number) =>
+        sessions.settle("call-cas", { decision, factsVersion, claims: [], owner: "event:e" });
+      await store(newer, 3);
+      expect((await sessions.get("call-cas")).decision?.explanation).toBe("from version 3");
+      await store(older, 2);
       expect((await sessions.get("call-cas")).decision?.explanation).toBe("from version 3");
     });
   });
