@@ -27,6 +27,7 @@ import { z } from "zod";
 import { build } from "../scripts/build.js";
 import { ALICE, BOB } from "../scripts/lib/app-env.js";
 import {
+  cpuSecondsOf,
   PRODUCTION_PROCESS_ENV,
   projectRoot,
   startWorkerProcess,
@@ -69,16 +70,11 @@ interface Run extends Measured {
 /** The recorded chunk as the simulator serves it (size and SHA-256 of the bytes it serves). */
 type Chunk = ChunkView & { serverCallId: string; recordingId: string };
 
-/** A process's /proc figures: CPU seconds so far (user + system, 100 ticks/s), resident and peak resident bytes. */
+/** A process's figures: CPU seconds so far, resident and peak resident bytes (/proc/<pid>/status VmRSS, VmHWM). */
 async function processFigures(pid: number): Promise<{ cpuSeconds: number; rssBytes: number; peakRssBytes: number }> {
-  const stat = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]?.split(" ") ?? [];
   const status = await readFile(`/proc/${pid}/status`, "utf8");
   const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN) * 1024;
-  return {
-    cpuSeconds: (Number(stat[11]) + Number(stat[12])) / 100,
-    rssBytes: kib("VmRSS"),
-    peakRssBytes: kib("VmHWM"),
-  };
+  return { cpuSeconds: await cpuSecondsOf(pid), rssBytes: kib("VmRSS"), peakRssBytes: kib("VmHWM") };
 }
 
 const median = (values: number[]) => {

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { createWriteStream } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,6 +35,16 @@ export const PRODUCTION_COMMANDS = {
   worker: ["node", ...WORKER_NODE_FLAGS, "dist/workers/main.js"],
   simulator: ["node", "dist/simulator/main.js"],
 } as const satisfies Record<string, readonly string[]>;
+
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
+
+/** User + system CPU seconds a process has used so far (/proc/<pid>/stat utime + stime; Linux). */
+export async function cpuSecondsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may hold spaces) start at the last ')'.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
 
 /** How a started process shows it is ready: it listens on a port, or it prints a line. */
 export type Readiness = { port: number } | { logLine: string };

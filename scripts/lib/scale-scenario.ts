@@ -7,8 +7,7 @@
  */
 import { latencies as latencySummary, type Latencies } from "./latency.js";
 import { randomBytes, randomUUID } from "node:crypto";
-import { spawnSync } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
@@ -19,7 +18,7 @@ import { createLedger, type LedgerEntry } from "../../src/ledger/index.js";
 import { QueueName, queueKeyPrefix } from "../../src/queues/index.js";
 import { createRedisClient, dataNodes, type RedisClient } from "../../src/redis/index.js";
 import { ALICE, BOB, LOCAL_RESOURCE_ID, localAppEnv } from "./app-env.js";
-import { startAppProcess, startWorkerProcess, type AppProcess } from "./processes.js";
+import { cpuSecondsOf, startAppProcess, startWorkerProcess, type AppProcess } from "./processes.js";
 import { deleteKeysMatching, freePort, startAzurite, type RunningAzurite } from "./services.js";
 import { startSpread, type Spread, type SpreadStats } from "./spread.js";
 
@@ -113,16 +112,6 @@ export interface ScaleReport {
     perCallBytesByKind: Record<string, number>;
   };
   cpu: ProcessCpu[];
-}
-
-const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
-
-/** User + system CPU seconds a process has used so far (/proc/<pid>/stat utime + stime). */
-async function cpuSecondsOf(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-  // Fields after the command name (which may hold spaces) start at the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
 interface Placed {
