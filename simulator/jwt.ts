@@ -1,7 +1,7 @@
 // The simulator's own signing key for callback JWTs (reference §3.4), published as a JWKS like ACS's.
-import { randomUUID } from "node:crypto";
-import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import type { CryptoKey, JWK } from "jose";
+import { createPrivateKey, randomUUID, sign } from "node:crypto";
+import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
+import type { JWK } from "jose";
 
 export interface CallbackSigner {
   jwks(): { keys: JWK[] };
@@ -9,22 +9,23 @@ export interface CallbackSigner {
   sign(): Promise<string>;
 }
 
+const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
+
 export async function createCallbackSigner(issuer: string, audience: string): Promise<CallbackSigner> {
-  const { publicKey, privateKey } = await generateKeyPair("RS256", { modulusLength: 2048 });
+  const { publicKey, privateKey } = await generateKeyPair("RS256", { modulusLength: 2048, extractable: true });
   const kid = randomUUID();
   const publicJwk: JWK = { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" };
-  const key: CryptoKey = privateKey;
+  // Signed with node:crypto directly: a compact RS256 JWS is header.payload.signature, and jose's WebCrypto
+  // path cost the simulator twice the CPU per callback on a machine it shares with the app under test.
+  const key = createPrivateKey(await exportPKCS8(privateKey));
+  const header = base64url({ alg: "RS256", kid, typ: "JWT" });
   return {
     jwks: () => ({ keys: [publicJwk] }),
-    sign: () =>
-      new SignJWT({})
-        .setProtectedHeader({ alg: "RS256", kid, typ: "JWT" })
-        .setIssuer(issuer)
-        .setAudience(audience)
-        .setIssuedAt()
-        .setNotBefore("0s")
-        .setExpirationTime("5m")
-        .setJti(randomUUID())
-        .sign(key),
+    sign: () => {
+      const now = Math.floor(Date.now() / 1000);
+      const payload = base64url({ iss: issuer, aud: audience, iat: now, nbf: now, exp: now + 300, jti: randomUUID() });
+      const signature = sign("RSA-SHA256", Buffer.from(`${header}.${payload}`), key).toString("base64url");
+      return Promise.resolve(`${header}.${payload}.${signature}`);
+    },
   };
 }

@@ -1,4 +1,5 @@
 // Every delayed action of the simulator goes through here, so stop() can cancel them all at once.
+import { setMaxListeners } from "node:events";
 
 export interface Timer {
   cancel(): void;
@@ -9,7 +10,10 @@ export class Scheduler {
   private stopped = false;
   readonly abort = new AbortController();
 
-  constructor(private readonly onError: (err: unknown) => void) {}
+  constructor(private readonly onError: (err: unknown) => void) {
+    // Every delivery in flight listens to it: dozens at once is normal, not a leak.
+    setMaxListeners(0, this.abort.signal);
+  }
 
   after(ms: number, fn: () => void | Promise<void>): Timer {
     if (this.stopped) return { cancel: () => {} };
