@@ -17,7 +17,13 @@ async function main(): Promise<void> {
   );
   const stop = () => {
     logger.info("stopping webhook");
-    server.close(() => void runtime.close().then(() => process.exit(0)));
+    // Requests in flight finish; each keep-alive connection is closed as soon as it is idle (close() alone
+    // closes only those idle at the moment it is called, so the rest would hold the process for their timeout).
+    const closeIdle = setInterval(() => server.closeIdleConnections(), 100);
+    server.close(() => {
+      clearInterval(closeIdle);
+      void runtime.close().then(() => process.exit(0));
+    });
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);

@@ -2,7 +2,9 @@
 // started with exactly the production commands (PRODUCTION_COMMANDS) and environment record a call end to end
 // against the simulator, Redis and Azurite, and the compiled webhook serves the QA page it was built with.
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { rm } from "node:fs/promises";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { build } from "../../scripts/build.js";
@@ -92,5 +94,42 @@ describe("npm run build: the compiled processes, as deployed", () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("<html");
     expect((await fetch(`${webhookUrl}/qa/app.js`)).status).toBe(200);
+  });
+
+  it("on SIGTERM the webhook finishes the request in flight, closes its connection once idle, and exits", async () => {
+    const port = await freePort();
+    const env = { ...stack.env, PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: "info" };
+    const webhook = compiled(PRODUCTION_COMMANDS.webhook);
+    const process = await startAppProcess(
+      "compiled-webhook-stop",
+      webhook.entry,
+      env,
+      { port },
+      logDir,
+      webhook.nodeFlags,
+    );
+    processes.push(process);
+    // A keep-alive client whose request is still arriving when the webhook is told to stop.
+    const socket = connect(port, "127.0.0.1");
+    await once(socket, "connect");
+    const body = "[]";
+    socket.write(
+      `POST /api/eventgrid?code=${stack.env.EVENTGRID_SECRET} HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
+    );
+    const answers: string[] = [];
+    socket.on("data", (data: Buffer) => answers.push(data.toString()));
+    await new Promise((r) => setTimeout(r, 200));
+    const exited = once(process.child, "exit");
+    const stoppedAt = Date.now();
+    process.child.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 300));
+    socket.write(body);
+    const [code, signal] = (await exited) as [number | null, NodeJS.Signals | null];
+    // Answered, then the idle keep-alive connection closed at once rather than after its 5 s keep-alive timeout.
+    expect(answers.join("")).toMatch(/^HTTP\/1\.1 \d{3} /);
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(Date.now() - stoppedAt).toBeLessThan(3_000);
+    socket.destroy();
   });
 });
