@@ -67,4 +67,28 @@ describe("connect-call", () => {
     await connectRinging(deps, { serverCallId: "call-ringing", correlationId: "corr-r" });
     expect(connects).toEqual(["call-ringing"]);
   });
+
+  it("the call answered while the watchdog tried to connect: CallStarted could not claim, so the watchdog connects", async () => {
+    const connects: string[] = [];
+    const deps = fakeDeps(connects);
+    await sessions.addFacts("call-answered", { rang: true, startedAt: new Date().toISOString() });
+    // The watchdog's attempt holds the claim while the call is answered...
+    expect(await sessions.claim("call-answered", "connect", "ring-watch")).toBe(true);
+    // ...CallStarted is handled meanwhile: its claim fails, so its handler queues no connect...
+    await sessions.addFacts("call-answered", { started: true });
+    expect(await sessions.claim("call-answered", "connect", "event:started")).toBe(false);
+    // ...the attempt found the call still ringing and gave the claim back.
+    await sessions.release("call-answered", "connect");
+    await connectRinging(deps, { serverCallId: "call-answered", correlationId: "corr-s" });
+    expect(connects).toEqual(["call-answered"]);
+  });
+
+  it("a started call whose connect CallStarted's handler holds: the watchdog steps aside", async () => {
+    const connects: string[] = [];
+    const deps = fakeDeps(connects);
+    await sessions.addFacts("call-started", { rang: true, started: true, startedAt: new Date().toISOString() });
+    expect(await sessions.claim("call-started", "connect", "event:started")).toBe(true);
+    await connectRinging(deps, { serverCallId: "call-started", correlationId: "corr-t" });
+    expect(connects).toEqual([]);
+  });
 });

@@ -10,14 +10,25 @@ export const RING_WINDOW_MS = 90_000;
 
 /**
  * The ring watchdog for calls known only from IncomingCall: once the call is answered, join it. It steps aside
- * as soon as the call started (CallStarted connects it at once) or is connected. While ACS still answers
- * "not found" (the call rings), it gives the connect claim back and tries again a second later, so a
- * CallStarted arriving meanwhile is never kept waiting.
+ * once the call is connected, or started with its connect claimed by CallStarted's handler (which connects it
+ * at once). While ACS still answers "not found" (the call rings), it gives the connect claim back and tries
+ * again a second later, so a CallStarted arriving later is never kept waiting.
  */
 export async function perform(deps: WorkerDependencies, payload: PayloadOf<"connect-ringing">) {
   const { serverCallId, correlationId } = payload;
   const session = await deps.sessions.get(serverCallId);
-  if (session.started || session.ended || session.callConnectionId) return;
+  if (session.ended || session.callConnectionId) return;
+  if (session.started) {
+    // CallStarted handled while this watchdog held the claim (the call was answered during an attempt) could
+    // not take it, and will not try again: unless its handler holds the connect, the watchdog connects now.
+    if (!(await deps.sessions.claim(serverCallId, "connect", "ring-watch"))) return;
+    try {
+      await connectByServerCallId(deps, payload);
+    } catch (error) {
+      rethrowAcsError(error, deps.logger, { serverCallId, correlationId }, "connect");
+    }
+    return;
+  }
   const ringingFor = session.startedAt ? Date.now() - Date.parse(session.startedAt) : 0;
   if (ringingFor > RING_WINDOW_MS) {
     deps.logger.warn(
