@@ -3,7 +3,9 @@ import type { Logger } from "../src/log.js";
 import { OUTBOX_GROUP, outboxKeys } from "../src/intake/outbox.js";
 import { parseDelivery } from "../src/intake/parse.js";
 import type { AcsEvent } from "../src/intake/schemas.js";
+import { rawIdOf } from "../src/acs/index.js";
 import { jobIdFor, type Queues } from "../src/queues/index.js";
+import type { SessionStore } from "../src/sessions/index.js";
 import { duplicateClient, type RedisClient } from "../src/redis/index.js";
 
 type StreamEntries = [id: string, fields: string[]][];
@@ -51,12 +53,30 @@ const CLAIM_IDLE_MS = 30_000;
  * and deleted only after their jobs are queued; a relay that dies in between leaves them pending, and another
  * relay claims them. Job ids derive from the event id, so an entry queued twice still makes one job.
  */
+/**
+ * Whether an event would tell the call's session nothing new, so that its job would change nothing: a
+ * CallParticipantAdded for someone the session already counts (in a 1:1 call, both parties, known from
+ * IncomingCall). The event that added them decides and acts on them itself — or, if its worker died first, its
+ * job's next run does — so skipping such a job loses nothing and saves a job per party per call.
+ */
+export async function addsNothing(event: AcsEvent, sessions: Pick<SessionStore, "knowsParticipant">): Promise<boolean> {
+  if (event.type !== "Microsoft.Communication.CallParticipantAdded") return false;
+  const participant = rawIdOf(event.data.user.communicationIdentifier);
+  return !!participant && (await sessions.knowsParticipant(event.data.serverCallId, participant));
+}
+
 export function startOutboxRelay(
   redis: RedisClient,
   queues: Queues,
   prefix: string,
   logger: Logger,
-  options: { recordingHostSuffixes: readonly string[]; claimIdleMs?: number; consumer?: string },
+  options: {
+    recordingHostSuffixes: readonly string[];
+    claimIdleMs?: number;
+    consumer?: string;
+    /** When given, events that would add nothing to their call's session (see addsNothing) make no job. */
+    sessions?: Pick<SessionStore, "knowsParticipant">;
+  },
 ): OutboxRelay {
   const claimIdleMs = options.claimIdleMs ?? CLAIM_IDLE_MS;
   const { stream, unreadable } = outboxKeys(prefix);
@@ -65,8 +85,9 @@ export function startOutboxRelay(
   const consumer = options.consumer ?? `${hostname()}-${process.pid}`;
   let running = true;
 
-  const relay = async (entries: StreamEntries) => {
-    if (entries.length === 0) return;
+  /** Queues the entries' jobs; returns the entry ids, to acknowledge and delete now that their jobs exist. */
+  const relay = async (entries: StreamEntries): Promise<string[]> => {
+    if (entries.length === 0) return [];
     const jobs = [];
     for (const [id, fields] of entries) {
       try {
@@ -77,13 +98,46 @@ export function startOutboxRelay(
         logger.error({ alert: "outbox-entry-unreadable", entry: id, err: error }, "ALERT outbox entry set aside");
       }
     }
-    await queues.enqueueMany("call-event", jobs);
-    const ids = entries.map(([id]) => id);
-    await reader
-      .multi()
-      .xack(stream, OUTBOX_GROUP, ...ids)
-      .xdel(stream, ...ids)
-      .exec();
+    const { sessions } = options;
+    const skipped = sessions
+      ? await Promise.all(jobs.map(({ payload }) => addsNothing(payload.event, sessions)))
+      : jobs.map(() => false);
+    for (const [i, { payload }] of jobs.entries()) {
+      if (!skipped[i]) continue;
+      const { serverCallId, correlationId } = payload.event.data as { serverCallId?: string; correlationId?: string };
+      logger.debug({ serverCallId, correlationId, event: payload.event.id }, "participant already known: no job");
+    }
+    await queues.enqueueMany(
+      "call-event",
+      jobs.filter((_, i) => !skipped[i]),
+    );
+    return entries.map(([id]) => id);
+  };
+
+  /**
+   * Acknowledges and deletes the entries already queued, then reads the next ones, in one round trip (a pipeline:
+   * the acknowledgement does not wait for the blocking read). Failed acknowledgements leave their entries
+   * pending: they are claimed again later and queued under the same job ids, which makes nothing twice.
+   */
+  const acknowledgeThenRead = async (queued: string[]): Promise<StreamEntries> => {
+    const pipeline = reader.pipeline();
+    if (queued.length > 0) pipeline.xack(stream, OUTBOX_GROUP, ...queued).xdel(stream, ...queued);
+    pipeline.xreadgroup(
+      "GROUP",
+      OUTBOX_GROUP,
+      consumer,
+      "COUNT",
+      BATCH,
+      "BLOCK",
+      Math.min(1000, claimIdleMs),
+      "STREAMS",
+      stream,
+      ">",
+    );
+    const replies = (await pipeline.exec()) ?? [];
+    const failed = replies.find(([error]) => error)?.[0];
+    if (failed) throw failed;
+    return ((replies[replies.length - 1]?.[1] as ReadReply)?.[0]?.[1] ?? []) as StreamEntries;
   };
 
   const loop = async () => {
@@ -94,6 +148,7 @@ export function startOutboxRelay(
     }
     let claimCursor = "0-0";
     let lastClaim = 0;
+    let queued: string[] = [];
     while (running) {
       try {
         if (Date.now() - lastClaim > claimIdleMs / 2) {
@@ -108,21 +163,11 @@ export function startOutboxRelay(
             BATCH,
           )) as [string, StreamEntries];
           claimCursor = claimed[0];
-          await relay(claimed[1]);
+          queued.push(...(await relay(claimed[1])));
         }
-        const reply = (await reader.xreadgroup(
-          "GROUP",
-          OUTBOX_GROUP,
-          consumer,
-          "COUNT",
-          BATCH,
-          "BLOCK",
-          Math.min(1000, claimIdleMs),
-          "STREAMS",
-          stream,
-          ">",
-        )) as ReadReply;
-        await relay(reply?.[0]?.[1] ?? []);
+        const entries = await acknowledgeThenRead(queued);
+        queued = [];
+        queued = await relay(entries);
       } catch (error) {
         if (!running) break;
         logger.error({ err: error }, "outbox relay failed; retrying");

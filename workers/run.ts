@@ -40,6 +40,7 @@ export function startWorkers(
   const relay = startOutboxRelay(redis, deps.queues, prefix, deps.logger, {
     recordingHostSuffixes: deps.recordingHostSuffixes,
     claimIdleMs: deps.jobLockMs,
+    sessions: deps.sessions,
   });
   const heartbeat = startHeartbeat(redis, prefix, `${hostname()}-${process.pid}`, (err) =>
     deps.logger.warn({ err }, "worker heartbeat not written"),

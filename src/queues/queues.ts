@@ -26,6 +26,8 @@ export interface Queues {
     options?: { delayMs?: number; priority?: number },
   ): Promise<void>;
   enqueueMany<N extends JobName>(name: N, jobs: { payload: PayloadOf<N>; jobId?: string }[]): Promise<void>;
+  /** Removes a job that has not started (waiting or delayed); one running is left to finish, one gone is no error. */
+  remove<N extends JobName>(name: N, jobId: string): Promise<void>;
   /** Runs a job kind every `everyMs` (a BullMQ job scheduler: one per id across all replicas). */
   schedule<N extends JobName>(name: N, payload: PayloadOf<N>, everyMs: number): Promise<void>;
   /**
@@ -66,6 +68,9 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
       await queueOf(name).addBulk(
         jobs.map(({ payload, jobId }) => ({ name, data: payload, opts: { ...options, ...(jobId ? { jobId } : {}) } })),
       );
+    },
+    async remove(name, jobId) {
+      await queueOf(name).remove(jobId);
     },
     async schedule(name, payload, everyMs) {
       await queueOf(name).upsertJobScheduler(

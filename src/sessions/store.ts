@@ -86,6 +86,8 @@ export interface SessionStore {
       rangSeenAt?: string;
     },
   ): Promise<CallSession>;
+  /** Whether the call's session already counts this participant (raw id) among its participants. */
+  knowsParticipant(serverCallId: string, participant: string): Promise<boolean>;
   /** The call's correlation and recording ids, for log lines (one small read). */
   logIds(serverCallId: string): Promise<{ correlationId?: string; recordingId?: string }>;
   /**
@@ -99,11 +101,19 @@ export interface SessionStore {
    * In one transaction (one round trip, on the call's slot): pins the call to a policy set if asked, unless it is
    * already pinned (a call keeps the set that first decided it); stores the decision computed from the facts of
    * `factsVersion`, unless one from newer facts is stored (compare-and-set); and claims every step for `owner`
-   * (as claim with an owner). Returns the steps `owner` holds: what it may now do.
+   * (as claim with an owner). Returns the steps `owner` holds: what it may now do. A `tally` step is claimed with
+   * no owner (as claim without one): it is in the result only for the one settlement that set it first.
    */
   settle(
     serverCallId: string,
-    settlement: { decision: Decision; factsVersion: number; pinPolicySet?: string; claims: OnceStep[]; owner: string },
+    settlement: {
+      decision: Decision;
+      factsVersion: number;
+      pinPolicySet?: string;
+      claims: OnceStep[];
+      owner: string;
+      tally?: OnceStep;
+    },
   ): Promise<Set<OnceStep>>;
   /** Stores our call connection's id; returns the session as it is after that. */
   setConnection(serverCallId: string, callConnectionId: string): Promise<CallSession>;
@@ -171,6 +181,9 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
       // One transaction, so the facts and their version are read together.
       return readingSession(serverCallId, redis.multi());
     },
+    async knowsParticipant(serverCallId, participant) {
+      return (await redis.sismember(keys(serverCallId).participants, participant)) === 1;
+    },
     async logIds(serverCallId) {
       const [correlationId, recordingId] = await redis.hmget(keys(serverCallId).hash, "correlationId", "recordingId");
       return { ...(correlationId ? { correlationId } : {}), ...(recordingId ? { recordingId } : {}) };
@@ -223,17 +236,20 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
     },
     setConnection: (serverCallId, callConnectionId) =>
       readingSession(serverCallId, touch(serverCallId).hset(keys(serverCallId).hash, { callConnectionId })),
-    async settle(serverCallId, { decision, factsVersion, pinPolicySet, claims, owner }) {
+    async settle(serverCallId, { decision, factsVersion, pinPolicySet, claims, owner, tally }) {
       const key = keys(serverCallId).hash;
       const tx = redis.multi();
       if (pinPolicySet) tx.hsetnx(key, "policySetHash", pinPolicySet);
       tx.eval(SET_IF_NEWER, 1, key, String(factsVersion), JSON.stringify(decision));
+      if (tally) tx.hsetnx(key, `once:${tally}`, new Date().toISOString());
       // HSETNX then HGET: the step is ours if it holds our name afterwards (just set, or set by an earlier
       // delivery of the same event).
       for (const step of claims) tx.hsetnx(key, `once:${step}`, owner).hget(key, `once:${step}`);
       const replies = (await tx.exec()) ?? [];
       const firstClaim = replies.length - claims.length * 2;
-      return new Set(claims.filter((_, i) => replies[firstClaim + 2 * i + 1]?.[1] === owner));
+      const held = new Set(claims.filter((_, i) => replies[firstClaim + 2 * i + 1]?.[1] === owner));
+      if (tally && replies[firstClaim - 1]?.[1] === 1) held.add(tally);
+      return held;
     },
     async setRecording(serverCallId, recordingId, state) {
       await setFields(serverCallId, { recordingId, ...(state ? { recordingState: state } : {}) });

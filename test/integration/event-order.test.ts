@@ -7,7 +7,7 @@ import { parseDelivery } from "../../src/intake/parse.js";
 import type { AcsEvent } from "../../src/intake/schemas.js";
 import { createLogger } from "../../src/log.js";
 import { decide, loadPolicies, type TeamPolicy } from "../../src/policy/index.js";
-import type { JobName, Queues } from "../../src/queues/index.js";
+import { jobIdFor, type JobName, type Queues } from "../../src/queues/index.js";
 import { createRedisSessionStore, type SessionStore } from "../../src/sessions/index.js";
 import type { WorkerDependencies } from "../../workers/dependencies.js";
 import { perform } from "../../workers/jobs/call-event.js";
@@ -99,6 +99,9 @@ function eventsOfCall(serverCallId: string): AcsEvent[] {
   return parsed.events;
 }
 
+/** Jobs the handler removed (not started yet), since the start of the test file. */
+const removed: { name: JobName; jobId: string }[] = [];
+
 /** Runs events through the real event handler (real Redis sessions), recording what it enqueues. */
 async function handle(
   events: AcsEvent[],
@@ -115,6 +118,9 @@ async function handle(
     },
     async enqueueMany(name, jobs) {
       for (const job of jobs) enqueued.push({ name, jobId: job.jobId });
+    },
+    async remove(name, jobId) {
+      removed.push({ name, jobId });
     },
     schedule: async () => undefined,
     async *notStarted() {
@@ -233,6 +239,23 @@ describe.each(redisTargets)("call event handling on %s", (_label, target) => {
     );
     expect((await sessions.get(newCall)).decision).toMatchObject({ record: false, reason: "no-team-member" });
     expect(enqueued.filter((job) => job.name === "connect-call")).toEqual([]);
+  });
+
+  it("CallStarted that connects a ringing call removes its ring watchdog; one that could not claim the connect leaves it", async () => {
+    const serverCallId = `watchdog-${randomBytes(4).toString("hex")}`;
+    const [incoming, started] = eventsOfCall(serverCallId);
+    const watchdog = { name: "connect-ringing", jobId: jobIdFor(serverCallId, "ring-watch") };
+    const queued = await handle([incoming!, started!]);
+    expect(queued).toContainEqual(watchdog);
+    expect(removed).toContainEqual(watchdog);
+
+    const answeredMeanwhile = `watchdog-held-${randomBytes(4).toString("hex")}`;
+    const [ringing, answered] = eventsOfCall(answeredMeanwhile);
+    await handle([ringing!]);
+    // The watchdog is trying to connect (it holds the claim) when CallStarted is handled: it stays, to finish.
+    expect(await sessions.claim(answeredMeanwhile, "connect", "ring-watch")).toBe(true);
+    expect((await handle([answered!])).filter((job) => job.name === "connect-call")).toEqual([]);
+    expect(removed).not.toContainEqual({ name: "connect-ringing", jobId: jobIdFor(answeredMeanwhile, "ring-watch") });
   });
 
   it("in order: one connect, one start, one ingest job, a recorded decision", async () => {

@@ -213,4 +213,19 @@ describe("deadline-aware ingest priority", () => {
       await cleanUp();
     }
   });
+
+  it("a job that has not started can be removed; removing it again, or a job never queued, is no error", async () => {
+    await freshQueues();
+    try {
+      const payload = { serverCallId: "call-rm", correlationId: "corr-rm" };
+      await queues.enqueue("connect-ringing", payload, "watchdog-rm");
+      expect(await queues.getJob("connect-ringing", "watchdog-rm")).toBeDefined();
+      await queues.remove("connect-ringing", "watchdog-rm");
+      expect(await queues.getJob("connect-ringing", "watchdog-rm")).toBeUndefined();
+      await queues.remove("connect-ringing", "watchdog-rm");
+      await queues.remove("connect-ringing", "never-queued");
+    } finally {
+      await cleanUp();
+    }
+  });
 });

@@ -11,7 +11,7 @@ import { createRedisEventSink, type AcceptedDelivery } from "../../src/intake/si
 import { createLogger } from "../../src/log.js";
 import { QueueName, createQueues, jobIdFor, queueKeyPrefix } from "../../src/queues/index.js";
 import { dataNodes, type RedisClient } from "../../src/redis/index.js";
-import { createRedisSessionStore } from "../../src/sessions/index.js";
+import { createRedisSessionStore, type OnceStep } from "../../src/sessions/index.js";
 import { startOutboxRelay } from "../../workers/outbox-relay.js";
 import * as documented from "../fixtures/documented-events.js";
 import { connectTarget, redisTargets } from "../support/redis-targets.js";
@@ -106,6 +106,36 @@ describe.each(redisTargets)("on %s", (_label, target) => {
       closers.push(() => relay.close());
       await eventually(async () => ((await waiting()) === 3 ? true : undefined), 5_000, "three queued jobs");
       expect(await queuedEventIds(prefix)).toEqual(["mixed-1", "mixed-2", "mixed-3"]);
+    });
+
+    it("a CallParticipantAdded for someone the session already counts makes no job; one for someone new does", async () => {
+      const { prefix, queues, waiting } = fresh();
+      const sessions = createRedisSessionStore(redis, prefix);
+      const serverCallId = documented.participantAdded.data.serverCallId;
+      await sessions.addFacts(serverCallId, { participants: ["8:acs:r_2"] });
+      const added = (id: string, rawId: string) => ({
+        ...documented.participantAdded,
+        id,
+        data: {
+          ...documented.participantAdded.data,
+          user: { ...documented.participantAdded.data.user, communicationIdentifier: { rawId } },
+        },
+      });
+      const body = Buffer.from(JSON.stringify([added("known-1", "8:acs:r_2"), added("new-1", "8:acs:r_3")]));
+      const parsed = parseDelivery(JSON.parse(body.toString()), { recordingHostSuffixes });
+      if (parsed.kind !== "events") throw new Error("expected events");
+      await createRedisEventSink(redis, prefix).accept("eventgrid", { events: parsed.events, body });
+
+      const relay = startOutboxRelay(redis, queues, prefix, logger, { recordingHostSuffixes, sessions });
+      closers.push(() => relay.close());
+      await eventually(async () => ((await waiting()) === 1 ? true : undefined), 5_000, "one queued job");
+      expect(await queuedEventIds(prefix)).toEqual(["new-1"]);
+      // Without a session store (as before), both make jobs.
+      const other = fresh();
+      await createRedisEventSink(redis, other.prefix).accept("eventgrid", { events: parsed.events, body });
+      const plain = startOutboxRelay(redis, other.queues, other.prefix, logger, { recordingHostSuffixes });
+      closers.push(() => plain.close());
+      await eventually(async () => ((await other.waiting()) === 2 ? true : undefined), 5_000, "two queued jobs");
     });
 
     it("an entry the relay can no longer accept (allowlist changed) is set aside with its reason, not dropped", async () => {
@@ -257,6 +287,23 @@ describe.each(redisTargets)("on %s", (_label, target) => {
       const session = await sessions.get("call-settle");
       expect(session.decision?.explanation).toBe("from version 3");
       expect(session.policySetHash).toBe("set-a");
+    });
+
+    it("a tally step is held by the first settlement that names it only, whoever settles again", async () => {
+      const { prefix } = fresh();
+      const sessions = createRedisSessionStore(redis, prefix);
+      const decision = { record: false as const, reason: "no-team-member" as const, explanation: "x" };
+      const settle = (owner: string, tally: OnceStep) =>
+        sessions.settle("call-tally", { decision, factsVersion: 1, claims: ["connect"], owner, tally });
+      expect([...(await settle("event:e1", "decided:no:no-team-member"))].sort()).toEqual([
+        "connect",
+        "decided:no:no-team-member",
+      ]);
+      // The same event redelivered, and another event: neither counts the outcome again.
+      expect([...(await settle("event:e1", "decided:no:no-team-member"))]).toEqual(["connect"]);
+      expect([...(await settle("event:e2", "decided:no:no-team-member"))]).toEqual([]);
+      // A new outcome of the same call counts once.
+      expect([...(await settle("event:e3", "decided:yes:required"))]).toEqual(["decided:yes:required"]);
     });
 
     it("concurrent settlements of one step: exactly one owner holds it", async () => {

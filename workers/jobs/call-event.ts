@@ -204,17 +204,21 @@ async function advance(
     : ring?.kind === "reject"
       ? ["reject"]
       : dueActions(session, decision);
-  // Decision and claims in one round trip: this is on the path from CallStarted to the recording.
+  // Decision, claims and the metrics tally in one round trip: this is on the path from CallStarted to the recording.
+  const outcome = decisionOutcome(decision);
   const claimed = await deps.sessions.settle(serverCallId, {
     decision,
     factsVersion: session.factsVersion,
     ...(!session.policySetHash && decision.policySetHash ? { pinPolicySet: decision.policySetHash } : {}),
     claims: steps,
     owner: `event:${eventId}`,
+    tally: outcome.step,
   });
+  // Each call counts once per decision outcome it reaches (the tally's claim makes that exact).
+  if (claimed.has(outcome.step)) decisionsMade.inc(outcome.labels);
   if (!decision.record) {
     if (session.started) deps.logger.info({ ...log, reason: decision.explanation }, "not recording");
-    return countDecision(deps, serverCallId, decision);
+    return;
   }
   const correlationId = session.correlationId ?? "";
   if (ring?.kind === "reject" && incomingCallContext) {
@@ -287,15 +291,19 @@ async function advance(
         break;
     }
   }
-  // Counted after the actions are queued: metrics never delay a call's recording.
-  await countDecision(deps, serverCallId, decision);
+  // This event connects the call: a ring watchdog still waiting has nothing left to do (were it to run, it would
+  // find the connect claimed and step aside). Removed last, off the path to the recording; one already running is
+  // left to finish.
+  if (claimed.has("connect") && session.rang) {
+    await deps.queues.remove("connect-ringing", jobIdFor(serverCallId, "ring-watch"));
+  }
 }
 
-/** Each call counts once per decision outcome it reaches (a claim in its session makes that exact). */
-async function countDecision(deps: WorkerDependencies, serverCallId: string, decision: Decision): Promise<void> {
+/** A decision's metric labels, and the once-per-call step that counts it. */
+function decisionOutcome(decision: Decision): { labels: { record: string; reason: string }; step: OnceStep } {
   const reason = decision.record ? decision.mode : decision.reason;
   const record = decision.record ? "yes" : "no";
-  if (await deps.sessions.claim(serverCallId, `decided:${record}:${reason}`)) decisionsMade.inc({ record, reason });
+  return { labels: { record, reason }, step: `decided:${record}:${reason}` };
 }
 
 /** Where time-to-record starts: CallStarted's arrival, else (PSTN and Teams parties) IncomingCall's. */
