@@ -45,14 +45,7 @@ export function jobsOfEntry(fields: string[], recordingHostSuffixes: readonly st
     .filter((event) => freshIds.has(event.id))
     .map((event) => ({ payload: { event, receivedAt }, jobId: jobIdFor(channel, event.id) }));
 }
-/** Entries a crashed relay had read but not queued are taken over after this long. */
-const CLAIM_IDLE_MS = 30_000;
 
-/**
- * Moves events from the intake outbox stream into the call-events queue, in batches. Entries are acknowledged
- * and deleted only after their jobs are queued; a relay that dies in between leaves them pending, and another
- * relay claims them. Job ids derive from the event id, so an entry queued twice still makes one job.
- */
 /**
  * Whether an event would tell the call's session nothing new, so that its job would change nothing: a
  * CallParticipantAdded for someone the session already counts (in a 1:1 call, both parties, known from
@@ -65,6 +58,14 @@ export async function addsNothing(event: AcsEvent, sessions: Pick<SessionStore, 
   return !!participant && (await sessions.knowsParticipant(event.data.serverCallId, participant));
 }
 
+/** Entries a crashed relay had read but not queued are taken over after this long. */
+const CLAIM_IDLE_MS = 30_000;
+
+/**
+ * Moves events from the intake outbox stream into the call-events queue, in batches. Entries are acknowledged
+ * and deleted only after their jobs are queued; a relay that dies in between leaves them pending, and another
+ * relay claims them. Job ids derive from the event id, so an entry queued twice still makes one job.
+ */
 export function startOutboxRelay(
   redis: RedisClient,
   queues: Queues,
@@ -166,7 +167,7 @@ export function startOutboxRelay(
           queued.push(...(await relay(claimed[1])));
         }
         const entries = await acknowledgeThenRead(queued);
-        queued = [];
+        queued = []; // acknowledged: should relaying these entries fail, nothing is carried over
         queued = await relay(entries);
       } catch (error) {
         if (!running) break;
