@@ -1,8 +1,9 @@
 /**
  * `npm run bench -- time-to-record`: from the app receiving CallStarted to the start-recording request reaching
  * ACS (the simulator, adding no latency), for 200 calls started over 10 s, with the webhook and a worker as
- * their own processes in their production form (`npm run build`, then PRODUCTION_COMMANDS), after 50 warm-up calls at the same rate (BENCH_WARMUP_CALLS; reported apart). Baseline in
- * the same run: the same measure for calls placed one at a time.
+ * their own processes in their production form (`npm run build`, then PRODUCTION_COMMANDS), after 50 warm-up
+ * calls at the same rate (BENCH_WARMUP_CALLS; reported apart). Baseline in the same run: the same measure for
+ * calls placed one at a time. Redis commands per call count every client's: run it on a Redis nothing else uses.
  * The simulator delivers events and callbacks concurrently, as Event Grid does, so its own queue adds nothing.
  * CallStarted arrival is the app's own record (`receivedAt` in the call-event job); arrival of the start is
  * the simulator's request log: both on this machine's clock.
