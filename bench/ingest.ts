@@ -28,10 +28,11 @@ import { build } from "../scripts/build.js";
 import { ALICE, BOB } from "../scripts/lib/app-env.js";
 import {
   cpuSecondsOf,
+  PRODUCTION_COMMANDS,
   PRODUCTION_PROCESS_ENV,
+  productionProcess,
   projectRoot,
   startWorkerProcess,
-  WORKER_NODE_FLAGS,
 } from "../scripts/lib/processes.js";
 import {
   azuriteConnectionString,
@@ -118,7 +119,7 @@ async function workerIngest(
     "bench-ingest-worker",
     { ...env, REDIS_PREFIX: prefix, LOG_LEVEL: "info" },
     logDir,
-    join(projectRoot, "dist", "workers", "main.js"),
+    productionProcess("worker").entry,
   );
   try {
     const pid = worker.child.pid;
@@ -292,7 +293,7 @@ export async function runIngestBench(context: BenchContext): Promise<void> {
     );
     const figures = {
       chunkBytes: chunk.sizeBytes,
-      worker: `node ${WORKER_NODE_FLAGS.join(" ")} dist/workers/main.js (npm run build)`,
+      worker: `${PRODUCTION_COMMANDS.worker.join(" ")} (npm run build)`,
       processEnv: PRODUCTION_PROCESS_ENV,
       blockBytes: config.INGEST_BLOCK_BYTES,
       blockConcurrency: config.INGEST_BLOCK_CONCURRENCY,

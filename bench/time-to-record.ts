@@ -19,8 +19,7 @@ import { ALICE, BOB, LOCAL_RESOURCE_ID, localAppEnv } from "../scripts/lib/app-e
 import { build } from "../scripts/build.js";
 import {
   cpuSecondsOf,
-  PRODUCTION_COMMANDS,
-  projectRoot,
+  productionProcess,
   startAppProcess,
   startWorkerProcess,
   type AppProcess,
@@ -203,11 +202,8 @@ export async function runTimeToRecordBench(context: BenchContext): Promise<void>
     // As deployed: compiled JavaScript, the production commands and flags (no TypeScript loader in the process).
     context.say("time-to-record: building dist/ (npm run build): the webhook and worker as deployed");
     await build();
-    const compiled = (command: readonly string[]) => join(projectRoot, command[command.length - 1]!);
-    processes.push(
-      await startAppProcess("bench-webhook", compiled(PRODUCTION_COMMANDS.webhook), env, { port }, dataDir),
-    );
-    processes.push(await startWorkerProcess("bench-worker", env, dataDir, compiled(PRODUCTION_COMMANDS.worker)));
+    processes.push(await startAppProcess("bench-webhook", productionProcess("webhook").entry, env, { port }, dataDir));
+    processes.push(await startWorkerProcess("bench-worker", env, dataDir, productionProcess("worker").entry));
     await sim.setEventGridSubscription(`http://127.0.0.1:${port}/api/eventgrid?code=${secret}`);
 
     // One copy of the request log per check: the simulator runs in this process, and copying its log once per

@@ -36,6 +36,19 @@ export const PRODUCTION_COMMANDS = {
   simulator: ["node", "dist/simulator/main.js"],
 } as const satisfies Record<string, readonly string[]>;
 
+/**
+ * A production command as startAppProcess takes it: the compiled entry, under `distDir` (a build made elsewhere
+ * with `scripts/build.ts --out-dir`) in place of dist/, and the node flags before it.
+ */
+export function productionProcess(
+  name: keyof typeof PRODUCTION_COMMANDS,
+  distDir = join(projectRoot, "dist"),
+): { entry: string; nodeFlags: string[] } {
+  const [, ...args] = PRODUCTION_COMMANDS[name];
+  const entry = args.at(-1)!;
+  return { entry: join(distDir, entry.slice("dist/".length)), nodeFlags: args.slice(0, -1) };
+}
+
 const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
 
 /** User + system CPU seconds a process has used so far (/proc/<pid>/stat utime + stime; Linux). */

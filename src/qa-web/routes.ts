@@ -4,8 +4,9 @@ import type Koa from "koa";
 
 /**
  * The QA web page (`GET /qa`): one static HTML page, its ES modules and its stylesheet, served as files from
- * `page/` as they are (the page itself has no build step; `npm run build` copies them into dist/). The page talks only to this origin's `/api/recordings` with the reviewer's token in
- * an `Authorization` header; nothing here sees a token.
+ * `page/` as they are (the page itself has no build step; `npm run build` copies them into dist/). The page
+ * talks only to this origin's `/api/recordings` with the reviewer's token in an `Authorization` header; nothing
+ * here sees a token.
  */
 
 /** Every file the page is made of, by the name it is served under. Nothing else under /qa is served. */

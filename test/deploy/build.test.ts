@@ -8,7 +8,13 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { build } from "../../scripts/build.js";
-import { PRODUCTION_COMMANDS, projectRoot, startAppProcess, type AppProcess } from "../../scripts/lib/processes.js";
+import {
+  PRODUCTION_COMMANDS,
+  productionProcess,
+  projectRoot,
+  startAppProcess,
+  type AppProcess,
+} from "../../scripts/lib/processes.js";
 import { freePort } from "../../scripts/lib/services.js";
 import { safeSegment } from "../../src/archive/naming.js";
 import { ALICE, BOB, eventually, placeRecordedCall, startStack, type Stack } from "../support/stack.js";
@@ -19,12 +25,11 @@ let logDir: string;
 const processes: AppProcess[] = [];
 
 /** A production command, with the build's directory in place of dist/. */
-function compiled(command: readonly string[]): { entry: string; nodeFlags: string[] } {
-  const [node, ...args] = command;
+function compiled(name: keyof typeof PRODUCTION_COMMANDS): { entry: string; nodeFlags: string[] } {
+  const [node, ...args] = PRODUCTION_COMMANDS[name];
   expect(node).toBe("node");
-  const entry = args.at(-1)!;
-  expect(entry.startsWith("dist/")).toBe(true);
-  return { entry: join(outDir, entry.slice("dist/".length)), nodeFlags: args.slice(0, -1) };
+  expect(args.at(-1)!.startsWith("dist/")).toBe(true);
+  return productionProcess(name, outDir);
 }
 
 beforeAll(async () => {
@@ -44,8 +49,8 @@ describe("npm run build: the compiled processes, as deployed", () => {
     const webhookUrl = `http://127.0.0.1:${port}`;
     // The worker announces readiness at info.
     const env = { ...stack.env, PORT: String(port), PUBLIC_BASE_URL: webhookUrl, LOG_LEVEL: "info" };
-    const webhook = compiled(PRODUCTION_COMMANDS.webhook);
-    const worker = compiled(PRODUCTION_COMMANDS.worker);
+    const webhook = compiled("webhook");
+    const worker = compiled("worker");
     processes.push(await startAppProcess("compiled-webhook", webhook.entry, env, { port }, logDir, webhook.nodeFlags));
     processes.push(
       await startAppProcess(
@@ -99,7 +104,7 @@ describe("npm run build: the compiled processes, as deployed", () => {
   it("on SIGTERM the webhook finishes the request in flight, closes its connection once idle, and exits", async () => {
     const port = await freePort();
     const env = { ...stack.env, PORT: String(port), PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, LOG_LEVEL: "info" };
-    const webhook = compiled(PRODUCTION_COMMANDS.webhook);
+    const webhook = compiled("webhook");
     const process = await startAppProcess(
       "compiled-webhook-stop",
       webhook.entry,

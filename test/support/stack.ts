@@ -19,8 +19,7 @@ import { startWorkers, type RunningWorkers } from "../../workers/run.js";
 import { redisUrlOf, type RedisTargetName } from "./redis-targets.js";
 
 /** Shipped example identities (policies/trading-desk.yaml). */
-export const ALICE = "8:acs:5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10_00000001-alice";
-export const BOB = "8:acs:5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10_00000002-bob";
+export { ALICE, BOB } from "../../scripts/lib/app-env.js";
 
 export interface Stack {
   config: Config;
