@@ -7,14 +7,8 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ALICE, BOB, LOCAL_RESOURCE_ID, localAppEnv } from "./lib/app-env.js";
 import { projectRoot, startAppProcess, WORKER_NODE_FLAGS, type Readiness } from "./lib/processes.js";
-import {
-  freePort,
-  redisAnswers,
-  redisServerInstalled,
-  startAzurite,
-  startPrivateRedis,
-  waitForPort,
-} from "./lib/services.js";
+import { ensureSystemTool, REDIS_SERVER } from "./lib/system-packages.js";
+import { freePort, redisAnswers, startAzurite, startPrivateRedis, waitForPort } from "./lib/services.js";
 import { firstAddress, parseRedisUrl } from "../src/redis/index.js";
 
 const dataDir = join(projectRoot, "data");
@@ -79,14 +73,12 @@ async function findRedis(): Promise<string> {
     return process.env.REDIS_URL;
   }
   if (await redisAnswers("127.0.0.1", 6379)) return "redis://127.0.0.1:6379";
-  if (redisServerInstalled()) {
-    const redis = await startPrivateRedis();
-    cleanups.push(() => redis.stop());
-    return redis.url;
-  }
-  throw new Error(
-    "Redis is needed and none was found. Install it (Debian/Ubuntu: sudo apt-get install -y redis-server; macOS: brew install redis) and run npm start again, or set REDIS_URL.",
-  );
+  const tools = ensureSystemTool(REDIS_SERVER, say);
+  if (!tools.ok)
+    throw new Error(`Redis is needed and none answers on 127.0.0.1:6379. ${tools.problem} Or set REDIS_URL.`);
+  const redis = await startPrivateRedis();
+  cleanups.push(() => redis.stop());
+  return redis.url;
 }
 
 async function main(): Promise<void> {

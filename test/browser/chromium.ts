@@ -5,8 +5,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
-
-export const CHROMIUM_PATH = "/usr/bin/chromium";
+import { inject } from "vitest";
+import { CHROMIUM_PATH } from "../../scripts/lib/system-packages.js";
 
 const FLAGS = [
   "--no-sandbox",
@@ -24,12 +24,16 @@ export interface RunningChromium {
   close(): Promise<void>;
 }
 
-/** Starts headless Chromium with a fresh user-data dir (removed on close). Missing Chromium is an error, never a skip. */
+/**
+ * Starts headless Chromium with a fresh user-data dir (removed on close). The test set-up installs Chromium when it
+ * can; a missing Chromium is an error that says what to run, never a skip.
+ */
 export async function launchChromium(executablePath = CHROMIUM_PATH): Promise<RunningChromium> {
   if (!existsSync(executablePath)) {
+    const why = executablePath === CHROMIUM_PATH ? inject("chromiumProblem") : "";
     throw new Error(
-      `Browser tests need Chromium at ${executablePath}: install Debian's package with \`apt-get install -y chromium\` ` +
-        "(as root; .ci/run does this in CI).",
+      `Browser tests need Chromium at ${executablePath}` +
+        (why ? `: ${why}` : ": install Debian's package with `apt-get install -y chromium`."),
     );
   }
   const userDataDir = await mkdtemp(join(tmpdir(), "recorder-chromium-"));

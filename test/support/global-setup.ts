@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { TestProject } from "vitest/node";
+import { CHROMIUM, ensureSystemTool, REDIS_SERVER } from "../../scripts/lib/system-packages.js";
 import {
   redisAnswers,
-  redisServerInstalled,
   startPrivateRedis,
   startPrivateRedisCluster,
   type PrivateRedis,
@@ -16,6 +16,8 @@ declare module "vitest" {
     redisClusterUrl: string;
     /** Why there is no cluster (what to install): the cluster tests fail with it. */
     redisClusterProblem: string;
+    /** Why Chromium could not be found or installed (what to run): the browser tests fail with it; empty when present. */
+    chromiumProblem: string;
     runId: string;
   }
 }
@@ -28,19 +30,22 @@ let privateCluster: PrivateRedisCluster | undefined;
  * redis-server. Every test keys its data under a per-run prefix, so the shared Redis's contents never matter.
  * Also a Redis Cluster for the tests that run on both: REDIS_CLUSTER_URL if set, else three private
  * redis-server processes made into a cluster (about 2 s), stopped again at the end.
+ * What the machine lacks (redis-server, Chromium) is installed here, once, so that `npm test` needs nothing by hand.
  */
 export async function setup(project: TestProject): Promise<void> {
+  const log = (line: string) => console.log(`[test set-up] ${line}`);
+  const redisTools = ensureSystemTool(REDIS_SERVER, log);
+  const chromium = ensureSystemTool(CHROMIUM, log);
+  project.provide("chromiumProblem", chromium.ok ? "" : chromium.problem);
   const cluster = findCluster();
   let url = process.env.REDIS_URL;
   if (!url) {
     if (await redisAnswers("127.0.0.1", 6379)) url = "redis://127.0.0.1:6379";
-    else if (redisServerInstalled()) {
+    else if (redisTools.ok) {
       privateRedis = await startPrivateRedis();
       url = privateRedis.url;
     } else {
-      throw new Error(
-        "Tests need Redis: set REDIS_URL, start one on 127.0.0.1:6379, or `apt-get install -y redis-server`.",
-      );
+      throw new Error(`Tests need Redis: set REDIS_URL or start one on 127.0.0.1:6379. ${redisTools.problem}`);
     }
   }
   project.provide("redisUrl", url);
