@@ -107,7 +107,14 @@ export function findConnection(s: SimState, callConnectionId: string): { call: C
   return { call, conn };
 }
 
-function openConnection(s: SimState, call: Call, callbackUri: string, operationContext: string | undefined) {
+function openConnection(
+  s: SimState,
+  call: Call,
+  callbackUri: string,
+  operationContext: string | undefined,
+  madeBy: Connection["madeBy"],
+  answeredBy?: string,
+) {
   const conn: Connection = {
     callConnectionId: newUuid(),
     serverCallId: call.serverCallId,
@@ -115,6 +122,9 @@ function openConnection(s: SimState, call: Call, callbackUri: string, operationC
     operationContext,
     state: "connecting",
     participantsSequence: 0,
+    madeBy,
+    answeredBy,
+    mediaSubscriptionId: newUuid(),
   };
   call.connections.set(conn.callConnectionId, conn);
   s.connections.set(conn.callConnectionId, conn);
@@ -134,14 +144,20 @@ function openConnection(s: SimState, call: Call, callbackUri: string, operationC
 export function connect(s: SimState, serverCallId: string, callbackUri: string, operationContext?: string) {
   const call = s.calls.get(serverCallId);
   if (!call || call.state !== "established") throw callNotFound();
-  return { call, conn: openConnection(s, call, callbackUri, operationContext) };
+  return { call, conn: openConnection(s, call, callbackUri, operationContext, "connect") };
 }
 
 /** answer with an IncomingCall's context: the call starts now, with our connection in it. */
-export function answer(s: SimState, incomingCallContext: string, callbackUri: string, operationContext?: string) {
+export function answer(
+  s: SimState,
+  incomingCallContext: string,
+  callbackUri: string,
+  operationContext?: string,
+  answeredBy?: string,
+) {
   const call = ringingCall(s, incomingCallContext);
   establish(s, call);
-  return { call, conn: openConnection(s, call, callbackUri, operationContext) };
+  return { call, conn: openConnection(s, call, callbackUri, operationContext, "answer", answeredBy) };
 }
 
 /** reject: the ringing call ends without ever starting (no CallStarted, no CallEnded). */

@@ -106,7 +106,8 @@ export function recordingRoutes(s: SimState): Route[] {
         req.trace.correlationId = call.correlationId;
         if (call.state !== "established") throw callNotFound();
         const rec = recordings.startRecording(s, call, options, connection);
-        return { status: 200, json: stateResponse(rec) };
+        // Recorded (2025-08-15-preview): a start by callConnectionId answers 202, one by serverCallLocator 200.
+        return { status: body.callConnectionId !== undefined ? 202 : 200, json: stateResponse(rec) };
       },
     },
     {
