@@ -10,7 +10,6 @@ import type { SimState } from "./state.js";
 import type { PlaceCallRequest } from "./types.js";
 
 const DEFAULT_DURATION_MS = 5000;
-const DEFAULT_CHUNK_MAX_MS = 4 * 60 * 60 * 1000;
 
 export function placeCall(s: SimState, req: PlaceCallRequest): Call {
   const call: Call = {
@@ -30,7 +29,8 @@ export function placeCall(s: SimState, req: PlaceCallRequest): Call {
     endedAt: undefined,
     durationMs: req.durationMs ?? DEFAULT_DURATION_MS,
     recordingDurationMs: req.recordingDurationMs,
-    chunkMaxDurationMs: req.chunkMaxDurationMs ?? DEFAULT_CHUNK_MAX_MS,
+    chunkMaxDurationMs: req.chunkMaxDurationMs ?? s.opts.chunkMaxDurationMs,
+    chunkMaxBytes: req.chunkMaxBytes ?? s.opts.chunkMaxBytes,
     timers: [],
   };
   s.calls.set(call.serverCallId, call);

@@ -85,5 +85,7 @@ export interface Call {
   durationMs: number;
   recordingDurationMs: number | undefined;
   chunkMaxDurationMs: number;
+  /** A chunk file's size limit (header included), if any beyond RIFF's 4 GiB. */
+  chunkMaxBytes: number | undefined;
   timers: Timer[];
 }
