@@ -261,26 +261,44 @@ describe("the simulator answers as the recorded ACS sessions did", () => {
 // Facts of the same recordings that the simulator does not follow yet. They belong to the acs-state work
 // (recording state callbacks, serverCallId format); these checks say what real ACS did.
 describe("recording state and serverCallIds as the recordings show them", () => {
-  it("a serverCallLocator start: inactive (startDateTime 0001-01-01) first, then active, on a leg of its own", async () => {
+  /** A call answered by us, recorded by serverCallLocator; the state events once the recording is active. */
+  const recordedByLocator = async () => {
     const { serverCallId, incomingCallContext } = await ringingCall();
     const answered = await client.answerCall(incomingCallContext, `${rx.url}/cb-own`);
-    const ourLeg = answered.callConnectionProperties.callConnectionId;
+    const ourLeg = answered.callConnectionProperties.callConnectionId ?? "";
     const { recordingId } = await client.getCallRecording().start({
       callLocator: { kind: "serverCallLocator", id: serverCallId },
       recordingStateCallbackEndpointUrl: `${rx.url}/cb-states`,
     });
     const states = () => callbacksTo("/cb-states").filter((e) => e.data.recordingId === recordingId);
     await waitFor(() => (states().some((e) => e.data.state === "active") ? true : undefined), "active");
-    expect(states().map((e) => [e.data.state, e.data.startDateTime === "0001-01-01T00:00:00+00:00"])).toEqual([
+    const legs = sim.getCall(serverCallId)?.connections.map((c) => c.callConnectionId) ?? [];
+    await client.getCallConnection(ourLeg).hangUp(true);
+    return { ourLeg, legs, recordingId, states: states() };
+  };
+  let recorded: Awaited<ReturnType<typeof recordedByLocator>>;
+  beforeAll(async () => {
+    recorded = await recordedByLocator();
+  });
+
+  it("a start sends inactive (startDateTime 0001-01-01) first, then active", () => {
+    expect(recorded.states.map((e) => [e.data.state, e.data.startDateTime === "0001-01-01T00:00:00+00:00"])).toEqual([
       ["inactive", true],
       ["active", false],
     ]);
-    const legs = sim.getCall(serverCallId)?.connections.map((c) => c.callConnectionId) ?? [];
-    expect(legs).toContain(ourLeg);
-    expect(legs).not.toContain(states()[0]?.data.callConnectionId);
-    const decoded = JSON.parse(Buffer.from(recordingId, "base64url").toString("utf8")) as Record<string, string>;
-    expect(decoded.PlatformEndpointId).toBe(states()[0]?.data.callConnectionId);
-    await client.getCallConnection(ourLeg ?? "").hangUp(true);
+  });
+
+  it("a serverCallLocator start's state events name a leg of neither party, the recordingId's PlatformEndpointId", () => {
+    const named = new Set(recorded.states.map((e) => e.data.callConnectionId));
+    expect(recorded.legs).toContain(recorded.ourLeg);
+    expect(named.size).toBe(1);
+    const [leg] = [...named];
+    expect(recorded.legs).not.toContain(leg);
+    const decoded = JSON.parse(Buffer.from(recorded.recordingId, "base64url").toString("utf8")) as Record<
+      string,
+      string
+    >;
+    expect(decoded.PlatformEndpointId).toBe(leg);
   });
 
   it("serverCallIds are padded standard base64", async () => {
