@@ -128,9 +128,10 @@ function isStartProcess(pid: number): boolean {
 }
 
 async function main(): Promise<void> {
-  // npm forwards SIGTERM and SIGINT to this process (the start script execs node): both stop everything.
-  process.once("SIGINT", () => void shutdown(0));
-  process.once("SIGTERM", () => void shutdown(0));
+  // npm forwards SIGTERM and SIGINT to this process (the start script execs node): both stop everything, and so
+  // does the terminal going away (SIGHUP). A closed terminal must not crash the shutdown on its first line (EPIPE).
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(signal, () => void shutdown(0));
+  process.stdout.on("error", () => undefined);
   await mkdir(logDir, { recursive: true });
   await claimDirectory();
 
