@@ -124,6 +124,13 @@ describe("recorder policy explain", () => {
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("give a time with its offset");
   });
+
+  it("refuses a participant that is no id, instead of deciding a call nobody could make", async () => {
+    const run = await recorder("policy", "explain", "--from", "alice", "--to", BOB);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("--from alice: not a participant: give a raw id");
+    expect(run.stdout).toBe("");
+  });
 });
 
 describe("recorder policy diff", () => {

@@ -4,7 +4,8 @@ import { z } from "zod";
 import { createLedger, type Ledger } from "../ledger/index.js";
 import { createRecordingIndex, type RecordingIndex } from "../retrieval/index-store.js";
 import { QueueName, queueKeyPrefix } from "../queues/index.js";
-import { createRedisClient, parseRedisUrl } from "../redis/index.js";
+import { parseRedisUrl } from "../redis/index.js";
+import { reachRedis } from "./reach.js";
 import { readStackFile } from "./stack-file.js";
 
 // The CLI needs only Redis to see the queues and the ledger, not the whole service configuration.
@@ -43,7 +44,7 @@ export async function openQueues(
   variables: Record<string, string | undefined> = process.env,
 ): Promise<{ all: Queue[]; close(): Promise<void> }> {
   const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
-  const connection = createRedisClient(REDIS_URL, { maxRetriesPerRequest: null });
+  const connection = await reachRedis(REDIS_URL, { maxRetriesPerRequest: null });
   const all = Object.values(QueueName).map(
     (name) => new Queue(name, { connection, prefix: queueKeyPrefix(REDIS_PREFIX, name) }),
   );
@@ -60,7 +61,7 @@ export async function openLedger(
   variables: Record<string, string | undefined> = process.env,
 ): Promise<{ ledger: Ledger; close(): void }> {
   const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
-  const redis = createRedisClient(REDIS_URL, { maxRetriesPerRequest: 3 });
+  const redis = await reachRedis(REDIS_URL, { maxRetriesPerRequest: 3 });
   return { ledger: createLedger(redis, REDIS_PREFIX), close: () => redis.disconnect() };
 }
 
@@ -80,7 +81,7 @@ export async function openRetrievalStores(
     connectionString = stack.blobConnectionString;
     containerName = stack.blobContainer;
   }
-  const redis = createRedisClient(REDIS_URL, { maxRetriesPerRequest: 3 });
+  const redis = await reachRedis(REDIS_URL, { maxRetriesPerRequest: 3 });
   return {
     index: createRecordingIndex(redis, REDIS_PREFIX),
     container: BlobServiceClient.fromConnectionString(connectionString).getContainerClient(containerName),

@@ -64,10 +64,11 @@ export function registerRecordingsCommands(program: Command, io: Output): void {
     );
 
   withApi(recordings.command("export"))
+    .usage("--from <time> --to <time> [options]  |  --watch <exportId>")
     .description("bundle recordings, manifests, hashes and a chain of custody into the export container")
+    .option("--from <time>", "required (unless --watch): recordings started at or after (ISO 8601)")
+    .option("--to <time>", "required (unless --watch): recordings started before (ISO 8601)")
     .option("--team <team>", "one team (auditors; a team token exports its own team)")
-    .option("--from <time>", "recordings started at or after (ISO 8601)")
-    .option("--to <time>", "recordings started before (ISO 8601)")
     .option("--participant <id>", "only recordings with this participant")
     .option("--server-call-id <id>", "only this call")
     .option("--outcome <outcome>", "required or best-effort")
