@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-// The CLI as policy owners and their CI run it: the real binary, real files, exit codes.
+// The CLI as policy owners and their CI run it: the real binary (a process per command), real files, exit codes.
 
 interface Run {
   code: number;
