@@ -1,8 +1,8 @@
 import type { Server } from "node:http";
 import { entraSettings, playbackTicketSecret, type Config } from "./config/index.js";
-import { createBearerVerifier, remoteKeys } from "./intake/bearer.js";
 import { createApp } from "./http/app.js";
 import { createCallbackVerifier } from "./intake/callback-auth.js";
+import { createEntraDeliveryVerifier } from "./intake/entra.js";
 import { createRedisEventSink, INTAKE_REDIS_OPTIONS } from "./intake/sink.js";
 import { createRedisClient } from "./redis/index.js";
 import { createBlobAuditArchive } from "./audit/blob-archive.js";
@@ -34,8 +34,7 @@ export async function startWebhook(
     sink: createRedisEventSink(intakeRedis, config.REDIS_PREFIX),
     callbackVerifier: createCallbackVerifier(config.ACS_OPENID_CONFIGURATION_URL, config.ACS_RESOURCE_ID),
     eventGridSecrets: config.EVENTGRID_SECRET ?? [],
-    eventGridEntra:
-      entra && createBearerVerifier(async () => remoteKeys(entra.issuer, entra.jwksUrl), entra.audience, "Entra"),
+    eventGridEntra: entra && createEntraDeliveryVerifier(entra),
     recordingHostSuffixes: config.RECORDING_HOST_SUFFIXES,
     maxBodyBytes: config.MAX_BODY_BYTES,
     calls: {

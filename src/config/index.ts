@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { EVENT_GRID_APP_ID, EVENT_GRID_WEBHOOK_ROLE, type EntraDeliverySettings } from "../intake/entra.js";
 import { parseRedisUrl, RedisUrlError } from "../redis/target.js";
 
 /** Where Azure's callback JWT keys are published (reference §3.4). */
@@ -61,6 +62,10 @@ const configSchema = z.object({
   EVENTGRID_ENTRA_AUDIENCE: z.string().min(1).optional(),
   EVENTGRID_ENTRA_ISSUER: z.string().min(1).optional(),
   EVENTGRID_ENTRA_JWKS_URL: z.url().optional(),
+  /** Client apps allowed to deliver with Entra tokens (`appid`/`azp`): Event Grid's own (docs/security.md). */
+  EVENTGRID_ENTRA_ALLOWED_APP_IDS: commaList.default([EVENT_GRID_APP_ID.public]),
+  /** The app role Event Grid's service principal holds in the webhook's app registration. */
+  EVENTGRID_ENTRA_REQUIRED_ROLE: z.string().min(1).default(EVENT_GRID_WEBHOOK_ROLE),
   MAX_BODY_BYTES: z.coerce
     .number()
     .int()
@@ -142,13 +147,15 @@ export function immutabilityMode(config: Config): "azure" | "off" {
   return config.ARCHIVE_IMMUTABILITY ?? (config.NODE_ENV === "production" ? "azure" : "off");
 }
 
-/** Issuer and key set of Entra tokens for Event Grid deliveries, when configured. */
-export function entraSettings(config: Config): { issuer: string; jwksUrl: string; audience: string } | undefined {
+/** Issuer, key set and allowed caller of Entra tokens for Event Grid deliveries, when configured. */
+export function entraSettings(config: Config): EntraDeliverySettings | undefined {
   const audience = config.EVENTGRID_ENTRA_AUDIENCE;
   if (!audience) return undefined;
   const tenant = config.EVENTGRID_ENTRA_TENANT_ID;
   return {
     audience,
+    allowedAppIds: config.EVENTGRID_ENTRA_ALLOWED_APP_IDS,
+    requiredRole: config.EVENTGRID_ENTRA_REQUIRED_ROLE,
     issuer: config.EVENTGRID_ENTRA_ISSUER ?? `https://sts.windows.net/${tenant}/`,
     jwksUrl: config.EVENTGRID_ENTRA_JWKS_URL ?? `https://login.microsoftonline.com/${tenant}/discovery/v2.0/keys`,
   };
