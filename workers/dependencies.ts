@@ -11,6 +11,7 @@ import type { Runtime } from "../src/runtime.js";
 import type { TeamPolicy } from "../src/policy/index.js";
 import type { Queues } from "../src/queues/index.js";
 import type { SessionStore } from "../src/sessions/index.js";
+import { createRingContexts, type RingContexts } from "../src/sessions/ring-context.js";
 import { createRecordingIndex, type RecordingIndex } from "../src/retrieval/index-store.js";
 
 /** What a job learns of its own run besides its payload. */
@@ -25,6 +26,8 @@ export interface JobContext {
 export interface WorkerDependencies {
   logger: Logger;
   sessions: SessionStore;
+  /** IncomingCall contexts, kept out of job data for the few seconds they can serve. */
+  ringContexts: RingContexts;
   queues: Queues;
   /** The policies in force now (hot-reloaded). */
   policies: () => readonly TeamPolicy[];
@@ -78,6 +81,7 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
   return {
     logger,
     sessions: runtime.sessions,
+    ringContexts: createRingContexts(runtime.redis, config.REDIS_PREFIX),
     queues: runtime.queues,
     policies: runtime.policies,
     policiesFor: runtime.policiesFor,
