@@ -1,6 +1,7 @@
 import type { CallAutomationClient } from "@azure/communication-call-automation";
-import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
-import { acsEndpointOf, createCallAutomationClient } from "../src/acs/index.js";
+import type { ContainerClient } from "@azure/storage-blob";
+import { createCallAutomationClient } from "../src/acs/index.js";
+import { acsAccess, blobAccess, createBlobService } from "../src/azure/credentials.js";
 import { createDeadlineAlertClaims, type DeadlineAlertClaims } from "../src/archive/deadline-alerts.js";
 import { azureRetention, noRetention, type RetentionPort } from "../src/archive/retention.js";
 import { immutabilityMode, type Config } from "../src/config/index.js";
@@ -111,13 +112,13 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
       failureWindowMs: config.HEALTH_FAILURE_WINDOW_SECONDS * 1000,
     },
     probeStorage: storageProbe(config),
-    endpoints: { acsUrl: acsEndpointOf(config.ACS_CONNECTION_STRING), blobUrl: runtime.container.url },
+    endpoints: { acsUrl: acsAccess(config).endpoint, blobUrl: runtime.container.url },
   };
 }
 
 /** One try, 5 s at most: a probe must say "down" quickly, not retry for half a minute as the SDK otherwise does. */
 function storageProbe(config: Config): () => Promise<void> {
-  const container = BlobServiceClient.fromConnectionString(config.BLOB_CONNECTION_STRING, {
+  const container = createBlobService(blobAccess(config), {
     retryOptions: { maxTries: 1, tryTimeoutInMs: 5_000 },
   }).getContainerClient(config.BLOB_CONTAINER);
   return async () => {
