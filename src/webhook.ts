@@ -8,6 +8,7 @@ import { createRedisClient } from "./redis/index.js";
 import { createBlobAuditArchive } from "./audit/blob-archive.js";
 import { createActionAuditLog, createAuditLog } from "./audit/log.js";
 import { createRecordingIndex } from "./retrieval/index-store.js";
+import { createSasMinter } from "./retrieval/sas.js";
 import { loadTokenStore } from "./auth/tokens.js";
 import { ADMIN_QUEUES_PATH, queuesBoard, requireAdmin } from "./http/admin.js";
 import { attachClusterMetrics } from "./observability/cluster-metrics.js";
@@ -57,7 +58,9 @@ export async function startWebhook(
         playback: {
           ticketSecret: playbackTicketSecret(config),
           ticketTtlMs: config.PLAYBACK_TICKET_SECONDS * 1000,
-          sas: config.PLAYBACK_SAS,
+          sas: config.PLAYBACK_SAS
+            ? createSasMinter(runtime.blobService, runtime.container, { allowHttp: config.BLOB_SAS_ALLOW_HTTP })
+            : undefined,
         },
       },
       exports: {
