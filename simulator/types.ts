@@ -103,6 +103,8 @@ export interface CallView {
   state: CallState;
   /** Set when the call was rejected while ringing: the `callRejectReason` sent ("none" when absent). */
   rejectedWith?: "none" | "busy" | "forbidden";
+  /** The context its IncomingCall carried (for tests that check the app keeps it nowhere). */
+  incomingCallContext: string;
   /** rawIds, in order of joining. */
   participants: string[];
   connections: ConnectionView[];

@@ -9,6 +9,7 @@ export function callView(call: Call, objects: ObjectStore): CallView {
     correlationId: call.correlationId,
     state: call.state,
     ...(call.rejectedWith ? { rejectedWith: call.rejectedWith } : {}),
+    incomingCallContext: call.incomingCallContext,
     participants: call.participants.map((p) => p.rawId),
     connections: [...call.connections.values()].map((c) => ({
       callConnectionId: c.callConnectionId,

@@ -1,6 +1,7 @@
 import type { CallAutomationClient } from "@azure/communication-call-automation";
-import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
-import { acsEndpointOf, createCallAutomationClient } from "../src/acs/index.js";
+import type { ContainerClient } from "@azure/storage-blob";
+import { createCallAutomationClient } from "../src/acs/index.js";
+import { acsAccess, blobAccess, createBlobService } from "../src/azure/credentials.js";
 import { createDeadlineAlertClaims, type DeadlineAlertClaims } from "../src/archive/deadline-alerts.js";
 import { azureRetention, noRetention, type RetentionPort } from "../src/archive/retention.js";
 import { immutabilityMode, type Config } from "../src/config/index.js";
@@ -11,6 +12,7 @@ import type { Runtime } from "../src/runtime.js";
 import type { TeamPolicy } from "../src/policy/index.js";
 import type { Queues } from "../src/queues/index.js";
 import type { SessionStore } from "../src/sessions/index.js";
+import { createRingContexts, type RingContexts } from "../src/sessions/ring-context.js";
 import { createRecordingIndex, type RecordingIndex } from "../src/retrieval/index-store.js";
 
 /** What a job learns of its own run besides its payload. */
@@ -25,6 +27,8 @@ export interface JobContext {
 export interface WorkerDependencies {
   logger: Logger;
   sessions: SessionStore;
+  /** IncomingCall contexts, kept out of job data for the few seconds they can serve. */
+  ringContexts: RingContexts;
   queues: Queues;
   /** The policies in force now (hot-reloaded). */
   policies: () => readonly TeamPolicy[];
@@ -78,6 +82,7 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
   return {
     logger,
     sessions: runtime.sessions,
+    ringContexts: createRingContexts(runtime.redis, config.REDIS_PREFIX),
     queues: runtime.queues,
     policies: runtime.policies,
     policiesFor: runtime.policiesFor,
@@ -107,13 +112,13 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
       failureWindowMs: config.HEALTH_FAILURE_WINDOW_SECONDS * 1000,
     },
     probeStorage: storageProbe(config),
-    endpoints: { acsUrl: acsEndpointOf(config.ACS_CONNECTION_STRING), blobUrl: runtime.container.url },
+    endpoints: { acsUrl: acsAccess(config).endpoint, blobUrl: runtime.container.url },
   };
 }
 
 /** One try, 5 s at most: a probe must say "down" quickly, not retry for half a minute as the SDK otherwise does. */
 function storageProbe(config: Config): () => Promise<void> {
-  const container = BlobServiceClient.fromConnectionString(config.BLOB_CONNECTION_STRING, {
+  const container = createBlobService(blobAccess(config), {
     retryOptions: { maxTries: 1, tryTimeoutInMs: 5_000 },
   }).getContainerClient(config.BLOB_CONTAINER);
   return async () => {

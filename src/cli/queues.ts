@@ -1,4 +1,5 @@
-import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import type { ContainerClient } from "@azure/storage-blob";
+import { blobServiceFromEnvironment, createBlobService } from "../azure/credentials.js";
 import { Queue } from "bullmq";
 import { z } from "zod";
 import { createLedger, type Ledger } from "../ledger/index.js";
@@ -65,26 +66,29 @@ export async function openLedger(
   return { ledger: createLedger(redis, REDIS_PREFIX), close: () => redis.disconnect() };
 }
 
-/** The listing index and the archive: REDIS_URL/REDIS_PREFIX and BLOB_CONNECTION_STRING/BLOB_CONTAINER, else the local stack. */
+/**
+ * The listing index and the archive: REDIS_URL/REDIS_PREFIX and BLOB_CONNECTION_STRING or BLOB_ACCOUNT_URL
+ * (Entra, docs/identity.md) with BLOB_CONTAINER, else the local stack.
+ */
 export async function openRetrievalStores(
   variables: Record<string, string | undefined> = process.env,
 ): Promise<{ index: RecordingIndex; container: ContainerClient; close(): void }> {
   const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
-  let connectionString = variables.BLOB_CONNECTION_STRING;
-  let containerName = variables.BLOB_CONTAINER ?? "recordings";
-  if (!connectionString) {
+  let container = blobServiceFromEnvironment(variables)?.getContainerClient(variables.BLOB_CONTAINER ?? "recordings");
+  if (!container) {
     const stack = await readStackFile().catch(() => {
       throw new Error(
-        "Which storage? Set BLOB_CONNECTION_STRING (and BLOB_CONTAINER) as the service has them, or start the local stack with npm start.",
+        "Which storage? Set BLOB_CONNECTION_STRING or BLOB_ACCOUNT_URL (and BLOB_CONTAINER) as the service has them, or start the local stack with npm start.",
       );
     });
-    connectionString = stack.blobConnectionString;
-    containerName = stack.blobContainer;
+    container = createBlobService({ kind: "key", connectionString: stack.blobConnectionString }).getContainerClient(
+      stack.blobContainer,
+    );
   }
   const redis = await reachRedis(REDIS_URL, { maxRetriesPerRequest: 3 });
   return {
     index: createRecordingIndex(redis, REDIS_PREFIX),
-    container: BlobServiceClient.fromConnectionString(connectionString).getContainerClient(containerName),
+    container,
     close: () => redis.disconnect(),
   };
 }

@@ -50,12 +50,12 @@ export interface JobKinds {
   };
   "expect-recording": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
   /**
-   * Refuses a ringing call that cannot be recorded. Carries the IncomingCall's context (it can answer the call:
-   * never logged), so the job is removed as soon as it has run.
+   * Refuses a ringing call that cannot be recorded, with the IncomingCall's context, which is not in the job: it
+   * can answer the call, so it is kept apart briefly (src/sessions/ring-context.ts) and never logged.
    */
   "reject-call": {
     queue: typeof QueueName.control;
-    payload: { serverCallId: string; correlationId: string; incomingCallContext: string; reason: string };
+    payload: { serverCallId: string; correlationId: string; reason: string };
   };
   /** Periodic: is Blob storage answering? (the health view behind rejecting at IncomingCall) */
   "probe-storage": { queue: typeof QueueName.control; payload: Record<string, never> };
@@ -125,7 +125,7 @@ export const jobDefinitions: { [N in JobName]: { queue: JobKinds[N]["queue"]; op
     options: { ...retried(120, 1_000), backoff: { type: "fixed", delay: 1_000 }, delay: 1_500, priority: URGENT },
   },
   "start-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: URGENT } },
-  // The call rings for seconds only: a few quick retries, then nothing of the context is kept.
+  // The call rings for seconds only: a few quick retries (the context is deleted after the last, reject-call.ts).
   "reject-call": {
     queue: QueueName.control,
     options: { ...retried(3, 250), priority: URGENT, removeOnComplete: true, removeOnFail: true },

@@ -13,6 +13,7 @@ import {
   rejectsUnrecordableCalls,
 } from "../../src/sessions/enforcement.js";
 import { assessHealth } from "../../src/health/index.js";
+import { contextOf } from "../../src/sessions/ring-context.js";
 import { CHECK_DELAY_MS } from "./check-recording.js";
 import { ANNOUNCEMENT_CONTEXT } from "./play-announcement.js";
 import type { WorkerDependencies } from "../dependencies.js";
@@ -37,8 +38,12 @@ export async function perform(deps: WorkerDependencies, { event, receivedAt }: P
         rang: true,
         rangSeenAt: receivedAt,
       });
-      // Only while handling IncomingCall can the call still be refused: its context is what rejects it.
-      return advance(deps, session, event.id, event.data.incomingCallContext);
+      // Only while handling IncomingCall can the call still be refused: its context is what rejects it. It is
+      // kept apart from job data (src/sessions/ring-context.ts) and dropped once no reject will need it.
+      const ring = await contextOf(deps.ringContexts, event.data.serverCallId, event.data.incomingCallContext);
+      const rejecting = await advance(deps, session, event.id, ring);
+      if (!rejecting && ring.keptApart) await deps.ringContexts.forget(event.data.serverCallId);
+      return;
     }
     case "Microsoft.Communication.CallStarted": {
       const startedBy = event.data.startedBy;
@@ -53,7 +58,8 @@ export async function perform(deps: WorkerDependencies, { event, receivedAt }: P
         startedAt: event.time,
         startedSeenAt: receivedAt,
       });
-      return advance(deps, session, event.id);
+      await advance(deps, session, event.id);
+      return;
     }
     case "Microsoft.Communication.CallParticipantAdded": {
       const participant = rawIdOf(event.data.user.communicationIdentifier);
@@ -61,7 +67,8 @@ export async function perform(deps: WorkerDependencies, { event, receivedAt }: P
         correlationId: event.data.correlationId,
         participants: participant ? [participant] : [],
       });
-      return advance(deps, session, event.id);
+      await advance(deps, session, event.id);
+      return;
     }
     case "Microsoft.Communication.CallParticipantRemoved":
       return;
@@ -87,18 +94,22 @@ export async function perform(deps: WorkerDependencies, { event, receivedAt }: P
       return;
     }
     case "Microsoft.Communication.CallConnected":
-      return advance(
+      await advance(
         deps,
         await deps.sessions.setConnection(event.data.serverCallId, event.data.callConnectionId),
         event.id,
       );
+      return;
     case "Microsoft.Communication.RecordingStateChanged": {
       const { serverCallId, correlationId, recordingId, state } = event.data;
       await deps.sessions.setRecording(serverCallId, recordingId, state);
       deps.logger.info({ serverCallId, correlationId, recordingId, state }, "recording state changed");
       // Active: the announcement may now be due. Inactive may be the recording's first state, a late event, or
       // a real stop: a check asks ACS shortly.
-      if (state === "active") return advance(deps, await deps.sessions.get(serverCallId), event.id);
+      if (state === "active") {
+        await advance(deps, await deps.sessions.get(serverCallId), event.id);
+        return;
+      }
       if (state === "inactive") {
         await deps.queues.enqueue(
           "check-recording",
@@ -181,8 +192,9 @@ async function advance(
   deps: WorkerDependencies,
   session: CallSession,
   eventId: string,
-  incomingCallContext?: string,
-): Promise<void> {
+  incoming?: { context: string | undefined; keptApart: boolean },
+): Promise<"rejecting" | undefined> {
+  const incomingCallContext = incoming?.context;
   const { serverCallId, participants, caller, callee, startedAt } = session;
   // Policy reloads apply to new calls: a call in progress keeps the set that first decided it (when this
   // process still has it; a replica started since then uses its current set).
@@ -224,14 +236,16 @@ async function advance(
   if (ring?.kind === "reject" && incomingCallContext) {
     if (claimed.has("reject")) {
       deps.logger.warn({ ...log, teamId: decision.teamId, reason: ring.reason }, "rejecting the incoming call");
+      // The job reads the context from where it is kept apart (a context carried by this job is put there first).
+      if (!incoming?.keptApart) await deps.ringContexts.put(serverCallId, incomingCallContext);
       await deps.queues.enqueue(
         "reject-call",
-        { serverCallId, correlationId, incomingCallContext, reason: ring.reason },
+        { serverCallId, correlationId, reason: ring.reason },
         jobIdFor(serverCallId, "reject"),
       );
     }
     // Rejected (or being rejected): nothing to join. Should the reject fail, reject-call falls back to the watchdog.
-    return;
+    return "rejecting";
   }
   for (const action of steps) {
     if (!claimed.has(action)) continue;
