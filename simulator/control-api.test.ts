@@ -52,6 +52,7 @@ describe("control API", () => {
         serverCallId,
         correlationId,
         state: "established",
+        incomingCallContext: expect.any(String),
         participants: [CALLER, CALLEE],
         connections: [],
         recordings: [],
