@@ -10,6 +10,7 @@ export function callView(call: Call, objects: ObjectStore): CallView {
     state: call.state,
     ...(call.rejectedWith ? { rejectedWith: call.rejectedWith } : {}),
     participants: call.participants.map((p) => p.rawId),
+    recordingEventForm: call.recordingEventForm,
     connections: [...call.connections.values()].map((c) => ({
       callConnectionId: c.callConnectionId,
       callbackUri: c.callbackUri,
