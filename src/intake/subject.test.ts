@@ -1,4 +1,7 @@
 import { describe, expect, it } from "vitest";
+import * as documented from "../../test/fixtures/documented-events.js";
+import { ACS_RECORDING_HOST_SUFFIXES } from "../config/index.js";
+import { parseDelivery } from "./parse.js";
 import { parseRecordingSubject } from "./subject.js";
 
 // Padded base64 serverCallIds as ACS sends them: '/', '+' and '=' included.
@@ -58,5 +61,51 @@ describe("parseRecordingSubject", () => {
     ["an empty recordingId", `/recording/call/${CALL}/serverCallId/${SERVER_CALL}/recordingId/`],
   ])("nothing from %s", (_name, subject) => {
     expect(parseRecordingSubject(subject)).toBeUndefined();
+  });
+});
+
+describe("a RecordingFileStatusUpdated in either delivery schema, in every form, names its recording", () => {
+  const base = documented.recordingFileStatusUpdated;
+  // The CloudEvents 1.0 variant: source is the resource, subject as in the Event Grid schema.
+  const cloudEvent = (event: typeof base & { subject: string }) => ({
+    id: event.id,
+    source: event.topic,
+    specversion: "1.0",
+    type: event.eventType,
+    subject: event.subject,
+    time: event.eventTime,
+    datacontenttype: "application/json",
+    data: event.data,
+  });
+  const forms = [
+    [`/recording/call/${CALL}`, {}, { callId: CALL }],
+    [`/recording/call/${CALL}/serverCallId/${SLASHES}`, {}, { callId: CALL, serverCallId: SLASHES }],
+    [
+      `/recording/call/${CALL}/serverCallId/${SLASHES}`,
+      { recordingId: RECORDING, storageType: "acsstorage" },
+      { callId: CALL, serverCallId: SLASHES, dataRecordingId: RECORDING },
+    ],
+    [
+      `/recording/call/${CALL}/serverCallId/${SLASHES}/recordingId/${RECORDING}`,
+      {},
+      { callId: CALL, serverCallId: SLASHES, recordingId: RECORDING },
+    ],
+    [`/recording/call/${CALL}/recordingId/${RECORDING}`, {}, { callId: CALL, recordingId: RECORDING }],
+  ] as const;
+  it.each(
+    forms.flatMap(([subject, extra, expected]) =>
+      (["Event Grid", "CloudEvents"] as const).map((schema) => [schema, subject, extra, expected] as const),
+    ),
+  )("%s: %s", (schema, subject, extra, expected) => {
+    const event = { ...base, subject, data: { ...base.data, ...extra } };
+    const parsed = parseDelivery(schema === "Event Grid" ? [event] : cloudEvent(event), {
+      recordingHostSuffixes: ACS_RECORDING_HOST_SUFFIXES,
+    });
+    if (parsed.kind !== "events") throw new Error("not parsed as events");
+    const [received] = parsed.events;
+    if (received?.type !== "Microsoft.Communication.RecordingFileStatusUpdated") throw new Error("wrong type");
+    const { dataRecordingId, ...fromSubject } = { dataRecordingId: undefined, ...expected };
+    expect(parseRecordingSubject(received.subject)).toEqual(fromSubject);
+    expect(received.data.recordingId).toBe(dataRecordingId);
   });
 });
