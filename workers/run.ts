@@ -96,8 +96,14 @@ export function startWorkers(
       );
       if (job?.name === "ingest-chunk" && exhausted) {
         const payload = job.data as PayloadOf<"ingest-chunk">;
-        // A recording of no known call has no call entry: its quarantine entry stays a gap (archiving).
-        if (!payload.serverCallId) return;
+        // A recording of no known call has no call entry (its quarantine entry, if any, stays a gap): alert.
+        if (!payload.serverCallId) {
+          deps.logger.error(
+            { recordingId: payload.recordingId, callId: payload.callId, chunk: payload.chunk.index, alert: true },
+            "ALERT a chunk of a recording with no known call could not be archived",
+          );
+          return;
+        }
         const serverCallId = payload.serverCallId;
         void deps.ledger
           ?.record({
