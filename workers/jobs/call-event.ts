@@ -147,7 +147,12 @@ export async function perform(deps: WorkerDependencies, { event, receivedAt }: P
   }
 }
 
-/** The calling events and callbacks name the call's ACS call id (correlationId): remembered for recording events. */
+/**
+ * The calling events and callbacks name the call's correlationId, which we take for the `{call-id}` of its recording
+ * events: Microsoft's "Call Recording logs" page groups one callID's recordings under one CorrelationId, and "Voice
+ * and video calling logs" says a call is depicted by correlationId (docs/archive.md "Correlation"). Remembered so a
+ * recording event that names only the call id still finds its call.
+ */
 async function noteCall(deps: WorkerDependencies, ids: { serverCallId: string; correlationId: string }) {
   await deps.correlation?.noteCall(ids.correlationId, ids.serverCallId);
 }
