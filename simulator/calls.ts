@@ -31,6 +31,7 @@ export function placeCall(s: SimState, req: PlaceCallRequest): Call {
     durationMs: req.durationMs ?? DEFAULT_DURATION_MS,
     recordingDurationMs: req.recordingDurationMs,
     chunkMaxDurationMs: req.chunkMaxDurationMs ?? DEFAULT_CHUNK_MAX_MS,
+    recordingEventForm: req.recordingEventForm ?? s.nextRecordingEventForm(),
     timers: [],
   };
   s.calls.set(call.serverCallId, call);

@@ -40,7 +40,12 @@ async function call(method: string, path: string, body?: unknown) {
 
 describe("control API", () => {
   it("places, shows and ends calls", async () => {
-    const placed = await call("POST", "/simulator/calls", { from: CALLER, to: CALLEE, durationMs: 60_000 });
+    const placed = await call("POST", "/simulator/calls", {
+      from: CALLER,
+      to: CALLEE,
+      durationMs: 60_000,
+      recordingEventForm: "call-id",
+    });
     expect(placed.status).toBe(201);
     const { serverCallId, correlationId } = placed.json as { serverCallId: string; correlationId: string };
     expect(serverCallId).toMatch(/^[A-Za-z0-9_-]+$/);
@@ -56,6 +61,7 @@ describe("control API", () => {
         participants: [CALLER, CALLEE],
         connections: [],
         recordings: [],
+        recordingEventForm: "call-id",
       },
     });
     expect(await call("POST", `/simulator/calls/${serverCallId}:end`)).toEqual({ status: 202, json: undefined });
@@ -65,6 +71,9 @@ describe("control API", () => {
   });
 
   it("names the bad field in a 400", async () => {
+    expect(
+      await call("POST", "/simulator/calls", { from: CALLER, to: CALLEE, recordingEventForm: "server-call-id-first" }),
+    ).toMatchObject({ status: 400, json: { message: expect.stringMatching(/^recordingEventForm:/) } });
     expect(await call("POST", "/simulator/calls", { from: CALLER })).toMatchObject({
       status: 400,
       json: { message: expect.stringMatching(/^to:/) },

@@ -1,6 +1,6 @@
 // The simulator's in-memory state of calls, call connections and recordings.
 import type { Timer } from "./scheduler.js";
-import type { CallState, ConnectionState, RecordingOptionsView } from "./types.js";
+import type { CallState, ConnectionState, RecordingEventForm, RecordingOptionsView } from "./types.js";
 
 export interface Participant {
   rawId: string;
@@ -79,5 +79,7 @@ export interface Call {
   durationMs: number;
   recordingDurationMs: number | undefined;
   chunkMaxDurationMs: number;
+  /** How this call's RecordingFileStatusUpdated names it. */
+  recordingEventForm: RecordingEventForm;
   timers: Timer[];
 }

@@ -153,6 +153,9 @@ export const placeCallRequest = z.object({
   recordingDurationMs: z.number().int().min(0).optional(),
   chunkMaxDurationMs: z.number().int().min(1).optional(),
   additionalParticipants: z.array(rawId).optional(),
+  recordingEventForm: z
+    .enum(["call-id", "server-call-id", "server-call-id+data", "server-call-id+recording-id", "recording-id"])
+    .optional(),
 });
 
 /** Control API: someone joins a live call. */

@@ -91,7 +91,23 @@ export interface PlaceCallRequest {
   chunkMaxDurationMs?: number;
   /** Further rawIds that join when the call starts (group calls). */
   additionalParticipants?: string[];
+  /** How this call's RecordingFileStatusUpdated names it (default: the next form in RECORDING_EVENT_FORMS). */
+  recordingEventForm?: RecordingEventForm;
 }
+
+/**
+ * The documented shapes of RecordingFileStatusUpdated (subject, and `data.recordingId`/`storageType`), where
+ * `{call-id}` is the call's correlationId:
+ * - `call-id`: `/recording/call/{call-id}` (older "Call Recording overview" pages)
+ * - `server-call-id`: `/recording/call/{call-id}/serverCallId/{serverCallId}` (call recording quickstarts)
+ * - `server-call-id+data`: the same subject with `data.recordingId` and `data.storageType` (newer notifications,
+ *   as on the "Bring your own storage" page)
+ * - `server-call-id+recording-id`: `/recording/call/{call-id}/serverCallId/{serverCallId}/recordingId/{recordingId}`
+ *   ("Azure Communication Services - Voice and video calling events")
+ * - `recording-id`: `/recording/call/{call-id}/recordingId/{recordingId}` (Event Grid's schema example)
+ */
+export type RecordingEventForm =
+  "call-id" | "server-call-id" | "server-call-id+data" | "server-call-id+recording-id" | "recording-id";
 
 export type CallState = "ringing" | "established" | "ended";
 export type ConnectionState = "connecting" | "connected" | "disconnected";
@@ -109,6 +125,8 @@ export interface CallView {
   participants: string[];
   connections: ConnectionView[];
   recordings: RecordingView[];
+  /** How the call's recording events name it. */
+  recordingEventForm: RecordingEventForm;
 }
 
 export interface ConnectionView {

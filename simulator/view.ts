@@ -11,6 +11,7 @@ export function callView(call: Call, objects: ObjectStore): CallView {
     ...(call.rejectedWith ? { rejectedWith: call.rejectedWith } : {}),
     incomingCallContext: call.incomingCallContext,
     participants: call.participants.map((p) => p.rawId),
+    recordingEventForm: call.recordingEventForm,
     connections: [...call.connections.values()].map((c) => ({
       callConnectionId: c.callConnectionId,
       callbackUri: c.callbackUri,

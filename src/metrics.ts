@@ -69,6 +69,13 @@ export const ingestDeadlineAlerts = new Counter({
   registers: [metrics],
 });
 
+export const recordingsQuarantined = new Counter({
+  name: "recordings_quarantined_total",
+  help: "Recordings archived in the quarantine area (docs/archive.md), by why: uncorrelated (no call found) or unrecorded-call (found, but no policy records it)",
+  labelNames: ["why"] as const,
+  registers: [metrics],
+});
+
 export const ingestPriorityRaises = new Counter({
   name: "ingest_priority_raises_total",
   help: "Waiting ingest jobs moved to a more urgent priority band by the deadline sweep (one band per hour left before ACS deletes the chunk)",

@@ -6,6 +6,7 @@ import { createDeadlineAlertClaims, type DeadlineAlertClaims } from "../src/arch
 import { azureRetention, noRetention, type RetentionPort } from "../src/archive/retention.js";
 import { immutabilityMode, type Config } from "../src/config/index.js";
 import type { HealthStore } from "../src/health/index.js";
+import { createCorrelationIndex, type CorrelationIndex } from "../src/correlation/index.js";
 import { createLedger, type Ledger } from "../src/ledger/index.js";
 import type { Logger } from "../src/log.js";
 import type { Runtime } from "../src/runtime.js";
@@ -56,6 +57,11 @@ export interface WorkerDependencies {
    * (test/integration/event-order.test.ts) need not build one.
    */
   ledger?: Ledger;
+  /**
+   * Our own indexes tying recordings and ACS call ids to calls (src/correlation). Always wired in production;
+   * optional like the ledger: without it a recording event is correlated by its subject alone.
+   */
+  correlation?: CorrelationIndex;
   /** Retain-until and legal hold on archived blobs. */
   retention: RetentionPort;
   /** Delete ACS's copy of a chunk once ours is verified. */
@@ -105,6 +111,7 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
     retention: immutabilityMode(config) === "azure" ? azureRetention(runtime.container) : noRetention,
     deleteAcsCopy: config.ACS_DELETE_AFTER_ARCHIVE,
     ledger: createLedger(runtime.redis, config.REDIS_PREFIX),
+    correlation: createCorrelationIndex(runtime.redis, config.REDIS_PREFIX),
     health: runtime.health,
     healthSettings: {
       probeEveryMs: config.HEALTH_PROBE_SECONDS * 1000,

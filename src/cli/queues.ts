@@ -1,5 +1,12 @@
+import { userInfo } from "node:os";
 import type { ContainerClient } from "@azure/storage-blob";
+import type { AssignStores } from "../archive/assign.js";
+import { azureRetention, noRetention } from "../archive/retention.js";
+import { createBlobAuditArchive } from "../audit/blob-archive.js";
+import { createAuditLog } from "../audit/log.js";
 import { blobServiceFromEnvironment, createBlobService } from "../azure/credentials.js";
+import { loadPolicies } from "../policy/index.js";
+import { createRedisSessionStore } from "../sessions/index.js";
 import { Queue } from "bullmq";
 import { z } from "zod";
 import { createLedger, type Ledger } from "../ledger/index.js";
@@ -90,5 +97,42 @@ export async function openRetrievalStores(
     index: createRecordingIndex(redis, REDIS_PREFIX),
     container,
     close: () => redis.disconnect(),
+  };
+}
+
+/**
+ * What `recorder recordings assign` needs: the archive, the ledger, the sessions and listing index, the audit
+ * trail (Redis stream and AUDIT_CONTAINER), retention as the service applies it (ARCHIVE_IMMUTABILITY, else
+ * `azure` when NODE_ENV=production) and the policies (POLICY_DIR).
+ */
+export async function openAssignStores(
+  variables: Record<string, string | undefined> = process.env,
+): Promise<{ stores: AssignStores; actor: string; close(): void }> {
+  const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
+  const retrieval = await openRetrievalStores(variables);
+  const mode = variables.ARCHIVE_IMMUTABILITY ?? (variables.NODE_ENV === "production" ? "azure" : "off");
+  if (mode !== "azure" && mode !== "off") throw new Error("ARCHIVE_IMMUTABILITY must be azure or off");
+  const blobService =
+    blobServiceFromEnvironment(variables) ??
+    createBlobService({ kind: "key", connectionString: (await readStackFile()).blobConnectionString });
+  const auditContainer = blobService.getContainerClient(variables.AUDIT_CONTAINER ?? "audit");
+  const redis = await reachRedis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  const stores: AssignStores = {
+    container: retrieval.container,
+    retention: mode === "azure" ? azureRetention(retrieval.container) : noRetention,
+    sessions: createRedisSessionStore(redis, REDIS_PREFIX),
+    ledger: createLedger(redis, REDIS_PREFIX),
+    index: retrieval.index,
+    audit: createAuditLog(redis, REDIS_PREFIX, createBlobAuditArchive(auditContainer)),
+    policies: await loadPolicies(variables.POLICY_DIR ?? "policies"),
+    ingest: { blockBytes: Number(variables.INGEST_BLOCK_BYTES ?? 4 * 1024 * 1024), concurrency: 3 },
+  };
+  return {
+    stores,
+    actor: userInfo().username,
+    close: () => {
+      retrieval.close();
+      redis.disconnect();
+    },
   };
 }

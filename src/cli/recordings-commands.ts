@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { AssignRefused, assignRecording, type AssignRequest, type AssignStores } from "../archive/assign.js";
 import { safeSegment } from "../archive/naming.js";
 import type { Output } from "./policy-commands.js";
 import { fetchOrExplain } from "./reach.js";
@@ -344,4 +345,28 @@ export async function reindexCommand(
   }
   io.out(`${indexed} recording(s) indexed${unreadable ? `, ${unreadable} manifest(s) unreadable` : ""}`);
   return unreadable ? 1 : 0;
+}
+
+/**
+ * Assigns a quarantined recording to its call (src/archive/assign.ts): exit 0 once it is copied, verified,
+ * protected, listed and in the ledger; 1 when refused (said why) or failed.
+ */
+export async function assignCommand(stores: AssignStores, request: AssignRequest, io: Output): Promise<number> {
+  try {
+    const result = await assignRecording(stores, request);
+    if (result.already) {
+      io.out(`already assigned to ${request.serverCallId}: ${result.manifest}`);
+      return 0;
+    }
+    io.out(
+      `assigned to ${request.serverCallId}, team ${result.teamId}: ${result.chunks} chunk(s) copied and verified, ` +
+        `retained until ${result.retainUntil ?? "(no date)"}${result.legalHold ? ", legal hold" : ""}`,
+    );
+    io.out(`manifest: ${result.manifest}`);
+    io.out("the quarantine copy stays, under its own protection, until that expires (docs/archive.md)");
+    return 0;
+  } catch (error) {
+    io.err(error instanceof AssignRefused ? `refused: ${error.message}` : `failed: ${(error as Error).message}`);
+    return 1;
+  }
 }

@@ -67,6 +67,9 @@ export const recordingFileStatusUpdatedData = z.looseObject({
   recordingChannelType: z.enum(["Mixed", "Unmixed"]).optional(),
   recordingFormatType: z.enum(["Wav", "Mp3", "Mp4"]).optional(),
   sessionEndReason: z.string().optional(),
+  // Newer notifications also name the recording and its storage ("Bring your own storage" page); read-only facts.
+  recordingId: z.string().min(1).optional(),
+  storageType: z.string().optional(),
 });
 export type RecordingFileStatusUpdatedData = z.infer<typeof recordingFileStatusUpdatedData>;
 

@@ -1,4 +1,5 @@
 import type { JobsOptions } from "bullmq";
+import type { CorrelationVia } from "../correlation/index.js";
 import type { AcsEvent, RecordingChunk } from "../intake/schemas.js";
 import type { Announcement, RecordingPlan } from "../policy/types.js";
 import { QueueName } from "./names.js";
@@ -82,10 +83,19 @@ export interface JobKinds {
   "ingest-chunk": {
     queue: typeof QueueName.ingest;
     payload: {
-      serverCallId: string;
+      /** The call, when the event or our indexes named it; absent: the job looks again (docs/archive.md). */
+      serverCallId?: string;
       correlationId: string | undefined;
+      /** How serverCallId was found. */
+      via?: CorrelationVia;
+      /** ACS's call id, the subject's `{call-id}`. */
+      callId?: string;
+      /** The recording's own key: its recordingId, or `doc-<documentId>` when none is known (never the call's). */
       recordingId: string;
+      /** Event data, kept in the manifest; never the base of retention. */
       recordingStartTime: string;
+      /** When the webhook first received the recording event: retention's base when no call start is known. */
+      firstSeenAt?: string;
       chunk: RecordingChunk;
       /** Every chunk of the recording (from the same event): the last one archived writes the manifest. Optional for jobs queued before it existed. */
       recordingChunks?: { index: number; documentId: string; endReason: string; contentLocation: string }[];

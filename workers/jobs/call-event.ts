@@ -1,4 +1,5 @@
 import { rawIdOf } from "../../src/acs/index.js";
+import { correlate, recordingKeyOf } from "../../src/correlation/index.js";
 import { parseRecordingSubject } from "../../src/intake/subject.js";
 import { acsExpiry, ingestPriority } from "../../src/archive/deadline.js";
 import { outcomeOfDecision } from "../../src/ledger/index.js";
@@ -29,15 +30,18 @@ export async function perform(deps: WorkerDependencies, { event, receivedAt }: P
     case "Microsoft.Communication.IncomingCall": {
       const caller = rawIdOf(event.data.from);
       const callee = rawIdOf(event.data.to);
-      const session = await deps.sessions.addFacts(event.data.serverCallId, {
-        correlationId: event.data.correlationId,
-        participants: [caller, callee].filter((id): id is string => !!id),
-        ...(caller ? { caller } : {}),
-        ...(callee ? { callee } : {}),
-        startedAt: event.time,
-        rang: true,
-        rangSeenAt: receivedAt,
-      });
+      const [session] = await Promise.all([
+        deps.sessions.addFacts(event.data.serverCallId, {
+          correlationId: event.data.correlationId,
+          participants: [caller, callee].filter((id): id is string => !!id),
+          ...(caller ? { caller } : {}),
+          ...(callee ? { callee } : {}),
+          startedAt: event.time,
+          rang: true,
+          rangSeenAt: receivedAt,
+        }),
+        noteCall(deps, event.data),
+      ]);
       // Only while handling IncomingCall can the call still be refused: its context is what rejects it. It is
       // kept apart from job data (src/sessions/ring-context.ts) and dropped once no reject will need it.
       const ring = await contextOf(deps.ringContexts, event.data.serverCallId, event.data.incomingCallContext);
@@ -50,14 +54,17 @@ export async function perform(deps: WorkerDependencies, { event, receivedAt }: P
       const identifier =
         startedBy && "communicationIdentifier" in startedBy ? startedBy.communicationIdentifier : startedBy;
       const starter = identifier ? rawIdOf(identifier) : undefined;
-      const session = await deps.sessions.addFacts(event.data.serverCallId, {
-        correlationId: event.data.correlationId,
-        participants: starter ? [starter] : [],
-        ...(starter ? { callerHint: starter } : {}),
-        started: true,
-        startedAt: event.time,
-        startedSeenAt: receivedAt,
-      });
+      const [session] = await Promise.all([
+        deps.sessions.addFacts(event.data.serverCallId, {
+          correlationId: event.data.correlationId,
+          participants: starter ? [starter] : [],
+          ...(starter ? { callerHint: starter } : {}),
+          started: true,
+          startedAt: event.time,
+          startedSeenAt: receivedAt,
+        }),
+        noteCall(deps, event.data),
+      ]);
       await advance(deps, session, event.id);
       return;
     }
@@ -74,7 +81,10 @@ export async function perform(deps: WorkerDependencies, { event, receivedAt }: P
       return;
     case "Microsoft.Communication.CallEnded": {
       const { serverCallId, correlationId } = event.data;
-      await deps.sessions.addFacts(serverCallId, { correlationId, ended: true });
+      await Promise.all([
+        deps.sessions.addFacts(serverCallId, { correlationId, ended: true }),
+        noteCall(deps, event.data),
+      ]);
       // Every call seen gets a ledger entry at its end: pending (a recording is owed), exempt or not required.
       const session = await deps.sessions.get(serverCallId);
       await deps.ledger?.record({
@@ -102,7 +112,11 @@ export async function perform(deps: WorkerDependencies, { event, receivedAt }: P
       return;
     case "Microsoft.Communication.RecordingStateChanged": {
       const { serverCallId, correlationId, recordingId, state } = event.data;
-      await deps.sessions.setRecording(serverCallId, recordingId, state);
+      await Promise.all([
+        deps.sessions.setRecording(serverCallId, recordingId, state),
+        deps.correlation?.noteRecording(recordingId, serverCallId),
+        noteCall(deps, event.data),
+      ]);
       deps.logger.info({ serverCallId, correlationId, recordingId, state }, "recording state changed");
       // Active: the announcement may now be due. Inactive may be the recording's first state, a late event, or
       // a real stop: a check asks ACS shortly.
@@ -139,43 +153,80 @@ export async function perform(deps: WorkerDependencies, { event, receivedAt }: P
       deps.logger.info({ serverCallId, correlationId, callConnectionId }, "our call connection ended");
       return;
     }
-    case "Microsoft.Communication.RecordingFileStatusUpdated": {
-      const ids = parseRecordingSubject(event.subject);
-      if (!ids) throw new Error(`RecordingFileStatusUpdated ${event.id}: subject ${event.subject} names no call`);
-      const session = await deps.sessions.get(ids.serverCallId);
-      const chunks = event.data.recordingStorageInfo.recordingChunks;
-      const recordingId = ids.recordingId ?? session.recordingId ?? chunks[0]?.documentId ?? event.id;
-      const acsExpiresAt = acsExpiry(event.time);
-      for (const chunk of chunks) {
-        // Keyed by recording and chunk: a replayed event enqueues nothing new.
-        await deps.queues.enqueue(
-          "ingest-chunk",
-          {
-            serverCallId: ids.serverCallId,
-            correlationId: session.correlationId,
-            recordingId,
-            recordingStartTime: event.data.recordingStartTime,
-            chunk,
-            recordingChunks: chunks.map(({ index, documentId, endReason, contentLocation }) => ({
-              index,
-              documentId,
-              endReason,
-              contentLocation,
-            })),
-            ...(acsExpiresAt ? { acsExpiresAt } : {}),
-          },
-          jobIdFor("ingest", recordingId, String(chunk.index)),
-          // Nearest expiry first; the deadline sweep raises it as time passes.
-          { priority: ingestPriority(acsExpiresAt, new Date()) },
-        );
-      }
-      deps.logger.info(
-        { serverCallId: ids.serverCallId, correlationId: session.correlationId, recordingId, chunks: chunks.length },
-        "recording ready: ingest queued",
-      );
-      return;
-    }
+    case "Microsoft.Communication.RecordingFileStatusUpdated":
+      return recordingReady(deps, event, receivedAt);
   }
+}
+
+/**
+ * The calling events and callbacks name the call's correlationId, which we take for the `{call-id}` of its recording
+ * events: Microsoft's "Call Recording logs" page groups one callID's recordings under one CorrelationId, and "Voice
+ * and video calling logs" says a call is depicted by correlationId (docs/archive.md "Correlation"). Remembered so a
+ * recording event that names only the call id still finds its call.
+ */
+async function noteCall(deps: WorkerDependencies, ids: { serverCallId: string; correlationId: string }) {
+  await deps.correlation?.noteCall(ids.correlationId, ids.serverCallId);
+}
+
+/**
+ * A recording is ready: one ingest job per chunk, keyed by the recording's own identity (its recordingId, else
+ * its first chunk's documentId; never the call's latest recording, src/correlation recordingKeyOf). The call is
+ * looked up here for the logs and the jobs; a job that finds none looks again, and whatever is still not found
+ * is archived in the quarantine area (docs/archive.md).
+ */
+async function recordingReady(
+  deps: WorkerDependencies,
+  event: Extract<Payload["event"], { type: "Microsoft.Communication.RecordingFileStatusUpdated" }>,
+  receivedAt: string,
+): Promise<void> {
+  const subject = parseRecordingSubject(event.subject);
+  const chunks = event.data.recordingStorageInfo.recordingChunks;
+  if (subject?.recordingId && event.data.recordingId && subject.recordingId !== event.data.recordingId)
+    deps.logger.warn(
+      { subject: event.subject, dataRecordingId: event.data.recordingId },
+      "recording event: subject and data name different recordings; the subject's is used",
+    );
+  const knownRecordingId = subject?.recordingId ?? event.data.recordingId;
+  const recordingId = recordingKeyOf(knownRecordingId, chunks);
+  const [byRecordingId, byCallId] = await Promise.all([
+    knownRecordingId ? deps.correlation?.callOfRecording(knownRecordingId) : undefined,
+    subject ? deps.correlation?.callOfCallId(subject.callId) : undefined,
+  ]);
+  const found = correlate({ serverCallId: subject?.serverCallId, byRecordingId, byCallId });
+  const serverCallId = found.serverCallId;
+  const correlationId = serverCallId ? (await deps.sessions.logIds(serverCallId)).correlationId : undefined;
+  const log = { serverCallId, correlationId, recordingId, callId: subject?.callId, via: found.via };
+  if (!subject) deps.logger.warn({ ...log, subject: event.subject }, "recording event: subject names no call");
+  if (found.disagreements.length > 0)
+    deps.logger.warn({ ...log, disagreements: found.disagreements }, "recording event: clues name different calls");
+  const acsExpiresAt = acsExpiry(event.time);
+  for (const chunk of chunks) {
+    // Keyed by recording and chunk: a replayed event enqueues nothing new.
+    await deps.queues.enqueue(
+      "ingest-chunk",
+      {
+        ...(serverCallId ? { serverCallId } : {}),
+        correlationId,
+        ...(found.via ? { via: found.via } : {}),
+        ...(subject ? { callId: subject.callId } : {}),
+        recordingId,
+        recordingStartTime: event.data.recordingStartTime,
+        firstSeenAt: receivedAt,
+        chunk,
+        recordingChunks: chunks.map(({ index, documentId, endReason, contentLocation }) => ({
+          index,
+          documentId,
+          endReason,
+          contentLocation,
+        })),
+        ...(acsExpiresAt ? { acsExpiresAt } : {}),
+      },
+      jobIdFor("ingest", recordingId, String(chunk.index)),
+      // Nearest expiry first; the deadline sweep raises it as time passes.
+      { priority: ingestPriority(acsExpiresAt, new Date()) },
+    );
+  }
+  deps.logger.info({ ...log, chunks: chunks.length }, "recording ready: ingest queued");
 }
 
 /**
