@@ -29,7 +29,7 @@ export const faultSpec = z
   .object({
     /** The operation it applies to (as in the request log). */
     target: z.enum(operations),
-    kind: z.enum(["drop-mid-body", "status", "latency", "empty-body", "html-body"]),
+    kind: z.enum(["drop-mid-body", "status", "latency", "empty-body", "html-body", "start-recording-failed"]),
     /** How many matching requests it applies to (default 1). */
     times: z.number().int().min(1).default(1),
     /** drop-mid-body: bytes of the body sent before the connection is destroyed (default 0). */
@@ -43,7 +43,10 @@ export const faultSpec = z
     /** Only requests whose path contains this text, e.g. a documentId or "/content/acsmetadata". */
     pathIncludes: z.string().min(1).optional(),
   })
-  .refine((f) => f.kind !== "status" || f.status !== undefined, { message: "status: required for kind status" });
+  .refine((f) => f.kind !== "status" || f.status !== undefined, { message: "status: required for kind status" })
+  .refine((f) => f.kind !== "start-recording-failed" || f.target === "startRecording", {
+    message: "target: start-recording-failed applies to startRecording only",
+  });
 
 export type FaultSpec = z.input<typeof faultSpec>;
 export type Fault = z.output<typeof faultSpec> & { id: number };
@@ -120,6 +123,7 @@ export async function faultBefore(
       };
     }
     case "drop-mid-body":
+    case "start-recording-failed": // the handler sees it on the request (SimRequest.fault) and acts on it
       return undefined;
   }
 }

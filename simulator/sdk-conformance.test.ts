@@ -530,12 +530,18 @@ describe("recording", () => {
       () =>
         callbacks("RecordingStateChanged", (d) => d.recordingId === recordingId && d.state === "active").length === 1,
     );
-    const [active] = callbacks("RecordingStateChanged", (d) => d.recordingId === recordingId);
-    expect(active?.data).toMatchObject({
-      callConnectionId: id,
-      serverCallId,
-      recordingKind: "azureCommunicationServices",
-    });
+    // As in real sessions: first `inactive` with the 0001-01-01 placeholder, then `active` with the real start;
+    // both carry the recorder's own leg (the recordingId's PlatformEndpointId) as callConnectionId, not ours.
+    const states = callbacks("RecordingStateChanged", (d) => d.recordingId === recordingId).map((c) => c.data);
+    const recorderLeg = (JSON.parse(Buffer.from(recordingId, "base64url").toString("utf8")) as Record<string, string>)
+      .PlatformEndpointId;
+    expect(states).toMatchObject([
+      { state: "inactive", startDateTime: "0001-01-01T00:00:00+00:00", callConnectionId: recorderLeg },
+      { state: "active", callConnectionId: recorderLeg, serverCallId, recordingKind: "azureCommunicationServices" },
+    ]);
+    expect(Date.parse(String(states[1]?.startDateTime))).toBeGreaterThan(Date.parse("2020-01-01T00:00:00Z"));
+    expect(recorderLeg).not.toBe(id);
+    expect(view(serverCallId).connections.map((c) => c.callConnectionId)).not.toContain(recorderLeg);
     await recording.stop(recordingId);
     const rec = await waitFor(() => view(serverCallId).recordings[0]?.chunks[0]);
     expect(rec.contentLocation).toMatch(/\/content\/audiowav$/);

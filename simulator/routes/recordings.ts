@@ -105,7 +105,8 @@ export function recordingRoutes(s: SimState): Route[] {
         req.trace.serverCallId = call.serverCallId;
         req.trace.correlationId = call.correlationId;
         if (call.state !== "established") throw callNotFound();
-        const rec = recordings.startRecording(s, call, options, connection);
+        const failStart = req.fault?.kind === "start-recording-failed";
+        const rec = recordings.startRecording(s, call, options, connection, failStart);
         return { status: 200, json: stateResponse(rec) };
       },
     },
