@@ -26,7 +26,7 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"star
     const seenMs = payload.seenAt ? Date.parse(payload.seenAt) : NaN;
     if (Number.isFinite(seenMs)) timeToRecord.observe({ from: payload.seenVia }, (Date.now() - seenMs) / 1000);
     noteCallContext(deps.logger, { recordingId: result.recordingId });
-    await deps.sessions.setRecording(serverCallId, result.recordingId);
+    await deps.sessions.updateRecording(serverCallId, result.recordingId, { kind: "started" });
     deps.logger.info({ serverCallId, correlationId, recordingId: result.recordingId }, "recording started");
   } catch (error) {
     // A start that ACS reports as a duplicate means the recording we asked for exists (an earlier attempt
