@@ -142,6 +142,47 @@ describe("fault injection", () => {
     }
   });
 
+  it("delay-state-event: the state event is held back and overtaken, but keeps the time it happened", async () => {
+    const rx = await startReceiver();
+    try {
+      const { serverCallId } = await sim.placeCall({ from: CALLER, to: CALLEE, durationMs: 60_000 });
+      await waitFor(() => sim.getCall(serverCallId)?.state === "established");
+      sim.addFault({ target: "startRecording", kind: "delay-state-event", latencyMs: 300 });
+      sim.addFault({ target: "pauseRecording", kind: "delay-state-event", latencyMs: 300 });
+      const recording = client.getCallRecording();
+      const { recordingId } = await recording.start({
+        callLocator: { id: serverCallId, kind: "serverCallLocator" },
+        recordingStateCallbackEndpointUrl: `${rx.url}/cb`,
+      });
+      const states = () =>
+        rx.received
+          .flatMap((r) => r.json as { time: string; data: { state: string; startDateTime: string } }[])
+          .map((e) => ({
+            state: e.data.state,
+            time: Date.parse(e.time),
+            placeholder: e.data.startDateTime.startsWith("0001"),
+          }));
+      // The recorded session's pair, swapped: active arrives first, then the placeholder inactive (older).
+      await waitFor(() => states().length === 2, 3000);
+      const [first, second] = states();
+      expect([first?.state, second?.state, second?.placeholder]).toEqual(["active", "inactive", true]);
+      expect(second!.time).toBeLessThan(first!.time);
+      // A pause's inactive overtaken by the resume's active.
+      await recording.pause(recordingId);
+      await new Promise((r) => setTimeout(r, 20));
+      await recording.resume(recordingId);
+      await waitFor(() => states().length === 4, 3000);
+      const [, , third, fourth] = states();
+      expect([third?.state, fourth?.state, fourth?.placeholder]).toEqual(["active", "inactive", false]);
+      expect(fourth!.time).toBeLessThan(third!.time);
+      expect((await recording.getState(recordingId)).recordingState).toBe("active");
+      await recording.stop(recordingId);
+      expect((await post({ target: "download", kind: "delay-state-event" })).status).toBe(400);
+    } finally {
+      await rx.close();
+    }
+  });
+
   it("refuses bad fault specs with 400 naming the field, and DELETE clears the queue", async () => {
     expect((await post({ target: "nothing", kind: "status" })).status).toBe(400);
     const noStatus = await post({ target: "connect", kind: "status" });

@@ -58,6 +58,8 @@ export interface Recording {
   stoppedAt: Date | undefined;
   chunks: Chunk[];
   activation: Timer | undefined;
+  /** An injected `delay-state-event` fault: the next RecordingStateChanged is held back this long. */
+  holdNextStateEventMs?: number | undefined;
 }
 
 export interface Call {

@@ -21,8 +21,11 @@ export function startRecording(
   call: Call,
   options: RecordingOptionsView,
   connection: Connection | undefined,
-  /** An injected `start-recording-failed` fault: accepted now, StartRecordingFailed instead of activation. */
-  failStart = false,
+  /**
+   * Injected faults: `failStart` (start-recording-failed) — accepted now, StartRecordingFailed instead of
+   * activation; `holdStateEventMs` (delay-state-event) — the first state event is held back this long.
+   */
+  injected: { failStart?: boolean; holdStateEventMs?: number } = {},
 ): Recording {
   // One recording session per call at a time; the real error for a second start is unconfirmed.
   if (call.recordings.some((r) => r.state !== "stopped")) throw recordingInProgress();
@@ -48,10 +51,11 @@ export function startRecording(
     stoppedAt: undefined,
     chunks: [],
     activation: undefined,
+    holdNextStateEventMs: injected.holdStateEventMs,
   };
   call.recordings.push(rec);
   s.recordings.set(rec.recordingId, rec);
-  if (failStart) {
+  if (injected.failStart) {
     rec.activation = s.scheduler.after(s.opts.timings.recordingActivationMs, () => failToStart(s, call, rec));
     s.log({ msg: "recording start will fail", serverCallId: call.serverCallId, recordingId: rec.recordingId });
     return rec;
@@ -59,7 +63,7 @@ export function startRecording(
   // Real ACS reports every new recording `inactive`, with startDateTime 0001-01-01T00:00:00+00:00, before it
   // reports it `active` (recorded live session "CallRecording_Live_Tests_Creates_a_call,_start_recording,_and_hangs_up").
   s.scheduler.after(0, () => {
-    if (rec.state === "starting") s.callback(rec.stateCallbackUri, cb.recordingStateChanged(call, rec, "inactive"));
+    if (rec.state === "starting") sendState(s, call, rec, "inactive");
   });
   rec.activation = s.scheduler.after(s.opts.timings.recordingActivationMs, () => activate(s, call, rec));
   s.log({ msg: "recording started", serverCallId: call.serverCallId, recordingId: rec.recordingId });
@@ -74,7 +78,7 @@ function activate(s: SimState, call: Call, rec: Recording): void {
     rec.state = "active";
     rec.activeSince = now;
     rec.everActive = true;
-    s.callback(rec.stateCallbackUri, cb.recordingStateChanged(call, rec, "active"));
+    sendState(s, call, rec, "active");
   } else {
     // pauseOnStart: it stays inactive; the initial `inactive` already said so (no second event is sent).
     rec.state = "paused";
@@ -94,6 +98,13 @@ function failToStart(s: SimState, call: Call, rec: Recording): void {
   s.log({ msg: "recording start failed", serverCallId: call.serverCallId, recordingId: rec.recordingId });
 }
 
+/** A RecordingStateChanged of the recording, held back if a fault asked for it. */
+function sendState(s: SimState, call: Call, rec: Recording, state: "active" | "inactive"): void {
+  const delayMs = rec.holdNextStateEventMs;
+  rec.holdNextStateEventMs = undefined;
+  s.callback(rec.stateCallbackUri, cb.recordingStateChanged(call, rec, state), delayMs);
+}
+
 /** The wire recordingState: anything but an unpaused, activated recording is "inactive". */
 export function wireState(rec: Recording): "active" | "inactive" {
   return rec.state === "active" ? "active" : "inactive";
@@ -106,7 +117,7 @@ export function pauseRecording(s: SimState, call: Call, rec: Recording): void {
   closeStretch(rec, now);
   rec.state = "paused";
   rec.pauses.push({ start: now, end: undefined });
-  s.callback(rec.stateCallbackUri, cb.recordingStateChanged(call, rec, "inactive"));
+  sendState(s, call, rec, "inactive");
 }
 
 export function resumeRecording(s: SimState, call: Call, rec: Recording): void {
@@ -118,7 +129,7 @@ export function resumeRecording(s: SimState, call: Call, rec: Recording): void {
   rec.state = "active";
   rec.activeSince = now;
   rec.everActive = true;
-  s.callback(rec.stateCallbackUri, cb.recordingStateChanged(call, rec, "active"));
+  sendState(s, call, rec, "active");
 }
 
 function closeStretch(rec: Recording, now: Date): void {
@@ -136,7 +147,7 @@ export function stopRecording(s: SimState, call: Call, rec: Recording, sessionEn
   if (open && !open.end) open.end = now;
   rec.state = "stopped";
   rec.stoppedAt = now;
-  s.callback(rec.stateCallbackUri, cb.recordingStateChanged(call, rec, "inactive"));
+  sendState(s, call, rec, "inactive");
   s.log({ msg: "recording stopped", serverCallId: call.serverCallId, recordingId: rec.recordingId });
   // No file unless the recording was ever unpaused (reference §6: pauseOnStart must be resumed).
   if (!rec.everActive || !rec.activatedAt) return;
