@@ -15,6 +15,7 @@ import { perform } from "../../workers/jobs/call-event.js";
 import { perform as connectCall } from "../../workers/jobs/connect-call.js";
 import type { RedisClient } from "../../src/redis/index.js";
 import { connectTarget, redisTargets } from "../support/redis-targets.js";
+import { serverCallIdLike } from "../support/acs-ids.js";
 import { ALICE, BOB } from "../support/stack.js";
 
 let redis: RedisClient;
@@ -205,7 +206,7 @@ describe.each(redisTargets)("call event handling on %s", (_label, target) => {
   });
 
   it("a regulated member joining an unrecorded call starts recording mid-call", async () => {
-    const serverCallId = `join-${randomBytes(4).toString("hex")}`;
+    const serverCallId = serverCallIdLike("join");
     const [incoming, started, aliceJoins] = eventsOfCall(serverCallId);
     const outsider = {
       rawId: "8:acs:outsider",
@@ -251,7 +252,7 @@ describe.each(redisTargets)("call event handling on %s", (_label, target) => {
     remember(before);
     remember(after);
 
-    const inProgress = `reload-${randomBytes(4).toString("hex")}`;
+    const inProgress = serverCallIdLike("reload");
     const events = eventsOfCall(inProgress);
     await handle(
       events.slice(0, 2),
@@ -267,7 +268,7 @@ describe.each(redisTargets)("call event handling on %s", (_label, target) => {
     expect((await sessions.get(inProgress)).decision).toMatchObject({ record: true, teamId: "trading-desk" });
     expect(rest.filter((job) => job.name === "start-recording")).toHaveLength(1);
 
-    const newCall = `reload-new-${randomBytes(4).toString("hex")}`;
+    const newCall = serverCallIdLike("reload-new");
     const enqueued = await handle(
       eventsOfCall(newCall),
       () => inForce,
@@ -278,14 +279,14 @@ describe.each(redisTargets)("call event handling on %s", (_label, target) => {
   });
 
   it("CallStarted that connects a ringing call removes its ring watchdog; one that could not claim the connect leaves it", async () => {
-    const serverCallId = `watchdog-${randomBytes(4).toString("hex")}`;
+    const serverCallId = serverCallIdLike("watchdog");
     const [incoming, started] = eventsOfCall(serverCallId);
     const watchdog = { name: "connect-ringing", jobId: jobIdFor(serverCallId, "ring-watch") };
     const queued = await handle([incoming!, started!]);
     expect(queued).toContainEqual(watchdog);
     expect(removed).toContainEqual(watchdog);
 
-    const answeredMeanwhile = `watchdog-held-${randomBytes(4).toString("hex")}`;
+    const answeredMeanwhile = serverCallIdLike("watchdog-held");
     const [ringing, answered] = eventsOfCall(answeredMeanwhile);
     await handle([ringing!]);
     // The watchdog is trying to connect (it holds the claim) when CallStarted is handled: it stays, to finish.
@@ -295,7 +296,7 @@ describe.each(redisTargets)("call event handling on %s", (_label, target) => {
   });
 
   it("in order: one connect, one start, one ingest job, a recorded decision", async () => {
-    const serverCallId = `ordered-${randomBytes(4).toString("hex")}`;
+    const serverCallId = serverCallIdLike("ordered");
     const state = await endState(serverCallId, await handle(eventsOfCall(serverCallId)));
     expect(state).toMatchObject({ connects: 1, starts: 1, deadlines: 1, ingestJobs: 1 });
     expect(state.session).toMatchObject({
@@ -314,7 +315,7 @@ describe.each(redisTargets)("call event handling on %s", (_label, target) => {
   });
 
   it("a worker killed between claiming a step and queueing its job: the event's redelivery queues it, once", async () => {
-    const serverCallId = `killed-${randomBytes(4).toString("hex")}`;
+    const serverCallId = serverCallIdLike("killed");
     const [, started, participantAdded] = eventsOfCall(serverCallId);
     // CallStarted's handling claims the connect, then the worker dies before the connect job is queued.
     await expect(handle([started!], undefined, undefined, "connect-call")).rejects.toThrow("worker killed");
@@ -331,20 +332,20 @@ describe.each(redisTargets)("call event handling on %s", (_label, target) => {
   });
 
   it("each event delivered 5 times has one effect", async () => {
-    const serverCallId = `dup-${randomBytes(4).toString("hex")}`;
+    const serverCallId = serverCallIdLike("dup");
     const events = eventsOfCall(serverCallId).flatMap((event) => [event, event, event, event, event]);
     const state = await endState(serverCallId, await handle(events));
     expect(state).toMatchObject({ connects: 1, starts: 1, deadlines: 1, ingestJobs: 1 });
   });
 
   it("any delivery order ends in the same state as in order", async () => {
-    const reference = `ref-${randomBytes(4).toString("hex")}`;
+    const reference = serverCallIdLike("ref");
     const expected = await endState(reference, await handle(eventsOfCall(reference)));
     await fc.assert(
       fc.asyncProperty(
         fc.shuffledSubarray([0, 1, 2, 3, 4, 5, 6, 7, 8], { minLength: 9, maxLength: 9 }),
         async (order) => {
-          const serverCallId = `shuffled-${randomBytes(6).toString("hex")}`;
+          const serverCallId = serverCallIdLike("shuffled");
           const events = eventsOfCall(serverCallId);
           const state = await endState(serverCallId, await handle(order.map((i) => events[i]!)));
           expect(state).toEqual(expected);

@@ -7,6 +7,7 @@ import type { RedisClient } from "../../src/redis/index.js";
 import { countActiveRecordings } from "../../src/sessions/active-recordings.js";
 import { createRedisSessionStore, type SessionStore } from "../../src/sessions/index.js";
 import type { RecordingUpdate } from "../../src/sessions/recording-state.js";
+import { serverCallIdLike } from "../support/acs-ids.js";
 import { connectTarget, redisTargets } from "../support/redis-targets.js";
 
 const T = 1_800_000_000_000_000; // µs
@@ -17,8 +18,7 @@ const event = (state: "active" | "inactive", at: number, initial = false): Recor
   initial,
 });
 /** A real serverCallId's shape: padded base64 with '/', '+' and '='. */
-const callId = (name: string) =>
-  `${Buffer.from(`https://conv/${name}?i=~${randomBytes(3).toString("hex")}`).toString("base64")}/+=`;
+const callId = serverCallIdLike;
 
 describe.each(redisTargets)("session state on %s", (_label, target) => {
   let redis: RedisClient;
