@@ -15,6 +15,7 @@ import {
   ACCESS_KEY,
   CALLEE,
   CALLER,
+  FAST,
   RESOURCE_ID,
   WRONG_KEY,
   sdkClient,
@@ -401,8 +402,10 @@ describe("recording", () => {
         .filter((e) => e.data.recordingId === rid)
         .map((e) => e.data.state);
 
-    // pauseOnStart: activation leaves it inactive.
+    // pauseOnStart: the initial inactive, and activation leaves it inactive. Activation is a timer set at the start
+    // (before this one): once this one has fired, it has.
     await waitFor(() => stateEvents().length === 1);
+    await new Promise((r) => setTimeout(r, FAST.recordingActivationMs + 5));
     expect(stateEvents()).toEqual(["inactive"]);
     expect((await recording.getState(rid)).recordingState).toBe("inactive");
 
