@@ -19,7 +19,9 @@ export const CHECK_DELAY_MS = 2_000;
 export async function perform(deps: WorkerDependencies, payload: PayloadOf<"check-recording">) {
   const { serverCallId, correlationId, recordingId } = payload;
   const context = { serverCallId, correlationId, recordingId };
-  const { acsState, session } = await confirmRecordingState(deps, serverCallId, recordingId, context);
+  const confirmed = await confirmRecordingState(deps, serverCallId, recordingId, context);
+  const { session } = confirmed;
+  const acsState = confirmed.acsState ?? "inactive"; // always answered here: a failure to tell was thrown
   // An earlier recording of the call (a restart replaced it) is expected to be inactive: the latest one decides.
   if (session.recordingId && session.recordingId !== recordingId) {
     deps.logger.debug({ ...context, latest: session.recordingId }, "recording check: not the call's latest recording");

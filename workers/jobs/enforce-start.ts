@@ -18,11 +18,8 @@ export async function perform(
   // State events arrive in any order: a late "inactive" may hide an active recording, so ask ACS (its answer is
   // stored: it repairs the session and the gauge).
   if (session.recordingId && session.recordingState !== "active") {
-    ({ session } = await confirmRecordingState(deps, serverCallId, session.recordingId, {
-      serverCallId,
-      correlationId,
-      recordingId: session.recordingId,
-    }));
+    const asked = { serverCallId, correlationId, recordingId: session.recordingId };
+    ({ session } = await confirmRecordingState(deps, serverCallId, session.recordingId, asked, true));
   }
   const latestFailed = !!session.recordingId && !!session.recordings[session.recordingId]?.failed;
   const startFailed = failedRecordingId !== undefined;
