@@ -42,8 +42,8 @@ export interface Recording {
   options: RecordingOptionsView;
   /** Where RecordingStateChanged goes: recordingStateCallbackUri, else the connection's callbackUri. */
   stateCallbackUri: string | undefined;
-  /** The connection whose id the callbacks carry, when there is one. */
-  callConnectionId: string | undefined;
+  /** The id its callbacks carry as callConnectionId: the recorder's own leg (the recordingId's PlatformEndpointId). */
+  callConnectionId: string;
   state: RecordingState;
   /** False while paused, or before activation with pauseOnStart. */
   wantActive: boolean;
@@ -58,6 +58,8 @@ export interface Recording {
   stoppedAt: Date | undefined;
   chunks: Chunk[];
   activation: Timer | undefined;
+  /** An injected `delay-state-event` fault: the next RecordingStateChanged is held back this long. */
+  holdNextStateEventMs?: number | undefined;
 }
 
 export interface Call {

@@ -49,13 +49,24 @@ export class SimState {
     this.eventGrid.publish(msg.eventType, msg.subject, msg.data);
   }
 
-  callback(uri: string | undefined, msg: CallbackMessage): void {
+  /**
+   * Sends a callback; with `delayMs`, it is held back that long but keeps the time it happened, so events that
+   * happen meanwhile overtake it (ACS promises no order).
+   */
+  callback(uri: string | undefined, msg: CallbackMessage, delayMs?: number): void {
     if (this.scheduler.isStopped) return;
     if (!uri) {
       this.log({ msg: "callback not sent: no callback URI", eventType: msg.name });
       return;
     }
-    this.callbacks.post(uri, msg.name, msg.source, msg.data);
+    if (delayMs === undefined) {
+      this.callbacks.post(uri, msg.name, msg.source, msg.data);
+      return;
+    }
+    const happened = new Date();
+    this.scheduler.after(delayMs, () => {
+      if (!this.scheduler.isStopped) this.callbacks.post(uri, msg.name, msg.source, msg.data, happened);
+    });
   }
 
   /** Runs fn after ms, remembering the timer on the call so ending the call cancels it. */

@@ -50,7 +50,7 @@ export const timeToRecord = new Histogram({
 
 export const enforcementActions = new Counter({
   name: "enforcement_actions_total",
-  help: "Recording enforcement by trigger (deadline: not recording in time; mid-call: recording stopped), action (hang-up, alert, resume, restart) and policy mode",
+  help: "Recording enforcement by trigger (deadline: not recording in time; start-failed: StartRecordingFailed; mid-call: recording stopped), action (hang-up, alert, resume, restart) and policy mode",
   labelNames: ["trigger", "action", "mode"] as const,
   registers: [metrics],
 });

@@ -60,9 +60,10 @@ export interface LedgerAction {
   at: string;
   /**
    * incoming-call: the call was refused while ringing because it could not be recorded; deadline: recording
-   * not in place in time; mid-call: recording stopped; after-call: no recording arrived.
+   * not in place in time; start-failed: ACS reported StartRecordingFailed; mid-call: recording stopped;
+   * after-call: no recording arrived.
    */
-  trigger: "incoming-call" | "deadline" | "mid-call" | "after-call";
+  trigger: "incoming-call" | "deadline" | "start-failed" | "mid-call" | "after-call";
   action: "reject" | "hang-up" | "alert" | "resume" | "restart";
   reason: string;
 }

@@ -29,7 +29,14 @@ export interface JobKinds {
   "call-event": { queue: typeof QueueName.callEvents; payload: { event: AcsEvent; receivedAt: string } };
   "connect-call": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
   "connect-ringing": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
-  "enforce-start": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
+  /**
+   * The recording deadline; queued at once, with `failedRecordingId`, when ACS reports StartRecordingFailed ("" when
+   * the event named no recording).
+   */
+  "enforce-start": {
+    queue: typeof QueueName.control;
+    payload: { serverCallId: string; correlationId: string; failedRecordingId?: string };
+  };
   "pause-recording": {
     queue: typeof QueueName.control;
     payload: {

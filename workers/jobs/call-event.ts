@@ -8,6 +8,7 @@ import { jobIdFor, type PayloadOf } from "../../src/queues/index.js";
 import { decisionsMade } from "../../src/metrics.js";
 import type { Decision } from "../../src/policy/types.js";
 import { dueActions, type CallSession, type OnceStep } from "../../src/sessions/index.js";
+import { isPlaceholderStart, microsOf, needsAcsCheck } from "../../src/sessions/recording-state.js";
 import {
   DEFAULT_START_WITHIN_SECONDS,
   incomingCallAction,
@@ -103,28 +104,53 @@ export async function perform(deps: WorkerDependencies, { event, receivedAt }: P
       }
       return;
     }
-    case "Microsoft.Communication.CallConnected":
-      await advance(
-        deps,
-        await deps.sessions.setConnection(event.data.serverCallId, event.data.callConnectionId),
-        event.id,
-      );
+    case "Microsoft.Communication.CallConnected": {
+      // Another app's leg to the same call may report to the same callback: a connection is ours only if our
+      // connect request returned it (connect-call.ts), whichever CallConnected comes last.
+      const { serverCallId, correlationId, callConnectionId } = event.data;
+      const session = await deps.sessions.noteConnected(serverCallId, callConnectionId);
+      const log = { serverCallId, correlationId, callConnectionId, ours: session.ownConnectionId };
+      if (session.callConnectionId === callConnectionId) {
+        await advance(deps, session, event.id);
+        return;
+      }
+      if (session.ownConnectionId) deps.logger.warn(log, "another connection to the call: noted, not ours");
+      else deps.logger.info(log, "a connection to the call connected; ours once our connect answers with it");
       return;
+    }
     case "Microsoft.Communication.RecordingStateChanged": {
-      const { serverCallId, correlationId, recordingId, state } = event.data;
-      await Promise.all([
-        deps.sessions.setRecording(serverCallId, recordingId, state),
+      const { serverCallId, correlationId, recordingId, state, startDateTime, callConnectionId } = event.data;
+      // Ordered by when it happened at ACS, not by arrival (ACS promises no order); the placeholder startDateTime
+      // marks the state before activation. See docs/acs-payloads.md "State events and connections".
+      const update = {
+        kind: "event" as const,
+        state,
+        at: microsOf(event.time) ?? microsOf(receivedAt) ?? Date.now() * 1000,
+        initial: state === "inactive" && isPlaceholderStart(startDateTime),
+      };
+      const [{ outcome, session }] = await Promise.all([
+        deps.sessions.updateRecording(serverCallId, recordingId, update),
+        // Our own record that this recording is this call's: its RecordingFileStatusUpdated may name only the call id.
         deps.correlation?.noteRecording(recordingId, serverCallId),
         noteCall(deps, event.data),
       ]);
-      deps.logger.info({ serverCallId, correlationId, recordingId, state }, "recording state changed");
-      // Active: the announcement may now be due. Inactive may be the recording's first state, a late event, or
-      // a real stop: a check asks ACS shortly.
-      if (state === "active") {
-        await advance(deps, await deps.sessions.get(serverCallId), event.id);
-        return;
-      }
-      if (state === "inactive") {
+      // Its callConnectionId may be the recorder's own leg, neither ours nor a party's: it is logged, never used.
+      deps.logger.info(
+        {
+          serverCallId,
+          correlationId,
+          recordingId,
+          state,
+          eventConnectionId: callConnectionId,
+          initial: update.initial,
+          stale: outcome.stale,
+          conflict: outcome.conflict,
+          callRecordingState: session.recordingState,
+        },
+        "recording state changed",
+      );
+      // Events that disagree, or a real stop or pause: ACS is asked shortly (check-recording.ts).
+      if (needsAcsCheck(update, outcome)) {
         await deps.queues.enqueue(
           "check-recording",
           { serverCallId, correlationId, recordingId },
@@ -132,12 +158,40 @@ export async function perform(deps: WorkerDependencies, { event, receivedAt }: P
           { delayMs: CHECK_DELAY_MS },
         );
       }
+      // Active: the announcement may now be due.
+      if (session.recordingState === "active") await advance(deps, session, event.id);
+      return;
+    }
+    case "Microsoft.Communication.StartRecordingFailed": {
+      const { serverCallId, correlationId, recordingId, resultInformation } = event.data;
+      if (recordingId) {
+        const at = microsOf(event.time) ?? Date.now() * 1000;
+        await deps.sessions.updateRecording(serverCallId, recordingId, { kind: "start-failed", at });
+      }
+      deps.logger.error(
+        { serverCallId, correlationId, recordingId, result: resultInformation, alert: true },
+        "ACS could not start the recording",
+      );
+      // A failed start, as the policy's enforcement treats one that missed its deadline — now, not at the deadline.
+      await deps.queues.enqueue(
+        "enforce-start",
+        { serverCallId, correlationId, failedRecordingId: recordingId ?? "" },
+        jobIdFor("start-failed", serverCallId, recordingId ?? event.id),
+      );
       return;
     }
     case "Microsoft.Communication.PlayCompleted":
     case "Microsoft.Communication.PlayFailed": {
-      const { serverCallId, correlationId, operationContext, resultInformation } = event.data;
+      const { serverCallId, correlationId, callConnectionId, operationContext, resultInformation } = event.data;
       if (operationContext !== ANNOUNCEMENT_CONTEXT) return;
+      const { ownConnectionId } = await deps.sessions.get(serverCallId);
+      if (ownConnectionId && callConnectionId !== ownConnectionId) {
+        deps.logger.warn(
+          { serverCallId, correlationId, callConnectionId },
+          "play result of another connection: ignored",
+        );
+        return;
+      }
       const played = event.type === "Microsoft.Communication.PlayCompleted";
       await deps.sessions.setAnnouncement(serverCallId, {
         status: played ? "played" : "failed",
@@ -150,7 +204,12 @@ export async function perform(deps: WorkerDependencies, { event, receivedAt }: P
     }
     case "Microsoft.Communication.CallDisconnected": {
       const { serverCallId, correlationId, callConnectionId } = event.data;
-      deps.logger.info({ serverCallId, correlationId, callConnectionId }, "our call connection ended");
+      const { ownConnectionId } = await deps.sessions.get(serverCallId);
+      const ours = callConnectionId === ownConnectionId;
+      deps.logger.info(
+        { serverCallId, correlationId, callConnectionId, ours },
+        ours ? "our call connection ended" : "another connection to the call ended",
+      );
       return;
     }
     case "Microsoft.Communication.RecordingFileStatusUpdated":
@@ -235,11 +294,12 @@ async function recordingReady(
  * to: ACS answers 8522 and that failure is on record rather than silently skipped.
  *
  * Claiming a step and queueing its job are two writes (different slots on a Cluster): a worker killed between
- * them must not leave the step claimed and never done. So a claim is held by the event that took it (`eventId`),
+ * them must not leave the step claimed and never done. So a claim is held by the event that took it (`eventId`;
+ * connect-call.ts passes its own stable name when our connect's answer is what makes steps due),
  * whose redelivery — BullMQ runs a killed worker's job again — claims it again and queues the job again; the
  * job id is the call's and step's, so a job that was queued the first time is not queued twice.
  */
-async function advance(
+export async function advance(
   deps: WorkerDependencies,
   session: CallSession,
   eventId: string,

@@ -28,7 +28,7 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"star
     noteCallContext(deps.logger, { recordingId: result.recordingId });
     // Our own record that this recording is this call's: its RecordingFileStatusUpdated may name only ACS's call id.
     await Promise.all([
-      deps.sessions.setRecording(serverCallId, result.recordingId),
+      deps.sessions.updateRecording(serverCallId, result.recordingId, { kind: "started" }),
       deps.correlation?.noteRecording(result.recordingId, serverCallId),
     ]);
     deps.logger.info({ serverCallId, correlationId, recordingId: result.recordingId }, "recording started");
