@@ -1,7 +1,9 @@
-# One image for the webhook, the worker and the simulator; the command picks the process.
+# Two images from one build: `recorder` (the default, last stage: webhook, workers and the `recorder` CLI, compiled,
+# no TypeScript sources, no TypeScript loader, no simulator) and `simulator` (the local ACS stand-in, for compose
+# and demos only: `docker build --target simulator`).
 # Not exercised by the tests (no Docker engine on the build machines): see README "Containers". What the tests do
-# check: the build this image runs (test/deploy/build.test.ts) and that its ENV is the one every process of ours
-# gets elsewhere (test/deploy/dockerfile.test.ts).
+# check: the build this image runs (test/deploy/build.test.ts, including the CLI without its sources) and that its
+# ENV is the one every process of ours gets elsewhere (test/deploy/dockerfile.test.ts).
 
 # Build: TypeScript → JavaScript in dist/ (npm run build).
 FROM node:20-slim AS build
@@ -15,18 +17,26 @@ COPY simulator ./simulator
 COPY scripts ./scripts
 RUN npm run build
 
-FROM node:20-slim
+# Production dependencies only, under both images.
+FROM node:20-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
 # glibc keeps freed heap for reuse instead of faulting it in again (scripts/lib/processes.ts, PRODUCTION_PROCESS_ENV).
 ENV MALLOC_TRIM_THRESHOLD_=67108864
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
-COPY --from=build /app/dist ./dist
-# The recorder CLI runs its TypeScript through tsx (a runtime dependency): it needs the sources.
-COPY tsconfig.json ./
-COPY src ./src
-COPY workers ./workers
+
+# The local ACS stand-in (docker-compose.yml); never deployed beside real ACS.
+FROM runtime AS simulator
+COPY --from=build /app/dist/simulator ./dist/simulator
+USER node
+EXPOSE 8480
+CMD ["node", "dist/simulator/main.js"]
+
+# The recorder. bin/recorder.mjs runs the compiled CLI (dist/src/cli) when there are no sources beside it.
+FROM runtime AS recorder
+COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/workers ./dist/workers
 COPY policies ./policies
 COPY bin ./bin
 USER node

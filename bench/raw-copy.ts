@@ -6,9 +6,9 @@
  */
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { BlobServiceClient } from "@azure/storage-blob";
 import { z } from "zod";
 import { createCallAutomationClient } from "../src/acs/index.js";
+import { blobAccess, createBlobService } from "../src/azure/credentials.js";
 import { loadConfig } from "../src/config/index.js";
 
 const input = z
@@ -17,9 +17,7 @@ const input = z
 
 const config = loadConfig(input.env);
 const recording = createCallAutomationClient(config).getCallRecording();
-const container = BlobServiceClient.fromConnectionString(config.BLOB_CONNECTION_STRING).getContainerClient(
-  config.BLOB_CONTAINER,
-);
+const container = createBlobService(blobAccess(config)).getContainerClient(config.BLOB_CONTAINER);
 
 const baselineRssBytes = process.memoryUsage().rss;
 const cpuBefore = process.cpuUsage();

@@ -1,7 +1,14 @@
 #!/usr/bin/env node
-// The `recorder` CLI runs its TypeScript through tsx (a runtime dependency): no build needed for it. The webhook,
-// worker and simulator run compiled in production (`npm run build`, dist/).
-import { register } from "tsx/esm/api";
+// The `recorder` CLI. In a development checkout (sources beside this file) it runs the TypeScript through tsx, a
+// development dependency, so that it is always the code being edited; in the production image (no sources, no tsx)
+// it runs the compiled CLI from dist/ (npm run build).
+import { existsSync } from "node:fs";
 
-register();
-await import("../src/cli/main.ts");
+const source = new URL("../src/cli/main.ts", import.meta.url);
+if (existsSync(source)) {
+  const { register } = await import("tsx/esm/api");
+  register();
+  await import(source.href);
+} else {
+  await import(new URL("../dist/src/cli/main.js", import.meta.url).href);
+}

@@ -3,16 +3,19 @@
  * the webhook and a worker — prints what to try next, and stops everything it started on Ctrl-C.
  */
 import { createHash, randomBytes } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { ALICE, BOB, LOCAL_RESOURCE_ID, localAppEnv } from "./lib/app-env.js";
 import { projectRoot, startAppProcess, WORKER_NODE_FLAGS, type Readiness } from "./lib/processes.js";
 import { ensureSystemTool, REDIS_SERVER } from "./lib/system-packages.js";
 import { freePort, redisAnswers, startAzurite, startPrivateRedis, waitForPort } from "./lib/services.js";
 import { firstAddress, parseRedisUrl } from "../src/redis/index.js";
 
-const dataDir = join(projectRoot, "data");
+// LOCAL_DATA_DIR: where this stack keeps Azurite's blobs, logs, tokens and stack.json (default data/).
+const dataDir = resolve(process.env.LOCAL_DATA_DIR ?? join(projectRoot, "data"));
 const logDir = join(dataDir, "logs");
+const stackFile = join(dataDir, "stack.json");
 
 const cleanups: (() => Promise<unknown>)[] = [];
 let stopping = false;
@@ -81,10 +84,56 @@ async function findRedis(): Promise<string> {
   return redis.url;
 }
 
+/**
+ * One `npm start` per directory. A second one would share the first's Redis prefix, Azurite folder and
+ * data/stack.json: the first stack's worker would take the second's jobs, and stopping either would remove the
+ * other's files. The claim is a pid file, taken atomically; one left by a stack that died is taken over.
+ */
+async function claimDirectory(): Promise<void> {
+  const pidFile = join(dataDir, "start.pid");
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await writeFile(pidFile, String(process.pid), { flag: "wx" });
+      cleanups.push(() => rm(pidFile, { force: true }));
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+    const pid = Number((await readFile(pidFile, "utf8").catch(() => "")).trim());
+    if (Number.isInteger(pid) && pid > 0 && isStartProcess(pid)) {
+      throw new Error(
+        `npm start is already running with ${dataDir} (pid ${pid}; its URLs are in ${stackFile}). ` +
+          `Stop it first (Ctrl-C in its terminal, or \`kill ${pid}\`): a second stack would share its Redis prefix and data.`,
+      );
+    }
+    await rm(pidFile, { force: true }); // left by a stack that did not stop cleanly
+  }
+  throw new Error(`could not claim ${pidFile}: another npm start is starting with ${dataDir}`);
+}
+
+/** True when `pid` is a live `npm start` of this project (not a process that reused a dead one's pid). */
+function isStartProcess(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  const cmdline = `/proc/${pid}/cmdline`;
+  if (!existsSync(cmdline)) return true; // no /proc: alive is all that can be known
+  try {
+    return readFileSync(cmdline, "utf8").includes("scripts/start.ts");
+  } catch {
+    return false;
+  }
+}
+
 async function main(): Promise<void> {
-  process.once("SIGINT", () => void shutdown(0));
-  process.once("SIGTERM", () => void shutdown(0));
+  // npm forwards SIGTERM and SIGINT to this process (the start script execs node): both stop everything, and so
+  // does the terminal going away (SIGHUP). A closed terminal must not crash the shutdown on its first line (EPIPE).
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.once(signal, () => void shutdown(0));
+  process.stdout.on("error", () => undefined);
   await mkdir(logDir, { recursive: true });
+  await claimDirectory();
 
   const redisUrl = await findRedis();
   say(`Redis      ${redisUrl}`);
@@ -96,7 +145,7 @@ async function main(): Promise<void> {
     const azurite = await startAzurite(azuriteDir, await portOr(10000));
     cleanups.push(() => azurite.stop());
     blobConnectionString = azurite.connectionString;
-    say(`Azurite    http://127.0.0.1:${azurite.port} (blob data in data/azurite)`);
+    say(`Azurite    http://127.0.0.1:${azurite.port} (blob data in ${azuriteDir})`);
   }
 
   const accessKey = randomBytes(32).toString("base64");
@@ -167,10 +216,10 @@ async function main(): Promise<void> {
   });
   if (!subscription.ok)
     throw new Error(`Event Grid subscription failed: ${subscription.status} ${await subscription.text()}`);
-  say(`Event Grid subscription validated (webhook secret in data/stack.json)`);
+  say(`Event Grid subscription validated (webhook secret in ${stackFile})`);
 
   await writeFile(
-    join(dataDir, "stack.json"),
+    stackFile,
     JSON.stringify(
       {
         startedAt: new Date().toISOString(),
@@ -187,10 +236,10 @@ async function main(): Promise<void> {
       2,
     ),
   );
-  cleanups.push(() => rm(join(dataDir, "stack.json"), { force: true }));
+  cleanups.push(() => rm(stackFile, { force: true }));
 
   say("");
-  say("Everything is running. Logs: data/logs/{simulator,webhook,worker}.log");
+  say(`Everything is running. Logs: ${logDir}/{simulator,webhook,worker}.log`);
   say("Try next, in another terminal:");
   say("  npm run demo                    # a call between two trading-desk members, recorded and archived");
   say(`  curl ${webhookUrl}/readyz        # and ${webhookUrl}/metrics`);
@@ -198,12 +247,14 @@ async function main(): Promise<void> {
   say(`       -d '{"from":"${ALICE}","to":"${BOB}","durationMs":5000}'`);
   if (localTokens) {
     say("");
-    say(
-      "QA retrieval (docs/recordings-api.md), tokens made for this run (only their hashes are in data/api-tokens.yaml):",
-    );
+    say(`QA retrieval (docs/recordings-api.md), tokens made for this run (only their hashes are in ${tokensFile}):`);
     say(`  trading-desk reviewer  ${localTokens.desk}`);
     say(`  auditor                ${localTokens.auditor}`);
+    say(`  QA page                ${webhookUrl}/qa   (sign in with the trading-desk reviewer token above)`);
     say(`  npm run recorder -- recordings list --url ${webhookUrl} --token ${localTokens.desk}`);
+  } else {
+    say("");
+    say(`QA page    ${webhookUrl}/qa (sign in with a token of ${tokensFile})`);
   }
   say("Press Ctrl-C to stop everything.");
 }

@@ -121,6 +121,7 @@ async function respond(
   const fault = deps.faults.take(route.operation, req.rawPath);
   if (fault) {
     setFault(fault.kind);
+    req.fault = fault;
     const replaced = await faultBefore(fault, (status, code, message) => errorReply(kind, status, code, message));
     if (replaced) return replaced;
   }

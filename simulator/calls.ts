@@ -31,6 +31,7 @@ export function placeCall(s: SimState, req: PlaceCallRequest): Call {
     recordingDurationMs: req.recordingDurationMs,
     chunkMaxDurationMs: req.chunkMaxDurationMs ?? s.opts.chunkMaxDurationMs,
     chunkMaxBytes: req.chunkMaxBytes ?? s.opts.chunkMaxBytes,
+    recordingEventForm: req.recordingEventForm ?? s.nextRecordingEventForm(),
     timers: [],
   };
   s.calls.set(call.serverCallId, call);

@@ -40,30 +40,49 @@ async function call(method: string, path: string, body?: unknown) {
 
 describe("control API", () => {
   it("places, shows and ends calls", async () => {
-    const placed = await call("POST", "/simulator/calls", { from: CALLER, to: CALLEE, durationMs: 60_000 });
+    const placed = await call("POST", "/simulator/calls", {
+      from: CALLER,
+      to: CALLEE,
+      durationMs: 60_000,
+      recordingEventForm: "call-id",
+    });
     expect(placed.status).toBe(201);
     const { serverCallId, correlationId } = placed.json as { serverCallId: string; correlationId: string };
-    expect(serverCallId).toMatch(/^[A-Za-z0-9_-]+$/);
+    // Standard, padded base64 with '/', '+' and '=' (docs/acs-payloads.md): the control API takes it percent-encoded.
+    expect(serverCallId).toMatch(/^[A-Za-z0-9+/]+=+$/);
+    expect(serverCallId).toMatch(/\//);
+    expect(serverCallId).toMatch(/\+/);
+    expect(Buffer.from(serverCallId, "base64").toString("utf8")).toMatch(/^https:\/\/[^?]+\/conv\/[^?]+\?i=/);
     await waitFor(() => sim.getCall(serverCallId)?.state === "established");
-    const shown = await call("GET", `/simulator/calls/${serverCallId}`);
+    const shown = await call("GET", `/simulator/calls/${encodeURIComponent(serverCallId)}`);
     expect(shown).toEqual({
       status: 200,
       json: {
         serverCallId,
         correlationId,
         state: "established",
+        incomingCallContext: expect.any(String),
         participants: [CALLER, CALLEE],
         connections: [],
         recordings: [],
+        recordingEventForm: "call-id",
       },
     });
-    expect(await call("POST", `/simulator/calls/${serverCallId}:end`)).toEqual({ status: 202, json: undefined });
-    expect(((await call("GET", `/simulator/calls/${serverCallId}`)).json as CallView).state).toBe("ended");
+    expect(await call("POST", `/simulator/calls/${encodeURIComponent(serverCallId)}:end`)).toEqual({
+      status: 202,
+      json: undefined,
+    });
+    expect(((await call("GET", `/simulator/calls/${encodeURIComponent(serverCallId)}`)).json as CallView).state).toBe(
+      "ended",
+    );
     expect((await call("GET", "/simulator/calls/nope")).status).toBe(404);
     expect((await call("POST", "/simulator/calls/nope:end")).status).toBe(404);
   });
 
   it("names the bad field in a 400", async () => {
+    expect(
+      await call("POST", "/simulator/calls", { from: CALLER, to: CALLEE, recordingEventForm: "server-call-id-first" }),
+    ).toMatchObject({ status: 400, json: { message: expect.stringMatching(/^recordingEventForm:/) } });
     expect(await call("POST", "/simulator/calls", { from: CALLER })).toMatchObject({
       status: 400,
       json: { message: expect.stringMatching(/^to:/) },
@@ -122,7 +141,9 @@ describe("control API", () => {
     await waitFor(() => updates().length === 1);
 
     const joiner = uniqueUser();
-    expect(await call("POST", `/simulator/calls/${serverCallId}/participants`, { rawId: joiner })).toEqual({
+    expect(
+      await call("POST", `/simulator/calls/${encodeURIComponent(serverCallId)}/participants`, { rawId: joiner }),
+    ).toEqual({
       status: 202,
       json: undefined,
     });
@@ -157,7 +178,9 @@ describe("control API", () => {
     ).toContain(joiner);
 
     // A phone party: in the call and the list, but no Event Grid participant event (reference §5.4).
-    expect(await call("POST", `/simulator/calls/${serverCallId}/participants`, { rawId: PSTN })).toMatchObject({
+    expect(
+      await call("POST", `/simulator/calls/${encodeURIComponent(serverCallId)}/participants`, { rawId: PSTN }),
+    ).toMatchObject({
       status: 202,
     });
     await waitFor(() => updates().length === 3);
@@ -165,17 +188,23 @@ describe("control API", () => {
     const phoneEvents = rx.received.filter((r) => r.path === "/eg-join" && r.body.includes("+14255550123"));
     expect(phoneEvents).toEqual([]);
 
-    expect(await call("POST", `/simulator/calls/${serverCallId}/participants`, { rawId: joiner })).toMatchObject({
+    expect(
+      await call("POST", `/simulator/calls/${encodeURIComponent(serverCallId)}/participants`, { rawId: joiner }),
+    ).toMatchObject({
       status: 409,
       json: { message: expect.stringMatching(/^rawId:/) },
     });
-    expect(await call("POST", `/simulator/calls/${serverCallId}/participants`, { rawId: "bob" })).toMatchObject({
+    expect(
+      await call("POST", `/simulator/calls/${encodeURIComponent(serverCallId)}/participants`, { rawId: "bob" }),
+    ).toMatchObject({
       status: 400,
       json: { message: expect.stringMatching(/^rawId:/) },
     });
     expect((await call("POST", "/simulator/calls/nope/participants", { rawId: joiner })).status).toBe(404);
     await sim.endCall(serverCallId);
-    expect(await call("POST", `/simulator/calls/${serverCallId}/participants`, { rawId: uniqueUser() })).toMatchObject({
+    expect(
+      await call("POST", `/simulator/calls/${encodeURIComponent(serverCallId)}/participants`, { rawId: uniqueUser() }),
+    ).toMatchObject({
       status: 409,
       json: { message: expect.stringMatching(/ended, not established/) },
     });

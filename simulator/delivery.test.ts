@@ -2,6 +2,7 @@
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { TOPIC } from "./delivery/eventgrid.js";
+import { RECORDING_EVENT_FORMS } from "./state.js";
 import type { Received, Receiver } from "./test-support/receiver.js";
 import { startReceiver } from "./test-support/receiver.js";
 import { CALLEE, CALLER, PSTN, RESOURCE_ID, sdkClient, startTestSimulator, waitFor } from "./test-support/fixtures.js";
@@ -45,10 +46,13 @@ function events(path: string): { event: EgEvent; req: Received }[] {
     .flatMap((req) => (req.json as EgEvent[]).map((event) => ({ event, req })));
 }
 
+/** A call's events; a recording event names the call by its correlationId (ACS's call id), not its serverCallId. */
 function ofCall(path: string, serverCallId: string) {
+  const correlationId = sims.map((s) => s.getCall(serverCallId)).find((call) => call)?.correlationId;
   return events(path).filter(({ event }) =>
     event.eventType === "Microsoft.Communication.RecordingFileStatusUpdated"
-      ? event.subject.startsWith(`/recording/call/${serverCallId}/`)
+      ? event.subject === `/recording/call/${correlationId}` ||
+        event.subject.startsWith(`/recording/call/${correlationId}/`)
       : event.data.serverCallId === serverCallId,
   );
 }
@@ -165,12 +169,13 @@ describe("Event Grid", () => {
 
   it("publishes RecordingFileStatusUpdated with every chunk field, split into chunks", async () => {
     const s = await sim({ eventGridUrl: `${rx.url}/eg` });
-    const { serverCallId } = await s.placeCall({
+    const { serverCallId, correlationId } = await s.placeCall({
       from: CALLER,
       to: CALLEE,
       durationMs: 60_000,
       recordingDurationMs: 2500,
       chunkMaxDurationMs: 1000,
+      recordingEventForm: "server-call-id+recording-id",
     });
     await waitFor(() => s.getCall(serverCallId)?.state === "established");
     const recording = sdkClient(s).getCallRecording();
@@ -188,7 +193,9 @@ describe("Event Grid", () => {
     const { event } = ofCall("/eg", serverCallId).find(({ event }) =>
       event.eventType.endsWith("RecordingFileStatusUpdated"),
     )!;
-    expect(event.subject).toBe(`/recording/call/${serverCallId}/recordingId/${recordingId}`);
+    expect(event.subject).toBe(
+      `/recording/call/${correlationId}/serverCallId/${serverCallId}/recordingId/${recordingId}`,
+    );
     const data = event.data as {
       recordingStorageInfo: { recordingChunks: Record<string, unknown>[] };
       [k: string]: unknown;
@@ -235,6 +242,93 @@ describe("Event Grid", () => {
       chunkDuration: 500,
       chunkDocumentId: view[2]!.documentId,
     });
+  });
+
+  it.each([
+    ["call-id", (c: string) => `/recording/call/${c}`, false],
+    ["server-call-id", (c: string, s: string) => `/recording/call/${c}/serverCallId/${s}`, false],
+    ["server-call-id+data", (c: string, s: string) => `/recording/call/${c}/serverCallId/${s}`, true],
+    [
+      "server-call-id+recording-id",
+      (c: string, s: string, r: string) => `/recording/call/${c}/serverCallId/${s}/recordingId/${r}`,
+      false,
+    ],
+    ["recording-id", (c: string, _s: string, r: string) => `/recording/call/${c}/recordingId/${r}`, false],
+  ] as const)("names the call's recording in the documented form asked for: %s", async (form, subjectOf, inData) => {
+    const s = await sim({ eventGridUrl: `${rx.url}/eg` });
+    const { serverCallId, correlationId } = await s.placeCall({
+      from: CALLER,
+      to: CALLEE,
+      durationMs: 60_000,
+      recordingDurationMs: 1000,
+      recordingEventForm: form,
+    });
+    expect(s.getCall(serverCallId)?.recordingEventForm).toBe(form);
+    await waitFor(() => s.getCall(serverCallId)?.state === "established");
+    const recording = sdkClient(s).getCallRecording();
+    const { recordingId } = await recording.start({ callLocator: { kind: "serverCallLocator", id: serverCallId } });
+    await waitFor(() => s.getCall(serverCallId)?.recordings[0]?.state === "active");
+    await s.endCall(serverCallId);
+    await rx.waitFor(() =>
+      ofCall("/eg", serverCallId).some(({ event }) => event.eventType.endsWith("RecordingFileStatusUpdated")),
+    );
+    const { event } = ofCall("/eg", serverCallId).find(({ event }) =>
+      event.eventType.endsWith("RecordingFileStatusUpdated"),
+    )!;
+    // ACS's call id is the call's correlationId: never its serverCallId, never an id of ours.
+    expect(correlationId).not.toBe(serverCallId);
+    expect(event.subject).toBe(subjectOf(correlationId, serverCallId, recordingId));
+    if (inData) expect(event.data).toMatchObject({ recordingId, storageType: "acsstorage" });
+    else expect(Object.keys(event.data)).not.toContain("recordingId");
+    // The metadata document names the same call id.
+    const chunk = s.getCall(serverCallId)!.recordings[0]!.chunks[0]!;
+    const parts: Buffer[] = [];
+    for await (const p of await recording.downloadStreaming(chunk.metadataLocation))
+      parts.push(Buffer.from(p as Buffer));
+    expect(JSON.parse(Buffer.concat(parts).toString())).toMatchObject({ callId: correlationId });
+  });
+
+  it("gives calls the documented recording event forms in turn, all of them", async () => {
+    const s = await sim();
+    const forms = [];
+    for (let i = 0; i < RECORDING_EVENT_FORMS.length; i++) {
+      const { serverCallId } = await s.placeCall({ from: CALLER, to: CALLEE, durationMs: 60_000 });
+      forms.push(s.getCall(serverCallId)?.recordingEventForm);
+    }
+    expect(new Set(forms)).toEqual(new Set(RECORDING_EVENT_FORMS));
+    expect(forms[0]).toBe("server-call-id+recording-id");
+  });
+
+  it("publishes each recording of a restarted call on its own, with its own id and chunks", async () => {
+    const s = await sim({ eventGridUrl: `${rx.url}/eg` });
+    const { serverCallId } = await s.placeCall({
+      from: CALLER,
+      to: CALLEE,
+      durationMs: 60_000,
+      recordingDurationMs: 1000,
+      recordingEventForm: "server-call-id",
+    });
+    await waitFor(() => s.getCall(serverCallId)?.state === "established");
+    const recording = sdkClient(s).getCallRecording();
+    const locator = { callLocator: { kind: "serverCallLocator" as const, id: serverCallId } };
+    const first = await recording.start(locator);
+    await waitFor(() => s.getCall(serverCallId)?.recordings[0]?.state === "active");
+    await recording.stop(first.recordingId);
+    const second = await recording.start(locator);
+    await waitFor(() => s.getCall(serverCallId)?.recordings[1]?.state === "active");
+    await s.endCall(serverCallId);
+    const published = () =>
+      ofCall("/eg", serverCallId).filter(({ event }) => event.eventType.endsWith("RecordingFileStatusUpdated"));
+    await rx.waitFor(() => published().length === 2);
+    expect(second.recordingId).not.toBe(first.recordingId);
+    const documents = published().map(
+      ({ event }) =>
+        (event.data as { recordingStorageInfo: { recordingChunks: { documentId: string }[] } }).recordingStorageInfo
+          .recordingChunks[0]?.documentId,
+    );
+    expect(new Set(documents).size).toBe(2);
+    const view = s.getCall(serverCallId)!.recordings;
+    expect(view.map((r) => r.chunks[0]?.documentId).sort()).toEqual([...documents].sort());
   });
 
   it("retries failed deliveries and drops those Event Grid never retries", async () => {

@@ -4,6 +4,7 @@ import type { CallAutomationClient } from "@azure/communication-call-automation"
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HTML_ERROR_PAGE } from "./faults.js";
 import { CALLEE, CALLER, sdkClient, startTestSimulator, waitFor } from "./test-support/fixtures.js";
+import { startReceiver } from "./test-support/receiver.js";
 import type { ChunkView, RunningSimulator } from "./types.js";
 
 let sim: RunningSimulator;
@@ -102,6 +103,84 @@ describe("fault injection", () => {
     const body = await read(await client.getCallRecording().downloadStreaming(chunk.metadataLocation));
     expect(Date.now() - started).toBeGreaterThanOrEqual(280);
     expect(JSON.parse(body.toString())).toMatchObject({ chunkDocumentId: chunk.documentId });
+  });
+
+  it("start-recording-failed: the start is accepted, then StartRecordingFailed comes instead of any state event", async () => {
+    const rx = await startReceiver();
+    try {
+      const { serverCallId } = await sim.placeCall({ from: CALLER, to: CALLEE, durationMs: 60_000 });
+      await waitFor(() => sim.getCall(serverCallId)?.state === "established");
+      const added = await post({ target: "startRecording", kind: "start-recording-failed" });
+      expect(added.status).toBe(201);
+      const recording = client.getCallRecording();
+      const started = await recording.start({
+        callLocator: { id: serverCallId, kind: "serverCallLocator" },
+        recordingStateCallbackEndpointUrl: `${rx.url}/cb`,
+      });
+      expect(started.recordingState).toBe("inactive");
+      await rx.waitFor((all) => all.length > 0);
+      const events = rx.received.flatMap((r) => r.json as { type: string; data: Record<string, unknown> }[]);
+      expect(events.map((e) => e.type)).toEqual(["Microsoft.Communication.StartRecordingFailed"]);
+      expect(events[0]?.data).toMatchObject({
+        recordingId: started.recordingId,
+        serverCallId,
+        correlationId: expect.any(String),
+        callConnectionId: expect.any(String),
+        resultInformation: { code: expect.any(Number), subCode: expect.any(Number), message: expect.any(String) },
+      });
+      // Gone, as a stopped recording is; the call goes on; the next start is a normal one.
+      await expect(recording.getState(started.recordingId)).rejects.toMatchObject({ statusCode: 404 });
+      expect(sim.getCall(serverCallId)).toMatchObject({ state: "established", recordings: [{ state: "stopped" }] });
+      expect(sim.requests().filter((r) => r.fault === "start-recording-failed")).toHaveLength(1);
+      const again = await recording.start({ callLocator: { id: serverCallId, kind: "serverCallLocator" } });
+      await waitFor(() => sim.getCall(serverCallId)?.recordings[1]?.state === "active");
+      await recording.stop(again.recordingId);
+      // Only the start operation can fail this way.
+      expect((await post({ target: "connect", kind: "start-recording-failed" })).status).toBe(400);
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it("delay-state-event: the state event is held back and overtaken, but keeps the time it happened", async () => {
+    const rx = await startReceiver();
+    try {
+      const { serverCallId } = await sim.placeCall({ from: CALLER, to: CALLEE, durationMs: 60_000 });
+      await waitFor(() => sim.getCall(serverCallId)?.state === "established");
+      sim.addFault({ target: "startRecording", kind: "delay-state-event", latencyMs: 300 });
+      sim.addFault({ target: "pauseRecording", kind: "delay-state-event", latencyMs: 300 });
+      const recording = client.getCallRecording();
+      const { recordingId } = await recording.start({
+        callLocator: { id: serverCallId, kind: "serverCallLocator" },
+        recordingStateCallbackEndpointUrl: `${rx.url}/cb`,
+      });
+      const states = () =>
+        rx.received
+          .flatMap((r) => r.json as { time: string; data: { state: string; startDateTime: string } }[])
+          .map((e) => ({
+            state: e.data.state,
+            time: Date.parse(e.time),
+            placeholder: e.data.startDateTime.startsWith("0001"),
+          }));
+      // The recorded session's pair, swapped: active arrives first, then the placeholder inactive (older).
+      await waitFor(() => states().length === 2, 3000);
+      const [first, second] = states();
+      expect([first?.state, second?.state, second?.placeholder]).toEqual(["active", "inactive", true]);
+      expect(second!.time).toBeLessThan(first!.time);
+      // A pause's inactive overtaken by the resume's active.
+      await recording.pause(recordingId);
+      await new Promise((r) => setTimeout(r, 20));
+      await recording.resume(recordingId);
+      await waitFor(() => states().length === 4, 3000);
+      const [, , third, fourth] = states();
+      expect([third?.state, fourth?.state, fourth?.placeholder]).toEqual(["active", "inactive", false]);
+      expect(fourth!.time).toBeLessThan(third!.time);
+      expect((await recording.getState(recordingId)).recordingState).toBe("active");
+      await recording.stop(recordingId);
+      expect((await post({ target: "download", kind: "delay-state-event" })).status).toBe(400);
+    } finally {
+      await rx.close();
+    }
   });
 
   it("refuses bad fault specs with 400 naming the field, and DELETE clears the queue", async () => {

@@ -25,11 +25,27 @@ const operations = [
   "play",
 ] as const satisfies readonly Operation[];
 
+/** Operations that cause a RecordingStateChanged (the ones a delay-state-event fault can hold back). */
+const stateChangingOperations: readonly Operation[] = [
+  "startRecording",
+  "pauseRecording",
+  "resumeRecording",
+  "stopRecording",
+];
+
 export const faultSpec = z
   .object({
     /** The operation it applies to (as in the request log). */
     target: z.enum(operations),
-    kind: z.enum(["drop-mid-body", "status", "latency", "empty-body", "html-body"]),
+    kind: z.enum([
+      "drop-mid-body",
+      "status",
+      "latency",
+      "empty-body",
+      "html-body",
+      "start-recording-failed",
+      "delay-state-event",
+    ]),
     /** How many matching requests it applies to (default 1). */
     times: z.number().int().min(1).default(1),
     /** drop-mid-body: bytes of the body sent before the connection is destroyed (default 0). */
@@ -38,12 +54,18 @@ export const faultSpec = z
     status: z.number().int().min(400).max(599).optional(),
     /** status: a `Retry-After` header in seconds. */
     retryAfterSeconds: z.number().int().min(0).optional(),
-    /** latency: delay before the request is handled. */
+    /** latency: delay before the request is handled; delay-state-event: how long the state event is held back. */
     latencyMs: z.number().int().min(0).max(120_000).optional(),
     /** Only requests whose path contains this text, e.g. a documentId or "/content/acsmetadata". */
     pathIncludes: z.string().min(1).optional(),
   })
-  .refine((f) => f.kind !== "status" || f.status !== undefined, { message: "status: required for kind status" });
+  .refine((f) => f.kind !== "status" || f.status !== undefined, { message: "status: required for kind status" })
+  .refine((f) => f.kind !== "start-recording-failed" || f.target === "startRecording", {
+    message: "target: start-recording-failed applies to startRecording only",
+  })
+  .refine((f) => f.kind !== "delay-state-event" || stateChangingOperations.includes(f.target), {
+    message: "target: delay-state-event applies to startRecording, pauseRecording, resumeRecording, stopRecording",
+  });
 
 export type FaultSpec = z.input<typeof faultSpec>;
 export type Fault = z.output<typeof faultSpec> & { id: number };
@@ -120,6 +142,8 @@ export async function faultBefore(
       };
     }
     case "drop-mid-body":
+    case "start-recording-failed": // these two the handler sees on the request (SimRequest.fault) and carries out
+    case "delay-state-event":
       return undefined;
   }
 }

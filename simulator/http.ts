@@ -2,6 +2,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import type { Fault } from "./faults.js";
 
 export interface SimRequest {
   method: string;
@@ -14,6 +15,8 @@ export interface SimRequest {
   params: string[];
   /** Filled in by handlers so the request log can say which call a request touched. */
   trace: { serverCallId?: string; correlationId?: string };
+  /** The injected fault that applies to this request, for faults the handler itself carries out. */
+  fault?: Fault;
 }
 
 export interface Reply {

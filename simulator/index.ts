@@ -4,6 +4,7 @@ export { startSimulator } from "./server.js";
 export { asmStorageHttpClient } from "./storage-routing.js";
 export { signRequest } from "./hmac.js";
 export { HTML_ERROR_PAGE } from "./faults.js";
+export { RECORDING_EVENT_FORMS } from "./state.js";
 export type { FaultSpec, FaultView } from "./faults.js";
 export type {
   CallView,
@@ -13,6 +14,7 @@ export type {
   EventGridSubscriptionOptions,
   Operation,
   PlaceCallRequest,
+  RecordingEventForm,
   RecordingOptionsView,
   RecordingView,
   RequestLogEntry,

@@ -1,6 +1,6 @@
 // The simulator's in-memory state of calls, call connections and recordings.
 import type { Timer } from "./scheduler.js";
-import type { CallState, ConnectionState, RecordingOptionsView } from "./types.js";
+import type { CallState, ConnectionState, RecordingEventForm, RecordingOptionsView } from "./types.js";
 
 export interface Participant {
   rawId: string;
@@ -48,8 +48,8 @@ export interface Recording {
   options: RecordingOptionsView;
   /** Where RecordingStateChanged goes: recordingStateCallbackUri, else the connection's callbackUri. */
   stateCallbackUri: string | undefined;
-  /** The connection whose id the callbacks carry, when there is one. */
-  callConnectionId: string | undefined;
+  /** The id its callbacks carry as callConnectionId: the recorder's own leg (the recordingId's PlatformEndpointId). */
+  callConnectionId: string;
   state: RecordingState;
   /** False while paused, or before activation with pauseOnStart. */
   wantActive: boolean;
@@ -64,6 +64,8 @@ export interface Recording {
   stoppedAt: Date | undefined;
   chunks: Chunk[];
   activation: Timer | undefined;
+  /** An injected `delay-state-event` fault: the next RecordingStateChanged is held back this long. */
+  holdNextStateEventMs?: number | undefined;
 }
 
 export interface Call {
@@ -87,5 +89,7 @@ export interface Call {
   chunkMaxDurationMs: number;
   /** A chunk file's size limit (header included), if any beyond RIFF's 4 GiB. */
   chunkMaxBytes: number | undefined;
+  /** How this call's RecordingFileStatusUpdated names it. */
+  recordingEventForm: RecordingEventForm;
   timers: Timer[];
 }

@@ -6,7 +6,7 @@ import { planChunks } from "./chunks.js";
 import { recordingInProgress } from "./errors.js";
 import * as cb from "./events/callback-events.js";
 import * as eg from "./events/eventgrid-events.js";
-import { newDocumentId, newRecordingId } from "./ids.js";
+import { newDocumentId, newRecordingId, newUuid } from "./ids.js";
 import { metadataDocument } from "./metadata.js";
 import type { Call, Chunk, Connection, Recording } from "./model.js";
 import type { SimState } from "./state.js";
@@ -21,17 +21,26 @@ export function startRecording(
   call: Call,
   options: RecordingOptionsView,
   connection: Connection | undefined,
+  /**
+   * Injected faults: `failStart` (start-recording-failed) — accepted now, StartRecordingFailed instead of
+   * activation; `holdStateEventMs` (delay-state-event) — the first state event is held back this long.
+   */
+  injected: { failStart?: boolean; holdStateEventMs?: number } = {},
 ): Recording {
   // One recording session per call at a time; the real error for a second start is unconfirmed.
   if (call.recordings.some((r) => r.state !== "stopped")) throw recordingInProgress();
   const viaConnection = connection ?? [...call.connections.values()].find((c) => c.state !== "disconnected");
+  // The recorder is a leg of its own: real RecordingStateChanged events carry as callConnectionId the
+  // PlatformEndpointId inside the recordingId, which is neither party's nor our connection (see
+  // docs/acs-payloads.md "State events and connections").
+  const recorderLeg = newUuid();
   const rec: Recording = {
-    recordingId: newRecordingId(),
+    recordingId: newRecordingId(recorderLeg),
     serverCallId: call.serverCallId,
     options,
     // Falling back to the connection's callbackUri is unconfirmed (reference §3.1).
     stateCallbackUri: options.recordingStateCallbackUri ?? viaConnection?.callbackUri,
-    callConnectionId: viaConnection?.callConnectionId,
+    callConnectionId: recorderLeg,
     state: "starting",
     wantActive: !options.pauseOnStart,
     activatedAt: undefined,
@@ -42,9 +51,20 @@ export function startRecording(
     stoppedAt: undefined,
     chunks: [],
     activation: undefined,
+    holdNextStateEventMs: injected.holdStateEventMs,
   };
   call.recordings.push(rec);
   s.recordings.set(rec.recordingId, rec);
+  if (injected.failStart) {
+    rec.activation = s.scheduler.after(s.opts.timings.recordingActivationMs, () => failToStart(s, call, rec));
+    s.log({ msg: "recording start will fail", serverCallId: call.serverCallId, recordingId: rec.recordingId });
+    return rec;
+  }
+  // Real ACS reports every new recording `inactive`, with startDateTime 0001-01-01T00:00:00+00:00, before it
+  // reports it `active` (recorded live session "CallRecording_Live_Tests_Creates_a_call,_start_recording,_and_hangs_up").
+  s.scheduler.after(0, () => {
+    if (rec.state === "starting") sendState(s, call, rec, "inactive");
+  });
   rec.activation = s.scheduler.after(s.opts.timings.recordingActivationMs, () => activate(s, call, rec));
   s.log({ msg: "recording started", serverCallId: call.serverCallId, recordingId: rec.recordingId });
   return rec;
@@ -58,12 +78,31 @@ function activate(s: SimState, call: Call, rec: Recording): void {
     rec.state = "active";
     rec.activeSince = now;
     rec.everActive = true;
-    s.callback(rec.stateCallbackUri, cb.recordingStateChanged(call, rec, "active"));
+    sendState(s, call, rec, "active");
   } else {
+    // pauseOnStart: it stays inactive; the initial `inactive` already said so (no second event is sent).
     rec.state = "paused";
     rec.pauses.push({ start: now, end: undefined });
-    s.callback(rec.stateCallbackUri, cb.recordingStateChanged(call, rec, "inactive"));
   }
+}
+
+/**
+ * A start ACS accepted but could not carry out: the recording never becomes active, is gone (getState 404), and
+ * StartRecordingFailed (SDK ≥ 1.5) goes where RecordingStateChanged would. Its resultInformation is unconfirmed.
+ */
+function failToStart(s: SimState, call: Call, rec: Recording): void {
+  if (rec.state !== "starting") return;
+  rec.state = "stopped";
+  rec.stoppedAt = new Date();
+  s.callback(rec.stateCallbackUri, cb.startRecordingFailed(call, rec));
+  s.log({ msg: "recording start failed", serverCallId: call.serverCallId, recordingId: rec.recordingId });
+}
+
+/** A RecordingStateChanged of the recording, held back if a fault asked for it. */
+function sendState(s: SimState, call: Call, rec: Recording, state: "active" | "inactive"): void {
+  const delayMs = rec.holdNextStateEventMs;
+  rec.holdNextStateEventMs = undefined;
+  s.callback(rec.stateCallbackUri, cb.recordingStateChanged(call, rec, state), delayMs);
 }
 
 /** The wire recordingState: anything but an unpaused, activated recording is "inactive". */
@@ -78,7 +117,7 @@ export function pauseRecording(s: SimState, call: Call, rec: Recording): void {
   closeStretch(rec, now);
   rec.state = "paused";
   rec.pauses.push({ start: now, end: undefined });
-  s.callback(rec.stateCallbackUri, cb.recordingStateChanged(call, rec, "inactive"));
+  sendState(s, call, rec, "inactive");
 }
 
 export function resumeRecording(s: SimState, call: Call, rec: Recording): void {
@@ -90,7 +129,7 @@ export function resumeRecording(s: SimState, call: Call, rec: Recording): void {
   rec.state = "active";
   rec.activeSince = now;
   rec.everActive = true;
-  s.callback(rec.stateCallbackUri, cb.recordingStateChanged(call, rec, "active"));
+  sendState(s, call, rec, "active");
 }
 
 function closeStretch(rec: Recording, now: Date): void {
@@ -108,7 +147,7 @@ export function stopRecording(s: SimState, call: Call, rec: Recording, sessionEn
   if (open && !open.end) open.end = now;
   rec.state = "stopped";
   rec.stoppedAt = now;
-  s.callback(rec.stateCallbackUri, cb.recordingStateChanged(call, rec, "inactive"));
+  sendState(s, call, rec, "inactive");
   s.log({ msg: "recording stopped", serverCallId: call.serverCallId, recordingId: rec.recordingId });
   // No file unless the recording was ever unpaused (reference §6: pauseOnStart must be resumed).
   if (!rec.everActive || !rec.activatedAt) return;

@@ -154,6 +154,9 @@ export const placeCallRequest = z.object({
   chunkMaxDurationMs: z.number().int().min(1).optional(),
   chunkMaxBytes: z.number().int().min(1024).optional(),
   additionalParticipants: z.array(rawId).optional(),
+  recordingEventForm: z
+    .enum(["call-id", "server-call-id", "server-call-id+data", "server-call-id+recording-id", "recording-id"])
+    .optional(),
 });
 
 /** Control API: someone joins a live call. */

@@ -15,6 +15,7 @@ import {
   ACCESS_KEY,
   CALLEE,
   CALLER,
+  FAST,
   RESOURCE_ID,
   WRONG_KEY,
   sdkClient,
@@ -401,8 +402,10 @@ describe("recording", () => {
         .filter((e) => e.data.recordingId === rid)
         .map((e) => e.data.state);
 
-    // pauseOnStart: activation leaves it inactive.
+    // pauseOnStart: the initial inactive, and activation leaves it inactive. Activation is a timer set at the start
+    // (before this one): once this one has fired, it has.
     await waitFor(() => stateEvents().length === 1);
+    await new Promise((r) => setTimeout(r, FAST.recordingActivationMs + 5));
     expect(stateEvents()).toEqual(["inactive"]);
     expect((await recording.getState(rid)).recordingState).toBe("inactive");
 
@@ -530,12 +533,18 @@ describe("recording", () => {
       () =>
         callbacks("RecordingStateChanged", (d) => d.recordingId === recordingId && d.state === "active").length === 1,
     );
-    const [active] = callbacks("RecordingStateChanged", (d) => d.recordingId === recordingId);
-    expect(active?.data).toMatchObject({
-      callConnectionId: id,
-      serverCallId,
-      recordingKind: "azureCommunicationServices",
-    });
+    // As in real sessions: first `inactive` with the 0001-01-01 placeholder, then `active` with the real start;
+    // both carry the recorder's own leg (the recordingId's PlatformEndpointId) as callConnectionId, not ours.
+    const states = callbacks("RecordingStateChanged", (d) => d.recordingId === recordingId).map((c) => c.data);
+    const recorderLeg = (JSON.parse(Buffer.from(recordingId, "base64url").toString("utf8")) as Record<string, string>)
+      .PlatformEndpointId;
+    expect(states).toMatchObject([
+      { state: "inactive", startDateTime: "0001-01-01T00:00:00+00:00", callConnectionId: recorderLeg },
+      { state: "active", callConnectionId: recorderLeg, serverCallId, recordingKind: "azureCommunicationServices" },
+    ]);
+    expect(Date.parse(String(states[1]?.startDateTime))).toBeGreaterThan(Date.parse("2020-01-01T00:00:00Z"));
+    expect(recorderLeg).not.toBe(id);
+    expect(view(serverCallId).connections.map((c) => c.callConnectionId)).not.toContain(recorderLeg);
     await recording.stop(recordingId);
     const rec = await waitFor(() => view(serverCallId).recordings[0]?.chunks[0]);
     expect(rec.contentLocation).toMatch(/\/content\/audiowav$/);

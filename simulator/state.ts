@@ -4,15 +4,26 @@ import type { EventGridPublisher } from "./delivery/eventgrid.js";
 import type { CallbackMessage } from "./events/callback-events.js";
 import type { EventGridMessage } from "./events/eventgrid-events.js";
 import type { Call, Connection, Recording } from "./model.js";
+import type { RecordingEventForm } from "./types.js";
 import type { ObjectStore } from "./objects.js";
 import type { ResolvedOptions } from "./options.js";
 import type { Scheduler } from "./scheduler.js";
+
+/** The rotation's order: Microsoft's current page's form first. */
+export const RECORDING_EVENT_FORMS: readonly RecordingEventForm[] = [
+  "server-call-id+recording-id",
+  "call-id",
+  "server-call-id",
+  "recording-id",
+  "server-call-id+data",
+];
 
 export class SimState {
   readonly calls = new Map<string, Call>();
   readonly connections = new Map<string, Connection>();
   readonly recordings = new Map<string, Recording>();
   readonly incomingContexts = new Map<string, string>();
+  private callsPlaced = 0;
 
   constructor(
     readonly opts: ResolvedOptions,
@@ -21,6 +32,13 @@ export class SimState {
     readonly callbacks: CallbackPublisher,
     readonly objects: ObjectStore,
   ) {}
+
+  /** Each call takes the next documented recording event form in turn, so any run of calls meets them all. */
+  nextRecordingEventForm(): RecordingEventForm {
+    const form = RECORDING_EVENT_FORMS[this.callsPlaced % RECORDING_EVENT_FORMS.length];
+    this.callsPlaced += 1;
+    return form ?? "server-call-id+recording-id";
+  }
 
   log(line: Record<string, unknown>): void {
     this.opts.log(line);
@@ -31,13 +49,24 @@ export class SimState {
     this.eventGrid.publish(msg.eventType, msg.subject, msg.data);
   }
 
-  callback(uri: string | undefined, msg: CallbackMessage): void {
+  /**
+   * Sends a callback; with `delayMs`, it is held back that long but keeps the time it happened, so events that
+   * happen meanwhile overtake it (ACS promises no order).
+   */
+  callback(uri: string | undefined, msg: CallbackMessage, delayMs?: number): void {
     if (this.scheduler.isStopped) return;
     if (!uri) {
       this.log({ msg: "callback not sent: no callback URI", eventType: msg.name });
       return;
     }
-    this.callbacks.post(uri, msg.name, msg.source, msg.data);
+    if (delayMs === undefined) {
+      this.callbacks.post(uri, msg.name, msg.source, msg.data);
+      return;
+    }
+    const happened = new Date();
+    this.scheduler.after(delayMs, () => {
+      if (!this.scheduler.isStopped) this.callbacks.post(uri, msg.name, msg.source, msg.data, happened);
+    });
   }
 
   /** Runs fn after ms, remembering the timer on the call so ending the call cancels it. */

@@ -101,7 +101,23 @@ export interface PlaceCallRequest {
   chunkMaxBytes?: number;
   /** Further rawIds that join when the call starts (group calls). */
   additionalParticipants?: string[];
+  /** How this call's RecordingFileStatusUpdated names it (default: the next form in RECORDING_EVENT_FORMS). */
+  recordingEventForm?: RecordingEventForm;
 }
+
+/**
+ * The documented shapes of RecordingFileStatusUpdated (subject, and `data.recordingId`/`storageType`), where
+ * `{call-id}` is the call's correlationId:
+ * - `call-id`: `/recording/call/{call-id}` (older "Call Recording overview" pages)
+ * - `server-call-id`: `/recording/call/{call-id}/serverCallId/{serverCallId}` (call recording quickstarts)
+ * - `server-call-id+data`: the same subject with `data.recordingId` and `data.storageType` (newer notifications,
+ *   as on the "Bring your own storage" page)
+ * - `server-call-id+recording-id`: `/recording/call/{call-id}/serverCallId/{serverCallId}/recordingId/{recordingId}`
+ *   ("Azure Communication Services - Voice and video calling events")
+ * - `recording-id`: `/recording/call/{call-id}/recordingId/{recordingId}` (Event Grid's schema example)
+ */
+export type RecordingEventForm =
+  "call-id" | "server-call-id" | "server-call-id+data" | "server-call-id+recording-id" | "recording-id";
 
 export type CallState = "ringing" | "established" | "ended";
 export type ConnectionState = "connecting" | "connected" | "disconnected";
@@ -113,10 +129,14 @@ export interface CallView {
   state: CallState;
   /** Set when the call was rejected while ringing: the `callRejectReason` sent ("none" when absent). */
   rejectedWith?: "none" | "busy" | "forbidden";
+  /** The context its IncomingCall carried (for tests that check the app keeps it nowhere). */
+  incomingCallContext: string;
   /** rawIds, in order of joining. */
   participants: string[];
   connections: ConnectionView[];
   recordings: RecordingView[];
+  /** How the call's recording events name it. */
+  recordingEventForm: RecordingEventForm;
 }
 
 export interface ConnectionView {

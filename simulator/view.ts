@@ -9,7 +9,9 @@ export function callView(call: Call, objects: ObjectStore): CallView {
     correlationId: call.correlationId,
     state: call.state,
     ...(call.rejectedWith ? { rejectedWith: call.rejectedWith } : {}),
+    incomingCallContext: call.incomingCallContext,
     participants: call.participants.map((p) => p.rawId),
+    recordingEventForm: call.recordingEventForm,
     connections: [...call.connections.values()].map((c) => ({
       callConnectionId: c.callConnectionId,
       callbackUri: c.callbackUri,

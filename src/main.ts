@@ -9,7 +9,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL, "webhook");
   const runtime = await createRuntime(config, logger);
-  await runtime.container.createIfNotExists();
+  // The webhook creates nothing in storage (the worker creates the archive container): it needs no write access
+  // to recordings, only read (docs/identity.md).
   const { server, url } = await startWebhook(config, runtime, logger);
   logger.info(
     { url, publicBaseUrl: config.PUBLIC_BASE_URL, localSimulator: !!config.ACS_LOCAL_SIMULATOR_URL },

@@ -50,7 +50,7 @@ export const timeToRecord = new Histogram({
 
 export const enforcementActions = new Counter({
   name: "enforcement_actions_total",
-  help: "Recording enforcement by trigger (deadline: not recording in time; mid-call: recording stopped), action (hang-up, alert, resume, restart) and policy mode",
+  help: "Recording enforcement by trigger (deadline: not recording in time; start-failed: StartRecordingFailed; mid-call: recording stopped), action (hang-up, alert, resume, restart) and policy mode",
   labelNames: ["trigger", "action", "mode"] as const,
   registers: [metrics],
 });
@@ -66,6 +66,13 @@ export const ingestDeadlineAlerts = new Counter({
   name: "ingest_deadline_alerts_total",
   help: "Recording chunks whose ACS copy is about to expire (at-risk: inside INGEST_AT_RISK_MARGIN_MS) or has expired before it was archived (lost)",
   labelNames: ["status"] as const,
+  registers: [metrics],
+});
+
+export const recordingsQuarantined = new Counter({
+  name: "recordings_quarantined_total",
+  help: "Recordings archived in the quarantine area (docs/archive.md), by why: uncorrelated (no call found) or unrecorded-call (found, but no policy records it)",
+  labelNames: ["why"] as const,
   registers: [metrics],
 });
 

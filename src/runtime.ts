@@ -1,4 +1,5 @@
-import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import type { BlobServiceClient, ContainerClient } from "@azure/storage-blob";
+import { blobAccess, createBlobService } from "./azure/credentials.js";
 import type { Config } from "./config/index.js";
 import type { Logger } from "./log.js";
 import { policyLoadErrors, policyReloads } from "./metrics.js";
@@ -36,7 +37,8 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   const redis = createRedisClient(config.REDIS_URL, { maxRetriesPerRequest: null });
   redis.on("error", (error) => logger.warn({ err: error }, "redis connection error"));
   const queues = createQueues(redis, config.REDIS_PREFIX);
-  const blobService = BlobServiceClient.fromConnectionString(config.BLOB_CONNECTION_STRING);
+  // A key (connection string) or Microsoft Entra ID (BLOB_ACCOUNT_URL): docs/identity.md.
+  const blobService = createBlobService(blobAccess(config));
   const container = blobService.getContainerClient(config.BLOB_CONTAINER);
   return {
     redis,

@@ -1,13 +1,14 @@
 import type { Server } from "node:http";
 import { entraSettings, playbackTicketSecret, type Config } from "./config/index.js";
-import { createBearerVerifier, remoteKeys } from "./intake/bearer.js";
 import { createApp } from "./http/app.js";
 import { createCallbackVerifier } from "./intake/callback-auth.js";
+import { createEntraDeliveryVerifier } from "./intake/entra.js";
 import { createRedisEventSink, INTAKE_REDIS_OPTIONS } from "./intake/sink.js";
 import { createRedisClient } from "./redis/index.js";
 import { createBlobAuditArchive } from "./audit/blob-archive.js";
 import { createActionAuditLog, createAuditLog } from "./audit/log.js";
 import { createRecordingIndex } from "./retrieval/index-store.js";
+import { createSasMinter } from "./retrieval/sas.js";
 import { loadTokenStore } from "./auth/tokens.js";
 import { ADMIN_QUEUES_PATH, queuesBoard, requireAdmin } from "./http/admin.js";
 import { attachClusterMetrics } from "./observability/cluster-metrics.js";
@@ -34,8 +35,7 @@ export async function startWebhook(
     sink: createRedisEventSink(intakeRedis, config.REDIS_PREFIX),
     callbackVerifier: createCallbackVerifier(config.ACS_OPENID_CONFIGURATION_URL, config.ACS_RESOURCE_ID),
     eventGridSecrets: config.EVENTGRID_SECRET ?? [],
-    eventGridEntra:
-      entra && createBearerVerifier(async () => remoteKeys(entra.issuer, entra.jwksUrl), entra.audience, "Entra"),
+    eventGridEntra: entra && createEntraDeliveryVerifier(entra),
     recordingHostSuffixes: config.RECORDING_HOST_SUFFIXES,
     maxBodyBytes: config.MAX_BODY_BYTES,
     calls: {
@@ -58,7 +58,9 @@ export async function startWebhook(
         playback: {
           ticketSecret: playbackTicketSecret(config),
           ticketTtlMs: config.PLAYBACK_TICKET_SECONDS * 1000,
-          sas: config.PLAYBACK_SAS,
+          sas: config.PLAYBACK_SAS
+            ? createSasMinter(runtime.blobService, runtime.container, { allowHttp: config.BLOB_SAS_ALLOW_HTTP })
+            : undefined,
         },
       },
       exports: {

@@ -1,16 +1,19 @@
 import type { CallAutomationClient } from "@azure/communication-call-automation";
-import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
-import { acsEndpointOf, createCallAutomationClient } from "../src/acs/index.js";
+import type { ContainerClient } from "@azure/storage-blob";
+import { createCallAutomationClient } from "../src/acs/index.js";
+import { acsAccess, blobAccess, createBlobService } from "../src/azure/credentials.js";
 import { createDeadlineAlertClaims, type DeadlineAlertClaims } from "../src/archive/deadline-alerts.js";
 import { azureRetention, noRetention, type RetentionPort } from "../src/archive/retention.js";
 import { immutabilityMode, type Config } from "../src/config/index.js";
 import type { HealthStore } from "../src/health/index.js";
+import { createCorrelationIndex, type CorrelationIndex } from "../src/correlation/index.js";
 import { createLedger, type Ledger } from "../src/ledger/index.js";
 import type { Logger } from "../src/log.js";
 import type { Runtime } from "../src/runtime.js";
 import type { TeamPolicy } from "../src/policy/index.js";
 import type { Queues } from "../src/queues/index.js";
 import type { SessionStore } from "../src/sessions/index.js";
+import { createRingContexts, type RingContexts } from "../src/sessions/ring-context.js";
 import { createRecordingIndex, type RecordingIndex } from "../src/retrieval/index-store.js";
 
 /** What a job learns of its own run besides its payload. */
@@ -25,6 +28,8 @@ export interface JobContext {
 export interface WorkerDependencies {
   logger: Logger;
   sessions: SessionStore;
+  /** IncomingCall contexts, kept out of job data for the few seconds they can serve. */
+  ringContexts: RingContexts;
   queues: Queues;
   /** The policies in force now (hot-reloaded). */
   policies: () => readonly TeamPolicy[];
@@ -52,6 +57,11 @@ export interface WorkerDependencies {
    * (test/integration/event-order.test.ts) need not build one.
    */
   ledger?: Ledger;
+  /**
+   * Our own indexes tying recordings and ACS call ids to calls (src/correlation). Always wired in production;
+   * optional like the ledger: without it a recording event is correlated by its subject alone.
+   */
+  correlation?: CorrelationIndex;
   /** Retain-until and legal hold on archived blobs. */
   retention: RetentionPort;
   /** Delete ACS's copy of a chunk once ours is verified. */
@@ -78,6 +88,7 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
   return {
     logger,
     sessions: runtime.sessions,
+    ringContexts: createRingContexts(runtime.redis, config.REDIS_PREFIX),
     queues: runtime.queues,
     policies: runtime.policies,
     policiesFor: runtime.policiesFor,
@@ -100,6 +111,7 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
     retention: immutabilityMode(config) === "azure" ? azureRetention(runtime.container) : noRetention,
     deleteAcsCopy: config.ACS_DELETE_AFTER_ARCHIVE,
     ledger: createLedger(runtime.redis, config.REDIS_PREFIX),
+    correlation: createCorrelationIndex(runtime.redis, config.REDIS_PREFIX),
     health: runtime.health,
     healthSettings: {
       probeEveryMs: config.HEALTH_PROBE_SECONDS * 1000,
@@ -107,13 +119,13 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
       failureWindowMs: config.HEALTH_FAILURE_WINDOW_SECONDS * 1000,
     },
     probeStorage: storageProbe(config),
-    endpoints: { acsUrl: acsEndpointOf(config.ACS_CONNECTION_STRING), blobUrl: runtime.container.url },
+    endpoints: { acsUrl: acsAccess(config).endpoint, blobUrl: runtime.container.url },
   };
 }
 
 /** One try, 5 s at most: a probe must say "down" quickly, not retry for half a minute as the SDK otherwise does. */
 function storageProbe(config: Config): () => Promise<void> {
-  const container = BlobServiceClient.fromConnectionString(config.BLOB_CONNECTION_STRING, {
+  const container = createBlobService(blobAccess(config), {
     retryOptions: { maxTries: 1, tryTimeoutInMs: 5_000 },
   }).getContainerClient(config.BLOB_CONTAINER);
   return async () => {

@@ -29,15 +29,26 @@ describe("callIdsOfJob", () => {
       { serverCallId: "s3", correlationId: "c3", recordingId: "r3" },
     ],
     [
-      "a RecordingFileStatusUpdated (ids in the subject; serverCallId with '/')",
+      "a RecordingFileStatusUpdated (ids in the subject; serverCallId with '/', '+', '=')",
       {
         event: {
           type: "Microsoft.Communication.RecordingFileStatusUpdated",
-          subject: "/recording/call/aHR0c/Hz8/recordingId/r4",
+          subject: "/recording/call/c4/serverCallId/aHR0c/Hz8+a==/recordingId/r4",
           data: { recordingStorageInfo: { recordingChunks: [] } },
         },
       },
-      { serverCallId: "aHR0c/Hz8", recordingId: "r4" },
+      { serverCallId: "aHR0c/Hz8+a==", correlationId: "c4", recordingId: "r4" },
+    ],
+    [
+      "a RecordingFileStatusUpdated naming only ACS's call id",
+      {
+        event: {
+          type: "Microsoft.Communication.RecordingFileStatusUpdated",
+          subject: "/recording/call/c5",
+          data: { recordingStorageInfo: { recordingChunks: [] } },
+        },
+      },
+      { correlationId: "c5" },
     ],
     ["the gap sweep", {}, {}],
     ["not an object", null, {}],

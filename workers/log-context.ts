@@ -7,7 +7,7 @@ const record = (value: unknown): Record<string, unknown> =>
 
 /**
  * The call ids a job's payload names: its own `serverCallId`, `correlationId`, `recordingId`, or for a
- * `call-event` job those of the event's data (a RecordingFileStatusUpdated names its call in the subject).
+ * `call-event` job those of the event's data (a RecordingFileStatusUpdated names them in its subject).
  */
 export function callIdsOfJob(data: unknown): CallLogContext {
   const payload = record(data);
@@ -19,7 +19,8 @@ export function callIdsOfJob(data: unknown): CallLogContext {
       : undefined;
   const ids: CallLogContext = {};
   const serverCallId = text(payload.serverCallId) ?? text(eventData.serverCallId) ?? fromSubject?.serverCallId;
-  const correlationId = text(payload.correlationId) ?? text(eventData.correlationId);
+  // A subject's `{call-id}` is ACS's call id: the correlationId of the call's other events.
+  const correlationId = text(payload.correlationId) ?? text(eventData.correlationId) ?? fromSubject?.callId;
   const recordingId = text(payload.recordingId) ?? text(eventData.recordingId) ?? fromSubject?.recordingId;
   if (serverCallId) ids.serverCallId = serverCallId;
   if (correlationId) ids.correlationId = correlationId;

@@ -6,6 +6,7 @@ import type { AcsEvent } from "../src/intake/schemas.js";
 import { rawIdOf } from "../src/acs/index.js";
 import { jobIdFor, type Queues } from "../src/queues/index.js";
 import type { SessionStore } from "../src/sessions/index.js";
+import { createRingContexts, withContextsKeptApart } from "../src/sessions/ring-context.js";
 import { duplicateClient, type RedisClient } from "../src/redis/index.js";
 
 type StreamEntries = [id: string, fields: string[]][];
@@ -84,6 +85,7 @@ export function startOutboxRelay(
   // A dedicated connection: XREADGROUP BLOCK holds it.
   const reader = duplicateClient(redis);
   const consumer = options.consumer ?? `${hostname()}-${process.pid}`;
+  const ringContexts = createRingContexts(redis, prefix);
   let running = true;
 
   /** Queues the entries' jobs; returns the entry ids, to acknowledge and delete now that their jobs exist. */
@@ -108,9 +110,13 @@ export function startOutboxRelay(
       const { serverCallId, correlationId } = payload.event.data as { serverCallId?: string; correlationId?: string };
       logger.debug({ serverCallId, correlationId, event: payload.event.id }, "participant already known: no job");
     }
+    // An IncomingCall's context never enters job data (src/sessions/ring-context.ts).
     await queues.enqueueMany(
       "call-event",
-      jobs.filter((_, i) => !skipped[i]),
+      await withContextsKeptApart(
+        ringContexts,
+        jobs.filter((_, i) => !skipped[i]),
+      ),
     );
     return entries.map(([id]) => id);
   };

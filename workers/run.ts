@@ -96,17 +96,24 @@ export function startWorkers(
       );
       if (job?.name === "ingest-chunk" && exhausted) {
         const payload = job.data as PayloadOf<"ingest-chunk">;
+        // A recording of no known call has no call entry (its quarantine entry, if any, stays a gap): alert.
+        if (!payload.serverCallId) {
+          deps.logger.error(
+            { recordingId: payload.recordingId, callId: payload.callId, chunk: payload.chunk.index, alert: true },
+            "ALERT a chunk of a recording with no known call could not be archived",
+          );
+          return;
+        }
+        const serverCallId = payload.serverCallId;
         void deps.ledger
           ?.record({
-            serverCallId: payload.serverCallId,
+            serverCallId,
             ...(payload.correlationId ? { correlationId: payload.correlationId } : {}),
             outcome: "failed",
             reason: `chunk ${payload.chunk.index}: ${error.message}`,
             recordingId: payload.recordingId,
           })
-          .catch((err: unknown) =>
-            deps.logger.error({ serverCallId: payload.serverCallId, err }, "ledger write failed"),
-          );
+          .catch((err: unknown) => deps.logger.error({ serverCallId, err }, "ledger write failed"));
       }
     });
     worker.on("completed", (job) => noteJobHealth(deps, job.name, undefined));

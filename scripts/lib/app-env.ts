@@ -39,6 +39,8 @@ export function localAppEnv(
     REDIS_URL: services.redisUrl,
     REDIS_PREFIX: services.redisPrefix,
     BLOB_CONNECTION_STRING: services.blobConnectionString,
+    // Azurite speaks plain HTTP: SAS URLs must be usable over it here (https only anywhere else).
+    BLOB_SAS_ALLOW_HTTP: "true",
     BLOB_CONTAINER: "recordings",
     POLICY_DIR: "policies",
     EVENTGRID_SECRET: services.eventGridSecret,

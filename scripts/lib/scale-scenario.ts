@@ -87,6 +87,8 @@ export interface ScaleReport {
   callDurationMs: number;
   recordingDurationMs: number;
   killedAtMs: number | undefined;
+  /** Calls placed before and after the kill (both non-zero: the processes died mid-run, not before or after it). */
+  placedAroundKill: { before: number; after: number } | undefined;
   /** Required calls connected once, recorded once, every chunk archived once with its hash, manifest, ledger `recorded`. */
   recordedExactlyOnce: number;
   /** Calls in no team: never connected, ledger `not-required`. */
@@ -112,6 +114,16 @@ export interface ScaleReport {
     perCallBytesByKind: Record<string, number>;
   };
   cpu: ProcessCpu[];
+}
+
+/** How many calls were placed before and after the kill (the baseline calls, placed at 0, count for neither). */
+function aroundKill(placed: Placed[], t0: number, killedAtMs: number | undefined): ScaleReport["placedAroundKill"] {
+  if (killedAtMs === undefined) return undefined;
+  const loaded = placed.filter((c) => c.placedAt !== 0);
+  return {
+    before: loaded.filter((c) => c.placedAt - t0 < killedAtMs).length,
+    after: loaded.filter((c) => c.placedAt - t0 >= killedAtMs).length,
+  };
 }
 
 interface Placed {
@@ -318,6 +330,7 @@ export async function runScaleScenario(options: ScaleOptions): Promise<ScaleRepo
       callDurationMs: options.callDurationMs,
       recordingDurationMs: options.recordingDurationMs,
       killedAtMs,
+      placedAroundKill: aroundKill(placed, t0, killedAtMs),
       recordedExactlyOnce: checks.filter((c) => c.required && good(c)).length,
       notRequiredUntouched: checks.filter((c) => !c.required && good(c)).length,
       problems: checks.filter((c) => !good(c)),

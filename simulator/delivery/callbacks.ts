@@ -26,15 +26,21 @@ export class CallbackPublisher {
     private readonly stop: AbortSignal,
   ) {}
 
-  /** `name` without the "Microsoft.Communication." prefix, e.g. "CallConnected". */
-  post(callbackUri: string, name: string, source: string, data: Record<string, unknown>): CallbackCloudEvent {
+  /** `name` without the "Microsoft.Communication." prefix, e.g. "CallConnected"; `time`: when it happened (default now). */
+  post(
+    callbackUri: string,
+    name: string,
+    source: string,
+    data: Record<string, unknown>,
+    time: Date = new Date(),
+  ): CallbackCloudEvent {
     const type = `Microsoft.Communication.${name}`;
     const event: CallbackCloudEvent = {
       id: randomUUID(),
       source,
       type,
       data: { ...data, version: EVENT_VERSION, publicEventType: type },
-      time: new Date().toISOString(),
+      time: time.toISOString(),
       specversion: "1.0",
       datacontenttype: "application/json",
       subject: source,

@@ -83,6 +83,21 @@ export function recordingStateChanged(call: Call, rec: Recording, state: "active
   };
 }
 
+/** StartRecordingFailed (SDK ≥ 1.5): the common callback fields and recordingId; its result codes are unconfirmed. */
+export function startRecordingFailed(call: Call, rec: Recording): CallbackMessage {
+  return {
+    name: "StartRecordingFailed",
+    source: `calling/recordings/${call.serverCallId}/${rec.recordingId}/StartRecordingFailed`,
+    data: {
+      recordingId: rec.recordingId,
+      resultInformation: { code: 500, subCode: 8500, message: "Recording could not be started (simulated)." },
+      callConnectionId: rec.callConnectionId,
+      serverCallId: call.serverCallId,
+      correlationId: call.correlationId,
+    },
+  };
+}
+
 export function playEvent(
   call: Call,
   conn: Connection,

@@ -1,6 +1,7 @@
 // Event Grid `data` shapes for Microsoft.Communication.* events (reference §5), with the wire names.
 import { displayNameOf, identifierFromRawId } from "../identifiers.js";
 import type { Call, Chunk, Participant, Recording } from "../model.js";
+import type { RecordingEventForm } from "../types.js";
 
 export interface EventGridMessage {
   eventType: string;
@@ -108,10 +109,16 @@ export function recordingFileStatusUpdated(
   sessionEndReason: string,
 ): EventGridMessage {
   const byos = rec.options.externalStorage?.recordingStorageKind === "azureBlobStorage";
+  const form = call.recordingEventForm;
+  const withData = byos || form === "server-call-id+data";
   return {
     eventType: "Microsoft.Communication.RecordingFileStatusUpdated",
-    subject: `/recording/call/${call.serverCallId}/recordingId/${rec.recordingId}`,
+    subject: recordingSubject(call, rec, form),
     data: {
+      ...(withData
+        ? // "acsstorage" for ACS's own storage, as the bring-your-own-storage page lists it; BYOS as reference §5.5.
+          { storageType: byos ? "AzureBlob" : "acsstorage", recordingId: rec.recordingId }
+        : {}),
       recordingStorageInfo: {
         recordingChunks: chunks.map((c) => ({
           documentId: c.documentId,
@@ -128,8 +135,25 @@ export function recordingFileStatusUpdated(
       recordingChannelType: PASCAL[rec.options.channel],
       recordingFormatType: FORMAT[rec.options.format],
       sessionEndReason,
-      // BYOS notifications also carry these (reference §5.5); the export itself is not simulated.
-      ...(byos ? { storageType: "AzureBlob", recordingId: rec.recordingId } : {}),
     },
   };
+}
+
+/**
+ * The subject in the documented form the call was given (types.ts RecordingEventForm). `{call-id}` is ACS's call
+ * id: the call's correlationId, as the metadata document's `callId` is — never the serverCallId.
+ */
+export function recordingSubject(call: Call, rec: Recording, form: RecordingEventForm): string {
+  const base = `/recording/call/${call.correlationId}`;
+  switch (form) {
+    case "call-id":
+      return base;
+    case "server-call-id":
+    case "server-call-id+data":
+      return `${base}/serverCallId/${call.serverCallId}`;
+    case "server-call-id+recording-id":
+      return `${base}/serverCallId/${call.serverCallId}/recordingId/${rec.recordingId}`;
+    case "recording-id":
+      return `${base}/recordingId/${rec.recordingId}`;
+  }
 }

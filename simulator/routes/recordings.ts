@@ -80,6 +80,7 @@ export function recordingRoutes(s: SimState): Route[] {
     if (!rec || !call || rec.state === "stopped") throw recordingNotFound();
     req.trace.serverCallId = call.serverCallId;
     req.trace.correlationId = call.correlationId;
+    if (req.fault?.kind === "delay-state-event") rec.holdNextStateEventMs = req.fault.latencyMs ?? 1000;
     return { rec, call };
   };
   return [
@@ -105,7 +106,10 @@ export function recordingRoutes(s: SimState): Route[] {
         req.trace.serverCallId = call.serverCallId;
         req.trace.correlationId = call.correlationId;
         if (call.state !== "established") throw callNotFound();
-        const rec = recordings.startRecording(s, call, options, connection);
+        const rec = recordings.startRecording(s, call, options, connection, {
+          failStart: req.fault?.kind === "start-recording-failed",
+          ...(req.fault?.kind === "delay-state-event" ? { holdStateEventMs: req.fault.latencyMs ?? 1000 } : {}),
+        });
         // Recorded (2025-08-15-preview): a start by callConnectionId answers 202, one by serverCallLocator 200.
         return { status: body.callConnectionId !== undefined ? 202 : 200, json: stateResponse(rec) };
       },

@@ -1,19 +1,27 @@
 import { CallAutomationClient } from "@azure/communication-call-automation";
+import type { HttpClient } from "@azure/core-rest-pipeline";
+import { acsAccess, defaultCredential, type AzureClientOptions } from "../azure/credentials.js";
 import type { Config } from "../config/index.js";
 import { simulatorRoutingHttpClient } from "./local-routing.js";
 
-/** The one place a Call Automation client is built; local mode adds the simulator routing and plain HTTP. */
-export function createCallAutomationClient(config: Config): CallAutomationClient {
-  if (!config.ACS_LOCAL_SIMULATOR_URL) return new CallAutomationClient(config.ACS_CONNECTION_STRING);
-  return new CallAutomationClient(config.ACS_CONNECTION_STRING, {
+/**
+ * The one place a Call Automation client is built: with the access key of ACS_CONNECTION_STRING, or with a
+ * Microsoft Entra token credential for ACS_ENDPOINT (docs/identity.md); local mode adds the simulator routing
+ * and plain HTTP (key only: loadConfig refuses the simulator with ACS_ENDPOINT).
+ */
+export function createCallAutomationClient(
+  config: Config,
+  options: AzureClientOptions & { httpClient?: HttpClient } = {},
+): CallAutomationClient {
+  const access = acsAccess(config);
+  const http = options.httpClient ? { httpClient: options.httpClient } : {};
+  if (access.kind === "entra")
+    return new CallAutomationClient(access.endpoint, options.credential ?? defaultCredential(), http);
+  if (!config.ACS_LOCAL_SIMULATOR_URL) return new CallAutomationClient(access.connectionString, http);
+  return new CallAutomationClient(access.connectionString, {
     allowInsecureConnection: true,
     httpClient: simulatorRoutingHttpClient(config.ACS_LOCAL_SIMULATOR_URL, config.RECORDING_HOST_SUFFIXES),
   });
-}
-
-/** The ACS endpoint of a connection string (`endpoint=https://…/;accesskey=…`). */
-export function acsEndpointOf(connectionString: string): string {
-  return /endpoint=([^;]+)/i.exec(connectionString)?.[1] ?? "";
 }
 
 /** A recording URL is fetched only when its host is on the allowlist (SSRF guard; reference §1.8). */

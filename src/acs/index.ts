@@ -1,2 +1,2 @@
-export { acsEndpointOf, createCallAutomationClient, isAllowedRecordingUrl } from "./client.js";
+export { createCallAutomationClient, isAllowedRecordingUrl } from "./client.js";
 export { rawIdOf, identifierFromRawId } from "./identifiers.js";

@@ -3,7 +3,8 @@ import type { DeadlineStatus } from "./deadline.js";
 
 /** The chunk a deadline alert is about. */
 export interface ChunkRef {
-  serverCallId: string;
+  /** Absent for a recording whose call is not known (yet). */
+  serverCallId: string | undefined;
   recordingId: string;
   chunkIndex: number;
 }
@@ -20,11 +21,12 @@ export interface DeadlineAlertClaims {
 /** Kept past ACS's 24 h and the ingest's retries, then forgotten. */
 const CLAIM_TTL_SECONDS = 3 * 24 * 3600;
 
-/** `SET NX` per chunk and status; hash-tagged by call like the sessions, so Redis Cluster keeps a call together. */
+/** `SET NX` per chunk and status; hash-tagged by recording: one key per claim, so Redis Cluster works. */
 export function createDeadlineAlertClaims(redis: RedisClient, prefix: string): DeadlineAlertClaims {
   return {
-    async claim({ serverCallId, recordingId, chunkIndex }, status) {
-      const key = `${prefix}:ingest-alert:{${serverCallId}}:${recordingId}:${chunkIndex}:${status}`;
+    async claim({ recordingId, chunkIndex }, status) {
+      // The recording's key alone names the chunk (src/correlation recordingKeyOf), call known or not.
+      const key = `${prefix}:ingest-alert:{${recordingId}}:${chunkIndex}:${status}`;
       return (await redis.set(key, new Date().toISOString(), "EX", CLAIM_TTL_SECONDS, "NX")) === "OK";
     },
   };

@@ -27,6 +27,7 @@ export interface IngestOptions {
   blockBytes: number;
   /** Block buffers at once, being filled or staged (memory ≈ concurrency × blockBytes; see staging.ts). */
   concurrency: number;
+  /** With `documentid`, a blob already there must hold that very document (see documentMismatch). */
   metadata: Record<string, string>;
   tags: Record<string, string>;
 }
@@ -41,6 +42,25 @@ export interface IngestedBlob {
   resumedFrom: number;
   /** "fresh": streamed and hashed now; "resumed": finished from staged blocks; "existing": archived before. */
   outcome: "fresh" | "resumed" | "existing";
+  /** The ACS document the blob holds, from its metadata (undefined when none was given). */
+  documentId?: string | undefined;
+}
+
+/**
+ * Why a blob already under this name cannot be taken as this document's archive: it names another document, or
+ * none. Blob names come from the recording's key and the chunk index; a blob that holds another document means
+ * two recordings met under one name, and counting it archived would lose one of them (and its ACS copy).
+ */
+export function documentMismatch(
+  expected: string | undefined,
+  found: Record<string, string> | undefined,
+): string | undefined {
+  if (expected === undefined) return undefined;
+  const actual = found?.documentid;
+  if (actual === expected) return undefined;
+  return actual === undefined
+    ? `holds no documentid, expected ${expected}`
+    : `holds document ${actual}, not ${expected}`;
 }
 
 const isStatus = (error: unknown, status: number) =>
@@ -70,6 +90,9 @@ export async function ingestContent(
     if (isStatus(error, 404)) return undefined;
     throw error;
   });
+  const expectedDocument = options.metadata.documentid;
+  const mismatch = existing ? documentMismatch(expectedDocument, existing.metadata) : undefined;
+  if (mismatch) throw new IngestVerificationFailed(`${name}: ${mismatch}; nothing of it is taken as archived`);
   if (existing?.metadata?.sha256) {
     return {
       name,
@@ -79,6 +102,7 @@ export async function ingestContent(
       blocks: 0,
       resumedFrom: 0,
       outcome: "existing",
+      documentId: expectedDocument,
     };
   }
   if (existing) return finishByReadBack(blob, name, options, 0);
@@ -138,7 +162,16 @@ export async function ingestContent(
     );
   }
   await markArchived(blob, options, sha256, total);
-  return { name, sizeBytes: total, sha256, contentType, blocks: ids.length, resumedFrom: 0, outcome: "fresh" };
+  return {
+    name,
+    sizeBytes: total,
+    sha256,
+    contentType,
+    blocks: ids.length,
+    resumedFrom: 0,
+    outcome: "fresh",
+    documentId: expectedDocument,
+  };
 }
 
 /** Reads the committed blob back, checking each block's MD5 against its id, and computes the SHA-256. */
@@ -191,7 +224,16 @@ async function finishByReadBack(
   const sha256 = whole.digest("hex");
   await blob.setHTTPHeaders({ blobContentType: contentType });
   await markArchived(blob, options, sha256, total);
-  return { name, sizeBytes: total, sha256, contentType, blocks: blocks.length, resumedFrom, outcome: "resumed" };
+  return {
+    name,
+    sizeBytes: total,
+    sha256,
+    contentType,
+    blocks: blocks.length,
+    resumedFrom,
+    outcome: "resumed",
+    documentId: options.metadata.documentid,
+  };
 }
 
 async function markArchived(blob: BlockBlobClient, options: IngestOptions, sha256: string, size: number) {
@@ -206,16 +248,8 @@ function describeHead(bytes: Buffer): string {
 
 const METADATA_LIMIT = 4 * 1024 * 1024;
 
-/**
- * The metadata document (reference §5.6) is small: read whole (bounded), checked to be a JSON object,
- * uploaded as one block with its Content-MD5 and `If-None-Match: *`.
- */
-export async function ingestDocument(
-  container: ContainerClient,
-  name: string,
-  source: Readable | NodeJS.ReadableStream,
-  options: Pick<IngestOptions, "metadata" | "tags">,
-): Promise<IngestedBlob & { document: unknown }> {
+/** Reads a small document whole, refusing an empty one or one past the limit (bounded memory). */
+export async function readDocument(source: Readable | NodeJS.ReadableStream, name: string): Promise<Buffer> {
   const parts: Buffer[] = [];
   let size = 0;
   for await (const piece of source as AsyncIterable<Buffer>) {
@@ -226,6 +260,20 @@ export async function ingestDocument(
   }
   const bytes = Buffer.concat(parts);
   if (bytes.length === 0) throw new IngestRefused(`${name}: zero-byte metadata document`);
+  return bytes;
+}
+
+/**
+ * The metadata document (reference §5.6) is small: read whole (bounded), checked to be a JSON object,
+ * uploaded as one block with its Content-MD5 and `If-None-Match: *`.
+ */
+export async function ingestDocument(
+  container: ContainerClient,
+  name: string,
+  source: Readable | NodeJS.ReadableStream,
+  options: Pick<IngestOptions, "metadata" | "tags">,
+): Promise<IngestedBlob & { document: unknown }> {
+  const bytes = await readDocument(source, name);
   let document: unknown;
   try {
     document = JSON.parse(bytes.toString("utf8"));

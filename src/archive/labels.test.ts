@@ -8,9 +8,12 @@ describe("retain-until", () => {
     ["2026-11-21T10:00:00Z", 0, "2026-11-21T10:00:00.000Z"],
     ["2026-11-21T10:00:00Z", null, undefined],
     ["2026-11-21T10:00:00Z", undefined, undefined],
-    ["not a date", 1, "1970-01-02T00:00:00.000Z"],
   ])("%s + %s days = %s", (start, days, until) => {
     expect(retainUntil(start, days)).toBe(until);
+  });
+  it("counts from now when the base is unreadable, never from 1970", () => {
+    const until = Date.parse(retainUntil("not a date", 1) ?? "");
+    expect(Math.abs(until - (Date.now() + 86_400_000))).toBeLessThan(5_000);
   });
 });
 
@@ -21,7 +24,7 @@ describe("chunk labels", () => {
     recordingId: "rec-1",
     chunkIndex: 2,
     documentId: "0-eus-d1-abc",
-    recordingStartTime: "2026-11-21T10:00:00Z",
+    retainFrom: "2026-11-21T10:00:00Z",
     retentionDays: 7,
     legalHold: true,
   };
@@ -45,6 +48,10 @@ describe("chunk labels", () => {
         documentid: "0-eus-d1-abc",
       },
     });
+  });
+  it("omits the call of a recording whose call is not known", () => {
+    const { tags } = chunkLabels({ ...input, teamId: "_quarantine", serverCallId: undefined });
+    expect(Object.keys(tags)).toEqual(["team", "recordingid", "chunk", "retainuntil", "legalhold"]);
   });
   it("omits retain-until and hold when the policy sets neither", () => {
     const { tags } = chunkLabels({ ...input, retentionDays: null, legalHold: false });

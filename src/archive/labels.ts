@@ -4,29 +4,33 @@
  * Tag values allow letters, digits, space and + - . / : = _ only: ACS ids are base64, so they fit.
  */
 export interface LabelInput {
+  /** The team, or the quarantine area's name. */
   teamId: string;
-  serverCallId: string;
+  /** Absent for a recording whose call is not known. */
+  serverCallId: string | undefined;
   recordingId: string;
   chunkIndex: number;
   documentId: string;
-  recordingStartTime: string;
+  /** The trusted time retention counts from (placement.ts retentionBase), never the event's recordingStartTime. */
+  retainFrom: string;
   retentionDays: number | null | undefined;
   legalHold: boolean;
 }
 
-/** The end of retention: the recording's start plus the policy's days; undefined when the policy sets none. */
-export function retainUntil(recordingStartTime: string, days: number | null | undefined): string | undefined {
+/** The end of retention: the trusted base time plus the policy's days; undefined when the policy sets none. */
+export function retainUntil(retainFrom: string, days: number | null | undefined): string | undefined {
   if (days === null || days === undefined) return undefined;
-  const start = new Date(recordingStartTime);
-  const from = Number.isNaN(start.getTime()) ? new Date(0) : start;
+  const start = new Date(retainFrom);
+  // An unreadable base must not shorten retention: count from now instead.
+  const from = Number.isNaN(start.getTime()) ? new Date() : start;
   return new Date(from.getTime() + days * 86_400_000).toISOString();
 }
 
 export function chunkLabels(input: LabelInput): { metadata: Record<string, string>; tags: Record<string, string> } {
-  const until = retainUntil(input.recordingStartTime, input.retentionDays);
+  const until = retainUntil(input.retainFrom, input.retentionDays);
   const tags: Record<string, string> = {
     team: input.teamId,
-    servercallid: input.serverCallId,
+    ...(input.serverCallId ? { servercallid: input.serverCallId } : {}),
     recordingid: input.recordingId,
     chunk: String(input.chunkIndex),
     ...(until ? { retainuntil: until } : {}),

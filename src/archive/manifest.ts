@@ -32,8 +32,10 @@ export interface ArchivedChunk {
 }
 
 export interface ManifestInput {
-  serverCallId: string;
+  /** undefined for a quarantined recording whose call was not found. */
+  serverCallId: string | undefined;
   correlationId: string | undefined;
+  /** The recording's key: its recordingId, or `doc-<documentId>` when none was known. */
   recordingId: string;
   recordingStartTime: string;
   teamId: string;
@@ -45,10 +47,20 @@ export interface ManifestInput {
     policyHash?: string;
     policySetHash?: string;
     retainUntil?: string;
+    /** The trusted time retention counts from (placement.ts retentionBase). */
+    retainFrom?: string;
     legalHold: boolean;
   };
+  /** How the recording was tied to its call (docs/archive.md "Correlation"). */
+  correlation?: { callId?: string | undefined; via?: string | undefined };
+  /** Set for a recording archived in the quarantine area, with why. */
+  quarantine?: { reason: string };
+  /** Set for a recording moved out of the quarantine area by `recorder recordings assign`. */
+  assignment?: { from: string; by: string; at: string; reason: string };
   chunks: ArchivedChunk[];
   archivedAt: string;
+  /** When the recording event was first seen (our clock). */
+  firstSeenAt?: string;
 }
 
 export function buildManifest(input: ManifestInput) {
@@ -62,7 +74,7 @@ export function buildManifest(input: ManifestInput) {
   const info = chunks[0]?.metadata.document.recordingInfo;
   return {
     manifestVersion: 1,
-    serverCallId: input.serverCallId,
+    serverCallId: input.serverCallId ?? null,
     correlationId: input.correlationId ?? null,
     recordingId: input.recordingId,
     team: input.teamId,
@@ -78,8 +90,14 @@ export function buildManifest(input: ManifestInput) {
       policyHash: input.policy.policyHash ?? null,
       policySetHash: input.policy.policySetHash ?? null,
       retainUntil: input.policy.retainUntil ?? null,
+      ...(input.policy.retainFrom ? { retainFrom: input.policy.retainFrom } : {}),
       legalHold: input.policy.legalHold,
     },
+    ...(input.correlation
+      ? { correlation: { callId: input.correlation.callId ?? null, via: input.correlation.via ?? null } }
+      : {}),
+    ...(input.quarantine ? { quarantine: input.quarantine } : {}),
+    ...(input.assignment ? { assignment: input.assignment } : {}),
     recording: {
       startTime: input.recordingStartTime,
       contentType: info?.contentType ?? null,
@@ -111,7 +129,11 @@ export function buildManifest(input: ManifestInput) {
       metadataSha256: c.metadata.sha256,
     })),
     totalBytes: chunks.reduce((sum, c) => sum + c.content.sizeBytes, 0),
-    timings: { recordingStartTime: input.recordingStartTime, archivedAt: input.archivedAt },
+    timings: {
+      recordingStartTime: input.recordingStartTime,
+      ...(input.firstSeenAt ? { firstSeenAt: input.firstSeenAt } : {}),
+      archivedAt: input.archivedAt,
+    },
   };
 }
 export type Manifest = ReturnType<typeof buildManifest>;

@@ -34,15 +34,18 @@ describe("archive naming", () => {
     });
   });
 
-  it("files recordings of unknown calls under _unassigned", () => {
+  it.each([
+    ["no team", undefined, "c"],
+    ["no call", "trading-desk", undefined],
+  ])("files a recording with %s under the quarantine area, by its own key", (_name, teamId, serverCallId) => {
     const names = chunkBlobNames({
-      teamId: undefined,
+      teamId,
       recordingStartTime: "not a date",
-      serverCallId: "c",
-      recordingId: "r",
+      serverCallId,
+      recordingId: "doc-0-eus-d1/x",
       chunkIndex: 0,
       contentLocation: "https://x.asm.skype.com/v1/objects/d/content/audiowav",
     });
-    expect(names.content).toBe("_unassigned/1970/01/01/c/r/chunk-0000.wav");
+    expect(names.content).toBe("_quarantine/1970/01/01/doc-0-eus-d1_x/chunk-0000.wav");
   });
 });

@@ -1,11 +1,13 @@
 /**
- * Blob naming scheme (documented in README "Archive layout"):
+ * Blob naming scheme (docs/archive.md):
  *   <team>/<yyyy>/<mm>/<dd>/<serverCallId>/<recordingId>/chunk-<index>.<ext>
  *   <team>/<yyyy>/<mm>/<dd>/<serverCallId>/<recordingId>/chunk-<index>.acsmetadata.json
- * The date is the recording's start (UTC). ACS ids are base64 and may hold '/', '+' and '=', which are
- * mapped to their base64url form; any other unsafe character is percent-encoded, so names stay reversible.
+ *   _quarantine/<yyyy>/<mm>/<dd>/<recordingId>/…   (a recording with no team: see placement.ts)
+ * `<recordingId>` is the recording's own key (src/correlation recordingKeyOf). The date is the recording's start
+ * (UTC). ACS ids are base64 and may hold '/', '+' and '=', which are mapped to their base64url form; any other
+ * unsafe character is percent-encoded, so names stay reversible.
  */
-export const UNASSIGNED_TEAM = "_unassigned";
+export const QUARANTINE_AREA = "_quarantine";
 
 export function safeSegment(value: string): string {
   return value
@@ -24,9 +26,10 @@ export function extensionFor(contentLocation: string): string {
 }
 
 export interface ChunkNameInput {
+  /** undefined: the quarantine area. */
   teamId: string | undefined;
   recordingStartTime: string;
-  serverCallId: string;
+  serverCallId: string | undefined;
   recordingId: string;
   chunkIndex: number;
   contentLocation: string;
@@ -38,8 +41,9 @@ export function recordingFolder(input: Omit<ChunkNameInput, "chunkIndex" | "cont
   const yyyy = String(date.getUTCFullYear());
   const mm = String(date.getUTCMonth() + 1).padStart(2, "0");
   const dd = String(date.getUTCDate()).padStart(2, "0");
-  const team = input.teamId ?? UNASSIGNED_TEAM;
-  return [team, yyyy, mm, dd, safeSegment(input.serverCallId), safeSegment(input.recordingId)].join("/");
+  if (input.teamId === undefined || input.serverCallId === undefined)
+    return [QUARANTINE_AREA, yyyy, mm, dd, safeSegment(input.recordingId)].join("/");
+  return [input.teamId, yyyy, mm, dd, safeSegment(input.serverCallId), safeSegment(input.recordingId)].join("/");
 }
 
 export function chunkBlobNames(input: ChunkNameInput): { content: string; metadata: string } {

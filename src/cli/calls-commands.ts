@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Command } from "commander";
 import { sha256Hex } from "../auth/tokens.js";
+import { fetchOrExplain } from "./reach.js";
 
 interface ActOptions {
   reason: string;
@@ -11,13 +12,14 @@ interface ActOptions {
 async function act(serverCallId: string, operation: "pause" | "resume", options: ActOptions): Promise<void> {
   const token = options.token ?? process.env.RECORDER_TOKEN;
   if (!token) throw new Error("an API token is needed: --token TOKEN, or RECORDER_TOKEN in the environment");
-  const response = await fetch(
+  const response = await fetchOrExplain(
     `${options.url.replace(/\/$/, "")}/api/calls/${encodeURIComponent(serverCallId)}/recording:${operation}`,
     {
       method: "POST",
       headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
       body: JSON.stringify({ reason: options.reason }),
     },
+    "the recorder",
   );
   const text = await response.text();
   if (response.status !== 202) throw new Error(`${operation} refused: HTTP ${response.status} ${text}`);

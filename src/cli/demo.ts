@@ -1,6 +1,7 @@
 import { BlobServiceClient } from "@azure/storage-blob";
 import { z } from "zod";
 import { safeSegment } from "../archive/naming.js";
+import { fetchOrExplain } from "./reach.js";
 import { readStackFile } from "./stack-file.js";
 
 const callView = z.looseObject({
@@ -15,7 +16,7 @@ const callView = z.looseObject({
 });
 
 async function json(url: string, init?: RequestInit): Promise<unknown> {
-  const response = await fetch(url, init);
+  const response = await fetchOrExplain(url, init, "the local stack (is npm start running?)");
   if (!response.ok)
     throw new Error(`${init?.method ?? "GET"} ${url} answered ${response.status}: ${await response.text()}`);
   return response.json();

@@ -1,4 +1,4 @@
-import { BlobServiceClient } from "@azure/storage-blob";
+import { blobServiceFromEnvironment } from "../azure/credentials.js";
 import type { Command } from "commander";
 import { replayDeadLetters, webhookDeliverer, type ReplayReport } from "../deadletter/replay.js";
 import { parseSince } from "./ledger-commands.js";
@@ -22,9 +22,11 @@ export async function replayCommand(
   env: Record<string, string | undefined>,
   io: Output,
 ): Promise<number> {
-  const connectionString = env.BLOB_CONNECTION_STRING;
-  if (!connectionString) {
-    io.err("BLOB_CONNECTION_STRING is required: the storage account of the dead-letter container");
+  const service = blobServiceFromEnvironment(env);
+  if (!service) {
+    io.err(
+      "BLOB_CONNECTION_STRING (or BLOB_ACCOUNT_URL, with Microsoft Entra) is required: the storage account of the dead-letter container",
+    );
     return 2;
   }
   const secret = env.EVENTGRID_SECRET?.split(",")[0]?.trim();
@@ -37,7 +39,7 @@ export async function replayCommand(
     io.err("--since takes an ISO 8601 time or a duration like 24h / 7d");
     return 2;
   }
-  const container = BlobServiceClient.fromConnectionString(connectionString).getContainerClient(options.container);
+  const container = service.getContainerClient(options.container);
   const report = await replayDeadLetters(container, webhookDeliverer(options.url, secret ?? ""), {
     since,
     prefix: options.prefix,

@@ -1,8 +1,9 @@
-import type { Ledger, LedgerEntry } from "../ledger/index.js";
+import type { Ledger, LedgerEntry, QuarantineEntry } from "../ledger/index.js";
 import type { Output } from "./policy-commands.js";
 
 // `recorder ledger gaps --since …`: calls that should have a recording and do not (failed, or still
-// pending past the grace period after the call ended).
+// pending past the grace period after the call ended), and recordings archived in the quarantine area that
+// are not yet assigned to their call (docs/archive.md).
 
 /** `--since`: an ISO 8601 time, or a duration back from now such as `24h`, `7d`, `90m`. */
 export function parseSince(value: string, now: Date): Date | undefined {
@@ -29,8 +30,23 @@ export function describeGap(entry: LedgerEntry): string {
     .join("  ");
 }
 
+export function describeQuarantined(entry: QuarantineEntry): string {
+  return [
+    entry.quarantinedAt,
+    "quarantined",
+    `recording=${entry.recordingId}`,
+    entry.callId ? `acs-call-id=${entry.callId}` : "",
+    entry.serverCallId ? `call=${entry.serverCallId}` : "",
+    entry.state === "archiving" ? "(still archiving)" : "",
+    entry.reason,
+    `→ recorder recordings assign ${entry.recordingId} --call <serverCallId>`,
+  ]
+    .filter((part) => part !== "")
+    .join("  ");
+}
+
 export async function gapsCommand(
-  ledger: Ledger,
+  ledger: Pick<Ledger, "gaps" | "quarantineGaps">,
   options: { since: string; graceMinutes: string; json?: boolean },
   io: Output,
   now: Date = new Date(),
@@ -42,8 +58,12 @@ export async function gapsCommand(
     return 2;
   }
   const gaps = await ledger.gaps(since, now, graceMinutes * 60_000);
+  const quarantined = await ledger.quarantineGaps(since);
   for (const gap of gaps) io.out(options.json ? JSON.stringify(gap) : describeGap(gap));
-  if (!options.json && gaps.length === 0) io.out(`no gaps since ${since.toISOString()}`);
+  for (const entry of quarantined)
+    io.out(options.json ? JSON.stringify({ kind: "quarantined", ...entry }) : describeQuarantined(entry));
+  const count = gaps.length + quarantined.length;
+  if (!options.json && count === 0) io.out(`no gaps since ${since.toISOString()}`);
   // Exit 1 when there are gaps, so a scheduler or CI can alert on it.
-  return gaps.length > 0 ? 1 : 0;
+  return count > 0 ? 1 : 0;
 }

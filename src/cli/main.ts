@@ -6,6 +6,7 @@ import { registerEventsCommands } from "./events-commands.js";
 import { failedCommand, retryCommand } from "./jobs-commands.js";
 import { gapsCommand } from "./ledger-commands.js";
 import { openLedger, openQueues } from "./queues.js";
+import { Unreachable } from "./reach.js";
 import { registerRecordingsCommands } from "./recordings-register.js";
 import { diffCommand, explainCommand, lintCommand, type Output } from "./policy-commands.js";
 
@@ -122,7 +123,7 @@ registerRecordingsCommands(program, terminal);
 registerEventsCommands(program, terminal);
 
 program.parseAsync().catch((error: unknown) => {
-  const known = error instanceof PolicyError || error instanceof CallsFileError;
+  const known = error instanceof PolicyError || error instanceof CallsFileError || error instanceof Unreachable;
   console.error(known ? error.message : `error: ${(error as Error).message}`);
   process.exit(1);
 });

@@ -8,7 +8,7 @@ import {
   parseCallsJsonl,
   parsePolicySet,
   policySetHash,
-  rawIdFromInput,
+  participantFromInput,
   readPolicyFiles,
   replayCalls,
   type CallFacts,
@@ -67,10 +67,23 @@ export async function explainCommand(options: ExplainOptions, io: Output): Promi
     io.err(`error: --at ${at}: give a time with its offset, e.g. 2026-11-23T09:00:00Z or 2026-11-23T10:00:00+01:00`);
     return 1;
   }
-  const caller = rawIdFromInput(options.from);
-  const callee = rawIdFromInput(options.to);
+  const parties = [
+    ["--from", options.from],
+    ["--to", options.to],
+    ...options.with.map((id) => ["--with", id] as const),
+  ] as const;
+  const ids: string[] = [];
+  for (const [option, input] of parties) {
+    const parsed = participantFromInput(input);
+    if ("problem" in parsed) {
+      io.err(`error: ${option} ${parsed.problem}`);
+      return 1;
+    }
+    ids.push(parsed.rawId);
+  }
+  const [caller = "", callee = ""] = ids;
   const facts: CallFacts = {
-    participants: [caller, callee, ...options.with.map(rawIdFromInput)],
+    participants: ids,
     caller,
     callee,
     at,

@@ -1,10 +1,19 @@
-import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
+import { userInfo } from "node:os";
+import type { ContainerClient } from "@azure/storage-blob";
+import type { AssignStores } from "../archive/assign.js";
+import { azureRetention, noRetention } from "../archive/retention.js";
+import { createBlobAuditArchive } from "../audit/blob-archive.js";
+import { createAuditLog } from "../audit/log.js";
+import { blobServiceFromEnvironment, createBlobService } from "../azure/credentials.js";
+import { loadPolicies } from "../policy/index.js";
+import { createRedisSessionStore } from "../sessions/index.js";
 import { Queue } from "bullmq";
 import { z } from "zod";
 import { createLedger, type Ledger } from "../ledger/index.js";
 import { createRecordingIndex, type RecordingIndex } from "../retrieval/index-store.js";
 import { QueueName, queueKeyPrefix } from "../queues/index.js";
-import { createRedisClient, parseRedisUrl } from "../redis/index.js";
+import { parseRedisUrl } from "../redis/index.js";
+import { reachRedis } from "./reach.js";
 import { readStackFile } from "./stack-file.js";
 
 // The CLI needs only Redis to see the queues and the ledger, not the whole service configuration.
@@ -43,7 +52,7 @@ export async function openQueues(
   variables: Record<string, string | undefined> = process.env,
 ): Promise<{ all: Queue[]; close(): Promise<void> }> {
   const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
-  const connection = createRedisClient(REDIS_URL, { maxRetriesPerRequest: null });
+  const connection = await reachRedis(REDIS_URL, { maxRetriesPerRequest: null });
   const all = Object.values(QueueName).map(
     (name) => new Queue(name, { connection, prefix: queueKeyPrefix(REDIS_PREFIX, name) }),
   );
@@ -60,30 +69,70 @@ export async function openLedger(
   variables: Record<string, string | undefined> = process.env,
 ): Promise<{ ledger: Ledger; close(): void }> {
   const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
-  const redis = createRedisClient(REDIS_URL, { maxRetriesPerRequest: 3 });
+  const redis = await reachRedis(REDIS_URL, { maxRetriesPerRequest: 3 });
   return { ledger: createLedger(redis, REDIS_PREFIX), close: () => redis.disconnect() };
 }
 
-/** The listing index and the archive: REDIS_URL/REDIS_PREFIX and BLOB_CONNECTION_STRING/BLOB_CONTAINER, else the local stack. */
+/**
+ * The listing index and the archive: REDIS_URL/REDIS_PREFIX and BLOB_CONNECTION_STRING or BLOB_ACCOUNT_URL
+ * (Entra, docs/identity.md) with BLOB_CONTAINER, else the local stack.
+ */
 export async function openRetrievalStores(
   variables: Record<string, string | undefined> = process.env,
 ): Promise<{ index: RecordingIndex; container: ContainerClient; close(): void }> {
   const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
-  let connectionString = variables.BLOB_CONNECTION_STRING;
-  let containerName = variables.BLOB_CONTAINER ?? "recordings";
-  if (!connectionString) {
+  let container = blobServiceFromEnvironment(variables)?.getContainerClient(variables.BLOB_CONTAINER ?? "recordings");
+  if (!container) {
     const stack = await readStackFile().catch(() => {
       throw new Error(
-        "Which storage? Set BLOB_CONNECTION_STRING (and BLOB_CONTAINER) as the service has them, or start the local stack with npm start.",
+        "Which storage? Set BLOB_CONNECTION_STRING or BLOB_ACCOUNT_URL (and BLOB_CONTAINER) as the service has them, or start the local stack with npm start.",
       );
     });
-    connectionString = stack.blobConnectionString;
-    containerName = stack.blobContainer;
+    container = createBlobService({ kind: "key", connectionString: stack.blobConnectionString }).getContainerClient(
+      stack.blobContainer,
+    );
   }
-  const redis = createRedisClient(REDIS_URL, { maxRetriesPerRequest: 3 });
+  const redis = await reachRedis(REDIS_URL, { maxRetriesPerRequest: 3 });
   return {
     index: createRecordingIndex(redis, REDIS_PREFIX),
-    container: BlobServiceClient.fromConnectionString(connectionString).getContainerClient(containerName),
+    container,
     close: () => redis.disconnect(),
+  };
+}
+
+/**
+ * What `recorder recordings assign` needs: the archive, the ledger, the sessions and listing index, the audit
+ * trail (Redis stream and AUDIT_CONTAINER), retention as the service applies it (ARCHIVE_IMMUTABILITY, else
+ * `azure` when NODE_ENV=production) and the policies (POLICY_DIR).
+ */
+export async function openAssignStores(
+  variables: Record<string, string | undefined> = process.env,
+): Promise<{ stores: AssignStores; actor: string; close(): void }> {
+  const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
+  const retrieval = await openRetrievalStores(variables);
+  const mode = variables.ARCHIVE_IMMUTABILITY ?? (variables.NODE_ENV === "production" ? "azure" : "off");
+  if (mode !== "azure" && mode !== "off") throw new Error("ARCHIVE_IMMUTABILITY must be azure or off");
+  const blobService =
+    blobServiceFromEnvironment(variables) ??
+    createBlobService({ kind: "key", connectionString: (await readStackFile()).blobConnectionString });
+  const auditContainer = blobService.getContainerClient(variables.AUDIT_CONTAINER ?? "audit");
+  const redis = await reachRedis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  const stores: AssignStores = {
+    container: retrieval.container,
+    retention: mode === "azure" ? azureRetention(retrieval.container) : noRetention,
+    sessions: createRedisSessionStore(redis, REDIS_PREFIX),
+    ledger: createLedger(redis, REDIS_PREFIX),
+    index: retrieval.index,
+    audit: createAuditLog(redis, REDIS_PREFIX, createBlobAuditArchive(auditContainer)),
+    policies: await loadPolicies(variables.POLICY_DIR ?? "policies"),
+    ingest: { blockBytes: Number(variables.INGEST_BLOCK_BYTES ?? 4 * 1024 * 1024), concurrency: 3 },
+  };
+  return {
+    stores,
+    actor: userInfo().username,
+    close: () => {
+      retrieval.close();
+      redis.disconnect();
+    },
   };
 }

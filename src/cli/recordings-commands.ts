@@ -5,8 +5,10 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
+import { AssignRefused, assignRecording, type AssignRequest, type AssignStores } from "../archive/assign.js";
 import { safeSegment } from "../archive/naming.js";
 import type { Output } from "./policy-commands.js";
+import { fetchOrExplain } from "./reach.js";
 
 // `recorder recordings list | get | download | verify | export`: the recordings API (docs/recordings-api.md)
 // from the command line. Each returns the process exit code.
@@ -82,11 +84,15 @@ export function apiClient(options: ApiOptions) {
   const base = options.url.replace(/\/$/, "");
   const headers = { authorization: `Bearer ${token}` };
   const call = async (method: string, path: string, body?: unknown): Promise<Response> => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: body === undefined ? headers : { ...headers, "content-type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    const response = await fetchOrExplain(
+      `${base}${path}`,
+      {
+        method,
+        headers: body === undefined ? headers : { ...headers, "content-type": "application/json" },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      },
+      "the recorder",
+    );
     if (!response.ok) {
       const text = await response.text();
       let reason = text;
@@ -109,6 +115,45 @@ export function apiClient(options: ApiOptions) {
 const recordingPath = (recordingId: string) => `/api/recordings/${encodeURIComponent(recordingId)}`;
 const megabytes = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
 
+const LIST_COLUMNS = [
+  "STARTED",
+  "TEAM",
+  "DURATION",
+  "CHUNKS",
+  "SIZE",
+  "OUTCOME",
+  "RULE",
+  "RECORDING",
+  "CALL",
+  "PARTICIPANTS",
+];
+
+const listRow = (r: Summary): string[] => [
+  r.startedAt,
+  r.team,
+  `${r.durationSeconds.toFixed(1)}s`,
+  String(r.chunkCount),
+  megabytes(r.totalBytes),
+  r.outcome ?? "-",
+  r.ruleId ?? "-",
+  r.recordingId,
+  r.serverCallId,
+  r.participants.join(","),
+];
+
+/** Rows under column headers, each column as wide as its widest cell (the last one left ragged). */
+export function table(headers: string[], rows: string[][], withHeaders = true): string[] {
+  const all = withHeaders ? [headers, ...rows] : rows;
+  if (rows.length === 0) return [];
+  const widths = headers.map((_, i) => Math.max(...all.map((row) => (row[i] ?? "").length)));
+  return all.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join("  ")
+      .trimEnd(),
+  );
+}
+
 export async function listCommand(options: ListOptions, io: Output): Promise<number> {
   const api = apiClient(options);
   const query = new URLSearchParams();
@@ -129,25 +174,10 @@ export async function listCommand(options: ListOptions, io: Output): Promise<num
   do {
     if (cursor) query.set("cursor", cursor);
     const page: { items: Summary[]; nextCursor: string | null } = await api.json("GET", `/api/recordings?${query}`);
-    for (const r of page.items) {
-      count++;
-      io.out(
-        options.json
-          ? JSON.stringify(r)
-          : [
-              r.startedAt,
-              r.team,
-              `${r.durationSeconds.toFixed(1)}s`,
-              `${r.chunkCount} chunk(s)`,
-              megabytes(r.totalBytes),
-              r.outcome ?? "-",
-              r.ruleId ?? "-",
-              r.recordingId,
-              `call=${r.serverCallId}`,
-              r.participants.join(","),
-            ].join("  "),
-      );
-    }
+    if (options.json) for (const r of page.items) io.out(JSON.stringify(r));
+    // A table per page, headed on the first (a page's rows are aligned among themselves).
+    else for (const line of table(LIST_COLUMNS, page.items.map(listRow), count === 0)) io.out(line);
+    count += page.items.length;
     cursor = page.nextCursor;
   } while (cursor && options.all);
   if (!options.json) io.err(cursor ? `${count} shown; more: --all` : `${count} recording(s)`);
@@ -315,4 +345,28 @@ export async function reindexCommand(
   }
   io.out(`${indexed} recording(s) indexed${unreadable ? `, ${unreadable} manifest(s) unreadable` : ""}`);
   return unreadable ? 1 : 0;
+}
+
+/**
+ * Assigns a quarantined recording to its call (src/archive/assign.ts): exit 0 once it is copied, verified,
+ * protected, listed and in the ledger; 1 when refused (said why) or failed.
+ */
+export async function assignCommand(stores: AssignStores, request: AssignRequest, io: Output): Promise<number> {
+  try {
+    const result = await assignRecording(stores, request);
+    if (result.already) {
+      io.out(`already assigned to ${request.serverCallId}: ${result.manifest}`);
+      return 0;
+    }
+    io.out(
+      `assigned to ${request.serverCallId}, team ${result.teamId}: ${result.chunks} chunk(s) copied and verified, ` +
+        `retained until ${result.retainUntil ?? "(no date)"}${result.legalHold ? ", legal hold" : ""}`,
+    );
+    io.out(`manifest: ${result.manifest}`);
+    io.out("the quarantine copy stays, under its own protection, until that expires (docs/archive.md)");
+    return 0;
+  } catch (error) {
+    io.err(error instanceof AssignRefused ? `refused: ${error.message}` : `failed: ${(error as Error).message}`);
+    return 1;
+  }
 }

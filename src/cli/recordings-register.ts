@@ -1,8 +1,9 @@
 import type { Command } from "commander";
 import { indexManifest, manifestBlobs } from "../retrieval/indexing.js";
 import type { Output } from "./policy-commands.js";
-import { openRetrievalStores } from "./queues.js";
+import { openAssignStores, openRetrievalStores } from "./queues.js";
 import {
+  assignCommand,
   downloadCommand,
   exportCommand,
   getCommand,
@@ -14,7 +15,7 @@ import {
   type ListOptions,
 } from "./recordings-commands.js";
 
-/** `recorder recordings list | get | download | verify | export | reindex`. */
+/** `recorder recordings list | get | download | verify | export | reindex | assign`. */
 export function registerRecordingsCommands(program: Command, io: Output): void {
   const recordings = program
     .command("recordings")
@@ -64,16 +65,56 @@ export function registerRecordingsCommands(program: Command, io: Output): void {
     );
 
   withApi(recordings.command("export"))
+    .usage("--from <time> --to <time> [options]  |  --watch <exportId>")
     .description("bundle recordings, manifests, hashes and a chain of custody into the export container")
+    .option("--from <time>", "required (unless --watch): recordings started at or after (ISO 8601)")
+    .option("--to <time>", "required (unless --watch): recordings started before (ISO 8601)")
     .option("--team <team>", "one team (auditors; a team token exports its own team)")
-    .option("--from <time>", "recordings started at or after (ISO 8601)")
-    .option("--to <time>", "recordings started before (ISO 8601)")
     .option("--participant <id>", "only recordings with this participant")
     .option("--server-call-id <id>", "only this call")
     .option("--outcome <outcome>", "required or best-effort")
     .option("--folder <path>", "folder in the export container (default <team>/<exportId>)")
     .option("--watch <exportId>", "follow an export already requested")
     .action(async (options: ExportOptions) => exitWith(await exportCommand(options, io)));
+
+  recordings
+    .command("assign")
+    .argument("<recordingId>", "the quarantined recording, as `recorder ledger gaps` names it")
+    .requiredOption("--call <serverCallId>", "the call it belongs to")
+    .requiredOption("--reason <text>", "why: for the audit trail")
+    .option("--by <name>", "who assigns it (default: your user name)")
+    .option("--team <team>", "the team, when no policy decision of the call names one")
+    .option("--rule <rule>", "the rule whose retention applies (default: the call's, else the team's longest)")
+    .description(
+      "move a quarantined recording to its call: verified copy under the team with the policy's retention, listed, " +
+        "in the ledger, audited (REDIS_URL, BLOB_CONNECTION_STRING, POLICY_DIR; docs/archive.md)",
+    )
+    .action(
+      async (
+        recordingId: string,
+        options: { call: string; reason: string; by?: string; team?: string; rule?: string },
+      ) => {
+        const opened = await openAssignStores();
+        try {
+          exitWith(
+            await assignCommand(
+              opened.stores,
+              {
+                recordingId,
+                serverCallId: options.call,
+                by: options.by ?? opened.actor,
+                reason: options.reason,
+                team: options.team,
+                rule: options.rule,
+              },
+              io,
+            ),
+          );
+        } finally {
+          opened.close();
+        }
+      },
+    );
 
   recordings
     .command("reindex")

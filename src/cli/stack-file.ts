@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { z } from "zod";
 
-/** Written by `npm start` so that other commands (demo) find the local stack it started. */
-export const STACK_FILE = "data/stack.json";
+/** Written by `npm start` so that other commands (demo) find the local stack it started (LOCAL_DATA_DIR, else data/). */
+export const STACK_FILE = join(process.env.LOCAL_DATA_DIR ?? "data", "stack.json");
 
 export const stackFileSchema = z.object({
   startedAt: z.string(),

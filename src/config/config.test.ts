@@ -62,7 +62,17 @@ describe("loadConfig", () => {
       audience: "api://recorder",
       issuer: "https://sts.windows.net/tenant-1/",
       jwksUrl: "https://login.microsoftonline.com/tenant-1/discovery/v2.0/keys",
+      // Only Event Grid's own application, with the role its set-up script assigns (src/intake/entra.ts).
+      allowedAppIds: ["4962773b-9cdb-44cf-a8bf-237846a00ab7"],
+      requiredRole: "AzureEventGridSecureWebhookSubscriber",
     });
+    const government = loadConfig({
+      ...valid,
+      EVENTGRID_ENTRA_AUDIENCE: "api://recorder",
+      EVENTGRID_ENTRA_TENANT_ID: "tenant-1",
+      EVENTGRID_ENTRA_ALLOWED_APP_IDS: "54316b56-3481-47f9-8f30-0300f5542a7b",
+    });
+    expect(entraSettings(government)?.allowedAppIds).toEqual(["54316b56-3481-47f9-8f30-0300f5542a7b"]);
   });
 
   it("needs a secret or Entra, and Entra needs a tenant (or issuer and keys)", () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
+import { EVENT_GRID_APP_ID, EVENT_GRID_WEBHOOK_ROLE, type EntraDeliverySettings } from "../intake/entra.js";
 import { parseRedisUrl, RedisUrlError } from "../redis/target.js";
 
 /** Where Azure's callback JWT keys are published (reference §3.4). */
@@ -41,7 +42,13 @@ const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default("127.0.0.1"),
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }),
-  ACS_CONNECTION_STRING: z.string().regex(/endpoint=.+;accesskey=.+/i, "must look like endpoint=https://…;accesskey=…"),
+  /** Access key authentication to ACS; or ACS_ENDPOINT for Microsoft Entra ID (docs/identity.md). */
+  ACS_CONNECTION_STRING: z
+    .string()
+    .regex(/endpoint=.+;accesskey=.+/i, "must look like endpoint=https://…;accesskey=…")
+    .optional(),
+  /** The ACS resource's endpoint, authenticated with DefaultAzureCredential (managed identity) instead of a key. */
+  ACS_ENDPOINT: z.url({ protocol: /^https$/, error: "must be https://<resource>.communication.azure.com" }).optional(),
   ACS_RESOURCE_ID: z.string().min(1),
   ACS_OPENID_CONFIGURATION_URL: z.url().default(ACS_OPENID_CONFIGURATION_URL),
   ACS_LOCAL_SIMULATOR_URL: z.url({ protocol: /^http$/ }).optional(),
@@ -52,7 +59,15 @@ const configSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9:_-]+$/, "letters, digits, ':', '_' and '-' only")
     .default("cr"),
-  BLOB_CONNECTION_STRING: z.string().min(1),
+  /** Account key (or SAS) authentication to Blob storage; or BLOB_ACCOUNT_URL for Microsoft Entra ID. */
+  BLOB_CONNECTION_STRING: z.string().min(1).optional(),
+  /** The storage account's Blob endpoint, authenticated with DefaultAzureCredential instead of a key. */
+  BLOB_ACCOUNT_URL: z.url({ protocol: /^https$/, error: "must be https://<account>.blob.core.windows.net" }).optional(),
+  /** Local only (Azurite over plain HTTP): SAS URLs the app mints may also be used over http. Refused in production. */
+  BLOB_SAS_ALLOW_HTTP: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((value) => value === "true"),
   BLOB_CONTAINER: containerName.default("recordings"),
   POLICY_DIR: z.string().default("policies"),
   EVENTGRID_SECRET: commaList.optional(),
@@ -61,6 +76,10 @@ const configSchema = z.object({
   EVENTGRID_ENTRA_AUDIENCE: z.string().min(1).optional(),
   EVENTGRID_ENTRA_ISSUER: z.string().min(1).optional(),
   EVENTGRID_ENTRA_JWKS_URL: z.url().optional(),
+  /** Client apps allowed to deliver with Entra tokens (`appid`/`azp`): Event Grid's own (docs/security.md). */
+  EVENTGRID_ENTRA_ALLOWED_APP_IDS: commaList.default([EVENT_GRID_APP_ID.public]),
+  /** The app role Event Grid's service principal holds in the webhook's app registration. */
+  EVENTGRID_ENTRA_REQUIRED_ROLE: z.string().min(1).default(EVENT_GRID_WEBHOOK_ROLE),
   MAX_BODY_BYTES: z.coerce
     .number()
     .int()
@@ -142,13 +161,15 @@ export function immutabilityMode(config: Config): "azure" | "off" {
   return config.ARCHIVE_IMMUTABILITY ?? (config.NODE_ENV === "production" ? "azure" : "off");
 }
 
-/** Issuer and key set of Entra tokens for Event Grid deliveries, when configured. */
-export function entraSettings(config: Config): { issuer: string; jwksUrl: string; audience: string } | undefined {
+/** Issuer, key set and allowed caller of Entra tokens for Event Grid deliveries, when configured. */
+export function entraSettings(config: Config): EntraDeliverySettings | undefined {
   const audience = config.EVENTGRID_ENTRA_AUDIENCE;
   if (!audience) return undefined;
   const tenant = config.EVENTGRID_ENTRA_TENANT_ID;
   return {
     audience,
+    allowedAppIds: config.EVENTGRID_ENTRA_ALLOWED_APP_IDS,
+    requiredRole: config.EVENTGRID_ENTRA_REQUIRED_ROLE,
     issuer: config.EVENTGRID_ENTRA_ISSUER ?? `https://sts.windows.net/${tenant}/`,
     jwksUrl: config.EVENTGRID_ENTRA_JWKS_URL ?? `https://login.microsoftonline.com/${tenant}/discovery/v2.0/keys`,
   };
@@ -199,5 +220,30 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.ACS_LOCAL_SIMULATOR_URL && config.NODE_ENV === "production") {
     throw new ConfigError(["ACS_LOCAL_SIMULATOR_URL must not be set when NODE_ENV=production"]);
   }
+  const problems = credentialProblems(config);
+  if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * Each Azure service is reached with exactly one kind of credential: a connection string (a key), or Microsoft
+ * Entra ID through DefaultAzureCredential when only the endpoint is given (docs/identity.md).
+ */
+function credentialProblems(config: Config): string[] {
+  const problems: string[] = [];
+  const entra = "Microsoft Entra ID (managed identity) through DefaultAzureCredential, docs/identity.md";
+  const one = (key: string, endpoint: string, keyValue: unknown, endpointValue: unknown) => {
+    if (keyValue === undefined && endpointValue === undefined)
+      problems.push(`${key} or ${endpoint} is required (${endpoint} alone: ${entra})`);
+    if (keyValue !== undefined && endpointValue !== undefined)
+      problems.push(`set ${key} or ${endpoint}, not both (${endpoint} alone: ${entra})`);
+  };
+  one("ACS_CONNECTION_STRING", "ACS_ENDPOINT", config.ACS_CONNECTION_STRING, config.ACS_ENDPOINT);
+  one("BLOB_CONNECTION_STRING", "BLOB_ACCOUNT_URL", config.BLOB_CONNECTION_STRING, config.BLOB_ACCOUNT_URL);
+  // The simulator checks HMAC signatures made with its key: it has no Entra tokens to check.
+  if (config.ACS_LOCAL_SIMULATOR_URL && config.ACS_ENDPOINT)
+    problems.push("ACS_LOCAL_SIMULATOR_URL needs ACS_CONNECTION_STRING (the simulator's key), not ACS_ENDPOINT");
+  if (config.BLOB_SAS_ALLOW_HTTP && config.NODE_ENV === "production")
+    problems.push("BLOB_SAS_ALLOW_HTTP must not be set when NODE_ENV=production (SAS URLs are https only)");
+  return problems;
 }

@@ -1,5 +1,5 @@
 import Router from "@koa/router";
-import { BlobSASPermissions, type ContainerClient } from "@azure/storage-blob";
+import type { ContainerClient } from "@azure/storage-blob";
 import { z } from "zod";
 import type { AuditLog } from "../audit/log.js";
 import type { Reader, TokenStore } from "../auth/tokens.js";
@@ -7,6 +7,7 @@ import { readManifest, verifyRecording, type ReadManifest } from "../retrieval/a
 import type { RecordingIndex } from "../retrieval/index-store.js";
 import { decodeCursor, describeIssues, filtersOf, listQuery } from "../retrieval/query.js";
 import { parseRange } from "../retrieval/range.js";
+import type { SasMinter } from "../retrieval/sas.js";
 import { maySee, publicSummary, scopeFilters, type IndexedRecording } from "../retrieval/summary.js";
 import { signTicket, verifyTicket } from "../retrieval/tickets.js";
 import { auditedRequest, requirePrincipal, type AuditedRequest } from "./api-access.js";
@@ -20,8 +21,8 @@ export interface RecordingsApiDependencies {
   playback: {
     ticketSecret: string;
     ticketTtlMs: number;
-    /** Also hand out a read-only SAS URL of the chunk's blob. */
-    sas: boolean;
+    /** When set, play also hands out a read-only SAS URL of the chunk's blob (https only: src/retrieval/sas.ts). */
+    sas?: SasMinter | undefined;
   };
   now?: () => Date;
 }
@@ -115,11 +116,7 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
       chunk: chunk.index,
       expiresAt: expiresAt.getTime(),
     });
-    const sasUrl = deps.playback.sas
-      ? await deps.container
-          .getBlobClient(chunk.blob)
-          .generateSasUrl({ permissions: BlobSASPermissions.parse("r"), expiresOn: expiresAt })
-      : undefined;
+    const sasUrl = deps.playback.sas ? await deps.playback.sas.readUrl(chunk.blob, expiresAt) : undefined;
     await request.note("accepted", {
       serverCallId: recording.serverCallId,
       detail: { expiresAt: expiresAt.toISOString(), sas: sasUrl !== undefined },

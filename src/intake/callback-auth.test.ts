@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SignJWT } from "jose";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { newSigningKey, startLocalIssuer, type LocalIssuer } from "../../test/support/local-issuer.js";
 import { createCallbackVerifier, type CallbackVerifier } from "./callback-auth.js";
 import { IntakeError } from "./errors.js";
@@ -14,13 +15,13 @@ beforeAll(async () => {
 });
 afterAll(() => issuer.stop());
 
-async function refused(authorization: string | undefined, message: string, by = verifier) {
+async function refused(authorization: string | undefined, message: string, by = verifier, status = 401) {
   const error = await by.verify(authorization).then(
     () => undefined,
     (e: unknown) => e,
   );
   expect(error).toBeInstanceOf(IntakeError);
-  expect((error as IntakeError).status).toBe(401);
+  expect((error as IntakeError).status).toBe(status);
   expect((error as IntakeError).message).toContain(message);
 }
 
@@ -74,5 +75,95 @@ describe("callback JWT verification", () => {
     const settled = issuer.fetches();
     for (const token of bogus) await refused(`Bearer ${token}`, "invalid callback token", rotating);
     expect(issuer.fetches() - settled).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("outbound requests bad callbacks can cause (negative cache)", () => {
+  // A fresh issuer per case: its counters then count this case's requests only.
+  let local: LocalIssuer;
+  beforeEach(async () => {
+    local = await startLocalIssuer("https://acscallautomation.communication.azure.com");
+  });
+  afterEach(() => local.stop());
+  const twenty = <T>(make: (i: number) => Promise<T>) => Promise.all(Array.from({ length: 20 }, (_, i) => make(i)));
+
+  it("20 callbacks while the OpenID configuration answers 500: one request for it, each callback 503", async () => {
+    local.fail("config", 500);
+    const fresh = createCallbackVerifier(local.openIdConfigurationUrl, AUDIENCE);
+    const token = await local.sign({ aud: AUDIENCE });
+    for (let i = 0; i < 20; i++) await refused(`Bearer ${token}`, "cannot verify callback tokens now", fresh, 503);
+    expect(local.configFetches()).toBe(1);
+    expect(local.fetches()).toBe(0);
+  });
+
+  it("20 callbacks at once while the key set answers 500: one request for it", async () => {
+    local.fail("keys", 500);
+    const fresh = createCallbackVerifier(local.openIdConfigurationUrl, AUDIENCE);
+    const token = await local.sign({ aud: AUDIENCE });
+    await twenty(() => refused(`Bearer ${token}`, "token signing keys unavailable", fresh, 503));
+    for (let i = 0; i < 20; i++) await refused(`Bearer ${token}`, "token signing keys unavailable", fresh, 503);
+    expect(local.configFetches()).toBe(1);
+    expect(local.fetches()).toBe(1);
+  });
+
+  it("20 garbage tokens (not JWTs, another algorithm, no kid) make no request at all", async () => {
+    const fresh = createCallbackVerifier(local.openIdConfigurationUrl, AUDIENCE);
+    const hs256 = await new SignJWT({})
+      .setProtectedHeader({ alg: "HS256", kid: "key-1" })
+      .setAudience(AUDIENCE)
+      .setExpirationTime("5m")
+      .sign(new TextEncoder().encode("a-shared-secret-of-32-characters!"));
+    const noKid = await new SignJWT({})
+      .setProtectedHeader({ alg: "RS256" })
+      .setAudience(AUDIENCE)
+      .setExpirationTime("5m")
+      .sign(local.signing.privateKey);
+    const garbage = ["abc", "a.b.c", `${hs256}`, noKid, "eyJhbGciOiJSUzI1NiJ9..", "x".repeat(4000)];
+    for (let i = 0; i < 20; i++)
+      await refused(`Bearer ${garbage[i % garbage.length]!}`, "invalid callback token", fresh);
+    expect(local.configFetches() + local.fetches()).toBe(0);
+  });
+
+  it("20 tokens with made-up kids: at most one refetch of the key set after the first fetch", async () => {
+    const fresh = createCallbackVerifier(local.openIdConfigurationUrl, AUDIENCE, { refreshCooldownMs: 60_000 });
+    const forger = await newSigningKey("made-up");
+    const forged = await local.sign({ aud: AUDIENCE }, forger);
+    await twenty(() => refused(`Bearer ${forged}`, "invalid callback token", fresh));
+    for (let i = 0; i < 20; i++) await refused(`Bearer ${forged}`, "invalid callback token", fresh);
+    expect(local.configFetches()).toBe(1);
+    expect(local.fetches()).toBeLessThanOrEqual(2);
+  });
+
+  it("tries again once the failure cooldown has passed, and then verifies", async () => {
+    let clock = 1_000_000;
+    local.fail("config", 503);
+    const fresh = createCallbackVerifier(local.openIdConfigurationUrl, AUDIENCE, {
+      failureCooldownMs: 30_000,
+      now: () => clock,
+    });
+    const token = await local.sign({ aud: AUDIENCE });
+    await refused(`Bearer ${token}`, "cannot verify", fresh, 503);
+    local.fail("config", undefined);
+    clock += 29_000;
+    await refused(`Bearer ${token}`, "cannot verify", fresh, 503);
+    expect(local.configFetches()).toBe(1);
+    clock += 2_000;
+    await expect(fresh.verify(`Bearer ${token}`)).resolves.toBeUndefined();
+    expect(local.configFetches()).toBe(2);
+  });
+
+  it("keeps the keys it has when a refresh fails, and does not retry the refresh before the cooldown", async () => {
+    let clock = 1_000_000;
+    const fresh = createCallbackVerifier(local.openIdConfigurationUrl, AUDIENCE, {
+      maxAgeMs: 60_000,
+      failureCooldownMs: 30_000,
+      now: () => clock,
+    });
+    const token = await local.sign({ aud: AUDIENCE });
+    await expect(fresh.verify(`Bearer ${token}`)).resolves.toBeUndefined();
+    local.fail("keys", 500);
+    clock += 61_000; // stale: refreshed, which fails; the keys held still verify
+    for (let i = 0; i < 20; i++) await expect(fresh.verify(`Bearer ${token}`)).resolves.toBeUndefined();
+    expect(local.fetches()).toBe(2);
   });
 });

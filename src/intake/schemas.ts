@@ -67,6 +67,9 @@ export const recordingFileStatusUpdatedData = z.looseObject({
   recordingChannelType: z.enum(["Mixed", "Unmixed"]).optional(),
   recordingFormatType: z.enum(["Wav", "Mp3", "Mp4"]).optional(),
   sessionEndReason: z.string().optional(),
+  // Newer notifications also name the recording and its storage ("Bring your own storage" page); read-only facts.
+  recordingId: z.string().min(1).optional(),
+  storageType: z.string().optional(),
 });
 export type RecordingFileStatusUpdatedData = z.infer<typeof recordingFileStatusUpdatedData>;
 
@@ -89,6 +92,22 @@ export const recordingStateChangedData = z.looseObject({
   recordingKind: z.string().optional(),
 });
 
+/**
+ * StartRecordingFailed (SDK ≥ 1.5; its typings: callConnectionId, serverCallId, correlationId, recordingId?,
+ * operationContext?, resultInformation?). ACS accepted a start, then could not carry it out. callConnectionId is
+ * not required: we never use it, and a start by serverCallLocator belongs to no connection of ours.
+ */
+export const startRecordingFailedData = z.looseObject({
+  serverCallId: z.string().min(1),
+  correlationId: z.string().min(1),
+  callConnectionId: z.string().optional(),
+  operationContext: z.string().optional(),
+  recordingId: z.string().min(1).optional(),
+  resultInformation: z
+    .looseObject({ code: z.number().optional(), subCode: z.number().optional(), message: z.string().optional() })
+    .optional(),
+});
+
 export const playResultData = z.looseObject({
   ...callbackCommon,
   resultInformation: z
@@ -107,6 +126,7 @@ export const eventDataSchemas = {
   "Microsoft.Communication.CallConnected": callConnectedData,
   "Microsoft.Communication.CallDisconnected": callDisconnectedData,
   "Microsoft.Communication.RecordingStateChanged": recordingStateChangedData,
+  "Microsoft.Communication.StartRecordingFailed": startRecordingFailedData,
   "Microsoft.Communication.PlayCompleted": playResultData,
   "Microsoft.Communication.PlayFailed": playResultData,
 } as const;

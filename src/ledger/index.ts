@@ -1,2 +1,11 @@
-export { isGap, outcomeOfDecision, type LedgerAction, type LedgerEntry, type LedgerOutcome } from "./outcome.js";
+export {
+  isGap,
+  isQuarantineGap,
+  outcomeOfDecision,
+  type LedgerAction,
+  type LedgerEntry,
+  type LedgerOutcome,
+  type LedgerRecording,
+  type QuarantineEntry,
+} from "./outcome.js";
 export { createLedger, type Ledger } from "./store.js";

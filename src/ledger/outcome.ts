@@ -15,6 +15,7 @@ export interface LedgerEntry {
   teamId?: string;
   ruleId?: string;
   policyHash?: string;
+  /** The last recording archived (every one is in `recordings`). */
   recordingId?: string;
   manifest?: string;
   endedAt?: string;
@@ -22,6 +23,36 @@ export interface LedgerEntry {
   updatedAt: string;
   /** Enforcement actions taken on the call, in order (read-only here: appended with `noteAction`). */
   actions?: LedgerAction[];
+  /** Every recording of the call archived so far (a restarted recording is a second one), oldest first. */
+  recordings?: LedgerRecording[];
+}
+
+/** One archived recording of a call, by its own key (recordingId, or `doc-<documentId>`). */
+export interface LedgerRecording {
+  recordingId: string;
+  manifest: string;
+  at: string;
+}
+
+/**
+ * A recording archived in the quarantine area (docs/archive.md): its call not found, or recorded by no policy.
+ * It is a gap until an operator assigns it to its call (`recorder recordings assign`).
+ */
+export interface QuarantineEntry {
+  /** The recording's key, as in its blob names. */
+  recordingId: string;
+  /** ACS's call id the recording event named. */
+  callId?: string;
+  /** The call, when it was found (but no policy records it). */
+  serverCallId?: string;
+  reason: string;
+  /** `archiving` until its manifest is written; `assigned` once moved to its call's layout. */
+  state: "archiving" | "archived" | "assigned";
+  /** The quarantine manifest, once every chunk is archived. */
+  manifest?: string;
+  quarantinedAt: string;
+  updatedAt: string;
+  assigned?: { serverCallId: string; teamId: string; manifest: string; by: string; at: string; reason: string };
 }
 
 /** One enforcement action on a call, with why it was taken. */
@@ -29,9 +60,10 @@ export interface LedgerAction {
   at: string;
   /**
    * incoming-call: the call was refused while ringing because it could not be recorded; deadline: recording
-   * not in place in time; mid-call: recording stopped; after-call: no recording arrived.
+   * not in place in time; start-failed: ACS reported StartRecordingFailed; mid-call: recording stopped;
+   * after-call: no recording arrived.
    */
-  trigger: "incoming-call" | "deadline" | "mid-call" | "after-call";
+  trigger: "incoming-call" | "deadline" | "start-failed" | "mid-call" | "after-call";
   action: "reject" | "hang-up" | "alert" | "resume" | "restart";
   reason: string;
 }
@@ -47,6 +79,11 @@ export function outcomeOfDecision(
   if (decision.reason === "rule" || decision.reason === "exempt")
     return { outcome: "exempt", reason: `${decision.reason}: ${decision.explanation}`, ...source };
   return { outcome: "not-required", reason: `${decision.reason}: ${decision.explanation}`, ...source };
+}
+
+/** A quarantined recording is a gap until it is assigned to its call. */
+export function isQuarantineGap(entry: QuarantineEntry): boolean {
+  return entry.state !== "assigned";
 }
 
 /**

@@ -1,11 +1,21 @@
 import type { RedisClient } from "../redis/index.js";
 import { z } from "zod";
-import { isGap, type LedgerAction, type LedgerEntry } from "./outcome.js";
+import {
+  isGap,
+  isQuarantineGap,
+  type LedgerAction,
+  type LedgerEntry,
+  type LedgerRecording,
+  type QuarantineEntry,
+} from "./outcome.js";
 
 /**
  * Ledger entries in Redis: one hash per call, `${prefix}:ledger:{serverCallId}` (hash-tagged per call, as the
  * sessions are), and a time index `${prefix}:ledger:index` (a sorted set by last change) to list by time.
- * Each command touches one key, so Redis Cluster works.
+ * Each command touches one key, so Redis Cluster works. A call's archived recordings are a hash of their own
+ * beside its entry (`…:recordings`, one field per recording key: two recordings never overwrite each other), and
+ * quarantined recordings (docs/archive.md) one key each, `${prefix}:ledger:quarantine:{recordingKey}`, with
+ * their own time index.
  *
  * `recorded` is final: a late CallEnded (pending) never overwrites it. `failed` is not turned back into
  * `pending` either (a CallEnded after enforcement ended the call); a recording that arrives after all still
@@ -32,6 +42,29 @@ const entrySchema = z.object({
   updatedAt: z.string(),
 });
 
+const recordingSchema = z.object({ recordingId: z.string(), manifest: z.string(), at: z.string() });
+
+const quarantineSchema = z.object({
+  recordingId: z.string(),
+  callId: z.string().optional(),
+  serverCallId: z.string().optional(),
+  reason: z.string(),
+  state: z.enum(["archiving", "archived", "assigned"]),
+  manifest: z.string().optional(),
+  quarantinedAt: z.string(),
+  updatedAt: z.string(),
+  assigned: z
+    .object({
+      serverCallId: z.string(),
+      teamId: z.string(),
+      manifest: z.string(),
+      by: z.string(),
+      at: z.string(),
+      reason: z.string(),
+    })
+    .optional(),
+});
+
 export interface Ledger {
   /** Merges into the call's entry (fields given win; `recorded` is never downgraded). */
   record(update: Omit<LedgerEntry, "updatedAt">): Promise<void>;
@@ -41,34 +74,74 @@ export interface Ledger {
   /** Entries changed at or after `since`, oldest first. */
   since(since: Date): Promise<LedgerEntry[]>;
   gaps(since: Date, now: Date, graceMs: number): Promise<LedgerEntry[]>;
+  /** Puts a quarantined recording on record; true if it was not yet (the caller that put it there alerts). */
+  quarantine(entry: Omit<QuarantineEntry, "state" | "quarantinedAt" | "updatedAt">): Promise<boolean>;
+  /** Changes a quarantined recording's entry (its manifest, its assignment). */
+  updateQuarantine(
+    recordingId: string,
+    change: Partial<Pick<QuarantineEntry, "state" | "manifest" | "assigned">>,
+  ): Promise<QuarantineEntry | undefined>;
+  getQuarantine(recordingId: string): Promise<QuarantineEntry | undefined>;
+  /** Quarantined recordings not yet assigned to their call, quarantined at or after `since`, oldest first. */
+  quarantineGaps(since: Date): Promise<QuarantineEntry[]>;
 }
 
 export function createLedger(redis: RedisClient, prefix: string): Ledger {
   const keyOf = (serverCallId: string) => `${prefix}:ledger:{${serverCallId}}`;
   const actionsOf = (serverCallId: string) => `${keyOf(serverCallId)}:actions`;
+  const recordingsOf = (serverCallId: string) => `${keyOf(serverCallId)}:recordings`;
   const index = `${prefix}:ledger:index`;
+  const quarantineKey = (recordingId: string) => `${prefix}:ledger:quarantine:{${recordingId}}`;
+  const quarantineIndex = `${prefix}:ledger:quarantine:index`;
   const get = async (serverCallId: string): Promise<LedgerEntry | undefined> => {
-    const [raw, actions] = await Promise.all([
+    const [raw, actions, recordingFields] = await Promise.all([
       redis.hget(keyOf(serverCallId), "entry"),
       redis.lrange(actionsOf(serverCallId), 0, -1),
+      redis.hvals(recordingsOf(serverCallId)),
     ]);
     const taken = actions.map((a) => JSON.parse(a) as LedgerAction);
+    const recordings: LedgerRecording[] = recordingFields
+      .map((field) => recordingSchema.parse(JSON.parse(field)))
+      .sort((a, b) => a.at.localeCompare(b.at) || a.recordingId.localeCompare(b.recordingId));
+    const extra = {
+      ...(taken.length > 0 ? { actions: taken } : {}),
+      ...(recordings.length > 0 ? { recordings } : {}),
+    };
     // A call still in progress has no entry yet, only what enforcement did so far.
     if (!raw) {
       const last = taken.at(-1);
       return last
-        ? { serverCallId, outcome: "pending", reason: "call in progress", updatedAt: last.at, actions: taken }
+        ? { serverCallId, outcome: "pending", reason: "call in progress", updatedAt: last.at, ...extra }
         : undefined;
     }
-    const entry = entrySchema.parse(JSON.parse(raw));
-    return taken.length > 0 ? { ...entry, actions: taken } : entry;
+    return { ...entrySchema.parse(JSON.parse(raw)), ...extra };
+  };
+  const getQuarantine = async (recordingId: string): Promise<QuarantineEntry | undefined> => {
+    const raw = await redis.get(quarantineKey(recordingId));
+    return raw ? quarantineSchema.parse(JSON.parse(raw)) : undefined;
   };
   return {
     async record(update) {
-      const current = await get(update.serverCallId);
       const now = new Date();
-      // Actions live in a list of their own, not in the stored entry.
-      const { actions: _actions, ...stored } = current ?? { actions: undefined };
+      // Each recording in a field of its own: a call's second recording never replaces its first.
+      if (update.outcome === "recorded" && update.recordingId && update.manifest) {
+        const recording: LedgerRecording = {
+          recordingId: update.recordingId,
+          manifest: update.manifest,
+          at: now.toISOString(),
+        };
+        await redis.hsetnx(recordingsOf(update.serverCallId), update.recordingId, JSON.stringify(recording));
+      }
+      const current = await get(update.serverCallId);
+      // Actions and recordings live in keys of their own, not in the stored entry.
+      const {
+        actions: _actions,
+        recordings: _recordings,
+        ...stored
+      } = current ?? {
+        actions: undefined,
+        recordings: undefined,
+      };
       const entry: LedgerEntry = { ...stored, ...update, updatedAt: now.toISOString() };
       const written = await redis.eval(WRITE, 1, keyOf(update.serverCallId), entry.outcome, JSON.stringify(entry));
       if (written === 1) await redis.zadd(index, now.getTime(), update.serverCallId);
@@ -85,6 +158,34 @@ export function createLedger(redis: RedisClient, prefix: string): Ledger {
     },
     async gaps(since, now, graceMs) {
       return (await this.since(since)).filter((entry) => isGap(entry, now, graceMs));
+    },
+    async quarantine(entry) {
+      const now = new Date();
+      const stored: QuarantineEntry = {
+        ...entry,
+        state: "archiving",
+        quarantinedAt: now.toISOString(),
+        updatedAt: now.toISOString(),
+      };
+      const written = await redis.set(quarantineKey(entry.recordingId), JSON.stringify(stored), "NX");
+      if (written !== "OK") return false;
+      await redis.zadd(quarantineIndex, now.getTime(), entry.recordingId);
+      return true;
+    },
+    async updateQuarantine(recordingId, change) {
+      const current = await getQuarantine(recordingId);
+      if (!current) return undefined;
+      // An assigned recording stays assigned: a late manifest write of its quarantine copy changes only that.
+      const state = current.state === "assigned" ? "assigned" : (change.state ?? current.state);
+      const next: QuarantineEntry = { ...current, ...change, state, updatedAt: new Date().toISOString() };
+      await redis.set(quarantineKey(recordingId), JSON.stringify(next), "XX");
+      return next;
+    },
+    getQuarantine,
+    async quarantineGaps(since) {
+      const ids = await redis.zrangebyscore(quarantineIndex, since.getTime(), "+inf");
+      const entries = await Promise.all(ids.map(getQuarantine));
+      return entries.filter((e): e is QuarantineEntry => e !== undefined && isQuarantineGap(e));
     },
   };
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { entriesOverlap, kindOf, memberEntryMatches, numberOf, rawIdFromInput } from "./identity.js";
+import {
+  entriesOverlap,
+  kindOf,
+  memberEntryMatches,
+  numberOf,
+  participantFromInput,
+  rawIdFromInput,
+} from "./identity.js";
 
 describe("identities", () => {
   it.each([
@@ -41,5 +48,25 @@ describe("identities", () => {
     expect(numberOf("4:anonymous")).toBeUndefined();
     expect(rawIdFromInput("+15551234567")).toBe("4:+15551234567");
     expect(rawIdFromInput("8:acs:r_1")).toBe("8:acs:r_1");
+  });
+});
+
+describe("participantFromInput", () => {
+  it.each([
+    ["+15551234567", "4:+15551234567"],
+    ["4:+442071234567", "4:+442071234567"],
+    [
+      "8:acs:5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10_00000001-alice",
+      "8:acs:5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10_00000001-alice",
+    ],
+    ["8:orgid:2dd4e4d9-b1bd-4c3b-8a6e-2fb5e1c0e7a1", "8:orgid:2dd4e4d9-b1bd-4c3b-8a6e-2fb5e1c0e7a1"],
+    ["28:acs:bot-1", "28:acs:bot-1"],
+  ])("%s is the participant %s", (input, rawId) => {
+    expect(participantFromInput(input)).toEqual({ rawId });
+  });
+  it.each(["alice", "", "8:acs:", "4:anonymous", "+44", "12345"])("%j is refused with the forms to use", (input) => {
+    const parsed = participantFromInput(input);
+    expect(parsed).toHaveProperty("problem");
+    expect("problem" in parsed && parsed.problem).toContain("give a raw id (8:acs:…");
   });
 });

@@ -47,3 +47,21 @@ export function patternCovers(outer: string, inner: string): boolean {
 export function rawIdFromInput(input: string): string {
   return /^\+\d+$/.test(input) ? `4:${input}` : input;
 }
+
+/**
+ * A participant typed on a command line, as a raw id, or why it is none: an E.164 number, or a raw id of a kind a
+ * call can carry (ACS and Teams users, phone numbers, bots and Teams apps `28:`). Anything else would silently match
+ * nobody and make the answer look meaningful.
+ */
+export function participantFromInput(input: string): { rawId: string } | { problem: string } {
+  const rawId = rawIdFromInput(input.trim());
+  const known =
+    /^4:\+\d{7,15}$/.test(rawId) ||
+    /^8:(acs|spool|gcch-acs|dod-acs|orgid|gcch|dod|teamsvisitor):\S+$/.test(rawId) ||
+    /^28:\S+$/.test(rawId);
+  return known
+    ? { rawId }
+    : {
+        problem: `${input}: not a participant: give a raw id (8:acs:…, 8:orgid:…, 28:…, 4:+44…) or a phone number (+44…)`,
+      };
+}

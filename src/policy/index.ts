@@ -3,7 +3,7 @@ export { describeDecision, differences, replayCalls, type DecisionChange, type R
 export { decide, evaluateTeams, isMember } from "./evaluate.js";
 export { explainCall } from "./explain.js";
 export { contentHash, policySetHash } from "./hash.js";
-export { rawIdFromInput } from "./identity.js";
+export { participantFromInput, rawIdFromInput } from "./identity.js";
 export { lintPolicies, type LintWarning } from "./lint.js";
 export { loadPolicies, parsePolicyFile, parsePolicySet, PolicyError, readPolicyFiles } from "./load.js";
 export { sampleBucket } from "./sampling.js";

@@ -1,7 +1,9 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseDocument, type Document } from "yaml";
+import type { z } from "zod";
 import { contentHash } from "./hash.js";
+import { fieldNames, nearest } from "./suggest.js";
 import { teamPolicyFileSchema, type MatchFile, type RuleFile, type TeamPolicyFile } from "./schema.js";
 import type { MatchConditions, PolicyRule, TeamPolicy } from "./types.js";
 
@@ -98,6 +100,22 @@ function teamPolicyOf(file: string, text: string, data: TeamPolicyFile, where: (
   };
 }
 
+const KNOWN_FIELDS = fieldNames(teamPolicyFileSchema);
+
+/** `; did you mean "mode"?` for a misspelt field or option, when one known word is near enough; else "". */
+function didYouMean(issue: z.core.$ZodIssue, path: PropertyKey[], value: unknown): string {
+  const typed =
+    issue.code === "unrecognized_keys" ? String(path.at(-1)) : typeof value === "string" ? value : undefined;
+  const known =
+    issue.code === "unrecognized_keys"
+      ? KNOWN_FIELDS
+      : issue.code === "invalid_value"
+        ? issue.values.filter((v): v is string => typeof v === "string")
+        : [];
+  const guess = typed === undefined ? undefined : nearest(typed, known);
+  return guess ? `; did you mean "${guess}"?` : "";
+}
+
 /** Parses one policy file's text; problems carry `file:line:column`. */
 export function parsePolicyFile(file: string, text: string): TeamPolicy {
   const document = parseDocument(text, { prettyErrors: false });
@@ -115,7 +133,7 @@ export function parsePolicyFile(file: string, text: string): TeamPolicy {
           const missing = issue.code === "invalid_type" && issue.message.endsWith("received undefined");
           const message =
             issue.code === "unrecognized_keys" ? "unknown field" : missing ? "missing (required)" : issue.message;
-          return `${where.of(path as Path)}: ${path.join(".") || "(file)"}: ${message}`;
+          return `${where.of(path as Path)}: ${path.join(".") || "(file)"}: ${message}${didYouMean(issue, path, document.getIn(path))}`;
         });
       }),
     );

@@ -1,4 +1,5 @@
 import type { JobsOptions } from "bullmq";
+import type { CorrelationVia } from "../correlation/index.js";
 import type { AcsEvent, RecordingChunk } from "../intake/schemas.js";
 import type { Announcement, RecordingPlan } from "../policy/types.js";
 import { QueueName } from "./names.js";
@@ -28,7 +29,14 @@ export interface JobKinds {
   "call-event": { queue: typeof QueueName.callEvents; payload: { event: AcsEvent; receivedAt: string } };
   "connect-call": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
   "connect-ringing": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
-  "enforce-start": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
+  /**
+   * The recording deadline; queued at once, with `failedRecordingId`, when ACS reports StartRecordingFailed ("" when
+   * the event named no recording).
+   */
+  "enforce-start": {
+    queue: typeof QueueName.control;
+    payload: { serverCallId: string; correlationId: string; failedRecordingId?: string };
+  };
   "pause-recording": {
     queue: typeof QueueName.control;
     payload: {
@@ -50,12 +58,12 @@ export interface JobKinds {
   };
   "expect-recording": { queue: typeof QueueName.control; payload: { serverCallId: string; correlationId: string } };
   /**
-   * Refuses a ringing call that cannot be recorded. Carries the IncomingCall's context (it can answer the call:
-   * never logged), so the job is removed as soon as it has run.
+   * Refuses a ringing call that cannot be recorded, with the IncomingCall's context, which is not in the job: it
+   * can answer the call, so it is kept apart briefly (src/sessions/ring-context.ts) and never logged.
    */
   "reject-call": {
     queue: typeof QueueName.control;
-    payload: { serverCallId: string; correlationId: string; incomingCallContext: string; reason: string };
+    payload: { serverCallId: string; correlationId: string; reason: string };
   };
   /** Periodic: is Blob storage answering? (the health view behind rejecting at IncomingCall) */
   "probe-storage": { queue: typeof QueueName.control; payload: Record<string, never> };
@@ -82,10 +90,19 @@ export interface JobKinds {
   "ingest-chunk": {
     queue: typeof QueueName.ingest;
     payload: {
-      serverCallId: string;
+      /** The call, when the event or our indexes named it; absent: the job looks again (docs/archive.md). */
+      serverCallId?: string;
       correlationId: string | undefined;
+      /** How serverCallId was found. */
+      via?: CorrelationVia;
+      /** ACS's call id, the subject's `{call-id}`. */
+      callId?: string;
+      /** The recording's own key: its recordingId, or `doc-<documentId>` when none is known (never the call's). */
       recordingId: string;
+      /** Event data, kept in the manifest; never the base of retention. */
       recordingStartTime: string;
+      /** When the webhook first received the recording event: retention's base when no call start is known. */
+      firstSeenAt?: string;
       chunk: RecordingChunk;
       /** Every chunk of the recording (from the same event): the last one archived writes the manifest. Optional for jobs queued before it existed. */
       recordingChunks?: { index: number; documentId: string; endReason: string; contentLocation: string }[];
@@ -125,7 +142,7 @@ export const jobDefinitions: { [N in JobName]: { queue: JobKinds[N]["queue"]; op
     options: { ...retried(120, 1_000), backoff: { type: "fixed", delay: 1_000 }, delay: 1_500, priority: URGENT },
   },
   "start-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: URGENT } },
-  // The call rings for seconds only: a few quick retries, then nothing of the context is kept.
+  // The call rings for seconds only: a few quick retries (the context is deleted after the last, reject-call.ts).
   "reject-call": {
     queue: QueueName.control,
     options: { ...retried(3, 250), priority: URGENT, removeOnComplete: true, removeOnFail: true },

@@ -17,6 +17,8 @@ export interface RedisClientOptions {
   enableAutoPipelining?: boolean;
   /** Fails a command that got no reply after this long. */
   commandTimeout?: number;
+  /** Gives up after the first failed connection instead of reconnecting: for probes that must answer quickly. */
+  failFast?: boolean;
 }
 
 /** Opens a connection to the deployment REDIS_URL names. */
@@ -28,6 +30,7 @@ export function connectTo(target: RedisTarget, options: RedisClientOptions): Red
   const common = {
     maxRetriesPerRequest: options.maxRetriesPerRequest,
     ...(options.commandTimeout !== undefined ? { commandTimeout: options.commandTimeout } : {}),
+    ...(options.failFast ? { retryStrategy: () => null } : {}),
   };
   switch (target.kind) {
     case "single":
@@ -38,6 +41,7 @@ export function connectTo(target: RedisTarget, options: RedisClientOptions): Red
     case "cluster":
       return new Cluster(target.nodes, {
         ...(options.enableAutoPipelining ? { enableAutoPipelining: true } : {}),
+        ...(options.failFast ? { clusterRetryStrategy: () => null } : {}),
         redisOptions: {
           ...common,
           ...(target.username ? { username: target.username } : {}),
@@ -50,6 +54,7 @@ export function connectTo(target: RedisTarget, options: RedisClientOptions): Red
         ...common,
         ...(options.enableAutoPipelining ? { enableAutoPipelining: true } : {}),
         sentinels: target.sentinels,
+        ...(options.failFast ? { sentinelRetryStrategy: () => null } : {}),
         name: target.masterName,
         db: target.db,
         ...(target.username ? { username: target.username } : {}),

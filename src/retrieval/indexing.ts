@@ -1,4 +1,5 @@
 import type { ContainerClient } from "@azure/storage-blob";
+import { QUARANTINE_AREA } from "../archive/naming.js";
 import { readManifest } from "./archive-reader.js";
 import type { RecordingIndex } from "./index-store.js";
 import { summarize, type IndexedRecording } from "./summary.js";
@@ -19,7 +20,11 @@ export async function indexManifest(
   return recording;
 }
 
-/** Every manifest in the archive: for rebuilding the index (`recorder recordings reindex`), never per request. */
+/**
+ * Every manifest in the archive: for rebuilding the index (`recorder recordings reindex`), never per request.
+ * Not those of the quarantine area: a quarantined recording has no team to be listed for (docs/archive.md).
+ */
 export async function* manifestBlobs(container: ContainerClient): AsyncGenerator<string> {
-  for await (const blob of container.listBlobsFlat()) if (blob.name.endsWith("/manifest.json")) yield blob.name;
+  for await (const blob of container.listBlobsFlat())
+    if (blob.name.endsWith("/manifest.json") && !blob.name.startsWith(`${QUARANTINE_AREA}/`)) yield blob.name;
 }

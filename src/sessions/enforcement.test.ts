@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { HealthVerdict } from "../health/index.js";
 import type { Decision } from "../policy/types.js";
-import { MAX_RESTARTS, incomingCallAction, recordingStoppedAction, startDeadlineAction } from "./enforcement.js";
+import {
+  MAX_RESTARTS,
+  incomingCallAction,
+  recordingStoppedAction,
+  startDeadlineAction,
+  startFailedAction,
+} from "./enforcement.js";
 import { recordDecision, skipDecision as skip } from "./test-fixtures.js";
 
 const decision = (
@@ -68,6 +74,48 @@ describe("startDeadlineAction", () => {
     expect(action.kind).toBe(kind);
     expect(action.reason.length).toBeGreaterThan(5);
     if (action.kind === "hang-up") expect(action.callConnectionId).toBe("c");
+  });
+});
+
+describe("startFailedAction (StartRecordingFailed)", () => {
+  const failed = {
+    ...session({ callConnectionId: "c", recordingId: "r1", recordingState: "inactive" }),
+    recordings: {},
+  };
+  it.each([
+    ["hang-up policy: ended for everyone now", failed, decision("required", "hang-up"), "r1", "hang-up"],
+    ["reject policy: hang-up once established", failed, decision("required", "reject"), "r1", "hang-up"],
+    ["alert policy: an alert", failed, decision("required", "alert"), "r1", "alert"],
+    ["best-effort: an alert", failed, decision("best-effort", "hang-up"), "r1", "alert"],
+    [
+      "even with pauseOnStart: a failed start is no paused one",
+      failed,
+      decision("required", "hang-up", true),
+      "r1",
+      "hang-up",
+    ],
+    ["the event named no recording", failed, decision("required", "hang-up"), "", "hang-up"],
+    ["a later recording replaced it", { ...failed, recordingId: "r2" }, decision("required", "hang-up"), "r1", "none"],
+    [
+      "another recording is active",
+      { ...failed, recordingState: "active" as const },
+      decision("required", "hang-up"),
+      "r1",
+      "none",
+    ],
+    ["the call ended", { ...failed, ended: true }, decision("required", "hang-up"), "r1", "none"],
+    [
+      "no connection of ours: only an alert",
+      { ...failed, callConnectionId: undefined },
+      decision("required", "hang-up"),
+      "r1",
+      "alert",
+    ],
+    ["not to be recorded", failed, skip, "r1", "none"],
+  ] as const)("%s → %s", (_name, facts, decision, failedRecordingId, kind) => {
+    const action = startFailedAction(facts, decision, failedRecordingId);
+    expect(action.kind).toBe(kind);
+    if (kind === "hang-up" || kind === "alert") expect(action.reason).toContain("StartRecordingFailed");
   });
 });
 

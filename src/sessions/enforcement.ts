@@ -11,7 +11,10 @@ export type DeadlineAction =
 /** Seconds allowed for recording to start when a decision carries no enforcement (docs/policies.md defaults). */
 export const DEFAULT_START_WITHIN_SECONDS = 15;
 
-type SessionFacts = Pick<CallSession, "ended" | "recordingState" | "recordingId" | "callConnectionId">;
+type SessionFacts = Pick<CallSession, "ended" | "recordingState" | "recordingId" | "callConnectionId"> & {
+  /** ACS reported the start of the call's latest recording failed (StartRecordingFailed). */
+  recordingFailed?: boolean;
+};
 
 /**
  * At the deadline: is the call recorded as its decision requires, and if not, what does the policy say?
@@ -24,27 +27,45 @@ export function startDeadlineAction(session: SessionFacts, decision: Decision | 
   if (!decision?.record) return { kind: "none", reason: "the call is not to be recorded" };
   if (session.ended) return { kind: "none", reason: "the call has ended" };
   if (session.recordingState === "active") return { kind: "none", reason: "recording is active" };
-  if (session.recordingId && decision.recording.pauseOnStart) {
+  if (session.recordingId && !session.recordingFailed && decision.recording.pauseOnStart) {
     return { kind: "none", reason: "recording started paused, as the policy asks" };
   }
-  const missing = session.recordingId
-    ? "recording is not active"
-    : session.callConnectionId
-      ? "recording did not start"
-      : "could not connect to the call";
+  const missing = session.recordingFailed
+    ? "recording failed to start (StartRecordingFailed)"
+    : session.recordingId
+      ? "recording is not active in time"
+      : session.callConnectionId
+        ? "recording did not start in time"
+        : "could not connect to the call in time";
   const onFailure = decision.mode === "best-effort" ? "alert" : (decision.enforcement?.onStartFailure ?? "alert");
-  if (onFailure === "alert") return { kind: "alert", reason: `${missing} in time (${decision.mode})` };
+  if (onFailure === "alert") return { kind: "alert", reason: `${missing} (${decision.mode})` };
   if (!session.callConnectionId) {
     return {
       kind: "alert",
-      reason: `${missing} in time; policy says ${onFailure}, but without a call connection only an alert is possible`,
+      reason: `${missing}; policy says ${onFailure}, but without a call connection only an alert is possible`,
     };
   }
   return {
     kind: "hang-up",
-    reason: `${missing} in time; policy says ${onFailure}`,
+    reason: `${missing}; policy says ${onFailure}`,
     callConnectionId: session.callConnectionId,
   };
+}
+
+/**
+ * ACS reported StartRecordingFailed for `failedRecordingId` ("" when it named none): a failed start, under the
+ * policy's enforcement as at the deadline — unless a later recording of the call replaced it (that one has its
+ * own deadline) or one is active. Pure, tested by a table.
+ */
+export function startFailedAction(
+  session: Omit<SessionFacts, "recordingFailed"> & Pick<CallSession, "recordings">,
+  decision: Decision | undefined,
+  failedRecordingId: string,
+): DeadlineAction {
+  if (failedRecordingId && session.recordingId && session.recordingId !== failedRecordingId) {
+    return { kind: "none", reason: "a later recording replaced the one that failed to start" };
+  }
+  return startDeadlineAction({ ...session, recordingFailed: true }, decision);
 }
 
 /** What to do when recording was seen inactive during the call and ACS confirms it is still not active. */

@@ -1,6 +1,14 @@
 import type { RedisClient } from "../redis/index.js";
 import type { Decision } from "../policy/types.js";
-import { markRecordingState } from "./active-recordings.js";
+import { markRecordingActive } from "./active-recordings.js";
+import {
+  callRecordingState,
+  decideRecordingState,
+  parseRecordingFacts,
+  type RecordingDecision,
+  type RecordingFacts,
+  type RecordingUpdate,
+} from "./recording-state.js";
 
 /** What we know of one call. Built from events that may arrive in any order. */
 export interface CallSession {
@@ -18,9 +26,26 @@ export interface CallSession {
   started: boolean;
   ended: boolean;
   decision: Decision | undefined;
+  /**
+   * Our call connection, once connected: the id our own connect request returned (`ownConnectionId`), after its
+   * CallConnected. Announcements, hang-ups and the start of recording use this one only.
+   */
   callConnectionId: string | undefined;
+  /** The callConnectionId our connect request returned (set before or after its CallConnected arrives). */
+  ownConnectionId: string | undefined;
+  /**
+   * Every connection a CallConnected was seen for, ours or not: other apps' legs to the same call send theirs to
+   * the same callback too. A fact, never adopted as ours.
+   */
+  connectedConnections: string[];
+  /** The call's latest recording: the last one our start returned or a state event first told of. */
   recordingId: string | undefined;
+  /** Active if any recording of the call is active (as decided by recording-state.ts), else inactive; undefined before any. */
   recordingState: "active" | "inactive" | undefined;
+  /** Each recording of the call (a restart makes another), by recordingId. */
+  recordings: Record<string, RecordingFacts>;
+  /** Incremented by every change of a recording's facts and by the call's end: the recordings_active gauge follows it. */
+  recordingVersion: number;
   /** Incremented by every change of facts; a decision is stored only if computed from newer facts. */
   factsVersion: number;
   /** Times recording was restarted or resumed after stopping mid-call. */
@@ -46,7 +71,15 @@ export interface PauseState {
  * (`decided:<outcome>`: the call is counted once per decision outcome in the metrics).
  */
 export type OnceStep =
-  "connect" | "start-recording" | "ring-watch" | "enforce-start" | "announce" | "reject" | `decided:${string}`;
+  | "connect"
+  | "start-recording"
+  | "ring-watch"
+  | "enforce-start"
+  /** Acting on a failed start (StartRecordingFailed or the deadline that finds it), once. */
+  | "enforce-start-failure"
+  | "announce"
+  | "reject"
+  | `decided:${string}`;
 
 const SESSION_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -115,21 +148,49 @@ export interface SessionStore {
       tally?: OnceStep;
     },
   ): Promise<Set<OnceStep>>;
-  /** Stores our call connection's id; returns the session as it is after that. */
-  setConnection(serverCallId: string, callConnectionId: string): Promise<CallSession>;
+  /** Our connect request returned this connection: it is ours. Returns the session as it is after that. */
+  setOwnConnection(serverCallId: string, callConnectionId: string): Promise<CallSession>;
+  /**
+   * A CallConnected of this connection, ours or another party's: recorded as a fact (it becomes our
+   * `callConnectionId` only if our connect returned it). Returns the session as it is after that.
+   */
+  noteConnected(serverCallId: string, callConnectionId: string): Promise<CallSession>;
   setAnnouncement(serverCallId: string, announcement: NonNullable<CallSession["announcement"]>): Promise<void>;
   /** Records a pause on purpose, or its end (undefined). */
   setPause(serverCallId: string, pause: PauseState | undefined): Promise<void>;
   /** Counts one more restart of the call's recording; returns the new count. */
   countRestart(serverCallId: string): Promise<number>;
-  setRecording(serverCallId: string, recordingId: string, state?: "active" | "inactive"): Promise<void>;
+  /**
+   * Folds what was learnt of one recording in — our start's answer, a state event, ACS's answer to getState,
+   * StartRecordingFailed — as recording-state.ts decides, by compare-and-set (concurrent workers agree), and
+   * brings the recordings_active gauge in line. Returns the decision and the session after it.
+   */
+  updateRecording(
+    serverCallId: string,
+    recordingId: string,
+    update: RecordingUpdate,
+  ): Promise<{ outcome: RecordingDecision; session: CallSession }>;
 }
 
-/** A session from the replies of HGETALL on its hash and SMEMBERS on its participants, the last two of `replies`. */
+/**
+ * A session from the replies of HGETALL on its hash, SMEMBERS on its participants and its connected connections,
+ * and HGETALL on its recordings: the last four of `replies`.
+ */
 function sessionOf(serverCallId: string, replies: [Error | null, unknown][] | null): CallSession {
-  const [hashReply, participantsReply] = replies?.slice(-2) ?? [];
+  const [hashReply, participantsReply, connectedReply, recordingsReply] = replies?.slice(-4) ?? [];
   const hash = (hashReply?.[1] ?? {}) as Record<string, string>;
   const participants = (participantsReply?.[1] ?? []) as string[];
+  const connected = ((connectedReply?.[1] ?? []) as string[]).sort();
+  const recordings: Record<string, RecordingFacts> = {};
+  for (const [recordingId, raw] of Object.entries((recordingsReply?.[1] ?? {}) as Record<string, string>)) {
+    const facts = parseRecordingFacts(raw);
+    if (facts) recordings[recordingId] = facts;
+  }
+  const own = hash.ownConnectionId;
+  // Sessions written before connections were told apart kept one `callConnectionId`: honoured while no own id is known.
+  const legacyConnection = own ? undefined : hash.callConnectionId;
+  const legacyState =
+    hash.recordingState === "active" || hash.recordingState === "inactive" ? hash.recordingState : undefined;
   return {
     serverCallId,
     correlationId: hash.correlationId,
@@ -142,10 +203,13 @@ function sessionOf(serverCallId: string, replies: [Error | null, unknown][] | nu
     started: hash.started === "1",
     ended: hash.ended === "1",
     decision: hash.decision ? (JSON.parse(hash.decision) as Decision) : undefined,
-    callConnectionId: hash.callConnectionId,
+    callConnectionId: own && connected.includes(own) ? own : legacyConnection,
+    ownConnectionId: own ?? legacyConnection,
+    connectedConnections: connected,
     recordingId: hash.recordingId,
-    recordingState:
-      hash.recordingState === "active" || hash.recordingState === "inactive" ? hash.recordingState : undefined,
+    recordingState: callRecordingState(recordings) ?? legacyState,
+    recordings,
+    recordingVersion: Number(hash.recordingVersion ?? 0),
     factsVersion: Number(hash.factsVersion ?? 0),
     restarts: Number(hash.restarts ?? 0),
     announcement: hash.announcement ? (JSON.parse(hash.announcement) as CallSession["announcement"]) : undefined,
@@ -156,21 +220,67 @@ function sessionOf(serverCallId: string, replies: [Error | null, unknown][] | nu
 }
 
 /**
+ * Compare-and-set of one recording's facts: written only if they are still what the decision was made from
+ * (KEYS: the call's hash, its recordings hash; ARGV: recordingId, the facts read ('' for none), the facts to
+ * write, '1' if this recording is new to us (it becomes the call's latest), the TTL). Every change counts in
+ * `recordingVersion`. Returns 0 when another worker changed them first: decide again from what it wrote.
+ */
+const SET_RECORDING_IF_UNCHANGED = `
+local held = redis.call('HGET', KEYS[2], ARGV[1])
+if (held or '') ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+if ARGV[4] == '1' then redis.call('HSET', KEYS[1], 'recordingId', ARGV[1]) end
+redis.call('HINCRBY', KEYS[1], 'recordingVersion', 1)
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+redis.call('EXPIRE', KEYS[2], ARGV[5])
+return 1`;
+
+/** Attempts of a compare-and-set before giving up (each loses only to another worker's successful write). */
+const CAS_ATTEMPTS = 20;
+
+/**
  * Keys are hash-tagged by call (`{serverCallId}`) so that a call's keys share one Redis Cluster slot.
  */
 export function createRedisSessionStore(redis: RedisClient, prefix: string): SessionStore {
   const keys = (serverCallId: string) => {
     const base = `${prefix}:call:{${serverCallId}}`;
-    return { hash: base, participants: `${base}:participants` };
+    return {
+      hash: base,
+      participants: `${base}:participants`,
+      connected: `${base}:connected`,
+      recordings: `${base}:recordings`,
+    };
   };
   const touch = (serverCallId: string) => {
     const k = keys(serverCallId);
-    return redis.multi().expire(k.hash, SESSION_TTL_SECONDS).expire(k.participants, SESSION_TTL_SECONDS);
+    return redis
+      .multi()
+      .expire(k.hash, SESSION_TTL_SECONDS)
+      .expire(k.participants, SESSION_TTL_SECONDS)
+      .expire(k.connected, SESSION_TTL_SECONDS);
   };
-  /** Ends a transaction with the session's read (HGETALL, SMEMBERS: what sessionOf parses) and runs it. */
+  /** Ends a transaction with the session's read (what sessionOf parses) and runs it. */
   const readingSession = async (serverCallId: string, tx: ReturnType<RedisClient["multi"]>) => {
     const k = keys(serverCallId);
-    return sessionOf(serverCallId, await tx.hgetall(k.hash).smembers(k.participants).exec());
+    return sessionOf(
+      serverCallId,
+      await tx.hgetall(k.hash).smembers(k.participants).smembers(k.connected).hgetall(k.recordings).exec(),
+    );
+  };
+  /**
+   * Brings the recordings_active gauge in line with the session: the call counts while a recording of it is
+   * active and it has not ended. The gauge's key is outside the call's slot (written apart), so a writer that
+   * finds `recordingVersion` moved on while it wrote writes again: the last write is from the newest facts.
+   */
+  const syncActiveGauge = async (serverCallId: string, read?: CallSession): Promise<CallSession> => {
+    let session = read ?? (await readingSession(serverCallId, redis.multi()));
+    for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+      await markRecordingActive(redis, prefix, serverCallId, session.recordingState === "active" && !session.ended);
+      const version = Number((await redis.hget(keys(serverCallId).hash, "recordingVersion")) ?? 0);
+      if (version === session.recordingVersion) return session;
+      session = await readingSession(serverCallId, redis.multi());
+    }
+    return session;
   };
   const setFields = async (serverCallId: string, fields: Record<string, string>) => {
     await touch(serverCallId).hset(keys(serverCallId).hash, fields).exec();
@@ -208,13 +318,14 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
         tx.eval(KEEP_EARLIEST, 1, k.hash, String(startedAtMs), facts.startedAt);
       }
       if (facts.participants && facts.participants.length > 0) tx.sadd(k.participants, ...facts.participants);
+      // The end takes the call out of the recordings_active gauge: a change the gauge follows.
+      if (facts.ended) tx.hincrby(k.hash, "recordingVersion", 1);
       // The session as these facts leave it, read in the same transaction: the caller's next step needs it.
       const session = await readingSession(
         serverCallId,
         tx.expire(k.hash, SESSION_TTL_SECONDS).expire(k.participants, SESSION_TTL_SECONDS),
       );
-      if (facts.ended) await markRecordingState(redis, prefix, serverCallId, "ended");
-      return session;
+      return facts.ended ? syncActiveGauge(serverCallId, session) : session;
     },
     setAnnouncement: (serverCallId, announcement) =>
       setFields(serverCallId, { announcement: JSON.stringify(announcement) }),
@@ -234,8 +345,13 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
       if ((await redis.hsetnx(key, field, owner ?? new Date().toISOString())) === 1) return true;
       return owner !== undefined && (await redis.hget(key, field)) === owner;
     },
-    setConnection: (serverCallId, callConnectionId) =>
-      readingSession(serverCallId, touch(serverCallId).hset(keys(serverCallId).hash, { callConnectionId })),
+    setOwnConnection: (serverCallId, callConnectionId) =>
+      readingSession(
+        serverCallId,
+        touch(serverCallId).hset(keys(serverCallId).hash, { ownConnectionId: callConnectionId }),
+      ),
+    noteConnected: (serverCallId, callConnectionId) =>
+      readingSession(serverCallId, touch(serverCallId).sadd(keys(serverCallId).connected, callConnectionId)),
     async settle(serverCallId, { decision, factsVersion, pinPolicySet, claims, owner, tally }) {
       const key = keys(serverCallId).hash;
       const tx = redis.multi();
@@ -251,11 +367,28 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
       if (tally && replies[firstClaim - 1]?.[1] === 1) held.add(tally);
       return held;
     },
-    async setRecording(serverCallId, recordingId, state) {
-      await setFields(serverCallId, { recordingId, ...(state ? { recordingState: state } : {}) });
-      // A late "active" after the call's end (events come in any order) must not count it as recording.
-      if (state === "inactive" || (state === "active" && (await redis.hget(keys(serverCallId).hash, "ended")) !== "1"))
-        await markRecordingState(redis, prefix, serverCallId, state);
+    async updateRecording(serverCallId, recordingId, update) {
+      const k = keys(serverCallId);
+      for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+        const held = await redis.hget(k.recordings, recordingId);
+        const outcome = decideRecordingState(parseRecordingFacts(held), update);
+        if (!outcome.changed) return { outcome, session: await syncActiveGauge(serverCallId) };
+        const written = await redis.eval(
+          SET_RECORDING_IF_UNCHANGED,
+          2,
+          k.hash,
+          k.recordings,
+          recordingId,
+          held ?? "",
+          JSON.stringify(outcome.next),
+          held ? "0" : "1",
+          String(SESSION_TTL_SECONDS),
+        );
+        if (written === 1) return { outcome, session: await syncActiveGauge(serverCallId) };
+      }
+      throw new Error(
+        `recording ${recordingId} of ${serverCallId}: facts kept changing under ${CAS_ATTEMPTS} attempts`,
+      );
     },
   };
 }

@@ -3,7 +3,9 @@
 // against the simulator, Redis and Azurite, and the compiled webhook serves the QA page it was built with.
 import { randomBytes } from "node:crypto";
 import { once } from "node:events";
-import { rm } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { cp, rm } from "node:fs/promises";
+import { promisify } from "node:util";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,7 +21,9 @@ import { freePort } from "../../scripts/lib/services.js";
 import { safeSegment } from "../../src/archive/naming.js";
 import { ALICE, BOB, eventually, placeRecordedCall, startStack, type Stack } from "../support/stack.js";
 
-const outDir = join(projectRoot, ".build", `test-${randomBytes(4).toString("hex")}`);
+// Laid out as the image is: <image>/dist (the build) and <image>/bin, with no sources beside them.
+const imageDir = join(projectRoot, ".build", `test-${randomBytes(4).toString("hex")}`);
+const outDir = join(imageDir, "dist");
 let stack: Stack;
 let logDir: string;
 const processes: AppProcess[] = [];
@@ -34,13 +38,14 @@ function compiled(name: keyof typeof PRODUCTION_COMMANDS): { entry: string; node
 
 beforeAll(async () => {
   await build(outDir);
+  await cp(join(projectRoot, "bin"), join(imageDir, "bin"), { recursive: true });
   stack = await startStack({ workers: "none" });
   logDir = outDir;
 }, 180_000);
 afterAll(async () => {
   await Promise.all(processes.map((p) => p.stop()));
   await stack?.stop();
-  await rm(outDir, { recursive: true, force: true });
+  await rm(imageDir, { recursive: true, force: true });
 });
 
 describe("npm run build: the compiled processes, as deployed", () => {
@@ -99,6 +104,17 @@ describe("npm run build: the compiled processes, as deployed", () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("<html");
     expect((await fetch(`${webhookUrl}/qa/app.js`)).status).toBe(200);
+  });
+
+  it("the recorder CLI runs compiled, without its TypeScript sources (as in the image)", async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [join(imageDir, "bin", "recorder.mjs"), "policy", "lint", "policies"],
+      {
+        cwd: projectRoot,
+      },
+    );
+    expect(stdout).toMatch(/3 files: 0 errors/);
   });
 
   it("on SIGTERM the webhook finishes the request in flight, closes its connection once idle, and exits", async () => {

@@ -38,20 +38,22 @@ const contentDownloads = (serverCallId: string) =>
     .filter((r) => r.operation === "download" && r.serverCallId === serverCallId && !r.path.endsWith("/acsmetadata"));
 
 async function recordedCall(recordingDurationMs: number, chunkMaxDurationMs?: number) {
-  const { serverCallId } = await stack.simulator.placeCall({
+  const { serverCallId, correlationId } = await stack.simulator.placeCall({
     from: ALICE,
     to: BOB,
     // Long enough for a loaded machine to join and start recording before the call ends.
     durationMs: 2500,
     recordingDurationMs,
     ...(chunkMaxDurationMs ? { chunkMaxDurationMs } : {}),
+    // The form the replay below repeats (Microsoft's current one).
+    recordingEventForm: "server-call-id+recording-id",
   });
   const recording = await eventually(
     () => stack.simulator.getCall(serverCallId)?.recordings.find((r) => r.chunks.length > 0),
     20_000,
     "the recording's chunks",
   );
-  return { serverCallId, recording };
+  return { serverCallId, correlationId, recording };
 }
 
 // Archive, manifest, ledger and replays: the same on one Redis server and on a 3-master Redis Cluster.
@@ -62,7 +64,7 @@ describe.each(redisTargets)("ingest, end to end, on %s", (_label, target) => {
   });
 
   it("archives every chunk of a multi-chunk recording once, even when the event is delivered again", async () => {
-    const { serverCallId, recording } = await recordedCall(9_000, 3_000);
+    const { serverCallId, correlationId, recording } = await recordedCall(9_000, 3_000);
     expect(recording.chunks.length).toBe(3);
     const blobs = await eventually(
       async () => {
@@ -148,7 +150,7 @@ describe.each(redisTargets)("ingest, end to end, on %s", (_label, target) => {
     const event = {
       id: randomUUID(),
       topic: "/subscriptions/x/resourcegroups/x/providers/microsoft.communication/communicationservices/x",
-      subject: `/recording/call/${serverCallId}/recordingId/${recording.recordingId}`,
+      subject: `/recording/call/${correlationId}/serverCallId/${serverCallId}/recordingId/${recording.recordingId}`,
       eventType: "Microsoft.Communication.RecordingFileStatusUpdated",
       eventTime: new Date().toISOString(),
       dataVersion: "1.0",

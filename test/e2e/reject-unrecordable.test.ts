@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { keysMatching } from "../../scripts/lib/services.js";
 import { createLedger } from "../../src/ledger/index.js";
 import { metrics } from "../../src/metrics.js";
 import { eventually, startStack, type Stack } from "../support/stack.js";
@@ -47,6 +48,49 @@ async function rejectionsCounted(): Promise<number> {
     .reduce((sum, v) => sum + v.value, 0);
 }
 
+/**
+ * The keys of this run's prefix whose content (any Redis type: BullMQ jobs are hashes, the outbox a stream)
+ * holds `value`: where an IncomingCall's context could linger (job data, outbox, sessions).
+ */
+async function keysHolding(value: string): Promise<string[]> {
+  const redis = stack.runtime.redis;
+  const holding: string[] = [];
+  for (const key of await keysMatching(redis, `${stack.config.REDIS_PREFIX}:*`)) {
+    const type = await redis.type(key);
+    const content =
+      type === "string"
+        ? [await redis.get(key)]
+        : type === "hash"
+          ? Object.entries(await redis.hgetall(key)).flat()
+          : type === "list"
+            ? await redis.lrange(key, 0, -1)
+            : type === "set"
+              ? await redis.smembers(key)
+              : type === "zset"
+                ? await redis.zrange(key, "0", "-1")
+                : type === "stream"
+                  ? (await redis.xrange(key, "-", "+")).flatMap(([, fields]) => fields)
+                  : [];
+    if (content.some((text) => text?.includes(value))) holding.push(key);
+  }
+  return holding;
+}
+
+/** Waits until no key of the run holds the call's incoming call context (it must not stay in job data). */
+async function contextForgotten(serverCallId: string): Promise<void> {
+  const context = stack.simulator.getCall(serverCallId)?.incomingCallContext;
+  expect(context).toBeTruthy();
+  // The scan itself finds what is there: the call's id is in its session and jobs.
+  expect((await keysHolding(serverCallId)).length).toBeGreaterThan(0);
+  await eventually(
+    async () => ((await keysHolding(context!)).length === 0 ? true : undefined),
+    5000,
+    "no Redis key to hold the incoming call context",
+  ).catch(async (error: unknown) => {
+    throw new Error(`${(error as Error).message}; still in ${(await keysHolding(context!)).join(", ")}`);
+  });
+}
+
 /** Places a call and waits until it is being recorded: established, and a recording started by the app. */
 async function recordedCall(from: string, to: string): Promise<string> {
   // Long enough, once answered, for a loaded machine to join and start recording.
@@ -65,6 +109,8 @@ describe("rejecting at IncomingCall when recording is impossible", () => {
     const healthyCall = await recordedCall(user("g1"), user("g2"));
     expect(rejectsOf(healthyCall)).toEqual([]);
     expect(stack.simulator.getCall(healthyCall)?.rejectedWith).toBeUndefined();
+    // Not needed for a reject: the context is dropped, and the IncomingCall's completed job never held it.
+    await contextForgotten(healthyCall);
   });
 
   it("rejects a ringing call whose policy says reject once storage is down, and only that one", async () => {
@@ -100,6 +146,20 @@ describe("rejecting at IncomingCall when recording is impossible", () => {
       expect(entry).toMatchObject({ teamId: "guarded", actions: [{ trigger: "incoming-call", action: "reject" }] });
       expect(entry.reason).toMatch(/^rejected while ringing: recording impossible: storage: probe failed/);
       expect((await rejectionsCounted()) - rejectionsBefore).toBe(1);
+      // Used: the context is in no job (the IncomingCall's, the reject's) nor anywhere else in Redis.
+      await contextForgotten(serverCallId);
+
+      // A reject that fails for good (ACS answers 5xx to every try): the context is gone after the last try.
+      // (Before the hang-up call below, whose successful connect clears the ACS failures these count.)
+      // (A faulted request is answered before the simulator looks the call up: counted by operation.)
+      const failedRejects = () =>
+        stack.simulator.requests().filter((r) => r.operation === "reject" && r.status === 501).length;
+      stack.simulator.addFault({ target: "reject", kind: "status", status: 501, times: 3 });
+      const unrejectable = (await stack.simulator.placeCall({ from: user("g1"), to: user("g2"), durationMs: 1000 }))
+        .serverCallId;
+      await eventually(() => (failedRejects() === 3 ? true : undefined), RING_MS + 5000, "three failed rejects");
+      await contextForgotten(unrejectable);
+      expect(stack.simulator.getCall(unrejectable)?.rejectedWith).toBeUndefined();
 
       // A policy that says hang-up does not reject, whatever the health: the call is answered.
       const closer = await recordedCall(user("h1"), user("h2"));

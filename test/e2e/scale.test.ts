@@ -24,7 +24,9 @@ describe("two webhooks and two workers, one of each killed mid-run", () => {
     });
     // On failure: each problem call with its requests at ACS (ms after the start), e.g. "12227 connect 404".
     expect(report.problems).toEqual([]);
-    expect(report.killedAtMs).toBeGreaterThanOrEqual(5_000);
+    // The kill came mid-run (not its timer's precision: a timer may fire a millisecond "early" by the wall clock).
+    expect(report.placedAroundKill?.before).toBeGreaterThan(10);
+    expect(report.placedAroundKill?.after).toBeGreaterThan(10);
     expect(report.required).toBe(72);
     expect(report.recordedExactlyOnce).toBe(72);
     expect(report.notRequiredUntouched).toBe(8);

@@ -25,7 +25,7 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-/** Dependencies with an ACS that accepts every connect and records it. */
+/** Dependencies with an ACS that accepts every connect and records it, and no policy (nothing is recorded). */
 function fakeDeps(connects: string[]): WorkerDependencies {
   const acs = {
     async connectCall(locator: { id: string }) {
@@ -38,6 +38,8 @@ function fakeDeps(connects: string[]): WorkerDependencies {
     sessions,
     logger: createLogger("silent", "test"),
     callbackUri: "http://127.0.0.1:1/api/callbacks",
+    policies: () => [],
+    policiesFor: () => undefined,
   } as unknown as WorkerDependencies;
 }
 
@@ -48,8 +50,9 @@ describe("connect-call", () => {
 
     await connectCall(deps, { serverCallId: "call-a", correlationId: "corr-a" });
     expect(connects).toEqual(["call-a"]);
-    // CallConnected was processed: the session knows the connection.
-    await sessions.setConnection("call-a", "conn-1");
+    // Our connect's answer was stored, and its CallConnected processed.
+    expect((await sessions.get("call-a")).ownConnectionId).toBe("conn-1");
+    await sessions.noteConnected("call-a", "conn-1");
     // BullMQ runs the job again (its worker died before completing it).
     await connectCall(deps, { serverCallId: "call-a", correlationId: "corr-a" });
     expect(connects).toEqual(["call-a"]);

@@ -9,7 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAzurite, type RunningAzurite } from "../../scripts/lib/services.js";
 import { startSimulator, type ChunkView, type RunningSimulator } from "../../simulator/index.js";
 import { createCallAutomationClient } from "../../src/acs/index.js";
-import { IngestRefused, ingestContent, ingestDocument, type IngestOptions } from "../../src/archive/ingest.js";
+import {
+  IngestRefused,
+  IngestVerificationFailed,
+  ingestContent,
+  ingestDocument,
+  type IngestOptions,
+} from "../../src/archive/ingest.js";
 import { loadConfig } from "../../src/config/index.js";
 import { ALICE, BOB, eventually } from "../support/stack.js";
 
@@ -119,6 +125,25 @@ describe("ingest of one chunk", () => {
     const again = await ingestContent(container, name, openChunk(chunk), options());
     expect(again).toMatchObject({ outcome: "existing", sha256: chunk.sha256 });
     expect(downloadsOf(chunk)).toHaveLength(before);
+  });
+
+  it("never takes a blob holding another document as archived, and reads nothing for it", async () => {
+    const [first, second] = await Promise.all([recordedChunk(1000), recordedChunk(1000)]);
+    // Two recordings meeting under one name (what keying both by "the call's latest recording" did).
+    const name = `collision/${first.documentId}.wav`;
+    const labelled = (documentid: string) => options({ metadata: { team: "trading-desk", documentid } });
+    await ingestContent(container, name, openChunk(first), labelled(first.documentId));
+    const before = downloadsOf(second).length;
+    await expect(ingestContent(container, name, openChunk(second), labelled(second.documentId))).rejects.toThrow(
+      IngestVerificationFailed,
+    );
+    expect(downloadsOf(second)).toHaveLength(before);
+    expect(await sha256OfBlob(name)).toBe(first.sha256);
+    // The same document again is archived already, as before.
+    expect(await ingestContent(container, name, openChunk(first), labelled(first.documentId))).toMatchObject({
+      outcome: "existing",
+      documentId: first.documentId,
+    });
   });
 
   it("resumes a dropped download with Range from the last staged block; the blob is bit-identical", async () => {

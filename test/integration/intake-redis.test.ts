@@ -325,7 +325,8 @@ describe.each(redisTargets)("on %s", (_label, target) => {
       const afterFacts = await sessions.addFacts("call-read", { participants: ["8:acs:b"], started: true });
       expect(afterFacts).toEqual(await sessions.get("call-read"));
       expect(afterFacts).toMatchObject({ participants: ["8:acs:a", "8:acs:b"], started: true, factsVersion: 2 });
-      const connected = await sessions.setConnection("call-read", "conn-1");
+      await sessions.setOwnConnection("call-read", "conn-1");
+      const connected = await sessions.noteConnected("call-read", "conn-1");
       expect(connected).toMatchObject({ callConnectionId: "conn-1", correlationId: "c-9", factsVersion: 2 });
     });
 

@@ -59,4 +59,57 @@ describe.each(redisTargets)("ledger on %s", (_label, target) => {
       await gapsCommand(ledger, { since: new Date(Date.now() + 60_000).toISOString(), graceMinutes: "30" }, io),
     ).toBe(0);
   });
+
+  it("keeps every recording of a call, each under its own key; a replay adds nothing", async () => {
+    await ledger.record({ serverCallId: "c6", outcome: "recorded", recordingId: "doc-d1", manifest: "t/c6/doc-d1/m" });
+    await ledger.record({ serverCallId: "c6", outcome: "recorded", recordingId: "doc-d2", manifest: "t/c6/doc-d2/m" });
+    await ledger.record({ serverCallId: "c6", outcome: "recorded", recordingId: "doc-d1", manifest: "t/c6/doc-d1/m" });
+    const entry = await ledger.get("c6");
+    expect(entry?.recordings?.map((r) => [r.recordingId, r.manifest])).toEqual([
+      ["doc-d1", "t/c6/doc-d1/m"],
+      ["doc-d2", "t/c6/doc-d2/m"],
+    ]);
+    expect(entry).toMatchObject({ recordingId: "doc-d1" });
+  });
+
+  it("lists a quarantined recording as a gap until it is assigned; it is put on record once", async () => {
+    const own = createLedger(redis, `${prefix}:q`);
+    const quarantined = {
+      recordingId: "doc-q1",
+      callId: "acs-call-q1",
+      reason: "no call found for ACS call id acs-call-q1",
+    };
+    expect(await own.quarantine(quarantined)).toBe(true);
+    expect(await own.quarantine(quarantined)).toBe(false);
+    await own.updateQuarantine("doc-q1", {
+      state: "archived",
+      manifest: "_quarantine/2026/11/22/doc-q1/manifest.json",
+    });
+    const lines: string[] = [];
+    const io = { out: (line: string) => lines.push(line), err: (line: string) => lines.push(`ERR ${line}`) };
+    expect(await gapsCommand(own, { since: "1h", graceMinutes: "30" }, io)).toBe(1);
+    expect(lines).toEqual([
+      expect.stringMatching(
+        / quarantined {2}recording=doc-q1 {2}acs-call-id=acs-call-q1 {2}no call found .*recordings assign doc-q1/,
+      ),
+    ]);
+    lines.length = 0;
+    expect(await gapsCommand(own, { since: "1h", graceMinutes: "30", json: true }, io)).toBe(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ kind: "quarantined", recordingId: "doc-q1", state: "archived" });
+    const assigned = {
+      serverCallId: "c7",
+      teamId: "t",
+      manifest: "t/c7/doc-q1/manifest.json",
+      by: "ops",
+      at: "x",
+      reason: "r",
+    };
+    await own.updateQuarantine("doc-q1", { state: "assigned", assigned });
+    // A late write of the quarantine copy's manifest does not make it a gap again.
+    await own.updateQuarantine("doc-q1", { state: "archived" });
+    expect(await own.getQuarantine("doc-q1")).toMatchObject({ state: "assigned", assigned });
+    lines.length = 0;
+    expect(await gapsCommand(own, { since: "1h", graceMinutes: "30" }, io)).toBe(0);
+    expect(await redis.exists(`${prefix}:q:ledger:quarantine:{doc-q1}`)).toBe(1);
+  });
 });

@@ -19,15 +19,21 @@ export async function newSigningKey(kid: string): Promise<SigningKey> {
 export async function startLocalIssuer(issuer: string) {
   let published: JWK[] = [];
   let jwksFetches = 0;
+  let configFetches = 0;
+  /** Statuses the endpoints answer with instead of their document (an outage). */
+  const failing: { config?: number; keys?: number } = {};
   const signing = await newSigningKey("key-1");
   published = [signing.jwk];
   const server = createServer((req, res) => {
     res.setHeader("content-type", "application/json");
     if (req.url === "/.well-known/openid-configuration") {
-      res.end(JSON.stringify({ issuer, jwks_uri: `${url}/keys` }));
+      configFetches += 1;
+      if (failing.config) res.statusCode = failing.config;
+      res.end(failing.config ? "{}" : JSON.stringify({ issuer, jwks_uri: `${url}/keys` }));
     } else if (req.url === "/keys") {
       jwksFetches += 1;
-      res.end(JSON.stringify({ keys: published }));
+      if (failing.keys) res.statusCode = failing.keys;
+      res.end(failing.keys ? "{}" : JSON.stringify({ keys: published }));
     } else {
       res.statusCode = 404;
       res.end("{}");
@@ -43,7 +49,14 @@ export async function startLocalIssuer(issuer: string) {
     openIdConfigurationUrl: `${url}/.well-known/openid-configuration`,
     jwksUrl: `${url}/keys`,
     signing,
+    /** Requests for the key set. */
     fetches: () => jwksFetches,
+    /** Requests for the OpenID configuration. */
+    configFetches: () => configFetches,
+    /** Makes an endpoint answer `status` (undefined: serve again). */
+    fail(endpoint: "config" | "keys", status: number | undefined) {
+      failing[endpoint] = status;
+    },
     publish(keys: SigningKey[]) {
       published = keys.map((key) => key.jwk);
     },

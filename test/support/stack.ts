@@ -92,6 +92,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       REDIS_URL: redisUrlOf(options.redis ?? "single"),
       REDIS_PREFIX: prefix,
       BLOB_CONNECTION_STRING: azurite.connectionString,
+      // Azurite speaks plain HTTP: SAS URLs must be usable over it here (https only anywhere else).
+      BLOB_SAS_ALLOW_HTTP: "true",
       BLOB_CONTAINER: "recordings",
       POLICY_DIR: options.policyDir ?? "policies",
       EVENTGRID_SECRET: secret,

@@ -1,33 +1,35 @@
-import { classifyAcsError } from "../../src/acs/errors.js";
 import type { PayloadOf } from "../../src/queues/index.js";
 import { recordingStoppedAction } from "../../src/sessions/enforcement.js";
 import type { WorkerDependencies } from "../dependencies.js";
 import { rethrowAcsError } from "./acs-errors.js";
+import { confirmRecordingState } from "./acs-recording-state.js";
 import { hangUpForEveryone, recordEnforcement } from "./enforcement.js";
 import { perform as startRecording } from "./start-recording.js";
 
-/** How long after an `inactive` RecordingStateChanged the state is checked with ACS (events come unordered). */
+/** How long after a state event that needs it the state is checked with ACS (events come unordered). */
 export const CHECK_DELAY_MS = 2_000;
 
 /**
- * A recording was reported inactive during the call. Because state events arrive in any order (reference
- * §3.3), ACS is asked for the recording's state first; only a recording still not active is acted on, as
- * the policy's onStop says: resume or restart it, end the call, or alert.
- * A pause made on purpose (PCI, through the API) is not a stop.
+ * A recording was reported inactive during the call, or its state events disagree. Because state events arrive
+ * in any order (docs/acs-payloads.md "State events and connections"), ACS is asked for the recording's state,
+ * and its answer is stored whatever it is (it repairs the session and the recordings_active gauge). Only when the
+ * call's latest recording is then still not active is it acted on, as the policy's onStop says: resume or restart
+ * it, end the call, or alert. A pause made on purpose (PCI, through the API) is not a stop.
  */
 export async function perform(deps: WorkerDependencies, payload: PayloadOf<"check-recording">) {
-  const { serverCallId, correlationId } = payload;
-  const session = await deps.sessions.get(serverCallId);
-  const recordingId = session.recordingId ?? payload.recordingId;
+  const { serverCallId, correlationId, recordingId } = payload;
   const context = { serverCallId, correlationId, recordingId };
-  let acsState: "active" | "inactive" | "missing";
-  try {
-    acsState =
-      (await deps.acs.getCallRecording().getState(recordingId)).recordingState === "active" ? "active" : "inactive";
-  } catch (error) {
-    if (classifyAcsError(error).outcome !== "call-gone")
-      rethrowAcsError(error, deps.logger, context, "recording state");
-    acsState = "missing";
+  const confirmed = await confirmRecordingState(deps, serverCallId, recordingId, context);
+  const { session } = confirmed;
+  const acsState = confirmed.acsState ?? "inactive"; // always answered here: a failure to tell was thrown
+  // An earlier recording of the call (a restart replaced it) is expected to be inactive: the latest one decides.
+  if (session.recordingId && session.recordingId !== recordingId) {
+    deps.logger.debug({ ...context, latest: session.recordingId }, "recording check: not the call's latest recording");
+    return;
+  }
+  if (session.recordingState === "active") {
+    deps.logger.debug({ ...context, acsState }, "recording check: the call is recording");
+    return;
   }
   const action = recordingStoppedAction(session, session.decision, acsState, session.restarts);
   const mode = session.decision?.record ? session.decision.mode : "none";

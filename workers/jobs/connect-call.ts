@@ -1,17 +1,20 @@
 import type { PayloadOf } from "../../src/queues/index.js";
 import type { WorkerDependencies } from "../dependencies.js";
 import { rethrowAcsError } from "./acs-errors.js";
+import { advance } from "./call-event.js";
 
 /**
  * Joins the call by its serverCallId (we never answer a user's call); CallConnected arrives as a callback. A job
  * run again after its worker died may find the call already connected by its first run: then there is nothing to
- * do (ACS would make a second connection: the SDK's Repeatability-Request-ID is new on every call).
+ * connect (ACS would make a second connection: the SDK's Repeatability-Request-ID is new on every call), only the
+ * steps our connection makes due to finish.
  */
 export async function perform(deps: WorkerDependencies, payload: PayloadOf<"connect-call">) {
   const { serverCallId, correlationId } = payload;
-  const { callConnectionId: existing } = await deps.sessions.get(serverCallId);
-  if (existing) {
-    deps.logger.info({ serverCallId, correlationId, callConnectionId: existing }, "already connected");
+  const session = await deps.sessions.get(serverCallId);
+  if (session.ownConnectionId) {
+    deps.logger.info({ serverCallId, correlationId, callConnectionId: session.ownConnectionId }, "already connected");
+    await advanceOnOurConnection(deps, serverCallId);
     return;
   }
   try {
@@ -21,7 +24,11 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"conn
   }
 }
 
-/** The connect request itself; ACS errors are thrown as the SDK raised them, for the caller to classify. */
+/**
+ * The connect request itself; ACS errors are thrown as the SDK raised them, for the caller to classify. The
+ * connection it returns is ours — the only one the call's announcements, hang-ups and recording use, whatever
+ * other connections to the call report (docs/acs-payloads.md "State events and connections").
+ */
 export async function connectByServerCallId(
   deps: WorkerDependencies,
   { serverCallId, correlationId }: PayloadOf<"connect-call">,
@@ -30,5 +37,22 @@ export async function connectByServerCallId(
     operationContext: serverCallId,
   });
   const callConnectionId = result.callConnectionProperties.callConnectionId;
-  deps.logger.info({ serverCallId, correlationId, callConnectionId }, "connect accepted");
+  if (!callConnectionId) throw new Error(`connect of ${serverCallId}: ACS returned no callConnectionId`);
+  const session = await deps.sessions.setOwnConnection(serverCallId, callConnectionId);
+  const others = session.connectedConnections.filter((id) => id !== callConnectionId);
+  deps.logger.info(
+    { serverCallId, correlationId, callConnectionId, otherConnections: others },
+    "connect accepted: our connection",
+  );
+  await advanceOnOurConnection(deps, serverCallId);
+}
+
+/**
+ * Our CallConnected may have been handled before our connect's answer was stored: it could not be known as ours
+ * then, so the steps it makes due (start of recording, deadline) are started here. Claimed under a name of our
+ * connection's, so this and the CallConnected handler start each step once, and a rerun finishes what it began.
+ */
+async function advanceOnOurConnection(deps: WorkerDependencies, serverCallId: string): Promise<void> {
+  const session = await deps.sessions.get(serverCallId);
+  if (session.callConnectionId) await advance(deps, session, `connect:${session.callConnectionId}`);
 }

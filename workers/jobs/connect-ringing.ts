@@ -17,7 +17,7 @@ export const RING_WINDOW_MS = 90_000;
 export async function perform(deps: WorkerDependencies, payload: PayloadOf<"connect-ringing">) {
   const { serverCallId, correlationId } = payload;
   const session = await deps.sessions.get(serverCallId);
-  if (session.ended || session.callConnectionId) return;
+  if (session.ended || session.ownConnectionId) return;
   if (session.started) {
     // CallStarted handled while this watchdog held the claim (the call was answered during an attempt) could
     // not take it, and will not try again: unless its handler holds the connect, the watchdog connects now.

@@ -1,29 +1,41 @@
 import { Readable } from "node:stream";
 import { UnrecoverableError } from "bullmq";
 import { deadlineStatus } from "../../src/archive/deadline.js";
-import { chunksArchived, ingestBytes, ingestDeadlineSlack, ingestDuration } from "../../src/metrics.js";
+import {
+  chunksArchived,
+  ingestBytes,
+  ingestDeadlineSlack,
+  ingestDuration,
+  recordingsQuarantined,
+} from "../../src/metrics.js";
 import { chunkLabels } from "../../src/archive/labels.js";
 import {
   IngestVerificationFailed,
   ingestContent,
   ingestDocument,
   isRecordingStatus,
+  readDocument,
 } from "../../src/archive/ingest.js";
 import { acsMetadataDocument, buildManifest, type ArchivedChunk } from "../../src/archive/manifest.js";
-import { chunkBlobNames, recordingFolder, UNASSIGNED_TEAM } from "../../src/archive/naming.js";
+import { chunkBlobNames, QUARANTINE_AREA, recordingFolder } from "../../src/archive/naming.js";
+import { placeRecording, type Placement } from "../../src/archive/placement.js";
+import { correlate, DOCUMENT_KEY_PREFIX, type Correlation } from "../../src/correlation/index.js";
 import type { PayloadOf } from "../../src/queues/index.js";
 import { indexManifest } from "../../src/retrieval/indexing.js";
 import type { WorkerDependencies } from "../dependencies.js";
 import { alertChunkDeadline } from "./ingest-deadline.js";
 
+type Payload = PayloadOf<"ingest-chunk">;
+type Labels = ReturnType<typeof chunkLabels>;
+
 /**
  * Copies one chunk and its metadata document from ACS into Blob storage: streamed in staged blocks, hashed on
- * the way, committed only when complete, verified, resumable after a crash (src/archive/ingest.ts).
+ * the way, committed only when complete, verified, resumable after a crash (src/archive/ingest.ts). Where it
+ * goes is the recording's placement (src/archive/placement.ts): its team's layout, or the quarantine area.
  * Any failure throws, and BullMQ retries with backoff; a retry continues from the blocks already staged.
  */
-export async function perform(deps: WorkerDependencies, payload: PayloadOf<"ingest-chunk">) {
-  const { serverCallId, correlationId, recordingId, chunk } = payload;
-  const log = { serverCallId, correlationId, recordingId, chunk: chunk.index };
+export async function perform(deps: WorkerDependencies, payload: Payload) {
+  const { correlationId, recordingId, chunk } = payload;
   const deadline = deadlineStatus(payload.acsExpiresAt, new Date(), deps.ingest.atRiskMarginMs);
   if (deadline !== "ok") {
     await alertChunkDeadline(deps, payload, deadline, "running");
@@ -31,22 +43,33 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"inge
     if (deadline === "lost")
       throw new UnrecoverableError(`chunk ${chunk.index} lost: ACS copy expired at ${payload.acsExpiresAt}`);
   }
-  // The team is read when the job runs, not when it was queued: by then the call's decision is settled.
-  const decision = (await deps.sessions.get(serverCallId)).decision;
-  const teamId = decision && "teamId" in decision ? decision.teamId : undefined;
-  const retention = decision?.record ? decision.retention : undefined;
-  const names = chunkBlobNames({ ...payload, teamId, chunkIndex: chunk.index, contentLocation: chunk.contentLocation });
+  const recording = deps.acs.getCallRecording();
+  // The metadata document first (small, read whole): its callId is one more clue to the call.
+  const metadataBytes = await readDocument(
+    await recording.downloadStreaming(chunk.metadataLocation),
+    chunk.metadataLocation,
+  );
+  const placement = await settlePlacement(deps, payload, callIdOf(metadataBytes));
+  const serverCallId = placement.serverCallId;
+  const teamId = placement.kind === "call" ? placement.teamId : undefined;
+  const log = { serverCallId, correlationId, recordingId, chunk: chunk.index, placement: placement.kind };
+  const names = chunkBlobNames({
+    ...payload,
+    teamId,
+    serverCallId,
+    chunkIndex: chunk.index,
+    contentLocation: chunk.contentLocation,
+  });
   const labels = chunkLabels({
-    teamId: teamId ?? UNASSIGNED_TEAM,
+    teamId: teamId ?? QUARANTINE_AREA,
     serverCallId,
     recordingId,
     chunkIndex: chunk.index,
     documentId: chunk.documentId,
-    recordingStartTime: payload.recordingStartTime,
-    retentionDays: retention?.days,
-    legalHold: retention?.legalHold ?? false,
+    retainFrom: placement.retainFrom,
+    retentionDays: placement.retention.days,
+    legalHold: placement.retention.legalHold,
   });
-  const recording = deps.acs.getCallRecording();
   const started = Date.now();
   const content = await ingestContent(
     deps.container,
@@ -60,12 +83,7 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"inge
     },
     { ...deps.ingest, ...labels },
   );
-  const metadata = await ingestDocument(
-    deps.container,
-    names.metadata,
-    await recording.downloadStreaming(chunk.metadataLocation),
-    labels,
-  );
+  const metadata = await ingestDocument(deps.container, names.metadata, Readable.from([metadataBytes]), labels);
   chunksArchived.inc({ outcome: content.outcome });
   const seconds = (Date.now() - started) / 1000;
   observeIngest(content, seconds, payload.acsExpiresAt);
@@ -84,28 +102,36 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"inge
   );
   // Retention and hold go on only once the copy is verified; then, and only then, ACS's copy may go.
   const until = labels.tags.retainuntil;
-  const protection = { until: until ? new Date(until) : undefined, legalHold: retention?.legalHold ?? false };
+  const protection = { until: until ? new Date(until) : undefined, legalHold: placement.retention.legalHold };
   await deps.retention.protect(content.name, protection);
   await deps.retention.protect(metadata.name, protection);
-  const manifest = await writeManifestIfComplete(deps, payload, teamId ?? UNASSIGNED_TEAM, labels);
+  const manifest = await writeManifestIfComplete(deps, payload, placement, labels);
   if (manifest) {
     await deps.retention.protect(manifest, protection);
-    // Listed for QA retrieval from now on (idempotent: a retried job indexes it again, to the same entry).
-    const indexed = await indexManifest(deps.container, deps.recordings, manifest);
-    if (!indexed) deps.logger.error({ ...log, manifest, alert: "manifest-unreadable" }, "ALERT manifest not indexable");
-    await deps.ledger?.record({
-      serverCallId,
-      ...(correlationId ? { correlationId } : {}),
-      outcome: "recorded",
-      reason: "archived and verified",
-      recordingId,
-      manifest,
-      ...(decision && "teamId" in decision
-        ? { teamId: decision.teamId, ruleId: decision.ruleId, policyHash: decision.policyHash }
-        : {}),
-    });
+    if (placement.kind === "call") {
+      // Listed for QA retrieval from now on (idempotent: a retried job indexes it again, to the same entry).
+      const indexed = await indexManifest(deps.container, deps.recordings, manifest);
+      if (!indexed)
+        deps.logger.error({ ...log, manifest, alert: "manifest-unreadable" }, "ALERT manifest not indexable");
+      await deps.ledger?.record({
+        serverCallId: placement.serverCallId,
+        ...(correlationId ? { correlationId } : {}),
+        outcome: "recorded",
+        reason: "archived and verified",
+        recordingId,
+        manifest,
+        teamId: placement.teamId,
+        ruleId: placement.ruleId,
+        policyHash: placement.policyHash,
+      });
+    } else {
+      await deps.ledger?.updateQuarantine(recordingId, { state: "archived", manifest });
+    }
   }
   if (deps.deleteAcsCopy) {
+    // Only the document this job itself verified archived under this name (ingest.ts documentMismatch).
+    if (content.documentId !== chunk.documentId)
+      throw new IngestVerificationFailed(`${content.name}: not verified as document ${chunk.documentId}`);
     await recording.delete(chunk.deleteLocation).catch((error: unknown) => {
       // Already gone (an earlier attempt deleted it): nothing left to do.
       if (!isRecordingStatus(error, 404)) throw error;
@@ -113,26 +139,129 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"inge
     deps.logger.info({ ...log, deleteLocation: chunk.deleteLocation }, "ACS copy deleted after verified archive");
   }
   const { document: _document, ...metadataBlob } = metadata;
-  return { content, metadata: metadataBlob, manifest };
+  return { content, metadata: metadataBlob, manifest, placement: placement.kind };
+}
+
+/** The metadata document's `callId` (ACS's call id), if it has one. */
+function callIdOf(bytes: Buffer): string | undefined {
+  try {
+    const document: unknown = JSON.parse(bytes.toString("utf8"));
+    const callId =
+      typeof document === "object" && document !== null && "callId" in document ? document.callId : undefined;
+    return typeof callId === "string" && callId ? callId : undefined;
+  } catch {
+    return undefined; // ingestDocument refuses it, with the reason
+  }
+}
+
+/**
+ * The recording's placement, the same for all its chunks: the first job to decide stores it and every other
+ * one takes it (a chunk filed under another folder would never meet its recording's manifest). The call is the
+ * one the event named, else looked up again in our indexes, now with the metadata document's callId too.
+ */
+async function settlePlacement(
+  deps: WorkerDependencies,
+  payload: Payload,
+  metadataCallId: string | undefined,
+): Promise<Placement> {
+  const stored = await deps.correlation?.placement(payload.recordingId);
+  if (stored) return JSON.parse(stored) as Placement;
+  const found = await correlateAgain(deps, payload, metadataCallId);
+  const session = found.serverCallId ? await deps.sessions.get(found.serverCallId) : undefined;
+  const placement = placeRecording({
+    serverCallId: found.serverCallId,
+    via: found.via,
+    callId: payload.callId ?? metadataCallId,
+    decision: session?.decision,
+    session,
+    firstSeenAt: payload.firstSeenAt ?? new Date().toISOString(),
+    policies: deps.policies(),
+  });
+  const claimed = deps.correlation
+    ? await deps.correlation.claimPlacement(payload.recordingId, JSON.stringify(placement))
+    : { placement: JSON.stringify(placement), ours: true };
+  if (!claimed.ours) return JSON.parse(claimed.placement) as Placement;
+  if (placement.kind === "quarantine") await alertQuarantined(deps, payload, placement, metadataCallId);
+  return placement;
+}
+
+async function correlateAgain(
+  deps: WorkerDependencies,
+  payload: Payload,
+  metadataCallId: string | undefined,
+): Promise<Correlation> {
+  if (payload.serverCallId)
+    return { serverCallId: payload.serverCallId, via: payload.via ?? "serverCallId", disagreements: [] };
+  const index = deps.correlation;
+  if (!index) return { disagreements: [] };
+  const recordingId = payload.recordingId.startsWith(DOCUMENT_KEY_PREFIX) ? undefined : payload.recordingId;
+  const [byRecordingId, byCallId, byMetadataCallId] = await Promise.all([
+    recordingId ? index.callOfRecording(recordingId) : undefined,
+    payload.callId ? index.callOfCallId(payload.callId) : undefined,
+    metadataCallId && metadataCallId !== payload.callId ? index.callOfCallId(metadataCallId) : undefined,
+  ]);
+  const found = correlate({ byRecordingId, byCallId, byMetadataCallId });
+  if (found.disagreements.length > 0)
+    deps.logger.warn(
+      { recordingId: payload.recordingId, disagreements: found.disagreements },
+      "clues name different calls",
+    );
+  return found;
+}
+
+/** Once per recording (the job whose placement stood): an alert, a metric, and a gap in the ledger. */
+async function alertQuarantined(
+  deps: WorkerDependencies,
+  payload: Payload,
+  placement: Extract<Placement, { kind: "quarantine" }>,
+  metadataCallId: string | undefined,
+): Promise<void> {
+  const callId = payload.callId ?? metadataCallId;
+  recordingsQuarantined.inc({ why: placement.serverCallId ? "unrecorded-call" : "uncorrelated" });
+  deps.logger.error(
+    {
+      serverCallId: placement.serverCallId,
+      recordingId: payload.recordingId,
+      callId,
+      reason: placement.reason,
+      retention: placement.retention,
+      alert: "recording-quarantined",
+    },
+    "ALERT recording archived in quarantine: assign it to its call with `recorder recordings assign`",
+  );
+  await deps.ledger?.quarantine({
+    recordingId: payload.recordingId,
+    ...(callId ? { callId } : {}),
+    ...(placement.serverCallId ? { serverCallId: placement.serverCallId } : {}),
+    reason: placement.reason,
+  });
 }
 
 /**
  * Writes the recording's manifest once every chunk of it is archived. Each job marks its own chunk archived
  * before looking at the others, so whichever finishes last sees them all; if two do, `If-None-Match: *`
- * keeps the first manifest.
+ * keeps the first manifest. A chunk blob counts only if it holds that chunk's own document.
  */
 async function writeManifestIfComplete(
   deps: WorkerDependencies,
-  payload: PayloadOf<"ingest-chunk">,
-  teamId: string,
-  labels: { metadata: Record<string, string>; tags: Record<string, string> },
+  payload: Payload,
+  placement: Placement,
+  labels: Labels,
 ): Promise<string | undefined> {
-  const { serverCallId, correlationId, recordingId } = payload;
-  const name = `${recordingFolder({ ...payload, teamId })}/manifest.json`;
+  const { correlationId, recordingId } = payload;
+  const serverCallId = placement.serverCallId;
+  const teamId = placement.kind === "call" ? placement.teamId : undefined;
+  const name = `${recordingFolder({ ...payload, teamId, serverCallId })}/manifest.json`;
   if (await deps.container.getBlockBlobClient(name).exists()) return name;
   const archived: ArchivedChunk[] = [];
   for (const c of payload.recordingChunks ?? [payload.chunk]) {
-    const names = chunkBlobNames({ ...payload, teamId, chunkIndex: c.index, contentLocation: c.contentLocation });
+    const names = chunkBlobNames({
+      ...payload,
+      teamId,
+      serverCallId,
+      chunkIndex: c.index,
+      contentLocation: c.contentLocation,
+    });
     const content = await deps.container
       .getBlockBlobClient(names.content)
       .getProperties()
@@ -140,6 +269,8 @@ async function writeManifestIfComplete(
     const metadataBlob = deps.container.getBlockBlobClient(names.metadata);
     const metadata = await metadataBlob.getProperties().catch(() => undefined);
     if (!content?.metadata?.sha256 || !metadata?.metadata?.sha256) return undefined; // not the last one in
+    if (content.metadata.documentid !== c.documentId)
+      throw new IngestVerificationFailed(`${names.content}: holds document ${content.metadata.documentid ?? "?"}`);
     const document = acsMetadataDocument.parse(JSON.parse((await metadataBlob.downloadToBuffer()).toString("utf8")));
     archived.push({
       index: c.index,
@@ -154,29 +285,33 @@ async function writeManifestIfComplete(
       metadata: { blob: names.metadata, sha256: metadata.metadata.sha256, document },
     });
   }
-  const session = await deps.sessions.get(serverCallId);
-  const decision = session.decision;
+  const session = serverCallId ? await deps.sessions.get(serverCallId) : undefined;
   const manifest = buildManifest({
     serverCallId,
     correlationId,
     recordingId,
     recordingStartTime: payload.recordingStartTime,
-    teamId,
+    teamId: teamId ?? QUARANTINE_AREA,
     call: {
-      ...(session.caller ? { caller: session.caller } : {}),
-      ...(session.callee ? { callee: session.callee } : {}),
-      participants: session.participants,
-      ...(session.startedAt ? { startedAt: session.startedAt } : {}),
+      ...(session?.caller ? { caller: session.caller } : {}),
+      ...(session?.callee ? { callee: session.callee } : {}),
+      participants: session?.participants ?? [],
+      ...(session?.startedAt ? { startedAt: session.startedAt } : {}),
     },
     policy: {
-      ...(decision && "ruleId" in decision ? { ruleId: decision.ruleId, policyHash: decision.policyHash } : {}),
-      ...(decision?.record ? { mode: decision.mode } : {}),
-      ...(decision?.policySetHash ? { policySetHash: decision.policySetHash } : {}),
+      ...(placement.kind === "call"
+        ? { ruleId: placement.ruleId, policyHash: placement.policyHash, mode: placement.mode }
+        : {}),
+      ...(placement.kind === "call" && placement.policySetHash ? { policySetHash: placement.policySetHash } : {}),
       ...(labels.tags.retainuntil ? { retainUntil: labels.tags.retainuntil } : {}),
-      legalHold: decision?.record ? (decision.retention?.legalHold ?? false) : false,
+      retainFrom: placement.retainFrom,
+      legalHold: placement.retention.legalHold,
     },
+    correlation: { callId: payload.callId, via: placement.via },
+    ...(placement.kind === "quarantine" ? { quarantine: { reason: placement.reason } } : {}),
     chunks: archived,
     archivedAt: new Date().toISOString(),
+    ...(payload.firstSeenAt ? { firstSeenAt: payload.firstSeenAt } : {}),
   });
   const { chunk: _chunk, ...recordingLabels } = labels.tags;
   try {

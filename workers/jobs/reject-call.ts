@@ -1,6 +1,6 @@
 import { classifyAcsError } from "../../src/acs/errors.js";
-import type { PayloadOf } from "../../src/queues/index.js";
-import type { WorkerDependencies } from "../dependencies.js";
+import { jobDefinitions, type PayloadOf } from "../../src/queues/index.js";
+import type { JobContext, WorkerDependencies } from "../dependencies.js";
 import { recordEnforcement } from "./enforcement.js";
 
 /**
@@ -8,15 +8,25 @@ import { recordEnforcement } from "./enforcement.js";
  * be impossible (call-event.ts decides, src/sessions/enforcement.ts `incomingCallAction`). The call ends
  * before anyone answers; its ledger entry is `failed` with the reason. If it can no longer be rejected
  * (answered meanwhile), it is handled like any other call: the ring watchdog joins it and the recording
- * deadline applies. The incoming call context is never logged.
+ * deadline applies. The incoming call context is read from where it is kept apart (never from job data), deleted
+ * once it has served or its last try failed, and never logged (src/sessions/ring-context.ts).
  */
-export async function perform(deps: WorkerDependencies, payload: PayloadOf<"reject-call">) {
-  const { serverCallId, correlationId, incomingCallContext, reason } = payload;
+export async function perform(deps: WorkerDependencies, payload: PayloadOf<"reject-call">, job: JobContext) {
+  const { serverCallId, correlationId, reason } = payload;
   const context = { serverCallId, correlationId, reason };
+  const incomingCallContext = await deps.ringContexts.get(serverCallId);
   try {
+    if (!incomingCallContext) throw new ContextGone();
     await deps.acs.rejectCall(incomingCallContext, { callRejectReason: "forbidden" });
+    await deps.ringContexts.forget(serverCallId);
   } catch (error) {
-    const meaning = classifyAcsError(error);
+    const meaning =
+      error instanceof ContextGone
+        ? { retry: false, outcome: "context-expired", description: "the incoming call context has expired" }
+        : classifyAcsError(error);
+    const lastTry = job.attempt >= (jobDefinitions["reject-call"].options.attempts ?? 1);
+    if (meaning.retry && !lastTry) throw error;
+    await deps.ringContexts.forget(serverCallId);
     if (meaning.retry) throw error;
     deps.logger.warn(
       { ...context, outcome: meaning.outcome, detail: meaning.description },
@@ -53,3 +63,6 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"reje
   });
   return { rejected: true };
 }
+
+/** The context expired (or was never kept): the call can no longer be rejected. */
+class ContextGone extends Error {}

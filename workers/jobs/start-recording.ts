@@ -26,7 +26,11 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"star
     const seenMs = payload.seenAt ? Date.parse(payload.seenAt) : NaN;
     if (Number.isFinite(seenMs)) timeToRecord.observe({ from: payload.seenVia }, (Date.now() - seenMs) / 1000);
     noteCallContext(deps.logger, { recordingId: result.recordingId });
-    await deps.sessions.setRecording(serverCallId, result.recordingId);
+    // Our own record that this recording is this call's: its RecordingFileStatusUpdated may name only ACS's call id.
+    await Promise.all([
+      deps.sessions.updateRecording(serverCallId, result.recordingId, { kind: "started" }),
+      deps.correlation?.noteRecording(result.recordingId, serverCallId),
+    ]);
     deps.logger.info({ serverCallId, correlationId, recordingId: result.recordingId }, "recording started");
   } catch (error) {
     // A start that ACS reports as a duplicate means the recording we asked for exists (an earlier attempt

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-// The CLI as policy owners and their CI run it: the real binary, real files, exit codes.
+// The CLI as policy owners and their CI run it: the real binary (a process per command), real files, exit codes.
 
 interface Run {
   code: number;
@@ -123,6 +123,13 @@ describe("recorder policy explain", () => {
     const run = await recorder("policy", "explain", "--from", ALICE, "--to", BOB, "--at", "2026-11-23 09:00");
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("give a time with its offset");
+  });
+
+  it("refuses a participant that is no id, instead of deciding a call nobody could make", async () => {
+    const run = await recorder("policy", "explain", "--from", "alice", "--to", BOB);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("--from alice: not a participant: give a raw id");
+    expect(run.stdout).toBe("");
   });
 });
 
