@@ -142,7 +142,9 @@ async function respond(
   }
   if (fault) reply = faultAfter(fault, reply);
   if (repeatId && reply.status >= 200 && reply.status < 300) {
-    reply = { ...reply, headers: { ...reply.headers, "Repeatability-Result": "accepted" } };
+    if (route.repeatabilityResult !== false) {
+      reply = { ...reply, headers: { ...reply.headers, "Repeatability-Result": "accepted" } };
+    }
     deps.repeatability.remember(route.operation, repeatId, reply, req.trace);
   }
   return reply;

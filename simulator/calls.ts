@@ -10,7 +10,6 @@ import type { SimState } from "./state.js";
 import type { PlaceCallRequest } from "./types.js";
 
 const DEFAULT_DURATION_MS = 5000;
-const DEFAULT_CHUNK_MAX_MS = 4 * 60 * 60 * 1000;
 
 export function placeCall(s: SimState, req: PlaceCallRequest): Call {
   const call: Call = {
@@ -30,7 +29,8 @@ export function placeCall(s: SimState, req: PlaceCallRequest): Call {
     endedAt: undefined,
     durationMs: req.durationMs ?? DEFAULT_DURATION_MS,
     recordingDurationMs: req.recordingDurationMs,
-    chunkMaxDurationMs: req.chunkMaxDurationMs ?? DEFAULT_CHUNK_MAX_MS,
+    chunkMaxDurationMs: req.chunkMaxDurationMs ?? s.opts.chunkMaxDurationMs,
+    chunkMaxBytes: req.chunkMaxBytes ?? s.opts.chunkMaxBytes,
     recordingEventForm: req.recordingEventForm ?? s.nextRecordingEventForm(),
     timers: [],
   };
@@ -108,7 +108,14 @@ export function findConnection(s: SimState, callConnectionId: string): { call: C
   return { call, conn };
 }
 
-function openConnection(s: SimState, call: Call, callbackUri: string, operationContext: string | undefined) {
+function openConnection(
+  s: SimState,
+  call: Call,
+  callbackUri: string,
+  operationContext: string | undefined,
+  madeBy: Connection["madeBy"],
+  answeredBy?: string,
+) {
   const conn: Connection = {
     callConnectionId: newUuid(),
     serverCallId: call.serverCallId,
@@ -116,6 +123,9 @@ function openConnection(s: SimState, call: Call, callbackUri: string, operationC
     operationContext,
     state: "connecting",
     participantsSequence: 0,
+    madeBy,
+    answeredBy,
+    mediaSubscriptionId: newUuid(),
   };
   call.connections.set(conn.callConnectionId, conn);
   s.connections.set(conn.callConnectionId, conn);
@@ -135,14 +145,20 @@ function openConnection(s: SimState, call: Call, callbackUri: string, operationC
 export function connect(s: SimState, serverCallId: string, callbackUri: string, operationContext?: string) {
   const call = s.calls.get(serverCallId);
   if (!call || call.state !== "established") throw callNotFound();
-  return { call, conn: openConnection(s, call, callbackUri, operationContext) };
+  return { call, conn: openConnection(s, call, callbackUri, operationContext, "connect") };
 }
 
 /** answer with an IncomingCall's context: the call starts now, with our connection in it. */
-export function answer(s: SimState, incomingCallContext: string, callbackUri: string, operationContext?: string) {
+export function answer(
+  s: SimState,
+  incomingCallContext: string,
+  callbackUri: string,
+  operationContext?: string,
+  answeredBy?: string,
+) {
   const call = ringingCall(s, incomingCallContext);
   establish(s, call);
-  return { call, conn: openConnection(s, call, callbackUri, operationContext) };
+  return { call, conn: openConnection(s, call, callbackUri, operationContext, "answer", answeredBy) };
 }
 
 /** reject: the ringing call ends without ever starting (no CallStarted, no CallEnded). */

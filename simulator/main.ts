@@ -56,6 +56,8 @@ async function main(): Promise<void> {
       port: port(),
       ...(process.env.SIM_HOST ? { host: process.env.SIM_HOST } : {}),
       ...(process.env.SIM_STORAGE_HOST ? { storageHost: process.env.SIM_STORAGE_HOST } : {}),
+      ...(process.env.SIM_CHUNK_MAX_BYTES ? { chunkMaxBytes: Number(process.env.SIM_CHUNK_MAX_BYTES) } : {}),
+      ...(process.env.SIM_CHUNK_MAX_MS ? { chunkMaxDurationMs: Number(process.env.SIM_CHUNK_MAX_MS) } : {}),
       accessKey,
       resourceId,
       log: print,

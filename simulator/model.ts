@@ -16,6 +16,12 @@ export interface Connection {
   operationContext: string | undefined;
   state: ConnectionState;
   participantsSequence: number;
+  /** How the connection was made: answering the call (its answer and GET name the parties) or connecting to it. */
+  madeBy: "answer" | "connect";
+  /** The answerer the answer request named (`answeredBy`), echoed in the answer response. */
+  answeredBy: string | undefined;
+  /** The media streaming subscription ACS creates with every connection (disabled until asked for). */
+  mediaSubscriptionId: string;
 }
 
 export type RecordingState = "starting" | "active" | "paused" | "stopped";
@@ -81,6 +87,8 @@ export interface Call {
   durationMs: number;
   recordingDurationMs: number | undefined;
   chunkMaxDurationMs: number;
+  /** A chunk file's size limit (header included), if any beyond RIFF's 4 GiB. */
+  chunkMaxBytes: number | undefined;
   /** How this call's RecordingFileStatusUpdated names it. */
   recordingEventForm: RecordingEventForm;
   timers: Timer[];

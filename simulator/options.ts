@@ -3,6 +3,8 @@ import type { SimulatorOptions, SimulatorTimings } from "./types.js";
 
 export const ISSUER = "https://acscallautomation.communication.azure.com";
 export const DEFAULT_STORAGE_HOST = "us-storage.asm.skype.com";
+/** "Chunk duration has a maximum of 4 hours" (Call Recording overview, recording metadata schema). */
+export const DEFAULT_CHUNK_MAX_MS = 4 * 60 * 60 * 1000;
 
 export const DEFAULT_TIMINGS: SimulatorTimings = {
   ringMs: 200,
@@ -24,6 +26,8 @@ export interface ResolvedOptions {
   timings: SimulatorTimings;
   participantsPageSize: number;
   deliveryConcurrency: number;
+  chunkMaxDurationMs: number;
+  chunkMaxBytes: number | undefined;
   log: (line: Record<string, unknown>) => void;
 }
 
@@ -51,6 +55,8 @@ const optionsSchema = z.object({
     .optional(),
   participantsPageSize: z.number().int().min(1).optional(),
   deliveryConcurrency: z.number().int().min(1).max(1000).optional(),
+  chunkMaxDurationMs: z.number().int().min(1).optional(),
+  chunkMaxBytes: z.number().int().min(1024).optional(),
 });
 
 /** Validates the options once so the rest of the simulator can trust them. */
@@ -73,6 +79,8 @@ export function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
     timings: { ...DEFAULT_TIMINGS, ...stripUndefined(o.timings ?? {}) },
     participantsPageSize: o.participantsPageSize ?? 100,
     deliveryConcurrency: o.deliveryConcurrency ?? 1,
+    chunkMaxDurationMs: o.chunkMaxDurationMs ?? DEFAULT_CHUNK_MAX_MS,
+    chunkMaxBytes: o.chunkMaxBytes,
     log: opts.log ?? (() => {}),
   };
 }

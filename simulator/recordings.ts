@@ -12,7 +12,7 @@ import type { Call, Chunk, Connection, Recording } from "./model.js";
 import type { SimState } from "./state.js";
 import type { RecordingOptionsView } from "./types.js";
 import type { AudioLayout } from "./wav.js";
-import { maxFramesPerFile, wavBytes, wavSize } from "./wav.js";
+import { framesWithinBytes, maxFramesPerFile, wavBytes, wavSize } from "./wav.js";
 
 const MAX_UNMIXED_CHANNELS = 5;
 
@@ -212,7 +212,10 @@ async function publishFiles(s: SimState, call: Call, rec: Recording, sessionEndR
     pauses: rec.pauses.map((p) => ({ start: p.start, end: p.end ?? p.start })),
     totalMs,
     chunkMaxMs: call.chunkMaxDurationMs,
-    maxFramesPerChunk: maxFramesPerFile(layout),
+    maxFramesPerChunk: Math.min(
+      maxFramesPerFile(layout),
+      call.chunkMaxBytes === undefined ? Infinity : framesWithinBytes(layout, call.chunkMaxBytes),
+    ),
   });
   const kind = contentKind(rec.options);
   const chunks: Chunk[] = [];

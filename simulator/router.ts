@@ -17,6 +17,8 @@ export interface Route {
   operation: Operation;
   /** The operation sends Repeatability-Request-ID and must not execute twice for one id. */
   repeatable?: boolean;
+  /** false: a repeatable operation whose answers carry no `Repeatability-Result` header (recorded for answer, reject). */
+  repeatabilityResult?: boolean;
   handle(req: SimRequest): Reply | Promise<Reply>;
 }
 

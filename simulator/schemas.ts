@@ -152,6 +152,7 @@ export const placeCallRequest = z.object({
   durationMs: z.number().int().min(0).optional(),
   recordingDurationMs: z.number().int().min(0).optional(),
   chunkMaxDurationMs: z.number().int().min(1).optional(),
+  chunkMaxBytes: z.number().int().min(1024).optional(),
   additionalParticipants: z.array(rawId).optional(),
   recordingEventForm: z
     .enum(["call-id", "server-call-id", "server-call-id+data", "server-call-id+recording-id", "recording-id"])

@@ -25,6 +25,14 @@ export interface SimulatorOptions {
    * and in no fixed order: use more to load a webhook as it would be (the benchmarks do).
    */
   deliveryConcurrency?: number;
+  /**
+   * Chunk limits of every call that does not set its own (PlaceCallRequest): a recording longer or larger is
+   * delivered as several chunks, all but the last with endReason ChunkMaximumSizeExceeded. ACS documents
+   * "a maximum of 4 hours" per chunk (the default) and names no size; a size limit here makes big recordings
+   * arrive in parts without hours of audio.
+   */
+  chunkMaxDurationMs?: number;
+  chunkMaxBytes?: number;
 }
 
 export interface SimulatorTimings {
@@ -87,8 +95,10 @@ export interface PlaceCallRequest {
   durationMs?: number;
   /** Synthesize this much audio per recording regardless of wall clock (fast large chunks). */
   recordingDurationMs?: number;
-  /** Split recordings into chunks of at most this audio length (default 4 h). */
+  /** Split recordings into chunks of at most this audio length (default: the simulator's, 4 h). */
   chunkMaxDurationMs?: number;
+  /** Split recordings into chunk files of at most this many bytes (default: the simulator's; none but the 4 GiB of RIFF). */
+  chunkMaxBytes?: number;
   /** Further rawIds that join when the call starts (group calls). */
   additionalParticipants?: string[];
   /** How this call's RecordingFileStatusUpdated names it (default: the next form in RECORDING_EVENT_FORMS). */

@@ -39,6 +39,11 @@ export function maxFramesPerFile(layout: AudioLayout): number {
   return Math.floor((0xffff_ffff - 36) / blockAlign(layout));
 }
 
+/** The most frames a file of at most `maxBytes` (header included) holds; at least one. */
+export function framesWithinBytes(layout: AudioLayout, maxBytes: number): number {
+  return Math.max(1, Math.floor((maxBytes - HEADER_BYTES) / blockAlign(layout)));
+}
+
 export function framesForMs(ms: number): number {
   return Math.round((ms * SAMPLE_RATE) / 1000);
 }

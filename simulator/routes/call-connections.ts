@@ -12,18 +12,52 @@ import { parseBody } from "./parse.js";
 
 const ID = "([^/:]+)";
 
-function properties(call: Call, conn: Connection, answered: boolean) {
-  return {
+/**
+ * A connection's properties as each response carries them. The answer and GET forms are the recorded ones
+ * (docs/acs-payloads-recorded.md): answer has answeredBy and the media streaming subscription with its id, GET has
+ * sourceDisplayName and the transcription subscription. The connect form is unconfirmed (no recording has one).
+ */
+function properties(call: Call, conn: Connection, response: "answer" | "get" | "connect") {
+  const answered = conn.madeBy === "answer";
+  const base = {
     callConnectionId: conn.callConnectionId,
     serverCallId: call.serverCallId,
     targets: answered ? [identifierFromRawId(call.to)] : [],
     callConnectionState: conn.state,
     callbackUri: conn.callbackUri,
-    ...(answered ? { source: identifierFromRawId(call.from) } : {}),
-    correlationId: call.correlationId,
-    mediaStreamingSubscription: { state: "disabled" },
-    transcriptionSubscription: { state: "disabled", subscribedResultTypes: [] },
   };
+  const source = answered ? { source: identifierFromRawId(call.from) } : {};
+  const transcriptionSubscription = { state: "disabled", subscribedResultTypes: [] };
+  switch (response) {
+    case "answer":
+      return {
+        ...base,
+        ...source,
+        correlationId: call.correlationId,
+        ...(conn.answeredBy ? { answeredBy: { id: conn.answeredBy } } : {}),
+        mediaStreamingSubscription: {
+          id: conn.mediaSubscriptionId,
+          state: "disabled",
+          subscribedContentTypes: ["audio"],
+        },
+      };
+    case "get":
+      return {
+        ...base,
+        sourceDisplayName: "",
+        ...source,
+        correlationId: call.correlationId,
+        mediaStreamingSubscription: { state: "disabled" },
+        transcriptionSubscription,
+      };
+    case "connect":
+      return {
+        ...base,
+        correlationId: call.correlationId,
+        mediaStreamingSubscription: { state: "disabled" },
+        transcriptionSubscription,
+      };
+  }
 }
 
 function traced(req: SimRequest, call: Call): Call {
@@ -57,7 +91,7 @@ export function callConnectionRoutes(s: SimState): Route[] {
         if (!serverCallId || (locator.kind && locator.kind !== "serverCallLocator")) throw callNotFound();
         req.trace.serverCallId = serverCallId;
         const { call, conn } = calls.connect(s, serverCallId, body.callbackUri, body.operationContext);
-        return { status: 200, json: properties(traced(req, call), conn, false) };
+        return { status: 200, json: properties(traced(req, call), conn, "connect") };
       },
     },
     {
@@ -66,10 +100,18 @@ export function callConnectionRoutes(s: SimState): Route[] {
       kind: "acs",
       operation: "answer",
       repeatable: true,
+      // Recorded: answer and reject carry no Repeatability-Result (startRecording and terminate do).
+      repeatabilityResult: false,
       handle(req): Reply {
         const body = parseBody(answerRequest, req);
-        const { call, conn } = calls.answer(s, body.incomingCallContext, body.callbackUri, body.operationContext);
-        return { status: 200, json: properties(traced(req, call), conn, true) };
+        const { call, conn } = calls.answer(
+          s,
+          body.incomingCallContext,
+          body.callbackUri,
+          body.operationContext,
+          body.answeredBy?.id,
+        );
+        return { status: 200, json: properties(traced(req, call), conn, "answer") };
       },
     },
     {
@@ -78,6 +120,7 @@ export function callConnectionRoutes(s: SimState): Route[] {
       kind: "acs",
       operation: "reject",
       repeatable: true,
+      repeatabilityResult: false,
       handle(req): Reply {
         const body = parseBody(rejectRequest, req);
         traced(req, calls.reject(s, body.incomingCallContext, body.callRejectReason ?? "none"));
@@ -91,7 +134,7 @@ export function callConnectionRoutes(s: SimState): Route[] {
       operation: "getCall",
       handle(req): Reply {
         const { call, conn } = live(req);
-        return { status: 200, json: properties(call, conn, false) };
+        return { status: 200, json: properties(call, conn, "get") };
       },
     },
     {

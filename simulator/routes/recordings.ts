@@ -110,7 +110,8 @@ export function recordingRoutes(s: SimState): Route[] {
           failStart: req.fault?.kind === "start-recording-failed",
           ...(req.fault?.kind === "delay-state-event" ? { holdStateEventMs: req.fault.latencyMs ?? 1000 } : {}),
         });
-        return { status: 200, json: stateResponse(rec) };
+        // Recorded (2025-08-15-preview): a start by callConnectionId answers 202, one by serverCallLocator 200.
+        return { status: body.callConnectionId !== undefined ? 202 : 200, json: stateResponse(rec) };
       },
     },
     {
