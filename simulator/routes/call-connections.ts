@@ -14,7 +14,7 @@ const ID = "([^/:]+)";
 
 /**
  * A connection's properties as each response carries them. The answer and GET forms are the recorded ones
- * (docs/acs-payloads-recorded.md): answer has answeredBy and the media streaming subscription with its id, GET has
+ * (docs/acs-payloads.md ("Recorded live sessions")): answer has answeredBy and the media streaming subscription with its id, GET has
  * sourceDisplayName and the transcription subscription. The connect form is unconfirmed (no recording has one).
  */
 function properties(call: Call, conn: Connection, response: "answer" | "get" | "connect") {

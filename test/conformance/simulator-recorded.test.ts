@@ -1,6 +1,6 @@
 // The simulator against recorded real ACS sessions (test/fixtures/recorded): the same requests, sent through the
 // real SDK, must get the same statuses, the same headers an SDK reads and the same JSON fields — none missing,
-// none extra — and the callbacks the same data fields. docs/acs-payloads-recorded.md lists the sources.
+// none extra — and the callbacks the same data fields. docs/acs-payloads.md ("Recorded live sessions") lists the sources.
 import { CallAutomationClient, type CallConnection } from "@azure/communication-call-automation";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
