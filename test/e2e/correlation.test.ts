@@ -1,5 +1,6 @@
 // Every documented RecordingFileStatusUpdated form reaches its call; a restarted recording is two recordings; an
 // unknown call's recording is quarantined, alerted and assigned by the operator command (docs/archive.md).
+import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -463,6 +464,25 @@ describe("a recording of a call nobody told us about", () => {
     expect((await assignCommand(stores, request)).code).toBe(0);
     const other = await assignCommand(stores, { ...request, serverCallId: "another-call" });
     expect(other).toMatchObject({ code: 1, lines: [expect.stringMatching(/^refused: already assigned/)] });
+    // The same through the `recorder` binary, wired from the environment as an operator runs it.
+    const recorder = (...args: string[]) =>
+      new Promise<{ code: number; output: string }>((resolve) => {
+        execFile(
+          process.execPath,
+          ["bin/recorder.mjs", "recordings", "assign", key, ...args, "--reason", "INC-42", "--by", "ops-oncall"],
+          { env: { ...process.env, ...stack.env, POLICY_DIR: dir } },
+          (error, stdout, stderr) =>
+            resolve({ code: error ? Number(error.code ?? 1) : 0, output: `${stdout}${stderr}` }),
+        );
+      });
+    expect(await recorder("--call", serverCallId)).toEqual({
+      code: 0,
+      output: expect.stringContaining(`already assigned to ${serverCallId}`),
+    });
+    expect(await recorder("--call", "another-call")).toEqual({
+      code: 1,
+      output: expect.stringContaining("refused: already assigned"),
+    });
     relay.rules.length = 0;
   });
 });
