@@ -1,4 +1,8 @@
+import type { ChainableCommander } from "ioredis";
+import { intakeUnconfirmed } from "../metrics.js";
 import type { RedisClient, RedisClientOptions } from "../redis/index.js";
+import type { IntakeDurability } from "./durability.js";
+import { IntakeError } from "./errors.js";
 import { outboxKeys, SEEN_TTL_SECONDS } from "./outbox.js";
 import type { AcsEvent } from "./schemas.js";
 
@@ -32,13 +36,20 @@ export interface EventSink {
  * seen yet (nor earlier in the group) are found, the delivery's body is appended to the outbox with those ids,
  * and only then are they marked seen — so a failure part-way can at worst store an event twice (its job id
  * de-duplicates it downstream), never mark one seen that was not stored.
- * KEYS: the stream, then every delivery's seen-keys in order. ARGV: now, ttl, number of deliveries, then per
- * delivery: channel, number of events, body, the event ids. Returns, per delivery, the new events' positions.
+ * With `confirm` set (replicas:N durability), a group that stored nothing (all duplicates) still writes one small
+ * key: WAIT counts replicas up to this connection's last write, so this makes the WAIT that follows cover the
+ * earlier write of those events too (replication is one ordered stream) — without it, Event Grid's retry of a
+ * delivery answered 503 would meet the seen-marks, write nothing, pass WAIT at once, and be answered 200 while
+ * the replicas may still lack the events.
+ * KEYS: the stream, the confirmation key, then every delivery's seen-keys in order. ARGV: now, ttl, number of
+ * deliveries, confirm (1/0), then per delivery: channel, number of events, body, the event ids. Returns, per
+ * delivery, the new events' positions.
  */
 const ACCEPT_DELIVERIES = `
 local now, ttl = ARGV[1], ARGV[2]
 local results = {}
-local k, a = 2, 4
+local wrote = false
+local k, a = 3, 5
 for d = 1, tonumber(ARGV[3]) do
   local channel, n, body = ARGV[a], tonumber(ARGV[a + 1]), ARGV[a + 2]
   a = a + 3
@@ -54,10 +65,12 @@ for d = 1, tonumber(ARGV[3]) do
   if #ids > 0 then
     redis.call('XADD', KEYS[1], '*', 'channel', channel, 'receivedAt', now, 'fresh', cjson.encode(ids), 'body', body)
     for key in pairs(fresh) do redis.call('SET', key, now, 'EX', ttl) end
+    wrote = true
   end
   k, a = k + n, a + n
   results[d] = positions
 end
+if ARGV[4] == '1' and not wrote then redis.call('SET', KEYS[2], now) end
 return results`;
 
 type AcceptDeliveries = (numberOfKeys: number, ...keysThenArgs: (string | number | Buffer)[]) => Promise<number[][]>;
@@ -91,22 +104,55 @@ const MAX_GROUP = 256;
  * re-serialisation; the relay re-validates it); the script is registered once (EVALSHA). A failed run fails
  * every delivery of its group (each is answered 5xx and retried by its sender; see the script for why a retry
  * is safe).
+ * With `replicas:N` durability the script and `WAIT N <timeout>` go in one pipeline: on one connection, and on a
+ * Cluster to the node that owns the outbox's slot (the script's keys pick it; WAIT has none), which is the node
+ * that took the write. Fewer than N confirmations in time fail the group with a 503 (docs/redis.md).
  */
-export function createRedisEventSink(redis: RedisClient, prefix: string): EventSink {
+export function createRedisEventSink(
+  redis: RedisClient,
+  prefix: string,
+  durability: IntakeDurability = { mode: "memory" },
+): EventSink {
   const keys = outboxKeys(prefix);
   if (!("acceptDeliveries" in redis)) redis.defineCommand("acceptDeliveries", { lua: ACCEPT_DELIVERIES });
   const acceptDeliveries = (redis as unknown as { acceptDeliveries: AcceptDeliveries }).acceptDeliveries.bind(redis);
+  const confirm = durability.mode === "replicas" ? durability : undefined;
   let waiting: Waiting[] = [];
+
+  /** The script's run alone, or (replicas:N) with its WAIT: the new events' positions per delivery. */
+  const run = async (keysThenArgs: (string | number | Buffer)[], numberOfKeys: number): Promise<number[][]> => {
+    if (!confirm) return acceptDeliveries(numberOfKeys, ...keysThenArgs);
+    const pipeline = redis.pipeline() as unknown as ChainableCommander & { acceptDeliveries: AcceptDeliveries };
+    void pipeline.acceptDeliveries(numberOfKeys, ...keysThenArgs);
+    pipeline.call("WAIT", confirm.replicas, confirm.timeoutMs);
+    const [[scriptError, results] = [], [waitError, confirmed] = []] = (await pipeline.exec()) ?? [];
+    if (scriptError) throw scriptError;
+    if (waitError) throw waitError;
+    if (Number(confirmed) < confirm.replicas) {
+      intakeUnconfirmed.inc();
+      throw new IntakeError(
+        503,
+        `stored, but ${Number(confirmed)} of ${confirm.replicas} Redis replica(s) confirmed it within ` +
+          `${confirm.timeoutMs} ms: retry (the retry is de-duplicated and confirmed again)`,
+      );
+    }
+    return results as number[][];
+  };
 
   const store = (group: Waiting[]) => {
     const seenKeys: string[] = [];
-    const args: (string | number | Buffer)[] = [new Date().toISOString(), SEEN_TTL_SECONDS, group.length];
+    const args: (string | number | Buffer)[] = [
+      new Date().toISOString(),
+      SEEN_TTL_SECONDS,
+      group.length,
+      confirm ? 1 : 0,
+    ];
     for (const { channel, delivery } of group) {
       const ids = delivery.events.map((event) => event.id);
       for (const id of ids) seenKeys.push(keys.seen(channel, id));
       args.push(channel, ids.length, delivery.body, ...ids);
     }
-    acceptDeliveries(1 + seenKeys.length, keys.stream, ...seenKeys, ...args).then(
+    run([keys.stream, keys.confirm, ...seenKeys, ...args], 2 + seenKeys.length).then(
       (results) =>
         group.forEach(({ delivery, resolve }, index) => {
           const fresh = new Set(results[index]);

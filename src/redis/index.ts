@@ -7,3 +7,11 @@ export {
   type RedisClientOptions,
 } from "./connect.js";
 export { firstAddress, parseRedisUrl, RedisUrlError, type HostPort, type RedisTarget } from "./target.js";
+export {
+  assessRedisSettings,
+  checkRedisSettings,
+  readNodeSettings,
+  type NodeSettings,
+  type RedisSettingsReport,
+  type SettingsVerdict,
+} from "./settings.js";
