@@ -4,7 +4,7 @@ import { z } from "zod";
 import { createLedger, type Ledger } from "../ledger/index.js";
 import { createRecordingIndex, type RecordingIndex } from "../retrieval/index-store.js";
 import { QueueName, queueKeyPrefix } from "../queues/index.js";
-import { createRedisClient, parseRedisUrl } from "../redis/index.js";
+import { checkRedisSettings, createRedisClient, parseRedisUrl, type RedisClient } from "../redis/index.js";
 import { readStackFile } from "./stack-file.js";
 
 // The CLI needs only Redis to see the queues and the ledger, not the whole service configuration.
@@ -39,11 +39,18 @@ async function redisSettings(variables: Record<string, string | undefined>): Pro
   }
 }
 
+/** The queues; `forWriting` checks Redis first as openRedisForWriting does (`jobs retry`). */
 export async function openQueues(
   variables: Record<string, string | undefined> = process.env,
+  forWriting = false,
 ): Promise<{ all: Queue[]; close(): Promise<void> }> {
   const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
   const connection = createRedisClient(REDIS_URL, { maxRetriesPerRequest: null });
+  if (forWriting)
+    await checkBeforeWriting(connection, variables).catch((error: unknown) => {
+      connection.disconnect();
+      throw error;
+    });
   const all = Object.values(QueueName).map(
     (name) => new Queue(name, { connection, prefix: queueKeyPrefix(REDIS_PREFIX, name) }),
   );
@@ -86,4 +93,44 @@ export async function openRetrievalStores(
     container: BlobServiceClient.fromConnectionString(connectionString).getContainerClient(containerName),
     close: () => redis.disconnect(),
   };
+}
+
+/**
+ * A Redis connection for a command that writes (REDIS_URL/REDIS_PREFIX, else the local stack), checked first as
+ * the service checks it at start: with NODE_ENV=production an evicting maxmemory-policy stops the command
+ * (docs/redis.md); otherwise it is a warning on stderr.
+ */
+export async function openRedisForWriting(
+  variables: Record<string, string | undefined> = process.env,
+  warn: (line: string) => void = (line) => console.error(line),
+): Promise<{ redis: RedisClient; prefix: string; close(): void }> {
+  const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
+  const redis = createRedisClient(REDIS_URL, { maxRetriesPerRequest: 3 });
+  try {
+    await checkBeforeWriting(redis, variables, warn);
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+  return { redis, prefix: REDIS_PREFIX, close: () => redis.disconnect() };
+}
+
+async function checkBeforeWriting(
+  redis: RedisClient,
+  variables: Record<string, string | undefined>,
+  warn: (line: string) => void = (line) => console.error(line),
+): Promise<void> {
+  await checkRedisSettings(redis, {
+    production: variables.NODE_ENV === "production",
+    warn: (message) => warn(`warning: ${message}`),
+  });
+}
+
+/** A Redis connection for a command that only reads (REDIS_URL/REDIS_PREFIX, else the local stack). */
+export async function openRedisForReading(
+  variables: Record<string, string | undefined> = process.env,
+): Promise<{ redis: RedisClient; prefix: string; close(): void }> {
+  const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
+  const redis = createRedisClient(REDIS_URL, { maxRetriesPerRequest: 3 });
+  return { redis, prefix: REDIS_PREFIX, close: () => redis.disconnect() };
 }

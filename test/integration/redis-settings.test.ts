@@ -13,6 +13,7 @@ import {
   type PrivateRedis,
   type PrivateRedisCluster,
 } from "../../scripts/lib/services.js";
+import { openRedisForWriting } from "../../src/cli/queues.js";
 import { ConfigError } from "../../src/config/index.js";
 import { outboxKeys } from "../../src/intake/outbox.js";
 import { parseDelivery } from "../../src/intake/parse.js";
@@ -134,6 +135,17 @@ describe("Redis settings checked at start", () => {
       expect(outcome.stderr).toContain("set `maxmemory-policy noeviction`");
     }
   }, 60_000);
+
+  it("the CLI checks too before it writes (a quarantine replay or drop), and only warns outside production", async () => {
+    const variables = { REDIS_URL: evicting.url, REDIS_PREFIX: "cli-check" };
+    await expect(openRedisForWriting({ ...variables, NODE_ENV: "production" }, () => undefined)).rejects.toThrow(
+      /maxmemory-policy is allkeys-lru.*set `maxmemory-policy noeviction`/,
+    );
+    const warnings: string[] = [];
+    const opened = await openRedisForWriting(variables, (line) => warnings.push(line));
+    opened.close();
+    expect(warnings).toEqual([expect.stringMatching(/^warning: Redis .*maxmemory-policy is allkeys-lru/)]);
+  });
 
   describe("on a Redis Cluster", () => {
     let cluster: PrivateRedisCluster;
