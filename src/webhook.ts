@@ -30,13 +30,14 @@ export async function startWebhook(
   // Intake's own connection, so that nothing else queues behind (or ahead of) event persistence.
   const intakeRedis = createRedisClient(config.REDIS_URL, INTAKE_REDIS_OPTIONS);
   intakeRedis.on("error", (error) => logger.warn({ err: error }, "intake redis connection error"));
+  const sink = createRedisEventSink(intakeRedis, config.REDIS_PREFIX, durability);
   const tokens = await loadTokenStore(config.API_TOKENS_FILE);
   const auditArchive = createBlobAuditArchive(runtime.blobService.getContainerClient(config.AUDIT_CONTAINER));
   const audit = createAuditLog(runtime.redis, config.REDIS_PREFIX, auditArchive);
   const recordingIndex = createRecordingIndex(runtime.redis, config.REDIS_PREFIX);
   const app = createApp({
     logger,
-    sink: createRedisEventSink(intakeRedis, config.REDIS_PREFIX, durability),
+    sink,
     callbackVerifier: createCallbackVerifier(config.ACS_OPENID_CONFIGURATION_URL, config.ACS_RESOURCE_ID),
     eventGridSecrets: config.EVENTGRID_SECRET ?? [],
     eventGridEntra:
@@ -108,6 +109,7 @@ export async function startWebhook(
   const server = app.listen(config.PORT, config.HOST);
   server.once("close", () => {
     detachMetrics();
+    sink.close?.();
     intakeRedis.disconnect();
   });
   await new Promise<void>((resolve, reject) => {

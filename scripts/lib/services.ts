@@ -55,25 +55,41 @@ export interface PrivateRedis {
  */
 export async function startPrivateRedis(port?: number, args: readonly string[] = []): Promise<PrivateRedis> {
   const chosen = port ?? (await freePort());
+  // Its files (a replica's copy of its master's data, say) go to a directory of its own, never the working
+  // directory, where a later redis-server would load them.
+  const ownDir = args.includes("--dir") ? undefined : await mkdtemp(join(tmpdir(), "redis-"));
   const child = spawn(
     "redis-server",
-    ["--port", String(chosen), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", ...args],
+    [
+      "--port",
+      String(chosen),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--daemonize",
+      "no",
+      ...(ownDir ? ["--dir", ownDir] : []),
+      ...args,
+    ],
     { stdio: "ignore" },
   );
+  const stop = async () => {
+    await stopChild(child);
+    if (ownDir) await rm(ownDir, { recursive: true, force: true });
+  };
   const deadline = Date.now() + 10_000;
   while (!(await redisAnswers("127.0.0.1", chosen))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill("SIGKILL");
+      await stop();
       throw new Error(`redis-server did not start on port ${chosen}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return {
-    url: `redis://127.0.0.1:${chosen}`,
-    port: chosen,
-    process: child,
-    stop: () => stopChild(child),
-  };
+  return { url: `redis://127.0.0.1:${chosen}`, port: chosen, process: child, stop };
 }
 
 /** Waits until something accepts TCP connections on host:port. */

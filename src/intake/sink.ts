@@ -1,6 +1,6 @@
 import type { ChainableCommander } from "ioredis";
 import { intakeUnconfirmed } from "../metrics.js";
-import type { RedisClient, RedisClientOptions } from "../redis/index.js";
+import { duplicateClient, type RedisClient, type RedisClientOptions } from "../redis/index.js";
 import type { IntakeDurability } from "./durability.js";
 import { IntakeError } from "./errors.js";
 import { outboxKeys, SEEN_TTL_SECONDS } from "./outbox.js";
@@ -29,6 +29,8 @@ export interface AcceptedDelivery {
 export interface EventSink {
   /** Persists the delivery for processing; `stored[i]` is false when events[i] had been seen already. */
   accept(channel: Channel, delivery: AcceptedDelivery): Promise<SinkResult>;
+  /** Closes the connections the sink opened itself (not the one it was given). */
+  close?(): void;
 }
 
 /**
@@ -36,11 +38,13 @@ export interface EventSink {
  * seen yet (nor earlier in the group) are found, the delivery's body is appended to the outbox with those ids,
  * and only then are they marked seen — so a failure part-way can at worst store an event twice (its job id
  * de-duplicates it downstream), never mark one seen that was not stored.
- * With `confirm` set (replicas:N durability), a group that stored nothing (all duplicates) still writes one small
- * key: WAIT counts replicas up to this connection's last write, so this makes the WAIT that follows cover the
- * earlier write of those events too (replication is one ordered stream) — without it, Event Grid's retry of a
- * delivery answered 503 would meet the seen-marks, write nothing, pass WAIT at once, and be answered 200 while
- * the replicas may still lack the events.
+ * With `confirm` set (replicas:N durability), a group that stored nothing (all duplicates: typically Event Grid's
+ * retry of a delivery answered 503) still writes one small key, so that the WAIT which follows covers the earlier
+ * write of those events too (replication is one ordered stream). WAIT is documented to wait for the previous
+ * *write* commands of its connection; a retry on a connection that wrote nothing would pass WAIT at once and be
+ * answered 200 while the replicas may still lack the events — a silent loss if the primary then dies. (Redis up
+ * to 7.0 records the offset after any command, read-only ones included — redis/redis#6393 — so there the key only
+ * makes sure; it must not depend on that.)
  * KEYS: the stream, the confirmation key, then every delivery's seen-keys in order. ARGV: now, ttl, number of
  * deliveries, confirm (1/0), then per delivery: channel, number of events, body, the event ids. Returns, per
  * delivery, the new events' positions.
@@ -97,6 +101,13 @@ export const INTAKE_REDIS_OPTIONS: RedisClientOptions = {
 const MAX_GROUP = 256;
 
 /**
+ * Connections confirming groups at once with replicas:N. WAIT blocks its connection until the replicas answer
+ * (or its timeout), so groups on one connection would wait for each other; on several they do not, and
+ * deliveries arriving meanwhile join the next group that gets a connection.
+ */
+const CONFIRMING_CONNECTIONS = 4;
+
+/**
  * Persists deliveries in the outbox, answering each only once it is stored. Deliveries that arrive in the same
  * turn of the event loop (many connections at once) are stored by one script run — one round trip and one
  * command to encode instead of one each, which is most of intake's cost — and none waits for a timer: the group
@@ -106,7 +117,9 @@ const MAX_GROUP = 256;
  * is safe).
  * With `replicas:N` durability the script and `WAIT N <timeout>` go in one pipeline: on one connection, and on a
  * Cluster to the node that owns the outbox's slot (the script's keys pick it; WAIT has none), which is the node
- * that took the write. Fewer than N confirmations in time fail the group with a 503 (docs/redis.md).
+ * that took the write. Fewer than N confirmations in time fail the group with a 503 (docs/redis.md). Up to
+ * CONFIRMING_CONNECTIONS groups are in flight (the sink opens the extra connections: `close` closes them); the
+ * rest wait, and are sent together as soon as a connection is free.
  */
 export function createRedisEventSink(
   redis: RedisClient,
@@ -114,15 +127,32 @@ export function createRedisEventSink(
   durability: IntakeDurability = { mode: "memory" },
 ): EventSink {
   const keys = outboxKeys(prefix);
-  if (!("acceptDeliveries" in redis)) redis.defineCommand("acceptDeliveries", { lua: ACCEPT_DELIVERIES });
-  const acceptDeliveries = (redis as unknown as { acceptDeliveries: AcceptDeliveries }).acceptDeliveries.bind(redis);
   const confirm = durability.mode === "replicas" ? durability : undefined;
+  const withScript = (client: RedisClient) => {
+    if (!("acceptDeliveries" in client)) client.defineCommand("acceptDeliveries", { lua: ACCEPT_DELIVERIES });
+    return client;
+  };
+  const acceptDeliveries = (
+    withScript(redis) as unknown as { acceptDeliveries: AcceptDeliveries }
+  ).acceptDeliveries.bind(redis);
+  const opened = confirm
+    ? Array.from({ length: CONFIRMING_CONNECTIONS - 1 }, () => {
+        const copy = withScript(duplicateClient(redis));
+        copy.on("error", (error: unknown) => redis.emit("error", error));
+        return copy;
+      })
+    : [];
+  const idle = [redis, ...opened];
   let waiting: Waiting[] = [];
 
-  /** The script's run alone, or (replicas:N) with its WAIT: the new events' positions per delivery. */
-  const run = async (keysThenArgs: (string | number | Buffer)[], numberOfKeys: number): Promise<number[][]> => {
+  /** The script's run alone, or (replicas:N) with its WAIT on `connection`: the new events' positions per delivery. */
+  const run = async (
+    connection: RedisClient,
+    keysThenArgs: (string | number | Buffer)[],
+    numberOfKeys: number,
+  ): Promise<number[][]> => {
     if (!confirm) return acceptDeliveries(numberOfKeys, ...keysThenArgs);
-    const pipeline = redis.pipeline() as unknown as ChainableCommander & { acceptDeliveries: AcceptDeliveries };
+    const pipeline = connection.pipeline() as unknown as ChainableCommander & { acceptDeliveries: AcceptDeliveries };
     void pipeline.acceptDeliveries(numberOfKeys, ...keysThenArgs);
     pipeline.call("WAIT", confirm.replicas, confirm.timeoutMs);
     const [[scriptError, results] = [], [waitError, confirmed] = []] = (await pipeline.exec()) ?? [];
@@ -139,7 +169,7 @@ export function createRedisEventSink(
     return results as number[][];
   };
 
-  const store = (group: Waiting[]) => {
+  const store = (group: Waiting[], connection: RedisClient): Promise<void> => {
     const seenKeys: string[] = [];
     const args: (string | number | Buffer)[] = [
       new Date().toISOString(),
@@ -152,7 +182,7 @@ export function createRedisEventSink(
       for (const id of ids) seenKeys.push(keys.seen(channel, id));
       args.push(channel, ids.length, delivery.body, ...ids);
     }
-    run([keys.stream, keys.confirm, ...seenKeys, ...args], 2 + seenKeys.length).then(
+    return run(connection, [keys.stream, keys.confirm, ...seenKeys, ...args], 2 + seenKeys.length).then(
       (results) =>
         group.forEach(({ delivery, resolve }, index) => {
           const fresh = new Set(results[index]);
@@ -163,9 +193,20 @@ export function createRedisEventSink(
   };
 
   const flush = () => {
-    const all = waiting;
-    waiting = [];
-    for (let start = 0; start < all.length; start += MAX_GROUP) store(all.slice(start, start + MAX_GROUP));
+    if (!confirm) {
+      const all = waiting;
+      waiting = [];
+      for (let start = 0; start < all.length; start += MAX_GROUP)
+        void store(all.slice(start, start + MAX_GROUP), redis);
+      return;
+    }
+    while (idle.length > 0 && waiting.length > 0) {
+      const connection = idle.pop()!;
+      void store(waiting.splice(0, MAX_GROUP), connection).then(() => {
+        idle.push(connection);
+        flush();
+      });
+    }
   };
 
   return {
@@ -175,6 +216,9 @@ export function createRedisEventSink(
         if (waiting.length === 0) setImmediate(flush);
         waiting.push({ channel, delivery, resolve, reject });
       });
+    },
+    close() {
+      for (const connection of opened) connection.disconnect();
     },
   };
 }

@@ -178,6 +178,7 @@ describe("Redis settings checked at start", () => {
     it("replicas:N sends WAIT to the master that took the write, and answers 503 when no replica confirms", async () => {
       const redis = connect(cluster.url, INTAKE_REDIS_OPTIONS);
       const sink = createRedisEventSink(redis, "wait-routing", { mode: "replicas", replicas: 1, timeoutMs: 50 });
+      servers.push({ stop: async () => sink.close?.() });
       const body = Buffer.from(JSON.stringify([{ ...documented.callStarted, id: "wait-1" }]));
       const parsed = parseDelivery(JSON.parse(body.toString()), { recordingHostSuffixes: [".asm.skype.com"] });
       if (parsed.kind !== "events") throw new Error("expected events");
