@@ -1,5 +1,5 @@
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
-import { intakeDurability, type Config } from "./config/index.js";
+import { declaredRedisSettings, intakeDurability, type Config } from "./config/index.js";
 import type { Logger } from "./log.js";
 import { policyLoadErrors, policyReloads } from "./metrics.js";
 import { createPolicySource, type PolicyStatus, type ReloadOutcome, type TeamPolicy } from "./policy/index.js";
@@ -44,6 +44,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     redisSettings = await checkRedisSettings(redis, {
       production: config.NODE_ENV === "production",
       durability: intakeDurability(config),
+      declared: declaredRedisSettings(config),
       warn: (message, nodes) => logger.warn({ redis: nodes }, message),
     });
   } catch (error) {

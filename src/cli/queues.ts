@@ -4,7 +4,13 @@ import { z } from "zod";
 import { createLedger, type Ledger } from "../ledger/index.js";
 import { createRecordingIndex, type RecordingIndex } from "../retrieval/index-store.js";
 import { QueueName, queueKeyPrefix } from "../queues/index.js";
-import { checkRedisSettings, createRedisClient, parseRedisUrl, type RedisClient } from "../redis/index.js";
+import {
+  checkRedisSettings,
+  createRedisClient,
+  parseDeclaredSettings,
+  parseRedisUrl,
+  type RedisClient,
+} from "../redis/index.js";
 import { readStackFile } from "./stack-file.js";
 
 // The CLI needs only Redis to see the queues and the ledger, not the whole service configuration.
@@ -122,6 +128,7 @@ async function checkBeforeWriting(
 ): Promise<void> {
   await checkRedisSettings(redis, {
     production: variables.NODE_ENV === "production",
+    declared: variables.REDIS_DECLARED_SETTINGS ? parseDeclaredSettings(variables.REDIS_DECLARED_SETTINGS) : undefined,
     warn: (message) => warn(`warning: ${message}`),
   });
 }

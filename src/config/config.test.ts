@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, entraSettings, intakeDurability, loadConfig, playbackTicketSecret } from "./index.js";
+import {
+  ConfigError,
+  declaredRedisSettings,
+  entraSettings,
+  intakeDurability,
+  loadConfig,
+  playbackTicketSecret,
+} from "./index.js";
 
 const valid = {
   PUBLIC_BASE_URL: "https://recorder.example.com",
@@ -109,7 +116,14 @@ describe("loadConfig", () => {
     ["INTAKE_DURABILITY", "replicas:0", "INTAKE_DURABILITY: memory, aof or replicas:N"],
     ["INTAKE_DURABILITY", "fsync", "INTAKE_DURABILITY: memory, aof or replicas:N"],
     ["INTAKE_REPLICA_TIMEOUT_MS", "5000", "INTAKE_REPLICA_TIMEOUT_MS"],
+    ["REDIS_DECLARED_SETTINGS", "maxmemory-policy=sometimes", "REDIS_DECLARED_SETTINGS"],
   ])("names the bad %s", (name, value, message) => {
     expect(problemsOf({ ...valid, [name]: value }).join("\n")).toContain(message);
+  });
+
+  it("reads the Redis settings an operator declares for servers that hide them", () => {
+    expect(declaredRedisSettings(loadConfig(valid))).toBeUndefined();
+    const config = loadConfig({ ...valid, REDIS_DECLARED_SETTINGS: "maxmemory-policy=noeviction,appendonly=yes" });
+    expect(declaredRedisSettings(config)).toEqual({ maxmemoryPolicy: "noeviction", appendonly: true });
   });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { DURABILITY_SYNTAX, parseDurability, type IntakeDurability } from "../intake/durability.js";
+import { parseDeclaredSettings, type DeclaredSettings } from "../redis/declared.js";
 import { parseRedisUrl, RedisUrlError } from "../redis/target.js";
 
 /** Where Azure's callback JWT keys are published (reference §3.4). */
@@ -132,6 +133,20 @@ const configSchema = z.object({
     .string()
     .refine((text) => parseDurability(text, 0) !== undefined, DURABILITY_SYNTAX)
     .optional(),
+  /**
+   * Redis settings the servers do not report (managed services), declared by the operator: e.g.
+   * `maxmemory-policy=noeviction,appendonly=yes` (docs/redis.md). A reported value always wins.
+   */
+  REDIS_DECLARED_SETTINGS: z
+    .string()
+    .superRefine((text, context) => {
+      try {
+        parseDeclaredSettings(text);
+      } catch (error) {
+        context.addIssue({ code: "custom", message: (error as Error).message });
+      }
+    })
+    .optional(),
   /** With replicas:N, how long WAIT waits for the replicas (under the intake connection's 5 s command timeout). */
   INTAKE_REPLICA_TIMEOUT_MS: z.coerce.number().int().min(10).max(3000).default(1000),
 });
@@ -157,6 +172,13 @@ export function immutabilityMode(config: Config): "azure" | "off" {
 export function intakeDurability(config: Config): IntakeDurability {
   const text = config.INTAKE_DURABILITY ?? (config.NODE_ENV === "production" ? "aof" : "memory");
   return parseDurability(text, config.INTAKE_REPLICA_TIMEOUT_MS)!;
+}
+
+/** REDIS_DECLARED_SETTINGS, read (validated by loadConfig). */
+export function declaredRedisSettings(config: Config): DeclaredSettings | undefined {
+  return config.REDIS_DECLARED_SETTINGS === undefined
+    ? undefined
+    : parseDeclaredSettings(config.REDIS_DECLARED_SETTINGS);
 }
 
 /** Issuer and key set of Entra tokens for Event Grid deliveries, when configured. */

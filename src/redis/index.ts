@@ -7,6 +7,7 @@ export {
   type RedisClientOptions,
 } from "./connect.js";
 export { firstAddress, parseRedisUrl, RedisUrlError, type HostPort, type RedisTarget } from "./target.js";
+export { EVICTION_POLICIES, parseDeclaredSettings, type DeclaredSettings } from "./declared.js";
 export {
   assessRedisSettings,
   checkRedisSettings,
@@ -14,4 +15,5 @@ export {
   type NodeSettings,
   type RedisSettingsReport,
   type SettingsVerdict,
+  withDeclared,
 } from "./settings.js";

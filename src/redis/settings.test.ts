@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { IntakeDurability } from "../intake/durability.js";
-import { assessRedisSettings, type NodeSettings } from "./settings.js";
+import { parseDeclaredSettings } from "./declared.js";
+import { assessRedisSettings, withDeclared, type NodeSettings } from "./settings.js";
 
 const good: NodeSettings = {
   node: "10.0.0.1:6379",
@@ -57,6 +58,20 @@ describe("assessRedisSettings", () => {
       [/replicas:2 but 1 replica/],
     ],
     [
+      "a server that does not report its policy",
+      [{ ...good, maxmemoryPolicy: undefined }],
+      memory,
+      [/does not report its maxmemory-policy.*REDIS_DECLARED_SETTINGS=maxmemory-policy=noeviction/],
+      [/INTAKE_DURABILITY=memory in production/],
+    ],
+    [
+      "aof on a server that does not report AOF",
+      [{ ...good, appendonly: undefined }],
+      aof,
+      [/does not report whether AOF is on.*REDIS_DECLARED_SETTINGS=appendonly=yes/],
+      [],
+    ],
+    [
       "settings that cannot be read at all",
       [
         {
@@ -82,5 +97,40 @@ describe("assessRedisSettings", () => {
       ...production.problems,
       ...production.warnings.filter((w) => !w.includes("in production")),
     ]);
+  });
+});
+
+describe("REDIS_DECLARED_SETTINGS", () => {
+  it.each([
+    ["maxmemory-policy=noeviction", { maxmemoryPolicy: "noeviction" }],
+    [" maxmemory-policy = volatile-lru , appendonly=yes ", { maxmemoryPolicy: "volatile-lru", appendonly: true }],
+    ["appendonly=no", { appendonly: false }],
+  ])("reads %j", (text, declared) => {
+    expect(parseDeclaredSettings(text)).toEqual(declared);
+  });
+
+  it.each(["maxmemory-policy=lru", "appendonly=true", "appendfsync=always", "noeviction"])("refuses %j", (text) => {
+    expect(() => parseDeclaredSettings(text)).toThrow(/only maxmemory-policy=<policy> and appendonly=yes\|no/);
+  });
+
+  it("fills only what the server did not report, and says so", () => {
+    const declared = { maxmemoryPolicy: "noeviction", appendonly: true };
+    const hidden: NodeSettings = { node: "amr:10000", readable: true, connectedReplicas: 0 };
+    expect(withDeclared(hidden, declared)).toEqual({
+      ...hidden,
+      maxmemoryPolicy: "noeviction",
+      appendonly: true,
+      declared: ["maxmemory-policy", "appendonly"],
+    });
+    // What the server reports wins: an evicting policy is not hidden by a declaration.
+    const evicting = { ...good, maxmemoryPolicy: "volatile-lru" };
+    expect(withDeclared(evicting, declared)).toBe(evicting);
+    expect(assessRedisSettings([withDeclared(evicting, declared)], { production: true }).problems).toHaveLength(1);
+    // A server that refuses INFO altogether is judged on the declarations.
+    const refused: NodeSettings = { node: "x:6380", readable: false, error: "unknown command 'INFO'" };
+    expect(assessRedisSettings([withDeclared(refused, declared)], { production: true, durability: aof })).toEqual({
+      problems: [],
+      warnings: [],
+    });
   });
 });

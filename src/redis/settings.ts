@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { ConfigError } from "../config/index.js";
 import { durabilityLabel, type IntakeDurability } from "../intake/durability.js";
 import { dataNodes, type RedisClient } from "./connect.js";
+import { EVICTION_POLICIES, type DeclaredSettings } from "./declared.js";
 
 /**
  * The settings of one Redis server that decide whether what we store there survives: its eviction policy and
@@ -22,6 +23,26 @@ export interface NodeSettings {
   configRefused?: string;
   /** Why INFO failed, when it did. */
   error?: string;
+  /** Settings the server did not report, taken from REDIS_DECLARED_SETTINGS instead. */
+  declared?: string[];
+}
+
+/** Fills what the server did not report from the declarations (pure), noting which settings were declared. */
+export function withDeclared(node: NodeSettings, declared: DeclaredSettings | undefined): NodeSettings {
+  if (!declared) return node;
+  const filled: NodeSettings = { ...node };
+  const names: string[] = [];
+  if (filled.maxmemoryPolicy === undefined && declared.maxmemoryPolicy !== undefined) {
+    filled.maxmemoryPolicy = declared.maxmemoryPolicy;
+    names.push("maxmemory-policy");
+  }
+  if (filled.appendonly === undefined && declared.appendonly !== undefined) {
+    filled.appendonly = declared.appendonly;
+    names.push("appendonly");
+  }
+  if (names.length === 0) return node;
+  // A server that refused INFO is judged on what was declared (its replicas stay unknown).
+  return { ...filled, readable: true, declared: names };
 }
 
 export interface SettingsVerdict {
@@ -53,18 +74,30 @@ export function assessRedisSettings(
     if (!node.readable) {
       problems.push(
         `Redis ${node.node}: could not read its settings (INFO failed: ${node.error ?? "no answer"}); ` +
-          "allow INFO for this user (ACL +info) so maxmemory-policy and persistence can be checked — docs/redis.md",
+          "allow INFO for this user (ACL +info) so maxmemory-policy and persistence can be checked, or, where the " +
+          "service forbids it, check them yourself and declare them: REDIS_DECLARED_SETTINGS=maxmemory-policy=noeviction " +
+          "(,appendonly=yes) — docs/redis.md",
       );
       continue;
     }
-    if (node.maxmemoryPolicy !== "noeviction") {
+    if (node.maxmemoryPolicy === undefined) {
+      problems.push(
+        `Redis ${node.node}: does not report its maxmemory-policy (managed services may hide it); check that it is ` +
+          "noeviction and declare it: REDIS_DECLARED_SETTINGS=maxmemory-policy=noeviction — docs/redis.md",
+      );
+    } else if (node.maxmemoryPolicy !== "noeviction") {
       problems.push(
         `Redis ${node.node}: maxmemory-policy is ${node.maxmemoryPolicy ?? "unknown"}, which lets Redis evict keys ` +
           `(de-duplication ids, claims, sessions, queued jobs) under memory pressure, silently; ${SET_NOEVICTION}`,
       );
     }
     if (durability?.mode === "aof") {
-      if (node.appendonly !== true) {
+      if (node.appendonly === undefined) {
+        problems.push(
+          `Redis ${node.node}: INTAKE_DURABILITY=aof, but the server does not report whether AOF is on; check it ` +
+            "and declare it (REDIS_DECLARED_SETTINGS=appendonly=yes), or choose INTAKE_DURABILITY=replicas:N — docs/redis.md",
+        );
+      } else if (!node.appendonly) {
         problems.push(
           `Redis ${node.node}: INTAKE_DURABILITY=aof needs \`appendonly yes\`, and it is off: acknowledged events ` +
             "would be lost if Redis restarts. Set `appendonly yes` (and `appendfsync always` to lose nothing on a power " +
@@ -105,6 +138,10 @@ function nodeName(node: Redis): string {
   return `${node.options.host ?? "?"}:${node.options.port ?? "?"}`;
 }
 
+function aofOf(field: string | undefined): { appendonly?: boolean } {
+  return field === undefined ? {} : { appendonly: field === "1" };
+}
+
 /** Reads one server's settings: INFO first (allowed nearly everywhere), then CONFIG GET appendfsync if allowed. */
 export async function readNodeSettings(node: Redis): Promise<NodeSettings> {
   let info: string;
@@ -113,11 +150,13 @@ export async function readNodeSettings(node: Redis): Promise<NodeSettings> {
   } catch (error) {
     return { node: nodeName(node), readable: false, error: (error as Error).message };
   }
+  // Some Redis-compatible services answer `unknown`: as good as not reported.
+  const policy = infoField(info, "maxmemory_policy");
   const settings: NodeSettings = {
     node: nodeName(node),
     readable: true,
-    maxmemoryPolicy: infoField(info, "maxmemory_policy"),
-    appendonly: infoField(info, "aof_enabled") === "1",
+    ...(policy && EVICTION_POLICIES.includes(policy) ? { maxmemoryPolicy: policy } : {}),
+    ...aofOf(infoField(info, "aof_enabled")),
     connectedReplicas: Number(infoField(info, "connected_slaves") ?? 0),
   };
   try {
@@ -146,10 +185,13 @@ export async function checkRedisSettings(
   options: {
     production: boolean;
     durability?: IntakeDurability | undefined;
+    /** REDIS_DECLARED_SETTINGS, for what the servers do not report. */
+    declared?: DeclaredSettings | undefined;
     warn: (message: string, nodes: NodeSettings[]) => void;
   },
 ): Promise<RedisSettingsReport> {
-  const nodes = await Promise.all((await dataNodes(client)).map(readNodeSettings));
+  const read = await Promise.all((await dataNodes(client)).map(readNodeSettings));
+  const nodes = read.map((node) => withDeclared(node, options.declared));
   const verdict = assessRedisSettings(nodes, options);
   for (const warning of verdict.warnings) options.warn(warning, nodes);
   if (verdict.problems.length > 0) throw new ConfigError(verdict.problems);

@@ -107,6 +107,33 @@ describe("Redis settings checked at start", () => {
     expect(report.nodes[0]!.appendfsync).toBeUndefined();
   });
 
+  it("where even INFO is refused, production needs the settings declared (REDIS_DECLARED_SETTINGS)", async () => {
+    const hidden = await startPrivateRedis(undefined, [
+      "--rename-command",
+      "INFO",
+      "",
+      "--rename-command",
+      "CONFIG",
+      "",
+    ]);
+    servers.push(hidden);
+    const redis = connect(hidden.url);
+    const refused = await checkRedisSettings(redis, { production: true, warn: () => undefined }).catch(
+      (e: unknown) => e,
+    );
+    expect((refused as ConfigError).problems).toEqual([
+      expect.stringMatching(/could not read its settings \(INFO failed: ERR unknown command.*REDIS_DECLARED_SETTINGS/),
+    ]);
+    const report = await checkRedisSettings(redis, {
+      production: true,
+      declared: { maxmemoryPolicy: "noeviction" },
+      warn: () => undefined,
+    });
+    expect(report.nodes).toEqual([
+      expect.objectContaining({ maxmemoryPolicy: "noeviction", declared: ["maxmemory-policy"] }),
+    ]);
+  });
+
   it("the webhook and the worker refuse to start in production on an evicting Redis, saying what to set", async () => {
     const env = {
       ...process.env,
