@@ -64,6 +64,16 @@ const CLAIM_IDLE_MS = 30_000;
 
 type Entry = { id: string; fields: string[]; jobs: Job[] };
 
+/** How many new events an outbox entry holds (at least 1, when that cannot be read). */
+function freshCount(fields: string[]): number {
+  try {
+    const fresh: unknown = JSON.parse(fieldMap(fields).get("fresh") ?? "[]");
+    return Array.isArray(fresh) && fresh.length > 0 ? fresh.length : 1;
+  } catch {
+    return 1;
+  }
+}
+
 /**
  * Moves events from the intake outbox stream into the call-events queue, in batches. Entries are acknowledged
  * and deleted only after their jobs are queued; a relay that dies in between leaves them pending, and another
@@ -103,7 +113,7 @@ export function startOutboxRelay(
       job ? [{ id: job.payload.event.id, type: job.payload.event.type, reason: why }] : [],
     );
     const record = await quarantineEntry(reader, prefix, entry, { stage, reason, events });
-    eventsQuarantined.inc({ stage }, Math.max(1, events.length));
+    eventsQuarantined.inc({ stage }, events.length || freshCount(entry.fields));
     if (events.length === 0) {
       logger.error(
         { alert: "intake-event-quarantined", stage, entry: entry.id, quarantine: record, reason },

@@ -7,6 +7,7 @@ import { deleteKeysMatching, keysMatching } from "../../scripts/lib/services.js"
 import { OUTBOX_GROUP, outboxKeys } from "../../src/intake/outbox.js";
 import { parseDelivery } from "../../src/intake/parse.js";
 import { listQuarantine } from "../../src/intake/quarantine.js";
+import { eventsQuarantined } from "../../src/metrics.js";
 import type { AcsEvent } from "../../src/intake/schemas.js";
 import { createRedisEventSink, type AcceptedDelivery } from "../../src/intake/sink.js";
 import { createLogger } from "../../src/log.js";
@@ -21,6 +22,10 @@ import { eventually } from "../support/stack.js";
 const logger = createLogger("silent", "test");
 
 const recordingHostSuffixes = [".asm.skype.com"];
+
+/** intake_events_quarantined_total{stage} so far (this process's registry). */
+const quarantinedCount = async (stage: string) =>
+  (await eventsQuarantined.get()).values.find((value) => value.labels.stage === stage)?.value ?? 0;
 
 /** A validated Event Grid delivery of CallStarted events with these ids, and its body as sent. */
 function delivery(...ids: string[]): AcceptedDelivery {
@@ -149,9 +154,11 @@ describe.each(redisTargets)("on %s", (_label, target) => {
       await sink.accept("eventgrid", { events: parsed.events, body });
       await sink.accept("eventgrid", delivery("still-fine-1"));
 
+      const before = await quarantinedCount("read");
       const relay = startOutboxRelay(redis, queues, prefix, logger, { recordingHostSuffixes: [".example.net"] });
       closers.push(() => relay.close());
       await eventually(async () => ((await redis.xlen(keys.quarantine)) === 1 ? true : undefined), 5_000, "set aside");
+      expect((await quarantinedCount("read")) - before).toBe(1);
       await eventually(async () => ((await waiting()) === 1 ? true : undefined), 5_000, "the other one queued");
       const [, fields] = ((await redis.xrange(keys.quarantine, "-", "+")) as [string, string[]][])[0]!;
       expect(fields[fields.indexOf("reason") + 1]).toMatch(/contentLocation: host not allowed/);
@@ -177,6 +184,7 @@ describe.each(redisTargets)("on %s", (_label, target) => {
       expect(await sink.accept("eventgrid", { events: mixed.events, body: mixedBody })).toMatchObject({ accepted: 3 });
       await sink.accept("eventgrid", delivery("after-1"));
 
+      const before = await quarantinedCount("queue");
       const lines: Record<string, unknown>[] = [];
       const capture = { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) };
       const relay = startOutboxRelay(redis, queues, prefix, createLogger("warn", "test", capture), {
@@ -205,6 +213,7 @@ describe.each(redisTargets)("on %s", (_label, target) => {
       // The body exactly as received, for a replay after a fix.
       const [, fields] = ((await redis.xrange(keys.quarantine, "-", "+")) as [string, string[]][])[0]!;
       expect(fields[fields.indexOf("body") + 1]).toBe(mixedBody.toString());
+      expect((await quarantinedCount("queue")) - before).toBe(1);
       expect(lines.filter((line) => line.alert === "intake-event-quarantined")).toEqual([
         expect.objectContaining({ event: "poison-1", stage: "queue", quarantine: record!.id }),
       ]);
