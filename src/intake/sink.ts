@@ -138,7 +138,8 @@ export function createRedisEventSink(
   const opened = confirm
     ? Array.from({ length: CONFIRMING_CONNECTIONS - 1 }, () => {
         const copy = withScript(duplicateClient(redis));
-        copy.on("error", (error: unknown) => redis.emit("error", error));
+        // Reported where the given connection's errors are (emitting "error" with no listener would throw).
+        copy.on("error", (error: unknown) => void (redis.listenerCount("error") > 0 && redis.emit("error", error)));
         return copy;
       })
     : [];
