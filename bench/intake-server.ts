@@ -3,7 +3,8 @@
  * its CPU. Baselines, doing nothing but take a JSON body: `bare` is the usual bare Koa JSON endpoint (Koa +
  * @koa/bodyparser, as the toolchain notes measure it), `bare-minimal` reads and parses the body by hand
  * (intake's own reader, the leanest Koa can be). `intake` is the real /api/eventgrid: secret check, schema
- * validation, de-duplication and persistence in Redis. Prints {"port":…} when listening.
+ * validation, de-duplication and persistence in Redis, acknowledged as INTAKE_DURABILITY says (the fifth argument:
+ * memory, aof or replicas:N). Prints {"port":…} when listening.
  */
 import { Redis } from "ioredis";
 import { bodyParser } from "@koa/bodyparser";
@@ -11,10 +12,14 @@ import Koa from "koa";
 import { ACS_RECORDING_HOST_SUFFIXES } from "../src/config/index.js";
 import { createApp } from "../src/http/app.js";
 import { readBody } from "../src/intake/body.js";
+import { parseDurability } from "../src/intake/durability.js";
 import { createRedisEventSink, INTAKE_REDIS_OPTIONS } from "../src/intake/sink.js";
 import { createLogger } from "../src/log.js";
 
-const [kind, redisUrl, prefix, secret] = process.argv.slice(2);
+const [kind, redisUrl, prefix, secret, durabilityText = "memory"] = process.argv.slice(2);
+// replicas:N waits up to 1 s (INTAKE_REPLICA_TIMEOUT_MS's default) for the replicas.
+const durability = parseDurability(durabilityText, 1000);
+if (!durability) throw new Error(`bad durability ${durabilityText}`);
 
 function bare(): Koa {
   const app = new Koa();
@@ -40,7 +45,7 @@ function intake(): Koa {
   const redis = new Redis(redisUrl!, INTAKE_REDIS_OPTIONS);
   return createApp({
     logger: createLogger("silent", "bench"),
-    sink: createRedisEventSink(redis, prefix!),
+    sink: createRedisEventSink(redis, prefix!, durability),
     callbackVerifier: { verify: async () => undefined },
     eventGridSecrets: [secret!],
     recordingHostSuffixes: ACS_RECORDING_HOST_SUFFIXES,

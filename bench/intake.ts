@@ -7,6 +7,11 @@
  * reference), and a leaner one that reads the body by hand as intake does. Servers run in turn, for several
  * rounds (BENCH_ROUNDS, default 3), so that a burst of load elsewhere on the machine hits all of them; each
  * figure is the median of its rounds.
+ *
+ * Then the durable acknowledgement modes (INTAKE_DURABILITY, docs/redis.md) against `memory`, each on private
+ * redis-servers started here and measured in turn in the same rounds: memory (no persistence), aof with
+ * appendfsync everysec, aof with appendfsync always (fsync before every reply), replicas:1 (a primary and a
+ * replica on this machine; WAIT 1 after every write). Ratios are of the medians (BENCH_DURABILITY=0 skips).
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -15,7 +20,10 @@ import { createInterface } from "node:readline";
 import autocannon from "autocannon";
 import { Redis } from "ioredis";
 import { outboxKeys } from "../src/intake/outbox.js";
-import { deleteKeysMatching } from "../scripts/lib/services.js";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { deleteKeysMatching, startPrivateRedis, type PrivateRedis } from "../scripts/lib/services.js";
 import { writeResult, type BenchContext } from "./result.js";
 
 const CONNECTIONS = 50;
@@ -53,7 +61,7 @@ function eventBody(id: string): string {
 
 type ServerKind = "bare" | "bare-minimal" | "intake";
 
-async function startServer(kind: ServerKind, args: string[]) {
+async function startServer(kind: ServerKind, args: readonly string[]) {
   const child = spawn(process.execPath, ["--import", "tsx", "bench/intake-server.ts", kind, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -160,6 +168,8 @@ export async function runIntakeBench(context: BenchContext): Promise<void> {
       `${(ratioToMinimal * 100).toFixed(1)}% of the hand-read baseline; p99 ${measured.p99Ms} ms (target ≤ 25 ms)`,
   );
   context.say(`  events stored in the outbox: ${seen}, one per accepted request`);
+  const durability =
+    process.env.BENCH_DURABILITY === "0" ? undefined : await measureDurability(context, seconds, roundCount);
   await writeResult("intake", {
     connections: CONNECTIONS,
     eventBytes,
@@ -172,6 +182,94 @@ export async function runIntakeBench(context: BenchContext): Promise<void> {
     throughputRatioToMinimal: ratioToMinimal,
     eventsStored: seen,
     targets: { throughputRatio: 0.6, p99Ms: 25 },
+    ...(durability ? { durability } : {}),
     meetsTargets: ratio >= 0.6 && measured.p99Ms <= 25,
   });
+}
+
+interface DurabilityMode {
+  label: string;
+  /** INTAKE_DURABILITY as the intake server takes it. */
+  durability: string;
+  /** redis-server arguments of the primary (its own directory is added). */
+  args: string[];
+  withReplica?: boolean;
+}
+
+const DURABILITY_MODES: DurabilityMode[] = [
+  { label: "memory", durability: "memory", args: [] },
+  { label: "aof everysec", durability: "aof", args: ["--appendonly", "yes", "--appendfsync", "everysec"] },
+  { label: "aof always", durability: "aof", args: ["--appendonly", "yes", "--appendfsync", "always"] },
+  { label: "replicas:1", durability: "replicas:1", args: ["--repl-diskless-sync-delay", "0"], withReplica: true },
+];
+
+/** Each durable mode against memory, in the same rounds, on private redis-servers; the medians and their ratios. */
+async function measureDurability(context: BenchContext, seconds: number, roundCount: number) {
+  const dir = await mkdtemp(join(tmpdir(), "bench-durability-"));
+  const servers: PrivateRedis[] = [];
+  const secret = randomBytes(16).toString("hex");
+  try {
+    const targets = [];
+    for (const mode of DURABILITY_MODES) {
+      const modeDir = join(dir, mode.label.replace(/\W+/g, "-"));
+      await mkdir(modeDir);
+      const primary = await startPrivateRedis(undefined, [...mode.args, "--dir", modeDir]);
+      servers.push(primary);
+      if (mode.withReplica) {
+        const replica = await startPrivateRedis(undefined, ["--replicaof", "127.0.0.1", String(primary.port)]);
+        servers.push(replica);
+        const probe = new Redis(replica.url);
+        const deadline = Date.now() + 30_000;
+        while (!(await probe.info("replication")).includes("master_link_status:up")) {
+          if (Date.now() > deadline) throw new Error("the bench's replica did not sync in 30 s");
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        probe.disconnect();
+      }
+      targets.push({ ...mode, url: primary.url, accepted: 0 });
+    }
+    context.say(`intake durability: ${targets.map((t) => t.label).join(", ")} (private redis-servers, same rounds)`);
+    const rounds = new Map<string, Measured[]>(targets.map(({ label }) => [label, []]));
+    for (let round = 1; round <= roundCount; round++) {
+      for (const target of targets) {
+        const server = await startServer("intake", [target.url, "bench", secret, target.durability]);
+        const url = `http://127.0.0.1:${server.port}/api/eventgrid?code=${secret}`;
+        const warmUp = await load(url, 2);
+        const measured = await load(url, seconds);
+        target.accepted += warmUp.ok + measured.ok;
+        await server.stop();
+        rounds.get(target.label)!.push(measured);
+        context.say(
+          `  round ${round} ${target.label.padEnd(14)} ${measured.requestsPerSecond.toFixed(0).padStart(6)} req/s  p50 ${measured.p50Ms} ms  p99 ${measured.p99Ms} ms`,
+        );
+      }
+    }
+    // Every accepted event is in its server's outbox (nothing relays it).
+    for (const target of targets) {
+      const redis = new Redis(target.url);
+      const stored = await redis.xlen(outboxKeys("bench").stream);
+      redis.disconnect();
+      if (stored < target.accepted || stored > target.accepted + CONNECTIONS * 2 * roundCount)
+        throw new Error(`${target.label}: ${target.accepted} events accepted but ${stored} stored in the outbox`);
+    }
+    const memory = summarise(rounds.get("memory")!);
+    const modes = Object.fromEntries(
+      targets.map(({ label }) => {
+        const summary = summarise(rounds.get(label)!);
+        return [label, { ...summary, throughputRatioToMemory: summary.requestsPerSecond / memory.requestsPerSecond }];
+      }),
+    );
+    context.say(
+      `  medians: ${targets
+        .map(({ label }) => {
+          const { requestsPerSecond, p99Ms, throughputRatioToMemory } = modes[label]!;
+          return `${label} ${requestsPerSecond.toFixed(0)} req/s (${(throughputRatioToMemory * 100).toFixed(0)}% of memory, p99 ${p99Ms} ms)`;
+        })
+        .join("; ")}`,
+    );
+    return { modes };
+  } finally {
+    for (const server of servers.reverse()) await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -135,3 +135,23 @@ export const jobsFailed = new Counter({
   labelNames: ["queue", "job", "final"] as const,
   registers: [metrics],
 });
+
+export const intakeUnconfirmed = new Counter({
+  name: "intake_replication_unconfirmed_total",
+  help: "Groups of deliveries stored but not confirmed by INTAKE_DURABILITY=replicas:N replicas in time, answered 503 (Event Grid retries them)",
+  registers: [metrics],
+});
+
+export const intakeDurabilityMode = new Gauge({
+  name: "intake_durability",
+  help: "The intake durability mode in force (INTAKE_DURABILITY: memory, aof, replicas:N) as a label; always 1",
+  labelNames: ["mode"] as const,
+  registers: [metrics],
+});
+
+export const eventsQuarantined = new Counter({
+  name: "intake_events_quarantined_total",
+  help: "Events the outbox relay set aside in the quarantine (recorder events quarantine): stage=read (the stored delivery no longer validates), queue (the event could not be queued)",
+  labelNames: ["stage"] as const,
+  registers: [metrics],
+});

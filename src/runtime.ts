@@ -1,18 +1,20 @@
 import type { BlobServiceClient, ContainerClient } from "@azure/storage-blob";
 import { blobAccess, createBlobService } from "./azure/credentials.js";
-import type { Config } from "./config/index.js";
+import { declaredRedisSettings, intakeDurability, type Config } from "./config/index.js";
 import type { Logger } from "./log.js";
 import { policyLoadErrors, policyReloads } from "./metrics.js";
 import { createPolicySource, type PolicyStatus, type ReloadOutcome, type TeamPolicy } from "./policy/index.js";
 import { createQueues, type Queues } from "./queues/index.js";
 import { createHealthStore, type HealthStore } from "./health/index.js";
-import { createRedisClient, type RedisClient } from "./redis/index.js";
+import { checkRedisSettings, createRedisClient, type RedisClient, type RedisSettingsReport } from "./redis/index.js";
 import { createRedisSessionStore, type SessionStore } from "./sessions/index.js";
 
 /** The adapters both processes share, built once from configuration. */
 export interface Runtime {
   /** One server, Sentinel-managed, or a Cluster (REDIS_URL). */
   redis: RedisClient;
+  /** Redis's eviction policy and persistence as read at start (docs/redis.md); /readyz reports them. */
+  redisSettings: RedisSettingsReport;
   queues: Queues;
   sessions: SessionStore;
   /** What the workers last saw of ACS and Blob storage (src/health). */
@@ -36,12 +38,28 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
   // BullMQ needs maxRetriesPerRequest: null so blocking commands survive reconnects.
   const redis = createRedisClient(config.REDIS_URL, { maxRetriesPerRequest: null });
   redis.on("error", (error) => logger.warn({ err: error }, "redis connection error"));
+  // Every process checks before using it: in production an evicting policy, or no AOF under INTAKE_DURABILITY=aof,
+  // stops the start with what to set (ConfigError); elsewhere it is a warning.
+  let redisSettings: RedisSettingsReport;
+  try {
+    redisSettings = await checkRedisSettings(redis, {
+      production: config.NODE_ENV === "production",
+      durability: intakeDurability(config),
+      declared: declaredRedisSettings(config),
+      warn: (message, nodes) => logger.warn({ redis: nodes }, message),
+    });
+  } catch (error) {
+    policies.close();
+    redis.disconnect();
+    throw error;
+  }
   const queues = createQueues(redis, config.REDIS_PREFIX);
   // A key (connection string) or Microsoft Entra ID (BLOB_ACCOUNT_URL): docs/identity.md.
   const blobService = createBlobService(blobAccess(config));
   const container = blobService.getContainerClient(config.BLOB_CONTAINER);
   return {
     redis,
+    redisSettings,
     queues,
     sessions: createRedisSessionStore(redis, config.REDIS_PREFIX),
     health: createHealthStore(redis, config.REDIS_PREFIX),

@@ -1,5 +1,7 @@
 import type { Server } from "node:http";
-import { entraSettings, playbackTicketSecret, type Config } from "./config/index.js";
+import { entraSettings, intakeDurability, playbackTicketSecret, type Config } from "./config/index.js";
+import { durabilityLabel } from "./intake/durability.js";
+import { intakeDurabilityMode } from "./metrics.js";
 import { createApp } from "./http/app.js";
 import { createCallbackVerifier } from "./intake/callback-auth.js";
 import { createEntraDeliveryVerifier } from "./intake/entra.js";
@@ -23,16 +25,20 @@ export async function startWebhook(
   logger: Logger,
 ): Promise<{ server: Server; url: string }> {
   const entra = entraSettings(config);
+  const durability = intakeDurability(config);
+  intakeDurabilityMode.reset();
+  intakeDurabilityMode.set({ mode: durabilityLabel(durability) }, 1);
   // Intake's own connection, so that nothing else queues behind (or ahead of) event persistence.
   const intakeRedis = createRedisClient(config.REDIS_URL, INTAKE_REDIS_OPTIONS);
   intakeRedis.on("error", (error) => logger.warn({ err: error }, "intake redis connection error"));
+  const sink = createRedisEventSink(intakeRedis, config.REDIS_PREFIX, durability);
   const tokens = await loadTokenStore(config.API_TOKENS_FILE);
   const auditArchive = createBlobAuditArchive(runtime.blobService.getContainerClient(config.AUDIT_CONTAINER));
   const audit = createAuditLog(runtime.redis, config.REDIS_PREFIX, auditArchive);
   const recordingIndex = createRecordingIndex(runtime.redis, config.REDIS_PREFIX);
   const app = createApp({
     logger,
-    sink: createRedisEventSink(intakeRedis, config.REDIS_PREFIX),
+    sink,
     callbackVerifier: createCallbackVerifier(config.ACS_OPENID_CONFIGURATION_URL, config.ACS_RESOURCE_ID),
     eventGridSecrets: config.EVENTGRID_SECRET ?? [],
     eventGridEntra: entra && createEntraDeliveryVerifier(entra),
@@ -89,6 +95,7 @@ export async function startWebhook(
     info: async () => ({
       policies: runtime.policyStatus(),
       workers: await workersInfo(runtime, config.REDIS_PREFIX),
+      intake: { durability: durabilityLabel(durability), redis: redisInfo(runtime) },
     }),
     admin: {
       base: ADMIN_QUEUES_PATH,
@@ -104,6 +111,7 @@ export async function startWebhook(
   const server = app.listen(config.PORT, config.HOST);
   server.once("close", () => {
     detachMetrics();
+    sink.close?.();
     intakeRedis.disconnect();
   });
   await new Promise<void>((resolve, reject) => {
@@ -122,4 +130,21 @@ async function workersInfo(runtime: Runtime, prefix: string) {
   } catch (error) {
     return { error: (error as Error).message };
   }
+}
+
+/** What /readyz says of Redis's settings as read at start: per server, its eviction policy and persistence. */
+function redisInfo(runtime: Runtime) {
+  const { nodes, warnings, checkedAt } = runtime.redisSettings;
+  return {
+    checkedAt,
+    warnings,
+    nodes: nodes.map(({ node, maxmemoryPolicy, appendonly, appendfsync, connectedReplicas, configRefused }) => ({
+      node,
+      maxmemoryPolicy,
+      appendonly,
+      ...(appendfsync ? { appendfsync } : {}),
+      connectedReplicas,
+      ...(configRefused ? { configGet: "refused" } : {}),
+    })),
+  };
 }

@@ -1,6 +1,14 @@
 import { hostname } from "node:os";
 import type { Logger } from "../src/log.js";
+import { eventsQuarantined } from "../src/metrics.js";
 import { OUTBOX_GROUP, outboxKeys } from "../src/intake/outbox.js";
+import {
+  fieldMap,
+  isRedisUnavailable,
+  quarantineEntry,
+  reasonOf,
+  type QuarantineStage,
+} from "../src/intake/quarantine.js";
 import { parseDelivery } from "../src/intake/parse.js";
 import type { AcsEvent } from "../src/intake/schemas.js";
 import { rawIdOf } from "../src/acs/index.js";
@@ -20,20 +28,13 @@ const BATCH = 500;
 
 type Job = { payload: { event: AcsEvent; receivedAt: string }; jobId: string };
 
-/** Reads a stream entry's fields (a flat name, value, name, value … list). */
-function fieldsOf(fields: string[]): Map<string, string> {
-  const map = new Map<string, string>();
-  for (let i = 0; i + 1 < fields.length; i += 2) map.set(fields[i]!, fields[i + 1]!);
-  return map;
-}
-
 /**
  * The call-event jobs of one outbox entry: the delivery's body exactly as received, re-validated here (the
  * same schemas and recording-host allowlist as at intake: what reaches a worker is checked twice), keeping
  * only the events that were new when it arrived.
  */
 export function jobsOfEntry(fields: string[], recordingHostSuffixes: readonly string[]): Job[] {
-  const entry = fieldsOf(fields);
+  const entry = fieldMap(fields);
   const channel = entry.get("channel");
   const receivedAt = entry.get("receivedAt");
   const body = entry.get("body");
@@ -62,10 +63,26 @@ export async function addsNothing(event: AcsEvent, sessions: Pick<SessionStore, 
 /** Entries a crashed relay had read but not queued are taken over after this long. */
 const CLAIM_IDLE_MS = 30_000;
 
+type Entry = { id: string; fields: string[]; jobs: Job[] };
+
+/** How many new events an outbox entry holds (at least 1, when that cannot be read). */
+function freshCount(fields: string[]): number {
+  try {
+    const fresh: unknown = JSON.parse(fieldMap(fields).get("fresh") ?? "[]");
+    return Array.isArray(fresh) && fresh.length > 0 ? fresh.length : 1;
+  } catch {
+    return 1;
+  }
+}
+
 /**
  * Moves events from the intake outbox stream into the call-events queue, in batches. Entries are acknowledged
  * and deleted only after their jobs are queued; a relay that dies in between leaves them pending, and another
  * relay claims them. Job ids derive from the event id, so an entry queued twice still makes one job.
+ * One bad event blocks nothing: an entry that no longer validates, or an event that cannot be queued (found by
+ * queueing the batch's events one at a time once the batch fails), is set aside in the quarantine with its reason
+ * and alerted, and the rest flow (docs/redis.md "Quarantine"). Only a Redis that is unwell stops a batch, which
+ * is then retried whole.
  */
 export function startOutboxRelay(
   redis: RedisClient,
@@ -81,43 +98,117 @@ export function startOutboxRelay(
   },
 ): OutboxRelay {
   const claimIdleMs = options.claimIdleMs ?? CLAIM_IDLE_MS;
-  const { stream, unreadable } = outboxKeys(prefix);
+  const { stream } = outboxKeys(prefix);
   // A dedicated connection: XREADGROUP BLOCK holds it.
   const reader = duplicateClient(redis);
   const consumer = options.consumer ?? `${hostname()}-${process.pid}`;
   const ringContexts = createRingContexts(redis, prefix);
   let running = true;
 
-  /** Queues the entries' jobs; returns the entry ids, to acknowledge and delete now that their jobs exist. */
+  const quarantine = async (
+    entry: { id: string; fields: string[] },
+    stage: QuarantineStage,
+    reason: string,
+    failed: { job?: Job; reason: string }[],
+  ) => {
+    const events = failed.flatMap(({ job, reason: why }) =>
+      job ? [{ id: job.payload.event.id, type: job.payload.event.type, reason: why }] : [],
+    );
+    const record = await quarantineEntry(reader, prefix, entry, { stage, reason, events });
+    eventsQuarantined.inc({ stage }, events.length || freshCount(entry.fields));
+    if (events.length === 0) {
+      logger.error(
+        { alert: "intake-event-quarantined", stage, entry: entry.id, quarantine: record, reason },
+        "ALERT outbox entry set aside in the quarantine (recorder events quarantine list)",
+      );
+    }
+    for (const { job, reason: why } of failed) {
+      if (!job) continue;
+      const { serverCallId, correlationId } = job.payload.event.data as {
+        serverCallId?: string;
+        correlationId?: string;
+      };
+      logger.error(
+        {
+          alert: "intake-event-quarantined",
+          stage,
+          serverCallId,
+          correlationId,
+          event: job.payload.event.id,
+          type: job.payload.event.type,
+          entry: entry.id,
+          quarantine: record,
+          reason: why,
+        },
+        "ALERT event set aside in the quarantine (recorder events quarantine list)",
+      );
+    }
+  };
+
+  /** Whether a job would change nothing; a failure to tell (other than Redis being away) just queues it. */
+  const skips = async (job: Job): Promise<boolean> => {
+    const { sessions } = options;
+    if (!sessions) return false;
+    try {
+      return await addsNothing(job.payload.event, sessions);
+    } catch (error) {
+      if (isRedisUnavailable(error)) throw error;
+      return false;
+    }
+  };
+
+  /** Queues the entries' jobs; returns the entry ids, to acknowledge and delete now that their jobs exist (or are set aside). */
   const relay = async (entries: StreamEntries): Promise<string[]> => {
     if (entries.length === 0) return [];
-    const jobs = [];
+    const readable: Entry[] = [];
     for (const [id, fields] of entries) {
       try {
-        jobs.push(...jobsOfEntry(fields, options.recordingHostSuffixes));
+        readable.push({ id, fields, jobs: jobsOfEntry(fields, options.recordingHostSuffixes) });
       } catch (error) {
         // Accepted at intake but refused now (e.g. the allowlist changed): kept aside, never dropped silently.
-        await reader.xadd(unreadable, "*", "entry", id, "reason", (error as Error).message, ...fields);
-        logger.error({ alert: "outbox-entry-unreadable", entry: id, err: error }, "ALERT outbox entry set aside");
+        await quarantine({ id, fields }, "read", reasonOf(error), []);
       }
     }
-    const { sessions } = options;
-    const skipped = sessions
-      ? await Promise.all(jobs.map(({ payload }) => addsNothing(payload.event, sessions)))
-      : jobs.map(() => false);
-    for (const [i, { payload }] of jobs.entries()) {
-      if (!skipped[i]) continue;
+    // Asked all at once (one round trip each, in parallel), as the batch is queued at once.
+    const skipped = new Set<Job>();
+    const all = readable.flatMap((entry) => entry.jobs);
+    (await Promise.all(all.map(skips))).forEach((skip, i) => skip && skipped.add(all[i]!));
+    for (const { payload } of skipped) {
       const { serverCallId, correlationId } = payload.event.data as { serverCallId?: string; correlationId?: string };
       logger.debug({ serverCallId, correlationId, event: payload.event.id }, "participant already known: no job");
     }
     // An IncomingCall's context never enters job data (src/sessions/ring-context.ts).
-    await queues.enqueueMany(
-      "call-event",
-      await withContextsKeptApart(
-        ringContexts,
-        jobs.filter((_, i) => !skipped[i]),
-      ),
+    const wanted = await Promise.all(
+      readable.map(async (entry) => ({
+        ...entry,
+        jobs: await withContextsKeptApart(
+          ringContexts,
+          entry.jobs.filter((job) => !skipped.has(job)),
+        ),
+      })),
     );
+    try {
+      await queues.enqueueMany(
+        "call-event",
+        wanted.flatMap((entry) => entry.jobs),
+      );
+    } catch (error) {
+      if (isRedisUnavailable(error)) throw error;
+      // Something in the batch cannot be queued: one event at a time, so only what fails is set aside.
+      logger.warn({ err: error, entries: wanted.length }, "outbox batch not queued; queueing its events one at a time");
+      for (const entry of wanted) {
+        const failed: { job: Job; reason: string }[] = [];
+        for (const job of entry.jobs) {
+          try {
+            await queues.enqueueMany("call-event", [job]);
+          } catch (single) {
+            if (isRedisUnavailable(single)) throw single;
+            failed.push({ job, reason: reasonOf(single) });
+          }
+        }
+        if (failed.length > 0) await quarantine(entry, "queue", failed[0]!.reason, failed);
+      }
+    }
     return entries.map(([id]) => id);
   };
 

@@ -48,28 +48,48 @@ export interface PrivateRedis {
   stop(): Promise<void>;
 }
 
-/** Starts a throw-away redis-server on a private port (for tests that kill or restart Redis, or when none runs). */
-export async function startPrivateRedis(port?: number): Promise<PrivateRedis> {
+/**
+ * Starts a throw-away redis-server on a private port (for tests that kill or restart Redis, or when none runs):
+ * no persistence unless `args` say otherwise (they come last, and the last value of a setting wins), e.g.
+ * `["--appendonly", "yes", "--dir", dir]`, or `["--replicaof", "127.0.0.1", "6380"]`.
+ */
+export async function startPrivateRedis(port?: number, args: readonly string[] = []): Promise<PrivateRedis> {
   const chosen = port ?? (await freePort());
+  // Its files (a replica's copy of its master's data, say) go to a directory of its own, never the working
+  // directory, where a later redis-server would load them.
+  const ownDir = args.includes("--dir") ? undefined : await mkdtemp(join(tmpdir(), "redis-"));
   const child = spawn(
     "redis-server",
-    ["--port", String(chosen), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"],
+    [
+      "--port",
+      String(chosen),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--daemonize",
+      "no",
+      ...(ownDir ? ["--dir", ownDir] : []),
+      ...args,
+    ],
     { stdio: "ignore" },
   );
+  const stop = async () => {
+    await stopChild(child);
+    if (ownDir) await rm(ownDir, { recursive: true, force: true });
+  };
   const deadline = Date.now() + 10_000;
   while (!(await redisAnswers("127.0.0.1", chosen))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill("SIGKILL");
+      await stop();
       throw new Error(`redis-server did not start on port ${chosen}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return {
-    url: `redis://127.0.0.1:${chosen}`,
-    port: chosen,
-    process: child,
-    stop: () => stopChild(child),
-  };
+  return { url: `redis://127.0.0.1:${chosen}`, port: chosen, process: child, stop };
 }
 
 /** Waits until something accepts TCP connections on host:port. */
@@ -278,8 +298,16 @@ export interface PrivateSentinel {
   stop(): Promise<void>;
 }
 
-/** Starts a throw-away Redis Sentinel (quorum 1) watching the master on `masterPort` under `masterName`. */
-export async function startPrivateSentinel(masterPort: number, masterName: string): Promise<PrivateSentinel> {
+/**
+ * Starts a throw-away Redis Sentinel (quorum 1) watching the master on `masterPort` under `masterName`; it calls
+ * the master down after `downAfterMs` without an answer (a failover then also needs `failoverTimeoutMs` to have
+ * passed since any earlier attempt).
+ */
+export async function startPrivateSentinel(
+  masterPort: number,
+  masterName: string,
+  timing: { downAfterMs?: number; failoverTimeoutMs?: number } = {},
+): Promise<PrivateSentinel> {
   const dir = await mkdtemp(join(tmpdir(), "redis-sentinel-"));
   const port = await freePort();
   // Sentinel rewrites its configuration file as it learns: it must be a file of its own.
@@ -291,7 +319,8 @@ export async function startPrivateSentinel(masterPort: number, masterName: strin
       "bind 127.0.0.1",
       `dir ${dir}`,
       `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} 1`,
-      `sentinel down-after-milliseconds ${masterName} 5000`,
+      `sentinel down-after-milliseconds ${masterName} ${timing.downAfterMs ?? 5000}`,
+      ...(timing.failoverTimeoutMs ? [`sentinel failover-timeout ${masterName} ${timing.failoverTimeoutMs}`] : []),
       "",
     ].join("\n"),
   );

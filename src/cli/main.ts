@@ -110,7 +110,7 @@ jobs
   .argument("[ids...]", "job ids as `jobs failed` prints them")
   .option("--all", "every failed job")
   .action(async (ids: string[], options: { all?: boolean }) => {
-    const queues = await openQueues();
+    const queues = await openQueues(process.env, true);
     try {
       process.exitCode = await retryCommand(queues.all, { ...options, ids }, terminal);
     } finally {

@@ -12,7 +12,7 @@ import { z } from "zod";
 import { createLedger, type Ledger } from "../ledger/index.js";
 import { createRecordingIndex, type RecordingIndex } from "../retrieval/index-store.js";
 import { QueueName, queueKeyPrefix } from "../queues/index.js";
-import { parseRedisUrl } from "../redis/index.js";
+import { checkRedisSettings, parseDeclaredSettings, parseRedisUrl, type RedisClient } from "../redis/index.js";
 import { reachRedis } from "./reach.js";
 import { readStackFile } from "./stack-file.js";
 
@@ -48,11 +48,18 @@ async function redisSettings(variables: Record<string, string | undefined>): Pro
   }
 }
 
+/** The queues; `forWriting` checks Redis first as openRedisForWriting does (`jobs retry`). */
 export async function openQueues(
   variables: Record<string, string | undefined> = process.env,
+  forWriting = false,
 ): Promise<{ all: Queue[]; close(): Promise<void> }> {
   const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
   const connection = await reachRedis(REDIS_URL, { maxRetriesPerRequest: null });
+  if (forWriting)
+    await checkBeforeWriting(connection, variables).catch((error: unknown) => {
+      connection.disconnect();
+      throw error;
+    });
   const all = Object.values(QueueName).map(
     (name) => new Queue(name, { connection, prefix: queueKeyPrefix(REDIS_PREFIX, name) }),
   );
@@ -108,7 +115,7 @@ export async function openRetrievalStores(
 export async function openAssignStores(
   variables: Record<string, string | undefined> = process.env,
 ): Promise<{ stores: AssignStores; actor: string; close(): void }> {
-  const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
+  const { REDIS_PREFIX } = await redisSettings(variables);
   const retrieval = await openRetrievalStores(variables);
   const mode = variables.ARCHIVE_IMMUTABILITY ?? (variables.NODE_ENV === "production" ? "azure" : "off");
   if (mode !== "azure" && mode !== "off") throw new Error("ARCHIVE_IMMUTABILITY must be azure or off");
@@ -116,7 +123,7 @@ export async function openAssignStores(
     blobServiceFromEnvironment(variables) ??
     createBlobService({ kind: "key", connectionString: (await readStackFile()).blobConnectionString });
   const auditContainer = blobService.getContainerClient(variables.AUDIT_CONTAINER ?? "audit");
-  const redis = await reachRedis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  const { redis } = await openRedisForWriting(variables);
   const stores: AssignStores = {
     container: retrieval.container,
     retention: mode === "azure" ? azureRetention(retrieval.container) : noRetention,
@@ -135,4 +142,45 @@ export async function openAssignStores(
       redis.disconnect();
     },
   };
+}
+
+/**
+ * A Redis connection for a command that writes (REDIS_URL/REDIS_PREFIX, else the local stack), checked first as
+ * the service checks it at start: with NODE_ENV=production an evicting maxmemory-policy stops the command
+ * (docs/redis.md); otherwise it is a warning on stderr.
+ */
+export async function openRedisForWriting(
+  variables: Record<string, string | undefined> = process.env,
+  warn: (line: string) => void = (line) => console.error(line),
+): Promise<{ redis: RedisClient; prefix: string; close(): void }> {
+  const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
+  const redis = await reachRedis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  try {
+    await checkBeforeWriting(redis, variables, warn);
+  } catch (error) {
+    redis.disconnect();
+    throw error;
+  }
+  return { redis, prefix: REDIS_PREFIX, close: () => redis.disconnect() };
+}
+
+async function checkBeforeWriting(
+  redis: RedisClient,
+  variables: Record<string, string | undefined>,
+  warn: (line: string) => void = (line) => console.error(line),
+): Promise<void> {
+  await checkRedisSettings(redis, {
+    production: variables.NODE_ENV === "production",
+    declared: variables.REDIS_DECLARED_SETTINGS ? parseDeclaredSettings(variables.REDIS_DECLARED_SETTINGS) : undefined,
+    warn: (message) => warn(`warning: ${message}`),
+  });
+}
+
+/** A Redis connection for a command that only reads (REDIS_URL/REDIS_PREFIX, else the local stack). */
+export async function openRedisForReading(
+  variables: Record<string, string | undefined> = process.env,
+): Promise<{ redis: RedisClient; prefix: string; close(): void }> {
+  const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
+  const redis = await reachRedis(REDIS_URL, { maxRetriesPerRequest: 3 });
+  return { redis, prefix: REDIS_PREFIX, close: () => redis.disconnect() };
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, entraSettings, loadConfig, playbackTicketSecret } from "./index.js";
+import {
+  ConfigError,
+  declaredRedisSettings,
+  entraSettings,
+  intakeDurability,
+  loadConfig,
+  playbackTicketSecret,
+} from "./index.js";
 
 const valid = {
   PUBLIC_BASE_URL: "https://recorder.example.com",
@@ -99,5 +106,34 @@ describe("loadConfig", () => {
     expect(problemsOf({ ...valid, NODE_ENV: "production", ACS_LOCAL_SIMULATOR_URL: "http://127.0.0.1:8480" })).toEqual([
       "ACS_LOCAL_SIMULATOR_URL must not be set when NODE_ENV=production",
     ]);
+  });
+
+  it.each([
+    [{ NODE_ENV: "production" }, { mode: "aof" }],
+    [{ NODE_ENV: "development" }, { mode: "memory" }],
+    [{ NODE_ENV: "test" }, { mode: "memory" }],
+    [{ NODE_ENV: "production", INTAKE_DURABILITY: "memory" }, { mode: "memory" }],
+    [{ INTAKE_DURABILITY: "replicas:2" }, { mode: "replicas", replicas: 2, timeoutMs: 1000 }],
+    [
+      { INTAKE_DURABILITY: "replicas:1", INTAKE_REPLICA_TIMEOUT_MS: "250" },
+      { mode: "replicas", replicas: 1, timeoutMs: 250 },
+    ],
+  ])("intake durability from %j: production defaults to a durable mode", (env, durability) => {
+    expect(intakeDurability(loadConfig({ ...valid, ...env }))).toEqual(durability);
+  });
+
+  it.each([
+    ["INTAKE_DURABILITY", "replicas:0", "INTAKE_DURABILITY: memory, aof or replicas:N"],
+    ["INTAKE_DURABILITY", "fsync", "INTAKE_DURABILITY: memory, aof or replicas:N"],
+    ["INTAKE_REPLICA_TIMEOUT_MS", "5000", "INTAKE_REPLICA_TIMEOUT_MS"],
+    ["REDIS_DECLARED_SETTINGS", "maxmemory-policy=sometimes", "REDIS_DECLARED_SETTINGS"],
+  ])("names the bad %s", (name, value, message) => {
+    expect(problemsOf({ ...valid, [name]: value }).join("\n")).toContain(message);
+  });
+
+  it("reads the Redis settings an operator declares for servers that hide them", () => {
+    expect(declaredRedisSettings(loadConfig(valid))).toBeUndefined();
+    const config = loadConfig({ ...valid, REDIS_DECLARED_SETTINGS: "maxmemory-policy=noeviction,appendonly=yes" });
+    expect(declaredRedisSettings(config)).toEqual({ maxmemoryPolicy: "noeviction", appendonly: true });
   });
 });

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import { EVENT_GRID_APP_ID, EVENT_GRID_WEBHOOK_ROLE, type EntraDeliverySettings } from "../intake/entra.js";
+import { DURABILITY_SYNTAX, parseDurability, type IntakeDurability } from "../intake/durability.js";
+import { parseDeclaredSettings, type DeclaredSettings } from "../redis/declared.js";
 import { parseRedisUrl, RedisUrlError } from "../redis/target.js";
 
 /** Where Azure's callback JWT keys are published (reference §3.4). */
@@ -145,6 +147,27 @@ const configSchema = z.object({
   HEALTH_FAILURE_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
   /** How long a worker's claim on a job lasts without renewal: after a crash, its job runs elsewhere this much later. */
   WORKER_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** When intake answers 2xx: memory, aof or replicas:N (src/intake/durability.ts); default aof in production. */
+  INTAKE_DURABILITY: z
+    .string()
+    .refine((text) => parseDurability(text, 0) !== undefined, DURABILITY_SYNTAX)
+    .optional(),
+  /**
+   * Redis settings the servers do not report (managed services), declared by the operator: e.g.
+   * `maxmemory-policy=noeviction,appendonly=yes` (docs/redis.md). A reported value always wins.
+   */
+  REDIS_DECLARED_SETTINGS: z
+    .string()
+    .superRefine((text, context) => {
+      try {
+        parseDeclaredSettings(text);
+      } catch (error) {
+        context.addIssue({ code: "custom", message: (error as Error).message });
+      }
+    })
+    .optional(),
+  /** With replicas:N, how long WAIT waits for the replicas (under the intake connection's 5 s command timeout). */
+  INTAKE_REPLICA_TIMEOUT_MS: z.coerce.number().int().min(10).max(3000).default(1000),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -159,6 +182,22 @@ export class ConfigError extends Error {
 /** Immutability is on in production unless explicitly turned off; off elsewhere (Azurite answers 501). */
 export function immutabilityMode(config: Config): "azure" | "off" {
   return config.ARCHIVE_IMMUTABILITY ?? (config.NODE_ENV === "production" ? "azure" : "off");
+}
+
+/**
+ * When intake acknowledges a delivery (docs/redis.md): as configured, else `aof` in production (a restart of
+ * Redis must not lose what was acknowledged) and `memory` elsewhere.
+ */
+export function intakeDurability(config: Config): IntakeDurability {
+  const text = config.INTAKE_DURABILITY ?? (config.NODE_ENV === "production" ? "aof" : "memory");
+  return parseDurability(text, config.INTAKE_REPLICA_TIMEOUT_MS)!;
+}
+
+/** REDIS_DECLARED_SETTINGS, read (validated by loadConfig). */
+export function declaredRedisSettings(config: Config): DeclaredSettings | undefined {
+  return config.REDIS_DECLARED_SETTINGS === undefined
+    ? undefined
+    : parseDeclaredSettings(config.REDIS_DECLARED_SETTINGS);
 }
 
 /** Issuer, key set and allowed caller of Entra tokens for Event Grid deliveries, when configured. */

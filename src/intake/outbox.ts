@@ -7,8 +7,15 @@ export function outboxKeys(prefix: string) {
   const base = `${prefix}:{intake}`;
   return {
     stream: `${base}:events`,
-    /** Entries the relay could not turn into jobs (kept for an operator, with the reason). */
-    unreadable: `${base}:unreadable`,
+    /**
+     * Events the relay could not turn into jobs, set aside with the reason and the delivery's body as received,
+     * for an operator (`recorder events quarantine`): never trimmed, never dropped but by that command.
+     */
+    quarantine: `${base}:quarantine`,
+    /** What was done with quarantined events (replayed, dropped): by whom, when, why. */
+    quarantineAudit: `${base}:quarantine:audit`,
+    /** Written by intake when a group stored nothing, so that WAIT confirms what it had stored before (sink.ts). */
+    confirm: `${base}:confirm`,
     seen: (channel: string, eventId: string) => `${base}:seen:${channel}:${eventId}`,
   };
 }

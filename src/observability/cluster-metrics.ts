@@ -50,6 +50,16 @@ new Gauge({
 });
 
 new Gauge({
+  name: "intake_quarantined_deliveries",
+  help: "Deliveries whose events the relay set aside because they could not be queued (recorder events quarantine list); above 0 needs an operator",
+  registers: [metrics],
+  async collect() {
+    const from = source();
+    if (from) this.set(await from.redis.xlen(outboxKeys(from.prefix).quarantine));
+  },
+});
+
+new Gauge({
   name: "recordings_active",
   help: "Calls whose recording is active now (RecordingStateChanged active, not since stopped, paused or ended)",
   registers: [metrics],

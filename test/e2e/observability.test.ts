@@ -87,6 +87,9 @@ describe("observability of a recorded call", () => {
       expect(sample(after, 'queue_jobs{queue="call-events",state="failed"}')).toBe(0);
       expect(sample(after, "workers_alive")).toBeGreaterThanOrEqual(1);
       expect(sample(after, "intake_outbox_entries")).toBeGreaterThanOrEqual(0);
+      expect(sample(after, "intake_quarantined_deliveries")).toBe(0);
+      // The durability mode in force (INTAKE_DURABILITY; memory outside production by default).
+      expect(sample(after, 'intake_durability{mode="memory"}')).toBe(1);
       // The call ended: it no longer counts as recording.
       await eventually(
         async () => (sample(await scrape(), "recordings_active") === 0 ? true : undefined),
@@ -96,10 +99,16 @@ describe("observability of a recorded call", () => {
 
       const ready = (await (await fetch(`${stack.webhookUrl}/readyz`)).json()) as {
         ready: boolean;
-        info: { workers: { alive: number; workers: { id: string }[] } };
+        info: {
+          workers: { alive: number; workers: { id: string }[] };
+          intake: { durability: string; redis: { nodes: { maxmemoryPolicy: string }[] } };
+        };
       };
       expect(ready.ready).toBe(true);
       expect(ready.info.workers.alive).toBeGreaterThanOrEqual(1);
+      // The durability mode, and Redis's eviction policy as read at start.
+      expect(ready.info.intake.durability).toBe("memory");
+      expect(ready.info.intake.redis.nodes).toEqual([expect.objectContaining({ maxmemoryPolicy: "noeviction" })]);
 
       // The story: every line that mentions the call carries its ids at the top level.
       const story = lines.filter((l) => {

@@ -46,6 +46,9 @@ beforeAll(async () => {
       "--replicaof",
       "127.0.0.1",
       String(master.port),
+      // Its copy of the master's data (dump.rdb) goes here, not into the working directory.
+      "--dir",
+      dir,
     ],
     replicaPort,
   );
