@@ -5,8 +5,7 @@ import type { BearerVerifier } from "../intake/bearer.js";
 import type { CallbackVerifier } from "../intake/callback-auth.js";
 import { readBody, parseJson } from "../intake/body.js";
 import { IntakeError } from "../intake/errors.js";
-import { parseDelivery, SUBSCRIPTION_VALIDATION } from "../intake/parse.js";
-import { isKnownEventType } from "../intake/schemas.js";
+import { eventTypeLabel, parseDelivery } from "../intake/parse.js";
 import type { EventSink } from "../intake/sink.js";
 import { deliveriesRefused, metrics } from "../metrics.js";
 import { auditRoutes, type AuditApiDependencies } from "./audit-api.js";
@@ -45,12 +44,6 @@ function routeLabel(path: string): string {
   return ["/api/eventgrid", "/api/callbacks", "/healthz", "/readyz", "/metrics"].includes(path) ? path : "other";
 }
 
-/** The refused event's type as a label: only types we know (anyone can send any text). */
-function typeLabel(type: string | undefined): string {
-  if (!type) return "unknown";
-  return isKnownEventType(type) || type === SUBSCRIPTION_VALIDATION ? type : "other";
-}
-
 export function createApp(deps: AppDependencies): Koa {
   const app = new Koa();
   const router = new Router();
@@ -65,7 +58,7 @@ export function createApp(deps: AppDependencies): Koa {
           path: routeLabel(ctx.path),
           status: String(error.status),
           reason: error.reason,
-          type: typeLabel(error.eventType),
+          type: error.eventType ? eventTypeLabel(error.eventType) : "unknown",
         });
         ctx.status = error.status;
         ctx.body = { error: error.message };
