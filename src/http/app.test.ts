@@ -36,6 +36,10 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+/** An event's JSON with an extra field nested `depth` levels (built as text: stringifying deep values overflows). */
+const withDeepField = (event: object, depth: number) =>
+  JSON.stringify({ ...event, extra: "DEEP" }).replace('"DEEP"', "[".repeat(depth) + "]".repeat(depth));
+
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${base}${path}`, {
     method: "POST",
@@ -118,6 +122,18 @@ describe("POST /api/eventgrid", () => {
     expect(response.status).toBe(413);
   });
 
+  it("refuses an event with a deeply nested extra field with 400 and stores nothing", async () => {
+    const before = accepted.length;
+    const deep = { ...documented.callStarted, id: "deep" };
+    const response = await post("/api/eventgrid?code=new-secret", `[${withDeepField(deep, 20_000)}]`);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toMatch(/nested deeper than \d+ levels/);
+    expect(accepted.length).toBe(before);
+    // A modestly nested extra field (as a future ACS field might be) is still taken.
+    const modest = { ...documented.callStarted, id: "modest" };
+    expect((await post("/api/eventgrid?code=new-secret", `[${withDeepField(modest, 12)}]`)).status).toBe(200);
+  });
+
   it("grants the CloudEvents OPTIONS handshake", async () => {
     const response = await fetch(`${base}/api/eventgrid?code=new-secret`, {
       method: "OPTIONS",
@@ -136,6 +152,14 @@ describe("POST /api/callbacks", () => {
       channel: "callback",
       events: [{ type: "Microsoft.Communication.CallConnected" }],
     });
+  });
+
+  it("refuses a deeply nested callback with 400 and stores nothing", async () => {
+    const before = accepted.length;
+    const deep = withDeepField(documented.callConnectedCallback[0]!, 20_000);
+    const response = await post("/api/callbacks", `[${deep}]`, { authorization: "Bearer good" });
+    expect(response.status).toBe(400);
+    expect(accepted.length).toBe(before);
   });
 
   it("refuses an unverified callback with 401 and stores nothing", async () => {

@@ -7,6 +7,7 @@ export type RefusalReason =
   | "too-large"
   | "unsupported-media-type"
   | "malformed-json"
+  | "too-deep"
   | "invalid-envelope"
   | "invalid-data"
   | "url-not-allowed"
