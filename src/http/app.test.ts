@@ -8,6 +8,7 @@ import { createLogger } from "../log.js";
 import { sinkResult } from "../intake/sink.js";
 import { createApp } from "./app.js";
 import { listen } from "../../test/support/http.js";
+import { sha256Hex, tokenStore } from "../auth/tokens.js";
 
 const accepted: { channel: string; events: AcsEvent[] }[] = [];
 let server: Server;
@@ -31,6 +32,11 @@ beforeAll(async () => {
     recordingHostSuffixes: ACS_RECORDING_HOST_SUFFIXES,
     maxBodyBytes: 64 * 1024,
     readiness: { redis: async () => undefined },
+    info: () => ({ policies: { hash: "h" } }),
+    tokens: tokenStore([
+      { name: "ops", role: "admin", sha256: sha256Hex("admin-token") },
+      { name: "auditor", role: "auditor", sha256: sha256Hex("auditor-token") },
+    ]),
   });
   ({ server, base } = await listen(app));
 });
@@ -170,7 +176,20 @@ describe("POST /api/callbacks", () => {
   });
 });
 
+/** The metrics as an admin (or Prometheus on the ops port) reads them. */
+const scrape = async () => {
+  const response = await fetch(`${base}/metrics`, { headers: { authorization: "Bearer admin-token" } });
+  expect(response.status).toBe(200);
+  return response.text();
+};
+
 describe("GET /metrics", () => {
+  it("answers admin tokens only: 401 without a token, 403 for another role", async () => {
+    expect((await fetch(`${base}/metrics`)).status).toBe(401);
+    expect((await fetch(`${base}/metrics`, { headers: { authorization: "Bearer auditor-token" } })).status).toBe(403);
+    expect(await scrape()).toContain("# TYPE intake_events_total counter");
+  });
+
   it("counts events by type and outcome, including ignored types and refused deliveries", async () => {
     const unknown = {
       ...documented.callStarted,
@@ -179,7 +198,7 @@ describe("GET /metrics", () => {
     };
     await post("/api/eventgrid?code=new-secret", [unknown]);
     await post("/api/eventgrid?code=wrong", [documented.callStarted]);
-    const text = await (await fetch(`${base}/metrics`)).text();
+    const text = await scrape();
     // A type we do not act on is counted under the fixed label "other": anyone can send any text as a type.
     expect(text).toMatch(/intake_events_total\{channel="eventgrid",type="other",outcome="ignored"\} [1-9]/);
     expect(text).not.toContain("ChatMessageReceived");
@@ -200,7 +219,7 @@ describe("GET /metrics", () => {
       data: {},
     }));
     expect((await post("/api/eventgrid?code=new-secret", delivery)).status).toBe(200);
-    const text = await (await fetch(`${base}/metrics`)).text();
+    const text = await scrape();
     expect(text).not.toContain("Flood.Type");
     const typeLabels = new Set([...text.matchAll(/^intake_events_total\{[^}]*type="([^"]*)"/gm)].map((m) => m[1]));
     expect([...typeLabels].every((type) => type === "other" || type!.startsWith("Microsoft."))).toBe(true);
@@ -225,7 +244,7 @@ describe("GET /metrics", () => {
     const badData = { ...documented.callStarted, id: "metrics-bad", data: { serverCallId: 7 } };
     expect((await post("/api/eventgrid?code=new-secret", [badData])).status).toBe(400);
     expect((await post("/api/eventgrid?code=new-secret", "{not json")).status).toBe(400);
-    const text = await (await fetch(`${base}/metrics`)).text();
+    const text = await scrape();
     expect(text).toMatch(
       /intake_deliveries_refused_total\{path="\/api\/eventgrid",status="400",reason="url-not-allowed",type="Microsoft.Communication.RecordingFileStatusUpdated"\} 1/,
     );
@@ -240,10 +259,12 @@ describe("GET /metrics", () => {
 });
 
 describe("health", () => {
-  it("reports liveness and readiness", async () => {
+  it("reports liveness and readiness: only whether it is ready to anyone, the checks and facts to admin tokens", async () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ ready: true, checks: { redis: "ok" } });
+    expect(await ready.json()).toEqual({ ready: true });
+    const detailed = await fetch(`${base}/readyz`, { headers: { authorization: "Bearer admin-token" } });
+    expect(await detailed.json()).toEqual({ ready: true, checks: { redis: "ok" }, info: { policies: { hash: "h" } } });
   });
 });
