@@ -181,7 +181,8 @@ export function adminGuard(options: AdminGuardOptions): Koa.Middleware {
       : sessionName
         ? { name: sessionName, role: "admin" }
         : undefined;
-    if (!sameOrigin(ctx, !bearer)) return refuse(ctx, 403, "cross-origin requests to the admin pages are refused");
+    if (!sameOrigin(ctx, sessionName !== undefined))
+      return refuse(ctx, 403, "cross-origin requests to the admin pages are refused");
     const decision = decide(principal, "board");
     if (!decision.allowed) {
       if (decision.status === 401 && SAFE_METHODS.has(ctx.method) && ctx.get("accept").includes("text/html")) {

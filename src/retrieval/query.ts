@@ -100,8 +100,9 @@ export function cursorCodec(secret: string): CursorCodec {
       return Buffer.concat([iv, sealed, cipher.getAuthTag()]).toString("base64url");
     },
     decode(text, scope) {
-      if (!/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
       const bytes = Buffer.from(text, "base64url");
+      // Canonical base64url only: a last character differing in its unused bits would decode to the same bytes.
+      if (bytes.toString("base64url") !== text) return undefined;
       if (bytes.length <= IV_BYTES + TAG_BYTES) return undefined;
       try {
         const decipher = createDecipheriv("aes-256-gcm", key, bytes.subarray(0, IV_BYTES));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ALICE, PHONE, sampleManifest } from "./test-fixtures.js";
 import { cursorCodec, exportRequest, filtersOf, listQuery } from "./query.js";
+import { sameBytesOtherText } from "../../test/support/base64url.js";
 import {
   archivedManifest,
   matchesFilters,
@@ -128,6 +129,13 @@ describe("query parameters", () => {
       tampered[i] = tampered[i]! ^ 0x01;
       expect(codec.decode(tampered.toString("base64url"), "team:desk")).toBeUndefined();
     }
+    // The same bytes spelled otherwise (the last character's unused bits): still not the cursor handed out.
+    const odd = [1, 2, 3]
+      .map((n) => codec.encode({ ...cursor, recordingId: "r".repeat(n) }, "team:desk"))
+      .find((text) => Buffer.from(text, "base64url").length % 3 !== 0)!;
+    expect(Buffer.from(sameBytesOtherText(odd), "base64url").equals(Buffer.from(odd, "base64url"))).toBe(true);
+    expect(codec.decode(odd, "team:desk")).toBeDefined();
+    expect(codec.decode(sameBytesOtherText(odd), "team:desk")).toBeUndefined();
     for (const foreign of [
       "not-a-cursor",
       Buffer.from('{"s":1,"r":"legal-rec"}').toString("base64url"),

@@ -200,6 +200,23 @@ describe("audit archive in Blob", () => {
     expect(auditors.items.map((e) => e.id)).toEqual(["e-0", "e-2", "e-4"]);
   });
 
+  it("reads a page in a window the size of the page, growing it for an entry longer than that", async () => {
+    const archive = createBlobAuditArchive(service.getContainerClient("audit-windows"));
+    const at = "2026-11-26T10:00:00.000Z";
+    // Written before entries were bounded: one entry of 200 KB between small ones.
+    await archive.append(entry(0, at));
+    await archive.append({ ...entry(1, at), detail: { body: "z".repeat(200 * 1024) } });
+    await archive.append(entry(2, at));
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await archive.read("2026-11-26", { limit: 1, cursor });
+      ids.push(...page.items.map((e) => e.id ?? "no id"));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(ids).toEqual(["e-0", "e-1", "e-2"]);
+  });
+
   it("fails the append (so the read it guards is refused) when storage refuses it", async () => {
     const archive = createBlobAuditArchive(
       new BlobServiceClient(`http://127.0.0.1:${azurite.port}/nosuchaccount`).getContainerClient("audit"),
