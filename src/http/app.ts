@@ -87,7 +87,11 @@ export function createApp(deps: AppDependencies): Koa {
         });
         ctx.status = error.status;
         ctx.body = { error: error.message };
-        deps.logger.warn({ path: ctx.path, status: error.status, reason: error.message }, "request refused");
+        // The path as far as it says which route: an id in it can be any length, and anyone can send one.
+        deps.logger.warn(
+          { path: ctx.path.slice(0, 200), status: error.status, reason: error.message },
+          "request refused",
+        );
       } else {
         ctx.status = 500;
         ctx.body = { error: "internal error" };

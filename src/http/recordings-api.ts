@@ -38,7 +38,7 @@ const NO_SUCH_RECORDING = "no such recording";
 /**
  * QA retrieval (docs/recordings-api.md): list, get, play (ticket), stream (Range), verify. A team token sees its
  * own team only — another team's recording answers 404 exactly like an unknown id; auditors see every team.
- * Every request, refused or not, is audited before anything is returned.
+ * Every request with a valid token or ticket, refused or not, is audited before anything is returned.
  */
 export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
   const router = new Router();
