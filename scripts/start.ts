@@ -204,8 +204,8 @@ async function main(): Promise<void> {
   );
   say(`Worker     running (call events, recording control, ingest); http://127.0.0.1:${workerHttpPort}/metrics`);
   say(
-    `Queues     ${webhookUrl}/admin/queues` +
-      (adminToken ? ` (user: anything, password: ${adminToken})` : ` (an admin token of ${tokensFile})`),
+    `Queues     ${webhookUrl}/admin/login` +
+      (adminToken ? ` (admin token: ${adminToken})` : ` (an admin token of ${tokensFile})`),
   );
 
   // Subscribe the webhook to the simulator's Event Grid, as `az eventgrid event-subscription create` would.

@@ -1,5 +1,5 @@
 import type { Server } from "node:http";
-import { entraSettings, intakeDurability, playbackTicketSecret, type Config } from "./config/index.js";
+import { entraSettings, intakeDurability, playbackTicketSecret, serverSecret, type Config } from "./config/index.js";
 import { durabilityLabel } from "./intake/durability.js";
 import { intakeDurabilityMode } from "./metrics.js";
 import { createApp } from "./http/app.js";
@@ -12,18 +12,24 @@ import { createActionAuditLog, createAuditLog } from "./audit/log.js";
 import { createRecordingIndex } from "./retrieval/index-store.js";
 import { createSasMinter } from "./retrieval/sas.js";
 import { loadTokenStore } from "./auth/tokens.js";
-import { ADMIN_QUEUES_PATH, queuesBoard, requireAdmin } from "./http/admin.js";
+import { adminGuard, adminSessions, queuesBoard } from "./http/admin.js";
+import { createOpsApp, listenOps } from "./http/ops.js";
+import { createExportRequests } from "./retrieval/export-requests.js";
+import { cursorCodec } from "./retrieval/query.js";
 import { attachClusterMetrics } from "./observability/cluster-metrics.js";
 import { aliveWorkers, HEARTBEAT_TTL_MS } from "./observability/heartbeat.js";
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
 
-/** Builds the Koa app from configuration and starts listening. */
+/**
+ * Builds the Koa app from configuration and starts listening; with OPS_PORT, also the internal operations
+ * server (detailed /readyz and /metrics: src/http/ops.ts).
+ */
 export async function startWebhook(
   config: Config,
   runtime: Runtime,
   logger: Logger,
-): Promise<{ server: Server; url: string }> {
+): Promise<{ server: Server; url: string; ops?: { server: Server; url: string } }> {
   const entra = entraSettings(config);
   const durability = intakeDurability(config);
   intakeDurabilityMode.reset();
@@ -34,8 +40,29 @@ export async function startWebhook(
   const sink = createRedisEventSink(intakeRedis, config.REDIS_PREFIX, durability);
   const tokens = await loadTokenStore(config.API_TOKENS_FILE);
   const auditArchive = createBlobAuditArchive(runtime.blobService.getContainerClient(config.AUDIT_CONTAINER));
-  const audit = createAuditLog(runtime.redis, config.REDIS_PREFIX, auditArchive);
+  const auditOptions = { streamMaxLen: config.AUDIT_STREAM_MAXLEN };
+  const audit = createAuditLog(runtime.redis, config.REDIS_PREFIX, auditArchive, auditOptions);
+  const secret = serverSecret(config);
   const recordingIndex = createRecordingIndex(runtime.redis, config.REDIS_PREFIX);
+  const readiness = {
+    redis: async () => {
+      await runtime.redis.ping();
+    },
+    blob: async () => {
+      await runtime.container.getProperties();
+    },
+    policies: async () => {
+      if (runtime.policies().length === 0) throw new Error("no policies loaded");
+    },
+  };
+  // The policy set in force, and why the files on disk were refused if they were (the old set stays in force);
+  // the workers alive. No worker is not "not ready": events are kept in Redis until a worker takes them, and
+  // taking this webhook out of service would only lose deliveries (README "Health").
+  const info = async () => ({
+    policies: runtime.policyStatus(),
+    workers: await workersInfo(runtime, config.REDIS_PREFIX),
+    intake: { durability: durabilityLabel(durability), redis: redisInfo(runtime) },
+  });
   const app = createApp({
     logger,
     sink,
@@ -48,11 +75,16 @@ export async function startWebhook(
       tokens,
       sessions: runtime.sessions,
       queues: runtime.queues,
-      audit: createActionAuditLog(runtime.redis, config.REDIS_PREFIX, auditArchive, (entry, err) =>
-        logger.error(
-          { serverCallId: entry.serverCallId, auditId: entry.id, action: entry.action, err, alert: "audit-archive" },
-          "ALERT audit entry kept in Redis only: Blob refused it",
-        ),
+      audit: createActionAuditLog(
+        runtime.redis,
+        config.REDIS_PREFIX,
+        auditArchive,
+        (entry, err) =>
+          logger.error(
+            { serverCallId: entry.serverCallId, auditId: entry.id, action: entry.action, err, alert: "audit-archive" },
+            "ALERT audit entry kept in Redis only: Blob refused it",
+          ),
+        auditOptions,
       ),
     },
     retrieval: {
@@ -61,6 +93,8 @@ export async function startWebhook(
         audit,
         index: recordingIndex,
         container: runtime.container,
+        cursors: cursorCodec(secret),
+        verifyConcurrency: config.VERIFY_CONCURRENCY,
         playback: {
           ticketSecret: playbackTicketSecret(config),
           ticketTtlMs: config.PLAYBACK_TICKET_SECONDS * 1000,
@@ -75,32 +109,23 @@ export async function startWebhook(
         index: recordingIndex,
         queues: runtime.queues,
         exportContainer: runtime.blobService.getContainerClient(config.EXPORT_CONTAINER),
+        requests: createExportRequests(runtime.redis, config.REDIS_PREFIX),
       },
       audit: { tokens, audit, archive: auditArchive },
     },
-    readiness: {
-      redis: async () => {
-        await runtime.redis.ping();
-      },
-      blob: async () => {
-        await runtime.container.getProperties();
-      },
-      policies: async () => {
-        if (runtime.policies().length === 0) throw new Error("no policies loaded");
-      },
-    },
-    // The policy set in force, and why the files on disk were refused if they were (the old set stays in force);
-    // the workers alive. No worker is not "not ready": events are kept in Redis until a worker takes them, and
-    // taking this webhook out of service would only lose deliveries (README "Health").
-    info: async () => ({
-      policies: runtime.policyStatus(),
-      workers: await workersInfo(runtime, config.REDIS_PREFIX),
-      intake: { durability: durabilityLabel(durability), redis: redisInfo(runtime) },
-    }),
+    readiness,
+    info,
+    tokens,
+    rateLimits: { perAddress: config.RATE_LIMIT_PER_ADDRESS, perToken: config.RATE_LIMIT_PER_TOKEN },
+    trustProxy: config.TRUST_PROXY,
     admin: {
-      base: ADMIN_QUEUES_PATH,
-      guard: requireAdmin(tokens, ADMIN_QUEUES_PATH),
-      board: queuesBoard(runtime.queues.all(), ADMIN_QUEUES_PATH),
+      guard: adminGuard({
+        tokens,
+        sessions: adminSessions(secret, config.ADMIN_SESSION_SECONDS),
+        mode: config.ADMIN_BOARD_MODE,
+        logger,
+      }),
+      board: queuesBoard(runtime.queues.all(), config.ADMIN_BOARD_MODE),
     },
   });
   const detachMetrics = attachClusterMetrics({
@@ -120,7 +145,12 @@ export async function startWebhook(
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.PORT;
-  return { server, url: `http://${config.HOST}:${port}` };
+  const ops =
+    config.OPS_PORT === undefined
+      ? undefined
+      : await listenOps(createOpsApp({ readiness, info }), config.OPS_PORT, config.HOST);
+  if (ops) server.once("close", () => ops.server.close());
+  return { server, url: `http://${config.HOST}:${port}`, ...(ops ? { ops } : {}) };
 }
 
 async function workersInfo(runtime: Runtime, prefix: string) {

@@ -15,6 +15,7 @@ import type { Queues } from "../src/queues/index.js";
 import type { SessionStore } from "../src/sessions/index.js";
 import { createRingContexts, type RingContexts } from "../src/sessions/ring-context.js";
 import { createRecordingIndex, type RecordingIndex } from "../src/retrieval/index-store.js";
+import { createExportRequests, type ExportRequests } from "../src/retrieval/export-requests.js";
 
 /** What a job learns of its own run besides its payload. */
 export interface JobContext {
@@ -39,6 +40,10 @@ export interface WorkerDependencies {
   container: ContainerClient;
   /** Another container of the same storage account (exports). */
   containerNamed: (name: string) => ContainerClient;
+  /** The one container exports are written to (EXPORT_CONTAINER): a job naming another is refused. */
+  exportContainer: string;
+  /** The exports the API queued: a job not among them, or changed, is refused (src/retrieval/export-requests.ts). */
+  exportRequests: Pick<ExportRequests, "check">;
   /** The recordings listing index, written when a manifest is and read by exports. */
   recordings: RecordingIndex;
   /** Where ACS posts mid-call events for connections we make: `${PUBLIC_BASE_URL}/api/callbacks`. */
@@ -95,6 +100,8 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
     acs: createCallAutomationClient(config),
     container: runtime.container,
     containerNamed: (name) => runtime.blobService.getContainerClient(name),
+    exportContainer: config.EXPORT_CONTAINER,
+    exportRequests: createExportRequests(runtime.redis, config.REDIS_PREFIX),
     recordings: createRecordingIndex(runtime.redis, config.REDIS_PREFIX),
     callbackUri: new URL("/api/callbacks", config.PUBLIC_BASE_URL).toString(),
     ingest: {

@@ -6,6 +6,14 @@ describe("archive naming", () => {
     ["aHR0cHM6Ly9hcGk/Zm9v+YmFy==", "aHR0cHM6Ly9hcGk_Zm9v-YmFy"],
     ["plain-id_1.2", "plain-id_1.2"],
     ["with space", "with~20space"],
+    // A whole segment of dots would be a path step in a blob URL (an id of ".." would climb out of its folder).
+    [".", "~2E"],
+    ["..", "~2E~2E"],
+    ["...", "..."],
+    ["a..b", "a..b"],
+    // Only padding: the segment must not vanish (a//b).
+    ["==", "~3D~3D"],
+    ["", "~"],
   ])("safeSegment(%s) = %s", (input, expected) => {
     expect(safeSegment(input)).toBe(expected);
   });

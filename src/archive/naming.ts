@@ -10,11 +10,16 @@
 export const QUARANTINE_AREA = "_quarantine";
 
 export function safeSegment(value: string): string {
-  return value
+  const segment = value
     .replace(/\+/g, "-")
     .replace(/\//g, "_")
     .replace(/=+$/, "")
     .replace(/[^A-Za-z0-9._-]/g, (char) => encodeURIComponent(char).replace(/%/g, "~"));
+  // "." and ".." are path steps in a blob URL (an id of ".." would climb out of its folder), and an id of
+  // padding only would leave an empty segment: both are spelled out in the same ~XX form.
+  if (segment === "." || segment === "..") return segment.replace(/\./g, "~2E");
+  if (segment === "") return value.replace(/=/g, "~3D") || "~";
+  return segment;
 }
 
 export function extensionFor(contentLocation: string): string {

@@ -33,6 +33,8 @@ export const auditBlobName = (day: string, part: number) => `${partPrefix(day)}$
 /** Keeps one append comfortably under Append Block's 4 MiB. */
 const MAX_APPEND_BYTES = 1024 * 1024;
 const READ_WINDOW_BYTES = 1024 * 1024;
+/** The first window a read asks for: about what `limit` entries take (entries are bounded: src/audit/log.ts). */
+const windowFor = (limit: number) => Math.min(READ_WINDOW_BYTES, Math.max(64 * 1024, limit * 2048));
 /** Entries one read looks at before it answers with a cursor. */
 const READ_SCAN_BUDGET = 20_000;
 
@@ -117,14 +119,21 @@ export function createBlobAuditArchive(container: ContainerClient): AuditArchive
       let [partIndex, offset] = parseCursor(options.cursor);
       const items: AuditEntry[] = [];
       let scanned = 0;
+      // A page of a few entries reads a few kilobytes, not a megabyte; the window grows when it must.
+      let windowBytes = windowFor(options.limit);
       for (; partIndex < parts.length; partIndex++, offset = 0) {
         const part = parts[partIndex]!;
         while (offset < part.size) {
           const window = await container
             .getBlobClient(part.name)
-            .downloadToBuffer(offset, Math.min(READ_WINDOW_BYTES, part.size - offset));
+            .downloadToBuffer(offset, Math.min(windowBytes, part.size - offset));
           const lastNewline = window.lastIndexOf(0x0a);
-          if (lastNewline < 0) throw new Error(`audit: ${part.name} holds an entry over ${READ_WINDOW_BYTES} bytes`);
+          if (lastNewline < 0) {
+            if (windowBytes >= READ_WINDOW_BYTES || window.length < windowBytes)
+              throw new Error(`audit: ${part.name} holds an entry over ${READ_WINDOW_BYTES} bytes`);
+            windowBytes = READ_WINDOW_BYTES;
+            continue;
+          }
           let start = 0;
           while (start <= lastNewline) {
             const end = window.indexOf(0x0a, start);

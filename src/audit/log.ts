@@ -29,12 +29,46 @@ export interface AuditLog {
   recent(count: number): Promise<AuditEntry[]>;
 }
 
-/** Append-only audit trail in a Redis stream (entries are never updated). */
-export function createRedisAuditLog(redis: RedisClient, prefix: string): AuditLog {
+export interface AuditLogOptions {
+  /**
+   * Entries the Redis stream keeps (about: XADD MAXLEN ~ trims whole stream nodes): the stream holds recent
+   * entries, Blob storage the complete log. Redis also holds the intake outbox and the queues, so an unbounded
+   * stream could stop calls being recorded.
+   */
+  streamMaxLen?: number;
+}
+
+/** Default of AUDIT_STREAM_MAXLEN. */
+export const AUDIT_STREAM_MAXLEN = 10_000;
+
+/** Longest string field of an entry (ids from URLs can be any length); longer ones are cut and marked. */
+export const MAX_AUDIT_FIELD = 512;
+/** Longest `detail` (as JSON); a longer one is kept as its first characters. */
+export const MAX_AUDIT_DETAIL = 2048;
+
+const cut = (text: string) =>
+  text.length <= MAX_AUDIT_FIELD ? text : `${text.slice(0, MAX_AUDIT_FIELD - 40)}… (${text.length} characters)`;
+
+/** The entry with every field bounded (pure): what a caller writes into a URL or a query cannot grow the log. */
+export function boundedEntry(entry: AuditEntry): AuditEntry {
+  const bounded = Object.fromEntries(
+    Object.entries(entry).map(([key, value]) => [key, typeof value === "string" ? cut(value) : value]),
+  ) as unknown as AuditEntry;
+  if (entry.detail !== undefined) {
+    const json = JSON.stringify(entry.detail);
+    if (json.length > MAX_AUDIT_DETAIL)
+      bounded.detail = { truncated: `${json.slice(0, MAX_AUDIT_DETAIL - 100)}… (${json.length} characters)` };
+  }
+  return bounded;
+}
+
+/** Append-only audit trail in a Redis stream (entries are never updated), capped to recent entries. */
+export function createRedisAuditLog(redis: RedisClient, prefix: string, options: AuditLogOptions = {}): AuditLog {
   const stream = `${prefix}:audit`;
+  const maxLen = options.streamMaxLen ?? AUDIT_STREAM_MAXLEN;
   return {
     async append(entry) {
-      await redis.xadd(stream, "*", "entry", JSON.stringify(entry));
+      await redis.xadd(stream, "MAXLEN", "~", maxLen, "*", "entry", JSON.stringify(boundedEntry(entry)));
     },
     async recent(count) {
       const entries = (await redis.xrevrange(stream, "+", "-", "COUNT", count)) as [string, string[]][];
@@ -47,14 +81,20 @@ export function createRedisAuditLog(redis: RedisClient, prefix: string): AuditLo
 }
 
 /**
- * The audit trail kept twice, append-only: the Redis stream (recent entries, fast) and Blob storage (the
- * durable record auditors list: src/audit/blob-archive.ts). An entry counts as written only when both took it.
+ * The audit trail kept twice, append-only: the Redis stream (recent entries, fast, capped) and Blob storage (the
+ * complete, durable record auditors list: src/audit/blob-archive.ts). An entry counts as written only when both
+ * took it.
  */
-export function createAuditLog(redis: RedisClient, prefix: string, archive: AuditArchive): AuditLog {
-  const stream = createRedisAuditLog(redis, prefix);
+export function createAuditLog(
+  redis: RedisClient,
+  prefix: string,
+  archive: AuditArchive,
+  options: AuditLogOptions = {},
+): AuditLog {
+  const stream = createRedisAuditLog(redis, prefix, options);
   return {
     async append(entry) {
-      const identified = withId(entry);
+      const identified = boundedEntry(withId(entry));
       await Promise.all([stream.append(identified), archive.append(identified)]);
     },
     recent: stream.recent,
@@ -70,11 +110,12 @@ export function createActionAuditLog(
   prefix: string,
   archive: AuditArchive,
   onArchiveFailure: (entry: AuditEntry, error: unknown) => void,
+  options: AuditLogOptions = {},
 ): AuditLog {
-  const stream = createRedisAuditLog(redis, prefix);
+  const stream = createRedisAuditLog(redis, prefix, options);
   return {
     async append(entry) {
-      const identified = withId(entry);
+      const identified = boundedEntry(withId(entry));
       await Promise.all([
         stream.append(identified),
         archive.append(identified).catch((error: unknown) => onArchiveFailure(identified, error)),

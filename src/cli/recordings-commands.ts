@@ -40,7 +40,8 @@ export interface ExportOptions extends ApiOptions {
   participant?: string;
   serverCallId?: string;
   outcome?: string;
-  folder?: string;
+  /** A case reference kept in the chain of custody (the export's folder is always <team>/<export id>). */
+  label?: string;
   /** Follow an export already requested instead of requesting one. */
   watch?: string;
   /** How often progress is polled. */
@@ -281,7 +282,7 @@ export async function exportCommand(options: ExportOptions, io: Output): Promise
         participant: options.participant,
         serverCallId: options.serverCallId,
         outcome: options.outcome,
-        folder: options.folder,
+        label: options.label,
       }).filter(([, value]) => value !== undefined),
     );
     const created = await api.json<{

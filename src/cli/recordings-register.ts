@@ -73,7 +73,7 @@ export function registerRecordingsCommands(program: Command, io: Output): void {
     .option("--participant <id>", "only recordings with this participant")
     .option("--server-call-id <id>", "only this call")
     .option("--outcome <outcome>", "required or best-effort")
-    .option("--folder <path>", "folder in the export container (default <team>/<exportId>)")
+    .option("--label <text>", "a case reference for the chain of custody (the folder is always <team>/<exportId>)")
     .option("--watch <exportId>", "follow an export already requested")
     .action(async (options: ExportOptions) => exitWith(await exportCommand(options, io)));
 

@@ -6,6 +6,7 @@ import {
   intakeDurability,
   loadConfig,
   playbackTicketSecret,
+  serverSecret,
 } from "./index.js";
 
 const valid = {
@@ -100,6 +101,40 @@ describe("loadConfig", () => {
     const development = loadConfig(valid);
     expect(playbackTicketSecret(development)).not.toBe(playbackTicketSecret(development));
     expect(problemsOf({ ...valid, PLAYBACK_TICKET_SECRET: "short" }).join()).toContain("PLAYBACK_TICKET_SECRET");
+  });
+
+  it("needs a server secret (cursors, admin sessions) in production; elsewhere makes a random one per process", () => {
+    expect(() => serverSecret(loadConfig({ ...valid, NODE_ENV: "production" }))).toThrow(/SERVER_SECRET is required/);
+    const secret = "s".repeat(32);
+    expect(serverSecret(loadConfig({ ...valid, NODE_ENV: "production", SERVER_SECRET: secret }))).toBe(secret);
+    const development = loadConfig(valid);
+    expect(serverSecret(development)).not.toBe(serverSecret(development));
+    expect(problemsOf({ ...valid, SERVER_SECRET: "short" }).join()).toContain("SERVER_SECRET");
+  });
+
+  it("reads the hardening settings, with safe defaults", () => {
+    expect(loadConfig(valid)).toMatchObject({
+      AUDIT_STREAM_MAXLEN: 10_000,
+      TRUST_PROXY: 0,
+      RATE_LIMIT_PER_ADDRESS: 600,
+      RATE_LIMIT_PER_TOKEN: 1200,
+      VERIFY_CONCURRENCY: 2,
+      ADMIN_BOARD_MODE: "read-only",
+      ADMIN_SESSION_SECONDS: 3600,
+    });
+    expect(loadConfig(valid).OPS_PORT).toBeUndefined();
+    expect(loadConfig({ ...valid, TRUST_PROXY: "2", OPS_PORT: "8082", ADMIN_BOARD_MODE: "operate" })).toMatchObject({
+      TRUST_PROXY: 2,
+      OPS_PORT: 8082,
+      ADMIN_BOARD_MODE: "operate",
+    });
+    for (const [name, value] of [
+      ["ADMIN_BOARD_MODE", "read-write"],
+      ["AUDIT_STREAM_MAXLEN", "5"],
+      ["TRUST_PROXY", "-1"],
+      ["RATE_LIMIT_PER_ADDRESS", "many"],
+    ] as const)
+      expect(problemsOf({ ...valid, [name]: value }).join(), name).toContain(name);
   });
 
   it("refuses the simulator routing in production", () => {

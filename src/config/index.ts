@@ -104,6 +104,27 @@ const configSchema = z.object({
     .transform((value) => value === "true"),
   /** Blob container of the append-only audit log. */
   AUDIT_CONTAINER: containerName.default("audit"),
+  /** Entries the Redis audit stream keeps (recent ones; Blob keeps the complete log). */
+  AUDIT_STREAM_MAXLEN: z.coerce.number().int().min(100).default(10_000),
+  /**
+   * Key material of listing cursors and admin board sessions (docs/security.md): the same on every webhook
+   * replica; required in production.
+   */
+  SERVER_SECRET: z.string().min(32, "at least 32 characters").optional(),
+  /** Proxies in front of the webhook whose X-Forwarded-For is believed (0: the socket's address is the client). */
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  /** API and admin requests per minute from one client address (0: no limit); intake is not limited. */
+  RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(0).default(600),
+  /** API and admin requests per minute with one API token (0: no limit). */
+  RATE_LIMIT_PER_TOKEN: z.coerce.number().int().min(0).default(1200),
+  /** Recording verifications (each re-reads every byte of a recording) at once per webhook process; more: 429. */
+  VERIFY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** Internal port with the detailed /readyz and /metrics, unauthenticated (unset: none; the public port keeps minimal ones). */
+  OPS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** What the queue board (/admin/queues) may do: read-only (default) or operate (retry, promote, pause, resume). */
+  ADMIN_BOARD_MODE: z.enum(["read-only", "operate"]).default("read-only"),
+  /** Lifetime of an admin board session (the cookie a login with an admin token sets). */
+  ADMIN_SESSION_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   /** Blob container evidence exports are written to. */
   EXPORT_CONTAINER: containerName.default("exports"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -223,6 +244,19 @@ export function playbackTicketSecret(config: Config): string {
   if (config.NODE_ENV === "production")
     throw new ConfigError([
       "PLAYBACK_TICKET_SECRET is required when NODE_ENV=production (32+ random characters, the same on every webhook replica)",
+    ]);
+  return randomBytes(32).toString("base64url");
+}
+
+/**
+ * The key listing cursors and admin sessions are authenticated with. Replicas must accept each other's, so
+ * production needs it configured; elsewhere a random key per process will do (cursors then die with it).
+ */
+export function serverSecret(config: Config): string {
+  if (config.SERVER_SECRET) return config.SERVER_SECRET;
+  if (config.NODE_ENV === "production")
+    throw new ConfigError([
+      "SERVER_SECRET is required when NODE_ENV=production (32+ random characters, the same on every webhook replica)",
     ]);
   return randomBytes(32).toString("base64url");
 }

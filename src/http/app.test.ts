@@ -8,6 +8,7 @@ import { createLogger } from "../log.js";
 import { sinkResult } from "../intake/sink.js";
 import { createApp } from "./app.js";
 import { listen } from "../../test/support/http.js";
+import { sha256Hex, tokenStore } from "../auth/tokens.js";
 
 const accepted: { channel: string; events: AcsEvent[] }[] = [];
 let server: Server;
@@ -31,10 +32,19 @@ beforeAll(async () => {
     recordingHostSuffixes: ACS_RECORDING_HOST_SUFFIXES,
     maxBodyBytes: 64 * 1024,
     readiness: { redis: async () => undefined },
+    info: () => ({ policies: { hash: "h" } }),
+    tokens: tokenStore([
+      { name: "ops", role: "admin", sha256: sha256Hex("admin-token") },
+      { name: "auditor", role: "auditor", sha256: sha256Hex("auditor-token") },
+    ]),
   });
   ({ server, base } = await listen(app));
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+/** An event's JSON with an extra field nested `depth` levels (built as text: stringifying deep values overflows). */
+const withDeepField = (event: object, depth: number) =>
+  JSON.stringify({ ...event, extra: "DEEP" }).replace('"DEEP"', "[".repeat(depth) + "]".repeat(depth));
 
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
   fetch(`${base}${path}`, {
@@ -118,6 +128,18 @@ describe("POST /api/eventgrid", () => {
     expect(response.status).toBe(413);
   });
 
+  it("refuses an event with a deeply nested extra field with 400 and stores nothing", async () => {
+    const before = accepted.length;
+    const deep = { ...documented.callStarted, id: "deep" };
+    const response = await post("/api/eventgrid?code=new-secret", `[${withDeepField(deep, 20_000)}]`);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toMatch(/nested deeper than \d+ levels/);
+    expect(accepted.length).toBe(before);
+    // A modestly nested extra field (as a future ACS field might be) is still taken.
+    const modest = { ...documented.callStarted, id: "modest" };
+    expect((await post("/api/eventgrid?code=new-secret", `[${withDeepField(modest, 12)}]`)).status).toBe(200);
+  });
+
   it("grants the CloudEvents OPTIONS handshake", async () => {
     const response = await fetch(`${base}/api/eventgrid?code=new-secret`, {
       method: "OPTIONS",
@@ -138,6 +160,14 @@ describe("POST /api/callbacks", () => {
     });
   });
 
+  it("refuses a deeply nested callback with 400 and stores nothing", async () => {
+    const before = accepted.length;
+    const deep = withDeepField(documented.callConnectedCallback[0]!, 20_000);
+    const response = await post("/api/callbacks", `[${deep}]`, { authorization: "Bearer good" });
+    expect(response.status).toBe(400);
+    expect(accepted.length).toBe(before);
+  });
+
   it("refuses an unverified callback with 401 and stores nothing", async () => {
     const before = accepted.length;
     const response = await post("/api/callbacks", documented.callConnectedCallback, { authorization: "Bearer forged" });
@@ -146,7 +176,20 @@ describe("POST /api/callbacks", () => {
   });
 });
 
+/** The metrics as an admin (or Prometheus on the ops port) reads them. */
+const scrape = async () => {
+  const response = await fetch(`${base}/metrics`, { headers: { authorization: "Bearer admin-token" } });
+  expect(response.status).toBe(200);
+  return response.text();
+};
+
 describe("GET /metrics", () => {
+  it("answers admin tokens only: 401 without a token, 403 for another role", async () => {
+    expect((await fetch(`${base}/metrics`)).status).toBe(401);
+    expect((await fetch(`${base}/metrics`, { headers: { authorization: "Bearer auditor-token" } })).status).toBe(403);
+    expect(await scrape()).toContain("# TYPE intake_events_total counter");
+  });
+
   it("counts events by type and outcome, including ignored types and refused deliveries", async () => {
     const unknown = {
       ...documented.callStarted,
@@ -155,16 +198,31 @@ describe("GET /metrics", () => {
     };
     await post("/api/eventgrid?code=new-secret", [unknown]);
     await post("/api/eventgrid?code=wrong", [documented.callStarted]);
-    const text = await (await fetch(`${base}/metrics`)).text();
-    expect(text).toMatch(
-      /intake_events_total\{channel="eventgrid",type="Microsoft.Communication.ChatMessageReceived",outcome="ignored"\} [1-9]/,
-    );
+    const text = await scrape();
+    // A type we do not act on is counted under the fixed label "other": anyone can send any text as a type.
+    expect(text).toMatch(/intake_events_total\{channel="eventgrid",type="other",outcome="ignored"\} [1-9]/);
+    expect(text).not.toContain("ChatMessageReceived");
     expect(text).toMatch(
       /intake_events_total\{channel="eventgrid",type="Microsoft.Communication.CallStarted",outcome="stored"\} [1-9]/,
     );
     expect(text).toMatch(
       /intake_deliveries_refused_total\{path="\/api\/eventgrid",status="401",reason="unauthenticated",type="unknown"\} [1-9]/,
     );
+  });
+
+  it("keeps the type label bounded: a delivery of 300 unknown types adds no series per type", async () => {
+    const delivery = Array.from({ length: 300 }, (_, i) => ({
+      id: `label-flood-${i}`,
+      eventType: `Flood.Type${i}`,
+      subject: "s",
+      eventTime: "2026-01-01T00:00:00Z",
+      data: {},
+    }));
+    expect((await post("/api/eventgrid?code=new-secret", delivery)).status).toBe(200);
+    const text = await scrape();
+    expect(text).not.toContain("Flood.Type");
+    const typeLabels = new Set([...text.matchAll(/^intake_events_total\{[^}]*type="([^"]*)"/gm)].map((m) => m[1]));
+    expect([...typeLabels].every((type) => type === "other" || type!.startsWith("Microsoft."))).toBe(true);
   });
 
   it("labels refusals with the reason and the refused event's type, never with text from the request", async () => {
@@ -186,7 +244,7 @@ describe("GET /metrics", () => {
     const badData = { ...documented.callStarted, id: "metrics-bad", data: { serverCallId: 7 } };
     expect((await post("/api/eventgrid?code=new-secret", [badData])).status).toBe(400);
     expect((await post("/api/eventgrid?code=new-secret", "{not json")).status).toBe(400);
-    const text = await (await fetch(`${base}/metrics`)).text();
+    const text = await scrape();
     expect(text).toMatch(
       /intake_deliveries_refused_total\{path="\/api\/eventgrid",status="400",reason="url-not-allowed",type="Microsoft.Communication.RecordingFileStatusUpdated"\} 1/,
     );
@@ -201,10 +259,12 @@ describe("GET /metrics", () => {
 });
 
 describe("health", () => {
-  it("reports liveness and readiness", async () => {
+  it("reports liveness and readiness: only whether it is ready to anyone, the checks and facts to admin tokens", async () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ ready: true, checks: { redis: "ok" } });
+    expect(await ready.json()).toEqual({ ready: true });
+    const detailed = await fetch(`${base}/readyz`, { headers: { authorization: "Bearer admin-token" } });
+    expect(await detailed.json()).toEqual({ ready: true, checks: { redis: "ok" }, info: { policies: { hash: "h" } } });
   });
 });

@@ -5,14 +5,18 @@ import type { BearerVerifier } from "../intake/bearer.js";
 import type { CallbackVerifier } from "../intake/callback-auth.js";
 import { readBody, parseJson } from "../intake/body.js";
 import { IntakeError } from "../intake/errors.js";
-import { parseDelivery, SUBSCRIPTION_VALIDATION } from "../intake/parse.js";
-import { isKnownEventType } from "../intake/schemas.js";
+import { eventTypeLabel, parseDelivery } from "../intake/parse.js";
 import type { EventSink } from "../intake/sink.js";
-import { deliveriesRefused, metrics } from "../metrics.js";
+import { decide } from "../auth/access.js";
+import type { TokenStore } from "../auth/tokens.js";
+import { deliveriesRefused } from "../metrics.js";
+import { intakeRoute } from "./api-access.js";
 import { auditRoutes, type AuditApiDependencies } from "./audit-api.js";
 import { callsRoutes, type CallsApiDependencies } from "./calls-api.js";
 import { eventGridIntake, logDelivery } from "./eventgrid.js";
 import { exportsRoutes, type ExportsApiDependencies } from "./exports-api.js";
+import { detailedReadiness, readiness, serveMetrics } from "./ops.js";
+import { createRateLimiter, rateLimit, type RateLimits } from "./rate-limit.js";
 import { recordingsRoutes, type RecordingsApiDependencies } from "./recordings-api.js";
 import { qaWebRoutes } from "../qa-web/routes.js";
 
@@ -32,28 +36,42 @@ export interface AppDependencies {
   /** QA retrieval: recordings, exports and the audit log (docs/recordings-api.md); not mounted without it. */
   retrieval?:
     { recordings: RecordingsApiDependencies; exports: ExportsApiDependencies; audit: AuditApiDependencies } | undefined;
-  /** Facts /readyz reports beside the checks (e.g. the policy set hash in force, workers alive). */
+  /** Facts the detailed /readyz reports beside the checks (the policy set hash in force, workers alive). */
   info?: () => Promise<Record<string, unknown>> | Record<string, unknown>;
-  /** Operations pages (bull-board), behind admin tokens; not mounted without it. */
-  admin?: { base: string; guard: Koa.Middleware; board: Koa.Middleware } | undefined;
+  /** Operations pages (bull-board), behind admin tokens; not mounted without it (src/http/admin.ts). */
+  admin?: { guard: Koa.Middleware; board: Koa.Middleware } | undefined;
+  /**
+   * API tokens, for what the app itself guards: the detailed /readyz and /metrics (admin tokens), and the
+   * per-token rate limit. Without it, no token is known here.
+   */
+  tokens?: TokenStore | undefined;
+  /** Requests per minute per client address and per API token to the APIs and admin pages (0: no limit). */
+  rateLimits?: RateLimits | undefined;
+  /** Proxies in front of the app whose X-Forwarded-For (and -Proto) are believed (TRUST_PROXY); 0 or unset: none. */
+  trustProxy?: number | undefined;
 }
 
-/** A bounded route label for metrics: ids in paths (the calls API) must not become label values. */
-function routeLabel(path: string): string {
-  if (path.startsWith("/api/calls/")) return "/api/calls/:serverCallId/:operation";
-  if (path.startsWith("/admin/")) return "/admin";
-  return ["/api/eventgrid", "/api/callbacks", "/healthz", "/readyz", "/metrics"].includes(path) ? path : "other";
-}
-
-/** The refused event's type as a label: only types we know (anyone can send any text). */
-function typeLabel(type: string | undefined): string {
-  if (!type) return "unknown";
-  return isKnownEventType(type) || type === SUBSCRIPTION_VALIDATION ? type : "other";
+/**
+ * A bounded route label for metrics: the matched route's template (`/api/recordings/:recordingId`), never the
+ * path itself — ids in paths must not become label values.
+ */
+function routeLabel(ctx: Koa.Context): string {
+  const template = (ctx as { _matchedRoute?: unknown })._matchedRoute;
+  if (typeof template === "string") return template;
+  if (ctx.path.startsWith("/admin/")) return "/admin";
+  return ["/api/eventgrid", "/healthz", "/readyz", "/metrics"].includes(ctx.path) ? ctx.path : "other";
 }
 
 export function createApp(deps: AppDependencies): Koa {
   const app = new Koa();
   const router = new Router();
+  // Only the last `trustProxy` addresses of X-Forwarded-For are the proxies' own: the ones before them are
+  // whatever the client wrote, so ctx.ip (audit `from`, the per-address limit) is the one our outer proxy saw.
+  app.proxy = (deps.trustProxy ?? 0) > 0;
+  app.maxIpsCount = deps.trustProxy ?? 0;
+  /** Whether the request carries an admin token (the detailed health and metrics pages). */
+  const mayReadOps = (ctx: Koa.Context) =>
+    decide(deps.tokens?.authenticate(ctx.get("authorization") || undefined), "ops");
 
   // Intake errors are answers (4xx with a reason); anything else is our fault and asks the sender to retry.
   app.use(async (ctx, next) => {
@@ -62,14 +80,18 @@ export function createApp(deps: AppDependencies): Koa {
     } catch (error) {
       if (error instanceof IntakeError) {
         deliveriesRefused.inc({
-          path: routeLabel(ctx.path),
+          path: routeLabel(ctx),
           status: String(error.status),
           reason: error.reason,
-          type: typeLabel(error.eventType),
+          type: error.eventType ? eventTypeLabel(error.eventType) : "unknown",
         });
         ctx.status = error.status;
         ctx.body = { error: error.message };
-        deps.logger.warn({ path: ctx.path, status: error.status, reason: error.message }, "request refused");
+        // The path as far as it says which route: an id in it can be any length, and anyone can send one.
+        deps.logger.warn(
+          { path: ctx.path.slice(0, 200), status: error.status, reason: error.message },
+          "request refused",
+        );
       } else {
         ctx.status = 500;
         ctx.body = { error: "internal error" };
@@ -92,39 +114,38 @@ export function createApp(deps: AppDependencies): Koa {
     ctx.body = { status: "ok" };
   });
 
+  // The public port shows operations detail (policy set hashes, worker ids, every metric) to admin tokens only;
+  // Prometheus and probes inside the cluster use the ops port (OPS_PORT: src/http/ops.ts).
   router.get("/metrics", async (ctx) => {
-    ctx.type = metrics.contentType;
-    ctx.body = await metrics.metrics();
+    const decision = mayReadOps(ctx);
+    if (!decision.allowed)
+      throw new IntakeError(decision.status, `${decision.message} (metrics: the ops port or an admin token)`);
+    await serveMetrics(ctx);
   });
 
   router.get("/readyz", async (ctx) => {
-    const results = await Promise.all(
-      Object.entries(deps.readiness).map(async ([name, check]) => {
-        try {
-          await check();
-          return [name, "ok"] as const;
-        } catch (error) {
-          return [name, (error as Error).message] as const;
-        }
-      }),
-    );
-    const ready = results.every(([, status]) => status === "ok");
-    ctx.status = ready ? 200 : 503;
-    ctx.body = { ready, checks: Object.fromEntries(results), ...(deps.info ? { info: await deps.info() } : {}) };
+    const body = mayReadOps(ctx).allowed ? await detailedReadiness(deps) : { ready: (await readiness(deps)).ready };
+    ctx.status = body.ready ? 200 : 503;
+    ctx.body = body;
   });
 
-  router.post("/api/callbacks", async (ctx) => {
-    await deps.callbackVerifier.verify(ctx.get("authorization") || undefined);
-    const body = await readBody(ctx.req, deps.maxBodyBytes);
-    const delivery = parseDelivery(parseJson(body), deps);
-    if (delivery.kind !== "events") throw new IntakeError(400, "subscription events are not callbacks");
-    const result = await deps.sink.accept("callback", { events: delivery.events, body });
-    logDelivery(deps.logger, "callback", delivery, result);
-    ctx.status = 200;
-  });
+  // Authenticated by ACS's signed JWT (src/intake/callback-auth.ts), not by an API token.
+  router.post(
+    "/api/callbacks",
+    intakeRoute("acs-callback-jwt", async (ctx) => {
+      await deps.callbackVerifier.verify(ctx.get("authorization") || undefined);
+      const body = await readBody(ctx.req, deps.maxBodyBytes);
+      const delivery = parseDelivery(parseJson(body), deps);
+      if (delivery.kind !== "events") throw new IntakeError(400, "subscription events are not callbacks");
+      const result = await deps.sink.accept("callback", { events: delivery.events, body });
+      logDelivery(deps.logger, "callback", delivery, result);
+      ctx.status = 200;
+    }),
+  );
 
   // The hot path, ahead of the router: Event Grid deliveries are most of the traffic.
   app.use(eventGridIntake(deps));
+  if (deps.rateLimits) app.use(rateLimit(deps.rateLimits, deps.tokens, createRateLimiter()));
   // The admin guard runs before the board: nothing of it answers without an admin token.
   if (deps.admin) {
     app.use(deps.admin.guard);

@@ -4,7 +4,7 @@ import { DAY, isAuditCursor, type AuditArchive } from "../audit/blob-archive.js"
 import type { AuditLog } from "../audit/log.js";
 import type { TokenStore } from "../auth/tokens.js";
 import { describeIssues } from "../retrieval/query.js";
-import { auditedRequest, requirePrincipal } from "./api-access.js";
+import { guard, requestOf } from "./api-access.js";
 
 export interface AuditApiDependencies {
   tokens: TokenStore;
@@ -26,11 +26,9 @@ const auditQuery = z.strictObject({
 export function auditRoutes(deps: AuditApiDependencies): Router {
   const router = new Router();
   const now = deps.now ?? (() => new Date());
-  router.get("/api/audit", async (ctx) => {
-    const request = auditedRequest(ctx, deps, "audit:list");
-    const principal = await requirePrincipal(request);
+  router.get("/api/audit", guard(deps, { action: "audit", audit: "audit:list" }), async (ctx) => {
+    const request = requestOf(ctx);
     const detail = { query: ctx.query };
-    if (principal.role !== "auditor") return request.refuse(403, "the audit log is for auditors", { detail });
     const query = auditQuery.safeParse(ctx.query);
     if (!query.success) return request.refuse(400, describeIssues(query.error), { detail });
     const { day = now().toISOString().slice(0, 10), actor, action, recordingId, limit, cursor } = query.data;

@@ -2,11 +2,11 @@ import Router from "@koa/router";
 import type Koa from "koa";
 import { z } from "zod";
 import type { AuditLog } from "../audit/log.js";
-import type { Principal, TokenStore } from "../auth/tokens.js";
+import type { TokenStore } from "../auth/tokens.js";
 import { parseJson, readBody } from "../intake/body.js";
-import { IntakeError } from "../intake/errors.js";
 import type { Queues } from "../queues/index.js";
 import type { SessionStore } from "../sessions/index.js";
+import { guard, requestOf } from "./api-access.js";
 
 export interface CallsApiDependencies {
   tokens: TokenStore;
@@ -21,6 +21,11 @@ const pauseBody = z.strictObject({
 });
 
 const OPERATIONS = { "recording:pause": "pause", "recording:resume": "resume" } as const;
+/** The operation a path names; own keys only ("constructor" is no operation). */
+const operationOf = (ctx: Koa.Context) => {
+  const name = String(ctx.params.operation);
+  return Object.hasOwn(OPERATIONS, name) ? OPERATIONS[name as keyof typeof OPERATIONS] : undefined;
+};
 
 /**
  * `POST /api/calls/{serverCallId}/recording:pause|resume` (serverCallId URL-encoded): PCI pause and resume by a
@@ -29,35 +34,26 @@ const OPERATIONS = { "recording:pause": "pause", "recording:resume": "resume" } 
  */
 export function callsRoutes(deps: CallsApiDependencies): Router {
   const router = new Router();
-  router.post("/api/calls/:serverCallId/:operation", async (ctx: Koa.Context) => {
-    const operation = OPERATIONS[ctx.params.operation as keyof typeof OPERATIONS];
-    if (!operation) throw new IntakeError(404, "unknown operation: use recording:pause or recording:resume");
+  const access = guard(deps, {
+    action: operationOf,
+    audit: (ctx) => `recording:${operationOf(ctx)}`,
+    subject: (ctx) => ({ serverCallId: String(ctx.params.serverCallId) }),
+  });
+  router.post("/api/calls/:serverCallId/:operation", access, async (ctx: Koa.Context) => {
+    const operation = operationOf(ctx);
     const serverCallId = String(ctx.params.serverCallId);
-    const principal = deps.tokens.authenticate(ctx.get("authorization") || undefined);
-    const audit = (outcome: string, reason?: string) =>
-      deps.audit.append({
-        at: new Date().toISOString(),
-        actor: principal?.name ?? "anonymous",
-        role: principal?.role ?? "none",
-        action: `recording:${operation}`,
-        serverCallId,
-        ...(reason ? { reason } : {}),
-        outcome,
-        from: ctx.ip,
-      });
-    const refuse = async (status: 400 | 401 | 403 | 404 | 409, message: string, reason?: string): Promise<never> => {
-      await audit(`refused ${status}: ${message}`, reason);
-      throw new IntakeError(status, message);
-    };
+    const request = requestOf(ctx);
+    const principal = request.principal;
+    const refuse = (status: 400 | 403 | 404 | 409, message: string, reason?: string): Promise<never> =>
+      request.refuse(status, message, reason ? { reason } : {});
 
-    if (!principal) return refuse(401, "missing or unknown API token");
     const body = pauseBody.safeParse(parseJson(await readBody(ctx.req, 16 * 1024)));
     if (!body.success) return refuse(400, body.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
     const { reason } = body.data;
     const session = await deps.sessions.get(serverCallId);
     const decision = session.decision;
-    if (!decision?.record || !ownsCall(principal, decision.teamId)) return refuse(404, "no such call", reason);
-    if (principal.role !== "team") return refuse(403, "auditors can read, not act", reason);
+    if (!decision?.record) return refuse(404, "no such call", reason);
+    await request.requireTarget({ team: decision.teamId }, "no such call", { reason });
     if (!decision.pause?.allowed)
       return refuse(403, `the policy of team ${decision.teamId} does not allow pausing`, reason);
     if (!session.recordingId) return refuse(409, "the call has no recording yet", reason);
@@ -80,15 +76,9 @@ export function callsRoutes(deps: CallsApiDependencies): Router {
         by: principal.name,
       });
     }
-    await audit("accepted", reason);
+    await request.note("accepted", { reason });
     ctx.status = 202;
     ctx.body = { accepted: `recording:${operation}`, serverCallId };
   });
   return router;
-}
-
-function ownsCall(principal: Principal, teamId: string): boolean {
-  // An admin runs the queues, not the calls: it sees none (404, like an unknown call).
-  if (principal.role === "admin") return false;
-  return principal.role === "auditor" || principal.team === teamId;
 }

@@ -3,7 +3,7 @@ import type { Logger } from "../log.js";
 import { bearerTokenOf, type BearerVerifier } from "../intake/bearer.js";
 import { parseJson, readBody } from "../intake/body.js";
 import { IntakeError } from "../intake/errors.js";
-import { parseDelivery } from "../intake/parse.js";
+import { eventTypeLabel, parseDelivery } from "../intake/parse.js";
 import { secretMatcher } from "../intake/secrets.js";
 import type { Channel, EventSink, SinkResult } from "../intake/sink.js";
 import { eventsReceived } from "../metrics.js";
@@ -87,8 +87,9 @@ export function logDelivery(
   delivery.events.forEach((event, index) => {
     eventsReceived.inc({ channel, type: event.type, outcome: result.stored[index] ? "stored" : "duplicate" });
   });
-  for (const { type } of delivery.ignored) eventsReceived.inc({ channel, type, outcome: "ignored" });
+  for (const { type } of delivery.ignored)
+    eventsReceived.inc({ channel, type: eventTypeLabel(type), outcome: "ignored" });
   if (delivery.ignored.length > 0)
-    logger.info({ channel, ignored: delivery.ignored }, "ignored event types we do not act on");
+    logger.info({ channel, ignored: delivery.ignored.slice(0, 20) }, "ignored event types we do not act on");
   logger.debug({ channel, count: delivery.events.length, duplicates: result.duplicates }, "delivery accepted");
 }

@@ -2,28 +2,38 @@ import { randomUUID } from "node:crypto";
 import Router from "@koa/router";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { AuditLog } from "../audit/log.js";
+import { asReader, scopeFilters } from "../auth/access.js";
 import type { TokenStore } from "../auth/tokens.js";
 import { parseJson, readBody } from "../intake/body.js";
 import { IntakeError } from "../intake/errors.js";
 import type { Queues } from "../queues/index.js";
 import type { ExportPayload } from "../queues/payloads.js";
-import { CHAIN_OF_CUSTODY, defaultExportFolder } from "../retrieval/bundle.js";
+import { exportFolder } from "../retrieval/bundle.js";
+import type { ExportRequests } from "../retrieval/export-requests.js";
 import type { RecordingIndex } from "../retrieval/index-store.js";
-import { decodeCursor, describeIssues, exportRequest, filtersOf } from "../retrieval/query.js";
+import { describeIssues, exportRequest, filtersOf, type Cursor } from "../retrieval/query.js";
 import type { RecordingFilters } from "../retrieval/summary.js";
-import { auditedRequest, requirePrincipal } from "./api-access.js";
+import { guard, requestOf } from "./api-access.js";
 
 export interface ExportsApiDependencies {
   tokens: TokenStore;
   audit: AuditLog;
   index: Pick<RecordingIndex, "list">;
   queues: Pick<Queues, "enqueue" | "getJob">;
-  /** The export container. */
-  exportContainer: ContainerClient;
+  /** The export container (its name is the jobs' target). */
+  exportContainer: Pick<ContainerClient, "containerName">;
+  /** Where the jobs queued are noted, for the export worker to check (src/retrieval/export-requests.ts). */
+  requests: Pick<ExportRequests, "record">;
 }
 
 /** Most recordings one export may hold: a bigger selection is refused (narrow it, or export in parts). */
 export const MAX_EXPORT_RECORDINGS = 5_000;
+/**
+ * Most index entries one export request looks at to find its selection: filters applied while scanning (call
+ * length, outcome, another team's recordings of a participant) could otherwise make one request read the whole
+ * index.
+ */
+export const MAX_EXPORT_SCAN = 50_000;
 
 /**
  * `POST /api/exports` (queue an evidence export of a selection) and `GET /api/exports/:exportId` (its state and
@@ -32,9 +42,9 @@ export const MAX_EXPORT_RECORDINGS = 5_000;
 export function exportsRoutes(deps: ExportsApiDependencies): Router {
   const router = new Router();
 
-  router.post("/api/exports", async (ctx) => {
-    const request = auditedRequest(ctx, deps, "exports:create");
-    const principal = await requirePrincipal(request);
+  router.post("/api/exports", guard(deps, { action: "export", audit: "exports:create" }), async (ctx) => {
+    const request = requestOf(ctx);
+    const principal = asReader(request.principal);
     let raw: unknown;
     try {
       raw = parseJson(await readBody(ctx.req, 64 * 1024));
@@ -45,28 +55,33 @@ export function exportsRoutes(deps: ExportsApiDependencies): Router {
     const body = exportRequest.safeParse(raw);
     if (!body.success) return request.refuse(400, describeIssues(body.error), { detail: { body: raw } });
     const detail = { body: body.data };
-    if (principal.role === "team" && body.data.team !== undefined && body.data.team !== principal.team)
-      return request.refuse(404, "no such team", { detail });
-    const team = principal.role === "team" ? principal.team : body.data.team;
-    const filters: RecordingFilters = { ...filtersOf(body.data), ...(team !== undefined ? { team } : {}) };
+    const filters: RecordingFilters | undefined = scopeFilters(principal, "export", filtersOf(body.data));
+    if (!filters) return request.refuse(404, "no such team", { detail });
+    const team = filters.team;
 
     const recordingIds: string[] = [];
-    let cursor: string | null = null;
+    let cursor: Cursor | null = null;
+    let scanned = 0;
     do {
-      const page = await deps.index.list(filters, 200, cursor ? decodeCursor(cursor) : undefined);
+      const page = await deps.index.list(filters, 200, cursor ?? undefined);
       recordingIds.push(...page.items.map((r) => r.recordingId));
+      scanned += page.scanned;
       if (recordingIds.length > MAX_EXPORT_RECORDINGS)
         return request.refuse(400, `more than ${MAX_EXPORT_RECORDINGS} recordings match: narrow the selection`, {
           detail,
         });
-      cursor = page.nextCursor;
+      if (page.next && scanned >= MAX_EXPORT_SCAN)
+        return request.refuse(
+          400,
+          `the selection needs more than ${MAX_EXPORT_SCAN} recordings looked at: narrow it (team, time, call or participant)`,
+          { detail },
+        );
+      cursor = page.next;
     } while (cursor);
     if (recordingIds.length === 0) return request.refuse(400, "no recording matches the selection", { detail });
 
     const exportId = randomUUID();
-    const folder = body.data.folder ?? defaultExportFolder(team, exportId);
-    if (await deps.exportContainer.getBlobClient(`${folder}/${CHAIN_OF_CUSTODY}`).exists())
-      return request.refuse(409, `folder ${folder} already holds an export`, { detail });
+    const folder = exportFolder(team, exportId);
     const payload: ExportPayload = {
       exportId,
       requestedBy:
@@ -77,22 +92,27 @@ export function exportsRoutes(deps: ExportsApiDependencies): Router {
       requestedFrom: ctx.ip,
       selection: selectionRecord(filters),
       ...(team !== undefined ? { team } : {}),
+      ...(body.data.label !== undefined ? { label: body.data.label } : {}),
       recordingIds,
       target: { container: deps.exportContainer.containerName, folder },
     };
     await request.note("accepted", { detail: { ...detail, exportId, recordings: recordingIds.length, folder } });
+    // Noted before queued: the export worker runs only jobs it finds noted, unchanged (export-requests.ts).
+    await deps.requests.record(payload);
     await deps.queues.enqueue("export-recordings", payload, exportId);
     ctx.status = 202;
     ctx.body = { exportId, recordings: recordingIds.length, target: payload.target };
   });
 
-  router.get("/api/exports/:exportId", async (ctx) => {
+  router.get("/api/exports/:exportId", guard(deps, { action: "export", audit: "exports:status" }), async (ctx) => {
     const exportId = String(ctx.params.exportId);
-    const request = auditedRequest(ctx, deps, "exports:status");
-    const principal = await requirePrincipal(request);
+    const request = requestOf(ctx);
     const found = await deps.queues.getJob("export-recordings", exportId);
-    const visible = found && (principal.role === "auditor" || found.data.team === principal.team);
-    if (!found || !visible) return request.refuse(404, "no such export", { detail: { exportId } });
+    if (!found) return request.refuse(404, "no such export", { detail: { exportId } });
+    const { team } = found.data;
+    await request.requireTarget(team === undefined ? "all-teams" : { team }, "no such export", {
+      detail: { exportId },
+    });
     const state = await found.getState();
     // Read after the state, so that a job seen completed (or failed) carries its result (or reason).
     const job = (await deps.queues.getJob("export-recordings", exportId)) ?? found;

@@ -1,16 +1,18 @@
 import Router from "@koa/router";
+import type Koa from "koa";
 import type { ContainerClient } from "@azure/storage-blob";
 import { z } from "zod";
 import type { AuditLog } from "../audit/log.js";
-import type { Reader, TokenStore } from "../auth/tokens.js";
+import { asReader, scopeFilters } from "../auth/access.js";
+import type { TokenStore } from "../auth/tokens.js";
 import { readManifest, verifyRecording, type ReadManifest } from "../retrieval/archive-reader.js";
 import type { RecordingIndex } from "../retrieval/index-store.js";
-import { decodeCursor, describeIssues, filtersOf, listQuery } from "../retrieval/query.js";
+import { describeIssues, filtersOf, listQuery, type CursorCodec } from "../retrieval/query.js";
 import { parseRange } from "../retrieval/range.js";
 import type { SasMinter } from "../retrieval/sas.js";
-import { maySee, publicSummary, scopeFilters, type IndexedRecording } from "../retrieval/summary.js";
+import { publicSummary, type IndexedRecording } from "../retrieval/summary.js";
 import { signTicket, verifyTicket } from "../retrieval/tickets.js";
-import { auditedRequest, requirePrincipal, type AuditedRequest } from "./api-access.js";
+import { guard, requestOf, type AuditedRequest } from "./api-access.js";
 
 export interface RecordingsApiDependencies {
   tokens: TokenStore;
@@ -18,6 +20,10 @@ export interface RecordingsApiDependencies {
   index: RecordingIndex;
   /** The archive container. */
   container: ContainerClient;
+  /** Seals and opens listing cursors (src/retrieval/query.ts). */
+  cursors: CursorCodec;
+  /** Verifications at once in this process (each re-reads every byte of a recording); more are answered 429. */
+  verifyConcurrency?: number;
   playback: {
     ticketSecret: string;
     ticketTtlMs: number;
@@ -33,130 +39,154 @@ const NO_SUCH_RECORDING = "no such recording";
 /**
  * QA retrieval (docs/recordings-api.md): list, get, play (ticket), stream (Range), verify. A team token sees its
  * own team only — another team's recording answers 404 exactly like an unknown id; auditors see every team.
- * Every request, refused or not, is audited before anything is returned.
+ * Every request with a valid token or ticket, refused or not, is audited before anything is returned.
  */
 export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
   const router = new Router();
   const now = deps.now ?? (() => new Date());
   const manifests = manifestCache(deps.container);
+  const verifyConcurrency = deps.verifyConcurrency ?? 2;
+  let verifying = 0;
 
   /** The recording if it exists and the principal may see it; otherwise a noted 404 (the same for both). */
-  const visible = async (request: AuditedRequest, principal: Reader, recordingId: string) => {
+  const visible = async (
+    request: AuditedRequest,
+    recordingId: string,
+    extra?: Parameters<AuditedRequest["note"]>[1],
+  ) => {
     const recording = await deps.index.get(recordingId);
-    if (!recording || !maySee(principal, recording.team)) return request.refuse(404, NO_SUCH_RECORDING);
+    if (!recording) return request.refuse(404, NO_SUCH_RECORDING, extra);
+    await request.requireTarget({ team: recording.team }, NO_SUCH_RECORDING, extra);
     return recording;
   };
+  const named = (ctx: Koa.Context) => {
+    const index = chunkIndex.safeParse(ctx.params.chunk);
+    return { recordingId: String(ctx.params.recordingId), ...(index.success ? { chunk: index.data } : {}) };
+  };
 
-  router.get("/api/recordings", async (ctx) => {
-    const request = auditedRequest(ctx, deps, "recordings:list");
-    const principal = await requirePrincipal(request);
+  router.get("/api/recordings", guard(deps, { action: "list", audit: "recordings:list" }), async (ctx) => {
+    const request = requestOf(ctx);
+    const principal = asReader(request.principal);
     const detail = { query: ctx.query };
     const query = listQuery.safeParse(ctx.query);
     if (!query.success) return request.refuse(400, describeIssues(query.error), { detail });
-    const cursor = query.data.cursor === undefined ? undefined : decodeCursor(query.data.cursor);
-    if (query.data.cursor !== undefined && !cursor) return request.refuse(400, "cursor: not a cursor of this API");
-    const scoped = scopeFilters(principal, filtersOf(query.data));
-    const page = scoped ? await deps.index.list(scoped, query.data.limit, cursor) : { items: [], nextCursor: null };
+    // A cursor is good for the scope it was issued to only: a team's for that team, an auditor's for auditors.
+    const scope = principal.role === "team" ? `team:${principal.team}` : "all-teams";
+    const cursor = query.data.cursor === undefined ? undefined : deps.cursors.decode(query.data.cursor, scope);
+    if (query.data.cursor !== undefined && !cursor)
+      return request.refuse(400, "cursor: not a cursor this API gave to this caller", { detail });
+    const scoped = scopeFilters(principal, "list", filtersOf(query.data));
+    const page = scoped ? await deps.index.list(scoped, query.data.limit, cursor) : { items: [], next: null };
     await request.note("accepted", { detail: { ...detail, returned: page.items.length } });
-    ctx.body = { items: page.items.map(publicSummary), nextCursor: page.nextCursor };
-  });
-
-  router.get("/api/recordings/:recordingId", async (ctx) => {
-    const recordingId = String(ctx.params.recordingId);
-    const request = auditedRequest(ctx, deps, "recordings:get", { recordingId });
-    const principal = await requirePrincipal(request);
-    const recording = await visible(request, principal, recordingId);
-    const read = await manifests.read(recording);
-    const manifest = read?.manifest;
-    await request.note("accepted", { serverCallId: recording.serverCallId });
     ctx.body = {
-      recording: publicSummary(recording),
-      manifestBlob: recording.manifestBlob,
-      manifestSha256: recording.manifestSha256,
-      manifestIntact: read?.sha256 === recording.manifestSha256 && manifest !== undefined,
-      manifest: manifest ?? null,
-      chunks: (manifest?.chunks ?? []).map((c) => ({
-        index: c.index,
-        sizeBytes: c.sizeBytes,
-        sha256: c.sha256,
-        contentType: c.contentType,
-        startTime: c.startTime ?? null,
-        durationMs: c.durationMs ?? null,
-      })),
-      participants: recording.participants,
-      channelMap: manifest?.channelMap ?? [],
-      pauses: manifest?.pauses ?? [],
-      policy: {
-        outcome: recording.outcome,
-        ruleId: recording.ruleId,
-        policyHash: manifest?.policy.policyHash ?? null,
-        policySetHash: manifest?.policy.policySetHash ?? null,
-        retainUntil: manifest?.policy.retainUntil ?? null,
-        legalHold: manifest?.policy.legalHold ?? false,
-      },
+      items: page.items.map(publicSummary),
+      nextCursor: page.next ? deps.cursors.encode(page.next, scope) : null,
     };
   });
 
-  router.post("/api/recordings/:recordingId/chunks/:index/play", async (ctx) => {
-    const recordingId = String(ctx.params.recordingId);
-    const index = chunkIndex.safeParse(ctx.params.index);
-    const request = auditedRequest(ctx, deps, "recordings:play", {
-      recordingId,
-      ...(index.success ? { chunk: index.data } : {}),
-    });
-    const principal = await requirePrincipal(request);
-    const recording = await visible(request, principal, recordingId);
-    const read = await manifests.read(recording);
-    const chunk = index.success ? read?.manifest?.chunks.find((c) => c.index === index.data) : undefined;
-    if (!chunk) return request.refuse(404, "no such chunk", { serverCallId: recording.serverCallId });
-    const expiresAt = new Date(now().getTime() + deps.playback.ticketTtlMs);
-    const ticket = signTicket(deps.playback.ticketSecret, {
-      principal,
-      recordingId,
-      chunk: chunk.index,
-      expiresAt: expiresAt.getTime(),
-    });
-    const sasUrl = deps.playback.sas ? await deps.playback.sas.readUrl(chunk.blob, expiresAt) : undefined;
-    await request.note("accepted", {
-      serverCallId: recording.serverCallId,
-      detail: { expiresAt: expiresAt.toISOString(), sas: sasUrl !== undefined },
-    });
-    ctx.body = {
-      url: `/api/recordings/${encodeURIComponent(recordingId)}/chunks/${chunk.index}/stream?ticket=${ticket}`,
-      expiresAt: expiresAt.toISOString(),
-      contentType: chunk.contentType,
-      sizeBytes: chunk.sizeBytes,
-      manifestIntact: read?.sha256 === recording.manifestSha256,
-      ...(sasUrl ? { sasUrl } : {}),
-    };
-  });
+  router.get(
+    "/api/recordings/:recordingId",
+    guard(deps, { action: "get", audit: "recordings:get", subject: named }),
+    async (ctx) => {
+      const recordingId = String(ctx.params.recordingId);
+      const request = requestOf(ctx);
+      const recording = await visible(request, recordingId);
+      const read = await manifests.read(recording);
+      const manifest = read?.manifest;
+      await request.note("accepted", { serverCallId: recording.serverCallId });
+      ctx.body = {
+        recording: publicSummary(recording),
+        manifestBlob: recording.manifestBlob,
+        manifestSha256: recording.manifestSha256,
+        manifestIntact: read?.sha256 === recording.manifestSha256 && manifest !== undefined,
+        manifest: manifest ?? null,
+        chunks: (manifest?.chunks ?? []).map((c) => ({
+          index: c.index,
+          sizeBytes: c.sizeBytes,
+          sha256: c.sha256,
+          contentType: c.contentType,
+          startTime: c.startTime ?? null,
+          durationMs: c.durationMs ?? null,
+        })),
+        participants: recording.participants,
+        channelMap: manifest?.channelMap ?? [],
+        pauses: manifest?.pauses ?? [],
+        policy: {
+          outcome: recording.outcome,
+          ruleId: recording.ruleId,
+          policyHash: manifest?.policy.policyHash ?? null,
+          policySetHash: manifest?.policy.policySetHash ?? null,
+          retainUntil: manifest?.policy.retainUntil ?? null,
+          legalHold: manifest?.policy.legalHold ?? false,
+        },
+      };
+    },
+  );
 
-  router.get("/api/recordings/:recordingId/chunks/:index/stream", async (ctx) => {
-    const recordingId = String(ctx.params.recordingId);
-    const index = chunkIndex.safeParse(ctx.params.index);
-    const download = ctx.query.download === "1";
-    const ticket = typeof ctx.query.ticket === "string" ? ctx.query.ticket : undefined;
-    const fromTicket =
-      ticket !== undefined && index.success
+  router.post(
+    "/api/recordings/:recordingId/chunks/:chunk/play",
+    guard(deps, { action: "play", audit: "recordings:play", subject: named }),
+    async (ctx) => {
+      const recordingId = String(ctx.params.recordingId);
+      const index = chunkIndex.safeParse(ctx.params.chunk);
+      const request = requestOf(ctx);
+      const principal = asReader(request.principal);
+      const recording = await visible(request, recordingId);
+      const read = await manifests.read(recording);
+      const chunk = index.success ? read?.manifest?.chunks.find((c) => c.index === index.data) : undefined;
+      if (!chunk) return request.refuse(404, "no such chunk", { serverCallId: recording.serverCallId });
+      const expiresAt = new Date(now().getTime() + deps.playback.ticketTtlMs);
+      const ticket = signTicket(deps.playback.ticketSecret, {
+        principal,
+        recordingId,
+        chunk: chunk.index,
+        expiresAt: expiresAt.getTime(),
+      });
+      const sasUrl = deps.playback.sas ? await deps.playback.sas.readUrl(chunk.blob, expiresAt) : undefined;
+      await request.note("accepted", {
+        serverCallId: recording.serverCallId,
+        detail: { expiresAt: expiresAt.toISOString(), sas: sasUrl !== undefined },
+      });
+      ctx.body = {
+        url: `/api/recordings/${encodeURIComponent(recordingId)}/chunks/${chunk.index}/stream?ticket=${ticket}`,
+        expiresAt: expiresAt.toISOString(),
+        contentType: chunk.contentType,
+        sizeBytes: chunk.sizeBytes,
+        manifestIntact: read?.sha256 === recording.manifestSha256,
+        ...(sasUrl ? { sasUrl } : {}),
+      };
+    },
+  );
+
+  /** The stream's own credential: a ticket from play, for this recording and chunk, not expired. */
+  const ticketOf = (ctx: Koa.Context) => {
+    const ticket = ctx.query.ticket;
+    if (ticket === undefined) return undefined;
+    const index = chunkIndex.safeParse(ctx.params.chunk);
+    const claims =
+      typeof ticket === "string" && index.success
         ? verifyTicket(deps.playback.ticketSecret, ticket, {
-            recordingId,
+            recordingId: String(ctx.params.recordingId),
             chunk: index.data,
             now: now().getTime(),
-          })?.principal
+          })
         : undefined;
-    const subject = { recordingId, ...(index.success ? { chunk: index.data } : {}) };
-    const action = download ? "recordings:download" : "recordings:stream";
-    const request =
-      ticket !== undefined
-        ? auditedRequest(ctx, deps, action, subject, fromTicket)
-        : auditedRequest(ctx, deps, action, subject);
-    const detail = { range: ctx.get("range") || null, via: ticket !== undefined ? "ticket" : "token" };
-    if (!request.principal)
-      return request.refuse(401, ticket !== undefined ? "invalid or expired ticket" : "missing or unknown API token", {
-        detail,
-      });
-    if (request.principal.role === "admin") return request.refuse(403, "admin tokens read no recordings", { detail });
-    const recording = await visible(request, request.principal, recordingId);
+    return { principal: claims?.principal, invalid: "invalid or expired ticket" };
+  };
+  const streamAccess = guard(deps, {
+    action: "play",
+    audit: (ctx) => (ctx.query.download === "1" ? "recordings:download" : "recordings:stream"),
+    subject: named,
+    credential: ticketOf,
+  });
+
+  router.get("/api/recordings/:recordingId/chunks/:chunk/stream", streamAccess, async (ctx) => {
+    const recordingId = String(ctx.params.recordingId);
+    const index = chunkIndex.safeParse(ctx.params.chunk);
+    const download = ctx.query.download === "1";
+    const request = requestOf(ctx);
+    const detail = { range: ctx.get("range") || null, via: ctx.query.ticket !== undefined ? "ticket" : "token" };
+    const recording = await visible(request, recordingId, { detail });
     const read = await manifests.read(recording);
     const chunk = index.success ? read?.manifest?.chunks.find((c) => c.index === index.data) : undefined;
     if (!chunk) return request.refuse(404, "no such chunk", { serverCallId: recording.serverCallId, detail });
@@ -191,15 +221,29 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
     ctx.body = (await blob.download(start, end - start + 1)).readableStreamBody;
   });
 
-  router.post("/api/recordings/:recordingId/verify", async (ctx) => {
-    const recordingId = String(ctx.params.recordingId);
-    const request = auditedRequest(ctx, deps, "recordings:verify", { recordingId });
-    const principal = await requirePrincipal(request);
-    const recording = await visible(request, principal, recordingId);
-    const report = await verifyRecording(deps.container, recording, now);
-    await request.note("accepted", { serverCallId: recording.serverCallId, detail: { ok: report.ok } });
-    ctx.body = report;
-  });
+  router.post(
+    "/api/recordings/:recordingId/verify",
+    guard(deps, { action: "verify", audit: "recordings:verify", subject: named }),
+    async (ctx) => {
+      const recordingId = String(ctx.params.recordingId);
+      const request = requestOf(ctx);
+      const recording = await visible(request, recordingId);
+      if (verifying >= verifyConcurrency) {
+        ctx.set("Retry-After", "5");
+        return request.refuse(429, `${verifyConcurrency} verifications are running: try again in a few seconds`, {
+          serverCallId: recording.serverCallId,
+        });
+      }
+      verifying++;
+      try {
+        const report = await verifyRecording(deps.container, recording, now);
+        await request.note("accepted", { serverCallId: recording.serverCallId, detail: { ok: report.ok } });
+        ctx.body = report;
+      } finally {
+        verifying--;
+      }
+    },
+  );
 
   return router;
 }

@@ -2,7 +2,7 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IntakeError } from "./errors.js";
-import { readBody } from "./body.js";
+import { MAX_JSON_DEPTH, parseJson, readBody } from "./body.js";
 
 const LIMIT = 1024;
 let server: Server;
@@ -63,5 +63,33 @@ describe("readBody", () => {
     const outcome = await settled(3);
     expect(outcome).toBeInstanceOf(Error);
     expect(outcome).not.toBeInstanceOf(IntakeError);
+  });
+});
+
+describe("parseJson", () => {
+  const nested = (depth: number, open = "[", close = "]") => open.repeat(depth) + close.repeat(depth);
+  it.each([
+    ["arrays at the bound", nested(MAX_JSON_DEPTH)],
+    ["objects at the bound", `${'{"a":'.repeat(MAX_JSON_DEPTH - 1)}{}${"}".repeat(MAX_JSON_DEPTH - 1)}`],
+    ["brackets inside strings", JSON.stringify({ text: "[[[[[[[[[[".repeat(10), quoted: '\\"[[[[' })],
+  ])("parses %s", (_what, text) => {
+    expect(() => parseJson(Buffer.from(text))).not.toThrow();
+  });
+
+  it.each([
+    ["arrays", nested(MAX_JSON_DEPTH + 1)],
+    ["objects", `${'{"a":'.repeat(MAX_JSON_DEPTH)}{}${"}".repeat(MAX_JSON_DEPTH)}`],
+    ["a deep extra field", `[{"id":"1","data":{"extra":${nested(20_000)}}}]`],
+    ["unbalanced opening brackets", "[".repeat(40_000)],
+  ])("refuses %s nested deeper than the bound with 400 (too-deep)", (_what, text) => {
+    let refused: unknown;
+    try {
+      parseJson(Buffer.from(text));
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(IntakeError);
+    expect(refused).toMatchObject({ status: 400, reason: "too-deep" });
+    expect((refused as Error).message).toContain(`deeper than ${MAX_JSON_DEPTH}`);
   });
 });

@@ -46,10 +46,41 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-/** Parses JSON, reporting where it broke; a body must be an object or an array. */
+/**
+ * How deeply a body's arrays and objects may nest. ACS's deliveries nest 6 levels (a batch, an event, its data,
+ * recordingStorageInfo, recordingChunks, a chunk); a body accepted at any depth would be stored, then fail to
+ * be serialised into a job (JSON.stringify recurses) and hold up the events stored after it.
+ */
+export const MAX_JSON_DEPTH = 32;
+
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** Throws when brackets outside strings nest deeper than `max` (one pass over the bytes, before parsing). */
+function assertDepth(body: Buffer, max: number): void {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < body.length; i++) {
+    const byte = body[i];
+    if (inString) {
+      if (byte === BACKSLASH) i++;
+      else if (byte === QUOTE) inString = false;
+    } else if (byte === QUOTE) inString = true;
+    else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+      if (++depth > max) throw new IntakeError(400, `JSON nested deeper than ${max} levels`, { reason: "too-deep" });
+    } else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) depth--;
+  }
+}
+
+/** Parses JSON, reporting where it broke; a body must be an object or an array, nested at most MAX_JSON_DEPTH. */
 export function parseJson(body: Buffer): unknown {
   if (body.length === 0)
     throw new IntakeError(400, "empty body: expected a JSON array of events", { reason: "malformed-json" });
+  assertDepth(body, MAX_JSON_DEPTH);
   try {
     return JSON.parse(body.toString("utf8"));
   } catch (error) {

@@ -7,10 +7,12 @@ export type RefusalReason =
   | "too-large"
   | "unsupported-media-type"
   | "malformed-json"
+  | "too-deep"
   | "invalid-envelope"
   | "invalid-data"
   | "url-not-allowed"
   | "range-not-satisfiable"
+  | "rate-limited"
   | "unavailable"
   | "invalid";
 
@@ -23,6 +25,7 @@ const REASON_BY_STATUS: Record<IntakeError["status"], RefusalReason> = {
   413: "too-large",
   415: "unsupported-media-type",
   416: "range-not-satisfiable",
+  429: "rate-limited",
   503: "unavailable",
 };
 
@@ -35,7 +38,7 @@ export class IntakeError extends Error {
   readonly reason: RefusalReason;
   readonly eventType: string | undefined;
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 416 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 416 | 429 | 503,
     message: string,
     details: { reason?: RefusalReason; eventType?: string } = {},
   ) {

@@ -13,6 +13,14 @@ import {
 export const SUBSCRIPTION_VALIDATION = "Microsoft.EventGrid.SubscriptionValidationEvent";
 export const SUBSCRIPTION_DELETION = "Microsoft.EventGrid.SubscriptionDeletionEvent";
 
+/**
+ * An event type as a metric label: the types we act on and Event Grid's own, every other text as "other" —
+ * anyone with the secret can send any text as a type, and each distinct label value is a new series.
+ */
+export function eventTypeLabel(type: string): string {
+  return isKnownEventType(type) || type === SUBSCRIPTION_VALIDATION || type === SUBSCRIPTION_DELETION ? type : "other";
+}
+
 export type ParsedDelivery =
   | { kind: "validation"; validationCode: string }
   | { kind: "deletion" }

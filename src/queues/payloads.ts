@@ -17,6 +17,8 @@ export interface ExportPayload {
   selection: Record<string, string | number>;
   /** The team the export is scoped to (a team token's own team), or absent for an auditor's all-teams export. */
   team?: string;
+  /** The requester's name for it (a case reference), recorded in the chain of custody. */
+  label?: string;
   recordingIds: string[];
   target: { container: string; folder: string };
 }

@@ -4,7 +4,12 @@
  */
 import type { ExportPayload } from "../queues/payloads.js";
 
-export const defaultExportFolder = (team: string | undefined, exportId: string) => `${team ?? "all-teams"}/${exportId}`;
+/**
+ * Where an export goes in the export container, always: `<team>/<export id>`, or `_all-teams/<export id>` for an
+ * auditor's export of every team (no team id starts with "_"). Nobody chooses it, so no export can name another's
+ * folder; export ids are random, and every file is written only if absent (src/retrieval/export.ts).
+ */
+export const exportFolder = (team: string | undefined, exportId: string) => `${team ?? "_all-teams"}/${exportId}`;
 /** A file's path inside the bundle (relative to its folder): the archive's own layout under `recordings/`. */
 export const bundlePath = (sourceBlob: string) => `recordings/${sourceBlob}`;
 export const SHA256SUMS = "SHA256SUMS";
@@ -25,6 +30,8 @@ export interface ExportedFile {
   /** Copied by this attempt, or found copied and verified by an earlier one (an interrupted export resumed). */
   copiedBy: "this attempt" | "earlier attempt";
   verifiedAt: string | null;
+  /** Why it is not ok, when that is not a missing source or a hash that differs. */
+  problem?: string;
 }
 
 export interface ExportedRecording {
@@ -66,6 +73,7 @@ export function chainOfCustody(input: {
     bundleVersion: 1,
     exportId: payload.exportId,
     what: {
+      ...(payload.label !== undefined ? { label: payload.label } : {}),
       selection: payload.selection,
       team: payload.team ?? null,
       recordings: recordings.length,

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { ExportPayload } from "../queues/payloads.js";
-import { readManifest } from "./archive-reader.js";
+import { hashBlob, readManifest } from "./archive-reader.js";
 import {
   bundlePath,
   chainOfCustody,
@@ -14,7 +14,7 @@ import {
   type ExportProgress,
 } from "./bundle.js";
 import type { RecordingIndex } from "./index-store.js";
-import { maySee } from "./summary.js";
+import { mayDo } from "../auth/access.js";
 
 export interface ExportPorts {
   /** The archive. */
@@ -44,7 +44,19 @@ export interface ExportResult {
 
 const isStatus = (error: unknown, status: number) =>
   typeof error === "object" && error !== null && "statusCode" in error && error.statusCode === status;
+/** A conditional write found the blob there already (409 BlobAlreadyExists; 412 for a failed condition). */
+const isAlreadyThere = (error: unknown) => isStatus(error, 409) || isStatus(error, 412);
 const UPLOAD_BLOCK_BYTES = 4 * 1024 * 1024;
+/** Writes only where nothing is: an export never replaces a blob, its own earlier attempts' included. */
+const IF_ABSENT = { ifNoneMatch: "*" };
+
+/** An export that would have to replace a blob in its folder: it stops (no retry) rather than overwrite. */
+export class ExportTargetTaken extends Error {
+  constructor(blob: string) {
+    super(`a different ${blob} is already in the export folder: not overwritten`);
+    this.name = "ExportTargetTaken";
+  }
+}
 
 /**
  * Copies the selected recordings (chunks, metadata documents, manifests) into the export folder, hashing every
@@ -52,6 +64,8 @@ const UPLOAD_BLOCK_BYTES = 4 * 1024 * 1024;
  * after that. Resumable: a file already copied and verified by an earlier attempt is skipped, so a retried job
  * continues where the interrupted one stopped. A file that does not match is removed from the bundle and
  * recorded as such; the export then ends with ok: false. Any storage error throws (BullMQ retries).
+ * Every write is conditional (If-None-Match: *): a blob already in the folder is never replaced — one an earlier
+ * attempt copied but did not mark is hashed and kept if it is right, reported (and left alone) if not.
  */
 export async function runExport(ports: ExportPorts, payload: ExportPayload): Promise<ExportResult> {
   const now = ports.now ?? (() => new Date());
@@ -89,6 +103,33 @@ export async function runExport(ports: ExportPorts, payload: ExportPayload): Pro
         verifiedAt: existing.metadata.verifiedat ?? null,
       };
     }
+    // There, but not marked verified: an attempt that died between writing and marking, or a blob that is not
+    // ours. It is kept either way; it counts only if it holds exactly the bytes the manifest names.
+    const keepExisting = async (): Promise<ExportedFile> => {
+      const found = await hashBlob(ports.target, target.name);
+      if (found?.sha256 !== expectedSha256)
+        return {
+          ...file,
+          actualSha256: found?.sha256 ?? null,
+          sizeBytes: found?.sizeBytes ?? null,
+          ok: false,
+          copiedBy: "earlier attempt",
+          verifiedAt: null,
+          problem: "a different file is already at its place in the export folder (not overwritten)",
+        };
+      const verifiedAt = now().toISOString();
+      await target.setMetadata({ verifiedsha256: expectedSha256, verifiedat: verifiedAt });
+      counters.filesSkipped++;
+      return {
+        ...file,
+        actualSha256: expectedSha256,
+        sizeBytes: found.sizeBytes,
+        ok: true,
+        copiedBy: "earlier attempt",
+        verifiedAt,
+      };
+    };
+    if (existing) return keepExisting();
     const download = await ports.source
       .getBlobClient(source)
       .download(0)
@@ -110,13 +151,21 @@ export async function runExport(ports: ExportPorts, payload: ExportPayload): Pro
         }
       })(),
     );
-    await target.uploadStream(hashed, UPLOAD_BLOCK_BYTES, 2, {
-      blobHTTPHeaders: { blobContentType: download.contentType ?? "application/octet-stream" },
-    });
+    let written;
+    try {
+      written = await target.uploadStream(hashed, UPLOAD_BLOCK_BYTES, 2, {
+        blobHTTPHeaders: { blobContentType: download.contentType ?? "application/octet-stream" },
+        conditions: IF_ABSENT,
+      });
+    } catch (error) {
+      if (isAlreadyThere(error)) return keepExisting();
+      throw error;
+    }
     const actualSha256 = hash.digest("hex");
     counters.bytesCopied += size;
     if (actualSha256 !== expectedSha256) {
-      await target.deleteIfExists();
+      // What this attempt just wrote, and only that (its ETag), leaves the bundle.
+      await target.deleteIfExists({ conditions: { ifMatch: written.etag } });
       return { ...file, actualSha256, sizeBytes: size, ok: false, copiedBy: "this attempt", verifiedAt: null };
     }
     const verifiedAt = now().toISOString();
@@ -129,7 +178,7 @@ export async function runExport(ports: ExportPorts, payload: ExportPayload): Pro
   for (const recordingId of payload.recordingIds) {
     const recording = await ports.index.get(recordingId);
     // The API selected within the requester's scope; checked again here, since the payload sits in Redis.
-    if (!recording || !maySee(payload.requestedBy, recording.team)) {
+    if (!recording || !mayDo(payload.requestedBy, "export", { team: recording.team })) {
       recordings.push({ recordingId, serverCallId: null, team: null, ok: false, problems: ["not found"], files: [] });
     } else {
       const files: ExportedFile[] = [];
@@ -147,7 +196,7 @@ export async function runExport(ports: ExportPorts, payload: ExportPayload): Pro
       }
       for (const f of files.filter((f) => !f.ok && f.kind !== "manifest"))
         problems.push(
-          `${f.kind} ${f.chunk}: ${f.actualSha256 === null ? "missing" : "SHA-256 differs from the manifest"}`,
+          `${f.kind} ${f.chunk}: ${f.problem ?? (f.actualSha256 === null ? "missing" : "SHA-256 differs from the manifest")}`,
         );
       recordings.push({
         recordingId,
@@ -164,7 +213,13 @@ export async function runExport(ports: ExportPorts, payload: ExportPayload): Pro
 
   const custody = chainOfCustody({ payload, recordings, attempt: ports.attempt, completedAt: now().toISOString() });
   await upload(ports.target, `${folder}/${SHA256SUMS}`, sha256sums(recordings), "text/plain; charset=utf-8");
-  await upload(ports.target, `${folder}/${CHAIN_OF_CUSTODY}`, JSON.stringify(custody, null, 2), "application/json");
+  await upload(
+    ports.target,
+    `${folder}/${CHAIN_OF_CUSTODY}`,
+    JSON.stringify(custody, null, 2),
+    "application/json",
+    true,
+  );
   return {
     exportId: payload.exportId,
     ok: custody.ok,
@@ -180,9 +235,28 @@ export async function runExport(ports: ExportPorts, payload: ExportPayload): Pro
   };
 }
 
-async function upload(container: ContainerClient, name: string, text: string, contentType: string) {
+/**
+ * Writes a bundle record if absent. Already there with the same bytes (an attempt that died after writing it):
+ * done. Already there and different: `replaceable` says whether that is expected (the chain of custody names
+ * the attempt, so a resumed export's differs; the first one written stays), else the export stops.
+ */
+async function upload(
+  container: ContainerClient,
+  name: string,
+  text: string,
+  contentType: string,
+  replaceable = false,
+) {
   const bytes = Buffer.from(text);
-  await container
-    .getBlockBlobClient(name)
-    .upload(bytes, bytes.length, { blobHTTPHeaders: { blobContentType: contentType } });
+  const blob = container.getBlockBlobClient(name);
+  try {
+    await blob.upload(bytes, bytes.length, {
+      blobHTTPHeaders: { blobContentType: contentType },
+      conditions: IF_ABSENT,
+    });
+  } catch (error) {
+    if (!isAlreadyThere(error)) throw error;
+    if (replaceable || (await blob.downloadToBuffer()).equals(bytes)) return;
+    throw new ExportTargetTaken(name);
+  }
 }

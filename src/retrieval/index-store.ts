@@ -1,5 +1,5 @@
 import type { RedisClient } from "../redis/index.js";
-import { encodeCursor, type Cursor } from "./query.js";
+import type { Cursor } from "./query.js";
 import { matchesFilters, participantKey, type IndexedRecording, type RecordingFilters } from "./summary.js";
 
 /**
@@ -11,13 +11,16 @@ import { matchesFilters, participantKey, type IndexedRecording, type RecordingFi
 export interface RecordingIndex {
   put(recording: IndexedRecording): Promise<void>;
   get(recordingId: string): Promise<IndexedRecording | undefined>;
-  /** Newest first; `nextCursor` is null when nothing is left to scan. */
+  /** Newest first; `next` is null when nothing is left to scan. */
   list(filters: RecordingFilters, limit: number, cursor?: Cursor): Promise<ListPage>;
 }
 
 export interface ListPage {
   items: IndexedRecording[];
-  nextCursor: string | null;
+  /** Where to go on from (the API hands it out sealed: query.ts cursorCodec); null when nothing is left. */
+  next: Cursor | null;
+  /** Candidates this page looked at (matching or not). */
+  scanned: number;
 }
 
 /** Candidates one request looks at before it answers (with a cursor to continue): bounds the work per request. */
@@ -89,10 +92,10 @@ export function createRecordingIndex(
           if (summary && matchesFilters(summary, filters)) items.push(summary);
           if (items.length === limit || scanned >= scanBudget) {
             const more = i < fresh.length - 1 || batch.length === BATCH;
-            return { items, nextCursor: more ? encodeCursor(last) : null };
+            return { items, next: more ? last : null, scanned };
           }
         }
-        if (batch.length < BATCH) return { items, nextCursor: null };
+        if (batch.length < BATCH) return { items, next: null, scanned };
       }
     },
   };

@@ -1,7 +1,8 @@
 /**
  * The list's query parameters and the export's selection, validated at the boundary (zod), and the opaque
- * paging cursor. Pure.
+ * paging cursor.
  */
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from "node:crypto";
 import { z } from "zod";
 import { OUTCOMES, type RecordingFilters } from "./summary.js";
 
@@ -37,12 +38,13 @@ export const exportRequest = z.strictObject({
   ...filterFields,
   from: isoTime,
   to: isoTime,
-  /** Where the bundle goes inside the export container (default `<team|all-teams>/<exportId>`). */
-  folder: z
+  /**
+   * The requester's name for the export (a case reference), kept in the chain of custody. Not a place: every
+   * export goes to `<team>/<export id>` (bundle.ts exportFolder), so a request naming a `folder` is refused.
+   */
+  label: z
     .string()
-    .regex(/^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/, "letters, digits, '.', '_', '-' and '/' between them")
-    .refine((folder) => !folder.split("/").some((part) => part === "." || part === ".."), "no '.' or '..' segments")
-    .max(200)
+    .regex(/^[A-Za-z0-9._ -]{1,100}$/, "1-100 letters, digits, spaces, '.', '_' or '-'")
     .optional(),
 });
 export type ExportRequest = z.infer<typeof exportRequest>;
@@ -71,18 +73,52 @@ export interface Cursor {
 
 const cursorShape = z.strictObject({ s: z.number().finite(), r: z.string().min(1) });
 
-export function encodeCursor(cursor: Cursor): string {
-  return Buffer.from(JSON.stringify({ s: cursor.score, r: cursor.recordingId })).toString("base64url");
+/**
+ * Listing cursors as the API hands them out: opaque and authenticated. The position is encrypted with
+ * AES-256-GCM under a key derived (HMAC-SHA256) from the server secret, with the caller's scope (its team, or
+ * every team) as associated data: a cursor shows nothing (the last recording a page looked at may be another
+ * team's), and a tampered, forged or other scope's cursor does not decrypt (the API answers 400).
+ */
+export interface CursorCodec {
+  encode(cursor: Cursor, scope: string): string;
+  /** The position, or undefined for anything this server did not issue for this scope. */
+  decode(text: string, scope: string): Cursor | undefined;
 }
 
-/** The cursor, or undefined when it is not one of ours. */
-export function decodeCursor(text: string): Cursor | undefined {
-  try {
-    const parsed = cursorShape.safeParse(JSON.parse(Buffer.from(text, "base64url").toString("utf8")));
-    return parsed.success ? { score: parsed.data.s, recordingId: parsed.data.r } : undefined;
-  } catch {
-    return undefined;
-  }
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+export function cursorCodec(secret: string): CursorCodec {
+  const key = createHmac("sha256", secret).update("compliance-recorder listing cursor v1").digest();
+  return {
+    encode(cursor, scope) {
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv("aes-256-gcm", key, iv);
+      cipher.setAAD(Buffer.from(scope));
+      const plain = JSON.stringify({ s: cursor.score, r: cursor.recordingId });
+      const sealed = Buffer.concat([cipher.update(plain, "utf8"), cipher.final()]);
+      return Buffer.concat([iv, sealed, cipher.getAuthTag()]).toString("base64url");
+    },
+    decode(text, scope) {
+      const bytes = Buffer.from(text, "base64url");
+      // Canonical base64url only: a last character differing in its unused bits would decode to the same bytes.
+      if (bytes.toString("base64url") !== text) return undefined;
+      if (bytes.length <= IV_BYTES + TAG_BYTES) return undefined;
+      try {
+        const decipher = createDecipheriv("aes-256-gcm", key, bytes.subarray(0, IV_BYTES));
+        decipher.setAAD(Buffer.from(scope));
+        decipher.setAuthTag(bytes.subarray(bytes.length - TAG_BYTES));
+        const plain = Buffer.concat([
+          decipher.update(bytes.subarray(IV_BYTES, bytes.length - TAG_BYTES)),
+          decipher.final(),
+        ]).toString("utf8");
+        const parsed = cursorShape.safeParse(JSON.parse(plain));
+        return parsed.success ? { score: parsed.data.s, recordingId: parsed.data.r } : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+  };
 }
 
 /** Zod issues as one line naming each parameter. */

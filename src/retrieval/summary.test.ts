@@ -1,14 +1,12 @@
 import { describe, expect, it } from "vitest";
-import type { Principal } from "../auth/tokens.js";
 import { ALICE, PHONE, sampleManifest } from "./test-fixtures.js";
-import { decodeCursor, encodeCursor, exportRequest, filtersOf, listQuery } from "./query.js";
+import { cursorCodec, exportRequest, filtersOf, listQuery } from "./query.js";
+import { sameBytesOtherText } from "../../test/support/base64url.js";
 import {
   archivedManifest,
   matchesFilters,
-  maySee,
   participantKey,
   publicSummary,
-  scopeFilters,
   summarize,
   type RecordingSummary,
 } from "./summary.js";
@@ -71,29 +69,6 @@ describe("filters", () => {
   });
 });
 
-describe("access scope", () => {
-  const desk: Principal = { name: "d", role: "team", team: "trading-desk" };
-  const auditor: Principal = { name: "a", role: "auditor" };
-  it.each([
-    [desk, "trading-desk", true],
-    [desk, "legal", false],
-    [auditor, "legal", true],
-  ])("%o may see %s: %s", (principal, team, expected) => {
-    expect(maySee(principal, team)).toBe(expected);
-  });
-
-  it("keeps a team token to its team; another team's name lists nothing", () => {
-    expect(scopeFilters(desk, {})).toEqual({ team: "trading-desk" });
-    expect(scopeFilters(desk, { team: "trading-desk", outcome: "required" })).toEqual({
-      team: "trading-desk",
-      outcome: "required",
-    });
-    expect(scopeFilters(desk, { team: "legal" })).toBeUndefined();
-    expect(scopeFilters(auditor, {})).toEqual({});
-    expect(scopeFilters(auditor, { team: "legal" })).toEqual({ team: "legal" });
-  });
-});
-
 describe("query parameters", () => {
   it("parses the list's filters and defaults", () => {
     const query = listQuery.parse({
@@ -127,19 +102,47 @@ describe("query parameters", () => {
     expect(parsed.error?.issues.map((i) => i.path.join(".") || "").join()).toContain(name);
   });
 
-  it("needs an export's time range and refuses folders that climb out", () => {
+  it("needs an export's time range, takes a label, and refuses any folder (exports go to <team>/<export id>)", () => {
     expect(exportRequest.safeParse({ from: "2026-11-01" }).success).toBe(false);
-    expect(exportRequest.safeParse({ from: "2026-11-01", to: "2026-12-01", folder: "case-1/a_b.c" }).success).toBe(
+    expect(exportRequest.safeParse({ from: "2026-11-01", to: "2026-12-01", label: "case 1234_b.c" }).success).toBe(
       true,
     );
-    for (const folder of ["../x", "a/../b", "/abs", "a//b", "a b", "a/"])
+    for (const folder of ["case-1", "legal/case-42", "../x"])
       expect(exportRequest.safeParse({ from: "2026-11-01", to: "2026-12-01", folder }).success).toBe(false);
+    for (const label of ["", "a/b", "x".repeat(101), "<script>"])
+      expect(exportRequest.safeParse({ from: "2026-11-01", to: "2026-12-01", label }).success).toBe(false);
   });
 
-  it("round-trips cursors and refuses foreign ones", () => {
-    const cursor = { score: 1_795_000_000_000, recordingId: "rec/+=" };
-    expect(decodeCursor(encodeCursor(cursor))).toEqual(cursor);
-    expect(decodeCursor("not-a-cursor")).toBeUndefined();
-    expect(decodeCursor(Buffer.from('{"s":"x","r":"y"}').toString("base64url"))).toBeUndefined();
+  it("seals cursors: round trip for the same scope only, nothing readable, every tampered byte refused", () => {
+    const codec = cursorCodec("k".repeat(32));
+    const cursor = { score: 1_795_000_000_000, recordingId: "legal-rec/+=" };
+    const sealed = codec.encode(cursor, "team:desk");
+    expect(codec.decode(sealed, "team:desk")).toEqual(cursor);
+    expect(codec.decode(sealed, "team:legal")).toBeUndefined();
+    expect(codec.decode(sealed, "all-teams")).toBeUndefined();
+    expect(cursorCodec("x".repeat(32)).decode(sealed, "team:desk")).toBeUndefined();
+    expect(Buffer.from(sealed, "base64url").toString("latin1")).not.toMatch(/legal|1795/);
+    expect(codec.encode(cursor, "team:desk")).not.toBe(sealed); // a fresh IV each time
+    const bytes = Buffer.from(sealed, "base64url");
+    for (let i = 0; i < bytes.length; i++) {
+      const tampered = Buffer.from(bytes);
+      tampered[i] = tampered[i]! ^ 0x01;
+      expect(codec.decode(tampered.toString("base64url"), "team:desk")).toBeUndefined();
+    }
+    // The same bytes spelled otherwise (the last character's unused bits): still not the cursor handed out.
+    const odd = [1, 2, 3]
+      .map((n) => codec.encode({ ...cursor, recordingId: "r".repeat(n) }, "team:desk"))
+      .find((text) => Buffer.from(text, "base64url").length % 3 !== 0)!;
+    expect(Buffer.from(sameBytesOtherText(odd), "base64url").equals(Buffer.from(odd, "base64url"))).toBe(true);
+    expect(codec.decode(odd, "team:desk")).toBeDefined();
+    expect(codec.decode(sameBytesOtherText(odd), "team:desk")).toBeUndefined();
+    for (const foreign of [
+      "not-a-cursor",
+      Buffer.from('{"s":1,"r":"legal-rec"}').toString("base64url"),
+      "",
+      "a.b",
+      sealed.slice(0, 20),
+    ])
+      expect(codec.decode(foreign, "team:desk")).toBeUndefined();
   });
 });

@@ -1,9 +1,8 @@
 /**
  * What the listing shows of one recording (pure): a summary built from its archived manifest, the filters a
- * reviewer can apply to it, and which principal may see it. docs/recordings-api.md is the contract.
+ * reviewer can apply to it. Who may see it: src/auth/access.ts. docs/recordings-api.md is the contract.
  */
 import { z } from "zod";
-import type { Reader } from "../auth/tokens.js";
 
 /** The fields of an archived manifest.json (src/archive/manifest.ts) that retrieval relies on; the rest is kept as is. */
 export const archivedManifest = z.looseObject({
@@ -137,19 +136,4 @@ export function matchesFilters(recording: RecordingSummary, filters: RecordingFi
   if (filters.maxDurationSeconds !== undefined && recording.durationSeconds > filters.maxDurationSeconds) return false;
   if (filters.outcome !== undefined && recording.outcome !== filters.outcome) return false;
   return true;
-}
-
-/** Whether a principal may see anything of a team: its own team, or every team for auditors. */
-export function maySee(principal: Reader, team: string): boolean {
-  return principal.role === "auditor" || principal.team === team;
-}
-
-/**
- * The filters narrowed to what the principal may see: a team token always lists its own team; asking for
- * another team's name yields nothing (undefined), never an error that would confirm the team exists.
- */
-export function scopeFilters(principal: Reader, filters: RecordingFilters): RecordingFilters | undefined {
-  if (principal.role === "auditor") return filters;
-  if (filters.team !== undefined && filters.team !== principal.team) return undefined;
-  return { ...filters, team: principal.team };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Principal } from "../auth/tokens.js";
+import { sameBytesOtherText } from "../../test/support/base64url.js";
 import { signTicket, verifyTicket } from "./tickets.js";
 
 const SECRET = "k".repeat(32);
@@ -29,6 +30,7 @@ describe("stream tickets", () => {
     ["signed with another key", signTicket("o".repeat(32), claims), expect_],
     ["claims changed (another team)", `${tamperedPayload}.${signature}`, expect_],
     ["signature cut short", `${payload}.${signature.slice(0, 10)}`, expect_],
+    ["signature spelled otherwise (unused bits)", `${payload}.${sameBytesOtherText(signature)}`, expect_],
     ["no signature", payload, expect_],
     ["three parts", `${valid}.x`, expect_],
     ["garbage", "not-a-ticket", expect_],

@@ -50,6 +50,8 @@ export function verifyTicket(
   if (!payload || !signature || extra !== undefined) return undefined;
   const expected = mac(secret, payload);
   const given = Buffer.from(signature, "base64url");
+  // Canonical base64url only: a last character differing in its unused bits would decode to the same bytes.
+  if (given.toString("base64url") !== signature) return undefined;
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   let parsed: z.infer<typeof claimsShape>;
   try {

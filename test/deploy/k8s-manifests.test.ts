@@ -141,6 +141,22 @@ describe("deploy/k8s", () => {
     }
   });
 
+  it("scrapes the webhook's metrics on its ops port, which the Service (and so the ingress) does not route", () => {
+    const webhook = named<Deployment & { spec: { template: { metadata: { annotations: Record<string, string> } } } }>(
+      "Deployment",
+      "compliance-recorder-webhook",
+    );
+    const ops = webhook.spec.template.spec.containers[0]!.ports.find((p) => p.name === "ops");
+    expect(String(ops?.containerPort)).toBe(configMap().data.OPS_PORT);
+    expect(webhook.spec.template.metadata.annotations["prometheus.io/port"]).toBe(configMap().data.OPS_PORT);
+    const service = named<Manifest & { spec: { ports: { targetPort: string }[] } }>(
+      "Service",
+      "compliance-recorder-webhook",
+    );
+    expect(service.spec.ports.map((p) => p.targetPort)).not.toContain("ops");
+    expect(loadConfig({ ...configMap().data, ...secret().stringData }).TRUST_PROXY).toBe(1);
+  });
+
   it("keeps secrets out of the ConfigMap", () => {
     const secretNames = ["ACS_CONNECTION_STRING", "REDIS_URL", "BLOB_CONNECTION_STRING", "EVENTGRID_SECRET"];
     for (const name of secretNames) expect(configMap().data[name], name).toBeUndefined();

@@ -21,7 +21,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-const scrape = async () => (await fetch(`${stack.webhookUrl}/metrics`)).text();
+const scrape = async () => (await fetch(`${stack.opsUrl}/metrics`)).text();
 /** The value of one sample line (name with labels exactly as written), or undefined. */
 const sample = (text: string, series: string) => {
   const line = text.split("\n").find((l) => l.startsWith(`${series} `));
@@ -97,7 +97,7 @@ describe("observability of a recorded call", () => {
         "recordings_active back to 0",
       );
 
-      const ready = (await (await fetch(`${stack.webhookUrl}/readyz`)).json()) as {
+      const ready = (await (await fetch(`${stack.opsUrl}/readyz`)).json()) as {
         ready: boolean;
         info: {
           workers: { alive: number; workers: { id: string }[] };

@@ -4,6 +4,7 @@ import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sha256Hex, tokenStore } from "../../src/auth/tokens.js";
 import { createApp } from "../../src/http/app.js";
 import { createLogger } from "../../src/log.js";
 import { metrics } from "../../src/metrics.js";
@@ -36,6 +37,7 @@ beforeAll(async () => {
     maxBodyBytes: 1024,
     readiness: { policies: async () => undefined },
     info: () => ({ policies: source.status() }),
+    tokens: tokenStore([{ name: "ops", role: "admin", sha256: sha256Hex("admin-token") }]),
   });
   ({ server, base } = await listen(app));
 });
@@ -49,7 +51,9 @@ interface Readiness {
   ready: boolean;
   info: { policies: { hash: string; files: { file: string }[]; reloadError?: string[] } };
 }
-const readyz = async () => (await (await fetch(`${base}/readyz`)).json()) as Readiness;
+// The detailed readiness (the policy set in force) is for admin tokens (or the ops port).
+const readyz = async () =>
+  (await (await fetch(`${base}/readyz`, { headers: { authorization: "Bearer admin-token" } })).json()) as Readiness;
 
 async function until(probe: () => Promise<boolean>, what: string): Promise<void> {
   const deadline = Date.now() + 5_000;

@@ -10,7 +10,7 @@ import { deleteKeysMatching, startAzurite, type RunningAzurite } from "../../scr
 import { auditBlobName, createBlobAuditArchive } from "../../src/audit/blob-archive.js";
 import { createActionAuditLog, createAuditLog, createRedisAuditLog, type AuditEntry } from "../../src/audit/log.js";
 import { createRecordingIndex, indexKeys } from "../../src/retrieval/index-store.js";
-import { decodeCursor } from "../../src/retrieval/query.js";
+import type { Cursor } from "../../src/retrieval/query.js";
 import type { IndexedRecording, RecordingFilters } from "../../src/retrieval/summary.js";
 
 const prefix = `${inject("runId")}:retrieval-${randomBytes(4).toString("hex")}`;
@@ -56,12 +56,12 @@ async function everyPage(
   limit: number,
 ): Promise<{ ids: string[]; pages: number }> {
   const ids: string[] = [];
-  let cursor: string | null = null;
+  let cursor: Cursor | null = null;
   let pages = 0;
   do {
-    const page = await index.list(filters, limit, cursor ? decodeCursor(cursor) : undefined);
+    const page = await index.list(filters, limit, cursor ?? undefined);
     ids.push(...page.items.map((r) => r.recordingId));
-    cursor = page.nextCursor;
+    cursor = page.next;
     pages++;
   } while (cursor);
   return { ids, pages };
@@ -104,7 +104,8 @@ describe("recording index", () => {
       );
     const first = await index.list({ outcome: "required" }, 5);
     expect(first.items).toEqual([]); // three looked at, none matched
-    expect(first.nextCursor).not.toBeNull();
+    expect(first.next).not.toBeNull();
+    expect(first.scanned).toBe(3);
     const { ids, pages } = await everyPage(index, { outcome: "required" }, 5);
     expect(ids).toEqual(["rec-001"]);
     expect(pages).toBe(4);
@@ -199,6 +200,23 @@ describe("audit archive in Blob", () => {
     expect(auditors.items.map((e) => e.id)).toEqual(["e-0", "e-2", "e-4"]);
   });
 
+  it("reads a page in a window the size of the page, growing it for an entry longer than that", async () => {
+    const archive = createBlobAuditArchive(service.getContainerClient("audit-windows"));
+    const at = "2026-11-26T10:00:00.000Z";
+    // Written before entries were bounded: one entry of 200 KB between small ones.
+    await archive.append(entry(0, at));
+    await archive.append({ ...entry(1, at), detail: { body: "z".repeat(200 * 1024) } });
+    await archive.append(entry(2, at));
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await archive.read("2026-11-26", { limit: 1, cursor });
+      ids.push(...page.items.map((e) => e.id ?? "no id"));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(ids).toEqual(["e-0", "e-1", "e-2"]);
+  });
+
   it("fails the append (so the read it guards is refused) when storage refuses it", async () => {
     const archive = createBlobAuditArchive(
       new BlobServiceClient(`http://127.0.0.1:${azurite.port}/nosuchaccount`).getContainerClient("audit"),
@@ -224,5 +242,32 @@ describe("audit archive in Blob", () => {
     expect(kept).toHaveLength(1);
     expect(kept[0]).toMatchObject({ action: "recording:pause", id: expect.any(String) });
     expect(alerts).toEqual([kept[0]!.id]);
+  });
+
+  it("caps the Redis stream (XADD MAXLEN ~) while Blob keeps every entry; long fields are cut in both", async () => {
+    const container = service.getContainerClient("audit-capped");
+    const archive = createBlobAuditArchive(container);
+    const streamPrefix = `${prefix}:audit-capped`;
+    const log = createAuditLog(redis, streamPrefix, archive, { streamMaxLen: 100 });
+    const at = "2026-11-25T10:00:00.000Z";
+    const long = "x".repeat(8 * 1024);
+    await Promise.all(
+      Array.from({ length: 600 }, (_, n) =>
+        log.append({ ...entry(n, at), recordingId: long, detail: { query: { q: long } } }),
+      ),
+    );
+    // Approximate trimming removes whole stream nodes (100 entries each by default): at most one node over.
+    const length = await redis.xlen(`${streamPrefix}:audit`);
+    expect(length).toBeGreaterThanOrEqual(100);
+    expect(length).toBeLessThanOrEqual(200);
+    expect(await redis.memory("USAGE", `${streamPrefix}:audit`)).toBeLessThan(1024 * 1024);
+    const day = await archive.read("2026-11-25", { limit: 1000 });
+    expect(day.items.map((e) => e.id).sort()).toEqual(Array.from({ length: 600 }, (_, n) => `e-${n}`).sort());
+    const [first] = day.items;
+    expect(first!.recordingId!.length).toBeLessThanOrEqual(600);
+    expect(first!.recordingId).toMatch(/^x+… \(8192 characters\)$/);
+    expect(JSON.stringify(first!.detail).length).toBeLessThanOrEqual(2100);
+    const [recent] = await createRedisAuditLog(redis, streamPrefix).recent(1);
+    expect(recent!.recordingId).toBe(first!.recordingId);
   });
 });

@@ -28,6 +28,8 @@ export interface Stack {
   simulator: RunningSimulator;
   runtime: Runtime;
   webhookUrl: string;
+  /** The webhook's internal operations port (detailed /readyz, /metrics: src/http/ops.ts). */
+  opsUrl: string;
   eventGridUrl: string;
   /** Stops the private Azurite (its data stays); `startAzurite` brings it back on the same port and data. */
   stopAzurite(): Promise<void>;
@@ -99,6 +101,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       EVENTGRID_SECRET: secret,
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
       WORKER_CONCURRENCY: "4",
+      OPS_PORT: "0",
       ...options.env,
     };
     const config = loadConfig(env);
@@ -131,6 +134,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       simulator,
       runtime,
       webhookUrl: webhook.url,
+      opsUrl: webhook.ops?.url ?? "",
       eventGridUrl,
       async stopAzurite() {
         await azurite?.stop();
