@@ -339,7 +339,7 @@ describe("recorded callback sequences drive the app", () => {
 
     // The gauge: every call driven above still goes on (but the one hung up), each recording.
     await Promise.allSettled(results.values());
-    const text = await (await fetch(`${stack.webhookUrl}/metrics`)).text();
+    const text = await (await fetch(`${stack.opsUrl}/metrics`)).text();
     expect(liveCalls.size).toBe(RECORDING_SESSIONS.length + swaps.length + cases.length);
     expect(Number(/^recordings_active (\d+)$/m.exec(text)?.[1])).toBe(liveCalls.size);
   });

@@ -72,7 +72,7 @@ afterAll(async () => {
 
 const sessions = () => createRedisSessionStore(stack.runtime.redis, stack.config.REDIS_PREFIX);
 const ledger = () => createLedger(stack.runtime.redis, stack.config.REDIS_PREFIX);
-const scrape = async () => (await fetch(`${stack.webhookUrl}/metrics`)).text();
+const scrape = async () => (await fetch(`${stack.opsUrl}/metrics`)).text();
 const gauge = async () => {
   const line = (await scrape()).split("\n").find((l) => l.startsWith("recordings_active "));
   return line === undefined ? undefined : Number(line.slice("recordings_active ".length));
