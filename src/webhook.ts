@@ -14,6 +14,7 @@ import { createSasMinter } from "./retrieval/sas.js";
 import { loadTokenStore } from "./auth/tokens.js";
 import { adminGuard, adminSessions, queuesBoard } from "./http/admin.js";
 import { createOpsApp, listenOps } from "./http/ops.js";
+import { policyReadiness } from "./policy/index.js";
 import { createExportRequests } from "./retrieval/export-requests.js";
 import { cursorCodec } from "./retrieval/query.js";
 import { attachClusterMetrics } from "./observability/cluster-metrics.js";
@@ -51,8 +52,10 @@ export async function startWebhook(
     blob: async () => {
       await runtime.container.getProperties();
     },
+    // Degraded (still ready) while a change on disk is refused: the previous set stays in force.
     policies: async () => {
       if (runtime.policies().length === 0) throw new Error("no policies loaded");
+      return policyReadiness(runtime.policyStatus());
     },
   };
   // The policy set in force, and why the files on disk were refused if they were (the old set stays in force);
