@@ -278,7 +278,7 @@ async function writeLocalTokens(path: string): Promise<{ desk: string; auditor: 
   const sha256 = (token: string) => createHash("sha256").update(token).digest("hex");
   await writeFile(
     path,
-    `# Written by npm start for this run (the tokens were printed once). Format: README "API tokens".
+    `# Written by npm start for this run (the tokens were printed once). Format: docs/api.md "API tokens".
 tokens:
   - { name: local-desk-reviewer, role: team, team: trading-desk, sha256: ${sha256(desk)} }
   - { name: local-auditor, role: auditor, sha256: ${sha256(auditor)} }

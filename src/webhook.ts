@@ -60,7 +60,7 @@ export async function startWebhook(
   };
   // The policy set in force, and why the files on disk were refused if they were (the old set stays in force);
   // the workers alive. No worker is not "not ready": events are kept in Redis until a worker takes them, and
-  // taking this webhook out of service would only lose deliveries (README "Health").
+  // taking this webhook out of service would only lose deliveries (docs/operations.md "Health").
   const info = async () => ({
     policies: runtime.policyStatus(),
     workers: await workersInfo(runtime, config.REDIS_PREFIX),

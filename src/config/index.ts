@@ -143,7 +143,7 @@ export const configSchema = z.object({
    * Block buffers of one chunk at once, being filled or staged (up to this many stageBlock requests in flight;
    * reading waits while all are): worker memory per chunk ≈ this × INGEST_BLOCK_BYTES. 3 keeps a block being
    * filled while two are staged: with 2 the bench's ingest ran at 0.65–0.88 of the raw copy, with 3 mostly at
-   * 0.92–1.07, worker peak RSS 175–191 MB (README "Performance").
+   * 0.92–1.07, worker peak RSS 175–191 MB (docs/performance.md "Ingest").
    */
   INGEST_BLOCK_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(3),
   /** Retention and legal hold on archived blobs: "azure" (version-level immutability) or "off"; default azure in production. */
