@@ -1,7 +1,7 @@
 # Two images from one build: `recorder` (the default, last stage: webhook, workers and the `recorder` CLI, compiled,
 # no TypeScript sources, no TypeScript loader, no simulator) and `simulator` (the local ACS stand-in, for compose
 # and demos only: `docker build --target simulator`).
-# Not exercised by the tests (no Docker engine on the build machines): see README "Containers". What the tests do
+# Not exercised by the tests (no Docker engine on the build machines): see docs/operations.md "Deployment". What the tests do
 # check: the build this image runs (test/deploy/build.test.ts, including the CLI without its sources) and that its
 # ENV is the one every process of ours gets elsewhere (test/deploy/dockerfile.test.ts).
 

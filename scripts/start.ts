@@ -8,6 +8,7 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { ALICE, BOB, LOCAL_RESOURCE_ID, localAppEnv } from "./lib/app-env.js";
 import { projectRoot, startAppProcess, WORKER_NODE_FLAGS, type Readiness } from "./lib/processes.js";
+import { policyNotice } from "./lib/policy-notices.js";
 import { ensureSystemTool, REDIS_SERVER } from "./lib/system-packages.js";
 import { freePort, redisAnswers, startAzurite, startPrivateRedis, waitForPort } from "./lib/services.js";
 import { firstAddress, parseRedisUrl } from "../src/redis/index.js";
@@ -56,6 +57,16 @@ async function startProcess(
 ): Promise<void> {
   const started = await startAppProcess(name, entry, env, ready, logDir, nodeFlags);
   cleanups.push(() => started.stop());
+  // A policy reload the process refused (or accepted) is said here, not only in its JSON log.
+  let partial = "";
+  started.child.stdout?.on("data", (data: Buffer) => {
+    const lines = (partial + data.toString()).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      const notice = policyNotice(name, line);
+      if (notice) say(notice);
+    }
+  });
   started.child.once("exit", (code) => {
     if (stopping) return;
     void readFile(started.log, "utf8").then((text) => {
@@ -166,6 +177,7 @@ async function main(): Promise<void> {
   const workerHttpPort = await portOr(8081);
   const redisPrefix = process.env.REDIS_PREFIX ?? "cr-local";
   const blobContainer = process.env.BLOB_CONTAINER ?? "recordings";
+  const policyDir = process.env.POLICY_DIR ?? "policies";
   // API tokens (recordings API and CLI, bull-board at /admin/queues): the configured file, else fresh local
   // ones each start — a trading-desk reviewer, an auditor and an admin.
   const localTokens = process.env.API_TOKENS_FILE ? undefined : await writeLocalTokens(tokensFile);
@@ -187,7 +199,7 @@ async function main(): Promise<void> {
     { port: webhookPort },
     {
       BLOB_CONTAINER: blobContainer,
-      POLICY_DIR: process.env.POLICY_DIR ?? "policies",
+      POLICY_DIR: policyDir,
       LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
       API_TOKENS_FILE: tokensFile,
     },
@@ -203,6 +215,7 @@ async function main(): Promise<void> {
     WORKER_NODE_FLAGS,
   );
   say(`Worker     running (call events, recording control, ingest); http://127.0.0.1:${workerHttpPort}/metrics`);
+  say(`Policies   ${policyDir}: edits are reloaded by both; a refused change is shown here`);
   say(
     `Queues     ${webhookUrl}/admin/login` +
       (adminToken ? ` (admin token: ${adminToken})` : ` (an admin token of ${tokensFile})`),
@@ -265,7 +278,7 @@ async function writeLocalTokens(path: string): Promise<{ desk: string; auditor: 
   const sha256 = (token: string) => createHash("sha256").update(token).digest("hex");
   await writeFile(
     path,
-    `# Written by npm start for this run (the tokens were printed once). Format: README "API tokens".
+    `# Written by npm start for this run (the tokens were printed once). Format: docs/api.md "API tokens".
 tokens:
   - { name: local-desk-reviewer, role: team, team: trading-desk, sha256: ${sha256(desk)} }
   - { name: local-auditor, role: auditor, sha256: ${sha256(auditor)} }

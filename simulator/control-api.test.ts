@@ -177,7 +177,7 @@ describe("control API", () => {
       ),
     ).toContain(joiner);
 
-    // A phone party: in the call and the list, but no Event Grid participant event (reference §5.4).
+    // A phone party: in the call and the list, but no Event Grid participant event (docs/acs-payloads.md "Event Grid events").
     expect(
       await call("POST", `/simulator/calls/${encodeURIComponent(serverCallId)}/participants`, { rawId: PSTN }),
     ).toMatchObject({

@@ -1,4 +1,4 @@
-// HMAC-SHA256 request verification, following the recipe of reference §2.2 step by step.
+// HMAC-SHA256 request verification, following docs/acs-payloads.md "Authentication" step by step.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 
@@ -42,7 +42,7 @@ export function verifySignature(req: SignedRequest, key: Buffer): VerifyResult {
   const date = header(req.headers, "x-ms-date");
   if (!date) return { ok: false, reason: "Missing x-ms-date header." };
 
-  // Content download/delete sign the ACS endpoint host and the path only (reference §1.8 step 2-3).
+  // Content download/delete sign the ACS endpoint host and the path only (docs/acs-payloads.md "Recording files").
   const msHost = header(req.headers, "x-ms-host");
   const host = msHost ?? header(req.headers, "host");
   if (!host) return { ok: false, reason: "Missing Host header." };

@@ -1,4 +1,4 @@
-// The CommunicationIdentifierModel wire shape (reference §1.0), derived from rawId prefixes.
+// The CommunicationIdentifierModel wire shape (docs/acs-payloads.md "Identifiers"), derived from rawId prefixes.
 
 export type IdentifierModel =
   | { kind: "communicationUser"; rawId: string; communicationUser: { id: string } }
@@ -36,7 +36,7 @@ export function identifierFromRawId(rawId: string): IdentifierModel {
   return { kind: "unknown", rawId };
 }
 
-/** Calling events other than IncomingCall exist only for ACS VoIP users (reference §5.4). */
+/** Calling events other than IncomingCall exist only for ACS VoIP users (docs/acs-payloads.md "Event Grid events"). */
 export function isAcsVoipUser(rawId: string): boolean {
   return identifierFromRawId(rawId).kind === "communicationUser";
 }

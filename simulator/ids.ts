@@ -1,4 +1,4 @@
-// Identifiers shaped like the real service's (reference §1.6, §6, §7), so parsers meet realistic values.
+// Identifiers shaped like the real service's (docs/acs-payloads.md "serverCallId" and "Recorded live sessions"), so parsers meet realistic values.
 import { randomBytes, randomUUID } from "node:crypto";
 
 function base64url(value: string | Buffer): string {

@@ -1,4 +1,4 @@
-// The simulator's own signing key for callback JWTs (reference §3.4), published as a JWKS like ACS's.
+// The simulator's own signing key for callback JWTs (docs/acs-payloads.md "Authentication"), published as a JWKS like ACS's.
 import { createPrivateKey, randomUUID, sign } from "node:crypto";
 import { exportJWK, exportPKCS8, generateKeyPair } from "jose";
 import type { JWK } from "jose";

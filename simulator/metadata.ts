@@ -1,4 +1,4 @@
-// The per-chunk "acsmetadata" document (reference §5.6), with the documented (not the swapped 2021)
+// The per-chunk "acsmetadata" document (docs/acs-payloads.md "Metadata document"), with the documented (not the swapped 2021)
 // contentType/channelType values.
 import type { ChunkPlan } from "./chunks.js";
 import type { RecordingOptionsView } from "./types.js";

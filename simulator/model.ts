@@ -58,7 +58,7 @@ export interface Recording {
   activeSince: Date | undefined;
   /** Audio recorded in closed stretches. */
   recordedMs: number;
-  /** A file is only produced if the recording was ever unpaused (reference §6, pauseOnStart). */
+  /** A file is only produced if the recording was ever unpaused (pauseOnStart: docs/acs-payloads.md "Recording options"). */
   everActive: boolean;
   pauses: PauseInterval[];
   stoppedAt: Date | undefined;

@@ -38,7 +38,7 @@ export function startRecording(
     recordingId: newRecordingId(recorderLeg),
     serverCallId: call.serverCallId,
     options,
-    // Falling back to the connection's callbackUri is unconfirmed (reference §3.1).
+    // Falling back to the connection's callbackUri is unconfirmed (docs/acs-payloads.md "Recording options").
     stateCallbackUri: options.recordingStateCallbackUri ?? viaConnection?.callbackUri,
     callConnectionId: recorderLeg,
     state: "starting",
@@ -149,7 +149,7 @@ export function stopRecording(s: SimState, call: Call, rec: Recording, sessionEn
   rec.stoppedAt = now;
   sendState(s, call, rec, "inactive");
   s.log({ msg: "recording stopped", serverCallId: call.serverCallId, recordingId: rec.recordingId });
-  // No file unless the recording was ever unpaused (reference §6: pauseOnStart must be resumed).
+  // No file unless the recording was ever unpaused (pauseOnStart: docs/acs-payloads.md "Recording options").
   if (!rec.everActive || !rec.activatedAt) return;
   s.scheduler.after(s.opts.timings.fileStatusDelayMs, () => publishFiles(s, call, rec, sessionEndReason));
 }

@@ -1,5 +1,5 @@
 // Repeatability-Request-ID: the same id on a repeatable operation returns the first response and does
-// not execute again (reference §1.0). Only successes are remembered, so a failed try can be retried.
+// not execute again (docs/acs-payloads.md "REST calls the SDK makes"). Only successes are remembered, so a failed try can be retried.
 import type { Reply, SimRequest } from "./http.js";
 
 export interface Remembered {

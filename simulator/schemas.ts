@@ -1,4 +1,4 @@
-// Request bodies the simulator accepts, as zod schemas (wire names of reference §1 and the swagger).
+// Request bodies the simulator accepts, as zod schemas (wire names: docs/acs-payloads.md "REST calls the SDK makes").
 import { z } from "zod";
 
 const httpUrl = z.url({ protocol: /^https?$/ });

@@ -1,4 +1,4 @@
-// The local wiring of reference §2.3: the SDK only downloads from https://*.asm.skype.com, so a custom
+// The local wiring (docs/acs-payloads.md "Local wiring"): the SDK only downloads from https://*.asm.skype.com, so a custom
 // httpClient sends those requests to the simulator instead. For tests and local tools only.
 import { createDefaultHttpClient } from "@azure/core-rest-pipeline";
 import type { HttpClient, PipelineRequest } from "@azure/core-rest-pipeline";

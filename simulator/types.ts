@@ -70,7 +70,7 @@ export interface RunningSimulator {
   placeCall(req: PlaceCallRequest): Promise<{ serverCallId: string; correlationId: string }>;
   endCall(serverCallId: string): Promise<void>;
   /**
-   * Someone joins an established call: CallParticipantAdded (Event Grid, ACS VoIP users only, reference §5.4)
+   * Someone joins an established call: CallParticipantAdded (Event Grid, ACS VoIP users only, docs/acs-payloads.md "Event Grid events")
    * and ParticipantsUpdated to every connected call connection (§3.2). Rejects for an unknown call, a call
    * that is not established, or someone already on it.
    */

@@ -14,6 +14,7 @@ import { createSasMinter } from "./retrieval/sas.js";
 import { loadTokenStore } from "./auth/tokens.js";
 import { adminGuard, adminSessions, queuesBoard } from "./http/admin.js";
 import { createOpsApp, listenOps } from "./http/ops.js";
+import { policyReadiness } from "./policy/index.js";
 import { createExportRequests } from "./retrieval/export-requests.js";
 import { cursorCodec } from "./retrieval/query.js";
 import { attachClusterMetrics } from "./observability/cluster-metrics.js";
@@ -51,13 +52,15 @@ export async function startWebhook(
     blob: async () => {
       await runtime.container.getProperties();
     },
+    // Degraded (still ready) while a change on disk is refused: the previous set stays in force.
     policies: async () => {
       if (runtime.policies().length === 0) throw new Error("no policies loaded");
+      return policyReadiness(runtime.policyStatus());
     },
   };
   // The policy set in force, and why the files on disk were refused if they were (the old set stays in force);
   // the workers alive. No worker is not "not ready": events are kept in Redis until a worker takes them, and
-  // taking this webhook out of service would only lose deliveries (README "Health").
+  // taking this webhook out of service would only lose deliveries (docs/operations.md "Health").
   const info = async () => ({
     policies: runtime.policyStatus(),
     workers: await workersInfo(runtime, config.REDIS_PREFIX),

@@ -3,12 +3,18 @@ import Router from "@koa/router";
 import Koa from "koa";
 import { metrics } from "../src/metrics.js";
 import { HEARTBEAT_TTL_MS, type Heartbeat } from "../src/observability/heartbeat.js";
+import { policyReadiness, type PolicyStatus } from "../src/policy/index.js";
 
 /**
  * The worker process's own small HTTP server (WORKER_HTTP_PORT): `/healthz` for liveness, `/readyz` (Redis
- * answers and this worker's heartbeat is fresh), `/metrics` (this process's counters: jobs, ingest, enforcement).
+ * answers and this worker's heartbeat is fresh; policies `degraded`, still ready, while a change on disk is
+ * refused), `/metrics` (this process's counters: jobs, ingest, enforcement).
  */
-export function createWorkerHttp(deps: { ping: () => Promise<unknown>; heartbeat: Heartbeat }): Koa {
+export function createWorkerHttp(deps: {
+  ping: () => Promise<unknown>;
+  heartbeat: Heartbeat;
+  policies?: () => PolicyStatus;
+}): Koa {
   const app = new Koa();
   const router = new Router();
   router.get("/healthz", (ctx) => {
@@ -26,6 +32,10 @@ export function createWorkerHttp(deps: { ping: () => Promise<unknown>; heartbeat
     checks.heartbeat =
       last !== undefined && Date.now() - last < HEARTBEAT_TTL_MS ? "ok" : "no heartbeat written recently";
     const ready = Object.values(checks).every((status) => status === "ok");
+    if (deps.policies) {
+      const degraded = policyReadiness(deps.policies());
+      checks.policies = degraded ? `degraded: ${degraded.degraded}` : "ok";
+    }
     ctx.status = ready ? 200 : 503;
     ctx.body = { ready, checks };
   });

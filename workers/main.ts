@@ -24,7 +24,11 @@ async function main(): Promise<void> {
     config.WORKER_HTTP_PORT === undefined
       ? undefined
       : await listenWorkerHttp(
-          createWorkerHttp({ ping: () => runtime.redis.ping(), heartbeat: running.heartbeat }),
+          createWorkerHttp({
+            ping: () => runtime.redis.ping(),
+            heartbeat: running.heartbeat,
+            policies: runtime.policyStatus,
+          }),
           config.WORKER_HTTP_PORT,
           config.HOST,
         );

@@ -1,8 +1,8 @@
-// Event Grid subscriptions of compliance-recorder on an ACS resource (README "Event Grid subscriptions").
+// Event Grid subscriptions of compliance-recorder on an ACS resource (docs/operations.md "Event Grid subscriptions").
 //   az deployment group create -g <resource group of the ACS resource> -f deploy/eventgrid/subscriptions.bicep \
 //     -p acsResourceId=<id> webhookHost=recorder.example.com webhookSecret=<secret> \
 //        deadLetterStorageAccountId=<storage account id> [incomingCallRecipients='["8:acs:…","4:+44…"]']
-// Not deployed from this repository's tests (no Azure here); see README for what was checked.
+// Not deployed from this repository's tests (no Azure here); see docs/operations.md for what was checked.
 
 @description('Resource id of the Azure Communication Services resource.')
 param acsResourceId string

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Event Grid subscriptions of compliance-recorder on an ACS resource, with the Azure CLI (README "Event Grid
+# Event Grid subscriptions of compliance-recorder on an ACS resource, with the Azure CLI (docs/operations.md "Event Grid
 # subscriptions"); the same as subscriptions.bicep. Run after the webhook is deployed and reachable over HTTPS:
 # Event Grid validates the endpoint (SubscriptionValidation handshake) when a subscription is created.
 #

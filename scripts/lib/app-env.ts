@@ -3,7 +3,7 @@
  * simulator, Azurite, a Redis — as `npm start`, the benchmarks and the scale scenario start them.
  */
 
-/** The simulator's resource id; the example policies' identities live under it (README "Local identities"). */
+/** The simulator's resource id; the example policies' identities live under it (docs/policies.md "Local identities"). */
 export const LOCAL_RESOURCE_ID = "5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10";
 /** Two trading-desk members (policies/trading-desk.yaml: recording required). */
 export const ALICE = `8:acs:${LOCAL_RESOURCE_ID}_00000001-alice`;

@@ -363,7 +363,7 @@ async function usedMemory(redis: RedisClient): Promise<number> {
   return total;
 }
 
-/** The kind of state a key holds, from its name (see README "Redis: single, Sentinel, Cluster"). */
+/** The kind of state a key holds, from its name (see docs/redis.md "Deployments: one server, Sentinel, Cluster"). */
 function kindOf(key: string, prefix: string): string {
   const rest = key.slice(prefix.length + 1);
   if (rest.startsWith("call:")) return "sessions";

@@ -1,11 +1,11 @@
-// Call Automation mid-call callbacks (reference §3): a JSON array of one CloudEvent, with a fresh
+// Call Automation mid-call callbacks (docs/acs-payloads.md "Callbacks"): a JSON array of one CloudEvent, with a fresh
 // RS256 JWT per request in `Authorization: Bearer`.
 import { randomUUID } from "node:crypto";
 import type { CallbackSigner } from "../jwt.js";
 import { send } from "./http.js";
 import type { AttemptOutcome, DeliveryQueue } from "./queue.js";
 
-/** The data `version` seen in the most recent real deliveries (reference §3.3). */
+/** The data `version` seen in the most recent real deliveries (docs/acs-payloads.md "Callbacks"). */
 const EVENT_VERSION = "2025-08-15-preview";
 
 export interface CallbackCloudEvent {

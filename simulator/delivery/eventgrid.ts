@@ -1,4 +1,4 @@
-// Event Grid webhook delivery (reference §4): validation handshake, then one event per request,
+// Event Grid webhook delivery (docs/acs-payloads.md "Event Grid delivery"): validation handshake, then one event per request,
 // retried on the schedule except for the statuses Event Grid never retries.
 import { randomUUID } from "node:crypto";
 import type { EventGridSchema } from "../types.js";

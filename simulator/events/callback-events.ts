@@ -1,4 +1,4 @@
-// Call Automation callback `data` shapes (reference §3.2, §3.3).
+// Call Automation callback `data` shapes (docs/acs-payloads.md "Callbacks").
 import { identifierFromRawId } from "../identifiers.js";
 import type { Call, Connection, Recording } from "../model.js";
 
@@ -30,7 +30,7 @@ export function callConnected(call: Call, conn: Connection): CallbackMessage {
   };
 }
 
-/** subCode 7000: this leg was ended through the API; 5001: the conversation ended (reference §3.3). */
+/** subCode 7000: this leg was ended through the API; 5001: the conversation ended (docs/acs-payloads.md "Callbacks"). */
 export function callDisconnected(call: Call, conn: Connection, byThisLeg: boolean): CallbackMessage {
   const resultInformation = byThisLeg
     ? {
@@ -65,7 +65,7 @@ export function participantsUpdated(call: Call, conn: Connection): CallbackMessa
   };
 }
 
-/** The real service sends a placeholder startDateTime before the recording has started (reference §3.3). */
+/** The real service sends a placeholder startDateTime before the recording has started (docs/acs-payloads.md "Callbacks"). */
 export function recordingStateChanged(call: Call, rec: Recording, state: "active" | "inactive"): CallbackMessage {
   return {
     name: "RecordingStateChanged",

@@ -1,4 +1,4 @@
-// Event Grid `data` shapes for Microsoft.Communication.* events (reference §5), with the wire names.
+// Event Grid `data` shapes for Microsoft.Communication.* events (docs/acs-payloads.md "Event Grid events"), with the wire names.
 import { displayNameOf, identifierFromRawId } from "../identifiers.js";
 import type { Call, Chunk, Participant, Recording } from "../model.js";
 import type { RecordingEventForm } from "../types.js";
@@ -72,7 +72,7 @@ export type EndedBy = { kind: "participant"; rawId: string } | { kind: "callAuto
 export function callEnded(call: Call, endedBy: EndedBy): EventGridMessage {
   const started = call.startedAt ?? call.placedAt;
   const ended = call.endedAt ?? new Date();
-  // reason and endedBy values are unconfirmed beyond their field names (reference §5.3).
+  // reason and endedBy values are unconfirmed beyond their field names (docs/acs-payloads.md "Event Grid events").
   const by =
     endedBy.kind === "participant"
       ? {
@@ -116,7 +116,7 @@ export function recordingFileStatusUpdated(
     subject: recordingSubject(call, rec, form),
     data: {
       ...(withData
-        ? // "acsstorage" for ACS's own storage, as the bring-your-own-storage page lists it; BYOS as reference §5.5.
+        ? // "acsstorage" for ACS's own storage, as the bring-your-own-storage page lists it; BYOS as docs/acs-payloads.md "Event Grid events".
           { storageType: byos ? "AzureBlob" : "acsstorage", recordingId: rec.recordingId }
         : {}),
       recordingStorageInfo: {

@@ -1,5 +1,5 @@
 // /calling/callConnections*: connect, answer, reject, get, hang up, terminate, participants, play
-// (reference §1.1–1.5; success statuses are exactly the SDK's).
+// (docs/acs-payloads.md "REST calls the SDK makes"; success statuses are exactly the SDK's).
 import * as calls from "../calls.js";
 import { AcsError, callNotFound } from "../errors.js";
 import type { Reply, SimRequest } from "../http.js";
@@ -168,7 +168,7 @@ export function callConnectionRoutes(s: SimState): Route[] {
       handle(req): Reply {
         const { call, conn } = live(req);
         const size = s.opts.participantsPageSize;
-        // nextLink follow-ups arrive without api-version (reference §1.5): only skipToken matters here.
+        // nextLink follow-ups arrive without api-version (docs/acs-payloads.md "REST calls the SDK makes"): only skipToken matters here.
         const skip = Number(req.url.searchParams.get("skipToken") ?? "0");
         if (!Number.isSafeInteger(skip) || skip < 0) throw new AcsError(400, "8523", "Invalid request: skipToken.");
         const page = call.participants.slice(skip, skip + size).map((p) => participant(p.rawId));

@@ -1,4 +1,4 @@
-// The unsigned endpoints ACS publishes for callback verification (reference §3.4).
+// The unsigned endpoints ACS publishes for callback verification (docs/acs-payloads.md "Authentication").
 import { header } from "../http.js";
 import type { CallbackSigner } from "../jwt.js";
 import type { Route } from "../router.js";

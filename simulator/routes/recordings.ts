@@ -1,4 +1,4 @@
-// /calling/recordings*: start, get state, pause, resume, stop (reference §1.6, §1.7).
+// /calling/recordings*: start, get state, pause, resume, stop (docs/acs-payloads.md "REST calls the SDK makes").
 import type { z } from "zod";
 import { findCall, findConnection } from "../calls.js";
 import { callNotFound, invalidRequest, recordingNotFound } from "../errors.js";
@@ -24,7 +24,7 @@ function stateResponse(rec: Recording) {
 
 /**
  * Applies the documented defaults (audioVideo / mixed / mp4) and rejects combinations the formats table
- * (reference §6) does not offer. Defaults for partial audio options and the exact errors are unconfirmed.
+ * (docs/acs-payloads.md "Recording options") does not offer. Defaults for partial audio options and the exact errors are unconfirmed.
  */
 export function recordingOptions(body: z.infer<typeof startRecordingRequest>): RecordingOptionsView {
   const channel = body.recordingChannelType ?? "mixed";

@@ -1,4 +1,4 @@
-// Recording storage: /v1/objects/{documentId}/content/{kind} with Range, and deletes (reference §1.8, §1.9).
+// Recording storage: /v1/objects/{documentId}/content/{kind} with Range, and deletes (docs/acs-payloads.md "Recording files").
 // Errors are `{status, message}` bodies: the SDK throws exactly those two fields to its caller.
 import { parseRange, streamBody } from "../body.js";
 import type { Reply, SimRequest } from "../http.js";
@@ -45,7 +45,7 @@ export function storageRoutes(s: SimState): Route[] {
           };
         }
         const { start, end } = range ?? { start: 0, end: body.size };
-        // The real storage sends Content-Range even on a plain 200 (reference §1.8 item 7).
+        // The real storage sends Content-Range even on a plain 200 (docs/acs-payloads.md "Recording files").
         const all: Record<string, string> = { ...headers };
         if (body.size > 0) all["content-range"] = `bytes ${start}-${end - 1}/${body.size}`;
         return {
@@ -63,7 +63,7 @@ export function storageRoutes(s: SimState): Route[] {
       handle: remove,
     },
     {
-      // The older Event Grid example's deleteLocation (reference §5.5).
+      // The older Event Grid example's deleteLocation (docs/acs-payloads.md "Recording files").
       method: "DELETE",
       pattern: new RegExp(`^/v1/objects/${DOC}/content/deletedata$`),
       kind: "storage",

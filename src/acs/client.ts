@@ -24,7 +24,7 @@ export function createCallAutomationClient(
   });
 }
 
-/** A recording URL is fetched only when its host is on the allowlist (SSRF guard; reference §1.8). */
+/** A recording URL is fetched only when its host is on the allowlist (SSRF guard; docs/acs-payloads.md "Recording files"). */
 export function isAllowedRecordingUrl(value: string, hostSuffixes: readonly string[]): boolean {
   let url: URL;
   try {

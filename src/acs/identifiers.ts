@@ -4,7 +4,7 @@ import {
   type CommunicationIdentifier,
 } from "@azure/communication-common";
 
-/** Raw id of an identifier wire model (reference §1.0): `rawId` when present, else derived from its kind. */
+/** Raw id of an identifier wire model (docs/acs-payloads.md "Identifiers"): `rawId` when present, else derived from its kind. */
 export function rawIdOf(model: {
   rawId?: string | undefined;
   communicationUser?: { id: string } | undefined;

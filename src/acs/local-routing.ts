@@ -1,7 +1,7 @@
 import { createDefaultHttpClient, type HttpClient, type PipelineRequest } from "@azure/core-rest-pipeline";
 
 /**
- * Local development only: the SDK accepts recording URLs only on https://*.asm.skype.com (reference §1.8),
+ * Local development only: the SDK accepts recording URLs only on https://*.asm.skype.com (docs/acs-payloads.md "Recording files"),
  * so this HTTP client sends those requests to the simulator instead, keeping path and query.
  * It is created only when ACS_LOCAL_SIMULATOR_URL is configured, which production configuration refuses.
  */

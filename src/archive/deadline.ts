@@ -1,5 +1,5 @@
 /**
- * ACS keeps a recording for 24 hours (reference §6, newest statement): a chunk not archived by then is lost.
+ * ACS keeps a recording for 24 hours (docs/acs-payloads.md "Retention"): a chunk not archived by then is lost.
  * Pure: the expiry of a chunk from the moment its RecordingFileStatusUpdated was published, and where a job
  * stands against it. The publication time is a safe lower bound of when ACS's 24 hours began counting
  * only if ACS counts from publication; it may count from the recording's end, a little earlier — hence

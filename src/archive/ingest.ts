@@ -65,7 +65,7 @@ export function documentMismatch(
 
 const isStatus = (error: unknown, status: number) =>
   typeof error === "object" && error !== null && "statusCode" in error && error.statusCode === status;
-/** The recording SDK's download and delete throw plain `{status}` objects, not RestErrors (reference §1.8 item 5). */
+/** The recording SDK's download and delete throw plain `{status}` objects, not RestErrors (docs/acs-payloads.md "Recording files"). */
 export const isRecordingStatus = (error: unknown, status: number) =>
   typeof error === "object" && error !== null && "status" in error && error.status === status;
 
@@ -264,7 +264,7 @@ export async function readDocument(source: Readable | NodeJS.ReadableStream, nam
 }
 
 /**
- * The metadata document (reference §5.6) is small: read whole (bounded), checked to be a JSON object,
+ * The metadata document (docs/acs-payloads.md "Metadata document") is small: read whole (bounded), checked to be a JSON object,
  * uploaded as one block with its Content-MD5 and `If-None-Match: *`.
  */
 export async function ingestDocument(

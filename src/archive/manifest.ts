@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 
-/** The fields of the ACS metadata document (reference §5.6) the manifest uses; the rest is kept in the blob. */
+/** The fields of the ACS metadata document (docs/acs-payloads.md "Metadata document") the manifest uses; the rest is kept in the blob. */
 export const acsMetadataDocument = z.looseObject({
   chunkStartTime: z.string().optional(),
   chunkDuration: z.number().optional(),

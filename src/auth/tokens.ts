@@ -54,7 +54,7 @@ export function tokenStore(entries: z.infer<typeof tokensFile>["tokens"]): Token
   };
 }
 
-/** Loads API tokens from a YAML file (see README "API tokens"); no file: no token is accepted. */
+/** Loads API tokens from a YAML file (see docs/api.md "API tokens"); no file: no token is accepted. */
 export async function loadTokenStore(path: string | undefined): Promise<TokenStore> {
   if (!path) return tokenStore([]);
   const parsed = tokensFile.safeParse(parse(await readFile(path, "utf8")));

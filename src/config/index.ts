@@ -5,11 +5,11 @@ import { DURABILITY_SYNTAX, parseDurability, type IntakeDurability } from "../in
 import { parseDeclaredSettings, type DeclaredSettings } from "../redis/declared.js";
 import { parseRedisUrl, RedisUrlError } from "../redis/target.js";
 
-/** Where Azure's callback JWT keys are published (reference §3.4). */
+/** Where Azure's callback JWT keys are published (docs/acs-payloads.md "Authentication"). */
 export const ACS_OPENID_CONFIGURATION_URL =
   "https://acscallautomation.communication.azure.com/calling/.well-known/acsopenidconfiguration";
 
-/** Hosts the SDK itself accepts for recording URLs (reference §1.8); anything else is refused. */
+/** Hosts the SDK itself accepts for recording URLs (docs/acs-payloads.md "Recording files"); anything else is refused. */
 export const ACS_RECORDING_HOST_SUFFIXES = [
   ".asm.skype.com",
   ".asyncgw.teams.microsoft.com",
@@ -39,7 +39,8 @@ function checkRedisUrl(url: string, context: z.RefinementCtx): void {
   }
 }
 
-const configSchema = z.object({
+/** The environment of the webhook and worker; docs/configuration.md is checked against it (src/config/docs.test.ts). */
+export const configSchema = z.object({
   NODE_ENV: z.enum(["development", "test", "production"]).default("development"),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   HOST: z.string().default("127.0.0.1"),
@@ -73,7 +74,7 @@ const configSchema = z.object({
   BLOB_CONTAINER: containerName.default("recordings"),
   POLICY_DIR: z.string().default("policies"),
   EVENTGRID_SECRET: commaList.optional(),
-  /** Optional Microsoft Entra authentication of Event Grid deliveries (reference §4.7). */
+  /** Optional Microsoft Entra authentication of Event Grid deliveries (docs/acs-payloads.md "Event Grid delivery"). */
   EVENTGRID_ENTRA_TENANT_ID: z.string().min(1).optional(),
   EVENTGRID_ENTRA_AUDIENCE: z.string().min(1).optional(),
   EVENTGRID_ENTRA_ISSUER: z.string().min(1).optional(),
@@ -142,7 +143,7 @@ const configSchema = z.object({
    * Block buffers of one chunk at once, being filled or staged (up to this many stageBlock requests in flight;
    * reading waits while all are): worker memory per chunk ≈ this × INGEST_BLOCK_BYTES. 3 keeps a block being
    * filled while two are staged: with 2 the bench's ingest ran at 0.65–0.88 of the raw copy, with 3 mostly at
-   * 0.92–1.07, worker peak RSS 175–191 MB (README "Performance").
+   * 0.92–1.07, worker peak RSS 175–191 MB (docs/performance.md "Ingest").
    */
   INGEST_BLOCK_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(3),
   /** Retention and legal hold on archived blobs: "azure" (version-level immutability) or "off"; default azure in production. */

@@ -15,7 +15,7 @@ import { auditRoutes, type AuditApiDependencies } from "./audit-api.js";
 import { callsRoutes, type CallsApiDependencies } from "./calls-api.js";
 import { eventGridIntake, logDelivery } from "./eventgrid.js";
 import { exportsRoutes, type ExportsApiDependencies } from "./exports-api.js";
-import { detailedReadiness, readiness, serveMetrics } from "./ops.js";
+import { detailedReadiness, readiness, serveMetrics, type ReadinessCheck } from "./ops.js";
 import { createRateLimiter, rateLimit, type RateLimits } from "./rate-limit.js";
 import { recordingsRoutes, type RecordingsApiDependencies } from "./recordings-api.js";
 import { qaWebRoutes } from "../qa-web/routes.js";
@@ -30,7 +30,7 @@ export interface AppDependencies {
   recordingHostSuffixes: readonly string[];
   maxBodyBytes: number;
   /** Named readiness checks for /readyz (Redis, Blob, policies, …). */
-  readiness: Record<string, () => Promise<void>>;
+  readiness: Record<string, ReadinessCheck>;
   /** The calls API (PCI pause/resume); not mounted without it. */
   calls?: CallsApiDependencies | undefined;
   /** QA retrieval: recordings, exports and the audit log (docs/recordings-api.md); not mounted without it. */

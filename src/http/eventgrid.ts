@@ -25,7 +25,7 @@ const SECRET_HEADER = "x-webhook-secret";
 
 /**
  * `POST /api/eventgrid` (deliveries in either schema, and the SubscriptionValidation handshake) and
- * `OPTIONS /api/eventgrid` (the CloudEvents abuse-protection handshake, reference §4.3). A plain middleware
+ * `OPTIONS /api/eventgrid` (the CloudEvents abuse-protection handshake, docs/acs-payloads.md "Event Grid delivery"). A plain middleware
  * matched by exact path rather than a router entry: it is nearly all of the webhook's traffic.
  */
 export function eventGridIntake(deps: EventGridIntakeDependencies): Koa.Middleware {

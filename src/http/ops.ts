@@ -3,26 +3,38 @@ import Router from "@koa/router";
 import Koa from "koa";
 import { metrics } from "../metrics.js";
 
+/**
+ * A readiness check passes (resolves to nothing), fails (throws: the process is not ready), or is degraded
+ * (resolves to `{ degraded }`: still ready, but something an operator must fix, e.g. refused policy files).
+ */
+export type ReadinessCheck = () => Promise<void | { degraded: string }>;
+
 export interface OpsDependencies {
   /** Named readiness checks (Redis, Blob, policies, …). */
-  readiness: Record<string, () => Promise<void>>;
+  readiness: Record<string, ReadinessCheck>;
   /** Facts beside the checks (the policy set in force, workers alive). */
   info?: (() => Promise<Record<string, unknown>> | Record<string, unknown>) | undefined;
 }
 
-/** Runs the readiness checks: ready when every one passes; each failing one says why. */
+/**
+ * Runs the readiness checks: ready when none fails; each failing one says why, each degraded one says
+ * `degraded: <why>` (ready all the same).
+ */
 export async function readiness(deps: OpsDependencies) {
   const results = await Promise.all(
     Object.entries(deps.readiness).map(async ([name, check]) => {
       try {
-        await check();
-        return [name, "ok"] as const;
+        const result = await check();
+        return [name, result ? `degraded: ${result.degraded}` : "ok", true] as const;
       } catch (error) {
-        return [name, (error as Error).message] as const;
+        return [name, (error as Error).message, false] as const;
       }
     }),
   );
-  return { ready: results.every(([, status]) => status === "ok"), checks: Object.fromEntries(results) };
+  return {
+    ready: results.every(([, , passed]) => passed),
+    checks: Object.fromEntries(results.map(([name, status]) => [name, status])),
+  };
 }
 
 /** The detailed readiness answer: the checks, and the facts (policy hashes, worker ids) when there are any. */

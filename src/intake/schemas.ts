@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-/** Identifier wire model (reference §1.0). Only what we read is required. */
+/** Identifier wire model (docs/acs-payloads.md "Identifiers"). Only what we read is required. */
 export const identifierModel = z.looseObject({
   rawId: z.string().min(1).optional(),
   kind: z.string().optional(),
@@ -12,7 +12,7 @@ export type IdentifierModel = z.infer<typeof identifierModel>;
 
 const callIds = { serverCallId: z.string().min(1), correlationId: z.string().min(1) };
 
-// --- Event Grid payloads (reference §5) ---
+// --- Event Grid payloads (docs/acs-payloads.md "Event Grid events") ---
 
 export const incomingCallData = z.looseObject({
   to: identifierModel,
@@ -62,7 +62,7 @@ export const recordingFileStatusUpdatedData = z.looseObject({
   recordingStorageInfo: z.looseObject({ recordingChunks: z.array(recordingChunk).min(1) }),
   recordingStartTime: z.string().min(1),
   recordingDurationMs: z.number().nonnegative(),
-  // PascalCase on this event, unlike the REST API (reference §5.5).
+  // PascalCase on this event, unlike the REST API (docs/acs-payloads.md "Event Grid events").
   recordingContentType: z.enum(["Audio", "AudioVideo"]).optional(),
   recordingChannelType: z.enum(["Mixed", "Unmixed"]).optional(),
   recordingFormatType: z.enum(["Wav", "Mp3", "Mp4"]).optional(),
@@ -73,7 +73,7 @@ export const recordingFileStatusUpdatedData = z.looseObject({
 });
 export type RecordingFileStatusUpdatedData = z.infer<typeof recordingFileStatusUpdatedData>;
 
-// --- Call Automation callbacks (reference §3.2) ---
+// --- Call Automation callbacks (docs/acs-payloads.md "Callbacks") ---
 
 const callbackCommon = {
   callConnectionId: z.string().min(1),

@@ -88,7 +88,7 @@ export function isQuarantineGap(entry: QuarantineEntry): boolean {
 
 /**
  * A gap is a call that should have a recording and does not: failed, or still pending longer after its end
- * than the grace period (ACS publishes a recording a few minutes after the call; reference §5.5).
+ * than the grace period (ACS publishes a recording a few minutes after the call; docs/acs-payloads.md "Event Grid events").
  */
 export function isGap(entry: LedgerEntry, now: Date, graceMs: number): boolean {
   if (entry.outcome === "failed") return true;

@@ -1,4 +1,4 @@
-// Raw identifiers (reference §1.0) as the policy language reads them: what kind of party, which number.
+// Raw identifiers (docs/acs-payloads.md "Identifiers") as the policy language reads them: what kind of party, which number.
 
 export type IdentityKind = "acs" | "teams" | "pstn" | "other";
 

@@ -9,6 +9,9 @@ export { loadPolicies, parsePolicyFile, parsePolicySet, PolicyError, readPolicyF
 export { sampleBucket } from "./sampling.js";
 export {
   createPolicySource,
+  POLICY_REFUSED_MESSAGE,
+  POLICY_RELOADED_MESSAGE,
+  policyReadiness,
   type PolicySnapshot,
   type PolicySource,
   type PolicySourceOptions,

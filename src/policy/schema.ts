@@ -62,7 +62,7 @@ const recording = z
     participantOrdering: z.enum(["team-first", "none"]).optional(),
   })
   .superRefine((options, ctx) => {
-    // Combinations ACS cannot produce (reference §6): unmixed is WAV only; video is mixed MP4 only.
+    // Combinations ACS cannot produce (docs/acs-payloads.md "Recording options"): unmixed is WAV only; video is mixed MP4 only.
     if (options.channel === "unmixed" && options.format !== "wav") {
       ctx.addIssue({ code: "custom", path: ["format"], message: "unmixed recordings must use format wav" });
     }

@@ -50,6 +50,27 @@ export interface PolicySourceOptions {
   recheckMs?: number;
 }
 
+/** What a process logs when it refuses a policy change (scripts/start.ts shows it in the terminal of `npm start`). */
+export const POLICY_REFUSED_MESSAGE = "policy change refused: the previous policies stay in force";
+/** What it logs when a change on disk was read and its policies are in force. */
+export const POLICY_RELOADED_MESSAGE = "policies reloaded: new calls use them";
+
+/**
+ * The policies' part of readiness: degraded while the files on disk are refused, naming the file and the
+ * problem (at most five; `info.policies.reloadError` has them all). Degraded, not unready: the previous set
+ * stays in force and decisions go on, while taking every replica out of service over one bad edit would stop
+ * intake too.
+ */
+export function policyReadiness(status: PolicyStatus): { degraded: string } | undefined {
+  const problems = status.reloadError;
+  if (!problems || problems.length === 0) return undefined;
+  const shown = problems.slice(0, 5).join("; ");
+  const more = problems.length > 5 ? ` (and ${problems.length - 5} more)` : "";
+  return {
+    degraded: `policy change refused: ${shown}${more}; the previous policies (${status.hash.slice(0, 12)}) stay in force`,
+  };
+}
+
 const fingerprint = (files: readonly PolicyFileText[]) =>
   contentHash(files.map((f) => `${f.name}\0${f.text}\0`).join(""));
 
@@ -112,14 +133,11 @@ export async function createPolicySource(
     }
     if (outcome.result === "failure") {
       reloadError = outcome.problems;
-      logger.error(
-        { dir, problems: outcome.problems, keptHash: snapshot.hash },
-        "policy change refused: the previous policies stay in force",
-      );
+      logger.error({ dir, problems: outcome.problems, keptHash: snapshot.hash }, POLICY_REFUSED_MESSAGE);
     } else {
       reloadError = undefined;
       const teams = snapshot.policies.map((p) => ({ team: p.team.id, file: p.file, hash: p.hash }));
-      logger.info({ dir, hash: snapshot.hash, teams, result: outcome.result }, "policies reloaded: new calls use them");
+      logger.info({ dir, hash: snapshot.hash, teams, result: outcome.result }, POLICY_RELOADED_MESSAGE);
     }
     onReload?.(outcome);
     return outcome;

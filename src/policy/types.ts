@@ -6,7 +6,7 @@ export type RecordingChannel = "mixed" | "unmixed";
 export type RecordingFormat = "wav" | "mp3" | "mp4";
 export type RecordingMode = "required" | "best-effort" | "never";
 
-/** The options ACS's start-recording takes (reference §1.6). */
+/** The options ACS's start-recording takes (docs/acs-payloads.md "Recording options"). */
 export interface RecordingOptions {
   content: RecordingContent;
   channel: RecordingChannel;

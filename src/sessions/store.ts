@@ -21,7 +21,7 @@ export interface CallSession {
   startedAt: string | undefined;
   /** The policy set that first decided this call: later decisions for it use the same set (reloads apply to new calls). */
   policySetHash: string | undefined;
-  /** IncomingCall was seen: the call exists and rings (it may never get a CallStarted, reference §5.4). */
+  /** IncomingCall was seen: the call exists and rings (it may never get a CallStarted, docs/acs-payloads.md "Event Grid events"). */
   rang: boolean;
   started: boolean;
   ended: boolean;

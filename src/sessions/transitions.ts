@@ -12,7 +12,7 @@ export function dueActions(
   if (!decision.record) return [];
   const actions: OnceStep[] = [];
   if (session.started) actions.push("connect");
-  // A call known only from IncomingCall (PSTN and Teams parties get no CallStarted, reference §5.4) gets a
+  // A call known only from IncomingCall (PSTN and Teams parties get no CallStarted, docs/acs-payloads.md "Event Grid events") gets a
   // ring watchdog, which connects it once answered unless CallStarted comes first.
   else if (session.rang) actions.push("ring-watch");
   if (session.callConnectionId) actions.push("start-recording");

@@ -1,6 +1,6 @@
 // deploy/eventgrid: the az CLI script is run against a fake `az` that records its arguments (no Azure here),
 // and the Bicep template's key properties are read from its text (no Bicep compiler here). Neither proves that
-// Azure accepts them; README "Event Grid subscriptions" says what was and was not exercised.
+// Azure accepts them; docs/operations.md "Event Grid subscriptions" says what was and was not exercised.
 import { spawnSync } from "node:child_process";
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

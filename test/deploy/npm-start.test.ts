@@ -1,8 +1,9 @@
-// `npm start` as a user runs it: the whole local stack comes up and says where the QA page is; a second start with
-// the same data is refused without disturbing the first; SIGTERM to the npm process stops every process it started.
+// `npm start` as a user runs it: the whole local stack comes up and says where the QA page is; a policy change the
+// processes refuse is said in its terminal; a second start with the same data is refused without disturbing the
+// first; SIGTERM to the npm process stops every process it started.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
@@ -81,13 +82,27 @@ afterAll(async () => {
 });
 
 describe("npm start", () => {
-  it("starts everything and names the QA page; refuses a second start; stops everything on SIGTERM", async () => {
+  it("starts everything and names the QA page; says a refused policy change; refuses a second start; stops everything on SIGTERM", async () => {
     dataDir = await mkdtemp(join(tmpdir(), "npm-start-"));
-    const env = { LOCAL_DATA_DIR: dataDir, REDIS_URL: inject("redisUrl"), REDIS_PREFIX: prefix };
+    const policyDir = join(dataDir, "policies");
+    await cp(join(projectRoot, "policies"), policyDir, { recursive: true });
+    const env = { LOCAL_DATA_DIR: dataDir, REDIS_URL: inject("redisUrl"), REDIS_PREFIX: prefix, POLICY_DIR: policyDir };
     const first = npmStart(env);
     await waitForOutput(first, "Press Ctrl-C to stop everything.", 90_000);
     expect(first.output()).toMatch(/QA page\s+http:\/\/127\.0\.0\.1:\d+\/qa/);
     expect(existsSync(join(dataDir, "stack.json"))).toBe(true);
+
+    // An invalid edit: both processes refuse it, and the terminal says so, naming the file and the reason.
+    const deskFile = join(policyDir, "trading-desk.yaml");
+    const edited = join(dataDir, "trading-desk.yaml"); // written beside, then renamed in: no half-written file is read
+    await writeFile(edited, (await readFile(deskFile, "utf8")).replace("format: wav", "format: flac"));
+    await rename(edited, deskFile);
+    for (const name of ["webhook", "worker"]) {
+      await waitForOutput(first, `Policies   ${name} REFUSED the policy change in ${policyDir}`, 45_000);
+    }
+    expect(first.output()).toMatch(
+      /REFUSED the policy change[^\n]*\n\s+trading-desk\.yaml:\d+:\d+: rules\.0\.recording\.format/,
+    );
 
     const second = npmStart(env);
     expect(await second.exited).not.toBe(0);

@@ -104,7 +104,7 @@ describe("Redis through Sentinel", () => {
       await eventually(() => (done.length === 1 ? true : undefined), 10_000, "a job run over Sentinel");
 
       await redis.set("sentinel-test:before", "1");
-      // Replication is asynchronous: a failover loses writes the replica has not received (README "Redis").
+      // Replication is asynchronous: a failover loses writes the replica has not received (docs/redis.md "Tests").
       expect(await redis.call("WAIT", 1, 5000)).toBe(1);
       const admin = createRedisClient(`redis://127.0.0.1:${sentinelPort}`, { maxRetriesPerRequest: 1 });
       connections.push(admin);
