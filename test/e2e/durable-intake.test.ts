@@ -9,7 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "bullmq";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort, startPrivateRedis, startPrivateSentinel, type PrivateRedis } from "../../scripts/lib/services.js";
+import {
+  freePort,
+  startPrivateRedis,
+  startPrivateSentinel,
+  type PrivateRedis,
+} from "../../scripts/local-stack/services.js";
 import { createApp } from "../../src/http/app.js";
 import type { IntakeDurability } from "../../src/intake/durability.js";
 import { outboxKeys } from "../../src/intake/outbox.js";

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { deleteKeysMatching } from "../../scripts/lib/services.js";
+import { deleteKeysMatching } from "../../scripts/local-stack/services.js";
 import { HEALTHY, assessHealth, createHealthStore, type HealthStore } from "../../src/health/index.js";
 
 const prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;

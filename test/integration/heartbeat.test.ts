@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
-import { deleteKeysMatching } from "../../scripts/lib/services.js";
+import { deleteKeysMatching } from "../../scripts/local-stack/services.js";
 import { aliveWorkers, HEARTBEAT_TTL_MS, heartbeatKey, startHeartbeat } from "../../src/observability/heartbeat.js";
 import { createWorkerHttp } from "../../workers/http.js";
 import { listen } from "../support/http.js";
