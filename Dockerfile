@@ -21,7 +21,7 @@ RUN npm run build
 FROM node:20-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production
-# glibc keeps freed heap for reuse instead of faulting it in again (scripts/lib/processes.ts, PRODUCTION_PROCESS_ENV).
+# glibc keeps freed heap for reuse instead of faulting it in again (scripts/local-stack/processes.ts, PRODUCTION_PROCESS_ENV).
 ENV MALLOC_TRIM_THRESHOLD_=67108864
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund

@@ -25,7 +25,7 @@ import { join } from "node:path";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { z } from "zod";
 import { build } from "../scripts/build.js";
-import { ALICE, BOB } from "../scripts/lib/app-env.js";
+import { ALICE, BOB } from "../scripts/local-stack/app-env.js";
 import {
   cpuSecondsOf,
   PRODUCTION_COMMANDS,
@@ -33,13 +33,13 @@ import {
   productionProcess,
   projectRoot,
   startWorkerProcess,
-} from "../scripts/lib/processes.js";
+} from "../scripts/local-stack/processes.js";
 import {
   azuriteConnectionString,
   deleteKeysMatching,
   startAzurite,
   type RunningAzurite,
-} from "../scripts/lib/services.js";
+} from "../scripts/local-stack/services.js";
 import { startSimulator, type ChunkView, type RunningSimulator } from "../simulator/index.js";
 import { createCallAutomationClient } from "../src/acs/index.js";
 import { loadConfig, type Config } from "../src/config/index.js";

@@ -23,7 +23,7 @@ import { outboxKeys } from "../src/intake/outbox.js";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { deleteKeysMatching, startPrivateRedis, type PrivateRedis } from "../scripts/lib/services.js";
+import { deleteKeysMatching, startPrivateRedis, type PrivateRedis } from "../scripts/local-stack/services.js";
 import { writeResult, type BenchContext } from "./result.js";
 
 const CONNECTIONS = 50;

@@ -1,5 +1,5 @@
 /** `npm run bench [-- NAME…]`: runs the named benchmarks (all by default); results go to bench/results/. */
-import { redisAnswers } from "../scripts/lib/services.js";
+import { redisAnswers } from "../scripts/local-stack/services.js";
 import { firstAddress, parseRedisUrl } from "../src/redis/index.js";
 import { runIngestBench } from "./ingest.js";
 import { runIntakeBench } from "./intake.js";

@@ -17,8 +17,8 @@ import {
   startPrivateRedisCluster,
   type PrivateRedis,
   type PrivateRedisCluster,
-} from "../scripts/lib/services.js";
-import { runScaleScenario, type ScaleReport } from "../scripts/lib/scale-scenario.js";
+} from "../scripts/local-stack/services.js";
+import { runScaleScenario, type ScaleReport } from "./scale-scenario.js";
 import { writeResult, type BenchContext } from "./result.js";
 
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);

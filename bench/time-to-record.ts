@@ -8,14 +8,14 @@
  * CallStarted arrival is the app's own record (`receivedAt` in the call-event job); arrival of the start is
  * the simulator's request log: both on this machine's clock.
  */
-import { latencies as latencySummary } from "../scripts/lib/latency.js";
+import { latencies as latencySummary } from "./latency.js";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Queue } from "bullmq";
-import { deleteKeysMatching, freePort, startAzurite } from "../scripts/lib/services.js";
-import { ALICE, BOB, LOCAL_RESOURCE_ID, localAppEnv } from "../scripts/lib/app-env.js";
+import { deleteKeysMatching, freePort, startAzurite } from "../scripts/local-stack/services.js";
+import { ALICE, BOB, LOCAL_RESOURCE_ID, localAppEnv } from "../scripts/local-stack/app-env.js";
 import { build } from "../scripts/build.js";
 import {
   cpuSecondsOf,
@@ -23,7 +23,7 @@ import {
   startAppProcess,
   startWorkerProcess,
   type AppProcess,
-} from "../scripts/lib/processes.js";
+} from "../scripts/local-stack/processes.js";
 import { startSimulator, type RunningSimulator } from "../simulator/index.js";
 import { QueueName, queueKeyPrefix } from "../src/queues/index.js";
 import { createRedisClient, type RedisClient } from "../src/redis/index.js";

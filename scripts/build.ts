@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import { copyFile, mkdir, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
-import { projectRoot } from "./lib/processes.js";
+import { projectRoot } from "./local-stack/processes.js";
 import { QA_PAGE_FILES } from "../src/qa-web/routes.js";
 
 export async function build(outDir = join(projectRoot, "dist")): Promise<void> {

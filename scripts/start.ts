@@ -6,11 +6,11 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { ALICE, BOB, LOCAL_RESOURCE_ID, localAppEnv } from "./lib/app-env.js";
-import { projectRoot, startAppProcess, WORKER_NODE_FLAGS, type Readiness } from "./lib/processes.js";
-import { policyNotice } from "./lib/policy-notices.js";
-import { ensureSystemTool, REDIS_SERVER } from "./lib/system-packages.js";
-import { freePort, redisAnswers, startAzurite, startPrivateRedis, waitForPort } from "./lib/services.js";
+import { ALICE, BOB, LOCAL_RESOURCE_ID, localAppEnv } from "./local-stack/app-env.js";
+import { projectRoot, startAppProcess, WORKER_NODE_FLAGS, type Readiness } from "./local-stack/processes.js";
+import { policyNotice } from "./local-stack/policy-notices.js";
+import { ensureSystemTool, REDIS_SERVER } from "./local-stack/system-packages.js";
+import { freePort, redisAnswers, startAzurite, startPrivateRedis, waitForPort } from "./local-stack/services.js";
 import { firstAddress, parseRedisUrl } from "../src/redis/index.js";
 
 // LOCAL_DATA_DIR: where this stack keeps Azurite's blobs, logs, tokens and stack.json (default data/).

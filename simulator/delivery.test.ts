@@ -20,23 +20,40 @@ interface EgEvent {
 }
 
 let rx: Receiver;
-let sims: RunningSimulator[] = [];
+/**
+ * One simulator for the file (each start makes an RSA signing key): subscribed to `/eg` from its start, which
+ * the tests find in place; a test that subscribes elsewhere puts it back. Every call's events are told apart by
+ * its serverCallId or correlationId.
+ */
+let s: RunningSimulator;
+/** The handshake `s` made when it started. */
+let handshake: Received | undefined;
+/** The simulator's log lines (its deliveries: "delivered", "delivery dropped", …). */
+const logs: Record<string, unknown>[] = [];
 
 beforeAll(async () => {
   rx = await startReceiver();
+  s = await startTestSimulator({ eventGridUrl: `${rx.url}/eg`, log: (line) => logs.push(line) });
+  handshake = rx.received[0];
 });
-afterAll(() => rx.close());
-afterEach(async () => {
-  await Promise.all(sims.map((s) => s.stop()));
-  sims = [];
+afterAll(async () => {
+  await s?.stop();
+  await rx.close();
+});
+afterEach(() => {
   rx.received.length = 0;
   rx.handshake = "echo";
 });
 
-async function sim(extra: Parameters<typeof startTestSimulator>[0] = {}) {
-  const s = await startTestSimulator(extra);
-  sims.push(s);
-  return s;
+/**
+ * Waits until every Event Grid event the simulator published before now has had its first delivery attempt at
+ * `path`: deliveries to one endpoint start one at a time in the order the events happened, so a marker
+ * published now arrives after all of them. (A marker call that rings, ended before it is answered.)
+ */
+async function deliveredSoFar(path: string): Promise<void> {
+  const marker = await s.placeCall({ from: PSTN, to: CALLEE, durationMs: 60_000 });
+  await s.endCall(marker.serverCallId);
+  await rx.waitFor(() => ofCall(path, marker.serverCallId).length > 0);
 }
 
 function events(path: string): { event: EgEvent; req: Received }[] {
@@ -48,7 +65,7 @@ function events(path: string): { event: EgEvent; req: Received }[] {
 
 /** A call's events; a recording event names the call by its correlationId (ACS's call id), not its serverCallId. */
 function ofCall(path: string, serverCallId: string) {
-  const correlationId = sims.map((s) => s.getCall(serverCallId)).find((call) => call)?.correlationId;
+  const correlationId = s.getCall(serverCallId)?.correlationId;
   return events(path).filter(({ event }) =>
     event.eventType === "Microsoft.Communication.RecordingFileStatusUpdated"
       ? event.subject === `/recording/call/${correlationId}` ||
@@ -59,8 +76,6 @@ function ofCall(path: string, serverCallId: string) {
 
 describe("Event Grid", () => {
   it("validates the subscription first, then posts Event Grid schema arrays", async () => {
-    const s = await sim({ eventGridUrl: `${rx.url}/eg` });
-    const [handshake] = rx.received;
     expect(handshake?.headers["aeg-event-type"]).toBe("SubscriptionValidation");
     const [validation] = handshake?.json as EgEvent[];
     expect(validation).toMatchObject({
@@ -144,12 +159,9 @@ describe("Event Grid", () => {
   });
 
   it("sends a PSTN caller's call only IncomingCall and the ACS participant's own events", async () => {
-    const s = await sim({ eventGridUrl: `${rx.url}/eg` });
     const { serverCallId } = await s.placeCall({ from: PSTN, to: CALLEE, durationMs: 100 });
-    await rx.waitFor(() =>
-      ofCall("/eg", serverCallId).some(({ event }) => event.eventType.endsWith("CallParticipantRemoved")),
-    );
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor(() => s.getCall(serverCallId)?.state === "ended");
+    await deliveredSoFar("/eg");
     const seen = ofCall("/eg", serverCallId).map(({ event }) => [
       event.eventType.replace("Microsoft.Communication.", ""),
       event.subject,
@@ -168,7 +180,6 @@ describe("Event Grid", () => {
   });
 
   it("publishes RecordingFileStatusUpdated with every chunk field, split into chunks", async () => {
-    const s = await sim({ eventGridUrl: `${rx.url}/eg` });
     const { serverCallId, correlationId } = await s.placeCall({
       from: CALLER,
       to: CALLEE,
@@ -255,7 +266,6 @@ describe("Event Grid", () => {
     ],
     ["recording-id", (c: string, _s: string, r: string) => `/recording/call/${c}/recordingId/${r}`, false],
   ] as const)("names the call's recording in the documented form asked for: %s", async (form, subjectOf, inData) => {
-    const s = await sim({ eventGridUrl: `${rx.url}/eg` });
     const { serverCallId, correlationId } = await s.placeCall({
       from: CALLER,
       to: CALLEE,
@@ -288,19 +298,7 @@ describe("Event Grid", () => {
     expect(JSON.parse(Buffer.concat(parts).toString())).toMatchObject({ callId: correlationId });
   });
 
-  it("gives calls the documented recording event forms in turn, all of them", async () => {
-    const s = await sim();
-    const forms = [];
-    for (let i = 0; i < RECORDING_EVENT_FORMS.length; i++) {
-      const { serverCallId } = await s.placeCall({ from: CALLER, to: CALLEE, durationMs: 60_000 });
-      forms.push(s.getCall(serverCallId)?.recordingEventForm);
-    }
-    expect(new Set(forms)).toEqual(new Set(RECORDING_EVENT_FORMS));
-    expect(forms[0]).toBe("server-call-id+recording-id");
-  });
-
   it("publishes each recording of a restarted call on its own, with its own id and chunks", async () => {
-    const s = await sim({ eventGridUrl: `${rx.url}/eg` });
     const { serverCallId } = await s.placeCall({
       from: CALLER,
       to: CALLEE,
@@ -332,22 +330,21 @@ describe("Event Grid", () => {
   });
 
   it("retries failed deliveries and drops those Event Grid never retries", async () => {
-    // A long ring keeps IncomingCall's retries ahead of CallStarted at the receiver.
-    const s = await sim({ eventGridUrl: `${rx.url}/eg`, timings: { ringMs: 1000 } });
-    rx.failNext(500, 503, 400);
+    rx.failNextOf("Microsoft.Communication.IncomingCall", 500, 503, 400);
     const { serverCallId } = await s.placeCall({ from: CALLER, to: CALLEE, durationMs: 60_000 });
     // IncomingCall: 500, then 503, then 400 → dropped. CallStarted etc. arrive normally.
+    const incomingId = (await waitFor(() => ofCall("/eg", serverCallId)[0]?.event))?.id;
+    await waitFor(() => logs.some((line) => line.msg === "delivery dropped" && line.id === incomingId));
     await rx.waitFor(
       () =>
         ofCall("/eg", serverCallId).filter(({ event }) => event.eventType.endsWith("CallParticipantAdded")).length ===
         2,
     );
-    await new Promise((r) => setTimeout(r, 400));
     const incoming = ofCall("/eg", serverCallId).filter(({ event }) => event.eventType.endsWith("IncomingCall"));
     expect(incoming.map(({ req }) => req.headers["aeg-delivery-count"])).toEqual(["0", "1", "2"]);
     expect(new Set(incoming.map(({ event }) => event.id)).size).toBe(1);
 
-    rx.failNext(502);
+    rx.failNextOf("Microsoft.Communication.CallParticipantRemoved", 502);
     await s.endCall(serverCallId);
     await rx.waitFor(
       () =>
@@ -357,46 +354,80 @@ describe("Event Grid", () => {
     expect(removed.map(({ req }) => req.headers["aeg-delivery-count"])).toEqual(["0", "0", "1"]);
   });
 
-  it("refuses a subscription whose endpoint does not validate", async () => {
-    const s = await sim();
+  it("refuses a subscription whose endpoint does not validate, and keeps the one it had", async () => {
     rx.handshake = "wrong-code";
-    await expect(s.setEventGridSubscription(`${rx.url}/eg`)).rejects.toThrow(/validation/);
+    await expect(s.setEventGridSubscription(`${rx.url}/refused`)).rejects.toThrow(/validation/);
     rx.handshake = "500";
-    await expect(s.setEventGridSubscription(`${rx.url}/eg`)).rejects.toThrow(/500/);
+    await expect(s.setEventGridSubscription(`${rx.url}/refused`)).rejects.toThrow(/500/);
     await expect(s.setEventGridSubscription("http://127.0.0.1:1/nothing")).rejects.toThrow();
     const { serverCallId } = await s.placeCall({ from: CALLER, to: CALLEE, durationMs: 50 });
-    await new Promise((r) => setTimeout(r, 150));
-    expect(ofCall("/eg", serverCallId)).toEqual([]);
-    rx.handshake = "echo";
-    await s.setEventGridSubscription(`${rx.url}/eg`);
+    await rx.waitFor(() => ofCall("/eg", serverCallId).some(({ event }) => event.eventType.endsWith("CallEnded")));
+    expect(rx.notifications().filter((r) => r.path === "/refused")).toEqual([]);
   });
 
   it("delivers CloudEvents 1.0 after the OPTIONS handshake when asked to", async () => {
-    const s = await sim();
     await s.setEventGridSubscription(`${rx.url}/ce`, { schema: "CloudEventSchemaV1_0" });
-    expect(rx.received[0]).toMatchObject({
-      method: "OPTIONS",
-      headers: { "webhook-request-origin": "eventgrid.azure.net" },
-    });
-    const { serverCallId } = await s.placeCall({ from: CALLER, to: CALLEE, durationMs: 60_000 });
-    await rx.waitFor(() => rx.notifications().some((r) => r.path === "/ce"));
-    const [first] = rx.notifications().filter((r) => r.path === "/ce");
-    expect(first?.headers["content-type"]).toBe("application/cloudevents+json; charset=utf-8");
-    expect(first?.json).toMatchObject({
-      specversion: "1.0",
-      type: "Microsoft.Communication.IncomingCall",
-      source: TOPIC,
-      id: expect.any(String),
-      time: expect.any(String),
-      subject: expect.stringMatching(/^\/caller\//),
-      data: { serverCallId },
-    });
+    try {
+      expect(rx.received.find((r) => r.path === "/ce")).toMatchObject({
+        method: "OPTIONS",
+        headers: { "webhook-request-origin": "eventgrid.azure.net" },
+      });
+      const { serverCallId } = await s.placeCall({ from: CALLER, to: CALLEE, durationMs: 60_000 });
+      const ofThisCall = () => rx.notifications().filter((r) => r.path === "/ce" && r.body.includes(serverCallId));
+      await rx.waitFor(() => ofThisCall().length > 0);
+      const [first] = ofThisCall();
+      expect(first?.headers["content-type"]).toBe("application/cloudevents+json; charset=utf-8");
+      expect(first?.json).toMatchObject({
+        specversion: "1.0",
+        type: "Microsoft.Communication.IncomingCall",
+        source: TOPIC,
+        id: expect.any(String),
+        time: expect.any(String),
+        subject: expect.stringMatching(/^\/caller\//),
+        data: { serverCallId },
+      });
+    } finally {
+      await s.setEventGridSubscription(`${rx.url}/eg`);
+    }
+  });
+});
+
+describe("a simulator without an Event Grid subscription", () => {
+  // A simulator of its own, never subscribed: its first call is the first of the turn of recording event forms.
+  let lone: RunningSimulator;
+  const loneLogs: Record<string, unknown>[] = [];
+  beforeAll(async () => {
+    lone = await startTestSimulator({ log: (line) => loneLogs.push(line) });
+  });
+  afterAll(() => lone?.stop());
+
+  it("gives calls the documented recording event forms in turn, all of them", async () => {
+    const forms = [];
+    for (let i = 0; i < RECORDING_EVENT_FORMS.length; i++) {
+      const { serverCallId } = await lone.placeCall({ from: CALLER, to: CALLEE, durationMs: 60_000 });
+      forms.push(lone.getCall(serverCallId)?.recordingEventForm);
+    }
+    expect(new Set(forms)).toEqual(new Set(RECORDING_EVENT_FORMS));
+    expect(forms[0]).toBe("server-call-id+recording-id");
+  });
+
+  it("publishes its events nowhere, not even later once there is a subscription", async () => {
+    const { serverCallId } = await lone.placeCall({ from: CALLER, to: CALLEE, durationMs: 50 });
+    await waitFor(() => lone.getCall(serverCallId)?.state === "ended");
+    // CallEnded is the call's last event: published (to nowhere) when the call ended.
+    expect(
+      loneLogs.filter((line) => line.msg === "event not delivered: no event grid subscription").map((l) => l.eventType),
+    ).toContain("Microsoft.Communication.CallEnded");
+    await lone.setEventGridSubscription(`${rx.url}/later`);
+    // A marker event published now arrives after anything still queued from before.
+    const marker = await lone.placeCall({ from: PSTN, to: CALLEE, durationMs: 60_000 });
+    await rx.waitFor(() => rx.notifications().some((r) => r.path === "/later" && r.body.includes(marker.serverCallId)));
+    expect(rx.notifications().filter((r) => r.body.includes(serverCallId))).toEqual([]);
   });
 });
 
 describe("callbacks", () => {
   it("are CloudEvent arrays with a fresh RS256 JWT that verifies against the served JWKS", async () => {
-    const s = await sim();
     const { serverCallId } = await s.placeCall({ from: CALLER, to: CALLEE, durationMs: 60_000 });
     await waitFor(() => s.getCall(serverCallId)?.state === "established");
     const result = await sdkClient(s).connectCall(
@@ -463,14 +494,13 @@ describe("callbacks", () => {
   });
 
   it("retries a callback the app answered with 503", async () => {
-    const s = await sim();
     const { serverCallId } = await s.placeCall({ from: CALLER, to: CALLEE, durationMs: 60_000 });
     await waitFor(() => s.getCall(serverCallId)?.state === "established");
-    rx.failNext(503);
-    await sdkClient(s).connectCall({ kind: "serverCallLocator", id: serverCallId }, `${rx.url}/callback`);
-    await rx.waitFor((all) => all.filter((r) => r.path === "/callback").length === 3);
+    rx.failNextOf("Microsoft.Communication.CallConnected", 503);
+    await sdkClient(s).connectCall({ kind: "serverCallLocator", id: serverCallId }, `${rx.url}/callback-retried`);
+    await rx.waitFor((all) => all.filter((r) => r.path === "/callback-retried").length === 3);
     const types = rx.received
-      .filter((r) => r.path === "/callback")
+      .filter((r) => r.path === "/callback-retried")
       .map((r) => (r.json as { type: string; id: string }[])[0]);
     const connectedIds = types.filter((t) => t?.type.endsWith("CallConnected")).map((t) => t?.id);
     expect(connectedIds).toHaveLength(2);

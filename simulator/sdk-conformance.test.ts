@@ -28,17 +28,32 @@ import type { CallView, PlaceCallRequest, RunningSimulator } from "./types.js";
 let sim: RunningSimulator;
 let client: CallAutomationClient;
 let rx: Receiver;
+/** Calls that ring long enough to be acted on while ringing (subscribed to `/eg-ringing`). */
+let ringing: RunningSimulator;
 
 beforeAll(async () => {
   rx = await startReceiver();
-  sim = await startTestSimulator({ participantsPageSize: 2 });
+  [sim, ringing] = await Promise.all([
+    startTestSimulator({ participantsPageSize: 2 }),
+    startTestSimulator({ timings: { ringMs: 5000 }, eventGridUrl: `${rx.url}/eg-ringing` }),
+  ]);
   client = sdkClient(sim);
 });
 
 afterAll(async () => {
-  await sim.stop();
+  await Promise.all([sim?.stop(), ringing?.stop()]);
   await rx.close();
 });
+
+/** The IncomingCall of a call on `ringing`, as its Event Grid subscription received it. */
+function incomingCallOf(serverCallId: string) {
+  return waitFor(() =>
+    rx.received
+      .filter((r) => r.path === "/eg-ringing" && r.headers["aeg-event-type"] === "Notification")
+      .map((r) => (r.json as { eventType: string; data: { serverCallId: string; incomingCallContext: string } }[])[0])
+      .find((e) => e?.eventType === "Microsoft.Communication.IncomingCall" && e.data.serverCallId === serverCallId),
+  );
+}
 
 async function establishedCall(req: Partial<PlaceCallRequest> = {}): Promise<string> {
   const { serverCallId } = await sim.placeCall({ from: CALLER, to: CALLEE, durationMs: 60_000, ...req });
@@ -136,16 +151,11 @@ describe("call connections", () => {
   });
 
   it("answers 404 8522 while the call is still ringing", async () => {
-    const slow = await startTestSimulator({ timings: { ringMs: 5000 } });
-    try {
-      const { serverCallId } = await slow.placeCall({ from: CALLER, to: CALLEE });
-      await expect(
-        sdkClient(slow).connectCall({ kind: "serverCallLocator", id: serverCallId }, `${rx.url}/cb`),
-      ).rejects.toMatchObject({ statusCode: 404, code: "8522" });
-      expect(slow.getCall(serverCallId)?.connections).toEqual([]);
-    } finally {
-      await slow.stop();
-    }
+    const { serverCallId } = await ringing.placeCall({ from: CALLER, to: CALLEE });
+    await expect(
+      sdkClient(ringing).connectCall({ kind: "serverCallLocator", id: serverCallId }, `${rx.url}/cb`),
+    ).rejects.toMatchObject({ statusCode: 404, code: "8522" });
+    expect(ringing.getCall(serverCallId)?.connections).toEqual([]);
   });
 
   it("lists participants across nextLink pages (no api-version on the follow-up)", async () => {
@@ -211,58 +221,36 @@ describe("call connections", () => {
   });
 
   it("rejects a ringing call, which then never starts", async () => {
-    const ringing = await startTestSimulator({ timings: { ringMs: 3000 }, eventGridUrl: `${rx.url}/eg-reject` });
-    try {
-      const { serverCallId } = await ringing.placeCall({ from: CALLER, to: CALLEE });
-      const incoming = await waitFor(() =>
-        rx.received
-          .filter((r) => r.path === "/eg-reject" && r.headers["aeg-event-type"] === "Notification")
-          .map(
-            (r) => (r.json as { eventType: string; data: { serverCallId: string; incomingCallContext: string } }[])[0],
-          )
-          .find((e) => e?.eventType === "Microsoft.Communication.IncomingCall" && e.data.serverCallId === serverCallId),
-      );
-      await sdkClient(ringing).rejectCall(incoming.data.incomingCallContext, { callRejectReason: "busy" });
-      expect(ringing.getCall(serverCallId)).toMatchObject({ state: "ended", rejectedWith: "busy" });
-      expect(ringing.requests().at(-1)).toMatchObject({
-        operation: "reject",
-        status: 204,
-        signatureValid: true,
-        serverCallId,
-      });
-      await expect(
-        sdkClient(ringing).connectCall({ kind: "serverCallLocator", id: serverCallId }, `${rx.url}/cb`),
-      ).rejects.toMatchObject({ statusCode: 404, code: "8522" });
-      // A context can be used once: rejecting it again is refused.
-      await expect(sdkClient(ringing).rejectCall(incoming.data.incomingCallContext)).rejects.toMatchObject({
-        statusCode: 404,
-      });
-    } finally {
-      await ringing.stop();
-    }
+    const { serverCallId } = await ringing.placeCall({ from: CALLER, to: CALLEE });
+    const incoming = await incomingCallOf(serverCallId);
+    await sdkClient(ringing).rejectCall(incoming.data.incomingCallContext, { callRejectReason: "busy" });
+    expect(ringing.getCall(serverCallId)).toMatchObject({ state: "ended", rejectedWith: "busy" });
+    expect(ringing.requests().at(-1)).toMatchObject({
+      operation: "reject",
+      status: 204,
+      signatureValid: true,
+      serverCallId,
+    });
+    await expect(
+      sdkClient(ringing).connectCall({ kind: "serverCallLocator", id: serverCallId }, `${rx.url}/cb`),
+    ).rejects.toMatchObject({ statusCode: 404, code: "8522" });
+    // A context can be used once: rejecting it again is refused.
+    await expect(sdkClient(ringing).rejectCall(incoming.data.incomingCallContext)).rejects.toMatchObject({
+      statusCode: 404,
+    });
   });
 });
 
 it("answers a ringing call with its incomingCallContext, which starts the call", async () => {
-  const ringing = await startTestSimulator({ timings: { ringMs: 3000 }, eventGridUrl: `${rx.url}/eg-answer` });
-  try {
-    const { serverCallId } = await ringing.placeCall({ from: CALLER, to: CALLEE, durationMs: 60_000 });
-    const incoming = await waitFor(() =>
-      rx.received
-        .filter((r) => r.path === "/eg-answer" && r.headers["aeg-event-type"] === "Notification")
-        .map((r) => (r.json as { eventType: string; data: { serverCallId: string; incomingCallContext: string } }[])[0])
-        .find((e) => e?.eventType === "Microsoft.Communication.IncomingCall" && e.data.serverCallId === serverCallId),
-    );
-    const answered = await sdkClient(ringing).answerCall(incoming.data.incomingCallContext, `${rx.url}/cb`);
-    const id = answered.callConnectionProperties.callConnectionId ?? "";
-    expect(answered.callConnectionProperties).toMatchObject({ serverCallId, callConnectionState: "connecting" });
-    expect(answered.callConnectionProperties.source).toEqual({ communicationUserId: CALLER });
-    expect(ringing.getCall(serverCallId)?.state).toBe("established");
-    await waitFor(() => callbacks("CallConnected", (d) => d.callConnectionId === id).length === 1);
-    expect(ringing.requests().at(-1)).toMatchObject({ operation: "answer", status: 200, serverCallId });
-  } finally {
-    await ringing.stop();
-  }
+  const { serverCallId } = await ringing.placeCall({ from: CALLER, to: CALLEE, durationMs: 60_000 });
+  const incoming = await incomingCallOf(serverCallId);
+  const answered = await sdkClient(ringing).answerCall(incoming.data.incomingCallContext, `${rx.url}/cb`);
+  const id = answered.callConnectionProperties.callConnectionId ?? "";
+  expect(answered.callConnectionProperties).toMatchObject({ serverCallId, callConnectionState: "connecting" });
+  expect(answered.callConnectionProperties.source).toEqual({ communicationUserId: CALLER });
+  expect(ringing.getCall(serverCallId)?.state).toBe("established");
+  await waitFor(() => callbacks("CallConnected", (d) => d.callConnectionId === id).length === 1);
+  expect(ringing.requests().at(-1)).toMatchObject({ operation: "answer", status: 200, serverCallId });
 });
 
 describe("authentication", () => {

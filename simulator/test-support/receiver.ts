@@ -17,6 +17,11 @@ export interface Receiver {
   received: Received[];
   /** Statuses to answer to the next Notification deliveries, in order (then 200). */
   failNext(...statuses: number[]): void;
+  /**
+   * Statuses to answer to the next deliveries of an event of this type (Event Grid `eventType`, CloudEvents
+   * `type`), in order: other deliveries arriving meanwhile are not affected.
+   */
+  failNextOf(type: string, ...statuses: number[]): void;
   /** How the Event Grid handshake is answered. */
   handshake: "echo" | "wrong-code" | "500";
   /** Deliveries that are not handshakes. */
@@ -28,6 +33,7 @@ export interface Receiver {
 export async function startReceiver(): Promise<Receiver> {
   const received: Received[] = [];
   const failures: number[] = [];
+  const failuresByType = new Map<string, number[]>();
   const server = createServer((req, res) => {
     const parts: Buffer[] = [];
     req.on("data", (c: Buffer) => parts.push(c));
@@ -55,7 +61,7 @@ export async function startReceiver(): Promise<Receiver> {
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ validationResponse: code }));
         return;
       }
-      const status = failures.shift() ?? 200;
+      const status = failuresByType.get(typeOf(json) ?? "")?.shift() ?? failures.shift() ?? 200;
       res.writeHead(status).end();
     });
   });
@@ -66,6 +72,7 @@ export async function startReceiver(): Promise<Receiver> {
     received,
     handshake: "echo",
     failNext: (...statuses) => failures.push(...statuses),
+    failNextOf: (type, ...statuses) => failuresByType.set(type, [...(failuresByType.get(type) ?? []), ...statuses]),
     notifications: () =>
       received.filter((r) => r.method === "POST" && r.headers["aeg-event-type"] !== "SubscriptionValidation"),
     async waitFor(pred, timeoutMs = 5000) {
@@ -82,4 +89,11 @@ export async function startReceiver(): Promise<Receiver> {
       }),
   };
   return receiver;
+}
+
+/** The type of the (first) event of a delivery: an Event Grid schema array, a CloudEvents array or one CloudEvent. */
+function typeOf(json: unknown): string | undefined {
+  const first = (Array.isArray(json) ? json[0] : json) as { eventType?: unknown; type?: unknown } | undefined;
+  const type = first?.eventType ?? first?.type;
+  return typeof type === "string" ? type : undefined;
 }

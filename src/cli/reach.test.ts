@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { freePort } from "../../scripts/lib/services.js";
+import { freePort } from "../../scripts/local-stack/services.js";
 import { fetchOrExplain, reachRedis, socketReason, Unreachable, withoutCredentials } from "./reach.js";
 
 describe("socketReason", () => {

@@ -9,7 +9,7 @@ import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inject } from "vitest";
-import { deleteKeysMatching, keysMatching, startAzurite } from "../../scripts/lib/services.js";
+import { deleteKeysMatching, keysMatching, startAzurite } from "../../scripts/local-stack/services.js";
 import { buildManifest } from "../../src/archive/manifest.js";
 import { sha256Hex } from "../../src/auth/tokens.js";
 import { loadConfig, type Config } from "../../src/config/index.js";

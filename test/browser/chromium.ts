@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type BrowserContext } from "playwright-core";
 import { inject } from "vitest";
-import { CHROMIUM_PATH } from "../../scripts/lib/system-packages.js";
+import { CHROMIUM_PATH } from "../../scripts/local-stack/system-packages.js";
 
 const FLAGS = [
   "--no-sandbox",

@@ -16,8 +16,8 @@ import {
   projectRoot,
   startAppProcess,
   type AppProcess,
-} from "../../scripts/lib/processes.js";
-import { freePort } from "../../scripts/lib/services.js";
+} from "../../scripts/local-stack/processes.js";
+import { freePort } from "../../scripts/local-stack/services.js";
 import { safeSegment } from "../../src/archive/naming.js";
 import { ALICE, BOB, eventually, placeRecordedCall, startStack, type Stack } from "../support/stack.js";
 

@@ -4,7 +4,7 @@ import { readFile } from "node:fs/promises";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { loadTokenStore } from "../../src/auth/tokens.js";
-import { PRODUCTION_COMMANDS } from "../../scripts/lib/processes.js";
+import { PRODUCTION_COMMANDS } from "../../scripts/local-stack/processes.js";
 import { loadConfig } from "../../src/config/index.js";
 
 interface Service {

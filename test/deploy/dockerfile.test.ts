@@ -1,10 +1,10 @@
 // The Dockerfile, read as text (no Docker engine here: never built by the tests): it compiles with the project's
 // build, runs the compiled webhook, and gives its processes the production environment every other way of
-// running them uses (scripts/lib/processes.ts).
+// running them uses (scripts/local-stack/processes.ts).
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { PRODUCTION_COMMANDS, PRODUCTION_PROCESS_ENV } from "../../scripts/lib/processes.js";
+import { PRODUCTION_COMMANDS, PRODUCTION_PROCESS_ENV } from "../../scripts/local-stack/processes.js";
 
 /** The instructions of each stage: FROM starts a stage. */
 async function stages(): Promise<string[][]> {

@@ -5,7 +5,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
-import { PRODUCTION_COMMANDS } from "../../scripts/lib/processes.js";
+import { PRODUCTION_COMMANDS } from "../../scripts/local-stack/processes.js";
 import { loadConfig } from "../../src/config/index.js";
 
 const DIR = "deploy/k8s";

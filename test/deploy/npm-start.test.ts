@@ -7,8 +7,8 @@ import { cp, mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, inject, it } from "vitest";
-import { projectRoot } from "../../scripts/lib/processes.js";
-import { deleteKeysMatching } from "../../scripts/lib/services.js";
+import { projectRoot } from "../../scripts/local-stack/processes.js";
+import { deleteKeysMatching } from "../../scripts/local-stack/services.js";
 import { createRedisClient } from "../../src/redis/index.js";
 
 interface Run {

@@ -9,7 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "bullmq";
 import { afterEach, describe, expect, it } from "vitest";
-import { freePort, startPrivateRedis, startPrivateSentinel, type PrivateRedis } from "../../scripts/lib/services.js";
+import {
+  freePort,
+  startPrivateRedis,
+  startPrivateSentinel,
+  type PrivateRedis,
+} from "../../scripts/local-stack/services.js";
 import { createApp } from "../../src/http/app.js";
 import type { IntakeDurability } from "../../src/intake/durability.js";
 import { outboxKeys } from "../../src/intake/outbox.js";
@@ -106,8 +111,15 @@ async function burst(
 
 const ids = (label: string, count: number) => Array.from({ length: count }, (_, i) => `${label}-${i}`);
 
+interface Processing {
+  /** How often each event id was processed. */
+  processed: Map<string, number>;
+  /** Nothing left to process: the outbox relayed, no call-event job waiting, running or due for a retry. */
+  idle(): Promise<boolean>;
+}
+
 /** A worker process's relay and a worker on the call-events queue that counts each event it processes. */
-function startProcessing(redisUrl: string): Map<string, number> {
+function startProcessing(redisUrl: string): Processing {
   const redis: RedisClient = createRedisClient(redisUrl, { maxRetriesPerRequest: null });
   redis.on("error", () => undefined);
   const queues = createQueues(redis, PREFIX);
@@ -127,24 +139,31 @@ function startProcessing(redisUrl: string): Map<string, number> {
     await queues.close();
     redis.disconnect();
   });
-  return processed;
+  const queue = queues.all().find((q) => q.name === QueueName.callEvents)!;
+  const idle = async () =>
+    (await redis.xlen(outboxKeys(PREFIX).stream)) === 0 &&
+    Object.values(await queue.getJobCounts("waiting", "prioritized", "active", "delayed")).every((n) => n === 0);
+  return { processed, idle };
 }
 
-/** Waits until the processing has been quiet for a while with `expected` distinct events (or more) seen. */
-async function settled(processed: Map<string, number>, expected: number): Promise<void> {
+/**
+ * Waits until `expected` distinct events (or more) were processed and nothing is left that could be processed
+ * again: every outbox entry relayed (a relay deletes an entry once its job is queued; one claimed again after a
+ * crash is still there until then) and every job done. Seen idle on two polls in a row (the stream and the queue
+ * are read one after the other).
+ */
+async function settled({ processed, idle }: Processing, expected: number): Promise<void> {
   await eventually(() => (processed.size >= expected ? true : undefined), 60_000, `${expected} events processed`);
-  // Anything processed twice would show within the relay's claim window; wait that long, deterministically long.
-  let last = -1;
+  let idleBefore = false;
   await eventually(
     async () => {
-      const total = [...processed.values()].reduce((a, b) => a + b, 0);
-      const quiet = total === last;
-      last = total;
-      await new Promise((r) => setTimeout(r, 1_500));
-      return quiet ? true : undefined;
+      const now = await idle();
+      const twice = now && idleBefore;
+      idleBefore = now;
+      return twice ? true : undefined;
     },
     60_000,
-    "processing to settle",
+    "the outbox and the queue to be empty",
   );
 }
 
@@ -178,8 +197,8 @@ async function killMidBurst(args: string[], durability: IntakeDurability) {
   const ackedBeforeKill = [...acked];
   redis = await startPrivateRedis(port, args);
   for (const id of refused) await deliverUntilAccepted(url, id);
-  const processed = startProcessing(redis.url);
-  return { ackedBeforeKill, refused, sent, processed };
+  const processing = startProcessing(redis.url);
+  return { ackedBeforeKill, refused, sent, processing };
 }
 
 describe("durable intake when Redis dies", () => {
@@ -191,9 +210,10 @@ describe("durable intake when Redis dies", () => {
     async (appendfsync) => {
       const dir = await restartDir();
       const args = ["--appendonly", "yes", "--appendfsync", appendfsync, "--dir", dir];
-      const { ackedBeforeKill, sent, processed } = await killMidBurst(args, { mode: "aof" });
+      const { ackedBeforeKill, sent, processing } = await killMidBurst(args, { mode: "aof" });
       expect(ackedBeforeKill.length).toBeGreaterThanOrEqual(100);
-      await settled(processed, sent.length);
+      await settled(processing, sent.length);
+      const { processed } = processing;
       for (const id of ackedBeforeKill) expect(processed.get(id), id).toBe(1);
       // The ones refused or cut off by the kill were retried and are there too, once (de-duplication).
       expect([...processed.keys()].sort()).toEqual([...sent].sort());
@@ -204,10 +224,11 @@ describe("durable intake when Redis dies", () => {
 
   it("(c) memory: the events acknowledged but not yet relayed are gone after the same SIGKILL", async () => {
     const dir = await restartDir();
-    const { ackedBeforeKill, refused, processed } = await killMidBurst(["--dir", dir], { mode: "memory" });
+    const { ackedBeforeKill, refused, processing } = await killMidBurst(["--dir", dir], { mode: "memory" });
     expect(ackedBeforeKill.length).toBeGreaterThanOrEqual(100);
     // Only Event Grid's retries of what was not acknowledged are processed; every acknowledged event is lost.
-    await settled(processed, refused.length);
+    await settled(processing, refused.length);
+    const { processed } = processing;
     expect([...processed.keys()].sort()).toEqual([...refused].sort());
     expect(ackedBeforeKill.filter((id) => processed.has(id))).toEqual([]);
   }, 120_000);
@@ -288,9 +309,10 @@ describe("durable intake when Redis dies", () => {
       60_000,
       "the Sentinel to promote the replica",
     );
-    const processed = startProcessing(sentinelUrl);
+    const processing = startProcessing(sentinelUrl);
     const acknowledged = [...replicated, ...unconfirmed];
-    await settled(processed, acknowledged.length);
+    await settled(processing, acknowledged.length);
+    const { processed } = processing;
     expect([...processed.keys()].sort()).toEqual([...acknowledged].sort());
     expect([...processed.values()].every((count) => count === 1)).toBe(true);
   }, 180_000);

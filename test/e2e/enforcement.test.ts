@@ -5,6 +5,8 @@ import { CallAutomationClient } from "@azure/communication-call-automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLedger } from "../../src/ledger/index.js";
 import { metrics } from "../../src/metrics.js";
+import { jobIdFor } from "../../src/queues/index.js";
+import { finishedJob } from "../support/jobs.js";
 import { eventually, startStack, type Stack } from "../support/stack.js";
 
 const RESOURCE = "5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10";
@@ -42,6 +44,12 @@ afterAll(async () => {
   await stack?.stop();
   await rm(policyDir, { recursive: true, force: true });
 });
+
+/** The call's recording deadline (queued when the call is decided, delayed to the policy's startWithinSeconds) has run. */
+async function deadlinePassed(serverCallId: string): Promise<void> {
+  const job = await finishedJob(stack, "enforce-start", jobIdFor(serverCallId, "enforce-start"));
+  expect(job.failedReason).toBeUndefined();
+}
 
 async function alertsCounted(): Promise<number> {
   const metric = (await metrics.getMetricsAsJSON()).find((m) => m.name === "enforcement_actions_total");
@@ -95,6 +103,7 @@ describe("recording enforcement at the deadline", () => {
         durationMs: 30_000,
       });
       await eventually(async () => ((await alertsCounted()) > before ? true : undefined), 10_000, "an alert");
+      await deadlinePassed(serverCallId);
       expect(stack.simulator.getCall(serverCallId)?.state).toBe("established");
       const terminates = stack.simulator
         .requests()
@@ -114,7 +123,7 @@ describe("recording enforcement at the deadline", () => {
       10_000,
       "recording",
     );
-    await new Promise((r) => setTimeout(r, (DEADLINE_SECONDS + 1) * 1000));
+    await deadlinePassed(serverCallId);
     expect(stack.simulator.getCall(serverCallId)?.state).toBe("established");
     expect(await alertsCounted()).toBe(before);
     await stack.simulator.endCall(serverCallId);
@@ -135,7 +144,7 @@ describe("recording that stops during the call", () => {
       10_000,
       "an active recording",
     );
-    await new Promise((r) => setTimeout(r, (DEADLINE_SECONDS + 0.5) * 1000));
+    await deadlinePassed(serverCallId);
     const outsider = new CallAutomationClient(stack.simulator.connectionString, { allowInsecureConnection: true });
     await outsider.getCallRecording().pause(recording.recordingId);
     return recording.recordingId;

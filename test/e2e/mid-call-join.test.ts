@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { safeSegment } from "../../src/archive/naming.js";
 import { createLedger } from "../../src/ledger/index.js";
+import { drained } from "../support/jobs.js";
 import { ALICE, eventually, startStack, type Stack } from "../support/stack.js";
 
 const RESOURCE = "5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10";
@@ -34,13 +35,20 @@ describe("a regulated member joins a call in progress", () => {
       10_000,
       "the group call to start",
     );
-    // Nobody on it is in a team: the workers decide not to record, and never join.
+    // Nobody on it is in a team: the workers decide not to record, and never join. Once the session knows all
+    // three and every event delivered so far has been worked off (a connect would have been queued and made by
+    // then), there is no connect.
+    const firstMembers = [outsider(1), outsider(2), outsider(3)];
     await eventually(
-      async () => ((await stack.runtime.sessions.get(serverCallId)).decision?.record === false ? true : undefined),
+      async () => {
+        const session = await stack.runtime.sessions.get(serverCallId);
+        const known = firstMembers.every((member) => session.participants.includes(member));
+        return known && session.decision?.record === false ? true : undefined;
+      },
       10_000,
       "the decision for the first members",
     );
-    await new Promise((r) => setTimeout(r, 500));
+    await drained(stack);
     expect(requestsOf(serverCallId, "connect")).toEqual([]);
 
     // A trading-desk member (required recording) joins.

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRedisAuditLog } from "../../src/audit/log.js";
 import { sha256Hex } from "../../src/auth/tokens.js";
+import { finishedJobsOfCall } from "../support/jobs.js";
 import { eventually, startStack, type Stack } from "../support/stack.js";
 
 const RESOURCE = "5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10";
@@ -79,8 +80,18 @@ describe("PCI pause and resume", () => {
     const response = await act(serverCallId, "pause", tokens.pci);
     expect(response.status).toBe(202);
     await eventually(() => (recordingState(serverCallId) === "inactive" ? true : undefined), 5_000, "the pause");
-    // The policy hangs up when recording stops mid-call: a pause on purpose must not trigger it.
-    await new Promise((r) => setTimeout(r, 2_500));
+    // The policy hangs up when recording stops mid-call: a pause on purpose must not trigger it. The recording
+    // check that the inactive state queued (workers/jobs/check-recording.ts) is what would hang up: once it ran,
+    // the call is still on.
+    const [check] = await eventually(
+      async () => {
+        const jobs = await finishedJobsOfCall(stack, "check-recording", serverCallId);
+        return jobs.length > 0 ? jobs : undefined;
+      },
+      10_000,
+      "the recording check after the pause",
+    );
+    expect(check?.failedReason).toBeUndefined();
     expect(stack.simulator.getCall(serverCallId)?.state).toBe("established");
     await eventually(
       () => (recordingState(serverCallId) === "active" ? true : undefined),

@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { keysMatching } from "../../scripts/lib/services.js";
+import { keysMatching } from "../../scripts/local-stack/services.js";
 import { createLedger } from "../../src/ledger/index.js";
 import { metrics } from "../../src/metrics.js";
 import { eventually, startStack, type Stack } from "../support/stack.js";

@@ -2,7 +2,7 @@
 // processes, calls placed steadily, one webhook and one worker SIGKILLed mid-run; every required call must still be
 // connected once, recorded once and archived once.
 import { describe, expect, inject, it } from "vitest";
-import { runScaleScenario } from "../../scripts/lib/scale-scenario.js";
+import { runScaleScenario } from "../../bench/scale-scenario.js";
 
 describe("two webhooks and two workers, one of each killed mid-run", () => {
   it("record and archive every required call exactly once", async () => {

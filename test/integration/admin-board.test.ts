@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
-import { deleteKeysMatching } from "../../scripts/lib/services.js";
+import { deleteKeysMatching } from "../../scripts/local-stack/services.js";
 import { sha256Hex, tokenStore } from "../../src/auth/tokens.js";
 import { ACS_RECORDING_HOST_SUFFIXES } from "../../src/config/index.js";
 import { adminGuard, adminSessions, queuesBoard, type BoardMode } from "../../src/http/admin.js";

@@ -3,7 +3,7 @@
 import { randomBytes } from "node:crypto";
 import type { CallAutomationClient } from "@azure/communication-call-automation";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { deleteKeysMatching } from "../../scripts/lib/services.js";
+import { deleteKeysMatching } from "../../scripts/local-stack/services.js";
 import { createLogger } from "../../src/log.js";
 import type { RedisClient } from "../../src/redis/index.js";
 import { createRedisSessionStore, type SessionStore } from "../../src/sessions/index.js";

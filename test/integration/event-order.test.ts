@@ -3,7 +3,7 @@ import type { CallAutomationClient } from "@azure/communication-call-automation"
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { deleteKeysMatching } from "../../scripts/lib/services.js";
+import { deleteKeysMatching } from "../../scripts/local-stack/services.js";
 import { parseDelivery } from "../../src/intake/parse.js";
 import type { AcsEvent } from "../../src/intake/schemas.js";
 import { createLogger } from "../../src/log.js";

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { deleteKeysMatching } from "../../scripts/lib/services.js";
+import { deleteKeysMatching } from "../../scripts/local-stack/services.js";
 import { createLedger, type Ledger } from "../../src/ledger/index.js";
 import { createLogger } from "../../src/log.js";
 import { QueueName, createQueues, queueKeyPrefix } from "../../src/queues/index.js";

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { deleteKeysMatching } from "../../scripts/lib/services.js";
+import { deleteKeysMatching } from "../../scripts/local-stack/services.js";
 import { HEALTHY, assessHealth, createHealthStore, type HealthStore } from "../../src/health/index.js";
 
 const prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;
@@ -19,7 +19,14 @@ afterAll(async () => {
   redis.disconnect();
 });
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Polls `probe` until it holds: the signals expire in Redis (their TTLs, shortened here), nothing else ends them. */
+async function until(probe: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
 
 describe("health store", () => {
   it("starts healthy", async () => {
@@ -38,8 +45,8 @@ describe("health store", () => {
     expect((await health.read()).storage).toEqual(HEALTHY);
 
     await health.markDown("storage", "probe failed", 300);
-    await sleep(500);
-    expect((await health.read()).storage.down).toBeUndefined();
+    expect((await health.read()).storage.down).toBe("probe failed");
+    await until(async () => (await health.read()).storage.down === undefined, "the mark to expire");
   });
 
   it("counts failures in a row; a success, or a quiet window, ends the run", async () => {
@@ -51,7 +58,8 @@ describe("health store", () => {
 
     await health.noteFailure("acs", "x", 300);
     await health.noteFailure("acs", "x", 300);
-    await sleep(500);
+    expect((await health.read()).acs.failures).toBe(2);
+    await until(async () => (await health.read()).acs.failures === 0, "the window to pass");
     await health.noteFailure("acs", "y", 300);
     expect((await health.read()).acs.failures).toBe(1);
   });

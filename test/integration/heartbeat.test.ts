@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
-import { deleteKeysMatching } from "../../scripts/lib/services.js";
+import { deleteKeysMatching } from "../../scripts/local-stack/services.js";
 import { aliveWorkers, HEARTBEAT_TTL_MS, heartbeatKey, startHeartbeat } from "../../src/observability/heartbeat.js";
 import { createWorkerHttp } from "../../workers/http.js";
 import { listen } from "../support/http.js";
@@ -25,7 +25,12 @@ describe("worker heartbeats", () => {
     await beat.started;
     // A worker that died without a clean stop: its last beat is just past the TTL.
     await redis.zadd(heartbeatKey(prefix), Date.now() - HEARTBEAT_TTL_MS - 1_000, "worker-dead");
-    await new Promise((r) => setTimeout(r, 120));
+    // It keeps beating: wait for a beat after the first.
+    const first = beat.lastBeatAt() ?? 0;
+    for (const deadline = Date.now() + 5_000; (beat.lastBeatAt() ?? 0) <= first;) {
+      if (Date.now() > deadline) throw new Error("no second beat");
+      await new Promise((r) => setTimeout(r, 10));
+    }
 
     const alive = await aliveWorkers(redis, prefix);
     expect(alive.map((w) => w.id)).toEqual(["worker-a"]);

@@ -5,7 +5,7 @@ import { Job, Queue, Worker } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { deleteKeysMatching } from "../../scripts/lib/services.js";
+import { deleteKeysMatching } from "../../scripts/local-stack/services.js";
 import { createDeadlineAlertClaims } from "../../src/archive/deadline-alerts.js";
 import { ingestPriority } from "../../src/archive/deadline.js";
 import { parseDelivery } from "../../src/intake/parse.js";

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { CallAutomationClient } from "@azure/communication-call-automation";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAzurite, type RunningAzurite } from "../../scripts/lib/services.js";
+import { startAzurite, type RunningAzurite } from "../../scripts/local-stack/services.js";
 import { startSimulator, type ChunkView, type RunningSimulator } from "../../simulator/index.js";
 import { createCallAutomationClient } from "../../src/acs/index.js";
 import {

@@ -3,7 +3,7 @@ import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { deleteKeysMatching, keysMatching } from "../../scripts/lib/services.js";
+import { deleteKeysMatching, keysMatching } from "../../scripts/local-stack/services.js";
 import { OUTBOX_GROUP, outboxKeys } from "../../src/intake/outbox.js";
 import { parseDelivery } from "../../src/intake/parse.js";
 import { listQuarantine } from "../../src/intake/quarantine.js";

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { Worker } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { deleteKeysMatching } from "../../scripts/lib/services.js";
+import { deleteKeysMatching } from "../../scripts/local-stack/services.js";
 import { failedCommand, listFailed, retryCommand } from "../../src/cli/jobs-commands.js";
 import { openQueues } from "../../src/cli/queues.js";
 import { QueueName, queueKeyPrefix } from "../../src/queues/index.js";

@@ -1,7 +1,7 @@
 // The completeness ledger in Redis, and `recorder ledger gaps`.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { deleteKeysMatching } from "../../scripts/lib/services.js";
+import { deleteKeysMatching } from "../../scripts/local-stack/services.js";
 import { gapsCommand } from "../../src/cli/ledger-commands.js";
 import { createLedger, type Ledger } from "../../src/ledger/index.js";
 import type { RedisClient } from "../../src/redis/index.js";

@@ -4,7 +4,7 @@ import { randomBytes } from "node:crypto";
 import { Queue } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { inject } from "vitest";
-import { deleteKeysMatching } from "../../scripts/lib/services.js";
+import { deleteKeysMatching } from "../../scripts/local-stack/services.js";
 import { quarantineListCommand, quarantineSettleCommand } from "../../src/cli/events-commands.js";
 import { outboxKeys } from "../../src/intake/outbox.js";
 import { parseDelivery } from "../../src/intake/parse.js";

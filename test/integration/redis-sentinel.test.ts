@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, redisAnswers, startPrivateRedis, type PrivateRedis } from "../../scripts/lib/services.js";
+import { freePort, redisAnswers, startPrivateRedis, type PrivateRedis } from "../../scripts/local-stack/services.js";
 import { createQueues, queueKeyPrefix } from "../../src/queues/index.js";
 import { createRedisClient, type RedisClient } from "../../src/redis/index.js";
 import { eventually } from "../support/stack.js";

@@ -12,7 +12,7 @@ import {
   startPrivateRedisCluster,
   type PrivateRedis,
   type PrivateRedisCluster,
-} from "../../scripts/lib/services.js";
+} from "../../scripts/local-stack/services.js";
 import { openRedisForWriting } from "../../src/cli/queues.js";
 import { ConfigError } from "../../src/config/index.js";
 import { outboxKeys } from "../../src/intake/outbox.js";

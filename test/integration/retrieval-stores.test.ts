@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { BlobServiceClient, type AppendBlobClient, type ContainerClient } from "@azure/storage-blob";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { deleteKeysMatching, startAzurite, type RunningAzurite } from "../../scripts/lib/services.js";
+import { deleteKeysMatching, startAzurite, type RunningAzurite } from "../../scripts/local-stack/services.js";
 import { auditBlobName, createBlobAuditArchive } from "../../src/audit/blob-archive.js";
 import { createActionAuditLog, createAuditLog, createRedisAuditLog, type AuditEntry } from "../../src/audit/log.js";
 import { createRecordingIndex, indexKeys } from "../../src/retrieval/index-store.js";

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startAzurite, type RunningAzurite } from "../../scripts/lib/services.js";
+import { startAzurite, type RunningAzurite } from "../../scripts/local-stack/services.js";
 import { createBlobService } from "../../src/azure/credentials.js";
 import { createSasMinter } from "../../src/retrieval/sas.js";
 

@@ -2,7 +2,7 @@
 // time and ACS's answers, written by compare-and-set, with the recordings_active gauge following.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { deleteKeysMatching } from "../../scripts/lib/services.js";
+import { deleteKeysMatching } from "../../scripts/local-stack/services.js";
 import type { RedisClient } from "../../src/redis/index.js";
 import { countActiveRecordings } from "../../src/sessions/active-recordings.js";
 import { createRedisSessionStore, type SessionStore } from "../../src/sessions/index.js";

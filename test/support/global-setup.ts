@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { TestProject } from "vitest/node";
-import { CHROMIUM, ensureSystemTool, REDIS_SERVER } from "../../scripts/lib/system-packages.js";
+import { CHROMIUM, ensureSystemTool, REDIS_SERVER } from "../../scripts/local-stack/system-packages.js";
 import {
   redisAnswers,
   startPrivateRedis,
   startPrivateRedisCluster,
   type PrivateRedis,
   type PrivateRedisCluster,
-} from "../../scripts/lib/services.js";
+} from "../../scripts/local-stack/services.js";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -7,22 +7,28 @@ export interface SigningKey {
   jwk: JWK;
 }
 
+/** A new RSA key pair (a few hundred milliseconds of CPU each: tests make few and reuse them, see `withKid`). */
 export async function newSigningKey(kid: string): Promise<SigningKey> {
   const { publicKey, privateKey } = await generateKeyPair("RS256");
   return { kid, privateKey, jwk: { ...(await exportJWK(publicKey)), kid, alg: "RS256", use: "sig" } };
 }
 
+/** The same key pair under another key id: to a verifier, a key it has never seen (rotation, made-up kids). */
+export function withKid(key: SigningKey, kid: string): SigningKey {
+  return { kid, privateKey: key.privateKey, jwk: { ...key.jwk, kid } };
+}
+
 /**
  * A local token issuer: an OpenID configuration and a JWKS served over HTTP, and RS256 tokens signed with
- * its key — so JWT verification is tested against real key discovery, not a stub.
+ * its key (`key`, or a new one) — so JWT verification is tested against real key discovery, not a stub.
  */
-export async function startLocalIssuer(issuer: string) {
+export async function startLocalIssuer(issuer: string, key?: SigningKey) {
   let published: JWK[] = [];
   let jwksFetches = 0;
   let configFetches = 0;
   /** Statuses the endpoints answer with instead of their document (an outage). */
   const failing: { config?: number; keys?: number } = {};
-  const signing = await newSigningKey("key-1");
+  const signing = key ?? (await newSigningKey("key-1"));
   published = [signing.jwk];
   const server = createServer((req, res) => {
     res.setHeader("content-type", "application/json");

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { DestinationStream } from "pino";
 import { inject } from "vitest";
-import { deleteKeysMatching, freePort, startAzurite, type RunningAzurite } from "../../scripts/lib/services.js";
+import { deleteKeysMatching, freePort, startAzurite, type RunningAzurite } from "../../scripts/local-stack/services.js";
 import { startSimulator, type RunningSimulator, type SimulatorTimings } from "../../simulator/index.js";
 import type { RetentionPort } from "../../src/archive/retention.js";
 import { loadConfig, type Config } from "../../src/config/index.js";
@@ -19,7 +19,7 @@ import { startWorkers, type RunningWorkers } from "../../workers/run.js";
 import { redisUrlOf, type RedisTargetName } from "./redis-targets.js";
 
 /** Shipped example identities (policies/trading-desk.yaml). */
-export { ALICE, BOB } from "../../scripts/lib/app-env.js";
+export { ALICE, BOB } from "../../scripts/local-stack/app-env.js";
 
 export interface Stack {
   config: Config;

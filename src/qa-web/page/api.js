@@ -2,8 +2,50 @@
 // header only — never in a URL, where it would reach logs and history.
 /* global fetch */
 
+/** @typedef {import("./view.js").ChannelMapEntry} ChannelMapEntry */
+/** @typedef {import("./view.js").VerificationReport} VerificationReport */
+
+/**
+ * A recording in a list (`GET /api/recordings`), as far as the page shows it.
+ * @typedef {object} RecordingItem
+ * @property {string} recordingId
+ * @property {string} serverCallId
+ * @property {string} team
+ * @property {string} startedAt
+ * @property {number} [durationSeconds]
+ * @property {string[]} [participants]
+ * @property {string} outcome
+ * @property {string | null} [ruleId]
+ * @property {number} chunkCount
+ * @property {string | null} [channelType]
+ * @property {string | null} [format]
+ */
+
+/**
+ * One recording (`GET /api/recordings/{id}`), as far as the page shows it.
+ * @typedef {object} RecordingDetail
+ * @property {RecordingItem} recording
+ * @property {string} [manifestBlob]
+ * @property {boolean} [manifestIntact]
+ * @property {{ index: number, sizeBytes: number, sha256: string, startTime?: string, durationMs?: number }[]} [chunks]
+ * @property {string[]} [participants]
+ * @property {ChannelMapEntry[]} [channelMap]
+ * @property {{ chunk: number, startTime?: string, durationMs: number }[]} [pauses]
+ * @property {{ outcome?: string, ruleId?: string | null, policyHash?: string | null, retainUntil?: string | null,
+ *   legalHold?: boolean }} [policy]
+ */
+
+/**
+ * A stream ticket (`POST …/chunks/{index}/play`): a same-origin URL for `<audio src>` and when it expires.
+ * @typedef {{ url: string, expiresAt: string }} Ticket
+ */
+
 /** A refusal of the API: its status and its `{ error }` reason. */
 export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {string} message
+   */
   constructor(status, message) {
     super(message);
     this.name = "ApiError";
@@ -11,8 +53,16 @@ export class ApiError extends Error {
   }
 }
 
-/** `token()` gives the token of the signed-in reviewer at the time of each request. */
+/**
+ * `token()` gives the token of the signed-in reviewer at the time of each request.
+ * @param {() => string} token
+ */
 export function createApi(token) {
+  /**
+   * @param {"GET" | "POST"} method
+   * @param {string} path
+   * @returns {Promise<unknown>} the answer's JSON (each caller below says what the API documents it to be)
+   */
   async function call(method, path) {
     const response = await fetch(path, {
       method,
@@ -27,13 +77,30 @@ export function createApi(token) {
     }
     return body;
   }
+  /** @param {string} id */
   const recording = (id) => `/api/recordings/${encodeURIComponent(id)}`;
   return {
-    /** `query` from view.js's listQuery → `{ items, nextCursor }`. */
-    list: (query) => call("GET", `/api/recordings?${query}`),
-    get: (recordingId) => call("GET", recording(recordingId)),
-    /** A ticketed, same-origin stream URL for `<audio src>`, and when it expires. */
-    play: (recordingId, index) => call("POST", `${recording(recordingId)}/chunks/${index}/play`),
-    verify: (recordingId) => call("POST", `${recording(recordingId)}/verify`),
+    /**
+     * `query` from view.js's listQuery.
+     * @param {string} query
+     */
+    list: (query) =>
+      /** @type {Promise<{ items: RecordingItem[], nextCursor?: string | null }>} */ (
+        call("GET", `/api/recordings?${query}`)
+      ),
+    /**
+     * @param {string} recordingId
+     */
+    get: (recordingId) => /** @type {Promise<RecordingDetail>} */ (call("GET", recording(recordingId))),
+    /**
+     * A ticketed, same-origin stream URL for `<audio src>`, and when it expires.
+     * @param {string} recordingId
+     * @param {number} index
+     */
+    play: (recordingId, index) =>
+      /** @type {Promise<Ticket>} */ (call("POST", `${recording(recordingId)}/chunks/${index}/play`)),
+    /** @param {string} recordingId */
+    verify: (recordingId) =>
+      /** @type {Promise<VerificationReport>} */ (call("POST", `${recording(recordingId)}/verify`)),
   };
 }

@@ -2,7 +2,7 @@
 // player with listening per speaker, verification). Everything shown comes from the API and is written as text
 // (textContent), never as HTML. The token is kept in sessionStorage only: it dies with the tab and is never put
 // in a URL.
-/* global document, sessionStorage, FormData, setTimeout */
+/* global document, sessionStorage, FormData, setTimeout, HTMLElement, HTMLAudioElement, HTMLButtonElement, HTMLFormElement, HTMLInputElement */
 import { ApiError, createApi } from "./api.js";
 import { createSpeakerRouting } from "./listen.js";
 import {
@@ -19,15 +19,44 @@ import {
   verificationView,
 } from "./view.js";
 
+/** @typedef {import("./api.js").RecordingItem} RecordingItem */
+/** @typedef {import("./api.js").RecordingDetail} RecordingDetail */
+/** @typedef {import("./view.js").ChannelMapEntry} ChannelMapEntry */
+/** @typedef {import("./view.js").FilterFields} FilterFields */
+/** @typedef {import("./view.js").SpeakerChoice} SpeakerChoice */
+
 const TOKEN_KEY = "compliance-recorder.qa.token";
 /** Ask for a fresh stream ticket this long before the current one expires (ms). */
 const TICKET_MARGIN_MS = 5_000;
 
-const byId = (id) => document.getElementById(id);
-const player = byId("player");
+/**
+ * An element of index.html by id, of the kind the page uses it as: a missing one is a bug in the page.
+ * @template {HTMLElement} [T=HTMLElement]
+ * @param {string} id
+ * @param {{ new (): T, prototype: T }} [kind]
+ * @returns {T}
+ */
+function byId(id, kind) {
+  const node = document.getElementById(id);
+  if (!(node instanceof (kind ?? HTMLElement))) throw new Error(`the page has no ${kind?.name ?? "element"} #${id}`);
+  return /** @type {T} */ (node);
+}
+const player = byId("player", HTMLAudioElement);
 const api = createApi(() => sessionStorage.getItem(TOKEN_KEY) ?? "");
 const routing = createSpeakerRouting(player);
 
+/**
+ * @type {{
+ *   fields: FilterFields,
+ *   cursor: string | null,
+ *   shown: number,
+ *   generation: number,
+ *   recording: RecordingDetail | undefined,
+ *   playing: { index: number, expiresAt: number, renewal: boolean } | undefined,
+ *   listening: { channels: number, choices: SpeakerChoice[] },
+ *   returnFocus: HTMLElement | undefined,
+ * }}
+ */
 const state = {
   fields: {},
   cursor: null,
@@ -41,7 +70,14 @@ const state = {
   returnFocus: undefined,
 };
 
-/** `el("td", { text: "x", className: "y", attrs: { title: "z" } }, child…)` */
+/**
+ * `el("td", { text: "x", className: "y", attrs: { title: "z" } }, child…)`
+ * @template {keyof HTMLElementTagNameMap} K
+ * @param {K} tag
+ * @param {{ text?: string | number, className?: string, attrs?: Record<string, string | number> }} [options]
+ * @param {...(Node | string)} children
+ * @returns {HTMLElementTagNameMap[K]}
+ */
 function el(tag, { text, className, attrs = {} } = {}, ...children) {
   const node = document.createElement(tag);
   if (text !== undefined) node.textContent = String(text);
@@ -51,14 +87,17 @@ function el(tag, { text, className, attrs = {} } = {}, ...children) {
   return node;
 }
 
+/** @param {string} text */
 const say = (text) => {
   byId("status").textContent = text;
 };
+/** @param {string} text */
 function complain(text) {
   byId("problem").textContent = text;
   byId("problem").hidden = !text;
 }
 
+/** @param {"sign-in" | "browse" | "detail"} view */
 function show(view) {
   for (const name of ["sign-in", "browse", "detail"]) byId(name).hidden = name !== view;
   byId("session").hidden = view === "sign-in";
@@ -67,6 +106,7 @@ function show(view) {
 /**
  * Runs a user action; a refused token signs out, any other failure is shown (the page stays usable). While it
  * runs, `<main aria-busy="true">` tells assistive technology (and the browser test) that content is changing.
+ * @param {() => Promise<void>} action
  */
 async function guarded(action) {
   complain("");
@@ -83,6 +123,7 @@ async function guarded(action) {
 }
 
 let pending = 0;
+/** @param {number} change */
 function busy(change) {
   pending += change;
   byId("main").setAttribute("aria-busy", String(pending > 0));
@@ -96,6 +137,7 @@ function stopPlayer() {
   byId("now-playing").textContent = "Choose a chunk to play.";
 }
 
+/** @param {string} [message] */
 function signOut(message = "Signed out.") {
   sessionStorage.removeItem(TOKEN_KEY);
   state.generation += 1;
@@ -106,11 +148,12 @@ function signOut(message = "Signed out.") {
   byId("more").hidden = true;
   show("sign-in");
   say(message);
-  byId("token").focus();
+  byId("token", HTMLInputElement).focus();
 }
 
 // ---- list ----
 
+/** @param {RecordingItem} item */
 function resultRow(item) {
   const open = el("button", { text: "Open", attrs: { type: "button" } });
   open.setAttribute("aria-label", `Open the recording started ${formatInstant(item.startedAt)} UTC`);
@@ -130,7 +173,10 @@ function resultRow(item) {
   );
 }
 
-/** Shows the next page of results (the first when `fresh`), following short pages' cursors. */
+/**
+ * Shows the next page of results (the first when `fresh`), following short pages' cursors.
+ * @param {boolean} fresh
+ */
 async function loadResults(fresh) {
   const generation = ++state.generation;
   if (fresh) {
@@ -138,6 +184,7 @@ async function loadResults(fresh) {
     state.shown = 0;
   }
   say("Searching…");
+  /** @type {HTMLTableRowElement[]} */
   const rows = [];
   let cursor = state.cursor;
   let requests = 0;
@@ -163,6 +210,7 @@ async function loadResults(fresh) {
   say(state.shown === 0 ? "No recordings match these filters." : `${count} shown.`);
 }
 
+/** @param {FilterFields} fields */
 async function search(fields) {
   const query = listQuery(fields);
   if (!query.ok) {
@@ -175,12 +223,19 @@ async function search(fields) {
 
 // ---- one recording ----
 
+/**
+ * @param {HTMLElement} list
+ * @param {string} term
+ * @param {string} value
+ * @param {string | null} [title]
+ */
 function fact(list, term, value, title) {
   const detail = el("dd", { text: value });
   if (title) detail.title = title;
   list.append(el("dt", { text: term }), detail);
 }
 
+/** @param {RecordingDetail} detail */
 function renderRecording(detail) {
   const item = detail.recording;
   const policy = detail.policy ?? {};
@@ -264,7 +319,10 @@ function renderRecording(detail) {
   byId("verify-results").hidden = true;
 }
 
-/** "Listen to": all speakers (checked), then each channel of unmixed audio; hidden for other audio. */
+/**
+ * "Listen to": all speakers (checked), then each channel of unmixed audio; hidden for other audio.
+ * @param {ChannelMapEntry[] | undefined} channelMap
+ */
 function renderListening(channelMap) {
   const listening = speakerChoices(channelMap);
   state.listening = listening;
@@ -283,7 +341,10 @@ function renderListening(channelMap) {
     void guarded(() => routing.route(listening.channels ? channelGains(listening.channels, null) : null));
 }
 
-/** The reviewer chose whom to listen to (a user gesture: the first choice may start the AudioContext). */
+/**
+ * The reviewer chose whom to listen to (a user gesture: the first choice may start the AudioContext).
+ * @param {string} value
+ */
 async function listenTo(value) {
   const { channels, choices } = state.listening;
   const choice = choices.find((candidate) => candidate.value === value);
@@ -292,6 +353,10 @@ async function listenTo(value) {
   say(choice.status);
 }
 
+/**
+ * @param {string} recordingId
+ * @param {HTMLElement} trigger
+ */
 async function openRecording(recordingId, trigger) {
   const generation = ++state.generation;
   say("Opening the recording…");
@@ -311,6 +376,8 @@ async function openRecording(recordingId, trigger) {
 /**
  * Plays a chunk through a fresh stream ticket, from `at` seconds (paused there when `play` is false). `renewal`
  * marks a ticket fetched because the previous one expired: if that one fails too, the error is real.
+ * @param {number} index
+ * @param {{ at?: number, play?: boolean, renewal?: boolean }} [options]
  */
 async function playChunk(index, { at = 0, play = true, renewal = false } = {}) {
   const recording = state.recording;
@@ -362,7 +429,7 @@ player.addEventListener("ended", () => {
 async function verifyRecording() {
   const recording = state.recording;
   if (!recording) return;
-  const button = byId("verify");
+  const button = byId("verify", HTMLButtonElement);
   button.disabled = true;
   byId("verify-summary").textContent = "Verifying: reading every archived byte again…";
   try {
@@ -394,7 +461,7 @@ for (const outcome of OUTCOMES) byId("outcome").append(el("option", { text: outc
 
 byId("sign-in-form").addEventListener("submit", (event) => {
   event.preventDefault();
-  const input = byId("token");
+  const input = byId("token", HTMLInputElement);
   const token = input.value.trim();
   input.value = "";
   if (!token) return;
@@ -405,12 +472,14 @@ byId("sign-in-form").addEventListener("submit", (event) => {
 
 byId("sign-out").addEventListener("click", () => signOut());
 
-byId("filters").addEventListener("submit", (event) => {
+const filters = byId("filters", HTMLFormElement);
+filters.addEventListener("submit", (event) => {
   event.preventDefault();
-  void guarded(() => search(Object.fromEntries(new FormData(event.target))));
+  const fields = /** @type {FilterFields} */ (Object.fromEntries(new FormData(filters)));
+  void guarded(() => search(fields));
 });
 // "reset" fires before the fields are cleared: search once they are.
-byId("filters").addEventListener("reset", () => setTimeout(() => void guarded(() => search({})), 0));
+filters.addEventListener("reset", () => setTimeout(() => void guarded(() => search({})), 0));
 
 byId("more").addEventListener("click", () => guarded(() => loadResults(false)));
 
@@ -425,7 +494,10 @@ byId("back").addEventListener("click", () => {
 
 byId("verify").addEventListener("click", () => guarded(verifyRecording));
 
-byId("listen-choices").addEventListener("change", (event) => guarded(() => listenTo(event.target.value)));
+byId("listen-choices").addEventListener("change", (event) => {
+  const input = event.target;
+  if (input instanceof HTMLInputElement) void guarded(() => listenTo(input.value));
+});
 
 if (sessionStorage.getItem(TOKEN_KEY)) {
   show("browse");

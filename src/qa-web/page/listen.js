@@ -10,26 +10,41 @@
 /** Gain changes glide over ~15 ms instead of clicking. */
 const GLIDE_SECONDS = 0.015;
 
-/** `player`: the page's <audio> element. */
+/**
+ * Splitter → gains → merger for one channel count.
+ * @typedef {{ splitter: ChannelSplitterNode, gains: GainNode[][], merger: ChannelMergerNode }} Split
+ */
+
+/**
+ * `player`: the page's <audio> element.
+ * @param {HTMLMediaElement} player
+ */
 export function createSpeakerRouting(player) {
+  /** @type {AudioContext | undefined} */
   let context;
+  /** @type {MediaElementAudioSourceNode | undefined} */
   let source;
-  /** Splitter → gains → merger for one channel count: `{ splitter, gains: [[left, right], …], merger }`. */
+  /** @type {Split | undefined} */
   let split;
 
-  function buildSplit(channels) {
-    const splitter = context.createChannelSplitter(channels);
-    const merger = context.createChannelMerger(2);
+  /**
+   * @param {AudioContext} audio
+   * @param {number} channels
+   * @returns {Split}
+   */
+  function buildSplit(audio, channels) {
+    const splitter = audio.createChannelSplitter(channels);
+    const merger = audio.createChannelMerger(2);
     const gains = Array.from({ length: channels }, (_, channel) =>
       [0, 1].map((ear) => {
-        const node = context.createGain();
+        const node = audio.createGain();
         node.gain.value = 0;
         splitter.connect(node, channel);
         node.connect(merger, 0, ear);
         return node;
       }),
     );
-    merger.connect(context.destination);
+    merger.connect(audio.destination);
     return { splitter, gains, merger };
   }
 
@@ -48,9 +63,10 @@ export function createSpeakerRouting(player) {
      * Routes the player's channels: `gains` is `[[left, right], …]` by channel (view.js `channelGains`), or null
      * for the element's own mix (audio that is not unmixed). The first call that routes (not null) builds the
      * graph: make it from a user gesture.
+     * @param {readonly (readonly number[])[] | null} gains
      */
     async route(gains) {
-      if (!context) {
+      if (!context || !source) {
         if (gains === null) return;
         context = new AudioContext();
         source = context.createMediaElementSource(player);
@@ -61,13 +77,13 @@ export function createSpeakerRouting(player) {
       } else {
         if (split?.gains.length !== gains.length) {
           split?.merger.disconnect();
-          split = buildSplit(gains.length);
+          split = buildSplit(context, gains.length);
         }
         source.connect(split.splitter);
+        const { currentTime } = context;
+        const nodes = split.gains;
         gains.forEach((ears, channel) =>
-          ears.forEach((value, ear) =>
-            split.gains[channel][ear].gain.setTargetAtTime(value, context.currentTime, GLIDE_SECONDS),
-          ),
+          ears.forEach((value, ear) => nodes[channel]?.[ear]?.gain.setTargetAtTime(value, currentTime, GLIDE_SECONDS)),
         );
       }
       await resume();

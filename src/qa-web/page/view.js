@@ -2,6 +2,33 @@
 // so it is tested by tables (view.test.ts) and runs the same in Node and in the browser.
 /* global URLSearchParams */
 
+/**
+ * The filter form's fields, as typed (`GET /api/recordings` filters, docs/recordings-api.md).
+ * @typedef {{ from?: string, to?: string, participant?: string, serverCallId?: string, outcome?: string,
+ *   minDuration?: string, maxDuration?: string, team?: string }} FilterFields
+ */
+
+/**
+ * One entry of a recording's channel map: a participant and the WAV channel they are on (null: mixed audio).
+ * @typedef {{ participantId: string, channel: number | null }} ChannelMapEntry
+ */
+
+/**
+ * A verification report (`POST /api/recordings/{id}/verify`), as far as the page shows it.
+ * @typedef {object} VerificationReport
+ * @property {string} [recordingId]
+ * @property {boolean} ok
+ * @property {string} [verifiedAt]
+ * @property {{ ok: boolean, actualSha256?: string | null }} [manifest]
+ * @property {{ index: number, ok: boolean, actual?: { sha256: string, sizeBytes: number } | null,
+ *   problems?: string[] }[]} [chunks]
+ */
+
+/**
+ * A "Listen to" choice: `channel` null is all speakers.
+ * @typedef {{ value: string, channel: number | null, label: string, status: string }} SpeakerChoice
+ */
+
 /** Policy outcomes that make a call recorded (docs/recordings-api.md, `outcome`). */
 export const OUTCOMES = ["required", "best-effort"];
 
@@ -10,7 +37,10 @@ export const PAGE_SIZE = 50;
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** `YYYY-MM-DD` → the instant that day starts (UTC), or undefined when it is not a real date. */
+/**
+ * `YYYY-MM-DD` → the instant that day starts (UTC), or undefined when it is not a real date.
+ * @param {string} text
+ */
 function dayStart(text) {
   const match = DAY.exec(text);
   if (!match) return undefined;
@@ -18,7 +48,11 @@ function dayStart(text) {
   return instant.toISOString().slice(0, 10) === text ? instant : undefined;
 }
 
-/** A non-negative number of seconds typed in a field, "" when empty, or undefined when it is not one. */
+/**
+ * A non-negative number of seconds typed in a field, "" when empty, or undefined when it is not one.
+ * @param {string} text
+ * @returns {number | "" | undefined}
+ */
 function seconds(text) {
   if (text === "") return "";
   const value = Number(text);
@@ -28,9 +62,14 @@ function seconds(text) {
 /**
  * The filter form's fields (strings, as typed) → the query string of `GET /api/recordings`, or the problems to
  * show. Dates are whole UTC days and both ends are included: the API's `to` excludes, so it gets the next day.
+ * @param {FilterFields} fields
+ * @param {{ limit?: number, cursor?: string | null }} [page]
+ * @returns {{ ok: true, query: string } | { ok: false, problems: string[] }}
  */
 export function listQuery(fields, page = {}) {
+  /** @param {keyof FilterFields} name */
   const value = (name) => String(fields[name] ?? "").trim();
+  /** @type {string[]} */
   const problems = [];
   const params = new URLSearchParams();
 
@@ -42,7 +81,8 @@ export function listQuery(fields, page = {}) {
   if (from) params.set("from", from.toISOString());
   if (to) params.set("to", new Date(to.getTime() + 86_400_000).toISOString());
 
-  for (const name of ["participant", "serverCallId", "team"]) if (value(name)) params.set(name, value(name));
+  for (const name of /** @type {const} */ (["participant", "serverCallId", "team"]))
+    if (value(name)) params.set(name, value(name));
 
   const outcome = value("outcome");
   if (outcome && !OUTCOMES.includes(outcome)) problems.push(`Outcome must be one of: ${OUTCOMES.join(", ")}.`);
@@ -65,12 +105,19 @@ export function listQuery(fields, page = {}) {
 /**
  * Whether to ask for the next page at once: the API may answer a page with fewer items than asked even when
  * more match, so the page keeps following the cursor until it has a screenful or a request budget is spent.
+ * @param {number} shown
+ * @param {string | null | undefined} nextCursor
+ * @param {number} requestsMade
+ * @param {{ wanted?: number, budget?: number }} [options]
  */
 export function needsMore(shown, nextCursor, requestsMade, { wanted = PAGE_SIZE, budget = 10 } = {}) {
   return Boolean(nextCursor) && shown < wanted && requestsMade < budget;
 }
 
-/** 75.4 → "1:15"; 3725 → "1:02:05"; unknown → "—". */
+/**
+ * 75.4 → "1:15"; 3725 → "1:02:05"; unknown → "—".
+ * @param {unknown} totalSeconds
+ */
 export function formatDuration(totalSeconds) {
   if (typeof totalSeconds !== "number" || !Number.isFinite(totalSeconds) || totalSeconds < 0) return "—";
   const whole = Math.round(totalSeconds);
@@ -80,7 +127,10 @@ export function formatDuration(totalSeconds) {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
 }
 
-/** Bytes in binary units, e.g. 480044 → "468.8 KiB". */
+/**
+ * Bytes in binary units, e.g. 480044 → "468.8 KiB".
+ * @param {unknown} bytes
+ */
 export function formatBytes(bytes) {
   if (typeof bytes !== "number" || !Number.isFinite(bytes) || bytes < 0) return "—";
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -93,14 +143,20 @@ export function formatBytes(bytes) {
   return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
-/** An ISO instant → "2026-11-23 09:00:05" (UTC, as the filters are); anything else → "—". */
+/**
+ * An ISO instant → "2026-11-23 09:00:05" (UTC, as the filters are); anything else → "—".
+ * @param {unknown} iso
+ */
 export function formatInstant(iso) {
   const instant = typeof iso === "string" ? new Date(iso) : undefined;
   if (!instant || Number.isNaN(instant.getTime())) return "—";
   return instant.toISOString().slice(0, 19).replace("T", " ");
 }
 
-/** The first 12 hex digits of a hash, for tables (the full one goes in a title). */
+/**
+ * The first 12 hex digits of a hash, for tables (the full one goes in a title).
+ * @param {string | null | undefined} hash
+ */
 export function shortHash(hash) {
   return typeof hash === "string" && hash.length > 12 ? `${hash.slice(0, 12)}…` : (hash ?? "—");
 }
@@ -108,6 +164,8 @@ export function shortHash(hash) {
 /**
  * The channel map as table rows, by channel: unmixed audio has one participant per channel (channel 0 is the
  * WAV's first); participants without a channel (mixed audio) come last, marked so.
+ * @param {readonly ChannelMapEntry[] | undefined} channelMap
+ * @returns {{ channel: string, participant: string }[]}
  */
 export function channelRows(channelMap) {
   return [...(channelMap ?? [])]
@@ -118,10 +176,14 @@ export function channelRows(channelMap) {
     }));
 }
 
-/** A verification report (`POST …/verify`) → a one-line summary and one row per checked blob. */
+/**
+ * A verification report (`POST …/verify`) → a one-line summary and one row per checked blob.
+ * @param {VerificationReport} report
+ */
 export function verificationView(report) {
   const chunks = report.chunks ?? [];
   const failed = chunks.filter((chunk) => !chunk.ok).length + (report.manifest?.ok === false ? 1 : 0);
+  /** @type {{ item: string, ok: boolean, details: string }[]} */
   const rows = [];
   if (report.manifest)
     rows.push({
@@ -151,31 +213,37 @@ export const MAX_CHANNELS = 32;
  * "Listen to" for a recording: all speakers, then each unmixed channel by number with its participant(s).
  * `channels` is how many channels the WAV has as far as the map tells (its highest channel + 1). Nothing to
  * choose (`choices` empty) unless at least two channels are mapped: mixed audio has no one to pick out.
+ * @param {readonly ChannelMapEntry[] | undefined} channelMap
+ * @returns {{ channels: number, choices: SpeakerChoice[] }}
  */
 export function speakerChoices(channelMap) {
+  /** @type {Map<number, string[]>} */
   const byChannel = new Map();
   for (const entry of channelMap ?? []) {
     const channel = entry.channel;
-    if (!Number.isInteger(channel) || channel < 0 || channel >= MAX_CHANNELS) continue;
+    if (channel === null || !Number.isInteger(channel) || channel < 0 || channel >= MAX_CHANNELS) continue;
     byChannel.set(channel, [...(byChannel.get(channel) ?? []), entry.participantId]);
   }
   if (byChannel.size < 2) return { channels: 0, choices: [] };
   const numbers = [...byChannel.keys()].sort((a, b) => a - b);
   return {
-    channels: numbers.at(-1) + 1,
+    channels: (numbers.at(-1) ?? 0) + 1,
     choices: [
       { value: "all", channel: null, label: "All speakers", status: "Listening to all speakers." },
       ...numbers.map((channel) => ({
         value: String(channel),
         channel,
-        label: `${byChannel.get(channel).sort().join(", ")} (channel ${channel})`,
+        label: `${(byChannel.get(channel) ?? []).sort().join(", ")} (channel ${channel})`,
         status: `Listening to channel ${channel} only, in both ears.`,
       })),
     ],
   };
 }
 
-/** Rounded so that cos(π/2) is 0, not 6e-17. */
+/**
+ * Rounded so that cos(π/2) is 0, not 6e-17.
+ * @param {number} value
+ */
 const gain = (value) => Math.round(value * 10_000) / 10_000;
 
 /**
@@ -184,6 +252,9 @@ const gain = (value) => Math.round(value * 10_000) / 10_000;
  * silent. All speakers: the player's own stereo mix of two channels (0 left, 1 right); three or more are spread
  * from left to right at equal power, so that none is dropped (Web Audio's own down-mix of 3 or 5 channels to
  * stereo keeps only the first two).
+ * @param {number} channels
+ * @param {number | null} channel
+ * @returns {[number, number][]}
  */
 export function channelGains(channels, channel) {
   if (!Number.isInteger(channels) || channels < 1 || channels > MAX_CHANNELS)

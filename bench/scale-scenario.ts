@@ -12,15 +12,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { Queue } from "bullmq";
-import { startSimulator, type RunningSimulator } from "../../simulator/index.js";
-import { safeSegment } from "../../src/archive/naming.js";
-import { createLedger, type LedgerEntry } from "../../src/ledger/index.js";
-import { QueueName, queueKeyPrefix } from "../../src/queues/index.js";
-import { createRedisClient, dataNodes, type RedisClient } from "../../src/redis/index.js";
-import { ALICE, BOB, LOCAL_RESOURCE_ID, localAppEnv } from "./app-env.js";
-import { cpuSecondsOf, startAppProcess, startWorkerProcess, type AppProcess } from "./processes.js";
-import { deleteKeysMatching, freePort, startAzurite, type RunningAzurite } from "./services.js";
-import { startSpread, type Spread, type SpreadStats } from "./spread.js";
+import { startSimulator, type RunningSimulator } from "../simulator/index.js";
+import { safeSegment } from "../src/archive/naming.js";
+import { createLedger, type LedgerEntry } from "../src/ledger/index.js";
+import { QueueName, queueKeyPrefix } from "../src/queues/index.js";
+import { createRedisClient, dataNodes, type RedisClient } from "../src/redis/index.js";
+import { ALICE, BOB, LOCAL_RESOURCE_ID, localAppEnv } from "../scripts/local-stack/app-env.js";
+import {
+  cpuSecondsOf,
+  startAppProcess,
+  startWorkerProcess,
+  type AppProcess,
+} from "../scripts/local-stack/processes.js";
+import { deleteKeysMatching, freePort, startAzurite, type RunningAzurite } from "../scripts/local-stack/services.js";
+import { startSpread, type Spread, type SpreadStats } from "../scripts/local-stack/spread.js";
 
 /** The simulator's resource: the shipped policies' identities live under it. */
 const STRANGER_1 = `8:acs:${LOCAL_RESOURCE_ID}_00000099-stranger`;
