@@ -5,4 +5,3 @@ export {
   type PauseState,
   type SessionStore,
 } from "./store.js";
-export { dueActions } from "./transitions.js";

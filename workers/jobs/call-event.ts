@@ -6,14 +6,9 @@ import { outcomeOfDecision } from "../../src/ledger/index.js";
 import { decide } from "../../src/policy/index.js";
 import { jobIdFor, type PayloadOf } from "../../src/queues/index.js";
 import { decisionsMade } from "../../src/metrics.js";
-import type { Decision } from "../../src/policy/types.js";
-import { dueActions, type CallSession, type OnceStep } from "../../src/sessions/index.js";
+import type { CallSession } from "../../src/sessions/index.js";
+import { needsHealth, planCall } from "../../src/calls/index.js";
 import { isPlaceholderStart, microsOf, needsAcsCheck } from "../../src/sessions/recording-state.js";
-import {
-  DEFAULT_START_WITHIN_SECONDS,
-  incomingCallAction,
-  rejectsUnrecordableCalls,
-} from "../../src/sessions/enforcement.js";
 import { assessHealth } from "../../src/health/index.js";
 import { contextOf } from "../../src/sessions/ring-context.js";
 import { CHECK_DELAY_MS } from "./check-recording.js";
@@ -305,135 +300,51 @@ export async function advance(
   eventId: string,
   incoming?: { context: string | undefined; keptApart: boolean },
 ): Promise<"rejecting" | undefined> {
-  const incomingCallContext = incoming?.context;
   const { serverCallId, participants, caller, callee, startedAt } = session;
   // Policy reloads apply to new calls: a call in progress keeps the set that first decided it (when this
   // process still has it; a replica started since then uses its current set).
   const pinned = session.policySetHash ? deps.policiesFor(session.policySetHash) : undefined;
-  const facts = { participants, caller, callee, at: startedAt, callKey: serverCallId };
-  const decision = decide(pinned ?? deps.policies(), facts);
-  const log = { serverCallId, correlationId: session.correlationId };
-  // Only while handling IncomingCall can a call be refused, and only when recording is known to be impossible.
-  const ring =
-    decision.record && incomingCallContext && rejectsUnrecordableCalls(decision)
-      ? incomingCallAction(
-          session,
-          decision,
-          assessHealth(await deps.health.read(), deps.healthSettings.failuresToTrip),
-        )
-      : undefined;
-  const steps: OnceStep[] = !decision.record
-    ? []
-    : ring?.kind === "reject"
-      ? ["reject"]
-      : dueActions(session, decision);
+  const decision = decide(pinned ?? deps.policies(), {
+    participants,
+    caller,
+    callee,
+    at: startedAt,
+    callKey: serverCallId,
+  });
+  const ring = incoming?.context ? { keptApart: incoming.keptApart } : undefined;
+  const health = needsHealth(decision, ring)
+    ? assessHealth(await deps.health.read(), deps.healthSettings.failuresToTrip)
+    : undefined;
+  const plan = planCall(session, decision, health, ring);
   // Decision, claims and the metrics tally in one round trip: this is on the path from CallStarted to the recording.
-  const outcome = decisionOutcome(decision);
-  const claimed = await deps.sessions.settle(serverCallId, {
+  const held = await deps.sessions.settle(serverCallId, {
     decision,
     factsVersion: session.factsVersion,
-    ...(!session.policySetHash && decision.policySetHash ? { pinPolicySet: decision.policySetHash } : {}),
-    claims: steps,
+    ...(plan.pinPolicySet ? { pinPolicySet: plan.pinPolicySet } : {}),
+    claims: plan.claims,
     owner: `event:${eventId}`,
-    tally: outcome.step,
+    tally: plan.tally,
   });
-  // Each call counts once per decision outcome it reaches (the tally's claim makes that exact).
-  if (claimed.has(outcome.step)) decisionsMade.inc(outcome.labels);
-  if (!decision.record) {
-    if (session.started) deps.logger.info({ ...log, reason: decision.explanation }, "not recording");
-    return;
+  if (held.has(plan.tally)) decisionsMade.inc(plan.tallyLabels);
+  const log = { serverCallId, correlationId: session.correlationId };
+  if (plan.notRecording) deps.logger.info({ ...log, reason: plan.notRecording.reason }, "not recording");
+  for (const job of plan.jobs) {
+    if (!held.has(job.step)) continue;
+    if (job.log) deps.logger[job.log.level]({ ...log, ...job.log.fields }, job.log.message);
+    // The reject job reads the context from where it is kept apart (a context carried by this event is put there first).
+    if (job.name === "reject-call" && plan.reject?.keepContextApart && incoming?.context)
+      await deps.ringContexts.put(serverCallId, incoming.context);
+    await deps.queues.enqueue(
+      job.name,
+      job.payload,
+      jobIdFor(serverCallId, job.step),
+      job.delayMs !== undefined ? { delayMs: job.delayMs } : undefined,
+    );
   }
-  const correlationId = session.correlationId ?? "";
-  if (ring?.kind === "reject" && incomingCallContext) {
-    if (claimed.has("reject")) {
-      deps.logger.warn({ ...log, teamId: decision.teamId, reason: ring.reason }, "rejecting the incoming call");
-      // The job reads the context from where it is kept apart (a context carried by this job is put there first).
-      if (!incoming?.keptApart) await deps.ringContexts.put(serverCallId, incomingCallContext);
-      await deps.queues.enqueue(
-        "reject-call",
-        { serverCallId, correlationId, reason: ring.reason },
-        jobIdFor(serverCallId, "reject"),
-      );
-    }
-    // Rejected (or being rejected): nothing to join. Should the reject fail, reject-call falls back to the watchdog.
-    return "rejecting";
-  }
-  for (const action of steps) {
-    if (!claimed.has(action)) continue;
-    const jobId = jobIdFor(serverCallId, action);
-    switch (action) {
-      case "connect":
-      case "ring-watch":
-        deps.logger.info(
-          {
-            ...log,
-            teamId: decision.teamId,
-            ruleId: decision.ruleId,
-            policyHash: decision.policyHash,
-            reason: decision.explanation,
-          },
-          action === "connect" ? "recording required: connecting" : "recording required: connecting once answered",
-        );
-        await deps.queues.enqueue(
-          action === "connect" ? "connect-call" : "connect-ringing",
-          { serverCallId, correlationId },
-          jobId,
-        );
-        break;
-      case "start-recording":
-        if (!session.callConnectionId) break; // dueActions asks this only with a connection
-        await deps.queues.enqueue(
-          "start-recording",
-          {
-            serverCallId,
-            correlationId,
-            callConnectionId: session.callConnectionId,
-            recording: decision.recording,
-            ...timeToRecordOrigin(session),
-          },
-          jobId,
-        );
-        break;
-      case "enforce-start": {
-        const seconds = decision.enforcement?.startWithinSeconds ?? DEFAULT_START_WITHIN_SECONDS;
-        await deps.queues.enqueue("enforce-start", { serverCallId, correlationId }, jobId, {
-          delayMs: seconds * 1000,
-        });
-        break;
-      }
-      case "announce":
-        if (!decision.announcement || !session.callConnectionId) break; // dueActions asks this only with both
-        await deps.queues.enqueue(
-          "play-announcement",
-          {
-            serverCallId,
-            correlationId,
-            callConnectionId: session.callConnectionId,
-            announcement: decision.announcement,
-          },
-          jobId,
-        );
-        break;
-    }
-  }
-  // This event connects the call: a ring watchdog still waiting has nothing left to do (were it to run, it would
-  // find the connect claimed and step aside). Removed last, off the path to the recording; one already running is
-  // left to finish.
-  if (claimed.has("connect") && session.rang) {
+  if (plan.reject) return "rejecting";
+  // Removed last, off the path to the recording; one already running is left to finish.
+  if (plan.removeRingWatch && held.has("connect")) {
     await deps.queues.remove("connect-ringing", jobIdFor(serverCallId, "ring-watch"));
   }
-}
-
-/** A decision's metric labels, and the once-per-call step that counts it. */
-function decisionOutcome(decision: Decision): { labels: { record: string; reason: string }; step: OnceStep } {
-  const reason = decision.record ? decision.mode : decision.reason;
-  const record = decision.record ? "yes" : "no";
-  return { labels: { record, reason }, step: `decided:${record}:${reason}` };
-}
-
-/** Where time-to-record starts: CallStarted's arrival, else (PSTN and Teams parties) IncomingCall's. */
-function timeToRecordOrigin(session: CallSession): Pick<PayloadOf<"start-recording">, "seenAt" | "seenVia"> {
-  if (session.startedSeenAt) return { seenAt: session.startedSeenAt, seenVia: "call-started" };
-  if (session.rangSeenAt) return { seenAt: session.rangSeenAt, seenVia: "incoming-call" };
-  return {};
+  return undefined;
 }

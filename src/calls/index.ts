@@ -1,0 +1,9 @@
+export {
+  dueActions,
+  needsHealth,
+  planCall,
+  timeToRecordOrigin,
+  type CallPlan,
+  type PlannedJob,
+  type Ringing,
+} from "./plan.js";
