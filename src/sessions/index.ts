@@ -5,3 +5,12 @@ export {
   type PauseState,
   type SessionStore,
 } from "./store.js";
+export {
+  FACT_RULES,
+  NO_FACTS,
+  factWritesOf,
+  mergeFacts,
+  type FactRule,
+  type FactUpdate,
+  type KnownFacts,
+} from "./facts.js";
