@@ -7,3 +7,4 @@ export {
   type PlannedJob,
   type Ringing,
 } from "./plan.js";
+export { pauseVerdict, type PauseJob, type PauseOperation, type PauseVerdict } from "./pause.js";
