@@ -1,3 +1,5 @@
+export { factsOfEvent, recordingUpdateOf } from "./events.js";
+export { ingestJobsOf, recordingCluesOf, type IngestJob, type RecordingClues } from "./ingest-jobs.js";
 export {
   dueActions,
   needsHealth,
