@@ -256,7 +256,8 @@ async function recordingReady(
 
 /**
  * Re-decides from all facts known so far (the decision is a pure function of them, so any delivery order ends
- * with the same decision), then starts each due action exactly once. A call already over is still connected
+ * with the same decision), plans what that makes due (src/calls/plan.ts `planCall`, pure; the health view is read
+ * only when the plan needs it), then starts each due action exactly once. A call already over is still connected
  * to: ACS answers 8522 and that failure is on record rather than silently skipped.
  *
  * Claiming a step and queueing its job are two writes (different slots on a Cluster): a worker killed between
