@@ -1,7 +1,6 @@
 import { rawIdOf } from "../acs/index.js";
 import type { AcsEvent } from "../intake/schemas.js";
-import type { FactUpdate } from "../sessions/index.js";
-import { isPlaceholderStart, microsOf, type RecordingUpdate } from "../sessions/recording-state.js";
+import { isPlaceholderStart, microsOf, type FactUpdate, type RecordingUpdate } from "../sessions/index.js";
 
 type EventOf<T extends AcsEvent["type"]> = Extract<AcsEvent, { type: T }>;
 

@@ -14,3 +14,5 @@ export {
   type FactUpdate,
   type KnownFacts,
 } from "./facts.js";
+export { DEFAULT_START_WITHIN_SECONDS, incomingCallAction, rejectsUnrecordableCalls } from "./enforcement.js";
+export { isPlaceholderStart, microsOf, type RecordingUpdate } from "./recording-state.js";
