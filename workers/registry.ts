@@ -2,6 +2,7 @@ import type { JobName, PayloadOf } from "../src/queues/index.js";
 import type { JobContext, WorkerDependencies } from "./dependencies.js";
 import * as callEvent from "./jobs/call-event.js";
 import * as checkRecording from "./jobs/check-recording.js";
+import * as confirmPresence from "./jobs/confirm-presence.js";
 import * as connectCall from "./jobs/connect-call.js";
 import * as connectRinging from "./jobs/connect-ringing.js";
 import * as enforceStart from "./jobs/enforce-start.js";
@@ -14,6 +15,7 @@ import * as probeStorage from "./jobs/probe-storage.js";
 import * as rejectCall from "./jobs/reject-call.js";
 import * as resumeRecording from "./jobs/resume-recording.js";
 import * as startRecording from "./jobs/start-recording.js";
+import * as stopRecording from "./jobs/stop-recording.js";
 import * as sweepGaps from "./jobs/sweep-gaps.js";
 import * as sweepIngestDeadlines from "./jobs/sweep-ingest-deadlines.js";
 
@@ -41,6 +43,8 @@ export const performers: { [N in JobName]: Perform<N> } = {
   "play-announcement": playAnnouncement.perform,
   "pause-recording": pauseRecording.perform,
   "resume-recording": resumeRecording.perform,
+  "stop-recording": stopRecording.perform,
+  "confirm-presence": confirmPresence.perform,
 };
 
 export function isJobName(name: string): name is JobName {

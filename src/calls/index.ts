@@ -1,12 +1,21 @@
-export { factsOfEvent, recordingUpdateOf } from "./events.js";
+export {
+  factsOfEvent,
+  listedParticipants,
+  presenceOfEvent,
+  recordingUpdateOf,
+  type PresenceOfEvent,
+} from "./events.js";
 export { ingestJobsOf, recordingCluesOf, type IngestJob, type RecordingClues } from "./ingest-jobs.js";
 export {
   dueActions,
   needsHealth,
   planCall,
+  scopeAction,
   timeToRecordOrigin,
   type CallPlan,
   type PlannedJob,
   type Ringing,
+  type ScopeAction,
 } from "./plan.js";
 export { pauseVerdict, type PauseJob, type PauseOperation, type PauseVerdict } from "./pause.js";
+export { scopeVerdict, type PresenceObservation, type ScopeVerdict } from "./scope.js";

@@ -6,6 +6,7 @@ import {
   type LedgerAction,
   type LedgerEntry,
   type LedgerRecording,
+  type LedgerStop,
   type QuarantineEntry,
 } from "./outcome.js";
 
@@ -42,6 +43,14 @@ const entrySchema = z.object({
   updatedAt: z.string(),
 });
 
+const stopSchema = z.object({
+  recordingId: z.string(),
+  trigger: z.enum(["scope", "request"]),
+  by: z.string(),
+  reason: z.string(),
+  at: z.string(),
+});
+
 const recordingSchema = z.object({ recordingId: z.string(), manifest: z.string(), at: z.string() });
 
 const quarantineSchema = z.object({
@@ -71,6 +80,8 @@ export interface Ledger {
   get(serverCallId: string): Promise<LedgerEntry | undefined>;
   /** Appends an enforcement action to the call's entry (a list of its own: appends never race each other). */
   noteAction(serverCallId: string, action: LedgerAction): Promise<void>;
+  /** Appends a stop on purpose to the call's entry (a list of its own, as the actions). */
+  noteStop(serverCallId: string, stop: LedgerStop): Promise<void>;
   /** Entries changed at or after `since`, oldest first. */
   since(since: Date): Promise<LedgerEntry[]>;
   gaps(since: Date, now: Date, graceMs: number): Promise<LedgerEntry[]>;
@@ -90,15 +101,18 @@ export function createLedger(redis: RedisClient, prefix: string): Ledger {
   const keyOf = (serverCallId: string) => `${prefix}:ledger:{${serverCallId}}`;
   const actionsOf = (serverCallId: string) => `${keyOf(serverCallId)}:actions`;
   const recordingsOf = (serverCallId: string) => `${keyOf(serverCallId)}:recordings`;
+  const stopsOf = (serverCallId: string) => `${keyOf(serverCallId)}:stops`;
   const index = `${prefix}:ledger:index`;
   const quarantineKey = (recordingId: string) => `${prefix}:ledger:quarantine:{${recordingId}}`;
   const quarantineIndex = `${prefix}:ledger:quarantine:index`;
   const get = async (serverCallId: string): Promise<LedgerEntry | undefined> => {
-    const [raw, actions, recordingFields] = await Promise.all([
+    const [raw, actions, recordingFields, stopItems] = await Promise.all([
       redis.hget(keyOf(serverCallId), "entry"),
       redis.lrange(actionsOf(serverCallId), 0, -1),
       redis.hvals(recordingsOf(serverCallId)),
+      redis.lrange(stopsOf(serverCallId), 0, -1),
     ]);
+    const stops = stopItems.map((s) => stopSchema.parse(JSON.parse(s)));
     const taken = actions.map((a) => JSON.parse(a) as LedgerAction);
     const recordings: LedgerRecording[] = recordingFields
       .map((field) => recordingSchema.parse(JSON.parse(field)))
@@ -106,10 +120,11 @@ export function createLedger(redis: RedisClient, prefix: string): Ledger {
     const extra = {
       ...(taken.length > 0 ? { actions: taken } : {}),
       ...(recordings.length > 0 ? { recordings } : {}),
+      ...(stops.length > 0 ? { stops } : {}),
     };
-    // A call still in progress has no entry yet, only what enforcement did so far.
+    // A call still in progress has no entry yet, only what enforcement did (or a stop) so far.
     if (!raw) {
-      const last = taken.at(-1);
+      const last = [...taken, ...stops].sort((a, b) => a.at.localeCompare(b.at)).at(-1);
       return last
         ? { serverCallId, outcome: "pending", reason: "call in progress", updatedAt: last.at, ...extra }
         : undefined;
@@ -137,10 +152,12 @@ export function createLedger(redis: RedisClient, prefix: string): Ledger {
       const {
         actions: _actions,
         recordings: _recordings,
+        stops: _stops,
         ...stored
       } = current ?? {
         actions: undefined,
         recordings: undefined,
+        stops: undefined,
       };
       const entry: LedgerEntry = { ...stored, ...update, updatedAt: now.toISOString() };
       const written = await redis.eval(WRITE, 1, keyOf(update.serverCallId), entry.outcome, JSON.stringify(entry));
@@ -150,6 +167,10 @@ export function createLedger(redis: RedisClient, prefix: string): Ledger {
     async noteAction(serverCallId, action) {
       await redis.rpush(actionsOf(serverCallId), JSON.stringify(action));
       await redis.zadd(index, Date.parse(action.at), serverCallId);
+    },
+    async noteStop(serverCallId, stop) {
+      await redis.rpush(stopsOf(serverCallId), JSON.stringify(stop));
+      await redis.zadd(index, Date.parse(stop.at), serverCallId);
     },
     async since(since) {
       const ids = await redis.zrangebyscore(index, since.getTime(), "+inf");

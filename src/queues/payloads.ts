@@ -54,6 +54,26 @@ export interface JobKinds {
     queue: typeof QueueName.control;
     payload: { serverCallId: string; recordingId: string; by: string; pausedAt?: string };
   };
+  /**
+   * Stops one recording on purpose (docs/recording-control.md "Someone leaves mid-call", "Stop on request"):
+   * `scope` when nobody in scope remains (by: "scope"), `request` when an operator asked (by: their name).
+   */
+  "stop-recording": {
+    queue: typeof QueueName.control;
+    payload: {
+      serverCallId: string;
+      correlationId: string;
+      recordingId: string;
+      trigger: "scope" | "request";
+      by: string;
+      reason: string;
+    };
+  };
+  /** The presence sources disagree: ask ACS for the participant list on our connection, then decide again. */
+  "confirm-presence": {
+    queue: typeof QueueName.control;
+    payload: { serverCallId: string; correlationId: string; callConnectionId: string };
+  };
   "play-announcement": {
     queue: typeof QueueName.control;
     payload: { serverCallId: string; correlationId: string; callConnectionId: string; announcement: Announcement };
@@ -158,6 +178,9 @@ export const jobDefinitions: { [N in JobName]: { queue: JobKinds[N]["queue"]; op
   "play-announcement": { queue: QueueName.control, options: { ...retried(5, 500), priority: ROUTINE } },
   "pause-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: PROMPT } },
   "resume-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: PROMPT } },
+  // Recording people no policy asks for is a privacy problem: as prompt as a pause.
+  "stop-recording": { queue: QueueName.control, options: { ...retried(5, 500), priority: PROMPT } },
+  "confirm-presence": { queue: QueueName.control, options: { ...retried(5, 500), priority: PROMPT } },
   // Delayed by RECORDING_EXPECTED_WITHIN_SECONDS after the call ends (call-event.ts).
   "expect-recording": { queue: QueueName.control, options: { ...retried(5, 1_000), priority: ROUTINE } },
   "sweep-gaps": { queue: QueueName.control, options: { ...retried(1, 1_000), priority: ROUTINE } },

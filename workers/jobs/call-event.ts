@@ -18,6 +18,7 @@ import { microsOf, needsAcsCheck } from "../../src/sessions/recording-state.js";
 import { contextOf } from "../../src/sessions/ring-context.js";
 import { CHECK_DELAY_MS } from "./check-recording.js";
 import { ANNOUNCEMENT_CONTEXT } from "./play-announcement.js";
+import { notePresence } from "./presence.js";
 import type { WorkerDependencies } from "../dependencies.js";
 
 type Payload = PayloadOf<"call-event">;
@@ -64,16 +65,10 @@ const handlers: { [T in EventType]: Handler<T> } = {
     await advance(deps, session, event.id);
   },
 
-  async "Microsoft.Communication.CallParticipantAdded"(deps, event, receivedAt) {
-    const session = await deps.sessions.addFacts(event.data.serverCallId, factsOf(event, receivedAt));
-    await advance(deps, session, event.id);
-  },
-
-  async "Microsoft.Communication.CallParticipantRemoved"() {},
-
-  // Lists of who is on our connection (phone and Teams parties leave only through them, docs/acs-payloads.md
-  // "Participants"): not acted on until scope follows presence is wired (issue 22, src/calls/scope.ts).
-  async "Microsoft.Communication.ParticipantsUpdated"() {},
+  // Joins and leaves, and each connection's participant list: kept as presence, then re-decided (presence.ts).
+  "Microsoft.Communication.CallParticipantAdded": notePresence,
+  "Microsoft.Communication.CallParticipantRemoved": notePresence,
+  "Microsoft.Communication.ParticipantsUpdated": notePresence,
 
   async "Microsoft.Communication.CallEnded"(deps, event, receivedAt) {
     const { serverCallId, correlationId } = event.data;
