@@ -19,3 +19,4 @@ export {
 } from "./plan.js";
 export { pauseVerdict, type PauseJob, type PauseOperation, type PauseVerdict } from "./pause.js";
 export { scopeVerdict, type PresenceObservation, type ScopeVerdict } from "./scope.js";
+export { stopVerdict, type StopVerdict } from "./stop.js";

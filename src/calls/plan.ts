@@ -15,6 +15,11 @@ export type PlannedJob = {
     name: N;
     payload: PayloadOf<N>;
     delayMs?: number;
+    /**
+     * The step may be given back and claimed again later (a stop by scope no longer due when it ran): the job's
+     * id then names the claimant too, so that the later claim's job is not taken for the earlier one.
+     */
+    reclaimable?: true;
     /** The line that says why, logged just before the job is queued. */
     log?: { level: "info" | "warn"; message: string; fields: Record<string, unknown> };
   };
@@ -265,6 +270,7 @@ export function scopeAction(session: CallSession, decision: Decision): ScopeActi
         job: {
           step: `stop-recording:${recordingId}`,
           name: "stop-recording",
+          reclaimable: true,
           payload: { serverCallId, correlationId, recordingId, trigger: "scope", by: "scope", reason: verdict.reason },
           log: {
             level: "info",

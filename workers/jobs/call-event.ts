@@ -287,13 +287,14 @@ export async function advance(
     ? assessHealth(await deps.health.read(), deps.healthSettings.failuresToTrip)
     : undefined;
   const plan = planCall(session, decision, health, ring);
+  const owner = `event:${eventId}`;
   // Decision, claims and the metrics tally in one round trip: this is on the path from CallStarted to the recording.
   const held = await deps.sessions.settle(serverCallId, {
     decision,
     factsVersion: session.factsVersion,
     ...(plan.pinPolicySet ? { pinPolicySet: plan.pinPolicySet } : {}),
     claims: plan.claims,
-    owner: `event:${eventId}`,
+    owner,
     tally: plan.tally,
   });
   if (held.has(plan.tally)) decisionsMade.inc(plan.tallyLabels);
@@ -308,7 +309,7 @@ export async function advance(
     await deps.queues.enqueue(
       job.name,
       job.payload,
-      jobIdFor(serverCallId, job.step),
+      job.reclaimable ? jobIdFor(serverCallId, job.step, owner) : jobIdFor(serverCallId, job.step),
       job.delayMs !== undefined ? { delayMs: job.delayMs } : undefined,
     );
   }

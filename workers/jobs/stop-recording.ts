@@ -39,8 +39,12 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"stop
     await deps.acs.getCallRecording().stop(recordingId);
   } catch (error) {
     // The call or the recording is gone already: there is nothing left to stop, and the stop stands.
-    if (classifyAcsError(error).outcome !== "call-gone") {
+    const meaning = classifyAcsError(error);
+    if (meaning.outcome !== "call-gone") {
+      // Not stopped: the recording goes on and must be watched as any other; given up for good, the step is
+      // given back too, so that a new request (or the next leave) can try again.
       await deps.sessions.forgetStop(serverCallId, recordingId);
+      if (!meaning.retry) await deps.sessions.release(serverCallId, `stop-recording:${recordingId}`);
       rethrowAcsError(error, deps.logger, log, "stop recording");
     }
     deps.logger.info(log, "stop recording: ACS no longer knows the call or the recording");
