@@ -123,4 +123,10 @@ describe("recording manifest", () => {
       { chunk: 1, startTime: "2026-11-21T10:00:04Z", durationMs: 700 },
     ]);
   });
+
+  it("says where and why a recording stopped on purpose ended, and says nothing of one that was not", () => {
+    const stop = { trigger: "scope", by: "scope", reason: "no-in-scope-present", at: "2026-11-21T10:00:09Z" } as const;
+    expect(buildManifest({ ...input([chunk(0, {})]), stop }).endedBy).toEqual(stop);
+    expect(buildManifest(input([chunk(0, {})]))).not.toHaveProperty("endedBy");
+  });
 });

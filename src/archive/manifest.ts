@@ -1,7 +1,8 @@
 /**
  * The manifest of one recording (pure): what a reviewer or regulator needs to trust the chunks without
  * trusting us — call facts, the unmixed channel map and pause intervals from ACS's metadata documents,
- * every chunk with its size and SHA-256, the policy rule and hash that required the recording, timings.
+ * every chunk with its size and SHA-256, the policy rule and hash that required the recording, timings, and
+ * `endedBy` when it was stopped on purpose (who or what, why, when).
  * Written once every chunk is archived (see workers/jobs/ingest-chunk.ts); its own SHA-256 goes into the
  * manifest blob's metadata and tags.
  */
@@ -61,6 +62,11 @@ export interface ManifestInput {
   archivedAt: string;
   /** When the recording event was first seen (our clock). */
   firstSeenAt?: string;
+  /**
+   * The recording was stopped on purpose (src/sessions `stops`): nobody in scope left on the call, or an operator's
+   * request. Its audio ends there, because ACS's recording does.
+   */
+  stop?: { trigger: "scope" | "request"; by: string; reason: string; at: string };
 }
 
 export function buildManifest(input: ManifestInput) {
@@ -108,6 +114,16 @@ export function buildManifest(input: ManifestInput) {
     channelMap: [...channels.entries()]
       .map(([participantId, channel]) => ({ participantId, channel: channel ?? null }))
       .sort((a, b) => (a.channel ?? 99) - (b.channel ?? 99) || a.participantId.localeCompare(b.participantId)),
+    ...(input.stop
+      ? {
+          endedBy: {
+            trigger: input.stop.trigger,
+            by: input.stop.by,
+            reason: input.stop.reason,
+            at: input.stop.at,
+          },
+        }
+      : {}),
     pauses: chunks.flatMap((c) =>
       c.metadata.document.pauseResumeIntervals.map((p) => ({
         chunk: c.index,

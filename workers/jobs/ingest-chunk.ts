@@ -22,6 +22,7 @@ import { placeRecording, type Placement } from "../../src/archive/placement.js";
 import { correlate, DOCUMENT_KEY_PREFIX, type Correlation } from "../../src/correlation/index.js";
 import type { PayloadOf } from "../../src/queues/index.js";
 import { indexManifest } from "../../src/retrieval/indexing.js";
+import type { CallSession } from "../../src/sessions/index.js";
 import type { WorkerDependencies } from "../dependencies.js";
 import { alertChunkDeadline } from "./ingest-deadline.js";
 
@@ -237,6 +238,12 @@ async function alertQuarantined(
   });
 }
 
+/** The stop on purpose of this recording, for its manifest: where and why its audio ends. */
+function stopOf(session: CallSession | undefined, recordingId: string) {
+  const stop = session?.stops[recordingId];
+  return stop ? { stop: { trigger: stop.trigger, by: stop.by, reason: stop.reason, at: stop.at } } : {};
+}
+
 /**
  * Writes the recording's manifest once every chunk of it is archived. Each job marks its own chunk archived
  * before looking at the others, so whichever finishes last sees them all; if two do, `If-None-Match: *`
@@ -312,6 +319,7 @@ async function writeManifestIfComplete(
     chunks: archived,
     archivedAt: new Date().toISOString(),
     ...(payload.firstSeenAt ? { firstSeenAt: payload.firstSeenAt } : {}),
+    ...stopOf(session, recordingId),
   });
   const { chunk: _chunk, ...recordingLabels } = labels.tags;
   try {
