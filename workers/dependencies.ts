@@ -25,7 +25,10 @@ export interface JobContext {
   progress(value: object): Promise<void>;
 }
 
-/** Everything a job's `perform` may touch: adapters passed in at the edge, so tests can wire real or fake ones. */
+/**
+ * Everything a job's `perform` may touch: adapters passed in at the edge, so tests can wire real or fake ones. Each
+ * job declares the ones it uses and is given only those (workers/job.ts).
+ */
 export interface WorkerDependencies {
   logger: Logger;
   sessions: SessionStore;
@@ -57,16 +60,10 @@ export interface WorkerDependencies {
   };
   /** Once-per-chunk claims of deadline alerts (at risk, lost), shared by the ingest jobs and the sweep. */
   deadlineAlerts: DeadlineAlertClaims;
-  /**
-   * The completeness ledger. Always wired in production; optional so that tests of call-event folding alone
-   * (test/integration/event-order.test.ts) need not build one.
-   */
-  ledger?: Ledger;
-  /**
-   * Our own indexes tying recordings and ACS call ids to calls (src/correlation). Always wired in production;
-   * optional like the ledger: without it a recording event is correlated by its subject alone.
-   */
-  correlation?: CorrelationIndex;
+  /** The completeness ledger (tests without Redis use test/support/memory-ledger.ts). */
+  ledger: Ledger;
+  /** Our own indexes tying recordings and ACS call ids to calls (src/correlation). */
+  correlation: CorrelationIndex;
   /** Retain-until and legal hold on archived blobs. */
   retention: RetentionPort;
   /** Delete ACS's copy of a chunk once ours is verified. */
