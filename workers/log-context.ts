@@ -1,5 +1,5 @@
 import type { CallLogContext } from "../src/log.js";
-import { parseRecordingSubject } from "../src/intake/subject.js";
+import { parseRecordingSubject } from "../src/intake/index.js";
 
 const text = (value: unknown): string | undefined => (typeof value === "string" && value ? value : undefined);
 const record = (value: unknown): Record<string, unknown> =>

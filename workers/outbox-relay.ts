@@ -1,20 +1,20 @@
 import { hostname } from "node:os";
 import type { Logger } from "../src/log.js";
 import { eventsQuarantined } from "../src/metrics.js";
-import { OUTBOX_GROUP, outboxKeys } from "../src/intake/outbox.js";
 import {
+  OUTBOX_GROUP,
+  outboxKeys,
   fieldMap,
   isRedisUnavailable,
   quarantineEntry,
   reasonOf,
   type QuarantineStage,
-} from "../src/intake/quarantine.js";
-import { parseDelivery } from "../src/intake/parse.js";
-import type { AcsEvent } from "../src/intake/schemas.js";
+  parseDelivery,
+  type AcsEvent,
+} from "../src/intake/index.js";
 import { rawIdOf } from "../src/acs/index.js";
 import { callEvent, type PayloadOf, type Queues } from "../src/queues/index.js";
-import type { SessionStore } from "../src/sessions/index.js";
-import { createRingContexts, withContextsKeptApart } from "../src/sessions/ring-context.js";
+import { type SessionStore, createRingContexts, withContextsKeptApart } from "../src/sessions/index.js";
 import { duplicateClient, type RedisClient } from "../src/redis/index.js";
 
 type StreamEntries = [id: string, fields: string[]][];

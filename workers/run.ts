@@ -2,7 +2,7 @@ import { hostname } from "node:os";
 import { UnrecoverableError, Worker, type Job } from "bullmq";
 import { callLogger, type CallLogContext } from "../src/log.js";
 import { jobsFailed } from "../src/metrics.js";
-import { startHeartbeat, type Heartbeat } from "../src/observability/heartbeat.js";
+import { startHeartbeat, type Heartbeat } from "../src/observability/index.js";
 import { QueueName, queueKeyPrefix } from "../src/queues/index.js";
 import type { RedisClient } from "../src/redis/index.js";
 import { failingDependency } from "../src/health/index.js";

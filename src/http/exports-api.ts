@@ -1,17 +1,20 @@
 import { randomUUID } from "node:crypto";
 import Router from "@koa/router";
 import type { ContainerClient } from "@azure/storage-blob";
-import type { AuditLog } from "../audit/log.js";
-import { asReader, scopeFilters } from "../auth/access.js";
-import type { TokenStore } from "../auth/tokens.js";
-import { parseJson, readBody } from "../intake/body.js";
-import { IntakeError } from "../intake/errors.js";
+import type { AuditLog } from "../audit/index.js";
+import { asReader, scopeFilters, type TokenStore } from "../auth/index.js";
+import { parseJson, readBody, IntakeError } from "../intake/index.js";
 import { exportRecordings, type ExportPayload, type Queues } from "../queues/index.js";
-import { exportFolder } from "../retrieval/bundle.js";
-import type { ExportRequests } from "../retrieval/export-requests.js";
-import type { RecordingIndex } from "../retrieval/index-store.js";
-import { describeIssues, exportRequest, filtersOf, type Cursor } from "../retrieval/query.js";
-import type { RecordingFilters } from "../retrieval/summary.js";
+import {
+  exportFolder,
+  type ExportRequests,
+  type RecordingIndex,
+  describeIssues,
+  exportRequest,
+  filtersOf,
+  type Cursor,
+  type RecordingFilters,
+} from "../retrieval/index.js";
 import { guard, requestOf } from "./api-access.js";
 
 export interface ExportsApiDependencies {

@@ -14,7 +14,7 @@ import {
   type ExportProgress,
 } from "./bundle.js";
 import type { RecordingIndex } from "./index-store.js";
-import { mayDo } from "../auth/access.js";
+import { mayDo } from "../auth/index.js";
 
 export interface ExportPorts {
   /** The archive. */

@@ -6,3 +6,14 @@ export {
   type SessionStore,
 } from "./store.js";
 export { dueActions } from "./transitions.js";
+export { countActiveRecordings } from "./active-recordings.js";
+export {
+  DEFAULT_START_WITHIN_SECONDS,
+  incomingCallAction,
+  recordingStoppedAction,
+  rejectsUnrecordableCalls,
+  startDeadlineAction,
+  startFailedAction,
+} from "./enforcement.js";
+export { isPlaceholderStart, microsOf, needsAcsCheck } from "./recording-state.js";
+export { type RingContexts, contextOf, createRingContexts, withContextsKeptApart } from "./ring-context.js";

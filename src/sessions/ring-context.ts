@@ -1,4 +1,4 @@
-import type { AcsEvent } from "../intake/schemas.js";
+import type { AcsEvent } from "../intake/index.js";
 import type { RedisClient } from "../redis/index.js";
 
 /**

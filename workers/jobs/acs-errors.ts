@@ -1,5 +1,5 @@
 import { UnrecoverableError } from "bullmq";
-import { classifyAcsError, type AcsErrorMeaning } from "../../src/acs/errors.js";
+import { classifyAcsError, type AcsErrorMeaning } from "../../src/acs/index.js";
 import type { Logger } from "../../src/log.js";
 
 /**

@@ -1,4 +1,4 @@
-import { classifyAcsError } from "../../src/acs/errors.js";
+import { classifyAcsError } from "../../src/acs/index.js";
 import type { CallSession } from "../../src/sessions/index.js";
 import type { JobDependencies } from "../job.js";
 import { rethrowAcsError } from "./acs-errors.js";

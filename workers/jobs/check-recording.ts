@@ -1,5 +1,5 @@
 import { checkRecording, type PayloadOf } from "../../src/queues/index.js";
-import { recordingStoppedAction } from "../../src/sessions/enforcement.js";
+import { recordingStoppedAction } from "../../src/sessions/index.js";
 import type { JobContext } from "../dependencies.js";
 import { defineJob, type JobDependencies } from "../job.js";
 import { rethrowAcsError } from "./acs-errors.js";

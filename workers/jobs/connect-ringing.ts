@@ -1,5 +1,5 @@
 import { UnrecoverableError } from "bullmq";
-import { classifyAcsError } from "../../src/acs/errors.js";
+import { classifyAcsError } from "../../src/acs/index.js";
 import { connectRinging, type PayloadOf } from "../../src/queues/index.js";
 import { defineJob, type JobDependencies } from "../job.js";
 import { rethrowAcsError } from "./acs-errors.js";

@@ -1,4 +1,4 @@
-import { classifyAcsError } from "../../src/acs/errors.js";
+import { classifyAcsError } from "../../src/acs/index.js";
 import type { LedgerAction } from "../../src/ledger/index.js";
 import { enforcementActions } from "../../src/metrics.js";
 import type { JobDependencies } from "../job.js";

@@ -1,5 +1,5 @@
 import { UnrecoverableError } from "bullmq";
-import { ExportTargetTaken, runExport, type ExportResult } from "../../src/retrieval/export.js";
+import { ExportTargetTaken, runExport, type ExportResult } from "../../src/retrieval/index.js";
 import { exportRecordings, type PayloadOf } from "../../src/queues/index.js";
 import type { JobContext } from "../dependencies.js";
 import { defineJob, type JobDependencies } from "../job.js";

@@ -1,6 +1,22 @@
 import { Readable } from "node:stream";
 import { UnrecoverableError } from "bullmq";
-import { deadlineStatus } from "../../src/archive/deadline.js";
+import {
+  deadlineStatus,
+  chunkLabels,
+  IngestVerificationFailed,
+  ingestContent,
+  ingestDocument,
+  isRecordingStatus,
+  readDocument,
+  acsMetadataDocument,
+  buildManifest,
+  type ArchivedChunk,
+  chunkBlobNames,
+  QUARANTINE_AREA,
+  recordingFolder,
+  placeRecording,
+  type Placement,
+} from "../../src/archive/index.js";
 import {
   chunksArchived,
   ingestBytes,
@@ -8,20 +24,9 @@ import {
   ingestDuration,
   recordingsQuarantined,
 } from "../../src/metrics.js";
-import { chunkLabels } from "../../src/archive/labels.js";
-import {
-  IngestVerificationFailed,
-  ingestContent,
-  ingestDocument,
-  isRecordingStatus,
-  readDocument,
-} from "../../src/archive/ingest.js";
-import { acsMetadataDocument, buildManifest, type ArchivedChunk } from "../../src/archive/manifest.js";
-import { chunkBlobNames, QUARANTINE_AREA, recordingFolder } from "../../src/archive/naming.js";
-import { placeRecording, type Placement } from "../../src/archive/placement.js";
 import { correlate, DOCUMENT_KEY_PREFIX, type Correlation } from "../../src/correlation/index.js";
 import { ingestChunk, type PayloadOf } from "../../src/queues/index.js";
-import { indexManifest } from "../../src/retrieval/indexing.js";
+import { indexManifest } from "../../src/retrieval/index.js";
 import { defineJob, type JobDependencies } from "../job.js";
 import { alertChunkDeadline } from "./ingest-deadline.js";
 
@@ -90,7 +95,7 @@ async function perform(deps: Deps, payload: Payload) {
     deps.container,
     names.content,
     async (offset) => {
-      // SDK 1.6.0 throws on {offset: 0}: a whole-body request carries no Range (reference §1.8 item 4).
+      // SDK 1.6.0 throws on {offset: 0}: a whole-body request carries no Range (docs/acs-payloads.md "Recording files").
       if (offset > 0) deps.logger.info({ ...log, offset }, "resuming chunk download with Range");
       return offset > 0
         ? recording.downloadStreaming(chunk.contentLocation, { offset })

@@ -1,4 +1,4 @@
-import type { DeadlineStatus } from "../../src/archive/deadline.js";
+import type { DeadlineStatus } from "../../src/archive/index.js";
 import { ingestDeadlineAlerts } from "../../src/metrics.js";
 import type { PayloadOf } from "../../src/queues/index.js";
 import type { JobDependencies } from "../job.js";

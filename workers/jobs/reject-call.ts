@@ -1,4 +1,4 @@
-import { classifyAcsError } from "../../src/acs/errors.js";
+import { classifyAcsError } from "../../src/acs/index.js";
 import { connectRinging, rejectCall, type PayloadOf } from "../../src/queues/index.js";
 import type { JobContext } from "../dependencies.js";
 import { defineJob, type JobDependencies } from "../job.js";

@@ -1,5 +1,4 @@
-import { identifierFromRawId } from "../../src/acs/index.js";
-import { classifyAcsError } from "../../src/acs/errors.js";
+import { identifierFromRawId, classifyAcsError } from "../../src/acs/index.js";
 import { noteCallContext } from "../../src/log.js";
 import { timeToRecord } from "../../src/metrics.js";
 import { startRecording, type PayloadOf } from "../../src/queues/index.js";

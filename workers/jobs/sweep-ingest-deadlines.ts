@@ -1,4 +1,4 @@
-import { reviewWaitingChunk } from "../../src/archive/deadline.js";
+import { reviewWaitingChunk } from "../../src/archive/index.js";
 import { ingestPriorityRaises } from "../../src/metrics.js";
 import { ingestChunk, sweepIngestDeadlines } from "../../src/queues/index.js";
 import { defineJob, type JobDependencies } from "../job.js";

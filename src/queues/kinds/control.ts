@@ -1,6 +1,5 @@
-import type { Channel } from "../../intake/sink.js";
-import type { AcsEvent } from "../../intake/schemas.js";
-import type { Announcement, RecordingPlan } from "../../policy/types.js";
+import type { Channel, AcsEvent } from "../../intake/index.js";
+import type { Announcement, RecordingPlan } from "../../policy/index.js";
 import { defineJobKind, Priority } from "../kind.js";
 import { QueueName } from "../names.js";
 

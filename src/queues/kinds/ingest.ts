@@ -1,5 +1,5 @@
 import type { CorrelationVia } from "../../correlation/index.js";
-import type { RecordingChunk } from "../../intake/schemas.js";
+import type { RecordingChunk } from "../../intake/index.js";
 import { defineJobKind, Priority } from "../kind.js";
 import { QueueName } from "../names.js";
 
