@@ -27,8 +27,6 @@ const OPERATIONS: readonly Action[] = ["board", "ops"];
 const allow: Decision = { allowed: true };
 const refuse = (status: 401 | 403 | 404, message: string): Decision => ({ allowed: false, status, message });
 
-export const roleOf = (principal: Principal | undefined): Role => principal?.role ?? "anonymous";
-
 /**
  * Whether `principal` may do `action` — in general (no target: before the route looks anything up) or on a
  * target. Another team's recording, call or export is refused with 404, exactly like one that does not exist,

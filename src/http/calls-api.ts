@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { AuditLog } from "../audit/log.js";
 import type { TokenStore } from "../auth/tokens.js";
 import { parseJson, readBody } from "../intake/body.js";
+import { pauseVerdict } from "../calls/index.js";
 import type { Queues } from "../queues/index.js";
 import type { SessionStore } from "../sessions/index.js";
 import { guard, requestOf } from "./api-access.js";
@@ -50,32 +51,12 @@ export function callsRoutes(deps: CallsApiDependencies): Router {
     const body = pauseBody.safeParse(parseJson(await readBody(ctx.req, 16 * 1024)));
     if (!body.success) return refuse(400, body.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
     const { reason } = body.data;
-    const session = await deps.sessions.get(serverCallId);
-    const decision = session.decision;
-    if (!decision?.record) return refuse(404, "no such call", reason);
-    await request.requireTarget({ team: decision.teamId }, "no such call", { reason });
-    if (!decision.pause?.allowed)
-      return refuse(403, `the policy of team ${decision.teamId} does not allow pausing`, reason);
-    if (!session.recordingId) return refuse(409, "the call has no recording yet", reason);
-    if (session.ended) return refuse(409, "the call has ended", reason);
-
-    if (operation === "pause") {
-      if (session.pause) return refuse(409, `already paused by ${session.pause.by}`, reason);
-      await deps.queues.enqueue("pause-recording", {
-        serverCallId,
-        recordingId: session.recordingId,
-        by: principal.name,
-        reason,
-        autoResumeSeconds: decision.pause.autoResumeSeconds,
-      });
-    } else {
-      if (!session.pause) return refuse(409, "the recording is not paused", reason);
-      await deps.queues.enqueue("resume-recording", {
-        serverCallId,
-        recordingId: session.recordingId,
-        by: principal.name,
-      });
-    }
+    if (!operation) return refuse(404, "no such operation"); // never: the guard answered it already
+    const verdict = pauseVerdict(operation, await deps.sessions.get(serverCallId), { by: principal.name, reason });
+    // Whose call it is is asked of the access rules first: another team's call is "no such call", like an unknown one.
+    if (verdict.team) await request.requireTarget({ team: verdict.team }, "no such call", { reason });
+    if (!verdict.allowed) return refuse(verdict.status, verdict.message, reason);
+    await deps.queues.enqueue(verdict.job.name, verdict.job.payload);
     await request.note("accepted", { reason });
     ctx.status = 202;
     ctx.body = { accepted: `recording:${operation}`, serverCallId };

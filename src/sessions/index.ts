@@ -5,7 +5,15 @@ export {
   type PauseState,
   type SessionStore,
 } from "./store.js";
-export { dueActions } from "./transitions.js";
+export {
+  FACT_RULES,
+  NO_FACTS,
+  factWritesOf,
+  mergeFacts,
+  type FactRule,
+  type FactUpdate,
+  type KnownFacts,
+} from "./facts.js";
 export { countActiveRecordings } from "./active-recordings.js";
 export {
   DEFAULT_START_WITHIN_SECONDS,
@@ -15,5 +23,5 @@ export {
   startDeadlineAction,
   startFailedAction,
 } from "./enforcement.js";
-export { isPlaceholderStart, microsOf, needsAcsCheck } from "./recording-state.js";
+export { isPlaceholderStart, microsOf, needsAcsCheck, type RecordingUpdate } from "./recording-state.js";
 export { type RingContexts, contextOf, createRingContexts, withContextsKeptApart } from "./ring-context.js";

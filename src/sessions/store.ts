@@ -1,6 +1,7 @@
 import type { RedisClient } from "../redis/index.js";
 import type { Decision } from "../policy/types.js";
 import { markRecordingActive } from "./active-recordings.js";
+import { factWritesOf, type FactUpdate } from "./facts.js";
 import {
   callRecordingState,
   decideRecordingState,
@@ -83,10 +84,11 @@ export type OnceStep =
 
 const SESSION_TTL_SECONDS = 7 * 24 * 3600;
 
+/** A `keep-earliest` fact (ARGV: its field, its moment in ms, its value): `<field>Ms` keeps the moment compared. */
 const KEEP_EARLIEST = `
-local current = tonumber(redis.call('HGET', KEYS[1], 'startedAtMs') or '')
-if current == nil or tonumber(ARGV[1]) < current then
-  redis.call('HSET', KEYS[1], 'startedAtMs', ARGV[1], 'startedAt', ARGV[2])
+local current = tonumber(redis.call('HGET', KEYS[1], ARGV[1] .. 'Ms') or '')
+if current == nil or tonumber(ARGV[2]) < current then
+  redis.call('HSET', KEYS[1], ARGV[1] .. 'Ms', ARGV[2], ARGV[1], ARGV[3])
 end
 return 1`;
 
@@ -99,26 +101,11 @@ return 1`;
 
 export interface SessionStore {
   get(serverCallId: string): Promise<CallSession>;
-  /** Adds what an event tells of the call; returns the session as these facts leave it (read in the same transaction). */
-  addFacts(
-    serverCallId: string,
-    facts: {
-      correlationId?: string;
-      participants?: string[];
-      /** From IncomingCall: authoritative, overwrites a hint. */
-      caller?: string;
-      /** From CallStarted's startedBy, for calls with no IncomingCall: kept only if no caller is known. */
-      callerHint?: string;
-      callee?: string;
-      startedAt?: string;
-      rang?: boolean;
-      started?: boolean;
-      ended?: boolean;
-      /** When the webhook received CallStarted / IncomingCall: the first one kept. */
-      startedSeenAt?: string;
-      rangSeenAt?: string;
-    },
-  ): Promise<CallSession>;
+  /**
+   * Adds what an event tells of the call, each fact by its rule (facts.ts FACT_RULES); returns the session as
+   * these facts leave it (read in the same transaction).
+   */
+  addFacts(serverCallId: string, facts: FactUpdate): Promise<CallSession>;
   /** Whether the call's session already counts this participant (raw id) among its participants. */
   knowsParticipant(serverCallId: string, participant: string): Promise<boolean>;
   /** The call's correlation and recording ids, for log lines (one small read). */
@@ -300,24 +287,13 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
     },
     async addFacts(serverCallId, facts) {
       const k = keys(serverCallId);
-      const fields: Record<string, string> = {};
-      if (facts.correlationId) fields.correlationId = facts.correlationId;
-      if (facts.caller) fields.caller = facts.caller;
-      if (facts.callee) fields.callee = facts.callee;
-      if (facts.rang) fields.rang = "1";
-      if (facts.started) fields.started = "1";
-      if (facts.ended) fields.ended = "1";
+      const writes = factWritesOf(facts);
       const tx = redis.multi().hincrby(k.hash, "factsVersion", 1);
-      if (Object.keys(fields).length > 0) tx.hset(k.hash, fields);
-      if (facts.callerHint) tx.hsetnx(k.hash, "caller", facts.callerHint);
-      if (facts.startedSeenAt) tx.hsetnx(k.hash, "startedSeenAt", facts.startedSeenAt);
-      if (facts.rangSeenAt) tx.hsetnx(k.hash, "rangSeenAt", facts.rangSeenAt);
+      if (Object.keys(writes.set).length > 0) tx.hset(k.hash, writes.set);
+      for (const [field, value] of writes.ifAbsent) tx.hsetnx(k.hash, field, value);
       // The earliest moment wins, whatever order the events are handled in.
-      const startedAtMs = facts.startedAt ? Date.parse(facts.startedAt) : NaN;
-      if (facts.startedAt && Number.isFinite(startedAtMs)) {
-        tx.eval(KEEP_EARLIEST, 1, k.hash, String(startedAtMs), facts.startedAt);
-      }
-      if (facts.participants && facts.participants.length > 0) tx.sadd(k.participants, ...facts.participants);
+      for (const { field, ms, value } of writes.ifEarlier) tx.eval(KEEP_EARLIEST, 1, k.hash, field, String(ms), value);
+      for (const { set, members } of writes.add) tx.sadd(k[set], ...members);
       // The end takes the call out of the recordings_active gauge: a change the gauge follows.
       if (facts.ended) tx.hincrby(k.hash, "recordingVersion", 1);
       // The session as these facts leave it, read in the same transaction: the caller's next step needs it.

@@ -1,220 +1,202 @@
-import { rawIdOf } from "../../src/acs/index.js";
-import { correlate, recordingKeyOf } from "../../src/correlation/index.js";
-import { parseRecordingSubject } from "../../src/intake/subject.js";
-import { acsExpiry, ingestPriority } from "../../src/archive/deadline.js";
+import { correlate } from "../../src/correlation/index.js";
+import {
+  factsOfEvent,
+  ingestJobsOf,
+  needsHealth,
+  planCall,
+  recordingCluesOf,
+  recordingUpdateOf,
+} from "../../src/calls/index.js";
+import { assessHealth } from "../../src/health/index.js";
+import type { AcsEvent } from "../../src/intake/schemas.js";
 import { outcomeOfDecision } from "../../src/ledger/index.js";
+import { decisionsMade } from "../../src/metrics.js";
 import { decide } from "../../src/policy/index.js";
 import { jobIdFor, type PayloadOf } from "../../src/queues/index.js";
-import { decisionsMade } from "../../src/metrics.js";
-import type { Decision } from "../../src/policy/types.js";
-import { dueActions, type CallSession, type OnceStep } from "../../src/sessions/index.js";
-import { isPlaceholderStart, microsOf, needsAcsCheck } from "../../src/sessions/recording-state.js";
-import {
-  DEFAULT_START_WITHIN_SECONDS,
-  incomingCallAction,
-  rejectsUnrecordableCalls,
-} from "../../src/sessions/enforcement.js";
-import { assessHealth } from "../../src/health/index.js";
+import type { CallSession, FactUpdate } from "../../src/sessions/index.js";
+import { microsOf, needsAcsCheck } from "../../src/sessions/recording-state.js";
 import { contextOf } from "../../src/sessions/ring-context.js";
 import { CHECK_DELAY_MS } from "./check-recording.js";
 import { ANNOUNCEMENT_CONTEXT } from "./play-announcement.js";
 import type { WorkerDependencies } from "../dependencies.js";
 
 type Payload = PayloadOf<"call-event">;
+type EventType = AcsEvent["type"];
+type EventOf<T extends EventType> = Extract<AcsEvent, { type: T }>;
+/** Handles one type of event: learns what it tells (pure, src/calls), writes it, plans, queues. */
+type Handler<T extends EventType> = (deps: WorkerDependencies, event: EventOf<T>, receivedAt: string) => Promise<void>;
 
 /**
  * Folds one event into the call's session and starts whatever it makes due. Facts accumulate, and every
  * action is guarded by a once-per-call claim, so any delivery order and any redelivery end the same way.
  */
 export async function perform(deps: WorkerDependencies, { event, receivedAt }: Payload): Promise<void> {
-  switch (event.type) {
-    case "Microsoft.Communication.IncomingCall": {
-      const caller = rawIdOf(event.data.from);
-      const callee = rawIdOf(event.data.to);
-      const [session] = await Promise.all([
-        deps.sessions.addFacts(event.data.serverCallId, {
-          correlationId: event.data.correlationId,
-          participants: [caller, callee].filter((id): id is string => !!id),
-          ...(caller ? { caller } : {}),
-          ...(callee ? { callee } : {}),
-          startedAt: event.time,
-          rang: true,
-          rangSeenAt: receivedAt,
-        }),
-        noteCall(deps, event.data),
-      ]);
-      // Only while handling IncomingCall can the call still be refused: its context is what rejects it. It is
-      // kept apart from job data (src/sessions/ring-context.ts) and dropped once no reject will need it.
-      const ring = await contextOf(deps.ringContexts, event.data.serverCallId, event.data.incomingCallContext);
-      const rejecting = await advance(deps, session, event.id, ring);
-      if (!rejecting && ring.keptApart) await deps.ringContexts.forget(event.data.serverCallId);
-      return;
-    }
-    case "Microsoft.Communication.CallStarted": {
-      const startedBy = event.data.startedBy;
-      const identifier =
-        startedBy && "communicationIdentifier" in startedBy ? startedBy.communicationIdentifier : startedBy;
-      const starter = identifier ? rawIdOf(identifier) : undefined;
-      const [session] = await Promise.all([
-        deps.sessions.addFacts(event.data.serverCallId, {
-          correlationId: event.data.correlationId,
-          participants: starter ? [starter] : [],
-          ...(starter ? { callerHint: starter } : {}),
-          started: true,
-          startedAt: event.time,
-          startedSeenAt: receivedAt,
-        }),
-        noteCall(deps, event.data),
-      ]);
-      await advance(deps, session, event.id);
-      return;
-    }
-    case "Microsoft.Communication.CallParticipantAdded": {
-      const participant = rawIdOf(event.data.user.communicationIdentifier);
-      const session = await deps.sessions.addFacts(event.data.serverCallId, {
-        correlationId: event.data.correlationId,
-        participants: participant ? [participant] : [],
-      });
-      await advance(deps, session, event.id);
-      return;
-    }
-    case "Microsoft.Communication.CallParticipantRemoved":
-      return;
-    case "Microsoft.Communication.CallEnded": {
-      const { serverCallId, correlationId } = event.data;
-      await Promise.all([
-        deps.sessions.addFacts(serverCallId, { correlationId, ended: true }),
-        noteCall(deps, event.data),
-      ]);
-      // Every call seen gets a ledger entry at its end: pending (a recording is owed), exempt or not required.
-      const session = await deps.sessions.get(serverCallId);
-      await deps.ledger?.record({
-        serverCallId,
-        ...(correlationId ? { correlationId } : {}),
-        ...outcomeOfDecision(session.decision),
-        endedAt: event.time,
-      });
-      if (session.decision?.record) {
-        await deps.queues.enqueue(
-          "expect-recording",
-          { serverCallId, correlationId },
-          jobIdFor("expect-recording", serverCallId),
-          { delayMs: deps.recordingExpectedWithinMs },
-        );
-      }
-      return;
-    }
-    case "Microsoft.Communication.CallConnected": {
-      // Another app's leg to the same call may report to the same callback: a connection is ours only if our
-      // connect request returned it (connect-call.ts), whichever CallConnected comes last.
-      const { serverCallId, correlationId, callConnectionId } = event.data;
-      const session = await deps.sessions.noteConnected(serverCallId, callConnectionId);
-      const log = { serverCallId, correlationId, callConnectionId, ours: session.ownConnectionId };
-      if (session.callConnectionId === callConnectionId) {
-        await advance(deps, session, event.id);
-        return;
-      }
-      if (session.ownConnectionId) deps.logger.warn(log, "another connection to the call: noted, not ours");
-      else deps.logger.info(log, "a connection to the call connected; ours once our connect answers with it");
-      return;
-    }
-    case "Microsoft.Communication.RecordingStateChanged": {
-      const { serverCallId, correlationId, recordingId, state, startDateTime, callConnectionId } = event.data;
-      // Ordered by when it happened at ACS, not by arrival (ACS promises no order); the placeholder startDateTime
-      // marks the state before activation. See docs/acs-payloads.md "State events and connections".
-      const update = {
-        kind: "event" as const,
-        state,
-        at: microsOf(event.time) ?? microsOf(receivedAt) ?? Date.now() * 1000,
-        initial: state === "inactive" && isPlaceholderStart(startDateTime),
-      };
-      const [{ outcome, session }] = await Promise.all([
-        deps.sessions.updateRecording(serverCallId, recordingId, update),
-        // Our own record that this recording is this call's: its RecordingFileStatusUpdated may name only the call id.
-        deps.correlation?.noteRecording(recordingId, serverCallId),
-        noteCall(deps, event.data),
-      ]);
-      // Its callConnectionId may be the recorder's own leg, neither ours nor a party's: it is logged, never used.
-      deps.logger.info(
-        {
-          serverCallId,
-          correlationId,
-          recordingId,
-          state,
-          eventConnectionId: callConnectionId,
-          initial: update.initial,
-          stale: outcome.stale,
-          conflict: outcome.conflict,
-          callRecordingState: session.recordingState,
-        },
-        "recording state changed",
-      );
-      // Events that disagree, or a real stop or pause: ACS is asked shortly (check-recording.ts).
-      if (needsAcsCheck(update, outcome)) {
-        await deps.queues.enqueue(
-          "check-recording",
-          { serverCallId, correlationId, recordingId },
-          jobIdFor("check-recording", event.id),
-          { delayMs: CHECK_DELAY_MS },
-        );
-      }
-      // Active: the announcement may now be due.
-      if (session.recordingState === "active") await advance(deps, session, event.id);
-      return;
-    }
-    case "Microsoft.Communication.StartRecordingFailed": {
-      const { serverCallId, correlationId, recordingId, resultInformation } = event.data;
-      if (recordingId) {
-        const at = microsOf(event.time) ?? Date.now() * 1000;
-        await deps.sessions.updateRecording(serverCallId, recordingId, { kind: "start-failed", at });
-      }
-      deps.logger.error(
-        { serverCallId, correlationId, recordingId, result: resultInformation, alert: true },
-        "ACS could not start the recording",
-      );
-      // A failed start, as the policy's enforcement treats one that missed its deadline — now, not at the deadline.
+  // The table is keyed by event type, so each handler gets its own type of event; the lookup loses that pairing.
+  const handle = handlers[event.type] as Handler<EventType>;
+  await handle(deps, event, receivedAt);
+}
+
+/** The facts an event of these types tells, which every one of them has. */
+function factsOf(event: AcsEvent, receivedAt: string): FactUpdate {
+  const facts = factsOfEvent(event, receivedAt);
+  if (!facts) throw new Error(`${event.type} tells no facts of its call`);
+  return facts;
+}
+
+const handlers: { [T in EventType]: Handler<T> } = {
+  async "Microsoft.Communication.IncomingCall"(deps, event, receivedAt) {
+    const [session] = await Promise.all([
+      deps.sessions.addFacts(event.data.serverCallId, factsOf(event, receivedAt)),
+      noteCall(deps, event.data),
+    ]);
+    // Only while handling IncomingCall can the call still be refused: its context is what rejects it. It is
+    // kept apart from job data (src/sessions/ring-context.ts) and dropped once no reject will need it.
+    const ring = await contextOf(deps.ringContexts, event.data.serverCallId, event.data.incomingCallContext);
+    const rejecting = await advance(deps, session, event.id, ring);
+    if (!rejecting && ring.keptApart) await deps.ringContexts.forget(event.data.serverCallId);
+  },
+
+  async "Microsoft.Communication.CallStarted"(deps, event, receivedAt) {
+    const [session] = await Promise.all([
+      deps.sessions.addFacts(event.data.serverCallId, factsOf(event, receivedAt)),
+      noteCall(deps, event.data),
+    ]);
+    await advance(deps, session, event.id);
+  },
+
+  async "Microsoft.Communication.CallParticipantAdded"(deps, event, receivedAt) {
+    const session = await deps.sessions.addFacts(event.data.serverCallId, factsOf(event, receivedAt));
+    await advance(deps, session, event.id);
+  },
+
+  async "Microsoft.Communication.CallParticipantRemoved"() {},
+
+  async "Microsoft.Communication.CallEnded"(deps, event, receivedAt) {
+    const { serverCallId, correlationId } = event.data;
+    await Promise.all([deps.sessions.addFacts(serverCallId, factsOf(event, receivedAt)), noteCall(deps, event.data)]);
+    // Every call seen gets a ledger entry at its end: pending (a recording is owed), exempt or not required.
+    const session = await deps.sessions.get(serverCallId);
+    await deps.ledger?.record({
+      serverCallId,
+      ...(correlationId ? { correlationId } : {}),
+      ...outcomeOfDecision(session.decision),
+      endedAt: event.time,
+    });
+    if (session.decision?.record) {
       await deps.queues.enqueue(
-        "enforce-start",
-        { serverCallId, correlationId, failedRecordingId: recordingId ?? "" },
-        jobIdFor("start-failed", serverCallId, recordingId ?? event.id),
+        "expect-recording",
+        { serverCallId, correlationId },
+        jobIdFor("expect-recording", serverCallId),
+        { delayMs: deps.recordingExpectedWithinMs },
       );
+    }
+  },
+
+  async "Microsoft.Communication.CallConnected"(deps, event) {
+    // Another app's leg to the same call may report to the same callback: a connection is ours only if our
+    // connect request returned it (connect-call.ts), whichever CallConnected comes last.
+    const { serverCallId, correlationId, callConnectionId } = event.data;
+    const session = await deps.sessions.noteConnected(serverCallId, callConnectionId);
+    const log = { serverCallId, correlationId, callConnectionId, ours: session.ownConnectionId };
+    if (session.callConnectionId === callConnectionId) {
+      await advance(deps, session, event.id);
       return;
     }
-    case "Microsoft.Communication.PlayCompleted":
-    case "Microsoft.Communication.PlayFailed": {
-      const { serverCallId, correlationId, callConnectionId, operationContext, resultInformation } = event.data;
-      if (operationContext !== ANNOUNCEMENT_CONTEXT) return;
-      const { ownConnectionId } = await deps.sessions.get(serverCallId);
-      if (ownConnectionId && callConnectionId !== ownConnectionId) {
-        deps.logger.warn(
-          { serverCallId, correlationId, callConnectionId },
-          "play result of another connection: ignored",
-        );
-        return;
-      }
-      const played = event.type === "Microsoft.Communication.PlayCompleted";
-      await deps.sessions.setAnnouncement(serverCallId, {
-        status: played ? "played" : "failed",
-        ...(resultInformation?.message ? { detail: resultInformation.message } : {}),
-      });
-      const log = { serverCallId, correlationId, detail: resultInformation?.message };
-      if (played) deps.logger.info(log, "recording announcement played");
-      else deps.logger.error({ ...log, alert: true }, "recording announcement failed");
-      return;
-    }
-    case "Microsoft.Communication.CallDisconnected": {
-      const { serverCallId, correlationId, callConnectionId } = event.data;
-      const { ownConnectionId } = await deps.sessions.get(serverCallId);
-      const ours = callConnectionId === ownConnectionId;
-      deps.logger.info(
-        { serverCallId, correlationId, callConnectionId, ours },
-        ours ? "our call connection ended" : "another connection to the call ended",
+    if (session.ownConnectionId) deps.logger.warn(log, "another connection to the call: noted, not ours");
+    else deps.logger.info(log, "a connection to the call connected; ours once our connect answers with it");
+  },
+
+  async "Microsoft.Communication.RecordingStateChanged"(deps, event, receivedAt) {
+    const { serverCallId, correlationId, recordingId, state, callConnectionId } = event.data;
+    const update = recordingUpdateOf(event, receivedAt, Date.now());
+    const [{ outcome, session }] = await Promise.all([
+      deps.sessions.updateRecording(serverCallId, recordingId, update),
+      // Our own record that this recording is this call's: its RecordingFileStatusUpdated may name only the call id.
+      deps.correlation?.noteRecording(recordingId, serverCallId),
+      noteCall(deps, event.data),
+    ]);
+    // Its callConnectionId may be the recorder's own leg, neither ours nor a party's: it is logged, never used.
+    deps.logger.info(
+      {
+        serverCallId,
+        correlationId,
+        recordingId,
+        state,
+        eventConnectionId: callConnectionId,
+        initial: update.initial,
+        stale: outcome.stale,
+        conflict: outcome.conflict,
+        callRecordingState: session.recordingState,
+      },
+      "recording state changed",
+    );
+    // Events that disagree, or a real stop or pause: ACS is asked shortly (check-recording.ts).
+    if (needsAcsCheck(update, outcome)) {
+      await deps.queues.enqueue(
+        "check-recording",
+        { serverCallId, correlationId, recordingId },
+        jobIdFor("check-recording", event.id),
+        { delayMs: CHECK_DELAY_MS },
       );
-      return;
     }
-    case "Microsoft.Communication.RecordingFileStatusUpdated":
-      return recordingReady(deps, event, receivedAt);
+    // Active: the announcement may now be due.
+    if (session.recordingState === "active") await advance(deps, session, event.id);
+  },
+
+  async "Microsoft.Communication.StartRecordingFailed"(deps, event) {
+    const { serverCallId, correlationId, recordingId, resultInformation } = event.data;
+    if (recordingId) {
+      const at = microsOf(event.time) ?? Date.now() * 1000;
+      await deps.sessions.updateRecording(serverCallId, recordingId, { kind: "start-failed", at });
+    }
+    deps.logger.error(
+      { serverCallId, correlationId, recordingId, result: resultInformation, alert: true },
+      "ACS could not start the recording",
+    );
+    // A failed start, as the policy's enforcement treats one that missed its deadline — now, not at the deadline.
+    await deps.queues.enqueue(
+      "enforce-start",
+      { serverCallId, correlationId, failedRecordingId: recordingId ?? "" },
+      jobIdFor("start-failed", serverCallId, recordingId ?? event.id),
+    );
+  },
+
+  "Microsoft.Communication.PlayCompleted": (deps, event) => playResult(deps, event, true),
+  "Microsoft.Communication.PlayFailed": (deps, event) => playResult(deps, event, false),
+
+  async "Microsoft.Communication.CallDisconnected"(deps, event) {
+    const { serverCallId, correlationId, callConnectionId } = event.data;
+    const { ownConnectionId } = await deps.sessions.get(serverCallId);
+    const ours = callConnectionId === ownConnectionId;
+    deps.logger.info(
+      { serverCallId, correlationId, callConnectionId, ours },
+      ours ? "our call connection ended" : "another connection to the call ended",
+    );
+  },
+
+  "Microsoft.Communication.RecordingFileStatusUpdated": recordingReady,
+};
+
+/** The result of playing our announcement, on our connection only (another connection's plays are not ours). */
+async function playResult(
+  deps: WorkerDependencies,
+  event: EventOf<"Microsoft.Communication.PlayCompleted" | "Microsoft.Communication.PlayFailed">,
+  played: boolean,
+): Promise<void> {
+  const { serverCallId, correlationId, callConnectionId, operationContext, resultInformation } = event.data;
+  if (operationContext !== ANNOUNCEMENT_CONTEXT) return;
+  const { ownConnectionId } = await deps.sessions.get(serverCallId);
+  if (ownConnectionId && callConnectionId !== ownConnectionId) {
+    deps.logger.warn({ serverCallId, correlationId, callConnectionId }, "play result of another connection: ignored");
+    return;
   }
+  await deps.sessions.setAnnouncement(serverCallId, {
+    status: played ? "played" : "failed",
+    ...(resultInformation?.message ? { detail: resultInformation.message } : {}),
+  });
+  const log = { serverCallId, correlationId, detail: resultInformation?.message };
+  if (played) deps.logger.info(log, "recording announcement played");
+  else deps.logger.error({ ...log, alert: true }, "recording announcement failed");
 }
 
 /**
@@ -235,62 +217,47 @@ async function noteCall(deps: WorkerDependencies, ids: { serverCallId: string; c
  */
 async function recordingReady(
   deps: WorkerDependencies,
-  event: Extract<Payload["event"], { type: "Microsoft.Communication.RecordingFileStatusUpdated" }>,
+  event: EventOf<"Microsoft.Communication.RecordingFileStatusUpdated">,
   receivedAt: string,
 ): Promise<void> {
-  const subject = parseRecordingSubject(event.subject);
-  const chunks = event.data.recordingStorageInfo.recordingChunks;
-  if (subject?.recordingId && event.data.recordingId && subject.recordingId !== event.data.recordingId)
+  const clues = recordingCluesOf(event);
+  const { subject, knownRecordingId, recordingId } = clues;
+  if (clues.subjectDisagrees)
     deps.logger.warn(
       { subject: event.subject, dataRecordingId: event.data.recordingId },
       "recording event: subject and data name different recordings; the subject's is used",
     );
-  const knownRecordingId = subject?.recordingId ?? event.data.recordingId;
-  const recordingId = recordingKeyOf(knownRecordingId, chunks);
   const [byRecordingId, byCallId] = await Promise.all([
     knownRecordingId ? deps.correlation?.callOfRecording(knownRecordingId) : undefined,
     subject ? deps.correlation?.callOfCallId(subject.callId) : undefined,
   ]);
-  const found = correlate({ serverCallId: subject?.serverCallId, byRecordingId, byCallId });
-  const serverCallId = found.serverCallId;
+  const correlation = correlate({ serverCallId: subject?.serverCallId, byRecordingId, byCallId });
+  const serverCallId = correlation.serverCallId;
   const correlationId = serverCallId ? (await deps.sessions.logIds(serverCallId)).correlationId : undefined;
-  const log = { serverCallId, correlationId, recordingId, callId: subject?.callId, via: found.via };
+  const log = { serverCallId, correlationId, recordingId, callId: subject?.callId, via: correlation.via };
   if (!subject) deps.logger.warn({ ...log, subject: event.subject }, "recording event: subject names no call");
-  if (found.disagreements.length > 0)
-    deps.logger.warn({ ...log, disagreements: found.disagreements }, "recording event: clues name different calls");
-  const acsExpiresAt = acsExpiry(event.time);
-  for (const chunk of chunks) {
+  if (correlation.disagreements.length > 0)
+    deps.logger.warn(
+      { ...log, disagreements: correlation.disagreements },
+      "recording event: clues name different calls",
+    );
+  const jobs = ingestJobsOf(event, { clues, correlation, correlationId }, receivedAt, new Date());
+  for (const { payload, priority } of jobs) {
     // Keyed by recording and chunk: a replayed event enqueues nothing new.
     await deps.queues.enqueue(
       "ingest-chunk",
-      {
-        ...(serverCallId ? { serverCallId } : {}),
-        correlationId,
-        ...(found.via ? { via: found.via } : {}),
-        ...(subject ? { callId: subject.callId } : {}),
-        recordingId,
-        recordingStartTime: event.data.recordingStartTime,
-        firstSeenAt: receivedAt,
-        chunk,
-        recordingChunks: chunks.map(({ index, documentId, endReason, contentLocation }) => ({
-          index,
-          documentId,
-          endReason,
-          contentLocation,
-        })),
-        ...(acsExpiresAt ? { acsExpiresAt } : {}),
-      },
-      jobIdFor("ingest", recordingId, String(chunk.index)),
-      // Nearest expiry first; the deadline sweep raises it as time passes.
-      { priority: ingestPriority(acsExpiresAt, new Date()) },
+      payload,
+      jobIdFor("ingest", payload.recordingId, String(payload.chunk.index)),
+      { priority },
     );
   }
-  deps.logger.info({ ...log, chunks: chunks.length }, "recording ready: ingest queued");
+  deps.logger.info({ ...log, chunks: jobs.length }, "recording ready: ingest queued");
 }
 
 /**
  * Re-decides from all facts known so far (the decision is a pure function of them, so any delivery order ends
- * with the same decision), then starts each due action exactly once. A call already over is still connected
+ * with the same decision), plans what that makes due (src/calls/plan.ts `planCall`, pure; the health view is read
+ * only when the plan needs it), then starts each due action exactly once. A call already over is still connected
  * to: ACS answers 8522 and that failure is on record rather than silently skipped.
  *
  * Claiming a step and queueing its job are two writes (different slots on a Cluster): a worker killed between
@@ -305,135 +272,51 @@ export async function advance(
   eventId: string,
   incoming?: { context: string | undefined; keptApart: boolean },
 ): Promise<"rejecting" | undefined> {
-  const incomingCallContext = incoming?.context;
   const { serverCallId, participants, caller, callee, startedAt } = session;
   // Policy reloads apply to new calls: a call in progress keeps the set that first decided it (when this
   // process still has it; a replica started since then uses its current set).
   const pinned = session.policySetHash ? deps.policiesFor(session.policySetHash) : undefined;
-  const facts = { participants, caller, callee, at: startedAt, callKey: serverCallId };
-  const decision = decide(pinned ?? deps.policies(), facts);
-  const log = { serverCallId, correlationId: session.correlationId };
-  // Only while handling IncomingCall can a call be refused, and only when recording is known to be impossible.
-  const ring =
-    decision.record && incomingCallContext && rejectsUnrecordableCalls(decision)
-      ? incomingCallAction(
-          session,
-          decision,
-          assessHealth(await deps.health.read(), deps.healthSettings.failuresToTrip),
-        )
-      : undefined;
-  const steps: OnceStep[] = !decision.record
-    ? []
-    : ring?.kind === "reject"
-      ? ["reject"]
-      : dueActions(session, decision);
+  const decision = decide(pinned ?? deps.policies(), {
+    participants,
+    caller,
+    callee,
+    at: startedAt,
+    callKey: serverCallId,
+  });
+  const ring = incoming?.context ? { keptApart: incoming.keptApart } : undefined;
+  const health = needsHealth(decision, ring)
+    ? assessHealth(await deps.health.read(), deps.healthSettings.failuresToTrip)
+    : undefined;
+  const plan = planCall(session, decision, health, ring);
   // Decision, claims and the metrics tally in one round trip: this is on the path from CallStarted to the recording.
-  const outcome = decisionOutcome(decision);
-  const claimed = await deps.sessions.settle(serverCallId, {
+  const held = await deps.sessions.settle(serverCallId, {
     decision,
     factsVersion: session.factsVersion,
-    ...(!session.policySetHash && decision.policySetHash ? { pinPolicySet: decision.policySetHash } : {}),
-    claims: steps,
+    ...(plan.pinPolicySet ? { pinPolicySet: plan.pinPolicySet } : {}),
+    claims: plan.claims,
     owner: `event:${eventId}`,
-    tally: outcome.step,
+    tally: plan.tally,
   });
-  // Each call counts once per decision outcome it reaches (the tally's claim makes that exact).
-  if (claimed.has(outcome.step)) decisionsMade.inc(outcome.labels);
-  if (!decision.record) {
-    if (session.started) deps.logger.info({ ...log, reason: decision.explanation }, "not recording");
-    return;
+  if (held.has(plan.tally)) decisionsMade.inc(plan.tallyLabels);
+  const log = { serverCallId, correlationId: session.correlationId };
+  if (plan.notRecording) deps.logger.info({ ...log, reason: plan.notRecording.reason }, "not recording");
+  for (const job of plan.jobs) {
+    if (!held.has(job.step)) continue;
+    if (job.log) deps.logger[job.log.level]({ ...log, ...job.log.fields }, job.log.message);
+    // The reject job reads the context from where it is kept apart (a context carried by this event is put there first).
+    if (job.name === "reject-call" && plan.reject?.keepContextApart && incoming?.context)
+      await deps.ringContexts.put(serverCallId, incoming.context);
+    await deps.queues.enqueue(
+      job.name,
+      job.payload,
+      jobIdFor(serverCallId, job.step),
+      job.delayMs !== undefined ? { delayMs: job.delayMs } : undefined,
+    );
   }
-  const correlationId = session.correlationId ?? "";
-  if (ring?.kind === "reject" && incomingCallContext) {
-    if (claimed.has("reject")) {
-      deps.logger.warn({ ...log, teamId: decision.teamId, reason: ring.reason }, "rejecting the incoming call");
-      // The job reads the context from where it is kept apart (a context carried by this job is put there first).
-      if (!incoming?.keptApart) await deps.ringContexts.put(serverCallId, incomingCallContext);
-      await deps.queues.enqueue(
-        "reject-call",
-        { serverCallId, correlationId, reason: ring.reason },
-        jobIdFor(serverCallId, "reject"),
-      );
-    }
-    // Rejected (or being rejected): nothing to join. Should the reject fail, reject-call falls back to the watchdog.
-    return "rejecting";
-  }
-  for (const action of steps) {
-    if (!claimed.has(action)) continue;
-    const jobId = jobIdFor(serverCallId, action);
-    switch (action) {
-      case "connect":
-      case "ring-watch":
-        deps.logger.info(
-          {
-            ...log,
-            teamId: decision.teamId,
-            ruleId: decision.ruleId,
-            policyHash: decision.policyHash,
-            reason: decision.explanation,
-          },
-          action === "connect" ? "recording required: connecting" : "recording required: connecting once answered",
-        );
-        await deps.queues.enqueue(
-          action === "connect" ? "connect-call" : "connect-ringing",
-          { serverCallId, correlationId },
-          jobId,
-        );
-        break;
-      case "start-recording":
-        if (!session.callConnectionId) break; // dueActions asks this only with a connection
-        await deps.queues.enqueue(
-          "start-recording",
-          {
-            serverCallId,
-            correlationId,
-            callConnectionId: session.callConnectionId,
-            recording: decision.recording,
-            ...timeToRecordOrigin(session),
-          },
-          jobId,
-        );
-        break;
-      case "enforce-start": {
-        const seconds = decision.enforcement?.startWithinSeconds ?? DEFAULT_START_WITHIN_SECONDS;
-        await deps.queues.enqueue("enforce-start", { serverCallId, correlationId }, jobId, {
-          delayMs: seconds * 1000,
-        });
-        break;
-      }
-      case "announce":
-        if (!decision.announcement || !session.callConnectionId) break; // dueActions asks this only with both
-        await deps.queues.enqueue(
-          "play-announcement",
-          {
-            serverCallId,
-            correlationId,
-            callConnectionId: session.callConnectionId,
-            announcement: decision.announcement,
-          },
-          jobId,
-        );
-        break;
-    }
-  }
-  // This event connects the call: a ring watchdog still waiting has nothing left to do (were it to run, it would
-  // find the connect claimed and step aside). Removed last, off the path to the recording; one already running is
-  // left to finish.
-  if (claimed.has("connect") && session.rang) {
+  if (plan.reject) return "rejecting";
+  // Removed last, off the path to the recording; one already running is left to finish.
+  if (plan.removeRingWatch && held.has("connect")) {
     await deps.queues.remove("connect-ringing", jobIdFor(serverCallId, "ring-watch"));
   }
-}
-
-/** A decision's metric labels, and the once-per-call step that counts it. */
-function decisionOutcome(decision: Decision): { labels: { record: string; reason: string }; step: OnceStep } {
-  const reason = decision.record ? decision.mode : decision.reason;
-  const record = decision.record ? "yes" : "no";
-  return { labels: { record, reason }, step: `decided:${record}:${reason}` };
-}
-
-/** Where time-to-record starts: CallStarted's arrival, else (PSTN and Teams parties) IncomingCall's. */
-function timeToRecordOrigin(session: CallSession): Pick<PayloadOf<"start-recording">, "seenAt" | "seenVia"> {
-  if (session.startedSeenAt) return { seenAt: session.startedSeenAt, seenVia: "call-started" };
-  if (session.rangSeenAt) return { seenAt: session.rangSeenAt, seenVia: "incoming-call" };
-  return {};
+  return undefined;
 }

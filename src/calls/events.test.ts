@@ -1,0 +1,141 @@
+import { describe, expect, it } from "vitest";
+import type { AcsEvent } from "../intake/schemas.js";
+import type { FactUpdate } from "../sessions/index.js";
+import { factsOfEvent, recordingUpdateOf } from "./events.js";
+
+const ids = { serverCallId: "call-1", correlationId: "corr-1" };
+const user = (id: string) => ({
+  rawId: `8:acs:${id}`,
+  kind: "communicationUser",
+  communicationUser: { id: `8:acs:${id}` },
+});
+const at = "2026-01-01T10:00:00.000Z";
+const received = "2026-01-01T10:00:00.250Z";
+const eventOf = (type: AcsEvent["type"], data: object): AcsEvent =>
+  ({ id: "e-1", type, subject: "s", time: at, data: { ...ids, ...data } }) as AcsEvent;
+
+describe("factsOfEvent", () => {
+  it.each<{ name: string; event: AcsEvent; facts: FactUpdate | undefined }>([
+    {
+      name: "IncomingCall: caller and callee, the ring, its moment and arrival",
+      event: eventOf("Microsoft.Communication.IncomingCall", {
+        from: { kind: "phoneNumber", phoneNumber: { value: "+15550100" } },
+        to: user("bob"),
+        incomingCallContext: "ctx",
+      }),
+      facts: {
+        correlationId: "corr-1",
+        participants: ["4:+15550100", "8:acs:bob"],
+        caller: "4:+15550100",
+        callee: "8:acs:bob",
+        startedAt: at,
+        rang: true,
+        rangSeenAt: received,
+      },
+    },
+    {
+      name: "IncomingCall from an identifier we cannot read: no caller, only the callee",
+      event: eventOf("Microsoft.Communication.IncomingCall", {
+        from: { kind: "unknown" },
+        to: user("bob"),
+        incomingCallContext: "ctx",
+      }),
+      facts: {
+        correlationId: "corr-1",
+        participants: ["8:acs:bob"],
+        callee: "8:acs:bob",
+        startedAt: at,
+        rang: true,
+        rangSeenAt: received,
+      },
+    },
+    {
+      name: "CallStarted: its starter is a hint of the caller (startedBy with communicationIdentifier)",
+      event: eventOf("Microsoft.Communication.CallStarted", {
+        startedBy: { communicationIdentifier: user("alice"), role: "{role}" },
+      }),
+      facts: {
+        correlationId: "corr-1",
+        participants: ["8:acs:alice"],
+        callerHint: "8:acs:alice",
+        started: true,
+        startedAt: at,
+        startedSeenAt: received,
+      },
+    },
+    {
+      name: "CallStarted: startedBy as the identifier itself (older documents)",
+      event: eventOf("Microsoft.Communication.CallStarted", { startedBy: user("alice") }),
+      facts: {
+        correlationId: "corr-1",
+        participants: ["8:acs:alice"],
+        callerHint: "8:acs:alice",
+        started: true,
+        startedAt: at,
+        startedSeenAt: received,
+      },
+    },
+    {
+      name: "CallStarted without startedBy: no hint, no participant",
+      event: eventOf("Microsoft.Communication.CallStarted", {}),
+      facts: { correlationId: "corr-1", participants: [], started: true, startedAt: at, startedSeenAt: received },
+    },
+    {
+      name: "CallParticipantAdded: one more participant",
+      event: eventOf("Microsoft.Communication.CallParticipantAdded", {
+        user: { communicationIdentifier: user("carol") },
+      }),
+      facts: { correlationId: "corr-1", participants: ["8:acs:carol"] },
+    },
+    {
+      name: "CallEnded: the end",
+      event: eventOf("Microsoft.Communication.CallEnded", {}),
+      facts: { correlationId: "corr-1", ended: true },
+    },
+    {
+      name: "CallParticipantRemoved tells nothing",
+      event: eventOf("Microsoft.Communication.CallParticipantRemoved", {
+        user: { communicationIdentifier: user("carol") },
+      }),
+      facts: undefined,
+    },
+  ])("$name", ({ event, facts }) => {
+    expect(factsOfEvent(event, received)).toEqual(facts);
+  });
+});
+
+describe("recordingUpdateOf", () => {
+  const stateEvent = (state: "active" | "inactive", startDateTime: string | undefined, time = at) =>
+    ({
+      id: "e-2",
+      type: "Microsoft.Communication.RecordingStateChanged",
+      subject: "s",
+      time,
+      data: { ...ids, callConnectionId: "conn", recordingId: "rec-1", state, startDateTime },
+    }) as const;
+
+  it.each([
+    {
+      name: "the placeholder inactive before activation is initial",
+      event: stateEvent("inactive", "0001-01-01T00:00:00Z"),
+      expected: { kind: "event", state: "inactive", at: Date.parse(at) * 1000, initial: true },
+    },
+    {
+      name: "a real inactive is not",
+      event: stateEvent("inactive", "2026-01-01T09:59:00Z"),
+      expected: { kind: "event", state: "inactive", at: Date.parse(at) * 1000, initial: false },
+    },
+    {
+      name: "active, ordered by the event's own time",
+      event: stateEvent("active", "2026-01-01T09:59:00Z", "2026-01-01T10:00:00.123456Z"),
+      expected: { kind: "event", state: "active", at: Date.parse(at) * 1000 + 123_456, initial: false },
+    },
+    {
+      name: "an event time that is no moment: its arrival instead",
+      event: stateEvent("active", undefined, "soon"),
+      expected: { kind: "event", state: "active", at: Date.parse(received) * 1000, initial: false },
+    },
+  ])("$name", ({ event, expected }) => {
+    expect(recordingUpdateOf(event, received, 0)).toEqual(expected);
+  });
+});

@@ -1,0 +1,69 @@
+import { rawIdOf } from "../acs/index.js";
+import type { AcsEvent } from "../intake/schemas.js";
+import { isPlaceholderStart, microsOf, type FactUpdate, type RecordingUpdate } from "../sessions/index.js";
+
+type EventOf<T extends AcsEvent["type"]> = Extract<AcsEvent, { type: T }>;
+
+/**
+ * What a calling event tells of its call, as facts for the session (src/sessions/facts.ts merges them by rule);
+ * undefined for an event that tells none. `receivedAt`: when the webhook received it, where time-to-record starts.
+ */
+export function factsOfEvent(event: AcsEvent, receivedAt: string): FactUpdate | undefined {
+  switch (event.type) {
+    case "Microsoft.Communication.IncomingCall": {
+      const caller = rawIdOf(event.data.from);
+      const callee = rawIdOf(event.data.to);
+      return {
+        correlationId: event.data.correlationId,
+        participants: [caller, callee].filter((id): id is string => !!id),
+        ...(caller ? { caller } : {}),
+        ...(callee ? { callee } : {}),
+        startedAt: event.time,
+        rang: true,
+        rangSeenAt: receivedAt,
+      };
+    }
+    case "Microsoft.Communication.CallStarted": {
+      const startedBy = event.data.startedBy;
+      const identifier =
+        startedBy && "communicationIdentifier" in startedBy ? startedBy.communicationIdentifier : startedBy;
+      const starter = identifier ? rawIdOf(identifier) : undefined;
+      return {
+        correlationId: event.data.correlationId,
+        participants: starter ? [starter] : [],
+        // Its starter is only a hint of the caller: IncomingCall's caller, when there is one, overwrites it.
+        ...(starter ? { callerHint: starter } : {}),
+        started: true,
+        startedAt: event.time,
+        startedSeenAt: receivedAt,
+      };
+    }
+    case "Microsoft.Communication.CallParticipantAdded": {
+      const participant = rawIdOf(event.data.user.communicationIdentifier);
+      return { correlationId: event.data.correlationId, participants: participant ? [participant] : [] };
+    }
+    case "Microsoft.Communication.CallEnded":
+      return { correlationId: event.data.correlationId, ended: true };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A RecordingStateChanged as an update of its recording's facts: ordered by when it happened at ACS, not by arrival
+ * (ACS promises no order); the placeholder startDateTime marks the state before activation. See
+ * docs/acs-payloads.md "State events and connections". `nowMs` only for an event whose times are no moments.
+ */
+export function recordingUpdateOf(
+  event: EventOf<"Microsoft.Communication.RecordingStateChanged">,
+  receivedAt: string,
+  nowMs: number,
+): Extract<RecordingUpdate, { kind: "event" }> {
+  const { state, startDateTime } = event.data;
+  return {
+    kind: "event",
+    state,
+    at: microsOf(event.time) ?? microsOf(receivedAt) ?? nowMs * 1000,
+    initial: state === "inactive" && isPlaceholderStart(startDateTime),
+  };
+}

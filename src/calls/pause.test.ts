@@ -1,0 +1,110 @@
+import { describe, expect, it } from "vitest";
+import type { CallSession } from "../sessions/index.js";
+import { recordDecision, skipDecision } from "../sessions/test-fixtures.js";
+import { pauseVerdict, type PauseOperation, type PauseVerdict } from "./pause.js";
+
+const pausable = recordDecision({ teamId: "payments", pause: { allowed: true, autoResumeSeconds: 120 } });
+const paused = { at: "2026-01-01T10:00:00Z", by: "op-1", reason: "card-capture" };
+type PauseFacts = Pick<CallSession, "serverCallId" | "decision" | "recordingId" | "ended" | "pause">;
+const live: PauseFacts = {
+  serverCallId: "call-1",
+  decision: pausable,
+  recordingId: "rec-1",
+  ended: false,
+  pause: undefined,
+};
+const request = { by: "op-2", reason: "card-capture" };
+
+describe("pauseVerdict", () => {
+  it.each<{
+    name: string;
+    operation: PauseOperation;
+    session: Partial<PauseFacts>;
+    expected: PauseVerdict;
+  }>([
+    {
+      name: "an unknown call: 404, no team to ask about",
+      operation: "pause",
+      session: { decision: undefined },
+      expected: { allowed: false, status: 404, message: "no such call" },
+    },
+    {
+      name: "a call not recorded: 404, like an unknown one",
+      operation: "resume",
+      session: { decision: skipDecision },
+      expected: { allowed: false, status: 404, message: "no such call" },
+    },
+    {
+      name: "the policy does not allow pausing: 403",
+      operation: "pause",
+      session: { decision: recordDecision({ teamId: "sales" }) },
+      expected: {
+        team: "sales",
+        allowed: false,
+        status: 403,
+        message: "the policy of team sales does not allow pausing",
+      },
+    },
+    {
+      name: "pausing forbidden explicitly: 403 for resume too",
+      operation: "resume",
+      session: { decision: recordDecision({ pause: { allowed: false, autoResumeSeconds: null } }), pause: paused },
+      expected: { team: "t", allowed: false, status: 403, message: "the policy of team t does not allow pausing" },
+    },
+    {
+      name: "no recording yet: 409",
+      operation: "pause",
+      session: { decision: pausable, recordingId: undefined },
+      expected: { team: "payments", allowed: false, status: 409, message: "the call has no recording yet" },
+    },
+    {
+      name: "the call has ended: 409",
+      operation: "pause",
+      session: { decision: pausable, ended: true },
+      expected: { team: "payments", allowed: false, status: 409, message: "the call has ended" },
+    },
+    {
+      name: "already paused: 409 naming who paused",
+      operation: "pause",
+      session: { decision: pausable, pause: paused },
+      expected: { team: "payments", allowed: false, status: 409, message: "already paused by op-1" },
+    },
+    {
+      name: "resume of a recording not paused: 409",
+      operation: "resume",
+      session: { decision: pausable },
+      expected: { team: "payments", allowed: false, status: 409, message: "the recording is not paused" },
+    },
+    {
+      name: "pause allowed: the pause job with the policy's automatic resume",
+      operation: "pause",
+      session: { decision: pausable },
+      expected: {
+        team: "payments",
+        allowed: true,
+        job: {
+          name: "pause-recording",
+          payload: {
+            serverCallId: "call-1",
+            recordingId: "rec-1",
+            by: "op-2",
+            reason: "card-capture",
+            autoResumeSeconds: 120,
+          },
+        },
+      },
+    },
+    {
+      name: "resume allowed: the resume job, by whoever asks",
+      operation: "resume",
+      session: { decision: pausable, pause: paused },
+      expected: {
+        team: "payments",
+        allowed: true,
+        job: { name: "resume-recording", payload: { serverCallId: "call-1", recordingId: "rec-1", by: "op-2" } },
+      },
+    },
+  ])("$name", ({ operation, session, expected }) => {
+    expect(pauseVerdict(operation, { ...live, ...session }, request)).toEqual(expected);
+  });
+});

@@ -1,0 +1,204 @@
+import type { HealthVerdict } from "../health/index.js";
+import type { Decision } from "../policy/types.js";
+import type { JobName, PayloadOf } from "../queues/index.js";
+import type { CallSession, OnceStep } from "../sessions/index.js";
+import { DEFAULT_START_WITHIN_SECONDS, incomingCallAction, rejectsUnrecordableCalls } from "../sessions/enforcement.js";
+
+/**
+ * A job the plan starts once its step's claim is held, typed by job kind: its name fixes its payload. Its id is
+ * the call's and step's (the shell derives it), so a redelivery that claims the step again queues nothing twice.
+ */
+export type PlannedJob = {
+  [N in JobName]: {
+    step: OnceStep;
+    name: N;
+    payload: PayloadOf<N>;
+    delayMs?: number;
+    /** The line that says why, logged just before the job is queued. */
+    log?: { level: "info" | "warn"; message: string; fields: Record<string, unknown> };
+  };
+}[JobName];
+
+/** What one look at a call decides: the writes of the settlement, then the jobs to queue for the claims held. */
+export interface CallPlan {
+  decision: Decision;
+  /** Pin the call to the set that decides it now, unless one is already pinned (reloads apply to new calls). */
+  pinPolicySet?: string;
+  /** Once-per-call steps to claim, in the order their jobs are queued. */
+  claims: OnceStep[];
+  /** The once-per-call step that counts the decision's outcome in the metrics, with its labels. */
+  tally: OnceStep;
+  tallyLabels: { record: string; reason: string };
+  /** In the order they are queued; each only if its step's claim is held. */
+  jobs: PlannedJob[];
+  /**
+   * The call is refused while it rings (nothing is joined, whoever holds the claim). `keepContextApart`: the
+   * IncomingCall context came with the event and must be put where reject-call reads it before its job is queued.
+   */
+  reject?: { reason: string; keepContextApart: boolean };
+  /** A connect held by this plan ends the ring watchdog: its waiting job is removed (off the path to the recording). */
+  removeRingWatch: boolean;
+  /** Why nothing is recorded, for a call that started (a ring alone is not worth a line). */
+  notRecording?: { reason: string };
+}
+
+/** The call is being handled at its IncomingCall, with the context that alone can refuse it. */
+export interface Ringing {
+  /** The context is already kept apart (src/sessions/ring-context.ts), not carried by the event's job. */
+  keptApart: boolean;
+}
+
+/** Only while it rings, and only under a policy that rejects unrecordable calls, is the health view asked. */
+export function needsHealth(decision: Decision, ring: Ringing | undefined): boolean {
+  return !!ring && decision.record && rejectsUnrecordableCalls(decision);
+}
+
+/**
+ * What a call needs next, from what we know of it: a pure function, so that the same facts give the same
+ * actions whatever order the events came in. Each action runs at most once per call (claimed in the store).
+ */
+export function dueActions(
+  session: Pick<CallSession, "rang" | "started" | "callConnectionId"> & Partial<Pick<CallSession, "recordingState">>,
+  decision: Decision,
+): OnceStep[] {
+  if (!decision.record) return [];
+  const actions: OnceStep[] = [];
+  if (session.started) actions.push("connect");
+  // A call known only from IncomingCall (PSTN and Teams parties get no CallStarted, docs/acs-payloads.md "Event Grid events") gets a
+  // ring watchdog, which connects it once answered unless CallStarted comes first.
+  else if (session.rang) actions.push("ring-watch");
+  if (session.callConnectionId) actions.push("start-recording");
+  // The recording deadline runs from establishment: CallStarted, or our connect for calls without one.
+  if (session.started || session.callConnectionId) actions.push("enforce-start");
+  // Everyone hears that the call is recorded once it is: after recording is active, on our connection.
+  if (decision.announcement && session.recordingState === "active" && session.callConnectionId)
+    actions.push("announce");
+  return actions;
+}
+
+/**
+ * Plans one look at a call: from its facts, the decision made of them and (only when `needsHealth`) the health
+ * verdict, which steps to claim, what to pin and count, and the job each step starts. Pure: the job handler
+ * (workers/jobs/call-event.ts `advance`) only settles the claims in one round trip and queues the jobs held.
+ */
+export function planCall(session: CallSession, decision: Decision, health?: HealthVerdict, ring?: Ringing): CallPlan {
+  const { serverCallId } = session;
+  const correlationId = session.correlationId ?? "";
+  const record = decision.record ? "yes" : "no";
+  const outcome = decision.record ? decision.mode : decision.reason;
+  const base = {
+    decision,
+    ...(!session.policySetHash && decision.policySetHash ? { pinPolicySet: decision.policySetHash } : {}),
+    // Each call counts once per decision outcome it reaches (the tally's claim makes that exact).
+    tally: `decided:${record}:${outcome}` as OnceStep,
+    tallyLabels: { record, reason: outcome },
+  };
+  if (!decision.record) {
+    return {
+      ...base,
+      claims: [],
+      jobs: [],
+      removeRingWatch: false,
+      ...(session.started ? { notRecording: { reason: decision.explanation } } : {}),
+    };
+  }
+  // Only while handling IncomingCall can a call be refused, and only when recording is known to be impossible.
+  if (needsHealth(decision, ring)) {
+    if (!health) throw new Error(`planning ${serverCallId}: the policy rejects unrecordable calls, no health given`);
+    const action = incomingCallAction(session, decision, health);
+    if (action.kind === "reject") {
+      return {
+        ...base,
+        claims: ["reject"],
+        jobs: [
+          {
+            step: "reject",
+            name: "reject-call",
+            payload: { serverCallId, correlationId, reason: action.reason },
+            log: {
+              level: "warn",
+              message: "rejecting the incoming call",
+              fields: { teamId: decision.teamId, reason: action.reason },
+            },
+          },
+        ],
+        // Rejected (or being rejected): nothing to join. Should the reject fail, reject-call falls back to the watchdog.
+        reject: { reason: action.reason, keepContextApart: !ring?.keptApart },
+        removeRingWatch: false,
+      };
+    }
+  }
+  const claims = dueActions(session, decision);
+  const jobs: PlannedJob[] = [];
+  for (const step of claims) {
+    const job = jobOfStep(step, session, decision);
+    if (job) jobs.push(job);
+  }
+  // This plan connects the call: a ring watchdog still waiting has nothing left to do (were it to run, it would
+  // find the connect claimed and step aside).
+  return { ...base, claims, jobs, removeRingWatch: claims.includes("connect") && session.rang };
+}
+
+function jobOfStep(
+  step: OnceStep,
+  session: CallSession,
+  decision: Extract<Decision, { record: true }>,
+): PlannedJob | undefined {
+  const { serverCallId, callConnectionId } = session;
+  const correlationId = session.correlationId ?? "";
+  switch (step) {
+    case "connect":
+    case "ring-watch":
+      return {
+        step,
+        name: step === "connect" ? "connect-call" : "connect-ringing",
+        payload: { serverCallId, correlationId },
+        log: {
+          level: "info",
+          message:
+            step === "connect" ? "recording required: connecting" : "recording required: connecting once answered",
+          fields: {
+            teamId: decision.teamId,
+            ruleId: decision.ruleId,
+            policyHash: decision.policyHash,
+            reason: decision.explanation,
+          },
+        },
+      };
+    case "start-recording":
+      if (!callConnectionId) return undefined; // dueActions asks this only with a connection
+      return {
+        step,
+        name: "start-recording",
+        payload: {
+          serverCallId,
+          correlationId,
+          callConnectionId,
+          recording: decision.recording,
+          ...timeToRecordOrigin(session),
+        },
+      };
+    case "enforce-start": {
+      const seconds = decision.enforcement?.startWithinSeconds ?? DEFAULT_START_WITHIN_SECONDS;
+      return { step, name: "enforce-start", payload: { serverCallId, correlationId }, delayMs: seconds * 1000 };
+    }
+    case "announce":
+      if (!decision.announcement || !callConnectionId) return undefined; // dueActions asks this only with both
+      return {
+        step,
+        name: "play-announcement",
+        payload: { serverCallId, correlationId, callConnectionId, announcement: decision.announcement },
+      };
+    default:
+      return undefined;
+  }
+}
+
+/** Where time-to-record starts: CallStarted's arrival, else (PSTN and Teams parties) IncomingCall's. */
+export function timeToRecordOrigin(
+  session: Pick<CallSession, "startedSeenAt" | "rangSeenAt">,
+): Pick<PayloadOf<"start-recording">, "seenAt" | "seenVia"> {
+  if (session.startedSeenAt) return { seenAt: session.startedSeenAt, seenVia: "call-started" };
+  if (session.rangSeenAt) return { seenAt: session.rangSeenAt, seenVia: "incoming-call" };
+  return {};
+}
