@@ -1,7 +1,6 @@
-import { callEvent, type AnyJobKind, type JobKinds, type JobName } from "../src/queues/index.js";
-import type { WorkerDependencies } from "./dependencies.js";
-import { defineJob, type Dependency, type WorkerJob } from "./job.js";
-import { perform as performCallEvent } from "./jobs/call-event.js";
+import type { AnyJobKind, JobKinds, JobName } from "../src/queues/index.js";
+import type { Dependency, WorkerJob } from "./job.js";
+import { callEventJob } from "./jobs/call-event.js";
 import { checkRecordingJob } from "./jobs/check-recording.js";
 import { connectCallJob } from "./jobs/connect-call.js";
 import { connectRingingJob } from "./jobs/connect-ringing.js";
@@ -17,49 +16,6 @@ import { resumeRecordingJob } from "./jobs/resume-recording.js";
 import { startRecordingJob } from "./jobs/start-recording.js";
 import { sweepGapsJob } from "./jobs/sweep-gaps.js";
 import { sweepIngestDeadlinesJob } from "./jobs/sweep-ingest-deadlines.js";
-
-/** Events that come before a call can have a recording (all on the way to starting it): nothing to look up. */
-const BEFORE_RECORDING_EVENTS = new Set([
-  "Microsoft.Communication.IncomingCall",
-  "Microsoft.Communication.CallStarted",
-  "Microsoft.Communication.CallConnected",
-]);
-
-const everyDependency = [
-  "sessions",
-  "ringContexts",
-  "queues",
-  "policies",
-  "policiesFor",
-  "acs",
-  "container",
-  "containerNamed",
-  "exportContainer",
-  "exportRequests",
-  "recordings",
-  "callbackUri",
-  "ingest",
-  "deadlineAlerts",
-  "ledger",
-  "correlation",
-  "retention",
-  "deleteAcsCopy",
-  "recordingExpectedWithinMs",
-  "gapSweepEveryMs",
-  "health",
-  "healthSettings",
-  "probeStorage",
-  "endpoints",
-  "jobLockMs",
-  "recordingHostSuffixes",
-] as const satisfies readonly Dependency[];
-
-// TODO(job-kinds): moves into call-event.ts, with the dependencies it uses, once pure-core's rewrite has landed.
-const callEventJob = defineJob(callEvent, {
-  needs: everyDependency,
-  perform: (deps, payload) => performCallEvent(deps as WorkerDependencies, payload),
-  beforeRecording: ({ event }) => BEFORE_RECORDING_EVENTS.has(event.type),
-});
 
 /** Each key must be the name of its job's kind: a job filed under another kind's name does not type-check. */
 type Registry = { [N in JobName]: WorkerJob<JobKinds[N], Dependency> };

@@ -1,8 +1,13 @@
 import type { HealthVerdict } from "../health/index.js";
-import type { Decision } from "../policy/types.js";
+import type { Decision } from "../policy/index.js";
 import type { JobName, PayloadOf } from "../queues/index.js";
-import type { CallSession, OnceStep } from "../sessions/index.js";
-import { DEFAULT_START_WITHIN_SECONDS, incomingCallAction, rejectsUnrecordableCalls } from "../sessions/enforcement.js";
+import {
+  type CallSession,
+  type OnceStep,
+  DEFAULT_START_WITHIN_SECONDS,
+  incomingCallAction,
+  rejectsUnrecordableCalls,
+} from "../sessions/index.js";
 
 /**
  * A job the plan starts once its step's claim is held, typed by job kind: its name fixes its payload. Its id is

@@ -27,3 +27,4 @@ export type { AcsEvent, RecordingChunk } from "./schemas.js";
 export { secretMatcher } from "./secrets.js";
 export { type Channel, type EventSink, INTAKE_REDIS_OPTIONS, type SinkResult, createRedisEventSink } from "./sink.js";
 export { parseRecordingSubject } from "./subject.js";
+export type { RecordingSubject } from "./subject.js";

@@ -1,6 +1,6 @@
 import { Job, Queue, type ConnectionOptions } from "bullmq";
 import type { PayloadOfKind } from "./kind.js";
-import { jobKinds, type AnyJobKind, type JobName } from "./kinds/index.js";
+import type { AnyJobKind } from "./kinds/index.js";
 import { QueueName, queueKeyPrefix } from "./names.js";
 
 /** A job that has not started running: waiting, waiting with a priority, or delayed (including retries in backoff). */
@@ -27,19 +27,12 @@ export interface EnqueueOptions {
  */
 export interface Queues {
   enqueue<K extends AnyJobKind>(kind: K, payload: PayloadOfKind<K>, options?: EnqueueOptions): Promise<void>;
-  /**
-   * Until workers/jobs/call-event.ts is converted: a job by name with the id given. Removed in the same branch.
-   * @deprecated
-   */
-  enqueue(name: JobName, payload: unknown, jobId?: string, options?: EnqueueOptions): Promise<void>;
   enqueueMany<K extends AnyJobKind>(kind: K, payloads: PayloadOfKind<K>[]): Promise<void>;
   /**
    * Removes the job a payload is queued under, if it has not started (waiting or delayed); one running is left to
    * finish, one gone is no error.
    */
   remove<K extends AnyJobKind>(kind: K, payload: PayloadOfKind<K>): Promise<void>;
-  /** @deprecated until workers/jobs/call-event.ts is converted: a job by name and id. */
-  remove(name: JobName, jobId: string): Promise<void>;
   /** Runs a job kind every `everyMs` (a BullMQ job scheduler: one per kind across all replicas). */
   schedule<K extends AnyJobKind>(kind: K, payload: PayloadOfKind<K>, everyMs: number): Promise<void>;
   /**
@@ -67,24 +60,15 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
   };
   const idOf = (kind: AnyJobKind, payload: unknown) =>
     (kind.jobIdOf as (payload: unknown) => string | undefined)(payload);
-  const kindOf = (kindOrName: AnyJobKind | JobName): AnyJobKind =>
-    typeof kindOrName === "string" ? jobKinds[kindOrName] : kindOrName;
-  const add = async (kind: AnyJobKind, payload: unknown, jobId: string | undefined, options?: EnqueueOptions) => {
-    await queueOf(kind).add(kind.name, payload, {
-      ...kind.options,
-      ...(jobId ? { jobId } : {}),
-      ...(options?.delayMs !== undefined ? { delay: Math.max(0, options.delayMs) } : {}),
-      ...(options?.priority !== undefined ? { priority: options.priority } : {}),
-    });
-  };
   return {
-    async enqueue(kindOrName: AnyJobKind | JobName, payload: unknown, ...rest: unknown[]) {
-      if (typeof kindOrName === "string") {
-        const [jobId, options] = rest as [string | undefined, EnqueueOptions | undefined];
-        return add(kindOf(kindOrName), payload, jobId, options);
-      }
-      const [options] = rest as [EnqueueOptions | undefined];
-      return add(kindOrName, payload, idOf(kindOrName, payload), options);
+    async enqueue(kind, payload, options) {
+      const jobId = idOf(kind, payload);
+      await queueOf(kind).add(kind.name, payload, {
+        ...kind.options,
+        ...(jobId ? { jobId } : {}),
+        ...(options?.delayMs !== undefined ? { delay: Math.max(0, options.delayMs) } : {}),
+        ...(options?.priority !== undefined ? { priority: options.priority } : {}),
+      });
     },
     async enqueueMany(kind, payloads) {
       if (payloads.length === 0) return;
@@ -95,9 +79,8 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
         }),
       );
     },
-    async remove(kindOrName: AnyJobKind | JobName, payloadOrId: unknown) {
-      const kind = kindOf(kindOrName);
-      const jobId = typeof kindOrName === "string" ? (payloadOrId as string) : idOf(kind, payloadOrId);
+    async remove(kind, payload) {
+      const jobId = idOf(kind, payload);
       if (!jobId) throw new Error(`${kind.name} jobs have no deterministic id: none can be removed by payload`);
       await queueOf(kind).remove(jobId);
     },

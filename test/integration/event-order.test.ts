@@ -13,15 +13,13 @@ import { jobIdFor, type AnyJobKind, type JobName, type PayloadOf, type Queues } 
 import { createRedisSessionStore, type SessionStore } from "../../src/sessions/index.js";
 import type { WorkerDependencies } from "../../workers/dependencies.js";
 import { connectCallJob } from "../../workers/jobs/connect-call.js";
-import { workerJobs } from "../../workers/registry.js";
+import { callEventJob } from "../../workers/jobs/call-event.js";
 import type { RedisClient } from "../../src/redis/index.js";
 import { connectTarget, redisTargets } from "../support/redis-targets.js";
 import { serverCallIdLike } from "../support/acs-ids.js";
 import { createMemoryLedger } from "../support/memory-ledger.js";
 import { runJob } from "../support/run-job.js";
 import { ALICE, BOB } from "../support/stack.js";
-
-const callEventJob = workerJobs["call-event"];
 
 let redis: RedisClient;
 let sessions: SessionStore;
@@ -139,14 +137,14 @@ async function handle(
   dieBeforeQueueing?: JobName,
 ) {
   const enqueued: { name: JobName; jobId: string | undefined }[] = [];
-  /** A job as queued: by its kind (its id from the payload), or by name with an explicit id. */
-  const idOf = (kindOrName: AnyJobKind | JobName, payload: unknown, jobId: unknown) =>
-    typeof kindOrName === "string"
-      ? { name: kindOrName, jobId: jobId as string | undefined }
-      : { name: kindOrName.name, jobId: (kindOrName.jobIdOf as (p: unknown) => string | undefined)(payload) };
+  /** A job as queued: its kind's name, and the id its kind gives its payload. */
+  const idOf = (kind: AnyJobKind, payload: unknown) => ({
+    name: kind.name,
+    jobId: (kind.jobIdOf as (p: unknown) => string | undefined)(payload),
+  });
   const queues: Queues = {
-    async enqueue(kindOrName: AnyJobKind | JobName, payload: unknown, jobId?: unknown) {
-      const { name, jobId: id } = idOf(kindOrName, payload, jobId);
+    async enqueue(kind, payload) {
+      const { name, jobId: id } = idOf(kind, payload);
       if (name === dieBeforeQueueing) throw new Error("worker killed");
       const first = !enqueued.some((job) => job.name === name && job.jobId !== undefined && job.jobId === id);
       enqueued.push({ name, jobId: id });
@@ -155,10 +153,10 @@ async function handle(
       if (name === "connect-call" && first) await runJob(connectCallJob, deps, payload as PayloadOf<"connect-call">);
     },
     async enqueueMany(kind, payloads) {
-      for (const payload of payloads) enqueued.push(idOf(kind, payload, undefined));
+      for (const payload of payloads) enqueued.push(idOf(kind, payload));
     },
-    async remove(kindOrName: AnyJobKind | JobName, payloadOrId: unknown) {
-      const { name, jobId } = idOf(kindOrName, payloadOrId, payloadOrId);
+    async remove(kind, payload) {
+      const { name, jobId } = idOf(kind, payload);
       if (jobId) removed.push({ name, jobId });
     },
     schedule: async () => undefined,

@@ -9,6 +9,7 @@ import { deleteKeysMatching } from "../../scripts/local-stack/services.js";
 import { createDeadlineAlertClaims } from "../../src/archive/deadline-alerts.js";
 import { ingestPriority } from "../../src/archive/deadline.js";
 import { parseDelivery } from "../../src/intake/parse.js";
+import { createCorrelationIndex } from "../../src/correlation/index.js";
 import { createLogger } from "../../src/log.js";
 import { ingestDeadlineAlerts } from "../../src/metrics.js";
 import {
@@ -24,9 +25,10 @@ import {
 } from "../../src/queues/index.js";
 import { createRedisSessionStore } from "../../src/sessions/index.js";
 import type { WorkerDependencies } from "../../workers/dependencies.js";
-import { perform as handleEvent } from "../../workers/jobs/call-event.js";
+import { callEventJob } from "../../workers/jobs/call-event.js";
 import { alertChunkDeadline } from "../../workers/jobs/ingest-deadline.js";
 import { sweepIngestDeadlinesJob } from "../../workers/jobs/sweep-ingest-deadlines.js";
+import { createMemoryLedger } from "../support/memory-ledger.js";
 import { runJob } from "../support/run-job.js";
 import { eventually } from "../support/stack.js";
 
@@ -55,8 +57,10 @@ async function freshQueues(): Promise<void> {
     queues,
     sessions: createRedisSessionStore(redis, prefix),
     deadlineAlerts: createDeadlineAlertClaims(redis, prefix),
+    correlation: createCorrelationIndex(redis, prefix),
+    ledger: createMemoryLedger(),
     ingest: { blockBytes: 65_536, concurrency: 1, atRiskMarginMs: MARGIN, prioritySweepEveryMs: 300_000 },
-  } as unknown as WorkerDependencies; // a sweep touches only these
+  } as unknown as WorkerDependencies; // a sweep and a recording event touch only these
 }
 async function cleanUp(): Promise<void> {
   await ingestQueue.close();
@@ -186,7 +190,11 @@ describe("deadline-aware ingest priority", () => {
         { recordingHostSuffixes: [".asm.skype.com"] },
       );
       if (parsed.kind !== "events") throw new Error("fixture did not parse");
-      await handleEvent(deps, { event: parsed.events[0]!, receivedAt: new Date().toISOString(), channel: "eventgrid" });
+      await runJob(callEventJob, deps, {
+        event: parsed.events[0]!,
+        receivedAt: new Date().toISOString(),
+        channel: "eventgrid",
+      });
       expect(await priorityOf("rec-1")).toBe(3);
     } finally {
       await cleanUp();

@@ -1,8 +1,7 @@
 import { connectCall, type PayloadOf } from "../../src/queues/index.js";
-import type { WorkerDependencies } from "../dependencies.js";
 import { defineJob, type JobDependencies } from "../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
-import { advance } from "./call-event.js";
+import { advance, advanceNeeds } from "./call-event.js";
 
 /**
  * Joins the call by its serverCallId (we never answer a user's call); CallConnected arrives as a callback. A job
@@ -11,17 +10,7 @@ import { advance } from "./call-event.js";
  * steps our connection makes due to finish.
  */
 /** What the connect uses, and what `advance` (call-event.ts) uses to start the steps our connection makes due. */
-export const connectNeeds = [
-  "acs",
-  "callbackUri",
-  "sessions",
-  "queues",
-  "policies",
-  "policiesFor",
-  "health",
-  "healthSettings",
-  "ringContexts",
-] as const;
+export const connectNeeds = ["acs", "callbackUri", ...advanceNeeds] as const;
 type Deps = JobDependencies<(typeof connectNeeds)[number]>;
 
 async function perform(deps: Deps, payload: PayloadOf<"connect-call">) {
@@ -69,9 +58,7 @@ export async function connectByServerCallId(
  */
 async function advanceOnOurConnection(deps: Deps, serverCallId: string): Promise<void> {
   const session = await deps.sessions.get(serverCallId);
-  // TODO(job-kinds): advance takes exactly these once call-event.ts is converted; the cast goes then.
-  if (session.callConnectionId)
-    await advance(deps as WorkerDependencies, session, `connect:${session.callConnectionId}`);
+  if (session.callConnectionId) await advance(deps, session, `connect:${session.callConnectionId}`);
 }
 
 export const connectCallJob = defineJob(connectCall, {
