@@ -1,21 +1,21 @@
 import type { AnyJobKind, JobKinds, JobName } from "../src/queues/index.js";
 import type { Dependency, WorkerJob } from "./job.js";
-import { callEventJob } from "./jobs/call-event.js";
-import { checkRecordingJob } from "./jobs/check-recording.js";
-import { connectCallJob } from "./jobs/connect-call.js";
-import { connectRingingJob } from "./jobs/connect-ringing.js";
-import { enforceStartJob } from "./jobs/enforce-start.js";
-import { expectRecordingJob } from "./jobs/expect-recording.js";
-import { exportRecordingsJob } from "./jobs/export-recordings.js";
-import { ingestChunkJob } from "./jobs/ingest-chunk.js";
-import { pauseRecordingJob } from "./jobs/pause-recording.js";
-import { playAnnouncementJob } from "./jobs/play-announcement.js";
-import { probeStorageJob } from "./jobs/probe-storage.js";
-import { rejectCallJob } from "./jobs/reject-call.js";
-import { resumeRecordingJob } from "./jobs/resume-recording.js";
-import { startRecordingJob } from "./jobs/start-recording.js";
-import { sweepGapsJob } from "./jobs/sweep-gaps.js";
-import { sweepIngestDeadlinesJob } from "./jobs/sweep-ingest-deadlines.js";
+import { callEventJob } from "./jobs/control/call-event.js";
+import { checkRecordingJob } from "./jobs/control/check-recording.js";
+import { connectCallJob } from "./jobs/control/connect-call.js";
+import { connectRingingJob } from "./jobs/control/connect-ringing.js";
+import { enforceStartJob } from "./jobs/control/enforce-start.js";
+import { expectRecordingJob } from "./jobs/control/expect-recording.js";
+import { exportRecordingsJob } from "./jobs/retrieval/export-recordings.js";
+import { ingestChunkJob } from "./jobs/ingest/ingest-chunk.js";
+import { pauseRecordingJob } from "./jobs/control/pause-recording.js";
+import { playAnnouncementJob } from "./jobs/control/play-announcement.js";
+import { probeStorageJob } from "./jobs/operations/probe-storage.js";
+import { rejectCallJob } from "./jobs/control/reject-call.js";
+import { resumeRecordingJob } from "./jobs/control/resume-recording.js";
+import { startRecordingJob } from "./jobs/control/start-recording.js";
+import { sweepGapsJob } from "./jobs/operations/sweep-gaps.js";
+import { sweepIngestDeadlinesJob } from "./jobs/ingest/sweep-ingest-deadlines.js";
 
 /** Each key must be the name of its job's kind: a job filed under another kind's name does not type-check. */
 type Registry = { [N in JobName]: WorkerJob<JobKinds[N], Dependency> };

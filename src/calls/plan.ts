@@ -84,7 +84,7 @@ export function dueActions(
 /**
  * Plans one look at a call: from its facts, the decision made of them and (only when `needsHealth`) the health
  * verdict, which steps to claim, what to pin and count, and the job each step starts. Pure: the job handler
- * (workers/jobs/call-event.ts `advance`) only settles the claims in one round trip and queues the jobs held.
+ * (workers/jobs/control/call-event.ts `advance`) only settles the claims in one round trip and queues the jobs held.
  */
 export function planCall(session: CallSession, decision: Decision, health?: HealthVerdict, ring?: Ringing): CallPlan {
   const { serverCallId } = session;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log.js";
 import { exportRecordings, type ExportPayload } from "../../src/queues/index.js";
 import { createWorkerDependencies, type WorkerDependencies } from "../../workers/dependencies.js";
-import { exportRecordingsJob } from "../../workers/jobs/export-recordings.js";
+import { exportRecordingsJob } from "../../workers/jobs/retrieval/export-recordings.js";
 import { runJob } from "../support/run-job.js";
 import { startHarness, TOKENS, type Harness } from "./harness.js";
 

@@ -8,8 +8,8 @@ import { createLogger } from "../../src/log.js";
 import type { RedisClient } from "../../src/redis/index.js";
 import { createRedisSessionStore, type SessionStore } from "../../src/sessions/index.js";
 import type { WorkerDependencies } from "../../workers/dependencies.js";
-import { connectCallJob } from "../../workers/jobs/connect-call.js";
-import { connectRingingJob } from "../../workers/jobs/connect-ringing.js";
+import { connectCallJob } from "../../workers/jobs/control/connect-call.js";
+import { connectRingingJob } from "../../workers/jobs/control/connect-ringing.js";
 import { runJob } from "../support/run-job.js";
 import { connectTarget } from "../support/redis-targets.js";
 

@@ -12,8 +12,8 @@ import { createCorrelationIndex, type CorrelationIndex } from "../../src/correla
 import { jobIdFor, type AnyJobKind, type JobName, type PayloadOf, type Queues } from "../../src/queues/index.js";
 import { createRedisSessionStore, type SessionStore } from "../../src/sessions/index.js";
 import type { WorkerDependencies } from "../../workers/dependencies.js";
-import { connectCallJob } from "../../workers/jobs/connect-call.js";
-import { callEventJob } from "../../workers/jobs/call-event.js";
+import { connectCallJob } from "../../workers/jobs/control/connect-call.js";
+import { callEventJob } from "../../workers/jobs/control/call-event.js";
 import type { RedisClient } from "../../src/redis/index.js";
 import { connectTarget, redisTargets } from "../support/redis-targets.js";
 import { serverCallIdLike } from "../support/acs-ids.js";

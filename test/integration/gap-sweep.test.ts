@@ -9,7 +9,7 @@ import { QueueName, createQueues, queueKeyPrefix, sweepGaps } from "../../src/qu
 import type { RedisClient } from "../../src/redis/index.js";
 import { connectTarget, redisTargets } from "../support/redis-targets.js";
 import type { WorkerDependencies } from "../../workers/dependencies.js";
-import { sweepGapsJob } from "../../workers/jobs/sweep-gaps.js";
+import { sweepGapsJob } from "../../workers/jobs/operations/sweep-gaps.js";
 import { runJob } from "../support/run-job.js";
 
 describe.each(redisTargets)("the periodic gap sweep on %s", (_label, target) => {

@@ -25,9 +25,9 @@ import {
 } from "../../src/queues/index.js";
 import { createRedisSessionStore } from "../../src/sessions/index.js";
 import type { WorkerDependencies } from "../../workers/dependencies.js";
-import { callEventJob } from "../../workers/jobs/call-event.js";
-import { alertChunkDeadline } from "../../workers/jobs/ingest-deadline.js";
-import { sweepIngestDeadlinesJob } from "../../workers/jobs/sweep-ingest-deadlines.js";
+import { callEventJob } from "../../workers/jobs/control/call-event.js";
+import { alertChunkDeadline } from "../../workers/jobs/ingest/ingest-deadline.js";
+import { sweepIngestDeadlinesJob } from "../../workers/jobs/ingest/sweep-ingest-deadlines.js";
 import { createMemoryLedger } from "../support/memory-ledger.js";
 import { runJob } from "../support/run-job.js";
 import { eventually } from "../support/stack.js";

@@ -1,6 +1,6 @@
-import { classifyAcsError } from "../../src/acs/index.js";
-import type { CallSession } from "../../src/sessions/index.js";
-import type { JobDependencies } from "../job.js";
+import { classifyAcsError } from "../../../src/acs/index.js";
+import type { CallSession } from "../../../src/sessions/index.js";
+import type { JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
 
 /**

@@ -1,4 +1,4 @@
-import { correlate } from "../../src/correlation/index.js";
+import { correlate } from "../../../src/correlation/index.js";
 import {
   factsOfEvent,
   ingestJobsOf,
@@ -6,12 +6,12 @@ import {
   planCall,
   recordingCluesOf,
   recordingUpdateOf,
-} from "../../src/calls/index.js";
-import { assessHealth } from "../../src/health/index.js";
-import type { AcsEvent } from "../../src/intake/index.js";
-import { outcomeOfDecision } from "../../src/ledger/index.js";
-import { decisionsMade } from "../../src/metrics.js";
-import { decide } from "../../src/policy/index.js";
+} from "../../../src/calls/index.js";
+import { assessHealth } from "../../../src/health/index.js";
+import type { AcsEvent } from "../../../src/intake/index.js";
+import { outcomeOfDecision } from "../../../src/ledger/index.js";
+import { decisionsMade } from "../../../src/metrics.js";
+import { decide } from "../../../src/policy/index.js";
 import {
   callEvent,
   checkRecording,
@@ -21,11 +21,11 @@ import {
   ingestChunk,
   jobKinds,
   type PayloadOf,
-} from "../../src/queues/index.js";
-import { type CallSession, type FactUpdate, microsOf, needsAcsCheck, contextOf } from "../../src/sessions/index.js";
+} from "../../../src/queues/index.js";
+import { type CallSession, type FactUpdate, microsOf, needsAcsCheck, contextOf } from "../../../src/sessions/index.js";
 import { CHECK_DELAY_MS } from "./check-recording.js";
 import { ANNOUNCEMENT_CONTEXT } from "./play-announcement.js";
-import { defineJob, type JobDependencies } from "../job.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 
 type Payload = PayloadOf<"call-event">;
 

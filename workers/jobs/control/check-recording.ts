@@ -1,7 +1,7 @@
-import { checkRecording, type PayloadOf } from "../../src/queues/index.js";
-import { recordingStoppedAction } from "../../src/sessions/index.js";
-import type { JobContext } from "../dependencies.js";
-import { defineJob, type JobDependencies } from "../job.js";
+import { checkRecording, type PayloadOf } from "../../../src/queues/index.js";
+import { recordingStoppedAction } from "../../../src/sessions/index.js";
+import type { JobContext } from "../../dependencies.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
 import { confirmRecordingState } from "./acs-recording-state.js";
 import { hangUpForEveryone, recordEnforcement } from "./enforcement.js";

@@ -1,5 +1,5 @@
-import { connectCall, type PayloadOf } from "../../src/queues/index.js";
-import { defineJob, type JobDependencies } from "../job.js";
+import { connectCall, type PayloadOf } from "../../../src/queues/index.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
 import { advance, advanceNeeds } from "./call-event.js";
 

@@ -1,7 +1,7 @@
 import { UnrecoverableError } from "bullmq";
-import { classifyAcsError } from "../../src/acs/index.js";
-import { connectRinging, type PayloadOf } from "../../src/queues/index.js";
-import { defineJob, type JobDependencies } from "../job.js";
+import { classifyAcsError } from "../../../src/acs/index.js";
+import { connectRinging, type PayloadOf } from "../../../src/queues/index.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
 import { connectByServerCallId, connectNeeds } from "./connect-call.js";
 

@@ -1,6 +1,6 @@
-import { enforceStart, type PayloadOf } from "../../src/queues/index.js";
-import { startDeadlineAction, startFailedAction } from "../../src/sessions/index.js";
-import { defineJob, type JobDependencies } from "../job.js";
+import { enforceStart, type PayloadOf } from "../../../src/queues/index.js";
+import { startDeadlineAction, startFailedAction } from "../../../src/sessions/index.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 import { confirmRecordingState } from "./acs-recording-state.js";
 import { hangUpForEveryone, recordEnforcement } from "./enforcement.js";
 

@@ -1,7 +1,7 @@
-import { classifyAcsError } from "../../src/acs/index.js";
-import type { LedgerAction } from "../../src/ledger/index.js";
-import { enforcementActions } from "../../src/metrics.js";
-import type { JobDependencies } from "../job.js";
+import { classifyAcsError } from "../../../src/acs/index.js";
+import type { LedgerAction } from "../../../src/ledger/index.js";
+import { enforcementActions } from "../../../src/metrics.js";
+import type { JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
 
 /** One enforcement action, as both enforcement jobs describe it. */

@@ -1,7 +1,7 @@
-import type { LedgerEntry } from "../../src/ledger/index.js";
-import { recordingsMissing } from "../../src/metrics.js";
-import { expectRecording, type PayloadOf } from "../../src/queues/index.js";
-import { defineJob, type JobDependencies } from "../job.js";
+import type { LedgerEntry } from "../../../src/ledger/index.js";
+import { recordingsMissing } from "../../../src/metrics.js";
+import { expectRecording, type PayloadOf } from "../../../src/queues/index.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 
 /** A ledger gap is alerted once: the alert is itself an action on the call's ledger entry. */
 export async function alertMissingRecording(

@@ -1,5 +1,5 @@
-import { pauseRecording, resumeRecording, type PayloadOf } from "../../src/queues/index.js";
-import { defineJob, type JobDependencies } from "../job.js";
+import { pauseRecording, resumeRecording, type PayloadOf } from "../../../src/queues/index.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
 
 /**

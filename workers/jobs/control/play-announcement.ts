@@ -1,6 +1,6 @@
 import type { FileSource, TextSource } from "@azure/communication-call-automation";
-import { playAnnouncement, type PayloadOf } from "../../src/queues/index.js";
-import { defineJob, type JobDependencies } from "../job.js";
+import { playAnnouncement, type PayloadOf } from "../../../src/queues/index.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
 
 /** The operationContext that marks our announcement's PlayCompleted / PlayFailed callbacks. */

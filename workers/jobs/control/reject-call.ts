@@ -1,7 +1,7 @@
-import { classifyAcsError } from "../../src/acs/index.js";
-import { connectRinging, rejectCall, type PayloadOf } from "../../src/queues/index.js";
-import type { JobContext } from "../dependencies.js";
-import { defineJob, type JobDependencies } from "../job.js";
+import { classifyAcsError } from "../../../src/acs/index.js";
+import { connectRinging, rejectCall, type PayloadOf } from "../../../src/queues/index.js";
+import type { JobContext } from "../../dependencies.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 import { recordEnforcement } from "./enforcement.js";
 
 /**

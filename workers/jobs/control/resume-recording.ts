@@ -1,5 +1,5 @@
-import { resumeRecording, type PayloadOf } from "../../src/queues/index.js";
-import { defineJob, type JobDependencies } from "../job.js";
+import { resumeRecording, type PayloadOf } from "../../../src/queues/index.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
 
 /** Resumes a paused recording: on an operator's request, or automatically when the pause has lasted its maximum. */

@@ -1,8 +1,8 @@
-import { identifierFromRawId, classifyAcsError } from "../../src/acs/index.js";
-import { noteCallContext } from "../../src/log.js";
-import { timeToRecord } from "../../src/metrics.js";
-import { startRecording, type PayloadOf } from "../../src/queues/index.js";
-import { defineJob, type JobDependencies } from "../job.js";
+import { identifierFromRawId, classifyAcsError } from "../../../src/acs/index.js";
+import { noteCallContext } from "../../../src/log.js";
+import { timeToRecord } from "../../../src/metrics.js";
+import { startRecording, type PayloadOf } from "../../../src/queues/index.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
 
 const needs = ["acs", "sessions", "correlation", "callbackUri"] as const;

@@ -16,18 +16,18 @@ import {
   recordingFolder,
   placeRecording,
   type Placement,
-} from "../../src/archive/index.js";
+} from "../../../src/archive/index.js";
 import {
   chunksArchived,
   ingestBytes,
   ingestDeadlineSlack,
   ingestDuration,
   recordingsQuarantined,
-} from "../../src/metrics.js";
-import { correlate, DOCUMENT_KEY_PREFIX, type Correlation } from "../../src/correlation/index.js";
-import { ingestChunk, type PayloadOf } from "../../src/queues/index.js";
-import { indexManifest } from "../../src/retrieval/index.js";
-import { defineJob, type JobDependencies } from "../job.js";
+} from "../../../src/metrics.js";
+import { correlate, DOCUMENT_KEY_PREFIX, type Correlation } from "../../../src/correlation/index.js";
+import { ingestChunk, type PayloadOf } from "../../../src/queues/index.js";
+import { indexManifest } from "../../../src/retrieval/index.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 import { alertChunkDeadline } from "./ingest-deadline.js";
 
 type Payload = PayloadOf<"ingest-chunk">;

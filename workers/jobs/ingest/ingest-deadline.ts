@@ -1,7 +1,7 @@
-import type { DeadlineStatus } from "../../src/archive/index.js";
-import { ingestDeadlineAlerts } from "../../src/metrics.js";
-import type { PayloadOf } from "../../src/queues/index.js";
-import type { JobDependencies } from "../job.js";
+import type { DeadlineStatus } from "../../../src/archive/index.js";
+import { ingestDeadlineAlerts } from "../../../src/metrics.js";
+import type { PayloadOf } from "../../../src/queues/index.js";
+import type { JobDependencies } from "../../job.js";
 
 /**
  * Raises a chunk's deadline alert (log with `alert`, metric), once per chunk and status whoever sees it

@@ -1,7 +1,7 @@
-import { reviewWaitingChunk } from "../../src/archive/index.js";
-import { ingestPriorityRaises } from "../../src/metrics.js";
-import { ingestChunk, sweepIngestDeadlines } from "../../src/queues/index.js";
-import { defineJob, type JobDependencies } from "../job.js";
+import { reviewWaitingChunk } from "../../../src/archive/index.js";
+import { ingestPriorityRaises } from "../../../src/metrics.js";
+import { ingestChunk, sweepIngestDeadlines } from "../../../src/queues/index.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 import { alertChunkDeadline } from "./ingest-deadline.js";
 
 export interface IngestDeadlineSweep {

@@ -1,6 +1,6 @@
-import { dependencyUp } from "../../src/metrics.js";
-import { probeStorage } from "../../src/queues/index.js";
-import { defineJob, type JobDependencies } from "../job.js";
+import { dependencyUp } from "../../../src/metrics.js";
+import { probeStorage } from "../../../src/queues/index.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 
 /** A failing probe keeps storage down this many intervals: a missed probe or two does not flip it back. */
 const DOWN_FOR_INTERVALS = 3;

@@ -1,6 +1,6 @@
-import { sweepGaps } from "../../src/queues/index.js";
-import { defineJob, type JobDependencies } from "../job.js";
-import { alertMissingRecording } from "./expect-recording.js";
+import { sweepGaps } from "../../../src/queues/index.js";
+import { defineJob, type JobDependencies } from "../../job.js";
+import { alertMissingRecording } from "../control/expect-recording.js";
 
 /** How far back the sweep looks (ACS keeps recordings 24 h; twice that covers late events). */
 const LOOKBACK_MS = 48 * 3600 * 1000;

@@ -1,8 +1,8 @@
 import { UnrecoverableError } from "bullmq";
-import { ExportTargetTaken, runExport, type ExportResult } from "../../src/retrieval/index.js";
-import { exportRecordings, type PayloadOf } from "../../src/queues/index.js";
-import type { JobContext } from "../dependencies.js";
-import { defineJob, type JobDependencies } from "../job.js";
+import { ExportTargetTaken, runExport, type ExportResult } from "../../../src/retrieval/index.js";
+import { exportRecordings, type PayloadOf } from "../../../src/queues/index.js";
+import type { JobContext } from "../../dependencies.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 
 /**
  * An evidence export (docs/recordings-api.md "Exports"): copies the selected recordings with their manifests,
