@@ -3,13 +3,22 @@ import { jobKinds } from "../src/queues/index.js";
 import { createLogger } from "../src/log.js";
 import type { WorkerDependencies } from "./dependencies.js";
 import { dependenciesOf } from "./job.js";
-import { workerJobs } from "./registry.js";
+import { workerJobs, type JobRegistry } from "./registry.js";
 
 describe("job definitions", () => {
   it("cover every job kind exactly once, each with its own kind", () => {
     expect(Object.keys(workerJobs).sort()).toEqual(Object.keys(jobKinds).sort());
     for (const [name, job] of Object.entries(workerJobs))
       expect(job.kind).toBe(jobKinds[name as keyof typeof jobKinds]);
+  });
+
+  it("a job filed under another kind's name, or a kind left without its job, does not compile", () => {
+    // @ts-expect-error start-recording's work filed as connect-call's
+    const misfiled: JobRegistry = { ...workerJobs, "connect-call": workerJobs["start-recording"] };
+    const { "sweep-gaps": _left, ...rest } = workerJobs;
+    // @ts-expect-error sweep-gaps has no work
+    const incomplete: JobRegistry = rest;
+    expect([misfiled, incomplete]).toHaveLength(2);
   });
 
   it("a job is given the dependencies it declared and its logger, nothing else", () => {

@@ -6,41 +6,45 @@ import { connectCallJob } from "./jobs/control/connect-call.js";
 import { connectRingingJob } from "./jobs/control/connect-ringing.js";
 import { enforceStartJob } from "./jobs/control/enforce-start.js";
 import { expectRecordingJob } from "./jobs/control/expect-recording.js";
-import { exportRecordingsJob } from "./jobs/retrieval/export-recordings.js";
-import { ingestChunkJob } from "./jobs/ingest/ingest-chunk.js";
 import { pauseRecordingJob } from "./jobs/control/pause-recording.js";
 import { playAnnouncementJob } from "./jobs/control/play-announcement.js";
-import { probeStorageJob } from "./jobs/operations/probe-storage.js";
 import { rejectCallJob } from "./jobs/control/reject-call.js";
 import { resumeRecordingJob } from "./jobs/control/resume-recording.js";
 import { startRecordingJob } from "./jobs/control/start-recording.js";
-import { sweepGapsJob } from "./jobs/operations/sweep-gaps.js";
+import { ingestChunkJob } from "./jobs/ingest/ingest-chunk.js";
 import { sweepIngestDeadlinesJob } from "./jobs/ingest/sweep-ingest-deadlines.js";
+import { probeStorageJob } from "./jobs/operations/probe-storage.js";
+import { sweepGapsJob } from "./jobs/operations/sweep-gaps.js";
+import { exportRecordingsJob } from "./jobs/retrieval/export-recordings.js";
 
 /** Each key must be the name of its job's kind: a job filed under another kind's name does not type-check. */
-type Registry = { [N in JobName]: WorkerJob<JobKinds[N], Dependency> };
+export type JobRegistry = { [N in JobName]: WorkerJob<JobKinds[N], Dependency> };
 
 /**
  * The work of every job kind, exactly once: a kind without its job (or a job of no kind) does not type-check. The
  * runner (run.ts) dispatches by name through it.
  */
-export const workerJobs: Registry = {
+export const workerJobs: JobRegistry = {
+  // control
   "call-event": callEventJob,
-  "check-recording": checkRecordingJob,
   "connect-call": connectCallJob,
   "connect-ringing": connectRingingJob,
-  "enforce-start": enforceStartJob,
-  "expect-recording": expectRecordingJob,
-  "export-recordings": exportRecordingsJob,
   "start-recording": startRecordingJob,
   "reject-call": rejectCallJob,
-  "probe-storage": probeStorageJob,
-  "sweep-gaps": sweepGapsJob,
-  "sweep-ingest-deadlines": sweepIngestDeadlinesJob,
-  "ingest-chunk": ingestChunkJob,
+  "enforce-start": enforceStartJob,
+  "check-recording": checkRecordingJob,
   "play-announcement": playAnnouncementJob,
   "pause-recording": pauseRecordingJob,
   "resume-recording": resumeRecordingJob,
+  "expect-recording": expectRecordingJob,
+  // ingest
+  "ingest-chunk": ingestChunkJob,
+  "sweep-ingest-deadlines": sweepIngestDeadlinesJob,
+  // retrieval
+  "export-recordings": exportRecordingsJob,
+  // operations
+  "probe-storage": probeStorageJob,
+  "sweep-gaps": sweepGapsJob,
 };
 
 /** The job of a name found in a queue, or undefined for a name no kind has. */
