@@ -66,11 +66,35 @@ export function addParticipant(s: SimState, call: Call, rawId: string): Particip
   if (call.participants.some((p) => p.rawId === rawId)) throw new Error(`${rawId} is already on the call`);
   const participant: Participant = { rawId, participantId: newUuid(), joinedAt: new Date() };
   call.participants.push(participant);
+  // Someone who joins while a recording runs is in it (its metadata names them).
+  for (const rec of call.recordings)
+    if (rec.state !== "stopped" && !rec.participants.includes(rawId)) rec.participants.push(rawId);
   s.log({ msg: "participant joined", serverCallId: call.serverCallId, rawId });
   if (isAcsVoipUser(rawId)) s.emit(eg.participantAdded(call, participant));
   for (const conn of call.connections.values())
     if (conn.state === "connected") s.callback(conn.callbackUri, cb.participantsUpdated(call, conn));
   return participant;
+}
+
+/**
+ * Someone leaves a live call: CallParticipantRemoved on Event Grid for an ACS VoIP user only, and to every connected
+ * call connection a ParticipantsUpdated whose list no longer names them (docs/acs-payloads.md "Participants: who is
+ * on the call, and who left"); phone and Teams parties are seen leaving through the lists alone. When one party
+ * would be left alone, the call ends for everyone, as the recorded removal from a two-party call did. Recordings go on.
+ */
+export function removeParticipant(s: SimState, call: Call, rawId: string): void {
+  if (call.state !== "established") throw new Error(`call ${call.serverCallId} is ${call.state}, not established`);
+  const participant = call.participants.find((p) => p.rawId === rawId);
+  if (!participant) throw new Error(`${rawId} is not on the call`);
+  if (call.participants.length <= 2) {
+    endCall(s, call, { kind: "participant", rawId });
+    return;
+  }
+  call.participants = call.participants.filter((p) => p !== participant);
+  s.log({ msg: "participant left", serverCallId: call.serverCallId, rawId });
+  if (isAcsVoipUser(rawId)) s.emit(eg.participantRemoved(call, participant));
+  for (const conn of call.connections.values())
+    if (conn.state === "connected") s.callback(conn.callbackUri, cb.participantsUpdated(call, conn));
 }
 
 export function endCall(s: SimState, call: Call, endedBy: eg.EndedBy, byConnection?: Connection): void {

@@ -62,6 +62,8 @@ export interface Recording {
   everActive: boolean;
   pauses: PauseInterval[];
   stoppedAt: Date | undefined;
+  /** rawIds of everyone on the call while it ran, in joining order: those who left mid-call included. */
+  participants: string[];
   chunks: Chunk[];
   activation: Timer | undefined;
   /** An injected `delay-state-event` fault: the next RecordingStateChanged is held back this long. */

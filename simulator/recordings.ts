@@ -49,6 +49,7 @@ export function startRecording(
     everActive: false,
     pauses: [],
     stoppedAt: undefined,
+    participants: call.participants.map((p) => p.rawId),
     chunks: [],
     activation: undefined,
     holdNextStateEventMs: injected.holdStateEventMs,
@@ -203,7 +204,7 @@ function layoutFor(participants: string[], rec: Recording) {
 
 async function publishFiles(s: SimState, call: Call, rec: Recording, sessionEndReason: string): Promise<void> {
   if (!rec.activatedAt || !rec.stoppedAt) return;
-  const participants = call.participants.map((p) => p.rawId);
+  const participants = rec.participants;
   const { layout, channelOf } = layoutFor(participants, rec);
   const totalMs = call.recordingDurationMs ?? rec.recordedMs;
   const plans = planChunks({

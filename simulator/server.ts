@@ -47,6 +47,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     | "placeCall"
     | "endCall"
     | "addParticipant"
+    | "removeParticipant"
     | "getCall"
     | "requests"
     | "setEventGridSubscription"
@@ -72,6 +73,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       const call = state.calls.get(serverCallId);
       if (!call) throw new Error(`No call with serverCallId ${serverCallId}`);
       calls.addParticipant(state, call, rawId);
+    },
+    async removeParticipant(serverCallId: string, rawId: string) {
+      const call = state.calls.get(serverCallId);
+      if (!call) throw new Error(`No call with serverCallId ${serverCallId}`);
+      calls.removeParticipant(state, call, rawId);
     },
     getCall(serverCallId: string) {
       const call = state.calls.get(serverCallId);

@@ -75,6 +75,13 @@ export interface RunningSimulator {
    * that is not established, or someone already on it.
    */
   addParticipant(serverCallId: string, rawId: string): Promise<void>;
+  /**
+   * Someone leaves an established call: CallParticipantRemoved (Event Grid, ACS VoIP users only) and ParticipantsUpdated
+   * without them to every connected call connection (docs/acs-payloads.md "Participants: who is on the call, and who
+   * left"). When only one party would remain, the call ends. Rejects for an unknown call, a call that is not
+   * established, or someone not on it. They may join again with addParticipant.
+   */
+  removeParticipant(serverCallId: string, rawId: string): Promise<void>;
   getCall(serverCallId: string): CallView | undefined;
   /** Every ACS REST and storage request received, in order. */
   requests(): RequestLogEntry[];

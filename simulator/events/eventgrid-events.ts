@@ -58,13 +58,13 @@ export function participantAdded(call: Call, p: Participant): EventGridMessage {
   };
 }
 
+/**
+ * CallParticipantRemoved carries the same data as CallParticipantAdded, and no reason (the Event Grid page's example
+ * and typings: docs/acs-payloads.md "Participants: who is on the call, and who left").
+ */
 export function participantRemoved(call: Call, p: Participant): EventGridMessage {
   const added = participantAdded(call, p);
-  return {
-    eventType: "Microsoft.Communication.CallParticipantRemoved",
-    subject: added.subject,
-    data: { ...added.data, reason: { code: 0, subCode: 0, phrase: "Participant left the call" } },
-  };
+  return { eventType: "Microsoft.Communication.CallParticipantRemoved", subject: added.subject, data: added.data };
 }
 
 export type EndedBy = { kind: "participant"; rawId: string } | { kind: "callAutomation" };

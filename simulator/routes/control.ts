@@ -10,6 +10,7 @@ type Controls = Pick<
   | "placeCall"
   | "endCall"
   | "addParticipant"
+  | "removeParticipant"
   | "getCall"
   | "requests"
   | "setEventGridSubscription"
@@ -73,6 +74,23 @@ export function controlRoutes(c: Controls): Route[] {
         if (view.state !== "established") return conflict(`serverCallId: the call is ${view.state}, not established`);
         if (view.participants.includes(parsed.data.rawId)) return conflict(`rawId: already on the call`);
         await c.addParticipant(id, parsed.data.rawId);
+        return { status: 202 };
+      },
+    },
+    {
+      // Someone leaves the call; the rawId is percent-encoded in the path.
+      method: "DELETE",
+      pattern: /^\/simulator\/calls\/([^/:]+)\/participants\/([^/]+)$/,
+      kind: "control",
+      operation: "unknown",
+      async handle(req): Promise<Reply> {
+        const id = req.params[0] ?? "";
+        const rawId = req.params[1] ?? "";
+        const view = c.getCall(id);
+        if (!view) return notFound(`serverCallId: no call ${id}`);
+        if (view.state !== "established") return conflict(`serverCallId: the call is ${view.state}, not established`);
+        if (!view.participants.includes(rawId)) return conflict(`rawId: ${rawId} is not on the call`);
+        await c.removeParticipant(id, rawId);
         return { status: 202 };
       },
     },

@@ -160,6 +160,17 @@ describe("POST /api/callbacks", () => {
     });
   });
 
+  it("accepts ParticipantsUpdated and stores it for the event worker, like every callback it acts on", async () => {
+    const response = await post("/api/callbacks", documented.participantsUpdatedCallback, {
+      authorization: "Bearer good",
+    });
+    expect(response.status).toBe(200);
+    expect(accepted.at(-1)).toMatchObject({
+      channel: "callback",
+      events: [{ id: "pu-1", type: "Microsoft.Communication.ParticipantsUpdated" }],
+    });
+  });
+
   it("refuses a deeply nested callback with 400 and stores nothing", async () => {
     const before = accepted.length;
     const deep = withDeepField(documented.callConnectedCallback[0]!, 20_000);

@@ -41,12 +41,25 @@ export const callEndedData = z.looseObject({
   durationOfCall: z.number().optional(),
 });
 
+/**
+ * CallParticipantAdded / CallParticipantRemoved (docs/acs-payloads.md "Participants: who is on the call, and who
+ * left"): published for ACS VoIP users only. `participantId` is per join; `userAgent` was `endpointType` in the
+ * older example; the call's own fields (`startedBy`, `isTwoParty`, `group`, `room`, `isRoomsCall`) ride along.
+ */
 export const callParticipantData = z.looseObject({
   ...callIds,
   user: z.looseObject({ communicationIdentifier: identifierModel, role: z.string().optional() }),
   displayName: z.string().optional(),
   participantId: z.string().optional(),
+  userAgent: z.string().optional(),
+  endpointType: z.string().optional(),
+  startedBy: startedBy.optional(),
+  isTwoParty: z.boolean().optional(),
+  isRoomsCall: z.boolean().optional(),
+  group: z.looseObject({ id: z.string() }).optional(),
+  room: z.looseObject({ id: z.string() }).optional(),
 });
+export type CallParticipantData = z.infer<typeof callParticipantData>;
 
 export const recordingChunk = z.looseObject({
   documentId: z.string().min(1),
@@ -108,6 +121,30 @@ export const startRecordingFailedData = z.looseObject({
     .optional(),
 });
 
+/** One entry of a participant list, in ParticipantsUpdated and in the participant list GET (SDK `CallParticipant`). */
+export const callParticipant = z.looseObject({
+  identifier: identifierModel,
+  isMuted: z.boolean().optional(),
+  isOnHold: z.boolean().optional(),
+});
+export type CallParticipant = z.infer<typeof callParticipant>;
+
+/**
+ * ParticipantsUpdated: the whole participant list as one connection sees it, with a `sequenceNumber` that orders the
+ * lists of that connection only (docs/acs-payloads.md "Participants: who is on the call, and who left"). Every recorded
+ * delivery carries the number; it stays optional because the SDK types it so, and a list without one is simply not
+ * ordered against the others (src/calls/scope.ts).
+ */
+export const participantsUpdatedData = z.looseObject({
+  ...callbackCommon,
+  sequenceNumber: z.number().int().nonnegative().optional(),
+  participants: z.array(callParticipant),
+  resultInformation: z
+    .looseObject({ code: z.number().optional(), subCode: z.number().optional(), message: z.string().optional() })
+    .optional(),
+});
+export type ParticipantsUpdatedData = z.infer<typeof participantsUpdatedData>;
+
 export const playResultData = z.looseObject({
   ...callbackCommon,
   resultInformation: z
@@ -129,6 +166,7 @@ export const eventDataSchemas = {
   "Microsoft.Communication.StartRecordingFailed": startRecordingFailedData,
   "Microsoft.Communication.PlayCompleted": playResultData,
   "Microsoft.Communication.PlayFailed": playResultData,
+  "Microsoft.Communication.ParticipantsUpdated": participantsUpdatedData,
 } as const;
 
 export type KnownEventType = keyof typeof eventDataSchemas;

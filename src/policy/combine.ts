@@ -10,6 +10,7 @@ import type {
   Retention,
   StartFailureAction,
   StopAction,
+  StopPolicy,
   TeamContribution,
 } from "./types.js";
 
@@ -79,6 +80,23 @@ function recordDecision(
     autoResumeSeconds: allowed && resumes.length > 0 ? Math.min(...resumes) : null,
   };
 
+  // The recording lasts as long as the longest-lasting team asks: until the call ends if any says so; otherwise
+  // while a member of any recording team is on the call (docs/policies.md "How long a recording lasts").
+  const untilFrom = recorders.find((r) => r.rule.until === "call-end") ?? primary;
+  const until = untilFrom.rule.until;
+  const inScope = [...new Set(recorders.flatMap((r) => r.evaluation.view.members))];
+
+  // A stop on request must be lawful for every recording team: each must allow it, for a reason all of them accept.
+  const reasons = recorders.every((r) => r.rule.stop.allowed)
+    ? recorders
+        .slice(1)
+        .reduce(
+          (common, r) => common.filter((reason) => r.rule.stop.reasons.includes(reason)),
+          recorders[0]?.rule.stop.reasons ?? [],
+        )
+    : [];
+  const stop: StopPolicy = { allowed: reasons.length > 0, reasons };
+
   const announcer = primary.rule.announcement ? primary : recorders.find((r) => r.rule.announcement);
   const announcement: Announcement | undefined = announcer?.rule.announcement;
 
@@ -95,10 +113,15 @@ function recordDecision(
     enforcementStop: teamOf(stopFrom),
     retention: teamOf(retentionFrom),
     ...(announcer ? { announcement: teamOf(announcer) } : {}),
+    until: teamOf(untilFrom),
   };
   const lines = [
     `Recorded (${mode}): team ${source.teamId}, rule ${source.ruleId} in ${source.policyFile} (sha256 ${shortHash(source.policyHash)}).`,
     ...contributions.map((c) => `${c.summary}.`),
+    until === "call-end"
+      ? `Recorded until the call ends (${teamOf(untilFrom)}).`
+      : `Recorded while one of ${inScope.join(", ")} is on the call.`,
+    stop.allowed ? `May be stopped on request for: ${stop.reasons.join(", ")}.` : "May not be stopped on request.",
   ];
   if (recorders.length > 1) {
     lines.push(
@@ -116,6 +139,9 @@ function recordDecision(
     retention,
     pause,
     ...(announcement ? { announcement } : {}),
+    until,
+    inScope,
+    stop,
     settingsFrom,
     ...source,
     contributions,

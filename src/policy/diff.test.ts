@@ -117,4 +117,27 @@ describe("replaying calls against two policy sets", () => {
       [SAMPLED_KEY, ["recorded: yes → no"]],
     ]);
   });
+
+  it("lists a change of how long recordings last and of stopping on request", () => {
+    const after = before.map((policy) =>
+      policy.team.id === "support"
+        ? parsePolicyFile(
+            "support.yaml",
+            SUPPORT.replace(
+              "    samplePercent: 20\n",
+              "    samplePercent: 20\n    until: call-end\n    stop: { allowed: true, reasons: [customer-objection] }\n",
+            ),
+          )
+        : policy,
+    );
+    expect(replayCalls(before, after, calls).changed.map((c) => [c.call.serverCallId, c.changes])).toEqual([
+      [
+        SAMPLED_KEY,
+        [
+          "lasts until: last-in-scope-leaves → call-end",
+          "stop on request: not allowed → allowed for customer-objection",
+        ],
+      ],
+    ]);
+  });
 });

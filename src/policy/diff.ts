@@ -50,6 +50,11 @@ function settingsOf(decision: Decision): Record<string, string> {
     settings.pausing = pause.allowed
       ? `allowed${pause.autoResumeSeconds ? `, auto-resume ${pause.autoResumeSeconds} s` : ""}`
       : "not allowed";
+  if (decision.until) settings["lasts until"] = decision.until;
+  if (decision.stop)
+    settings["stop on request"] = decision.stop.allowed
+      ? `allowed for ${decision.stop.reasons.join(", ")}`
+      : "not allowed";
   settings.announcement = !announcement
     ? "none"
     : "text" in announcement

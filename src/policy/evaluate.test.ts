@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decide } from "./evaluate.js";
+import { parsePolicyFile } from "./load.js";
 import { policySetHash } from "./hash.js";
 import { sampleBucket } from "./sampling.js";
 import {
@@ -457,5 +458,121 @@ describe("decide: purity", () => {
     expect(decide(policies, call(US_CUSTOMER, CAROL, { callKey: keys[7] }))).toEqual(
       decide(policies, call(US_CUSTOMER, CAROL, { callKey: keys[7] })),
     );
+  });
+});
+
+describe("decide: how long the recording lasts, and whether it may be stopped on request", () => {
+  // Three small teams on their own, so that each combination is visible in the files themselves.
+  const team = (id: string, member: string, rule: string, teamFields = "") =>
+    parsePolicyFile(
+      `${id}.yaml`,
+      `version: 1\nteam: { id: ${id}, name: ${id}${teamFields} }\nmembers: ["${member}"]\nrules:\n  - { id: all, ${rule} }\n`,
+    );
+  const traders = (rule = "mode: required", teamFields = "") => team("traders", ALICE, rule, teamFields);
+  const desk = (rule = "mode: best-effort") => team("desk", BOB, rule);
+  const service = (rule = "mode: best-effort") => team("service", CAROL, rule);
+  const objection = "stop: { allowed: true, reasons: [customer-objection, wrong-number] }";
+
+  it.each([
+    {
+      name: "one required team, defaults: while its member is on, not stoppable",
+      teams: [traders()],
+      on: [ALICE, STRANGER],
+      until: "last-in-scope-leaves",
+      inScope: [ALICE],
+      stop: { allowed: false, reasons: [] },
+    },
+    {
+      name: "the team's default: call-end",
+      teams: [traders("mode: required", ", until: call-end")],
+      on: [ALICE, STRANGER],
+      until: "call-end",
+      inScope: [ALICE],
+      stop: { allowed: false, reasons: [] },
+    },
+    {
+      name: "a best-effort team that allows a stop, with its reasons",
+      teams: [desk(`mode: best-effort, ${objection}`)],
+      on: [BOB, US_CUSTOMER],
+      until: "last-in-scope-leaves",
+      inScope: [BOB],
+      stop: { allowed: true, reasons: ["customer-objection", "wrong-number"] },
+    },
+    {
+      name: "two recording teams: in scope while a member of either is on",
+      teams: [traders(), desk()],
+      on: [ALICE, BOB, US_CUSTOMER],
+      until: "last-in-scope-leaves",
+      inScope: [BOB, ALICE], // policy file order: desk.yaml, then traders.yaml
+      stop: { allowed: false, reasons: [] },
+    },
+    {
+      name: "one team asks for call-end: the recording lasts until the call ends",
+      teams: [traders(), desk("mode: best-effort, until: call-end")],
+      on: [ALICE, BOB, US_CUSTOMER],
+      until: "call-end",
+      inScope: [BOB, ALICE], // policy file order: desk.yaml, then traders.yaml
+      stop: { allowed: false, reasons: [] },
+    },
+    {
+      name: "a required team forbids the stop another team would allow",
+      teams: [traders(), desk(`mode: best-effort, ${objection}`)],
+      on: [ALICE, BOB, US_CUSTOMER],
+      until: "last-in-scope-leaves",
+      inScope: [BOB, ALICE], // policy file order: desk.yaml, then traders.yaml
+      stop: { allowed: false, reasons: [] },
+    },
+    {
+      name: "two teams that allow a stop: only the reasons both accept",
+      teams: [
+        desk(`mode: best-effort, ${objection}`),
+        service("mode: best-effort, stop: { allowed: true, reasons: [customer-objection] }"),
+      ],
+      on: [BOB, CAROL, US_CUSTOMER],
+      until: "last-in-scope-leaves",
+      inScope: [BOB, CAROL],
+      stop: { allowed: true, reasons: ["customer-objection"] },
+    },
+    {
+      name: "two teams that allow a stop for different reasons: no common reason, no stop",
+      teams: [
+        desk("mode: best-effort, stop: { allowed: true, reasons: [wrong-number] }"),
+        service(`mode: best-effort, stop: { allowed: true, reasons: [customer-objection] }`),
+      ],
+      on: [BOB, CAROL, US_CUSTOMER],
+      until: "last-in-scope-leaves",
+      inScope: [BOB, CAROL],
+      stop: { allowed: false, reasons: [] },
+    },
+    {
+      name: "a team that does not record adds nobody to the scope",
+      teams: [traders(), desk("mode: never")],
+      on: [ALICE, BOB, US_CUSTOMER],
+      until: "last-in-scope-leaves",
+      inScope: [ALICE],
+      stop: { allowed: false, reasons: [] },
+    },
+  ])("$name", ({ teams, on, until, inScope, stop }) => {
+    const decision = decide(teams, { participants: on, caller: on[0], callee: on[1], at: weekdayNoon });
+    if (!decision.record) throw new Error(decision.explanation);
+    expect(decision.until).toBe(until);
+    expect(decision.inScope).toEqual(inScope);
+    expect(decision.stop).toEqual(stop);
+    expect(decision.explanation).toContain(
+      until === "call-end"
+        ? "Recorded until the call ends"
+        : `Recorded while one of ${inScope.join(", ")} is on the call.`,
+    );
+    expect(decision.explanation).toContain(
+      stop.allowed ? `May be stopped on request for: ${stop.reasons.join(", ")}.` : "May not be stopped on request.",
+    );
+  });
+
+  it("says which team's duration holds", () => {
+    const decision = decide([traders(), desk("mode: best-effort, until: call-end")], {
+      participants: [ALICE, BOB],
+      at: weekdayNoon,
+    });
+    expect(decision.record && decision.settingsFrom?.until).toBe("desk");
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { explainCall } from "./explain.js";
+import { parsePolicyFile } from "./load.js";
 import { ALICE, BOB, CAROL, ERIN, organisation, UK_MOBILE, UNSAMPLED_KEY, WELFARE_LINE } from "./test-fixtures.js";
 
 const policies = organisation();
@@ -50,6 +51,31 @@ describe("explainCall", () => {
     expect(text).toContain("would record it best-effort, but the call is outside the QA sample");
     expect(text).toMatch(/20% QA sample: this call's bucket is \d+ of 10000, outside the sample/);
     expect(text).toContain("Decided by team legal, rule pstn");
+  });
+
+  it("how long the recording lasts and whether it may be stopped on request", () => {
+    const { text } = explainCall(policies, { participants: [ALICE, BOB], caller: ALICE, callee: BOB, at });
+    expect(text).toContain(
+      `  Recording lasts while ${ALICE}, ${BOB} are on the call: stopped when the last of them leaves, started again if one comes back.`,
+    );
+    expect(text).toContain("  Stopping on request: not allowed (a required recording).");
+  });
+
+  it("a best-effort recording that may be stopped, lasting until the call ends", () => {
+    const support = parsePolicyFile(
+      "support.yaml",
+      `version: 1
+team: { id: support, name: Support, until: call-end }
+members: ["${CAROL}"]
+rules:
+  - id: all
+    mode: best-effort
+    stop: { allowed: true, reasons: [customer-objection] }
+`,
+    );
+    const { text } = explainCall([support], { participants: [UK_MOBILE, CAROL], caller: UK_MOBILE, callee: CAROL, at });
+    expect(text).toContain("  Recording lasts until the call ends.");
+    expect(text).toContain("  Stopping on request: allowed, for customer-objection.");
   });
 
   it("nobody in a team", () => {

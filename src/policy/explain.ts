@@ -97,6 +97,19 @@ function pauseLine(pause: PausePolicy | undefined): string {
   return `  Pausing (e.g. while a card number is read): allowed${resume}.`;
 }
 
+function untilLine(decision: RecordDecision): string {
+  if (decision.until === "call-end") return "  Recording lasts until the call ends.";
+  const who = decision.inScope?.length ? decision.inScope.join(", ") : "the recording teams' members";
+  return `  Recording lasts while ${who} ${decision.inScope?.length === 1 ? "is" : "are"} on the call: stopped when the last of them leaves, started again if one comes back.`;
+}
+
+function stopLine(decision: RecordDecision): string {
+  if (decision.stop?.allowed) return `  Stopping on request: allowed, for ${decision.stop.reasons.join(", ")}.`;
+  return decision.mode === "required"
+    ? "  Stopping on request: not allowed (a required recording)."
+    : "  Stopping on request: not allowed.";
+}
+
 function outcomeLines(decision: RecordDecision): string[] {
   const { recording, announcement } = decision;
   const order = recording.participantOrdering?.length
@@ -113,7 +126,13 @@ function outcomeLines(decision: RecordDecision): string[] {
   } else {
     lines.push("  No announcement.");
   }
-  lines.push(...enforcementLines(decision.enforcement), retentionLine(decision.retention), pauseLine(decision.pause));
+  lines.push(
+    ...enforcementLines(decision.enforcement),
+    untilLine(decision),
+    retentionLine(decision.retention),
+    pauseLine(decision.pause),
+    stopLine(decision),
+  );
   if (
     decision.settingsFrom &&
     decision.contributions &&
@@ -121,7 +140,7 @@ function outcomeLines(decision: RecordDecision): string[] {
   ) {
     const from = decision.settingsFrom;
     lines.push(
-      `  Several teams record this call: options from ${from.recording} (the deciding team), start enforcement from ${from.enforcementStart} and stop enforcement from ${from.enforcementStop} (strictest), retention from ${from.retention} (longest).`,
+      `  Several teams record this call: options from ${from.recording} (the deciding team), start enforcement from ${from.enforcementStart} and stop enforcement from ${from.enforcementStop} (strictest), retention from ${from.retention} (longest)${from.until ? `, duration from ${from.until} (longest)` : ""}.`,
     );
   }
   return lines;

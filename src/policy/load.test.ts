@@ -44,6 +44,8 @@ describe("policy files", () => {
       retention: { days: null, legalHold: false },
       pause: { allowed: false, autoResumeSeconds: null },
       samplePercent: 100,
+      until: "last-in-scope-leaves",
+      stop: { allowed: false, reasons: [] },
     });
     expect(policy.positions).toEqual({
       members: ["desk.yaml:3:11", "desk.yaml:3:24"],
@@ -52,6 +54,34 @@ describe("policy files", () => {
     });
     expect(policy.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(parsePolicyFile("desk.yaml", valid + "\n").hash).not.toBe(policy.hash);
+  });
+
+  it.each([
+    ["the default", valid, "last-in-scope-leaves"],
+    ["the team's", valid.replace("name: Desk }", "name: Desk, until: call-end }"), "call-end"],
+    [
+      "the rule's over the team's",
+      withRule("until: last-in-scope-leaves").replace("name: Desk }", "name: Desk, until: call-end }"),
+      "last-in-scope-leaves",
+    ],
+    ["the rule's", withRule("until: call-end"), "call-end"],
+  ])("until: %s", (_name, text, until) => {
+    const rule = parsePolicyFile("desk.yaml", text).rules[0];
+    expect(rule?.mode !== "never" && rule?.until).toBe(until);
+  });
+
+  it("reads a best-effort rule that may be stopped on request, with its reasons", () => {
+    const text = withRule("stop: { allowed: true, reasons: [customer-objection, wrong-number] }").replace(
+      "required",
+      "best-effort",
+    );
+    const rule = parsePolicyFile("desk.yaml", text).rules[0];
+    expect(rule?.mode !== "never" && rule?.stop).toEqual({
+      allowed: true,
+      reasons: ["customer-objection", "wrong-number"],
+    });
+    const forbidden = parsePolicyFile("desk.yaml", withRule("stop: { allowed: false }")).rules[0];
+    expect(forbidden?.mode !== "never" && forbidden?.stop).toEqual({ allowed: false, reasons: [] });
   });
 
   it("takes a single value where a list is expected, and the team's time zone for windows", () => {
@@ -247,6 +277,66 @@ rules:
       valid + "exemptions: [{ id: x, reason: r, until: 2027-02-30 }]\n",
       "desk.yaml:8:",
       "YYYY-MM-DD",
+    ],
+    [
+      "a required rule that may be stopped on request",
+      withRule("stop: { allowed: true, reasons: [customer-objection] }"),
+      "desk.yaml:8:",
+      "rules.0.stop.allowed: a required recording can never be stopped on request",
+    ],
+    [
+      "a stop on request without reasons",
+      withRule("stop: { allowed: true }").replace("required", "best-effort"),
+      "desk.yaml:8:",
+      "rules.0.stop.reasons: a stop on request needs the reasons",
+    ],
+    [
+      "a stop on request with an empty list of reasons",
+      withRule("stop: { allowed: true, reasons: [] }").replace("required", "best-effort"),
+      "desk.yaml:8:",
+      "a stop on request needs the reasons",
+    ],
+    [
+      "reasons for a stop that is not allowed",
+      withRule("stop: { allowed: false, reasons: [customer-objection] }"),
+      "desk.yaml:8:",
+      "reasons go with allowed: true",
+    ],
+    [
+      "a reason listed twice",
+      withRule("stop: { allowed: true, reasons: [wrong-number, wrong-number] }").replace("required", "best-effort"),
+      "desk.yaml:8:",
+      "reason wrong-number is listed twice",
+    ],
+    [
+      "a reason that is not a code",
+      withRule('stop: { allowed: true, reasons: ["The customer objects"] }').replace("required", "best-effort"),
+      "desk.yaml:8:",
+      "a reason code",
+    ],
+    [
+      "an unknown until",
+      withRule("until: caller-leaves"),
+      "desk.yaml:8:",
+      'rules.0.until: Invalid option: expected one of "call-end"|"last-in-scope-leaves"',
+    ],
+    [
+      "an unknown until for the team",
+      valid.replace("name: Desk }", "name: Desk, until: forever }"),
+      "desk.yaml:2:",
+      "team.until",
+    ],
+    [
+      "a never rule with until",
+      valid.replace(/mode: required\n.*\n/, "mode: never\n    until: call-end\n"),
+      "desk.yaml:",
+      "a never rule records nothing: remove until",
+    ],
+    [
+      "a never rule with stop",
+      valid.replace(/mode: required\n.*\n/, "mode: never\n    stop: { allowed: false }\n"),
+      "desk.yaml:",
+      "a never rule records nothing: remove stop",
     ],
     [
       "a version from the future",

@@ -5,7 +5,7 @@ import type { z } from "zod";
 import { contentHash } from "./hash.js";
 import { fieldNames, nearest } from "./suggest.js";
 import { teamPolicyFileSchema, type MatchFile, type RuleFile, type TeamPolicyFile } from "./schema.js";
-import type { MatchConditions, PolicyRule, TeamPolicy } from "./types.js";
+import { DEFAULT_UNTIL, type MatchConditions, type PolicyRule, type RecordingUntil, type TeamPolicy } from "./types.js";
 
 export class PolicyError extends Error {
   constructor(readonly problems: string[]) {
@@ -45,7 +45,7 @@ function conditionsOf(match: MatchFile, defaultZone: string | undefined): MatchC
   return { ...rest, time: { zone: time.zone ?? defaultZone ?? "UTC", windows: time.windows } };
 }
 
-function ruleOf(rule: RuleFile, defaultZone: string | undefined): PolicyRule {
+function ruleOf(rule: RuleFile, defaultZone: string | undefined, teamUntil: RecordingUntil | undefined): PolicyRule {
   const base = {
     id: rule.id,
     ...(rule.description ? { description: rule.description } : {}),
@@ -69,6 +69,8 @@ function ruleOf(rule: RuleFile, defaultZone: string | undefined): PolicyRule {
     retention: { days: rule.retention?.days ?? null, legalHold: rule.retention?.legalHold ?? false },
     pause: { allowed: rule.pause?.allowed ?? false, autoResumeSeconds: rule.pause?.autoResumeSeconds ?? null },
     samplePercent: rule.samplePercent ?? 100,
+    until: rule.until ?? teamUntil ?? DEFAULT_UNTIL,
+    stop: { allowed: rule.stop?.allowed ?? false, reasons: rule.stop?.reasons ?? [] },
   };
 }
 
@@ -91,7 +93,7 @@ function teamPolicyOf(file: string, text: string, data: TeamPolicyFile, where: (
       match: conditionsOf(e.match, zone),
       ...(e.until ? { until: e.until } : {}),
     })),
-    rules: data.rules.map((rule) => ruleOf(rule, zone)),
+    rules: data.rules.map((rule) => ruleOf(rule, zone, data.team.until)),
     positions: {
       members: data.members.map((_, i) => where(["members", i])),
       exemptions: data.exemptions.map((_, i) => where(["exemptions", i])),

@@ -121,8 +121,56 @@ const pause = z
     }
   });
 
+/**
+ * How long a recording lasts (docs/policies.md "How long a recording lasts"): until the call ends, or until the last
+ * participant the policy is about has left it.
+ */
+const until = z.enum(["call-end", "last-in-scope-leaves"]);
+
+/** Stopping a recording on request (a customer who objects), with the reasons a request may give. */
+const stop = z
+  .strictObject({
+    allowed: z.boolean(),
+    reasons: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^[a-z0-9][a-z0-9-]{0,62}$/,
+            "a reason code: lower-case letters, digits and dashes (customer-objection)",
+          ),
+      )
+      .optional(),
+  })
+  .superRefine((value, ctx) => {
+    const reasons = value.reasons ?? [];
+    if (value.allowed && reasons.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["reasons"],
+        message: "a stop on request needs the reasons it may be given for (e.g. [customer-objection])",
+      });
+    }
+    if (!value.allowed && reasons.length > 0) {
+      ctx.addIssue({ code: "custom", path: ["reasons"], message: "reasons go with allowed: true" });
+    }
+    reasons.forEach((reason, i) => {
+      if (reasons.indexOf(reason) !== i)
+        ctx.addIssue({ code: "custom", path: ["reasons", i], message: `reason ${reason} is listed twice` });
+    });
+  });
+
 /** Fields that only make sense when a rule records. */
-const RECORDING_FIELDS = ["recording", "announcement", "enforcement", "retention", "pause", "samplePercent"] as const;
+const RECORDING_FIELDS = [
+  "recording",
+  "announcement",
+  "enforcement",
+  "retention",
+  "pause",
+  "samplePercent",
+  "until",
+  "stop",
+] as const;
 
 const rule = z
   .strictObject({
@@ -137,6 +185,8 @@ const rule = z
     retention: retention.optional(),
     pause: pause.optional(),
     samplePercent: z.number().min(0).max(100).optional(),
+    until: until.optional(),
+    stop: stop.optional(),
   })
   .superRefine((value, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
@@ -149,6 +199,12 @@ const rule = z
     if (value.reason !== undefined) issue(["reason"], "reason belongs to never rules and exemptions; use description");
     if (value.mode === "required" && value.samplePercent !== undefined) {
       issue(["samplePercent"], "required rules record every call; samplePercent is for best-effort rules");
+    }
+    if (value.mode === "required" && value.stop?.allowed) {
+      issue(
+        ["stop", "allowed"],
+        "a required recording can never be stopped on request: use allowed: false, or make the rule best-effort",
+      );
     }
     if (value.mode === "best-effort") {
       const { onStartFailure, onStop } = value.enforcement ?? {};
@@ -182,6 +238,8 @@ export const teamPolicyFileSchema = z
       id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "lower-case letters, digits and dashes"),
       name: z.string().min(1),
       timeZone: timeZone.optional(),
+      /** The default of every recording rule of the team (a rule may say otherwise). */
+      until: until.optional(),
     }),
     members: z.array(member).min(1),
     exemptions: z.array(exemption).default([]),

@@ -84,6 +84,22 @@ export interface PausePolicy {
   autoResumeSeconds: number | null;
 }
 
+/**
+ * How long a recording lasts: `call-end`, or `last-in-scope-leaves` (the default) — stopped once no participant the
+ * policy is about (a member of a recording team) is on the call, started again if one comes back; as Teams
+ * policy-based recording follows its policy user, and as data minimisation asks (docs/policies.md "How long a
+ * recording lasts").
+ */
+export type RecordingUntil = "call-end" | "last-in-scope-leaves";
+export const DEFAULT_UNTIL: RecordingUntil = "last-in-scope-leaves";
+
+export interface StopPolicy {
+  /** Whether the recording may be stopped on request; never for a required recording. */
+  allowed: boolean;
+  /** The reason codes a stop request may give (non-empty when allowed). */
+  reasons: string[];
+}
+
 export type Announcement = { text: string; locale?: string } | { audioUrl: string };
 
 interface RuleBase {
@@ -101,6 +117,8 @@ export interface RecordingRule extends RuleBase {
   pause: PausePolicy;
   /** Share of matching calls recorded (best-effort QA sampling); 100 for required rules. */
   samplePercent: number;
+  until: RecordingUntil;
+  stop: StopPolicy;
 }
 
 export interface NeverRule extends RuleBase {
@@ -204,6 +222,15 @@ export interface RecordDecision extends DecisionCommon, DecisionSource {
   retention?: Retention;
   pause?: PausePolicy;
   announcement?: Announcement;
+  /** How long the recording lasts: `call-end` when any recording team asks for it, else `last-in-scope-leaves`. */
+  until?: RecordingUntil;
+  /**
+   * The participants the recording is for: the recording teams' members on the call (raw ids). With
+   * `last-in-scope-leaves`, the recording runs while one of them is present (src/calls/scope.ts).
+   */
+  inScope?: string[];
+  /** Stopping on request: allowed only when every recording team allows it, for the reasons all of them accept. */
+  stop?: StopPolicy;
   /** Which team each combined setting came from. */
   settingsFrom?: {
     recording: string;
@@ -211,6 +238,8 @@ export interface RecordDecision extends DecisionCommon, DecisionSource {
     enforcementStop: string;
     retention: string;
     announcement?: string;
+    /** The team whose `until` holds (with `call-end`, the first team that asks for it). */
+    until?: string;
   };
 }
 

@@ -92,6 +92,10 @@ const handlers: { [T in EventType]: Handler<T> } = {
 
   async "Microsoft.Communication.CallParticipantRemoved"() {},
 
+  // Lists of who is on our connection (phone and Teams parties leave only through them, docs/acs-payloads.md
+  // "Participants"): not acted on until scope follows presence is wired (issue 22, src/calls/scope.ts).
+  async "Microsoft.Communication.ParticipantsUpdated"() {},
+
   async "Microsoft.Communication.CallEnded"(deps, event, receivedAt) {
     const { serverCallId, correlationId } = event.data;
     await Promise.all([deps.sessions.addFacts(serverCallId, factsOf(event, receivedAt)), noteCall(deps, event.data)]);
