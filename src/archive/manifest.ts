@@ -2,7 +2,7 @@
  * The manifest of one recording (pure): what a reviewer or regulator needs to trust the chunks without
  * trusting us — call facts, the unmixed channel map and pause intervals from ACS's metadata documents,
  * every chunk with its size and SHA-256, the policy rule and hash that required the recording, timings.
- * Written once every chunk is archived (see workers/jobs/ingest-chunk.ts); its own SHA-256 goes into the
+ * Written once every chunk is archived (see workers/jobs/ingest/ingest-chunk.ts); its own SHA-256 goes into the
  * manifest blob's metadata and tags.
  */
 import { z } from "zod";

@@ -1,8 +1,13 @@
 import type { HealthVerdict } from "../health/index.js";
-import type { Decision } from "../policy/types.js";
+import type { Decision } from "../policy/index.js";
 import type { JobName, PayloadOf } from "../queues/index.js";
-import type { CallSession, OnceStep } from "../sessions/index.js";
-import { DEFAULT_START_WITHIN_SECONDS, incomingCallAction, rejectsUnrecordableCalls } from "../sessions/enforcement.js";
+import {
+  type CallSession,
+  type OnceStep,
+  DEFAULT_START_WITHIN_SECONDS,
+  incomingCallAction,
+  rejectsUnrecordableCalls,
+} from "../sessions/index.js";
 
 /**
  * A job the plan starts once its step's claim is held, typed by job kind: its name fixes its payload. Its id is
@@ -79,7 +84,7 @@ export function dueActions(
 /**
  * Plans one look at a call: from its facts, the decision made of them and (only when `needsHealth`) the health
  * verdict, which steps to claim, what to pin and count, and the job each step starts. Pure: the job handler
- * (workers/jobs/call-event.ts `advance`) only settles the claims in one round trip and queues the jobs held.
+ * (workers/jobs/control/call-event.ts `advance`) only settles the claims in one round trip and queues the jobs held.
  */
 export function planCall(session: CallSession, decision: Decision, health?: HealthVerdict, ring?: Ringing): CallPlan {
   const { serverCallId } = session;

@@ -1,11 +1,11 @@
 import Router from "@koa/router";
 import type Koa from "koa";
 import { z } from "zod";
-import type { AuditLog } from "../audit/log.js";
-import type { TokenStore } from "../auth/tokens.js";
-import { parseJson, readBody } from "../intake/body.js";
+import type { AuditLog } from "../audit/index.js";
+import type { TokenStore } from "../auth/index.js";
+import { parseJson, readBody } from "../intake/index.js";
 import { pauseVerdict } from "../calls/index.js";
-import type { Queues } from "../queues/index.js";
+import { jobKinds, type Queues } from "../queues/index.js";
 import type { SessionStore } from "../sessions/index.js";
 import { guard, requestOf } from "./api-access.js";
 
@@ -56,7 +56,7 @@ export function callsRoutes(deps: CallsApiDependencies): Router {
     // Whose call it is is asked of the access rules first: another team's call is "no such call", like an unknown one.
     if (verdict.team) await request.requireTarget({ team: verdict.team }, "no such call", { reason });
     if (!verdict.allowed) return refuse(verdict.status, verdict.message, reason);
-    await deps.queues.enqueue(verdict.job.name, verdict.job.payload);
+    await deps.queues.enqueue(jobKinds[verdict.job.name], verdict.job.payload);
     await request.note("accepted", { reason });
     ctx.status = 202;
     ctx.body = { accepted: `recording:${operation}`, serverCallId };

@@ -1,5 +1,5 @@
 import type { RedisClient } from "../redis/index.js";
-import type { Decision } from "../policy/types.js";
+import type { Decision } from "../policy/index.js";
 import { markRecordingActive } from "./active-recordings.js";
 import { factWritesOf, type FactUpdate } from "./facts.js";
 import {

@@ -1,6 +1,7 @@
-import { reviewWaitingChunk } from "../../src/archive/deadline.js";
-import { ingestPriorityRaises } from "../../src/metrics.js";
-import type { WorkerDependencies } from "../dependencies.js";
+import { reviewWaitingChunk } from "../../../src/archive/index.js";
+import { ingestPriorityRaises } from "../../../src/metrics.js";
+import { ingestChunk, sweepIngestDeadlines } from "../../../src/queues/index.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 import { alertChunkDeadline } from "./ingest-deadline.js";
 
 export interface IngestDeadlineSweep {
@@ -18,9 +19,9 @@ export interface IngestDeadlineSweep {
  * priority band of the time its chunk has left (`ingestPriority`), so a backlog drains nearest-expiry first,
  * and a chunk still waiting inside the at-risk margin, or past its expiry, is alerted, once per chunk.
  */
-export async function perform(deps: WorkerDependencies): Promise<IngestDeadlineSweep> {
+async function perform(deps: JobDependencies<"queues" | "ingest" | "deadlineAlerts">): Promise<IngestDeadlineSweep> {
   const result: IngestDeadlineSweep = { waiting: 0, raised: 0, atRisk: 0, lost: 0 };
-  for await (const page of deps.queues.notStarted("ingest-chunk")) {
+  for await (const page of deps.queues.notStarted(ingestChunk)) {
     const now = new Date();
     for (const job of page) {
       result.waiting += 1;
@@ -57,3 +58,9 @@ export async function perform(deps: WorkerDependencies): Promise<IngestDeadlineS
   if (result.raised + result.atRisk + result.lost > 0) deps.logger.info(result, "ingest deadline sweep");
   return result;
 }
+
+export const sweepIngestDeadlinesJob = defineJob(sweepIngestDeadlines, {
+  needs: ["queues", "ingest", "deadlineAlerts"],
+  perform,
+  schedule: { everyMs: (deps) => deps.ingest.prioritySweepEveryMs, payload: {} },
+});

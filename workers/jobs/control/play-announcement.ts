@@ -1,13 +1,13 @@
 import type { FileSource, TextSource } from "@azure/communication-call-automation";
-import type { PayloadOf } from "../../src/queues/index.js";
-import type { WorkerDependencies } from "../dependencies.js";
+import { playAnnouncement, type PayloadOf } from "../../../src/queues/index.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
 
 /** The operationContext that marks our announcement's PlayCompleted / PlayFailed callbacks. */
 export const ANNOUNCEMENT_CONTEXT = "recording-announcement";
 
 /** Plays the policy's recording announcement to everyone on the call; the outcome arrives as a callback. */
-export async function perform(deps: WorkerDependencies, payload: PayloadOf<"play-announcement">) {
+async function perform(deps: JobDependencies<"acs" | "sessions">, payload: PayloadOf<"play-announcement">) {
   const { serverCallId, correlationId, callConnectionId, announcement } = payload;
   const source: FileSource | TextSource =
     "audioUrl" in announcement
@@ -27,3 +27,5 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"play
   await deps.sessions.setAnnouncement(serverCallId, { status: "requested" });
   deps.logger.info({ serverCallId, correlationId }, "recording announcement requested");
 }
+
+export const playAnnouncementJob = defineJob(playAnnouncement, { needs: ["acs", "sessions"], perform });

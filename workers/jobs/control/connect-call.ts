@@ -1,7 +1,7 @@
-import type { PayloadOf } from "../../src/queues/index.js";
-import type { WorkerDependencies } from "../dependencies.js";
+import { connectCall, type PayloadOf } from "../../../src/queues/index.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
-import { advance } from "./call-event.js";
+import { advance, advanceNeeds } from "./call-event.js";
 
 /**
  * Joins the call by its serverCallId (we never answer a user's call); CallConnected arrives as a callback. A job
@@ -9,7 +9,11 @@ import { advance } from "./call-event.js";
  * connect (ACS would make a second connection: the SDK's Repeatability-Request-ID is new on every call), only the
  * steps our connection makes due to finish.
  */
-export async function perform(deps: WorkerDependencies, payload: PayloadOf<"connect-call">) {
+/** What the connect uses, and what `advance` (call-event.ts) uses to start the steps our connection makes due. */
+export const connectNeeds = ["acs", "callbackUri", ...advanceNeeds] as const;
+type Deps = JobDependencies<(typeof connectNeeds)[number]>;
+
+async function perform(deps: Deps, payload: PayloadOf<"connect-call">) {
   const { serverCallId, correlationId } = payload;
   const session = await deps.sessions.get(serverCallId);
   if (session.ownConnectionId) {
@@ -30,7 +34,7 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"conn
  * other connections to the call report (docs/acs-payloads.md "State events and connections").
  */
 export async function connectByServerCallId(
-  deps: WorkerDependencies,
+  deps: Deps,
   { serverCallId, correlationId }: PayloadOf<"connect-call">,
 ): Promise<void> {
   const result = await deps.acs.connectCall({ kind: "serverCallLocator", id: serverCallId }, deps.callbackUri, {
@@ -52,7 +56,14 @@ export async function connectByServerCallId(
  * then, so the steps it makes due (start of recording, deadline) are started here. Claimed under a name of our
  * connection's, so this and the CallConnected handler start each step once, and a rerun finishes what it began.
  */
-async function advanceOnOurConnection(deps: WorkerDependencies, serverCallId: string): Promise<void> {
+async function advanceOnOurConnection(deps: Deps, serverCallId: string): Promise<void> {
   const session = await deps.sessions.get(serverCallId);
   if (session.callConnectionId) await advance(deps, session, `connect:${session.callConnectionId}`);
 }
+
+export const connectCallJob = defineJob(connectCall, {
+  needs: connectNeeds,
+  perform,
+  proves: "acs",
+  beforeRecording: true,
+});

@@ -1,4 +1,4 @@
-import { correlate } from "../../src/correlation/index.js";
+import { correlate } from "../../../src/correlation/index.js";
 import {
   factsOfEvent,
   ingestJobsOf,
@@ -6,31 +6,52 @@ import {
   planCall,
   recordingCluesOf,
   recordingUpdateOf,
-} from "../../src/calls/index.js";
-import { assessHealth } from "../../src/health/index.js";
-import type { AcsEvent } from "../../src/intake/schemas.js";
-import { outcomeOfDecision } from "../../src/ledger/index.js";
-import { decisionsMade } from "../../src/metrics.js";
-import { decide } from "../../src/policy/index.js";
-import { jobIdFor, type PayloadOf } from "../../src/queues/index.js";
-import type { CallSession, FactUpdate } from "../../src/sessions/index.js";
-import { microsOf, needsAcsCheck } from "../../src/sessions/recording-state.js";
-import { contextOf } from "../../src/sessions/ring-context.js";
+} from "../../../src/calls/index.js";
+import { assessHealth } from "../../../src/health/index.js";
+import type { AcsEvent } from "../../../src/intake/index.js";
+import { outcomeOfDecision } from "../../../src/ledger/index.js";
+import { decisionsMade } from "../../../src/metrics.js";
+import { decide } from "../../../src/policy/index.js";
+import {
+  callEvent,
+  checkRecording,
+  connectRinging,
+  enforceStart,
+  expectRecording,
+  ingestChunk,
+  jobKinds,
+  type PayloadOf,
+} from "../../../src/queues/index.js";
+import { type CallSession, type FactUpdate, microsOf, needsAcsCheck, contextOf } from "../../../src/sessions/index.js";
 import { CHECK_DELAY_MS } from "./check-recording.js";
 import { ANNOUNCEMENT_CONTEXT } from "./play-announcement.js";
-import type { WorkerDependencies } from "../dependencies.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 
 type Payload = PayloadOf<"call-event">;
+
+/** What `advance` uses: connect-call and the ring watchdog, which advance a call too, declare it with theirs. */
+export const advanceNeeds = [
+  "sessions",
+  "queues",
+  "ringContexts",
+  "policies",
+  "policiesFor",
+  "health",
+  "healthSettings",
+] as const;
+const needs = [...advanceNeeds, "correlation", "ledger", "recordingExpectedWithinMs"] as const;
+type Deps = JobDependencies<(typeof needs)[number]>;
+
 type EventType = AcsEvent["type"];
 type EventOf<T extends EventType> = Extract<AcsEvent, { type: T }>;
 /** Handles one type of event: learns what it tells (pure, src/calls), writes it, plans, queues. */
-type Handler<T extends EventType> = (deps: WorkerDependencies, event: EventOf<T>, receivedAt: string) => Promise<void>;
+type Handler<T extends EventType> = (deps: Deps, event: EventOf<T>, receivedAt: string) => Promise<void>;
 
 /**
  * Folds one event into the call's session and starts whatever it makes due. Facts accumulate, and every
  * action is guarded by a once-per-call claim, so any delivery order and any redelivery end the same way.
  */
-export async function perform(deps: WorkerDependencies, { event, receivedAt }: Payload): Promise<void> {
+async function perform(deps: Deps, { event, receivedAt }: Payload): Promise<void> {
   // The table is keyed by event type, so each handler gets its own type of event; the lookup loses that pairing.
   const handle = handlers[event.type] as Handler<EventType>;
   await handle(deps, event, receivedAt);
@@ -80,7 +101,7 @@ const handlers: { [T in EventType]: Handler<T> } = {
     await Promise.all([deps.sessions.addFacts(serverCallId, factsOf(event, receivedAt)), noteCall(deps, event.data)]);
     // Every call seen gets a ledger entry at its end: pending (a recording is owed), exempt or not required.
     const session = await deps.sessions.get(serverCallId);
-    await deps.ledger?.record({
+    await deps.ledger.record({
       serverCallId,
       ...(correlationId ? { correlationId } : {}),
       ...outcomeOfDecision(session.decision),
@@ -88,9 +109,8 @@ const handlers: { [T in EventType]: Handler<T> } = {
     });
     if (session.decision?.record) {
       await deps.queues.enqueue(
-        "expect-recording",
+        expectRecording,
         { serverCallId, correlationId },
-        jobIdFor("expect-recording", serverCallId),
         { delayMs: deps.recordingExpectedWithinMs },
       );
     }
@@ -116,7 +136,7 @@ const handlers: { [T in EventType]: Handler<T> } = {
     const [{ outcome, session }] = await Promise.all([
       deps.sessions.updateRecording(serverCallId, recordingId, update),
       // Our own record that this recording is this call's: its RecordingFileStatusUpdated may name only the call id.
-      deps.correlation?.noteRecording(recordingId, serverCallId),
+      deps.correlation.noteRecording(recordingId, serverCallId),
       noteCall(deps, event.data),
     ]);
     // Its callConnectionId may be the recorder's own leg, neither ours nor a party's: it is logged, never used.
@@ -137,9 +157,8 @@ const handlers: { [T in EventType]: Handler<T> } = {
     // Events that disagree, or a real stop or pause: ACS is asked shortly (check-recording.ts).
     if (needsAcsCheck(update, outcome)) {
       await deps.queues.enqueue(
-        "check-recording",
-        { serverCallId, correlationId, recordingId },
-        jobIdFor("check-recording", event.id),
+        checkRecording,
+        { serverCallId, correlationId, recordingId, eventId: event.id },
         { delayMs: CHECK_DELAY_MS },
       );
     }
@@ -158,11 +177,12 @@ const handlers: { [T in EventType]: Handler<T> } = {
       "ACS could not start the recording",
     );
     // A failed start, as the policy's enforcement treats one that missed its deadline — now, not at the deadline.
-    await deps.queues.enqueue(
-      "enforce-start",
-      { serverCallId, correlationId, failedRecordingId: recordingId ?? "" },
-      jobIdFor("start-failed", serverCallId, recordingId ?? event.id),
-    );
+    await deps.queues.enqueue(enforceStart, {
+      serverCallId,
+      correlationId,
+      failedRecordingId: recordingId ?? "",
+      startFailedOf: recordingId ?? event.id,
+    });
   },
 
   "Microsoft.Communication.PlayCompleted": (deps, event) => playResult(deps, event, true),
@@ -183,7 +203,7 @@ const handlers: { [T in EventType]: Handler<T> } = {
 
 /** The result of playing our announcement, on our connection only (another connection's plays are not ours). */
 async function playResult(
-  deps: WorkerDependencies,
+  deps: JobDependencies<"sessions">,
   event: EventOf<"Microsoft.Communication.PlayCompleted" | "Microsoft.Communication.PlayFailed">,
   played: boolean,
 ): Promise<void> {
@@ -209,8 +229,8 @@ async function playResult(
  * and video calling logs" says a call is depicted by correlationId (docs/archive.md "Correlation"). Remembered so a
  * recording event that names only the call id still finds its call.
  */
-async function noteCall(deps: WorkerDependencies, ids: { serverCallId: string; correlationId: string }) {
-  await deps.correlation?.noteCall(ids.correlationId, ids.serverCallId);
+async function noteCall(deps: JobDependencies<"correlation">, ids: { serverCallId: string; correlationId: string }) {
+  await deps.correlation.noteCall(ids.correlationId, ids.serverCallId);
 }
 
 /**
@@ -220,7 +240,7 @@ async function noteCall(deps: WorkerDependencies, ids: { serverCallId: string; c
  * is archived in the quarantine area (docs/archive.md).
  */
 async function recordingReady(
-  deps: WorkerDependencies,
+  deps: JobDependencies<"correlation" | "sessions" | "queues">,
   event: EventOf<"Microsoft.Communication.RecordingFileStatusUpdated">,
   receivedAt: string,
 ): Promise<void> {
@@ -232,8 +252,8 @@ async function recordingReady(
       "recording event: subject and data name different recordings; the subject's is used",
     );
   const [byRecordingId, byCallId] = await Promise.all([
-    knownRecordingId ? deps.correlation?.callOfRecording(knownRecordingId) : undefined,
-    subject ? deps.correlation?.callOfCallId(subject.callId) : undefined,
+    knownRecordingId ? deps.correlation.callOfRecording(knownRecordingId) : undefined,
+    subject ? deps.correlation.callOfCallId(subject.callId) : undefined,
   ]);
   const correlation = correlate({ serverCallId: subject?.serverCallId, byRecordingId, byCallId });
   const serverCallId = correlation.serverCallId;
@@ -247,13 +267,8 @@ async function recordingReady(
     );
   const jobs = ingestJobsOf(event, { clues, correlation, correlationId }, receivedAt, new Date());
   for (const { payload, priority } of jobs) {
-    // Keyed by recording and chunk: a replayed event enqueues nothing new.
-    await deps.queues.enqueue(
-      "ingest-chunk",
-      payload,
-      jobIdFor("ingest", payload.recordingId, String(payload.chunk.index)),
-      { priority },
-    );
+    // Keyed by recording and chunk (src/queues/kinds/ingest.ts): a replayed event enqueues nothing new.
+    await deps.queues.enqueue(ingestChunk, payload, { priority });
   }
   deps.logger.info({ ...log, chunks: jobs.length }, "recording ready: ingest queued");
 }
@@ -271,7 +286,7 @@ async function recordingReady(
  * job id is the call's and step's, so a job that was queued the first time is not queued twice.
  */
 export async function advance(
-  deps: WorkerDependencies,
+  deps: JobDependencies<(typeof advanceNeeds)[number]>,
   session: CallSession,
   eventId: string,
   incoming?: { context: string | undefined; keptApart: boolean },
@@ -310,17 +325,30 @@ export async function advance(
     // The reject job reads the context from where it is kept apart (a context carried by this event is put there first).
     if (job.name === "reject-call" && plan.reject?.keepContextApart && incoming?.context)
       await deps.ringContexts.put(serverCallId, incoming.context);
+    // Its kind keys it by the call and the step (src/queues/kinds/control.ts), as the claim is named.
     await deps.queues.enqueue(
-      job.name,
+      jobKinds[job.name],
       job.payload,
-      jobIdFor(serverCallId, job.step),
       job.delayMs !== undefined ? { delayMs: job.delayMs } : undefined,
     );
   }
   if (plan.reject) return "rejecting";
   // Removed last, off the path to the recording; one already running is left to finish.
   if (plan.removeRingWatch && held.has("connect")) {
-    await deps.queues.remove("connect-ringing", jobIdFor(serverCallId, "ring-watch"));
+    await deps.queues.remove(connectRinging, { serverCallId, correlationId: session.correlationId ?? "" });
   }
   return undefined;
 }
+
+/** Events that come before a call can have a recording (all on the way to starting it): no recording id to look up. */
+const BEFORE_RECORDING: ReadonlySet<EventType> = new Set([
+  "Microsoft.Communication.IncomingCall",
+  "Microsoft.Communication.CallStarted",
+  "Microsoft.Communication.CallConnected",
+]);
+
+export const callEventJob = defineJob(callEvent, {
+  needs,
+  perform,
+  beforeRecording: ({ event }) => BEFORE_RECORDING.has(event.type),
+});

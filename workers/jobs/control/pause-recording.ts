@@ -1,6 +1,5 @@
-import type { PayloadOf } from "../../src/queues/index.js";
-import { jobIdFor } from "../../src/queues/index.js";
-import type { WorkerDependencies } from "../dependencies.js";
+import { pauseRecording, resumeRecording, type PayloadOf } from "../../../src/queues/index.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
 
 /**
@@ -8,7 +7,7 @@ import { rethrowAcsError } from "./acs-errors.js";
  * the recording's `inactive` state is not taken for a failure; an automatic resume is scheduled when the
  * policy sets a maximum.
  */
-export async function perform(deps: WorkerDependencies, payload: PayloadOf<"pause-recording">) {
+async function perform(deps: JobDependencies<"acs" | "sessions" | "queues">, payload: PayloadOf<"pause-recording">) {
   const { serverCallId, recordingId, by, reason, autoResumeSeconds } = payload;
   const pause = { at: new Date().toISOString(), by, reason };
   await deps.sessions.setPause(serverCallId, pause);
@@ -21,10 +20,11 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"paus
   deps.logger.info({ serverCallId, recordingId, by, reason, autoResumeSeconds }, "recording paused on purpose");
   if (autoResumeSeconds !== null) {
     await deps.queues.enqueue(
-      "resume-recording",
+      resumeRecording,
       { serverCallId, recordingId, by: "automatic resume", pausedAt: pause.at },
-      jobIdFor("auto-resume", serverCallId, pause.at),
       { delayMs: autoResumeSeconds * 1000 },
     );
   }
 }
+
+export const pauseRecordingJob = defineJob(pauseRecording, { needs: ["acs", "sessions", "queues"], perform });

@@ -1,6 +1,6 @@
 import { UnrecoverableError } from "bullmq";
-import { classifyAcsError, type AcsErrorMeaning } from "../../src/acs/errors.js";
-import type { Logger } from "../../src/log.js";
+import { classifyAcsError, type AcsErrorMeaning } from "../../../src/acs/index.js";
+import type { Logger } from "../../../src/log.js";
 
 /**
  * Logs what an ACS failure means and rethrows it so BullMQ retries it with backoff — or, when retrying cannot

@@ -1,6 +1,6 @@
-import { classifyAcsError } from "../../src/acs/errors.js";
-import type { CallSession } from "../../src/sessions/index.js";
-import type { WorkerDependencies } from "../dependencies.js";
+import { classifyAcsError } from "../../../src/acs/index.js";
+import type { CallSession } from "../../../src/sessions/index.js";
+import type { JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
 
 /**
@@ -11,7 +11,7 @@ import { rethrowAcsError } from "./acs-errors.js";
  * undefined): the recording deadline must still act when ACS cannot tell.
  */
 export async function confirmRecordingState(
-  deps: WorkerDependencies,
+  deps: JobDependencies<"acs" | "sessions">,
   serverCallId: string,
   recordingId: string,
   context: Record<string, unknown>,

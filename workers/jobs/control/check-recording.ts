@@ -1,10 +1,11 @@
-import type { PayloadOf } from "../../src/queues/index.js";
-import { recordingStoppedAction } from "../../src/sessions/enforcement.js";
-import type { WorkerDependencies } from "../dependencies.js";
+import { checkRecording, type PayloadOf } from "../../../src/queues/index.js";
+import { recordingStoppedAction } from "../../../src/sessions/index.js";
+import type { JobContext } from "../../dependencies.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
 import { confirmRecordingState } from "./acs-recording-state.js";
 import { hangUpForEveryone, recordEnforcement } from "./enforcement.js";
-import { perform as startRecording } from "./start-recording.js";
+import { startRecordingJob } from "./start-recording.js";
 
 /** How long after a state event that needs it the state is checked with ACS (events come unordered). */
 export const CHECK_DELAY_MS = 2_000;
@@ -16,7 +17,13 @@ export const CHECK_DELAY_MS = 2_000;
  * call's latest recording is then still not active is it acted on, as the policy's onStop says: resume or restart
  * it, end the call, or alert. A pause made on purpose (PCI, through the API) is not a stop.
  */
-export async function perform(deps: WorkerDependencies, payload: PayloadOf<"check-recording">) {
+const needs = ["acs", "sessions", "ledger", ...startRecordingJob.needs] as const;
+
+async function perform(
+  deps: JobDependencies<(typeof needs)[number]>,
+  payload: PayloadOf<"check-recording">,
+  job: JobContext,
+) {
   const { serverCallId, correlationId, recordingId } = payload;
   const context = { serverCallId, correlationId, recordingId };
   const confirmed = await confirmRecordingState(deps, serverCallId, recordingId, context);
@@ -57,12 +64,16 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"chec
           rethrowAcsError(error, deps.logger, log, "resume recording");
         }
       } else if (session.decision?.record && session.callConnectionId) {
-        await startRecording(deps, {
-          serverCallId,
-          correlationId,
-          callConnectionId: session.callConnectionId,
-          recording: session.decision.recording,
-        });
+        await startRecordingJob.perform(
+          deps,
+          {
+            serverCallId,
+            correlationId,
+            callConnectionId: session.callConnectionId,
+            recording: session.decision.recording,
+          },
+          job,
+        );
       }
       return;
     case "hang-up":
@@ -75,3 +86,5 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"chec
       return;
   }
 }
+
+export const checkRecordingJob = defineJob(checkRecording, { needs, perform });

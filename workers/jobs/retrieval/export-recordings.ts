@@ -1,7 +1,8 @@
 import { UnrecoverableError } from "bullmq";
-import { ExportTargetTaken, runExport, type ExportResult } from "../../src/retrieval/export.js";
-import type { PayloadOf } from "../../src/queues/index.js";
-import type { JobContext, WorkerDependencies } from "../dependencies.js";
+import { ExportTargetTaken, runExport, type ExportResult } from "../../../src/retrieval/index.js";
+import { exportRecordings, type PayloadOf } from "../../../src/queues/index.js";
+import type { JobContext } from "../../dependencies.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 
 /**
  * An evidence export (docs/recordings-api.md "Exports"): copies the selected recordings with their manifests,
@@ -11,8 +12,10 @@ import type { JobContext, WorkerDependencies } from "../dependencies.js";
  * selection: jobs sit in Redis, where the queue board or anyone with Redis access could add or edit them), is
  * refused before anything is read or written, and alerted.
  */
-export async function perform(
-  deps: WorkerDependencies,
+const needs = ["exportRequests", "exportContainer", "container", "containerNamed", "recordings"] as const;
+
+async function perform(
+  deps: JobDependencies<(typeof needs)[number]>,
   payload: PayloadOf<"export-recordings">,
   context?: JobContext,
 ): Promise<ExportResult> {
@@ -55,3 +58,5 @@ export async function perform(
   );
   return result;
 }
+
+export const exportRecordingsJob = defineJob(exportRecordings, { needs, perform });

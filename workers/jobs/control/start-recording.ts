@@ -1,13 +1,14 @@
-import { identifierFromRawId } from "../../src/acs/index.js";
-import { classifyAcsError } from "../../src/acs/errors.js";
-import { noteCallContext } from "../../src/log.js";
-import { timeToRecord } from "../../src/metrics.js";
-import type { PayloadOf } from "../../src/queues/index.js";
-import type { WorkerDependencies } from "../dependencies.js";
+import { identifierFromRawId, classifyAcsError } from "../../../src/acs/index.js";
+import { noteCallContext } from "../../../src/log.js";
+import { timeToRecord } from "../../../src/metrics.js";
+import { startRecording, type PayloadOf } from "../../../src/queues/index.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
 
+const needs = ["acs", "sessions", "correlation", "callbackUri"] as const;
+
 /** Starts recording with the decision's options; the SDK's Repeatability-Request-ID makes its own retries safe. */
-export async function perform(deps: WorkerDependencies, payload: PayloadOf<"start-recording">) {
+async function perform(deps: JobDependencies<(typeof needs)[number]>, payload: PayloadOf<"start-recording">) {
   const { serverCallId, correlationId, recording } = payload;
   const ordering = recording.participantOrdering ?? [];
   try {
@@ -29,7 +30,7 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"star
     // Our own record that this recording is this call's: its RecordingFileStatusUpdated may name only ACS's call id.
     await Promise.all([
       deps.sessions.updateRecording(serverCallId, result.recordingId, { kind: "started" }),
-      deps.correlation?.noteRecording(result.recordingId, serverCallId),
+      deps.correlation.noteRecording(result.recordingId, serverCallId),
     ]);
     deps.logger.info({ serverCallId, correlationId, recordingId: result.recordingId }, "recording started");
   } catch (error) {
@@ -42,3 +43,10 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"star
     rethrowAcsError(error, deps.logger, { serverCallId, correlationId }, "start recording");
   }
 }
+
+export const startRecordingJob = defineJob(startRecording, {
+  needs,
+  perform,
+  proves: "acs",
+  beforeRecording: true,
+});

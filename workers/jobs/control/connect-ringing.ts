@@ -1,9 +1,9 @@
 import { UnrecoverableError } from "bullmq";
-import { classifyAcsError } from "../../src/acs/errors.js";
-import type { PayloadOf } from "../../src/queues/index.js";
-import type { WorkerDependencies } from "../dependencies.js";
+import { classifyAcsError } from "../../../src/acs/index.js";
+import { connectRinging, type PayloadOf } from "../../../src/queues/index.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
-import { connectByServerCallId } from "./connect-call.js";
+import { connectByServerCallId, connectNeeds } from "./connect-call.js";
 
 /** How long a call may ring before it is answered; connecting is retried while it does. */
 export const RING_WINDOW_MS = 90_000;
@@ -14,7 +14,7 @@ export const RING_WINDOW_MS = 90_000;
  * at once). While ACS still answers "not found" (the call rings), it gives the connect claim back and tries
  * again a second later, so a CallStarted arriving later is never kept waiting.
  */
-export async function perform(deps: WorkerDependencies, payload: PayloadOf<"connect-ringing">) {
+async function perform(deps: JobDependencies<(typeof connectNeeds)[number]>, payload: PayloadOf<"connect-ringing">) {
   const { serverCallId, correlationId } = payload;
   const session = await deps.sessions.get(serverCallId);
   if (session.ended || session.ownConnectionId) return;
@@ -50,3 +50,5 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"conn
     rethrowAcsError(error, deps.logger, { serverCallId, correlationId }, "connect");
   }
 }
+
+export const connectRingingJob = defineJob(connectRinging, { needs: connectNeeds, perform, beforeRecording: true });

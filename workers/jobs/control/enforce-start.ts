@@ -1,6 +1,6 @@
-import type { PayloadOf } from "../../src/queues/index.js";
-import { startDeadlineAction, startFailedAction } from "../../src/sessions/enforcement.js";
-import type { WorkerDependencies } from "../dependencies.js";
+import { enforceStart, type PayloadOf } from "../../../src/queues/index.js";
+import { startDeadlineAction, startFailedAction } from "../../../src/sessions/index.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 import { confirmRecordingState } from "./acs-recording-state.js";
 import { hangUpForEveryone, recordEnforcement } from "./enforcement.js";
 
@@ -10,8 +10,8 @@ import { hangUpForEveryone, recordEnforcement } from "./enforcement.js";
  * or raise an alert (an error log line with `alert: true`, and a metric). ACS will let an unrecorded call go
  * on; this is what stops it. A failed start is enforced once: by whichever of the two comes first.
  */
-export async function perform(
-  deps: WorkerDependencies,
+async function perform(
+  deps: JobDependencies<"acs" | "sessions" | "ledger">,
   { serverCallId, correlationId, failedRecordingId }: PayloadOf<"enforce-start">,
 ) {
   let session = await deps.sessions.get(serverCallId);
@@ -52,7 +52,7 @@ export async function perform(
     return;
   }
   // The outcome first, then the action: whoever reads the ledger sees the action only on a failed call.
-  await deps.ledger?.record({
+  await deps.ledger.record({
     serverCallId,
     outcome: "failed",
     reason: `${action.reason}: the call was ended for everyone`,
@@ -63,3 +63,5 @@ export async function perform(
     message: "call ended for everyone: recording not in place",
   });
 }
+
+export const enforceStartJob = defineJob(enforceStart, { needs: ["acs", "sessions", "ledger"], perform });

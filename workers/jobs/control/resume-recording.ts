@@ -1,9 +1,9 @@
-import type { PayloadOf } from "../../src/queues/index.js";
-import type { WorkerDependencies } from "../dependencies.js";
+import { resumeRecording, type PayloadOf } from "../../../src/queues/index.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
 
 /** Resumes a paused recording: on an operator's request, or automatically when the pause has lasted its maximum. */
-export async function perform(deps: WorkerDependencies, payload: PayloadOf<"resume-recording">) {
+async function perform(deps: JobDependencies<"acs" | "sessions">, payload: PayloadOf<"resume-recording">) {
   const { serverCallId, recordingId, by, pausedAt } = payload;
   const session = await deps.sessions.get(serverCallId);
   // An automatic resume belongs to one pause: if that pause already ended (or another began), it does nothing.
@@ -16,3 +16,5 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"resu
   await deps.sessions.setPause(serverCallId, undefined);
   deps.logger.info({ serverCallId, recordingId, by, pausedFor: session.pause?.at }, "recording resumed");
 }
+
+export const resumeRecordingJob = defineJob(resumeRecording, { needs: ["acs", "sessions"], perform });

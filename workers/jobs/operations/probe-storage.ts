@@ -1,5 +1,6 @@
-import { dependencyUp } from "../../src/metrics.js";
-import type { WorkerDependencies } from "../dependencies.js";
+import { dependencyUp } from "../../../src/metrics.js";
+import { probeStorage } from "../../../src/queues/index.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 
 /** A failing probe keeps storage down this many intervals: a missed probe or two does not flip it back. */
 const DOWN_FOR_INTERVALS = 3;
@@ -8,7 +9,7 @@ const DOWN_FOR_INTERVALS = 3;
  * Periodic (one BullMQ job scheduler across replicas): asks Blob storage whether it answers, and keeps the
  * answer in the shared health view, so that a call that could not be archived can be refused while it rings.
  */
-export async function perform(deps: WorkerDependencies): Promise<{ up: boolean }> {
+async function perform(deps: JobDependencies<"probeStorage" | "health" | "healthSettings">): Promise<{ up: boolean }> {
   try {
     await deps.probeStorage();
   } catch (error) {
@@ -23,3 +24,9 @@ export async function perform(deps: WorkerDependencies): Promise<{ up: boolean }
   if (await deps.health.markUp("storage")) deps.logger.warn({ component: "storage" }, "Blob storage answers again");
   return { up: true };
 }
+
+export const probeStorageJob = defineJob(probeStorage, {
+  needs: ["probeStorage", "health", "healthSettings"],
+  perform,
+  schedule: { everyMs: (deps) => deps.healthSettings.probeEveryMs, payload: {} },
+});

@@ -1,6 +1,7 @@
-import { classifyAcsError } from "../../src/acs/errors.js";
-import { jobDefinitions, type PayloadOf } from "../../src/queues/index.js";
-import type { JobContext, WorkerDependencies } from "../dependencies.js";
+import { classifyAcsError } from "../../../src/acs/index.js";
+import { connectRinging, rejectCall, type PayloadOf } from "../../../src/queues/index.js";
+import type { JobContext } from "../../dependencies.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 import { recordEnforcement } from "./enforcement.js";
 
 /**
@@ -11,7 +12,13 @@ import { recordEnforcement } from "./enforcement.js";
  * deadline applies. The incoming call context is read from where it is kept apart (never from job data), deleted
  * once it has served or its last try failed, and never logged (src/sessions/ring-context.ts).
  */
-export async function perform(deps: WorkerDependencies, payload: PayloadOf<"reject-call">, job: JobContext) {
+const needs = ["acs", "sessions", "ringContexts", "queues", "ledger"] as const;
+
+async function perform(
+  deps: JobDependencies<(typeof needs)[number]>,
+  payload: PayloadOf<"reject-call">,
+  job: JobContext,
+) {
   const { serverCallId, correlationId, reason } = payload;
   const context = { serverCallId, correlationId, reason };
   const incomingCallContext = await deps.ringContexts.get(serverCallId);
@@ -24,7 +31,7 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"reje
       error instanceof ContextGone
         ? { retry: false, outcome: "context-expired", description: "the incoming call context has expired" }
         : classifyAcsError(error);
-    const lastTry = job.attempt >= (jobDefinitions["reject-call"].options.attempts ?? 1);
+    const lastTry = job.attempt >= (rejectCall.options.attempts ?? 1);
     if (meaning.retry && !lastTry) throw error;
     await deps.ringContexts.forget(serverCallId);
     if (meaning.retry) throw error;
@@ -34,7 +41,7 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"reje
     );
     // No longer ringing: fall back to joining it once answered, so the deadline can act.
     if (await deps.sessions.claim(serverCallId, "ring-watch"))
-      await deps.queues.enqueue("connect-ringing", { serverCallId, correlationId });
+      await deps.queues.enqueue(connectRinging, { serverCallId, correlationId });
     return { rejected: false };
   }
   // No CallEnded follows a call that never started: note the end here (the ring watchdog stands down).
@@ -44,7 +51,7 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"reje
     decision && "teamId" in decision
       ? { teamId: decision.teamId, ruleId: decision.ruleId, policyHash: decision.policyHash }
       : {};
-  await deps.ledger?.record({
+  await deps.ledger.record({
     serverCallId,
     ...(correlationId ? { correlationId } : {}),
     outcome: "failed",
@@ -66,3 +73,5 @@ export async function perform(deps: WorkerDependencies, payload: PayloadOf<"reje
 
 /** The context expired (or was never kept): the call can no longer be rejected. */
 class ContextGone extends Error {}
+
+export const rejectCallJob = defineJob(rejectCall, { needs, perform, proves: "acs" });

@@ -1,14 +1,14 @@
-import type { DeadlineStatus } from "../../src/archive/deadline.js";
-import { ingestDeadlineAlerts } from "../../src/metrics.js";
-import type { PayloadOf } from "../../src/queues/index.js";
-import type { WorkerDependencies } from "../dependencies.js";
+import type { DeadlineStatus } from "../../../src/archive/index.js";
+import { ingestDeadlineAlerts } from "../../../src/metrics.js";
+import type { PayloadOf } from "../../../src/queues/index.js";
+import type { JobDependencies } from "../../job.js";
 
 /**
  * Raises a chunk's deadline alert (log with `alert`, metric), once per chunk and status whoever sees it
  * first: the ingest job while it runs, or the re-prioritising sweep while it waits. True if this call raised it.
  */
 export async function alertChunkDeadline(
-  deps: WorkerDependencies,
+  deps: JobDependencies<"deadlineAlerts">,
   payload: PayloadOf<"ingest-chunk">,
   status: Exclude<DeadlineStatus, "ok">,
   seenWhile: "waiting" | "running",

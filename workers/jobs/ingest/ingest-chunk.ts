@@ -1,32 +1,52 @@
 import { Readable } from "node:stream";
 import { UnrecoverableError } from "bullmq";
-import { deadlineStatus } from "../../src/archive/deadline.js";
+import {
+  deadlineStatus,
+  chunkLabels,
+  IngestVerificationFailed,
+  ingestContent,
+  ingestDocument,
+  isRecordingStatus,
+  readDocument,
+  acsMetadataDocument,
+  buildManifest,
+  type ArchivedChunk,
+  chunkBlobNames,
+  QUARANTINE_AREA,
+  recordingFolder,
+  placeRecording,
+  type Placement,
+} from "../../../src/archive/index.js";
 import {
   chunksArchived,
   ingestBytes,
   ingestDeadlineSlack,
   ingestDuration,
   recordingsQuarantined,
-} from "../../src/metrics.js";
-import { chunkLabels } from "../../src/archive/labels.js";
-import {
-  IngestVerificationFailed,
-  ingestContent,
-  ingestDocument,
-  isRecordingStatus,
-  readDocument,
-} from "../../src/archive/ingest.js";
-import { acsMetadataDocument, buildManifest, type ArchivedChunk } from "../../src/archive/manifest.js";
-import { chunkBlobNames, QUARANTINE_AREA, recordingFolder } from "../../src/archive/naming.js";
-import { placeRecording, type Placement } from "../../src/archive/placement.js";
-import { correlate, DOCUMENT_KEY_PREFIX, type Correlation } from "../../src/correlation/index.js";
-import type { PayloadOf } from "../../src/queues/index.js";
-import { indexManifest } from "../../src/retrieval/indexing.js";
-import type { WorkerDependencies } from "../dependencies.js";
+} from "../../../src/metrics.js";
+import { correlate, DOCUMENT_KEY_PREFIX, type Correlation } from "../../../src/correlation/index.js";
+import { ingestChunk, type PayloadOf } from "../../../src/queues/index.js";
+import { indexManifest } from "../../../src/retrieval/index.js";
+import { defineJob, type JobDependencies } from "../../job.js";
 import { alertChunkDeadline } from "./ingest-deadline.js";
 
 type Payload = PayloadOf<"ingest-chunk">;
 type Labels = ReturnType<typeof chunkLabels>;
+
+const needs = [
+  "acs",
+  "container",
+  "recordings",
+  "retention",
+  "deleteAcsCopy",
+  "ingest",
+  "deadlineAlerts",
+  "ledger",
+  "correlation",
+  "sessions",
+  "policies",
+] as const;
+type Deps = JobDependencies<(typeof needs)[number]>;
 
 /**
  * Copies one chunk and its metadata document from ACS into Blob storage: streamed in staged blocks, hashed on
@@ -34,7 +54,7 @@ type Labels = ReturnType<typeof chunkLabels>;
  * goes is the recording's placement (src/archive/placement.ts): its team's layout, or the quarantine area.
  * Any failure throws, and BullMQ retries with backoff; a retry continues from the blocks already staged.
  */
-export async function perform(deps: WorkerDependencies, payload: Payload) {
+async function perform(deps: Deps, payload: Payload) {
   const { correlationId, recordingId, chunk } = payload;
   const deadline = deadlineStatus(payload.acsExpiresAt, new Date(), deps.ingest.atRiskMarginMs);
   if (deadline !== "ok") {
@@ -75,7 +95,7 @@ export async function perform(deps: WorkerDependencies, payload: Payload) {
     deps.container,
     names.content,
     async (offset) => {
-      // SDK 1.6.0 throws on {offset: 0}: a whole-body request carries no Range (reference §1.8 item 4).
+      // SDK 1.6.0 throws on {offset: 0}: a whole-body request carries no Range (docs/acs-payloads.md "Recording files").
       if (offset > 0) deps.logger.info({ ...log, offset }, "resuming chunk download with Range");
       return offset > 0
         ? recording.downloadStreaming(chunk.contentLocation, { offset })
@@ -113,7 +133,7 @@ export async function perform(deps: WorkerDependencies, payload: Payload) {
       const indexed = await indexManifest(deps.container, deps.recordings, manifest);
       if (!indexed)
         deps.logger.error({ ...log, manifest, alert: "manifest-unreadable" }, "ALERT manifest not indexable");
-      await deps.ledger?.record({
+      await deps.ledger.record({
         serverCallId: placement.serverCallId,
         ...(correlationId ? { correlationId } : {}),
         outcome: "recorded",
@@ -125,7 +145,7 @@ export async function perform(deps: WorkerDependencies, payload: Payload) {
         policyHash: placement.policyHash,
       });
     } else {
-      await deps.ledger?.updateQuarantine(recordingId, { state: "archived", manifest });
+      await deps.ledger.updateQuarantine(recordingId, { state: "archived", manifest });
     }
   }
   if (deps.deleteAcsCopy) {
@@ -159,12 +179,8 @@ function callIdOf(bytes: Buffer): string | undefined {
  * one takes it (a chunk filed under another folder would never meet its recording's manifest). The call is the
  * one the event named, else looked up again in our indexes, now with the metadata document's callId too.
  */
-async function settlePlacement(
-  deps: WorkerDependencies,
-  payload: Payload,
-  metadataCallId: string | undefined,
-): Promise<Placement> {
-  const stored = await deps.correlation?.placement(payload.recordingId);
+async function settlePlacement(deps: Deps, payload: Payload, metadataCallId: string | undefined): Promise<Placement> {
+  const stored = await deps.correlation.placement(payload.recordingId);
   if (stored) return JSON.parse(stored) as Placement;
   const found = await correlateAgain(deps, payload, metadataCallId);
   const session = found.serverCallId ? await deps.sessions.get(found.serverCallId) : undefined;
@@ -177,23 +193,16 @@ async function settlePlacement(
     firstSeenAt: payload.firstSeenAt ?? new Date().toISOString(),
     policies: deps.policies(),
   });
-  const claimed = deps.correlation
-    ? await deps.correlation.claimPlacement(payload.recordingId, JSON.stringify(placement))
-    : { placement: JSON.stringify(placement), ours: true };
+  const claimed = await deps.correlation.claimPlacement(payload.recordingId, JSON.stringify(placement));
   if (!claimed.ours) return JSON.parse(claimed.placement) as Placement;
   if (placement.kind === "quarantine") await alertQuarantined(deps, payload, placement, metadataCallId);
   return placement;
 }
 
-async function correlateAgain(
-  deps: WorkerDependencies,
-  payload: Payload,
-  metadataCallId: string | undefined,
-): Promise<Correlation> {
+async function correlateAgain(deps: Deps, payload: Payload, metadataCallId: string | undefined): Promise<Correlation> {
   if (payload.serverCallId)
     return { serverCallId: payload.serverCallId, via: payload.via ?? "serverCallId", disagreements: [] };
   const index = deps.correlation;
-  if (!index) return { disagreements: [] };
   const recordingId = payload.recordingId.startsWith(DOCUMENT_KEY_PREFIX) ? undefined : payload.recordingId;
   const [byRecordingId, byCallId, byMetadataCallId] = await Promise.all([
     recordingId ? index.callOfRecording(recordingId) : undefined,
@@ -211,7 +220,7 @@ async function correlateAgain(
 
 /** Once per recording (the job whose placement stood): an alert, a metric, and a gap in the ledger. */
 async function alertQuarantined(
-  deps: WorkerDependencies,
+  deps: Deps,
   payload: Payload,
   placement: Extract<Placement, { kind: "quarantine" }>,
   metadataCallId: string | undefined,
@@ -229,7 +238,7 @@ async function alertQuarantined(
     },
     "ALERT recording archived in quarantine: assign it to its call with `recorder recordings assign`",
   );
-  await deps.ledger?.quarantine({
+  await deps.ledger.quarantine({
     recordingId: payload.recordingId,
     ...(callId ? { callId } : {}),
     ...(placement.serverCallId ? { serverCallId: placement.serverCallId } : {}),
@@ -243,7 +252,7 @@ async function alertQuarantined(
  * keeps the first manifest. A chunk blob counts only if it holds that chunk's own document.
  */
 async function writeManifestIfComplete(
-  deps: WorkerDependencies,
+  deps: Deps,
   payload: Payload,
   placement: Placement,
   labels: Labels,
@@ -341,3 +350,29 @@ function observeIngest(
   const expiresMs = acsExpiresAt ? Date.parse(acsExpiresAt) : NaN;
   if (Number.isFinite(expiresMs)) ingestDeadlineSlack.observe(Math.max(0, (expiresMs - Date.now()) / 1000));
 }
+
+/**
+ * Out of retries: the call's ledger entry says why its recording is missing. A recording of no known call has no
+ * call entry (its quarantine entry, if any, stays a gap): it is alerted instead.
+ */
+async function onExhausted(deps: Deps, payload: Payload, error: Error): Promise<void> {
+  if (!payload.serverCallId) {
+    deps.logger.error(
+      { recordingId: payload.recordingId, callId: payload.callId, chunk: payload.chunk.index, alert: true },
+      "ALERT a chunk of a recording with no known call could not be archived",
+    );
+    return;
+  }
+  const serverCallId = payload.serverCallId;
+  await deps.ledger
+    .record({
+      serverCallId,
+      ...(payload.correlationId ? { correlationId: payload.correlationId } : {}),
+      outcome: "failed",
+      reason: `chunk ${payload.chunk.index}: ${error.message}`,
+      recordingId: payload.recordingId,
+    })
+    .catch((err: unknown) => deps.logger.error({ serverCallId, err }, "ledger write failed"));
+}
+
+export const ingestChunkJob = defineJob(ingestChunk, { needs, perform, onExhausted, proves: "storage" });

@@ -1,7 +1,7 @@
-import { classifyAcsError } from "../../src/acs/errors.js";
-import type { LedgerAction } from "../../src/ledger/index.js";
-import { enforcementActions } from "../../src/metrics.js";
-import type { WorkerDependencies } from "../dependencies.js";
+import { classifyAcsError } from "../../../src/acs/index.js";
+import type { LedgerAction } from "../../../src/ledger/index.js";
+import { enforcementActions } from "../../../src/metrics.js";
+import type { JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
 
 /** One enforcement action, as both enforcement jobs describe it. */
@@ -21,17 +21,17 @@ export interface EnforcementRecord {
  * Puts an enforcement action on record: the metric, the call's ledger entry and a log line. Restoring a
  * recording is a warning; ending a call or alerting is an error with `alert: true`.
  */
-export async function recordEnforcement(deps: WorkerDependencies, record: EnforcementRecord): Promise<void> {
+export async function recordEnforcement(deps: JobDependencies<"ledger">, record: EnforcementRecord): Promise<void> {
   const { serverCallId, trigger, action, mode, reason, context, message } = record;
   enforcementActions.inc({ trigger, action, mode });
-  await deps.ledger?.noteAction(serverCallId, { at: new Date().toISOString(), trigger, action, reason });
+  await deps.ledger.noteAction(serverCallId, { at: new Date().toISOString(), trigger, action, reason });
   if (action === "resume" || action === "restart") deps.logger.warn({ ...context, enforcement: action }, message);
   else deps.logger.error({ ...context, alert: true, enforcement: action }, message);
 }
 
 /** Ends the call for everyone; false when it had already ended (nothing left to enforce). */
 export async function hangUpForEveryone(
-  deps: WorkerDependencies,
+  deps: JobDependencies<"acs">,
   callConnectionId: string,
   context: Record<string, unknown>,
 ): Promise<boolean> {
