@@ -43,7 +43,7 @@ import {
 import { startSimulator, type ChunkView, type RunningSimulator } from "../simulator/index.js";
 import { createCallAutomationClient } from "../src/acs/index.js";
 import { loadConfig, type Config } from "../src/config/index.js";
-import { createQueues, jobIdFor } from "../src/queues/index.js";
+import { createQueues, ingestChunk, jobIdFor } from "../src/queues/index.js";
 import { createRedisClient } from "../src/redis/index.js";
 import { writeResult, type BenchContext } from "./result.js";
 
@@ -125,28 +125,25 @@ async function workerIngest(
     const pid = worker.child.pid;
     if (pid === undefined) throw new Error("the worker has no pid");
     const before = await processFigures(pid);
+    // The id the ingest job is queued under (src/queues/kinds/ingest.ts).
     const jobId = jobIdFor("ingest", chunk.recordingId, String(chunk.index));
-    await queues.enqueue(
-      "ingest-chunk",
-      {
-        serverCallId: chunk.serverCallId,
-        correlationId: undefined,
-        recordingId: chunk.recordingId,
-        recordingStartTime: new Date().toISOString(),
-        chunk: {
-          documentId: chunk.documentId,
-          index: chunk.index,
-          endReason: "SessionEnded",
-          contentLocation: chunk.contentLocation,
-          metadataLocation: chunk.metadataLocation,
-          deleteLocation: chunk.deleteLocation,
-        },
-        acsExpiresAt: new Date(Date.now() + 24 * 3600_000).toISOString(),
+    await queues.enqueue(ingestChunk, {
+      serverCallId: chunk.serverCallId,
+      correlationId: undefined,
+      recordingId: chunk.recordingId,
+      recordingStartTime: new Date().toISOString(),
+      chunk: {
+        documentId: chunk.documentId,
+        index: chunk.index,
+        endReason: "SessionEnded",
+        contentLocation: chunk.contentLocation,
+        metadataLocation: chunk.metadataLocation,
+        deleteLocation: chunk.deleteLocation,
       },
-      jobId,
-    );
+      acsExpiresAt: new Date(Date.now() + 24 * 3600_000).toISOString(),
+    });
     for (;;) {
-      const job = await queues.getJob("ingest-chunk", jobId);
+      const job = await queues.getJob(ingestChunk, jobId);
       if (job?.failedReason) throw new Error(`the ingest job failed (see ${worker.log}): ${job.failedReason}`);
       if (job?.finishedOn !== undefined && job.processedOn !== undefined) {
         const after = await processFigures(pid);

@@ -10,10 +10,8 @@ import { Redis } from "ioredis";
 import { bodyParser } from "@koa/bodyparser";
 import Koa from "koa";
 import { ACS_RECORDING_HOST_SUFFIXES } from "../src/config/index.js";
-import { createApp } from "../src/http/app.js";
-import { readBody } from "../src/intake/body.js";
-import { parseDurability } from "../src/intake/durability.js";
-import { createRedisEventSink, INTAKE_REDIS_OPTIONS } from "../src/intake/sink.js";
+import { createApp } from "../src/http/index.js";
+import { readBody, parseDurability, createRedisEventSink, INTAKE_REDIS_OPTIONS } from "../src/intake/index.js";
 import { createLogger } from "../src/log.js";
 
 const [kind, redisUrl, prefix, secret, durabilityText = "memory"] = process.argv.slice(2);

@@ -19,7 +19,7 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import autocannon from "autocannon";
 import { Redis } from "ioredis";
-import { outboxKeys } from "../src/intake/outbox.js";
+import { outboxKeys } from "../src/intake/index.js";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

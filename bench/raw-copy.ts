@@ -8,7 +8,7 @@ import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { z } from "zod";
 import { createCallAutomationClient } from "../src/acs/index.js";
-import { blobAccess, createBlobService } from "../src/azure/credentials.js";
+import { blobAccess, createBlobService } from "../src/azure/index.js";
 import { loadConfig } from "../src/config/index.js";
 
 const input = z

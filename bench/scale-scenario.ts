@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { Queue } from "bullmq";
 import { startSimulator, type RunningSimulator } from "../simulator/index.js";
-import { safeSegment } from "../src/archive/naming.js";
+import { safeSegment } from "../src/archive/index.js";
 import { createLedger, type LedgerEntry } from "../src/ledger/index.js";
 import { QueueName, queueKeyPrefix } from "../src/queues/index.js";
 import { createRedisClient, dataNodes, type RedisClient } from "../src/redis/index.js";

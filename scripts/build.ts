@@ -9,7 +9,7 @@ import { copyFile, mkdir, rm } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 import { projectRoot } from "./local-stack/processes.js";
-import { QA_PAGE_FILES } from "../src/qa-web/routes.js";
+import { QA_PAGE_FILES } from "../src/qa-web/index.js";
 
 export async function build(outDir = join(projectRoot, "dist")): Promise<void> {
   await rm(outDir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
 import type { BlobServiceClient, ContainerClient } from "@azure/storage-blob";
-import { blobAccess, createBlobService } from "./azure/credentials.js";
+import { blobAccess, createBlobService } from "./azure/index.js";
 import { declaredRedisSettings, intakeDurability, type Config } from "./config/index.js";
 import type { Logger } from "./log.js";
 import { policyLoadErrors, policyReloads } from "./metrics.js";

@@ -1,24 +1,20 @@
 import type { Server } from "node:http";
 import { entraSettings, intakeDurability, playbackTicketSecret, serverSecret, type Config } from "./config/index.js";
-import { durabilityLabel } from "./intake/durability.js";
+import {
+  durabilityLabel,
+  createCallbackVerifier,
+  createEntraDeliveryVerifier,
+  createRedisEventSink,
+  INTAKE_REDIS_OPTIONS,
+} from "./intake/index.js";
 import { intakeDurabilityMode } from "./metrics.js";
-import { createApp } from "./http/app.js";
-import { createCallbackVerifier } from "./intake/callback-auth.js";
-import { createEntraDeliveryVerifier } from "./intake/entra.js";
-import { createRedisEventSink, INTAKE_REDIS_OPTIONS } from "./intake/sink.js";
+import { createApp, adminGuard, adminSessions, queuesBoard, createOpsApp, listenOps } from "./http/index.js";
 import { createRedisClient } from "./redis/index.js";
-import { createBlobAuditArchive } from "./audit/blob-archive.js";
-import { createActionAuditLog, createAuditLog } from "./audit/log.js";
-import { createRecordingIndex } from "./retrieval/index-store.js";
-import { createSasMinter } from "./retrieval/sas.js";
-import { loadTokenStore } from "./auth/tokens.js";
-import { adminGuard, adminSessions, queuesBoard } from "./http/admin.js";
-import { createOpsApp, listenOps } from "./http/ops.js";
+import { createBlobAuditArchive, createActionAuditLog, createAuditLog } from "./audit/index.js";
+import { createRecordingIndex, createSasMinter, createExportRequests, cursorCodec } from "./retrieval/index.js";
+import { loadTokenStore } from "./auth/index.js";
 import { policyReadiness } from "./policy/index.js";
-import { createExportRequests } from "./retrieval/export-requests.js";
-import { cursorCodec } from "./retrieval/query.js";
-import { attachClusterMetrics } from "./observability/cluster-metrics.js";
-import { aliveWorkers, HEARTBEAT_TTL_MS } from "./observability/heartbeat.js";
+import { attachClusterMetrics, aliveWorkers, HEARTBEAT_TTL_MS } from "./observability/index.js";
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
 

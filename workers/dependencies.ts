@@ -1,9 +1,14 @@
 import type { CallAutomationClient } from "@azure/communication-call-automation";
 import type { ContainerClient } from "@azure/storage-blob";
 import { createCallAutomationClient } from "../src/acs/index.js";
-import { acsAccess, blobAccess, createBlobService } from "../src/azure/credentials.js";
-import { createDeadlineAlertClaims, type DeadlineAlertClaims } from "../src/archive/deadline-alerts.js";
-import { azureRetention, noRetention, type RetentionPort } from "../src/archive/retention.js";
+import { acsAccess, blobAccess, createBlobService } from "../src/azure/index.js";
+import {
+  createDeadlineAlertClaims,
+  type DeadlineAlertClaims,
+  azureRetention,
+  noRetention,
+  type RetentionPort,
+} from "../src/archive/index.js";
 import { immutabilityMode, type Config } from "../src/config/index.js";
 import type { HealthStore } from "../src/health/index.js";
 import { createCorrelationIndex, type CorrelationIndex } from "../src/correlation/index.js";
@@ -12,10 +17,13 @@ import type { Logger } from "../src/log.js";
 import type { Runtime } from "../src/runtime.js";
 import type { TeamPolicy } from "../src/policy/index.js";
 import type { Queues } from "../src/queues/index.js";
-import type { SessionStore } from "../src/sessions/index.js";
-import { createRingContexts, type RingContexts } from "../src/sessions/ring-context.js";
-import { createRecordingIndex, type RecordingIndex } from "../src/retrieval/index-store.js";
-import { createExportRequests, type ExportRequests } from "../src/retrieval/export-requests.js";
+import { type SessionStore, createRingContexts, type RingContexts } from "../src/sessions/index.js";
+import {
+  createRecordingIndex,
+  type RecordingIndex,
+  createExportRequests,
+  type ExportRequests,
+} from "../src/retrieval/index.js";
 
 /** What a job learns of its own run besides its payload. */
 export interface JobContext {
@@ -25,7 +33,10 @@ export interface JobContext {
   progress(value: object): Promise<void>;
 }
 
-/** Everything a job's `perform` may touch: adapters passed in at the edge, so tests can wire real or fake ones. */
+/**
+ * Everything a job's `perform` may touch: adapters passed in at the edge, so tests can wire real or fake ones. Each
+ * job declares the ones it uses and is given only those (workers/job.ts).
+ */
 export interface WorkerDependencies {
   logger: Logger;
   sessions: SessionStore;
@@ -57,16 +68,10 @@ export interface WorkerDependencies {
   };
   /** Once-per-chunk claims of deadline alerts (at risk, lost), shared by the ingest jobs and the sweep. */
   deadlineAlerts: DeadlineAlertClaims;
-  /**
-   * The completeness ledger. Always wired in production; optional so that tests of call-event folding alone
-   * (test/integration/event-order.test.ts) need not build one.
-   */
-  ledger?: Ledger;
-  /**
-   * Our own indexes tying recordings and ACS call ids to calls (src/correlation). Always wired in production;
-   * optional like the ledger: without it a recording event is correlated by its subject alone.
-   */
-  correlation?: CorrelationIndex;
+  /** The completeness ledger (tests without Redis use test/support/memory-ledger.ts). */
+  ledger: Ledger;
+  /** Our own indexes tying recordings and ACS call ids to calls (src/correlation). */
+  correlation: CorrelationIndex;
   /** Retain-until and legal hold on archived blobs. */
   retention: RetentionPort;
   /** Delete ACS's copy of a chunk once ours is verified. */

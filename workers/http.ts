@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import Router from "@koa/router";
 import Koa from "koa";
 import { metrics } from "../src/metrics.js";
-import { HEARTBEAT_TTL_MS, type Heartbeat } from "../src/observability/heartbeat.js";
+import { HEARTBEAT_TTL_MS, type Heartbeat } from "../src/observability/index.js";
 import { policyReadiness, type PolicyStatus } from "../src/policy/index.js";
 
 /**

@@ -1,5 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { isJobName } from "../src/queues/index.js";
+import { runsBeforeRecording } from "./job.js";
 import { callIdsOfJob, mayKnowMore } from "./log-context.js";
+import { workerJobs } from "./registry.js";
 
 describe("callIdsOfJob", () => {
   it.each([
@@ -68,6 +71,7 @@ describe("mayKnowMore (whether to read the session for the recording id)", () =>
     ["ingest without a correlation id", "ingest-chunk", { serverCallId: "s", recordingId: "r" }, true],
     ["a job about no call", "sweep-gaps", {}, false],
   ])("%s → %s", (_what, name, data, expected) => {
-    expect(mayKnowMore(name, data, callIdsOfJob(data))).toBe(expected);
+    if (!isJobName(name)) throw new Error(`no job kind ${name}`);
+    expect(mayKnowMore(runsBeforeRecording(workerJobs[name], data), callIdsOfJob(data))).toBe(expected);
   });
 });

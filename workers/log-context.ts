@@ -1,5 +1,5 @@
 import type { CallLogContext } from "../src/log.js";
-import { parseRecordingSubject } from "../src/intake/subject.js";
+import { parseRecordingSubject } from "../src/intake/index.js";
 
 const text = (value: unknown): string | undefined => (typeof value === "string" && value ? value : undefined);
 const record = (value: unknown): Record<string, unknown> =>
@@ -28,19 +28,11 @@ export function callIdsOfJob(data: unknown): CallLogContext {
   return ids;
 }
 
-/** Jobs and events that come before a call can have a recording (all on the way to starting it): nothing to look up. */
-const BEFORE_RECORDING = new Set([
-  "connect-call",
-  "connect-ringing",
-  "start-recording",
-  "Microsoft.Communication.IncomingCall",
-  "Microsoft.Communication.CallStarted",
-  "Microsoft.Communication.CallConnected",
-]);
-
-/** Whether the session may know more ids than the job's payload (its recording id): worth one read. */
-export function mayKnowMore(jobName: string, data: unknown, ids: CallLogContext): boolean {
+/**
+ * Whether the session may know more ids than the job's payload (its recording id): worth one read, unless the
+ * job runs before its call can have a recording (its definition's `beforeRecording`, workers/job.ts).
+ */
+export function mayKnowMore(beforeRecording: boolean, ids: CallLogContext): boolean {
   if (!ids.serverCallId || (ids.recordingId && ids.correlationId)) return false;
-  const eventType = record(record(data).event).type;
-  return !BEFORE_RECORDING.has(jobName) && !(typeof eventType === "string" && BEFORE_RECORDING.has(eventType));
+  return !beforeRecording;
 }

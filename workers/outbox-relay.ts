@@ -1,20 +1,20 @@
 import { hostname } from "node:os";
 import type { Logger } from "../src/log.js";
 import { eventsQuarantined } from "../src/metrics.js";
-import { OUTBOX_GROUP, outboxKeys } from "../src/intake/outbox.js";
 import {
+  OUTBOX_GROUP,
+  outboxKeys,
   fieldMap,
   isRedisUnavailable,
   quarantineEntry,
   reasonOf,
   type QuarantineStage,
-} from "../src/intake/quarantine.js";
-import { parseDelivery } from "../src/intake/parse.js";
-import type { AcsEvent } from "../src/intake/schemas.js";
+  parseDelivery,
+  type AcsEvent,
+} from "../src/intake/index.js";
 import { rawIdOf } from "../src/acs/index.js";
-import { jobIdFor, type Queues } from "../src/queues/index.js";
-import type { SessionStore } from "../src/sessions/index.js";
-import { createRingContexts, withContextsKeptApart } from "../src/sessions/ring-context.js";
+import { callEvent, type PayloadOf, type Queues } from "../src/queues/index.js";
+import { type SessionStore, createRingContexts, withContextsKeptApart } from "../src/sessions/index.js";
 import { duplicateClient, type RedisClient } from "../src/redis/index.js";
 
 type StreamEntries = [id: string, fields: string[]][];
@@ -26,7 +26,7 @@ export interface OutboxRelay {
 
 const BATCH = 500;
 
-type Job = { payload: { event: AcsEvent; receivedAt: string }; jobId: string };
+type Job = { payload: PayloadOf<"call-event"> };
 
 /**
  * The call-event jobs of one outbox entry: the delivery's body exactly as received, re-validated here (the
@@ -40,12 +40,14 @@ export function jobsOfEntry(fields: string[], recordingHostSuffixes: readonly st
   const body = entry.get("body");
   const fresh = entry.get("fresh");
   if (!channel || !receivedAt || body === undefined || !fresh) throw new Error("outbox entry lacks a field");
+  if (channel !== "eventgrid" && channel !== "callback")
+    throw new Error(`outbox entry of an unknown channel ${channel}`);
   const freshIds = new Set(JSON.parse(fresh) as string[]);
   const delivery = parseDelivery(JSON.parse(body), { recordingHostSuffixes });
   if (delivery.kind !== "events") throw new Error(`outbox entry holds a ${delivery.kind}, not events`);
   return delivery.events
     .filter((event) => freshIds.has(event.id))
-    .map((event) => ({ payload: { event, receivedAt }, jobId: jobIdFor(channel, event.id) }));
+    .map((event) => ({ payload: { event, receivedAt, channel } }));
 }
 
 /**
@@ -189,8 +191,8 @@ export function startOutboxRelay(
     );
     try {
       await queues.enqueueMany(
-        "call-event",
-        wanted.flatMap((entry) => entry.jobs),
+        callEvent,
+        wanted.flatMap((entry) => entry.jobs.map((job) => job.payload)),
       );
     } catch (error) {
       if (isRedisUnavailable(error)) throw error;
@@ -200,7 +202,7 @@ export function startOutboxRelay(
         const failed: { job: Job; reason: string }[] = [];
         for (const job of entry.jobs) {
           try {
-            await queues.enqueueMany("call-event", [job]);
+            await queues.enqueueMany(callEvent, [job.payload]);
           } catch (single) {
             if (isRedisUnavailable(single)) throw single;
             failed.push({ job, reason: reasonOf(single) });

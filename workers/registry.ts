@@ -1,52 +1,57 @@
-import type { JobName, PayloadOf } from "../src/queues/index.js";
-import type { JobContext, WorkerDependencies } from "./dependencies.js";
-import * as callEvent from "./jobs/call-event.js";
-import * as checkRecording from "./jobs/check-recording.js";
-import * as confirmPresence from "./jobs/confirm-presence.js";
-import * as connectCall from "./jobs/connect-call.js";
-import * as connectRinging from "./jobs/connect-ringing.js";
-import * as enforceStart from "./jobs/enforce-start.js";
-import * as exportRecordings from "./jobs/export-recordings.js";
-import * as expectRecording from "./jobs/expect-recording.js";
-import * as ingestChunk from "./jobs/ingest-chunk.js";
-import * as pauseRecording from "./jobs/pause-recording.js";
-import * as playAnnouncement from "./jobs/play-announcement.js";
-import * as probeStorage from "./jobs/probe-storage.js";
-import * as rejectCall from "./jobs/reject-call.js";
-import * as resumeRecording from "./jobs/resume-recording.js";
-import * as startRecording from "./jobs/start-recording.js";
-import * as stopRecording from "./jobs/stop-recording.js";
-import * as sweepGaps from "./jobs/sweep-gaps.js";
-import * as sweepIngestDeadlines from "./jobs/sweep-ingest-deadlines.js";
+import type { AnyJobKind, JobKinds, JobName } from "../src/queues/index.js";
+import type { Dependency, WorkerJob } from "./job.js";
+import { callEventJob } from "./jobs/control/call-event.js";
+import { checkRecordingJob } from "./jobs/control/check-recording.js";
+import { connectCallJob } from "./jobs/control/connect-call.js";
+import { connectRingingJob } from "./jobs/control/connect-ringing.js";
+import { enforceStartJob } from "./jobs/control/enforce-start.js";
+import { expectRecordingJob } from "./jobs/control/expect-recording.js";
+import { pauseRecordingJob } from "./jobs/control/pause-recording.js";
+import { playAnnouncementJob } from "./jobs/control/play-announcement.js";
+import { rejectCallJob } from "./jobs/control/reject-call.js";
+import { resumeRecordingJob } from "./jobs/control/resume-recording.js";
+import { startRecordingJob } from "./jobs/control/start-recording.js";
+import { stopRecordingJob } from "./jobs/control/stop-recording.js";
+import { confirmPresenceJob } from "./jobs/control/confirm-presence.js";
+import { ingestChunkJob } from "./jobs/ingest/ingest-chunk.js";
+import { sweepIngestDeadlinesJob } from "./jobs/ingest/sweep-ingest-deadlines.js";
+import { probeStorageJob } from "./jobs/operations/probe-storage.js";
+import { sweepGapsJob } from "./jobs/operations/sweep-gaps.js";
+import { exportRecordingsJob } from "./jobs/retrieval/export-recordings.js";
 
-type Perform<N extends JobName> = (
-  deps: WorkerDependencies,
-  payload: PayloadOf<N>,
-  context: JobContext,
-) => Promise<unknown>;
+/** Each key must be the name of its job's kind: a job filed under another kind's name does not type-check. */
+export type JobRegistry = { [N in JobName]: WorkerJob<JobKinds[N], Dependency> };
 
-/** Each job kind's one `perform`; the payload contract and retry options live in src/queues. */
-export const performers: { [N in JobName]: Perform<N> } = {
-  "call-event": callEvent.perform,
-  "check-recording": checkRecording.perform,
-  "connect-call": connectCall.perform,
-  "connect-ringing": connectRinging.perform,
-  "enforce-start": enforceStart.perform,
-  "expect-recording": expectRecording.perform,
-  "export-recordings": exportRecordings.perform,
-  "start-recording": startRecording.perform,
-  "reject-call": rejectCall.perform,
-  "probe-storage": probeStorage.perform,
-  "sweep-gaps": sweepGaps.perform,
-  "sweep-ingest-deadlines": sweepIngestDeadlines.perform,
-  "ingest-chunk": ingestChunk.perform,
-  "play-announcement": playAnnouncement.perform,
-  "pause-recording": pauseRecording.perform,
-  "resume-recording": resumeRecording.perform,
-  "stop-recording": stopRecording.perform,
-  "confirm-presence": confirmPresence.perform,
+/**
+ * The work of every job kind, exactly once: a kind without its job (or a job of no kind) does not type-check. The
+ * runner (run.ts) dispatches by name through it.
+ */
+export const workerJobs: JobRegistry = {
+  // control
+  "call-event": callEventJob,
+  "connect-call": connectCallJob,
+  "connect-ringing": connectRingingJob,
+  "start-recording": startRecordingJob,
+  "reject-call": rejectCallJob,
+  "enforce-start": enforceStartJob,
+  "check-recording": checkRecordingJob,
+  "play-announcement": playAnnouncementJob,
+  "pause-recording": pauseRecordingJob,
+  "resume-recording": resumeRecordingJob,
+  "stop-recording": stopRecordingJob,
+  "confirm-presence": confirmPresenceJob,
+  "expect-recording": expectRecordingJob,
+  // ingest
+  "ingest-chunk": ingestChunkJob,
+  "sweep-ingest-deadlines": sweepIngestDeadlinesJob,
+  // retrieval
+  "export-recordings": exportRecordingsJob,
+  // operations
+  "probe-storage": probeStorageJob,
+  "sweep-gaps": sweepGapsJob,
 };
 
-export function isJobName(name: string): name is JobName {
-  return Object.hasOwn(performers, name);
+/** The job of a name found in a queue, or undefined for a name no kind has. */
+export function jobNamed(name: string | undefined): WorkerJob<AnyJobKind, Dependency> | undefined {
+  return name !== undefined && Object.hasOwn(workerJobs, name) ? workerJobs[name as JobName] : undefined;
 }

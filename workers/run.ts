@@ -2,14 +2,15 @@ import { hostname } from "node:os";
 import { UnrecoverableError, Worker, type Job } from "bullmq";
 import { callLogger, type CallLogContext } from "../src/log.js";
 import { jobsFailed } from "../src/metrics.js";
-import { startHeartbeat, type Heartbeat } from "../src/observability/heartbeat.js";
-import { QueueName, queueKeyPrefix, type JobName, type PayloadOf } from "../src/queues/index.js";
+import { startHeartbeat, type Heartbeat } from "../src/observability/index.js";
+import { QueueName, queueKeyPrefix } from "../src/queues/index.js";
 import type { RedisClient } from "../src/redis/index.js";
-import { failingDependency, type Component } from "../src/health/index.js";
+import { failingDependency } from "../src/health/index.js";
 import type { JobContext, WorkerDependencies } from "./dependencies.js";
+import { dependenciesOf, runsBeforeRecording, type WorkerJob } from "./job.js";
 import { callIdsOfJob, mayKnowMore } from "./log-context.js";
 import { startOutboxRelay } from "./outbox-relay.js";
-import { isJobName, performers } from "./registry.js";
+import { jobNamed, workerJobs } from "./registry.js";
 
 export interface RunningWorkers {
   workers: Worker[];
@@ -19,16 +20,17 @@ export interface RunningWorkers {
 }
 
 /** The ids every log line of a job carries: from its payload, completed from the call's session. */
-async function callContextOf(deps: WorkerDependencies, job: Job): Promise<CallLogContext> {
+async function callContextOf(deps: WorkerDependencies, definition: WorkerJob, job: Job): Promise<CallLogContext> {
   const ids = callIdsOfJob(job.data);
-  if (!ids.serverCallId || !mayKnowMore(job.name, job.data, ids)) return ids;
+  if (!ids.serverCallId || !mayKnowMore(runsBeforeRecording(definition, job.data), ids)) return ids;
   const known = await deps.sessions.logIds(ids.serverCallId).catch(() => ({}));
   return { ...known, ...ids };
 }
 
 /**
- * Starts one BullMQ worker per queue, each dispatching jobs by name to their `perform`, and the relay that
- * moves accepted events from the intake outbox into the call-events queue.
+ * Starts one BullMQ worker per queue, each dispatching jobs by name to their definition (registry.ts), and the
+ * relay that moves accepted events from the intake outbox into the call-events queue. It knows no job by name:
+ * what a job is given, what its failure or success means and what runs periodically come from the definitions.
  */
 export function startWorkers(
   deps: WorkerDependencies,
@@ -46,27 +48,21 @@ export function startWorkers(
     deps.logger.warn({ err }, "worker heartbeat not written"),
   );
   // One scheduler id across replicas: upserting it again from another worker changes nothing.
-  void deps.queues
-    .schedule("sweep-gaps", {}, deps.gapSweepEveryMs)
-    .catch((err: unknown) => deps.logger.error({ err }, "could not schedule the gap sweep"));
-  void deps.queues
-    .schedule("sweep-ingest-deadlines", {}, deps.ingest.prioritySweepEveryMs)
-    .catch((err: unknown) => deps.logger.error({ err }, "could not schedule the ingest deadline sweep"));
-  void deps.queues
-    .schedule("probe-storage", {}, deps.healthSettings.probeEveryMs)
-    .catch((err: unknown) => deps.logger.error({ err }, "could not schedule the storage probe"));
+  for (const definition of Object.values(workerJobs) as WorkerJob[]) {
+    const { schedule, kind } = definition;
+    if (!schedule) continue;
+    void deps.queues
+      .schedule(kind, schedule.payload, schedule.everyMs(deps))
+      .catch((err: unknown) => deps.logger.error({ err, job: kind.name }, `could not schedule ${kind.name}`));
+  }
   const processJob = async (job: Job) => {
-    if (!isJobName(job.name)) throw new Error(`unknown job kind ${job.name}`);
-    const perform = performers[job.name] as (
-      d: WorkerDependencies,
-      p: PayloadOf<JobName>,
-      c: JobContext,
-    ) => Promise<unknown>;
+    const definition = jobNamed(job.name);
+    if (!definition) throw new Error(`unknown job kind ${job.name}`);
     // Every log line of the job carries the call's ids: the job's dependencies get a logger that adds them.
-    const logger = callLogger(deps.logger, await callContextOf(deps, job));
+    const logger = callLogger(deps.logger, await callContextOf(deps, definition, job));
     // attemptsMade counts the attempts that ended before this one.
     const context: JobContext = { attempt: job.attemptsMade + 1, progress: (value) => job.updateProgress(value) };
-    return perform({ ...deps, logger }, job.data as PayloadOf<JobName>, context);
+    return definition.perform(dependenciesOf(deps, definition.needs, logger), job.data, context);
   };
   const workers = Object.values(QueueName).map((queue) => {
     // A killed worker's job is picked up again once its lock lapses (the stalled check runs as often).
@@ -94,26 +90,11 @@ export function startWorkers(
         },
         "job failed",
       );
-      if (job?.name === "ingest-chunk" && exhausted) {
-        const payload = job.data as PayloadOf<"ingest-chunk">;
-        // A recording of no known call has no call entry (its quarantine entry, if any, stays a gap): alert.
-        if (!payload.serverCallId) {
-          deps.logger.error(
-            { recordingId: payload.recordingId, callId: payload.callId, chunk: payload.chunk.index, alert: true },
-            "ALERT a chunk of a recording with no known call could not be archived",
-          );
-          return;
-        }
-        const serverCallId = payload.serverCallId;
-        void deps.ledger
-          ?.record({
-            serverCallId,
-            ...(payload.correlationId ? { correlationId: payload.correlationId } : {}),
-            outcome: "failed",
-            reason: `chunk ${payload.chunk.index}: ${error.message}`,
-            recordingId: payload.recordingId,
-          })
-          .catch((err: unknown) => deps.logger.error({ serverCallId, err }, "ledger write failed"));
+      const definition = jobNamed(job?.name);
+      if (job && exhausted && definition?.onExhausted) {
+        void definition
+          .onExhausted(dependenciesOf(deps, definition.needs, deps.logger), job.data, error)
+          .catch((err: unknown) => deps.logger.error({ ...callIdsOfJob(job.data), err }, "onExhausted failed"));
       }
     });
     worker.on("completed", (job) => noteJobHealth(deps, job.name, undefined));
@@ -131,21 +112,14 @@ export function startWorkers(
   };
 }
 
-/** Jobs whose success shows a dependency answering (each made requests to it on the way). */
-const ANSWERED_BY: Partial<Record<string, Component>> = {
-  "connect-call": "acs",
-  "start-recording": "acs",
-  "reject-call": "acs",
-  "ingest-chunk": "storage",
-};
-
 /**
  * Keeps the health view from what jobs meet: a failure caused by ACS or Blob storage themselves (not by one
  * call or blob) counts against it; a job that needed it and succeeded clears the count.
  */
 function noteJobHealth(deps: WorkerDependencies, jobName: string | undefined, error: Error | undefined): void {
   const { failureWindowMs } = deps.healthSettings;
-  const component = error ? failingDependency(error, deps.endpoints) : jobName ? ANSWERED_BY[jobName] : undefined;
+  // A success proves what its definition says the job made requests to (e.g. connect-call: ACS answered).
+  const component = error ? failingDependency(error, deps.endpoints) : jobNamed(jobName)?.proves;
   if (!component) return;
   const noted = error
     ? deps.health.noteFailure(component, `${jobName ?? "job"}: ${error.message}`.slice(0, 300), failureWindowMs)

@@ -1,6 +1,6 @@
 import { CallAutomationClient } from "@azure/communication-call-automation";
 import type { HttpClient } from "@azure/core-rest-pipeline";
-import { acsAccess, defaultCredential, type AzureClientOptions } from "../azure/credentials.js";
+import { acsAccess, defaultCredential, type AzureClientOptions } from "../azure/index.js";
 import type { Config } from "../config/index.js";
 import { simulatorRoutingHttpClient } from "./local-routing.js";
 

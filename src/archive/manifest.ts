@@ -3,7 +3,7 @@
  * trusting us — call facts, the unmixed channel map and pause intervals from ACS's metadata documents,
  * every chunk with its size and SHA-256, the policy rule and hash that required the recording, timings, and
  * `endedBy` when it was stopped on purpose (who or what, why, when).
- * Written once every chunk is archived (see workers/jobs/ingest-chunk.ts); its own SHA-256 goes into the
+ * Written once every chunk is archived (see workers/jobs/ingest/ingest-chunk.ts); its own SHA-256 goes into the
  * manifest blob's metadata and tags.
  */
 import { z } from "zod";

@@ -5,7 +5,7 @@
  * with the longest retention any loaded policy asks for: never with none.
  */
 import type { CorrelationVia } from "../correlation/index.js";
-import type { Decision, Retention, TeamPolicy } from "../policy/types.js";
+import type { Decision, Retention, TeamPolicy } from "../policy/index.js";
 import type { CallSession } from "../sessions/index.js";
 
 interface Protection {

@@ -1,5 +1,5 @@
 import { rawIdOf } from "../acs/index.js";
-import type { AcsEvent } from "../intake/schemas.js";
+import type { AcsEvent } from "../intake/index.js";
 import { isPlaceholderStart, microsOf, type FactUpdate, type RecordingUpdate } from "../sessions/index.js";
 import type { PresenceObservation } from "./scope.js";
 

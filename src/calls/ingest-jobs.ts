@@ -1,7 +1,6 @@
-import { acsExpiry, ingestPriority } from "../archive/deadline.js";
+import { acsExpiry, ingestPriority } from "../archive/index.js";
 import { recordingKeyOf, type Correlation } from "../correlation/index.js";
-import type { AcsEvent } from "../intake/schemas.js";
-import { parseRecordingSubject, type RecordingSubject } from "../intake/subject.js";
+import { type AcsEvent, parseRecordingSubject, type RecordingSubject } from "../intake/index.js";
 import type { PayloadOf } from "../queues/index.js";
 
 type RecordingEvent = Extract<AcsEvent, { type: "Microsoft.Communication.RecordingFileStatusUpdated" }>;

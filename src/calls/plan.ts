@@ -1,8 +1,13 @@
 import type { HealthVerdict } from "../health/index.js";
-import type { Decision } from "../policy/types.js";
+import type { Decision } from "../policy/index.js";
 import type { JobName, PayloadOf } from "../queues/index.js";
-import type { CallSession, OnceStep } from "../sessions/index.js";
-import { DEFAULT_START_WITHIN_SECONDS, incomingCallAction, rejectsUnrecordableCalls } from "../sessions/enforcement.js";
+import {
+  type CallSession,
+  type OnceStep,
+  DEFAULT_START_WITHIN_SECONDS,
+  incomingCallAction,
+  rejectsUnrecordableCalls,
+} from "../sessions/index.js";
 import { scopeVerdict, type ScopeVerdict } from "./scope.js";
 
 /**
@@ -15,11 +20,6 @@ export type PlannedJob = {
     name: N;
     payload: PayloadOf<N>;
     delayMs?: number;
-    /**
-     * The step may be given back and claimed again later (a stop by scope no longer due when it ran): the job's
-     * id then names the claimant too, so that the later claim's job is not taken for the earlier one.
-     */
-    reclaimable?: true;
     /** The line that says why, logged just before the job is queued. */
     log?: { level: "info" | "warn"; message: string; fields: Record<string, unknown> };
   };
@@ -85,7 +85,7 @@ export function dueActions(
 /**
  * Plans one look at a call: from its facts, the decision made of them and (only when `needsHealth`) the health
  * verdict, which steps to claim, what to pin and count, and the job each step starts. Pure: the job handler
- * (workers/jobs/call-event.ts `advance`) only settles the claims in one round trip and queues the jobs held.
+ * (workers/jobs/control/call-event.ts `advance`) only settles the claims in one round trip and queues the jobs held.
  */
 export function planCall(session: CallSession, decision: Decision, health?: HealthVerdict, ring?: Ringing): CallPlan {
   const { serverCallId } = session;
@@ -256,7 +256,11 @@ export function scopeAction(session: CallSession, decision: Decision): ScopeActi
         kind: "confirm",
         reason: `sources disagree about ${verdict.inDoubt.join(", ")}`,
         verdict,
-        job: { step, name: "confirm-presence", payload: { serverCallId, correlationId, callConnectionId } },
+        job: {
+          step,
+          name: "confirm-presence",
+          payload: { serverCallId, correlationId, callConnectionId, observations: session.presence.length },
+        },
       };
     }
     case "stop": {
@@ -270,7 +274,6 @@ export function scopeAction(session: CallSession, decision: Decision): ScopeActi
         job: {
           step: `stop-recording:${recordingId}`,
           name: "stop-recording",
-          reclaimable: true,
           payload: { serverCallId, correlationId, recordingId, trigger: "scope", by: "scope", reason: verdict.reason },
           log: {
             level: "info",
@@ -291,7 +294,7 @@ export function scopeAction(session: CallSession, decision: Decision): ScopeActi
         job: {
           step: `start-recording:${generation}`,
           name: "start-recording",
-          payload: { serverCallId, correlationId, callConnectionId, recording: decision.recording },
+          payload: { serverCallId, correlationId, callConnectionId, recording: decision.recording, generation },
           log: {
             level: "info",
             message: "someone in scope is on the call again: starting a new recording",

@@ -1,5 +1,5 @@
-import { microsOf } from "../sessions/recording-state.js";
-import type { RecordingUntil } from "../policy/types.js";
+import { microsOf } from "../sessions/index.js";
+import type { RecordingUntil } from "../policy/index.js";
 
 // Whether a call's recording should still run, from what ACS told us about who is on the call
 // (docs/policies.md "How long a recording lasts"; the facts: docs/acs-payloads.md "Participants: who is on the call,

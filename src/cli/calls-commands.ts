@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Command } from "commander";
-import { sha256Hex } from "../auth/tokens.js";
+import { sha256Hex } from "../auth/index.js";
 import { fetchOrExplain } from "./reach.js";
 
 interface ActOptions {

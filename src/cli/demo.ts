@@ -1,6 +1,6 @@
 import { BlobServiceClient } from "@azure/storage-blob";
 import { z } from "zod";
-import { safeSegment } from "../archive/naming.js";
+import { safeSegment } from "../archive/index.js";
 import { fetchOrExplain } from "./reach.js";
 import { readStackFile } from "./stack-file.js";
 

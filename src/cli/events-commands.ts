@@ -1,14 +1,14 @@
 import { userInfo } from "node:os";
-import { blobServiceFromEnvironment } from "../azure/credentials.js";
+import { blobServiceFromEnvironment } from "../azure/index.js";
 import type { Command } from "commander";
-import { replayDeadLetters, webhookDeliverer, type ReplayReport } from "../deadletter/replay.js";
+import { replayDeadLetters, webhookDeliverer, type ReplayReport } from "../deadletter/index.js";
 import {
   listQuarantine,
   quarantineAudit,
   settleQuarantined,
   type QuarantineRecord,
   type SettleAction,
-} from "../intake/quarantine.js";
+} from "../intake/index.js";
 import type { RedisClient } from "../redis/index.js";
 import { openRedisForReading, openRedisForWriting } from "./queues.js";
 import { parseSince } from "./ledger-commands.js";

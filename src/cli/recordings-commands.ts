@@ -5,8 +5,13 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as WebReadableStream } from "node:stream/web";
-import { AssignRefused, assignRecording, type AssignRequest, type AssignStores } from "../archive/assign.js";
-import { safeSegment } from "../archive/naming.js";
+import {
+  AssignRefused,
+  assignRecording,
+  type AssignRequest,
+  type AssignStores,
+  safeSegment,
+} from "../archive/index.js";
 import type { Output } from "./policy-commands.js";
 import { fetchOrExplain } from "./reach.js";
 

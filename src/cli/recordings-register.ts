@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { indexManifest, manifestBlobs } from "../retrieval/indexing.js";
+import { indexManifest, manifestBlobs } from "../retrieval/index.js";
 import type { Output } from "./policy-commands.js";
 import { openAssignStores, openRetrievalStores } from "./queues.js";
 import {

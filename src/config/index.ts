@@ -1,9 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
-import { EVENT_GRID_APP_ID, EVENT_GRID_WEBHOOK_ROLE, type EntraDeliverySettings } from "../intake/entra.js";
-import { DURABILITY_SYNTAX, parseDurability, type IntakeDurability } from "../intake/durability.js";
-import { parseDeclaredSettings, type DeclaredSettings } from "../redis/declared.js";
-import { parseRedisUrl, RedisUrlError } from "../redis/target.js";
+import {
+  EVENT_GRID_APP_ID,
+  EVENT_GRID_WEBHOOK_ROLE,
+  type EntraDeliverySettings,
+  DURABILITY_SYNTAX,
+  parseDurability,
+  type IntakeDurability,
+} from "../intake/index.js";
+import { parseDeclaredSettings, type DeclaredSettings, parseRedisUrl, RedisUrlError } from "../redis/index.js";
 
 /** Where Azure's callback JWT keys are published (docs/acs-payloads.md "Authentication"). */
 export const ACS_OPENID_CONFIGURATION_URL =

@@ -5,9 +5,8 @@ import { KoaAdapter } from "@bull-board/koa";
 import type { Queue } from "bullmq";
 import type Koa from "koa";
 import { z } from "zod";
-import { decide } from "../auth/access.js";
-import type { Principal, TokenStore } from "../auth/tokens.js";
-import { readBody } from "../intake/body.js";
+import { decide, type Principal, type TokenStore } from "../auth/index.js";
+import { readBody } from "../intake/index.js";
 import type { Logger } from "../log.js";
 
 export const ADMIN_QUEUES_PATH = "/admin/queues";

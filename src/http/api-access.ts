@@ -1,8 +1,7 @@
 import type Koa from "koa";
-import type { AuditEntry, AuditLog } from "../audit/log.js";
-import { decide, type Action, type Target } from "../auth/access.js";
-import type { Principal, TokenStore } from "../auth/tokens.js";
-import { IntakeError } from "../intake/errors.js";
+import type { AuditEntry, AuditLog } from "../audit/index.js";
+import { decide, type Action, type Target, type Principal, type TokenStore } from "../auth/index.js";
+import { IntakeError } from "../intake/index.js";
 
 type Subject = Pick<AuditEntry, "recordingId" | "serverCallId" | "chunk">;
 

@@ -1,14 +1,17 @@
 import Router from "@koa/router";
 import Koa from "koa";
 import type { Logger } from "../log.js";
-import type { BearerVerifier } from "../intake/bearer.js";
-import type { CallbackVerifier } from "../intake/callback-auth.js";
-import { readBody, parseJson } from "../intake/body.js";
-import { IntakeError } from "../intake/errors.js";
-import { eventTypeLabel, parseDelivery } from "../intake/parse.js";
-import type { EventSink } from "../intake/sink.js";
-import { decide } from "../auth/access.js";
-import type { TokenStore } from "../auth/tokens.js";
+import {
+  type BearerVerifier,
+  type CallbackVerifier,
+  readBody,
+  parseJson,
+  IntakeError,
+  eventTypeLabel,
+  parseDelivery,
+  type EventSink,
+} from "../intake/index.js";
+import { decide, type TokenStore } from "../auth/index.js";
 import { deliveriesRefused } from "../metrics.js";
 import { intakeRoute } from "./api-access.js";
 import { auditRoutes, type AuditApiDependencies } from "./audit-api.js";
@@ -18,7 +21,7 @@ import { exportsRoutes, type ExportsApiDependencies } from "./exports-api.js";
 import { detailedReadiness, readiness, serveMetrics, type ReadinessCheck } from "./ops.js";
 import { createRateLimiter, rateLimit, type RateLimits } from "./rate-limit.js";
 import { recordingsRoutes, type RecordingsApiDependencies } from "./recordings-api.js";
-import { qaWebRoutes } from "../qa-web/routes.js";
+import { qaWebRoutes } from "../qa-web/index.js";
 
 export interface AppDependencies {
   logger: Logger;

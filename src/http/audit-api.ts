@@ -1,9 +1,8 @@
 import Router from "@koa/router";
 import { z } from "zod";
-import { DAY, isAuditCursor, type AuditArchive } from "../audit/blob-archive.js";
-import type { AuditLog } from "../audit/log.js";
-import type { TokenStore } from "../auth/tokens.js";
-import { describeIssues } from "../retrieval/query.js";
+import { DAY, isAuditCursor, type AuditArchive, type AuditLog } from "../audit/index.js";
+import type { TokenStore } from "../auth/index.js";
+import { describeIssues } from "../retrieval/index.js";
 import { guard, requestOf } from "./api-access.js";
 
 export interface AuditApiDependencies {

@@ -1,11 +1,11 @@
 import Router from "@koa/router";
 import type Koa from "koa";
 import { z } from "zod";
-import type { AuditLog } from "../audit/log.js";
-import type { TokenStore } from "../auth/tokens.js";
-import { parseJson, readBody } from "../intake/body.js";
+import type { AuditLog } from "../audit/index.js";
+import type { TokenStore } from "../auth/index.js";
+import { parseJson, readBody } from "../intake/index.js";
 import { pauseVerdict, stopVerdict } from "../calls/index.js";
-import type { Queues } from "../queues/index.js";
+import { jobKinds, type Queues } from "../queues/index.js";
 import type { SessionStore } from "../sessions/index.js";
 import { guard, requestOf } from "./api-access.js";
 
@@ -66,13 +66,13 @@ export function callsRoutes(deps: CallsApiDependencies): Router {
       if (!(await deps.sessions.claim(serverCallId, verdict.step)))
         return refuse(409, "the recording is already being stopped", reason);
       try {
-        await deps.queues.enqueue(verdict.job.name, verdict.job.payload);
+        await deps.queues.enqueue(jobKinds[verdict.job.name], verdict.job.payload);
       } catch (error) {
         await deps.sessions.release(serverCallId, verdict.step); // not queued: the next request may try again
         throw error;
       }
     } else {
-      await deps.queues.enqueue(verdict.job.name, verdict.job.payload);
+      await deps.queues.enqueue(jobKinds[verdict.job.name], verdict.job.payload);
     }
     await request.note("accepted", { reason });
     ctx.status = 202;

@@ -1,11 +1,18 @@
 import type Koa from "koa";
 import type { Logger } from "../log.js";
-import { bearerTokenOf, type BearerVerifier } from "../intake/bearer.js";
-import { parseJson, readBody } from "../intake/body.js";
-import { IntakeError } from "../intake/errors.js";
-import { eventTypeLabel, parseDelivery } from "../intake/parse.js";
-import { secretMatcher } from "../intake/secrets.js";
-import type { Channel, EventSink, SinkResult } from "../intake/sink.js";
+import {
+  bearerTokenOf,
+  type BearerVerifier,
+  parseJson,
+  readBody,
+  IntakeError,
+  eventTypeLabel,
+  parseDelivery,
+  secretMatcher,
+  type Channel,
+  type EventSink,
+  type SinkResult,
+} from "../intake/index.js";
 import { eventsReceived } from "../metrics.js";
 
 export interface EventGridIntakeDependencies {

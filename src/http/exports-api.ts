@@ -1,18 +1,20 @@
 import { randomUUID } from "node:crypto";
 import Router from "@koa/router";
 import type { ContainerClient } from "@azure/storage-blob";
-import type { AuditLog } from "../audit/log.js";
-import { asReader, scopeFilters } from "../auth/access.js";
-import type { TokenStore } from "../auth/tokens.js";
-import { parseJson, readBody } from "../intake/body.js";
-import { IntakeError } from "../intake/errors.js";
-import type { Queues } from "../queues/index.js";
-import type { ExportPayload } from "../queues/payloads.js";
-import { exportFolder } from "../retrieval/bundle.js";
-import type { ExportRequests } from "../retrieval/export-requests.js";
-import type { RecordingIndex } from "../retrieval/index-store.js";
-import { describeIssues, exportRequest, filtersOf, type Cursor } from "../retrieval/query.js";
-import type { RecordingFilters } from "../retrieval/summary.js";
+import type { AuditLog } from "../audit/index.js";
+import { asReader, scopeFilters, type TokenStore } from "../auth/index.js";
+import { parseJson, readBody, IntakeError } from "../intake/index.js";
+import { exportRecordings, type ExportPayload, type Queues } from "../queues/index.js";
+import {
+  exportFolder,
+  type ExportRequests,
+  type RecordingIndex,
+  describeIssues,
+  exportRequest,
+  filtersOf,
+  type Cursor,
+  type RecordingFilters,
+} from "../retrieval/index.js";
 import { guard, requestOf } from "./api-access.js";
 
 export interface ExportsApiDependencies {
@@ -99,7 +101,7 @@ export function exportsRoutes(deps: ExportsApiDependencies): Router {
     await request.note("accepted", { detail: { ...detail, exportId, recordings: recordingIds.length, folder } });
     // Noted before queued: the export worker runs only jobs it finds noted, unchanged (export-requests.ts).
     await deps.requests.record(payload);
-    await deps.queues.enqueue("export-recordings", payload, exportId);
+    await deps.queues.enqueue(exportRecordings, payload);
     ctx.status = 202;
     ctx.body = { exportId, recordings: recordingIds.length, target: payload.target };
   });
@@ -107,7 +109,7 @@ export function exportsRoutes(deps: ExportsApiDependencies): Router {
   router.get("/api/exports/:exportId", guard(deps, { action: "export", audit: "exports:status" }), async (ctx) => {
     const exportId = String(ctx.params.exportId);
     const request = requestOf(ctx);
-    const found = await deps.queues.getJob("export-recordings", exportId);
+    const found = await deps.queues.getJob(exportRecordings, exportId);
     if (!found) return request.refuse(404, "no such export", { detail: { exportId } });
     const { team } = found.data;
     await request.requireTarget(team === undefined ? "all-teams" : { team }, "no such export", {
@@ -115,7 +117,7 @@ export function exportsRoutes(deps: ExportsApiDependencies): Router {
     });
     const state = await found.getState();
     // Read after the state, so that a job seen completed (or failed) carries its result (or reason).
-    const job = (await deps.queues.getJob("export-recordings", exportId)) ?? found;
+    const job = (await deps.queues.getJob(exportRecordings, exportId)) ?? found;
     await request.note("accepted", { detail: { exportId, state } });
     ctx.body = {
       exportId,

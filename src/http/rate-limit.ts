@@ -1,6 +1,6 @@
 import type Koa from "koa";
-import type { TokenStore } from "../auth/tokens.js";
-import { IntakeError } from "../intake/errors.js";
+import type { TokenStore } from "../auth/index.js";
+import { IntakeError } from "../intake/index.js";
 
 /**
  * Fixed-window request counting (per minute by default), in this process's memory: nothing an anonymous caller

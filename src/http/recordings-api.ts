@@ -2,16 +2,24 @@ import Router from "@koa/router";
 import type Koa from "koa";
 import type { ContainerClient } from "@azure/storage-blob";
 import { z } from "zod";
-import type { AuditLog } from "../audit/log.js";
-import { asReader, scopeFilters } from "../auth/access.js";
-import type { TokenStore } from "../auth/tokens.js";
-import { readManifest, verifyRecording, type ReadManifest } from "../retrieval/archive-reader.js";
-import type { RecordingIndex } from "../retrieval/index-store.js";
-import { describeIssues, filtersOf, listQuery, type CursorCodec } from "../retrieval/query.js";
-import { parseRange } from "../retrieval/range.js";
-import type { SasMinter } from "../retrieval/sas.js";
-import { publicSummary, type IndexedRecording } from "../retrieval/summary.js";
-import { signTicket, verifyTicket } from "../retrieval/tickets.js";
+import type { AuditLog } from "../audit/index.js";
+import { asReader, scopeFilters, type TokenStore } from "../auth/index.js";
+import {
+  readManifest,
+  verifyRecording,
+  type ReadManifest,
+  type RecordingIndex,
+  describeIssues,
+  filtersOf,
+  listQuery,
+  type CursorCodec,
+  parseRange,
+  type SasMinter,
+  publicSummary,
+  type IndexedRecording,
+  signTicket,
+  verifyTicket,
+} from "../retrieval/index.js";
 import { guard, requestOf, type AuditedRequest } from "./api-access.js";
 
 export interface RecordingsApiDependencies {

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { isAllowedRecordingUrl } from "../acs/client.js";
+import { isAllowedRecordingUrl } from "../acs/index.js";
 import { IntakeError } from "./errors.js";
 import {
   cloudEventEnvelope,

@@ -1,4 +1,4 @@
-import type { Decision } from "../policy/types.js";
+import type { Decision } from "../policy/index.js";
 
 /**
  * The completeness ledger's pure part: the outcome of a call from its decision, and what counts as a gap.

@@ -80,7 +80,7 @@ export interface Ledger {
   get(serverCallId: string): Promise<LedgerEntry | undefined>;
   /** Appends an enforcement action to the call's entry (a list of its own: appends never race each other). */
   noteAction(serverCallId: string, action: LedgerAction): Promise<void>;
-  /** Appends a stop on purpose to the call's entry (a list of its own, as the actions). */
+  /** Notes a stop on purpose in the call's entry (a hash of its own, one field per recording: the first stays). */
   noteStop(serverCallId: string, stop: LedgerStop): Promise<void>;
   /** Entries changed at or after `since`, oldest first. */
   since(since: Date): Promise<LedgerEntry[]>;
@@ -110,9 +110,11 @@ export function createLedger(redis: RedisClient, prefix: string): Ledger {
       redis.hget(keyOf(serverCallId), "entry"),
       redis.lrange(actionsOf(serverCallId), 0, -1),
       redis.hvals(recordingsOf(serverCallId)),
-      redis.lrange(stopsOf(serverCallId), 0, -1),
+      redis.hvals(stopsOf(serverCallId)),
     ]);
-    const stops = stopItems.map((s) => stopSchema.parse(JSON.parse(s)));
+    const stops = stopItems
+      .map((s) => stopSchema.parse(JSON.parse(s)))
+      .sort((a, b) => a.at.localeCompare(b.at) || a.recordingId.localeCompare(b.recordingId));
     const taken = actions.map((a) => JSON.parse(a) as LedgerAction);
     const recordings: LedgerRecording[] = recordingFields
       .map((field) => recordingSchema.parse(JSON.parse(field)))
@@ -169,7 +171,8 @@ export function createLedger(redis: RedisClient, prefix: string): Ledger {
       await redis.zadd(index, Date.parse(action.at), serverCallId);
     },
     async noteStop(serverCallId, stop) {
-      await redis.rpush(stopsOf(serverCallId), JSON.stringify(stop));
+      // One per recording: a stop job run again after a crash notes it once.
+      await redis.hsetnx(stopsOf(serverCallId), stop.recordingId, JSON.stringify(stop));
       await redis.zadd(index, Date.parse(stop.at), serverCallId);
     },
     async since(since) {

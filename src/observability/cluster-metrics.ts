@@ -1,9 +1,9 @@
 import type { Queue } from "bullmq";
 import type { RedisClient } from "../redis/index.js";
 import { Gauge } from "prom-client";
-import { outboxKeys } from "../intake/outbox.js";
+import { outboxKeys } from "../intake/index.js";
 import { metrics } from "../metrics.js";
-import { countActiveRecordings } from "../sessions/active-recordings.js";
+import { countActiveRecordings } from "../sessions/index.js";
 import { aliveWorkers } from "./heartbeat.js";
 
 /**

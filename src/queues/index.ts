@@ -1,3 +1,4 @@
 export { QueueName, queueKeyPrefix } from "./names.js";
-export { jobDefinitions, type JobKinds, type JobName, type PayloadOf } from "./payloads.js";
-export { createQueues, jobIdFor, type QueuedJob, type Queues } from "./queues.js";
+export { defineJobKind, jobIdFor, Priority, type JobKind, type JobKindOptions, type PayloadOfKind } from "./kind.js";
+export * from "./kinds/index.js";
+export { createQueues, type EnqueueOptions, type QueuedJob, type Queues } from "./queues.js";

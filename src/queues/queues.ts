@@ -1,42 +1,47 @@
-import { createHash } from "node:crypto";
 import { Job, Queue, type ConnectionOptions } from "bullmq";
+import type { PayloadOfKind } from "./kind.js";
+import type { AnyJobKind } from "./kinds/index.js";
 import { QueueName, queueKeyPrefix } from "./names.js";
-import { jobDefinitions, type JobName, type PayloadOf } from "./payloads.js";
-
-/** BullMQ job ids may not contain ':'; ids derived from ACS strings are hashed into a safe form. */
-export function jobIdFor(...parts: string[]): string {
-  return createHash("sha256").update(parts.join("\u0000")).digest("hex").slice(0, 40);
-}
 
 /** A job that has not started running: waiting, waiting with a priority, or delayed (including retries in backoff). */
-export interface QueuedJob<N extends JobName> {
+export interface QueuedJob<K extends AnyJobKind> {
   id: string;
-  payload: PayloadOf<N>;
+  payload: PayloadOfKind<K>;
   /** BullMQ priority: lower runs first; 0 = none (served before every prioritised job). */
   priority: number;
   /** Moves the job to another priority; a delayed job keeps it for when its delay is over. */
   setPriority(priority: number): Promise<void>;
 }
 
+/** What one enqueue may set besides the kind's own options. */
+export interface EnqueueOptions {
+  /** Runs the job this much later (a deadline, a check after events settle). */
+  delayMs?: number;
+  /** BullMQ priority for this job (ingest: from the time its chunk has left). */
+  priority?: number;
+}
+
+/**
+ * The queues as producers see them: jobs are queued by their kind (src/queues/kinds), which gives their queue,
+ * their options and their id — a payload queued twice under a deterministic id is one job.
+ */
 export interface Queues {
-  enqueue<N extends JobName>(
-    name: N,
-    payload: PayloadOf<N>,
-    jobId?: string,
-    options?: { delayMs?: number; priority?: number },
-  ): Promise<void>;
-  enqueueMany<N extends JobName>(name: N, jobs: { payload: PayloadOf<N>; jobId?: string }[]): Promise<void>;
-  /** Removes a job that has not started (waiting or delayed); one running is left to finish, one gone is no error. */
-  remove<N extends JobName>(name: N, jobId: string): Promise<void>;
-  /** Runs a job kind every `everyMs` (a BullMQ job scheduler: one per id across all replicas). */
-  schedule<N extends JobName>(name: N, payload: PayloadOf<N>, everyMs: number): Promise<void>;
+  enqueue<K extends AnyJobKind>(kind: K, payload: PayloadOfKind<K>, options?: EnqueueOptions): Promise<void>;
+  enqueueMany<K extends AnyJobKind>(kind: K, payloads: PayloadOfKind<K>[]): Promise<void>;
+  /**
+   * Removes the job a payload is queued under, if it has not started (waiting or delayed); one running is left to
+   * finish, one gone is no error.
+   */
+  remove<K extends AnyJobKind>(kind: K, payload: PayloadOfKind<K>): Promise<void>;
+  /** Runs a job kind every `everyMs` (a BullMQ job scheduler: one per kind across all replicas). */
+  schedule<K extends AnyJobKind>(kind: K, payload: PayloadOfKind<K>, everyMs: number): Promise<void>;
   /**
    * Every job of a kind that has not started yet, in pages. The ids are read once up front, so a page moved
    * by `setPriority` is not met again; jobs queued meanwhile wait for the next pass; jobs gone meanwhile are skipped.
    */
-  notStarted<N extends JobName>(name: N, pageSize?: number): AsyncIterable<QueuedJob<N>[]>;
+  notStarted<K extends AnyJobKind>(kind: K, pageSize?: number): AsyncIterable<QueuedJob<K>[]>;
   /** A job of that kind by id (e.g. an export's status), or undefined. */
-  getJob<N extends JobName>(name: N, jobId: string): Promise<Job<PayloadOf<N>> | undefined>;
+  getJob<K extends AnyJobKind>(kind: K, jobId: string): Promise<Job<PayloadOfKind<K>> | undefined>;
   all(): Queue[];
   close(): Promise<void>;
 }
@@ -48,55 +53,62 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
       new Queue(name, { connection, prefix: queueKeyPrefix(prefix, name) }),
     ]),
   );
-  const queueOf = (name: JobName) => {
-    const queue = queues.get(jobDefinitions[name].queue);
-    if (!queue) throw new Error(`no queue ${jobDefinitions[name].queue}`);
+  const queueOf = (kind: AnyJobKind) => {
+    const queue = queues.get(kind.queue);
+    if (!queue) throw new Error(`no queue ${kind.queue}`);
     return queue;
   };
+  const idOf = (kind: AnyJobKind, payload: unknown) =>
+    (kind.jobIdOf as (payload: unknown) => string | undefined)(payload);
   return {
-    async enqueue(name, payload, jobId, options) {
-      await queueOf(name).add(name, payload, {
-        ...jobDefinitions[name].options,
+    async enqueue(kind, payload, options) {
+      const jobId = idOf(kind, payload);
+      await queueOf(kind).add(kind.name, payload, {
+        ...kind.options,
         ...(jobId ? { jobId } : {}),
         ...(options?.delayMs !== undefined ? { delay: Math.max(0, options.delayMs) } : {}),
         ...(options?.priority !== undefined ? { priority: options.priority } : {}),
       });
     },
-    async enqueueMany(name, jobs) {
-      if (jobs.length === 0) return;
-      const { options } = jobDefinitions[name];
-      await queueOf(name).addBulk(
-        jobs.map(({ payload, jobId }) => ({ name, data: payload, opts: { ...options, ...(jobId ? { jobId } : {}) } })),
+    async enqueueMany(kind, payloads) {
+      if (payloads.length === 0) return;
+      await queueOf(kind).addBulk(
+        payloads.map((payload) => {
+          const jobId = idOf(kind, payload);
+          return { name: kind.name, data: payload, opts: { ...kind.options, ...(jobId ? { jobId } : {}) } };
+        }),
       );
     },
-    async remove(name, jobId) {
-      await queueOf(name).remove(jobId);
+    async remove(kind, payload) {
+      const jobId = idOf(kind, payload);
+      if (!jobId) throw new Error(`${kind.name} jobs have no deterministic id: none can be removed by payload`);
+      await queueOf(kind).remove(jobId);
     },
-    async schedule(name, payload, everyMs) {
-      await queueOf(name).upsertJobScheduler(
-        name,
+    async schedule(kind, payload, everyMs) {
+      await queueOf(kind).upsertJobScheduler(
+        kind.name,
         { every: everyMs },
-        { name, data: payload, opts: jobDefinitions[name].options },
+        { name: kind.name, data: payload, opts: kind.options },
       );
     },
-    async *notStarted(name, pageSize = 200) {
-      const queue = queueOf(name);
+    async *notStarted<K extends AnyJobKind>(kind: K, pageSize = 200): AsyncIterable<QueuedJob<K>[]> {
+      const queue = queueOf(kind);
       const ids = await queue.getRanges(["wait", "prioritized", "delayed"], 0, -1, true);
       for (let start = 0; start < ids.length; start += pageSize) {
         const jobs = await Promise.all(ids.slice(start, start + pageSize).map((id) => Job.fromId(queue, id)));
         yield jobs
-          .filter((job): job is Job => job?.id !== undefined && job.name === name)
+          .filter((job): job is Job => job?.id !== undefined && job.name === kind.name)
           .map((job) => ({
             id: job.id ?? "",
-            payload: job.data as PayloadOf<typeof name>,
+            payload: job.data as PayloadOfKind<K>,
             priority: job.priority,
             setPriority: (priority: number) => job.changePriority({ priority }),
           }));
       }
     },
-    async getJob(name, jobId) {
-      const job = await queueOf(name).getJob(jobId);
-      return job && job.name === name ? job : undefined;
+    async getJob<K extends AnyJobKind>(kind: K, jobId: string) {
+      const job = (await queueOf(kind).getJob(jobId)) as Job<PayloadOfKind<K>> | undefined;
+      return job && job.name === kind.name ? job : undefined;
     },
     all: () => [...queues.values()],
     async close() {

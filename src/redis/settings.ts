@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { ConfigError } from "../config/index.js";
-import { durabilityLabel, type IntakeDurability } from "../intake/durability.js";
+import { durabilityLabel, type IntakeDurability } from "../intake/index.js";
 import { dataNodes, type RedisClient } from "./connect.js";
 import { EVICTION_POLICIES, type DeclaredSettings } from "./declared.js";
 

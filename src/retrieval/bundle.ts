@@ -2,7 +2,7 @@
  * The layout and the records of an export bundle (pure): where each file goes, `SHA256SUMS`, and the chain of
  * custody — what was exported, who asked, when, and how every file verified.
  */
-import type { ExportPayload } from "../queues/payloads.js";
+import type { ExportPayload } from "../queues/index.js";
 
 /**
  * Where an export goes in the export container, always: `<team>/<export id>`, or `_all-teams/<export id>` for an

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { ExportPayload } from "../queues/payloads.js";
+import type { ExportPayload } from "../queues/index.js";
 import type { RedisClient } from "../redis/index.js";
 import { exportFolder } from "./bundle.js";
 

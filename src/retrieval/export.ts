@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import type { ContainerClient } from "@azure/storage-blob";
-import type { ExportPayload } from "../queues/payloads.js";
+import type { ExportPayload } from "../queues/index.js";
 import { hashBlob, readManifest } from "./archive-reader.js";
 import {
   bundlePath,
@@ -14,7 +14,7 @@ import {
   type ExportProgress,
 } from "./bundle.js";
 import type { RecordingIndex } from "./index-store.js";
-import { mayDo } from "../auth/access.js";
+import { mayDo } from "../auth/index.js";
 
 export interface ExportPorts {
   /** The archive. */

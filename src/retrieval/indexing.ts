@@ -1,5 +1,5 @@
 import type { ContainerClient } from "@azure/storage-blob";
-import { QUARANTINE_AREA } from "../archive/naming.js";
+import { QUARANTINE_AREA } from "../archive/index.js";
 import { readManifest } from "./archive-reader.js";
 import type { RecordingIndex } from "./index-store.js";
 import { summarize, type IndexedRecording } from "./summary.js";

@@ -1,5 +1,5 @@
 /** Fixtures for retrieval's table tests: a manifest as the ingest writes it. */
-import { buildManifest } from "../archive/manifest.js";
+import { buildManifest } from "../archive/index.js";
 import { archivedManifest } from "./summary.js";
 
 export const ALICE = "8:acs:r_00000001-alice";

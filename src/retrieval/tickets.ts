@@ -4,7 +4,7 @@
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
-import type { Principal } from "../auth/tokens.js";
+import type { Principal } from "../auth/index.js";
 
 export interface TicketClaims {
   principal: Principal;

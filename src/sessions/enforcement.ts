@@ -1,5 +1,5 @@
-import type { HealthVerdict } from "../health/assess.js";
-import type { Decision } from "../policy/types.js";
+import type { HealthVerdict } from "../health/index.js";
+import type { Decision } from "../policy/index.js";
 import type { CallSession } from "./store.js";
 
 /** What to do when a call's recording deadline passes. */

@@ -15,5 +15,14 @@ export {
   type FactUpdate,
   type KnownFacts,
 } from "./facts.js";
-export { DEFAULT_START_WITHIN_SECONDS, incomingCallAction, rejectsUnrecordableCalls } from "./enforcement.js";
-export { isPlaceholderStart, microsOf, type RecordingUpdate } from "./recording-state.js";
+export { countActiveRecordings } from "./active-recordings.js";
+export {
+  DEFAULT_START_WITHIN_SECONDS,
+  incomingCallAction,
+  recordingStoppedAction,
+  rejectsUnrecordableCalls,
+  startDeadlineAction,
+  startFailedAction,
+} from "./enforcement.js";
+export { isPlaceholderStart, microsOf, needsAcsCheck, type RecordingUpdate } from "./recording-state.js";
+export { type RingContexts, contextOf, createRingContexts, withContextsKeptApart } from "./ring-context.js";

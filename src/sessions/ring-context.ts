@@ -1,4 +1,4 @@
-import type { AcsEvent } from "../intake/schemas.js";
+import type { AcsEvent } from "../intake/index.js";
 import type { RedisClient } from "../redis/index.js";
 
 /**
@@ -14,7 +14,7 @@ export interface RingContexts {
 }
 
 /**
- * Long enough for a call that rings (90 s at most before the ring watchdog gives up, workers/jobs/connect-ringing.ts)
+ * Long enough for a call that rings (90 s at most before the ring watchdog gives up, workers/jobs/control/connect-ringing.ts)
  * and a few retries; a context older than this could reject nothing anyway.
  */
 export const RING_CONTEXT_TTL_SECONDS = 180;

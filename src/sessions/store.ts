@@ -1,6 +1,6 @@
-import type { PresenceObservation } from "../calls/scope.js";
+import type { PresenceObservation } from "../calls/index.js";
 import type { RedisClient } from "../redis/index.js";
-import type { Decision } from "../policy/types.js";
+import type { Decision } from "../policy/index.js";
 import { markRecordingActive } from "./active-recordings.js";
 import { factWritesOf, type FactUpdate } from "./facts.js";
 import {

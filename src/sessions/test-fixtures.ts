@@ -1,4 +1,4 @@
-import type { Decision, Enforcement } from "../policy/types.js";
+import type { Decision, Enforcement } from "../policy/index.js";
 
 type RecordDecision = Extract<Decision, { record: true }>;
 

@@ -3,9 +3,10 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../src/log.js";
-import type { ExportPayload } from "../../src/queues/payloads.js";
+import { exportRecordings, type ExportPayload } from "../../src/queues/index.js";
 import { createWorkerDependencies, type WorkerDependencies } from "../../workers/dependencies.js";
-import { perform } from "../../workers/jobs/export-recordings.js";
+import { exportRecordingsJob } from "../../workers/jobs/retrieval/export-recordings.js";
+import { runJob } from "../support/run-job.js";
 import { startHarness, TOKENS, type Harness } from "./harness.js";
 
 let h: Harness;
@@ -35,7 +36,7 @@ async function requestExport(token: string, body: object = selection) {
   };
 }
 async function queued(exportId: string): Promise<ExportPayload> {
-  const job = await h.runtime.queues.getJob("export-recordings", exportId);
+  const job = await h.runtime.queues.getJob(exportRecordings, exportId);
   if (!job) throw new Error(`no job ${exportId}`);
   return job.data;
 }
@@ -62,7 +63,7 @@ describe("export folders", () => {
     const planted = exports().getBlockBlobClient(`${payload.target.folder}/SHA256SUMS`);
     await exports().createIfNotExists();
     await planted.upload("planted", 7);
-    await expect(perform(worker, payload)).rejects.toThrow(/already/);
+    await expect(runJob(exportRecordingsJob, worker, payload)).rejects.toThrow(/already/);
     expect((await planted.downloadToBuffer()).toString()).toBe("planted");
   });
 
@@ -81,7 +82,7 @@ describe("export folders", () => {
       .upload(right, right.length);
     const wrong = exports().getBlockBlobClient(`${folder}/recordings/${chunk(1)}`);
     await wrong.upload("planted", 7);
-    const result = await perform(worker, payload);
+    const result = await runJob(exportRecordingsJob, worker, payload);
     expect(result.ok).toBe(false);
     expect(result.problems).toEqual([
       `${recordingId}: chunk 1: a different file is already at its place in the export folder (not overwritten)`,
@@ -92,7 +93,7 @@ describe("export folders", () => {
 
   it("runs the export the API queued, into its folder", async () => {
     const { body } = await requestExport(TOKENS.desk);
-    const result = await perform(worker, await queued(body.exportId));
+    const result = await runJob(exportRecordingsJob, worker, await queued(body.exportId));
     expect(result).toMatchObject({ ok: true, recordings: 1 });
     const names = await blobNames(`trading-desk/${body.exportId}/`);
     expect(names).toContain(`trading-desk/${body.exportId}/chain-of-custody.json`);
@@ -122,7 +123,7 @@ describe("the export worker", () => {
       ...(await blobNames("")),
       ...(await blobNames("", h.runtime.blobService.getContainerClient("attacker"))),
     ];
-    await expect(perform(worker, forged)).rejects.toThrow(/refused/);
+    await expect(runJob(exportRecordingsJob, worker, forged)).rejects.toThrow(/refused/);
     const after = [
       ...(await blobNames("")),
       ...(await blobNames("", h.runtime.blobService.getContainerClient("attacker"))),

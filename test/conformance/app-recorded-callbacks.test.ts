@@ -10,7 +10,7 @@ import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isKnownEventType } from "../../src/intake/schemas.js";
-import { jobIdFor, QueueName } from "../../src/queues/index.js";
+import { callEvent, jobIdFor, QueueName } from "../../src/queues/index.js";
 import { activeRecordingsKey } from "../../src/sessions/active-recordings.js";
 import { startDeadlineAction } from "../../src/sessions/enforcement.js";
 import {
@@ -114,7 +114,7 @@ async function settled(serverCallId: string, handled: { channel: "eventgrid" | "
   for (const { channel, id } of handled) {
     await eventually(
       async () => {
-        const job = await stack.runtime.queues.getJob("call-event", jobIdFor(channel, id));
+        const job = await stack.runtime.queues.getJob(callEvent, jobIdFor(channel, id));
         return job && (await job.isCompleted()) ? true : undefined;
       },
       30_000,

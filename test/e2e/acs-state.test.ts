@@ -8,7 +8,7 @@ import { CallAutomationClient } from "@azure/communication-call-automation";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLedger } from "../../src/ledger/index.js";
 import { metrics } from "../../src/metrics.js";
-import { createQueues, jobIdFor, type Queues } from "../../src/queues/index.js";
+import { createQueues, enforceStart, jobIdFor, type Queues } from "../../src/queues/index.js";
 import { createRedisSessionStore } from "../../src/sessions/index.js";
 import { eventually, startStack, type Stack } from "../support/stack.js";
 
@@ -249,9 +249,7 @@ describe("StartRecordingFailed", () => {
       // The deadline job (3 s) has run to completion: a deterministic end to wait for.
       await until(
         async () =>
-          (await queues.getJob("enforce-start", jobIdFor(serverCallId, "enforce-start")))?.finishedOn
-            ? true
-            : undefined,
+          (await queues.getJob(enforceStart, jobIdFor(serverCallId, "enforce-start")))?.finishedOn ? true : undefined,
         "the deadline to pass",
       );
       expect(await enforcementActions("start-failed", "alert")).toBe(before + 1);

@@ -6,7 +6,7 @@ import type { ChunkView } from "../../simulator/index.js";
 import { safeSegment } from "../../src/archive/naming.js";
 import { FakeRetention } from "../../src/archive/retention.js";
 import { createLedger } from "../../src/ledger/index.js";
-import { jobIdFor } from "../../src/queues/index.js";
+import { ingestChunk, jobIdFor } from "../../src/queues/index.js";
 import { drained, failedAttempt, finishedJob } from "../support/jobs.js";
 import { redisTargets, type RedisTargetName } from "../support/redis-targets.js";
 import { ALICE, BOB, eventually, startStack, type Stack, stagedChunkBlob } from "../support/stack.js";
@@ -201,22 +201,18 @@ describe.each(redisTargets)("ingest, end to end, on %s", (_label, target) => {
     );
     const downloadsBefore = contentDownloads(serverCallId).length;
     // The same chunk queued again as if its event were 25 h old (a new job id: a late replay).
-    await stack.runtime.queues.enqueue(
-      "ingest-chunk",
-      {
-        serverCallId,
-        correlationId: undefined,
-        recordingId: `${recording.recordingId}-late`,
-        recordingStartTime: new Date().toISOString(),
-        chunk: { ...chunk, endReason: "SessionEnded" },
-        acsExpiresAt: new Date(Date.now() - 3_600_000).toISOString(),
-      },
-      `late-${recording.recordingId}`,
-    );
+    await stack.runtime.queues.enqueue(ingestChunk, {
+      serverCallId,
+      correlationId: undefined,
+      recordingId: `${recording.recordingId}-late`,
+      recordingStartTime: new Date().toISOString(),
+      chunk: { ...chunk, endReason: "SessionEnded" },
+      acsExpiresAt: new Date(Date.now() - 3_600_000).toISOString(),
+    });
     const ingestQueue = stack.runtime.queues.all().find((q) => q.name === "ingest")!;
     const failed = await eventually(
       async () => {
-        const job = await ingestQueue.getJob(`late-${recording.recordingId}`);
+        const job = await ingestQueue.getJob(jobIdFor("ingest", `${recording.recordingId}-late`, String(chunk.index)));
         // Failed with its reason stored (state and reason are read in one fetch of the job).
         return job?.failedReason && (await job.isFailed()) ? job : undefined;
       },

@@ -81,7 +81,7 @@ describe("PCI pause and resume", () => {
     expect(response.status).toBe(202);
     await eventually(() => (recordingState(serverCallId) === "inactive" ? true : undefined), 5_000, "the pause");
     // The policy hangs up when recording stops mid-call: a pause on purpose must not trigger it. The recording
-    // check that the inactive state queued (workers/jobs/check-recording.ts) is what would hang up: once it ran,
+    // check that the inactive state queued (workers/jobs/control/check-recording.ts) is what would hang up: once it ran,
     // the call is still on.
     const [check] = await eventually(
       async () => {

@@ -14,7 +14,7 @@ import { adminGuard, adminSessions, queuesBoard, type BoardMode } from "../../sr
 import { createApp } from "../../src/http/app.js";
 import { sinkResult } from "../../src/intake/sink.js";
 import { createLogger } from "../../src/log.js";
-import { createQueues, type Queues } from "../../src/queues/index.js";
+import { createQueues, sweepGaps, type Queues } from "../../src/queues/index.js";
 import { listen } from "../support/http.js";
 
 const prefix = `${inject("runId")}:admin-${randomBytes(4).toString("hex")}`;
@@ -109,7 +109,7 @@ describe("bull-board at /admin/queues", () => {
     expect(asset.status).toBe(200);
     expect(asset.headers.get("content-type")).toMatch(/javascript/);
 
-    await queues.enqueue("sweep-gaps", {}, undefined, { delayMs: 60_000 });
+    await queues.enqueue(sweepGaps, {}, { delayMs: 60_000 });
     const api = await get("/admin/queues/api/queues?activeQueue=control&status=delayed&page=1", authorization);
     expect(api.status).toBe(200);
     const body = (await api.json()) as {

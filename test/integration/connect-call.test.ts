@@ -8,8 +8,9 @@ import { createLogger } from "../../src/log.js";
 import type { RedisClient } from "../../src/redis/index.js";
 import { createRedisSessionStore, type SessionStore } from "../../src/sessions/index.js";
 import type { WorkerDependencies } from "../../workers/dependencies.js";
-import { perform as connectCall } from "../../workers/jobs/connect-call.js";
-import { perform as connectRinging } from "../../workers/jobs/connect-ringing.js";
+import { connectCallJob } from "../../workers/jobs/control/connect-call.js";
+import { connectRingingJob } from "../../workers/jobs/control/connect-ringing.js";
+import { runJob } from "../support/run-job.js";
 import { connectTarget } from "../support/redis-targets.js";
 
 const prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;
@@ -48,13 +49,13 @@ describe("connect-call", () => {
     const connects: string[] = [];
     const deps = fakeDeps(connects);
 
-    await connectCall(deps, { serverCallId: "call-a", correlationId: "corr-a" });
+    await runJob(connectCallJob, deps, { serverCallId: "call-a", correlationId: "corr-a" });
     expect(connects).toEqual(["call-a"]);
     // Our connect's answer was stored, and its CallConnected processed.
     expect((await sessions.get("call-a")).ownConnectionId).toBe("conn-1");
     await sessions.noteConnected("call-a", "conn-1");
     // BullMQ runs the job again (its worker died before completing it).
-    await connectCall(deps, { serverCallId: "call-a", correlationId: "corr-a" });
+    await runJob(connectCallJob, deps, { serverCallId: "call-a", correlationId: "corr-a" });
     expect(connects).toEqual(["call-a"]);
   });
 
@@ -67,7 +68,7 @@ describe("connect-call", () => {
     // A CallStarted handler cannot take the step over meanwhile...
     expect(await sessions.claim("call-ringing", "connect", "event:e1")).toBe(false);
     // ...and the watchdog's next run connects.
-    await connectRinging(deps, { serverCallId: "call-ringing", correlationId: "corr-r" });
+    await runJob(connectRingingJob, deps, { serverCallId: "call-ringing", correlationId: "corr-r" });
     expect(connects).toEqual(["call-ringing"]);
   });
 
@@ -82,7 +83,7 @@ describe("connect-call", () => {
     expect(await sessions.claim("call-answered", "connect", "event:started")).toBe(false);
     // ...the attempt found the call still ringing and gave the claim back.
     await sessions.release("call-answered", "connect");
-    await connectRinging(deps, { serverCallId: "call-answered", correlationId: "corr-s" });
+    await runJob(connectRingingJob, deps, { serverCallId: "call-answered", correlationId: "corr-s" });
     expect(connects).toEqual(["call-answered"]);
   });
 
@@ -91,7 +92,7 @@ describe("connect-call", () => {
     const deps = fakeDeps(connects);
     await sessions.addFacts("call-started", { rang: true, started: true, startedAt: new Date().toISOString() });
     expect(await sessions.claim("call-started", "connect", "event:started")).toBe(true);
-    await connectRinging(deps, { serverCallId: "call-started", correlationId: "corr-t" });
+    await runJob(connectRingingJob, deps, { serverCallId: "call-started", correlationId: "corr-t" });
     expect(connects).toEqual([]);
   });
 });

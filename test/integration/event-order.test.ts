@@ -8,18 +8,22 @@ import { parseDelivery } from "../../src/intake/parse.js";
 import type { AcsEvent } from "../../src/intake/schemas.js";
 import { createLogger } from "../../src/log.js";
 import { decide, loadPolicies, type TeamPolicy } from "../../src/policy/index.js";
-import { jobIdFor, type JobName, type PayloadOf, type Queues } from "../../src/queues/index.js";
+import { createCorrelationIndex, type CorrelationIndex } from "../../src/correlation/index.js";
+import { jobIdFor, type AnyJobKind, type JobName, type PayloadOf, type Queues } from "../../src/queues/index.js";
 import { createRedisSessionStore, type SessionStore } from "../../src/sessions/index.js";
 import type { WorkerDependencies } from "../../workers/dependencies.js";
-import { perform } from "../../workers/jobs/call-event.js";
-import { perform as connectCall } from "../../workers/jobs/connect-call.js";
+import { connectCallJob } from "../../workers/jobs/control/connect-call.js";
+import { callEventJob } from "../../workers/jobs/control/call-event.js";
 import type { RedisClient } from "../../src/redis/index.js";
 import { connectTarget, redisTargets } from "../support/redis-targets.js";
 import { serverCallIdLike } from "../support/acs-ids.js";
+import { createMemoryLedger } from "../support/memory-ledger.js";
+import { runJob } from "../support/run-job.js";
 import { ALICE, BOB } from "../support/stack.js";
 
 let redis: RedisClient;
 let sessions: SessionStore;
+let correlation: CorrelationIndex;
 let policies: readonly TeamPolicy[];
 const prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;
 
@@ -133,20 +137,27 @@ async function handle(
   dieBeforeQueueing?: JobName,
 ) {
   const enqueued: { name: JobName; jobId: string | undefined }[] = [];
+  /** A job as queued: its kind's name, and the id its kind gives its payload. */
+  const idOf = (kind: AnyJobKind, payload: unknown) => ({
+    name: kind.name,
+    jobId: (kind.jobIdOf as (p: unknown) => string | undefined)(payload),
+  });
   const queues: Queues = {
-    async enqueue(name, payload, jobId) {
+    async enqueue(kind, payload) {
+      const { name, jobId: id } = idOf(kind, payload);
       if (name === dieBeforeQueueing) throw new Error("worker killed");
-      const first = !enqueued.some((job) => job.name === name && job.jobId !== undefined && job.jobId === jobId);
-      enqueued.push({ name, jobId });
+      const first = !enqueued.some((job) => job.name === name && job.jobId !== undefined && job.jobId === id);
+      enqueued.push({ name, jobId: id });
       // The connect job runs at once (once per job id, as BullMQ keeps one job per id): ACS answers with our
       // connection, conn-1; its CallConnected may have been handled before or comes after.
-      if (name === "connect-call" && first) await connectCall(deps, payload as PayloadOf<"connect-call">);
+      if (name === "connect-call" && first) await runJob(connectCallJob, deps, payload as PayloadOf<"connect-call">);
     },
-    async enqueueMany(name, jobs) {
-      for (const job of jobs) enqueued.push({ name, jobId: job.jobId });
+    async enqueueMany(kind, payloads) {
+      for (const payload of payloads) enqueued.push(idOf(kind, payload));
     },
-    async remove(name, jobId) {
-      removed.push({ name, jobId });
+    async remove(kind, payload) {
+      const { name, jobId } = idOf(kind, payload);
+      if (jobId) removed.push({ name, jobId });
     },
     schedule: async () => undefined,
     async *notStarted() {
@@ -168,9 +179,12 @@ async function handle(
     policies: current,
     policiesFor: earlier,
     recordingExpectedWithinMs: 60_000,
+    ledger: createMemoryLedger(),
+    correlation,
   } as unknown as WorkerDependencies; // container is never touched by call events or the connect
   // One receipt time for all: when a delivery arrived is kept (time-to-record) but is no fact of the call's order.
-  for (const event of events) await perform(deps, { event, receivedAt: "2026-11-22T10:00:00.000Z" });
+  for (const event of events)
+    await runJob(callEventJob, deps, { event, receivedAt: "2026-11-22T10:00:00.000Z", channel: "eventgrid" });
   return enqueued;
 }
 
@@ -199,6 +213,7 @@ describe.each(redisTargets)("call event handling on %s", (_label, target) => {
   beforeAll(() => {
     redis = connectTarget(target);
     sessions = createRedisSessionStore(redis, prefix);
+    correlation = createCorrelationIndex(redis, prefix);
   });
   afterAll(async () => {
     await deleteKeysMatching(redis, `${prefix}:*`);

@@ -5,11 +5,12 @@ import { inject } from "vitest";
 import { deleteKeysMatching } from "../../scripts/local-stack/services.js";
 import { createLedger, type Ledger } from "../../src/ledger/index.js";
 import { createLogger } from "../../src/log.js";
-import { QueueName, createQueues, queueKeyPrefix } from "../../src/queues/index.js";
+import { QueueName, createQueues, queueKeyPrefix, sweepGaps } from "../../src/queues/index.js";
 import type { RedisClient } from "../../src/redis/index.js";
 import { connectTarget, redisTargets } from "../support/redis-targets.js";
 import type { WorkerDependencies } from "../../workers/dependencies.js";
-import { perform as sweep } from "../../workers/jobs/sweep-gaps.js";
+import { sweepGapsJob } from "../../workers/jobs/operations/sweep-gaps.js";
+import { runJob } from "../support/run-job.js";
 
 describe.each(redisTargets)("the periodic gap sweep on %s", (_label, target) => {
   const prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;
@@ -42,8 +43,8 @@ describe.each(redisTargets)("the periodic gap sweep on %s", (_label, target) => 
       recordingExpectedWithinMs: 60_000,
     } as unknown as WorkerDependencies;
 
-    expect(await sweep(deps)).toEqual({ gaps: 2, alerted: 2 });
-    expect(await sweep(deps)).toEqual({ gaps: 2, alerted: 0 });
+    expect(await runJob(sweepGapsJob, deps, {})).toEqual({ gaps: 2, alerted: 2 });
+    expect(await runJob(sweepGapsJob, deps, {})).toEqual({ gaps: 2, alerted: 0 });
     expect((await ledger.get("late"))?.actions).toMatchObject([{ trigger: "after-call", action: "alert" }]);
     expect((await ledger.get("broken"))?.actions?.[0]?.reason).toContain("recording failed: chunk 0: HTML body");
     expect((await ledger.get("fine"))?.actions).toBeUndefined();
@@ -52,8 +53,8 @@ describe.each(redisTargets)("the periodic gap sweep on %s", (_label, target) => 
 
   it("is scheduled once, whatever the number of workers that ask", async () => {
     const queues = createQueues(redis, prefix);
-    await queues.schedule("sweep-gaps", {}, 300_000);
-    await queues.schedule("sweep-gaps", {}, 300_000);
+    await queues.schedule(sweepGaps, {}, 300_000);
+    await queues.schedule(sweepGaps, {}, 300_000);
     const control = new Queue(QueueName.control, {
       connection: redis,
       prefix: queueKeyPrefix(prefix, QueueName.control),

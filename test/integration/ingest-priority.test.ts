@@ -9,21 +9,27 @@ import { deleteKeysMatching } from "../../scripts/local-stack/services.js";
 import { createDeadlineAlertClaims } from "../../src/archive/deadline-alerts.js";
 import { ingestPriority } from "../../src/archive/deadline.js";
 import { parseDelivery } from "../../src/intake/parse.js";
+import { createCorrelationIndex } from "../../src/correlation/index.js";
 import { createLogger } from "../../src/log.js";
 import { ingestDeadlineAlerts } from "../../src/metrics.js";
 import {
   QueueName,
+  connectRinging,
   createQueues,
+  ingestChunk,
   jobIdFor,
   queueKeyPrefix,
+  sweepIngestDeadlines,
   type PayloadOf,
   type Queues,
 } from "../../src/queues/index.js";
 import { createRedisSessionStore } from "../../src/sessions/index.js";
 import type { WorkerDependencies } from "../../workers/dependencies.js";
-import { perform as handleEvent } from "../../workers/jobs/call-event.js";
-import { alertChunkDeadline } from "../../workers/jobs/ingest-deadline.js";
-import { perform as sweep } from "../../workers/jobs/sweep-ingest-deadlines.js";
+import { callEventJob } from "../../workers/jobs/control/call-event.js";
+import { alertChunkDeadline } from "../../workers/jobs/ingest/ingest-deadline.js";
+import { sweepIngestDeadlinesJob } from "../../workers/jobs/ingest/sweep-ingest-deadlines.js";
+import { createMemoryLedger } from "../support/memory-ledger.js";
+import { runJob } from "../support/run-job.js";
 import { eventually } from "../support/stack.js";
 
 const H = 3_600_000;
@@ -51,8 +57,10 @@ async function freshQueues(): Promise<void> {
     queues,
     sessions: createRedisSessionStore(redis, prefix),
     deadlineAlerts: createDeadlineAlertClaims(redis, prefix),
+    correlation: createCorrelationIndex(redis, prefix),
+    ledger: createMemoryLedger(),
     ingest: { blockBytes: 65_536, concurrency: 1, atRiskMarginMs: MARGIN, prioritySweepEveryMs: 300_000 },
-  } as unknown as WorkerDependencies; // a sweep touches only these
+  } as unknown as WorkerDependencies; // a sweep and a recording event touch only these
 }
 async function cleanUp(): Promise<void> {
   await ingestQueue.close();
@@ -83,7 +91,7 @@ async function queueChunk(recordingId: string, expiresInHours: number | undefine
   const acsExpiresAt = expiresInHours === undefined ? undefined : inHours(expiresInHours);
   const priority =
     queuedHoursAgo === undefined ? undefined : ingestPriority(acsExpiresAt, new Date(Date.now() - queuedHoursAgo * H));
-  await queues.enqueue("ingest-chunk", chunkPayload(recordingId, acsExpiresAt), jobIdFor("ingest", recordingId, "0"), {
+  await queues.enqueue(ingestChunk, chunkPayload(recordingId, acsExpiresAt), {
     ...(priority !== undefined ? { priority } : {}),
   });
 }
@@ -105,28 +113,20 @@ describe("deadline-aware ingest priority", () => {
       await queueChunk("expired", -0.05, 24); // queued a day ago; ACS's copy went 3 minutes ago
       await queueChunk("legacy", undefined); // queued before jobs carried priorities: 0
       // A retry in backoff: delayed, keeps its priority for when the delay is over.
-      await queues.enqueue(
-        "ingest-chunk",
-        chunkPayload("retrying", inHours(0.5)),
-        jobIdFor("ingest", "retrying", "0"),
-        {
-          delayMs: 600_000,
-          priority: 24,
-        },
-      );
+      await queues.enqueue(ingestChunk, chunkPayload("retrying", inHours(0.5)), { delayMs: 600_000, priority: 24 });
       expect(await Promise.all(["far", "near", "expired", "legacy", "retrying"].map(priorityOf))).toEqual([
         20, 24, 24, 0, 24,
       ]);
       const atRiskBefore = await alertCount("at-risk");
       const lostBefore = await alertCount("lost");
 
-      expect(await sweep(deps)).toEqual({ waiting: 5, raised: 4, atRisk: 2, lost: 1 });
+      expect(await runJob(sweepIngestDeadlinesJob, deps, {})).toEqual({ waiting: 5, raised: 4, atRisk: 2, lost: 1 });
       expect(await Promise.all(["far", "near", "expired", "legacy", "retrying"].map(priorityOf))).toEqual([
         20, 2, 1, 24, 1,
       ]);
       expect(await ingestQueue.getJobState(jobIdFor("ingest", "retrying", "0"))).toBe("delayed");
       // A second pass moves nothing and alerts nothing again.
-      expect(await sweep(deps)).toEqual({ waiting: 5, raised: 0, atRisk: 0, lost: 0 });
+      expect(await runJob(sweepIngestDeadlinesJob, deps, {})).toEqual({ waiting: 5, raised: 0, atRisk: 0, lost: 0 });
       expect((await alertCount("at-risk")) - atRiskBefore).toBe(2);
       expect((await alertCount("lost")) - lostBefore).toBe(1);
       // The ingest job itself, when it runs, shares the claim: the chunk is not alerted a second time.
@@ -190,7 +190,11 @@ describe("deadline-aware ingest priority", () => {
         { recordingHostSuffixes: [".asm.skype.com"] },
       );
       if (parsed.kind !== "events") throw new Error("fixture did not parse");
-      await handleEvent(deps, { event: parsed.events[0]!, receivedAt: new Date().toISOString() });
+      await runJob(callEventJob, deps, {
+        event: parsed.events[0]!,
+        receivedAt: new Date().toISOString(),
+        channel: "eventgrid",
+      });
       expect(await priorityOf("rec-1")).toBe(3);
     } finally {
       await cleanUp();
@@ -200,8 +204,8 @@ describe("deadline-aware ingest priority", () => {
   it("the sweep is scheduled once, whatever the number of workers that ask", async () => {
     await freshQueues();
     try {
-      await queues.schedule("sweep-ingest-deadlines", {}, 300_000);
-      await queues.schedule("sweep-ingest-deadlines", {}, 300_000);
+      await queues.schedule(sweepIngestDeadlines, {}, 300_000);
+      await queues.schedule(sweepIngestDeadlines, {}, 300_000);
       const control = new Queue(QueueName.control, {
         connection: redis,
         prefix: queueKeyPrefix(prefix, QueueName.control),
@@ -218,12 +222,13 @@ describe("deadline-aware ingest priority", () => {
     await freshQueues();
     try {
       const payload = { serverCallId: "call-rm", correlationId: "corr-rm" };
-      await queues.enqueue("connect-ringing", payload, "watchdog-rm");
-      expect(await queues.getJob("connect-ringing", "watchdog-rm")).toBeDefined();
-      await queues.remove("connect-ringing", "watchdog-rm");
-      expect(await queues.getJob("connect-ringing", "watchdog-rm")).toBeUndefined();
-      await queues.remove("connect-ringing", "watchdog-rm");
-      await queues.remove("connect-ringing", "never-queued");
+      const watchdogId = jobIdFor("call-rm", "ring-watch");
+      await queues.enqueue(connectRinging, payload);
+      expect(await queues.getJob(connectRinging, watchdogId)).toBeDefined();
+      await queues.remove(connectRinging, payload);
+      expect(await queues.getJob(connectRinging, watchdogId)).toBeUndefined();
+      await queues.remove(connectRinging, payload);
+      await queues.remove(connectRinging, { serverCallId: "never-queued", correlationId: "corr-never" });
     } finally {
       await cleanUp();
     }

@@ -11,7 +11,7 @@ import { eventsQuarantined } from "../../src/metrics.js";
 import type { AcsEvent } from "../../src/intake/schemas.js";
 import { createRedisEventSink, type AcceptedDelivery } from "../../src/intake/sink.js";
 import { createLogger } from "../../src/log.js";
-import { QueueName, createQueues, jobIdFor, queueKeyPrefix } from "../../src/queues/index.js";
+import { QueueName, callEvent, createQueues, queueKeyPrefix } from "../../src/queues/index.js";
 import { dataNodes, type RedisClient } from "../../src/redis/index.js";
 import { createRedisSessionStore, type OnceStep } from "../../src/sessions/index.js";
 import { startOutboxRelay } from "../../workers/outbox-relay.js";
@@ -286,9 +286,9 @@ describe.each(redisTargets)("on %s", (_label, target) => {
     it("an entry queued twice (relay died after queueing, before acknowledging) is still one job", async () => {
       const { prefix, queues, waiting } = fresh();
       const [event] = delivery("twice-1").events;
-      const payload = { event: event!, receivedAt: new Date().toISOString() };
-      await queues.enqueueMany("call-event", [{ payload, jobId: jobIdFor("eventgrid", "twice-1") }]);
-      await queues.enqueueMany("call-event", [{ payload, jobId: jobIdFor("eventgrid", "twice-1") }]);
+      const payload = { event: event!, receivedAt: new Date().toISOString(), channel: "eventgrid" as const };
+      await queues.enqueueMany(callEvent, [payload]);
+      await queues.enqueueMany(callEvent, [payload]);
       expect(await waiting()).toBe(1);
       expect(prefix).toBeTruthy();
     });

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { Worker } from "bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort, redisAnswers, startPrivateRedis, type PrivateRedis } from "../../scripts/local-stack/services.js";
-import { createQueues, queueKeyPrefix } from "../../src/queues/index.js";
+import { createQueues, queueKeyPrefix, sweepGaps } from "../../src/queues/index.js";
 import { createRedisClient, type RedisClient } from "../../src/redis/index.js";
 import { eventually } from "../support/stack.js";
 
@@ -100,7 +100,7 @@ describe("Redis through Sentinel", () => {
       prefix: queueKeyPrefix("sentinel-test", "control"),
     });
     try {
-      await queues.enqueue("sweep-gaps", {});
+      await queues.enqueue(sweepGaps, {});
       await eventually(() => (done.length === 1 ? true : undefined), 10_000, "a job run over Sentinel");
 
       await redis.set("sentinel-test:before", "1");
@@ -123,7 +123,7 @@ describe("Redis through Sentinel", () => {
         "writes on the new master",
       );
       expect(await redis.get("sentinel-test:before")).toBe("1");
-      await queues.enqueue("sweep-gaps", {});
+      await queues.enqueue(sweepGaps, {});
       await eventually(() => (done.length === 2 ? true : undefined), 15_000, "a job run after the failover");
     } finally {
       await worker.close();

@@ -2,7 +2,7 @@
 // wait until the work that could have done it is over, then look.
 import type { Job, JobType } from "bullmq";
 import { outboxKeys } from "../../src/intake/outbox.js";
-import { QueueName, type JobName, type PayloadOf } from "../../src/queues/index.js";
+import { jobKinds, QueueName, type JobName, type PayloadOf } from "../../src/queues/index.js";
 import { eventually, type Stack } from "./stack.js";
 
 /** Waits until a job has finished for good (completed, or failed with no attempt left) and returns it. */
@@ -14,7 +14,7 @@ export function finishedJob<N extends JobName>(
 ): Promise<Job<PayloadOf<N>>> {
   return eventually(
     async () => {
-      const job = await stack.runtime.queues.getJob(name, jobId);
+      const job = await stack.runtime.queues.getJob(jobKinds[name], jobId);
       return job?.finishedOn ? job : undefined;
     },
     timeoutMs,
@@ -31,7 +31,7 @@ export function failedAttempt<N extends JobName>(
 ): Promise<Job<PayloadOf<N>>> {
   return eventually(
     async () => {
-      const job = await stack.runtime.queues.getJob(name, jobId);
+      const job = await stack.runtime.queues.getJob(jobKinds[name], jobId);
       return job && job.attemptsMade > 0 ? job : undefined;
     },
     timeoutMs,

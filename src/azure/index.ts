@@ -1,0 +1,8 @@
+export {
+  type AzureClientOptions,
+  acsAccess,
+  blobAccess,
+  blobServiceFromEnvironment,
+  createBlobService,
+  defaultCredential,
+} from "./credentials.js";

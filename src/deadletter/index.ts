@@ -1,0 +1,1 @@
+export { type ReplayReport, replayDeadLetters, webhookDeliverer } from "./replay.js";

@@ -1,0 +1,1 @@
+export { QA_PAGE_FILES, qaWebRoutes } from "./routes.js";

@@ -1,0 +1,47 @@
+import type { CorrelationVia } from "../../correlation/index.js";
+import type { RecordingChunk } from "../../intake/index.js";
+import { defineJobKind, Priority } from "../kind.js";
+import { QueueName } from "../names.js";
+
+export interface IngestChunkPayload {
+  /** The call, when the event or our indexes named it; absent: the job looks again (docs/archive.md). */
+  serverCallId?: string;
+  correlationId: string | undefined;
+  /** How serverCallId was found. */
+  via?: CorrelationVia;
+  /** ACS's call id, the subject's `{call-id}`. */
+  callId?: string;
+  /** The recording's own key: its recordingId, or `doc-<documentId>` when none is known (never the call's). */
+  recordingId: string;
+  /** Event data, kept in the manifest; never the base of retention. */
+  recordingStartTime: string;
+  /** When the webhook first received the recording event: retention's base when no call start is known. */
+  firstSeenAt?: string;
+  chunk: RecordingChunk;
+  /** Every chunk of the recording (from the same event): the last one archived writes the manifest. Optional for jobs queued before it existed. */
+  recordingChunks?: { index: number; documentId: string; endReason: string; contentLocation: string }[];
+  /** When ACS deletes its copy (24 h after publication): past it the chunk is lost. Optional for older jobs. */
+  acsExpiresAt?: string;
+}
+
+/**
+ * One chunk of a recording to archive, keyed by recording and chunk: a replayed event queues nothing new. ACS
+ * deletes recordings after 24 h: retries go on well inside that window. The priority is set per job from the
+ * time its chunk has left (ingestPriority) and raised by sweep-ingest-deadlines.
+ */
+export const ingestChunk = defineJobKind<IngestChunkPayload>()({
+  name: "ingest-chunk",
+  queue: QueueName.ingest,
+  options: { attempts: 12, backoff: { type: "exponential", delay: 2_000 } },
+  key: (payload) => ["ingest", payload.recordingId, String(payload.chunk.index)],
+});
+
+/**
+ * Periodic: waiting ingest jobs move to the priority band of the time left; chunks at risk are alerted, once. On
+ * the control queue, not the ingest queue: it must not wait behind the backlog it reorders.
+ */
+export const sweepIngestDeadlines = defineJobKind<Record<string, never>>()({
+  name: "sweep-ingest-deadlines",
+  queue: QueueName.control,
+  options: { attempts: 1, backoff: { type: "exponential", delay: 1_000 }, priority: Priority.prompt },
+});

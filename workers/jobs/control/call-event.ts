@@ -1,0 +1,351 @@
+import { correlate } from "../../../src/correlation/index.js";
+import {
+  factsOfEvent,
+  ingestJobsOf,
+  needsHealth,
+  planCall,
+  recordingCluesOf,
+  recordingUpdateOf,
+} from "../../../src/calls/index.js";
+import { assessHealth } from "../../../src/health/index.js";
+import type { AcsEvent } from "../../../src/intake/index.js";
+import { outcomeOfDecision } from "../../../src/ledger/index.js";
+import { decisionsMade } from "../../../src/metrics.js";
+import { decide } from "../../../src/policy/index.js";
+import {
+  callEvent,
+  checkRecording,
+  connectRinging,
+  enforceStart,
+  expectRecording,
+  ingestChunk,
+  jobKinds,
+  type PayloadOf,
+} from "../../../src/queues/index.js";
+import { type CallSession, type FactUpdate, microsOf, needsAcsCheck, contextOf } from "../../../src/sessions/index.js";
+import { CHECK_DELAY_MS } from "./check-recording.js";
+import { ANNOUNCEMENT_CONTEXT } from "./play-announcement.js";
+import { notePresence } from "./presence.js";
+import { defineJob, type JobDependencies } from "../../job.js";
+
+type Payload = PayloadOf<"call-event">;
+
+/** What `advance` uses: connect-call and the ring watchdog, which advance a call too, declare it with theirs. */
+export const advanceNeeds = [
+  "sessions",
+  "queues",
+  "ringContexts",
+  "policies",
+  "policiesFor",
+  "health",
+  "healthSettings",
+] as const;
+const needs = [...advanceNeeds, "correlation", "ledger", "recordingExpectedWithinMs"] as const;
+type Deps = JobDependencies<(typeof needs)[number]>;
+
+type EventType = AcsEvent["type"];
+type EventOf<T extends EventType> = Extract<AcsEvent, { type: T }>;
+/** Handles one type of event: learns what it tells (pure, src/calls), writes it, plans, queues. */
+type Handler<T extends EventType> = (deps: Deps, event: EventOf<T>, receivedAt: string) => Promise<void>;
+
+/**
+ * Folds one event into the call's session and starts whatever it makes due. Facts accumulate, and every
+ * action is guarded by a once-per-call claim, so any delivery order and any redelivery end the same way.
+ */
+async function perform(deps: Deps, { event, receivedAt }: Payload): Promise<void> {
+  // The table is keyed by event type, so each handler gets its own type of event; the lookup loses that pairing.
+  const handle = handlers[event.type] as Handler<EventType>;
+  await handle(deps, event, receivedAt);
+}
+
+/** The facts an event of these types tells, which every one of them has. */
+function factsOf(event: AcsEvent, receivedAt: string): FactUpdate {
+  const facts = factsOfEvent(event, receivedAt);
+  if (!facts) throw new Error(`${event.type} tells no facts of its call`);
+  return facts;
+}
+
+const handlers: { [T in EventType]: Handler<T> } = {
+  async "Microsoft.Communication.IncomingCall"(deps, event, receivedAt) {
+    const [session] = await Promise.all([
+      deps.sessions.addFacts(event.data.serverCallId, factsOf(event, receivedAt)),
+      noteCall(deps, event.data),
+    ]);
+    // Only while handling IncomingCall can the call still be refused: its context is what rejects it. It is
+    // kept apart from job data (src/sessions/ring-context.ts) and dropped once no reject will need it.
+    const ring = await contextOf(deps.ringContexts, event.data.serverCallId, event.data.incomingCallContext);
+    const rejecting = await advance(deps, session, event.id, ring);
+    if (!rejecting && ring.keptApart) await deps.ringContexts.forget(event.data.serverCallId);
+  },
+
+  async "Microsoft.Communication.CallStarted"(deps, event, receivedAt) {
+    const [session] = await Promise.all([
+      deps.sessions.addFacts(event.data.serverCallId, factsOf(event, receivedAt)),
+      noteCall(deps, event.data),
+    ]);
+    await advance(deps, session, event.id);
+  },
+
+  // Joins and leaves, and each connection's participant list: kept as presence, then re-decided (presence.ts).
+  "Microsoft.Communication.CallParticipantAdded": notePresence,
+  "Microsoft.Communication.CallParticipantRemoved": notePresence,
+  "Microsoft.Communication.ParticipantsUpdated": notePresence,
+
+  async "Microsoft.Communication.CallEnded"(deps, event, receivedAt) {
+    const { serverCallId, correlationId } = event.data;
+    await Promise.all([deps.sessions.addFacts(serverCallId, factsOf(event, receivedAt)), noteCall(deps, event.data)]);
+    // Every call seen gets a ledger entry at its end: pending (a recording is owed), exempt or not required.
+    const session = await deps.sessions.get(serverCallId);
+    await deps.ledger.record({
+      serverCallId,
+      ...(correlationId ? { correlationId } : {}),
+      ...outcomeOfDecision(session.decision),
+      endedAt: event.time,
+    });
+    if (session.decision?.record) {
+      await deps.queues.enqueue(
+        expectRecording,
+        { serverCallId, correlationId },
+        { delayMs: deps.recordingExpectedWithinMs },
+      );
+    }
+  },
+
+  async "Microsoft.Communication.CallConnected"(deps, event) {
+    // Another app's leg to the same call may report to the same callback: a connection is ours only if our
+    // connect request returned it (connect-call.ts), whichever CallConnected comes last.
+    const { serverCallId, correlationId, callConnectionId } = event.data;
+    const session = await deps.sessions.noteConnected(serverCallId, callConnectionId);
+    const log = { serverCallId, correlationId, callConnectionId, ours: session.ownConnectionId };
+    if (session.callConnectionId === callConnectionId) {
+      await advance(deps, session, event.id);
+      return;
+    }
+    if (session.ownConnectionId) deps.logger.warn(log, "another connection to the call: noted, not ours");
+    else deps.logger.info(log, "a connection to the call connected; ours once our connect answers with it");
+  },
+
+  async "Microsoft.Communication.RecordingStateChanged"(deps, event, receivedAt) {
+    const { serverCallId, correlationId, recordingId, state, callConnectionId } = event.data;
+    const update = recordingUpdateOf(event, receivedAt, Date.now());
+    const [{ outcome, session }] = await Promise.all([
+      deps.sessions.updateRecording(serverCallId, recordingId, update),
+      // Our own record that this recording is this call's: its RecordingFileStatusUpdated may name only the call id.
+      deps.correlation.noteRecording(recordingId, serverCallId),
+      noteCall(deps, event.data),
+    ]);
+    // Its callConnectionId may be the recorder's own leg, neither ours nor a party's: it is logged, never used.
+    deps.logger.info(
+      {
+        serverCallId,
+        correlationId,
+        recordingId,
+        state,
+        eventConnectionId: callConnectionId,
+        initial: update.initial,
+        stale: outcome.stale,
+        conflict: outcome.conflict,
+        callRecordingState: session.recordingState,
+      },
+      "recording state changed",
+    );
+    // Events that disagree, or a real stop or pause: ACS is asked shortly (check-recording.ts).
+    if (needsAcsCheck(update, outcome)) {
+      await deps.queues.enqueue(
+        checkRecording,
+        { serverCallId, correlationId, recordingId, eventId: event.id },
+        { delayMs: CHECK_DELAY_MS },
+      );
+    }
+    // Active: the announcement may now be due.
+    if (session.recordingState === "active") await advance(deps, session, event.id);
+  },
+
+  async "Microsoft.Communication.StartRecordingFailed"(deps, event) {
+    const { serverCallId, correlationId, recordingId, resultInformation } = event.data;
+    if (recordingId) {
+      const at = microsOf(event.time) ?? Date.now() * 1000;
+      await deps.sessions.updateRecording(serverCallId, recordingId, { kind: "start-failed", at });
+    }
+    deps.logger.error(
+      { serverCallId, correlationId, recordingId, result: resultInformation, alert: true },
+      "ACS could not start the recording",
+    );
+    // A failed start, as the policy's enforcement treats one that missed its deadline — now, not at the deadline.
+    await deps.queues.enqueue(enforceStart, {
+      serverCallId,
+      correlationId,
+      failedRecordingId: recordingId ?? "",
+      startFailedOf: recordingId ?? event.id,
+    });
+  },
+
+  "Microsoft.Communication.PlayCompleted": (deps, event) => playResult(deps, event, true),
+  "Microsoft.Communication.PlayFailed": (deps, event) => playResult(deps, event, false),
+
+  async "Microsoft.Communication.CallDisconnected"(deps, event) {
+    const { serverCallId, correlationId, callConnectionId } = event.data;
+    const { ownConnectionId } = await deps.sessions.get(serverCallId);
+    const ours = callConnectionId === ownConnectionId;
+    deps.logger.info(
+      { serverCallId, correlationId, callConnectionId, ours },
+      ours ? "our call connection ended" : "another connection to the call ended",
+    );
+  },
+
+  "Microsoft.Communication.RecordingFileStatusUpdated": recordingReady,
+};
+
+/** The result of playing our announcement, on our connection only (another connection's plays are not ours). */
+async function playResult(
+  deps: JobDependencies<"sessions">,
+  event: EventOf<"Microsoft.Communication.PlayCompleted" | "Microsoft.Communication.PlayFailed">,
+  played: boolean,
+): Promise<void> {
+  const { serverCallId, correlationId, callConnectionId, operationContext, resultInformation } = event.data;
+  if (operationContext !== ANNOUNCEMENT_CONTEXT) return;
+  const { ownConnectionId } = await deps.sessions.get(serverCallId);
+  if (ownConnectionId && callConnectionId !== ownConnectionId) {
+    deps.logger.warn({ serverCallId, correlationId, callConnectionId }, "play result of another connection: ignored");
+    return;
+  }
+  await deps.sessions.setAnnouncement(serverCallId, {
+    status: played ? "played" : "failed",
+    ...(resultInformation?.message ? { detail: resultInformation.message } : {}),
+  });
+  const log = { serverCallId, correlationId, detail: resultInformation?.message };
+  if (played) deps.logger.info(log, "recording announcement played");
+  else deps.logger.error({ ...log, alert: true }, "recording announcement failed");
+}
+
+/**
+ * The calling events and callbacks name the call's correlationId, which we take for the `{call-id}` of its recording
+ * events: Microsoft's "Call Recording logs" page groups one callID's recordings under one CorrelationId, and "Voice
+ * and video calling logs" says a call is depicted by correlationId (docs/archive.md "Correlation"). Remembered so a
+ * recording event that names only the call id still finds its call.
+ */
+async function noteCall(deps: JobDependencies<"correlation">, ids: { serverCallId: string; correlationId: string }) {
+  await deps.correlation.noteCall(ids.correlationId, ids.serverCallId);
+}
+
+/**
+ * A recording is ready: one ingest job per chunk, keyed by the recording's own identity (its recordingId, else
+ * its first chunk's documentId; never the call's latest recording, src/correlation recordingKeyOf). The call is
+ * looked up here for the logs and the jobs; a job that finds none looks again, and whatever is still not found
+ * is archived in the quarantine area (docs/archive.md).
+ */
+async function recordingReady(
+  deps: JobDependencies<"correlation" | "sessions" | "queues">,
+  event: EventOf<"Microsoft.Communication.RecordingFileStatusUpdated">,
+  receivedAt: string,
+): Promise<void> {
+  const clues = recordingCluesOf(event);
+  const { subject, knownRecordingId, recordingId } = clues;
+  if (clues.subjectDisagrees)
+    deps.logger.warn(
+      { subject: event.subject, dataRecordingId: event.data.recordingId },
+      "recording event: subject and data name different recordings; the subject's is used",
+    );
+  const [byRecordingId, byCallId] = await Promise.all([
+    knownRecordingId ? deps.correlation.callOfRecording(knownRecordingId) : undefined,
+    subject ? deps.correlation.callOfCallId(subject.callId) : undefined,
+  ]);
+  const correlation = correlate({ serverCallId: subject?.serverCallId, byRecordingId, byCallId });
+  const serverCallId = correlation.serverCallId;
+  const correlationId = serverCallId ? (await deps.sessions.logIds(serverCallId)).correlationId : undefined;
+  const log = { serverCallId, correlationId, recordingId, callId: subject?.callId, via: correlation.via };
+  if (!subject) deps.logger.warn({ ...log, subject: event.subject }, "recording event: subject names no call");
+  if (correlation.disagreements.length > 0)
+    deps.logger.warn(
+      { ...log, disagreements: correlation.disagreements },
+      "recording event: clues name different calls",
+    );
+  const jobs = ingestJobsOf(event, { clues, correlation, correlationId }, receivedAt, new Date());
+  for (const { payload, priority } of jobs) {
+    // Keyed by recording and chunk (src/queues/kinds/ingest.ts): a replayed event enqueues nothing new.
+    await deps.queues.enqueue(ingestChunk, payload, { priority });
+  }
+  deps.logger.info({ ...log, chunks: jobs.length }, "recording ready: ingest queued");
+}
+
+/**
+ * Re-decides from all facts known so far (the decision is a pure function of them, so any delivery order ends
+ * with the same decision), plans what that makes due (src/calls/plan.ts `planCall`, pure; the health view is read
+ * only when the plan needs it), then starts each due action exactly once. A call already over is still connected
+ * to: ACS answers 8522 and that failure is on record rather than silently skipped.
+ *
+ * Claiming a step and queueing its job are two writes (different slots on a Cluster): a worker killed between
+ * them must not leave the step claimed and never done. So a claim is held by the event that took it (`eventId`;
+ * connect-call.ts passes its own stable name when our connect's answer is what makes steps due),
+ * whose redelivery — BullMQ runs a killed worker's job again — claims it again and queues the job again; the
+ * job id is the call's and step's, so a job that was queued the first time is not queued twice.
+ */
+export async function advance(
+  deps: JobDependencies<(typeof advanceNeeds)[number]>,
+  session: CallSession,
+  eventId: string,
+  incoming?: { context: string | undefined; keptApart: boolean },
+): Promise<"rejecting" | undefined> {
+  const { serverCallId, participants, caller, callee, startedAt } = session;
+  // Policy reloads apply to new calls: a call in progress keeps the set that first decided it (when this
+  // process still has it; a replica started since then uses its current set).
+  const pinned = session.policySetHash ? deps.policiesFor(session.policySetHash) : undefined;
+  const decision = decide(pinned ?? deps.policies(), {
+    participants,
+    caller,
+    callee,
+    at: startedAt,
+    callKey: serverCallId,
+  });
+  const ring = incoming?.context ? { keptApart: incoming.keptApart } : undefined;
+  const health = needsHealth(decision, ring)
+    ? assessHealth(await deps.health.read(), deps.healthSettings.failuresToTrip)
+    : undefined;
+  const plan = planCall(session, decision, health, ring);
+  const owner = `event:${eventId}`;
+  // Decision, claims and the metrics tally in one round trip: this is on the path from CallStarted to the recording.
+  const held = await deps.sessions.settle(serverCallId, {
+    decision,
+    factsVersion: session.factsVersion,
+    ...(plan.pinPolicySet ? { pinPolicySet: plan.pinPolicySet } : {}),
+    claims: plan.claims,
+    owner,
+    tally: plan.tally,
+  });
+  if (held.has(plan.tally)) decisionsMade.inc(plan.tallyLabels);
+  const log = { serverCallId, correlationId: session.correlationId };
+  if (plan.notRecording) deps.logger.info({ ...log, reason: plan.notRecording.reason }, "not recording");
+  for (const job of plan.jobs) {
+    if (!held.has(job.step)) continue;
+    if (job.log) deps.logger[job.log.level]({ ...log, ...job.log.fields }, job.log.message);
+    // The reject job reads the context from where it is kept apart (a context carried by this event is put there first).
+    if (job.name === "reject-call" && plan.reject?.keepContextApart && incoming?.context)
+      await deps.ringContexts.put(serverCallId, incoming.context);
+    // Its kind keys it by the call and the step (src/queues/kinds/control.ts), as the claim is named.
+    // A stop's job names its claimant: a stop given back and claimed again later is a job of its own.
+    await deps.queues.enqueue(
+      jobKinds[job.name],
+      job.name === "stop-recording" ? { ...job.payload, claimant: owner } : job.payload,
+      job.delayMs !== undefined ? { delayMs: job.delayMs } : undefined,
+    );
+  }
+  if (plan.reject) return "rejecting";
+  // Removed last, off the path to the recording; one already running is left to finish.
+  if (plan.removeRingWatch && held.has("connect")) {
+    await deps.queues.remove(connectRinging, { serverCallId, correlationId: session.correlationId ?? "" });
+  }
+  return undefined;
+}
+
+/** Events that come before a call can have a recording (all on the way to starting it): no recording id to look up. */
+const BEFORE_RECORDING: ReadonlySet<EventType> = new Set([
+  "Microsoft.Communication.IncomingCall",
+  "Microsoft.Communication.CallStarted",
+  "Microsoft.Communication.CallConnected",
+]);
+
+export const callEventJob = defineJob(callEvent, {
+  needs,
+  perform,
+  beforeRecording: ({ event }) => BEFORE_RECORDING.has(event.type),
+});

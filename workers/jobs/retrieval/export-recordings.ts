@@ -1,0 +1,62 @@
+import { UnrecoverableError } from "bullmq";
+import { ExportTargetTaken, runExport, type ExportResult } from "../../../src/retrieval/index.js";
+import { exportRecordings, type PayloadOf } from "../../../src/queues/index.js";
+import type { JobContext } from "../../dependencies.js";
+import { defineJob, type JobDependencies } from "../../job.js";
+
+/**
+ * An evidence export (docs/recordings-api.md "Exports"): copies the selected recordings with their manifests,
+ * verified against them, into the export container, then writes SHA256SUMS and the chain of custody.
+ * Progress is reported per file; a retry (BullMQ, after a crash or a storage error) skips what is already
+ * copied and verified. A job the API did not queue, or not as it queued it (another target, requester or
+ * selection: jobs sit in Redis, where the queue board or anyone with Redis access could add or edit them), is
+ * refused before anything is read or written, and alerted.
+ */
+const needs = ["exportRequests", "exportContainer", "container", "containerNamed", "recordings"] as const;
+
+async function perform(
+  deps: JobDependencies<(typeof needs)[number]>,
+  payload: PayloadOf<"export-recordings">,
+  context?: JobContext,
+): Promise<ExportResult> {
+  const log = { exportId: payload.exportId, requestedBy: payload.requestedBy.name, attempt: context?.attempt ?? 1 };
+  const problem = await deps.exportRequests.check(payload, deps.exportContainer);
+  if (problem) {
+    deps.logger.error(
+      { ...log, target: payload.target, problem, alert: "export-job-refused" },
+      "ALERT export job refused",
+    );
+    throw new UnrecoverableError(`export refused: ${problem}`);
+  }
+  deps.logger.info({ ...log, recordings: payload.recordingIds.length, target: payload.target }, "export started");
+  const result = await runExport(
+    {
+      source: deps.container,
+      target: deps.containerNamed(deps.exportContainer),
+      index: deps.recordings,
+      progress: async (progress) => context?.progress(progress),
+      attempt: context?.attempt ?? 1,
+    },
+    payload,
+  ).catch((error: unknown) => {
+    // Another blob where the bundle's record goes: retrying cannot help, and overwriting is not an option.
+    if (!(error instanceof ExportTargetTaken)) throw error;
+    deps.logger.error({ ...log, err: error, alert: "export-target-taken" }, "ALERT export stopped: target taken");
+    throw new UnrecoverableError(error.message);
+  });
+  deps.logger[result.ok ? "info" : "error"](
+    {
+      ...log,
+      ok: result.ok,
+      filesCopied: result.filesCopied,
+      filesSkipped: result.filesSkipped,
+      bytesCopied: result.bytesCopied,
+      problems: result.problems,
+      ...(result.ok ? {} : { alert: "export-verification-failed" }),
+    },
+    result.ok ? "export completed and verified" : "ALERT export completed with files that failed verification",
+  );
+  return result;
+}
+
+export const exportRecordingsJob = defineJob(exportRecordings, { needs, perform });
