@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { HealthVerdict } from "../health/index.js";
 import type { CallSession } from "../sessions/index.js";
 import { recordDecision, skipDecision as skip } from "../sessions/test-fixtures.js";
-import { dueActions, needsHealth, planCall, scopeAction, type CallPlan } from "./plan.js";
+import { dueActions, needsHealth, planCall, SCOPE_STOP_SETTLE_MS, scopeAction, type CallPlan } from "./plan.js";
 import type { PresenceObservation } from "./scope.js";
 
 const record = recordDecision();
@@ -515,6 +515,7 @@ describe("scopeAction: join and leave sequences → actions", () => {
     expect(plan.jobs.at(-1)).toMatchObject({
       step: "stop-recording:rec-1",
       name: "stop-recording",
+      delayMs: SCOPE_STOP_SETTLE_MS,
       payload: { ...ids, recordingId: "rec-1", trigger: "scope", by: "scope", reason: "no-in-scope-present" },
     });
   });

@@ -215,6 +215,14 @@ export function timeToRecordOrigin(
   return {};
 }
 
+/**
+ * How long a stop by scope waits before it acts. At the end of a call ACS reports everyone leaving before (or
+ * with) CallEnded (docs/acs-payloads.md "Participants"): a leave is taken for a stop only if the call is still on
+ * when the job runs (stop-recording re-plans then, and a call that ended has nothing to stop). The recording runs
+ * this much longer than the last person in scope stayed.
+ */
+export const SCOPE_STOP_SETTLE_MS = 1_500;
+
 /** What presence makes due for a recorded call: nothing, a stop, a question to ACS, or a new recording. */
 export type ScopeAction =
   | { kind: "none"; reason: string; verdict?: ScopeVerdict }
@@ -274,6 +282,7 @@ export function scopeAction(session: CallSession, decision: Decision): ScopeActi
         job: {
           step: `stop-recording:${recordingId}`,
           name: "stop-recording",
+          delayMs: SCOPE_STOP_SETTLE_MS,
           payload: { serverCallId, correlationId, recordingId, trigger: "scope", by: "scope", reason: verdict.reason },
           log: {
             level: "info",

@@ -66,7 +66,9 @@ export function callsRoutes(deps: CallsApiDependencies): Router {
       if (!(await deps.sessions.claim(serverCallId, verdict.step)))
         return refuse(409, "the recording is already being stopped", reason);
       try {
-        await deps.queues.enqueue(jobKinds[verdict.job.name], verdict.job.payload);
+        // The request names its job: after a stop that failed for good, a new request is a job of its own.
+        const claimant = `request:${principal.name}:${new Date().toISOString()}`;
+        await deps.queues.enqueue(jobKinds[verdict.job.name], { ...verdict.job.payload, claimant });
       } catch (error) {
         await deps.sessions.release(serverCallId, verdict.step); // not queued: the next request may try again
         throw error;
