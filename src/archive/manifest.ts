@@ -153,3 +153,39 @@ export function buildManifest(input: ManifestInput) {
   };
 }
 export type Manifest = ReturnType<typeof buildManifest>;
+
+/** A recording's stop on purpose as the manifest says it (src/sessions `stops` holds them by recordingId). */
+export type ManifestStop = NonNullable<ManifestInput["stop"]>;
+
+/** How far a stop's time (ours) may lie past the end of the recording's audio (ACS's clock) and still be its end. */
+const STOP_MATCH_SLACK_MS = 5_000;
+
+/**
+ * Which stop on purpose ended this recording, if any. By its recordingId when ingest knows it; a recording whose
+ * event named none (archived under `doc-<documentId>`, docs/archive.md "Correlation") is matched by time: the stop
+ * made after its audio began and no later than a moment after it ended (each recording of a call starts after the
+ * previous one's stop). Pure.
+ */
+export function stopOfRecording(
+  stops: Readonly<Record<string, ManifestStop & { recordingId?: string }>>,
+  recording: { recordingId: string; startTime: string; durationMs: number },
+): ManifestStop | undefined {
+  const own = stops[recording.recordingId];
+  const pick = (stop: ManifestStop): ManifestStop => ({
+    trigger: stop.trigger,
+    by: stop.by,
+    reason: stop.reason,
+    at: stop.at,
+  });
+  if (own) return pick(own);
+  const start = Date.parse(recording.startTime);
+  if (!Number.isFinite(start)) return undefined;
+  const end = start + recording.durationMs;
+  const within = Object.values(stops)
+    .filter((stop) => {
+      const at = Date.parse(stop.at);
+      return at >= start && at <= end + STOP_MATCH_SLACK_MS;
+    })
+    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  return within[0] ? pick(within[0]) : undefined;
+}

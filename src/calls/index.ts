@@ -11,6 +11,7 @@ export {
   needsHealth,
   planCall,
   scopeAction,
+  SCOPE_STOP_SETTLE_MS,
   timeToRecordOrigin,
   type CallPlan,
   type PlannedJob,

@@ -10,6 +10,7 @@ import {
   readDocument,
   acsMetadataDocument,
   buildManifest,
+  stopOfRecording,
   type ArchivedChunk,
   chunkBlobNames,
   QUARANTINE_AREA,
@@ -248,9 +249,10 @@ async function alertQuarantined(
 }
 
 /** The stop on purpose of this recording, for its manifest: where and why its audio ends. */
-function stopOf(session: CallSession | undefined, recordingId: string) {
-  const stop = session?.stops[recordingId];
-  return stop ? { stop: { trigger: stop.trigger, by: stop.by, reason: stop.reason, at: stop.at } } : {};
+function stopOf(session: CallSession | undefined, recordingId: string, startTime: string, chunks: ArchivedChunk[]) {
+  const durationMs = chunks.reduce((sum, c) => sum + (c.metadata.document.chunkDuration ?? 0), 0);
+  const stop = session ? stopOfRecording(session.stops, { recordingId, startTime, durationMs }) : undefined;
+  return stop ? { stop } : {};
 }
 
 /**
@@ -328,7 +330,7 @@ async function writeManifestIfComplete(
     chunks: archived,
     archivedAt: new Date().toISOString(),
     ...(payload.firstSeenAt ? { firstSeenAt: payload.firstSeenAt } : {}),
-    ...stopOf(session, recordingId),
+    ...stopOf(session, recordingId, payload.recordingStartTime, archived),
   });
   const { chunk: _chunk, ...recordingLabels } = labels.tags;
   try {
