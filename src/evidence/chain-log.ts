@@ -1,0 +1,114 @@
+/**
+ * A chain kept in Redis (docs/evidence.md "Chains"): one stream per chain, each stream entry holding the
+ * chained entry's JSON (`entry`) and, for the next append, its `seq` and `hash`. The head is the stream's last
+ * entry, so a chain is one key: always one hash slot in Redis Cluster.
+ *
+ * Appending is compare-and-set: the head is read, the entry linked to it and hashed here (Lua in Redis has no
+ * SHA-256), and a script adds it only if the head is still that seq — else it is linked again to the new
+ * head. Concurrent appenders in many processes therefore never fork the chain. Appends of one process go one
+ * at a time, so they do not race each other.
+ */
+import type { RedisClient } from "../redis/index.js";
+import { entryHash, linkEntry, type ChainHead, type ChainLink, type ChainName } from "./chain.js";
+
+/** KEYS[1] the stream; ARGV: expected head seq, entry JSON, its seq, its hash, MAXLEN (0: untrimmed). */
+const APPEND = `
+local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+local seq = '0'
+if last[1] then
+  local fields = last[1][2]
+  for i = 1, #fields, 2 do
+    if fields[i] == 'seq' then seq = fields[i + 1] end
+  end
+end
+if seq ~= ARGV[1] then return 0 end
+if ARGV[5] == '0' then
+  redis.call('XADD', KEYS[1], '*', 'entry', ARGV[2], 'seq', ARGV[3], 'hash', ARGV[4])
+else
+  redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[5], '*', 'entry', ARGV[2], 'seq', ARGV[3], 'hash', ARGV[4])
+end
+return 1`;
+
+/** Links lost to other appenders in a row before giving up (each is one round trip). */
+const MAX_ATTEMPTS = 200;
+const PAGE = 500;
+
+export interface ChainLog {
+  readonly key: string;
+  /** Links the body to the head and stores it; resolves with the chained entry. */
+  append<T extends object>(body: T): Promise<T & ChainLink>;
+  head(): Promise<ChainHead | undefined>;
+  /** The stored entries, oldest first (pre-chain ones included, as stored). */
+  entries(): AsyncIterable<unknown>;
+  /** The seq of the oldest entry Redis still holds (undefined: empty or none chained). */
+  firstSeq(): Promise<number | undefined>;
+}
+
+export const chainKey = (prefix: string, chain: ChainName) =>
+  chain === "audit" ? `${prefix}:audit` : `${prefix}:ledger:chain`;
+
+const fieldOf = (fields: string[], name: string) => {
+  const at = fields.indexOf(name);
+  return at >= 0 && at % 2 === 0 ? fields[at + 1] : undefined;
+};
+
+export function createChainLog(redis: RedisClient, key: string, options: { maxLen?: number } = {}): ChainLog {
+  let tail: Promise<unknown> = Promise.resolve();
+  const head = async (): Promise<ChainHead | undefined> => {
+    const [last] = (await redis.xrevrange(key, "+", "-", "COUNT", 1)) as [string, string[]][];
+    const seq = last ? fieldOf(last[1], "seq") : undefined;
+    const hash = last ? fieldOf(last[1], "hash") : undefined;
+    return seq && hash ? { seq: Number(seq), hash } : undefined;
+  };
+  const appendNow = async <T extends object>(body: T): Promise<T & ChainLink> => {
+    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+      const current = await head();
+      const entry = linkEntry(body, current);
+      const added = await redis.eval(
+        APPEND,
+        1,
+        key,
+        String(current?.seq ?? 0),
+        JSON.stringify(entry),
+        String(entry.seq),
+        entryHash(entry),
+        String(options.maxLen ?? 0),
+      );
+      if (added === 1) return entry;
+    }
+    throw new Error(`chain ${key}: lost the head to other appenders ${MAX_ATTEMPTS} times in a row`);
+  };
+  return {
+    key,
+    append(body) {
+      const next = tail.then(() => appendNow(body));
+      tail = next.catch(() => undefined);
+      return next;
+    },
+    head,
+    async *entries() {
+      let from = "-";
+      for (;;) {
+        const page = (await redis.xrange(key, from, "+", "COUNT", PAGE)) as [string, string[]][];
+        for (const [, fields] of page) {
+          const raw = fieldOf(fields, "entry");
+          yield raw === undefined ? {} : (JSON.parse(raw) as unknown);
+        }
+        if (page.length < PAGE) return;
+        from = `(${page.at(-1)![0]}`;
+      }
+    },
+    async firstSeq() {
+      let from = "-";
+      for (;;) {
+        const page = (await redis.xrange(key, from, "+", "COUNT", PAGE)) as [string, string[]][];
+        for (const [, fields] of page) {
+          const seq = fieldOf(fields, "seq");
+          if (seq) return Number(seq);
+        }
+        if (page.length < PAGE) return undefined;
+        from = `(${page.at(-1)![0]}`;
+      }
+    },
+  };
+}
