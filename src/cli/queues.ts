@@ -1,7 +1,7 @@
 import { userInfo } from "node:os";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { AssignStores } from "../archive/assign.js";
-import { azureRetention, noRetention } from "../archive/retention.js";
+import { azureRetention, noRetention, type RetentionPort } from "../archive/retention.js";
 import { createBlobAuditArchive } from "../audit/blob-archive.js";
 import { createAuditLog } from "../audit/log.js";
 import { blobServiceFromEnvironment, createBlobService } from "../azure/credentials.js";
@@ -10,6 +10,8 @@ import { createRedisSessionStore } from "../sessions/index.js";
 import { Queue } from "bullmq";
 import { z } from "zod";
 import { createLedger, type Ledger } from "../ledger/index.js";
+import { chainKey, createChainLog, type ChainLog } from "../evidence/chain-log.js";
+import { loadEvidenceSigner, type EvidenceSigner } from "../evidence/keys.js";
 import { createRecordingIndex, type RecordingIndex } from "../retrieval/index-store.js";
 import { QueueName, queueKeyPrefix } from "../queues/index.js";
 import { checkRedisSettings, parseDeclaredSettings, parseRedisUrl, type RedisClient } from "../redis/index.js";
@@ -183,4 +185,53 @@ export async function openRedisForReading(
   const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
   const redis = await reachRedis(REDIS_URL, { maxRetriesPerRequest: 3 });
   return { redis, prefix: REDIS_PREFIX, close: () => redis.disconnect() };
+}
+
+/** The evidence signing key as the service loads it (EVIDENCE_SIGNING_KEY_FILE, else the development key). */
+export function evidenceSigner(variables: Record<string, string | undefined> = process.env): EvidenceSigner {
+  const nodeEnv =
+    variables.NODE_ENV === "production" || variables.NODE_ENV === "test" ? variables.NODE_ENV : "development";
+  return loadEvidenceSigner(
+    { NODE_ENV: nodeEnv, EVIDENCE_SIGNING_KEY_FILE: variables.EVIDENCE_SIGNING_KEY_FILE },
+    (message) => console.error(`warning: ${message}`),
+  );
+}
+
+/**
+ * What `recorder ledger checkpoint | verify` need: the chains in Redis, the archive container (checkpoints),
+ * the audit trail's container (its durable copy), retention as the service applies it.
+ */
+export async function openEvidenceStores(variables: Record<string, string | undefined> = process.env): Promise<{
+  container: ContainerClient;
+  auditArchive: ContainerClient;
+  retention: RetentionPort;
+  retentionDays: number;
+  logs: Record<"ledger" | "audit", ChainLog>;
+  close(): void;
+}> {
+  const retrieval = await openRetrievalStores(variables);
+  const { REDIS_PREFIX } = await redisSettings(variables);
+  const mode = variables.ARCHIVE_IMMUTABILITY ?? (variables.NODE_ENV === "production" ? "azure" : "off");
+  if (mode !== "azure" && mode !== "off") throw new Error("ARCHIVE_IMMUTABILITY must be azure or off");
+  const blobService =
+    blobServiceFromEnvironment(variables) ??
+    createBlobService({ kind: "key", connectionString: (await readStackFile()).blobConnectionString });
+  const retentionDays = Number(variables.EVIDENCE_RETENTION_DAYS ?? 2557);
+  if (!Number.isInteger(retentionDays) || retentionDays < 1)
+    throw new Error("EVIDENCE_RETENTION_DAYS must be a whole number ≥ 1");
+  const { redis } = await openRedisForReading(variables);
+  return {
+    container: retrieval.container,
+    auditArchive: blobService.getContainerClient(variables.AUDIT_CONTAINER ?? "audit"),
+    retention: mode === "azure" ? azureRetention(retrieval.container) : noRetention,
+    retentionDays,
+    logs: {
+      ledger: createChainLog(redis, chainKey(REDIS_PREFIX, "ledger")),
+      audit: createChainLog(redis, chainKey(REDIS_PREFIX, "audit")),
+    },
+    close: () => {
+      retrieval.close();
+      redis.disconnect();
+    },
+  };
 }

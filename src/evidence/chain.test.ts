@@ -27,7 +27,7 @@ const checkpointAt = (entries: Entry[], seq: number, by = signer): Checkpoint =>
 describe("canonical JSON (RFC 8785 for our values)", () => {
   it.each([
     [{ b: 1, a: [true, null, "x"], c: { z: 1, y: undefined } }, '{"a":[true,null,"x"],"b":1,"c":{"z":1}}'],
-    [{ "é": 1, Z: 2, a: 3 }, '{"Z":2,"a":3,"é":1}'],
+    [{ é: 1, Z: 2, a: 3 }, '{"Z":2,"a":3,"é":1}'],
     [{ n: 1e21, m: 0.1, k: -0 }, '{"k":0,"m":0.1,"n":1e+21}'],
     ["line\nbreak \u2028", '"line\\nbreak \u2028"'],
   ])("%j → %s", (value, expected) => {

@@ -6,7 +6,13 @@ import type { ContainerClient } from "@azure/storage-blob";
 import type { RetentionPort } from "../archive/retention.js";
 import { ChainWalker, inSeqOrder, type ChainName, type ChainVerification } from "./chain.js";
 import type { ChainLog } from "./chain-log.js";
-import { buildCheckpoint, checkpointBlobName, checkpointSchema, CHECKPOINT_AREA, type Checkpoint } from "./checkpoint.js";
+import {
+  buildCheckpoint,
+  checkpointBlobName,
+  checkpointSchema,
+  CHECKPOINT_AREA,
+  type Checkpoint,
+} from "./checkpoint.js";
 import type { EvidenceSigner, EvidenceVerifier } from "./keys.js";
 
 export interface CheckpointStores {
@@ -68,17 +74,20 @@ export async function writeCheckpoint(
   const checkpoint = buildCheckpoint(chain, head, at, stores.signer);
   const text = `${JSON.stringify(checkpoint, null, 2)}\n`;
   try {
-    await stores.container
-      .getBlockBlobClient(blob)
-      .upload(text, Buffer.byteLength(text), {
-        blobHTTPHeaders: { blobContentType: "application/json" },
-        conditions: { ifNoneMatch: "*" },
-      });
+    await stores.container.getBlockBlobClient(blob).upload(text, Buffer.byteLength(text), {
+      blobHTTPHeaders: { blobContentType: "application/json" },
+      conditions: { ifNoneMatch: "*" },
+    });
   } catch (error) {
     // Another process checkpointed the same head first: that one stands.
     if (statusOf(error) !== 409 && statusOf(error) !== 412) throw error;
     const existing = await latestCheckpoint(stores.container, chain);
-    return { written: false, reason: "already covered", blob, ...(existing ? { checkpoint: existing.checkpoint } : {}) };
+    return {
+      written: false,
+      reason: "already covered",
+      blob,
+      ...(existing ? { checkpoint: existing.checkpoint } : {}),
+    };
   }
   await stores.retention.protect(blob, {
     until: new Date(at.getTime() + stores.retentionDays * 86_400_000),
@@ -111,7 +120,12 @@ export async function verifyEvidenceChain(
   if (fromBlob) {
     if (chain !== "audit" || !sources.auditArchive) throw new Error(`the ${chain} chain has no Blob copy`);
     const entries = await readAuditArchive(sources.auditArchive);
-    const walker = new ChainWalker(chain, latest?.checkpoint, sources.verifier, `Blob container ${sources.auditArchive.containerName}`);
+    const walker = new ChainWalker(
+      chain,
+      latest?.checkpoint,
+      sources.verifier,
+      `Blob container ${sources.auditArchive.containerName}`,
+    );
     for (const entry of inSeqOrder(entries)) if (!walker.push(entry)) break;
     return walker.finish();
   }

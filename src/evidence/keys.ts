@@ -5,7 +5,15 @@
  * anything signed with it proves nothing. The key id is the fingerprint of the public key: the SHA-256 of its
  * DER (SubjectPublicKeyInfo) encoding, hex.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from "node:crypto";
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type KeyObject,
+} from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
