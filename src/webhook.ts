@@ -9,6 +9,7 @@ import { createRedisEventSink, INTAKE_REDIS_OPTIONS } from "./intake/sink.js";
 import { createRedisClient } from "./redis/index.js";
 import { createBlobAuditArchive } from "./audit/blob-archive.js";
 import { createActionAuditLog, createAuditLog } from "./audit/log.js";
+import { loadEvidenceVerifier } from "./evidence/keys.js";
 import { createRecordingIndex } from "./retrieval/index-store.js";
 import { createSasMinter } from "./retrieval/sas.js";
 import { loadTokenStore } from "./auth/tokens.js";
@@ -98,6 +99,9 @@ export async function startWebhook(
         container: runtime.container,
         cursors: cursorCodec(secret),
         verifyConcurrency: config.VERIFY_CONCURRENCY,
+        evidenceVerifier: loadEvidenceVerifier(config, (message) =>
+          logger.warn({ alert: "evidence-development-key" }, message),
+        ),
         playback: {
           ticketSecret: playbackTicketSecret(config),
           ticketTtlMs: config.PLAYBACK_TICKET_SECONDS * 1000,

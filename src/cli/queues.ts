@@ -134,6 +134,7 @@ export async function openAssignStores(
     index: retrieval.index,
     audit: createAuditLog(redis, REDIS_PREFIX, createBlobAuditArchive(auditContainer)),
     policies: await loadPolicies(variables.POLICY_DIR ?? "policies"),
+    signer: evidenceSigner(variables),
     ingest: { blockBytes: Number(variables.INGEST_BLOCK_BYTES ?? 4 * 1024 * 1024), concurrency: 3 },
   };
   return {

@@ -131,6 +131,8 @@ export const configSchema = z.object({
    * in production. Unset elsewhere: a development key shared by the machine's processes, with a loud warning.
    */
   EVIDENCE_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** PEM public key the webhook checks manifest signatures with, so it need not hold the private key. */
+  EVIDENCE_PUBLIC_KEY_FILE: z.string().min(1).optional(),
   /** How often the ledger and audit chains get a signed checkpoint (the scheduled job; also at every export). */
   EVIDENCE_CHECKPOINT_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   /** How long a checkpoint blob stays immutable (retain-until from when it is written). */

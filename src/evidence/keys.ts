@@ -97,6 +97,23 @@ export const DEVELOPMENT_KEY_FILE = join(tmpdir(), "compliance-recorder-evidence
 export interface SignerSettings {
   NODE_ENV: "development" | "test" | "production";
   EVIDENCE_SIGNING_KEY_FILE?: string | undefined;
+  EVIDENCE_PUBLIC_KEY_FILE?: string | undefined;
+}
+
+/**
+ * The trusted key of a process that only checks (the webhook): EVIDENCE_PUBLIC_KEY_FILE when set, so the
+ * internet-facing process need not hold the private key; else the public half of the signing key.
+ */
+export function loadEvidenceVerifier(settings: SignerSettings, warn: (message: string) => void): EvidenceVerifier {
+  const file = settings.EVIDENCE_PUBLIC_KEY_FILE;
+  if (!file) return verifierOf(loadEvidenceSigner(settings, warn));
+  let pem: string;
+  try {
+    pem = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new EvidenceKeyError(`EVIDENCE_PUBLIC_KEY_FILE ${file}: ${(error as Error).message}`);
+  }
+  return verifierFromPublicKeyPem(pem, `EVIDENCE_PUBLIC_KEY_FILE ${file}`);
 }
 
 /**
@@ -115,7 +132,9 @@ export function loadEvidenceSigner(settings: SignerSettings, warn: (message: str
     return signerFromPrivateKeyPem(pem, `EVIDENCE_SIGNING_KEY_FILE ${file}`);
   }
   if (settings.NODE_ENV === "production")
-    throw new EvidenceKeyError("EVIDENCE_SIGNING_KEY_FILE is required when NODE_ENV=production");
+    throw new EvidenceKeyError(
+      "EVIDENCE_SIGNING_KEY_FILE is required when NODE_ENV=production (or EVIDENCE_PUBLIC_KEY_FILE where only checking)",
+    );
   try {
     writeFileSync(DEVELOPMENT_KEY_FILE, generatePrivateKeyPem(), { flag: "wx", mode: 0o600 });
   } catch (error) {

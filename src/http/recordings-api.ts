@@ -6,6 +6,8 @@ import type { AuditLog } from "../audit/log.js";
 import { asReader, scopeFilters } from "../auth/access.js";
 import type { TokenStore } from "../auth/tokens.js";
 import { readManifest, verifyRecording, type ReadManifest } from "../retrieval/archive-reader.js";
+import { manifestSignatureReport } from "../archive/manifest-signature.js";
+import type { EvidenceVerifier } from "../evidence/keys.js";
 import type { RecordingIndex } from "../retrieval/index-store.js";
 import { describeIssues, filtersOf, listQuery, type CursorCodec } from "../retrieval/query.js";
 import { parseRange } from "../retrieval/range.js";
@@ -24,6 +26,8 @@ export interface RecordingsApiDependencies {
   cursors: CursorCodec;
   /** Verifications at once in this process (each re-reads every byte of a recording); more are answered 429. */
   verifyConcurrency?: number;
+  /** The trusted evidence key manifests are checked with (docs/evidence.md); without it signatures are "unchecked". */
+  evidenceVerifier?: EvidenceVerifier;
   playback: {
     ticketSecret: string;
     ticketTtlMs: number;
@@ -99,6 +103,11 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
         manifestBlob: recording.manifestBlob,
         manifestSha256: recording.manifestSha256,
         manifestIntact: read?.sha256 === recording.manifestSha256 && manifest !== undefined,
+        // From the bytes, not the parsed manifest: the signature covers exactly what was written.
+        manifestSignature:
+          read && manifest
+            ? manifestSignatureReport(JSON.parse(read.bytes.toString("utf8")), deps.evidenceVerifier)
+            : null,
         manifest: manifest ?? null,
         chunks: (manifest?.chunks ?? []).map((c) => ({
           index: c.index,
@@ -236,7 +245,7 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
       }
       verifying++;
       try {
-        const report = await verifyRecording(deps.container, recording, now);
+        const report = await verifyRecording(deps.container, recording, now, deps.evidenceVerifier);
         await request.note("accepted", { serverCallId: recording.serverCallId, detail: { ok: report.ok } });
         ctx.body = report;
       } finally {

@@ -17,6 +17,7 @@ import {
   readDocument,
 } from "../../src/archive/ingest.js";
 import { acsMetadataDocument, buildManifest, type ArchivedChunk } from "../../src/archive/manifest.js";
+import { writeManifest } from "../../src/archive/manifest-store.js";
 import { chunkBlobNames, QUARANTINE_AREA, recordingFolder } from "../../src/archive/naming.js";
 import { placeRecording, type Placement } from "../../src/archive/placement.js";
 import { correlate, DOCUMENT_KEY_PREFIX, type Correlation } from "../../src/correlation/index.js";
@@ -315,10 +316,8 @@ async function writeManifestIfComplete(
   });
   const { chunk: _chunk, ...recordingLabels } = labels.tags;
   try {
-    const written = await ingestDocument(deps.container, name, Readable.from([Buffer.from(JSON.stringify(manifest))]), {
-      metadata: recordingLabels,
-      tags: recordingLabels,
-    });
+    const labels = { metadata: recordingLabels, tags: recordingLabels };
+    const written = await writeManifest(deps.container, name, manifest, labels, deps.evidenceSigner);
     deps.logger.info(
       { serverCallId, correlationId, recordingId, manifest: name, sha256: written.sha256, chunks: archived.length },
       "recording manifest written",
