@@ -3,31 +3,36 @@
  * chained entry's JSON (`entry`) and, for the next append, its `seq` and `hash`. The head is the stream's last
  * entry, so a chain is one key: always one hash slot in Redis Cluster.
  *
- * Appending is compare-and-set: the head is read, the entry linked to it and hashed here (Lua in Redis has no
- * SHA-256), and a script adds it only if the head is still that seq — else it is linked again to the new
- * head. Concurrent appenders in many processes therefore never fork the chain. Appends of one process go one
+ * Appending is compare-and-set: the entry is linked to the head and hashed here (Lua in Redis has no SHA-256),
+ * and a script adds it only if the head is still that seq — else it answers with the new head and the entry is
+ * linked again. Concurrent appenders in many processes therefore never fork the chain. Appends of one process go one
  * at a time, so they do not race each other.
  */
 import type { RedisClient } from "../redis/index.js";
 import { entryHash, linkEntry, type ChainHead, type ChainLink, type ChainName } from "./chain.js";
 
-/** KEYS[1] the stream; ARGV: expected head seq, entry JSON, its seq, its hash, MAXLEN (0: untrimmed). */
+/**
+ * KEYS[1] the stream; ARGV: expected head seq, entry JSON, its seq, its hash, MAXLEN (0: untrimmed). Returns
+ * {1} when added, else {0, head seq, head hash} (the head to link to instead; '0' and '' when there is none).
+ */
 const APPEND = `
 local last = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
 local seq = '0'
+local hash = ''
 if last[1] then
   local fields = last[1][2]
   for i = 1, #fields, 2 do
     if fields[i] == 'seq' then seq = fields[i + 1] end
+    if fields[i] == 'hash' then hash = fields[i + 1] end
   end
 end
-if seq ~= ARGV[1] then return 0 end
+if seq ~= ARGV[1] then return {0, seq, hash} end
 if ARGV[5] == '0' then
   redis.call('XADD', KEYS[1], '*', 'entry', ARGV[2], 'seq', ARGV[3], 'hash', ARGV[4])
 else
   redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[5], '*', 'entry', ARGV[2], 'seq', ARGV[3], 'hash', ARGV[4])
 end
-return 1`;
+return {1}`;
 
 /** Links lost to other appenders in a row before giving up (each is one round trip). */
 const MAX_ATTEMPTS = 200;
@@ -60,21 +65,30 @@ export function createChainLog(redis: RedisClient, key: string, options: { maxLe
     const hash = last ? fieldOf(last[1], "hash") : undefined;
     return seq && hash ? { seq: Number(seq), hash } : undefined;
   };
+  // The head this process last saw: usually still the head, so an append is one round trip; when another
+  // process moved it, the script answers with the new head and the entry is linked again.
+  let known: ChainHead | undefined | "unknown" = "unknown";
   const appendNow = async <T extends object>(body: T): Promise<T & ChainLink> => {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const current = await head();
+      const current = known === "unknown" ? await head() : known;
       const entry = linkEntry(body, current);
-      const added = await redis.eval(
+      const hash = entryHash(entry);
+      const added = (await redis.eval(
         APPEND,
         1,
         key,
         String(current?.seq ?? 0),
         JSON.stringify(entry),
         String(entry.seq),
-        entryHash(entry),
+        hash,
         String(options.maxLen ?? 0),
-      );
-      if (added === 1) return entry;
+      )) as [number, string?, string?];
+      if (added[0] === 1) {
+        known = { seq: entry.seq, hash };
+        return entry;
+      }
+      const [, seq, headHash] = added;
+      known = seq && seq !== "0" && headHash ? { seq: Number(seq), hash: headHash } : undefined;
     }
     throw new Error(`chain ${key}: lost the head to other appenders ${MAX_ATTEMPTS} times in a row`);
   };

@@ -1,9 +1,19 @@
 import { generateKeyPairSync } from "node:crypto";
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import { canonicalJson, canonicalSha256 } from "./canonical.js";
 import { entryHash, GENESIS, inSeqOrder, linkEntry, verifyChain, type ChainHead } from "./chain.js";
 import { buildCheckpoint, type Checkpoint } from "./checkpoint.js";
-import { generatePrivateKeyPem, keyIdOf, signerFromPrivateKeyPem, verifierOf } from "./keys.js";
+import {
+  generatePrivateKeyPem,
+  keyIdOf,
+  loadEvidenceSigner,
+  loadEvidenceVerifier,
+  signerFromPrivateKeyPem,
+  verifierOf,
+} from "./keys.js";
 
 const signer = signerFromPrivateKeyPem(generatePrivateKeyPem());
 const otherSigner = signerFromPrivateKeyPem(generatePrivateKeyPem());
@@ -183,5 +193,45 @@ describe("keys", () => {
   it("refuses a key that is not Ed25519", () => {
     const rsa = generateKeyPairSync("rsa", { modulusLength: 1024 }).privateKey.export({ type: "pkcs8", format: "pem" });
     expect(() => signerFromPrivateKeyPem(rsa.toString(), "k.pem")).toThrow(/k.pem is a rsa key, not Ed25519/);
+  });
+});
+
+describe("loading the configured key", () => {
+  const dir = mkdtempSync(join(tmpdir(), "evidence-keys-"));
+  const keyFile = join(dir, "key.pem");
+  const pem = generatePrivateKeyPem();
+  writeFileSync(keyFile, pem);
+  const publicFile = join(dir, "public.pem");
+  writeFileSync(publicFile, signerFromPrivateKeyPem(pem).publicKeyPem);
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("reads EVIDENCE_SIGNING_KEY_FILE, without a warning", () => {
+    const warnings: string[] = [];
+    const signer = loadEvidenceSigner({ NODE_ENV: "production", EVIDENCE_SIGNING_KEY_FILE: keyFile }, (m) =>
+      warnings.push(m),
+    );
+    expect([signer.keyId, warnings]).toEqual([signerFromPrivateKeyPem(pem).keyId, []]);
+  });
+  it("production refuses to run without one; a missing file is named", () => {
+    expect(() => loadEvidenceSigner({ NODE_ENV: "production" }, () => undefined)).toThrow(
+      /EVIDENCE_SIGNING_KEY_FILE is required when NODE_ENV=production/,
+    );
+    expect(() =>
+      loadEvidenceSigner({ NODE_ENV: "test", EVIDENCE_SIGNING_KEY_FILE: join(dir, "none.pem") }, () => undefined),
+    ).toThrow(/none\.pem/);
+  });
+  it("elsewhere the shared development key, loudly", () => {
+    const warnings: string[] = [];
+    const first = loadEvidenceSigner({ NODE_ENV: "development" }, (m) => warnings.push(m));
+    const second = loadEvidenceSigner({ NODE_ENV: "test" }, () => undefined);
+    expect(second.keyId).toBe(first.keyId);
+    expect(warnings).toEqual([expect.stringMatching(/DEVELOPMENT KEY .* prove nothing/)]);
+  });
+  it("a process that only checks can be given the public key alone", () => {
+    const verifier = loadEvidenceVerifier(
+      { NODE_ENV: "production", EVIDENCE_PUBLIC_KEY_FILE: publicFile },
+      () => undefined,
+    );
+    expect(verifier.keyId).toBe(signerFromPrivateKeyPem(pem).keyId);
   });
 });

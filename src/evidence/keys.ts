@@ -14,7 +14,7 @@ import {
   verify,
   type KeyObject,
 } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, linkSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -135,10 +135,18 @@ export function loadEvidenceSigner(settings: SignerSettings, warn: (message: str
     throw new EvidenceKeyError(
       "EVIDENCE_SIGNING_KEY_FILE is required when NODE_ENV=production (or EVIDENCE_PUBLIC_KEY_FILE where only checking)",
     );
-  try {
-    writeFileSync(DEVELOPMENT_KEY_FILE, generatePrivateKeyPem(), { flag: "wx", mode: 0o600 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  if (!existsSync(DEVELOPMENT_KEY_FILE)) {
+    // Written whole under a name of its own, then linked into place: a process starting at the same moment
+    // sees either no key or the whole key, and the first link wins.
+    const draft = `${DEVELOPMENT_KEY_FILE}.${process.pid}.${Date.now()}`;
+    writeFileSync(draft, generatePrivateKeyPem(), { flag: "wx", mode: 0o600 });
+    try {
+      linkSync(draft, DEVELOPMENT_KEY_FILE);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    } finally {
+      unlinkSync(draft);
+    }
   }
   const signer = signerFromPrivateKeyPem(readFileSync(DEVELOPMENT_KEY_FILE, "utf8"), DEVELOPMENT_KEY_FILE);
   warn(
