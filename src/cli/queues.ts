@@ -10,7 +10,7 @@ import { createRedisSessionStore } from "../sessions/index.js";
 import { Queue } from "bullmq";
 import { z } from "zod";
 import { createLedger, type Ledger } from "../ledger/index.js";
-import { chainKey, createChainLog, type ChainLog } from "../evidence/chain-log.js";
+import { chainLogs, type ChainLog } from "../evidence/chain-log.js";
 import { loadEvidenceSigner, type EvidenceSigner } from "../evidence/keys.js";
 import { createRecordingIndex, type RecordingIndex } from "../retrieval/index-store.js";
 import { QueueName, queueKeyPrefix } from "../queues/index.js";
@@ -226,10 +226,7 @@ export async function openEvidenceStores(variables: Record<string, string | unde
     auditArchive: blobService.getContainerClient(variables.AUDIT_CONTAINER ?? "audit"),
     retention: mode === "azure" ? azureRetention(retrieval.container) : noRetention,
     retentionDays,
-    logs: {
-      ledger: createChainLog(redis, chainKey(REDIS_PREFIX, "ledger")),
-      audit: createChainLog(redis, chainKey(REDIS_PREFIX, "audit")),
-    },
+    logs: chainLogs(redis, REDIS_PREFIX),
     close: () => {
       retrieval.close();
       redis.disconnect();

@@ -52,6 +52,12 @@ export interface ChainLog {
 export const chainKey = (prefix: string, chain: ChainName) =>
   chain === "audit" ? `${prefix}:audit` : `${prefix}:ledger:chain`;
 
+/** Both chains of a deployment (REDIS_PREFIX). */
+export const chainLogs = (redis: RedisClient, prefix: string): Record<ChainName, ChainLog> => ({
+  ledger: createChainLog(redis, chainKey(prefix, "ledger")),
+  audit: createChainLog(redis, chainKey(prefix, "audit")),
+});
+
 const fieldOf = (fields: string[], name: string) => {
   const at = fields.indexOf(name);
   return at >= 0 && at % 2 === 0 ? fields[at + 1] : undefined;

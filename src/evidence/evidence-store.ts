@@ -96,6 +96,24 @@ export async function writeCheckpoint(
   return { written: true, blob, checkpoint };
 }
 
+/**
+ * Checkpoints both chains (what the scheduled job every EVIDENCE_CHECKPOINT_SECONDS and every export run). A
+ * failure of one chain does not stop the other; it is returned, for the caller to log and alert.
+ */
+export async function checkpointChains(
+  stores: CheckpointStores,
+  logs: Record<ChainName, Pick<ChainLog, "head">>,
+): Promise<Record<ChainName, CheckpointOutcome | { written: false; reason: "failed"; error: unknown }>> {
+  const one = (chain: ChainName) =>
+    writeCheckpoint(stores, chain, logs[chain]).catch((error: unknown) => ({
+      written: false as const,
+      reason: "failed" as const,
+      error,
+    }));
+  const [ledger, audit] = await Promise.all([one("ledger"), one("audit")]);
+  return { ledger, audit };
+}
+
 export interface VerifySources {
   /** The archive container, where the checkpoints are. */
   container: ContainerClient;

@@ -11,9 +11,9 @@ import { FakeRetention } from "../../src/archive/retention.js";
 import { createBlobAuditArchive } from "../../src/audit/blob-archive.js";
 import { createAuditLog, type AuditEntry } from "../../src/audit/log.js";
 import { checkpointCommand, verifyCommand } from "../../src/cli/evidence-commands.js";
-import { chainKey, createChainLog } from "../../src/evidence/chain-log.js";
+import { chainKey, chainLogs, createChainLog } from "../../src/evidence/chain-log.js";
 import { checkpointBlobName } from "../../src/evidence/checkpoint.js";
-import { verifyEvidenceChain, writeCheckpoint } from "../../src/evidence/evidence-store.js";
+import { checkpointChains, verifyEvidenceChain, writeCheckpoint } from "../../src/evidence/evidence-store.js";
 import { generatePrivateKeyPem, signerFromPrivateKeyPem, verifierOf } from "../../src/evidence/keys.js";
 import { createLedger } from "../../src/ledger/index.js";
 import type { RedisClient } from "../../src/redis/index.js";
@@ -207,6 +207,17 @@ describe.each(redisTargets)("evidence chains on %s", (_label, target) => {
     expect((await verifyEvidenceChain(sources, "audit")).problem).toMatchObject({
       seq: 40,
       message: expect.stringMatching(/seq 40 was altered/),
+    });
+  });
+
+  it("checkpointChains (the scheduled job's and the export's call) signs each chain that has a new head", async () => {
+    const jobPrefix = `${prefix}:job`;
+    await createLedger(redis, jobPrefix).record({ serverCallId: "c1", outcome: "pending" });
+    const container = await archiveContainer();
+    const stores = { container, retention: new FakeRetention(), signer, retentionDays: 1 };
+    expect(await checkpointChains(stores, chainLogs(redis, jobPrefix))).toEqual({
+      ledger: expect.objectContaining({ written: true, blob: checkpointBlobName("ledger", 1) }),
+      audit: { written: false, reason: "empty" },
     });
   });
 
