@@ -479,6 +479,9 @@ describe("QA retrieval", () => {
     const options = { url: stack.webhookUrl, token: tokens.support };
     expect(await verifyCommand(support.recordingId, options, io)).toBe(0);
     expect(out).toContain(`          manifest signed by key ${keyId}, intact`);
+    // Reading the recording checks the signature too.
+    const read = (await detailOf(support.recordingId)) as unknown as { manifestSignature: unknown };
+    expect(read.manifestSignature).toEqual({ status: "intact", keyId, summary: `signed by key ${keyId}, intact` });
 
     // Tamper with the archive behind the service's back: same size, one byte changed.
     const chunk = (await detailOf(support.recordingId)).manifest.chunks[0]!;
