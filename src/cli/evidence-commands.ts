@@ -18,7 +18,7 @@ function chainsOf(option: string | undefined, io: Output): ChainName[] | undefin
   return undefined;
 }
 
-/** Writes a signed checkpoint of each chain's head (exit 0; 2 on a bad option). */
+/** Writes a signed checkpoint of each chain's head (exit 0; 1 when a chain is broken and was not signed; 2 on a bad option). */
 export async function checkpointCommand(
   stores: {
     container: ContainerClient;
@@ -32,11 +32,15 @@ export async function checkpointCommand(
 ): Promise<number> {
   const chains = chainsOf(options.chain, io);
   if (!chains) return 2;
+  let broken = false;
   for (const chain of chains) {
     const log = stores.logs[chain];
     if (!log) throw new Error(`no ${chain} chain to checkpoint`);
     const outcome = await writeCheckpoint(stores, chain, log);
-    if (outcome.written)
+    if (!outcome.written && outcome.reason === "chain broken") {
+      broken = true;
+      io.err(`${chain}: NOT signed, the chain is broken at seq ${outcome.problem.seq}: ${outcome.problem.message}`);
+    } else if (outcome.written)
       io.out(
         `${chain}: checkpoint of seq ${outcome.checkpoint.seq} written to ${outcome.blob} (key ${outcome.checkpoint.keyId})`,
       );
@@ -46,7 +50,7 @@ export async function checkpointCommand(
         `${chain}: already covered by the checkpoint of seq ${outcome.checkpoint?.seq ?? "?"} (${outcome.blob ?? "?"})`,
       );
   }
-  return 0;
+  return broken ? 1 : 0;
 }
 
 /** Walks each chain against its newest checkpoint: exit 0 when nothing is wrong, 1 when tampering is found. */

@@ -47,6 +47,11 @@ export interface ChainLog {
   entries(): AsyncIterable<unknown>;
   /** The seq of the oldest entry Redis still holds (undefined: empty or none chained). */
   firstSeq(): Promise<number | undefined>;
+  /**
+   * The entries after seq `after`, oldest first, read backwards from the head (so only the new part is read);
+   * undefined when Redis no longer holds seq after + 1 (a capped stream).
+   */
+  entriesAfter(after: number): Promise<unknown[] | undefined>;
 }
 
 export const chainKey = (prefix: string, chain: ChainName) =>
@@ -116,6 +121,23 @@ export function createChainLog(redis: RedisClient, key: string, options: { maxLe
         }
         if (page.length < PAGE) return;
         from = `(${page.at(-1)![0]}`;
+      }
+    },
+    async entriesAfter(after) {
+      const newest: unknown[] = [];
+      let to = "+";
+      for (;;) {
+        const page = (await redis.xrevrange(key, to, "-", "COUNT", PAGE)) as [string, string[]][];
+        for (const [, fields] of page) {
+          const seq = Number(fieldOf(fields, "seq") ?? Number.NaN);
+          if (!(seq > after)) return newest.reverse();
+          const raw = fieldOf(fields, "entry");
+          newest.push(raw === undefined ? {} : (JSON.parse(raw) as unknown));
+          if (seq === after + 1) return newest.reverse();
+        }
+        // The stream ends before seq after + 1: trimmed away (or never there), not to be told from here.
+        if (page.length < PAGE) return undefined;
+        to = `(${page.at(-1)![0]}`;
       }
     },
     async firstSeq() {

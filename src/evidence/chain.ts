@@ -78,12 +78,21 @@ export class ChainWalker {
   private unchained = 0;
   private problem: ChainProblem | null = null;
 
+  /**
+   * `after`: walk only the entries after this head (already proven, e.g. by the previous checkpoint): the
+   * first must be seq after.seq + 1 and link to after.hash.
+   */
   constructor(
     private readonly chain: ChainName,
     private readonly checkpoint: Checkpoint | undefined,
     verifier: EvidenceVerifier,
     private readonly source: string,
+    after?: ChainHead,
   ) {
+    if (after) {
+      this.expected = after.seq + 1;
+      this.prevHash = after.hash;
+    }
     if (checkpoint) {
       const wrong = checkpointProblem(checkpoint, verifier, chain);
       if (wrong) this.problem = { seq: checkpoint.seq, message: wrong };

@@ -4,7 +4,14 @@
  */
 import type { ContainerClient } from "@azure/storage-blob";
 import type { RetentionPort } from "../archive/retention.js";
-import { ChainWalker, inSeqOrder, type ChainName, type ChainVerification } from "./chain.js";
+import {
+  ChainWalker,
+  entryHash,
+  inSeqOrder,
+  type ChainName,
+  type ChainProblem,
+  type ChainVerification,
+} from "./chain.js";
 import type { ChainLog } from "./chain-log.js";
 import {
   buildCheckpoint,
@@ -13,7 +20,7 @@ import {
   CHECKPOINT_AREA,
   type Checkpoint,
 } from "./checkpoint.js";
-import type { EvidenceSigner, EvidenceVerifier } from "./keys.js";
+import { verifierOf, type EvidenceSigner, type EvidenceVerifier } from "./keys.js";
 
 export interface CheckpointStores {
   /** The archive container (BLOB_CONTAINER): checkpoints live beside the recordings, under `_evidence/`. */
@@ -27,8 +34,20 @@ export interface CheckpointStores {
 }
 
 export type CheckpointOutcome =
-  | { written: true; blob: string; checkpoint: Checkpoint }
-  | { written: false; reason: "empty" | "already covered"; blob?: string; checkpoint?: Checkpoint };
+  | {
+      written: true;
+      blob: string;
+      checkpoint: Checkpoint;
+      /** Whether the entries since the previous checkpoint were checked to link up before signing. */
+      checkedSince: number | "not checked: Redis no longer holds them";
+    }
+  | { written: false; reason: "empty" | "already covered"; blob?: string; checkpoint?: Checkpoint }
+  | { written: false; reason: "chain broken"; problem: ChainProblem };
+
+const seqField = (entry: unknown) =>
+  typeof entry === "object" && entry !== null && "seq" in entry && typeof entry.seq === "number"
+    ? entry.seq
+    : Number.NaN;
 
 const statusOf = (error: unknown) =>
   typeof error === "object" && error !== null && "statusCode" in error ? Number(error.statusCode) : undefined;
@@ -56,12 +75,13 @@ export async function latestCheckpoint(
 /**
  * Signs the chain's head and writes it to `_evidence/checkpoints/<chain>/<seq>.json` (If-None-Match: a
  * checkpoint is never replaced), then protects the blob for EVIDENCE_RETENTION_DAYS. Nothing is written when
- * the chain is empty or the newest checkpoint already covers its head.
+ * the chain is empty, the newest checkpoint already covers its head, or the entries since that checkpoint do
+ * not link up to it (`chain broken`, with the first bad entry: the caller alerts).
  */
 export async function writeCheckpoint(
   stores: CheckpointStores,
   chain: ChainName,
-  log: Pick<ChainLog, "head">,
+  log: Pick<ChainLog, "head" | "entriesAfter">,
 ): Promise<CheckpointOutcome> {
   const now = stores.now ?? (() => new Date());
   const head = await log.head();
@@ -70,6 +90,27 @@ export async function writeCheckpoint(
   const latest = await latestCheckpoint(stores.container, chain);
   if (latest && latest.checkpoint.seq >= head.seq)
     return { written: false, reason: "already covered", blob: latest.blob, checkpoint: latest.checkpoint };
+  // Never seal a chain that does not link up: the entries since the previous checkpoint are walked first.
+  const after = latest ? { seq: latest.checkpoint.seq, hash: latest.checkpoint.hash } : undefined;
+  const since = await log.entriesAfter(after?.seq ?? 0);
+  if (since) {
+    // Entries appended since the head was read are left for the next checkpoint.
+    const upToHead = since.filter((entry) => seqField(entry) <= head.seq);
+    const walker = new ChainWalker(chain, undefined, verifierOf(stores.signer), "Redis", after);
+    for (const entry of upToHead) if (!walker.push(entry)) break;
+    const walked = walker.finish();
+    if (walked.problem) return { written: false, reason: "chain broken", problem: walked.problem };
+    const last = upToHead.at(-1);
+    if (!last || seqField(last) !== head.seq || entryHash(last as object) !== head.hash)
+      return {
+        written: false,
+        reason: "chain broken",
+        problem: {
+          seq: head.seq,
+          message: `the head recorded in Redis (seq ${head.seq}) is not the entry stored there`,
+        },
+      };
+  }
   const at = now();
   const checkpoint = buildCheckpoint(chain, head, at, stores.signer);
   const text = `${JSON.stringify(checkpoint, null, 2)}\n`;
@@ -93,7 +134,12 @@ export async function writeCheckpoint(
     until: new Date(at.getTime() + stores.retentionDays * 86_400_000),
     legalHold: false,
   });
-  return { written: true, blob, checkpoint };
+  return {
+    written: true,
+    blob,
+    checkpoint,
+    checkedSince: since ? (after?.seq ?? 0) : "not checked: Redis no longer holds them",
+  };
 }
 
 /**
@@ -102,7 +148,7 @@ export async function writeCheckpoint(
  */
 export async function checkpointChains(
   stores: CheckpointStores,
-  logs: Record<ChainName, Pick<ChainLog, "head">>,
+  logs: Record<ChainName, Pick<ChainLog, "head" | "entriesAfter">>,
 ): Promise<Record<ChainName, CheckpointOutcome | { written: false; reason: "failed"; error: unknown }>> {
   const one = (chain: ChainName) =>
     writeCheckpoint(stores, chain, logs[chain]).catch((error: unknown) => ({

@@ -210,6 +210,38 @@ describe.each(redisTargets)("evidence chains on %s", (_label, target) => {
     });
   });
 
+  it("a checkpoint is never signed over entries that do not link up since the previous one", async () => {
+    const key = `${prefix}:seal:chain`;
+    const log = createChainLog(redis, key);
+    for (let n = 0; n < 4; n++) await log.append({ n });
+    const container = await archiveContainer();
+    const stores = { container, retention: new FakeRetention(), signer, retentionDays: 1 };
+    expect(await writeCheckpoint(stores, "ledger", log)).toMatchObject({ written: true, checkedSince: 0 });
+    for (let n = 4; n < 7; n++) await log.append({ n });
+    // Entry 6 altered in place, the stored hash fields left as they were.
+    await rewriteStream(redis, key, (e) => e.map((f, i) => (i === 5 ? editEntry(f, (x) => (x.n = 60)) : f)));
+    expect(await writeCheckpoint(stores, "ledger", log)).toEqual({
+      written: false,
+      reason: "chain broken",
+      problem: { seq: 6, message: expect.stringMatching(/seq 6 was altered/) },
+    });
+    // The head's own content altered: its stored hash no longer fits it.
+    await rewriteStream(redis, key, (e) =>
+      e.map((f, i) => (i === 5 ? editEntry(f, (x) => (x.n = 5)) : i === 6 ? editEntry(f, (x) => (x.n = 70)) : f)),
+    );
+    expect(await writeCheckpoint(stores, "ledger", log)).toMatchObject({
+      written: false,
+      reason: "chain broken",
+      problem: { seq: 7, message: expect.stringMatching(/not the entry stored there/) },
+    });
+    await rewriteStream(redis, key, (e) => e.map((f, i) => (i === 6 ? editEntry(f, (x) => (x.n = 6)) : f)));
+    expect(await writeCheckpoint(stores, "ledger", log)).toMatchObject({
+      written: true,
+      checkpoint: { seq: 7 },
+      checkedSince: 4,
+    });
+  });
+
   it("checkpointChains (the scheduled job's and the export's call) signs each chain that has a new head", async () => {
     const jobPrefix = `${prefix}:job`;
     await createLedger(redis, jobPrefix).record({ serverCallId: "c1", outcome: "pending" });
