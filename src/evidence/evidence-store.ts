@@ -16,6 +16,7 @@ import type { ChainLog } from "./chain-log.js";
 import {
   buildCheckpoint,
   checkpointBlobName,
+  checkpointProblem,
   checkpointSchema,
   CHECKPOINT_AREA,
   type Checkpoint,
@@ -88,15 +89,22 @@ export async function writeCheckpoint(
   if (!head) return { written: false, reason: "empty" };
   const blob = checkpointBlobName(chain, head.seq);
   const latest = await latestCheckpoint(stores.container, chain);
+  const verifier = verifierOf(stores.signer);
+  // The previous checkpoint is the base only if it is genuinely ours; one of an earlier key (rotation) is not
+  // a base, so the whole chain is walked once; a forged one stops checkpointing, loudly.
+  const ours = latest?.checkpoint.keyId === stores.signer.keyId ? latest : undefined;
+  const forged = ours && checkpointProblem(ours.checkpoint, verifier, chain);
+  if (ours && forged)
+    return { written: false, reason: "chain broken", problem: { seq: ours.checkpoint.seq, message: forged } };
   if (latest && latest.checkpoint.seq >= head.seq)
     return { written: false, reason: "already covered", blob: latest.blob, checkpoint: latest.checkpoint };
   // Never seal a chain that does not link up: the entries since the previous checkpoint are walked first.
-  const after = latest ? { seq: latest.checkpoint.seq, hash: latest.checkpoint.hash } : undefined;
+  const after = ours ? { seq: ours.checkpoint.seq, hash: ours.checkpoint.hash } : undefined;
   const since = await log.entriesAfter(after?.seq ?? 0);
   if (since) {
     // Entries appended since the head was read are left for the next checkpoint.
     const upToHead = since.filter((entry) => seqField(entry) <= head.seq);
-    const walker = new ChainWalker(chain, undefined, verifierOf(stores.signer), "Redis", after);
+    const walker = new ChainWalker(chain, undefined, verifier, "Redis", after);
     for (const entry of upToHead) if (!walker.push(entry)) break;
     const walked = walker.finish();
     if (walked.problem) return { written: false, reason: "chain broken", problem: walked.problem };

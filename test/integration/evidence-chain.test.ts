@@ -240,6 +240,26 @@ describe.each(redisTargets)("evidence chains on %s", (_label, target) => {
       checkpoint: { seq: 7 },
       checkedSince: 4,
     });
+    await log.append({ n: 7 });
+    expect(await writeCheckpoint(stores, "ledger", log)).toMatchObject({ written: true, checkedSince: 7 });
+    // A forged newest checkpoint (our key id, not our signature) is no base: checkpointing stops, loudly.
+    const genuine = await container.getBlockBlobClient(checkpointBlobName("ledger", 8)).downloadToBuffer();
+    const forged = JSON.stringify({ ...(JSON.parse(genuine.toString("utf8")) as object), seq: 9 });
+    await container.getBlockBlobClient(checkpointBlobName("ledger", 9)).upload(forged, forged.length);
+    await log.append({ n: 8 });
+    await log.append({ n: 9 });
+    expect(await writeCheckpoint(stores, "ledger", log)).toMatchObject({
+      written: false,
+      reason: "chain broken",
+      problem: { seq: 9, message: expect.stringMatching(/signature does not verify/) },
+    });
+    // After a key rotation the previous key's checkpoints are no base: the new key's first walks the whole chain.
+    const rotated = signerFromPrivateKeyPem(generatePrivateKeyPem());
+    expect(await writeCheckpoint({ ...stores, signer: rotated }, "ledger", log)).toMatchObject({
+      written: true,
+      checkpoint: { seq: 10, keyId: rotated.keyId },
+      checkedSince: 0,
+    });
   });
 
   it("checkpointChains (the scheduled job's and the export's call) signs each chain that has a new head", async () => {
