@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { sampleManifest } from "../retrieval/test-fixtures.js";
-import { generatePrivateKeyPem, signerFromPrivateKeyPem, verifierOf } from "../evidence/keys.js";
+import {
+  generatePrivateKeyPem,
+  signerFromPrivateKeyPem,
+  verifierFromPublicKeyPem,
+  verifierOf,
+} from "../evidence/keys.js";
 import { manifestSignatureReport, signManifest } from "./manifest-signature.js";
 
 const signer = signerFromPrivateKeyPem(generatePrivateKeyPem());
@@ -62,6 +67,15 @@ describe("signed manifests", () => {
     const report = manifestSignatureReport(tamper(signed()), verifier);
     expect(report.status).toBe("invalid");
     expect(report.summary).toMatch(summary);
+  });
+
+  it("after a rotation, a manifest signed by an earlier key still trusted is intact; an untrusted one is not", () => {
+    const rotated = verifierFromPublicKeyPem(`${stranger.publicKeyPem}${signer.publicKeyPem}`);
+    expect(manifestSignatureReport(signed(), rotated)).toMatchObject({ status: "intact", keyId: signer.keyId });
+    const third = signerFromPrivateKeyPem(generatePrivateKeyPem());
+    expect(manifestSignatureReport(readBack(signManifest(sampleManifest(), third)), rotated).summary).toBe(
+      `signed by key ${third.keyId}, not one of the trusted keys ${stranger.keyId}, ${signer.keyId}`,
+    );
   });
 
   it("without a trusted key the signature is reported unchecked, never as intact", () => {

@@ -63,8 +63,8 @@ export function manifestSignatureReport(
   if (algorithm !== SIGNATURE_ALGORITHM)
     return { status: "invalid", keyId, summary: `signed with ${String(algorithm)}, not ${SIGNATURE_ALGORITHM}` };
   if (!verifier) return { status: "unchecked", keyId, summary: `signed by key ${keyId}, not checked (no trusted key)` };
-  if (keyId !== verifier.keyId)
-    return { status: "invalid", keyId, summary: `signed by key ${keyId}, not the trusted key ${verifier.keyId}` };
+  if (!verifier.keyIds.includes(keyId))
+    return { status: "invalid", keyId, summary: `signed by key ${keyId}, not ${verifier.describe}` };
   let bytes: Buffer;
   try {
     bytes = signedBytes(record);
@@ -75,7 +75,7 @@ export function manifestSignatureReport(
       summary: `the manifest cannot be put in canonical form: ${(error as Error).message}`,
     };
   }
-  if (!verifier.verify(bytes, value))
+  if (!verifier.verify(bytes, value, keyId))
     return {
       status: "invalid",
       keyId,

@@ -131,7 +131,7 @@ export const configSchema = z.object({
    * in production. Unset elsewhere: a development key shared by the machine's processes, with a loud warning.
    */
   EVIDENCE_SIGNING_KEY_FILE: z.string().min(1).optional(),
-  /** PEM public key the webhook checks manifest signatures with, so it need not hold the private key. */
+  /** PEM public key(s) the webhook checks manifest signatures with (current first, then earlier ones still trusted). */
   EVIDENCE_PUBLIC_KEY_FILE: z.string().min(1).optional(),
   /** How often the ledger and audit chains get a signed checkpoint (the scheduled job; also at every export). */
   EVIDENCE_CHECKPOINT_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),

@@ -12,6 +12,7 @@ import {
   loadEvidenceSigner,
   loadEvidenceVerifier,
   signerFromPrivateKeyPem,
+  verifierFromPublicKeyPem,
   verifierOf,
 } from "./keys.js";
 
@@ -156,6 +157,14 @@ describe("verifying a chain against its checkpoint", () => {
     expect(verifyChain("audit", entries, { ...foreign, keyId: signer.keyId }, verifier).problem?.message).toMatch(
       /signature does not verify/,
     );
+  });
+
+  it("a checkpoint signed by an earlier key still trusted (after a rotation) verifies", () => {
+    const rotated = verifierFromPublicKeyPem(`${otherSigner.publicKeyPem}\n${signer.publicKeyPem}`);
+    expect(rotated.keyIds).toEqual([otherSigner.keyId, signer.keyId]);
+    expect(verifyChain("audit", entries, checkpoint, rotated)).toMatchObject({ ok: true, verifiedThrough: 6 });
+    const forged = { ...checkpoint, keyId: otherSigner.keyId };
+    expect(verifyChain("audit", entries, forged, rotated).problem?.message).toMatch(/signature does not verify/);
   });
 
   it("a checkpoint of the other chain does not count", () => {

@@ -47,10 +47,10 @@ export function checkpointProblem(
 ): string | undefined {
   const of = `checkpoint of seq ${checkpoint.seq} (${checkpoint.at})`;
   if (checkpoint.chain !== chain) return `${of} is of the ${checkpoint.chain} chain, not ${chain}`;
-  if (checkpoint.keyId !== verifier.keyId)
-    return `${of} is signed by key ${checkpoint.keyId}, not the trusted key ${verifier.keyId}`;
-  if (!verifier.verify(signedPart(checkpoint), checkpoint.signature))
-    return `${of}: its signature does not verify with key ${verifier.keyId} (forged, or altered after signing)`;
+  if (!verifier.keyIds.includes(checkpoint.keyId))
+    return `${of} is signed by key ${checkpoint.keyId}, not ${verifier.describe}`;
+  if (!verifier.verify(signedPart(checkpoint), checkpoint.signature, checkpoint.keyId))
+    return `${of}: its signature does not verify with key ${checkpoint.keyId} (forged, or altered after signing)`;
   return undefined;
 }
 

@@ -28,10 +28,18 @@ export interface EvidenceSigner {
   sign(bytes: Buffer): string;
 }
 
-/** Checks signatures with one trusted public key. */
+/**
+ * Checks signatures with the trusted public keys: the current one first, then earlier ones still trusted for
+ * what they signed before a rotation (docs/evidence.md "Keys").
+ */
 export interface EvidenceVerifier {
+  /** The current key's id. */
   readonly keyId: string;
-  verify(bytes: Buffer, signatureBase64: string): boolean;
+  readonly keyIds: readonly string[];
+  /** "the trusted key K" or "one of the trusted keys K1, K2": for messages. */
+  readonly describe: string;
+  /** True when `keyId` (default: the current key) is trusted and the signature verifies with that key. */
+  verify(bytes: Buffer, signatureBase64: string, keyId?: string): boolean;
 }
 
 export class EvidenceKeyError extends Error {
@@ -65,21 +73,34 @@ export function signerFromPrivateKeyPem(pem: string, source = "the key"): Eviden
   };
 }
 
+const PEM_BLOCK = /-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g;
+
+/** One or more PEM public keys (a file may hold several, the current one first). */
 export function verifierFromPublicKeyPem(pem: string, source = "the public key"): EvidenceVerifier {
-  let publicKey: KeyObject;
-  try {
-    publicKey = createPublicKey(pem);
-  } catch (error) {
-    throw new EvidenceKeyError(`${source} is not a PEM public key: ${(error as Error).message}`);
+  const blocks = pem.match(PEM_BLOCK) ?? [pem];
+  const keys = new Map<string, KeyObject>();
+  for (const block of blocks) {
+    let publicKey: KeyObject;
+    try {
+      publicKey = createPublicKey(block);
+    } catch (error) {
+      throw new EvidenceKeyError(`${source} is not a PEM public key: ${(error as Error).message}`);
+    }
+    if (publicKey.asymmetricKeyType !== "ed25519")
+      throw new EvidenceKeyError(`${source} is a ${publicKey.asymmetricKeyType ?? "?"} key, not Ed25519`);
+    keys.set(keyIdOf(publicKey), publicKey);
   }
-  if (publicKey.asymmetricKeyType !== "ed25519")
-    throw new EvidenceKeyError(`${source} is a ${publicKey.asymmetricKeyType ?? "?"} key, not Ed25519`);
+  const keyIds = [...keys.keys()];
+  const current = keyIds[0]!;
   return {
-    keyId: keyIdOf(publicKey),
-    verify(bytes, signatureBase64) {
+    keyId: current,
+    keyIds,
+    describe: keyIds.length === 1 ? `the trusted key ${current}` : `one of the trusted keys ${keyIds.join(", ")}`,
+    verify(bytes, signatureBase64, keyId = current) {
+      const publicKey = keys.get(keyId);
       const signature = Buffer.from(signatureBase64, "base64");
       // Ed25519 signatures are 64 bytes; anything else is not one (and verify would throw on some inputs).
-      return signature.length === 64 && verify(null, bytes, publicKey, signature);
+      return publicKey !== undefined && signature.length === 64 && verify(null, bytes, publicKey, signature);
     },
   };
 }
