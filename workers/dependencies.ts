@@ -13,6 +13,7 @@ import { immutabilityMode, type Config } from "../src/config/index.js";
 import type { HealthStore } from "../src/health/index.js";
 import { createCorrelationIndex, type CorrelationIndex } from "../src/correlation/index.js";
 import { createLedger, type Ledger } from "../src/ledger/index.js";
+import { loadEvidenceSigner, type EvidenceSigner } from "../src/evidence/index.js";
 import type { Logger } from "../src/log.js";
 import type { Runtime } from "../src/runtime.js";
 import type { TeamPolicy } from "../src/policy/index.js";
@@ -74,6 +75,8 @@ export interface WorkerDependencies {
   correlation: CorrelationIndex;
   /** Retain-until and legal hold on archived blobs. */
   retention: RetentionPort;
+  /** Signs manifests (docs/evidence.md). Always wired in production; optional like the ledger (unsigned without). */
+  evidenceSigner?: EvidenceSigner;
   /** Delete ACS's copy of a chunk once ours is verified. */
   deleteAcsCopy: boolean;
   /** After a call ends, how long its recording may take to arrive before an alert. */
@@ -121,6 +124,9 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
     recordingExpectedWithinMs: config.RECORDING_EXPECTED_WITHIN_SECONDS * 1000,
     gapSweepEveryMs: config.GAP_SWEEP_SECONDS * 1000,
     retention: immutabilityMode(config) === "azure" ? azureRetention(runtime.container) : noRetention,
+    evidenceSigner: loadEvidenceSigner(config, (message) =>
+      logger.warn({ alert: "evidence-development-key" }, message),
+    ),
     deleteAcsCopy: config.ACS_DELETE_AFTER_ARCHIVE,
     ledger: createLedger(runtime.redis, config.REDIS_PREFIX),
     correlation: createCorrelationIndex(runtime.redis, config.REDIS_PREFIX),

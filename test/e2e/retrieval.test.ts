@@ -12,6 +12,7 @@ import { downloadCommand, exportCommand, listCommand, verifyCommand } from "../.
 import { QueueName } from "../../src/queues/index.js";
 import { signTicket } from "../../src/retrieval/tickets.js";
 import { eventually, startStack, type Stack } from "../support/stack.js";
+import { loadEvidenceSigner } from "../../src/evidence/keys.js";
 
 const RESOURCE = "5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10";
 const user = (name: string) => `8:acs:${RESOURCE}_${name}`;
@@ -462,16 +463,25 @@ describe("QA retrieval", () => {
     const support = recordingOf(calls.support1);
     const intact = (await (await api("POST", `${path(support.recordingId)}/verify`, tokens.support)).json()) as {
       ok: boolean;
-      manifest: { ok: boolean };
+      manifest: { ok: boolean; signature: { status: string; keyId: string; summary: string } };
       chunks: { ok: boolean }[];
     };
-    expect(intact).toMatchObject({ ok: true, manifest: { ok: true } });
+    // Signed by the worker with the stack's evidence key (the development key: docs/evidence.md "Keys").
+    const keyId = loadEvidenceSigner({ NODE_ENV: "test" }, () => undefined).keyId;
+    expect(intact).toMatchObject({
+      ok: true,
+      manifest: { ok: true, signature: { status: "intact", keyId, summary: `signed by key ${keyId}, intact` } },
+    });
     expect(intact.chunks.every((c) => c.ok)).toBe(true);
 
     const out: string[] = [];
     const io = { out: (line: string) => out.push(line), err: (line: string) => out.push(line) };
     const options = { url: stack.webhookUrl, token: tokens.support };
     expect(await verifyCommand(support.recordingId, options, io)).toBe(0);
+    expect(out).toContain(`          manifest signed by key ${keyId}, intact`);
+    // Reading the recording checks the signature too.
+    const read = (await detailOf(support.recordingId)) as unknown as { manifestSignature: unknown };
+    expect(read.manifestSignature).toEqual({ status: "intact", keyId, summary: `signed by key ${keyId}, intact` });
 
     // Tamper with the archive behind the service's back: same size, one byte changed.
     const chunk = (await detailOf(support.recordingId)).manifest.chunks[0]!;

@@ -16,6 +16,7 @@ import {
   recordingFolder,
   placeRecording,
   type Placement,
+  writeManifest,
 } from "../../../src/archive/index.js";
 import {
   chunksArchived,
@@ -45,6 +46,7 @@ const needs = [
   "correlation",
   "sessions",
   "policies",
+  "evidenceSigner",
 ] as const;
 type Deps = JobDependencies<(typeof needs)[number]>;
 
@@ -324,10 +326,8 @@ async function writeManifestIfComplete(
   });
   const { chunk: _chunk, ...recordingLabels } = labels.tags;
   try {
-    const written = await ingestDocument(deps.container, name, Readable.from([Buffer.from(JSON.stringify(manifest))]), {
-      metadata: recordingLabels,
-      tags: recordingLabels,
-    });
+    const labels = { metadata: recordingLabels, tags: recordingLabels };
+    const written = await writeManifest(deps.container, name, manifest, labels, deps.evidenceSigner);
     deps.logger.info(
       { serverCallId, correlationId, recordingId, manifest: name, sha256: written.sha256, chunks: archived.length },
       "recording manifest written",
