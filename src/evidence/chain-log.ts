@@ -82,14 +82,16 @@ export function createChainLog(redis: RedisClient, key: string, options: { maxLe
   const appendNow = async <T extends object>(body: T): Promise<T & ChainLink> => {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const current = known === "unknown" ? await head() : known;
-      const entry = linkEntry(body, current);
+      // Hashed as it will be read back: what JSON cannot carry as it is (a Date, an undefined member) is settled first.
+      const json = JSON.stringify(linkEntry(body, current));
+      const entry = JSON.parse(json) as T & ChainLink;
       const hash = entryHash(entry);
       const added = (await redis.eval(
         APPEND,
         1,
         key,
         String(current?.seq ?? 0),
-        JSON.stringify(entry),
+        json,
         String(entry.seq),
         hash,
         String(options.maxLen ?? 0),

@@ -41,6 +41,8 @@ describe("canonical JSON (RFC 8785 for our values)", () => {
     [{ é: 1, Z: 2, a: 3 }, '{"Z":2,"a":3,"é":1}'],
     [{ n: 1e21, m: 0.1, k: -0 }, '{"k":0,"m":0.1,"n":1e+21}'],
     ["line\nbreak \u2028", '"line\\nbreak \u2028"'],
+    // toJSON as JSON.stringify honours it: a Date in an entry hashes as the ISO string stored for it.
+    [{ from: new Date("2026-12-04T10:00:00Z") }, '{"from":"2026-12-04T10:00:00.000Z"}'],
   ])("%j → %s", (value, expected) => {
     expect(canonicalJson(value)).toBe(expected);
   });

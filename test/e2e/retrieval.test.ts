@@ -12,7 +12,7 @@ import { downloadCommand, exportCommand, listCommand, verifyCommand } from "../.
 import { QueueName } from "../../src/queues/index.js";
 import { signTicket } from "../../src/retrieval/tickets.js";
 import { eventually, startStack, type Stack } from "../support/stack.js";
-import { loadEvidenceSigner } from "../../src/evidence/keys.js";
+import { chainLogs, latestCheckpoint, loadEvidenceSigner } from "../../src/evidence/index.js";
 
 const RESOURCE = "5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10";
 const user = (name: string) => `8:acs:${RESOURCE}_${name}`;
@@ -535,6 +535,8 @@ describe("QA retrieval", () => {
   });
 
   it("exports N recordings with hashes and a chain of custody that verify against the manifests (CLI with progress)", async () => {
+    // The audit chain's head before the export is asked for: the checkpoint taken at the export must go beyond it.
+    const auditBefore = (await chainLogs(stack.runtime.redis, stack.config.REDIS_PREFIX).audit.head())?.seq ?? 0;
     const out: string[] = [];
     const io = { out: (line: string) => out.push(line), err: (line: string) => out.push(line) };
     const code = await exportCommand(
@@ -553,6 +555,9 @@ describe("QA retrieval", () => {
     const folder = /3 recording\(s\) → exports\/(desk\/[0-9a-f-]{36})$/m.exec(out.join("\n"))?.[1];
     expect(folder).toBeDefined();
     expect(out.at(-1)).toBe("export complete and verified");
+    // Every export is covered by a signed checkpoint taken when it ran (docs/evidence.md), which covers its request.
+    const checkpoint = await latestCheckpoint(stack.runtime.container, "audit");
+    expect(checkpoint?.checkpoint.seq).toBeGreaterThan(auditBefore);
 
     // Check the bundle independently of the exporter: every file against the archived manifests.
     const target = stack.runtime.blobService.getContainerClient(stack.config.EXPORT_CONTAINER);

@@ -85,6 +85,16 @@ describe.each(redisTargets)("evidence chains on %s", (_label, target) => {
     expect(await a.head()).toMatchObject({ seq: 120 });
   });
 
+  it("an entry holding a Date (an export's selection) verifies after it is read back: hashed as stored", async () => {
+    const log = createChainLog(redis, `${prefix}:dates:chain`);
+    await log.append({ action: "exports:create", detail: { from: new Date("2026-12-01T00:00:00Z"), to: undefined } });
+    await log.append({ action: "exports:get" });
+    const container = await archiveContainer();
+    const stores = { container, retention: new FakeRetention(), signer, retentionDays: 1 };
+    expect(await writeCheckpoint(stores, "audit", log)).toMatchObject({ written: true });
+    expect(await verifyEvidenceChain({ container, verifier, log }, "audit", "redis")).toMatchObject({ ok: true });
+  });
+
   it("ledger changes join the ledger chain; a checkpoint covers them; every kind of tampering is named", async () => {
     const ledgerPrefix = `${prefix}:l`;
     const ledger = createLedger(redis, ledgerPrefix);
