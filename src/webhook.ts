@@ -13,6 +13,7 @@ import { createRedisClient } from "./redis/index.js";
 import { createBlobAuditArchive, createActionAuditLog, createAuditLog } from "./audit/index.js";
 import { createRecordingIndex, createSasMinter, createExportRequests, cursorCodec } from "./retrieval/index.js";
 import { loadTokenStore } from "./auth/index.js";
+import { loadEvidenceVerifier } from "./evidence/index.js";
 import { policyReadiness } from "./policy/index.js";
 import { attachClusterMetrics, aliveWorkers, HEARTBEAT_TTL_MS } from "./observability/index.js";
 import type { Logger } from "./log.js";
@@ -94,6 +95,9 @@ export async function startWebhook(
         container: runtime.container,
         cursors: cursorCodec(secret),
         verifyConcurrency: config.VERIFY_CONCURRENCY,
+        evidenceVerifier: loadEvidenceVerifier(config, (message) =>
+          logger.warn({ alert: "evidence-development-key" }, message),
+        ),
         playback: {
           ticketSecret: playbackTicketSecret(config),
           ticketTtlMs: config.PLAYBACK_TICKET_SECONDS * 1000,

@@ -13,6 +13,7 @@ import { immutabilityMode, type Config } from "../src/config/index.js";
 import type { HealthStore } from "../src/health/index.js";
 import { createCorrelationIndex, type CorrelationIndex } from "../src/correlation/index.js";
 import { createLedger, type Ledger } from "../src/ledger/index.js";
+import { chainLogs, checkpointChains, loadEvidenceSigner, type EvidenceSigner } from "../src/evidence/index.js";
 import type { Logger } from "../src/log.js";
 import type { Runtime } from "../src/runtime.js";
 import type { TeamPolicy } from "../src/policy/index.js";
@@ -24,6 +25,9 @@ import {
   createExportRequests,
   type ExportRequests,
 } from "../src/retrieval/index.js";
+
+/** What a checkpoint attempt gave, per chain. */
+export type EvidenceCheckpointResults = Awaited<ReturnType<typeof checkpointChains>>;
 
 /** What a job learns of its own run besides its payload. */
 export interface JobContext {
@@ -74,6 +78,15 @@ export interface WorkerDependencies {
   correlation: CorrelationIndex;
   /** Retain-until and legal hold on archived blobs. */
   retention: RetentionPort;
+  /** Signs manifests (docs/evidence.md). Always wired in production; tests that build jobs by hand may leave it out (unsigned). */
+  evidenceSigner?: EvidenceSigner;
+  /**
+   * Signs and writes a checkpoint of each evidence chain's head (ledger, audit) to immutable storage, and says
+   * what each chain's attempt gave (docs/evidence.md "Checkpoints").
+   */
+  checkpointEvidence: () => Promise<EvidenceCheckpointResults>;
+  /** How often the evidence chains are checkpointed (EVIDENCE_CHECKPOINT_SECONDS). */
+  evidenceCheckpointEveryMs: number;
   /** Delete ACS's copy of a chunk once ours is verified. */
   deleteAcsCopy: boolean;
   /** After a call ends, how long its recording may take to arrive before an alert. */
@@ -95,6 +108,10 @@ export interface WorkerDependencies {
 
 /** The production wiring of the dependencies, from configuration and the shared runtime. */
 export function createWorkerDependencies(config: Config, runtime: Runtime, logger: Logger): WorkerDependencies {
+  const retention = immutabilityMode(config) === "azure" ? azureRetention(runtime.container) : noRetention;
+  const evidenceSigner = loadEvidenceSigner(config, (message) =>
+    logger.warn({ alert: "evidence-development-key" }, message),
+  );
   return {
     logger,
     sessions: runtime.sessions,
@@ -120,7 +137,19 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
     recordingHostSuffixes: config.RECORDING_HOST_SUFFIXES,
     recordingExpectedWithinMs: config.RECORDING_EXPECTED_WITHIN_SECONDS * 1000,
     gapSweepEveryMs: config.GAP_SWEEP_SECONDS * 1000,
-    retention: immutabilityMode(config) === "azure" ? azureRetention(runtime.container) : noRetention,
+    retention,
+    evidenceSigner,
+    checkpointEvidence: () =>
+      checkpointChains(
+        {
+          container: runtime.container,
+          retention,
+          signer: evidenceSigner,
+          retentionDays: config.EVIDENCE_RETENTION_DAYS,
+        },
+        chainLogs(runtime.redis, config.REDIS_PREFIX),
+      ),
+    evidenceCheckpointEveryMs: config.EVIDENCE_CHECKPOINT_SECONDS * 1000,
     deleteAcsCopy: config.ACS_DELETE_AFTER_ARCHIVE,
     ledger: createLedger(runtime.redis, config.REDIS_PREFIX),
     correlation: createCorrelationIndex(runtime.redis, config.REDIS_PREFIX),

@@ -15,6 +15,7 @@ import { stopRecordingJob } from "./jobs/control/stop-recording.js";
 import { confirmPresenceJob } from "./jobs/control/confirm-presence.js";
 import { ingestChunkJob } from "./jobs/ingest/ingest-chunk.js";
 import { sweepIngestDeadlinesJob } from "./jobs/ingest/sweep-ingest-deadlines.js";
+import { checkpointEvidenceJob } from "./jobs/operations/checkpoint-evidence.js";
 import { probeStorageJob } from "./jobs/operations/probe-storage.js";
 import { sweepGapsJob } from "./jobs/operations/sweep-gaps.js";
 import { exportRecordingsJob } from "./jobs/retrieval/export-recordings.js";
@@ -49,6 +50,7 @@ export const workerJobs: JobRegistry = {
   // operations
   "probe-storage": probeStorageJob,
   "sweep-gaps": sweepGapsJob,
+  "checkpoint-evidence": checkpointEvidenceJob,
 };
 
 /** The job of a name found in a queue, or undefined for a name no kind has. */

@@ -18,6 +18,8 @@ import type { CallSession, SessionStore } from "../sessions/index.js";
 import { IngestVerificationFailed, ingestContent, ingestDocument, readDocument } from "./ingest.js";
 import { chunkLabels } from "./labels.js";
 import { acsMetadataDocument, buildManifest, type ArchivedChunk } from "./manifest.js";
+import { writeManifest } from "./manifest-store.js";
+import type { EvidenceSigner } from "../evidence/index.js";
 import { QUARANTINE_AREA, recordingFolder } from "./naming.js";
 import { retentionBase } from "./placement.js";
 import type { RetentionPort } from "./retention.js";
@@ -140,6 +142,8 @@ export interface AssignStores {
   audit: AuditLog;
   policies: readonly TeamPolicy[];
   ingest: { blockBytes: number; concurrency: number };
+  /** Signs the new manifest (docs/evidence.md); without it the manifest is written unsigned. */
+  signer?: EvidenceSigner;
 }
 
 export interface AssignRequest {
@@ -382,10 +386,7 @@ async function copyToCall(
   });
   const name = `${folder}/manifest.json`;
   try {
-    await ingestDocument(container, name, Readable.from([Buffer.from(JSON.stringify(manifest))]), {
-      metadata: recordingLabels,
-      tags: recordingLabels,
-    });
+    await writeManifest(container, name, manifest, { metadata: recordingLabels, tags: recordingLabels }, stores.signer);
   } catch (error) {
     // Written by an earlier run of this command that stopped later on: that one stands.
     if (!(error instanceof IngestVerificationFailed)) throw error;

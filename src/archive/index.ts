@@ -7,3 +7,10 @@ export { type ArchivedChunk, acsMetadataDocument, buildManifest, stopOfRecording
 export { QUARANTINE_AREA, chunkBlobNames, recordingFolder, safeSegment } from "./naming.js";
 export { type Placement, placeRecording } from "./placement.js";
 export { type RetentionPort, azureRetention, noRetention } from "./retention.js";
+export {
+  type ManifestSignature,
+  type ManifestSignatureReport,
+  manifestSignatureReport,
+  signManifest,
+} from "./manifest-signature.js";
+export { writeManifest } from "./manifest-store.js";

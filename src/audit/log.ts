@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { chainKey, createChainLog } from "../evidence/index.js";
 import type { RedisClient } from "../redis/index.js";
 import type { AuditArchive } from "./blob-archive.js";
 
@@ -20,6 +21,9 @@ export interface AuditEntry {
   from?: string;
   /** What else the request said: list filters, a stream's byte range, an export's selection. */
   detail?: Record<string, unknown>;
+  /** The entry's place in the audit chain, and the SHA-256 of the entry before it (docs/evidence.md); set by the log. */
+  seq?: number;
+  prev?: string;
 }
 
 export interface AuditLog {
@@ -62,13 +66,31 @@ export function boundedEntry(entry: AuditEntry): AuditEntry {
   return bounded;
 }
 
-/** Append-only audit trail in a Redis stream (entries are never updated), capped to recent entries. */
-export function createRedisAuditLog(redis: RedisClient, prefix: string, options: AuditLogOptions = {}): AuditLog {
-  const stream = `${prefix}:audit`;
-  const maxLen = options.streamMaxLen ?? AUDIT_STREAM_MAXLEN;
+/** The Redis stream's log, which also links each entry into the audit chain (docs/evidence.md). */
+interface ChainedAuditLog extends AuditLog {
+  /** Resolves with the entry as chained (with its seq and prev), to be archived as such. */
+  appendChained(entry: AuditEntry): Promise<AuditEntry>;
+}
+
+/**
+ * Append-only audit trail in a Redis stream (entries are never updated), capped to recent entries. Each entry
+ * joins the audit hash chain as it is added (src/evidence/chain-log.ts).
+ */
+export function createRedisAuditLog(
+  redis: RedisClient,
+  prefix: string,
+  options: AuditLogOptions = {},
+): ChainedAuditLog {
+  const stream = chainKey(prefix, "audit");
+  const chain = createChainLog(redis, stream, { maxLen: options.streamMaxLen ?? AUDIT_STREAM_MAXLEN });
+  const appendChained = (entry: AuditEntry): Promise<AuditEntry> => {
+    const { seq: _seq, prev: _prev, ...body } = boundedEntry(entry);
+    return chain.append(body);
+  };
   return {
+    appendChained,
     async append(entry) {
-      await redis.xadd(stream, "MAXLEN", "~", maxLen, "*", "entry", JSON.stringify(boundedEntry(entry)));
+      await appendChained(entry);
     },
     async recent(count) {
       const entries = (await redis.xrevrange(stream, "+", "-", "COUNT", count)) as [string, string[]][];
@@ -83,7 +105,7 @@ export function createRedisAuditLog(redis: RedisClient, prefix: string, options:
 /**
  * The audit trail kept twice, append-only: the Redis stream (recent entries, fast, capped) and Blob storage (the
  * complete, durable record auditors list: src/audit/blob-archive.ts). An entry counts as written only when both
- * took it.
+ * took it. The stream links it into the audit chain first, so the Blob copy carries its seq and prev.
  */
 export function createAuditLog(
   redis: RedisClient,
@@ -94,8 +116,9 @@ export function createAuditLog(
   const stream = createRedisAuditLog(redis, prefix, options);
   return {
     async append(entry) {
-      const identified = boundedEntry(withId(entry));
-      await Promise.all([stream.append(identified), archive.append(identified)]);
+      // Redis first: the archived copy carries the entry's place in the chain.
+      const chained = await stream.appendChained(boundedEntry(withId(entry)));
+      await archive.append(chained);
     },
     recent: stream.recent,
   };
@@ -115,11 +138,8 @@ export function createActionAuditLog(
   const stream = createRedisAuditLog(redis, prefix, options);
   return {
     async append(entry) {
-      const identified = boundedEntry(withId(entry));
-      await Promise.all([
-        stream.append(identified),
-        archive.append(identified).catch((error: unknown) => onArchiveFailure(identified, error)),
-      ]);
+      const chained = await stream.appendChained(boundedEntry(withId(entry)));
+      await archive.append(chained).catch((error: unknown) => onArchiveFailure(chained, error));
     },
     recent: stream.recent,
   };

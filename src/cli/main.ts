@@ -5,7 +5,8 @@ import { runDemo } from "./demo.js";
 import { registerEventsCommands } from "./events-commands.js";
 import { failedCommand, retryCommand } from "./jobs-commands.js";
 import { gapsCommand } from "./ledger-commands.js";
-import { openLedger, openQueues } from "./queues.js";
+import { evidenceSigner, openEvidenceStores, openLedger, openQueues } from "./queues.js";
+import { checkpointCommand, publicKeyCommand, trustedVerifier, verifyCommand } from "./evidence-commands.js";
 import { Unreachable } from "./reach.js";
 import { registerRecordingsCommands } from "./recordings-register.js";
 import { diffCommand, explainCommand, lintCommand, type Output } from "./policy-commands.js";
@@ -72,9 +73,10 @@ policy
     process.exitCode = await diffCommand(oldDir, newDir, options, terminal);
   });
 
-program
+const ledgerCommand = program
   .command("ledger")
-  .description("the completeness ledger: one entry per call seen (REDIS_URL, REDIS_PREFIX)")
+  .description("the completeness ledger: one entry per call seen (REDIS_URL, REDIS_PREFIX)");
+ledgerCommand
   .command("gaps")
   .description("calls that should have a recording and do not (exit code 1 when there are any)")
   .requiredOption("--since <time>", "ISO 8601 time, or a duration back from now: 90m, 24h, 7d")
@@ -87,6 +89,51 @@ program
     } finally {
       ledger.close();
     }
+  });
+
+ledgerCommand
+  .command("checkpoint")
+  .description("sign the head of the ledger and audit chains into an immutable blob (docs/evidence.md)")
+  .option("--chain <chain>", "ledger or audit (default both)")
+  .action(async (options: { chain?: string }) => {
+    const stores = await openEvidenceStores();
+    try {
+      process.exitCode = await checkpointCommand({ ...stores, signer: evidenceSigner() }, options, terminal);
+    } finally {
+      stores.close();
+    }
+  });
+
+ledgerCommand
+  .command("verify")
+  .description(
+    "prove nothing before the last checkpoint was altered, removed, inserted or reordered (exit 1 if it was)",
+  )
+  .option("--chain <chain>", "ledger or audit (default both)")
+  .option(
+    "--source <source>",
+    "auto (Redis, the audit trail's Blob copy once Redis's is capped), redis or blob",
+    "auto",
+  )
+  .option("--public-key <file>", "the trusted public key (PEM); default: EVIDENCE_SIGNING_KEY_FILE's")
+  .option("--json", "one JSON object per chain")
+  .action(async (options: { chain?: string; source?: string; publicKey?: string; json?: boolean }) => {
+    const verifier = await trustedVerifier(options.publicKey, () => evidenceSigner());
+    const stores = await openEvidenceStores();
+    try {
+      process.exitCode = await verifyCommand({ ...stores, verifier }, options, terminal);
+    } finally {
+      stores.close();
+    }
+  });
+
+program
+  .command("evidence")
+  .description("the evidence signing key (docs/evidence.md)")
+  .command("public-key")
+  .description("print the public key checkpoints and manifests are signed with (PEM) and its key id")
+  .action(() => {
+    process.exitCode = publicKeyCommand(evidenceSigner(), terminal);
   });
 
 const jobs = program

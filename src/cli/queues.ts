@@ -1,6 +1,6 @@
 import { userInfo } from "node:os";
 import type { ContainerClient } from "@azure/storage-blob";
-import { type AssignStores, azureRetention, noRetention } from "../archive/index.js";
+import { type AssignStores, azureRetention, noRetention, type RetentionPort } from "../archive/index.js";
 import { createBlobAuditArchive, createAuditLog } from "../audit/index.js";
 import { blobServiceFromEnvironment, createBlobService } from "../azure/index.js";
 import { loadPolicies } from "../policy/index.js";
@@ -9,6 +9,7 @@ import { Queue } from "bullmq";
 import { z } from "zod";
 import { createLedger, type Ledger } from "../ledger/index.js";
 import { createRecordingIndex, type RecordingIndex } from "../retrieval/index.js";
+import { chainLogs, type ChainLog, loadEvidenceSigner, type EvidenceSigner } from "../evidence/index.js";
 import { QueueName, queueKeyPrefix } from "../queues/index.js";
 import { checkRedisSettings, parseDeclaredSettings, parseRedisUrl, type RedisClient } from "../redis/index.js";
 import { reachRedis } from "./reach.js";
@@ -130,6 +131,7 @@ export async function openAssignStores(
     index: retrieval.index,
     audit: createAuditLog(redis, REDIS_PREFIX, createBlobAuditArchive(auditContainer)),
     policies: await loadPolicies(variables.POLICY_DIR ?? "policies"),
+    signer: evidenceSigner(variables),
     ingest: { blockBytes: Number(variables.INGEST_BLOCK_BYTES ?? 4 * 1024 * 1024), concurrency: 3 },
   };
   return {
@@ -181,4 +183,50 @@ export async function openRedisForReading(
   const { REDIS_URL, REDIS_PREFIX } = await redisSettings(variables);
   const redis = await reachRedis(REDIS_URL, { maxRetriesPerRequest: 3 });
   return { redis, prefix: REDIS_PREFIX, close: () => redis.disconnect() };
+}
+
+/** The evidence signing key as the service loads it (EVIDENCE_SIGNING_KEY_FILE, else the development key). */
+export function evidenceSigner(variables: Record<string, string | undefined> = process.env): EvidenceSigner {
+  const nodeEnv =
+    variables.NODE_ENV === "production" || variables.NODE_ENV === "test" ? variables.NODE_ENV : "development";
+  return loadEvidenceSigner(
+    { NODE_ENV: nodeEnv, EVIDENCE_SIGNING_KEY_FILE: variables.EVIDENCE_SIGNING_KEY_FILE },
+    (message) => console.error(`warning: ${message}`),
+  );
+}
+
+/**
+ * What `recorder ledger checkpoint | verify` need: the chains in Redis, the archive container (checkpoints),
+ * the audit trail's container (its durable copy), retention as the service applies it.
+ */
+export async function openEvidenceStores(variables: Record<string, string | undefined> = process.env): Promise<{
+  container: ContainerClient;
+  auditArchive: ContainerClient;
+  retention: RetentionPort;
+  retentionDays: number;
+  logs: Record<"ledger" | "audit", ChainLog>;
+  close(): void;
+}> {
+  const retrieval = await openRetrievalStores(variables);
+  const { REDIS_PREFIX } = await redisSettings(variables);
+  const mode = variables.ARCHIVE_IMMUTABILITY ?? (variables.NODE_ENV === "production" ? "azure" : "off");
+  if (mode !== "azure" && mode !== "off") throw new Error("ARCHIVE_IMMUTABILITY must be azure or off");
+  const blobService =
+    blobServiceFromEnvironment(variables) ??
+    createBlobService({ kind: "key", connectionString: (await readStackFile()).blobConnectionString });
+  const retentionDays = Number(variables.EVIDENCE_RETENTION_DAYS ?? 2557);
+  if (!Number.isInteger(retentionDays) || retentionDays < 1)
+    throw new Error("EVIDENCE_RETENTION_DAYS must be a whole number ≥ 1");
+  const { redis } = await openRedisForReading(variables);
+  return {
+    container: retrieval.container,
+    auditArchive: blobService.getContainerClient(variables.AUDIT_CONTAINER ?? "audit"),
+    retention: mode === "azure" ? azureRetention(retrieval.container) : noRetention,
+    retentionDays,
+    logs: chainLogs(redis, REDIS_PREFIX),
+    close: () => {
+      retrieval.close();
+      redis.disconnect();
+    },
+  };
 }

@@ -243,13 +243,22 @@ export async function verifyCommand(
 ): Promise<number> {
   const report = await apiClient(options).json<{
     ok: boolean;
-    manifest: { blob: string; ok: boolean; problems: string[] };
+    manifest: {
+      blob: string;
+      ok: boolean;
+      problems: string[];
+      /** Absent from a server older than signed manifests. */
+      signature?: { status: string; summary: string } | null;
+    };
     chunks: { index: number; blob: string; ok: boolean; problems: string[] }[];
   }>("POST", `${recordingPath(recordingId)}/verify`);
   if (options.json) io.out(JSON.stringify(report));
   else {
     io.out(`${report.manifest.ok ? "ok      " : "MISMATCH"}  ${report.manifest.blob}`);
     for (const problem of report.manifest.problems) io.out(`          ${problem}`);
+    // docs/evidence.md "Signed manifests": intact, unsigned (written before signing), or what does not match.
+    const signature = report.manifest.signature;
+    if (signature && signature.status !== "invalid") io.out(`          manifest ${signature.summary}`);
     for (const chunk of report.chunks) {
       io.out(`${chunk.ok ? "ok      " : "MISMATCH"}  ${chunk.blob}`);
       for (const problem of chunk.problems) io.out(`          ${problem}`);

@@ -131,6 +131,17 @@ export const configSchema = z.object({
   ADMIN_BOARD_MODE: z.enum(["read-only", "operate"]).default("read-only"),
   /** Lifetime of an admin board session (the cookie a login with an admin token sets). */
   ADMIN_SESSION_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /**
+   * PEM file of the Ed25519 private key that signs chain checkpoints and manifests (docs/evidence.md); required
+   * in production. Unset elsewhere: a development key shared by the machine's processes, with a loud warning.
+   */
+  EVIDENCE_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  /** PEM public key(s) the webhook checks manifest signatures with (current first, then earlier ones still trusted). */
+  EVIDENCE_PUBLIC_KEY_FILE: z.string().min(1).optional(),
+  /** How often the ledger and audit chains get a signed checkpoint (the scheduled job; also at every export). */
+  EVIDENCE_CHECKPOINT_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  /** How long a checkpoint blob stays immutable (retain-until from when it is written). */
+  EVIDENCE_RETENTION_DAYS: z.coerce.number().int().min(1).default(2557),
   /** Blob container evidence exports are written to. */
   EXPORT_CONTAINER: containerName.default("exports"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -20,6 +20,8 @@ import {
   signTicket,
   verifyTicket,
 } from "../retrieval/index.js";
+import { manifestSignatureReport } from "../archive/index.js";
+import type { EvidenceVerifier } from "../evidence/index.js";
 import { guard, requestOf, type AuditedRequest } from "./api-access.js";
 
 export interface RecordingsApiDependencies {
@@ -32,6 +34,8 @@ export interface RecordingsApiDependencies {
   cursors: CursorCodec;
   /** Verifications at once in this process (each re-reads every byte of a recording); more are answered 429. */
   verifyConcurrency?: number;
+  /** The trusted evidence key manifests are checked with (docs/evidence.md); without it signatures are "unchecked". */
+  evidenceVerifier?: EvidenceVerifier;
   playback: {
     ticketSecret: string;
     ticketTtlMs: number;
@@ -107,6 +111,11 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
         manifestBlob: recording.manifestBlob,
         manifestSha256: recording.manifestSha256,
         manifestIntact: read?.sha256 === recording.manifestSha256 && manifest !== undefined,
+        // From the bytes, not the parsed manifest: the signature covers exactly what was written.
+        manifestSignature:
+          read && manifest
+            ? manifestSignatureReport(JSON.parse(read.bytes.toString("utf8")), deps.evidenceVerifier)
+            : null,
         manifest: manifest ?? null,
         chunks: (manifest?.chunks ?? []).map((c) => ({
           index: c.index,
@@ -245,7 +254,7 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
       }
       verifying++;
       try {
-        const report = await verifyRecording(deps.container, recording, now);
+        const report = await verifyRecording(deps.container, recording, now, deps.evidenceVerifier);
         await request.note("accepted", { serverCallId: recording.serverCallId, detail: { ok: report.ok } });
         ctx.body = report;
       } finally {

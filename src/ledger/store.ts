@@ -1,5 +1,6 @@
-import type { RedisClient } from "../redis/index.js";
 import { z } from "zod";
+import { chainKey, createChainLog } from "../evidence/index.js";
+import type { RedisClient } from "../redis/index.js";
 import {
   isGap,
   isQuarantineGap,
@@ -17,6 +18,10 @@ import {
  * beside its entry (`…:recordings`, one field per recording key: two recordings never overwrite each other), and
  * quarantined recordings (docs/archive.md) one key each, `${prefix}:ledger:quarantine:{recordingKey}`, with
  * their own time index.
+ *
+ * Every change also joins the ledger chain (`${prefix}:ledger:chain`, docs/evidence.md): what was written, to
+ * which call or recording, when. The chain is appended after the change is stored (they live in different hash
+ * slots, so no one command does both); a process that dies in between leaves a change the chain does not show.
  *
  * `recorded` is final: a late CallEnded (pending) never overwrites it. `failed` is not turned back into
  * `pending` either (a CallEnded after enforcement ended the call); a recording that arrives after all still
@@ -105,6 +110,7 @@ export function createLedger(redis: RedisClient, prefix: string): Ledger {
   const index = `${prefix}:ledger:index`;
   const quarantineKey = (recordingId: string) => `${prefix}:ledger:quarantine:{${recordingId}}`;
   const quarantineIndex = `${prefix}:ledger:quarantine:index`;
+  const chain = createChainLog(redis, chainKey(prefix, "ledger"));
   const get = async (serverCallId: string): Promise<LedgerEntry | undefined> => {
     const [raw, actions, recordingFields, stopItems] = await Promise.all([
       redis.hget(keyOf(serverCallId), "entry"),
@@ -163,12 +169,15 @@ export function createLedger(redis: RedisClient, prefix: string): Ledger {
       };
       const entry: LedgerEntry = { ...stored, ...update, updatedAt: now.toISOString() };
       const written = await redis.eval(WRITE, 1, keyOf(update.serverCallId), entry.outcome, JSON.stringify(entry));
-      if (written === 1) await redis.zadd(index, now.getTime(), update.serverCallId);
+      if (written !== 1) return;
+      await redis.zadd(index, now.getTime(), update.serverCallId);
+      await chain.append({ at: entry.updatedAt, change: "entry", serverCallId: update.serverCallId, entry });
     },
     get,
     async noteAction(serverCallId, action) {
       await redis.rpush(actionsOf(serverCallId), JSON.stringify(action));
       await redis.zadd(index, Date.parse(action.at), serverCallId);
+      await chain.append({ at: new Date().toISOString(), change: "action", serverCallId, action });
     },
     async noteStop(serverCallId, stop) {
       // One per recording: a stop job run again after a crash notes it once.
@@ -194,6 +203,7 @@ export function createLedger(redis: RedisClient, prefix: string): Ledger {
       const written = await redis.set(quarantineKey(entry.recordingId), JSON.stringify(stored), "NX");
       if (written !== "OK") return false;
       await redis.zadd(quarantineIndex, now.getTime(), entry.recordingId);
+      await chain.append({ at: stored.updatedAt, change: "quarantine", recordingId: entry.recordingId, entry: stored });
       return true;
     },
     async updateQuarantine(recordingId, change) {
@@ -203,6 +213,7 @@ export function createLedger(redis: RedisClient, prefix: string): Ledger {
       const state = current.state === "assigned" ? "assigned" : (change.state ?? current.state);
       const next: QuarantineEntry = { ...current, ...change, state, updatedAt: new Date().toISOString() };
       await redis.set(quarantineKey(recordingId), JSON.stringify(next), "XX");
+      await chain.append({ at: next.updatedAt, change: "quarantine", recordingId, entry: next });
       return next;
     },
     getQuarantine,

@@ -1,5 +1,7 @@
 import { createHash } from "node:crypto";
 import type { ContainerClient } from "@azure/storage-blob";
+import { manifestSignatureReport } from "../archive/index.js";
+import type { EvidenceVerifier } from "../evidence/index.js";
 import { archivedManifest, type ArchivedManifest, type IndexedRecording } from "./summary.js";
 import { verificationReport, type Observed, type VerificationReport } from "./verify.js";
 
@@ -66,6 +68,7 @@ export async function verifyRecording(
   container: ContainerClient,
   recording: IndexedRecording,
   now: () => Date = () => new Date(),
+  verifier?: EvidenceVerifier,
 ): Promise<VerificationReport> {
   const read = await readManifest(container, recording.manifestBlob);
   const chunks = new Map<number, { content: Observed; metadata: Observed }>();
@@ -85,6 +88,16 @@ export async function verifyRecording(
       : null,
     manifest: read?.manifest,
     chunks,
+    signature: read ? manifestSignatureReport(parsedJson(read.bytes), verifier) : null,
     verifiedAt: now().toISOString(),
   });
+}
+
+/** The manifest's bytes as JSON (undefined when they are not JSON: the signature check then says so). */
+function parsedJson(bytes: Buffer): unknown {
+  try {
+    return JSON.parse(bytes.toString("utf8")) as unknown;
+  } catch {
+    return undefined;
+  }
 }

@@ -18,6 +18,7 @@ const input = (changes: Partial<VerificationInput> = {}): VerificationInput => (
     [0, intact(0)],
     [1, intact(1)],
   ]),
+  signature: { status: "intact", keyId: "k1", summary: "signed by key k1, intact" },
   verifiedAt: "2026-11-23T10:00:00.000Z",
   ...changes,
 });
@@ -28,6 +29,21 @@ const withChunk0 = (observed: { content: Observed; metadata: Observed }) =>
   ]);
 
 describe("verificationReport", () => {
+  it("shows the manifest's signature; an unsigned (older) manifest is no failure, a bad signature is", () => {
+    expect(verificationReport(input()).manifest.signature).toMatchObject({ summary: "signed by key k1, intact" });
+    const unsigned = verificationReport(
+      input({ signature: { status: "unsigned", summary: "unsigned (written before signing)" } }),
+    );
+    expect(unsigned).toMatchObject({ ok: true, manifest: { ok: true, signature: { status: "unsigned" } } });
+    const bad = verificationReport(
+      input({ signature: { status: "invalid", keyId: "k2", summary: "signed by key k2, not the trusted key k1" } }),
+    );
+    expect(bad).toMatchObject({
+      ok: false,
+      manifest: { ok: false, problems: ["signature: signed by key k2, not the trusted key k1"] },
+    });
+  });
+
   it("is ok when every byte matches the manifest and the manifest matches the index", () => {
     const report = verificationReport(input());
     expect(report.ok).toBe(true);

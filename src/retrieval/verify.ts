@@ -1,7 +1,10 @@
 /**
  * Verification of an archived recording (pure): what was read back from Blob, compared with the manifest and
- * with the manifest hash the index recorded when the manifest was written.
+ * with the manifest hash the index recorded when the manifest was written, and the manifest's signature
+ * (docs/evidence.md "Signed manifests"): intact, unsigned (written before signing: not a failure), or what
+ * does not match.
  */
+import type { ManifestSignatureReport } from "../archive/index.js";
 import type { ArchivedManifest } from "./summary.js";
 
 /** A blob as read back: its bytes' SHA-256 and size, and the `sha256` its metadata claims; null when missing. */
@@ -28,6 +31,8 @@ export interface VerificationReport {
     actualSha256: string | null;
     ok: boolean;
     problems: string[];
+    /** null when there is no manifest to read a signature from. */
+    signature: ManifestSignatureReport | null;
   };
   chunks: ChunkReport[];
 }
@@ -42,6 +47,8 @@ export interface VerificationInput {
   manifest: ArchivedManifest | undefined;
   /** By chunk index: the content and metadata document as read back. */
   chunks: Map<number, { content: Observed; metadata: Observed }>;
+  /** The manifest's signature as checked (null when the manifest was not read). */
+  signature: ManifestSignatureReport | null;
   verifiedAt: string;
 }
 
@@ -87,6 +94,7 @@ export function verificationReport(input: VerificationInput): VerificationReport
       problems.push("manifest SHA-256 differs from its blob metadata");
   }
   if (observed && !input.manifest) problems.push("manifest is not a readable manifest");
+  if (input.signature?.status === "invalid") problems.push(`signature: ${input.signature.summary}`);
   const chunks = (input.manifest?.chunks ?? []).map((chunk) =>
     chunkReport(chunk, input.chunks.get(chunk.index) ?? { content: null, metadata: null }),
   );
@@ -102,6 +110,7 @@ export function verificationReport(input: VerificationInput): VerificationReport
       actualSha256: observed?.sha256 ?? null,
       ok: manifestOk,
       problems,
+      signature: input.signature,
     },
     chunks,
   };

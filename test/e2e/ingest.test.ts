@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ChunkView } from "../../simulator/index.js";
 import { safeSegment } from "../../src/archive/naming.js";
 import { FakeRetention } from "../../src/archive/retention.js";
+import { manifestSignatureReport } from "../../src/archive/manifest-signature.js";
+import { loadEvidenceSigner, verifierOf } from "../../src/evidence/keys.js";
 import { createLedger } from "../../src/ledger/index.js";
 import { ingestChunk, jobIdFor } from "../../src/queues/index.js";
 import { drained, failedAttempt, finishedJob } from "../support/jobs.js";
@@ -99,6 +101,12 @@ describe.each(redisTargets)("ingest, end to end, on %s", (_label, target) => {
       totalBytes: number;
     };
     expect(manifest).toMatchObject({ recordingId: recording.recordingId, team: "trading-desk" });
+    // Signed by the worker with the evidence key (the stack's development key: docs/evidence.md).
+    const signer = loadEvidenceSigner({ NODE_ENV: "test" }, () => undefined);
+    expect(manifestSignatureReport(manifest, verifierOf(signer))).toMatchObject({
+      status: "intact",
+      keyId: signer.keyId,
+    });
     expect(manifest.policy.ruleId).toEqual(expect.any(String));
     expect(manifest.policy.policyHash).toEqual(expect.any(String));
     expect(manifest.chunks).toEqual(

@@ -12,6 +12,7 @@ import { downloadCommand, exportCommand, listCommand, verifyCommand } from "../.
 import { QueueName } from "../../src/queues/index.js";
 import { signTicket } from "../../src/retrieval/tickets.js";
 import { eventually, startStack, type Stack } from "../support/stack.js";
+import { chainLogs, latestCheckpoint, loadEvidenceSigner } from "../../src/evidence/index.js";
 
 const RESOURCE = "5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10";
 const user = (name: string) => `8:acs:${RESOURCE}_${name}`;
@@ -462,16 +463,25 @@ describe("QA retrieval", () => {
     const support = recordingOf(calls.support1);
     const intact = (await (await api("POST", `${path(support.recordingId)}/verify`, tokens.support)).json()) as {
       ok: boolean;
-      manifest: { ok: boolean };
+      manifest: { ok: boolean; signature: { status: string; keyId: string; summary: string } };
       chunks: { ok: boolean }[];
     };
-    expect(intact).toMatchObject({ ok: true, manifest: { ok: true } });
+    // Signed by the worker with the stack's evidence key (the development key: docs/evidence.md "Keys").
+    const keyId = loadEvidenceSigner({ NODE_ENV: "test" }, () => undefined).keyId;
+    expect(intact).toMatchObject({
+      ok: true,
+      manifest: { ok: true, signature: { status: "intact", keyId, summary: `signed by key ${keyId}, intact` } },
+    });
     expect(intact.chunks.every((c) => c.ok)).toBe(true);
 
     const out: string[] = [];
     const io = { out: (line: string) => out.push(line), err: (line: string) => out.push(line) };
     const options = { url: stack.webhookUrl, token: tokens.support };
     expect(await verifyCommand(support.recordingId, options, io)).toBe(0);
+    expect(out).toContain(`          manifest signed by key ${keyId}, intact`);
+    // Reading the recording checks the signature too.
+    const read = (await detailOf(support.recordingId)) as unknown as { manifestSignature: unknown };
+    expect(read.manifestSignature).toEqual({ status: "intact", keyId, summary: `signed by key ${keyId}, intact` });
 
     // Tamper with the archive behind the service's back: same size, one byte changed.
     const chunk = (await detailOf(support.recordingId)).manifest.chunks[0]!;
@@ -525,6 +535,8 @@ describe("QA retrieval", () => {
   });
 
   it("exports N recordings with hashes and a chain of custody that verify against the manifests (CLI with progress)", async () => {
+    // The audit chain's head before the export is asked for: the checkpoint taken at the export must go beyond it.
+    const auditBefore = (await chainLogs(stack.runtime.redis, stack.config.REDIS_PREFIX).audit.head())?.seq ?? 0;
     const out: string[] = [];
     const io = { out: (line: string) => out.push(line), err: (line: string) => out.push(line) };
     const code = await exportCommand(
@@ -543,6 +555,9 @@ describe("QA retrieval", () => {
     const folder = /3 recording\(s\) → exports\/(desk\/[0-9a-f-]{36})$/m.exec(out.join("\n"))?.[1];
     expect(folder).toBeDefined();
     expect(out.at(-1)).toBe("export complete and verified");
+    // Every export is covered by a signed checkpoint taken when it ran (docs/evidence.md), which covers its request.
+    const checkpoint = await latestCheckpoint(stack.runtime.container, "audit");
+    expect(checkpoint?.checkpoint.seq).toBeGreaterThan(auditBefore);
 
     // Check the bundle independently of the exporter: every file against the archived manifests.
     const target = stack.runtime.blobService.getContainerClient(stack.config.EXPORT_CONTAINER);

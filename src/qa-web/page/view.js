@@ -19,9 +19,17 @@
  * @property {string} [recordingId]
  * @property {boolean} ok
  * @property {string} [verifiedAt]
- * @property {{ ok: boolean, actualSha256?: string | null }} [manifest]
+ * @property {{ ok: boolean, actualSha256?: string | null, problems?: string[],
+ *   signature?: ManifestSignature | null }} [manifest]
  * @property {{ index: number, ok: boolean, actual?: { sha256: string, sizeBytes: number } | null,
  *   problems?: string[] }[]} [chunks]
+ */
+
+/**
+ * A manifest's signature as the API checked it (docs/evidence.md "Signed manifests"): `summary` is the sentence to
+ * show ("signed by key K, intact", "unsigned (written before signing)", or what does not match).
+ * @typedef {{ status: "intact" | "unsigned" | "invalid" | "unchecked", keyId?: string | null, summary: string }}
+ *   ManifestSignature
  */
 
 /**
@@ -182,15 +190,26 @@ export function channelRows(channelMap) {
  */
 export function verificationView(report) {
   const chunks = report.chunks ?? [];
-  const failed = chunks.filter((chunk) => !chunk.ok).length + (report.manifest?.ok === false ? 1 : 0);
+  const signature = report.manifest?.signature ?? undefined;
+  // A bad signature is one of the manifest's problems; the page shows it on a row of its own.
+  const manifestProblems = (report.manifest?.problems ?? []).filter((problem) => !problem.startsWith("signature:"));
+  const manifestOk =
+    report.manifest?.ok === true ||
+    (report.manifest?.ok === false && report.manifest.problems !== undefined && manifestProblems.length === 0);
+  const signatureOk = signature?.status !== "invalid";
+  const failed =
+    chunks.filter((chunk) => !chunk.ok).length + (report.manifest && !manifestOk ? 1 : 0) + (signatureOk ? 0 : 1);
   /** @type {{ item: string, ok: boolean, details: string }[]} */
   const rows = [];
   if (report.manifest)
     rows.push({
       item: "manifest",
-      ok: report.manifest.ok,
-      details: report.manifest.ok ? `SHA-256 ${shortHash(report.manifest.actualSha256)}` : "manifest SHA-256 differs",
+      ok: manifestOk,
+      details: manifestOk
+        ? `SHA-256 ${shortHash(report.manifest.actualSha256)}`
+        : manifestProblems.join("; ") || "manifest SHA-256 differs",
     });
+  if (signature) rows.push({ item: "signature", ok: signatureOk, details: signature.summary });
   for (const chunk of chunks)
     rows.push({
       item: `chunk ${chunk.index}`,
@@ -200,8 +219,9 @@ export function verificationView(report) {
         : (chunk.problems ?? []).join("; ") || "does not match",
     });
   const when = formatInstant(report.verifiedAt);
+  const signed = signature && signatureOk ? ` The manifest is ${signature.summary}.` : "";
   const summary = report.ok
-    ? `Verified ${when} UTC: the manifest and all ${chunks.length} chunk(s) match their recorded SHA-256.`
+    ? `Verified ${when} UTC: the manifest and all ${chunks.length} chunk(s) match their recorded SHA-256.${signed}`
     : `Verification FAILED ${when} UTC: ${failed} item(s) do not match.`;
   return { ok: Boolean(report.ok), summary, rows };
 }

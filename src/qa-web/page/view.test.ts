@@ -263,4 +263,39 @@ describe("verificationView", () => {
       ["chunk 1", true, `1.0 KiB, SHA-256 ${"b".repeat(12)}…`],
     ]);
   });
+
+  it("shows the manifest's signature: intact, unsigned (older manifests) without failing, or what does not match", () => {
+    const signed = verificationView({
+      ...good,
+      manifest: { ...good.manifest, signature: { status: "intact", keyId: "k1", summary: "signed by key k1, intact" } },
+    });
+    expect(signed.summary).toBe(
+      "Verified 2026-11-23 09:14:03 UTC: the manifest and all 2 chunk(s) match their recorded SHA-256. The manifest is signed by key k1, intact.",
+    );
+    expect(signed.rows[1]).toEqual({ item: "signature", ok: true, details: "signed by key k1, intact" });
+    const unsigned = verificationView({
+      ...good,
+      manifest: { ...good.manifest, signature: { status: "unsigned", summary: "unsigned (written before signing)" } },
+    });
+    expect([unsigned.ok, unsigned.rows[1]]).toEqual([
+      true,
+      { item: "signature", ok: true, details: "unsigned (written before signing)" },
+    ]);
+    const forged = "signed by key k1, NOT intact: the signature does not match the manifest's content";
+    const bad = verificationView({
+      ...good,
+      ok: false,
+      manifest: {
+        ok: false,
+        actualSha256: "f".repeat(64),
+        problems: [`signature: ${forged}`],
+        signature: { status: "invalid", keyId: "k1", summary: forged },
+      },
+    });
+    expect(bad.summary).toBe("Verification FAILED 2026-11-23 09:14:03 UTC: 1 item(s) do not match.");
+    expect(bad.rows.slice(0, 2).map((row) => [row.item, row.ok, row.details])).toEqual([
+      ["manifest", true, `SHA-256 ${"f".repeat(12)}…`],
+      ["signature", false, forged],
+    ]);
+  });
 });

@@ -1,7 +1,7 @@
 import type { JobKind, PayloadOfKind } from "../kind.js";
 import { exportRecordings } from "./retrieval.js";
 import { ingestChunk, sweepIngestDeadlines } from "./ingest.js";
-import { probeStorage, sweepGaps } from "./operations.js";
+import { checkpointEvidence, probeStorage, sweepGaps } from "./operations.js";
 import {
   callEvent,
   checkRecording,
@@ -44,6 +44,7 @@ export const jobKinds = byName({
   "export-recordings": exportRecordings,
   "probe-storage": probeStorage,
   "sweep-gaps": sweepGaps,
+  "checkpoint-evidence": checkpointEvidence,
 });
 
 export type JobKinds = typeof jobKinds;
@@ -57,6 +58,7 @@ export function isJobName(name: string): name is JobName {
 
 export {
   callEvent,
+  checkpointEvidence,
   checkRecording,
   connectCall,
   connectRinging,

@@ -10,7 +10,8 @@ const retried = (attempts: number, delay: number): JobsOptions => ({
   removeOnComplete: { age: 24 * 3600, count: 10_000 },
   removeOnFail: false,
 });
-const OPTIONS_BEFORE: Record<JobName, JobsOptions> = {
+// Kinds added since (checkpoint-evidence) have no "before" to keep.
+const OPTIONS_BEFORE: Partial<Record<JobName, JobsOptions>> = {
   "call-event": retried(10, 500),
   "connect-call": { ...retried(5, 500), priority: 1 },
   "connect-ringing": { ...retried(120, 1_000), backoff: { type: "fixed", delay: 1_000 }, delay: 1_500, priority: 1 },

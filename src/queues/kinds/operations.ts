@@ -20,3 +20,19 @@ export const sweepGaps = defineJobKind<Record<string, never>>()({
   queue: QueueName.control,
   options: { attempts: 1, backoff: { type: "exponential", delay: 1_000 }, priority: Priority.routine },
 });
+
+/**
+ * Periodic: a signed checkpoint of the ledger and audit chains' heads, written to immutable storage
+ * (docs/evidence.md "Checkpoints"). One attempt: the next run covers what this one could not.
+ */
+export const checkpointEvidence = defineJobKind<Record<string, never>>()({
+  name: "checkpoint-evidence",
+  queue: QueueName.control,
+  options: {
+    attempts: 1,
+    backoff: { type: "exponential", delay: 1_000 },
+    priority: Priority.routine,
+    removeOnComplete: { count: 100 },
+    removeOnFail: { count: 100 },
+  },
+});

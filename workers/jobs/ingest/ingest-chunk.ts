@@ -17,6 +17,7 @@ import {
   recordingFolder,
   placeRecording,
   type Placement,
+  writeManifest,
 } from "../../../src/archive/index.js";
 import {
   chunksArchived,
@@ -47,6 +48,7 @@ const needs = [
   "correlation",
   "sessions",
   "policies",
+  "evidenceSigner",
 ] as const;
 type Deps = JobDependencies<(typeof needs)[number]>;
 
@@ -334,10 +336,8 @@ async function writeManifestIfComplete(
   });
   const { chunk: _chunk, ...recordingLabels } = labels.tags;
   try {
-    const written = await ingestDocument(deps.container, name, Readable.from([Buffer.from(JSON.stringify(manifest))]), {
-      metadata: recordingLabels,
-      tags: recordingLabels,
-    });
+    const labels = { metadata: recordingLabels, tags: recordingLabels };
+    const written = await writeManifest(deps.container, name, manifest, labels, deps.evidenceSigner);
     deps.logger.info(
       { serverCallId, correlationId, recordingId, manifest: name, sha256: written.sha256, chunks: archived.length },
       "recording manifest written",

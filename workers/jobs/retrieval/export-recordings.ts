@@ -3,6 +3,7 @@ import { ExportTargetTaken, runExport, type ExportResult } from "../../../src/re
 import { exportRecordings, type PayloadOf } from "../../../src/queues/index.js";
 import type { JobContext } from "../../dependencies.js";
 import { defineJob, type JobDependencies } from "../../job.js";
+import { checkpointAndReport } from "../operations/checkpoint-evidence.js";
 
 /**
  * An evidence export (docs/recordings-api.md "Exports"): copies the selected recordings with their manifests,
@@ -12,7 +13,14 @@ import { defineJob, type JobDependencies } from "../../job.js";
  * selection: jobs sit in Redis, where the queue board or anyone with Redis access could add or edit them), is
  * refused before anything is read or written, and alerted.
  */
-const needs = ["exportRequests", "exportContainer", "container", "containerNamed", "recordings"] as const;
+const needs = [
+  "exportRequests",
+  "exportContainer",
+  "container",
+  "containerNamed",
+  "recordings",
+  "checkpointEvidence",
+] as const;
 
 async function perform(
   deps: JobDependencies<(typeof needs)[number]>,
@@ -29,6 +37,11 @@ async function perform(
     throw new UnrecoverableError(`export refused: ${problem}`);
   }
   deps.logger.info({ ...log, recordings: payload.recordingIds.length, target: payload.target }, "export started");
+  // Every export is covered by a checkpoint of the ledger and audit chains as they stand now (docs/evidence.md). A
+  // chain that cannot be checkpointed is alerted; the recordings are still exported, each verified on its own.
+  await checkpointAndReport(deps, log).catch((err: unknown) =>
+    deps.logger.error({ ...log, err, alert: "evidence-checkpoint" }, "ALERT no evidence checkpoint for the export"),
+  );
   const result = await runExport(
     {
       source: deps.container,
