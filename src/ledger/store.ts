@@ -181,8 +181,10 @@ export function createLedger(redis: RedisClient, prefix: string): Ledger {
     },
     async noteStop(serverCallId, stop) {
       // One per recording: a stop job run again after a crash notes it once.
-      await redis.hsetnx(stopsOf(serverCallId), stop.recordingId, JSON.stringify(stop));
+      const written = await redis.hsetnx(stopsOf(serverCallId), stop.recordingId, JSON.stringify(stop));
+      if (written !== 1) return;
       await redis.zadd(index, Date.parse(stop.at), serverCallId);
+      await chain.append({ at: new Date().toISOString(), change: "stop", serverCallId, stop });
     },
     async since(since) {
       const ids = await redis.zrangebyscore(index, since.getTime(), "+inf");
