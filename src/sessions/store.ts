@@ -132,7 +132,10 @@ export interface SessionStore {
    * these facts leave it (read in the same transaction).
    */
   addFacts(serverCallId: string, facts: FactUpdate): Promise<CallSession>;
-  /** Whether the call's session already counts this participant (raw id) among its participants. */
+  /**
+   * Whether the call's session already counts this participant (raw id) among its participants and has never seen
+   * them leave: their join would then tell nothing new. A join after a leave is news (scope follows presence).
+   */
   knowsParticipant(serverCallId: string, participant: string): Promise<boolean>;
   /** The call's correlation and recording ids, for log lines (one small read). */
   logIds(serverCallId: string): Promise<{ correlationId?: string; recordingId?: string }>;
@@ -286,6 +289,8 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
       connected: `${base}:connected`,
       recordings: `${base}:recordings`,
       presence: `${base}:presence`,
+      /** Whoever an Event Grid event said left, once: their next CallParticipantAdded is news (knowsParticipant). */
+      departed: `${base}:departed`,
     };
   };
   const touch = (serverCallId: string) => {
@@ -295,7 +300,8 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
       .expire(k.hash, SESSION_TTL_SECONDS)
       .expire(k.participants, SESSION_TTL_SECONDS)
       .expire(k.connected, SESSION_TTL_SECONDS)
-      .expire(k.presence, SESSION_TTL_SECONDS);
+      .expire(k.presence, SESSION_TTL_SECONDS)
+      .expire(k.departed, SESSION_TTL_SECONDS);
   };
   /** Ends a transaction with the session's read (what sessionOf parses) and runs it. */
   const readingSession = async (serverCallId: string, tx: ReturnType<RedisClient["multi"]>) => {
@@ -336,7 +342,16 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
       return readingSession(serverCallId, redis.multi());
     },
     async knowsParticipant(serverCallId, participant) {
-      return (await redis.sismember(keys(serverCallId).participants, participant)) === 1;
+      const k = keys(serverCallId);
+      const [known, departed] = (await redis
+        .multi()
+        .sismember(k.participants, participant)
+        .sismember(k.departed, participant)
+        .exec()) ?? [
+        [null, 0],
+        [null, 0],
+      ];
+      return known?.[1] === 1 && departed?.[1] !== 1;
     },
     async logIds(serverCallId) {
       const [correlationId, recordingId] = await redis.hmget(keys(serverCallId).hash, "correlationId", "recordingId");
@@ -366,11 +381,13 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
       if (pause) await setFields(serverCallId, { pause: JSON.stringify(pause) });
       else await redis.hdel(keys(serverCallId).hash, "pause");
     },
-    addPresence: (serverCallId, key, observation) =>
-      readingSession(
-        serverCallId,
-        touch(serverCallId).hset(keys(serverCallId).presence, key, JSON.stringify(observation)),
-      ),
+    addPresence(serverCallId, key, observation) {
+      const k = keys(serverCallId);
+      const tx = touch(serverCallId).hset(k.presence, key, JSON.stringify(observation));
+      if (observation.source === "event-grid" && observation.change === "left")
+        tx.sadd(k.departed, observation.participant);
+      return readingSession(serverCallId, tx);
+    },
     async recordStop(serverCallId, stop) {
       const written = await redis.hsetnx(
         keys(serverCallId).hash,
