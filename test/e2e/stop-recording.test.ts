@@ -194,6 +194,7 @@ describe("scope follows presence", () => {
     await stack.simulator.endCall(serverCallId);
     const entry = await archived(serverCallId, 2);
     expect(entry.stops).toEqual([expect.objectContaining({ recordingId: first.recordingId, trigger: "scope" })]);
+    expect(entry.actions).toBeUndefined();
 
     // The first recording's audio ends where it was stopped: while she was on the call, and the settling moment.
     const [firstManifest, secondManifest] = await manifestsOf(entry);
@@ -246,6 +247,8 @@ describe("stop on request", () => {
     expect(entry.stops).toEqual([
       expect.objectContaining({ recordingId, trigger: "request", by: "centre-agent", reason: "customer-objection" }),
     ]);
+    // Best-effort rules alert on a dropped recording: a stop on request is none, so no enforcement action at all.
+    expect(entry.actions).toBeUndefined();
     const [manifest] = await manifestsOf(entry);
     expect(manifest?.endedBy).toMatchObject({ trigger: "request", by: "centre-agent", reason: "customer-objection" });
     expect(manifest?.recording.durationMs).toBeGreaterThanOrEqual(askedAt - at - 300);
