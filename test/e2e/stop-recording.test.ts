@@ -15,6 +15,8 @@ import { eventually, startStack, type Stack } from "../support/stack.js";
 const RESOURCE = "5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10";
 const user = (name: string) => `8:acs:${RESOURCE}_${name}`;
 const TRADER = user("trader");
+/** A desk member on a phone: ACS tells of her only in participant lists (no Event Grid events for phone parties). */
+const PHONE_TRADER = "4:+442071110002";
 const AGENT = user("agent");
 /** Nobody's team: a client of the desk, a colleague from another floor, a customer. */
 const CLIENT = "4:+442079460001";
@@ -29,7 +31,7 @@ const CUSTOMER = user("customer");
 const policies = {
   "desk.yaml": `version: 1
 team: { id: desk, name: Desk }
-members: ["${TRADER}"]
+members: ["${TRADER}", "${PHONE_TRADER.slice(2)}"]
 rules:
   - id: record-all
     mode: required
@@ -214,6 +216,42 @@ describe("scope follows presence", () => {
       stops: [expect.objectContaining({ recordingId: first.recordingId })],
     });
   }, 90_000);
+});
+
+describe("scope follows presence: phone parties, known from lists only", () => {
+  it("a desk member joining by phone keeps the recording when the first one leaves; it stops when she leaves too", async () => {
+    const serverCallId = await placeCall(TRADER, CLIENT, [COLLEAGUE]);
+    const { recordingId } = await activeRecording(serverCallId, 0);
+    await stack.simulator.addParticipant(serverCallId, PHONE_TRADER);
+    // Only our connection's participant list names her: the decision is made again with it.
+    await eventually(
+      async () => {
+        const { decision } = await stack.runtime.sessions.get(serverCallId);
+        return decision?.record && decision.inScope?.includes(PHONE_TRADER) ? true : undefined;
+      },
+      5_000,
+      "the decision to count the phone member in scope",
+    );
+
+    await stack.simulator.removeParticipant(serverCallId, TRADER);
+    // Whatever the leave made due has run (a stop waits SCOPE_STOP_SETTLE_MS): the recording goes on.
+    await new Promise((resolve) => setTimeout(resolve, SCOPE_STOP_SETTLE_MS + 1_500));
+    expect(recordingsOf(serverCallId).map((r) => r.state)).toEqual(["active"]);
+    expect((await stack.runtime.sessions.get(serverCallId)).stops).toEqual({});
+
+    const leftAt = Date.now();
+    await stack.simulator.removeParticipant(serverCallId, PHONE_TRADER);
+    await eventually(
+      () => (recordingsOf(serverCallId)[0]?.state === "stopped" ? true : undefined),
+      5_000,
+      "the recording to be stopped once the phone member left",
+    );
+    expect(Date.now() - leftAt).toBeLessThan(5_000);
+    expect((await stack.runtime.sessions.get(serverCallId)).stops[recordingId]).toMatchObject({ trigger: "scope" });
+    await recordingCheckRan(serverCallId, recordingId);
+    expect(stack.simulator.getCall(serverCallId)).toMatchObject({ state: "established" });
+    await stack.simulator.endCall(serverCallId);
+  }, 60_000);
 });
 
 describe("stop on request", () => {
