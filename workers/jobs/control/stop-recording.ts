@@ -52,6 +52,8 @@ async function perform(deps: JobDependencies<(typeof needs)[number]>, payload: P
     }
     deps.logger.info(log, "stop recording: ACS no longer knows the call or the recording");
   }
+  // A stopped recording is paused no more: its automatic resume, if one is waiting, finds no pause and does nothing.
+  if (session.pause) await deps.sessions.setPause(serverCallId, undefined);
   await deps.ledger.noteStop(serverCallId, stop);
   deps.logger.info({ ...log, at: stop.at }, "recording stopped on purpose");
   // Whoever came back while it was being stopped gets a new recording now (a scope stop only: src/calls/plan.ts).
