@@ -1,4 +1,5 @@
 import { classifyAcsError } from "../../../src/acs/index.js";
+import { recordingsStopped } from "../../../src/metrics.js";
 import { scopeAction } from "../../../src/calls/index.js";
 import { stopRecording, type PayloadOf } from "../../../src/queues/index.js";
 import type { RecordingStop } from "../../../src/sessions/index.js";
@@ -55,6 +56,7 @@ async function perform(deps: JobDependencies<(typeof needs)[number]>, payload: P
   // A stopped recording is paused no more: its automatic resume, if one is waiting, finds no pause and does nothing.
   if (session.pause) await deps.sessions.setPause(serverCallId, undefined);
   await deps.ledger.noteStop(serverCallId, stop);
+  recordingsStopped.inc({ trigger });
   deps.logger.info({ ...log, at: stop.at }, "recording stopped on purpose");
   // Whoever came back while it was being stopped gets a new recording now (a scope stop only: src/calls/plan.ts).
   await advance(deps, await deps.sessions.get(serverCallId), `stop:${recordingId}`);
