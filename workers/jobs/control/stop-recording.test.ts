@@ -99,6 +99,13 @@ describe("stop-recording", () => {
     ]);
   });
 
+  it("a stop by scope of a recording ACS no longer knows (the call ended meanwhile) is taken off the record, noted nowhere", async () => {
+    const gone = Object.assign(new Error("not found"), { statusCode: 404 });
+    const { done, deps } = fakes(session({}), async () => Promise.reject(gone));
+    await stopRecordingJob.perform(deps, payload, { attempt: 1, progress: async () => undefined });
+    expect(done).toEqual(["record scope stop of rec-1", "ACS stop rec-1", "forget stop of rec-1"]);
+  });
+
   it("a failure worth retrying keeps the step: the retry plans again", async () => {
     const unavailable = Object.assign(new Error("busy"), { statusCode: 503 });
     const { done, deps } = fakes(session({}), async () => Promise.reject(unavailable));

@@ -51,6 +51,13 @@ async function perform(deps: JobDependencies<(typeof needs)[number]>, payload: P
       if (!meaning.retry) await deps.sessions.release(serverCallId, `stop-recording:${recordingId}`);
       rethrowAcsError(error, deps.logger, log, "stop recording");
     }
+    if (trigger === "scope") {
+      // The recording ended by itself (with the call, most likely, whose CallEnded was slower than the settling
+      // wait): that is no stop on purpose, and nothing says otherwise.
+      await deps.sessions.forgetStop(serverCallId, recordingId);
+      deps.logger.info(log, "stop by scope: the recording had already ended; no stop on record");
+      return;
+    }
     deps.logger.info(log, "stop recording: ACS no longer knows the call or the recording");
   }
   // A stopped recording is paused no more: its automatic resume, if one is waiting, finds no pause and does nothing.
