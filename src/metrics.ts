@@ -55,6 +55,13 @@ export const enforcementActions = new Counter({
   registers: [metrics],
 });
 
+export const recordingsStopped = new Counter({
+  name: "recordings_stopped_total",
+  help: "Recordings stopped on purpose, by trigger (scope: nobody in scope left on the call; request: an operator asked)",
+  labelNames: ["trigger"] as const,
+  registers: [metrics],
+});
+
 export const dependencyUp = new Gauge({
   name: "dependency_up",
   help: "Last health probe of a dependency by this process: 1 answered, 0 failed (storage only; ACS health comes from failures of real requests)",

@@ -54,7 +54,10 @@ export function jobsOfEntry(fields: string[], recordingHostSuffixes: readonly st
  * Whether an event would tell the call's session nothing new, so that its job would change nothing: a
  * CallParticipantAdded for someone the session already counts (in a 1:1 call, both parties, known from
  * IncomingCall). The event that added them decides and acts on them itself — or, if its worker died first, its
- * job's next run does — so skipping such a job loses nothing and saves a job per party per call.
+ * job's next run does — so skipping such a job loses nothing and saves a job per party per call. Someone seen
+ * leaving is news again when they join (docs/recording-control.md "Someone leaves mid-call"); a join relayed
+ * before its leave was handled is lost here, and our connection's list, or ACS's when the sources disagree, tells
+ * of it instead.
  */
 export async function addsNothing(event: AcsEvent, sessions: Pick<SessionStore, "knowsParticipant">): Promise<boolean> {
   if (event.type !== "Microsoft.Communication.CallParticipantAdded") return false;

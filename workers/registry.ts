@@ -11,6 +11,8 @@ import { playAnnouncementJob } from "./jobs/control/play-announcement.js";
 import { rejectCallJob } from "./jobs/control/reject-call.js";
 import { resumeRecordingJob } from "./jobs/control/resume-recording.js";
 import { startRecordingJob } from "./jobs/control/start-recording.js";
+import { stopRecordingJob } from "./jobs/control/stop-recording.js";
+import { confirmPresenceJob } from "./jobs/control/confirm-presence.js";
 import { ingestChunkJob } from "./jobs/ingest/ingest-chunk.js";
 import { sweepIngestDeadlinesJob } from "./jobs/ingest/sweep-ingest-deadlines.js";
 import { checkpointEvidenceJob } from "./jobs/operations/checkpoint-evidence.js";
@@ -37,6 +39,8 @@ export const workerJobs: JobRegistry = {
   "play-announcement": playAnnouncementJob,
   "pause-recording": pauseRecordingJob,
   "resume-recording": resumeRecordingJob,
+  "stop-recording": stopRecordingJob,
+  "confirm-presence": confirmPresenceJob,
   "expect-recording": expectRecordingJob,
   // ingest
   "ingest-chunk": ingestChunkJob,

@@ -3,7 +3,7 @@ export { type DeadlineAlertClaims, createDeadlineAlertClaims } from "./deadline-
 export { type DeadlineStatus, acsExpiry, deadlineStatus, ingestPriority, reviewWaitingChunk } from "./deadline.js";
 export { IngestVerificationFailed, ingestContent, ingestDocument, isRecordingStatus, readDocument } from "./ingest.js";
 export { chunkLabels } from "./labels.js";
-export { type ArchivedChunk, acsMetadataDocument, buildManifest } from "./manifest.js";
+export { type ArchivedChunk, acsMetadataDocument, buildManifest, stopOfRecording } from "./manifest.js";
 export { QUARANTINE_AREA, chunkBlobNames, recordingFolder, safeSegment } from "./naming.js";
 export { type Placement, placeRecording } from "./placement.js";
 export { type RetentionPort, azureRetention, noRetention } from "./retention.js";

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { acsMetadataDocument, buildManifest, type ArchivedChunk, type ManifestInput } from "./manifest.js";
+import {
+  acsMetadataDocument,
+  buildManifest,
+  stopOfRecording,
+  type ArchivedChunk,
+  type ManifestInput,
+} from "./manifest.js";
 
 const chunk = (index: number, document: unknown, sizeBytes = 100): ArchivedChunk => ({
   index,
@@ -122,5 +128,25 @@ describe("recording manifest", () => {
       { chunk: 0, startTime: "2026-11-21T10:00:01Z", durationMs: 500 },
       { chunk: 1, startTime: "2026-11-21T10:00:04Z", durationMs: 700 },
     ]);
+  });
+
+  it("says where and why a recording stopped on purpose ended, and says nothing of one that was not", () => {
+    const stop = { trigger: "scope", by: "scope", reason: "no-in-scope-present", at: "2026-11-21T10:00:09Z" } as const;
+    expect(buildManifest({ ...input([chunk(0, {})]), stop }).endedBy).toEqual(stop);
+    expect(buildManifest(input([chunk(0, {})]))).not.toHaveProperty("endedBy");
+  });
+
+  it.each([
+    ["its own recordingId", "rec-2", "2026-11-21T10:00:00Z", 1_000, "10:00:30"],
+    ["by time: the stop made while its audio ran", "doc-1", "2026-11-21T10:00:00Z", 9_500, "10:00:10"],
+    ["by time: a moment after its audio ended (clocks differ)", "doc-1", "2026-11-21T10:00:00Z", 6_000, "10:00:10"],
+    ["by time: a recording that began after every stop", "doc-1", "2026-11-21T10:00:35Z", 30_000, undefined],
+    ["by time: one that ended long before the stop", "doc-1", "2026-11-21T09:59:00Z", 1_000, undefined],
+    ["an unreadable start: none", "doc-1", "soon", 1_000, undefined],
+  ] as const)("finds the stop that ended a recording — %s", (_what, recordingId, startTime, durationMs, expected) => {
+    const stop = (at: string) => ({ trigger: "scope", by: "scope", reason: "no-in-scope-present", at }) as const;
+    const stops = { "rec-1": stop("2026-11-21T10:00:10Z"), "rec-2": stop("2026-11-21T10:00:30Z") };
+    const found = stopOfRecording(stops, { recordingId, startTime, durationMs });
+    expect(found?.at).toBe(expected ? `2026-11-21T${expected}Z` : undefined);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The manifest of one recording (pure): what a reviewer or regulator needs to trust the chunks without
  * trusting us — call facts, the unmixed channel map and pause intervals from ACS's metadata documents,
- * every chunk with its size and SHA-256, the policy rule and hash that required the recording, timings.
+ * every chunk with its size and SHA-256, the policy rule and hash that required the recording, timings, and
+ * `endedBy` when it was stopped on purpose (who or what, why, when).
  * Written once every chunk is archived (see workers/jobs/ingest/ingest-chunk.ts); its own SHA-256 goes into the
  * manifest blob's metadata and tags.
  */
@@ -61,6 +62,11 @@ export interface ManifestInput {
   archivedAt: string;
   /** When the recording event was first seen (our clock). */
   firstSeenAt?: string;
+  /**
+   * The recording was stopped on purpose (src/sessions `stops`): nobody in scope left on the call, or an operator's
+   * request. Its audio ends there, because ACS's recording does.
+   */
+  stop?: { trigger: "scope" | "request"; by: string; reason: string; at: string };
 }
 
 export function buildManifest(input: ManifestInput) {
@@ -108,6 +114,16 @@ export function buildManifest(input: ManifestInput) {
     channelMap: [...channels.entries()]
       .map(([participantId, channel]) => ({ participantId, channel: channel ?? null }))
       .sort((a, b) => (a.channel ?? 99) - (b.channel ?? 99) || a.participantId.localeCompare(b.participantId)),
+    ...(input.stop
+      ? {
+          endedBy: {
+            trigger: input.stop.trigger,
+            by: input.stop.by,
+            reason: input.stop.reason,
+            at: input.stop.at,
+          },
+        }
+      : {}),
     pauses: chunks.flatMap((c) =>
       c.metadata.document.pauseResumeIntervals.map((p) => ({
         chunk: c.index,
@@ -137,3 +153,39 @@ export function buildManifest(input: ManifestInput) {
   };
 }
 export type Manifest = ReturnType<typeof buildManifest>;
+
+/** A recording's stop on purpose as the manifest says it (src/sessions `stops` holds them by recordingId). */
+export type ManifestStop = NonNullable<ManifestInput["stop"]>;
+
+/** How far a stop's time (ours) may lie past the end of the recording's audio (ACS's clock) and still be its end. */
+const STOP_MATCH_SLACK_MS = 5_000;
+
+/**
+ * Which stop on purpose ended this recording, if any. By its recordingId when ingest knows it; a recording whose
+ * event named none (archived under `doc-<documentId>`, docs/archive.md "Correlation") is matched by time: the stop
+ * made after its audio began and no later than a moment after it ended (each recording of a call starts after the
+ * previous one's stop). Pure.
+ */
+export function stopOfRecording(
+  stops: Readonly<Record<string, ManifestStop & { recordingId?: string }>>,
+  recording: { recordingId: string; startTime: string; durationMs: number },
+): ManifestStop | undefined {
+  const own = stops[recording.recordingId];
+  const pick = (stop: ManifestStop): ManifestStop => ({
+    trigger: stop.trigger,
+    by: stop.by,
+    reason: stop.reason,
+    at: stop.at,
+  });
+  if (own) return pick(own);
+  const start = Date.parse(recording.startTime);
+  if (!Number.isFinite(start)) return undefined;
+  const end = start + recording.durationMs;
+  const within = Object.values(stops)
+    .filter((stop) => {
+      const at = Date.parse(stop.at);
+      return at >= start && at <= end + STOP_MATCH_SLACK_MS;
+    })
+    .sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  return within[0] ? pick(within[0]) : undefined;
+}

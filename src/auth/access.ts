@@ -9,10 +9,22 @@ export const ROLES = ["team", "auditor", "admin", "anonymous"] as const;
 export type Role = (typeof ROLES)[number];
 
 /**
- * list, get, play (and stream), verify, export (create and status) recordings; pause and resume a call's
+ * list, get, play (and stream), verify, export (create and status) recordings; pause, resume and stop a call's
  * recording; read the audit log; use the queue board; read the detailed health and metrics pages.
  */
-export const ACTIONS = ["list", "get", "play", "verify", "export", "pause", "resume", "audit", "board", "ops"] as const;
+export const ACTIONS = [
+  "list",
+  "get",
+  "play",
+  "verify",
+  "export",
+  "pause",
+  "resume",
+  "stop",
+  "audit",
+  "board",
+  "ops",
+] as const;
 export type Action = (typeof ACTIONS)[number];
 
 /** What a request is about, once looked up: one team's recording, call or export, or a selection of every team. */
@@ -21,7 +33,7 @@ export type Target = { team: string } | "all-teams";
 export type Decision = { allowed: true } | { allowed: false; status: 401 | 403 | 404; message: string };
 
 const READS: readonly Action[] = ["list", "get", "play", "verify", "export"];
-const ACTS: readonly Action[] = ["pause", "resume"];
+const ACTS: readonly Action[] = ["pause", "resume", "stop"];
 const OPERATIONS: readonly Action[] = ["board", "ops"];
 
 const allow: Decision = { allowed: true };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AcsEvent } from "../intake/schemas.js";
 import type { FactUpdate } from "../sessions/index.js";
-import { factsOfEvent, recordingUpdateOf } from "./events.js";
+import { factsOfEvent, presenceOfEvent, recordingUpdateOf } from "./events.js";
 
 const ids = { serverCallId: "call-1", correlationId: "corr-1" };
 const user = (id: string) => ({
@@ -11,6 +11,16 @@ const user = (id: string) => ({
 });
 const at = "2026-01-01T10:00:00.000Z";
 const received = "2026-01-01T10:00:00.250Z";
+const participantsUpdated = {
+  callConnectionId: "conn-1",
+  sequenceNumber: 5,
+  participants: [
+    { identifier: user("bob") },
+    { identifier: { rawId: "4:+442071110002", kind: "phoneNumber", phoneNumber: { value: "+442071110002" } } },
+    { identifier: user("alice"), isMuted: true },
+    { identifier: user("bob") },
+  ],
+};
 const eventOf = (type: AcsEvent["type"], data: object): AcsEvent =>
   ({ id: "e-1", type, subject: "s", time: at, data: { ...ids, ...data } }) as AcsEvent;
 
@@ -99,8 +109,62 @@ describe("factsOfEvent", () => {
       }),
       facts: undefined,
     },
+    {
+      name: "ParticipantsUpdated: everyone its list names (phone parties too)",
+      event: eventOf("Microsoft.Communication.ParticipantsUpdated", participantsUpdated),
+      facts: { correlationId: "corr-1", participants: ["4:+442071110002", "8:acs:alice", "8:acs:bob"] },
+    },
   ])("$name", ({ event, facts }) => {
     expect(factsOfEvent(event, received)).toEqual(facts);
+  });
+});
+
+describe("presenceOfEvent", () => {
+  it.each<{ name: string; event: AcsEvent; expected: ReturnType<typeof presenceOfEvent> }>([
+    {
+      name: "CallParticipantAdded: an Event Grid join, at the event's time, kept by its id",
+      event: eventOf("Microsoft.Communication.CallParticipantAdded", {
+        user: { communicationIdentifier: user("carol") },
+      }),
+      expected: {
+        key: "event-grid:e-1",
+        observation: { source: "event-grid", change: "joined", participant: "8:acs:carol", at },
+      },
+    },
+    {
+      name: "CallParticipantRemoved: an Event Grid leave",
+      event: eventOf("Microsoft.Communication.CallParticipantRemoved", {
+        user: { communicationIdentifier: user("carol") },
+      }),
+      expected: {
+        key: "event-grid:e-1",
+        observation: { source: "event-grid", change: "left", participant: "8:acs:carol", at },
+      },
+    },
+    {
+      name: "ParticipantsUpdated: its connection's whole list, with its sequence number",
+      event: eventOf("Microsoft.Communication.ParticipantsUpdated", participantsUpdated),
+      expected: {
+        key: "connection:e-1",
+        observation: {
+          source: "connection",
+          callConnectionId: "conn-1",
+          sequenceNumber: 5,
+          participants: ["4:+442071110002", "8:acs:alice", "8:acs:bob"],
+          at,
+        },
+      },
+    },
+    {
+      name: "a participant whose identifier we cannot read: nothing",
+      event: eventOf("Microsoft.Communication.CallParticipantRemoved", {
+        user: { communicationIdentifier: { kind: "unknown" } },
+      }),
+      expected: undefined,
+    },
+    { name: "CallEnded: nothing", event: eventOf("Microsoft.Communication.CallEnded", {}), expected: undefined },
+  ])("$name", ({ event, expected }) => {
+    expect(presenceOfEvent(event)).toEqual(expected);
   });
 });
 

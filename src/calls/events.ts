@@ -1,6 +1,7 @@
 import { rawIdOf } from "../acs/index.js";
 import type { AcsEvent } from "../intake/index.js";
 import { isPlaceholderStart, microsOf, type FactUpdate, type RecordingUpdate } from "../sessions/index.js";
+import type { PresenceObservation } from "./scope.js";
 
 type EventOf<T extends AcsEvent["type"]> = Extract<AcsEvent, { type: T }>;
 
@@ -44,6 +45,9 @@ export function factsOfEvent(event: AcsEvent, receivedAt: string): FactUpdate | 
     }
     case "Microsoft.Communication.CallEnded":
       return { correlationId: event.data.correlationId, ended: true };
+    // Phone and Teams parties who join later appear only in lists: the decision must count them (who is in scope).
+    case "Microsoft.Communication.ParticipantsUpdated":
+      return { correlationId: event.data.correlationId, participants: listedParticipants(event.data.participants) };
     default:
       return undefined;
   }
@@ -66,4 +70,51 @@ export function recordingUpdateOf(
     at: microsOf(event.time) ?? microsOf(receivedAt) ?? nowMs * 1000,
     initial: state === "inactive" && isPlaceholderStart(startDateTime),
   };
+}
+
+/** What a presence event says, as an observation for src/calls/scope.ts, under the key it is kept by once. */
+export interface PresenceOfEvent {
+  /** The event's own id, by source: a redelivery is the same observation. */
+  key: string;
+  observation: PresenceObservation;
+}
+
+/**
+ * CallParticipantAdded/Removed (Event Grid, ACS users only) and ParticipantsUpdated (a connection's whole list:
+ * phone and Teams parties too) as presence observations (docs/acs-payloads.md "Participants: who is on the call,
+ * and who left"); undefined for any other event, or a participant without a raw id.
+ */
+export function presenceOfEvent(event: AcsEvent): PresenceOfEvent | undefined {
+  switch (event.type) {
+    case "Microsoft.Communication.CallParticipantAdded":
+    case "Microsoft.Communication.CallParticipantRemoved": {
+      const participant = rawIdOf(event.data.user.communicationIdentifier);
+      if (!participant) return undefined;
+      const change = event.type === "Microsoft.Communication.CallParticipantAdded" ? "joined" : "left";
+      return {
+        key: `event-grid:${event.id}`,
+        observation: { source: "event-grid", change, participant, at: event.time },
+      };
+    }
+    case "Microsoft.Communication.ParticipantsUpdated": {
+      const { callConnectionId, sequenceNumber } = event.data;
+      return {
+        key: `connection:${event.id}`,
+        observation: {
+          source: "connection",
+          callConnectionId,
+          ...(sequenceNumber !== undefined ? { sequenceNumber } : {}),
+          participants: listedParticipants(event.data.participants),
+          at: event.time,
+        },
+      };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The raw ids of a participant list (ParticipantsUpdated, or ACS's answer to the participant list), sorted. */
+export function listedParticipants(participants: readonly { identifier: Parameters<typeof rawIdOf>[0] }[]): string[] {
+  return [...new Set(participants.flatMap((p) => rawIdOf(p.identifier) ?? []))].sort();
 }

@@ -1,12 +1,23 @@
-export { factsOfEvent, recordingUpdateOf } from "./events.js";
+export {
+  factsOfEvent,
+  listedParticipants,
+  presenceOfEvent,
+  recordingUpdateOf,
+  type PresenceOfEvent,
+} from "./events.js";
 export { ingestJobsOf, recordingCluesOf, type IngestJob, type RecordingClues } from "./ingest-jobs.js";
 export {
   dueActions,
   needsHealth,
   planCall,
+  scopeAction,
+  SCOPE_STOP_SETTLE_MS,
   timeToRecordOrigin,
   type CallPlan,
   type PlannedJob,
   type Ringing,
+  type ScopeAction,
 } from "./plan.js";
 export { pauseVerdict, type PauseJob, type PauseOperation, type PauseVerdict } from "./pause.js";
+export { scopeVerdict, type PresenceObservation, type ScopeVerdict } from "./scope.js";
+export { stopVerdict, type StopVerdict } from "./stop.js";

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import type { HealthVerdict } from "../health/index.js";
 import type { CallSession } from "../sessions/index.js";
 import { recordDecision, skipDecision as skip } from "../sessions/test-fixtures.js";
-import { dueActions, needsHealth, planCall, type CallPlan } from "./plan.js";
+import { dueActions, needsHealth, planCall, SCOPE_STOP_SETTLE_MS, scopeAction, type CallPlan } from "./plan.js";
+import type { PresenceObservation } from "./scope.js";
 
 const record = recordDecision();
 
@@ -85,6 +86,8 @@ const sessionOf = (facts: Partial<CallSession> = {}): CallSession => ({
   announcement: undefined,
   startedSeenAt: undefined,
   rangSeenAt: undefined,
+  presence: [],
+  stops: {},
   ...facts,
 });
 
@@ -307,5 +310,213 @@ describe("planCall", () => {
     expect(needsHealth(recordDecision(), { keptApart: true })).toBe(false);
     expect(needsHealth(skip, { keptApart: true })).toBe(false);
     expect(() => planCall(sessionOf({ rang: true }), rejecting, undefined, { keptApart: true })).toThrow(/no health/);
+  });
+});
+
+describe("scopeAction: join and leave sequences → actions", () => {
+  const TRADER = "8:acs:r_trader";
+  const PHONE_TRADER = "4:+442071110002";
+  const CLIENT = "4:+442079460001";
+  const COLLEAGUE = "8:acs:r_colleague";
+  const OURS = "conn-ours";
+  const at = (second: number) => `2026-12-04T10:00:${String(second).padStart(2, "0")}Z`;
+  const left = (participant: string, second: number): PresenceObservation => ({
+    source: "event-grid",
+    change: "left",
+    participant,
+    at: at(second),
+  });
+  const joined = (participant: string, second: number): PresenceObservation => ({
+    source: "event-grid",
+    change: "joined",
+    participant,
+    at: at(second),
+  });
+  const list = (sequenceNumber: number, participants: string[], second: number): PresenceObservation => ({
+    source: "connection",
+    callConnectionId: OURS,
+    sequenceNumber,
+    participants,
+    at: at(second),
+  });
+  /** A step: ACS says something; `answer` is what ACS's participant list says if the plan asks it. */
+  type Step = { says: PresenceObservation; answer?: string[] };
+  const scoped = (inScope: string[], until?: "call-end" | "last-in-scope-leaves") =>
+    recordDecision({ inScope, ...(until ? { until } : {}) });
+
+  /**
+   * Plays the steps against a call recording as `rec-1`, doing what each plan says (a stop is put on record, a
+   * start makes the next recording, a confirmation adds ACS's answer and plans again): the actions, in order.
+   */
+  function play(
+    steps: Step[],
+    decision: ReturnType<typeof recordDecision>,
+    start: Partial<CallSession> = {},
+  ): string[] {
+    let session = sessionOf({ callConnectionId: OURS, recordingId: "rec-1", recordingState: "active", ...start });
+    const done: string[] = [];
+    const plan = (answer?: string[]) => {
+      const action = scopeAction(session, decision);
+      if (action.kind === "none") return done.push("none");
+      if (action.kind === "stop" && action.job.name === "stop-recording") {
+        const { recordingId, trigger, by, reason } = action.job.payload;
+        done.push(`stop ${recordingId}`);
+        session = {
+          ...session,
+          stops: { ...session.stops, [recordingId]: { recordingId, trigger, by, reason, at: "t" } },
+        };
+      } else if (action.kind === "start") {
+        done.push(action.job.step);
+        session = { ...session, recordingId: `rec-${action.job.step.split(":")[1]}` };
+      } else if (action.kind === "confirm") {
+        done.push("confirm");
+        if (!answer) throw new Error("the plan asked ACS, the row gives no answer");
+        const told: PresenceObservation = { source: "participant-list", participants: answer, at: at(59) };
+        session = { ...session, presence: [...session.presence, told] };
+        plan();
+      }
+      return done.length;
+    };
+    for (const { says, answer } of steps) {
+      session = { ...session, presence: [...session.presence, says] };
+      plan(answer);
+    }
+    return done;
+  }
+
+  it.each<{ name: string; steps: Step[]; decision?: ReturnType<typeof recordDecision>; expected: string[] }>([
+    {
+      name: "the trader (ACS user) leaves: stopped",
+      steps: [{ says: left(TRADER, 10) }],
+      expected: ["stop rec-1"],
+    },
+    {
+      name: "someone else leaves: nothing",
+      steps: [{ says: left(COLLEAGUE, 10) }],
+      expected: ["none"],
+    },
+    {
+      name: "the trader leaves and comes back: stopped, then a second recording",
+      steps: [{ says: left(TRADER, 10) }, { says: joined(TRADER, 20) }],
+      expected: ["stop rec-1", "start-recording:2"],
+    },
+    {
+      name: "leaves, comes back, leaves again: each recording stopped once, one start",
+      steps: [{ says: left(TRADER, 10) }, { says: joined(TRADER, 20) }, { says: left(TRADER, 30) }],
+      expected: ["stop rec-1", "start-recording:2", "stop rec-2"],
+    },
+    {
+      name: "…and back once more: the third recording",
+      steps: [
+        { says: left(TRADER, 10) },
+        { says: joined(TRADER, 20) },
+        { says: left(TRADER, 30) },
+        { says: joined(TRADER, 40) },
+      ],
+      expected: ["stop rec-1", "start-recording:2", "stop rec-2", "start-recording:3"],
+    },
+    {
+      name: "the same leave delivered twice: one stop",
+      steps: [{ says: left(TRADER, 10) }, { says: left(TRADER, 10) }],
+      expected: ["stop rec-1", "none"],
+    },
+    {
+      name: "the rejoin delivered before the leave: the newest says present, nothing stops",
+      steps: [{ says: joined(TRADER, 20) }, { says: left(TRADER, 10) }],
+      expected: ["none", "none"],
+    },
+    {
+      name: "two in scope: the ACS user leaves (recording goes on), then the phone trader's list without them: stopped",
+      decision: scoped([TRADER, PHONE_TRADER]),
+      steps: [
+        { says: list(1, [TRADER, PHONE_TRADER, CLIENT], 1) },
+        { says: left(TRADER, 10) },
+        { says: list(3, [PHONE_TRADER, CLIENT], 11) },
+        { says: list(5, [CLIENT], 20) },
+      ],
+      expected: ["none", "none", "none", "stop rec-1"],
+    },
+    {
+      name: "a phone trader joining later, known from lists only, keeps the recording when the first trader leaves",
+      decision: scoped([TRADER, PHONE_TRADER]),
+      steps: [
+        { says: list(1, [TRADER, CLIENT], 1) },
+        { says: list(3, [TRADER, CLIENT, PHONE_TRADER], 5) },
+        { says: left(TRADER, 10) },
+      ],
+      expected: ["none", "none", "none"],
+    },
+    {
+      name: "our list says gone, Event Grid never said so: ask ACS; its list without the trader → stopped",
+      steps: [{ says: joined(TRADER, 1) }, { says: list(2, [CLIENT, COLLEAGUE], 10), answer: [CLIENT, COLLEAGUE] }],
+      expected: ["none", "confirm", "stop rec-1"],
+    },
+    {
+      name: "sources disagree; ACS's list names the trader: the recording goes on",
+      steps: [{ says: joined(TRADER, 1) }, { says: list(2, [CLIENT, COLLEAGUE], 10), answer: [TRADER, CLIENT] }],
+      expected: ["none", "confirm", "none"],
+    },
+    {
+      name: "until: call-end: the trader leaves, nothing stops",
+      decision: scoped([TRADER], "call-end"),
+      steps: [{ says: left(TRADER, 10) }],
+      expected: ["none"],
+    },
+    {
+      name: "a decision from before scope (no inScope): never stopped",
+      decision: recordDecision(),
+      steps: [{ says: left(TRADER, 10) }],
+      expected: ["none"],
+    },
+  ])("$name → $expected", ({ steps, decision, expected }) => {
+    expect(play(steps, decision ?? scoped([TRADER]))).toEqual(expected);
+  });
+
+  it("a recording stopped on request stays stopped, whoever comes and goes", () => {
+    const requested = {
+      recordingId: "rec-1",
+      trigger: "request",
+      by: "agent",
+      reason: "customer-objection",
+      at: "t",
+    } as const;
+    expect(
+      play([{ says: left(TRADER, 10) }, { says: joined(TRADER, 20) }], scoped([TRADER]), {
+        stops: { "rec-1": requested },
+      }),
+    ).toEqual(["none", "none"]);
+  });
+
+  it("does nothing before our connection, after the end, or before the recording's id is known", () => {
+    const gone = { presence: [left(TRADER, 10)] };
+    const decision = scoped([TRADER]);
+    expect(scopeAction(sessionOf({ ...gone, recordingId: "rec-1" }), decision).reason).toBe(
+      "not connected to the call",
+    );
+    expect(
+      scopeAction(sessionOf({ ...gone, callConnectionId: OURS, recordingId: "rec-1", ended: true }), decision).kind,
+    ).toBe("none");
+    expect(scopeAction(sessionOf({ ...gone, callConnectionId: OURS }), decision)).toMatchObject({
+      kind: "none",
+      verdict: { want: "stop" },
+    });
+  });
+
+  it("planCall claims the scope's step and queues its job, named for the recording it stops", () => {
+    const session = sessionOf({
+      started: true,
+      callConnectionId: OURS,
+      recordingId: "rec-1",
+      recordingState: "active",
+      presence: [left(TRADER, 10)],
+    });
+    const plan = planCall(session, scoped([TRADER]));
+    expect(plan.claims).toContain("stop-recording:rec-1");
+    expect(plan.jobs.at(-1)).toMatchObject({
+      step: "stop-recording:rec-1",
+      name: "stop-recording",
+      delayMs: SCOPE_STOP_SETTLE_MS,
+      payload: { ...ids, recordingId: "rec-1", trigger: "scope", by: "scope", reason: "no-in-scope-present" },
+    });
   });
 });

@@ -8,6 +8,7 @@ import {
   incomingCallAction,
   rejectsUnrecordableCalls,
 } from "../sessions/index.js";
+import { scopeVerdict, type ScopeVerdict } from "./scope.js";
 
 /**
  * A job the plan starts once its step's claim is held, typed by job kind: its name fixes its payload. Its id is
@@ -139,6 +140,12 @@ export function planCall(session: CallSession, decision: Decision, health?: Heal
     const job = jobOfStep(step, session, decision);
     if (job) jobs.push(job);
   }
+  // Who is on the call may make a stop, a confirmation or a new recording due (claimed like every other step).
+  const scope = scopeAction(session, decision);
+  if (scope.kind !== "none") {
+    claims.push(scope.job.step);
+    jobs.push(scope.job);
+  }
   // This plan connects the call: a ring watchdog still waiting has nothing left to do (were it to run, it would
   // find the connect claimed and step aside).
   return { ...base, claims, jobs, removeRingWatch: claims.includes("connect") && session.rang };
@@ -206,4 +213,104 @@ export function timeToRecordOrigin(
   if (session.startedSeenAt) return { seenAt: session.startedSeenAt, seenVia: "call-started" };
   if (session.rangSeenAt) return { seenAt: session.rangSeenAt, seenVia: "incoming-call" };
   return {};
+}
+
+/**
+ * How long a stop by scope waits before it acts. At the end of a call ACS reports everyone leaving before (or
+ * with) CallEnded (docs/acs-payloads.md "Participants"): a leave is taken for a stop only if the call is still on
+ * when the job runs (stop-recording re-plans then, and a call that ended has nothing to stop). The recording runs
+ * this much longer than the last person in scope stayed.
+ */
+export const SCOPE_STOP_SETTLE_MS = 1_500;
+
+/** What presence makes due for a recorded call: nothing, a stop, a question to ACS, or a new recording. */
+export type ScopeAction =
+  | { kind: "none"; reason: string; verdict?: ScopeVerdict }
+  | { kind: "stop" | "confirm" | "start"; reason: string; verdict: ScopeVerdict; job: PlannedJob };
+
+/**
+ * What the call's presence observations make due (docs/recording-control.md "Someone leaves mid-call"): the pure
+ * half of scope following presence. `scopeVerdict` says whether the recording should run; this says what to do
+ * about it given the recordings the call has. Each action is a once-per-call step, named so that every recording
+ * is stopped once (`stop-recording:<recordingId>`), every recording after a scope stop started once
+ * (`start-recording:<n>`, its generation), and ACS asked once per state of knowledge (`confirm-presence:<count>`).
+ * A recording stopped on request stays stopped for the rest of the call: nobody restarts what a customer refused.
+ */
+export function scopeAction(session: CallSession, decision: Decision): ScopeAction {
+  const none = (reason: string, verdict?: ScopeVerdict): ScopeAction => ({
+    kind: "none",
+    reason,
+    ...(verdict ? { verdict } : {}),
+  });
+  if (!decision.record) return none("the call is not to be recorded");
+  if (session.ended) return none("the call has ended");
+  const { serverCallId, callConnectionId, recordingId } = session;
+  if (!callConnectionId) return none("not connected to the call");
+  // A decision stored by a version that did not know scope says nothing of who it is for: never stop on that.
+  if (!decision.inScope) return none("the decision names nobody in scope");
+  const requested = Object.values(session.stops).find((stop) => stop.trigger === "request");
+  if (requested) return none(`stopped on request by ${requested.by} (${requested.reason})`);
+  const verdict = scopeVerdict({
+    observations: session.presence,
+    until: decision.until ?? "last-in-scope-leaves",
+    inScope: decision.inScope,
+  });
+  const correlationId = session.correlationId ?? "";
+  const latestStop = recordingId ? session.stops[recordingId] : undefined;
+  switch (verdict.want) {
+    case "confirm": {
+      const step: OnceStep = `confirm-presence:${session.presence.length}`;
+      return {
+        kind: "confirm",
+        reason: `sources disagree about ${verdict.inDoubt.join(", ")}`,
+        verdict,
+        job: {
+          step,
+          name: "confirm-presence",
+          payload: { serverCallId, correlationId, callConnectionId, observations: session.presence.length },
+        },
+      };
+    }
+    case "stop": {
+      // A start still on its way has no recording id yet: its state event plans again once it is active.
+      if (!recordingId) return none("nobody in scope is on the call, and no recording is known yet", verdict);
+      if (latestStop) return none(`the recording is already stopped (${latestStop.trigger})`, verdict);
+      return {
+        kind: "stop",
+        reason: verdict.reason,
+        verdict,
+        job: {
+          step: `stop-recording:${recordingId}`,
+          name: "stop-recording",
+          delayMs: SCOPE_STOP_SETTLE_MS,
+          payload: { serverCallId, correlationId, recordingId, trigger: "scope", by: "scope", reason: verdict.reason },
+          log: {
+            level: "info",
+            message: "nobody in scope is on the call: stopping the recording",
+            fields: { recordingId, present: verdict.present, inScope: decision.inScope },
+          },
+        },
+      };
+    }
+    case "record": {
+      if (latestStop?.trigger !== "scope") return none(verdict.reason, verdict);
+      // The recordings stopped by scope so far, plus the first: which recording of the call this one is.
+      const generation = Object.values(session.stops).filter((stop) => stop.trigger === "scope").length + 1;
+      return {
+        kind: "start",
+        reason: `${verdict.inScopePresent.join(", ")} on the call again`,
+        verdict,
+        job: {
+          step: `start-recording:${generation}`,
+          name: "start-recording",
+          payload: { serverCallId, correlationId, callConnectionId, recording: decision.recording, generation },
+          log: {
+            level: "info",
+            message: "someone in scope is on the call again: starting a new recording",
+            fields: { generation, inScopePresent: verdict.inScopePresent },
+          },
+        },
+      };
+    }
+  }
 }

@@ -9,7 +9,9 @@ interface ActOptions {
   token?: string;
 }
 
-async function act(serverCallId: string, operation: "pause" | "resume", options: ActOptions): Promise<void> {
+type Operation = "pause" | "resume" | "stop";
+
+async function act(serverCallId: string, operation: Operation, options: ActOptions): Promise<void> {
   const token = options.token ?? process.env.RECORDER_TOKEN;
   if (!token) throw new Error("an API token is needed: --token TOKEN, or RECORDER_TOKEN in the environment");
   const response = await fetchOrExplain(
@@ -28,17 +30,39 @@ async function act(serverCallId: string, operation: "pause" | "resume", options:
   );
 }
 
-/** `recorder calls pause|resume` (PCI) and `recorder tokens new`. */
+/** What each operation's `--reason` is, and what the command says it does. */
+const OPERATIONS: Record<Operation, { reason: string; description: string }> = {
+  pause: {
+    reason: "reason code for the audit trail, e.g. card-capture",
+    description: "pause the recording of one of your team's calls (PCI)",
+  },
+  resume: {
+    reason: "reason code for the audit trail, e.g. card-capture",
+    description: "resume the recording of one of your team's calls",
+  },
+  stop: {
+    reason: "a reason code the team's policy lists under stop.reasons, e.g. customer-objection",
+    description:
+      "stop the recording of one of your team's calls for good (best-effort recordings whose policy allows it; never a required one)",
+  },
+};
+
+/** `recorder calls pause|resume|stop` and `recorder tokens new`. */
 export function registerCallsCommands(program: Command): void {
-  const calls = program.command("calls").description("act on calls in progress (PCI pause and resume)");
-  for (const operation of ["pause", "resume"] as const) {
+  const calls = program
+    .command("calls")
+    .description("act on calls in progress (PCI pause and resume, stop on request)");
+  for (const [operation, { reason, description }] of Object.entries(OPERATIONS) as [
+    Operation,
+    (typeof OPERATIONS)[Operation],
+  ][]) {
     calls
       .command(operation)
       .argument("<serverCallId>", "the call")
-      .requiredOption("--reason <code>", "reason code for the audit trail, e.g. card-capture")
+      .requiredOption("--reason <code>", reason)
       .option("--url <url>", "the recorder's base URL", process.env.RECORDER_URL ?? "http://127.0.0.1:8080")
       .option("--token <token>", "a team API token (default: RECORDER_TOKEN)")
-      .description(`${operation} the recording of one of your team's calls`)
+      .description(description)
       .action((serverCallId: string, options: ActOptions) => act(serverCallId, operation, options));
   }
 

@@ -4,14 +4,15 @@ import { z } from "zod";
 import type { AuditLog } from "../audit/index.js";
 import type { TokenStore } from "../auth/index.js";
 import { parseJson, readBody } from "../intake/index.js";
-import { pauseVerdict } from "../calls/index.js";
+import { pauseVerdict, stopVerdict } from "../calls/index.js";
 import { jobKinds, type Queues } from "../queues/index.js";
 import type { SessionStore } from "../sessions/index.js";
 import { guard, requestOf } from "./api-access.js";
 
 export interface CallsApiDependencies {
   tokens: TokenStore;
-  sessions: Pick<SessionStore, "get">;
+  /** `claim`: a stop is once per recording, whoever asks (scope or a request). */
+  sessions: Pick<SessionStore, "get" | "claim" | "release">;
   queues: Pick<Queues, "enqueue">;
   audit: AuditLog;
 }
@@ -21,7 +22,7 @@ const pauseBody = z.strictObject({
   reason: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "a reason code: 1-64 letters, digits, '.', '_' or '-'"),
 });
 
-const OPERATIONS = { "recording:pause": "pause", "recording:resume": "resume" } as const;
+const OPERATIONS = { "recording:pause": "pause", "recording:resume": "resume", "recording:stop": "stop" } as const;
 /** The operation a path names; own keys only ("constructor" is no operation). */
 const operationOf = (ctx: Koa.Context) => {
   const name = String(ctx.params.operation);
@@ -29,9 +30,10 @@ const operationOf = (ctx: Koa.Context) => {
 };
 
 /**
- * `POST /api/calls/{serverCallId}/recording:pause|resume` (serverCallId URL-encoded): PCI pause and resume by a
- * team's operator, for that team's calls only — another team's call is answered 404, exactly like an unknown
- * one, so nothing leaks. The policy must allow pausing. Every attempt, refused or accepted, is audited.
+ * `POST /api/calls/{serverCallId}/recording:pause|resume|stop` (serverCallId URL-encoded): PCI pause and resume,
+ * and stop on request (a customer who objects), by a team's operator, for that team's calls only — another
+ * team's call is answered 404, exactly like an unknown one, so nothing leaks. The policy must allow the
+ * operation (a required recording is never stopped: 403). Every attempt, refused or accepted, is audited.
  */
 export function callsRoutes(deps: CallsApiDependencies): Router {
   const router = new Router();
@@ -52,11 +54,28 @@ export function callsRoutes(deps: CallsApiDependencies): Router {
     if (!body.success) return refuse(400, body.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
     const { reason } = body.data;
     if (!operation) return refuse(404, "no such operation"); // never: the guard answered it already
-    const verdict = pauseVerdict(operation, await deps.sessions.get(serverCallId), { by: principal.name, reason });
+    const session = await deps.sessions.get(serverCallId);
+    const requester = { by: principal.name, reason };
+    const verdict =
+      operation === "stop" ? stopVerdict(session, requester) : pauseVerdict(operation, session, requester);
     // Whose call it is is asked of the access rules first: another team's call is "no such call", like an unknown one.
     if (verdict.team) await request.requireTarget({ team: verdict.team }, "no such call", { reason });
     if (!verdict.allowed) return refuse(verdict.status, verdict.message, reason);
-    await deps.queues.enqueue(jobKinds[verdict.job.name], verdict.job.payload);
+    if ("step" in verdict) {
+      // One stop per recording: a second request, or scope stopping it already, is told so.
+      if (!(await deps.sessions.claim(serverCallId, verdict.step)))
+        return refuse(409, "the recording is already being stopped", reason);
+      try {
+        // The request names its job: after a stop that failed for good, a new request is a job of its own.
+        const claimant = `request:${principal.name}:${new Date().toISOString()}`;
+        await deps.queues.enqueue(jobKinds[verdict.job.name], { ...verdict.job.payload, claimant });
+      } catch (error) {
+        await deps.sessions.release(serverCallId, verdict.step); // not queued: the next request may try again
+        throw error;
+      }
+    } else {
+      await deps.queues.enqueue(jobKinds[verdict.job.name], verdict.job.payload);
+    }
     await request.note("accepted", { reason });
     ctx.status = 202;
     ctx.body = { accepted: `recording:${operation}`, serverCallId };

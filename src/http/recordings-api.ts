@@ -128,6 +128,7 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
         participants: recording.participants,
         channelMap: manifest?.channelMap ?? [],
         pauses: manifest?.pauses ?? [],
+        endedBy: manifest?.endedBy ?? null,
         policy: {
           outcome: recording.outcome,
           ruleId: recording.ruleId,

@@ -6,6 +6,7 @@ export {
   type LedgerEntry,
   type LedgerOutcome,
   type LedgerRecording,
+  type LedgerStop,
   type QuarantineEntry,
 } from "./outcome.js";
 export { createLedger, type Ledger } from "./store.js";

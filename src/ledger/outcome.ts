@@ -25,6 +25,20 @@ export interface LedgerEntry {
   actions?: LedgerAction[];
   /** Every recording of the call archived so far (a restarted recording is a second one), oldest first. */
   recordings?: LedgerRecording[];
+  /**
+   * Recordings stopped on purpose, in order (read-only here: appended with `noteStop`). A stop is no failure: the
+   * call is `recorded` once its recordings are archived, each ending where it was stopped.
+   */
+  stops?: LedgerStop[];
+}
+
+/** A recording stopped on purpose: by scope (nobody in scope left on the call) or on an operator's request. */
+export interface LedgerStop {
+  recordingId: string;
+  trigger: "scope" | "request";
+  by: string;
+  reason: string;
+  at: string;
 }
 
 /** One archived recording of a call, by its own key (recordingId, or `doc-<documentId>`). */

@@ -7,6 +7,7 @@ import {
   type LedgerAction,
   type LedgerEntry,
   type LedgerRecording,
+  type LedgerStop,
   type QuarantineEntry,
 } from "./outcome.js";
 
@@ -47,6 +48,14 @@ const entrySchema = z.object({
   updatedAt: z.string(),
 });
 
+const stopSchema = z.object({
+  recordingId: z.string(),
+  trigger: z.enum(["scope", "request"]),
+  by: z.string(),
+  reason: z.string(),
+  at: z.string(),
+});
+
 const recordingSchema = z.object({ recordingId: z.string(), manifest: z.string(), at: z.string() });
 
 const quarantineSchema = z.object({
@@ -76,6 +85,8 @@ export interface Ledger {
   get(serverCallId: string): Promise<LedgerEntry | undefined>;
   /** Appends an enforcement action to the call's entry (a list of its own: appends never race each other). */
   noteAction(serverCallId: string, action: LedgerAction): Promise<void>;
+  /** Notes a stop on purpose in the call's entry (a hash of its own, one field per recording: the first stays). */
+  noteStop(serverCallId: string, stop: LedgerStop): Promise<void>;
   /** Entries changed at or after `since`, oldest first. */
   since(since: Date): Promise<LedgerEntry[]>;
   gaps(since: Date, now: Date, graceMs: number): Promise<LedgerEntry[]>;
@@ -95,16 +106,21 @@ export function createLedger(redis: RedisClient, prefix: string): Ledger {
   const keyOf = (serverCallId: string) => `${prefix}:ledger:{${serverCallId}}`;
   const actionsOf = (serverCallId: string) => `${keyOf(serverCallId)}:actions`;
   const recordingsOf = (serverCallId: string) => `${keyOf(serverCallId)}:recordings`;
+  const stopsOf = (serverCallId: string) => `${keyOf(serverCallId)}:stops`;
   const index = `${prefix}:ledger:index`;
   const quarantineKey = (recordingId: string) => `${prefix}:ledger:quarantine:{${recordingId}}`;
   const quarantineIndex = `${prefix}:ledger:quarantine:index`;
   const chain = createChainLog(redis, chainKey(prefix, "ledger"));
   const get = async (serverCallId: string): Promise<LedgerEntry | undefined> => {
-    const [raw, actions, recordingFields] = await Promise.all([
+    const [raw, actions, recordingFields, stopItems] = await Promise.all([
       redis.hget(keyOf(serverCallId), "entry"),
       redis.lrange(actionsOf(serverCallId), 0, -1),
       redis.hvals(recordingsOf(serverCallId)),
+      redis.hvals(stopsOf(serverCallId)),
     ]);
+    const stops = stopItems
+      .map((s) => stopSchema.parse(JSON.parse(s)))
+      .sort((a, b) => a.at.localeCompare(b.at) || a.recordingId.localeCompare(b.recordingId));
     const taken = actions.map((a) => JSON.parse(a) as LedgerAction);
     const recordings: LedgerRecording[] = recordingFields
       .map((field) => recordingSchema.parse(JSON.parse(field)))
@@ -112,10 +128,11 @@ export function createLedger(redis: RedisClient, prefix: string): Ledger {
     const extra = {
       ...(taken.length > 0 ? { actions: taken } : {}),
       ...(recordings.length > 0 ? { recordings } : {}),
+      ...(stops.length > 0 ? { stops } : {}),
     };
-    // A call still in progress has no entry yet, only what enforcement did so far.
+    // A call still in progress has no entry yet, only what enforcement did (or a stop) so far.
     if (!raw) {
-      const last = taken.at(-1);
+      const last = [...taken, ...stops].sort((a, b) => a.at.localeCompare(b.at)).at(-1);
       return last
         ? { serverCallId, outcome: "pending", reason: "call in progress", updatedAt: last.at, ...extra }
         : undefined;
@@ -143,10 +160,12 @@ export function createLedger(redis: RedisClient, prefix: string): Ledger {
       const {
         actions: _actions,
         recordings: _recordings,
+        stops: _stops,
         ...stored
       } = current ?? {
         actions: undefined,
         recordings: undefined,
+        stops: undefined,
       };
       const entry: LedgerEntry = { ...stored, ...update, updatedAt: now.toISOString() };
       const written = await redis.eval(WRITE, 1, keyOf(update.serverCallId), entry.outcome, JSON.stringify(entry));
@@ -159,6 +178,13 @@ export function createLedger(redis: RedisClient, prefix: string): Ledger {
       await redis.rpush(actionsOf(serverCallId), JSON.stringify(action));
       await redis.zadd(index, Date.parse(action.at), serverCallId);
       await chain.append({ at: new Date().toISOString(), change: "action", serverCallId, action });
+    },
+    async noteStop(serverCallId, stop) {
+      // One per recording: a stop job run again after a crash notes it once.
+      const written = await redis.hsetnx(stopsOf(serverCallId), stop.recordingId, JSON.stringify(stop));
+      if (written !== 1) return;
+      await redis.zadd(index, Date.parse(stop.at), serverCallId);
+      await chain.append({ at: new Date().toISOString(), change: "stop", serverCallId, stop });
     },
     async since(since) {
       const ids = await redis.zrangebyscore(index, since.getTime(), "+inf");

@@ -31,6 +31,10 @@ export const archivedManifest = z.looseObject({
   }),
   channelMap: z.array(z.looseObject({ participantId: z.string(), channel: z.number().nullable() })).default([]),
   pauses: z.array(z.looseObject({ chunk: z.number(), startTime: z.string(), durationMs: z.number() })).default([]),
+  /** Set when the recording was stopped on purpose (scope or a request): its audio ends there. */
+  endedBy: z
+    .looseObject({ trigger: z.enum(["scope", "request"]), by: z.string(), reason: z.string(), at: z.string() })
+    .optional(),
   chunks: z.array(
     z.looseObject({
       index: z.number().int().min(0),

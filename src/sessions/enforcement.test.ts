@@ -36,6 +36,15 @@ const session = (
   ...facts,
 });
 
+const scopeStop = { recordingId: "r", trigger: "scope", by: "scope", reason: "no-in-scope-present", at: "t" } as const;
+const requestStop = {
+  recordingId: "r",
+  trigger: "request",
+  by: "cc-agent",
+  reason: "customer-objection",
+  at: "t",
+} as const;
+
 describe("startDeadlineAction", () => {
   it.each([
     ["not to be recorded", session({}), skip, "none"],
@@ -69,6 +78,18 @@ describe("startDeadlineAction", () => {
     ["start never happened, alert", session({ callConnectionId: "c" }), decision("required", "alert"), "alert"],
     ["no connection: cannot hang up, alert", session({}), decision("required", "hang-up"), "alert"],
     ["best-effort never hangs up", session({ callConnectionId: "c" }), decision("best-effort", "hang-up"), "alert"],
+    [
+      "stopped by scope before the deadline (the trader left)",
+      { ...session({ callConnectionId: "c", recordingId: "r", recordingState: "inactive" }), stops: { r: scopeStop } },
+      decision("required", "hang-up"),
+      "none",
+    ],
+    [
+      "an earlier recording stopped on purpose, the latest not in place",
+      { ...session({ callConnectionId: "c", recordingId: "r2", recordingState: "inactive" }), stops: { r: scopeStop } },
+      decision("required", "hang-up"),
+      "hang-up",
+    ],
   ] as const)("%s → %s", (_name, facts, decision, kind) => {
     const action = startDeadlineAction(facts, decision);
     expect(action.kind).toBe(kind);
@@ -156,6 +177,25 @@ describe("recordingStoppedAction", () => {
     ],
     ["alert", live, required("alert"), "missing", 0, "alert"],
     ["best-effort only alerts", live, decision("best-effort", "alert", false, "hang-up"), "inactive", 0, "alert"],
+    ["stopped by scope → no restart", { ...live, stops: { r: scopeStop } }, required("restart"), "inactive", 0, "none"],
+    ["stopped by scope → no hang-up", { ...live, stops: { r: scopeStop } }, required("hang-up"), "missing", 0, "none"],
+    ["stopped by scope → no alert", { ...live, stops: { r: scopeStop } }, required("alert"), "missing", 0, "none"],
+    [
+      "stopped on request → no alert",
+      { ...live, stops: { r: requestStop } },
+      decision("best-effort", "alert", false, "restart"),
+      "missing",
+      0,
+      "none",
+    ],
+    [
+      "an earlier recording's stop does not cover the latest",
+      { ...live, recordingId: "r2", stops: { r: scopeStop } },
+      required("hang-up"),
+      "inactive",
+      0,
+      "hang-up",
+    ],
   ] as const)("%s → %s", (_name, facts, decision, acsState, restarts, kind) => {
     const action = recordingStoppedAction(facts, decision, acsState, restarts);
     expect(action.kind).toBe(kind);

@@ -14,7 +14,17 @@ export const DEFAULT_START_WITHIN_SECONDS = 15;
 type SessionFacts = Pick<CallSession, "ended" | "recordingState" | "recordingId" | "callConnectionId"> & {
   /** ACS reported the start of the call's latest recording failed (StartRecordingFailed). */
   recordingFailed?: boolean;
-};
+} & Partial<Pick<CallSession, "stops">>;
+
+/** The stop on purpose of the call's latest recording, if it was stopped so (scope or request). */
+const stoppedOnPurpose = (session: Pick<CallSession, "recordingId"> & Partial<Pick<CallSession, "stops">>) =>
+  session.recordingId ? session.stops?.[session.recordingId] : undefined;
+
+/** Why a stop on purpose is no failure, for the enforcement's "none". */
+const stopReason = (stop: NonNullable<ReturnType<typeof stoppedOnPurpose>>) =>
+  stop.trigger === "scope"
+    ? `stopped on purpose: nobody in scope is on the call (${stop.reason})`
+    : `stopped on purpose by ${stop.by} (${stop.reason})`;
 
 /**
  * At the deadline: is the call recorded as its decision requires, and if not, what does the policy say?
@@ -27,6 +37,9 @@ export function startDeadlineAction(session: SessionFacts, decision: Decision | 
   if (!decision?.record) return { kind: "none", reason: "the call is not to be recorded" };
   if (session.ended) return { kind: "none", reason: "the call has ended" };
   if (session.recordingState === "active") return { kind: "none", reason: "recording is active" };
+  // The recording was in place, then stopped on purpose (someone in scope left before the deadline): no failure.
+  const stop = stoppedOnPurpose(session);
+  if (stop && !session.recordingFailed) return { kind: "none", reason: stopReason(stop) };
   if (session.recordingId && !session.recordingFailed && decision.recording.pauseOnStart) {
     return { kind: "none", reason: "recording started paused, as the policy asks" };
   }
@@ -80,11 +93,13 @@ export type StopAction =
 export const MAX_RESTARTS = 3;
 
 /**
- * Decides on a recording found not active mid-call. `acsState` is what ACS reports for our recording now
+ * Decides on a recording found not active mid-call. A recording stopped on purpose (src/calls/plan.ts
+ * `scopeAction`, a stop on request) is left stopped. `acsState` is what ACS reports for our recording now
  * (`missing` when it no longer knows it). Pure and tested by a table, like the deadline.
  */
 export function recordingStoppedAction(
-  session: Pick<CallSession, "ended" | "callConnectionId" | "recordingId"> & Partial<Pick<CallSession, "pause">>,
+  session: Pick<CallSession, "ended" | "callConnectionId" | "recordingId"> &
+    Partial<Pick<CallSession, "pause" | "stops">>,
   decision: Decision | undefined,
   acsState: "active" | "inactive" | "missing",
   restartsSoFar: number,
@@ -92,6 +107,9 @@ export function recordingStoppedAction(
   if (!decision?.record) return { kind: "none", reason: "the call is not to be recorded" };
   if (session.ended) return { kind: "none", reason: "the call has ended" };
   if (acsState === "active") return { kind: "none", reason: "recording is active again" };
+  // A stop on purpose (scope or request) is never a dropped recording: no restart, no alert, no hang-up.
+  const stop = stoppedOnPurpose(session);
+  if (stop) return { kind: "none", reason: stopReason(stop) };
   if (session.pause && acsState === "inactive") {
     return { kind: "none", reason: `paused on purpose by ${session.pause.by} (${session.pause.reason})` };
   }

@@ -3,6 +3,7 @@ export {
   type CallSession,
   type OnceStep,
   type PauseState,
+  type RecordingStop,
   type SessionStore,
 } from "./store.js";
 export {

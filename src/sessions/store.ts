@@ -1,3 +1,4 @@
+import type { PresenceObservation } from "../calls/index.js";
 import type { RedisClient } from "../redis/index.js";
 import type { Decision } from "../policy/index.js";
 import { markRecordingActive } from "./active-recordings.js";
@@ -59,6 +60,25 @@ export interface CallSession {
   startedSeenAt: string | undefined;
   /** When the webhook received the call's IncomingCall (ISO 8601): the start of time-to-record without CallStarted. */
   rangSeenAt: string | undefined;
+  /**
+   * Everything ACS said about who is on the call (src/calls/scope.ts), in no particular order: each event or
+   * answer once, however often it was delivered.
+   */
+  presence: PresenceObservation[];
+  /** Recordings stopped on purpose (scope or request), by recordingId: such a stop is no failure to enforce. */
+  stops: Record<string, RecordingStop>;
+}
+
+/**
+ * A recording stopped on purpose, put on record before ACS is asked to stop it: `scope` when nobody the policy is
+ * about remains on the call (`by` is then "scope"), `request` when a team operator asked (`by` names them).
+ */
+export interface RecordingStop {
+  recordingId: string;
+  trigger: "scope" | "request";
+  by: string;
+  reason: string;
+  at: string;
 }
 
 export interface PauseState {
@@ -80,7 +100,13 @@ export type OnceStep =
   | "enforce-start-failure"
   | "announce"
   | "reject"
-  | `decided:${string}`;
+  | `decided:${string}`
+  /** Stopping one recording (by its recordingId), whoever asks: scope or a request. */
+  | `stop-recording:${string}`
+  /** Starting the call's n-th recording (n ≥ 2) after a stop by scope: the first one is `start-recording`. */
+  | `start-recording:${number}`
+  /** Asking ACS for the participant list, once per number of presence observations known. */
+  | `confirm-presence:${number}`;
 
 const SESSION_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -106,7 +132,10 @@ export interface SessionStore {
    * these facts leave it (read in the same transaction).
    */
   addFacts(serverCallId: string, facts: FactUpdate): Promise<CallSession>;
-  /** Whether the call's session already counts this participant (raw id) among its participants. */
+  /**
+   * Whether the call's session already counts this participant (raw id) among its participants and has never seen
+   * them leave: their join would then tell nothing new. A join after a leave is news (scope follows presence).
+   */
   knowsParticipant(serverCallId: string, participant: string): Promise<boolean>;
   /** The call's correlation and recording ids, for log lines (one small read). */
   logIds(serverCallId: string): Promise<{ correlationId?: string; recordingId?: string }>;
@@ -145,6 +174,18 @@ export interface SessionStore {
   setAnnouncement(serverCallId: string, announcement: NonNullable<CallSession["announcement"]>): Promise<void>;
   /** Records a pause on purpose, or its end (undefined). */
   setPause(serverCallId: string, pause: PauseState | undefined): Promise<void>;
+  /**
+   * Keeps one thing ACS said about presence, under its own key (an event's id: a redelivery keeps it once).
+   * Returns the session as it is after that (read in the same transaction).
+   */
+  addPresence(serverCallId: string, key: string, observation: PresenceObservation): Promise<CallSession>;
+  /**
+   * Puts a stop on purpose on record, before ACS is asked (the first one of a recording stays). True if this
+   * call wrote it.
+   */
+  recordStop(serverCallId: string, stop: RecordingStop): Promise<boolean>;
+  /** Takes a stop off the record again: ACS refused it, so the recording goes on. */
+  forgetStop(serverCallId: string, recordingId: string): Promise<void>;
   /** Counts one more restart of the call's recording; returns the new count. */
   countRestart(serverCallId: string): Promise<number>;
   /**
@@ -161,10 +202,10 @@ export interface SessionStore {
 
 /**
  * A session from the replies of HGETALL on its hash, SMEMBERS on its participants and its connected connections,
- * and HGETALL on its recordings: the last four of `replies`.
+ * HGETALL on its recordings and on its presence observations: the last five of `replies`.
  */
 function sessionOf(serverCallId: string, replies: [Error | null, unknown][] | null): CallSession {
-  const [hashReply, participantsReply, connectedReply, recordingsReply] = replies?.slice(-4) ?? [];
+  const [hashReply, participantsReply, connectedReply, recordingsReply, presenceReply] = replies?.slice(-5) ?? [];
   const hash = (hashReply?.[1] ?? {}) as Record<string, string>;
   const participants = (participantsReply?.[1] ?? []) as string[];
   const connected = ((connectedReply?.[1] ?? []) as string[]).sort();
@@ -203,8 +244,19 @@ function sessionOf(serverCallId: string, replies: [Error | null, unknown][] | nu
     pause: hash.pause ? (JSON.parse(hash.pause) as PauseState) : undefined,
     startedSeenAt: hash.startedSeenAt,
     rangSeenAt: hash.rangSeenAt,
+    presence: Object.values((presenceReply?.[1] ?? {}) as Record<string, string>).map(
+      (raw) => JSON.parse(raw) as PresenceObservation,
+    ),
+    stops: Object.fromEntries(
+      Object.entries(hash)
+        .filter(([field]) => field.startsWith(STOP_FIELD))
+        .map(([field, raw]) => [field.slice(STOP_FIELD.length), JSON.parse(raw) as RecordingStop]),
+    ),
   };
 }
+
+/** The call hash's field of a recording's stop on purpose: read with the hash, no extra command. */
+const STOP_FIELD = "stop:";
 
 /**
  * Compare-and-set of one recording's facts: written only if they are still what the decision was made from
@@ -236,6 +288,9 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
       participants: `${base}:participants`,
       connected: `${base}:connected`,
       recordings: `${base}:recordings`,
+      presence: `${base}:presence`,
+      /** Whoever an Event Grid event said left, once: their next CallParticipantAdded is news (knowsParticipant). */
+      departed: `${base}:departed`,
     };
   };
   const touch = (serverCallId: string) => {
@@ -244,14 +299,22 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
       .multi()
       .expire(k.hash, SESSION_TTL_SECONDS)
       .expire(k.participants, SESSION_TTL_SECONDS)
-      .expire(k.connected, SESSION_TTL_SECONDS);
+      .expire(k.connected, SESSION_TTL_SECONDS)
+      .expire(k.presence, SESSION_TTL_SECONDS)
+      .expire(k.departed, SESSION_TTL_SECONDS);
   };
   /** Ends a transaction with the session's read (what sessionOf parses) and runs it. */
   const readingSession = async (serverCallId: string, tx: ReturnType<RedisClient["multi"]>) => {
     const k = keys(serverCallId);
     return sessionOf(
       serverCallId,
-      await tx.hgetall(k.hash).smembers(k.participants).smembers(k.connected).hgetall(k.recordings).exec(),
+      await tx
+        .hgetall(k.hash)
+        .smembers(k.participants)
+        .smembers(k.connected)
+        .hgetall(k.recordings)
+        .hgetall(k.presence)
+        .exec(),
     );
   };
   /**
@@ -279,7 +342,16 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
       return readingSession(serverCallId, redis.multi());
     },
     async knowsParticipant(serverCallId, participant) {
-      return (await redis.sismember(keys(serverCallId).participants, participant)) === 1;
+      const k = keys(serverCallId);
+      const [known, departed] = (await redis
+        .multi()
+        .sismember(k.participants, participant)
+        .sismember(k.departed, participant)
+        .exec()) ?? [
+        [null, 0],
+        [null, 0],
+      ];
+      return known?.[1] === 1 && departed?.[1] !== 1;
     },
     async logIds(serverCallId) {
       const [correlationId, recordingId] = await redis.hmget(keys(serverCallId).hash, "correlationId", "recordingId");
@@ -308,6 +380,24 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
     async setPause(serverCallId, pause) {
       if (pause) await setFields(serverCallId, { pause: JSON.stringify(pause) });
       else await redis.hdel(keys(serverCallId).hash, "pause");
+    },
+    addPresence(serverCallId, key, observation) {
+      const k = keys(serverCallId);
+      const tx = touch(serverCallId).hset(k.presence, key, JSON.stringify(observation));
+      if (observation.source === "event-grid" && observation.change === "left")
+        tx.sadd(k.departed, observation.participant);
+      return readingSession(serverCallId, tx);
+    },
+    async recordStop(serverCallId, stop) {
+      const written = await redis.hsetnx(
+        keys(serverCallId).hash,
+        `${STOP_FIELD}${stop.recordingId}`,
+        JSON.stringify(stop),
+      );
+      return written === 1;
+    },
+    async forgetStop(serverCallId, recordingId) {
+      await redis.hdel(keys(serverCallId).hash, `${STOP_FIELD}${recordingId}`);
     },
     async countRestart(serverCallId) {
       return redis.hincrby(keys(serverCallId).hash, "restarts", 1);

@@ -266,6 +266,8 @@ describe("the QA web page in Chromium", () => {
     expect(facts).toMatch(/Policy outcome\s+required/);
     expect(facts).toMatch(/Policy rule\s+record-all-team-a/);
     expect(facts).toMatch(/Manifest\s+intact/);
+    // Not stopped on purpose: it ran until the call ended (a stop shows who or what stopped it, when and why).
+    expect(facts).toMatch(/Stopped\s+no \(ran until the call or its recording ended\)/);
     expect((await page.locator("#participants li").allInnerTexts()).sort()).toEqual([A2, OUTSIDER].sort());
 
     // The channel map as the API gives it, team member first (the policy's participant ordering).

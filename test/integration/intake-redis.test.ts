@@ -144,6 +144,35 @@ describe.each(redisTargets)("on %s", (_label, target) => {
       await eventually(async () => ((await other.waiting()) === 2 ? true : undefined), 5_000, "two queued jobs");
     });
 
+    it("a join after Event Grid said the participant left is news: it makes a job (scope follows presence)", async () => {
+      const { prefix, queues, waiting } = fresh();
+      const sessions = createRedisSessionStore(redis, prefix);
+      const serverCallId = documented.participantAdded.data.serverCallId;
+      await sessions.addFacts(serverCallId, { participants: ["8:acs:r_2"] });
+      await sessions.addPresence(serverCallId, "event-grid:left-1", {
+        source: "event-grid",
+        change: "left",
+        participant: "8:acs:r_2",
+        at: "2026-12-04T10:00:10Z",
+      });
+      const rejoined = {
+        ...documented.participantAdded,
+        id: "rejoined-1",
+        data: {
+          ...documented.participantAdded.data,
+          user: { ...documented.participantAdded.data.user, communicationIdentifier: { rawId: "8:acs:r_2" } },
+        },
+      };
+      const body = Buffer.from(JSON.stringify([rejoined]));
+      const parsed = parseDelivery(JSON.parse(body.toString()), { recordingHostSuffixes });
+      if (parsed.kind !== "events") throw new Error("expected events");
+      await createRedisEventSink(redis, prefix).accept("eventgrid", { events: parsed.events, body });
+      const relay = startOutboxRelay(redis, queues, prefix, logger, { recordingHostSuffixes, sessions });
+      closers.push(() => relay.close());
+      await eventually(async () => ((await waiting()) === 1 ? true : undefined), 5_000, "one queued job");
+      expect(await queuedEventIds(prefix)).toEqual(["rejoined-1"]);
+    });
+
     it("an entry the relay can no longer accept (allowlist changed) is set aside with its reason, not dropped", async () => {
       const { prefix, queues, waiting, keys } = fresh();
       const sink = createRedisEventSink(redis, prefix);

@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { deleteKeysMatching } from "../../scripts/local-stack/services.js";
+import type { PresenceObservation } from "../../src/calls/index.js";
 import type { RedisClient } from "../../src/redis/index.js";
 import { countActiveRecordings } from "../../src/sessions/active-recordings.js";
 import { createRedisSessionStore, type SessionStore } from "../../src/sessions/index.js";
@@ -186,5 +187,39 @@ describe.each(redisTargets)("session state on %s", (_label, target) => {
     await sessions.setOwnConnection(other, "ours-2");
     expect((await sessions.noteConnected(other, "theirs-2")).callConnectionId).toBeUndefined();
     expect((await sessions.noteConnected(other, "ours-2")).callConnectionId).toBe("ours-2");
+  });
+
+  it("presence: each observation kept once under its key and read with the session; a leave makes the next join news", async () => {
+    const { sessions } = fresh();
+    const call = callId("presence");
+    const trader = "8:acs:r_trader";
+    await sessions.addFacts(call, { participants: [trader, "4:+442079460001"] });
+    expect(await sessions.knowsParticipant(call, trader)).toBe(true);
+    const left = { source: "event-grid", change: "left", participant: trader, at: "2026-12-04T10:00:10Z" } as const;
+    await sessions.addPresence(call, "event-grid:e1", left);
+    const session = await sessions.addPresence(call, "event-grid:e1", left); // delivered again
+    expect(session.presence).toEqual([left]);
+    expect(await sessions.knowsParticipant(call, trader)).toBe(false);
+    const list: PresenceObservation = {
+      source: "connection",
+      callConnectionId: "c",
+      sequenceNumber: 3,
+      participants: ["4:+442079460001"],
+      at: "2026-12-04T10:00:11Z",
+    };
+    await sessions.addPresence(call, "connection:e2", list);
+    expect((await sessions.get(call)).presence).toEqual(expect.arrayContaining([left, list]));
+    expect((await sessions.get(call)).presence).toHaveLength(2);
+  });
+
+  it("stops on purpose: the first of a recording stays, read with the session; a refused one is taken back", async () => {
+    const { sessions } = fresh();
+    const call = callId("stops");
+    const stop = { recordingId: "r1", trigger: "scope", by: "scope", reason: "no-in-scope-present", at: "t1" } as const;
+    expect(await sessions.recordStop(call, stop)).toBe(true);
+    expect(await sessions.recordStop(call, { ...stop, trigger: "request", by: "agent", at: "t2" })).toBe(false);
+    expect((await sessions.get(call)).stops).toEqual({ r1: stop });
+    await sessions.forgetStop(call, "r1");
+    expect((await sessions.get(call)).stops).toEqual({});
   });
 });

@@ -5,6 +5,7 @@ import {
   type LedgerAction,
   type LedgerEntry,
   type LedgerRecording,
+  type LedgerStop,
   type QuarantineEntry,
 } from "../../src/ledger/index.js";
 
@@ -12,10 +13,11 @@ import {
  * The completeness ledger in memory, for tests that run jobs without Redis's ledger (the worker's ledger is always
  * required). It keeps the rules of src/ledger/store.ts that a job's outcome depends on: `recorded` is final, a
  * `failed` call is never turned back into `pending`, each archived recording is kept on its own, actions append,
- * and a quarantined recording is put on record once.
+ * a recording's stop on purpose is noted once, and a quarantined recording is put on record once.
  */
 export function createMemoryLedger(): Ledger {
-  const entries = new Map<string, Omit<LedgerEntry, "actions" | "recordings">>();
+  const entries = new Map<string, Omit<LedgerEntry, "actions" | "recordings" | "stops">>();
+  const stops = new Map<string, Map<string, LedgerStop>>();
   const actions = new Map<string, LedgerAction[]>();
   const recordings = new Map<string, Map<string, LedgerRecording>>();
   const changedAt = new Map<string, number>();
@@ -26,13 +28,15 @@ export function createMemoryLedger(): Ledger {
     const archived = [...(recordings.get(serverCallId)?.values() ?? [])].sort(
       (a, b) => a.at.localeCompare(b.at) || a.recordingId.localeCompare(b.recordingId),
     );
+    const stopped = [...(stops.get(serverCallId)?.values() ?? [])].sort((a, b) => a.at.localeCompare(b.at));
     const extra = {
       ...(taken.length > 0 ? { actions: [...taken] } : {}),
       ...(archived.length > 0 ? { recordings: archived } : {}),
+      ...(stopped.length > 0 ? { stops: stopped } : {}),
     };
     const stored = entries.get(serverCallId);
     if (stored) return { ...stored, ...extra };
-    const last = taken.at(-1);
+    const last = [...taken, ...stopped].sort((a, b) => a.at.localeCompare(b.at)).at(-1);
     return last
       ? { serverCallId, outcome: "pending", reason: "call in progress", updatedAt: last.at, ...extra }
       : undefined;
@@ -65,6 +69,12 @@ export function createMemoryLedger(): Ledger {
     async noteAction(serverCallId, action) {
       actions.set(serverCallId, [...(actions.get(serverCallId) ?? []), action]);
       changedAt.set(serverCallId, Date.parse(action.at));
+    },
+    async noteStop(serverCallId, stop) {
+      const own = stops.get(serverCallId) ?? new Map<string, LedgerStop>();
+      if (!own.has(stop.recordingId)) own.set(stop.recordingId, stop);
+      stops.set(serverCallId, own);
+      changedAt.set(serverCallId, Date.parse(stop.at));
     },
     since,
     async gaps(from, now, graceMs) {

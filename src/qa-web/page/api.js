@@ -31,6 +31,7 @@
  * @property {string[]} [participants]
  * @property {ChannelMapEntry[]} [channelMap]
  * @property {{ chunk: number, startTime?: string, durationMs: number }[]} [pauses]
+ * @property {{ trigger: "scope" | "request", by: string, reason: string, at: string } | null} [endedBy]
  * @property {{ outcome?: string, ruleId?: string | null, policyHash?: string | null, retainUntil?: string | null,
  *   legalHold?: boolean }} [policy]
  */

@@ -269,6 +269,15 @@ function renderRecording(detail) {
           .map((p) => `chunk ${p.chunk} at ${formatInstant(p.startTime)} for ${formatDuration(p.durationMs / 1000)}`)
           .join("; "),
   );
+  // A recording stopped on purpose ends there: shown like the pauses, with who or what stopped it and why.
+  const stop = detail.endedBy;
+  fact(
+    facts,
+    "Stopped",
+    !stop
+      ? "no (ran until the call or its recording ended)"
+      : `${stop.trigger === "scope" ? "nobody in scope left on the call" : `on request by ${stop.by}`} at ${formatInstant(stop.at)} UTC (${stop.reason})`,
+  );
 
   byId("participants").replaceChildren(
     ...(detail.participants ?? []).map((p) => el("li", {}, el("code", { text: p }))),

@@ -46,6 +46,11 @@ export const connectRinging = defineJobKind<CallRef>()({
 export interface StartRecordingPayload extends CallRef {
   callConnectionId: string;
   recording: RecordingPlan;
+  /**
+   * Which recording of the call this is, from the second on: a new one starts after a stop by scope when someone
+   * in scope is back (docs/recording-control.md "Someone leaves mid-call"). Absent: the first.
+   */
+  generation?: number;
   /** When the call's CallStarted (or IncomingCall) reached the webhook: time-to-record is measured from it. */
   seenAt?: string;
   seenVia?: "call-started" | "incoming-call";
@@ -55,7 +60,45 @@ export const startRecording = defineJobKind<StartRecordingPayload>()({
   name: "start-recording",
   queue: QueueName.control,
   options: { attempts: 5, backoff: { type: "exponential", delay: 500 }, priority: Priority.urgent },
-  key: step("start-recording"),
+  // Named as its once-per-call claim: `start-recording`, then `start-recording:<n>` (src/calls/plan.ts scopeAction).
+  key: (payload) => [
+    payload.serverCallId,
+    payload.generation && payload.generation > 1 ? `start-recording:${payload.generation}` : "start-recording",
+  ],
+});
+
+export interface StopRecordingPayload extends CallRef {
+  recordingId: string;
+  /** `scope`: nobody in scope remains (by: "scope"); `request`: an operator asked (by: their name). */
+  trigger: "scope" | "request";
+  by: string;
+  reason: string;
+  /**
+   * Who holds the recording's `stop-recording:<recordingId>` claim (the event that planned it, or the request): a
+   * stop by scope no longer due when it runs gives the claim back, and a later claim's job must not be taken for
+   * that one. Set by whoever queues it.
+   */
+  claimant?: string;
+}
+
+/** Stops one recording on purpose (docs/recording-control.md): once per recording and claimant. */
+export const stopRecording = defineJobKind<StopRecordingPayload>()({
+  name: "stop-recording",
+  queue: QueueName.control,
+  // Recording people no policy asks for is a privacy problem: as prompt as a pause.
+  options: { attempts: 5, backoff: { type: "exponential", delay: 500 }, priority: Priority.prompt },
+  key: (payload) => [payload.serverCallId, `stop-recording:${payload.recordingId}`, payload.claimant ?? ""],
+});
+
+/**
+ * The presence sources disagree: ask ACS for the participant list on our connection, then decide again. Once per
+ * number of observations known (`observations`), as its claim is named.
+ */
+export const confirmPresence = defineJobKind<CallRef & { callConnectionId: string; observations: number }>()({
+  name: "confirm-presence",
+  queue: QueueName.control,
+  options: { attempts: 5, backoff: { type: "exponential", delay: 500 }, priority: Priority.prompt },
+  key: (payload) => [payload.serverCallId, `confirm-presence:${payload.observations}`],
 });
 
 /**

@@ -14,6 +14,8 @@ import {
   rejectCall,
   resumeRecording,
   startRecording,
+  stopRecording,
+  confirmPresence,
 } from "./control.js";
 
 /** Each key must be its kind's own name: a kind filed under another name does not type-check. */
@@ -33,6 +35,8 @@ export const jobKinds = byName({
   "play-announcement": playAnnouncement,
   "pause-recording": pauseRecording,
   "resume-recording": resumeRecording,
+  "stop-recording": stopRecording,
+  "confirm-presence": confirmPresence,
   "check-recording": checkRecording,
   "expect-recording": expectRecording,
   "ingest-chunk": ingestChunk,
@@ -68,9 +72,17 @@ export {
   rejectCall,
   resumeRecording,
   startRecording,
+  stopRecording,
+  confirmPresence,
   sweepGaps,
   sweepIngestDeadlines,
 };
-export type { CallRef, EnforceStartPayload, PauseRecordingPayload, StartRecordingPayload } from "./control.js";
+export type {
+  CallRef,
+  EnforceStartPayload,
+  PauseRecordingPayload,
+  StartRecordingPayload,
+  StopRecordingPayload,
+} from "./control.js";
 export type { IngestChunkPayload } from "./ingest.js";
 export type { ExportPayload, ExportRequester } from "./retrieval.js";

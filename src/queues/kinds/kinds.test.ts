@@ -22,6 +22,8 @@ const OPTIONS_BEFORE: Partial<Record<JobName, JobsOptions>> = {
   "play-announcement": { ...retried(5, 500), priority: 3 },
   "pause-recording": { ...retried(5, 500), priority: 2 },
   "resume-recording": { ...retried(5, 500), priority: 2 },
+  "stop-recording": { ...retried(5, 500), priority: 2 },
+  "confirm-presence": { ...retried(5, 500), priority: 2 },
   "expect-recording": { ...retried(5, 1_000), priority: 3 },
   "sweep-gaps": { ...retried(1, 1_000), priority: 3 },
   "sweep-ingest-deadlines": { ...retried(1, 1_000), priority: 2 },
@@ -113,5 +115,29 @@ describe("job kinds", () => {
     ["probe-storage", {}],
   ] as [JobName, unknown][])("%s has a fresh id per job (an operator's request, a periodic run)", (name, payload) => {
     expect((jobKinds[name].jobIdOf as (payload: unknown) => string | undefined)(payload)).toBeUndefined();
+  });
+
+  it("names the later recordings of a call, each stop's claimant and each confirmation as their claims are named", () => {
+    const id = <N extends JobName>(name: N, payload: PayloadOf<N>) =>
+      (jobKinds[name].jobIdOf as (payload: unknown) => string | undefined)(payload);
+    const start = { ...call, callConnectionId: "conn", recording };
+    expect(id("start-recording", { ...start, generation: 1 })).toBe(jobIdFor(call.serverCallId, "start-recording"));
+    expect(id("start-recording", { ...start, generation: 2 })).toBe(jobIdFor(call.serverCallId, "start-recording:2"));
+    const stop = {
+      ...call,
+      recordingId: "rec-1",
+      trigger: "scope",
+      by: "scope",
+      reason: "no-in-scope-present",
+    } as const;
+    expect(id("stop-recording", { ...stop, claimant: "event:e1" })).toBe(
+      jobIdFor(call.serverCallId, "stop-recording:rec-1", "event:e1"),
+    );
+    expect(id("stop-recording", { ...stop, claimant: "event:e1" })).not.toBe(
+      id("stop-recording", { ...stop, claimant: "event:e2" }),
+    );
+    expect(id("confirm-presence", { ...call, callConnectionId: "conn", observations: 4 })).toBe(
+      jobIdFor(call.serverCallId, "confirm-presence:4"),
+    );
   });
 });

@@ -25,6 +25,7 @@ import {
 import { type CallSession, type FactUpdate, microsOf, needsAcsCheck, contextOf } from "../../../src/sessions/index.js";
 import { CHECK_DELAY_MS } from "./check-recording.js";
 import { ANNOUNCEMENT_CONTEXT } from "./play-announcement.js";
+import { notePresence } from "./presence.js";
 import { defineJob, type JobDependencies } from "../../job.js";
 
 type Payload = PayloadOf<"call-event">;
@@ -85,16 +86,10 @@ const handlers: { [T in EventType]: Handler<T> } = {
     await advance(deps, session, event.id);
   },
 
-  async "Microsoft.Communication.CallParticipantAdded"(deps, event, receivedAt) {
-    const session = await deps.sessions.addFacts(event.data.serverCallId, factsOf(event, receivedAt));
-    await advance(deps, session, event.id);
-  },
-
-  async "Microsoft.Communication.CallParticipantRemoved"() {},
-
-  // Lists of who is on our connection (phone and Teams parties leave only through them, docs/acs-payloads.md
-  // "Participants"): not acted on until scope follows presence is wired (issue 22, src/calls/scope.ts).
-  async "Microsoft.Communication.ParticipantsUpdated"() {},
+  // Joins and leaves, and each connection's participant list: kept as presence, then re-decided (presence.ts).
+  "Microsoft.Communication.CallParticipantAdded": notePresence,
+  "Microsoft.Communication.CallParticipantRemoved": notePresence,
+  "Microsoft.Communication.ParticipantsUpdated": notePresence,
 
   async "Microsoft.Communication.CallEnded"(deps, event, receivedAt) {
     const { serverCallId, correlationId } = event.data;
@@ -307,13 +302,14 @@ export async function advance(
     ? assessHealth(await deps.health.read(), deps.healthSettings.failuresToTrip)
     : undefined;
   const plan = planCall(session, decision, health, ring);
+  const owner = `event:${eventId}`;
   // Decision, claims and the metrics tally in one round trip: this is on the path from CallStarted to the recording.
   const held = await deps.sessions.settle(serverCallId, {
     decision,
     factsVersion: session.factsVersion,
     ...(plan.pinPolicySet ? { pinPolicySet: plan.pinPolicySet } : {}),
     claims: plan.claims,
-    owner: `event:${eventId}`,
+    owner,
     tally: plan.tally,
   });
   if (held.has(plan.tally)) decisionsMade.inc(plan.tallyLabels);
@@ -326,9 +322,10 @@ export async function advance(
     if (job.name === "reject-call" && plan.reject?.keepContextApart && incoming?.context)
       await deps.ringContexts.put(serverCallId, incoming.context);
     // Its kind keys it by the call and the step (src/queues/kinds/control.ts), as the claim is named.
+    // A stop's job names its claimant: a stop given back and claimed again later is a job of its own.
     await deps.queues.enqueue(
       jobKinds[job.name],
-      job.payload,
+      job.name === "stop-recording" ? { ...job.payload, claimant: owner } : job.payload,
       job.delayMs !== undefined ? { delayMs: job.delayMs } : undefined,
     );
   }

@@ -10,6 +10,7 @@ import {
   readDocument,
   acsMetadataDocument,
   buildManifest,
+  stopOfRecording,
   type ArchivedChunk,
   chunkBlobNames,
   QUARANTINE_AREA,
@@ -28,6 +29,7 @@ import {
 import { correlate, DOCUMENT_KEY_PREFIX, type Correlation } from "../../../src/correlation/index.js";
 import { ingestChunk, type PayloadOf } from "../../../src/queues/index.js";
 import { indexManifest } from "../../../src/retrieval/index.js";
+import type { CallSession } from "../../../src/sessions/index.js";
 import { defineJob, type JobDependencies } from "../../job.js";
 import { alertChunkDeadline } from "./ingest-deadline.js";
 
@@ -248,6 +250,13 @@ async function alertQuarantined(
   });
 }
 
+/** The stop on purpose of this recording, for its manifest: where and why its audio ends. */
+function stopOf(session: CallSession | undefined, recordingId: string, startTime: string, chunks: ArchivedChunk[]) {
+  const durationMs = chunks.reduce((sum, c) => sum + (c.metadata.document.chunkDuration ?? 0), 0);
+  const stop = session ? stopOfRecording(session.stops, { recordingId, startTime, durationMs }) : undefined;
+  return stop ? { stop } : {};
+}
+
 /**
  * Writes the recording's manifest once every chunk of it is archived. Each job marks its own chunk archived
  * before looking at the others, so whichever finishes last sees them all; if two do, `If-None-Match: *`
@@ -323,6 +332,7 @@ async function writeManifestIfComplete(
     chunks: archived,
     archivedAt: new Date().toISOString(),
     ...(payload.firstSeenAt ? { firstSeenAt: payload.firstSeenAt } : {}),
+    ...stopOf(session, recordingId, payload.recordingStartTime, archived),
   });
   const { chunk: _chunk, ...recordingLabels } = labels.tags;
   try {
