@@ -382,9 +382,12 @@ describe("the QA web page in Chromium", () => {
     const results = (await cells(page, "#verify-body")).map((row) => row.slice(0, 2));
     expect(results).toEqual([
       ["manifest", "ok"],
+      ["signature", "ok"],
       ["chunk 0", "ok"],
       ["chunk 1", "ok"],
     ]);
+    // The signature row says which key signed the manifest (docs/evidence.md "Signed manifests").
+    expect((await cells(page, "#verify-body"))[1]?.[2]).toMatch(/^signed by key [0-9a-f]+.*, intact$/);
     await page.close();
   });
 
