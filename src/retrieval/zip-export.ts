@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { PassThrough, Transform, type TransformCallback } from "node:stream";
+import { PassThrough, Transform, type Readable, type TransformCallback } from "node:stream";
 import { ZipFile } from "yazl";
 import { mayDo } from "../auth/index.js";
 import type { Checkpoint, EvidenceSigner } from "../evidence/index.js";
@@ -103,6 +103,83 @@ class Sealer extends Transform {
 }
 
 /**
+ * Assembles a sealed bundle zip (docs/evidence.md "Bundles"): files are added one at a time (a stream is read only
+ * when yazl reaches it, so one file is read at a time), each hashed for bundle.json; `finish` adds the signed
+ * bundle.json and the seal. `output` is the zip's bytes, to be piped wherever the bundle goes.
+ */
+export class BundleWriter {
+  readonly files: BundleFile[] = [];
+  private readonly sizes = new Map<string, number>();
+  private readonly zip = new ZipFile();
+  private readonly sealer: Sealer;
+  readonly output: Readable;
+  private readonly entryOptions;
+
+  constructor(
+    private readonly signer: EvidenceSigner,
+    private readonly createdAt: Date,
+  ) {
+    this.sealer = new Sealer(this.sizes, signer);
+    this.output = this.zip.outputStream.pipe(this.sealer);
+    // Stored, not deflated: recordings are compressed audio already, and a stored file verifies at hashing speed.
+    this.entryOptions = { mtime: createdAt, compress: false, forceDosTimestamp: true } as const;
+  }
+
+  addBuffer(path: string, bytes: Buffer): void {
+    this.sizes.set(path, bytes.length);
+    this.zip.addBuffer(bytes, path, this.entryOptions);
+    this.files.push({ path, sizeBytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") });
+  }
+
+  /** Adds `size` bytes read from `open()` when the zip reaches them; resolves with their SHA-256 once all went in. */
+  addStream(path: string, size: number, open: () => Promise<NodeJS.ReadableStream>): Promise<string> {
+    this.sizes.set(path, size);
+    const hash = createHash("sha256");
+    return new Promise<string>((resolve, reject) => {
+      this.zip.addReadStreamLazy(path, { ...this.entryOptions, size }, (callback) => {
+        open()
+          .then((body) => {
+            const through = new PassThrough();
+            through.on("data", (piece: Buffer) => hash.update(piece));
+            through.on("end", () => {
+              const sha256 = hash.digest("hex");
+              this.files.push({ path, sizeBytes: size, sha256 });
+              resolve(sha256);
+            });
+            through.on("error", reject);
+            body.on("error", (error: Error) => {
+              reject(error);
+              through.destroy(error);
+            });
+            body.pipe(through);
+            callback(null, through);
+          })
+          .catch((error: unknown) => {
+            reject(error as Error);
+            callback(error as Error, new PassThrough());
+          });
+      });
+    });
+  }
+
+  /** Adds bundle.json (every file added, signed) and ends the zip; the seal follows when its bytes are out. */
+  finish(exportId: string): void {
+    const index = buildBundleIndex(
+      { exportId, createdAt: this.createdAt.toISOString(), files: this.files },
+      this.signer,
+    );
+    this.sealer.bundleJsonSha256 = createHash("sha256").update(index).digest("hex");
+    this.sizes.set(BUNDLE_INDEX, index.length);
+    this.zip.addBuffer(index, BUNDLE_INDEX, this.entryOptions);
+    this.zip.end();
+  }
+
+  abort(error: Error): void {
+    this.sealer.destroy(error);
+  }
+}
+
+/**
  * An export as one zip (docs/evidence.md "Bundles"): recordings (manifests, chunks, metadata documents), the
  * ledger slice of their calls, the ledger checkpoint covering it, the public key, the chain of custody and a
  * signed bundle.json, sealed. Streamed from the archive into one block blob (If-None-Match: *): files are read
@@ -137,12 +214,8 @@ export async function runZipExport(ports: ZipExportPorts, payload: ExportPayload
     filesSkipped: 0,
     bytesCopied: 0,
   };
-  const sizes = new Map<string, number>();
-  const listed: BundleFile[] = [];
-  const zip = new ZipFile();
-  const sealer = new Sealer(sizes, ports.signer);
-  const output = zip.outputStream.pipe(sealer);
-  const uploaded = blob.uploadStream(output, UPLOAD_BLOCK_BYTES, 2, {
+  const writer = new BundleWriter(ports.signer, createdAt);
+  const uploaded = blob.uploadStream(writer.output, UPLOAD_BLOCK_BYTES, 2, {
     blobHTTPHeaders: { blobContentType: "application/zip" },
     conditions: { ifNoneMatch: "*" },
   });
@@ -152,13 +225,7 @@ export async function runZipExport(ports: ZipExportPorts, payload: ExportPayload
     (error: unknown) => Promise.reject(error as Error),
   );
   failed.catch(() => undefined);
-  const entryOptions = { mtime: createdAt, compress: false, forceDosTimestamp: true } as const;
-
-  const addBuffer = async (path: string, bytes: Buffer) => {
-    sizes.set(path, bytes.length);
-    zip.addBuffer(bytes, path, entryOptions);
-    listed.push({ path, sizeBytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") });
-  };
+  const addBuffer = async (path: string, bytes: Buffer) => writer.addBuffer(path, bytes);
 
   /** Streams one archived blob into the zip, hashing it; resolves once its last byte went in. */
   const addBlob = async (
@@ -179,41 +246,17 @@ export async function runZipExport(ports: ZipExportPorts, payload: ExportPayload
     if (!properties)
       return { ...file, actualSha256: null, sizeBytes: null, ok: false, copiedBy: "this attempt", verifiedAt: null };
     const size = properties.contentLength ?? 0;
-    sizes.set(path, size);
-    const hash = createHash("sha256");
-    let resolveDone: () => void = () => undefined;
-    let rejectDone: (error: Error) => void = () => undefined;
-    const done = new Promise<void>((resolve, reject) => {
-      resolveDone = resolve;
-      rejectDone = reject;
-    });
-    zip.addReadStreamLazy(path, { ...entryOptions, size }, (callback) => {
-      ports.source
-        .getBlobClient(source)
-        // Exactly the version measured: a blob replaced in between fails the download instead of mixing.
-        .download(0, undefined, { conditions: { ifMatch: properties.etag } })
-        .then((download) => {
-          const through = new PassThrough();
-          through.on("data", (piece: Buffer) => hash.update(piece));
-          through.on("end", resolveDone);
-          through.on("error", rejectDone);
-          const body = download.readableStreamBody;
-          if (!body) throw new Error(`${source}: the download has no body`);
-          body.on("error", (error: Error) => {
-            rejectDone(error);
-            through.destroy(error);
-          });
-          body.pipe(through);
-          callback(null, through);
-        })
-        .catch((error: unknown) => {
-          rejectDone(error as Error);
-          callback(error as Error, new PassThrough());
-        });
-    });
-    await Promise.race([done, failed]);
-    const actualSha256 = hash.digest("hex");
-    listed.push({ path, sizeBytes: size, sha256: actualSha256 });
+    const actualSha256 = await Promise.race([
+      writer.addStream(path, size, async () => {
+        const download = await ports.source
+          .getBlobClient(source)
+          // Exactly the version measured: a blob replaced in between fails the download instead of mixing.
+          .download(0, undefined, { conditions: { ifMatch: properties.etag } });
+        if (!download.readableStreamBody) throw new Error(`${source}: the download has no body`);
+        return download.readableStreamBody;
+      }),
+      failed,
+    ]);
     counters.filesCopied++;
     counters.bytesCopied += size;
     const ok = actualSha256 === expectedSha256;
@@ -306,13 +349,7 @@ export async function runZipExport(ports: ZipExportPorts, payload: ExportPayload
       ledgerCheckpoint: checkpoint ? { seq: checkpoint.seq, at: checkpoint.at, keyId: checkpoint.keyId } : null,
     };
     await addBuffer(BUNDLE_CUSTODY, Buffer.from(`${JSON.stringify(custody, null, 2)}\n`));
-    const index = buildBundleIndex(
-      { exportId: payload.exportId, createdAt: createdAt.toISOString(), files: listed },
-      ports.signer,
-    );
-    sealer.bundleJsonSha256 = createHash("sha256").update(index).digest("hex");
-    await addBuffer(BUNDLE_INDEX, index);
-    zip.end();
+    writer.finish(payload.exportId);
     try {
       await uploaded;
     } catch (error) {
@@ -329,7 +366,7 @@ export async function runZipExport(ports: ZipExportPorts, payload: ExportPayload
       ok: String(custody.ok),
       recordings: String(recordings.length),
       recordingsok: String(recordings.filter((r) => r.ok).length),
-      files: String(listed.length),
+      files: String(writer.files.length + 1), // and bundle.json
     });
     return {
       ...base,
@@ -343,7 +380,7 @@ export async function runZipExport(ports: ZipExportPorts, payload: ExportPayload
     };
   } catch (error) {
     // Nothing is committed: the staged blocks are discarded by the service; the job's retry starts over.
-    sealer.destroy(error as Error);
+    writer.abort(error as Error);
     await uploaded.catch(() => undefined);
     throw error;
   }
