@@ -9,9 +9,14 @@ import { open as openZip, type Entry } from "yauzl";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAzurite, type RunningAzurite } from "../../scripts/local-stack/services.js";
 import { buildManifest, signManifest } from "../../src/archive/index.js";
-import { buildCheckpoint } from "../../src/evidence/checkpoint.js";
-import { entryHash } from "../../src/evidence/chain.js";
-import { generatePrivateKeyPem, linkEntry, signerFromPrivateKeyPem, type ChainHead } from "../../src/evidence/index.js";
+import {
+  buildCheckpoint,
+  canonicalSha256,
+  generatePrivateKeyPem,
+  linkEntry,
+  signerFromPrivateKeyPem,
+  type ChainHead,
+} from "../../src/evidence/index.js";
 import type { ExportPayload } from "../../src/queues/index.js";
 import { bundleBlobName, runZipExport, verifyBundleFile } from "../../src/retrieval/index.js";
 import type { IndexedRecording } from "../../src/retrieval/summary.js";
@@ -30,7 +35,7 @@ let head: ChainHead | undefined;
 const chain = (body: Record<string, unknown>) => {
   const entry = JSON.parse(JSON.stringify(linkEntry(body, head))) as Record<string, unknown> & { seq: number };
   ledger.push(entry);
-  head = { seq: entry.seq, hash: entryHash(entry) };
+  head = { seq: entry.seq, hash: canonicalSha256(entry) };
 };
 
 async function archiveRecording(n: number, chunkBytes: number[]) {
