@@ -89,7 +89,10 @@ export function parseSeal(comment: Buffer): Seal | string {
     return "the zip's comment is not a bundle seal (not a bundle, or the seal was altered)";
   try {
     const parsed = sealSchema.safeParse(JSON.parse(text.slice(SEAL_PREFIX.length)));
-    return parsed.success ? parsed.data : `the bundle seal is malformed: ${parsed.error.issues[0]?.message ?? "?"}`;
+    const issue = parsed.success ? undefined : parsed.error.issues[0];
+    return parsed.success
+      ? parsed.data
+      : `the bundle seal (the zip's comment) was altered: ${issue?.path.join(".") || "its content"}: ${issue?.message ?? "malformed"}`;
   } catch {
     return "the bundle seal is not JSON (altered)";
   }

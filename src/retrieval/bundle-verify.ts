@@ -211,12 +211,12 @@ export async function verifyBundleFile(path: string, trustedKeyPem?: string): Pr
     }
     if (seal.structureSha256 !== read.structureSha256)
       problems.push(
-        `the zip's structure (local headers, data descriptors, central directory or end records) was altered: it hashes to ${short(read.structureSha256)}, the seal records ${short(seal.structureSha256)}`,
+        `the zip's structure (local headers, data descriptors, central directory or end records) was altered: it hashes to ${read.structureSha256}, the seal records ${seal.structureSha256}`,
       );
     else verified.push("zip structure: every header and the central directory as sealed");
     if (bundleJson && bundleJson.sha256 !== seal.bundleJsonSha256)
       problems.push(
-        `bundle.json was altered: it hashes to ${short(bundleJson.sha256)}, the seal records ${short(seal.bundleJsonSha256)}`,
+        `bundle.json was altered: it hashes to ${bundleJson.sha256}, the seal records ${seal.bundleJsonSha256}`,
       );
   }
 
