@@ -1,6 +1,7 @@
 /** `npm run bench [-- NAME…]`: runs the named benchmarks (all by default); results go to bench/results/. */
 import { redisAnswers } from "../scripts/local-stack/services.js";
 import { firstAddress, parseRedisUrl } from "../src/redis/index.js";
+import { runBundleVerifyBench } from "./bundle-verify.js";
 import { runIngestBench } from "./ingest.js";
 import { runIntakeBench } from "./intake.js";
 import { runScaleBench } from "./scale.js";
@@ -12,7 +13,10 @@ const benches: Record<string, (context: BenchContext) => Promise<void>> = {
   ingest: runIngestBench,
   "time-to-record": runTimeToRecordBench,
   scale: runScaleBench,
+  "bundle-verify": runBundleVerifyBench,
 };
+/** Benchmarks that need no Redis (offline checks). */
+const OFFLINE = new Set(["bundle-verify"]);
 
 async function main() {
   const names = process.argv.slice(2);
@@ -21,7 +25,8 @@ async function main() {
     throw new Error(`unknown benchmark(s) ${unknown.join(", ")}; known: ${Object.keys(benches).join(", ")}`);
   const redisUrl = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
   const first = firstAddress(parseRedisUrl(redisUrl));
-  if (!(await redisAnswers(first.host, first.port))) {
+  const needsRedis = (names.length > 0 ? names : Object.keys(benches)).some((name) => !OFFLINE.has(name));
+  if (needsRedis && !(await redisAnswers(first.host, first.port))) {
     throw new Error(
       `Benchmarks need Redis at ${redisUrl} (set REDIS_URL, or start one: redis-server --port 6379 --save '')`,
     );

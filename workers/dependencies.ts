@@ -85,6 +85,8 @@ export interface WorkerDependencies {
    * what each chain's attempt gave (docs/evidence.md "Checkpoints").
    */
   checkpointEvidence: () => Promise<EvidenceCheckpointResults>;
+  /** The ledger chain's entries, oldest first: a zip export's ledger slice (docs/evidence.md "Bundles"). */
+  ledgerChainEntries: () => AsyncIterable<unknown>;
   /** How often the evidence chains are checkpointed (EVIDENCE_CHECKPOINT_SECONDS). */
   evidenceCheckpointEveryMs: number;
   /** Delete ACS's copy of a chunk once ours is verified. */
@@ -150,6 +152,7 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
         chainLogs(runtime.redis, config.REDIS_PREFIX),
       ),
     evidenceCheckpointEveryMs: config.EVIDENCE_CHECKPOINT_SECONDS * 1000,
+    ledgerChainEntries: () => chainLogs(runtime.redis, config.REDIS_PREFIX).ledger.entries(),
     deleteAcsCopy: config.ACS_DELETE_AFTER_ARCHIVE,
     ledger: createLedger(runtime.redis, config.REDIS_PREFIX),
     correlation: createCorrelationIndex(runtime.redis, config.REDIS_PREFIX),

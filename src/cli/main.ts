@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { CallsFileError, PolicyError } from "../policy/index.js";
 import { registerCallsCommands } from "./calls-commands.js";
+import { bundleVerifyCommand } from "./bundle-commands.js";
 import { runDemo } from "./demo.js";
 import { registerEventsCommands } from "./events-commands.js";
 import { failedCommand, retryCommand } from "./jobs-commands.js";
@@ -125,6 +126,17 @@ ledgerCommand
     } finally {
       stores.close();
     }
+  });
+
+program
+  .command("bundle")
+  .description('evidence bundles: zip exports a regulator checks offline (docs/evidence.md "Bundles")')
+  .command("verify <file>")
+  .description("prove every byte and signature of a bundle, offline (exit 1 naming what fails)")
+  .option("--public-key <file>", "the trusted public key (PEM); without it the bundle's own key: integrity, not origin")
+  .option("--json", "the report as JSON")
+  .action(async (file: string, options: { publicKey?: string; json?: boolean }) => {
+    process.exitCode = await bundleVerifyCommand(file, options, terminal);
   });
 
 program

@@ -47,6 +47,8 @@ export interface ExportOptions extends ApiOptions {
   outcome?: string;
   /** A case reference kept in the chain of custody (the export's folder is always <team>/<export id>). */
   label?: string;
+  /** zip (default: one bundle file, docs/evidence.md "Bundles") or folder. */
+  format?: string;
   /** Follow an export already requested instead of requesting one. */
   watch?: string;
   /** How often progress is polled. */
@@ -278,7 +280,7 @@ interface ExportStatus {
     filesSkipped: number;
     bytesCopied: number;
   } | null;
-  result?: { ok: boolean; chainOfCustody: string; sha256sums: string; problems: string[] };
+  result?: { ok: boolean; chainOfCustody: string; sha256sums: string; bundle?: string; problems: string[] };
   failedReason?: string;
 }
 
@@ -297,6 +299,7 @@ export async function exportCommand(options: ExportOptions, io: Output): Promise
         serverCallId: options.serverCallId,
         outcome: options.outcome,
         label: options.label,
+        format: options.format,
       }).filter(([, value]) => value !== undefined),
     );
     const created = await api.json<{
@@ -327,7 +330,9 @@ export async function exportCommand(options: ExportOptions, io: Output): Promise
     if (line !== last) io.out(line);
     last = line;
     if (status.state === "completed" && status.result) {
-      io.out(`chain of custody: ${status.result.chainOfCustody}; hashes: ${status.result.sha256sums}`);
+      if (status.result.bundle)
+        io.out(`bundle: ${status.result.bundle} (check it offline: recorder bundle verify FILE --public-key KEY)`);
+      else io.out(`chain of custody: ${status.result.chainOfCustody}; hashes: ${status.result.sha256sums}`);
       for (const problem of status.result.problems) io.err(`NOT VERIFIED  ${problem}`);
       io.out(status.result.ok ? "export complete and verified" : "export complete, but NOT every file verified");
       return status.result.ok ? 0 : 1;

@@ -74,6 +74,7 @@ export function registerRecordingsCommands(program: Command, io: Output): void {
     .option("--server-call-id <id>", "only this call")
     .option("--outcome <outcome>", "required or best-effort")
     .option("--label <text>", "a case reference for the chain of custody (the folder is always <team>/<exportId>)")
+    .option("--format <format>", "zip (default): one signed bundle file; folder: the files side by side")
     .option("--watch <exportId>", "follow an export already requested")
     .action(async (options: ExportOptions) => exitWith(await exportCommand(options, io)));
 

@@ -11,7 +11,13 @@ export {
   isChainName,
   linkEntry,
 } from "./chain.js";
-export { type Checkpoint, checkpointBlobName } from "./checkpoint.js";
+export {
+  type Checkpoint,
+  buildCheckpoint,
+  checkpointBlobName,
+  checkpointProblem,
+  checkpointSchema,
+} from "./checkpoint.js";
 export {
   type CheckpointOutcome,
   type CheckpointStores,

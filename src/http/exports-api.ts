@@ -11,6 +11,7 @@ import {
   type RecordingIndex,
   describeIssues,
   exportRequest,
+  bundleBlobName,
   filtersOf,
   type Cursor,
   type RecordingFilters,
@@ -97,13 +98,20 @@ export function exportsRoutes(deps: ExportsApiDependencies): Router {
       ...(body.data.label !== undefined ? { label: body.data.label } : {}),
       recordingIds,
       target: { container: deps.exportContainer.containerName, folder },
+      format: body.data.format,
     };
     await request.note("accepted", { detail: { ...detail, exportId, recordings: recordingIds.length, folder } });
     // Noted before queued: the export worker runs only jobs it finds noted, unchanged (export-requests.ts).
     await deps.requests.record(payload);
     await deps.queues.enqueue(exportRecordings, payload);
     ctx.status = 202;
-    ctx.body = { exportId, recordings: recordingIds.length, target: payload.target };
+    ctx.body = {
+      exportId,
+      recordings: recordingIds.length,
+      target: payload.target,
+      format: body.data.format,
+      ...(body.data.format === "zip" ? { bundle: bundleBlobName(folder, exportId) } : {}),
+    };
   });
 
   router.get("/api/exports/:exportId", guard(deps, { action: "export", audit: "exports:status" }), async (ctx) => {

@@ -39,6 +39,8 @@ export interface ExportResult {
   target: { container: string; folder: string };
   chainOfCustody: string;
   sha256sums: string;
+  /** A zip export's blob (docs/evidence.md "Bundles"). */
+  bundle?: string;
   problems: string[];
 }
 

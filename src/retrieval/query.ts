@@ -46,6 +46,11 @@ export const exportRequest = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9._ -]{1,100}$/, "1-100 letters, digits, spaces, '.', '_' or '-'")
     .optional(),
+  /**
+   * `zip` (default): one signed, sealed file a regulator can verify offline (docs/evidence.md "Bundles");
+   * `folder`: the files side by side with SHA256SUMS, as before bundles.
+   */
+  format: z.enum(["zip", "folder"]).default("zip"),
 });
 export type ExportRequest = z.infer<typeof exportRequest>;
 

@@ -21,7 +21,8 @@ afterAll(async () => {
   await h?.stop();
 });
 
-const selection = { from: "2000-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z" };
+// Folders: the checks below are of the folder layout (a zip export is one blob; docs/evidence.md "Bundles").
+const selection = { from: "2000-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z", format: "folder" };
 const exports = () => h.runtime.blobService.getContainerClient(h.config.EXPORT_CONTAINER);
 async function requestExport(token: string, body: object = selection) {
   const response = await h.fetch("/api/exports", {
@@ -99,6 +100,27 @@ describe("export folders", () => {
     expect(names).toContain(`trading-desk/${body.exportId}/chain-of-custody.json`);
     expect(names.filter((n) => n.endsWith(".wav"))).toHaveLength(2);
   });
+
+  it("writes a zip export as one blob in its folder, and never over a blob already there", async () => {
+    const { body } = await requestExport(TOKENS.desk, { ...selection, format: "zip" });
+    const result = await runJob(exportRecordingsJob, worker, await queued(body.exportId));
+    expect(result).toMatchObject({
+      ok: true,
+      recordings: 1,
+      bundle: `trading-desk/${body.exportId}/${body.exportId}.zip`,
+    });
+    expect(await blobNames(`trading-desk/${body.exportId}/`)).toEqual([
+      `trading-desk/${body.exportId}/${body.exportId}.zip`,
+    ]);
+    // A blob planted where the bundle goes is not replaced, nor passed off as a verified bundle.
+    const planted = await requestExport(TOKENS.desk, { ...selection, format: "zip" });
+    const name = `trading-desk/${planted.body.exportId}/${planted.body.exportId}.zip`;
+    await exports().getBlockBlobClient(name).upload("planted", 7);
+    const refused = await runJob(exportRecordingsJob, worker, await queued(planted.body.exportId));
+    expect(refused.ok).toBe(false);
+    expect(refused.problems[0]).toMatch(/written by an earlier attempt whose result was not recorded/);
+    expect((await exports().getBlobClient(name).downloadToBuffer()).toString()).toBe("planted");
+  });
 });
 
 describe("the export worker", () => {
@@ -114,6 +136,7 @@ describe("the export worker", () => {
       },
     ],
     ["another selection", (p) => ({ ...p, recordingIds: [...p.recordingIds, "legal-recording"] })],
+    ["another format", (p) => ({ ...p, format: p.format === "zip" ? "folder" : "zip" })],
   ];
 
   it.each(variants)("refuses a job with %s, and writes nothing", async (_what, change) => {

@@ -1,6 +1,8 @@
 // QA retrieval end to end (docs/recordings-api.md): real recordings archived through the simulator, then listed,
 // read, played, verified and exported through the API — with the access matrix and the audit log checked.
+import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
+import { promisify } from "node:util";
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +10,7 @@ import type { BlobLeaseClient, BlockBlobClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditEntry } from "../../src/audit/log.js";
 import { sha256Hex } from "../../src/auth/tokens.js";
+import { bundleVerifyCommand } from "../../src/cli/bundle-commands.js";
 import { downloadCommand, exportCommand, listCommand, verifyCommand } from "../../src/cli/recordings-commands.js";
 import { QueueName } from "../../src/queues/index.js";
 import { signTicket } from "../../src/retrieval/tickets.js";
@@ -511,6 +514,7 @@ describe("QA retrieval", () => {
       from: "2000-01-01T00:00:00Z",
       to: "2100-01-01T00:00:00Z",
       label: "case-tampered",
+      format: "folder",
     });
     const { exportId: tamperedExport } = (await created.json()) as { exportId: string };
     const exported = await waitForExport(tamperedExport, tokens.auditor);
@@ -546,6 +550,7 @@ describe("QA retrieval", () => {
         from: "2000-01-01T00:00:00Z",
         to: "2100-01-01T00:00:00Z",
         label: "case-1",
+        format: "folder",
         intervalMs: 100,
       },
       io,
@@ -593,6 +598,58 @@ describe("QA retrieval", () => {
     }
   });
 
+  it("exports a zip bundle (the default) and verifies it offline, in a process without Redis, Blob or network settings", async () => {
+    const out: string[] = [];
+    const io = { out: (line: string) => out.push(line), err: (line: string) => out.push(line) };
+    const code = await exportCommand(
+      {
+        url: stack.webhookUrl,
+        token: tokens.desk,
+        from: "2000-01-01T00:00:00Z",
+        to: "2100-01-01T00:00:00Z",
+        label: "case-zip",
+        intervalMs: 100,
+      },
+      io,
+    );
+    expect({ code, out }).toMatchObject({ code: 0 });
+    const name = /^bundle: (desk\/[0-9a-f-]{36}\/[0-9a-f-]{36}\.zip) /m.exec(out.join("\n"))?.[1];
+    expect(name).toBeDefined();
+    expect(out.at(-1)).toBe("export complete and verified");
+    const target = stack.runtime.blobService.getContainerClient(stack.config.EXPORT_CONTAINER);
+    const dir = await mkdtemp(join(tmpdir(), "bundle-"));
+    try {
+      const file = join(dir, "bundle.zip");
+      await target.getBlobClient(name!).downloadToFile(file);
+      const publicKey = join(dir, "evidence-public.pem");
+      await writeFile(publicKey, loadEvidenceSigner({ NODE_ENV: "test" }, () => undefined).publicKeyPem);
+      // The command as a regulator runs it: its own process, with nothing of the service's environment.
+      const run = await promisify(execFile)(
+        process.execPath,
+        ["--import", "tsx", "src/cli/main.ts", "bundle", "verify", file, "--public-key", publicKey],
+        { env: { PATH: process.env.PATH ?? "" } },
+      );
+      expect(run.stdout).toContain("bundle verified: every byte and signature checks");
+      expect(run.stdout).toMatch(/verified {2}ledger checkpoint of seq \d+ .* valid; ledger slice consistent with it/);
+      expect(run.stdout).toContain("3 recordings' chunks and metadata documents checked against their manifests");
+      // One byte of a chunk changed: named, exit 1.
+      const bytes = await readFile(file);
+      const at = bytes.indexOf(Buffer.from("RIFF")) + 100;
+      bytes[at] = bytes[at]! ^ 0xff;
+      await writeFile(file, bytes);
+      const lines: string[] = [];
+      const failed = await bundleVerifyCommand(
+        file,
+        { publicKey },
+        { out: (line) => lines.push(line), err: (line) => lines.push(line) },
+      );
+      expect(failed).toBe(1);
+      expect(lines.join("\n")).toMatch(/FAILED {4}recordings\/.*\.wav: its content was altered/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("resumes an interrupted export: what was copied and verified is skipped", async () => {
     const desk = recordings.filter((r) => r.team === "desk");
     // Block the second recording's first chunk in the target (a lease: writes without it fail) until released.
@@ -612,6 +669,7 @@ describe("QA retrieval", () => {
         from: "2000-01-01T00:00:00Z",
         to: "2100-01-01T00:00:00Z",
         label: "case-2",
+        format: "folder",
       });
       expect(created.status).toBe(202);
       ({

@@ -18,6 +18,11 @@ export interface ExportPayload {
   label?: string;
   recordingIds: string[];
   target: { container: string; folder: string };
+  /**
+   * One zip file `<folder>/<export id>.zip` (docs/evidence.md "Bundles"), or the files in the folder. Absent in
+   * jobs queued before bundles existed: a folder.
+   */
+  format?: "zip" | "folder";
 }
 
 /**

@@ -1,6 +1,9 @@
 import { UnrecoverableError } from "bullmq";
-import { ExportTargetTaken, runExport, type ExportResult } from "../../../src/retrieval/index.js";
+import { latestCheckpoint } from "../../../src/evidence/index.js";
+import { ExportTargetTaken, runExport, runZipExport, type ExportResult } from "../../../src/retrieval/index.js";
 import { exportRecordings, type PayloadOf } from "../../../src/queues/index.js";
+
+type ExportProgressOf = Parameters<Parameters<typeof runExport>[0]["progress"]>[0];
 import type { JobContext } from "../../dependencies.js";
 import { defineJob, type JobDependencies } from "../../job.js";
 import { checkpointAndReport } from "../operations/checkpoint-evidence.js";
@@ -20,6 +23,8 @@ const needs = [
   "containerNamed",
   "recordings",
   "checkpointEvidence",
+  "evidenceSigner",
+  "ledgerChainEntries",
 ] as const;
 
 async function perform(
@@ -42,16 +47,27 @@ async function perform(
   await checkpointAndReport(deps, log).catch((err: unknown) =>
     deps.logger.error({ ...log, err, alert: "evidence-checkpoint" }, "ALERT no evidence checkpoint for the export"),
   );
-  const result = await runExport(
-    {
-      source: deps.container,
-      target: deps.containerNamed(deps.exportContainer),
-      index: deps.recordings,
-      progress: async (progress) => context?.progress(progress),
-      attempt: context?.attempt ?? 1,
-    },
-    payload,
-  ).catch((error: unknown) => {
+  const ports = {
+    source: deps.container,
+    target: deps.containerNamed(deps.exportContainer),
+    index: deps.recordings,
+    progress: async (progress: ExportProgressOf) => context?.progress(progress),
+    attempt: context?.attempt ?? 1,
+  };
+  const zipped = async () => {
+    // A bundle is signed (bundle.json, its seal): without the evidence key it cannot be made; said, not skipped.
+    if (!deps.evidenceSigner) throw new UnrecoverableError("a zip export needs the evidence signing key");
+    return runZipExport(
+      {
+        ...ports,
+        signer: deps.evidenceSigner,
+        ledgerEntries: deps.ledgerChainEntries,
+        latestLedgerCheckpoint: async () => (await latestCheckpoint(deps.container, "ledger"))?.checkpoint,
+      },
+      payload,
+    );
+  };
+  const result = await (payload.format === "zip" ? zipped() : runExport(ports, payload)).catch((error: unknown) => {
     // Another blob where the bundle's record goes: retrying cannot help, and overwriting is not an option.
     if (!(error instanceof ExportTargetTaken)) throw error;
     deps.logger.error({ ...log, err: error, alert: "export-target-taken" }, "ALERT export stopped: target taken");
