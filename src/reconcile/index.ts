@@ -1,0 +1,22 @@
+export {
+  ALERTING,
+  reconcile,
+  STATUSES,
+  type ArchivedRecording,
+  type ReconcileInput,
+  type ReconcileReport,
+  type ReconcileStatus,
+  type ReconciledCall,
+  type RecordingCheck,
+} from "./classify.js";
+export {
+  CALL_SUMMARY_CATEGORY,
+  parseJsonLines,
+  parseRecord,
+  rawIdsOfIdentifier,
+  RECORDING_SUMMARY_CATEGORY,
+  type AcsLogRecord,
+  type CallSummaryRecord,
+  type ParsedRecord,
+  type RecordingSummaryRecord,
+} from "./records.js";
