@@ -183,4 +183,17 @@ describe("reconcile", () => {
     expect(report.counts).toEqual({ verified: 0, exempt: 0, enforced: 0, incomplete: 0, "never-seen": 1 });
     expect(report.outOfScope).toBe(1);
   });
+
+  it("keeps only the calls that started in the window asked for", () => {
+    const late = { ...participant("c-late", "acs:r_alice"), callStartTime: "2026-12-04T12:00:00.000Z" };
+    const report = reconcile({
+      records: [participant("c-in", "acs:r_alice"), late],
+      ledger: [],
+      archived: new Map(),
+      policies: organisation(),
+      toleranceSeconds: 2,
+      startedIn: { from: new Date("2026-12-04T10:00:00Z"), to: new Date("2026-12-04T12:00:00Z") },
+    });
+    expect(report.calls.map((c) => c.correlationId)).toEqual(["c-in"]);
+  });
 });

@@ -58,6 +58,11 @@ export interface ReconcileInput {
   team?: string | undefined;
   /** How much shorter than ACS's RecordingLength ours may be (chunk boundaries, rounding). */
   toleranceSeconds: number;
+  /**
+   * Only calls that started in this window (records are read for longer, since a recording summary is published
+   * after the call): a call whose start ACS did not log is kept.
+   */
+  startedIn?: { from: Date; to: Date } | undefined;
 }
 
 interface CallGroup {
@@ -174,6 +179,11 @@ function classify(
   return { status: "exempt", detail: `${exempt.outcome}: ${exempt.reason ?? ""}`.trim(), recordings, ruleId };
 }
 
+function startedWithin(startedAt: string, window: { from: Date; to: Date }): boolean {
+  const at = Date.parse(startedAt);
+  return at >= window.from.getTime() && at < window.to.getTime();
+}
+
 export function reconcile(input: ReconcileInput): ReconcileReport {
   const byCorrelation = new Map<string, LedgerEntry[]>();
   for (const entry of input.ledger) {
@@ -192,6 +202,7 @@ export function reconcile(input: ReconcileInput): ReconcileReport {
       continue;
     }
     if (input.team && !teams.includes(input.team)) continue;
+    if (input.startedIn && call.startedAt && !startedWithin(call.startedAt, input.startedIn)) continue;
     const entries = byCorrelation.get(call.correlationId) ?? [];
     const result = classify(call, entries, input.archived, input.toleranceSeconds);
     counts[result.status]++;

@@ -20,3 +20,12 @@ export {
   type ParsedRecord,
   type RecordingSummaryRecord,
 } from "./records.js";
+export {
+  containerOf,
+  hourFolder,
+  hoursOf,
+  storageSource,
+  type ReconcileSource,
+  type SourceRead,
+  type TimeWindow,
+} from "./source.js";
