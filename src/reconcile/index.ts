@@ -29,3 +29,5 @@ export {
   type SourceRead,
   type TimeWindow,
 } from "./source.js";
+export { csvLines, describeCall, describeSummary } from "./format.js";
+export { runReconciliation, type ReconcileDependencies, type ReconcileRun } from "./run.js";
