@@ -142,6 +142,25 @@ export const configSchema = z.object({
   EVIDENCE_CHECKPOINT_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   /** How long a checkpoint blob stays immutable (retain-until from when it is written). */
   EVIDENCE_RETENTION_DAYS: z.coerce.number().int().min(1).default(2557),
+  /** Where ACS's own call logs are read for reconciliation (docs/reconciliation.md "Sources"). */
+  RECONCILE_SOURCE: z.enum(["storage"]).default("storage"),
+  /** The storage account diagnostic settings archive ACS's logs to; unset: the archive's own (BLOB_*). */
+  RECONCILE_STORAGE_CONNECTION_STRING: z.string().min(1).optional(),
+  /** The ACS resource's ARM id, to read only its blobs (listed by prefix); unset: every resource's in the account. */
+  RECONCILE_STORAGE_RESOURCE_ID: z
+    .string()
+    .regex(
+      /^\/?subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.communication\/communicationservices\/[^/]+$/i,
+      {
+        error:
+          "must be /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Communication/communicationServices/<name>",
+      },
+    )
+    .optional(),
+  /** How much shorter than ACS's RecordingLength an archived recording may be before it is incomplete. */
+  RECONCILE_DURATION_TOLERANCE_SECONDS: z.coerce.number().min(0).default(2),
+  /** How long after a window ACS's records are still read (they are published after the call). */
+  RECONCILE_LOG_DELAY_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
   /** Blob container evidence exports are written to. */
   EXPORT_CONTAINER: containerName.default("exports"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
