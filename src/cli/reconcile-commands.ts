@@ -1,12 +1,15 @@
-import { createBlobService, blobServiceFromEnvironment } from "../azure/index.js";
+import { LogsQueryClient } from "@azure/monitor-query-logs";
+import { createBlobService, blobServiceFromEnvironment, defaultCredential } from "../azure/index.js";
 import { loadPolicies } from "../policy/index.js";
 import {
   csvLines,
   describeCall,
   describeSummary,
+  logAnalyticsSource,
   runReconciliation,
   storageSource,
   type ReconcileDependencies,
+  type ReconcileSource,
 } from "../reconcile/index.js";
 import { parseSince } from "./ledger-commands.js";
 import type { Output } from "./policy-commands.js";
@@ -72,6 +75,19 @@ async function logStorage(variables: Record<string, string | undefined>) {
   return createBlobService({ kind: "key", connectionString: stack.blobConnectionString });
 }
 
+/** RECONCILE_SOURCE: the storage archive (default) or a Log Analytics workspace (RECONCILE_WORKSPACE_ID, Entra ID). */
+async function sourceFrom(variables: Record<string, string | undefined>): Promise<ReconcileSource> {
+  const kind = variables.RECONCILE_SOURCE ?? "storage";
+  if (kind === "storage")
+    return storageSource(await logStorage(variables), { resourceId: variables.RECONCILE_STORAGE_RESOURCE_ID });
+  if (kind === "log-analytics") {
+    const workspaceId = variables.RECONCILE_WORKSPACE_ID;
+    if (!workspaceId) throw new Error("RECONCILE_WORKSPACE_ID is required with RECONCILE_SOURCE=log-analytics");
+    return logAnalyticsSource(new LogsQueryClient(defaultCredential()), workspaceId);
+  }
+  throw new Error(`RECONCILE_SOURCE=${kind}: storage or log-analytics (docs/reconciliation.md "Sources")`);
+}
+
 const numberOr = (value: string | undefined, fallback: number, name: string) => {
   if (value === undefined || value === "") return fallback;
   const parsed = Number(value);
@@ -83,11 +99,8 @@ const numberOr = (value: string | undefined, fallback: number, name: string) => 
 export async function openReconcileDependencies(
   variables: Record<string, string | undefined> = process.env,
 ): Promise<{ dependencies: ReconcileDependencies; close(): void }> {
-  const source = variables.RECONCILE_SOURCE ?? "storage";
-  if (source !== "storage")
-    throw new Error(`RECONCILE_SOURCE=${source}: only "storage" is available (docs/reconciliation.md "Sources")`);
+  const source = await sourceFrom(variables);
   const policies = await loadPolicies(variables.POLICY_DIR ?? "policies");
-  const blobs = await logStorage(variables);
   const ledger = await openLedger(variables);
   const retrieval = await openRetrievalStores(variables).catch((error: unknown) => {
     ledger.close();
@@ -95,7 +108,7 @@ export async function openReconcileDependencies(
   });
   return {
     dependencies: {
-      source: storageSource(blobs, { resourceId: variables.RECONCILE_STORAGE_RESOURCE_ID }),
+      source,
       ledgerSince: (since) => ledger.ledger.since(since),
       archived: async (recordingId) => {
         const found = await retrieval.index.get(recordingId);

@@ -143,7 +143,9 @@ export const configSchema = z.object({
   /** How long a checkpoint blob stays immutable (retain-until from when it is written). */
   EVIDENCE_RETENTION_DAYS: z.coerce.number().int().min(1).default(2557),
   /** Where ACS's own call logs are read for reconciliation (docs/reconciliation.md "Sources"). */
-  RECONCILE_SOURCE: z.enum(["storage"]).default("storage"),
+  RECONCILE_SOURCE: z.enum(["storage", "log-analytics"]).default("storage"),
+  /** The Log Analytics workspace (its Workspace ID, a GUID) queried when RECONCILE_SOURCE=log-analytics. */
+  RECONCILE_WORKSPACE_ID: z.uuid().optional(),
   /** The storage account diagnostic settings archive ACS's logs to; unset: the archive's own (BLOB_*). */
   RECONCILE_STORAGE_CONNECTION_STRING: z.string().min(1).optional(),
   /** The ACS resource's ARM id, to read only its blobs (listed by prefix); unset: every resource's in the account. */
@@ -329,6 +331,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.ACS_LOCAL_SIMULATOR_URL && config.NODE_ENV === "production") {
     throw new ConfigError(["ACS_LOCAL_SIMULATOR_URL must not be set when NODE_ENV=production"]);
   }
+  if (config.RECONCILE_SOURCE === "log-analytics" && !config.RECONCILE_WORKSPACE_ID)
+    throw new ConfigError(["RECONCILE_WORKSPACE_ID is required with RECONCILE_SOURCE=log-analytics"]);
   const problems = credentialProblems(config);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

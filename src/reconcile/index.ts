@@ -31,3 +31,4 @@ export {
 } from "./source.js";
 export { csvLines, describeCall, describeSummary } from "./format.js";
 export { runReconciliation, type ReconcileDependencies, type ReconcileRun } from "./run.js";
+export { logAnalyticsSource, QUERIES } from "./log-analytics-source.js";
