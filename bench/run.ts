@@ -3,6 +3,7 @@ import { redisAnswers } from "../scripts/local-stack/services.js";
 import { firstAddress, parseRedisUrl } from "../src/redis/index.js";
 import { runIngestBench } from "./ingest.js";
 import { runIntakeBench } from "./intake.js";
+import { runReconcileBench } from "./reconcile.js";
 import { runScaleBench } from "./scale.js";
 import { runTimeToRecordBench } from "./time-to-record.js";
 import type { BenchContext } from "./result.js";
@@ -12,6 +13,7 @@ const benches: Record<string, (context: BenchContext) => Promise<void>> = {
   ingest: runIngestBench,
   "time-to-record": runTimeToRecordBench,
   scale: runScaleBench,
+  reconcile: runReconcileBench,
 };
 
 async function main() {

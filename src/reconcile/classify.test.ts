@@ -133,6 +133,12 @@ const rows: Row[] = [
     status: "out of scope",
   },
   {
+    name: "a team member known by a number (matched as isMember does, through the team's number entries)",
+    records: [participant(C, "4:+442071234567"), participant(C, "acs:r_stranger")],
+    ledger: [entry(C, { outcome: "exempt", reason: "exempt: test" })],
+    status: "exempt",
+  },
+  {
     name: "the same recording read twice counts once",
     records: [participant(C, "acs:r_alice"), recordingLog(C, "rec-1", 1, 30), recordingLog(C, "rec-1", 1, 30)],
     ledger: [entry(C, {})],

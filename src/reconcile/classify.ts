@@ -96,12 +96,37 @@ function groupByCall(records: Iterable<AcsLogRecord>): Map<string, CallGroup> {
   return calls;
 }
 
-function teamsOf(call: CallGroup, policies: readonly TeamPolicy[]): string[] {
-  const rawIds = [...call.identifiers].flatMap(rawIdsOfIdentifier);
-  return policies
-    .filter((policy) => rawIds.some((rawId) => isMember(policy, rawId)))
-    .map((policy) => policy.team.id)
-    .sort();
+/**
+ * Which teams a raw id belongs to, as `isMember` decides, without scanning every member list for every
+ * participant (100 000 records against teams of a thousand members: bench/reconcile.ts). A member entry that is
+ * not a number pattern matches only the same raw id, so those go in a set; number patterns can match only a PSTN
+ * raw id (`4:+…`), which is still asked of `isMember`.
+ */
+function membershipOf(policies: readonly TeamPolicy[]): (rawId: string) => string[] {
+  const indexed = policies.map((policy) => ({
+    policy,
+    exact: new Set(policy.members.filter((entry) => !entry.startsWith("+"))),
+    hasPatterns: policy.members.some((entry) => entry.startsWith("+")),
+  }));
+  const known = new Map<string, string[]>();
+  return (rawId) => {
+    let teams = known.get(rawId);
+    if (!teams) {
+      teams = indexed
+        .filter(
+          ({ policy, exact, hasPatterns }) =>
+            exact.has(rawId) || (hasPatterns && rawId.startsWith("4:") && isMember(policy, rawId)),
+        )
+        .map(({ policy }) => policy.team.id);
+      known.set(rawId, teams);
+    }
+    return teams;
+  };
+}
+
+function teamsOf(call: CallGroup, teamsOfRawId: (rawId: string) => string[]): string[] {
+  const teams = new Set([...call.identifiers].flatMap(rawIdsOfIdentifier).flatMap(teamsOfRawId));
+  return [...teams].sort();
 }
 
 function checkRecording(
@@ -125,6 +150,7 @@ function checkRecording(
   return checked;
 }
 
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const round = (seconds: number) => Math.round(seconds * 10) / 10;
 const ENFORCING_ACTIONS = new Set(["reject", "hang-up"]);
 
@@ -135,7 +161,7 @@ function classify(
   toleranceSeconds: number,
 ): Pick<ReconciledCall, "status" | "detail" | "recordings" | "ruleId"> {
   const recordings = [...call.recordings.values()]
-    .sort((a, b) => a.recordingId.localeCompare(b.recordingId))
+    .sort((a, b) => byText(a.recordingId, b.recordingId))
     .map((acs) => checkRecording(acs, archived.get(acs.recordingId), toleranceSeconds));
   if (entries.length === 0)
     return { status: "never-seen", detail: "no ledger entry carries this correlationId", recordings };
@@ -195,8 +221,9 @@ export function reconcile(input: ReconcileInput): ReconcileReport {
   const counts = Object.fromEntries(STATUSES.map((s) => [s, 0])) as Record<ReconcileStatus, number>;
   const calls: ReconciledCall[] = [];
   let outOfScope = 0;
+  const teamsOfRawId = membershipOf(input.policies);
   for (const call of groupByCall(input.records).values()) {
-    const teams = teamsOf(call, input.policies);
+    const teams = teamsOf(call, teamsOfRawId);
     if (teams.length === 0) {
       outOfScope++;
       continue;
@@ -215,8 +242,7 @@ export function reconcile(input: ReconcileInput): ReconcileReport {
       ...result,
     });
   }
-  calls.sort(
-    (a, b) => (a.startedAt ?? "").localeCompare(b.startedAt ?? "") || a.correlationId.localeCompare(b.correlationId),
-  );
+  // Plain code-unit order (ISO times sort as text): localeCompare's collation cost most of the run (bench/reconcile.ts).
+  calls.sort((a, b) => byText(a.startedAt ?? "", b.startedAt ?? "") || byText(a.correlationId, b.correlationId));
   return { calls, counts, outOfScope };
 }
