@@ -157,6 +157,7 @@ export const placeCallRequest = z.object({
   recordingEventForm: z
     .enum(["call-id", "server-call-id", "server-call-id+data", "server-call-id+recording-id", "recording-id"])
     .optional(),
+  eventGridDelivery: z.boolean().optional(),
 });
 
 /** Control API: someone joins a live call. */
