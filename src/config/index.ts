@@ -161,6 +161,21 @@ export const configSchema = z.object({
     .optional(),
   /** How much shorter than ACS's RecordingLength an archived recording may be before it is incomplete. */
   RECONCILE_DURATION_TOLERANCE_SECONDS: z.coerce.number().min(0).default(2),
+  /**
+   * How often the scheduled reconciliation runs (docs/reconciliation.md "The scheduled job"), over the
+   * RECONCILE_WINDOW_HOURS before RECONCILE_LOG_DELAY_MINUTES ago; 0: not scheduled.
+   */
+  RECONCILE_EVERY_SECONDS: z.coerce
+    .number()
+    .int()
+    .refine((value) => value === 0 || value >= 60, "0 (off) or at least 60")
+    .default(0),
+  RECONCILE_WINDOW_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 31)
+    .default(24),
   /** How long after a window ACS's records are still read (they are published after the call). */
   RECONCILE_LOG_DELAY_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
   /** Blob container evidence exports are written to. */
