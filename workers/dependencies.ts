@@ -20,9 +20,11 @@ import type { Runtime } from "../src/runtime.js";
 import type { TeamPolicy } from "../src/policy/index.js";
 import type { Queues } from "../src/queues/index.js";
 import {
+  createReconcileReports,
   logAnalyticsSource,
   runReconciliation,
   storageSource,
+  type ReconcileReports,
   type ReconcileRun,
   type ReconcileSource,
   type TimeWindow,
@@ -106,6 +108,8 @@ export interface WorkerDependencies {
   reconcile: (window: TimeWindow) => Promise<ReconcileRun>;
   /** RECONCILE_EVERY_SECONDS (0: not scheduled), the window each run covers, and how far back it ends. */
   reconcileSchedule: { everyMs: number; windowMs: number; logDelayMs: number };
+  /** Where the last run is kept for the API. */
+  reconcileReports: Pick<ReconcileReports, "save">;
   /** The health view (ACS, storage) and how it is kept: read at IncomingCall, written by the job outcomes. */
   health: HealthStore;
   healthSettings: { probeEveryMs: number; failuresToTrip: number; failureWindowMs: number };
@@ -173,6 +177,7 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
       failureWindowMs: config.HEALTH_FAILURE_WINDOW_SECONDS * 1000,
     },
     reconcile: reconcileRunner(config, runtime),
+    reconcileReports: createReconcileReports(runtime.redis, config.REDIS_PREFIX),
     reconcileSchedule: {
       everyMs: config.RECONCILE_EVERY_SECONDS * 1000,
       windowMs: config.RECONCILE_WINDOW_HOURS * 3_600_000,

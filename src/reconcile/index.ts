@@ -32,3 +32,11 @@ export {
 export { csvLines, describeCall, describeSummary } from "./format.js";
 export { runReconciliation, type ReconcileDependencies, type ReconcileRun } from "./run.js";
 export { logAnalyticsSource, QUERIES } from "./log-analytics-source.js";
+export {
+  createReconcileReports,
+  forTeam,
+  MAX_LISTED,
+  storedOf,
+  type ReconcileReports,
+  type StoredReconciliation,
+} from "./reports.js";

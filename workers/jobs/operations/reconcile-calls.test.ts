@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { metrics } from "../../../src/metrics.js";
-import type { ReconcileRun, ReconciledCall, TimeWindow } from "../../../src/reconcile/index.js";
+import type { ReconcileRun, ReconciledCall, StoredReconciliation, TimeWindow } from "../../../src/reconcile/index.js";
 import { reconcileCallsJob } from "./reconcile-calls.js";
 
 function recordingLogger() {
@@ -36,6 +36,7 @@ function run(calls: ReconciledCall[], problems: string[] = []): ReconcileRun {
   };
 }
 
+const saved: StoredReconciliation[] = [];
 const schedule = { everyMs: 3_600_000, windowMs: 24 * 3_600_000, logDelayMs: 3_600_000 };
 const gauge = async (status: string) =>
   (await metrics.getSingleMetric("reconcile_calls")?.get())?.values.find((v) => v.labels.status === status)?.value;
@@ -49,6 +50,7 @@ describe("the scheduled reconciliation", () => {
       {
         logger,
         reconcileSchedule: schedule,
+        reconcileReports: { save: async (stored) => void saved.push(stored) },
         reconcile: async (window) => {
           windows.push(window);
           return run([call("a", "verified"), call("b", "incomplete"), call("c", "never-seen"), call("d", "exempt")]);
@@ -68,12 +70,20 @@ describe("the scheduled reconciliation", () => {
     expect(result.counts).toMatchObject({ verified: 1, incomplete: 1, "never-seen": 1, exempt: 1 });
     expect(await gauge("never-seen")).toBe(1);
     expect(await gauge("verified")).toBe(1);
+    // Kept for the API: the calls that are not verified, with counts per team.
+    expect(saved.at(-1)!.calls.map((c) => c.correlationId)).toEqual(["b", "c", "d"]);
+    expect(saved.at(-1)!.countsByTeam.desk).toMatchObject({ verified: 1, incomplete: 1 });
   });
 
   it("alerts records it could not read, and a run that could not complete (which fails the job)", async () => {
     const { lines, logger } = recordingLogger();
     await reconcileCallsJob.perform(
-      { logger, reconcileSchedule: schedule, reconcile: async () => run([], ["blob:3: not JSON"]) },
+      {
+        logger,
+        reconcileSchedule: schedule,
+        reconcileReports: { save: async (stored) => void saved.push(stored) },
+        reconcile: async () => run([], ["blob:3: not JSON"]),
+      },
       {},
       { attempt: 1, progress: async () => {} },
     );
@@ -83,6 +93,7 @@ describe("the scheduled reconciliation", () => {
         {
           logger,
           reconcileSchedule: schedule,
+          reconcileReports: { save: async (stored) => void saved.push(stored) },
           reconcile: async () => {
             throw new Error("storage away");
           },

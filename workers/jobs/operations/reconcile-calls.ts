@@ -1,6 +1,6 @@
 import { reconcileCalls } from "../../../src/queues/index.js";
 import { reconciledCalls, reconcileRuns, reconcileUnreadable } from "../../../src/metrics.js";
-import { ALERTING, STATUSES } from "../../../src/reconcile/index.js";
+import { ALERTING, STATUSES, storedOf } from "../../../src/reconcile/index.js";
 import { defineJob, type JobDependencies } from "../../job.js";
 
 /**
@@ -9,7 +9,7 @@ import { defineJob, type JobDependencies } from "../../job.js";
  * seen is alerted (each run, for as long as it stays so: a standing condition, not an event), as are records
  * that could not be read; the counts go to the metrics.
  */
-async function perform(deps: JobDependencies<"reconcile" | "reconcileSchedule">) {
+async function perform(deps: JobDependencies<"reconcile" | "reconcileSchedule" | "reconcileReports">) {
   const to = new Date(Date.now() - deps.reconcileSchedule.logDelayMs);
   const window = { from: new Date(to.getTime() - deps.reconcileSchedule.windowMs), to };
   let run;
@@ -23,6 +23,7 @@ async function perform(deps: JobDependencies<"reconcile" | "reconcileSchedule">)
     );
     throw error;
   }
+  await deps.reconcileReports.save(storedOf(run, new Date()));
   for (const status of STATUSES) reconciledCalls.set({ status }, run.counts[status]);
   reconcileUnreadable.set(run.problems.length);
   reconcileRuns.inc({ result: run.alerting ? "alerting" : "clean" });
@@ -49,7 +50,7 @@ async function perform(deps: JobDependencies<"reconcile" | "reconcileSchedule">)
 }
 
 export const reconcileCallsJob = defineJob(reconcileCalls, {
-  needs: ["reconcile", "reconcileSchedule"],
+  needs: ["reconcile", "reconcileSchedule", "reconcileReports"],
   perform,
   schedule: { everyMs: (deps) => deps.reconcileSchedule.everyMs, payload: {} },
 });
