@@ -40,6 +40,11 @@ export function placeCall(s: SimState, req: PlaceCallRequest): Call {
     s.silencedCalls.add(call.serverCallId);
     s.silencedCalls.add(call.correlationId);
   }
+  if (req.eventGridDroppedTypes?.length) {
+    const types = new Set(req.eventGridDroppedTypes);
+    s.droppedTypes.set(call.serverCallId, types);
+    s.droppedTypes.set(call.correlationId, types);
+  }
   s.log({ msg: "call placed", serverCallId: call.serverCallId, from: call.from, to: call.to });
   s.emit(eg.incomingCall(call));
   s.later(call, s.opts.timings.ringMs, () => establish(s, call));

@@ -26,6 +26,8 @@ export class SimState {
   readonly incomingContexts = new Map<string, string>();
   /** serverCallIds and correlationIds of calls whose Event Grid events are not delivered (PlaceCallRequest.eventGridDelivery). */
   readonly silencedCalls = new Set<string>();
+  /** Per call (serverCallId and correlationId), event types not delivered (PlaceCallRequest.eventGridDroppedTypes). */
+  readonly droppedTypes = new Map<string, ReadonlySet<string>>();
   /** ACS's call logs in storage, when the options ask for them. */
   diagnosticLogs: DiagnosticLogWriter | undefined;
   private callsPlaced = 0;
@@ -51,7 +53,7 @@ export class SimState {
 
   emit(msg: EventGridMessage): void {
     if (this.scheduler.isStopped) return;
-    if (this.silencedCalls.size > 0 && this.isSilenced(msg)) {
+    if ((this.silencedCalls.size > 0 || this.droppedTypes.size > 0) && this.isSilenced(msg)) {
       this.log({ msg: "event grid delivery off for this call", eventType: msg.eventType, subject: msg.subject });
       return;
     }
@@ -80,10 +82,11 @@ export class SimState {
 
   private isSilenced(msg: EventGridMessage): boolean {
     const data = msg.data as { serverCallId?: unknown; correlationId?: unknown };
-    if (typeof data.serverCallId === "string" && this.silencedCalls.has(data.serverCallId)) return true;
-    if (typeof data.correlationId === "string" && this.silencedCalls.has(data.correlationId)) return true;
     // RecordingFileStatusUpdated names its call in the subject only (`/recording/call/{correlationId}…`).
-    return [...this.silencedCalls].some((id) => msg.subject.includes(`/${id}`));
+    const about = (id: string) =>
+      data.serverCallId === id || data.correlationId === id || msg.subject.includes(`/${id}`);
+    if ([...this.silencedCalls].some(about)) return true;
+    return [...this.droppedTypes].some(([id, types]) => types.has(msg.eventType) && about(id));
   }
 
   /** Runs fn after ms, remembering the timer on the call so ending the call cancels it. */

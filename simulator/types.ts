@@ -121,6 +121,11 @@ export interface PlaceCallRequest {
    * the app never hears of it; ACS's own call logs still record it. Default true.
    */
   eventGridDelivery?: boolean;
+  /**
+   * Event types of this call that are not delivered (a subscription whose filter leaves them out), e.g.
+   * `["Microsoft.Communication.RecordingFileStatusUpdated"]`: the app hears of the call but not of its recording.
+   */
+  eventGridDroppedTypes?: string[];
 }
 
 /**

@@ -97,4 +97,34 @@ describe("reconciliation against ACS's own call logs", () => {
     expect(found.summary.counts).toMatchObject({ verified: 1, "never-seen": 1 });
     expect(found.code).toBe(1);
   });
+
+  it("reports a recording ACS made that we never archived as incomplete", async () => {
+    const variables = { ...stack.env, RECONCILE_STORAGE_RESOURCE_ID: stack.acsArmResourceId };
+    const ledger = createLedger(stack.runtime.redis, stack.config.REDIS_PREFIX);
+    // The subscription's filter leaves out RecordingFileStatusUpdated: the app records the call, never hears of the file.
+    const call = await stack.simulator.placeCall({
+      from: ALICE,
+      to: BOB,
+      durationMs: 1_000,
+      eventGridDroppedTypes: ["Microsoft.Communication.RecordingFileStatusUpdated"],
+    });
+    await eventually(
+      async () => ((await ledger.get(call.serverCallId))?.endedAt ? true : undefined),
+      40_000,
+      "the call's end in the ledger",
+    );
+    const found = await eventually(
+      async () => {
+        const run = await reconcileNow(variables);
+        const reconciled = run.calls.find((c) => c.correlationId === call.correlationId);
+        return reconciled?.recordings.length ? reconciled : undefined;
+      },
+      40_000,
+      "ACS's logs of the call whose recording we never heard of",
+    );
+    expect((await ledger.get(call.serverCallId))?.outcome).toBe("pending");
+    expect(found).toMatchObject({ status: "incomplete", serverCallIds: [call.serverCallId] });
+    expect(found.detail).toMatch(/: not archived by us$/);
+    expect(found.recordings[0]!.acs.chunkCount).toBeGreaterThanOrEqual(1);
+  });
 });
