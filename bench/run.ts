@@ -4,6 +4,7 @@ import { firstAddress, parseRedisUrl } from "../src/redis/index.js";
 import { runBundleVerifyBench } from "./bundle-verify.js";
 import { runIngestBench } from "./ingest.js";
 import { runIntakeBench } from "./intake.js";
+import { runReconcileBench } from "./reconcile.js";
 import { runScaleBench } from "./scale.js";
 import { runTimeToRecordBench } from "./time-to-record.js";
 import type { BenchContext } from "./result.js";
@@ -14,6 +15,7 @@ const benches: Record<string, (context: BenchContext) => Promise<void>> = {
   "time-to-record": runTimeToRecordBench,
   scale: runScaleBench,
   "bundle-verify": runBundleVerifyBench,
+  reconcile: runReconcileBench,
 };
 /** Benchmarks that need no Redis (offline checks). */
 const OFFLINE = new Set(["bundle-verify"]);

@@ -36,6 +36,15 @@ export function placeCall(s: SimState, req: PlaceCallRequest): Call {
   };
   s.calls.set(call.serverCallId, call);
   s.incomingContexts.set(call.incomingCallContext, call.serverCallId);
+  if (req.eventGridDelivery === false) {
+    s.silencedCalls.add(call.serverCallId);
+    s.silencedCalls.add(call.correlationId);
+  }
+  if (req.eventGridDroppedTypes?.length) {
+    const types = new Set(req.eventGridDroppedTypes);
+    s.droppedTypes.set(call.serverCallId, types);
+    s.droppedTypes.set(call.correlationId, types);
+  }
   s.log({ msg: "call placed", serverCallId: call.serverCallId, from: call.from, to: call.to });
   s.emit(eg.incomingCall(call));
   s.later(call, s.opts.timings.ringMs, () => establish(s, call));
@@ -107,6 +116,11 @@ export function endCall(s: SimState, call: Call, endedBy: eg.EndedBy, byConnecti
   s.incomingContexts.delete(call.incomingCallContext);
   s.log({ msg: "call ended", serverCallId: call.serverCallId, endedBy: endedBy.kind });
   for (const rec of call.recordings) stopRecording(s, call, rec, "CallEnded");
+  // ACS's own call log: everyone on the call at the end, and whoever a recording heard before they left.
+  if (wasEstablished)
+    s.diagnosticLogs?.callEnded(call, [
+      ...new Set([...call.participants.map((p) => p.rawId), ...call.recordings.flatMap((r) => r.participants)]),
+    ]);
   if (wasEstablished) {
     for (const p of call.participants) if (isAcsVoipUser(p.rawId)) s.emit(eg.participantRemoved(call, p));
     if (isAcsVoipUser(call.from)) s.emit(eg.callEnded(call, endedBy));

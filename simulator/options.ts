@@ -1,3 +1,4 @@
+import type { DiagnosticLogsOptions } from "./diagnostic-logs.js";
 import { z } from "zod";
 import type { SimulatorOptions, SimulatorTimings } from "./types.js";
 
@@ -28,6 +29,7 @@ export interface ResolvedOptions {
   deliveryConcurrency: number;
   chunkMaxDurationMs: number;
   chunkMaxBytes: number | undefined;
+  diagnosticLogs: DiagnosticLogsOptions | undefined;
   log: (line: Record<string, unknown>) => void;
 }
 
@@ -57,6 +59,18 @@ const optionsSchema = z.object({
   deliveryConcurrency: z.number().int().min(1).max(1000).optional(),
   chunkMaxDurationMs: z.number().int().min(1).optional(),
   chunkMaxBytes: z.number().int().min(1024).optional(),
+  diagnosticLogs: z
+    .object({
+      connectionString: z.string().min(1),
+      armResourceId: z
+        .string()
+        .regex(
+          /^\/?subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.communication\/communicationservices\/[^/]+$/i,
+          "must be /subscriptions/…/providers/Microsoft.Communication/communicationServices/<name>",
+        ),
+      delayMs: ms.optional(),
+    })
+    .optional(),
 });
 
 /** Validates the options once so the rest of the simulator can trust them. */
@@ -81,6 +95,7 @@ export function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
     deliveryConcurrency: o.deliveryConcurrency ?? 1,
     chunkMaxDurationMs: o.chunkMaxDurationMs ?? DEFAULT_CHUNK_MAX_MS,
     chunkMaxBytes: o.chunkMaxBytes,
+    diagnosticLogs: o.diagnosticLogs,
     log: opts.log ?? (() => {}),
   };
 }

@@ -261,6 +261,7 @@ async function publishFiles(s: SimState, call: Call, rec: Recording, sessionEndR
   rec.chunks = chunks;
   s.log({ msg: "recording files ready", recordingId: rec.recordingId, chunks: chunks.length, totalMs });
   s.emit(eg.recordingFileStatusUpdated(call, rec, chunks, rec.activatedAt, totalMs, sessionEndReason));
+  s.diagnosticLogs?.recordingReady(call, rec, chunks.length, totalMs, sessionEndReason);
 }
 
 /** A per-chunk starting point in the conversation cycle, so two chunks of equal length differ. */

@@ -157,6 +157,8 @@ export const placeCallRequest = z.object({
   recordingEventForm: z
     .enum(["call-id", "server-call-id", "server-call-id+data", "server-call-id+recording-id", "recording-id"])
     .optional(),
+  eventGridDelivery: z.boolean().optional(),
+  eventGridDroppedTypes: z.array(z.string().regex(/^Microsoft\.Communication\.[A-Za-z]+$/)).optional(),
 });
 
 /** Control API: someone joins a live call. */

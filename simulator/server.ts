@@ -18,6 +18,7 @@ import { publicRoutes } from "./routes/public.js";
 import { recordingRoutes } from "./routes/recordings.js";
 import { storageRoutes } from "./routes/storage.js";
 import { Scheduler } from "./scheduler.js";
+import { DiagnosticLogWriter } from "./diagnostic-logs.js";
 import { describeIssue, placeCallRequest } from "./schemas.js";
 import { SimState } from "./state.js";
 import type { PlaceCallRequest, RunningSimulator, SimulatorOptions } from "./types.js";
@@ -39,6 +40,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const callbacks = new CallbackPublisher(queue, signer, scheduler.abort.signal);
   const objects = new ObjectStore(opts.storageHost);
   const state = new SimState(opts, scheduler, eventGrid, callbacks, objects);
+  if (opts.diagnosticLogs) state.diagnosticLogs = new DiagnosticLogWriter(opts.diagnosticLogs, scheduler, log);
   const requestLog = new RequestLog();
   const faults = new FaultPlan();
 

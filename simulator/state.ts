@@ -3,6 +3,7 @@ import type { CallbackPublisher } from "./delivery/callbacks.js";
 import type { EventGridPublisher } from "./delivery/eventgrid.js";
 import type { CallbackMessage } from "./events/callback-events.js";
 import type { EventGridMessage } from "./events/eventgrid-events.js";
+import type { DiagnosticLogWriter } from "./diagnostic-logs.js";
 import type { Call, Connection, Recording } from "./model.js";
 import type { RecordingEventForm } from "./types.js";
 import type { ObjectStore } from "./objects.js";
@@ -23,6 +24,12 @@ export class SimState {
   readonly connections = new Map<string, Connection>();
   readonly recordings = new Map<string, Recording>();
   readonly incomingContexts = new Map<string, string>();
+  /** serverCallIds and correlationIds of calls whose Event Grid events are not delivered (PlaceCallRequest.eventGridDelivery). */
+  readonly silencedCalls = new Set<string>();
+  /** Per call (serverCallId and correlationId), event types not delivered (PlaceCallRequest.eventGridDroppedTypes). */
+  readonly droppedTypes = new Map<string, ReadonlySet<string>>();
+  /** ACS's call logs in storage, when the options ask for them. */
+  diagnosticLogs: DiagnosticLogWriter | undefined;
   private callsPlaced = 0;
 
   constructor(
@@ -46,6 +53,10 @@ export class SimState {
 
   emit(msg: EventGridMessage): void {
     if (this.scheduler.isStopped) return;
+    if ((this.silencedCalls.size > 0 || this.droppedTypes.size > 0) && this.isSilenced(msg)) {
+      this.log({ msg: "event grid delivery off for this call", eventType: msg.eventType, subject: msg.subject });
+      return;
+    }
     this.eventGrid.publish(msg.eventType, msg.subject, msg.data);
   }
 
@@ -67,6 +78,15 @@ export class SimState {
     this.scheduler.after(delayMs, () => {
       if (!this.scheduler.isStopped) this.callbacks.post(uri, msg.name, msg.source, msg.data, happened);
     });
+  }
+
+  private isSilenced(msg: EventGridMessage): boolean {
+    const data = msg.data as { serverCallId?: unknown; correlationId?: unknown };
+    // RecordingFileStatusUpdated names its call in the subject only (`/recording/call/{correlationId}…`).
+    const about = (id: string) =>
+      data.serverCallId === id || data.correlationId === id || msg.subject.includes(`/${id}`);
+    if ([...this.silencedCalls].some(about)) return true;
+    return [...this.droppedTypes].some(([id, types]) => types.has(msg.eventType) && about(id));
   }
 
   /** Runs fn after ms, remembering the timer on the call so ending the call cancels it. */

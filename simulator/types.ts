@@ -1,4 +1,5 @@
 // The simulator's public surface. Other engineers' tests and scripts depend on these exact names.
+import type { DiagnosticLogsOptions } from "./diagnostic-logs.js";
 import type { FaultSpec, FaultView } from "./faults.js";
 
 export interface SimulatorOptions {
@@ -33,6 +34,11 @@ export interface SimulatorOptions {
    */
   chunkMaxDurationMs?: number;
   chunkMaxBytes?: number;
+  /**
+   * If set, ACS's call logs are written as a diagnostic setting archives them to a storage account: a
+   * call-summary record per participant and a recording-summary record per recording (diagnostic-logs.ts).
+   */
+  diagnosticLogs?: DiagnosticLogsOptions;
 }
 
 export interface SimulatorTimings {
@@ -110,6 +116,16 @@ export interface PlaceCallRequest {
   additionalParticipants?: string[];
   /** How this call's RecordingFileStatusUpdated names it (default: the next form in RECORDING_EVENT_FORMS). */
   recordingEventForm?: RecordingEventForm;
+  /**
+   * False: no Event Grid event of this call is delivered (a subscription deleted or filtered too narrowly), so
+   * the app never hears of it; ACS's own call logs still record it. Default true.
+   */
+  eventGridDelivery?: boolean;
+  /**
+   * Event types of this call that are not delivered (a subscription whose filter leaves them out), e.g.
+   * `["Microsoft.Communication.RecordingFileStatusUpdated"]`: the app hears of the call but not of its recording.
+   */
+  eventGridDroppedTypes?: string[];
 }
 
 /**

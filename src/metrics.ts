@@ -162,3 +162,23 @@ export const eventsQuarantined = new Counter({
   labelNames: ["stage"] as const,
   registers: [metrics],
 });
+
+export const reconciledCalls = new Gauge({
+  name: "reconcile_calls",
+  help: "Calls with a team member in ACS's own call logs at the last reconciliation run (docs/reconciliation.md), by status: verified, exempt, enforced, incomplete, never-seen",
+  labelNames: ["status"] as const,
+  registers: [metrics],
+});
+
+export const reconcileUnreadable = new Gauge({
+  name: "reconcile_unreadable_records",
+  help: "Records (or blobs, containers) of ACS's call logs the last reconciliation run could not read",
+  registers: [metrics],
+});
+
+export const reconcileRuns = new Counter({
+  name: "reconcile_runs_total",
+  help: "Reconciliation runs by result: clean, alerting (a call incomplete or never seen, or unreadable records), failed (the run itself did not complete)",
+  labelNames: ["result"] as const,
+  registers: [metrics],
+});

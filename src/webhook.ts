@@ -18,6 +18,7 @@ import { policyReadiness } from "./policy/index.js";
 import { attachClusterMetrics, aliveWorkers, HEARTBEAT_TTL_MS } from "./observability/index.js";
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
+import { createReconcileReports } from "./reconcile/index.js";
 
 /**
  * Builds the Koa app from configuration and starts listening; with OPS_PORT, also the internal operations
@@ -115,6 +116,7 @@ export async function startWebhook(
         requests: createExportRequests(runtime.redis, config.REDIS_PREFIX),
       },
       audit: { tokens, audit, archive: auditArchive },
+      reconciliation: { tokens, audit, reports: createReconcileReports(runtime.redis, config.REDIS_PREFIX) },
     },
     readiness,
     info,

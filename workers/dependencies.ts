@@ -1,7 +1,8 @@
 import type { CallAutomationClient } from "@azure/communication-call-automation";
 import type { ContainerClient } from "@azure/storage-blob";
 import { createCallAutomationClient } from "../src/acs/index.js";
-import { acsAccess, blobAccess, createBlobService } from "../src/azure/index.js";
+import { LogsQueryClient } from "@azure/monitor-query-logs";
+import { acsAccess, blobAccess, createBlobService, defaultCredential } from "../src/azure/index.js";
 import {
   createDeadlineAlertClaims,
   type DeadlineAlertClaims,
@@ -18,6 +19,16 @@ import type { Logger } from "../src/log.js";
 import type { Runtime } from "../src/runtime.js";
 import type { TeamPolicy } from "../src/policy/index.js";
 import type { Queues } from "../src/queues/index.js";
+import {
+  createReconcileReports,
+  logAnalyticsSource,
+  runReconciliation,
+  storageSource,
+  type ReconcileReports,
+  type ReconcileRun,
+  type ReconcileSource,
+  type TimeWindow,
+} from "../src/reconcile/index.js";
 import { type SessionStore, createRingContexts, type RingContexts } from "../src/sessions/index.js";
 import {
   createRecordingIndex,
@@ -95,6 +106,12 @@ export interface WorkerDependencies {
   recordingExpectedWithinMs: number;
   /** How often every ledger gap is looked for (and alerted, once per call). */
   gapSweepEveryMs: number;
+  /** One reconciliation run against ACS's own call logs over a window (docs/reconciliation.md), from RECONCILE_*. */
+  reconcile: (window: TimeWindow) => Promise<ReconcileRun>;
+  /** RECONCILE_EVERY_SECONDS (0: not scheduled), the window each run covers, and how far back it ends. */
+  reconcileSchedule: { everyMs: number; windowMs: number; logDelayMs: number };
+  /** Where the last run is kept for the API. */
+  reconcileReports: Pick<ReconcileReports, "save">;
   /** The health view (ACS, storage) and how it is kept: read at IncomingCall, written by the job outcomes. */
   health: HealthStore;
   healthSettings: { probeEveryMs: number; failuresToTrip: number; failureWindowMs: number };
@@ -162,8 +179,50 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
       failuresToTrip: config.HEALTH_FAILURES_TO_TRIP,
       failureWindowMs: config.HEALTH_FAILURE_WINDOW_SECONDS * 1000,
     },
+    reconcile: reconcileRunner(config, runtime),
+    reconcileReports: createReconcileReports(runtime.redis, config.REDIS_PREFIX),
+    reconcileSchedule: {
+      everyMs: config.RECONCILE_EVERY_SECONDS * 1000,
+      windowMs: config.RECONCILE_WINDOW_HOURS * 3_600_000,
+      logDelayMs: config.RECONCILE_LOG_DELAY_MINUTES * 60_000,
+    },
     probeStorage: storageProbe(config),
     endpoints: { acsUrl: acsAccess(config).endpoint, blobUrl: runtime.container.url },
+  };
+}
+
+/**
+ * Reconciliation as the scheduled job runs it: ACS's logs from RECONCILE_SOURCE (the source is made on the first
+ * run, so a worker that never reconciles builds no client), the ledger, the listing index, the policies in force.
+ */
+function reconcileRunner(config: Config, runtime: Runtime): (window: TimeWindow) => Promise<ReconcileRun> {
+  let source: ReconcileSource | undefined;
+  const ledger = createLedger(runtime.redis, config.REDIS_PREFIX);
+  const recordings = createRecordingIndex(runtime.redis, config.REDIS_PREFIX);
+  return async (window) => {
+    source ??=
+      config.RECONCILE_SOURCE === "log-analytics"
+        ? logAnalyticsSource(new LogsQueryClient(defaultCredential()), config.RECONCILE_WORKSPACE_ID ?? "")
+        : storageSource(
+            config.RECONCILE_STORAGE_CONNECTION_STRING
+              ? createBlobService({ kind: "key", connectionString: config.RECONCILE_STORAGE_CONNECTION_STRING })
+              : runtime.blobService,
+            { resourceId: config.RECONCILE_STORAGE_RESOURCE_ID },
+          );
+    return runReconciliation(
+      {
+        source,
+        ledgerSince: (since) => ledger.since(since),
+        archived: async (recordingId) => {
+          const found = await recordings.get(recordingId);
+          return found && { chunkCount: found.chunkCount, durationSeconds: found.durationSeconds };
+        },
+        policies: runtime.policies(),
+        toleranceSeconds: config.RECONCILE_DURATION_TOLERANCE_SECONDS,
+        logDelayMs: config.RECONCILE_LOG_DELAY_MINUTES * 60_000,
+      },
+      { window },
+    );
   };
 }
 

@@ -41,11 +41,17 @@ describe("job definitions", () => {
       gapSweepEveryMs: 1,
       ingest: { prioritySweepEveryMs: 2 },
       healthSettings: { probeEveryMs: 3 },
+      reconcileSchedule: { everyMs: 4 },
     } as unknown as WorkerDependencies;
     const scheduled = Object.values(workerJobs)
       .filter((job) => job.schedule)
       .map((job) => [job.kind.name, job.schedule?.everyMs(deps)]);
-    expect(Object.fromEntries(scheduled)).toEqual({ "sweep-gaps": 1, "sweep-ingest-deadlines": 2, "probe-storage": 3 });
+    expect(Object.fromEntries(scheduled)).toEqual({
+      "sweep-gaps": 1,
+      "sweep-ingest-deadlines": 2,
+      "probe-storage": 3,
+      "reconcile-calls": 4,
+    });
   });
 
   it("successes that prove a dependency answers: the same four jobs as before", () => {

@@ -17,6 +17,7 @@ import { ingestChunkJob } from "./jobs/ingest/ingest-chunk.js";
 import { sweepIngestDeadlinesJob } from "./jobs/ingest/sweep-ingest-deadlines.js";
 import { checkpointEvidenceJob } from "./jobs/operations/checkpoint-evidence.js";
 import { probeStorageJob } from "./jobs/operations/probe-storage.js";
+import { reconcileCallsJob } from "./jobs/operations/reconcile-calls.js";
 import { sweepGapsJob } from "./jobs/operations/sweep-gaps.js";
 import { exportRecordingsJob } from "./jobs/retrieval/export-recordings.js";
 
@@ -51,6 +52,7 @@ export const workerJobs: JobRegistry = {
   "probe-storage": probeStorageJob,
   "sweep-gaps": sweepGapsJob,
   "checkpoint-evidence": checkpointEvidenceJob,
+  "reconcile-calls": reconcileCallsJob,
 };
 
 /** The job of a name found in a queue, or undefined for a name no kind has. */

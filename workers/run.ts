@@ -51,8 +51,11 @@ export function startWorkers(
   for (const definition of Object.values(workerJobs) as WorkerJob[]) {
     const { schedule, kind } = definition;
     if (!schedule) continue;
+    // 0: the configuration turned this periodic job off (e.g. RECONCILE_EVERY_SECONDS).
+    const everyMs = schedule.everyMs(deps);
+    if (everyMs <= 0) continue;
     void deps.queues
-      .schedule(kind, schedule.payload, schedule.everyMs(deps))
+      .schedule(kind, schedule.payload, everyMs)
       .catch((err: unknown) => deps.logger.error({ err, job: kind.name }, `could not schedule ${kind.name}`));
   }
   const processJob = async (job: Job) => {

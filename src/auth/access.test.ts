@@ -32,6 +32,7 @@ const expected: Record<Role, Record<Action, Cell[]>> = {
     audit: ALL(403),
     board: ALL(403),
     ops: ALL(403),
+    reconcile: T("ok", "ok", 404, 404),
   },
   auditor: {
     list: ALL("ok"),
@@ -45,6 +46,7 @@ const expected: Record<Role, Record<Action, Cell[]>> = {
     audit: ALL("ok"),
     board: ALL(403),
     ops: ALL(403),
+    reconcile: ALL("ok"),
   },
   admin: {
     list: ALL(403),
@@ -58,6 +60,7 @@ const expected: Record<Role, Record<Action, Cell[]>> = {
     audit: ALL(403),
     board: ALL("ok"),
     ops: ALL("ok"),
+    reconcile: ALL(403),
   },
   anonymous: {
     list: ALL(401),
@@ -71,6 +74,7 @@ const expected: Record<Role, Record<Action, Cell[]>> = {
     audit: ALL(401),
     board: ALL(401),
     ops: ALL(401),
+    reconcile: ALL(401),
   },
 };
 

@@ -10,7 +10,8 @@ export type Role = (typeof ROLES)[number];
 
 /**
  * list, get, play (and stream), verify, export (create and status) recordings; pause, resume and stop a call's
- * recording; read the audit log; use the queue board; read the detailed health and metrics pages.
+ * recording; read the audit log; use the queue board; read the detailed health and metrics pages; read the
+ * reconciliation against ACS's call logs (a team its own calls, auditors every team's: docs/reconciliation.md).
  */
 export const ACTIONS = [
   "list",
@@ -24,6 +25,7 @@ export const ACTIONS = [
   "audit",
   "board",
   "ops",
+  "reconcile",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -32,7 +34,7 @@ export type Target = { team: string } | "all-teams";
 
 export type Decision = { allowed: true } | { allowed: false; status: 401 | 403 | 404; message: string };
 
-const READS: readonly Action[] = ["list", "get", "play", "verify", "export"];
+const READS: readonly Action[] = ["list", "get", "play", "verify", "export", "reconcile"];
 const ACTS: readonly Action[] = ["pause", "resume", "stop"];
 const OPERATIONS: readonly Action[] = ["board", "ops"];
 

@@ -6,6 +6,7 @@ import { runDemo } from "./demo.js";
 import { registerEventsCommands } from "./events-commands.js";
 import { failedCommand, retryCommand } from "./jobs-commands.js";
 import { gapsCommand } from "./ledger-commands.js";
+import { openReconcileDependencies, reconcileCommand, type ReconcileOptions } from "./reconcile-commands.js";
 import { evidenceSigner, openEvidenceStores, openLedger, openQueues } from "./queues.js";
 import { checkpointCommand, publicKeyCommand, trustedVerifier, verifyCommand } from "./evidence-commands.js";
 import { Unreachable } from "./reach.js";
@@ -89,6 +90,25 @@ ledgerCommand
       process.exitCode = await gapsCommand(ledger.ledger, options, terminal);
     } finally {
       ledger.close();
+    }
+  });
+
+program
+  .command("reconcile")
+  .description(
+    "classify every call in ACS's own call logs with a team member on it against the ledger and the archive (exit 1 if a call is incomplete or never seen)",
+  )
+  .option("--since <time>", "ISO 8601 time, or a duration back from now: 90m, 24h, 7d", "24h")
+  .option("--until <time>", "end of the window (default now)")
+  .option("--team <team>", "only calls this team took part in")
+  .option("--json", "one JSON object per call, then a summary")
+  .option("--csv", "CSV with a header")
+  .action(async (options: ReconcileOptions) => {
+    const opened = await openReconcileDependencies();
+    try {
+      process.exitCode = await reconcileCommand(opened.dependencies, options, terminal);
+    } finally {
+      opened.close();
     }
   });
 

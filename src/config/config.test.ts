@@ -137,6 +137,29 @@ describe("loadConfig", () => {
       expect(problemsOf({ ...valid, [name]: value }).join(), name).toContain(name);
   });
 
+  it("needs a workspace id to reconcile against Log Analytics, and a well-formed resource id for the storage archive", () => {
+    expect(problemsOf({ ...valid, RECONCILE_SOURCE: "log-analytics" })).toEqual([
+      "RECONCILE_WORKSPACE_ID is required with RECONCILE_SOURCE=log-analytics",
+    ]);
+    expect(
+      problemsOf({
+        ...valid,
+        RECONCILE_SOURCE: "log-analytics",
+        RECONCILE_WORKSPACE_ID: "63613592-b6f7-4c3d-a390-22ba13102111",
+      }),
+    ).toEqual([]);
+    expect(problemsOf({ ...valid, RECONCILE_STORAGE_RESOURCE_ID: "ACS-A" }).join()).toContain(
+      "RECONCILE_STORAGE_RESOURCE_ID",
+    );
+    expect(
+      problemsOf({
+        ...valid,
+        RECONCILE_STORAGE_RESOURCE_ID:
+          "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.Communication/communicationServices/acs-a",
+      }),
+    ).toEqual([]);
+  });
+
   it("refuses the simulator routing in production", () => {
     expect(problemsOf({ ...valid, NODE_ENV: "production", ACS_LOCAL_SIMULATOR_URL: "http://127.0.0.1:8480" })).toEqual([
       "ACS_LOCAL_SIMULATOR_URL must not be set when NODE_ENV=production",

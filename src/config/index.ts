@@ -142,6 +142,42 @@ export const configSchema = z.object({
   EVIDENCE_CHECKPOINT_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
   /** How long a checkpoint blob stays immutable (retain-until from when it is written). */
   EVIDENCE_RETENTION_DAYS: z.coerce.number().int().min(1).default(2557),
+  /** Where ACS's own call logs are read for reconciliation (docs/reconciliation.md "Sources"). */
+  RECONCILE_SOURCE: z.enum(["storage", "log-analytics"]).default("storage"),
+  /** The Log Analytics workspace (its Workspace ID, a GUID) queried when RECONCILE_SOURCE=log-analytics. */
+  RECONCILE_WORKSPACE_ID: z.uuid().optional(),
+  /** The storage account diagnostic settings archive ACS's logs to; unset: the archive's own (BLOB_*). */
+  RECONCILE_STORAGE_CONNECTION_STRING: z.string().min(1).optional(),
+  /** The ACS resource's ARM id, to read only its blobs (listed by prefix); unset: every resource's in the account. */
+  RECONCILE_STORAGE_RESOURCE_ID: z
+    .string()
+    .regex(
+      /^\/?subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.communication\/communicationservices\/[^/]+$/i,
+      {
+        error:
+          "must be /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Communication/communicationServices/<name>",
+      },
+    )
+    .optional(),
+  /** How much shorter than ACS's RecordingLength an archived recording may be before it is incomplete. */
+  RECONCILE_DURATION_TOLERANCE_SECONDS: z.coerce.number().min(0).default(2),
+  /**
+   * How often the scheduled reconciliation runs (docs/reconciliation.md "The scheduled job"), over the
+   * RECONCILE_WINDOW_HOURS before RECONCILE_LOG_DELAY_MINUTES ago; 0: not scheduled.
+   */
+  RECONCILE_EVERY_SECONDS: z.coerce
+    .number()
+    .int()
+    .refine((value) => value === 0 || value >= 60, "0 (off) or at least 60")
+    .default(0),
+  RECONCILE_WINDOW_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 31)
+    .default(24),
+  /** How long after a window ACS's records are still read (they are published after the call). */
+  RECONCILE_LOG_DELAY_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
   /** Blob container evidence exports are written to. */
   EXPORT_CONTAINER: containerName.default("exports"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -310,6 +346,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.ACS_LOCAL_SIMULATOR_URL && config.NODE_ENV === "production") {
     throw new ConfigError(["ACS_LOCAL_SIMULATOR_URL must not be set when NODE_ENV=production"]);
   }
+  if (config.RECONCILE_SOURCE === "log-analytics" && !config.RECONCILE_WORKSPACE_ID)
+    throw new ConfigError(["RECONCILE_WORKSPACE_ID is required with RECONCILE_SOURCE=log-analytics"]);
   const problems = credentialProblems(config);
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

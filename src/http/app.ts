@@ -20,6 +20,7 @@ import { eventGridIntake, logDelivery } from "./eventgrid.js";
 import { exportsRoutes, type ExportsApiDependencies } from "./exports-api.js";
 import { detailedReadiness, readiness, serveMetrics, type ReadinessCheck } from "./ops.js";
 import { createRateLimiter, rateLimit, type RateLimits } from "./rate-limit.js";
+import { reconcileRoutes, type ReconcileApiDependencies } from "./reconcile-api.js";
 import { recordingsRoutes, type RecordingsApiDependencies } from "./recordings-api.js";
 import { qaWebRoutes } from "../qa-web/index.js";
 
@@ -38,7 +39,14 @@ export interface AppDependencies {
   calls?: CallsApiDependencies | undefined;
   /** QA retrieval: recordings, exports and the audit log (docs/recordings-api.md); not mounted without it. */
   retrieval?:
-    { recordings: RecordingsApiDependencies; exports: ExportsApiDependencies; audit: AuditApiDependencies } | undefined;
+    | {
+        recordings: RecordingsApiDependencies;
+        exports: ExportsApiDependencies;
+        audit: AuditApiDependencies;
+        /** The last reconciliation against ACS's call logs (docs/reconciliation.md "API"). */
+        reconciliation?: ReconcileApiDependencies | undefined;
+      }
+    | undefined;
   /** Facts the detailed /readyz reports beside the checks (the policy set hash in force, workers alive). */
   info?: () => Promise<Record<string, unknown>> | Record<string, unknown>;
   /** Operations pages (bull-board), behind admin tokens; not mounted without it (src/http/admin.ts). */
@@ -161,6 +169,7 @@ export function createApp(deps: AppDependencies): Koa {
     app.use(recordingsRoutes(deps.retrieval.recordings).routes());
     app.use(exportsRoutes(deps.retrieval.exports).routes());
     app.use(auditRoutes(deps.retrieval.audit).routes());
+    if (deps.retrieval.reconciliation) app.use(reconcileRoutes(deps.retrieval.reconciliation).routes());
   }
   app.use(qaWebRoutes().routes());
   return app;

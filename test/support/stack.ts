@@ -31,6 +31,8 @@ export interface Stack {
   /** The webhook's internal operations port (detailed /readyz, /metrics: src/http/ops.ts). */
   opsUrl: string;
   eventGridUrl: string;
+  /** The ARM id the simulator's ACS resource logs under (with `diagnosticLogs`). */
+  acsArmResourceId: string;
   /** Stops the private Azurite (its data stays); `startAzurite` brings it back on the same port and data. */
   stopAzurite(): Promise<void>;
   startAzurite(): Promise<void>;
@@ -52,6 +54,11 @@ export interface StackOptions {
   logDestination?: DestinationStream;
   /** Which Redis: the shared single server (default) or the test run's Redis Cluster. */
   redis?: RedisTargetName;
+  /**
+   * The simulator writes ACS's call logs into the stack's Azurite as a diagnostic setting would
+   * (docs/reconciliation.md), this long after each call and recording.
+   */
+  diagnosticLogs?: { delayMs: number };
 }
 
 /**
@@ -72,10 +79,20 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     const accessKey = randomBytes(32).toString("base64");
     const resourceId = randomUUID();
+    const acsArmResourceId = `/subscriptions/${randomUUID()}/resourceGroups/recorder-test/providers/Microsoft.Communication/communicationServices/acs-test`;
     const simulator = await startSimulator({
       accessKey,
       resourceId,
       timings: { ringMs: 100, connectMs: 30, recordingActivationMs: 100, fileStatusDelayMs: 200, ...options.timings },
+      ...(options.diagnosticLogs
+        ? {
+            diagnosticLogs: {
+              connectionString: azurite.connectionString,
+              armResourceId: acsArmResourceId,
+              delayMs: options.diagnosticLogs.delayMs,
+            },
+          }
+        : {}),
     });
     stops.push(() => simulator.stop());
 
@@ -129,6 +146,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const eventGridUrl = `${webhook.url}/api/eventgrid?code=${secret}`;
     await simulator.setEventGridSubscription(eventGridUrl);
     return {
+      acsArmResourceId,
       config,
       env,
       simulator,

@@ -1,7 +1,7 @@
 import type { JobKind, PayloadOfKind } from "../kind.js";
 import { exportRecordings } from "./retrieval.js";
 import { ingestChunk, sweepIngestDeadlines } from "./ingest.js";
-import { checkpointEvidence, probeStorage, sweepGaps } from "./operations.js";
+import { checkpointEvidence, probeStorage, reconcileCalls, sweepGaps } from "./operations.js";
 import {
   callEvent,
   checkRecording,
@@ -45,6 +45,7 @@ export const jobKinds = byName({
   "probe-storage": probeStorage,
   "sweep-gaps": sweepGaps,
   "checkpoint-evidence": checkpointEvidence,
+  "reconcile-calls": reconcileCalls,
 });
 
 export type JobKinds = typeof jobKinds;
@@ -69,6 +70,7 @@ export {
   pauseRecording,
   playAnnouncement,
   probeStorage,
+  reconcileCalls,
   rejectCall,
   resumeRecording,
   startRecording,

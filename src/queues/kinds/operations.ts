@@ -36,3 +36,19 @@ export const checkpointEvidence = defineJobKind<Record<string, never>>()({
     removeOnFail: { count: 100 },
   },
 });
+
+/**
+ * Periodic: ACS's own call logs reconciled against the ledger and the archive (docs/reconciliation.md); calls
+ * incomplete or never seen are alerted. One attempt: the next run looks at the same window again.
+ */
+export const reconcileCalls = defineJobKind<Record<string, never>>()({
+  name: "reconcile-calls",
+  queue: QueueName.control,
+  options: {
+    attempts: 1,
+    backoff: { type: "exponential", delay: 1_000 },
+    priority: Priority.routine,
+    removeOnComplete: { count: 100 },
+    removeOnFail: { count: 100 },
+  },
+});
