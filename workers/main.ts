@@ -33,6 +33,12 @@ async function main(): Promise<void> {
           config.HOST,
         );
 
+  // Completeness is proven against ACS's own logs only when reconciliation runs (docs/reconciliation.md).
+  if (config.NODE_ENV === "production" && config.RECONCILE_EVERY_SECONDS === 0)
+    logger.warn(
+      { alert: "reconciliation-off" },
+      "reconciliation against ACS's call logs is off: set RECONCILE_EVERY_SECONDS (e.g. 3600) and its source (docs/reconciliation.md)",
+    );
   logger.info(
     {
       queues: running.workers.map((w) => w.name),
