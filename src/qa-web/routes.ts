@@ -6,7 +6,7 @@ import type Koa from "koa";
  * The QA web page (`GET /qa`): one static HTML page, its ES modules and its stylesheet, served as files from
  * `page/` as they are (the page itself has no build step: its JSDoc types are checked against the DOM by
  * page/tsconfig.json in `npm run typecheck`; `npm run build` copies the files into dist/). The page
- * talks only to this origin's `/api/recordings` with the reviewer's token in an `Authorization` header; nothing
+ * talks only to this origin's `/api/recordings` and `/api/reconciliation` with the reviewer's token in an `Authorization` header; nothing
  * here sees a token.
  */
 

@@ -1,6 +1,7 @@
 // The QA web page in headless Chromium against the whole stack: recordings of two teams archived through the
 // simulator, listed, filtered, opened, played with seeking and verified through the page — and team A's page
-// never shows (nor receives) anything of team B's.
+// never shows (nor receives) anything of team B's; the last reconciliation against ACS's call logs as a team and
+// as an auditor sees it.
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,6 +9,7 @@ import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseWavHeader } from "../../simulator/test-support/wav-parse.js";
 import { sha256Hex } from "../../src/auth/tokens.js";
+import { createReconcileReports, storedOf, type ReconcileRun, type ReconciledCall } from "../../src/reconcile/index.js";
 import { eventually, startStack, type Stack } from "../support/stack.js";
 import { launchChromium, type RunningChromium } from "./chromium.js";
 
@@ -32,7 +34,11 @@ rules:
 const LONG_SECONDS = 120;
 const SEEK_TO_SECONDS = 100;
 const TICKET_SECONDS = 10;
-const TOKENS = { a: "qa-page-team-a-token-0123456789", b: "qa-page-team-b-token-0123456789" };
+const TOKENS = {
+  a: "qa-page-team-a-token-0123456789",
+  b: "qa-page-team-b-token-0123456789",
+  auditor: "qa-page-auditor-token-0123456789",
+};
 
 interface ListItem {
   recordingId: string;
@@ -99,6 +105,7 @@ beforeAll(async () => {
     `tokens:
   - { name: team-a-reviewer, role: team, team: team-a, sha256: ${sha256Hex(TOKENS.a)} }
   - { name: team-b-reviewer, role: team, team: team-b, sha256: ${sha256Hex(TOKENS.b)} }
+  - { name: qa-auditor, role: auditor, sha256: ${sha256Hex(TOKENS.auditor)} }
 `,
   );
   stack = await startStack({
@@ -635,6 +642,201 @@ describe("listening per speaker in Chromium", () => {
     await expect.poll(() => currentTime(page), { timeout: 10_000 }).toBeGreaterThan(0.05);
     // Chunk 1 lasts 2 s: a whole turn of the conversation.
     expectEars(await hear(page, 1_900), f1, f1);
+    await page.close();
+  });
+});
+
+// ---- reconciliation ----
+
+/** A reconciled call as the scheduled job keeps it (src/reconcile/classify.ts), with what the test needs. */
+const reconciled = (correlationId: string, fields: Partial<ReconciledCall>): ReconciledCall => ({
+  correlationId,
+  status: "verified",
+  teams: ["team-a"],
+  startedAt: "2026-11-23T09:00:00.000Z",
+  durationSeconds: 90,
+  serverCallIds: [],
+  detail: "1 recording(s) complete",
+  recordings: [],
+  ...fields,
+});
+/** A run of the scheduled job: two alerting calls of team A, one of team B, one call of both, one fine each. */
+const RECONCILED = [
+  reconciled("corr-a-never-seen", {
+    status: "never-seen",
+    startedAt: "2026-11-23T08:10:00.000Z",
+    detail: "no ledger entry carries this correlationId",
+    recordings: [
+      { recordingId: "rec-a-lost", acs: { chunkCount: 1, lengthSeconds: 80 }, problem: "not archived by us" },
+    ],
+  }),
+  reconciled("corr-a-incomplete", {
+    status: "incomplete",
+    startedAt: "2026-11-23T08:20:00.000Z",
+    serverCallIds: ["server-call-a-incomplete"],
+    detail: "rec-a-short: 1 of 2 chunks archived",
+    recordings: [
+      {
+        recordingId: "rec-a-short",
+        acs: { chunkCount: 2, lengthSeconds: 125 },
+        ours: { chunkCount: 1, durationSeconds: 62 },
+        problem: "1 of 2 chunks archived",
+      },
+    ],
+  }),
+  reconciled("corr-both-enforced", {
+    status: "enforced",
+    teams: ["team-a", "team-b"],
+    startedAt: "2026-11-23T08:30:00.000Z",
+    serverCallIds: ["server-call-both"],
+    detail: "hang-up (scope): recording could not start",
+  }),
+  reconciled("corr-b-never-seen", {
+    status: "never-seen",
+    teams: ["team-b"],
+    startedAt: "2026-11-23T08:40:00.000Z",
+    detail: "no ledger entry carries this correlationId",
+  }),
+  reconciled("corr-a-verified", { startedAt: "2026-11-23T08:50:00.000Z", serverCallIds: ["server-call-a-ok"] }),
+  reconciled("corr-b-exempt", {
+    status: "exempt",
+    teams: ["team-b"],
+    startedAt: "2026-11-23T08:55:00.000Z",
+    detail: "exempt: internal call",
+  }),
+];
+
+/** Keeps a run as the scheduled job does, through the same store the API reads. */
+async function saveReconciliation(calls: ReconciledCall[]) {
+  const counts = { verified: 0, exempt: 0, enforced: 0, incomplete: 0, "never-seen": 0 };
+  for (const call of calls) counts[call.status]++;
+  const run: ReconcileRun = {
+    window: { from: "2026-11-22T09:00:00.000Z", to: "2026-11-23T09:00:00.000Z" },
+    calls,
+    counts,
+    outOfScope: 0,
+    problems: [],
+    reads: 24,
+    alerting: true,
+  };
+  await createReconcileReports(stack.runtime.redis, stack.config.REDIS_PREFIX).save(
+    storedOf(run, new Date("2026-11-23T10:00:05.000Z")),
+  );
+}
+
+/** Opens the Reconciliation view from the keyboard (its tab button focused, Enter) and waits for its answer. */
+async function openReconciliation(page: Page) {
+  await page.getByRole("button", { name: "Reconciliation", exact: true }).focus();
+  await page.keyboard.press("Enter");
+  await settled(page);
+  expect(await page.locator("#reconciliation").isVisible()).toBe(true);
+  expect(await page.getByRole("heading", { name: "Reconciliation against ACS's call logs" }).isVisible()).toBe(true);
+}
+
+/** The counts table as [status, count] and the listed calls as [status, team, correlationId, started]. */
+async function reconciliationShown(page: Page) {
+  const counts = await inPage<string[][]>(
+    page,
+    `[...document.querySelectorAll('#reconcile-counts-body tr')].map((tr) => [tr.querySelector('th').textContent, tr.querySelector('td').textContent])`,
+  );
+  const calls = (await cells(page, "#reconcile-calls-body")).map((row) => row.slice(0, 4));
+  const alerts = await inPage<string[]>(
+    page,
+    "[...document.querySelectorAll('#reconcile-calls-body tr.alert')].map((tr) => tr.dataset.status)",
+  );
+  return { counts, calls, alerts };
+}
+
+describe("the reconciliation view in Chromium", () => {
+  it("explains that no reconciliation has run yet, and what to configure", async () => {
+    const { page } = await openPage();
+    await signIn(page, TOKENS.a);
+    await openReconciliation(page);
+    const none = page.locator("#reconcile-none");
+    expect(await none.isVisible()).toBe(true);
+    expect(await none.innerText()).toMatch(/^No reconciliation has run yet\..*RECONCILE_EVERY_SECONDS/);
+    expect(await page.locator("#reconcile-report").isHidden()).toBe(true);
+    await page.close();
+  });
+
+  it("shows a team its own counts and calls not verified, the incomplete and never-seen ones as alerts", async () => {
+    await saveReconciliation(RECONCILED);
+    const { page, seen } = await openPage();
+    await signIn(page, TOKENS.a);
+    await openReconciliation(page);
+    expect(await page.locator("#reconcile-none").isHidden()).toBe(true);
+    expect(await page.locator("#reconcile-summary").innerText()).toBe(
+      "Run finished 2026-11-23 10:00:05 UTC, covering calls that started from 2026-11-22 09:00:00 to 2026-11-23 09:00:00 UTC: 4 call(s) with a team member.",
+    );
+    const shown = await reconciliationShown(page);
+    expect(shown.counts).toEqual([
+      ["verified", "1"],
+      ["exempt by a rule", "0"],
+      ["refused or ended by enforcement", "1"],
+      ["recording incomplete (alert)", "1"],
+      ["never seen by us (alert)", "1"],
+    ]);
+    expect(shown.calls).toEqual([
+      ["never seen by us (alert)", "team-a", "corr-a-never-seen", "2026-11-23 08:10:00"],
+      ["recording incomplete (alert)", "team-a", "corr-a-incomplete", "2026-11-23 08:20:00"],
+      // A call of both teams: team A sees it as its own, and not that team B was on it.
+      ["refused or ended by enforcement", "team-a", "corr-both-enforced", "2026-11-23 08:30:00"],
+    ]);
+    expect(shown.alerts).toEqual(["never-seen", "incomplete"]);
+    expect(await page.locator("#reconcile-alert").innerText()).toBe(
+      "2 call(s) need a person: 1 recording incomplete, 1 never seen by us.",
+    );
+    const incomplete = await page.locator('#reconcile-calls-body tr[data-status="incomplete"]').innerText();
+    expect(incomplete).toContain("server-call-a-incomplete");
+    expect(incomplete).toContain("rec-a-short: 1 of 2 chunks archived");
+    expect(incomplete).toContain("recording rec-a-short: ACS: 2 chunk(s), 2:05; ours: 1 chunk(s), 1:02");
+    expect(await page.locator('#reconcile-calls-body tr[data-status="never-seen"]').innerText()).toContain(
+      "recording rec-a-lost: ACS: 1 chunk(s), 1:20; ours: none — not archived by us",
+    );
+    // No team to choose, and nothing of team B in the page or in what the browser received.
+    expect(await page.locator("#reconcile-team-field").isHidden()).toBe(true);
+    const html = await page.content();
+    const answers = (await Promise.all(seen.answers)).join("\n");
+    for (const secret of ["corr-b-never-seen", "corr-b-exempt", "team-b"]) {
+      expect(html).not.toContain(secret);
+      expect(answers).not.toContain(secret);
+    }
+    await page.close();
+  });
+
+  it("shows an auditor every team, or the team chosen", async () => {
+    const { page } = await openPage();
+    await signIn(page, TOKENS.auditor);
+    await openReconciliation(page);
+    const all = await reconciliationShown(page);
+    expect(all.counts.map(([, count]) => count)).toEqual(["1", "1", "1", "1", "2"]);
+    expect(all.calls.map((row) => [row[1], row[2]])).toEqual([
+      ["team-a", "corr-a-never-seen"],
+      ["team-a", "corr-a-incomplete"],
+      ["team-a, team-b", "corr-both-enforced"],
+      ["team-b", "corr-b-never-seen"],
+      ["team-b", "corr-b-exempt"],
+    ]);
+    expect(all.alerts).toEqual(["never-seen", "incomplete", "never-seen"]);
+
+    const team = page.getByLabel("Team", { exact: true });
+    expect(await team.locator("option").allInnerTexts()).toEqual(["All teams", "team-a", "team-b"]);
+    await team.selectOption("team-b");
+    await page.getByRole("button", { name: "Show", exact: true }).click();
+    await settled(page);
+    const teamB = await reconciliationShown(page);
+    expect(teamB.counts.map(([, count]) => count)).toEqual(["0", "1", "1", "0", "1"]);
+    expect(teamB.calls.map((row) => [row[1], row[2]])).toEqual([
+      ["team-b", "corr-both-enforced"],
+      ["team-b", "corr-b-never-seen"],
+      ["team-b", "corr-b-exempt"],
+    ]);
+    expect(teamB.alerts).toEqual(["never-seen"]);
+    // …and back to every team.
+    await team.selectOption("");
+    await page.getByRole("button", { name: "Show", exact: true }).click();
+    await settled(page);
+    expect((await reconciliationShown(page)).calls).toHaveLength(5);
     await page.close();
   });
 });

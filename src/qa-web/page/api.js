@@ -1,9 +1,11 @@
-// The recordings API as the page uses it (docs/recordings-api.md). The token goes in the Authorization
+// The recordings API (docs/recordings-api.md) and the reconciliation API (docs/reconciliation.md "API") as the
+// page uses them. The token goes in the Authorization
 // header only — never in a URL, where it would reach logs and history.
 /* global fetch */
 
 /** @typedef {import("./view.js").ChannelMapEntry} ChannelMapEntry */
 /** @typedef {import("./view.js").VerificationReport} VerificationReport */
+/** @typedef {import("./view.js").Reconciliation} Reconciliation */
 
 /**
  * A recording in a list (`GET /api/recordings`), as far as the page shows it.
@@ -100,6 +102,13 @@ export function createApi(token) {
      */
     play: (recordingId, index) =>
       /** @type {Promise<Ticket>} */ (call("POST", `${recording(recordingId)}/chunks/${index}/play`)),
+    /**
+     * The last scheduled reconciliation against ACS's call logs; `query` from view.js's reconcileQuery (a team,
+     * or "" for the token's own team or, for an auditor, every team). 404 (an ApiError) before any run.
+     * @param {string} query
+     */
+    reconciliation: (query) =>
+      /** @type {Promise<Reconciliation>} */ (call("GET", `/api/reconciliation${query ? `?${query}` : ""}`)),
     /** @param {string} recordingId */
     verify: (recordingId) =>
       /** @type {Promise<VerificationReport>} */ (call("POST", `${recording(recordingId)}/verify`)),

@@ -1,8 +1,8 @@
 // The QA page's shell: sign-in, filters, list, one recording (facts, participants, channel map, chunks,
-// player with listening per speaker, verification). Everything shown comes from the API and is written as text
+// player with listening per speaker, verification), and the last reconciliation against ACS's call logs. Everything shown comes from the API and is written as text
 // (textContent), never as HTML. The token is kept in sessionStorage only: it dies with the tab and is never put
 // in a URL.
-/* global document, sessionStorage, FormData, setTimeout, HTMLElement, HTMLAudioElement, HTMLButtonElement, HTMLFormElement, HTMLInputElement */
+/* global document, sessionStorage, FormData, setTimeout, HTMLElement, HTMLAudioElement, HTMLButtonElement, HTMLFormElement, HTMLInputElement, HTMLSelectElement */
 import { ApiError, createApi } from "./api.js";
 import { createSpeakerRouting } from "./listen.js";
 import {
@@ -14,6 +14,9 @@ import {
   formatInstant,
   listQuery,
   needsMore,
+  NO_RECONCILIATION,
+  reconcileQuery,
+  reconciliationView,
   shortHash,
   speakerChoices,
   verificationView,
@@ -97,10 +100,20 @@ function complain(text) {
   byId("problem").hidden = !text;
 }
 
-/** @param {"sign-in" | "browse" | "detail"} view */
+/** @param {"sign-in" | "browse" | "detail" | "reconciliation"} view */
 function show(view) {
-  for (const name of ["sign-in", "browse", "detail"]) byId(name).hidden = name !== view;
+  for (const name of ["sign-in", "browse", "detail", "reconciliation"]) byId(name).hidden = name !== view;
   byId("session").hidden = view === "sign-in";
+  byId("views").hidden = view === "sign-in";
+  // The two tabs: a recording opened from the list belongs to "Recordings".
+  const reconciling = view === "reconciliation";
+  for (const [id, current] of /** @type {const} */ ([
+    ["show-recordings", !reconciling],
+    ["show-reconciliation", reconciling],
+  ])) {
+    if (current) byId(id).setAttribute("aria-current", "page");
+    else byId(id).removeAttribute("aria-current");
+  }
 }
 
 /**
@@ -146,6 +159,7 @@ function signOut(message = "Signed out.") {
   byId("results-body").replaceChildren();
   byId("results").hidden = true;
   byId("more").hidden = true;
+  clearReconciliation();
   show("sign-in");
   say(message);
   byId("token", HTMLInputElement).focus();
@@ -464,6 +478,100 @@ async function verifyRecording() {
   }
 }
 
+// ---- reconciliation ----
+
+/** Increased by every reconciliation request (and sign-out), so that a slow, superseded answer is dropped. */
+let reconcileGeneration = 0;
+
+function clearReconciliation() {
+  reconcileGeneration += 1;
+  byId("reconcile-report").hidden = true;
+  byId("reconcile-none").hidden = true;
+  byId("reconcile-team-field").hidden = true;
+  byId("reconcile-team").replaceChildren(el("option", { text: "All teams", attrs: { value: "" } }));
+}
+
+/**
+ * Shows the last reconciliation for `team` ("" : the token's own team, or every team for an auditor); the API's
+ * 404 before any run is explained, not shown as a failure.
+ * @param {string} team
+ */
+async function loadReconciliation(team) {
+  const generation = ++reconcileGeneration;
+  say("Loading the last reconciliation…");
+  /** @type {import("./view.js").Reconciliation} */
+  let answer;
+  try {
+    answer = await api.reconciliation(reconcileQuery(team));
+  } catch (error) {
+    if (generation !== reconcileGeneration) return;
+    if (!(error instanceof ApiError && error.status === 404 && /^no reconciliation/.test(error.message))) throw error;
+    byId("reconcile-report").hidden = true;
+    byId("reconcile-none").textContent = NO_RECONCILIATION;
+    byId("reconcile-none").hidden = false;
+    say("No reconciliation has run yet.");
+    return;
+  }
+  if (generation !== reconcileGeneration) return;
+  const view = reconciliationView(answer);
+  if (!team) renderTeamChoice(view.teams);
+
+  byId("reconcile-none").hidden = true;
+  byId("reconcile-summary").textContent = view.summary;
+  byId("reconcile-alert").textContent = view.alert;
+  byId("reconcile-alert").hidden = !view.alert;
+  byId("reconcile-counts-body").replaceChildren(
+    ...view.counts.map((row) =>
+      el(
+        "tr",
+        { className: row.alert ? "alert" : "", attrs: { "data-status": row.status } },
+        el("th", { text: row.alert ? `${row.label} (alert)` : row.label, attrs: { scope: "row" } }),
+        el("td", { text: row.count, className: "number" }),
+      ),
+    ),
+  );
+  byId("reconcile-problems").replaceChildren(...view.problems.map((problem) => el("li", { text: problem })));
+  byId("reconcile-problems-part").hidden = view.problems.length === 0;
+  byId("reconcile-calls-body").replaceChildren(
+    ...(view.rows.length === 0
+      ? [el("tr", {}, el("td", { text: "None: every call was verified.", attrs: { colspan: 7 } }))]
+      : view.rows.map((row) =>
+          el(
+            "tr",
+            { className: row.alert ? "alert" : "", attrs: { "data-status": row.status } },
+            el("td", { text: row.alert ? `${row.label} (alert)` : row.label }),
+            el("td", { text: row.teams }),
+            el("td", { className: "id" }, el("code", { text: row.correlationId })),
+            el("td", { text: row.startedAt }),
+            el("td", { text: row.duration, className: "number" }),
+            el("td", { className: "id", text: row.serverCallIds }),
+            el("td", {}, el("ul", { className: "plain" }, ...row.mismatch.map((line) => el("li", { text: line })))),
+          ),
+        )),
+  );
+  byId("reconcile-calls-caption").textContent = `Calls not verified: ${view.rows.length}`;
+  byId("reconcile-left-out").textContent = view.leftOut;
+  byId("reconcile-left-out").hidden = !view.leftOut;
+  byId("reconcile-report").hidden = false;
+  say(`Reconciliation shown${team ? ` for ${team}` : ""}. ${view.alert || "No call needs a person."}`);
+}
+
+/**
+ * The team choice, for an auditor: all teams, or one of those the all-teams answer counted. Hidden when there is
+ * nothing to choose (a team token sees its own team only).
+ * @param {string[]} teams
+ */
+function renderTeamChoice(teams) {
+  const select = byId("reconcile-team", HTMLSelectElement);
+  const chosen = select.value;
+  select.replaceChildren(
+    el("option", { text: "All teams", attrs: { value: "" } }),
+    ...teams.map((team) => el("option", { text: team, attrs: { value: team } })),
+  );
+  select.value = teams.includes(chosen) ? chosen : "";
+  byId("reconcile-team-field").hidden = teams.length < 2;
+}
+
 // ---- wiring ----
 
 for (const outcome of OUTCOMES) byId("outcome").append(el("option", { text: outcome, attrs: { value: outcome } }));
@@ -480,6 +588,28 @@ byId("sign-in-form").addEventListener("submit", (event) => {
 });
 
 byId("sign-out").addEventListener("click", () => signOut());
+
+byId("show-recordings").addEventListener("click", () => {
+  state.generation += 1;
+  stopPlayer();
+  state.recording = undefined;
+  show("browse");
+  say(`Recordings: ${byId("results-caption").textContent}.`);
+});
+
+byId("show-reconciliation").addEventListener("click", () => {
+  state.generation += 1;
+  stopPlayer();
+  state.recording = undefined;
+  show("reconciliation");
+  byId("reconciliation-heading").focus();
+  void guarded(() => loadReconciliation(byId("reconcile-team", HTMLSelectElement).value));
+});
+
+byId("reconcile-filters").addEventListener("submit", (event) => {
+  event.preventDefault();
+  void guarded(() => loadReconciliation(byId("reconcile-team", HTMLSelectElement).value));
+});
 
 const filters = byId("filters", HTMLFormElement);
 filters.addEventListener("submit", (event) => {

@@ -288,3 +288,128 @@ export function channelGains(channels, channel) {
     return [gain(Math.cos(position)), gain(Math.sin(position))];
   });
 }
+
+// ---- reconciliation against ACS's own call logs (docs/reconciliation.md "API") ----
+
+/**
+ * How the API answers for a call's status (src/reconcile/classify.ts `STATUSES`), in its order.
+ * @typedef {"verified" | "exempt" | "enforced" | "incomplete" | "never-seen"} ReconcileStatus
+ */
+
+/**
+ * One recording of a call as ACS logged it, and what we archived of it; `problem` says what does not match.
+ * @typedef {{ recordingId: string, acs: { chunkCount: number, lengthSeconds: number, endReason?: string },
+ *   ours?: { chunkCount: number, durationSeconds: number }, problem?: string }} RecordingCheck
+ */
+
+/**
+ * A call of ACS's logs that is not verified.
+ * @typedef {object} ReconciledCall
+ * @property {string} correlationId
+ * @property {ReconcileStatus} status
+ * @property {string[]} teams
+ * @property {string} [startedAt]
+ * @property {number} [durationSeconds]
+ * @property {string[]} [serverCallIds]
+ * @property {string} [ruleId]
+ * @property {string} detail
+ * @property {RecordingCheck[]} [recordings]
+ */
+
+/**
+ * The last scheduled reconciliation (`GET /api/reconciliation[?team=T]`).
+ * @typedef {object} Reconciliation
+ * @property {{ from: string, to: string }} window
+ * @property {string} finishedAt
+ * @property {Partial<Record<ReconcileStatus, number>>} counts
+ * @property {Record<string, Partial<Record<ReconcileStatus, number>>>} countsByTeam
+ * @property {string[]} problems
+ * @property {ReconciledCall[]} calls
+ * @property {number} callsLeftOut
+ */
+
+/** The statuses in the API's order, with what the page calls them; the last two alert. */
+export const RECONCILE_STATUSES = /** @type {const} */ ([
+  { status: "verified", label: "verified", alert: false },
+  { status: "exempt", label: "exempt by a rule", alert: false },
+  { status: "enforced", label: "refused or ended by enforcement", alert: false },
+  { status: "incomplete", label: "recording incomplete", alert: true },
+  { status: "never-seen", label: "never seen by us", alert: true },
+]);
+
+/** What the page says when the API answers 404: no run yet, and what to configure. */
+export const NO_RECONCILIATION =
+  "No reconciliation has run yet. The scheduled job runs only when RECONCILE_EVERY_SECONDS is set (0, the default, " +
+  "turns it off; e.g. 3600 for hourly) and ACS's call logs are archived by a diagnostic setting " +
+  "(docs/reconciliation.md). The first run appears here once it has finished.";
+
+/**
+ * The query of `GET /api/reconciliation`: a chosen team, or nothing (a team token: its own; an auditor: all).
+ * @param {string | undefined} team
+ */
+export function reconcileQuery(team) {
+  const chosen = (team ?? "").trim();
+  return chosen ? `team=${encodeURIComponent(chosen)}` : "";
+}
+
+/**
+ * A recording as ACS logged it and as we archived it, in one line; its problem too unless the call's detail
+ * already says it (an incomplete call's detail is its recordings' problems).
+ * @param {RecordingCheck} check
+ * @param {string} detail
+ */
+function describeRecording(check, detail) {
+  const acs = `ACS: ${check.acs.chunkCount} chunk(s), ${formatDuration(check.acs.lengthSeconds)}`;
+  const ours = check.ours
+    ? `ours: ${check.ours.chunkCount} chunk(s), ${formatDuration(check.ours.durationSeconds)}`
+    : "ours: none";
+  return `recording ${check.recordingId}: ${acs}; ${ours}${check.problem && !detail.includes(`${check.recordingId}: ${check.problem}`) ? ` — ${check.problem}` : ""}`;
+}
+
+/**
+ * A reconciliation answer → what the page shows: when it ran and what window it covers, a count per status
+ * (alerting ones marked), one row per call not verified (in the API's order, oldest first), an alert sentence
+ * when a call is incomplete or never seen, the problems reading ACS's logs, and the teams to choose from.
+ * @param {Reconciliation} answer
+ */
+export function reconciliationView(answer) {
+  const counts = RECONCILE_STATUSES.map(({ status, label, alert }) => {
+    const count = answer.counts[status] ?? 0;
+    return { status, label, count, alert: alert && count > 0 };
+  });
+  const alerting = counts.filter((row) => row.alert);
+  const rows = answer.calls.map((call) => {
+    const known = RECONCILE_STATUSES.find((entry) => entry.status === call.status);
+    return {
+      correlationId: call.correlationId,
+      status: call.status,
+      label: known?.label ?? call.status,
+      alert: known?.alert ?? true,
+      teams: call.teams.join(", "),
+      startedAt: call.startedAt ? formatInstant(call.startedAt) : "— (ACS logged no start)",
+      duration: formatDuration(call.durationSeconds),
+      serverCallIds: (call.serverCallIds ?? []).join(", ") || "—",
+      mismatch: [call.detail, ...(call.recordings ?? []).map((check) => describeRecording(check, call.detail))].filter(
+        Boolean,
+      ),
+    };
+  });
+  const total = counts.reduce((sum, row) => sum + row.count, 0);
+  const alert =
+    alerting.length === 0
+      ? ""
+      : `${alerting.reduce((sum, row) => sum + row.count, 0)} call(s) need a person: ${alerting
+          .map((row) => `${row.count} ${row.label}`)
+          .join(", ")}.`;
+  return {
+    summary:
+      `Run finished ${formatInstant(answer.finishedAt)} UTC, covering calls that started from ` +
+      `${formatInstant(answer.window.from)} to ${formatInstant(answer.window.to)} UTC: ${total} call(s) with a team member.`,
+    counts,
+    alert,
+    rows,
+    leftOut: answer.callsLeftOut > 0 ? `${answer.callsLeftOut} more call(s) not verified are not listed.` : "",
+    problems: answer.problems,
+    teams: Object.keys(answer.countsByTeam).sort(),
+  };
+}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { storedOf, type ReconcileRun, type ReconciledCall } from "../../reconcile/index.js";
 import {
   channelGains,
   channelRows,
@@ -7,6 +8,9 @@ import {
   formatInstant,
   listQuery,
   needsMore,
+  NO_RECONCILIATION,
+  reconcileQuery,
+  reconciliationView,
   shortHash,
   speakerChoices,
   verificationView,
@@ -297,5 +301,166 @@ describe("verificationView", () => {
       ["manifest", true, `SHA-256 ${"f".repeat(12)}…`],
       ["signature", false, forged],
     ]);
+  });
+});
+
+describe("reconciliationView: GET /api/reconciliation → the Reconciliation view", () => {
+  const call = (correlationId: string, fields: Partial<ReconciledCall>): ReconciledCall => ({
+    correlationId,
+    status: "verified",
+    teams: ["team-a"],
+    startedAt: "2026-11-23T09:00:00.000Z",
+    durationSeconds: 75,
+    serverCallIds: [],
+    detail: "1 recording(s) complete",
+    recordings: [],
+    ...fields,
+  });
+  const calls = [
+    call("c-ok", { serverCallIds: ["s-ok"] }),
+    call("c-never", {
+      status: "never-seen",
+      teams: ["team-a", "team-b"],
+      detail: "no ledger entry carries this correlationId",
+      recordings: [
+        { recordingId: "r-never", acs: { chunkCount: 1, lengthSeconds: 60 }, problem: "not archived by us" },
+      ],
+    }),
+    call("c-short", {
+      status: "incomplete",
+      startedAt: undefined,
+      durationSeconds: undefined,
+      serverCallIds: ["s-2", "s-1"],
+      detail: "r-short: 1 of 2 chunks archived",
+      recordings: [
+        {
+          recordingId: "r-short",
+          acs: { chunkCount: 2, lengthSeconds: 125 },
+          ours: { chunkCount: 1, durationSeconds: 62 },
+          problem: "1 of 2 chunks archived",
+        },
+      ],
+    }),
+    call("c-exempt", { status: "exempt", teams: ["team-b"], detail: "exempt: rule internal" }),
+  ];
+  const run = (listed: ReconciledCall[], problems: string[] = []): ReconcileRun => {
+    const counts = { verified: 0, exempt: 0, enforced: 0, incomplete: 0, "never-seen": 0 };
+    for (const c of listed) counts[c.status]++;
+    return {
+      window: { from: "2026-11-22T08:00:00.000Z", to: "2026-11-23T08:00:00.000Z" },
+      calls: listed,
+      counts,
+      outOfScope: 0,
+      problems,
+      reads: 3,
+      alerting: false,
+    };
+  };
+  const finished = new Date("2026-11-23T09:30:00.000Z");
+
+  it("says when it ran and what it covers, counts every status, and lists the calls not verified", () => {
+    // Through the store's own function: the page reads what the API serves.
+    const view = reconciliationView(storedOf(run(calls), finished));
+    expect(view.summary).toBe(
+      "Run finished 2026-11-23 09:30:00 UTC, covering calls that started from 2026-11-22 08:00:00 to 2026-11-23 08:00:00 UTC: 4 call(s) with a team member.",
+    );
+    expect(view.counts.map((row) => [row.status, row.label, row.count, row.alert])).toEqual([
+      ["verified", "verified", 1, false],
+      ["exempt", "exempt by a rule", 1, false],
+      ["enforced", "refused or ended by enforcement", 0, false],
+      ["incomplete", "recording incomplete", 1, true],
+      ["never-seen", "never seen by us", 1, true],
+    ]);
+    expect(view.alert).toBe("2 call(s) need a person: 1 recording incomplete, 1 never seen by us.");
+    expect(view.rows).toEqual([
+      {
+        correlationId: "c-never",
+        status: "never-seen",
+        label: "never seen by us",
+        alert: true,
+        teams: "team-a, team-b",
+        startedAt: "2026-11-23 09:00:00",
+        duration: "1:15",
+        serverCallIds: "—",
+        mismatch: [
+          "no ledger entry carries this correlationId",
+          "recording r-never: ACS: 1 chunk(s), 1:00; ours: none — not archived by us",
+        ],
+      },
+      {
+        correlationId: "c-short",
+        status: "incomplete",
+        label: "recording incomplete",
+        alert: true,
+        teams: "team-a",
+        startedAt: "— (ACS logged no start)",
+        duration: "—",
+        serverCallIds: "s-2, s-1",
+        mismatch: [
+          "r-short: 1 of 2 chunks archived",
+          "recording r-short: ACS: 2 chunk(s), 2:05; ours: 1 chunk(s), 1:02",
+        ],
+      },
+      {
+        correlationId: "c-exempt",
+        status: "exempt",
+        label: "exempt by a rule",
+        alert: false,
+        teams: "team-b",
+        startedAt: "2026-11-23 09:00:00",
+        duration: "1:15",
+        serverCallIds: "—",
+        mismatch: ["exempt: rule internal"],
+      },
+    ]);
+    expect(view.teams).toEqual(["team-a", "team-b"]);
+    expect([view.leftOut, view.problems]).toEqual(["", []]);
+  });
+
+  it.each<[string, ReconciledCall[], string[], { alert: string; rows: number; leftOut: string; problems: string[] }]>([
+    ["a clean run: no alert, nothing listed", [calls[0]!], [], { alert: "", rows: 0, leftOut: "", problems: [] }],
+    [
+      "unreadable records are shown even when every call is fine",
+      [calls[0]!],
+      ["blob insights-logs-callsummary/…/PT1H.json line 3: not JSON"],
+      { alert: "", rows: 0, leftOut: "", problems: ["blob insights-logs-callsummary/…/PT1H.json line 3: not JSON"] },
+    ],
+    ["an exempt call is listed but does not alert", [calls[3]!], [], { alert: "", rows: 1, leftOut: "", problems: [] }],
+  ])("%s", (_name, listed, problems, expected) => {
+    const view = reconciliationView(storedOf(run(listed, problems), finished));
+    expect({ alert: view.alert, rows: view.rows.length, leftOut: view.leftOut, problems: view.problems }).toEqual(
+      expected,
+    );
+  });
+
+  it("says how many calls the API left out of the list", () => {
+    const stored = { ...storedOf(run(calls), finished), callsLeftOut: 12 };
+    expect(reconciliationView(stored).leftOut).toBe("12 more call(s) not verified are not listed.");
+  });
+
+  it("counts missing from an answer are 0; an unknown status alerts rather than hides", () => {
+    const stored = storedOf(run(calls), finished);
+    const view = reconciliationView({
+      ...stored,
+      counts: { "never-seen": 2 },
+      calls: [{ ...calls[1]!, status: "lost" as never }],
+    });
+    expect(view.counts.map((row) => row.count)).toEqual([0, 0, 0, 0, 2]);
+    expect(view.rows[0]).toMatchObject({ label: "lost", alert: true });
+  });
+
+  it.each([
+    [undefined, ""],
+    ["", ""],
+    ["  ", ""],
+    [" team-a ", "team=team-a"],
+    ["a&b=c", "team=a%26b%3Dc"],
+  ])("reconcileQuery(%j) → %j", (team, expected) => {
+    expect(reconcileQuery(team)).toBe(expected);
+  });
+
+  it("explains the API's 404 with what to configure", () => {
+    expect(NO_RECONCILIATION).toContain("RECONCILE_EVERY_SECONDS");
+    expect(NO_RECONCILIATION).toMatch(/^No reconciliation has run yet\./);
   });
 });
