@@ -41,6 +41,8 @@ export interface JobKind<N extends string = string, P = unknown> {
    * is queued (a redelivered event queues nothing new). Undefined: a fresh id for every job.
    */
   jobIdOf(payload: P): string | undefined;
+  /** A payload's own priority where the kind sets one per payload (else the options' priority, if any). */
+  priorityOf(payload: P): Priority | undefined;
 }
 
 export type PayloadOfKind<K> = K extends JobKind<string, infer P> ? P : never;
@@ -53,6 +55,8 @@ interface JobKindSpec<N extends string, P> {
   key?: (payload: P) => readonly string[] | undefined;
   /** An id used as it is, for a kind whose ids are handed out and looked up by the API (export ids). */
   id?: (payload: P) => string;
+  /** A priority per payload, for the few payloads of a kind that may wait behind the others. */
+  priority?: (payload: P) => Priority | undefined;
 }
 
 /**
@@ -61,7 +65,7 @@ interface JobKindSpec<N extends string, P> {
  */
 export function defineJobKind<P>() {
   return <const N extends string>(spec: JobKindSpec<N, P>): JobKind<N, P> => {
-    const { key, id } = spec;
+    const { key, id, priority } = spec;
     if (key && id) throw new Error(`job kind ${spec.name}: a key or an id, not both`);
     return {
       name: spec.name,
@@ -72,6 +76,7 @@ export function defineJobKind<P>() {
         const parts = key?.(payload);
         return parts ? jobIdFor(...parts) : undefined;
       },
+      priorityOf: (payload) => priority?.(payload),
     };
   };
 }

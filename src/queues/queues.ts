@@ -60,12 +60,16 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
   };
   const idOf = (kind: AnyJobKind, payload: unknown) =>
     (kind.jobIdOf as (payload: unknown) => string | undefined)(payload);
+  /** The kind's options for this payload: its id, and its own priority where the kind gives one. */
+  const optionsOf = (kind: AnyJobKind, payload: unknown) => {
+    const jobId = idOf(kind, payload);
+    const priority = (kind.priorityOf as (payload: unknown) => number | undefined)(payload);
+    return { ...kind.options, ...(jobId ? { jobId } : {}), ...(priority !== undefined ? { priority } : {}) };
+  };
   return {
     async enqueue(kind, payload, options) {
-      const jobId = idOf(kind, payload);
       await queueOf(kind).add(kind.name, payload, {
-        ...kind.options,
-        ...(jobId ? { jobId } : {}),
+        ...optionsOf(kind, payload),
         ...(options?.delayMs !== undefined ? { delay: Math.max(0, options.delayMs) } : {}),
         ...(options?.priority !== undefined ? { priority: options.priority } : {}),
       });
@@ -73,10 +77,7 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
     async enqueueMany(kind, payloads) {
       if (payloads.length === 0) return;
       await queueOf(kind).addBulk(
-        payloads.map((payload) => {
-          const jobId = idOf(kind, payload);
-          return { name: kind.name, data: payload, opts: { ...kind.options, ...(jobId ? { jobId } : {}) } };
-        }),
+        payloads.map((payload) => ({ name: kind.name, data: payload, opts: optionsOf(kind, payload) })),
       );
     },
     async remove(kind, payload) {

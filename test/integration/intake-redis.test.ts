@@ -11,7 +11,7 @@ import { eventsQuarantined } from "../../src/metrics.js";
 import type { AcsEvent } from "../../src/intake/schemas.js";
 import { createRedisEventSink, type AcceptedDelivery } from "../../src/intake/sink.js";
 import { createLogger } from "../../src/log.js";
-import { QueueName, callEvent, createQueues, queueKeyPrefix } from "../../src/queues/index.js";
+import { Priority, QueueName, callEvent, createQueues, queueKeyPrefix } from "../../src/queues/index.js";
 import { dataNodes, type RedisClient } from "../../src/redis/index.js";
 import { createRedisSessionStore, type OnceStep } from "../../src/sessions/index.js";
 import { startOutboxRelay } from "../../workers/outbox-relay.js";
@@ -320,6 +320,40 @@ describe.each(redisTargets)("on %s", (_label, target) => {
       await queues.enqueueMany(callEvent, [payload]);
       expect(await waiting()).toBe(1);
       expect(prefix).toBeTruthy();
+    });
+
+    it("presence lists wait behind the events on the way to a recording (queued with a priority, the rest without)", async () => {
+      const { prefix, queues, waiting } = fresh();
+      const [connected] = delivery("connected-1").events;
+      const list = {
+        id: "list-1",
+        type: "Microsoft.Communication.ParticipantsUpdated",
+        subject: "calling/callConnections/conn-1",
+        time: new Date().toISOString(),
+        data: {
+          callConnectionId: "conn-1",
+          serverCallId: "c2VydmVyLWNhbGw=",
+          correlationId: "corr-1",
+          sequenceNumber: 1,
+          participants: [],
+        },
+      } as unknown as AcsEvent;
+      const receivedAt = new Date().toISOString();
+      await queues.enqueueMany(callEvent, [
+        { event: list, receivedAt, channel: "callback" },
+        { event: connected!, receivedAt, channel: "eventgrid" },
+      ]);
+      const queue = new Queue(QueueName.callEvents, {
+        connection: redis,
+        prefix: queueKeyPrefix(prefix, QueueName.callEvents),
+      });
+      closers.push(() => queue.close());
+      // BullMQ serves waiting jobs (no priority) before prioritised ones.
+      expect(await waiting()).toBe(1);
+      const prioritised = await queue.getJobs(["prioritized"]);
+      expect(prioritised.map((job) => [(job.data as { event: AcsEvent }).event.type, job.priority])).toEqual([
+        ["Microsoft.Communication.ParticipantsUpdated", Priority.routine],
+      ]);
     });
   });
 

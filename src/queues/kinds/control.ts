@@ -21,6 +21,11 @@ export const callEvent = defineJobKind<{ event: AcsEvent; receivedAt: string; ch
   queue: QueueName.callEvents,
   options: { attempts: 10, backoff: { type: "exponential", delay: 500 } },
   key: (payload) => [payload.channel, payload.event.id],
+  // Who is on the call (ParticipantsUpdated lists, on every connection, the first of them as our connect completes)
+  // only matters for stopping a recording later: it waits behind the events on the way to starting one
+  // (docs/performance.md "Time to record"). Every other event has none, and BullMQ serves those first.
+  priority: (payload) =>
+    payload.event.type === "Microsoft.Communication.ParticipantsUpdated" ? Priority.routine : undefined,
 });
 
 // Control runs first: a call waiting for its recording matters more than anything else.
