@@ -14,6 +14,7 @@ import {
   type ExportProgress,
 } from "./bundle.js";
 import type { RecordingIndex } from "./index-store.js";
+import type { ArchivedManifest, IndexedRecording } from "./summary.js";
 import { mayDo } from "../auth/index.js";
 
 export interface ExportPorts {
@@ -176,42 +177,14 @@ export async function runExport(ports: ExportPorts, payload: ExportPayload): Pro
     return { ...file, actualSha256, sizeBytes: size, ok: true, copiedBy: "this attempt", verifiedAt };
   };
 
-  const recordings: ExportedRecording[] = [];
-  for (const recordingId of payload.recordingIds) {
-    const recording = await ports.index.get(recordingId);
-    // The API selected within the requester's scope; checked again here, since the payload sits in Redis.
-    if (!recording || !mayDo(payload.requestedBy, "export", { team: recording.team })) {
-      recordings.push({ recordingId, serverCallId: null, team: null, ok: false, problems: ["not found"], files: [] });
-    } else {
-      const files: ExportedFile[] = [];
-      const problems: string[] = [];
-      const manifestFile = await copyVerified("manifest", recording.manifestBlob, recording.manifestSha256);
-      files.push(manifestFile);
-      if (!manifestFile.ok) problems.push("manifest missing or differs from the hash recorded when it was archived");
-      // The chunk list comes from the archive's manifest as read now; a tampered one is flagged above.
-      const manifest = (await readManifest(ports.source, recording.manifestBlob))?.manifest;
-      if (!manifest) problems.push("manifest unreadable: chunks not exported");
-      for (const chunk of manifest?.chunks ?? []) {
-        files.push(await copyVerified("chunk", chunk.blob, chunk.sha256, chunk.index));
-        files.push(await copyVerified("metadata", chunk.metadataBlob, chunk.metadataSha256, chunk.index));
-        await ports.progress({ ...counters });
-      }
-      for (const f of files.filter((f) => !f.ok && f.kind !== "manifest"))
-        problems.push(
-          `${f.kind} ${f.chunk}: ${f.problem ?? (f.actualSha256 === null ? "missing" : "SHA-256 differs from the manifest")}`,
-        );
-      recordings.push({
-        recordingId,
-        serverCallId: recording.serverCallId,
-        team: recording.team,
-        ok: problems.length === 0,
-        problems,
-        files,
-      });
-    }
-    counters.recordingsDone++;
-    await ports.progress({ ...counters });
-  }
+  const recordings = await exportSelectedRecordings(payload, ports, counters, {
+    async manifest(recording) {
+      const file = await copyVerified("manifest", recording.manifestBlob, recording.manifestSha256);
+      // The chunk list comes from the archive's manifest as read now; a tampered one is flagged by its hash.
+      return { file, manifest: (await readManifest(ports.source, recording.manifestBlob))?.manifest };
+    },
+    file: copyVerified,
+  });
 
   const custody = chainOfCustody({ payload, recordings, attempt: ports.attempt, completedAt: now().toISOString() });
   await upload(ports.target, `${folder}/${SHA256SUMS}`, sha256sums(recordings), "text/plain; charset=utf-8");
@@ -261,4 +234,61 @@ async function upload(
     if (replaceable || (await blob.downloadToBuffer()).equals(bytes)) return;
     throw new ExportTargetTaken(name);
   }
+}
+
+/**
+ * How one export form (a folder, or a zip: zip-export.ts) puts a recording's files where they go: its manifest
+ * (with the manifest's content, for the chunk list), then each chunk and metadata document, each verified against
+ * the SHA-256 it should have.
+ */
+export interface RecordingFileWriter {
+  manifest(recording: IndexedRecording): Promise<{ file: ExportedFile; manifest: ArchivedManifest | undefined }>;
+  file(kind: ExportedFile["kind"], source: string, expectedSha256: string, chunk?: number): Promise<ExportedFile>;
+}
+
+/**
+ * The walk both export forms make over the selection: the requester's scope checked again (the payload sits in
+ * Redis), the manifest first, then every chunk with its metadata document, what failed named per recording, and
+ * progress after each chunk and each recording.
+ */
+export async function exportSelectedRecordings(
+  payload: ExportPayload,
+  ports: Pick<ExportPorts, "index" | "progress">,
+  counters: ExportProgress,
+  writer: RecordingFileWriter,
+): Promise<ExportedRecording[]> {
+  const recordings: ExportedRecording[] = [];
+  for (const recordingId of payload.recordingIds) {
+    const recording = await ports.index.get(recordingId);
+    // The API selected within the requester's scope; checked again here, since the payload sits in Redis.
+    if (!recording || !mayDo(payload.requestedBy, "export", { team: recording.team })) {
+      recordings.push({ recordingId, serverCallId: null, team: null, ok: false, problems: ["not found"], files: [] });
+    } else {
+      const problems: string[] = [];
+      const { file: manifestFile, manifest } = await writer.manifest(recording);
+      const files: ExportedFile[] = [manifestFile];
+      if (!manifestFile.ok) problems.push("manifest missing or differs from the hash recorded when it was archived");
+      if (!manifest) problems.push("manifest unreadable: chunks not exported");
+      for (const chunk of manifest?.chunks ?? []) {
+        files.push(await writer.file("chunk", chunk.blob, chunk.sha256, chunk.index));
+        files.push(await writer.file("metadata", chunk.metadataBlob, chunk.metadataSha256, chunk.index));
+        await ports.progress({ ...counters });
+      }
+      for (const f of files.filter((f) => !f.ok && f.kind !== "manifest"))
+        problems.push(
+          `${f.kind} ${f.chunk}: ${f.problem ?? (f.actualSha256 === null ? "missing" : "SHA-256 differs from the manifest")}`,
+        );
+      recordings.push({
+        recordingId,
+        serverCallId: recording.serverCallId,
+        team: recording.team,
+        ok: problems.length === 0,
+        problems,
+        files,
+      });
+    }
+    counters.recordingsDone++;
+    await ports.progress({ ...counters });
+  }
+  return recordings;
 }

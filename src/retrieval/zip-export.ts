@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { PassThrough, Transform, type Readable, type TransformCallback } from "node:stream";
 import { ZipFile } from "yazl";
-import { mayDo } from "../auth/index.js";
 import type { Checkpoint, EvidenceSigner } from "../evidence/index.js";
 import type { ExportPayload } from "../queues/index.js";
 import { readManifest } from "./archive-reader.js";
@@ -17,14 +16,8 @@ import {
   type BundleFile,
   type LedgerSlice,
 } from "./bundle-index.js";
-import {
-  bundlePath,
-  chainOfCustody,
-  type ExportedFile,
-  type ExportedRecording,
-  type ExportProgress,
-} from "./bundle.js";
-import type { ExportPorts, ExportResult } from "./export.js";
+import { bundlePath, chainOfCustody, type ExportedFile, type ExportProgress } from "./bundle.js";
+import { exportSelectedRecordings, type ExportPorts, type ExportResult } from "./export.js";
 import { withComment, ZipTiler } from "./zip-tiling.js";
 
 export interface ZipExportPorts extends ExportPorts {
@@ -275,53 +268,28 @@ export async function runZipExport(ports: ZipExportPorts, payload: ExportPayload
     await addBuffer(BUNDLE_PUBLIC_KEY, Buffer.from(`key id: ${ports.signer.keyId}\n${ports.signer.publicKeyPem}`));
     if (checkpoint) await addBuffer(BUNDLE_CHECKPOINT, Buffer.from(`${JSON.stringify(checkpoint, null, 2)}\n`));
 
-    const recordings: ExportedRecording[] = [];
-    for (const recordingId of payload.recordingIds) {
-      const recording = await ports.index.get(recordingId);
-      // The API selected within the requester's scope; checked again here, since the payload sits in Redis.
-      if (!recording || !mayDo(payload.requestedBy, "export", { team: recording.team })) {
-        recordings.push({ recordingId, serverCallId: null, team: null, ok: false, problems: ["not found"], files: [] });
-      } else {
-        const files: ExportedFile[] = [];
-        const problems: string[] = [];
+    const recordings = await exportSelectedRecordings(payload, ports, counters, {
+      // Read once: its bytes go into the zip, its content gives the chunk list.
+      async manifest(recording) {
         const read = await readManifest(ports.source, recording.manifestBlob);
         const manifestPath = bundlePath(recording.manifestBlob);
         if (read) await addBuffer(manifestPath, read.bytes);
-        const manifestOk = read?.sha256 === recording.manifestSha256;
-        files.push({
+        const ok = read?.sha256 === recording.manifestSha256;
+        const file: ExportedFile = {
           kind: "manifest",
           source: recording.manifestBlob,
           path: manifestPath,
           expectedSha256: recording.manifestSha256,
           actualSha256: read?.sha256 ?? null,
           sizeBytes: read?.bytes.length ?? null,
-          ok: manifestOk,
+          ok,
           copiedBy: "this attempt",
-          verifiedAt: manifestOk ? now().toISOString() : null,
-        });
-        if (!manifestOk) problems.push("manifest missing or differs from the hash recorded when it was archived");
-        if (!read?.manifest) problems.push("manifest unreadable: chunks not exported");
-        for (const chunk of read?.manifest?.chunks ?? []) {
-          files.push(await addBlob("chunk", chunk.blob, chunk.sha256, chunk.index));
-          files.push(await addBlob("metadata", chunk.metadataBlob, chunk.metadataSha256, chunk.index));
-          await ports.progress({ ...counters });
-        }
-        for (const f of files.filter((f) => !f.ok && f.kind !== "manifest"))
-          problems.push(
-            `${f.kind} ${f.chunk}: ${f.actualSha256 === null ? "missing" : "SHA-256 differs from the manifest"}`,
-          );
-        recordings.push({
-          recordingId,
-          serverCallId: recording.serverCallId,
-          team: recording.team,
-          ok: problems.length === 0,
-          problems,
-          files,
-        });
-      }
-      counters.recordingsDone++;
-      await ports.progress({ ...counters });
-    }
+          verifiedAt: ok ? now().toISOString() : null,
+        };
+        return { file, manifest: read?.manifest };
+      },
+      file: addBlob,
+    });
 
     const serverCallIds = [...new Set(recordings.flatMap((r) => (r.serverCallId ? [r.serverCallId] : [])))];
     const recordingIds = recordings.filter((r) => r.serverCallId).map((r) => r.recordingId);
