@@ -1,5 +1,14 @@
-import { defineJobKind, Priority } from "../kind.js";
+import { defineJobKind, Priority, type JobKindOptions } from "../kind.js";
 import { QueueName } from "../names.js";
+
+/** A periodic job whose next run does what this one could not: one try, the last hundred runs kept. */
+const ONE_TRY_PER_RUN = {
+  attempts: 1,
+  backoff: { type: "exponential", delay: 1_000 },
+  priority: Priority.routine,
+  removeOnComplete: { count: 100 },
+  removeOnFail: { count: 100 },
+} satisfies JobKindOptions;
 
 /** Periodic: is Blob storage answering? (the health view behind rejecting at IncomingCall) */
 export const probeStorage = defineJobKind<Record<string, never>>()({
@@ -28,13 +37,7 @@ export const sweepGaps = defineJobKind<Record<string, never>>()({
 export const checkpointEvidence = defineJobKind<Record<string, never>>()({
   name: "checkpoint-evidence",
   queue: QueueName.control,
-  options: {
-    attempts: 1,
-    backoff: { type: "exponential", delay: 1_000 },
-    priority: Priority.routine,
-    removeOnComplete: { count: 100 },
-    removeOnFail: { count: 100 },
-  },
+  options: ONE_TRY_PER_RUN,
 });
 
 /**
@@ -44,11 +47,5 @@ export const checkpointEvidence = defineJobKind<Record<string, never>>()({
 export const reconcileCalls = defineJobKind<Record<string, never>>()({
   name: "reconcile-calls",
   queue: QueueName.control,
-  options: {
-    attempts: 1,
-    backoff: { type: "exponential", delay: 1_000 },
-    priority: Priority.routine,
-    removeOnComplete: { count: 100 },
-    removeOnFail: { count: 100 },
-  },
+  options: ONE_TRY_PER_RUN,
 });
