@@ -14,3 +14,18 @@ export {
   signManifest,
 } from "./manifest-signature.js";
 export { writeManifest } from "./manifest-store.js";
+export {
+  type SealedInPlace,
+  type StorageRoute,
+  blobAt,
+  candidateDays,
+  customerContainer,
+  findChunkBlobs,
+  isInPlace,
+  matchChunkBlobs,
+  parseContainerUrl,
+  readDocumentInPlace,
+  sealContentInPlace,
+  sealDocumentInPlace,
+  storageRoute,
+} from "./customer-storage.js";
