@@ -3,6 +3,7 @@ import { UnrecoverableError } from "bullmq";
 import {
   deadlineStatus,
   chunkLabels,
+  IngestRefused,
   IngestVerificationFailed,
   ingestContent,
   ingestDocument,
@@ -86,10 +87,16 @@ async function perform(deps: Deps, payload: Payload) {
   const route = storageRoute(plan?.containerUrl, payload.storageType);
   if (route.kind === "download" && route.alert) alertStorage(deps, payload, route.alert, plan?.containerUrl);
   if (route.kind === "in-place") {
-    const sealed = await sealInPlace(deps, payload, route.containerUrl, plan?.format);
-    if (sealed) return sealed;
-    // Announced as written, yet not there: the download path archives it within ACS's 24 h (docs/byos.md).
-    alertStorage(deps, payload, "customer-blobs-missing", route.containerUrl);
+    const sealed = await sealInPlace(deps, payload, route.containerUrl, plan?.format).catch((error: unknown) => {
+      // Not a recording (empty, another format, a metadata document that is no JSON object): ACS's own copy may be
+      // sound, so it is downloaded instead — never a refused blob sealed (docs/byos.md).
+      if (!(error instanceof IngestRefused)) throw error;
+      deps.logger.warn({ recordingId: payload.recordingId, err: error }, "blob in the customer's container refused");
+      return "refused" as const;
+    });
+    if (sealed && sealed !== "refused") return sealed;
+    // Announced as written, yet not there (or refused): the download path archives it within ACS's 24 h.
+    alertStorage(deps, payload, sealed ? "customer-blob-refused" : "customer-blobs-missing", route.containerUrl);
   }
   return download(deps, payload);
 }
