@@ -11,7 +11,10 @@ import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeRetention } from "../../src/archive/retention.js";
 import { sha256Hex } from "../../src/auth/tokens.js";
+import { gapsCommand } from "../../src/cli/ledger-commands.js";
+import { openReconcileDependencies, reconcileCommand } from "../../src/cli/reconcile-commands.js";
 import { createLedger } from "../../src/ledger/index.js";
+import type { ReconciledCall } from "../../src/reconcile/index.js";
 import { customerStorageFallbacks } from "../../src/metrics.js";
 import { eventually, startStack, type Stack } from "../support/stack.js";
 
@@ -48,6 +51,7 @@ beforeAll(async () => {
     policyDir: dir,
     retention,
     customerStorage: { grantedContainers: [VAULT] },
+    diagnosticLogs: { delayMs: 300 },
     env: { API_TOKENS_FILE: join(dir, "tokens.yaml.txt"), PLAYBACK_SAS: "true" },
     async beforeRuntime(azurite) {
       accountUrl = azurite.accountUrl;
@@ -107,8 +111,31 @@ async function recordCall(from: string, to: string, customerStorageWrite?: "fail
 const fallbacks = async (why: string) =>
   (await customerStorageFallbacks.get()).values.find((v) => v.labels.why === why)?.value ?? 0;
 
+/** `recorder reconcile --since 15m --json` against the simulator's call logs in the stack's Azurite. */
+async function reconcileNow(): Promise<ReconciledCall[]> {
+  const opened = await openReconcileDependencies({
+    ...stack.env,
+    RECONCILE_STORAGE_RESOURCE_ID: stack.acsArmResourceId,
+  });
+  const out: string[] = [];
+  try {
+    await reconcileCommand(
+      opened.dependencies,
+      { since: "15m", json: true },
+      { out: (l) => out.push(l), err: () => {} },
+    );
+    return out
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((p) => "correlationId" in p) as unknown as ReconciledCall[];
+  } finally {
+    opened.close();
+  }
+}
+
 describe("bring your own storage", () => {
   let sealed: Item;
+  let fallback: Item;
+  let duplicated: Item;
 
   it("seals a recording where ACS wrote it: listed with its container, nothing copied, protected, in the ledger", async () => {
     sealed = await recordCall(user("v1"), user("x1"));
@@ -207,6 +234,7 @@ describe("bring your own storage", () => {
   it("a failed export to the customer's container: downloaded from ACS instead, with an alert", async () => {
     const before = await fallbacks("customer-write-failed");
     const item = await recordCall(user("v1"), user("x2"), "fail");
+    fallback = item;
     expect(item.team).toBe("vault");
     expect(item.customerStorage).toBeUndefined();
     const detail = (await (await api("GET", path(item.recordingId))).json()) as Detail;
@@ -230,6 +258,7 @@ describe("bring your own storage", () => {
 
   it("a recording ACS wrote twice (its known issue): the first is sealed, and it is still one recording", async () => {
     const item = await recordCall(user("v1"), user("x4"), "duplicate");
+    duplicated = item;
     expect(item).toMatchObject({ team: "vault", chunkCount: 1, customerStorage: `${accountUrl}/${VAULT}` });
     const detail = (await (await api("GET", path(item.recordingId))).json()) as Detail;
     const call = stack.simulator.getCall(item.serverCallId)!;
@@ -238,5 +267,33 @@ describe("bring your own storage", () => {
     );
     expect(copies).toHaveLength(2);
     expect(decodeURIComponent(detail.manifest.chunks[0]!.blob)).toBe(`${accountUrl}/${VAULT}/${copies.sort()[0]}`);
+  });
+
+  it("reconciliation and gap reports treat a recording sealed in place and a downloaded one alike", async () => {
+    const correlationOf = (item: Item) => stack.simulator.getCall(item.serverCallId)!.correlationId;
+    const wanted = [correlationOf(duplicated), correlationOf(fallback)];
+    const calls = await eventually(
+      async () => {
+        const run = await reconcileNow();
+        const found = wanted.map((id) => run.find((c) => c.correlationId === id));
+        return found.every((c) => c?.recordings.length) ? found : undefined;
+      },
+      30_000,
+      "ACS's logs of both calls",
+    );
+    for (const call of calls) {
+      expect(call).toMatchObject({ status: "verified" });
+      expect(call!.recordings[0]!.problem).toBeUndefined();
+      expect(call!.recordings[0]!.ours?.chunkCount).toBe(call!.recordings[0]!.acs.chunkCount);
+    }
+    const lines: string[] = [];
+    const ledger = createLedger(stack.runtime.redis, stack.config.REDIS_PREFIX);
+    await gapsCommand(
+      ledger,
+      { since: "1h", graceMinutes: "0" },
+      { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+    );
+    // Every call of this file recorded, in place or downloaded: no gap at all (a gap would be listed by call).
+    expect(lines).toEqual([expect.stringMatching(/^no gaps since /)]);
   });
 });
