@@ -25,14 +25,10 @@ export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs
 export const MOMENTS = [
   "callStartedIn", // the webhook received CallStarted (time-to-record's origin)
   "callStartedRun", // its call-event job began: after the outbox relay and the queue
-  "connectQueued", // the connect-call job was queued
-  "connectRun", // …and began
-  "connectAtAcs", // the connect request reached ACS
+  "connectAtAcs", // the connect request reached ACS (made by that job: workers/jobs/control/call-event.ts runInline)
   "callConnectedIn", // the webhook received the CallConnected callback
   "callConnectedRun", // its call-event job began
-  "startQueued", // the start-recording job was queued
-  "startRun", // …and began
-  "startAtAcs", // the start-recording request reached ACS
+  "startAtAcs", // the start-recording request reached ACS (made by that job)
 ] as const;
 export type Moment = (typeof MOMENTS)[number];
 export type Timeline = Partial<Record<Moment, number>>;
@@ -69,10 +65,6 @@ export async function timelines(
             note(call, `${kind}In`, Date.parse(data.receivedAt));
             note(call, `${kind}Run`, job.processedOn);
           }
-        } else if (data.serverCallId && (job.name === "connect-call" || job.name === "start-recording")) {
-          const kind = job.name === "connect-call" ? "connect" : "start";
-          note(data.serverCallId, `${kind}Queued`, job.timestamp);
-          note(data.serverCallId, `${kind}Run`, job.processedOn);
         }
       }
       if (jobs.length < 1000) break;

@@ -33,7 +33,7 @@ const BULL_SCRIPTS = new Map<string, string>(
 function scriptName(body: string): string {
   const line = body
     .split("\n")
-    .map((l) => l.trim())
+    .map((l) => l.replace(/\\n/g, " ").trim())
     .find((l) => l !== "");
   return `eval:${(line ?? "").slice(0, 60)}`;
 }
@@ -53,6 +53,7 @@ export async function startRedisProfile(redisUrl: string): Promise<{ stop(): Pro
     const command = (args[0] ?? "").toLowerCase();
     if (source === "lua") {
       count(current || "lua:unknown", "inner");
+      if (process.env.BENCH_PROFILE_INNER === "1") count(`${current} > ${command}`, "inner");
       return;
     }
     if (command === "evalsha" || command === "evalsha_ro") {
