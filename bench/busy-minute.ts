@@ -37,11 +37,11 @@ import { deleteKeysMatching, freePort, startAzurite } from "../scripts/local-sta
 import { startSimulator, type ChunkView, type RunningSimulator } from "../simulator/index.js";
 import { createCallAutomationClient } from "../src/acs/index.js";
 import { loadConfig } from "../src/config/index.js";
-import { outboxKeys } from "../src/intake/index.js";
-import { createQueues, ingestChunk, jobIdFor, QueueName, type Queues } from "../src/queues/index.js";
+import { createQueues, ingestChunk, jobIdFor, type Queues } from "../src/queues/index.js";
 import { createRedisClient, type RedisClient } from "../src/redis/index.js";
 import {
   between,
+  controlSettled,
   cpuPerCall,
   cpuSnapshot,
   jobsLine,
@@ -276,6 +276,7 @@ export async function runBusyMinuteBench(context: BenchContext): Promise<void> {
       const cpuBefore = await cpuSnapshot(processes, redis);
       const commandsBefore = await redisCommands(redis);
       const ids = await placeAtRate(calls, spreadMs);
+      await controlSettled(redis, prefix);
       const cpu = cpuPerCall(cpuBefore, await cpuSnapshot(processes, redis), calls);
       const redisCommandsPerCall = Math.round(((await redisCommands(redis)) - commandsBefore) / calls);
       let timeline = await timelines(redis, prefix, sim);
@@ -297,16 +298,7 @@ export async function runBusyMinuteBench(context: BenchContext): Promise<void> {
     /** Ends the calls, and waits until their events are handled (only delayed jobs left) before the next phase. */
     const settle = async (ids: string[]) => {
       for (const id of ids) await sim.endCall(id);
-      const control = queues.all().filter((q) => q.name === QueueName.callEvents || q.name === QueueName.control);
-      await waitFor(
-        async () => {
-          const counts = await Promise.all(control.map((q) => q.getJobCounts("waiting", "prioritized", "active")));
-          const outbox = await redis.xlen(outboxKeys(prefix).stream);
-          return outbox === 0 && counts.every((c) => (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.active ?? 0) === 0);
-        },
-        120_000,
-        "the ended calls' events to be handled",
-      );
+      await controlSettled(redis, prefix);
       await new Promise((r) => setTimeout(r, 1_000));
     };
 

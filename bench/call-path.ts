@@ -6,6 +6,7 @@
 import { Queue } from "bullmq";
 import type { RunningSimulator } from "../simulator/index.js";
 import { cpuSecondsOf, type AppProcess } from "../scripts/local-stack/processes.js";
+import { outboxKeys } from "../src/intake/index.js";
 import { QueueName, queueKeyPrefix } from "../src/queues/index.js";
 import type { RedisClient } from "../src/redis/index.js";
 
@@ -182,4 +183,28 @@ export function jobsLine(perCall: Record<string, number>): string {
   return `jobs per call ${total.toFixed(1)}: ${Object.entries(perCall)
     .map(([kind, n]) => `${kind} ${n}`)
     .join(", ")}`;
+}
+
+/**
+ * Waits until the calls' work is done: the intake outbox empty and no call-events or control job waiting or
+ * running (delayed ones — deadlines, watchdogs — are later work). Counting CPU and Redis commands up to here
+ * makes them per call whatever the machine's speed: a loaded machine finishes the same work later, not less of it.
+ */
+export async function controlSettled(redis: RedisClient, prefix: string, timeoutMs = 120_000): Promise<void> {
+  const queues = [QueueName.callEvents, QueueName.control].map(
+    (name) => new Queue(name, { connection: redis, prefix: queueKeyPrefix(prefix, name) }),
+  );
+  try {
+    await waitFor(
+      async () => {
+        const counts = await Promise.all(queues.map((q) => q.getJobCounts("waiting", "prioritized", "active")));
+        const outbox = await redis.xlen(outboxKeys(prefix).stream);
+        return outbox === 0 && counts.every((c) => (c.waiting ?? 0) + (c.prioritized ?? 0) + (c.active ?? 0) === 0);
+      },
+      timeoutMs,
+      "the calls' events to be handled",
+    );
+  } finally {
+    await Promise.all(queues.map((q) => q.close()));
+  }
 }
