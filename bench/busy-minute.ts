@@ -315,30 +315,38 @@ export async function runBusyMinuteBench(context: BenchContext): Promise<void> {
       jobsPerCall: Record<string, number>;
     }[] = [];
     let next = 0;
-    for (let round = 0; round < rounds; round++) {
-      const quiet = await measuredCalls();
-      const jobs = await jobsPerCall(redis, prefix, quiet.ids);
-      await settle(quiet.ids);
-      let alone: IngestRun | undefined;
-      let busy: (CallsRun & { ingest: IngestRun }) | undefined;
-      for (const phase of round % 2 === 0 ? (["alone", "busy"] as const) : (["busy", "alone"] as const)) {
-        const chunks = toIngest[next++]!;
-        if (phase === "alone") {
-          alone = await ingest(queues, chunks);
-        } else {
-          const ingesting = ingest(queues, chunks);
-          // A failed ingest fails the run, not an unhandled rejection while the calls are placed.
-          ingesting.catch(() => undefined);
-          const run = await measuredCalls();
-          busy = { ...run, ingest: await ingesting };
-          await settle(run.ids);
+    /** A round that failed (on an overloaded machine: calls not recorded within 2 minutes); the rounds before it count. */
+    let failed: string | undefined;
+    for (let round = 0; round < rounds && !failed; round++) {
+      try {
+        const quiet = await measuredCalls();
+        const jobs = await jobsPerCall(redis, prefix, quiet.ids);
+        await settle(quiet.ids);
+        let alone: IngestRun | undefined;
+        let busy: (CallsRun & { ingest: IngestRun }) | undefined;
+        for (const phase of round % 2 === 0 ? (["alone", "busy"] as const) : (["busy", "alone"] as const)) {
+          const chunks = toIngest[next++]!;
+          if (phase === "alone") {
+            alone = await ingest(queues, chunks);
+          } else {
+            const ingesting = ingest(queues, chunks);
+            // A failed ingest fails the run, not an unhandled rejection while the calls are placed.
+            ingesting.catch(() => undefined);
+            const run = await measuredCalls();
+            busy = { ...run, ingest: await ingesting };
+            await settle(run.ids);
+          }
         }
+        results.push({ quiet, alone: alone!, busy: busy!, jobsPerCall: jobs });
+        say(
+          `round ${round + 1}: quiet p50 ${quiet.timeToRecord.p50Ms} / p99 ${quiet.timeToRecord.p99Ms} ms; busy p50 ${busy!.timeToRecord.p50Ms} / p99 ${busy!.timeToRecord.p99Ms} ms (max ${busy!.timeToRecord.maxMs}); ingest alone ${alone!.mbps.toFixed(0)} MB/s, busy ${busy!.ingest.mbps.toFixed(0)} MB/s`,
+        );
+      } catch (error) {
+        failed = `round ${round + 1}: ${(error as Error).message}`;
+        say(`${failed} — the medians below are of the ${results.length} rounds before it`);
       }
-      results.push({ quiet, alone: alone!, busy: busy!, jobsPerCall: jobs });
-      say(
-        `round ${round + 1}: quiet p50 ${quiet.timeToRecord.p50Ms} / p99 ${quiet.timeToRecord.p99Ms} ms; busy p50 ${busy!.timeToRecord.p50Ms} / p99 ${busy!.timeToRecord.p99Ms} ms (max ${busy!.timeToRecord.maxMs}); ingest alone ${alone!.mbps.toFixed(0)} MB/s, busy ${busy!.ingest.mbps.toFixed(0)} MB/s`,
-      );
     }
+    if (results.length === 0) throw new Error(`busy-minute: no round completed (${failed ?? "none run"})`);
 
     const figures = {
       quietP50Ms: median(results.map((r) => r.quiet.timeToRecord.p50Ms)),
@@ -396,6 +404,7 @@ export async function runBusyMinuteBench(context: BenchContext): Promise<void> {
       ...figures,
       targets: { busyP99Ms: 100, busyOverQuietP99: 2.5, ingestBusyOverAlone: 0.7 },
       met,
+      ...(failed ? { failedRound: failed } : {}),
       results: results.map((r) => ({
         quiet: { ...r.quiet, ids: undefined },
         alone: r.alone,
@@ -404,6 +413,7 @@ export async function runBusyMinuteBench(context: BenchContext): Promise<void> {
       })),
     });
     say(`written ${path}`);
+    if (failed) throw new Error(`busy-minute: ${failed}`);
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
     await deleteKeysMatching(redis, `${prefix}:*`);
