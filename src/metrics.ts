@@ -143,6 +143,13 @@ export const ingestDeadlineSlack = new Histogram({
   registers: [metrics],
 });
 
+export const workerRoles = new Gauge({
+  name: "worker_role",
+  help: "The roles this worker process runs (WORKER_ROLE: control, ingest, retrieval), 1 for each; with its heartbeat, what /readyz reports per role",
+  labelNames: ["role"] as const,
+  registers: [metrics],
+});
+
 export const jobsFailed = new Counter({
   name: "jobs_failed_total",
   help: "Job attempts that failed, by queue, job kind and final (true: out of retries, dead-lettered; false: will be retried). Ingest failures are job=ingest-chunk",

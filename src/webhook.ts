@@ -15,7 +15,13 @@ import { createRecordingIndex, createSasMinter, createExportRequests, cursorCode
 import { loadTokenStore } from "./auth/index.js";
 import { loadEvidenceVerifier } from "./evidence/index.js";
 import { policyReadiness } from "./policy/index.js";
-import { attachClusterMetrics, aliveWorkers, HEARTBEAT_TTL_MS } from "./observability/index.js";
+import {
+  attachClusterMetrics,
+  aliveWorkers,
+  HEARTBEAT_TTL_MS,
+  rolesReadiness,
+  unservedRoles,
+} from "./observability/index.js";
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
 import { createReconcileReports } from "./reconcile/index.js";
@@ -55,6 +61,9 @@ export async function startWebhook(
       if (runtime.policies().length === 0) throw new Error("no policies loaded");
       return policyReadiness(runtime.policyStatus());
     },
+    // Degraded (still ready) while no worker alive serves some role (docs/operations.md "Worker roles"): what it
+    // runs waits in Redis. Taking this webhook out of service would only lose deliveries.
+    workers: () => rolesReadiness(runtime.redis, config.REDIS_PREFIX),
   };
   // The policy set in force, and why the files on disk were refused if they were (the old set stays in force);
   // the workers alive. No worker is not "not ready": events are kept in Redis until a worker takes them, and
@@ -161,7 +170,12 @@ export async function startWebhook(
 async function workersInfo(runtime: Runtime, prefix: string) {
   try {
     const alive = await aliveWorkers(runtime.redis, prefix);
-    return { alive: alive.length, heartbeatTtlSeconds: HEARTBEAT_TTL_MS / 1000, workers: alive };
+    return {
+      alive: alive.length,
+      heartbeatTtlSeconds: HEARTBEAT_TTL_MS / 1000,
+      unservedRoles: unservedRoles(alive),
+      workers: alive,
+    };
   } catch (error) {
     return { error: (error as Error).message };
   }
