@@ -150,9 +150,16 @@ function consentWarnings(rule: RecordingRule, where: string, data: JurisdictionD
   const names = consent.entries.map((e) => e.set);
   const hasAny = names.includes(ANY_JURISDICTION);
   if (!hasAny) {
-    const left = data
-      ? knownJurisdictions(data).filter((j) => !entryFor(consent.entries, j, data.sets))
-      : [UNKNOWN_JURISDICTION];
+    const known = data ? knownJurisdictions(data) : [UNKNOWN_JURISDICTION];
+    const all = data ? known.filter((j) => !entryFor(consent.entries, j, data.sets)) : known;
+    // unknown first; a subdivision is not listed when its whole country is unhandled (every subdivision known too).
+    const wholly = new Set(
+      all.filter((j) => !j.includes("-") && known.every((k) => !k.startsWith(`${j}-`) || all.includes(k))),
+    );
+    const left = [
+      ...all.filter((j) => j === UNKNOWN_JURISDICTION),
+      ...all.filter((j) => j !== UNKNOWN_JURISDICTION && !(j.includes("-") && wholly.has(j.split("-")[0] ?? ""))),
+    ];
     const shown = left.slice(0, 12).join(", ");
     const more = left.length > 12 ? ` and ${left.length - 12} more` : "";
     warnings.push({
