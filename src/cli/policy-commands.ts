@@ -50,7 +50,7 @@ export async function lintCommand(
   }
   if (data) {
     io.out(
-      `ok       jurisdictions/  ${data.sets.size} set(s), ${data.areaCodes.size} area code(s)  sha256 ${data.hash}`,
+      `ok       jurisdictions.*.yaml  ${data.sets.size} set(s), ${data.areaCodes.size} area code(s)  sha256 ${data.hash}`,
     );
   }
   for (const problem of problems) io.err(`error    ${problem}`);

@@ -169,14 +169,14 @@ describe("load: consent blocks against the jurisdiction data", () => {
     const { problems } = parsePolicySet("policies", files(`      all-party-consnet: ${ASK}\n`), data);
     expect(problems).toEqual([
       expect.stringMatching(
-        /^t\.yaml:\d+:\d+: rule r: consent names the set all-party-consnet, which jurisdictions\/sets\.yaml does not define \(sets: all-party-consent, us, /,
+        /^t\.yaml:\d+:\d+: rule r: consent names the set all-party-consnet, which jurisdictions\.sets\.yaml does not define \(sets: all-party-consent, us, /,
       ),
     ]);
   });
 
   it("refuses any consent block when the directory has no jurisdiction data", () => {
     const { problems } = parsePolicySet("dir", files(`      "*": { require: none }\n`), null);
-    expect(problems).toEqual([expect.stringContaining("rule r has a consent block, but dir/jurisdictions/")]);
+    expect(problems).toEqual([expect.stringContaining("rule r has a consent block, but dir/jurisdictions.sets.yaml")]);
   });
 
   it("does not check when not asked to (undefined), and passes defined sets", () => {
@@ -392,7 +392,7 @@ describe("policy source: the jurisdiction data reloads with the policies", () =>
     source = await createPolicySource(dir, createLogger("silent", "test"), { recheckMs: 60_000 });
     const first = source.snapshot();
     expect(first.jurisdictions?.sets.get("all-party-consent")?.jurisdictions).toContain("US-CA");
-    const setsFile = join(dir, "jurisdictions", "sets.yaml");
+    const setsFile = join(dir, "jurisdictions.sets.yaml");
     const sets = await readFile(setsFile, "utf8");
     await writeFile(setsFile, sets.replace("[US-CA, ", "[US-TX, US-CA, "));
     expect(await source.reload()).toMatchObject({ result: "success", hash: first.hash });
@@ -403,7 +403,7 @@ describe("policy source: the jurisdiction data reloads with the policies", () =>
     const refused = await source.reload();
     expect(refused.result).toBe("failure");
     expect(refused.result === "failure" && refused.problems.join("\n")).toContain(
-      "consent names the set us-state-unknown, which jurisdictions/sets.yaml does not define",
+      "consent names the set us-state-unknown, which jurisdictions.sets.yaml does not define",
     );
     expect(source.snapshot().jurisdictions?.sets.get("all-party-consent")?.jurisdictions).toContain("US-TX");
     expect(source.status().reloadError?.length).toBeGreaterThan(0);
@@ -411,11 +411,11 @@ describe("policy source: the jurisdiction data reloads with the policies", () =>
 
   it("refuses to start when the jurisdiction data is broken", async () => {
     await writeFile(
-      join(dir, "jurisdictions", "nanp-area-codes.yaml"),
+      join(dir, "jurisdictions.nanp-area-codes.yaml"),
       'version: 1\nsource: x\nareaCodes: { "415": California }\n',
     );
     await expect(createPolicySource(dir, createLogger("silent", "test"))).rejects.toThrow(
-      /nanp-area-codes\.yaml: areaCodes\.415/,
+      /jurisdictions\.nanp-area-codes\.yaml: areaCodes\.415/,
     );
   });
 });

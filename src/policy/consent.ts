@@ -103,14 +103,14 @@ export function consentReferenceProblems(
       const where = policy.positions?.rules[i] ?? policy.file;
       if (!jurisdictions) {
         problems.push(
-          `${where}: rule ${rule.id} has a consent block, but ${dir}/jurisdictions/ (sets.yaml, nanp-area-codes.yaml) is missing`,
+          `${where}: rule ${rule.id} has a consent block, but ${dir}/jurisdictions.sets.yaml and jurisdictions.nanp-area-codes.yaml are missing`,
         );
         return;
       }
       for (const name of undefinedSets(rule.consent.entries, jurisdictions.sets)) {
         const known = [...jurisdictions.sets.keys()].join(", ");
         problems.push(
-          `${where}: rule ${rule.id}: consent names the set ${name}, which jurisdictions/sets.yaml does not define (sets: ${known}; or unknown, *)`,
+          `${where}: rule ${rule.id}: consent names the set ${name}, which jurisdictions.sets.yaml does not define (sets: ${known}; or unknown, *)`,
         );
       }
     });

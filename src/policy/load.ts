@@ -5,7 +5,9 @@ import type { z } from "zod";
 import {
   consentPolicyOf,
   issueMessage,
-  JURISDICTIONS_DIR,
+  AREA_CODES_FILE,
+  JURISDICTION_FILE,
+  SETS_FILE,
   JurisdictionDataError,
   loadJurisdictionData,
   type JurisdictionData,
@@ -157,23 +159,20 @@ export function parsePolicyFile(file: string, text: string): TeamPolicy {
   return teamPolicyOf(file, text, parsed.data, where.of);
 }
 
-/** The `*.yaml` / `*.yml` files of a directory, in file-name order. */
+/** The `*.yaml` / `*.yml` files of a directory, in file-name order; not the jurisdiction data (`jurisdictions.*.yaml`). */
 export async function readPolicyFiles(dir: string): Promise<PolicyFileText[]> {
-  const names = (await readdir(dir)).filter((name) => /\.ya?ml$/.test(name)).sort();
+  const names = (await readdir(dir)).filter((name) => /\.ya?ml$/.test(name) && !JURISDICTION_FILE.test(name)).sort();
   return Promise.all(names.map(async (name) => ({ name, text: await readFile(join(dir, name), "utf8") })));
 }
 
 /**
- * The jurisdiction data of a policy directory (`<dir>/jurisdictions/`, docs/consent.md "The data files"): null when
- * the directory has no such folder; problems when a file of it is missing or invalid.
+ * The jurisdiction data of a policy directory (`<dir>/jurisdictions.sets.yaml` and
+ * `<dir>/jurisdictions.nanp-area-codes.yaml`, docs/consent.md "The data files"): null when the directory has
+ * neither; problems when one is missing or either is invalid.
  */
 export async function readJurisdictions(dir: string): Promise<{ data: JurisdictionData | null; problems: string[] }> {
-  try {
-    await readdir(join(dir, JURISDICTIONS_DIR));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { data: null, problems: [] };
-    throw error;
-  }
+  const names = await readdir(dir);
+  if (!names.includes(SETS_FILE) && !names.includes(AREA_CODES_FILE)) return { data: null, problems: [] };
   try {
     return { data: await loadJurisdictionData(dir), problems: [] };
   } catch (error) {

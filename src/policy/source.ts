@@ -12,7 +12,7 @@ export interface PolicySnapshot {
   hash: string;
   loadedAt: string;
   /**
-   * The directory's jurisdiction data (`jurisdictions/`, docs/consent.md), loaded and replaced with the policies;
+   * The directory's jurisdiction data (`jurisdictions.*.yaml`, docs/consent.md), loaded and replaced with the policies;
    * null when it has none (then no rule may have a consent block).
    */
   jurisdictions: JurisdictionData | null;
