@@ -419,3 +419,37 @@ describe("policy source: the jurisdiction data reloads with the policies", () =>
     );
   });
 });
+
+describe("policy diff: a change of what a recorded call requires", () => {
+  const CAROL = "8:acs:5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10_00000010-carol";
+  const calls = [
+    { serverCallId: "uk", participants: [], caller: "4:+442071234999", callee: CAROL, at: "2026-11-23T23:00:00Z" },
+    { serverCallId: "ca", participants: [], caller: "4:+14155550100", callee: CAROL, at: "2026-11-23T23:00:00Z" },
+  ];
+
+  it("lists the calls whose consent requirement moves, only with the jurisdiction data of both sets", async () => {
+    const { policies: before } = await loadPolicySet("policies");
+    const text = await readFile("policies/customer-support.yaml", "utf8");
+    const stricter = text.replace(
+      '      "*":\n        require: notice\n        announcement: *notice',
+      '      "*": *ask',
+    );
+    expect(stricter).not.toBe(text);
+    const after = [
+      ...before.filter((p) => p.team.id !== "customer-support"),
+      parsePolicyFile("customer-support.yaml", stricter),
+    ];
+    const env = { sets: data.sets, areaCodes: data.areaCodes };
+    const { replayCalls } = await import("./diff.js");
+    const result = replayCalls(before, after, calls, { before: env, after: env });
+    expect(result.changed.map((c) => [c.call.serverCallId, c.changes])).toEqual([
+      [
+        "uk",
+        [
+          'consent: notice for GB (*): "This call may be recorded for quality and training purposes." → consent for GB (*): on refusal record-nothing, on silence record-nothing, wait 10 s',
+        ],
+      ],
+    ]);
+    expect(replayCalls(before, after, calls).changed).toEqual([]);
+  });
+});
