@@ -327,6 +327,16 @@ describe("lint: what a consent block leaves unhandled", () => {
     ]);
   });
 
+  it("warns about a US or Canadian subdivision no area code places", async () => {
+    const { policies } = await loadPolicySet("policies");
+    const sets = new Map(data.sets);
+    sets.set("typo", { name: "typo", sources: ["x"], jurisdictions: ["US-CAL", "US-CA", "US-unknown", "CA-YT"] });
+    expect(lintPolicies(policies, "2026-11-22", { ...data, sets }).map((w) => `${w.where}: ${w.message}`)).toEqual([
+      "jurisdictions.sets.yaml: set typo lists US-CAL, which no area code of jurisdictions.nanp-area-codes.yaml places: only a directory location or team default can put a party there",
+      expect.stringContaining("set typo lists CA-YT, which no area code"),
+    ]);
+  });
+
   it("the shipped policies lint clean", async () => {
     const { policies, jurisdictions } = await loadPolicySet("policies");
     expect(lintPolicies(policies, "2026-11-22", jurisdictions)).toEqual([]);
