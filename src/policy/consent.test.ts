@@ -225,6 +225,19 @@ describe("decideConsent: the consent decision of a recorded call", () => {
     });
   });
 
+  it("a Teams app or bot on the call is not a party anyone asks", async () => {
+    const { policies } = await loadPolicySet("policies");
+    const call = {
+      participants: ["28:orgid:transcriber"],
+      caller: "4:+442071234999",
+      callee: CAROL,
+      at: "2026-11-23T23:00:00Z",
+    };
+    const consent = decideConsent(policies, decide(policies, call), call, env());
+    expect(consent?.parties.map((p) => p.party)).toEqual(["4:+442071234999", CAROL]);
+    expect(consent?.requirement).toBe("notice");
+  });
+
   it("is undefined for a call that is not recorded", async () => {
     const { policies } = await loadPolicySet("policies");
     const colleagues = {
