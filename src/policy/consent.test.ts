@@ -323,11 +323,28 @@ describe("lint: what a consent block leaves unhandled", () => {
       ),
     );
     expect(warnings).toEqual([
+      expect.stringMatching(
+        /^rule r: onSilence record-our-side-only in all-party-consent cannot be done on ACS — an unmixed recording still takes every participant's audio/,
+      ),
       "rule r is required, but after silence in all-party-consent the call goes on with only our side recorded (record-our-side-only): where recording is an obligation (MiFID II), use end-call; if recording is wanted only where lawful, make the rule best-effort",
       expect.stringContaining(
         "rule r is required, but after a refusal in unknown the call goes on unrecorded (record-nothing)",
       ),
       expect.stringContaining("rule r is required, but after silence in unknown the call goes on unrecorded"),
+    ]);
+  });
+
+  it("warns that record-our-side-only cannot be done on ACS, in a best-effort rule too", () => {
+    const warnings = lint(
+      team(
+        rule(
+          `      "*": { require: consent, prompt: { text: x, locale: en-US }, onRefusal: record-our-side-only, onSilence: record-nothing }\n`,
+          "    recording: { channel: unmixed }\n",
+        ),
+      ),
+    );
+    expect(warnings).toEqual([
+      expect.stringContaining("rule r: onRefusal record-our-side-only in * cannot be done on ACS"),
     ]);
   });
 

@@ -172,7 +172,7 @@ function headline(decision: Decision): string[] {
 }
 
 const FALLBACK_WORDS: Record<ConsentFallback, string> = {
-  "record-nothing": "record nothing (the recording stays paused; the call goes on)",
+  "record-nothing": "record nothing (the call goes on unrecorded)",
   "end-call": "end the call",
   "record-our-side-only": "keep only our members' channels",
 };
@@ -204,7 +204,7 @@ function consentLines(consent: CallConsent): string[] {
       ...consent.accept.speech.map((phrase) => `saying "${phrase}"`),
     ].join(" or ");
     lines.push(
-      "  Requirement: consent — the recording starts paused and holds nothing of the call until consent is given.",
+      "  Requirement: consent — nothing of the call is recorded until consent is given.",
       `  Ask: ${played(consent.prompt)}; consent is ${answers}; wait ${consent.timeoutSeconds} s.`,
       `  On refusal: ${FALLBACK_WORDS[consent.onRefusal]}. On silence: ${FALLBACK_WORDS[consent.onSilence]}.`,
     );

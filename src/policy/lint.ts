@@ -178,7 +178,18 @@ function consentWarnings(rule: RecordingRule, where: string, data: JurisdictionD
   }
   for (const entry of consent.entries) {
     const requirement = entry.requirement;
-    if (requirement.require !== "consent" || rule.mode !== "required") continue;
+    if (requirement.require !== "consent") continue;
+    for (const [field, action] of [
+      ["onRefusal", requirement.onRefusal],
+      ["onSilence", requirement.onSilence],
+    ] as const) {
+      if (action !== "record-our-side-only") continue;
+      warnings.push({
+        where,
+        message: `rule ${rule.id}: ${field} record-our-side-only in ${entry.set} cannot be done on ACS — an unmixed recording still takes every participant's audio at ACS and only splits it into channels in the file (docs/acs-payloads.md "Recording options"); the runtime records nothing and raises an alert (docs/consent-flow.md): say record-nothing or end-call`,
+      });
+    }
+    if (rule.mode !== "required") continue;
     const cases = (
       [
         ["a refusal", requirement.onRefusal],
