@@ -225,6 +225,21 @@ describe("decideConsent: the consent decision of a recorded call", () => {
     });
   });
 
+  it("between equally strict parties, the one outside the recording teams decides (and hears its language)", async () => {
+    const { policies } = await loadPolicySet("policies");
+    // An ACS customer whose raw id sorts after Carol's, placed in Germany by the directory: both get a notice.
+    const customer = "8:acs:ffffffff-0000-4000-8000-000000000000_customer";
+    const call = { participants: [], caller: customer, callee: CAROL, at: "2026-11-23T23:00:00Z" };
+    const located = { ...env(), directoryLocation: (id: string) => (id === customer ? "DE" : undefined) };
+    const consent = decideConsent(policies, decide(policies, call), call, located);
+    expect(consent).toMatchObject({
+      requirement: "notice",
+      decidedBy: { party: customer, jurisdiction: "DE", set: "eu" },
+      announcement: { locale: "de-DE" },
+    });
+    expect(consent?.parties.map((p) => p.party)).toEqual([customer, CAROL]);
+  });
+
   it("a Teams app or bot on the call is not a party anyone asks", async () => {
     const { policies } = await loadPolicySet("policies");
     const call = {
