@@ -33,6 +33,8 @@ export function placeCall(s: SimState, req: PlaceCallRequest): Call {
     chunkMaxBytes: req.chunkMaxBytes ?? s.opts.chunkMaxBytes,
     recordingEventForm: req.recordingEventForm ?? s.nextRecordingEventForm(),
     timers: [],
+    recognizeAnswers: new Map(),
+    recognitions: [],
   };
   s.calls.set(call.serverCallId, call);
   s.incomingContexts.set(call.incomingCallContext, call.serverCallId);
