@@ -1,4 +1,11 @@
 export { CallsFileError, parseCallsJsonl, type RecordedCall } from "./calls-file.js";
+export {
+  consentContext,
+  decideConsent,
+  recordingRulesOf,
+  type CallConsent,
+  type ConsentEnvironment,
+} from "./consent.js";
 export { describeDecision, differences, replayCalls, type DecisionChange, type ReplayResult } from "./diff.js";
 export { decide, evaluateTeams, isMember } from "./evaluate.js";
 export { explainCall } from "./explain.js";

@@ -2,6 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseDocument, type Document } from "yaml";
 import type { z } from "zod";
+import { consentPolicyOf, issueMessage } from "../consent/index.js";
 import { contentHash } from "./hash.js";
 import { fieldNames, nearest } from "./suggest.js";
 import { teamPolicyFileSchema, type MatchFile, type RuleFile, type TeamPolicyFile } from "./schema.js";
@@ -71,6 +72,7 @@ function ruleOf(rule: RuleFile, defaultZone: string | undefined, teamUntil: Reco
     samplePercent: rule.samplePercent ?? 100,
     until: rule.until ?? teamUntil ?? DEFAULT_UNTIL,
     stop: { allowed: rule.stop?.allowed ?? false, reasons: rule.stop?.reasons ?? [] },
+    ...(rule.consent ? { consent: consentPolicyOf(rule.consent) } : {}),
   };
 }
 
@@ -84,7 +86,11 @@ function teamPolicyOf(file: string, text: string, data: TeamPolicyFile, where: (
   return {
     file,
     hash: contentHash(text),
-    team: { id: data.team.id, name: data.team.name },
+    team: {
+      id: data.team.id,
+      name: data.team.name,
+      ...(data.team.defaultLocation ? { defaultLocation: data.team.defaultLocation } : {}),
+    },
     members: data.members,
     exemptions: data.exemptions.map((e) => ({
       id: e.id,
@@ -134,7 +140,7 @@ export function parsePolicyFile(file: string, text: string): TeamPolicy {
         return paths.map((path) => {
           const missing = issue.code === "invalid_type" && issue.message.endsWith("received undefined");
           const message =
-            issue.code === "unrecognized_keys" ? "unknown field" : missing ? "missing (required)" : issue.message;
+            issue.code === "unrecognized_keys" ? "unknown field" : missing ? "missing (required)" : issueMessage(issue);
           return `${where.of(path as Path)}: ${path.join(".") || "(file)"}: ${message}${didYouMean(issue, path, document.getIn(path))}`;
         });
       }),

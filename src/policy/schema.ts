@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { consentBlockSchema, consentRuleProblems, locationSchema } from "../consent/index.js";
 import { isTimeZone } from "./time.js";
 
 // The policy file format (docs/policies.md). Every object is strict: an unknown or misspelt field is an
@@ -170,6 +171,7 @@ const RECORDING_FIELDS = [
   "samplePercent",
   "until",
   "stop",
+  "consent",
 ] as const;
 
 const rule = z
@@ -187,6 +189,8 @@ const rule = z
     samplePercent: z.number().min(0).max(100).optional(),
     until: until.optional(),
     stop: stop.optional(),
+    /** Consent and notice by jurisdiction set (docs/consent.md). */
+    consent: consentBlockSchema.optional(),
   })
   .superRefine((value, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
@@ -205,6 +209,14 @@ const rule = z
         ["stop", "allowed"],
         "a required recording can never be stopped on request: use allowed: false, or make the rule best-effort",
       );
+    }
+    if (value.consent) {
+      const problems = consentRuleProblems(value.consent, {
+        mode: value.mode,
+        channel: value.recording?.channel ?? "mixed",
+        hasAnnouncement: value.announcement !== undefined,
+      });
+      for (const problem of problems) issue(problem.path, problem.message);
     }
     if (value.mode === "best-effort") {
       const { onStartFailure, onStop } = value.enforcement ?? {};
@@ -240,6 +252,8 @@ export const teamPolicyFileSchema = z
       timeZone: timeZone.optional(),
       /** The default of every recording rule of the team (a rule may say otherwise). */
       until: until.optional(),
+      /** Where the team's members are when the directory does not say (docs/consent.md "Where a party is"). */
+      defaultLocation: locationSchema.optional(),
     }),
     members: z.array(member).min(1),
     exemptions: z.array(exemption).default([]),

@@ -1,6 +1,8 @@
 // The policy language as the evaluator sees it (after parsing and defaults), and the decision it produces.
 // docs/policies.md describes every field for policy owners.
 
+import type { ConsentPolicy } from "../consent/index.js";
+
 export type RecordingContent = "audio" | "audioVideo";
 export type RecordingChannel = "mixed" | "unmixed";
 export type RecordingFormat = "wav" | "mp3" | "mp4";
@@ -119,6 +121,8 @@ export interface RecordingRule extends RuleBase {
   samplePercent: number;
   until: RecordingUntil;
   stop: StopPolicy;
+  /** Consent and notice by jurisdiction (docs/consent.md); absent: nobody is asked, `announcement` is played as it is. */
+  consent?: ConsentPolicy;
 }
 
 export interface NeverRule extends RuleBase {
@@ -143,7 +147,8 @@ export interface Exemption {
 export interface TeamPolicy {
   file: string;
   hash: string;
-  team: { id: string; name: string };
+  /** `defaultLocation`: where members are when the directory does not say (ISO 3166, `GB`, `US-CA`). */
+  team: { id: string; name: string; defaultLocation?: string };
   /** ACS/Teams raw ids (`8:acs:…`), E.164 numbers (`+14255550100`) and number prefixes (`+44800*`). */
   members: string[];
   exemptions: Exemption[];

@@ -1,0 +1,86 @@
+import {
+  compareDecisions,
+  consentDecision,
+  type AreaCodeTable,
+  type ConsentContext,
+  type ConsentDecision,
+  type JurisdictionSets,
+} from "../consent/index.js";
+import { everyoneOn, isMember } from "./facts.js";
+import { byFile } from "./hash.js";
+import type { CallFacts, Decision, RecordingRule, TeamPolicy } from "./types.js";
+
+// The consent decision of a recorded call (docs/consent.md): built from the policies (which rules record, the
+// teams' default locations), the jurisdiction data and the directory. Pure: the directory is a lookup passed in.
+
+/** What a consent decision needs besides the policies: the jurisdiction data, and the directory when there is one. */
+export interface ConsentEnvironment {
+  sets: JurisdictionSets;
+  areaCodes: AreaCodeTable;
+  /** SHA-256 of the jurisdiction files, cited by the decision. */
+  hash?: string;
+  /** The team directory's `location` of an identity (raw id), if it has one. */
+  directoryLocation?: (rawId: string) => string | undefined;
+}
+
+/** The consent decision of a call, with the team and jurisdiction data it came from. */
+export type CallConsent = ConsentDecision & {
+  teamId: string;
+  /** SHA-256 of the jurisdiction files the decision read, when known. */
+  jurisdictionsHash?: string;
+};
+
+/** The context a consent decision reads: a team's default location covers that team's members (first team in file order). */
+export function consentContext(policies: readonly TeamPolicy[], env: ConsentEnvironment): ConsentContext {
+  const ordered = [...policies].sort(byFile);
+  return {
+    sets: env.sets,
+    areaCodes: env.areaCodes,
+    ...(env.directoryLocation ? { directoryLocation: env.directoryLocation } : {}),
+    teamDefaultLocation: (rawId) => {
+      const team = ordered.find((policy) => policy.team.defaultLocation && isMember(policy, rawId));
+      return team?.team.defaultLocation ? { teamId: team.team.id, location: team.team.defaultLocation } : undefined;
+    },
+  };
+}
+
+/** The rules that record a call, with their teams, in the decision's contribution order (policy file order). */
+export function recordingRulesOf(
+  policies: readonly TeamPolicy[],
+  decision: Decision,
+): { teamId: string; rule: RecordingRule }[] {
+  if (!decision.record) return [];
+  const contributions = decision.contributions ?? [
+    { teamId: decision.teamId, ruleId: decision.ruleId, outcome: "record" as const },
+  ];
+  return contributions.flatMap((c) => {
+    if (c.outcome !== "record" || c.ruleId === undefined) return [];
+    const rule = policies.find((p) => p.team.id === c.teamId)?.rules.find((r) => r.id === c.ruleId);
+    return rule && rule.mode !== "never" ? [{ teamId: c.teamId, rule }] : [];
+  });
+}
+
+/**
+ * The consent decision of a recorded call: every party on it (caller, callee and participants, members included:
+ * a member in an all-party-consent state makes the law of that state apply too) judged by each recording rule;
+ * the strictest wins (ties: the deciding team's, i.e. the first recording team in file order). Undefined when the
+ * call is not recorded.
+ */
+export function decideConsent(
+  policies: readonly TeamPolicy[],
+  decision: Decision,
+  facts: CallFacts,
+  env: ConsentEnvironment,
+): CallConsent | undefined {
+  const recorders = recordingRulesOf(policies, decision);
+  if (!decision.record || recorders.length === 0) return undefined;
+  const primaryFirst = [
+    ...recorders.filter((r) => r.teamId === decision.teamId && r.rule.id === decision.ruleId),
+    ...recorders.filter((r) => !(r.teamId === decision.teamId && r.rule.id === decision.ruleId)),
+  ];
+  const ctx = consentContext(policies, env);
+  const parties = everyoneOn(facts);
+  const judged = primaryFirst.map((r) => ({ teamId: r.teamId, decision: consentDecision(parties, r.rule, ctx) }));
+  const chosen = judged.reduce((best, next) => (compareDecisions(next.decision, best.decision) > 0 ? next : best));
+  return { ...chosen.decision, teamId: chosen.teamId, ...(env.hash ? { jurisdictionsHash: env.hash } : {}) };
+}
