@@ -1,5 +1,6 @@
 import type { Channel, AcsEvent } from "../../intake/index.js";
 import type { Announcement, RecordingPlan } from "../../policy/index.js";
+import type { ConsentAsked, ConsentFallback } from "../../sessions/index.js";
 import { defineJobKind, Priority } from "../kind.js";
 import { QueueName } from "../names.js";
 
@@ -142,7 +143,14 @@ export const enforceStart = defineJobKind<EnforceStartPayload>()({
       : ["start-failed", payload.serverCallId, payload.startFailedOf],
 });
 
-export const playAnnouncement = defineJobKind<CallRef & { callConnectionId: string; announcement: Announcement }>()({
+export const playAnnouncement = defineJobKind<
+  CallRef & {
+    callConnectionId: string;
+    announcement: Announcement;
+    /** Set when this is the notice a jurisdiction requires before recording (put on record before it is played). */
+    notice?: Omit<Extract<ConsentAsked, { requirement: "notice" }>, "at">;
+  }
+>()({
   name: "play-announcement",
   queue: QueueName.control,
   options: { attempts: 5, backoff: { type: "exponential", delay: 500 }, priority: Priority.routine },
@@ -198,4 +206,30 @@ export const expectRecording = defineJobKind<CallRef>()({
   queue: QueueName.control,
   options: { attempts: 5, backoff: { type: "exponential", delay: 1_000 }, priority: Priority.routine },
   key: (payload) => ["expect-recording", payload.serverCallId],
+});
+
+/**
+ * Asks the party whose jurisdiction requires consent (docs/consent-flow.md): the ask is put on record, then the prompt
+ * is played and the answer recognized on their leg. Once per call.
+ */
+export const askConsent = defineJobKind<
+  CallRef & { callConnectionId: string; asked: Omit<Extract<ConsentAsked, { requirement: "consent" }>, "at"> }
+>()({
+  name: "ask-consent",
+  queue: QueueName.control,
+  options: { attempts: 5, backoff: { type: "exponential", delay: 500 }, priority: Priority.urgent },
+  key: step("ask-consent"),
+});
+
+/**
+ * Consent was refused, not given in time, or could not be asked: what the policy says happens then — end the call,
+ * or put on record why nothing is recorded. Once per call.
+ */
+export const consentFallback = defineJobKind<
+  CallRef & { callConnectionId?: string; fallback: ConsentFallback; reason: string }
+>()({
+  name: "consent-fallback",
+  queue: QueueName.control,
+  options: { attempts: 5, backoff: { type: "exponential", delay: 500 }, priority: Priority.prompt },
+  key: step("consent-fallback"),
 });

@@ -16,6 +16,8 @@ import {
   startRecording,
   stopRecording,
   confirmPresence,
+  askConsent,
+  consentFallback,
 } from "./control.js";
 
 /** Each key must be its kind's own name: a kind filed under another name does not type-check. */
@@ -46,6 +48,8 @@ export const jobKinds = byName({
   "sweep-gaps": sweepGaps,
   "checkpoint-evidence": checkpointEvidence,
   "reconcile-calls": reconcileCalls,
+  "ask-consent": askConsent,
+  "consent-fallback": consentFallback,
 });
 
 export type JobKinds = typeof jobKinds;
@@ -78,6 +82,8 @@ export {
   confirmPresence,
   sweepGaps,
   sweepIngestDeadlines,
+  askConsent,
+  consentFallback,
 };
 export type {
   CallRef,

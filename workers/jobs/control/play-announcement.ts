@@ -8,7 +8,12 @@ export const ANNOUNCEMENT_CONTEXT = "recording-announcement";
 
 /** Plays the policy's recording announcement to everyone on the call; the outcome arrives as a callback. */
 async function perform(deps: JobDependencies<"acs" | "sessions">, payload: PayloadOf<"play-announcement">) {
-  const { serverCallId, correlationId, callConnectionId, announcement } = payload;
+  const { serverCallId, correlationId, callConnectionId, announcement, notice } = payload;
+  // The notice a jurisdiction requires before recording: on record before it is played (keep-first: a retry keeps the first).
+  if (notice)
+    await deps.sessions.addFacts(serverCallId, {
+      consentAsked: JSON.stringify({ ...notice, at: new Date().toISOString() }),
+    });
   const source: FileSource | TextSource =
     "audioUrl" in announcement
       ? { kind: "fileSource", url: announcement.audioUrl }
