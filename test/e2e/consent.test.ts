@@ -5,6 +5,7 @@ import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sha256Hex } from "../../src/auth/tokens.js";
 import { createLedger, type LedgerEntry } from "../../src/ledger/index.js";
 import type { RecognizeAnswerScript } from "../../simulator/types.js";
 import { eventually, startStack, type Stack } from "../support/stack.js";
@@ -43,13 +44,18 @@ rules:
         announcement: { text: "This call is recorded.", locale: en-GB }
 `;
 
+const TOKEN = "consent-desk-reviewer-token";
 let stack: Stack;
 let policyDir: string;
 beforeAll(async () => {
   policyDir = await mkdtemp(join(tmpdir(), "consent-policies-"));
   await writeFile(join(policyDir, "consent-desk.yaml"), POLICY);
   await cp("policies/jurisdictions", join(policyDir, "jurisdictions"), { recursive: true });
-  stack = await startStack({ policyDir });
+  await writeFile(
+    join(policyDir, "tokens.yaml.txt"),
+    `tokens:\n  - { name: desk-reviewer, role: team, team: consent-desk, sha256: ${sha256Hex(TOKEN)} }\n`,
+  );
+  stack = await startStack({ policyDir, env: { API_TOKENS_FILE: join(policyDir, "tokens.yaml.txt") } });
 }, 60_000);
 afterAll(async () => {
   await stack?.stop();
@@ -121,6 +127,22 @@ async function expectRecordedAfterConsent(serverCallId: string, customer: string
     target: customer,
     decidedBy: { party: customer, jurisdiction: "US-CA", set: "all-party-consent" },
   });
+  // The manifest and the recording detail API carry the same evidence.
+  const manifest = JSON.parse(
+    (await stack.runtime.container.getBlockBlobClient(entry.manifest ?? "").downloadToBuffer()).toString("utf8"),
+  ) as { consent?: unknown };
+  expect(manifest.consent).toEqual(entry.consent);
+  const detail = await eventually(
+    async () => {
+      const res = await fetch(`${stack.webhookUrl}/api/recordings/${encodeURIComponent(entry.recordingId ?? "")}`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      return res.status === 200 ? ((await res.json()) as { consent: unknown }) : undefined;
+    },
+    10_000,
+    "the recording's detail",
+  );
+  expect(detail.consent).toEqual(entry.consent);
   const chunk = entry.manifest?.replace(/manifest\.json$/, "chunk-0000.wav") ?? "";
   const audioMs = await wavDurationMs(chunk);
   expect(audioMs).toBeGreaterThan(0);
