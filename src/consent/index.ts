@@ -12,7 +12,7 @@ export { countryOf, entryCovers, jurisdictionOfParty, normalizeLocation, setCove
 export {
   AREA_CODES_FILE,
   issueMessage,
-  JURISDICTIONS_DIR,
+  JURISDICTION_FILE,
   JurisdictionDataError,
   loadJurisdictionData,
   parseAreaCodes,

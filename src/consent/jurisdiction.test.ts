@@ -7,7 +7,7 @@ import type { JurisdictionContext } from "./types.js";
 
 const areaCodes = parseAreaCodes(
   "nanp-area-codes.yaml",
-  readFileSync(new URL("../../policies/jurisdictions/nanp-area-codes.yaml", import.meta.url), "utf8"),
+  readFileSync(new URL("../../policies/jurisdictions.nanp-area-codes.yaml", import.meta.url), "utf8"),
 );
 
 const directory: Record<string, string> = {
@@ -137,7 +137,7 @@ describe("the area-code table", () => {
 describe("jurisdiction sets", () => {
   const sets = parseJurisdictionSets(
     "sets.yaml",
-    readFileSync(new URL("../../policies/jurisdictions/sets.yaml", import.meta.url), "utf8"),
+    readFileSync(new URL("../../policies/jurisdictions.sets.yaml", import.meta.url), "utf8"),
   );
 
   it("ships the lists the policies refer to, each with its sources", () => {

@@ -6,12 +6,14 @@ import { createHash } from "node:crypto";
 import { areaCodesFileSchema, jurisdictionSetsFileSchema } from "./schema.js";
 import type { AreaCodeTable, JurisdictionSets } from "./types.js";
 
-// Reading the jurisdiction data: `<policies>/jurisdictions/sets.yaml` and `<policies>/jurisdictions/nanp-area-codes.yaml`
-// (a folder, so the policy loader, which reads the policy folder's own *.yaml files, does not take them for teams).
+// Reading the jurisdiction data: `<policies>/jurisdictions.sets.yaml` and `<policies>/jurisdictions.nanp-area-codes.yaml`,
+// beside the team files (flat, so one ConfigMap made from the policy folder carries them); the policy loader leaves
+// `jurisdictions.*.yaml` out of the team files.
 
-export const JURISDICTIONS_DIR = "jurisdictions";
-export const SETS_FILE = "sets.yaml";
-export const AREA_CODES_FILE = "nanp-area-codes.yaml";
+export const SETS_FILE = "jurisdictions.sets.yaml";
+export const AREA_CODES_FILE = "jurisdictions.nanp-area-codes.yaml";
+/** The jurisdiction files' names: not team policies. */
+export const JURISDICTION_FILE = /^jurisdictions\.[^/]*\.ya?ml$/;
 
 export class JurisdictionDataError extends Error {
   readonly status = 500;
@@ -90,13 +92,12 @@ export function parseJurisdictionData(sets: { name: string; text: string }, area
   return { sets: parsedSets, areaCodes: parsedCodes, hash } satisfies JurisdictionData;
 }
 
-/** Reads `<policiesDir>/jurisdictions/{sets,nanp-area-codes}.yaml`; a missing or invalid file is an error. */
+/** Reads `<policiesDir>/jurisdictions.{sets,nanp-area-codes}.yaml`; a missing or invalid file is an error. */
 export async function loadJurisdictionData(policiesDir: string): Promise<JurisdictionData> {
-  const dir = join(policiesDir, JURISDICTIONS_DIR);
   const read = async (name: string) => {
-    const path = join(dir, name);
+    const path = join(policiesDir, name);
     try {
-      return { name: join(JURISDICTIONS_DIR, name), text: await readFile(path, "utf8") };
+      return { name, text: await readFile(path, "utf8") };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") {
         throw new JurisdictionDataError([`${path}: missing (docs/consent.md "The data files")`]);

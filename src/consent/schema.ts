@@ -2,8 +2,8 @@ import { z } from "zod";
 import { ANY_JURISDICTION, UNKNOWN_JURISDICTION } from "./types.js";
 
 // File formats: a rule's `consent:` block (part of the policy file, docs/policies.md "Consent and notice"), the
-// jurisdiction sets (policies/jurisdictions/sets.yaml) and the NANP area-code table
-// (policies/jurisdictions/nanp-area-codes.yaml). docs/consent.md describes all three.
+// jurisdiction sets (policies/jurisdictions.sets.yaml) and the NANP area-code table
+// (policies/jurisdictions.nanp-area-codes.yaml). docs/consent.md describes all three.
 
 const oneOrMany = <T extends z.ZodType>(item: T) =>
   z.preprocess((value) => (value === undefined || Array.isArray(value) ? value : [value]), z.array(item).min(1));

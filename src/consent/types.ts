@@ -32,7 +32,7 @@ export interface PartyJurisdiction {
   detail: string;
 }
 
-/** NANP area code (three digits) → `US-XX` or `CA-XX` (policies/jurisdictions/nanp-area-codes.yaml). */
+/** NANP area code (three digits) → `US-XX` or `CA-XX` (policies/jurisdictions.nanp-area-codes.yaml). */
 export type AreaCodeTable = ReadonlyMap<string, string>;
 
 export interface JurisdictionContext {
@@ -43,7 +43,7 @@ export interface JurisdictionContext {
   teamDefaultLocation?: (rawId: string) => { teamId: string; location: string } | undefined;
 }
 
-/** A named, editable list of jurisdictions (policies/jurisdictions/sets.yaml). */
+/** A named, editable list of jurisdictions (policies/jurisdictions.sets.yaml). */
 export interface JurisdictionSet {
   name: string;
   description?: string;

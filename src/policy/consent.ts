@@ -4,7 +4,9 @@ import {
   type AreaCodeTable,
   type ConsentContext,
   type ConsentDecision,
+  type JurisdictionData,
   type JurisdictionSets,
+  undefinedSets,
 } from "../consent/index.js";
 import { everyoneOn, isMember } from "./facts.js";
 import { byFile } from "./hash.js";
@@ -83,4 +85,35 @@ export function decideConsent(
   const judged = primaryFirst.map((r) => ({ teamId: r.teamId, decision: consentDecision(parties, r.rule, ctx) }));
   const chosen = judged.reduce((best, next) => (compareDecisions(next.decision, best.decision) > 0 ? next : best));
   return { ...chosen.decision, teamId: chosen.teamId, ...(env.hash ? { jurisdictionsHash: env.hash } : {}) };
+}
+
+/**
+ * Consent blocks that cannot be decided: a set name the jurisdiction data does not define (it would silently cover
+ * nobody), or any consent block when the policy directory has no jurisdiction data (null).
+ */
+export function consentReferenceProblems(
+  policies: readonly TeamPolicy[],
+  jurisdictions: JurisdictionData | null,
+  dir: string,
+): string[] {
+  const problems: string[] = [];
+  for (const policy of policies) {
+    policy.rules.forEach((rule, i) => {
+      if (rule.mode === "never" || !rule.consent) return;
+      const where = policy.positions?.rules[i] ?? policy.file;
+      if (!jurisdictions) {
+        problems.push(
+          `${where}: rule ${rule.id} has a consent block, but ${dir}/jurisdictions.sets.yaml and jurisdictions.nanp-area-codes.yaml are missing`,
+        );
+        return;
+      }
+      for (const name of undefinedSets(rule.consent.entries, jurisdictions.sets)) {
+        const known = [...jurisdictions.sets.keys()].join(", ");
+        problems.push(
+          `${where}: rule ${rule.id}: consent names the set ${name}, which jurisdictions.sets.yaml does not define (sets: ${known}; or unknown, *)`,
+        );
+      }
+    });
+  }
+  return problems;
 }

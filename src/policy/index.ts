@@ -1,6 +1,7 @@
 export { CallsFileError, parseCallsJsonl, type RecordedCall } from "./calls-file.js";
 export {
   consentContext,
+  consentReferenceProblems,
   decideConsent,
   recordingRulesOf,
   type CallConsent,
@@ -12,7 +13,15 @@ export { explainCall } from "./explain.js";
 export { contentHash, policySetHash } from "./hash.js";
 export { participantFromInput, rawIdFromInput } from "./identity.js";
 export { lintPolicies, type LintWarning } from "./lint.js";
-export { loadPolicies, parsePolicyFile, parsePolicySet, PolicyError, readPolicyFiles } from "./load.js";
+export {
+  loadPolicies,
+  loadPolicySet,
+  parsePolicyFile,
+  parsePolicySet,
+  PolicyError,
+  readJurisdictions,
+  readPolicyFiles,
+} from "./load.js";
 export { sampleBucket } from "./sampling.js";
 export {
   createPolicySource,

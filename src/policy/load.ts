@@ -2,7 +2,17 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseDocument, type Document } from "yaml";
 import type { z } from "zod";
-import { consentPolicyOf, issueMessage } from "../consent/index.js";
+import {
+  consentPolicyOf,
+  issueMessage,
+  AREA_CODES_FILE,
+  JURISDICTION_FILE,
+  SETS_FILE,
+  JurisdictionDataError,
+  loadJurisdictionData,
+  type JurisdictionData,
+} from "../consent/index.js";
+import { consentReferenceProblems } from "./consent.js";
 import { contentHash } from "./hash.js";
 import { fieldNames, nearest } from "./suggest.js";
 import { teamPolicyFileSchema, type MatchFile, type RuleFile, type TeamPolicyFile } from "./schema.js";
@@ -149,16 +159,37 @@ export function parsePolicyFile(file: string, text: string): TeamPolicy {
   return teamPolicyOf(file, text, parsed.data, where.of);
 }
 
-/** The `*.yaml` / `*.yml` files of a directory, in file-name order. */
+/** The `*.yaml` / `*.yml` files of a directory, in file-name order; not the jurisdiction data (`jurisdictions.*.yaml`). */
 export async function readPolicyFiles(dir: string): Promise<PolicyFileText[]> {
-  const names = (await readdir(dir)).filter((name) => /\.ya?ml$/.test(name)).sort();
+  const names = (await readdir(dir)).filter((name) => /\.ya?ml$/.test(name) && !JURISDICTION_FILE.test(name)).sort();
   return Promise.all(names.map(async (name) => ({ name, text: await readFile(join(dir, name), "utf8") })));
 }
 
-/** Parses a set of files; every problem of every file is collected, so one run of lint shows them all. */
+/**
+ * The jurisdiction data of a policy directory (`<dir>/jurisdictions.sets.yaml` and
+ * `<dir>/jurisdictions.nanp-area-codes.yaml`, docs/consent.md "The data files"): null when the directory has
+ * neither; problems when one is missing or either is invalid.
+ */
+export async function readJurisdictions(dir: string): Promise<{ data: JurisdictionData | null; problems: string[] }> {
+  const names = await readdir(dir);
+  if (!names.includes(SETS_FILE) && !names.includes(AREA_CODES_FILE)) return { data: null, problems: [] };
+  try {
+    return { data: await loadJurisdictionData(dir), problems: [] };
+  } catch (error) {
+    if (error instanceof JurisdictionDataError) return { data: null, problems: error.problems };
+    throw error;
+  }
+}
+
+/**
+ * Parses a set of files; every problem of every file is collected, so one run of lint shows them all.
+ * `jurisdictions`: the directory's jurisdiction data (null: it has none), against which consent blocks are
+ * checked (a set a rule names must exist); undefined: not checked (callers that only decide whether to record).
+ */
 export function parsePolicySet(
   dir: string,
   files: readonly PolicyFileText[],
+  jurisdictions?: JurisdictionData | null,
 ): { policies: TeamPolicy[]; problems: string[] } {
   if (files.length === 0) return { policies: [], problems: [`${dir}: no policy files (*.yaml)`] };
   const problems: string[] = [];
@@ -177,12 +208,26 @@ export function parsePolicySet(
     if (other) problems.push(`${policy.file}: team id ${policy.team.id} is already defined in ${other}`);
     seen.set(policy.team.id, policy.file);
   }
+  if (jurisdictions !== undefined) problems.push(...consentReferenceProblems(policies, jurisdictions, dir));
   return { policies, problems };
+}
+
+/**
+ * Loads every policy file of a directory, in file-name order, with its jurisdiction data; any invalid file fails
+ * the whole load, and so does a consent block naming a set the data does not define.
+ */
+export async function loadPolicySet(
+  dir: string,
+): Promise<{ policies: TeamPolicy[]; jurisdictions: JurisdictionData | null }> {
+  const files = await readPolicyFiles(dir);
+  const read = await readJurisdictions(dir);
+  const { policies, problems } = parsePolicySet(dir, files, read.problems.length > 0 ? undefined : read.data);
+  problems.push(...read.problems);
+  if (problems.length > 0) throw new PolicyError(problems);
+  return { policies, jurisdictions: read.data };
 }
 
 /** Loads every policy file of a directory, in file-name order; any invalid file fails the whole load. */
 export async function loadPolicies(dir: string): Promise<TeamPolicy[]> {
-  const { policies, problems } = parsePolicySet(dir, await readPolicyFiles(dir));
-  if (problems.length > 0) throw new PolicyError(problems);
-  return policies;
+  return (await loadPolicySet(dir)).policies;
 }

@@ -68,7 +68,7 @@ rules:
       /^error {4}trading-desk\.yaml:\d+:\d+: rules\.0\.recording\.format: unmixed recordings must use format wav$/m,
     );
     expect(run.stderr).toContain(
-      `warning  shadowing.yaml:3:11: member ${CAROL} is also in team customer-support (customer-support.yaml:10:5)`,
+      `warning  shadowing.yaml:3:11: member ${CAROL} is also in team customer-support (customer-support.yaml:15:5)`,
     );
     expect(run.stderr).toContain(
       "warning  shadowing.yaml:6:5: rule pstn is unreachable: rule all above matches all its calls first",
