@@ -18,7 +18,6 @@ import { chainLogs, checkpointChains, loadEvidenceSigner, type EvidenceSigner } 
 import type { Logger } from "../src/log.js";
 import type { Runtime } from "../src/runtime.js";
 import type { ConsentEnvironment, TeamPolicy } from "../src/policy/index.js";
-import { loadJurisdictionData } from "../src/consent/index.js";
 import type { Queues } from "../src/queues/index.js";
 import {
   createReconcileReports,
@@ -65,10 +64,10 @@ export interface WorkerDependencies {
   policiesFor: (policySetHash: string) => readonly TeamPolicy[] | undefined;
   /**
    * What a consent decision reads besides the policies (docs/consent-flow.md): the jurisdiction sets and NANP area
-   * codes of `<POLICY_DIR>/jurisdictions/`, loaded the first time a call's rule has a `consent:` block. A missing or
-   * invalid file fails the job that needs it (and is tried again the next time): no call is recorded on a guess.
+   * codes in force (`<POLICY_DIR>/jurisdictions.*.yaml`, reloaded with the policies); null when the policy directory
+   * has none (then no rule can have a `consent:` block: the policy source refuses it).
    */
-  consentEnvironment: () => Promise<ConsentEnvironment>;
+  consentEnvironment: () => ConsentEnvironment | null;
   acs: CallAutomationClient;
   container: ContainerClient;
   /** Another container of the same storage account (exports). */
@@ -145,7 +144,7 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
     queues: runtime.queues,
     policies: runtime.policies,
     policiesFor: runtime.policiesFor,
-    consentEnvironment: jurisdictionLoader(config.POLICY_DIR),
+    consentEnvironment: runtime.jurisdictions,
     acs: createCallAutomationClient(config),
     container: runtime.container,
     containerNamed: (name) => runtime.blobService.getContainerClient(name),
@@ -241,17 +240,5 @@ function storageProbe(config: Config): () => Promise<void> {
   }).getContainerClient(config.BLOB_CONTAINER);
   return async () => {
     await container.getProperties();
-  };
-}
-
-/** Loads the jurisdiction data once, on first use; a failed load is not kept, so the next use tries again. */
-export function jurisdictionLoader(policyDir: string): () => Promise<ConsentEnvironment> {
-  let loading: Promise<ConsentEnvironment> | undefined;
-  return () => {
-    loading ??= loadJurisdictionData(policyDir).catch((error: unknown) => {
-      loading = undefined;
-      throw error;
-    });
-    return loading;
   };
 }

@@ -420,7 +420,11 @@ async function consentFor(
 ) {
   if (!decision.record || session.consentAsked) return undefined;
   if (!recordingRulesOf(policies, decision).some(({ rule }) => rule.consent)) return undefined;
-  return decideConsent(policies, decision, facts, await deps.consentEnvironment());
+  const environment = deps.consentEnvironment();
+  // The policy source refuses a consent block without jurisdiction data; should one get here all the same, the job
+  // fails (and is retried) rather than record a call on a guess.
+  if (!environment) throw new Error("a recording rule has a consent block, but no jurisdiction data is loaded");
+  return decideConsent(policies, decision, facts, environment);
 }
 
 /** Events that come before a call can have a recording (all on the way to starting it): no recording id to look up. */
