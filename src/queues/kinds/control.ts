@@ -233,3 +233,15 @@ export const consentFallback = defineJobKind<
   options: { attempts: 5, backoff: { type: "exponential", delay: 500 }, priority: Priority.prompt },
   key: step("consent-fallback"),
 });
+
+/**
+ * The watchdog of a consent question: queued when the recognize is asked, delayed past its timeout. If ACS has sent no
+ * answer by then (a lost callback), the question counts as failed and the policy's silence fallback applies. Once
+ * per call.
+ */
+export const consentTimeout = defineJobKind<CallRef & { afterSeconds: number }>()({
+  name: "consent-timeout",
+  queue: QueueName.control,
+  options: { attempts: 5, backoff: { type: "exponential", delay: 500 }, priority: Priority.prompt },
+  key: step("consent-timeout"),
+});

@@ -18,6 +18,7 @@ import {
   confirmPresence,
   askConsent,
   consentFallback,
+  consentTimeout,
 } from "./control.js";
 
 /** Each key must be its kind's own name: a kind filed under another name does not type-check. */
@@ -50,6 +51,7 @@ export const jobKinds = byName({
   "reconcile-calls": reconcileCalls,
   "ask-consent": askConsent,
   "consent-fallback": consentFallback,
+  "consent-timeout": consentTimeout,
 });
 
 export type JobKinds = typeof jobKinds;
@@ -84,6 +86,7 @@ export {
   sweepIngestDeadlines,
   askConsent,
   consentFallback,
+  consentTimeout,
 };
 export type {
   CallRef,

@@ -6,7 +6,7 @@ import type {
 } from "@azure/communication-call-automation";
 import { CONSENT_CONTEXT } from "../../../src/calls/index.js";
 import { identifierFromRawId } from "../../../src/acs/index.js";
-import { askConsent, type PayloadOf } from "../../../src/queues/index.js";
+import { askConsent, consentTimeout, type PayloadOf } from "../../../src/queues/index.js";
 import type { SpokenMessage } from "../../../src/sessions/index.js";
 import { defineJob, type JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
@@ -15,6 +15,9 @@ import { advance, advanceNeeds } from "./call-event.js";
 type Payload = PayloadOf<"ask-consent">;
 const needs = ["acs", ...advanceNeeds] as const;
 type Deps = JobDependencies<(typeof needs)[number]>;
+
+/** How long past the policy's timeout an answer may take to arrive before the watchdog gives up on it. */
+export const CONSENT_ANSWER_GRACE_SECONDS = 30;
 
 /** A message as Call Automation plays it. */
 export function playSourceOf(message: SpokenMessage): FileSource | TextSource {
@@ -64,6 +67,13 @@ async function perform(deps: Deps, payload: Payload): Promise<void> {
   } catch (error) {
     rethrowAcsError(error, deps.logger, { serverCallId, correlationId, target: asked.target }, "ask for consent");
   }
+  // Should ACS's answer never come (a lost callback), the watchdog applies the silence fallback.
+  const afterSeconds = asked.timeoutSeconds + CONSENT_ANSWER_GRACE_SECONDS;
+  await deps.queues.enqueue(
+    consentTimeout,
+    { serverCallId, correlationId, afterSeconds },
+    { delayMs: afterSeconds * 1000 },
+  );
   deps.logger.info(
     {
       serverCallId,
