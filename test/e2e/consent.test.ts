@@ -131,8 +131,10 @@ async function expectRecordedAfterConsent(serverCallId: string, customer: string
   // The manifest and the recording detail API carry the same evidence.
   const manifest = JSON.parse(
     (await stack.runtime.container.getBlockBlobClient(entry.manifest ?? "").downloadToBuffer()).toString("utf8"),
-  ) as { consent?: unknown };
+  ) as { consent?: unknown; recording: { startTime: string } };
   expect(manifest.consent).toEqual(entry.consent);
+  // ACS's own start time of the recording (its metadata, kept in the manifest) is after the consent.
+  expect(Date.parse(manifest.recording.startTime)).toBeGreaterThan(consentAt);
   const detail = await eventually(
     async () => {
       const res = await fetch(`${stack.webhookUrl}/api/recordings/${encodeURIComponent(entry.recordingId ?? "")}`, {
