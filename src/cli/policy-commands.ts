@@ -4,7 +4,6 @@ import {
   explainCall,
   isInstant,
   lintPolicies,
-  loadPolicies,
   loadPolicySet,
   parseCallsJsonl,
   parsePolicySet,
@@ -148,9 +147,15 @@ function changeLines(change: DecisionChange): string[] {
 
 /** Replays past calls against two policy directories and lists every call whose decision would change. */
 export async function diffCommand(oldDir: string, newDir: string, options: DiffOptions, io: Output): Promise<number> {
-  const [before, after] = [await loadPolicies(oldDir), await loadPolicies(newDir)];
+  const [old, now] = [await loadPolicySet(oldDir), await loadPolicySet(newDir)];
+  const [before, after] = [old.policies, now.policies];
   const calls = parseCallsJsonl(options.calls, await readFile(options.calls, "utf8"));
-  const result = replayCalls(before, after, calls);
+  const environment = (data: typeof old.jurisdictions) =>
+    data ? { sets: data.sets, areaCodes: data.areaCodes, hash: data.hash } : undefined;
+  const result = replayCalls(before, after, calls, {
+    before: environment(old.jurisdictions),
+    after: environment(now.jurisdictions),
+  });
   io.out(`Replaying ${calls.length} call(s) from ${options.calls}`);
   io.out(`  old: ${oldDir} (policy set sha256 ${policySetHash(before)})`);
   io.out(`  new: ${newDir} (policy set sha256 ${policySetHash(after)})`);

@@ -225,6 +225,19 @@ describe("decideConsent: the consent decision of a recorded call", () => {
     });
   });
 
+  it("a Teams app or bot on the call is not a party anyone asks", async () => {
+    const { policies } = await loadPolicySet("policies");
+    const call = {
+      participants: ["28:orgid:transcriber"],
+      caller: "4:+442071234999",
+      callee: CAROL,
+      at: "2026-11-23T23:00:00Z",
+    };
+    const consent = decideConsent(policies, decide(policies, call), call, env());
+    expect(consent?.parties.map((p) => p.party)).toEqual(["4:+442071234999", CAROL]);
+    expect(consent?.requirement).toBe("notice");
+  });
+
   it("is undefined for a call that is not recorded", async () => {
     const { policies } = await loadPolicySet("policies");
     const colleagues = {
@@ -327,6 +340,16 @@ describe("lint: what a consent block leaves unhandled", () => {
     ]);
   });
 
+  it("warns about a US or Canadian subdivision no area code places", async () => {
+    const { policies } = await loadPolicySet("policies");
+    const sets = new Map(data.sets);
+    sets.set("typo", { name: "typo", sources: ["x"], jurisdictions: ["US-CAL", "US-CA", "US-unknown", "CA-YT"] });
+    expect(lintPolicies(policies, "2026-11-22", { ...data, sets }).map((w) => `${w.where}: ${w.message}`)).toEqual([
+      "jurisdictions.sets.yaml: set typo lists US-CAL, which no area code of jurisdictions.nanp-area-codes.yaml places: only a directory location or team default can put a party there",
+      expect.stringContaining("set typo lists CA-YT, which no area code"),
+    ]);
+  });
+
   it("the shipped policies lint clean", async () => {
     const { policies, jurisdictions } = await loadPolicySet("policies");
     expect(lintPolicies(policies, "2026-11-22", jurisdictions)).toEqual([]);
@@ -417,5 +440,39 @@ describe("policy source: the jurisdiction data reloads with the policies", () =>
     await expect(createPolicySource(dir, createLogger("silent", "test"))).rejects.toThrow(
       /jurisdictions\.nanp-area-codes\.yaml: areaCodes\.415/,
     );
+  });
+});
+
+describe("policy diff: a change of what a recorded call requires", () => {
+  const CAROL = "8:acs:5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10_00000010-carol";
+  const calls = [
+    { serverCallId: "uk", participants: [], caller: "4:+442071234999", callee: CAROL, at: "2026-11-23T23:00:00Z" },
+    { serverCallId: "ca", participants: [], caller: "4:+14155550100", callee: CAROL, at: "2026-11-23T23:00:00Z" },
+  ];
+
+  it("lists the calls whose consent requirement moves, only with the jurisdiction data of both sets", async () => {
+    const { policies: before } = await loadPolicySet("policies");
+    const text = await readFile("policies/customer-support.yaml", "utf8");
+    const stricter = text.replace(
+      '      "*":\n        require: notice\n        announcement: *notice',
+      '      "*": *ask',
+    );
+    expect(stricter).not.toBe(text);
+    const after = [
+      ...before.filter((p) => p.team.id !== "customer-support"),
+      parsePolicyFile("customer-support.yaml", stricter),
+    ];
+    const env = { sets: data.sets, areaCodes: data.areaCodes };
+    const { replayCalls } = await import("./diff.js");
+    const result = replayCalls(before, after, calls, { before: env, after: env });
+    expect(result.changed.map((c) => [c.call.serverCallId, c.changes])).toEqual([
+      [
+        "uk",
+        [
+          'consent: notice for GB (*): "This call may be recorded for quality and training purposes." → consent for GB (*): on refusal record-nothing, on silence record-nothing, wait 10 s',
+        ],
+      ],
+    ]);
+    expect(replayCalls(before, after, calls).changed).toEqual([]);
   });
 });

@@ -64,7 +64,8 @@ export function recordingRulesOf(
 
 /**
  * The consent decision of a recorded call: every party on it (caller, callee and participants, members included:
- * a member in an all-party-consent state makes the law of that state apply too) judged by each recording rule;
+ * a member in an all-party-consent state makes the law of that state apply too; not Teams apps and bots, `28:`)
+ * judged by each recording rule;
  * the strictest wins (ties: the deciding team's, i.e. the first recording team in file order). Undefined when the
  * call is not recorded.
  */
@@ -81,7 +82,8 @@ export function decideConsent(
     ...recorders.filter((r) => !(r.teamId === decision.teamId && r.rule.id === decision.ruleId)),
   ];
   const ctx = consentContext(policies, env);
-  const parties = everyoneOn(facts);
+  // Teams apps and bots (`28:`) are not people: nobody there can be told or consent, and no law places them.
+  const parties = everyoneOn(facts).filter((rawId) => !rawId.startsWith("28:"));
   const judged = primaryFirst.map((r) => ({ teamId: r.teamId, decision: consentDecision(parties, r.rule, ctx) }));
   const chosen = judged.reduce((best, next) => (compareDecisions(next.decision, best.decision) > 0 ? next : best));
   return { ...chosen.decision, teamId: chosen.teamId, ...(env.hash ? { jurisdictionsHash: env.hash } : {}) };

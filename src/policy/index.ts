@@ -7,7 +7,14 @@ export {
   type CallConsent,
   type ConsentEnvironment,
 } from "./consent.js";
-export { describeDecision, differences, replayCalls, type DecisionChange, type ReplayResult } from "./diff.js";
+export {
+  describeConsent,
+  describeDecision,
+  differences,
+  replayCalls,
+  type DecisionChange,
+  type ReplayResult,
+} from "./diff.js";
 export { decide, evaluateTeams, isMember } from "./evaluate.js";
 export { explainCall } from "./explain.js";
 export { contentHash, policySetHash } from "./hash.js";

@@ -216,6 +216,24 @@ function teamConsentWarnings(policy: TeamPolicy, data: JurisdictionData | null |
   return warnings;
 }
 
+/** A US or Canadian subdivision in a set that no area code places (a typo like US-CAL would cover nobody by number). */
+function dataWarnings(data: JurisdictionData | null | undefined): LintWarning[] {
+  if (!data) return [];
+  const placed = new Set(data.areaCodes.values());
+  const warnings: LintWarning[] = [];
+  for (const set of data.sets.values()) {
+    for (const entry of set.jurisdictions) {
+      if (/^(US|CA)-(?!unknown$)/.test(entry) && !placed.has(entry)) {
+        warnings.push({
+          where: "jurisdictions.sets.yaml",
+          message: `set ${set.name} lists ${entry}, which no area code of jurisdictions.nanp-area-codes.yaml places: only a directory location or team default can put a party there`,
+        });
+      }
+    }
+  }
+  return warnings;
+}
+
 /**
  * Warnings for a loaded policy set: overlapping members, unreachable or impossible rules, expired exemptions, and
  * consent blocks that leave jurisdictions unhandled or let a required recording go unmade (docs/consent.md "Lint").
@@ -229,5 +247,6 @@ export function lintPolicies(
   return [
     ...memberWarnings(policies),
     ...policies.flatMap((policy) => [...teamWarnings(policy, today), ...teamConsentWarnings(policy, jurisdictions)]),
+    ...dataWarnings(jurisdictions),
   ];
 }

@@ -162,3 +162,80 @@ describe("recorder policy diff", () => {
     expect(run.stderr).toContain("bad.jsonl:2: serverCallId");
   });
 });
+
+describe("recorder policy: consent by jurisdiction (docs/consent.md)", () => {
+  it("lint checks the jurisdiction data with the policies, and refuses a set it does not define", async () => {
+    const shipped = await recorder("policy", "lint", "policies");
+    expect(shipped.stdout).toMatch(
+      /^ok {7}jurisdictions\.\*\.yaml {2}7 set\(s\), 404 area code\(s\) {2}sha256 [0-9a-f]{64}$/m,
+    );
+    const support = await readFile("policies/customer-support.yaml", "utf8");
+    const dir = await policyDir("consent-typo", {
+      "customer-support.yaml": support.replace("us-state-unknown: *ask", "us-state-unknwn: *ask"),
+    });
+    const run = await recorder("policy", "lint", dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^error {4}customer-support\.yaml:\d+:\d+: rule night-shift-every-call: consent names the set us-state-unknwn, which jurisdictions\.sets\.yaml does not define/m,
+    );
+  });
+
+  it("explain says which party and jurisdiction decided; --located places a party as the directory would", async () => {
+    const night = ["--at", "2026-11-23T23:00:00Z"];
+    const run = await recorder("policy", "explain", "--from", "+13055550100", "--to", CAROL, ...night);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      "Decided by 4:+13055550100 in US-FL (set all-party-consent, placed by phone-number): the strictest party decides.",
+    );
+    const located = await recorder(
+      "policy",
+      "explain",
+      "--from",
+      "+13055550100",
+      "--to",
+      CAROL,
+      ...night,
+      "--located",
+      "+13055550100=de",
+      "--json",
+    );
+    expect(located.code).toBe(0);
+    const decision = JSON.parse(located.stdout) as {
+      consent: { requirement: string; decidedBy: object; announcement: object };
+    };
+    expect(decision.consent).toMatchObject({
+      requirement: "notice",
+      decidedBy: { party: "4:+13055550100", jurisdiction: "DE", set: "eu", source: "directory" },
+      announcement: { locale: "de-DE" },
+    });
+    const bad = await recorder(
+      "policy",
+      "explain",
+      "--from",
+      "+13055550100",
+      "--to",
+      CAROL,
+      "--located",
+      "+13055550100=Florida",
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("--located +13055550100=Florida: give <participant>=<ISO 3166 location>");
+  });
+
+  it("diff lists a change of what a recorded call requires", async () => {
+    const support = await readFile("policies/customer-support.yaml", "utf8");
+    const dir = await policyDir("consent-stricter", {
+      "customer-support.yaml": support.replace("timeoutSeconds: 10", "timeoutSeconds: 5"),
+    });
+    const calls = join(work, "consent-calls.jsonl");
+    await writeFile(
+      calls,
+      `{"serverCallId":"fl","participants":[],"caller":"4:+13055550100","callee":"${CAROL}","at":"2026-11-23T23:00:00Z"}\n`,
+    );
+    const run = await recorder("policy", "diff", "policies", dir, "--calls", calls);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      "  - consent: consent for US-FL (all-party-consent): on refusal record-nothing, on silence record-nothing, wait 10 s → consent for US-FL (all-party-consent): on refusal record-nothing, on silence record-nothing, wait 5 s",
+    );
+  });
+});
