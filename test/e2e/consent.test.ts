@@ -233,4 +233,28 @@ describe("consent by jurisdiction", () => {
       decidedBy: { jurisdiction: "GB" },
     });
   }, 60_000);
+
+  it("London, the notice cannot be played (ACS refuses the play): nothing is recorded, the ledger says why", async () => {
+    stack.simulator.addFault({ target: "play", kind: "status", status: 400, times: 10 });
+    try {
+      const serverCallId = await callCustomer("4:+442079460124");
+      const entry = await eventually(
+        async () => {
+          const found = await ledger().get(serverCallId);
+          return found?.actions?.some((a) => a.trigger === "consent") ? found : undefined;
+        },
+        40_000,
+        "the consent action on the ledger",
+      );
+      expect(entry.actions?.filter((a) => a.trigger === "consent")).toMatchObject([{ action: "record-nothing" }]);
+      expect(await consentAnswer(serverCallId)).toMatchObject({ outcome: "failed" });
+      expect(requestsOf(serverCallId, "startRecording")).toEqual([]);
+      await stack.simulator.endCall(serverCallId);
+      const ended = await ledgerEntry(serverCallId, "the ended call's entry", (e) => e.endedAt !== undefined);
+      expect(ended).toMatchObject({ outcome: "exempt", consent: { requirement: "notice", outcome: "failed" } });
+      expect(ended.reason).toMatch(/notice .* could not be played/);
+    } finally {
+      stack.simulator.clearFaults();
+    }
+  }, 60_000);
 });

@@ -235,11 +235,18 @@ export const consentFallback = defineJobKind<
 });
 
 /**
- * The watchdog of a consent question: queued when the recognize is asked, delayed past its timeout. If ACS has sent no
+ * The watchdog of a consent question or a notice: queued when the recognize is asked (or the notice played), delayed
+ * past its timeout; at once when the notice could not be played at all. If ACS has sent no
  * answer by then (a lost callback), the question counts as failed and the policy's silence fallback applies. Once
  * per call.
  */
-export const consentTimeout = defineJobKind<CallRef & { afterSeconds: number }>()({
+export const consentTimeout = defineJobKind<
+  CallRef & {
+    afterSeconds: number;
+    /** Why the question or notice counts as failed when no answer is on record (default: no answer in time). */
+    reason?: string;
+  }
+>()({
   name: "consent-timeout",
   queue: QueueName.control,
   options: { attempts: 5, backoff: { type: "exponential", delay: 500 }, priority: Priority.prompt },

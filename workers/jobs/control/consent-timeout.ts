@@ -11,17 +11,20 @@ const needs = [...advanceNeeds] as const;
  * applies. An answer that arrives later changes nothing (the first answer stays: a keep-first fact).
  */
 async function perform(deps: JobDependencies<(typeof needs)[number]>, payload: PayloadOf<"consent-timeout">) {
-  const { serverCallId, correlationId, afterSeconds } = payload;
+  const { serverCallId, correlationId, afterSeconds, reason } = payload;
   const session = await deps.sessions.get(serverCallId);
   const { asked, answer } = consentOf(session);
   if (!asked || answer || session.ended) return;
   const failed = {
     outcome: "failed",
     at: new Date().toISOString(),
-    message: `no answer from ACS within ${afterSeconds} s of asking`,
+    message: reason ?? `no answer from ACS within ${afterSeconds} s of asking`,
   };
   const updated = await deps.sessions.addFacts(serverCallId, { consentAnswer: JSON.stringify(failed) });
-  deps.logger.error({ serverCallId, correlationId, alert: true, afterSeconds }, "consent: no answer from ACS in time");
+  deps.logger.error(
+    { serverCallId, correlationId, alert: true, afterSeconds, reason: failed.message, requirement: asked.requirement },
+    "consent or notice: no answer from ACS, nothing recorded",
+  );
   await advance(deps, updated, `consent-timeout:${serverCallId}`);
 }
 
