@@ -4,7 +4,7 @@ import type { CallConsent } from "../policy/index.js";
 import type { CallSession, ConsentAnswer, ConsentAsked } from "../sessions/index.js";
 import { recordDecision } from "../sessions/test-fixtures.js";
 import { consentAnswerOf, consentGate, ledgerConsentOf } from "./consent.js";
-import { planCall } from "./plan.js";
+import { planCall, timeToRecordOrigin } from "./plan.js";
 
 const PHONE = "4:+14155550123";
 const decidedBy = { party: PHONE, jurisdiction: "US-CA", set: "all-party-consent-us", source: "phone-number" as const };
@@ -220,5 +220,22 @@ describe("planCall with consent", () => {
     expect(steps(session({}), noticeDecision)).toEqual(["connect-call", "play-announcement"]);
     const played = session({ consentAsked: JSON.stringify(noticeAsked), consentAnswer: answer("notified") });
     expect(steps(played)).toEqual(["connect-call", "start-recording", "enforce-start"]);
+  });
+});
+
+describe("timeToRecordOrigin with consent", () => {
+  const seen = { startedSeenAt: "2026-12-04T10:00:00.100Z", rangSeenAt: undefined };
+  it("a call that waited for consent measures from the answer's arrival, not from CallStarted", () => {
+    const given = answer("given", { seenAt: "2026-12-04T10:00:06.000Z" });
+    expect(timeToRecordOrigin({ ...seen, consentAnswer: given })).toEqual({
+      seenAt: "2026-12-04T10:00:06.000Z",
+      seenVia: "consent",
+    });
+  });
+  it("no consent answer (or no consent): from CallStarted as before", () => {
+    expect(timeToRecordOrigin(seen)).toEqual({ seenAt: seen.startedSeenAt, seenVia: "call-started" });
+    expect(timeToRecordOrigin({ ...seen, consentAnswer: answer("refused", { seenAt: "x" }) })).toMatchObject({
+      seenVia: "call-started",
+    });
   });
 });

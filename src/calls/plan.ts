@@ -8,7 +8,7 @@ import {
   incomingCallAction,
   rejectsUnrecordableCalls,
 } from "../sessions/index.js";
-import { consentGate, fallbackReason, type ConsentGate } from "./consent.js";
+import { consentGate, consentOf, fallbackReason, type ConsentGate } from "./consent.js";
 import { scopeVerdict, type ScopeVerdict } from "./scope.js";
 
 /**
@@ -283,10 +283,17 @@ function jobOfStep(
   }
 }
 
-/** Where time-to-record starts: CallStarted's arrival, else (PSTN and Teams parties) IncomingCall's. */
+/**
+ * Where time-to-record starts: CallStarted's arrival, else (PSTN and Teams parties) IncomingCall's; for a call that
+ * waited for consent or a notice, the arrival of the answer that let recording start (a person's answering time is
+ * not the system's latency).
+ */
 export function timeToRecordOrigin(
-  session: Pick<CallSession, "startedSeenAt" | "rangSeenAt">,
+  session: Pick<CallSession, "startedSeenAt" | "rangSeenAt"> & Partial<Pick<CallSession, "consentAnswer">>,
 ): Pick<PayloadOf<"start-recording">, "seenAt" | "seenVia"> {
+  const answered = consentOf({ consentAsked: undefined, consentAnswer: session.consentAnswer }).answer;
+  if (answered?.seenAt && (answered.outcome === "given" || answered.outcome === "notified"))
+    return { seenAt: answered.seenAt, seenVia: "consent" };
   if (session.startedSeenAt) return { seenAt: session.startedSeenAt, seenVia: "call-started" };
   if (session.rangSeenAt) return { seenAt: session.rangSeenAt, seenVia: "incoming-call" };
   return {};

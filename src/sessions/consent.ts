@@ -49,6 +49,8 @@ export interface ConsentAnswer {
   outcome: "given" | "refused" | "silent" | "failed" | "notified" | "notice-failed";
   /** When ACS reported it (the callback's time). */
   at: string;
+  /** When the webhook received it (our clock): where time-to-record starts for a call that waited for it. */
+  seenAt?: string;
   heard?: string;
   matched?: string;
   /** ACS's recognitionType, for a recognized answer. */

@@ -59,7 +59,8 @@ export interface StartRecordingPayload extends CallRef {
   generation?: number;
   /** When the call's CallStarted (or IncomingCall) reached the webhook: time-to-record is measured from it. */
   seenAt?: string;
-  seenVia?: "call-started" | "incoming-call";
+  /** `consent`: the call waited for consent or a notice (docs/consent-flow.md); measured from the answer's arrival. */
+  seenVia?: "call-started" | "incoming-call" | "consent";
 }
 
 export const startRecording = defineJobKind<StartRecordingPayload>()({

@@ -188,8 +188,8 @@ const handlers: { [T in EventType]: Handler<T> } = {
     });
   },
 
-  "Microsoft.Communication.PlayCompleted": (deps, event) => playResult(deps, event, true),
-  "Microsoft.Communication.PlayFailed": (deps, event) => playResult(deps, event, false),
+  "Microsoft.Communication.PlayCompleted": (deps, event, receivedAt) => playResult(deps, event, true, receivedAt),
+  "Microsoft.Communication.PlayFailed": (deps, event, receivedAt) => playResult(deps, event, false, receivedAt),
 
   // The answer to our consent prompt (docs/consent-flow.md): put on record, then the call planned again.
   "Microsoft.Communication.RecognizeCompleted": recognizeResult,
@@ -220,6 +220,7 @@ async function recognizeResult(
     | "Microsoft.Communication.RecognizeFailed"
     | "Microsoft.Communication.RecognizeCanceled"
   >,
+  receivedAt: string,
 ): Promise<void> {
   const { serverCallId, correlationId, callConnectionId, operationContext } = event.data;
   if (operationContext !== CONSENT_CONTEXT) return;
@@ -234,7 +235,7 @@ async function recognizeResult(
     deps.logger.warn(log, "recognize result for a call where no consent was asked: ignored");
     return;
   }
-  const answer = consentAnswerOf(event, asked);
+  const answer = { ...consentAnswerOf(event, asked), seenAt: receivedAt };
   const updated = await deps.sessions.addFacts(serverCallId, { consentAnswer: JSON.stringify(answer) });
   const kept = consentOf(updated).answer;
   deps.logger.info(
@@ -260,6 +261,7 @@ async function playResult(
   deps: Deps,
   event: EventOf<"Microsoft.Communication.PlayCompleted" | "Microsoft.Communication.PlayFailed">,
   played: boolean,
+  receivedAt: string,
 ): Promise<void> {
   const { serverCallId, correlationId, callConnectionId, operationContext, resultInformation } = event.data;
   if (operationContext !== ANNOUNCEMENT_CONTEXT) return;
@@ -281,6 +283,7 @@ async function playResult(
     const noticed = {
       outcome: played ? "notified" : "notice-failed",
       at: event.time,
+      seenAt: receivedAt,
       ...(resultInformation?.code !== undefined ? { code: resultInformation.code } : {}),
       ...(resultInformation?.subCode !== undefined ? { subCode: resultInformation.subCode } : {}),
       ...(resultInformation?.message ? { message: resultInformation.message } : {}),
