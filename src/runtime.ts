@@ -3,6 +3,7 @@ import { blobAccess, createBlobService } from "./azure/index.js";
 import { declaredRedisSettings, intakeDurability, type Config } from "./config/index.js";
 import type { Logger } from "./log.js";
 import { policyLoadErrors, policyReloads } from "./metrics.js";
+import type { JurisdictionData } from "./consent/index.js";
 import { createPolicySource, type PolicyStatus, type ReloadOutcome, type TeamPolicy } from "./policy/index.js";
 import { createQueues, type Queues } from "./queues/index.js";
 import { createHealthStore, type HealthStore } from "./health/index.js";
@@ -29,6 +30,8 @@ export interface Runtime {
   policyStatus: () => PolicyStatus;
   /** An earlier policy set of this process by its hash (decision.policySetHash), to decide a call in progress with the set it started with. */
   policiesFor: (policySetHash: string) => readonly TeamPolicy[] | undefined;
+  /** The jurisdiction data in force, loaded and reloaded with the policies (docs/consent.md); null when there is none. */
+  jurisdictions: () => JurisdictionData | null;
   close(): Promise<void>;
 }
 
@@ -69,6 +72,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     policyHash: policies.hash,
     policyStatus: policies.status,
     policiesFor: policies.policiesFor,
+    jurisdictions: () => policies.snapshot().jurisdictions,
     async close() {
       policies.close();
       await queues.close();

@@ -17,7 +17,7 @@ import { createLedger, type Ledger } from "../src/ledger/index.js";
 import { chainLogs, checkpointChains, loadEvidenceSigner, type EvidenceSigner } from "../src/evidence/index.js";
 import type { Logger } from "../src/log.js";
 import type { Runtime } from "../src/runtime.js";
-import type { TeamPolicy } from "../src/policy/index.js";
+import type { ConsentEnvironment, TeamPolicy } from "../src/policy/index.js";
 import type { Queues } from "../src/queues/index.js";
 import {
   createReconcileReports,
@@ -62,6 +62,12 @@ export interface WorkerDependencies {
   policies: () => readonly TeamPolicy[];
   /** An earlier policy set of this process by hash, so a call keeps the set it started with; undefined if unknown. */
   policiesFor: (policySetHash: string) => readonly TeamPolicy[] | undefined;
+  /**
+   * What a consent decision reads besides the policies (docs/consent-flow.md): the jurisdiction sets and NANP area
+   * codes in force (`<POLICY_DIR>/jurisdictions.*.yaml`, reloaded with the policies); null when the policy directory
+   * has none (then no rule can have a `consent:` block: the policy source refuses it).
+   */
+  consentEnvironment: () => ConsentEnvironment | null;
   acs: CallAutomationClient;
   container: ContainerClient;
   /** Another container of the same storage account (exports). */
@@ -138,6 +144,7 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
     queues: runtime.queues,
     policies: runtime.policies,
     policiesFor: runtime.policiesFor,
+    consentEnvironment: runtime.jurisdictions,
     acs: createCallAutomationClient(config),
     container: runtime.container,
     containerNamed: (name) => runtime.blobService.getContainerClient(name),

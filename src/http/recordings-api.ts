@@ -129,6 +129,8 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
         channelMap: manifest?.channelMap ?? [],
         pauses: manifest?.pauses ?? [],
         endedBy: manifest?.endedBy ?? null,
+        // Consent or notice by jurisdiction: asked of whom, given or not, heard what, when (docs/consent-flow.md).
+        consent: manifest?.consent ?? null,
         policy: {
           outcome: recording.outcome,
           ruleId: recording.ruleId,

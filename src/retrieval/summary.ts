@@ -35,6 +35,22 @@ export const archivedManifest = z.looseObject({
   endedBy: z
     .looseObject({ trigger: z.enum(["scope", "request"]), by: z.string(), reason: z.string(), at: z.string() })
     .optional(),
+  /** Consent or notice by jurisdiction (docs/consent-flow.md): what was asked of whom, and what came of it. */
+  consent: z
+    .looseObject({
+      summary: z.string(),
+      requirement: z.enum(["notice", "consent"]),
+      decidedBy: z.looseObject({ party: z.string(), jurisdiction: z.string(), set: z.string() }),
+      target: z.string().optional(),
+      askedAt: z.string(),
+      outcome: z.string().optional(),
+      answeredAt: z.string().optional(),
+      heard: z.string().optional(),
+      matched: z.string().optional(),
+      fallback: z.string().optional(),
+      subCode: z.number().optional(),
+    })
+    .optional(),
   chunks: z.array(
     z.looseObject({
       index: z.number().int().min(0),

@@ -67,6 +67,10 @@ export interface CallSession {
   presence: PresenceObservation[];
   /** Recordings stopped on purpose (scope or request), by recordingId: such a stop is no failure to enforce. */
   stops: Record<string, RecordingStop>;
+  /** The consent or notice asked (JSON of consent.ts ConsentAsked, a keep-first fact); `consentOf` parses it. */
+  consentAsked: string | undefined;
+  /** What came of it (JSON of ConsentAnswer, a keep-first fact). */
+  consentAnswer: string | undefined;
 }
 
 /**
@@ -106,7 +110,11 @@ export type OnceStep =
   /** Starting the call's n-th recording (n ≥ 2) after a stop by scope: the first one is `start-recording`. */
   | `start-recording:${number}`
   /** Asking ACS for the participant list, once per number of presence observations known. */
-  | `confirm-presence:${number}`;
+  | `confirm-presence:${number}`
+  /** Asking the deciding party for consent (play the prompt, recognize the answer), once per call. */
+  | "ask-consent"
+  /** Acting on a refusal or silence as the policy says (end the call, or put why nothing is recorded on record). */
+  | "consent-fallback";
 
 const SESSION_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -247,6 +255,8 @@ function sessionOf(serverCallId: string, replies: [Error | null, unknown][] | nu
     presence: Object.values((presenceReply?.[1] ?? {}) as Record<string, string>).map(
       (raw) => JSON.parse(raw) as PresenceObservation,
     ),
+    consentAsked: hash.consentAsked,
+    consentAnswer: hash.consentAnswer,
     stops: Object.fromEntries(
       Object.entries(hash)
         .filter(([field]) => field.startsWith(STOP_FIELD))

@@ -15,4 +15,5 @@ export const advanceNeeds = [
   "acs",
   "callbackUri",
   "correlation",
+  "consentEnvironment",
 ] as const;

@@ -43,6 +43,7 @@ import { correlate, DOCUMENT_KEY_PREFIX, type Correlation } from "../../../src/c
 import { ingestChunk, type PayloadOf } from "../../../src/queues/index.js";
 import { indexManifest } from "../../../src/retrieval/index.js";
 import type { CallSession } from "../../../src/sessions/index.js";
+import { consentRecordOf } from "../../../src/calls/index.js";
 import { defineJob, type JobDependencies } from "../../job.js";
 import { alertChunkDeadline } from "./ingest-deadline.js";
 
@@ -432,6 +433,12 @@ async function alertQuarantined(
   });
 }
 
+/** The call's consent evidence, for its recordings' manifests (docs/consent-flow.md). */
+function consentOfSession(session: CallSession | undefined) {
+  const consent = session ? consentRecordOf(session) : undefined;
+  return consent ? { consent } : {};
+}
+
 /** The stop on purpose of this recording, for its manifest: where and why its audio ends. */
 function stopOf(session: CallSession | undefined, recordingId: string, startTime: string, chunks: ArchivedChunk[]) {
   const durationMs = chunks.reduce((sum, c) => sum + (c.metadata.document.chunkDuration ?? 0), 0);
@@ -522,6 +529,7 @@ async function writeManifestIfComplete(
     archivedAt: new Date().toISOString(),
     ...(payload.firstSeenAt ? { firstSeenAt: payload.firstSeenAt } : {}),
     ...stopOf(session, recordingId, payload.recordingStartTime, archived),
+    ...consentOfSession(session),
   });
   const { chunk: _chunk, ...recordingLabels } = labels.tags;
   try {
