@@ -95,6 +95,7 @@ export async function startWebhook(
         index: recordingIndex,
         container: runtime.container,
         cursors: cursorCodec(secret),
+        directory: runtime.directory,
         verifyConcurrency: config.VERIFY_CONCURRENCY,
         evidenceVerifier: loadEvidenceVerifier(config, (message) =>
           logger.warn({ alert: "evidence-development-key" }, message),

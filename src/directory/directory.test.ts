@@ -63,6 +63,11 @@ describe("phone numbers as people type them", () => {
     ["(415) 555-0100", ["GB", "US"], "+14155550100"],
     ["415.555.0100", ["US"], "+14155550100"],
     ["0800 123 4005", ["GB"], "+448001234005"],
+    // Ofcom's drama range: not "valid" (never assigned), still a possible number, found as one.
+    ["07700 900123", ["GB"], "+447700900123"],
+    ["07700 900123", ["US", "GB"], "+447700900123"],
+    ["+44 (0)7700 900123", [], "+447700900123"],
+    ["(415) 555-0100", ["GB", "US"], "+14155550100"],
     ["alice", ["GB"], undefined],
     ["12", ["GB"], undefined],
     ["TD-1001", ["GB"], undefined],

@@ -59,17 +59,19 @@ export function normalisePhone(text: string, countries: readonly string[]): stri
   if (!/^[+(]?[\d\s().\-/]+$/.test(trimmed) || trimmed.replace(/\D/g, "").length < 6) return undefined;
   const intl = trimmed.replace(/^00/, "+");
   if (intl.startsWith("+")) {
+    // Valid, or at least of a possible length (reserved ranges such as Ofcom's drama numbers are not "valid").
     const parsed = parsePhoneNumberFromString(intl);
-    if (parsed?.isValid()) return parsed.number;
+    if (parsed?.isPossible()) return parsed.number;
     // A number the metadata does not know (a new range, a test number) is still a number when it looks like E.164.
     const digits = `+${intl.replace(/\D/g, "")}`;
     return E164.test(digits) ? digits : undefined;
   }
-  for (const country of countries) {
+  const readings = countries.flatMap((country) => {
     const parsed = parsePhoneNumberFromString(trimmed, country as CountryCode);
-    if (parsed?.isValid()) return parsed.number;
-  }
-  return undefined;
+    return parsed ? [parsed] : [];
+  });
+  // The first country where it is a valid number; else the first where it is of a possible length.
+  return (readings.find((p) => p.isValid()) ?? readings.find((p) => p.isPossible()))?.number;
 }
 
 /** Whether a directory id (an exact identity or a `+…*` number range) names `key` (an identityKey). */

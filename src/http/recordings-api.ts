@@ -20,7 +20,14 @@ import {
   signTicket,
   verifyTicket,
 } from "../retrieval/index.js";
-import { manifestSignatureReport } from "../archive/index.js";
+import { manifestSignatureReport, peaksBlobName } from "../archive/index.js";
+import {
+  named as withName,
+  participantsMatch,
+  type DirectorySource,
+  type NamedIdentity,
+  type SearchResult,
+} from "../directory/index.js";
 import type { EvidenceVerifier } from "../evidence/index.js";
 import { guard, requestOf, type AuditedRequest } from "./api-access.js";
 
@@ -42,6 +49,13 @@ export interface RecordingsApiDependencies {
     /** When set, play also hands out a read-only SAS URL of the chunk's blob (https only: src/retrieval/sas.ts). */
     sas?: SasMinter | undefined;
   };
+  /** Names for ids (docs/directory.md); without it every participant is shown by id (displayName null). */
+  directory?: DirectorySource;
+  /**
+   * A recording's review status, for the list (the reviews feature wires it); without it `reviewStatus` is null,
+   * which the page shows as "—".
+   */
+  reviewStatus?: (recording: IndexedRecording) => Promise<string | null>;
   now?: () => Date;
 }
 
@@ -59,6 +73,31 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
   const manifests = manifestCache(deps.container);
   const verifyConcurrency = deps.verifyConcurrency ?? 2;
   let verifying = 0;
+
+  /** Each participant with what the recording's own team's directory says of them (never another team's). */
+  const peopleOf = (recording: IndexedRecording): Promise<NamedIdentity[]> =>
+    Promise.all(
+      recording.participants.map(async (id) => withName(id, await deps.directory?.lookup(recording.team, id))),
+    );
+  const listItem = async (recording: IndexedRecording) => ({
+    ...publicSummary(recording),
+    people: await peopleOf(recording),
+    reviewStatus: deps.reviewStatus ? await deps.reviewStatus(recording) : null,
+  });
+  /** A search read in each recording's team's directory, once per team per request. */
+  const searchFor = (text: string) => {
+    const results = new Map<string, Promise<SearchResult>>();
+    return async (recording: IndexedRecording) => {
+      let result = results.get(recording.team);
+      if (!result) {
+        result = deps.directory
+          ? deps.directory.search(recording.team, text)
+          : Promise.resolve({ identities: [], ranges: [] });
+        results.set(recording.team, result);
+      }
+      return participantsMatch(recording.participants, await result);
+    };
+  };
 
   /** The recording if it exists and the principal may see it; otherwise a noted 404 (the same for both). */
   const visible = async (
@@ -88,10 +127,11 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
     if (query.data.cursor !== undefined && !cursor)
       return request.refuse(400, "cursor: not a cursor this API gave to this caller", { detail });
     const scoped = scopeFilters(principal, "list", filtersOf(query.data));
-    const page = scoped ? await deps.index.list(scoped, query.data.limit, cursor) : { items: [], next: null };
+    const accept = query.data.q === undefined ? undefined : searchFor(query.data.q);
+    const page = scoped ? await deps.index.list(scoped, query.data.limit, cursor, accept) : { items: [], next: null };
     await request.note("accepted", { detail: { ...detail, returned: page.items.length } });
     ctx.body = {
-      items: page.items.map(publicSummary),
+      items: await Promise.all(page.items.map(listItem)),
       nextCursor: page.next ? deps.cursors.encode(page.next, scope) : null,
     };
   });
@@ -126,6 +166,7 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
           durationMs: c.durationMs ?? null,
         })),
         participants: recording.participants,
+        people: await peopleOf(recording),
         channelMap: manifest?.channelMap ?? [],
         pauses: manifest?.pauses ?? [],
         endedBy: manifest?.endedBy ?? null,
@@ -173,6 +214,35 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
         manifestIntact: read?.sha256 === recording.manifestSha256,
         ...(sasUrl ? { sasUrl } : {}),
       };
+    },
+  );
+
+  // The chunk's waveform peaks, computed at ingest and kept beside it (src/archive/peaks.ts): small JSON, so a
+  // page draws each speaker's waveform without fetching the audio. 404 when the chunk has none (not PCM WAV, or
+  // archived before peaks existed).
+  router.get(
+    "/api/recordings/:recordingId/chunks/:chunk/peaks",
+    guard(deps, { action: "get", audit: "recordings:peaks", subject: named }),
+    async (ctx) => {
+      const recordingId = String(ctx.params.recordingId);
+      const index = chunkIndex.safeParse(ctx.params.chunk);
+      const request = requestOf(ctx);
+      const recording = await visible(request, recordingId);
+      const read = await manifests.read(recording);
+      const chunk = index.success ? read?.manifest?.chunks.find((c) => c.index === index.data) : undefined;
+      if (!chunk) return request.refuse(404, "no such chunk", { serverCallId: recording.serverCallId });
+      const bytes = await deps.container
+        .getBlobClient(peaksBlobName(chunk.blob))
+        .downloadToBuffer()
+        .catch((error: unknown) => {
+          if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+          throw error;
+        });
+      if (!bytes) return request.refuse(404, "no waveform for this chunk", { serverCallId: recording.serverCallId });
+      await request.note("accepted", { serverCallId: recording.serverCallId });
+      ctx.set("Cache-Control", "private, max-age=3600");
+      ctx.type = "application/json";
+      ctx.body = bytes;
     },
   );
 

@@ -4,7 +4,7 @@ export { type ExportRequests, createExportRequests } from "./export-requests.js"
 export { type ExportResult, ExportTargetTaken, runExport } from "./export.js";
 export { BundleWriter, bundleBlobName, runZipExport, type ZipExportPorts } from "./zip-export.js";
 export { type BundleVerification, verifyBundleFile } from "./bundle-verify.js";
-export { type RecordingIndex, createRecordingIndex } from "./index-store.js";
+export { type Accept, type RecordingIndex, createRecordingIndex } from "./index-store.js";
 export { indexManifest, manifestBlobs } from "./indexing.js";
 export {
   type Cursor,
