@@ -14,3 +14,4 @@ export {
   signManifest,
 } from "./manifest-signature.js";
 export { writeManifest } from "./manifest-store.js";
+export { type ChunkPeaks, PEAKS_PER_SECOND, peaksBlobName, WavPeaks, writeChunkPeaks } from "./peaks.js";

@@ -18,6 +18,7 @@ import {
   placeRecording,
   type Placement,
   writeManifest,
+  writeChunkPeaks,
 } from "../../../src/archive/index.js";
 import {
   chunksArchived,
@@ -129,6 +130,7 @@ async function perform(deps: Deps, payload: Payload) {
   const protection = { until: until ? new Date(until) : undefined, legalHold: placement.retention.legalHold };
   await deps.retention.protect(content.name, protection);
   await deps.retention.protect(metadata.name, protection);
+  await writePeaks(deps, content.name, log);
   const manifest = await writeManifestIfComplete(deps, payload, placement, labels);
   if (manifest) {
     await deps.retention.protect(manifest, protection);
@@ -386,3 +388,17 @@ async function onExhausted(deps: Deps, payload: Payload, error: Error): Promise<
 }
 
 export const ingestChunkJob = defineJob(ingestChunk, { needs, perform, onExhausted, proves: "storage" });
+
+/**
+ * The chunk's waveform peaks beside it (src/archive/peaks.ts), for the QA page. Derived data: a failure is logged
+ * and the chunk stays archived (the page then shows no waveform for it); a retried job writes them again.
+ */
+async function writePeaks(deps: Deps, chunkBlob: string, log: Record<string, unknown>) {
+  try {
+    const written = await writeChunkPeaks(deps.container, chunkBlob);
+    if ("problem" in written)
+      deps.logger.info({ ...log, problem: written.problem }, "no waveform peaks for this chunk");
+  } catch (err) {
+    deps.logger.warn({ ...log, err }, "waveform peaks not written");
+  }
+}
