@@ -19,6 +19,7 @@ import { attachClusterMetrics, aliveWorkers, HEARTBEAT_TTL_MS } from "./observab
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
 import { createReconcileReports } from "./reconcile/index.js";
+import { createLedger } from "./ledger/index.js";
 
 /**
  * Builds the Koa app from configuration and starts listening; with OPS_PORT, also the internal operations
@@ -64,6 +65,18 @@ export async function startWebhook(
     workers: await workersInfo(runtime, config.REDIS_PREFIX),
     intake: { durability: durabilityLabel(durability), redis: redisInfo(runtime) },
   });
+  // The calls API's audit (pause, resume, stop requests): also read by the recordings API's timeline.
+  const callActions = createActionAuditLog(
+    runtime.redis,
+    config.REDIS_PREFIX,
+    auditArchive,
+    (entry, err) =>
+      logger.error(
+        { serverCallId: entry.serverCallId, auditId: entry.id, action: entry.action, err, alert: "audit-archive" },
+        "ALERT audit entry kept in Redis only: Blob refused it",
+      ),
+    auditOptions,
+  );
   const app = createApp({
     logger,
     sink,
@@ -76,17 +89,7 @@ export async function startWebhook(
       tokens,
       sessions: runtime.sessions,
       queues: runtime.queues,
-      audit: createActionAuditLog(
-        runtime.redis,
-        config.REDIS_PREFIX,
-        auditArchive,
-        (entry, err) =>
-          logger.error(
-            { serverCallId: entry.serverCallId, auditId: entry.id, action: entry.action, err, alert: "audit-archive" },
-            "ALERT audit entry kept in Redis only: Blob refused it",
-          ),
-        auditOptions,
-      ),
+      audit: callActions,
     },
     retrieval: {
       recordings: {
@@ -96,6 +99,11 @@ export async function startWebhook(
         container: runtime.container,
         cursors: cursorCodec(secret),
         directory: runtime.directory,
+        timeline: {
+          sessions: runtime.sessions,
+          ledger: createLedger(runtime.redis, config.REDIS_PREFIX),
+          callActions,
+        },
         verifyConcurrency: config.VERIFY_CONCURRENCY,
         evidenceVerifier: loadEvidenceVerifier(config, (message) =>
           logger.warn({ alert: "evidence-development-key" }, message),

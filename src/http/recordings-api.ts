@@ -19,6 +19,9 @@ import {
   type IndexedRecording,
   signTicket,
   verifyTicket,
+  buildTimeline,
+  type Presence,
+  type TimelineFacts,
 } from "../retrieval/index.js";
 import { manifestSignatureReport, peaksBlobName } from "../archive/index.js";
 import {
@@ -30,6 +33,7 @@ import {
 } from "../directory/index.js";
 import type { EvidenceVerifier } from "../evidence/index.js";
 import { guard, requestOf, type AuditedRequest } from "./api-access.js";
+import type { Ledger } from "../ledger/index.js";
 
 export interface RecordingsApiDependencies {
   tokens: TokenStore;
@@ -56,8 +60,26 @@ export interface RecordingsApiDependencies {
    * which the page shows as "—".
    */
   reviewStatus?: (recording: IndexedRecording) => Promise<string | null>;
+  /** Where the timeline's facts come from besides the manifest (each optional: without it, its facts are left out). */
+  timeline?: {
+    sessions?: { get(serverCallId: string): Promise<TimelineSession> };
+    ledger?: Pick<Ledger, "get">;
+    /** The calls API's audit (pause, resume, stop requests: who and why); its recent entries are searched. */
+    callActions?: Pick<AuditLog, "recent">;
+  };
   now?: () => Date;
 }
+
+/** What the timeline reads of a call's session (src/sessions CallSession, structurally). */
+export interface TimelineSession {
+  startedAt: string | undefined;
+  ended: boolean;
+  announcement: NonNullable<TimelineFacts["call"]>["announcement"];
+  presence: readonly Presence[];
+}
+
+/** Recent call-action audit entries searched for a call's requests (the Redis stream keeps recent entries only). */
+const CALL_ACTIONS_SEARCHED = 5_000;
 
 const chunkIndex = z.coerce.number().int().min(0).max(99_999);
 const NO_SUCH_RECORDING = "no such recording";
@@ -243,6 +265,56 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
       ctx.set("Cache-Control", "private, max-age=3600");
       ctx.type = "application/json";
       ctx.body = bytes;
+    },
+  );
+
+  // The call's timeline on the recording's audio (src/retrieval/timeline.ts): from the manifest, and from the session,
+  // the ledger and the calls API's audit when they still have the call.
+  router.get(
+    "/api/recordings/:recordingId/timeline",
+    guard(deps, { action: "get", audit: "recordings:timeline", subject: named }),
+    async (ctx) => {
+      const recordingId = String(ctx.params.recordingId);
+      const request = requestOf(ctx);
+      const recording = await visible(request, recordingId);
+      const manifest = (await manifests.read(recording))?.manifest;
+      if (!manifest) return request.refuse(404, "manifest unreadable", { serverCallId: recording.serverCallId });
+      const { serverCallId } = recording;
+      const sources = deps.timeline ?? {};
+      const [session, ledger, actions] = await Promise.all([
+        sources.sessions?.get(serverCallId),
+        sources.ledger?.get(serverCallId),
+        sources.callActions?.recent(CALL_ACTIONS_SEARCHED),
+      ]);
+      const known = session?.startedAt !== undefined || (session?.presence.length ?? 0) > 0;
+      const events = buildTimeline({
+        recording: {
+          startTime: manifest.recording.startTime,
+          durationMs: manifest.recording.durationMs,
+          endedBy: manifest.endedBy,
+        },
+        pauses: manifest.pauses.map((p) => ({ startTime: p.startTime, durationMs: p.durationMs })),
+        call: {
+          ...(session?.startedAt ? { startedAt: session.startedAt } : {}),
+          ...(ledger?.endedAt ? { endedAt: ledger.endedAt } : {}),
+          ...(session?.announcement ? { announcement: session.announcement } : {}),
+          presence: session?.presence ?? [],
+        },
+        actions: ledger?.actions ?? [],
+        requests: (actions ?? [])
+          .filter((a) => a.serverCallId === serverCallId)
+          .map((a) => ({ at: a.at, actor: a.actor, action: a.action, outcome: a.outcome, reason: a.reason })),
+      });
+      await request.note("accepted", { serverCallId });
+      ctx.body = {
+        events,
+        sources: {
+          manifest: true,
+          session: known,
+          ledger: ledger !== undefined,
+          callActions: actions !== undefined,
+        },
+      };
     },
   );
 

@@ -19,3 +19,12 @@ export { parseRange } from "./range.js";
 export { type SasMinter, createSasMinter } from "./sas.js";
 export { type IndexedRecording, type RecordingFilters, publicSummary } from "./summary.js";
 export { signTicket, verifyTicket } from "./tickets.js";
+export {
+  audioOffset,
+  buildTimeline,
+  presenceChanges,
+  type Presence,
+  type TimelineEvent,
+  type TimelineFacts,
+  type TimelineKind,
+} from "./timeline.js";
