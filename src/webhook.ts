@@ -14,7 +14,7 @@ import { createBlobAuditArchive, createActionAuditLog, createAuditLog } from "./
 import { createRecordingIndex, createSasMinter, createExportRequests, cursorCodec } from "./retrieval/index.js";
 import { loadTokenStore } from "./auth/index.js";
 import { loadEvidenceVerifier } from "./evidence/index.js";
-import { policyReadiness } from "./policy/index.js";
+import { isMember, policyReadiness } from "./policy/index.js";
 import { attachClusterMetrics, aliveWorkers, HEARTBEAT_TTL_MS } from "./observability/index.js";
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
@@ -99,6 +99,10 @@ export async function startWebhook(
         container: runtime.container,
         cursors: cursorCodec(secret),
         directory: runtime.directory,
+        isMember: (team, rawId) => {
+          const policy = runtime.policies().find((p) => p.team.id === team);
+          return policy !== undefined && isMember(policy, rawId);
+        },
         timeline: {
           sessions: runtime.sessions,
           ledger: createLedger(runtime.redis, config.REDIS_PREFIX),

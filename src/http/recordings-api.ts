@@ -16,6 +16,7 @@ import {
   parseRange,
   type SasMinter,
   publicSummary,
+  directionOf,
   type IndexedRecording,
   signTicket,
   verifyTicket,
@@ -53,6 +54,8 @@ export interface RecordingsApiDependencies {
     /** When set, play also hands out a read-only SAS URL of the chunk's blob (https only: src/retrieval/sas.ts). */
     sas?: SasMinter | undefined;
   };
+  /** Whether a raw id is a member of a team (the policies in force): gives each list item its direction. */
+  isMember?: (team: string, rawId: string) => boolean;
   /** Names for ids (docs/directory.md); without it every participant is shown by id (displayName null). */
   directory?: DirectorySource;
   /**
@@ -103,7 +106,11 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
     );
   const listItem = async (recording: IndexedRecording) => ({
     ...publicSummary(recording),
+    direction: deps.isMember ? directionOf(recording, (id) => deps.isMember!(recording.team, id)) : null,
     people: await peopleOf(recording),
+    // Every listed recording was verified at archive (each chunk hashed while copied, then read back); a later
+    // verification through the API is kept and shown here.
+    integrity: { archive: "verified" as const, lastVerification: recording.lastVerification ?? null },
     reviewStatus: deps.reviewStatus ? await deps.reviewStatus(recording) : null,
   });
   /** A search read in each recording's team's directory, once per team per request. */
@@ -397,6 +404,7 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
       verifying++;
       try {
         const report = await verifyRecording(deps.container, recording, now, deps.evidenceVerifier);
+        await deps.index.noteVerification(recordingId, { at: now().toISOString(), ok: report.ok });
         await request.note("accepted", { serverCallId: recording.serverCallId, detail: { ok: report.ok } });
         ctx.body = report;
       } finally {

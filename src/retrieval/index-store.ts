@@ -11,6 +11,8 @@ import { matchesFilters, participantKey, type IndexedRecording, type RecordingFi
 export interface RecordingIndex {
   put(recording: IndexedRecording): Promise<void>;
   get(recordingId: string): Promise<IndexedRecording | undefined>;
+  /** Keeps the last verification's outcome on the recording's entry (the list shows it). */
+  noteVerification(recordingId: string, verification: { at: string; ok: boolean }): Promise<void>;
   /**
    * Newest first; `next` is null when nothing is left to scan. `accept`, when given, is asked of each recording
    * that passes the filters (a search by name: src/directory), within the same scan budget.
@@ -74,6 +76,11 @@ export function createRecordingIndex(
       await Promise.all(sets.map((set) => redis.zadd(set, score, recording.recordingId)));
     },
     get,
+    async noteVerification(recordingId, verification) {
+      const recording = await get(recordingId);
+      if (!recording) return;
+      await redis.set(keys.recording(recordingId), JSON.stringify({ ...recording, lastVerification: verification }));
+    },
     async list(filters, limit, cursor, accept) {
       const set = chooseSet(keys, filters);
       const min = filters.from ? String(filters.from.getTime()) : "-inf";

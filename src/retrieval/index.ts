@@ -17,7 +17,7 @@ export {
 } from "./query.js";
 export { parseRange } from "./range.js";
 export { type SasMinter, createSasMinter } from "./sas.js";
-export { type IndexedRecording, type RecordingFilters, publicSummary } from "./summary.js";
+export { type IndexedRecording, type RecordingFilters, directionOf, publicSummary } from "./summary.js";
 export { signTicket, verifyTicket } from "./tickets.js";
 export {
   audioOffset,
