@@ -176,7 +176,8 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
       const manifest = read?.manifest;
       await request.note("accepted", { serverCallId: recording.serverCallId });
       ctx.body = {
-        recording: publicSummary(recording),
+        // As in the list: people, direction, integrity and review status beside the summary.
+        recording: await listItem(recording),
         manifestBlob: recording.manifestBlob,
         manifestSha256: recording.manifestSha256,
         manifestIntact: read?.sha256 === recording.manifestSha256 && manifest !== undefined,

@@ -380,7 +380,13 @@ function renderRecording(detail) {
         )),
   );
 
-  renderListening(detail.channelMap);
+  // "Listen to" by name where the directory has one (the channel map carries ids).
+  renderListening(
+    detail.channelMap?.map((entry) => {
+      const person = people.find((p) => p.id === entry.participantId);
+      return person?.displayName ? { ...entry, participantId: person.displayName } : entry;
+    }),
+  );
 
   byId("chunks-body").replaceChildren(
     ...(detail.chunks ?? []).map((chunk) => {
@@ -438,19 +444,20 @@ function personItem(person) {
   const id = el("code", { text: shortId(person.id) });
   id.title = person.id;
   const copy = el("button", { text: "Copy id", attrs: { type: "button", class: "copy" } });
-  copy.setAttribute("aria-label", `Copy the id of ${label.name}`);
+  copy.setAttribute("aria-label", `Copy id of ${label.name}`);
   copy.addEventListener("click", () => {
     void navigator.clipboard
       .writeText(person.id)
       .then(() => say(`Copied the id of ${label.name}.`))
       .catch(() => say(`Could not copy; the id is ${person.id}.`));
   });
-  const where = person.location ? `, ${person.location}` : "";
+  if (!label.named) return el("li", { attrs: { "data-id": person.id } }, id, " (not in the directory) ", copy);
+  const about = [label.detail, person.location].filter(Boolean).join(", ");
   return el(
     "li",
-    {},
-    el("span", { text: label.name, className: label.named ? "name" : "name unnamed" }),
-    label.detail ? ` (${label.detail}${where}) ` : " ",
+    { attrs: { "data-id": person.id } },
+    el("span", { text: label.name, className: "name" }),
+    about ? ` (${about}) ` : " ",
     id,
     " ",
     copy,
@@ -667,7 +674,7 @@ async function showTimeline(detail) {
         ? el("button", { text: "Play from here", attrs: { type: "button", "data-kind": row.kind } })
         : el("span", { text: "" });
       if (target) {
-        jump.setAttribute("aria-label", `Play from ${row.audio}: ${row.what}`);
+        jump.setAttribute("aria-label", `Play from here: ${row.audio}, ${row.what}`);
         jump.addEventListener("click", () => guarded(() => seekTo(target.index, target.seconds)));
       }
       return el(
