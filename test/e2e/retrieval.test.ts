@@ -304,6 +304,17 @@ describe("QA retrieval", () => {
       const bytes = await archivedBytes(chunk.blob);
       expect(sha256(bytes)).toBe(chunk.sha256);
     }
+    // Waveform peaks written at ingest beside each chunk: both channels, as long as the chunk (1.5 s each).
+    for (const chunk of detail.chunks) {
+      const response = await api("GET", `${path(desk2.recordingId)}/chunks/${chunk.index}/peaks`, tokens.desk);
+      expect(response.status).toBe(200);
+      const peaks = (await response.json()) as { channels: number; durationMs: number; peaks: number[][] };
+      expect(peaks).toMatchObject({ channels: 2, durationMs: 1_500 });
+      expect(peaks.peaks.map((channel) => channel.length)).toEqual([75, 75]); // 50 a second
+      expect(Math.max(...peaks.peaks.flat())).toBeGreaterThan(0.1); // the simulator's tones, not silence
+    }
+    expect((await api("GET", `${path(desk2.recordingId)}/chunks/0/peaks`, tokens.support)).status).toBe(404);
+    expect((await api("GET", `${path(desk2.recordingId)}/chunks/9/peaks`, tokens.desk)).status).toBe(404);
   });
 
   it("answers the access matrix on every endpoint: own team, other team 404, auditor, no token and wrong token 401", async () => {
@@ -564,6 +575,14 @@ describe("QA retrieval", () => {
     out.length = 0;
     expect(await verifyCommand(support.recordingId, options, io)).toBe(1);
     expect(out.join("\n")).toContain("MISMATCH");
+    // The list shows the last verification's outcome: this one failed.
+    const listedAfter = (await (await api("GET", "/api/recordings?team=support", tokens.support)).json()) as {
+      items: { recordingId: string; integrity: { archive: string; lastVerification: { ok: boolean } | null } }[];
+    };
+    expect(listedAfter.items.find((r) => r.recordingId === support.recordingId)?.integrity).toMatchObject({
+      archive: "verified",
+      lastVerification: { ok: false },
+    });
     // An export refuses to pass the altered chunk off as evidence: left out, and the bundle says why.
     const created = await api("POST", "/api/exports", tokens.auditor, {
       team: "support",
