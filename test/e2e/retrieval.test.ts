@@ -718,6 +718,11 @@ describe("QA retrieval", () => {
       expect(run.stdout).toContain("3 recordings' chunks and metadata documents checked against their manifests");
       // One byte of a chunk changed: named, exit 1.
       const bytes = await readFile(file);
+      // Its chain of custody (stored, not deflated, and covered by the seal just verified) names who was on each call.
+      const custodyAt = bytes.indexOf(Buffer.from('"exportId"'));
+      expect(custodyAt).toBeGreaterThan(0);
+      expect(bytes.includes(Buffer.from('"displayName": "Alice Smith"'), custodyAt)).toBe(true);
+      expect(bytes.includes(Buffer.from('"displayName": "Bob Okafor"'), custodyAt)).toBe(true);
       const at = bytes.indexOf(Buffer.from("RIFF")) + 100;
       bytes[at] = bytes[at]! ^ 0xff;
       await writeFile(file, bytes);
