@@ -71,6 +71,23 @@ describe("joins and leaves", () => {
         ["left", CUSTOMER, 70],
       ],
     ],
+    [
+      "someone Event Grid only saw leave joined when a list first showed them",
+      [
+        { source: "participant-list" as const, participants: [ALICE, CUSTOMER], at: t(2) },
+        { source: "event-grid" as const, change: "left" as const, participant: ALICE, at: t(50) },
+      ],
+      [
+        ["joined", CUSTOMER, 2],
+        ["joined", ALICE, 2],
+        ["left", ALICE, 50],
+      ],
+    ],
+    [
+      "…and no join is made up when no list showed them",
+      [{ source: "event-grid" as const, change: "left" as const, participant: ALICE, at: t(50) }],
+      [["left", ALICE, 50]],
+    ],
   ])("%s", (_, presence, expected) => {
     expect(presenceChanges(presence).map((c) => [c.change, c.participant, (Date.parse(c.at) - T0) / 1000])).toEqual(
       expected,

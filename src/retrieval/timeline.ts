@@ -98,7 +98,17 @@ export function presenceChanges(
     for (const p of present) if (!now.has(p)) changes.push({ change: "left", participant: p, at: observation.at });
     present = now;
   }
-  return changes;
+  // Someone Event Grid only saw leave (on the call before its events began: typically the caller) joined when a
+  // list first showed them, if one did before they left.
+  for (const participant of named) {
+    const first = changes.find((c) => c.participant === participant);
+    if (first?.change !== "left") continue;
+    const seen = ordered.find(
+      (o) => o.source !== "event-grid" && o.participants.includes(participant) && ms(o.at) <= ms(first.at),
+    );
+    if (seen) changes.push({ change: "joined", participant, at: seen.at });
+  }
+  return changes.sort((a, b) => ms(a.at) - ms(b.at));
 }
 
 const ORDER: TimelineKind[] = [
