@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { PEAKS_PER_SECOND, WavPeaks, type ChunkPeaks } from "./peaks.js";
+import { readFile } from "node:fs/promises";
+import { mpegChannels, PEAKS_PER_SECOND, peaksOfStream, WavPeaks, type ChunkPeaks } from "./peaks.js";
 
 /** A canonical 44-byte PCM header (optionally EXTENSIBLE, with a LIST chunk before data), then the samples. */
 function wav(
@@ -99,7 +100,7 @@ describe("waveform peaks of a WAV chunk", () => {
   });
 
   it.each([
-    ["an MP3", Buffer.from("ID3\x04\x00\x00\x00\x00\x00\x00 and frames"), "not a RIFF/WAVE file"],
+    ["an MP3 (to the WAV reader)", Buffer.from("ID3\x04\x00\x00\x00\x00\x00\x00 and frames"), "not a RIFF/WAVE file"],
     [
       "an A-law WAV",
       (() => {
@@ -112,5 +113,48 @@ describe("waveform peaks of a WAV chunk", () => {
     ["no fmt chunk", Buffer.from("RIFF\x04\x00\x00\x00WAVE"), "no fmt chunk"],
   ])("gives no peaks for %s, and says why", (_, file, problem) => {
     expect(peaksOf(file)).toEqual({ problem });
+  });
+});
+
+/** Pieces of `size` bytes, as a blob download gives them. */
+async function* piecesOf(bytes: Buffer, size: number) {
+  for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+}
+
+describe("waveform peaks of an MP3 chunk (ACS's mp3 format)", () => {
+  // 1 s of 16 kHz mono made with LAME: a 400 Hz tone at half scale for 0.5 s, then silence.
+  const fixture = readFile("test/fixtures/audio/tone-16k-mono-400hz-half-second.mp3");
+
+  it.each([1 << 20, 4096, 333])(
+    "decodes it in pieces of %s bytes: one channel, the tone, then silence",
+    async (size) => {
+      const result = (await peaksOfStream(piecesOf(await fixture, size))) as ChunkPeaks;
+      expect(result).toMatchObject({ version: 1, sampleRate: 16_000, channels: 1, peaksPerSecond: PEAKS_PER_SECOND });
+      // LAME's encoder delay and padding make it a little longer than the second encoded.
+      expect(result.durationMs).toBeGreaterThanOrEqual(1_000);
+      expect(result.durationMs).toBeLessThan(1_150);
+      const windows = result.peaks[0]!;
+      expect(Math.min(...windows.slice(6, 24))).toBeGreaterThan(0.4);
+      expect(Math.max(...windows.slice(36, 50))).toBeLessThan(0.02);
+    },
+  );
+
+  it.each([
+    ["a mono MPEG-1 layer III frame", Buffer.from([0xff, 0xfb, 0x90, 0xc4]), 1],
+    ["a joint-stereo frame", Buffer.from([0xff, 0xfb, 0x90, 0x44]), 2],
+    [
+      "an ID3v2 tag, then a mono frame",
+      Buffer.concat([Buffer.from("ID3\x04\x00\x00\x00\x00\x00\x02xx"), Buffer.from([0xff, 0xf3, 0x48, 0xc4])]),
+      1,
+    ],
+    ["a reserved sample rate, then nothing", Buffer.from([0xff, 0xfb, 0x9c, 0xc4]), undefined],
+    ["text", Buffer.from("hello, not audio"), undefined],
+  ])("channels of %s: %s", (_, head, channels) => expect(mpegChannels(head)).toBe(channels));
+
+  it("says why there are no peaks for bytes that are neither WAV nor MPEG audio (mp4)", async () => {
+    const mp4 = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from("ftypmp42"), Buffer.alloc(64)]);
+    expect(await peaksOfStream(piecesOf(mp4, 16))).toEqual({
+      problem: "no MPEG audio frame in the chunk's first bytes",
+    });
   });
 });

@@ -2,10 +2,12 @@
  * Waveform peaks of an archived chunk (docs/qa-page.md "Waveform"): computed once at ingest from the archived bytes
  * and stored beside the chunk as `<chunk blob>.peaks.json`, so a reviewer's browser draws each speaker's waveform
  * without downloading or decoding the audio. Derived data, not evidence: not in the manifest, recomputable from the
- * chunk. PCM WAV only (what ACS writes for `wav`; the local simulator writes WAV bodies for every format); any other
- * encoding gets no peaks and the page says so.
+ * chunk. PCM WAV (what ACS writes for `wav`; the local simulator writes WAV bodies for every format) read as it is;
+ * MPEG audio (ACS's `mp3`) decoded with mpg123 (WebAssembly, `mpg123-decoder`); any other encoding (`mp4`) gets no
+ * peaks and the page says so.
  */
 import type { ContainerClient } from "@azure/storage-blob";
+import { MPEGDecoder } from "mpg123-decoder";
 
 /** Peaks per second of audio: 20 ms windows, fine enough to see turns and pauses, small for a 1 h chunk (~3 MB/channel as JSON at worst). */
 export const PEAKS_PER_SECOND = 50;
@@ -178,6 +180,129 @@ export class WavPeaks {
   }
 }
 
+/** Peaks of decoded audio (channels of float samples, any number of pieces). Pure. */
+class DecodedPeaks {
+  private frames = 0;
+  private window = 0;
+  private current: number[];
+  private readonly out: number[][];
+  constructor(
+    private readonly channels: number,
+    private readonly sampleRate: number,
+  ) {
+    this.current = new Array<number>(channels).fill(0);
+    this.out = Array.from({ length: channels }, () => []);
+  }
+
+  add(channelData: readonly Float32Array[], count: number): void {
+    for (let i = 0; i < count; i++) {
+      for (let c = 0; c < this.channels; c++) {
+        const value = Math.abs(channelData[c]?.[i] ?? 0);
+        if (value > this.current[c]!) this.current[c] = value;
+      }
+      this.frames++;
+      if (this.frames >= Math.round(((this.window + 1) * this.sampleRate) / PEAKS_PER_SECOND)) this.flush();
+    }
+  }
+
+  private flush(): void {
+    this.current.forEach((peak, c) => this.out[c]!.push(Math.round(Math.min(1, peak) * 1000) / 1000));
+    this.current.fill(0);
+    this.window++;
+  }
+
+  result(): ChunkPeaks {
+    if (this.frames > Math.round((this.window * this.sampleRate) / PEAKS_PER_SECOND)) this.flush();
+    return {
+      version: 1,
+      sampleRate: this.sampleRate,
+      channels: this.channels,
+      durationMs: Math.round((this.frames / this.sampleRate) * 1000),
+      peaksPerSecond: PEAKS_PER_SECOND,
+      peaks: this.out,
+    };
+  }
+}
+
+/**
+ * The channel count of an MPEG audio stream from its first frame header (after an ID3v2 tag, if any): mpg123 hands
+ * mono out as two equal channels, and a waveform per speaker must not show a mono mix twice. Undefined when the
+ * bytes are no MPEG audio.
+ */
+export function mpegChannels(head: Buffer): 1 | 2 | undefined {
+  let at = 0;
+  if (head.toString("latin1", 0, 3) === "ID3" && head.length >= 10) {
+    const size = ((head[6]! & 0x7f) << 21) | ((head[7]! & 0x7f) << 14) | ((head[8]! & 0x7f) << 7) | (head[9]! & 0x7f);
+    at = 10 + size + (head[5]! & 0x10 ? 10 : 0);
+  }
+  for (; at + 4 <= head.length; at++) {
+    // Frame sync (11 bits), a version other than reserved, layer I–III, a bitrate and sample rate that exist.
+    if (head[at] !== 0xff || (head[at + 1]! & 0xe0) !== 0xe0) continue;
+    const version = (head[at + 1]! >> 3) & 3;
+    const layer = (head[at + 1]! >> 1) & 3;
+    const bitrate = head[at + 2]! >> 4;
+    const rate = (head[at + 2]! >> 2) & 3;
+    if (version === 1 || layer === 0 || bitrate === 0 || bitrate === 15 || rate === 3) continue;
+    return head[at + 3]! >> 6 === 3 ? 1 : 2;
+  }
+  return undefined;
+}
+
+/** Decodes MPEG audio as it comes (any piece sizes) into peaks. */
+export async function mpegPeaks(
+  pieces: AsyncIterable<Buffer>,
+  head: Buffer,
+): Promise<ChunkPeaks | { problem: string }> {
+  const channels = mpegChannels(head);
+  if (channels === undefined) return { problem: "no MPEG audio frame in the chunk's first bytes" };
+  const decoder = new MPEGDecoder();
+  await decoder.ready;
+  try {
+    let peaks: DecodedPeaks | undefined;
+    const take = (piece: Buffer) => {
+      const decoded = decoder.decode(new Uint8Array(piece.buffer, piece.byteOffset, piece.byteLength));
+      if (decoded.samplesDecoded === 0) return;
+      peaks ??= new DecodedPeaks(channels, decoded.sampleRate);
+      peaks.add(decoded.channelData, decoded.samplesDecoded);
+    };
+    take(head);
+    for await (const piece of pieces) take(piece);
+    return peaks?.result() ?? { problem: "no MPEG audio decoded" };
+  } finally {
+    decoder.free();
+  }
+}
+
+/** The first `bytes` of a stream (or all of it, if shorter), and the rest of it to read on. */
+async function headOf(stream: AsyncIterable<Buffer>, bytes: number) {
+  const iterator = stream[Symbol.asyncIterator]();
+  const pieces: Buffer[] = [];
+  let length = 0;
+  while (length < bytes) {
+    const next = await iterator.next();
+    if (next.done) break;
+    pieces.push(next.value);
+    length += next.value.length;
+  }
+  const rest: AsyncIterable<Buffer> = { [Symbol.asyncIterator]: () => iterator };
+  return { head: Buffer.concat(pieces), rest };
+}
+
+/** Peaks of an audio file read as a stream: PCM WAV or MPEG audio, recognised by their bytes. */
+export async function peaksOfStream(stream: AsyncIterable<Buffer>): Promise<ChunkPeaks | { problem: string }> {
+  const { head, rest } = await headOf(stream, 64 * 1024);
+  if (head.toString("latin1", 0, 4) === "RIFF") {
+    const reader = new WavPeaks();
+    reader.push(head);
+    for await (const piece of rest) {
+      if (reader.problem) break;
+      reader.push(piece);
+    }
+    return reader.result();
+  }
+  return mpegPeaks(rest, head);
+}
+
 /**
  * Reads an archived chunk back and writes its peaks beside it (replacing any earlier: derived data). Returns the
  * peaks blob's name, or why there is none (an encoding it does not read). Storage errors are thrown.
@@ -187,12 +312,7 @@ export async function writeChunkPeaks(
   chunkBlob: string,
 ): Promise<{ blob: string } | { problem: string }> {
   const download = await container.getBlobClient(chunkBlob).download(0);
-  const reader = new WavPeaks();
-  for await (const piece of download.readableStreamBody as AsyncIterable<Buffer>) {
-    reader.push(piece);
-    if (reader.problem) break;
-  }
-  const peaks = reader.result();
+  const peaks = await peaksOfStream(download.readableStreamBody as AsyncIterable<Buffer>);
   if ("problem" in peaks) return peaks;
   const blob = peaksBlobName(chunkBlob);
   const text = JSON.stringify(peaks);

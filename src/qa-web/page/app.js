@@ -584,7 +584,7 @@ async function showWaveform(index) {
     waves.durationMs = 0;
     box.replaceChildren(
       el("p", {
-        text: `No waveform for chunk ${index}: its audio is not PCM WAV, or it was archived before waveforms were kept.`,
+        text: `No waveform for chunk ${index}: its audio is neither WAV nor MP3, or it was archived before waveforms were kept.`,
       }),
     );
     return;
