@@ -125,6 +125,18 @@ beforeAll(async () => {
   );
   stack = await startStack({ policyDir: dir, env: { API_TOKENS_FILE: join(dir, "tokens.yaml.txt") } });
   [supportCall, deskCall] = await Promise.all([pausedCall(), plainCall()]);
+  // The ingest job writes a chunk's peaks last, after the manifest that lists the recording.
+  await eventually(
+    async () => {
+      const peaks = await api(
+        `/api/recordings/${encodeURIComponent(supportCall.recordingId)}/chunks/0/peaks`,
+        TOKENS.support,
+      );
+      return peaks.status === 200 ? true : undefined;
+    },
+    10_000,
+    "the support call's waveform peaks",
+  );
   await mkdir(SCREENSHOTS, { recursive: true });
 }, 120_000);
 

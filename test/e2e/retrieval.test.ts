@@ -305,9 +305,16 @@ describe("QA retrieval", () => {
       expect(sha256(bytes)).toBe(chunk.sha256);
     }
     // Waveform peaks written at ingest beside each chunk: both channels, as long as the chunk (1.5 s each).
+    // (Written last in the ingest job, after the manifest that lists the recording: waited for.)
     for (const chunk of detail.chunks) {
-      const response = await api("GET", `${path(desk2.recordingId)}/chunks/${chunk.index}/peaks`, tokens.desk);
-      expect(response.status).toBe(200);
+      const response = await eventually(
+        async () => {
+          const answer = await api("GET", `${path(desk2.recordingId)}/chunks/${chunk.index}/peaks`, tokens.desk);
+          return answer.status === 200 ? answer : undefined;
+        },
+        10_000,
+        `the peaks of chunk ${chunk.index}`,
+      );
       const peaks = (await response.json()) as { channels: number; durationMs: number; peaks: number[][] };
       expect(peaks).toMatchObject({ channels: 2, durationMs: 1_500 });
       expect(peaks.peaks.map((channel) => channel.length)).toEqual([75, 75]); // 50 a second

@@ -559,8 +559,9 @@ function peaksOf(recordingId, index) {
   let found = state.peaks.get(key);
   if (!found) {
     found = api.peaks(recordingId, index).catch((error) => {
-      if (error instanceof ApiError && error.status === 404) return undefined;
+      // Not kept: a chunk archived a moment ago may have its peaks written by the time it is opened again.
       state.peaks.delete(key);
+      if (error instanceof ApiError && error.status === 404) return undefined;
       throw error;
     });
     state.peaks.set(key, found);

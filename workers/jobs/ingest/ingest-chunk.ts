@@ -130,7 +130,6 @@ async function perform(deps: Deps, payload: Payload) {
   const protection = { until: until ? new Date(until) : undefined, legalHold: placement.retention.legalHold };
   await deps.retention.protect(content.name, protection);
   await deps.retention.protect(metadata.name, protection);
-  await writePeaks(deps, content.name, log);
   const manifest = await writeManifestIfComplete(deps, payload, placement, labels);
   if (manifest) {
     await deps.retention.protect(manifest, protection);
@@ -164,6 +163,8 @@ async function perform(deps: Deps, payload: Payload) {
     });
     deps.logger.info({ ...log, deleteLocation: chunk.deleteLocation }, "ACS copy deleted after verified archive");
   }
+  // Last: the waveform is for reviewers, and re-reading (decoding, for MP3) the chunk must not delay the archive.
+  await writePeaks(deps, content.name, log);
   const { document: _document, ...metadataBlob } = metadata;
   return { content, metadata: metadataBlob, manifest, placement: placement.kind };
 }
