@@ -14,7 +14,7 @@ import { createBlobAuditArchive, createActionAuditLog, createAuditLog } from "./
 import { createRecordingIndex, createSasMinter, createExportRequests, cursorCodec } from "./retrieval/index.js";
 import { loadTokenStore } from "./auth/index.js";
 import { loadEvidenceVerifier } from "./evidence/index.js";
-import { policyReadiness } from "./policy/index.js";
+import { isMember, policyReadiness } from "./policy/index.js";
 import {
   attachClusterMetrics,
   aliveWorkers,
@@ -25,6 +25,7 @@ import {
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
 import { createReconcileReports } from "./reconcile/index.js";
+import { createLedger } from "./ledger/index.js";
 
 /**
  * Builds the Koa app from configuration and starts listening; with OPS_PORT, also the internal operations
@@ -73,6 +74,18 @@ export async function startWebhook(
     workers: await workersInfo(runtime, config.REDIS_PREFIX),
     intake: { durability: durabilityLabel(durability), redis: redisInfo(runtime) },
   });
+  // The calls API's audit (pause, resume, stop requests): also read by the recordings API's timeline.
+  const callActions = createActionAuditLog(
+    runtime.redis,
+    config.REDIS_PREFIX,
+    auditArchive,
+    (entry, err) =>
+      logger.error(
+        { serverCallId: entry.serverCallId, auditId: entry.id, action: entry.action, err, alert: "audit-archive" },
+        "ALERT audit entry kept in Redis only: Blob refused it",
+      ),
+    auditOptions,
+  );
   const app = createApp({
     logger,
     sink,
@@ -85,17 +98,7 @@ export async function startWebhook(
       tokens,
       sessions: runtime.sessions,
       queues: runtime.queues,
-      audit: createActionAuditLog(
-        runtime.redis,
-        config.REDIS_PREFIX,
-        auditArchive,
-        (entry, err) =>
-          logger.error(
-            { serverCallId: entry.serverCallId, auditId: entry.id, action: entry.action, err, alert: "audit-archive" },
-            "ALERT audit entry kept in Redis only: Blob refused it",
-          ),
-        auditOptions,
-      ),
+      audit: callActions,
     },
     retrieval: {
       recordings: {
@@ -104,6 +107,16 @@ export async function startWebhook(
         index: recordingIndex,
         container: runtime.container,
         cursors: cursorCodec(secret),
+        directory: runtime.directory,
+        isMember: (team, rawId) => {
+          const policy = runtime.policies().find((p) => p.team.id === team);
+          return policy !== undefined && isMember(policy, rawId);
+        },
+        timeline: {
+          sessions: runtime.sessions,
+          ledger: createLedger(runtime.redis, config.REDIS_PREFIX),
+          callActions,
+        },
         verifyConcurrency: config.VERIFY_CONCURRENCY,
         evidenceVerifier: loadEvidenceVerifier(config, (message) =>
           logger.warn({ alert: "evidence-development-key" }, message),
