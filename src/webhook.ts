@@ -1,5 +1,12 @@
 import type { Server } from "node:http";
-import { entraSettings, intakeDurability, playbackTicketSecret, serverSecret, type Config } from "./config/index.js";
+import {
+  entraSettings,
+  immutabilityMode,
+  intakeDurability,
+  playbackTicketSecret,
+  serverSecret,
+  type Config,
+} from "./config/index.js";
 import {
   durabilityLabel,
   createCallbackVerifier,
@@ -19,6 +26,8 @@ import { attachClusterMetrics, aliveWorkers, HEARTBEAT_TTL_MS } from "./observab
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
 import { createReconcileReports } from "./reconcile/index.js";
+import { azureRetention, noRetention } from "./archive/index.js";
+import { createReviewStores, loadScorecards } from "./reviews/index.js";
 
 /**
  * Builds the Koa app from configuration and starts listening; with OPS_PORT, also the internal operations
@@ -43,6 +52,17 @@ export async function startWebhook(
   const audit = createAuditLog(runtime.redis, config.REDIS_PREFIX, auditArchive, auditOptions);
   const secret = serverSecret(config);
   const recordingIndex = createRecordingIndex(runtime.redis, config.REDIS_PREFIX);
+  // QA scorecards (docs/reviews.md): read once at start; an invalid file stops the start, as a policy does.
+  const scorecards = await loadScorecards(config.POLICY_DIR);
+  const reviews = createReviewStores({
+    redis: runtime.redis,
+    prefix: config.REDIS_PREFIX,
+    container: runtime.container,
+    // A review is protected like its recording (docs/reviews.md "Storage").
+    retention: immutabilityMode(config) === "azure" ? azureRetention(runtime.container) : noRetention,
+    scorecards: () => scorecards,
+    policies: runtime.policies,
+  });
   const readiness = {
     redis: async () => {
       await runtime.redis.ping();
@@ -117,6 +137,7 @@ export async function startWebhook(
       },
       audit: { tokens, audit, archive: auditArchive },
       reconciliation: { tokens, audit, reports: createReconcileReports(runtime.redis, config.REDIS_PREFIX) },
+      reviews: { tokens, audit, recordings: recordingIndex, reviews },
     },
     readiness,
     info,

@@ -19,3 +19,4 @@ export {
   type RecordingRef,
   type ReviewStores,
 } from "./service.js";
+export { createReviewStores, manifestFacts, recordingsSince } from "./stores.js";
