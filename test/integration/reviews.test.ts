@@ -29,7 +29,11 @@ import {
   type ReviewStores,
 } from "../../src/reviews/index.js";
 import { reviewBlobName, type ReviewDocument } from "../../src/reviews/review.js";
+import { createLogger } from "../../src/log.js";
+import type { WorkerDependencies } from "../../workers/dependencies.js";
+import { fillReviewQueueJob } from "../../workers/jobs/reviews/fill-review-queue.js";
 import { listen } from "../support/http.js";
+import { runJob } from "../support/run-job.js";
 
 const prefix = `${inject("runId")}:reviews-${randomBytes(4).toString("hex")}`;
 const ALICE = "8:acs:5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10_00000001-alice";
@@ -378,6 +382,34 @@ describe("the queue", () => {
       replaces: 1,
     });
     expect(disputed.body.queue).toMatchObject({ status: "disputed" });
+  });
+});
+
+describe("the fill-review-queue job", () => {
+  it("takes a recording archived after the last run, and only that one", async () => {
+    const BOB = "8:acs:5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10_00000002-bob";
+    await archiveRecording(4, "trading-desk", BOB, "2026-12-08T09:00:00.000Z");
+    const ledger = { get: async () => undefined };
+    const deps = {
+      logger: createLogger("silent", "test"),
+      fillReviewQueue: () =>
+        fillQueue(
+          {
+            ...stores,
+            recordingsSince: recordingsSince(recordings()),
+            ledger,
+            now: () => new Date("2026-12-09T00:00:00Z"),
+          },
+          7,
+        ),
+      fillReviewQueueEveryMs: 0,
+    } as unknown as WorkerDependencies;
+    const result = await runJob(fillReviewQueueJob, deps, {});
+    expect(result).toEqual({
+      considered: 1,
+      added: [{ team: "trading-desk", recordingId: "rec-4", reasons: ["agent-sample"] }],
+    });
+    expect(await runJob(fillReviewQueueJob, deps, {})).toEqual({ considered: 0, added: [] });
   });
 });
 

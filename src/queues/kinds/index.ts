@@ -2,6 +2,7 @@ import type { JobKind, PayloadOfKind } from "../kind.js";
 import { exportRecordings } from "./retrieval.js";
 import { ingestChunk, sweepIngestDeadlines } from "./ingest.js";
 import { checkpointEvidence, probeStorage, reconcileCalls, sweepGaps } from "./operations.js";
+import { fillReviewQueue } from "./reviews.js";
 import {
   callEvent,
   checkRecording,
@@ -46,6 +47,7 @@ export const jobKinds = byName({
   "sweep-gaps": sweepGaps,
   "checkpoint-evidence": checkpointEvidence,
   "reconcile-calls": reconcileCalls,
+  "fill-review-queue": fillReviewQueue,
 });
 
 export type JobKinds = typeof jobKinds;
@@ -66,6 +68,7 @@ export {
   enforceStart,
   expectRecording,
   exportRecordings,
+  fillReviewQueue,
   ingestChunk,
   pauseRecording,
   playAnnouncement,
