@@ -32,6 +32,12 @@ import { reviewBlobName, type ReviewDocument } from "../../src/reviews/review.js
 import { createLogger } from "../../src/log.js";
 import type { WorkerDependencies } from "../../workers/dependencies.js";
 import { fillReviewQueueJob } from "../../workers/jobs/reviews/fill-review-queue.js";
+import {
+  queueCommand,
+  reindexReviewsCommand,
+  reportCommand,
+  submitReviewCommand,
+} from "../../src/cli/reviews-commands.js";
 import { listen } from "../support/http.js";
 import { runJob } from "../support/run-job.js";
 
@@ -44,6 +50,7 @@ let redis: Redis;
 let dataDir: string;
 let azurite: RunningAzurite;
 let archive: ContainerClient;
+let auditContainer: ContainerClient;
 let stores: ReviewStores;
 let server: Server;
 let base: string;
@@ -77,7 +84,7 @@ beforeAll(async () => {
   const service = BlobServiceClient.fromConnectionString(azurite.connectionString);
   archive = service.getContainerClient("recordings");
   await archive.create();
-  const auditContainer = service.getContainerClient("audit");
+  auditContainer = service.getContainerClient("audit");
   await auditContainer.create();
   const scorecards = await loadScorecards("policies");
   const policies = await loadPolicies("policies");
@@ -413,6 +420,59 @@ describe("the fill-review-queue job", () => {
   });
 });
 
+describe("the command line", () => {
+  const output = () => {
+    const lines: string[] = [];
+    return {
+      lines,
+      io: { out: (line: string) => void lines.push(line), err: (line: string) => void lines.push(`ERR ${line}`) },
+    };
+  };
+  it("submits with answers, a pinned comment and a flag, lists the queue and writes the report as CSV", async () => {
+    const submit = output();
+    const code = await submitReviewCommand(
+      "rec-3",
+      {
+        url: base,
+        token: "legal",
+        answer: ["privilege-flagged=yes", "counterpart-identified=yes", "matter-referenced=na", "clarity=4"],
+        comment: ["12.5=Matter reference said"],
+        flag: ["coaching=slow start"],
+      },
+      submit.io,
+    );
+    expect(code).toBe(0);
+    // privilege (1 + 1)/2 = 100 %, record keeping 75 %: 0.7·100 + 0.3·75 = 92.5 %
+    expect(submit.lines[0]).toMatch(/^review [0-9a-f-]{36} version 1: 92\.5% passed; queue (done|to-review)$/);
+    const queue = output();
+    await queueCommand({ url: base, token: "legal" }, queue.io);
+    expect(queue.lines[0]).toBe("queue of legal-reviewer (own items first)");
+    expect(queue.lines.some((l) => l.includes("rec-3"))).toBe(true);
+    const report = output();
+    await reportCommand({ url: base, token: "legal", csv: true }, report.io);
+    expect(report.lines.join("\n")).toContain(`legal,2026-W50,${ERIN},1,92.5,1,0,0,1`);
+    await expect(
+      submitReviewCommand("rec-1", { url: base, token: "legal", answer: [], comment: [], flag: [] }, output().io),
+    ).rejects.toThrow("HTTP 404: no such recording");
+  });
+
+  it("reindexes, audited with the operator as actor", async () => {
+    const run = output();
+    expect(
+      await reindexReviewsCommand(
+        stores,
+        createAuditLog(redis, prefix, createBlobAuditArchive(auditContainer)),
+        "ops-person",
+        run.io,
+      ),
+    ).toBe(0);
+    expect(run.lines).toEqual(["3 review(s), 5 version(s) indexed"]);
+    expect(await auditEntries()).toContainEqual(
+      expect.objectContaining({ actor: "ops-person", action: "reviews:reindex", outcome: "reindexed" }),
+    );
+  });
+});
+
 describe("reindex", () => {
   it("rebuilds the index from the archive alone, and stops a review at a version that does not link up", async () => {
     const keys = reviewIndexKeys(prefix);
@@ -420,7 +480,7 @@ describe("reindex", () => {
     await redis.del(keys.review(reviewId), keys.recording("rec-1"), keys.team("trading-desk"));
     expect(await stores.index.get(reviewId)).toBeUndefined();
     const result = await reindexReviews(stores);
-    expect(result).toEqual({ reviews: 2, versions: 4, problems: [] });
+    expect(result).toEqual({ reviews: 3, versions: 5, problems: [] });
     expect(await stores.index.get(reviewId)).toEqual(before);
     expect((await stores.index.ofTeam("trading-desk", {}, 10)).map((r) => r.reviewId)).toContain(reviewId);
 
