@@ -161,7 +161,9 @@ export function reviewsRoutes(deps: ReviewsApiDependencies): Router {
     const wanted = query.data.status === undefined ? items : items.filter((i) => i.status === query.data.status);
     const ordered = orderQueue(wanted, request.principal.role === "team" ? request.principal.name : undefined);
     await request.note("accepted", { detail: { query: ctx.query, returned: ordered.length } });
-    ctx.body = { reviewer: request.principal.name, items: ordered };
+    // Whether the caller's teams review with a scorecard at all (the QA page then shows "My queue" first).
+    const reviewing = teams.some((team) => deps.reviews.scorecards().has(team));
+    ctx.body = { reviewer: request.principal.name, reviewing, items: ordered };
   });
 
   const queueItem = async (request: AuditedRequest, recordingId: string) => {
