@@ -237,7 +237,7 @@ describe("QA reviews in the page (Chromium)", () => {
     expect(await page.locator("#report-body tr").count()).toBe(0);
     expect(await page.locator("#report-caption").innerText()).toBe("No reviews in this period");
     // Asking for team A's report by name is refused as if team A did not exist.
-    await page.getByLabel("Team (auditors)").last().fill("team-a");
+    await page.getByLabel("Which team (auditors only)").fill("team-a");
     await page.getByRole("button", { name: "Show report" }).click();
     await page.locator('main[aria-busy="false"]').waitFor();
     await reviewsIdle(page);
