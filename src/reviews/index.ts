@@ -12,6 +12,7 @@ export {
   fillQueue,
   reindexReviews,
   ReviewRefused,
+  reviewStatusOf,
   submitReview,
   teamReport,
   type FillDependencies,

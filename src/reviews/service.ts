@@ -360,3 +360,15 @@ export async function teamReport(
   const reviews = (await Promise.all(teams.map((team) => index.ofTeam(team, range, limit)))).flat();
   return reviewReport(reviews.map((r) => r.latest));
 }
+
+/**
+ * A recording's review status for the recordings list (the list's `reviewStatus`): its queue item's status
+ * (`to-review`, `in-progress`, `done`, `disputed`), else `reviewed` when it has reviews, else null.
+ */
+export function reviewStatusOf(stores: Pick<ReviewStores, "queue" | "index">) {
+  return async (recording: Pick<RecordingRef, "recordingId" | "team">): Promise<string | null> => {
+    const item = await stores.queue.get(recording.team, recording.recordingId);
+    if (item) return item.status;
+    return (await stores.index.ofRecording(recording.recordingId)).length > 0 ? "reviewed" : null;
+  };
+}

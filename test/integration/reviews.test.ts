@@ -26,6 +26,7 @@ import {
   loadScorecards,
   recordingsSince,
   reindexReviews,
+  reviewStatusOf,
   type ReviewStores,
 } from "../../src/reviews/index.js";
 import { reviewBlobName, type ReviewDocument } from "../../src/reviews/review.js";
@@ -389,6 +390,17 @@ describe("the queue", () => {
       replaces: 1,
     });
     expect(disputed.body.queue).toMatchObject({ status: "disputed" });
+  });
+});
+
+describe("the review status the recordings list shows", () => {
+  it("is the queue item's status, else reviewed, else null", async () => {
+    const status = reviewStatusOf(stores);
+    expect(await status({ recordingId: "rec-2", team: "trading-desk" })).toBe("disputed");
+    expect(await status({ recordingId: "rec-1", team: "trading-desk" })).toBe("done");
+    await redis.hdel(`${prefix}:rq:{trading-desk}:items`, "rec-1");
+    expect(await status({ recordingId: "rec-1", team: "trading-desk" })).toBe("reviewed");
+    expect(await status({ recordingId: "rec-3", team: "legal" })).toBeNull();
   });
 });
 
