@@ -27,7 +27,7 @@ import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
 import { createReconcileReports } from "./reconcile/index.js";
 import { azureRetention, noRetention } from "./archive/index.js";
-import { createReviewStores, loadScorecards } from "./reviews/index.js";
+import { createReviewStores, createScorecardSource } from "./reviews/index.js";
 
 /**
  * Builds the Koa app from configuration and starts listening; with OPS_PORT, also the internal operations
@@ -52,15 +52,21 @@ export async function startWebhook(
   const audit = createAuditLog(runtime.redis, config.REDIS_PREFIX, auditArchive, auditOptions);
   const secret = serverSecret(config);
   const recordingIndex = createRecordingIndex(runtime.redis, config.REDIS_PREFIX);
-  // QA scorecards (docs/reviews.md): read once at start; an invalid file stops the start, as a policy does.
-  const scorecards = await loadScorecards(config.POLICY_DIR);
+  // QA scorecards (docs/reviews.md): an invalid file stops the start, as a policy does; later changes are re-read
+  // every 30 s, and a change that does not load keeps the set in force (alerted).
+  const scorecards = await createScorecardSource(config.POLICY_DIR, (problems) =>
+    logger.error(
+      { alert: "scorecards-refused", problems },
+      "ALERT scorecard change refused: the previous set stays in force",
+    ),
+  );
   const reviews = createReviewStores({
     redis: runtime.redis,
     prefix: config.REDIS_PREFIX,
     container: runtime.container,
     // A review is protected like its recording (docs/reviews.md "Storage").
     retention: immutabilityMode(config) === "azure" ? azureRetention(runtime.container) : noRetention,
-    scorecards: () => scorecards,
+    scorecards: scorecards.current,
     policies: runtime.policies,
   });
   const readiness = {
@@ -161,6 +167,7 @@ export async function startWebhook(
   });
   const server = app.listen(config.PORT, config.HOST);
   server.once("close", () => {
+    scorecards.close();
     detachMetrics();
     sink.close?.();
     intakeRedis.disconnect();

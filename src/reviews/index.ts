@@ -1,6 +1,12 @@
 export { createReviewArchive, ReviewConflict, type ReviewArchive } from "./archive.js";
 export { createReviewIndex, type IndexedReview, type ReviewIndex } from "./index-store.js";
-export { loadScorecards, readScorecards, SCORECARD_FOLDER } from "./load.js";
+export {
+  createScorecardSource,
+  loadScorecards,
+  readScorecards,
+  SCORECARD_FOLDER,
+  type ScorecardSource,
+} from "./load.js";
 export { orderQueue, QUEUE_STATUSES, type QueueItem, type QueueStatus } from "./queue.js";
 export { createReviewQueue, type ReviewQueue } from "./queue-store.js";
 export { reportCsv, reviewReport, type ReportRow } from "./report.js";

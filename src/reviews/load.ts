@@ -42,3 +42,38 @@ export async function loadScorecards(policyDir: string): Promise<Map<string, Sco
   if (problems.length > 0) throw new ScorecardError(problems);
   return new Map(scorecards.map((card) => [card.team, card]));
 }
+
+export interface ScorecardSource {
+  /** The scorecards in force (by team): the last set that loaded whole. */
+  current(): ReadonlyMap<string, Scorecard>;
+  close(): void;
+}
+
+/**
+ * The scorecards, re-read every `everyMs`: a change on disk takes effect without a restart; a set that does not
+ * load keeps the previous one in force and is reported once per distinct set of problems (`onRefused`). The
+ * first load must succeed: invalid scorecards stop the start, as invalid policies do.
+ */
+export async function createScorecardSource(
+  policyDir: string,
+  onRefused: (problems: string[]) => void,
+  everyMs = 30_000,
+): Promise<ScorecardSource> {
+  let current = await loadScorecards(policyDir);
+  let refused = "";
+  const timer = setInterval(() => {
+    loadScorecards(policyDir).then(
+      (next) => {
+        current = next;
+        refused = "";
+      },
+      (error: unknown) => {
+        const problems = error instanceof ScorecardError ? error.problems : [String(error)];
+        if (problems.join("\n") !== refused) onRefused(problems);
+        refused = problems.join("\n");
+      },
+    );
+  }, everyMs);
+  timer.unref();
+  return { current: () => current, close: () => clearInterval(timer) };
+}
