@@ -1,5 +1,12 @@
 import type { Server } from "node:http";
-import { entraSettings, intakeDurability, playbackTicketSecret, serverSecret, type Config } from "./config/index.js";
+import {
+  entraSettings,
+  immutabilityMode,
+  intakeDurability,
+  playbackTicketSecret,
+  serverSecret,
+  type Config,
+} from "./config/index.js";
 import {
   durabilityLabel,
   createCallbackVerifier,
@@ -26,6 +33,8 @@ import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
 import { createReconcileReports } from "./reconcile/index.js";
 import { createLedger } from "./ledger/index.js";
+import { azureRetention, noRetention } from "./archive/index.js";
+import { createReviewStores, createScorecardSource } from "./reviews/index.js";
 
 /**
  * Builds the Koa app from configuration and starts listening; with OPS_PORT, also the internal operations
@@ -50,6 +59,23 @@ export async function startWebhook(
   const audit = createAuditLog(runtime.redis, config.REDIS_PREFIX, auditArchive, auditOptions);
   const secret = serverSecret(config);
   const recordingIndex = createRecordingIndex(runtime.redis, config.REDIS_PREFIX);
+  // QA scorecards (docs/reviews.md): an invalid file stops the start, as a policy does; later changes are re-read
+  // every 30 s, and a change that does not load keeps the set in force (alerted).
+  const scorecards = await createScorecardSource(config.POLICY_DIR, (problems) =>
+    logger.error(
+      { alert: "scorecards-refused", problems },
+      "ALERT scorecard change refused: the previous set stays in force",
+    ),
+  );
+  const reviews = createReviewStores({
+    redis: runtime.redis,
+    prefix: config.REDIS_PREFIX,
+    container: runtime.container,
+    // A review is protected like its recording (docs/reviews.md "Storage").
+    retention: immutabilityMode(config) === "azure" ? azureRetention(runtime.container) : noRetention,
+    scorecards: scorecards.current,
+    policies: runtime.policies,
+  });
   const readiness = {
     redis: async () => {
       await runtime.redis.ping();
@@ -139,6 +165,7 @@ export async function startWebhook(
       },
       audit: { tokens, audit, archive: auditArchive },
       reconciliation: { tokens, audit, reports: createReconcileReports(runtime.redis, config.REDIS_PREFIX) },
+      reviews: { tokens, audit, recordings: recordingIndex, reviews },
     },
     readiness,
     info,
@@ -162,6 +189,7 @@ export async function startWebhook(
   });
   const server = app.listen(config.PORT, config.HOST);
   server.once("close", () => {
+    scorecards.close();
     detachMetrics();
     sink.close?.();
     intakeRedis.disconnect();

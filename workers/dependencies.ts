@@ -38,6 +38,14 @@ import {
   type ExportRequests,
 } from "../src/retrieval/index.js";
 
+import {
+  createReviewStores,
+  fillQueue,
+  loadScorecards,
+  recordingsSince,
+  type QueueItem,
+} from "../src/reviews/index.js";
+
 /** What a checkpoint attempt gave, per chain. */
 export type EvidenceCheckpointResults = Awaited<ReturnType<typeof checkpointChains>>;
 
@@ -132,6 +140,10 @@ export interface WorkerDependencies {
   jobLockMs: number;
   /** Recording hosts events may point at (re-checked when the outbox relay turns stored events into jobs). */
   recordingHostSuffixes: readonly string[];
+  /** One filling of the QA review queues from newly archived recordings (docs/reviews.md "The queue"). */
+  fillReviewQueue: () => Promise<{ considered: number; added: QueueItem[] }>;
+  /** REVIEW_QUEUE_EVERY_SECONDS (0: not scheduled). */
+  fillReviewQueueEveryMs: number;
 }
 
 /** The production wiring of the dependencies, from configuration and the shared runtime. */
@@ -199,6 +211,29 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
     },
     probeStorage: storageProbe(config),
     endpoints: { acsUrl: acsAccess(config).endpoint, blobUrl: runtime.container.url },
+    fillReviewQueue: reviewQueueFiller(config, runtime, retention),
+    fillReviewQueueEveryMs: config.REVIEW_QUEUE_EVERY_SECONDS * 1000,
+  };
+}
+
+/** The queue filling as the scheduled job runs it: the scorecards are read from POLICY_DIR at each run. */
+function reviewQueueFiller(config: Config, runtime: Runtime, retention: RetentionPort) {
+  const ledger = createLedger(runtime.redis, config.REDIS_PREFIX);
+  const recordings = createRecordingIndex(runtime.redis, config.REDIS_PREFIX);
+  return async () => {
+    const scorecards = await loadScorecards(config.POLICY_DIR);
+    const stores = createReviewStores({
+      redis: runtime.redis,
+      prefix: config.REDIS_PREFIX,
+      container: runtime.container,
+      retention,
+      scorecards: () => scorecards,
+      policies: runtime.policies,
+    });
+    return fillQueue(
+      { ...stores, recordingsSince: recordingsSince(recordings), ledger },
+      config.REVIEW_QUEUE_LOOKBACK_DAYS,
+    );
   };
 }
 

@@ -23,6 +23,7 @@ import { probeStorageJob } from "./jobs/operations/probe-storage.js";
 import { reconcileCallsJob } from "./jobs/operations/reconcile-calls.js";
 import { sweepGapsJob } from "./jobs/operations/sweep-gaps.js";
 import { exportRecordingsJob } from "./jobs/retrieval/export-recordings.js";
+import { fillReviewQueueJob } from "./jobs/reviews/fill-review-queue.js";
 
 /** Each key must be the name of its job's kind: a job filed under another kind's name does not type-check. */
 export type JobRegistry = { [N in JobName]: WorkerJob<JobKinds[N], Dependency> };
@@ -59,6 +60,8 @@ export const workerJobs: JobRegistry = {
   "sweep-gaps": sweepGapsJob,
   "checkpoint-evidence": checkpointEvidenceJob,
   "reconcile-calls": reconcileCallsJob,
+  // reviews
+  "fill-review-queue": fillReviewQueueJob,
 };
 
 /** The job of a name found in a queue, or undefined for a name no kind has. */

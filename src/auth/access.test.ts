@@ -33,6 +33,9 @@ const expected: Record<Role, Record<Action, Cell[]>> = {
     board: ALL(403),
     ops: ALL(403),
     reconcile: T("ok", "ok", 404, 404),
+    "review:read": T("ok", "ok", 404, 404),
+    "review:write": T("ok", "ok", 404, 404),
+    "review:assign": T("ok", "ok", 404, 404),
   },
   auditor: {
     list: ALL("ok"),
@@ -47,6 +50,9 @@ const expected: Record<Role, Record<Action, Cell[]>> = {
     board: ALL(403),
     ops: ALL(403),
     reconcile: ALL("ok"),
+    "review:read": ALL("ok"),
+    "review:write": ALL(403),
+    "review:assign": ALL(403),
   },
   admin: {
     list: ALL(403),
@@ -61,6 +67,9 @@ const expected: Record<Role, Record<Action, Cell[]>> = {
     board: ALL("ok"),
     ops: ALL("ok"),
     reconcile: ALL(403),
+    "review:read": ALL(403),
+    "review:write": ALL(403),
+    "review:assign": ALL(403),
   },
   anonymous: {
     list: ALL(401),
@@ -75,6 +84,9 @@ const expected: Record<Role, Record<Action, Cell[]>> = {
     board: ALL(401),
     ops: ALL(401),
     reconcile: ALL(401),
+    "review:read": ALL(401),
+    "review:write": ALL(401),
+    "review:assign": ALL(401),
   },
 };
 

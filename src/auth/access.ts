@@ -11,7 +11,8 @@ export type Role = (typeof ROLES)[number];
 /**
  * list, get, play (and stream), verify, export (create and status) recordings; pause, resume and stop a call's
  * recording; read the audit log; use the queue board; read the detailed health and metrics pages; read the
- * reconciliation against ACS's call logs (a team its own calls, auditors every team's: docs/reconciliation.md).
+ * reconciliation against ACS's call logs (a team its own calls, auditors every team's: docs/reconciliation.md);
+ * read, write (submit) and assign QA reviews (docs/reviews.md: a team its own, auditors read every team's).
  */
 export const ACTIONS = [
   "list",
@@ -26,6 +27,9 @@ export const ACTIONS = [
   "board",
   "ops",
   "reconcile",
+  "review:read",
+  "review:write",
+  "review:assign",
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -34,8 +38,8 @@ export type Target = { team: string } | "all-teams";
 
 export type Decision = { allowed: true } | { allowed: false; status: 401 | 403 | 404; message: string };
 
-const READS: readonly Action[] = ["list", "get", "play", "verify", "export", "reconcile"];
-const ACTS: readonly Action[] = ["pause", "resume", "stop"];
+const READS: readonly Action[] = ["list", "get", "play", "verify", "export", "reconcile", "review:read"];
+const ACTS: readonly Action[] = ["pause", "resume", "stop", "review:write", "review:assign"];
 const OPERATIONS: readonly Action[] = ["board", "ops"];
 
 const allow: Decision = { allowed: true };

@@ -11,6 +11,7 @@ import { evidenceSigner, openEvidenceStores, openLedger, openQueues } from "./qu
 import { checkpointCommand, publicKeyCommand, trustedVerifier, verifyCommand } from "./evidence-commands.js";
 import { Unreachable } from "./reach.js";
 import { registerRecordingsCommands } from "./recordings-register.js";
+import { registerReviewsCommands } from "./reviews-commands.js";
 import { diffCommand, explainCommand, lintCommand, type Output } from "./policy-commands.js";
 
 const program = new Command("recorder").description("compliance-recorder command line").showHelpAfterError();
@@ -206,6 +207,7 @@ jobs
 
 registerCallsCommands(program);
 registerRecordingsCommands(program, terminal);
+registerReviewsCommands(program, terminal);
 registerEventsCommands(program, terminal);
 
 program.parseAsync().catch((error: unknown) => {

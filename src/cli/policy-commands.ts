@@ -16,6 +16,7 @@ import {
   type CallFacts,
   type DecisionChange,
 } from "../policy/index.js";
+import { lintScorecards, readScorecards } from "../reviews/index.js";
 
 // `recorder policy lint | explain | diff`: the policy owners' tools. Each returns the process exit code.
 
@@ -77,7 +78,33 @@ export async function lintCommand(
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   const fileCount = files.length + directoryFiles.length;
   io.out(`${plural(fileCount, "file")}: ${plural(problems.length, "error")}, ${plural(warnings.length, "warning")}`);
-  return problems.length > 0 ? 1 : 0;
+  const scorecardErrors = await lintScorecardFiles(dir, problems.length === 0 ? policies : undefined, io);
+  return problems.length > 0 || scorecardErrors > 0 ? 1 : 0;
+}
+
+/** The QA scorecards of `<dir>/scorecards/` (docs/reviews.md), when there are any; returns the errors found. */
+async function lintScorecardFiles(dir: string, policies: readonly { team: { id: string } }[] | undefined, io: Output) {
+  const { scorecards, problems, files } = await readScorecards(dir);
+  if (files === 0) return 0;
+  for (const card of scorecards) {
+    const questions = card.sections.reduce((n, s) => n + s.questions.length, 0);
+    io.out(
+      `ok       ${card.file}  team ${card.team}  ${card.sections.length} section(s), ${questions} question(s)  sha256 ${card.hash}`,
+    );
+  }
+  for (const problem of problems) io.err(`error    ${problem}`);
+  const issues = lintScorecards(
+    scorecards,
+    policies?.map((p) => p.team.id),
+  );
+  for (const issue of issues)
+    io.err(`${issue.level === "error" ? "error   " : "warning "} ${issue.where}: ${issue.message}`);
+  const errors = problems.length + issues.filter((i) => i.level === "error").length;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  io.out(
+    `${plural(files, "scorecard")}: ${plural(errors, "error")}, ${plural(issues.length - (errors - problems.length), "warning")}`,
+  );
+  return errors;
 }
 
 export interface ExplainOptions {

@@ -179,6 +179,14 @@ export const configSchema = z.object({
     .default(24),
   /** How long after a window ACS's records are still read (they are published after the call). */
   RECONCILE_LOG_DELAY_MINUTES: z.coerce.number().int().min(0).max(1440).default(60),
+  /** How often the review queue is filled from newly archived recordings (docs/reviews.md "The queue"); 0: never. */
+  REVIEW_QUEUE_EVERY_SECONDS: z.coerce
+    .number()
+    .int()
+    .refine((value) => value === 0 || value >= 10, "0 (off) or at least 10")
+    .default(300),
+  /** How far back (by start time) the queue filling looks for recordings it has not considered yet. */
+  REVIEW_QUEUE_LOOKBACK_DAYS: z.coerce.number().int().min(1).max(62).default(8),
   /** Blob container evidence exports are written to. */
   EXPORT_CONTAINER: containerName.default("exports"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -22,6 +22,7 @@ import { detailedReadiness, readiness, serveMetrics, type ReadinessCheck } from 
 import { createRateLimiter, rateLimit, type RateLimits } from "./rate-limit.js";
 import { reconcileRoutes, type ReconcileApiDependencies } from "./reconcile-api.js";
 import { recordingsRoutes, type RecordingsApiDependencies } from "./recordings-api.js";
+import { reviewsRoutes, type ReviewsApiDependencies } from "./reviews-api.js";
 import { qaWebRoutes } from "../qa-web/index.js";
 
 export interface AppDependencies {
@@ -45,6 +46,8 @@ export interface AppDependencies {
         audit: AuditApiDependencies;
         /** The last reconciliation against ACS's call logs (docs/reconciliation.md "API"). */
         reconciliation?: ReconcileApiDependencies | undefined;
+        /** QA reviews: scorecards, reviews, the queue and reports (docs/reviews.md). */
+        reviews?: ReviewsApiDependencies | undefined;
       }
     | undefined;
   /** Facts the detailed /readyz reports beside the checks (the policy set hash in force, workers alive). */
@@ -170,6 +173,7 @@ export function createApp(deps: AppDependencies): Koa {
     app.use(exportsRoutes(deps.retrieval.exports).routes());
     app.use(auditRoutes(deps.retrieval.audit).routes());
     if (deps.retrieval.reconciliation) app.use(reconcileRoutes(deps.retrieval.reconciliation).routes());
+    if (deps.retrieval.reviews) app.use(reviewsRoutes(deps.retrieval.reviews).routes());
   }
   app.use(qaWebRoutes().routes());
   return app;

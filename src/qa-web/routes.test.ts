@@ -21,6 +21,10 @@ describe("GET /qa", () => {
     ["/qa/listen.js", "text/javascript", "export function"],
     ["/qa/view.js", "text/javascript", "export function"],
     ["/qa/style.css", "text/css", "{"],
+    ["/qa/reviews.js", "text/javascript", "import "],
+    ["/qa/reviews-view.js", "text/javascript", "export function"],
+    ["/qa/uplot.js", "text/javascript", "export { uPlot as default }"],
+    ["/qa/uplot.css", "text/css", ".uplot"],
   ])("serves %s as %s with the page's security headers", async (path, type, content) => {
     const response = await fetch(`${base}${path}`);
     expect(response.status).toBe(200);

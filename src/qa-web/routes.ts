@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import Router from "@koa/router";
 import type Koa from "koa";
 
@@ -18,10 +19,21 @@ const ASSETS = {
   "listen.js": "text/javascript; charset=utf-8",
   "view.js": "text/javascript; charset=utf-8",
   "style.css": "text/css; charset=utf-8",
+  "reviews.js": "text/javascript; charset=utf-8",
+  "reviews-view.js": "text/javascript; charset=utf-8",
 } as const;
-type AssetName = keyof typeof ASSETS;
+/**
+ * Libraries the page uses, served from this origin out of node_modules (a dependency, so in production images
+ * too), never from a CDN: uPlot draws the reviews report's chart (docs/reviews.md "The QA page").
+ */
+const VENDOR = {
+  "uplot.js": { module: "uplot/dist/uPlot.esm.js", type: "text/javascript; charset=utf-8" },
+  "uplot.css": { module: "uplot/dist/uPlot.min.css", type: "text/css; charset=utf-8" },
+} as const;
+type PageFile = keyof typeof ASSETS;
+type AssetName = PageFile | keyof typeof VENDOR;
 /** The page's files in `page/` (the build copies them beside the compiled routes). */
-export const QA_PAGE_FILES = Object.keys(ASSETS) as AssetName[];
+export const QA_PAGE_FILES = Object.keys(ASSETS) as PageFile[];
 
 /**
  * Only this origin's scripts, styles, API calls and audio; no inline script or style, no frames, no forms
@@ -55,8 +67,16 @@ const SECURITY_HEADERS = {
 
 /** The page files, read once when the router is made (a missing file stops the app at start, not at a click). */
 function loadAssets(directory: URL): Map<AssetName, Buffer> {
-  return new Map(QA_PAGE_FILES.map((name) => [name, readFileSync(new URL(name, directory))] as const));
+  const require = createRequire(import.meta.url);
+  return new Map<AssetName, Buffer>([
+    ...QA_PAGE_FILES.map((name) => [name, readFileSync(new URL(name, directory))] as const),
+    ...Object.entries(VENDOR).map(
+      ([name, vendor]) => [name as AssetName, readFileSync(require.resolve(vendor.module))] as const,
+    ),
+  ]);
 }
+const typeOf = (name: AssetName) =>
+  Object.hasOwn(ASSETS, name) ? ASSETS[name as PageFile] : VENDOR[name as keyof typeof VENDOR].type;
 
 export function qaWebRoutes(directory: URL = new URL("./page/", import.meta.url)): Router {
   const files = loadAssets(directory);
@@ -64,7 +84,7 @@ export function qaWebRoutes(directory: URL = new URL("./page/", import.meta.url)
 
   const serve = (name: AssetName) => (ctx: Koa.Context) => {
     ctx.set(SECURITY_HEADERS);
-    ctx.type = ASSETS[name];
+    ctx.type = typeOf(name);
     ctx.body = files.get(name);
   };
 
@@ -72,7 +92,8 @@ export function qaWebRoutes(directory: URL = new URL("./page/", import.meta.url)
   router.get("/qa", serve("index.html"));
   router.get("/qa/:asset", (ctx, next) => {
     const name = ctx.params.asset;
-    if (name === undefined || !Object.hasOwn(ASSETS, name) || name === "index.html") return next();
+    if (name === undefined || !(Object.hasOwn(ASSETS, name) || Object.hasOwn(VENDOR, name)) || name === "index.html")
+      return next();
     return serve(name as AssetName)(ctx);
   });
   return router;

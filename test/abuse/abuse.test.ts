@@ -241,6 +241,8 @@ describe(`abuse (${RUNS} per endpoint, seed ${SEED})`, () => {
         (s) => ({ method: "POST", path: "/api/exports", headers: json, body: JSON.stringify({ from: s, to: s }) }),
         (s) => ({ method: "GET", path: `/api/exports/${s}` }),
         () => ({ method: "GET", path: "/api/audit" }),
+        (s) => ({ method: "POST", path: `/api/recordings/${s}/reviews`, headers: json, body: '{"answers":{}}' }),
+        (s) => ({ method: "GET", path: `/api/reviews/queue?team=${s}` }),
         (s) => ({ method: "POST", path: `/api/calls/${s}/recording:pause`, headers: json, body: '{"reason":"x"}' }),
         (s) => ({
           method: "POST",
@@ -371,6 +373,69 @@ describe(`abuse (${RUNS} per endpoint, seed ${SEED})`, () => {
         });
       // Each of the four routes gets RUNS requests.
       await run(sample(attempt, RUNS * 4, 6), [200, 206, 401, 403, 404, 416, 429]);
+    },
+  );
+
+  it(
+    "the reviews API (docs/reviews.md): generated ids, queries and bodies under every credential",
+    VOLUME,
+    async () => {
+      const answer = fc.oneof(
+        fc.constantFrom<unknown>("yes", "no", "na", "maybe", null),
+        fc.integer({ min: -2, max: 7 }),
+      );
+      const submission = fc
+        .record(
+          {
+            answers: fc.oneof(
+              fc.dictionary(fc.string({ maxLength: 20 }), answer, { maxKeys: 8 }),
+              fc.constant({
+                "recording-disclosed": "yes",
+                "order-confirmed": "na",
+                "no-personal-advice": "na",
+                "best-execution": "no",
+                clarity: 3,
+                courtesy: 4,
+              }),
+            ),
+            comments: fc.array(fc.record({ atSeconds: fc.double(), text: fc.string({ maxLength: 50 }) }), {
+              maxLength: 3,
+            }),
+            flags: fc.array(fc.record({ kind: fc.constantFrom("coaching", "dispute", "compliance-breach", "x") }), {
+              maxLength: 2,
+            }),
+            replaces: fc.integer({ min: -1, max: 3 }),
+            summary: fc.string({ maxLength: 40 }),
+          },
+          { requiredKeys: [] },
+        )
+        .map((v) => JSON.stringify(v));
+      const body = fc.oneof(
+        { weight: 3, arbitrary: submission },
+        { weight: 1, arbitrary: fc.jsonValue().map((v) => JSON.stringify(v) ?? "null") },
+        { weight: 1, arbitrary: fc.string({ maxLength: 60 }) },
+      );
+      const q = (value: string) => encodeURIComponent(value);
+      const attempt = fc
+        .tuple(fc.nat(6), segment(), credential, body, queryValue(), queryValue())
+        .map(([kind, id, credentialValue, payload, one, two]): Attempt => {
+          const headers = withCredential(credentialValue, json);
+          if (kind === 0) return { method: "GET", path: `/api/recordings/${id}/reviews`, headers };
+          if (kind === 1) return { method: "POST", path: `/api/recordings/${id}/reviews`, headers, body: payload };
+          if (kind === 2) return { method: "GET", path: `/api/reviews/${id}?version=${q(one)}`, headers };
+          if (kind === 3) return { method: "POST", path: `/api/reviews/${id}/versions`, headers, body: payload };
+          if (kind === 4) return { method: "GET", path: `/api/reviews/queue?team=${q(one)}&status=${q(two)}`, headers };
+          if (kind === 5)
+            return {
+              method: "POST",
+              path: `/api/reviews/queue/${id}/assign`,
+              headers,
+              body: JSON.stringify({ reviewer: one }),
+            };
+          return { method: "GET", path: `/api/reviews/report?from=${q(one)}&to=${q(two)}&format=csv`, headers };
+        });
+      // Each of the seven routes gets RUNS requests.
+      await run(sample(attempt, RUNS * 7, 11), [200, 201, 400, 401, 403, 404, 409]);
     },
   );
 

@@ -39,6 +39,12 @@ describe("routes under /api", () => {
         "GET /api/exports/:exportId",
         "GET /api/audit",
         "POST /api/calls/:serverCallId/:operation",
+        "GET /api/recordings/:recordingId/reviews",
+        "POST /api/recordings/:recordingId/reviews",
+        "GET /api/reviews/queue",
+        "POST /api/reviews/queue/:recordingId/assign",
+        "GET /api/reviews/report",
+        "POST /api/reviews/:reviewId/versions",
       ]),
     );
   });
@@ -86,6 +92,7 @@ function everyRoute(): Koa {
       },
       exports: { tokens, audit: unused, index: unused, queues: unused, exportContainer: unused, requests: unused },
       audit: { tokens, audit: unused, archive: unused },
+      reviews: { tokens, audit: unused, recordings: unused, reviews: unused },
     },
   });
 }

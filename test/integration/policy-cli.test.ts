@@ -144,6 +144,32 @@ people:
   });
 });
 
+describe("recorder policy lint: scorecards (docs/reviews.md)", () => {
+  it("passes the shipped scorecards", async () => {
+    const run = await recorder("policy", "lint", "policies");
+    expect(run.stdout).toContain("ok       scorecards/trading-desk.yaml  team trading-desk");
+    expect(run.stdout).toContain("3 scorecards: 0 errors, 0 warnings");
+  });
+
+  it("fails on a duplicate question id, an unknown team and a zod error; warns on weights", async () => {
+    const dir = await policyDir("scorecards", {});
+    const desk = await readFile("policies/scorecards/trading-desk.yaml", "utf8");
+    await writeFile(
+      join(dir, "scorecards", "trading-desk.yaml"),
+      desk.replace("id: courtesy", "id: clarity").replace("weight: 40", "weight: 30"),
+    );
+    await writeFile(join(dir, "scorecards", "nobody.yaml"), desk.replace("team: trading-desk", "team: nobody"));
+    await writeFile(join(dir, "scorecards", "broken.yaml"), desk.replace("passMark: 80", "passMark: high"));
+    const run = await recorder("policy", "lint", dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("error    scorecards/trading-desk.yaml: question id clarity is used twice");
+    expect(run.stderr).toContain("error    scorecards/nobody.yaml: team nobody is defined by no policy file");
+    expect(run.stderr).toMatch(/^error {4}scorecards\/broken\.yaml: passMark: /m);
+    expect(run.stderr).toContain("warning  scorecards/trading-desk.yaml: section weights add up to 90, not 100");
+    expect(run.stdout).toContain("5 scorecards: 3 errors, 1 warning");
+  });
+});
+
 describe("recorder policy explain", () => {
   it("says which rule of which file decided, in words", async () => {
     const run = await recorder("policy", "explain", "--from", ALICE, "--to", BOB, "--at", "2026-11-23T09:00:00Z");

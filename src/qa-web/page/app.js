@@ -2,7 +2,7 @@
 // player with listening per speaker, verification), and the last reconciliation against ACS's call logs. Everything shown comes from the API and is written as text
 // (textContent), never as HTML. The token is kept in sessionStorage only: it dies with the tab and is never put
 // in a URL.
-/* global document, navigator, sessionStorage, FormData, setTimeout, AbortController, DOMException, HTMLElement, HTMLAudioElement, HTMLButtonElement, HTMLFormElement, HTMLInputElement, HTMLSelectElement, getComputedStyle */
+/* global document, navigator, sessionStorage, CustomEvent, FormData, setTimeout, AbortController, DOMException, HTMLElement, HTMLAudioElement, HTMLButtonElement, HTMLFormElement, HTMLInputElement, HTMLSelectElement, getComputedStyle */
 import { ApiError, createApi } from "./api.js";
 import { createSpeakerRouting } from "./listen.js";
 import {
@@ -124,20 +124,21 @@ function complain(text) {
   byId("problem").hidden = !text;
 }
 
-/** @param {"sign-in" | "browse" | "detail" | "reconciliation"} view */
+/** @param {"sign-in" | "browse" | "detail" | "reconciliation" | "queue" | "reports"} view */
 function show(view) {
   for (const name of ["sign-in", "browse", "detail", "reconciliation"]) byId(name).hidden = name !== view;
   byId("session").hidden = view === "sign-in";
   byId("views").hidden = view === "sign-in";
-  // The two tabs: a recording opened from the list belongs to "Recordings".
-  const reconciling = view === "reconciliation";
+  // The tabs: a recording opened from the list belongs to "Recordings"; reviews.js marks its own tabs.
   for (const [id, current] of /** @type {const} */ ([
-    ["show-recordings", !reconciling],
-    ["show-reconciliation", reconciling],
+    ["show-recordings", view === "browse" || view === "detail"],
+    ["show-reconciliation", view === "reconciliation"],
   ])) {
     if (current) byId(id).setAttribute("aria-current", "page");
     else byId(id).removeAttribute("aria-current");
   }
+  // reviews.js shows its own views ("queue", "reports") and the review form of an opened recording.
+  document.dispatchEvent(new CustomEvent("qa:view", { detail: view }));
 }
 
 /**
@@ -518,6 +519,9 @@ async function openRecording(recordingId, trigger) {
   byId("detail-heading").focus();
   const first = detail.chunks?.[0];
   await Promise.all([showTimeline(detail), first ? showWaveform(first.index) : Promise.resolve()]);
+  document.dispatchEvent(
+    new CustomEvent("qa:recording", { detail: { recording: detail, position: recordingPosition } }),
+  );
 }
 
 // ---- waveform and timeline ----
@@ -691,6 +695,14 @@ async function showTimeline(detail) {
     }),
   );
   byId("timeline-caption").textContent = `What happened on the call: ${rows.length} event(s)`;
+}
+
+/** Where the player is, in seconds from the recording's start (the chunks before the one playing, and into it). */
+function recordingPosition() {
+  const chunks = state.recording?.chunks ?? [];
+  const index = state.playing?.index ?? 0;
+  const before = chunks.filter((c) => c.index < index).reduce((sum, c) => sum + (c.durationMs ?? 0) / 1000, 0);
+  return before + (state.playing ? player.currentTime : 0);
 }
 
 // ---- playing ----
@@ -885,6 +897,7 @@ byId("sign-in-form").addEventListener("submit", (event) => {
   sessionStorage.setItem(TOKEN_KEY, token);
   show("browse");
   void guarded(() => search({}));
+  document.dispatchEvent(new CustomEvent("qa:signed-in"));
 });
 
 byId("sign-out").addEventListener("click", () => signOut());
@@ -956,9 +969,21 @@ byId("listen-choices").addEventListener("change", (event) => {
   if (input instanceof HTMLInputElement) void guarded(() => listenTo(input.value));
 });
 
+// The views of reviews.js ("My queue", "Reports"), and a recording it opens from the queue.
+document.addEventListener("qa:show", (event) => {
+  state.generation += 1;
+  stopPlayer();
+  state.recording = undefined;
+  show(/** @type {CustomEvent<"queue" | "reports">} */ (event).detail);
+});
+document.addEventListener("qa:open-recording", (event) => {
+  void guarded(() => openRecording(String(/** @type {CustomEvent} */ (event).detail), byId("show-queue")));
+});
+
 if (sessionStorage.getItem(TOKEN_KEY)) {
   show("browse");
   void guarded(() => search({}));
+  document.dispatchEvent(new CustomEvent("qa:signed-in"));
 } else {
   show("sign-in");
 }

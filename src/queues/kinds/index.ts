@@ -2,6 +2,7 @@ import type { JobKind, PayloadOfKind } from "../kind.js";
 import { exportRecordings } from "./retrieval.js";
 import { ingestChunk, sweepIngestDeadlines } from "./ingest.js";
 import { checkpointEvidence, probeStorage, reconcileCalls, sweepGaps } from "./operations.js";
+import { fillReviewQueue } from "./reviews.js";
 import {
   callEvent,
   checkRecording,
@@ -52,6 +53,7 @@ export const jobKinds = byName({
   "ask-consent": askConsent,
   "consent-fallback": consentFallback,
   "consent-timeout": consentTimeout,
+  "fill-review-queue": fillReviewQueue,
 });
 
 export type JobKinds = typeof jobKinds;
@@ -72,6 +74,7 @@ export {
   enforceStart,
   expectRecording,
   exportRecordings,
+  fillReviewQueue,
   ingestChunk,
   pauseRecording,
   playAnnouncement,
