@@ -159,6 +159,7 @@ export const placeCallRequest = z.object({
     .optional(),
   eventGridDelivery: z.boolean().optional(),
   eventGridDroppedTypes: z.array(z.string().regex(/^Microsoft\.Communication\.[A-Za-z]+$/)).optional(),
+  customerStorageWrite: z.enum(["ok", "fail", "duplicate"]).optional(),
 });
 
 /** Control API: someone joins a live call. */

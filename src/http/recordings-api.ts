@@ -20,7 +20,7 @@ import {
   signTicket,
   verifyTicket,
 } from "../retrieval/index.js";
-import { manifestSignatureReport } from "../archive/index.js";
+import { blobAt, manifestSignatureReport } from "../archive/index.js";
 import type { EvidenceVerifier } from "../evidence/index.js";
 import { guard, requestOf, type AuditedRequest } from "./api-access.js";
 
@@ -208,7 +208,7 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
     const read = await manifests.read(recording);
     const chunk = index.success ? read?.manifest?.chunks.find((c) => c.index === index.data) : undefined;
     if (!chunk) return request.refuse(404, "no such chunk", { serverCallId: recording.serverCallId, detail });
-    const blob = deps.container.getBlobClient(chunk.blob);
+    const blob = blobAt(deps.container, chunk.blob); // a name, or a URL in the customer's container (docs/byos.md)
     const size = (await blob.getProperties()).contentLength ?? 0;
     const range = parseRange(ctx.get("range") || undefined, size);
     ctx.set("Accept-Ranges", "bytes");

@@ -110,6 +110,12 @@ function stopLine(decision: RecordDecision): string {
     : "  Stopping on request: not allowed.";
 }
 
+/** Where the recording's bytes go (docs/byos.md). */
+function storageLine(storage: RecordDecision["recording"]["storage"]): string {
+  if (!storage) return "  Storage: ACS's own storage; downloaded into the archive within 24 h.";
+  return `  Storage: written by ACS into the team's container ${storage.containerUrl} and sealed there (bring your own storage); if ACS cannot write there, downloaded into the archive within 24 h.`;
+}
+
 function outcomeLines(decision: RecordDecision): string[] {
   const { recording, announcement } = decision;
   const order = recording.participantOrdering?.length
@@ -119,6 +125,7 @@ function outcomeLines(decision: RecordDecision): string[] {
     `  Record ${recording.content === "audio" ? "audio" : "audio and video"}, ${recording.channel} channels, ${recording.format}${order}.`,
   ];
   if (recording.pauseOnStart) lines.push("  The recording starts paused (someone must resume it).");
+  lines.push(storageLine(recording.storage));
   if (announcement) {
     lines.push(
       "text" in announcement ? `  Announce: "${announcement.text}"` : `  Announce: play ${announcement.audioUrl}`,

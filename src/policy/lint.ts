@@ -118,7 +118,40 @@ function memberWarnings(policies: readonly TeamPolicy[]): LintWarning[] {
   return warnings;
 }
 
+/**
+ * Customer storage (docs/byos.md): a container shared by two teams mixes their recordings under one set of
+ * access rules in the customer's account; a URL below a container is a layout Microsoft does not document.
+ */
+function storageWarnings(policies: readonly TeamPolicy[]): LintWarning[] {
+  const warnings: LintWarning[] = [];
+  const owner = new Map<string, string>();
+  for (const policy of policies) {
+    if (!policy.storage) continue;
+    const url = new URL(policy.storage.containerUrl);
+    const key = `${url.origin}${url.pathname.replace(/\/+$/, "")}`.toLowerCase();
+    const first = owner.get(key);
+    if (first)
+      warnings.push({
+        where: policy.file,
+        message: `storage container ${policy.storage.containerUrl} is also team ${first}'s: both teams' recordings would share one container and its access rules`,
+      });
+    else owner.set(key, policy.team.id);
+    const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+    const depth = url.pathname.split("/").filter(Boolean).length - (loopback ? 1 : 0);
+    if (depth > 1)
+      warnings.push({
+        where: policy.file,
+        message: `storage containerUrl ${policy.storage.containerUrl} points below a container: where ACS writes then is not documented by Microsoft (docs/byos.md); name the container itself`,
+      });
+  }
+  return warnings;
+}
+
 /** Warnings for a loaded policy set: overlapping members, unreachable or impossible rules, expired exemptions. */
 export function lintPolicies(policies: readonly TeamPolicy[], today: string): LintWarning[] {
-  return [...memberWarnings(policies), ...policies.flatMap((policy) => teamWarnings(policy, today))];
+  return [
+    ...memberWarnings(policies),
+    ...policies.flatMap((policy) => teamWarnings(policy, today)),
+    ...storageWarnings(policies),
+  ];
 }

@@ -5,7 +5,14 @@ import type { z } from "zod";
 import { contentHash } from "./hash.js";
 import { fieldNames, nearest } from "./suggest.js";
 import { teamPolicyFileSchema, type MatchFile, type RuleFile, type TeamPolicyFile } from "./schema.js";
-import { DEFAULT_UNTIL, type MatchConditions, type PolicyRule, type RecordingUntil, type TeamPolicy } from "./types.js";
+import {
+  DEFAULT_UNTIL,
+  type CustomerStorage,
+  type MatchConditions,
+  type PolicyRule,
+  type RecordingUntil,
+  type TeamPolicy,
+} from "./types.js";
 
 export class PolicyError extends Error {
   constructor(readonly problems: string[]) {
@@ -45,7 +52,12 @@ function conditionsOf(match: MatchFile, defaultZone: string | undefined): MatchC
   return { ...rest, time: { zone: time.zone ?? defaultZone ?? "UTC", windows: time.windows } };
 }
 
-function ruleOf(rule: RuleFile, defaultZone: string | undefined, teamUntil: RecordingUntil | undefined): PolicyRule {
+function ruleOf(
+  rule: RuleFile,
+  defaultZone: string | undefined,
+  teamUntil: RecordingUntil | undefined,
+  storage: CustomerStorage | undefined,
+): PolicyRule {
   const base = {
     id: rule.id,
     ...(rule.description ? { description: rule.description } : {}),
@@ -63,6 +75,8 @@ function ruleOf(rule: RuleFile, defaultZone: string | undefined, teamUntil: Reco
       pauseOnStart: recording.pauseOnStart,
       // Unmixed audio puts team members on the first channels unless the rule says otherwise.
       participantOrdering: recording.participantOrdering ?? (recording.channel === "unmixed" ? "team-first" : "none"),
+      // The team's storage travels with every one of its rules' recordings (docs/byos.md).
+      ...(storage ? { storage } : {}),
     },
     ...(rule.announcement ? { announcement: announcementOf(rule.announcement) } : {}),
     enforcement: rule.enforcement ?? { startWithinSeconds: 15, onStartFailure: "alert", onStop: "alert" },
@@ -81,10 +95,14 @@ function announcementOf(value: NonNullable<RuleFile["announcement"]>) {
 
 function teamPolicyOf(file: string, text: string, data: TeamPolicyFile, where: (path: Path) => string): TeamPolicy {
   const zone = data.team.timeZone;
+  const { kind, containerUrl } = data.team.storage ?? { kind: "acs" };
+  const storage: CustomerStorage | undefined =
+    kind === "customer" && containerUrl ? { kind: "customer", containerUrl } : undefined;
   return {
     file,
     hash: contentHash(text),
     team: { id: data.team.id, name: data.team.name },
+    ...(storage ? { storage } : {}),
     members: data.members,
     exemptions: data.exemptions.map((e) => ({
       id: e.id,
@@ -93,7 +111,7 @@ function teamPolicyOf(file: string, text: string, data: TeamPolicyFile, where: (
       match: conditionsOf(e.match, zone),
       ...(e.until ? { until: e.until } : {}),
     })),
-    rules: data.rules.map((rule) => ruleOf(rule, zone, data.team.until)),
+    rules: data.rules.map((rule) => ruleOf(rule, zone, data.team.until, storage)),
     positions: {
       members: data.members.map((_, i) => where(["members", i])),
       exemptions: data.exemptions.map((_, i) => where(["exemptions", i])),

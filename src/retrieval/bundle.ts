@@ -11,7 +11,11 @@ import type { ExportPayload } from "../queues/index.js";
  */
 export const exportFolder = (team: string | undefined, exportId: string) => `${team ?? "_all-teams"}/${exportId}`;
 /** A file's path inside the bundle (relative to its folder): the archive's own layout under `recordings/`. */
-export const bundlePath = (sourceBlob: string) => `recordings/${sourceBlob}`;
+export const bundlePath = (sourceBlob: string) =>
+  /^https?:\/\//i.test(sourceBlob)
+    ? // Sealed in a customer's container (docs/byos.md): under its host and path, the URL itself stays in `source`.
+      `recordings/_customer/${decodeURIComponent(new URL(sourceBlob).host + new URL(sourceBlob).pathname)}`
+    : `recordings/${sourceBlob}`;
 export const SHA256SUMS = "SHA256SUMS";
 export const CHAIN_OF_CUSTODY = "chain-of-custody.json";
 

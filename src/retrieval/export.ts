@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { ExportPayload } from "../queues/index.js";
+import { blobAt } from "../archive/index.js";
 import { hashBlob, readManifest } from "./archive-reader.js";
 import {
   bundlePath,
@@ -133,8 +134,8 @@ export async function runExport(ports: ExportPorts, payload: ExportPayload): Pro
       };
     };
     if (existing) return keepExisting();
-    const download = await ports.source
-      .getBlobClient(source)
+    // A name in the archive, or the URL of a chunk sealed in the customer's container (docs/byos.md).
+    const download = await blobAt(ports.source, source)
       .download(0)
       .catch((error: unknown) => {
         if (isStatus(error, 404)) return undefined;

@@ -69,6 +69,11 @@ export interface RecordingSummary {
   totalBytes: number;
   channelType: string | null;
   format: string | null;
+  /**
+   * Set when the recording's bytes lie in a team's own container, sealed in place (docs/byos.md): that container's
+   * URL. Absent: the chunks are in the archive container.
+   */
+  customerStorage?: string;
 }
 
 /** The summary as indexed: plus where its manifest is and what it hashed to when it was indexed. */
@@ -95,9 +100,20 @@ export function summarize(manifest: ArchivedManifest, manifestBlob: string, mani
     totalBytes: manifest.totalBytes,
     channelType: manifest.recording.channelType ?? null,
     format: manifest.recording.format ?? null,
+    ...customerStorageOf(manifest),
     manifestBlob,
     manifestSha256,
   };
+}
+
+/** The customer container of the first chunk sealed in place (its URL up to the container), if any. */
+function customerStorageOf(manifest: ArchivedManifest): { customerStorage?: string } {
+  const url = manifest.chunks.map((c) => c.blob).find((blob) => /^https?:\/\//i.test(blob));
+  if (!url) return {};
+  const { origin, hostname, pathname } = new URL(url);
+  const segments = pathname.split("/").filter(Boolean);
+  const pathStyle = ["127.0.0.1", "localhost", "[::1]"].includes(hostname) ? 2 : 1; // emulator: /<account>/<container>
+  return { customerStorage: `${origin}/${segments.slice(0, pathStyle).join("/")}` };
 }
 
 /** The list item as the API shows it (without the index's own bookkeeping). */
