@@ -1,6 +1,10 @@
 // Worker roles (WORKER_ROLE, docs/operations.md "Worker roles"): a worker runs only the queues of its roles, and
 // the webhook's /readyz says which role no worker serves. Workers in this process, one per role, on one stack.
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { getPriority, tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startWorkerProcess } from "../../scripts/local-stack/processes.js";
 import { safeSegment } from "../../src/archive/naming.js";
 import { createLogger } from "../../src/log.js";
 import type { WorkerRole } from "../../src/queues/index.js";
@@ -99,5 +103,30 @@ describe("worker roles", () => {
     expect((await readyz()).checks.workers).toBe(
       "degraded: no worker alive serves ingest, retrieval: its queues wait (WORKER_ROLE)",
     );
+  });
+
+  it("a worker without the control role lowers its CPU priority, every thread of it; a control worker does not", async () => {
+    const logDir = await mkdtemp(join(tmpdir(), "worker-nice-"));
+    /** The niceness of each thread of a process (/proc/<pid>/task/<tid>/stat, field 19). */
+    const niceness = async (pid: number) => {
+      const values = new Set<number>();
+      for (const thread of await readdir(`/proc/${pid}/task`)) {
+        const stat = await readFile(`/proc/${pid}/task/${thread}/stat`, "utf8").catch(() => "");
+        if (stat) values.add(Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]));
+      }
+      return [...values];
+    };
+    const env = { ...stack.env, LOG_LEVEL: "info" };
+    const ingest = await startWorkerProcess("nice-ingest", { ...env, WORKER_ROLE: "ingest,retrieval" }, logDir);
+    const control = await startWorkerProcess("nice-control", { ...env, WORKER_ROLE: "control" }, logDir);
+    try {
+      // Started at this runner's niceness; the ingest worker goes to 10 (never up: lowering is all it may do).
+      const started = getPriority();
+      expect(await niceness(ingest.child.pid!)).toEqual([Math.max(10, started)]);
+      expect(await niceness(control.child.pid!)).toEqual([started]);
+    } finally {
+      await Promise.all([ingest.stop(), control.stop()]);
+      await rm(logDir, { recursive: true, force: true });
+    }
   });
 });
