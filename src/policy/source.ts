@@ -134,7 +134,11 @@ export async function createPolicySource(
       const latest = await readPolicyFiles(dir);
       const jurisdictions = await readJurisdictions(dir);
       const print = fingerprint(latest, jurisdictions);
-      if (print === seen || closed) return { result: "unchanged", hash: snapshot.hash };
+      // Nothing new since the last attempt (the file watcher's, say): its refusal still stands, if it refused.
+      if (print === seen || closed)
+        return reloadError
+          ? { result: "failure", problems: reloadError }
+          : { result: "unchanged", hash: snapshot.hash };
       seen = print;
       const { policies, problems } = parseAll(dir, latest, jurisdictions);
       outcome =
