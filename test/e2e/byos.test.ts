@@ -4,12 +4,14 @@
 // exported like any other. A failed export (injected, or refused for want of a role) is downloaded instead, and a
 // blob changed after sealing is reported by verify.
 import { createHash } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeRetention } from "../../src/archive/retention.js";
+import { bundleVerifyCommand } from "../../src/cli/bundle-commands.js";
+import { loadEvidenceSigner } from "../../src/evidence/index.js";
 import { sha256Hex } from "../../src/auth/tokens.js";
 import { gapsCommand } from "../../src/cli/ledger-commands.js";
 import { openReconcileDependencies, reconcileCommand } from "../../src/cli/reconcile-commands.js";
@@ -212,6 +214,49 @@ describe("bring your own storage", () => {
     expect(file).toMatchObject({ source: chunk.blob, ok: true, actualSha256: chunk.sha256 });
     const exported = await target.getBlobClient(`vault/${created.exportId}/${file.path}`).downloadToBuffer();
     expect(sha256(exported)).toBe(chunk.sha256);
+  });
+
+  it("a zip bundle of it verifies offline: the chunk read from the customer's container, under _customer/", async () => {
+    const created = (await (
+      await api("POST", "/api/exports", {
+        team: "vault",
+        from: "2000-01-01T00:00:00Z",
+        to: "2100-01-01T00:00:00Z",
+        label: "byos zip",
+        format: "zip",
+      })
+    ).json()) as { exportId: string };
+    const done = await eventually(
+      async () => {
+        const status = (await (await api("GET", `/api/exports/${created.exportId}`)).json()) as {
+          state: string;
+          result?: { ok: boolean; bundle?: string };
+        };
+        return status.state === "completed" ? status.result : undefined;
+      },
+      40_000,
+      "the zip export",
+    );
+    expect(done?.ok).toBe(true);
+    const target = stack.runtime.blobService.getContainerClient(stack.config.EXPORT_CONTAINER);
+    const work = await mkdtemp(join(tmpdir(), "byos-bundle-"));
+    try {
+      const file = join(work, "bundle.zip");
+      await target.getBlobClient(done!.bundle!).downloadToFile(file);
+      const publicKey = join(work, "evidence-public.pem");
+      await writeFile(publicKey, loadEvidenceSigner({ NODE_ENV: "test" }, () => undefined).publicKeyPem);
+      const lines: string[] = [];
+      const code = await bundleVerifyCommand(
+        file,
+        { publicKey },
+        { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+      );
+      expect({ code, lines }).toMatchObject({ code: 0 });
+      expect(lines.join("\n")).toContain("bundle verified: every byte and signature checks");
+      expect((await readFile(file)).includes(Buffer.from("recordings/_customer/127.0.0.1:"))).toBe(true);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   });
 
   it("verify reports a blob changed in the customer's container after sealing", async () => {
