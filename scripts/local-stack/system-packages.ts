@@ -31,6 +31,13 @@ export const CHROMIUM: SystemTool = {
   present: () => existsSync(CHROMIUM_PATH),
 };
 
+/** strace, which the chaos tests use to make a private redis-server's fsync slow (a busy disk, on demand). */
+export const STRACE: SystemTool = {
+  purpose: "strace (the durable-intake chaos test makes Redis's fsync slow with it)",
+  debianPackage: "strace",
+  present: () => commandRuns("strace", ["-V"]),
+};
+
 export type Ensured = { ok: true; installed: boolean } | { ok: false; problem: string };
 
 /**

@@ -1,12 +1,16 @@
 /**
  * What the operator declares for servers that do not report a setting (REDIS_DECLARED_SETTINGS, e.g.
- * `maxmemory-policy=noeviction,appendonly=yes`): some managed services answer INFO without these fields, or
- * refuse INFO. A value the server does report always wins.
+ * `maxmemory-policy=noeviction,appendonly=yes,appendfsync=always`): some managed services answer INFO without these
+ * fields, refuse INFO, or refuse CONFIG GET. A value the server does report always wins.
  */
 export interface DeclaredSettings {
   maxmemoryPolicy?: string;
   appendonly?: boolean;
+  appendfsync?: string;
 }
+
+/** The values appendfsync can take (redis.conf). */
+const FSYNC_POLICIES: readonly string[] = ["always", "everysec", "no"];
 
 /** The values maxmemory-policy can take (redis.conf). */
 export const EVICTION_POLICIES: readonly string[] = [
@@ -30,7 +34,12 @@ export function parseDeclaredSettings(text: string): DeclaredSettings {
     const [name, value = ""] = item.split("=").map((part) => part.trim());
     if (name === "maxmemory-policy" && EVICTION_POLICIES.includes(value)) declared.maxmemoryPolicy = value;
     else if (name === "appendonly" && (value === "yes" || value === "no")) declared.appendonly = value === "yes";
-    else throw new Error(`"${item}": only maxmemory-policy=<policy> and appendonly=yes|no can be declared`);
+    else if (name === "appendfsync" && FSYNC_POLICIES.includes(value)) declared.appendfsync = value;
+    else {
+      throw new Error(
+        `"${item}": only maxmemory-policy=<policy>, appendonly=yes|no and appendfsync=always|everysec|no can be declared`,
+      );
+    }
   }
   return declared;
 }

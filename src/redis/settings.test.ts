@@ -42,13 +42,19 @@ describe("assessRedisSettings", () => {
       [],
     ],
     [
-      "aof with everysec is allowed (docs/redis.md says what it can lose)",
+      "aof with everysec starts, warned: a crash while the disk is slow loses acknowledged events",
       [{ ...good, appendfsync: "everysec" }],
       aof,
       [],
-      [],
+      [/appendfsync is everysec.*crash of redis-server while the disk is slow.*`appendfsync always`/],
     ],
-    ["aof where CONFIG GET is refused (appendfsync unknown)", [{ ...good, appendfsync: undefined }], aof, [], []],
+    [
+      "aof where CONFIG GET is refused (appendfsync unknown) is warned the same",
+      [{ ...good, appendfsync: undefined }],
+      aof,
+      [],
+      [/appendfsync is unknown \(CONFIG GET refused\)/],
+    ],
     ["aof with appendfsync no", [{ ...good, appendfsync: "no" }], aof, [], [/appendfsync is no/]],
     [
       "fewer replicas than replicas:N",
@@ -105,22 +111,26 @@ describe("REDIS_DECLARED_SETTINGS", () => {
     ["maxmemory-policy=noeviction", { maxmemoryPolicy: "noeviction" }],
     [" maxmemory-policy = volatile-lru , appendonly=yes ", { maxmemoryPolicy: "volatile-lru", appendonly: true }],
     ["appendonly=no", { appendonly: false }],
+    ["appendonly=yes,appendfsync=always", { appendonly: true, appendfsync: "always" }],
   ])("reads %j", (text, declared) => {
     expect(parseDeclaredSettings(text)).toEqual(declared);
   });
 
-  it.each(["maxmemory-policy=lru", "appendonly=true", "appendfsync=always", "noeviction"])("refuses %j", (text) => {
-    expect(() => parseDeclaredSettings(text)).toThrow(/only maxmemory-policy=<policy> and appendonly=yes\|no/);
+  it.each(["maxmemory-policy=lru", "appendonly=true", "appendfsync=sometimes", "noeviction"])("refuses %j", (text) => {
+    expect(() => parseDeclaredSettings(text)).toThrow(
+      /only maxmemory-policy=<policy>, appendonly=yes\|no and appendfsync/,
+    );
   });
 
   it("fills only what the server did not report, and says so", () => {
-    const declared = { maxmemoryPolicy: "noeviction", appendonly: true };
+    const declared = { maxmemoryPolicy: "noeviction", appendonly: true, appendfsync: "always" };
     const hidden: NodeSettings = { node: "amr:10000", readable: true, connectedReplicas: 0 };
     expect(withDeclared(hidden, declared)).toEqual({
       ...hidden,
       maxmemoryPolicy: "noeviction",
       appendonly: true,
-      declared: ["maxmemory-policy", "appendonly"],
+      appendfsync: "always",
+      declared: ["maxmemory-policy", "appendonly", "appendfsync"],
     });
     // What the server reports wins: an evicting policy is not hidden by a declaration.
     const evicting = { ...good, maxmemoryPolicy: "volatile-lru" };

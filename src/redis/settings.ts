@@ -40,6 +40,10 @@ export function withDeclared(node: NodeSettings, declared: DeclaredSettings | un
     filled.appendonly = declared.appendonly;
     names.push("appendonly");
   }
+  if (filled.appendfsync === undefined && declared.appendfsync !== undefined) {
+    filled.appendfsync = declared.appendfsync;
+    names.push("appendfsync");
+  }
   if (names.length === 0) return node;
   // A server that refused INFO is judged on what was declared (its replicas stay unknown).
   return { ...filled, readable: true, declared: names };
@@ -106,7 +110,17 @@ export function assessRedisSettings(
       } else if (node.appendfsync === "no") {
         warnings.push(
           `Redis ${node.node}: appendfsync is no: the OS writes the AOF when it likes (about every 30 s on Linux), so ` +
-            "a machine or power failure can lose that much of what was acknowledged; `everysec` or `always` bound it — docs/redis.md",
+            "a machine or power failure can lose that much of what was acknowledged, and a crash of redis-server " +
+            "what it had not yet written; only `always` loses nothing — docs/redis.md",
+        );
+      } else if (node.appendfsync !== "always") {
+        // everysec: while a background fsync is slow, Redis postpones writing the AOF (up to 2 s) and answers
+        // anyway, so even a crash of redis-server alone loses acknowledged events (chaos test (a), docs/redis.md).
+        warnings.push(
+          `Redis ${node.node}: appendfsync is ${node.appendfsync ?? "unknown (CONFIG GET refused)"}: with everysec, ` +
+            "a crash of redis-server while the disk is slow loses up to about 2 s of acknowledged events (Redis " +
+            "postpones the AOF write and answers anyway). Set `appendfsync always`, or choose " +
+            "INTAKE_DURABILITY=replicas:N — docs/redis.md",
         );
       }
     }
