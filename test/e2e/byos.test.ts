@@ -9,7 +9,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeRetention } from "../../src/archive/retention.js";
+import { FakeRetention, type RetentionPort } from "../../src/archive/retention.js";
+import { safeSegment } from "../../src/archive/naming.js";
 import { bundleVerifyCommand } from "../../src/cli/bundle-commands.js";
 import { loadEvidenceSigner } from "../../src/evidence/index.js";
 import { sha256Hex } from "../../src/auth/tokens.js";
@@ -26,7 +27,17 @@ const TOKEN = "byos-auditor-token";
 const VAULT = "customer-vault"; // the vault team's container: ACS holds a role on it
 const DENIED = "customer-denied"; // the audit team's container: exists, but ACS holds no role on it
 
-const retention = new FakeRetention();
+const fake = new FakeRetention();
+/** Calls (ACS call ids) whose blobs in the customer's container refuse protection, as a container without immutability would. */
+const unprotectable = new Set<string>();
+const retention: RetentionPort = {
+  kind: "fake",
+  async protect(name, protection) {
+    if ([...unprotectable].some((callId) => name.includes(`/${callId}/`)))
+      throw Object.assign(new Error("409 ImmutableStorageNotEnabled (test)"), { statusCode: 409 });
+    return fake.protect(name, protection);
+  },
+};
 let stack: Stack;
 let dir: string;
 let accountUrl = "";
@@ -93,14 +104,20 @@ const blobNames = async (container: ContainerClient) => {
   return names;
 };
 
-async function recordCall(from: string, to: string, customerStorageWrite?: "fail" | "duplicate"): Promise<Item> {
-  const { serverCallId } = await stack.simulator.placeCall({
+async function recordCall(
+  from: string,
+  to: string,
+  customerStorageWrite?: "fail" | "duplicate",
+  placed?: (call: { correlationId: string }) => void,
+): Promise<Item> {
+  const { serverCallId, correlationId } = await stack.simulator.placeCall({
     from,
     to,
     durationMs: 2_000,
     recordingDurationMs: 1_500,
     ...(customerStorageWrite ? { customerStorageWrite } : {}),
   });
+  placed?.({ correlationId });
   return eventually(
     async () => {
       const page = (await (await api("GET", "/api/recordings")).json()) as { items: Item[] };
@@ -160,7 +177,7 @@ describe("bring your own storage", () => {
     expect(properties.metadata).toMatchObject({ sha256: chunk.sha256, team: "vault", recordingid: sealed.recordingId });
     expect((await vault.getBlobClient(name).getTags()).tags).toMatchObject({ sha256: chunk.sha256, team: "vault" });
     // Retention on the blobs in place, as on any archived chunk.
-    expect(retention.protection(name)?.until).toBeInstanceOf(Date);
+    expect(fake.protection(name)?.until).toBeInstanceOf(Date);
     // The archive holds the seal record and the manifest, never a second copy of the audio.
     const archived = (await blobNames(stack.runtime.container)).filter((n) => n.startsWith("vault/"));
     expect(archived.some((n) => n.endsWith(".wav"))).toBe(false);
@@ -290,6 +307,18 @@ describe("bring your own storage", () => {
     expect(await fallbacks("customer-write-failed")).toBeGreaterThan(before);
     const verified = (await (await api("POST", `${path(item.recordingId)}/verify`)).json()) as { ok: boolean };
     expect(verified.ok).toBe(true);
+  });
+
+  it("a container that cannot hold retention or a legal hold: downloaded instead, alerted, never called sealed there", async () => {
+    const before = await fallbacks("customer-blob-refused");
+    const item = await recordCall(user("v1"), user("x5"), undefined, (call) => unprotectable.add(call.correlationId));
+    expect(item.team).toBe("vault");
+    expect(item.customerStorage).toBeUndefined();
+    const detail = (await (await api("GET", path(item.recordingId))).json()) as Detail;
+    expect(detail.manifest.chunks[0]!.blob.startsWith("vault/")).toBe(true);
+    expect(await fallbacks("customer-blob-refused")).toBeGreaterThan(before);
+    const archived = await blobNames(stack.runtime.container);
+    expect(archived.some((n) => n.includes(safeSegment(item.serverCallId)) && n.endsWith(".inplace.json"))).toBe(false);
   });
 
   it("a container ACS holds no role on: the export is refused, nothing is written there, the recording is downloaded", async () => {
