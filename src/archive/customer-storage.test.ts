@@ -15,6 +15,10 @@ describe("storageRoute (docs/byos.md)", () => {
   ] as const)("planned %s, notified %s", (planned, storageType, route) => {
     expect(storageRoute(planned, storageType)).toEqual(route);
   });
+  it("near ACS's expiry a recording in the customer's container is downloaded while ACS still has it", () => {
+    expect(storageRoute(url, "AzureBlob", "at-risk")).toEqual({ kind: "download", alert: "customer-storage-at-risk" });
+    expect(storageRoute(undefined, "acsstorage", "at-risk")).toEqual({ kind: "download" });
+  });
 });
 
 describe("Microsoft's BYOS folder structure", () => {

@@ -84,7 +84,7 @@ async function perform(deps: Deps, payload: Payload) {
       throw new UnrecoverableError(`chunk ${chunk.index} lost: ACS copy expired at ${payload.acsExpiresAt}`);
   }
   const plan = await plannedStorage(deps, payload);
-  const route = storageRoute(plan?.containerUrl, payload.storageType);
+  const route = storageRoute(plan?.containerUrl, payload.storageType, deadline);
   if (route.kind === "download" && route.alert) alertStorage(deps, payload, route.alert, plan?.containerUrl);
   if (route.kind === "in-place") {
     const sealed = await sealInPlace(deps, payload, route.containerUrl, plan?.format).catch((error: unknown) => {
