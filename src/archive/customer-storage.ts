@@ -32,8 +32,9 @@ export function storageRoute(
   deadline: "ok" | "at-risk" | "lost" = "ok",
 ): StorageRoute {
   const inBlob = (storageType ?? "").toLowerCase() === "azureblob";
-  // Near ACS's expiry (earlier attempts in place kept failing), its own copy is taken while it is still there.
-  if (expected && inBlob && deadline !== "ok") return { kind: "download", alert: "customer-storage-at-risk" };
+  // Near ACS's expiry (earlier attempts in place kept failing), its own copy is taken while it is still there; past
+  // it, the customer's container is the only place left.
+  if (expected && inBlob && deadline === "at-risk") return { kind: "download", alert: "customer-storage-at-risk" };
   if (expected && inBlob) return { kind: "in-place", containerUrl: expected };
   if (expected) return { kind: "download", alert: "customer-write-failed" };
   // Written to a container we did not ask for (another app's start, or a plan we no longer know): ACS keeps its own

@@ -77,14 +77,17 @@ type Deps = JobDependencies<(typeof needs)[number]>;
 async function perform(deps: Deps, payload: Payload) {
   const { chunk } = payload;
   const deadline = deadlineStatus(payload.acsExpiresAt, new Date(), deps.ingest.atRiskMarginMs);
-  if (deadline !== "ok") {
+  const plan = await plannedStorage(deps, payload);
+  // A recording in the customer's container does not expire with ACS's copy: only the download path has a deadline.
+  const route = storageRoute(plan?.containerUrl, payload.storageType, deadline);
+  const acsCopyNeeded = async () => {
+    if (deadline === "ok") return;
     await alertChunkDeadline(deps, payload, deadline, "running");
     // Past the expiry ACS answers 404 forever: fail for good (dead letter, ledger `failed`) instead of retrying.
     if (deadline === "lost")
       throw new UnrecoverableError(`chunk ${chunk.index} lost: ACS copy expired at ${payload.acsExpiresAt}`);
-  }
-  const plan = await plannedStorage(deps, payload);
-  const route = storageRoute(plan?.containerUrl, payload.storageType, deadline);
+  };
+  if (route.kind === "download") await acsCopyNeeded();
   if (route.kind === "download" && route.alert) alertStorage(deps, payload, route.alert, plan?.containerUrl);
   if (route.kind === "in-place") {
     const sealed = await sealInPlace(deps, payload, route.containerUrl, plan?.format).catch((error: unknown) => {
@@ -97,6 +100,7 @@ async function perform(deps: Deps, payload: Payload) {
     if (sealed && sealed !== "refused") return sealed;
     // Announced as written, yet not there (or refused): the download path archives it within ACS's 24 h.
     alertStorage(deps, payload, sealed ? "customer-blob-refused" : "customer-blobs-missing", route.containerUrl);
+    await acsCopyNeeded();
   }
   return download(deps, payload);
 }
