@@ -59,6 +59,7 @@ describe("recordings list", () => {
       "RULE",
       "RECORDING",
       "CALL",
+      "STORED",
       "PARTICIPANTS",
     ]);
     expect(out[1]?.split(/\s+/)).toEqual([
@@ -72,6 +73,7 @@ describe("recordings list", () => {
       "all-calls",
       "rec-1",
       "call-1",
+      "archive",
       "8:acs:r_a,8:acs:r_b",
     ]);
     expect(err).toEqual(["1 recording(s)"]);

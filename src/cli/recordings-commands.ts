@@ -66,6 +66,8 @@ interface Summary {
   ruleId: string | null;
   chunkCount: number;
   totalBytes: number;
+  /** The team's own container the bytes were sealed in (docs/byos.md); absent: the archive. */
+  customerStorage?: string;
 }
 
 interface Chunk {
@@ -133,6 +135,7 @@ const LIST_COLUMNS = [
   "RULE",
   "RECORDING",
   "CALL",
+  "STORED",
   "PARTICIPANTS",
 ];
 
@@ -146,6 +149,7 @@ const listRow = (r: Summary): string[] => [
   r.ruleId ?? "-",
   r.recordingId,
   r.serverCallId,
+  r.customerStorage ?? "archive",
   r.participants.join(","),
 ];
 

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeRetention, type RetentionPort } from "../../src/archive/retention.js";
 import { safeSegment } from "../../src/archive/naming.js";
 import { bundleVerifyCommand } from "../../src/cli/bundle-commands.js";
+import { listCommand } from "../../src/cli/recordings-commands.js";
 import { loadEvidenceSigner } from "../../src/evidence/index.js";
 import { sha256Hex } from "../../src/auth/tokens.js";
 import { gapsCommand } from "../../src/cli/ledger-commands.js";
@@ -159,6 +160,14 @@ describe("bring your own storage", () => {
   it("seals a recording where ACS wrote it: listed with its container, nothing copied, protected, in the ledger", async () => {
     sealed = await recordCall(user("v1"), user("x1"));
     expect(sealed).toMatchObject({ team: "vault", chunkCount: 1, customerStorage: `${accountUrl}/${VAULT}` });
+    // `recorder recordings list` says where the bytes are, too.
+    const table: string[] = [];
+    await listCommand(
+      { url: stack.webhookUrl, token: TOKEN, team: "vault" },
+      { out: (l) => table.push(l), err: () => {} },
+    );
+    expect(table[0]).toMatch(/ STORED /);
+    expect(table.find((line) => line.includes(sealed.recordingId))).toContain(`${accountUrl}/${VAULT}`);
     const detail = (await (await api("GET", path(sealed.recordingId))).json()) as Detail;
     const chunk = detail.manifest.chunks[0]!;
     // The manifest names the bytes where they are: ACS's blob in the customer's container, Microsoft's layout.
