@@ -66,6 +66,7 @@ describe("recordings list", () => {
       "RULE",
       "RECORDING",
       "CALL",
+      "STORED",
       "PEOPLE",
     ]);
     expect(out[1]?.split(/\s+/)).toEqual([
@@ -79,6 +80,7 @@ describe("recordings list", () => {
       "all-calls",
       "rec-1",
       "call-1",
+      "archive",
       "+14155550100,",
       "Alice",
       "Smith,",
