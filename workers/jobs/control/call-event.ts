@@ -26,7 +26,14 @@ import {
   jobKinds,
   type PayloadOf,
 } from "../../../src/queues/index.js";
-import { type CallSession, type FactUpdate, microsOf, needsAcsCheck, contextOf } from "../../../src/sessions/index.js";
+import {
+  type CallSession,
+  type ConsentAnswer,
+  type FactUpdate,
+  microsOf,
+  needsAcsCheck,
+  contextOf,
+} from "../../../src/sessions/index.js";
 import { CHECK_DELAY_MS } from "./check-recording.js";
 import { ANNOUNCEMENT_CONTEXT } from "./play-announcement.js";
 import { notePresence } from "./presence.js";
@@ -280,7 +287,7 @@ async function playResult(
   else deps.logger.error({ ...log, alert: true }, "recording announcement failed");
   const { asked, answer } = consentOf(session);
   if (asked?.requirement === "notice" && !answer) {
-    const noticed = {
+    const noticed: ConsentAnswer = {
       outcome: played ? "notified" : "notice-failed",
       at: event.time,
       seenAt: receivedAt,
