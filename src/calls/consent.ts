@@ -218,3 +218,19 @@ export function ledgerConsentOf(
     gate.kind === "closed" ? fallbackReason(gate) : `nothing recorded: the call ended before ${consent.summary}`;
   return { consent, outcome: "exempt", reason: `consent: ${reason}` };
 }
+
+/**
+ * A party the current consent decision would ask, who was not asked: someone joined after the question, from a
+ * jurisdiction that requires consent (or stricter than the notice played). Consent is asked once per call
+ * (docs/consent-flow.md "Limits"), so this is not acted on — it is alerted. Undefined when nothing was asked yet, or
+ * the one asked still decides. Pure.
+ */
+export function unaskedParty(
+  session: Pick<CallSession, "consentAsked" | "consentAnswer">,
+  consent: CallConsent | undefined,
+): string | undefined {
+  const { asked } = consentOf(session);
+  if (!asked || consent?.requirement !== "consent") return undefined;
+  if (asked.requirement === "consent" && asked.target === consent.decidedBy.party) return undefined;
+  return consent.decidedBy.party;
+}

@@ -6,6 +6,7 @@ import {
   factsOfEvent,
   ingestJobsOf,
   ledgerConsentOf,
+  unaskedParty,
   needsHealth,
   planCall,
   recordingCluesOf,
@@ -375,12 +376,25 @@ export async function advance(
   const policies = pinned ?? deps.policies();
   const facts: CallFacts = { participants, caller, callee, at: startedAt, callKey: serverCallId };
   const decision = decide(policies, facts);
-  const consent = await consentFor(deps, policies, decision, facts, session);
+  const consent = await consentFor(deps, policies, decision, facts);
   const ring = incoming?.context ? { keptApart: incoming.keptApart } : undefined;
   const health = needsHealth(decision, ring)
     ? assessHealth(await deps.health.read(), deps.healthSettings.failuresToTrip)
     : undefined;
   const plan = planCall(session, decision, health, ring, consent);
+  const unasked = unaskedParty(session, consent);
+  if (unasked && (await deps.sessions.claim(serverCallId, `consent-unasked:${unasked}`))) {
+    deps.logger.error(
+      {
+        serverCallId,
+        correlationId: session.correlationId,
+        party: unasked,
+        alert: true,
+        decidedBy: consent?.decidedBy,
+      },
+      "a party who joined after consent was asked requires consent too: not asked (asked once per call)",
+    );
+  }
   const owner = `event:${eventId}`;
   // Decision, claims and the metrics tally in one round trip: this is on the path from CallStarted to the recording.
   const held = await deps.sessions.settle(serverCallId, {
@@ -417,18 +431,17 @@ export async function advance(
 }
 
 /**
- * The consent decision of a recorded call (src/policy decideConsent: the strictest party decides), only while it can
- * still matter: once asked, the ask on record decides (src/calls/consent.ts), and a rule without a `consent:` block
- * needs no jurisdiction data.
+ * The consent decision of a recorded call (src/policy decideConsent: the strictest party decides). Once asked, the ask
+ * on record decides (src/calls/consent.ts); the decision then only shows whether someone who joined since would have
+ * to be asked too. A rule without a `consent:` block needs no jurisdiction data.
  */
 async function consentFor(
   deps: JobDependencies<"consentEnvironment">,
   policies: readonly TeamPolicy[],
   decision: ReturnType<typeof decide>,
   facts: CallFacts,
-  session: CallSession,
 ) {
-  if (!decision.record || session.consentAsked) return undefined;
+  if (!decision.record) return undefined;
   if (!recordingRulesOf(policies, decision).some(({ rule }) => rule.consent)) return undefined;
   const environment = deps.consentEnvironment();
   // The policy source refuses a consent block without jurisdiction data; should one get here all the same, the job
