@@ -419,6 +419,7 @@ describe("explain: which party and jurisdiction decided", () => {
       "Decided by 4:+13125550100 in US-IL (set all-party-consent, placed by phone-number): the strictest party decides.",
     );
     expect(section).toContain('consent is pressing 1 or saying "yes" or saying "I agree" or saying "oui"; wait 10 s.');
+    expect(section).toContain('  Ask 4:+13125550100: "This call may be recorded');
     expect(section).toContain("On refusal: record nothing");
     expect(section).toContain("- 4:+13125550100: US-IL (phone-number: +13125550100: area code 312 is US-IL");
     expect(section).toContain("→ all-party-consent → consent");
