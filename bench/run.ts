@@ -2,6 +2,7 @@
 import { redisAnswers } from "../scripts/local-stack/services.js";
 import { firstAddress, parseRedisUrl } from "../src/redis/index.js";
 import { runBundleVerifyBench } from "./bundle-verify.js";
+import { runBusyMinuteBench } from "./busy-minute.js";
 import { runByosSealBench } from "./byos-seal.js";
 import { runIngestBench } from "./ingest.js";
 import { runIntakeBench } from "./intake.js";
@@ -14,6 +15,7 @@ const benches: Record<string, (context: BenchContext) => Promise<void>> = {
   intake: runIntakeBench,
   ingest: runIngestBench,
   "time-to-record": runTimeToRecordBench,
+  "busy-minute": runBusyMinuteBench,
   scale: runScaleBench,
   "bundle-verify": runBundleVerifyBench,
   reconcile: runReconcileBench,

@@ -34,6 +34,8 @@ export function placeCall(s: SimState, req: PlaceCallRequest): Call {
     recordingEventForm: req.recordingEventForm ?? s.nextRecordingEventForm(),
     customerStorageWrite: req.customerStorageWrite ?? "ok",
     timers: [],
+    recognizeAnswers: new Map(),
+    recognitions: [],
   };
   s.calls.set(call.serverCallId, call);
   s.incomingContexts.set(call.incomingCallContext, call.serverCallId);

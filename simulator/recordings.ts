@@ -45,6 +45,7 @@ export function startRecording(
     state: "starting",
     wantActive: !options.pauseOnStart,
     activatedAt: undefined,
+    requestedAt: new Date(),
     activeSince: undefined,
     recordedMs: 0,
     everActive: false,

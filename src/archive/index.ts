@@ -36,3 +36,4 @@ export {
   sealDocumentInPlace,
   storageRoute,
 } from "./customer-storage.js";
+export { type ChunkPeaks, PEAKS_PER_SECOND, peaksBlobName, WavPeaks, writeChunkPeaks } from "./peaks.js";

@@ -177,9 +177,14 @@ export function parsePolicyFile(file: string, text: string): TeamPolicy {
   return teamPolicyOf(file, text, parsed.data, where.of);
 }
 
-/** The `*.yaml` / `*.yml` files of a directory, in file-name order; not the jurisdiction data (`jurisdictions.*.yaml`). */
+/**
+ * The `*.yaml` / `*.yml` files of a directory, in file-name order; not the jurisdiction data (`jurisdictions.*.yaml`)
+ * nor the teams' directories (`<team>.directory.yaml`, src/directory), which name people and decide nothing.
+ */
 export async function readPolicyFiles(dir: string): Promise<PolicyFileText[]> {
-  const names = (await readdir(dir)).filter((name) => /\.ya?ml$/.test(name) && !JURISDICTION_FILE.test(name)).sort();
+  const names = (await readdir(dir))
+    .filter((name) => /\.ya?ml$/.test(name) && !JURISDICTION_FILE.test(name) && !/\.directory\.ya?ml$/.test(name))
+    .sort();
   return Promise.all(names.map(async (name) => ({ name, text: await readFile(join(dir, name), "utf8") })));
 }
 

@@ -2,6 +2,7 @@
  * The layout and the records of an export bundle (pure): where each file goes, `SHA256SUMS`, and the chain of
  * custody — what was exported, who asked, when, and how every file verified.
  */
+import type { NamedIdentity } from "../directory/index.js";
 import type { ExportPayload } from "../queues/index.js";
 
 /**
@@ -42,6 +43,8 @@ export interface ExportedRecording {
   recordingId: string;
   serverCallId: string | null;
   team: string | null;
+  /** Who was on it, with the names the team's directory had at the time of the export (docs/directory.md). */
+  people?: NamedIdentity[];
   ok: boolean;
   problems: string[];
   files: ExportedFile[];

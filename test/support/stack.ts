@@ -158,6 +158,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         runtime.redis,
         prefix,
         config.WORKER_CONCURRENCY,
+        config.WORKER_ROLE,
       );
       stops.push(() => workers.close());
     }
@@ -193,6 +194,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           replicaRuntime.redis,
           prefix,
           replicaConfig.WORKER_CONCURRENCY,
+          replicaConfig.WORKER_ROLE,
         );
         stops.push(() => replicaWorkers.close());
         return { webhookUrl: replicaWebhook.url, eventGridUrl: `${replicaWebhook.url}/api/eventgrid?code=${secret}` };

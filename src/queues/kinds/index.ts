@@ -16,6 +16,9 @@ import {
   startRecording,
   stopRecording,
   confirmPresence,
+  askConsent,
+  consentFallback,
+  consentTimeout,
 } from "./control.js";
 
 /** Each key must be its kind's own name: a kind filed under another name does not type-check. */
@@ -46,6 +49,9 @@ export const jobKinds = byName({
   "sweep-gaps": sweepGaps,
   "checkpoint-evidence": checkpointEvidence,
   "reconcile-calls": reconcileCalls,
+  "ask-consent": askConsent,
+  "consent-fallback": consentFallback,
+  "consent-timeout": consentTimeout,
 });
 
 export type JobKinds = typeof jobKinds;
@@ -78,6 +84,9 @@ export {
   confirmPresence,
   sweepGaps,
   sweepIngestDeadlines,
+  askConsent,
+  consentFallback,
+  consentTimeout,
 };
 export type {
   CallRef,

@@ -29,6 +29,7 @@ import {
   sealContentInPlace,
   sealDocumentInPlace,
   storageRoute,
+  writeChunkPeaks,
 } from "../../../src/archive/index.js";
 import { z } from "zod";
 import {
@@ -43,6 +44,7 @@ import { correlate, DOCUMENT_KEY_PREFIX, type Correlation } from "../../../src/c
 import { ingestChunk, type PayloadOf } from "../../../src/queues/index.js";
 import { indexManifest } from "../../../src/retrieval/index.js";
 import type { CallSession } from "../../../src/sessions/index.js";
+import { consentRecordOf } from "../../../src/calls/index.js";
 import { defineJob, type JobDependencies } from "../../job.js";
 import { alertChunkDeadline } from "./ingest-deadline.js";
 
@@ -176,6 +178,8 @@ async function download(deps: Deps, payload: Payload) {
   if (deps.deleteAcsCopy && content.documentId !== chunk.documentId)
     throw new IngestVerificationFailed(`${content.name}: not verified as document ${chunk.documentId}`);
   await deleteAcsCopy(deps, payload, log);
+  // Last: the waveform is for reviewers, and re-reading (decoding, for MP3) the chunk must not delay the archive.
+  await writePeaks(deps, content.name, log);
   const { document: _document, ...metadataBlob } = metadata;
   return { content, metadata: metadataBlob, manifest, placement: placement.kind, storage: "archive" as const };
 }
@@ -432,6 +436,12 @@ async function alertQuarantined(
   });
 }
 
+/** The call's consent evidence, for its recordings' manifests (docs/consent-flow.md). */
+function consentOfSession(session: CallSession | undefined) {
+  const consent = session ? consentRecordOf(session) : undefined;
+  return consent ? { consent } : {};
+}
+
 /** The stop on purpose of this recording, for its manifest: where and why its audio ends. */
 function stopOf(session: CallSession | undefined, recordingId: string, startTime: string, chunks: ArchivedChunk[]) {
   const durationMs = chunks.reduce((sum, c) => sum + (c.metadata.document.chunkDuration ?? 0), 0);
@@ -522,6 +532,7 @@ async function writeManifestIfComplete(
     archivedAt: new Date().toISOString(),
     ...(payload.firstSeenAt ? { firstSeenAt: payload.firstSeenAt } : {}),
     ...stopOf(session, recordingId, payload.recordingStartTime, archived),
+    ...consentOfSession(session),
   });
   const { chunk: _chunk, ...recordingLabels } = labels.tags;
   try {
@@ -609,3 +620,17 @@ async function onExhausted(deps: Deps, payload: Payload, error: Error): Promise<
 }
 
 export const ingestChunkJob = defineJob(ingestChunk, { needs, perform, onExhausted, proves: "storage" });
+
+/**
+ * The chunk's waveform peaks beside it (src/archive/peaks.ts), for the QA page. Derived data: a failure is logged
+ * and the chunk stays archived (the page then shows no waveform for it); a retried job writes them again.
+ */
+async function writePeaks(deps: Deps, chunkBlob: string, log: Record<string, unknown>) {
+  try {
+    const written = await writeChunkPeaks(deps.container, chunkBlob);
+    if ("problem" in written)
+      deps.logger.info({ ...log, problem: written.problem }, "no waveform peaks for this chunk");
+  } catch (err) {
+    deps.logger.warn({ ...log, err }, "waveform peaks not written");
+  }
+}
