@@ -32,6 +32,7 @@ export function placeCall(s: SimState, req: PlaceCallRequest): Call {
     chunkMaxDurationMs: req.chunkMaxDurationMs ?? s.opts.chunkMaxDurationMs,
     chunkMaxBytes: req.chunkMaxBytes ?? s.opts.chunkMaxBytes,
     recordingEventForm: req.recordingEventForm ?? s.nextRecordingEventForm(),
+    customerStorageWrite: req.customerStorageWrite ?? "ok",
     timers: [],
     recognizeAnswers: new Map(),
     recognitions: [],

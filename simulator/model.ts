@@ -1,4 +1,5 @@
 // The simulator's in-memory state of calls, call connections and recordings.
+import type { CustomerStorageWrite } from "./customer-storage.js";
 import type { Timer } from "./scheduler.js";
 import type { CallState, ConnectionState, RecordingEventForm, RecordingOptionsView } from "./types.js";
 
@@ -95,6 +96,8 @@ export interface Call {
   chunkMaxBytes: number | undefined;
   /** How this call's RecordingFileStatusUpdated names it. */
   recordingEventForm: RecordingEventForm;
+  /** How a bring-your-own-storage export of this call's recordings goes (PlaceCallRequest.customerStorageWrite). */
+  customerStorageWrite: CustomerStorageWrite;
   timers: Timer[];
   /**
    * What each participant (by rawId) will answer the next recognize that targets them, in order (the test's

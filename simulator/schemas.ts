@@ -233,6 +233,7 @@ export const placeCallRequest = z.object({
     .optional(),
   eventGridDelivery: z.boolean().optional(),
   eventGridDroppedTypes: z.array(z.string().regex(/^Microsoft\.Communication\.[A-Za-z]+$/)).optional(),
+  customerStorageWrite: z.enum(["ok", "fail", "duplicate"]).optional(),
 });
 
 /**

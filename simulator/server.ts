@@ -1,4 +1,5 @@
 // Wires the parts together and starts listening.
+import { CustomerStorageWriter } from "./customer-storage.js";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createHandler } from "./app.js";
@@ -42,6 +43,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const objects = new ObjectStore(opts.storageHost);
   const state = new SimState(opts, scheduler, eventGrid, callbacks, objects);
   if (opts.diagnosticLogs) state.diagnosticLogs = new DiagnosticLogWriter(opts.diagnosticLogs, scheduler, log);
+  if (opts.customerStorage) state.customerStorage = new CustomerStorageWriter(opts.customerStorage);
   const requestLog = new RequestLog();
   const faults = new FaultPlan();
 

@@ -1,4 +1,5 @@
 // The simulator's public surface. Other engineers' tests and scripts depend on these exact names.
+import type { CustomerStorageOptions, CustomerStorageWrite } from "./customer-storage.js";
 import type { DiagnosticLogsOptions } from "./diagnostic-logs.js";
 import type { FaultSpec, FaultView } from "./faults.js";
 
@@ -39,6 +40,11 @@ export interface SimulatorOptions {
    * call-summary record per participant and a recording-summary record per recording (diagnostic-logs.ts).
    */
   diagnosticLogs?: DiagnosticLogsOptions;
+  /**
+   * Bring your own storage: the account ACS's managed identity may write recordings to, and the containers it holds
+   * a role on (simulator/customer-storage.ts). Without it every export to a customer container fails.
+   */
+  customerStorage?: CustomerStorageOptions;
 }
 
 export interface SimulatorTimings {
@@ -131,6 +137,12 @@ export interface PlaceCallRequest {
    * `["Microsoft.Communication.RecordingFileStatusUpdated"]`: the app hears of the call but not of its recording.
    */
   eventGridDroppedTypes?: string[];
+  /**
+   * A recording started with `externalStorage` (bring your own storage): `ok` (default) writes it into the
+   * container when allowed; `fail` fails the export, so the notification carries only ACS's download locations;
+   * `duplicate` writes it twice, as Microsoft's known issue says ACS sometimes does.
+   */
+  customerStorageWrite?: CustomerStorageWrite;
 }
 
 /**

@@ -4,6 +4,7 @@ import { declaredRedisSettings, intakeDurability, type Config } from "./config/i
 import type { Logger } from "./log.js";
 import { policyLoadErrors, policyReloads } from "./metrics.js";
 import type { JurisdictionData } from "./consent/index.js";
+import { createFileDirectorySource, type DirectorySource } from "./directory/index.js";
 import { createPolicySource, type PolicyStatus, type ReloadOutcome, type TeamPolicy } from "./policy/index.js";
 import { createQueues, type Queues } from "./queues/index.js";
 import { createHealthStore, type HealthStore } from "./health/index.js";
@@ -32,12 +33,19 @@ export interface Runtime {
   policiesFor: (policySetHash: string) => readonly TeamPolicy[] | undefined;
   /** The jurisdiction data in force, loaded and reloaded with the policies (docs/consent.md); null when there is none. */
   jurisdictions: () => JurisdictionData | null;
+  /** Names for ids: the teams' `<team>.directory.yaml` beside the policies (docs/directory.md), re-read every 30 s. */
+  directory: DirectorySource;
   close(): Promise<void>;
 }
 
 export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
   // Policies first: invalid ones stop the start before any connection is opened.
   const policies = await createPolicySource(config.POLICY_DIR, logger, { onReload: countPolicyReload });
+  // Invalid directory files stop the start too (docs/directory.md).
+  const directory = await createFileDirectorySource(config.POLICY_DIR, logger).catch((error: unknown) => {
+    policies.close();
+    throw error;
+  });
   // BullMQ needs maxRetriesPerRequest: null so blocking commands survive reconnects.
   const redis = createRedisClient(config.REDIS_URL, { maxRetriesPerRequest: null });
   redis.on("error", (error) => logger.warn({ err: error }, "redis connection error"));
@@ -53,6 +61,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     });
   } catch (error) {
     policies.close();
+    directory.close();
     redis.disconnect();
     throw error;
   }
@@ -73,8 +82,10 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     policyStatus: policies.status,
     policiesFor: policies.policiesFor,
     jurisdictions: () => policies.snapshot().jurisdictions,
+    directory,
     async close() {
       policies.close();
+      directory.close();
       await queues.close();
       redis.disconnect();
     },

@@ -29,6 +29,7 @@ import {
   type ReconcileSource,
   type TimeWindow,
 } from "../src/reconcile/index.js";
+import type { DirectorySource } from "../src/directory/index.js";
 import { type SessionStore, createRingContexts, type RingContexts } from "../src/sessions/index.js";
 import {
   createRecordingIndex,
@@ -78,6 +79,8 @@ export interface WorkerDependencies {
   exportRequests: Pick<ExportRequests, "check">;
   /** The recordings listing index, written when a manifest is and read by exports. */
   recordings: RecordingIndex;
+  /** Names for ids (docs/directory.md): exports write them beside the ids. Tests that build jobs by hand may leave it out. */
+  directory?: DirectorySource;
   /** Where ACS posts mid-call events for connections we make: `${PUBLIC_BASE_URL}/api/callbacks`. */
   callbackUri: string;
   ingest: {
@@ -151,6 +154,7 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
     exportContainer: config.EXPORT_CONTAINER,
     exportRequests: createExportRequests(runtime.redis, config.REDIS_PREFIX),
     recordings: createRecordingIndex(runtime.redis, config.REDIS_PREFIX),
+    directory: runtime.directory,
     callbackUri: new URL("/api/callbacks", config.PUBLIC_BASE_URL).toString(),
     ingest: {
       blockBytes: config.INGEST_BLOCK_BYTES,

@@ -252,3 +252,25 @@ describe("unaskedParty", () => {
     expect(unaskedParty(session, consent)).toBe(expected);
   });
 });
+
+describe("whom the prompt is for (decideConsent ask)", () => {
+  const TEXAS = "4:+12145550100";
+  const AGENT = "8:acs:r_agent-in-california";
+  // Our Californian agent decided; the Texan customer is the one outside the team.
+  const agentDecides = { ...consentDecision, decidedBy: { ...decidedBy, party: AGENT }, ask: [TEXAS] } as CallConsent;
+  it("asks the first person outside the recording teams, not the member who decided", () => {
+    expect(consentGate(facts({ connection: "c" }), agentDecides)).toMatchObject({
+      kind: "ask",
+      asked: { target: TEXAS, decidedBy: { party: AGENT } },
+    });
+  });
+  it("nobody outside the teams on the call: nobody to ask, recording goes ahead", () => {
+    expect(consentGate(facts({ connection: "c" }), { ...agentDecides, ask: [] } as CallConsent).kind).toBe("open");
+  });
+  it("a second person outside the teams is not asked, and is named for the alert", () => {
+    const two = { ...agentDecides, ask: [TEXAS, PHONE] } as CallConsent;
+    const askedTexas = { ...asked, target: TEXAS };
+    expect(unaskedParty(facts({ asked: askedTexas }), two)).toBe(PHONE);
+    expect(unaskedParty(facts({ asked: askedTexas }), agentDecides)).toBeUndefined();
+  });
+});

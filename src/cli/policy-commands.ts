@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { lintDirectories, parseDirectorySet, readDirectoryFiles } from "../directory/index.js";
 import {
   describeDecision,
   explainCall,
@@ -53,11 +54,29 @@ export async function lintCommand(
     );
   }
   for (const problem of problems) io.err(`error    ${problem}`);
-  const warnings = lintPolicies(policies, today, data);
+  // The teams' directories (<team>.directory.yaml, docs/directory.md): names for ids, checked against the members.
+  const directoryFiles = await readDirectoryFiles(dir);
+  const directorySet = parseDirectorySet(directoryFiles);
+  const policiesComplete = problems.length === 0;
+  for (const d of directorySet.directories)
+    io.out(`ok       ${d.file}  directory of ${d.team}  ${d.entries.length} entries`);
+  for (const problem of directorySet.problems) io.err(`error    ${problem}`);
+  problems.push(...directorySet.problems);
+  const teams = policies.map((p) => ({
+    team: p.team.id,
+    file: p.file,
+    members: p.members,
+    ...(p.positions ? { positions: p.positions.members } : {}),
+  }));
+  const warnings = [
+    ...lintPolicies(policies, today, data),
+    ...lintDirectories(directorySet.directories, teams, policiesComplete),
+  ];
   for (const warning of warnings) io.err(`warning  ${warning.where}: ${warning.message}`);
   if (problems.length === 0) io.out(`policy set sha256 ${policySetHash(policies)}`);
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-  io.out(`${plural(files.length, "file")}: ${plural(problems.length, "error")}, ${plural(warnings.length, "warning")}`);
+  const fileCount = files.length + directoryFiles.length;
+  io.out(`${plural(fileCount, "file")}: ${plural(problems.length, "error")}, ${plural(warnings.length, "warning")}`);
   return problems.length > 0 ? 1 : 0;
 }
 

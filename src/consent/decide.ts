@@ -113,7 +113,7 @@ export function messageFor(message: SpokenMessage, jurisdiction: Jurisdiction): 
 const WORDS: Record<ConsentRequirementKind, string> = {
   none: "nothing needs to be said",
   notice: "everyone is told the call is recorded",
-  consent: "the recording starts paused and resumes only when consent is given",
+  consent: "nothing of the call is recorded until consent is given",
 };
 
 function explain(

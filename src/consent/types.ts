@@ -61,7 +61,7 @@ export type ConsentRequirementKind = "none" | "notice" | "consent";
 
 /** What happens when a party refuses, or says nothing before the timeout. */
 export type ConsentFallback =
-  /** The recording stays paused (it holds nothing of the call) and the call goes on; the recording is not resumed. */
+  /** Nothing of the call is recorded, and the call goes on. */
   | "record-nothing"
   /** The call is ended for everyone. */
   | "end-call"

@@ -225,6 +225,36 @@ describe("decideConsent: the consent decision of a recorded call", () => {
     });
   });
 
+  it("between equally strict parties, the one outside the recording teams decides (and hears its language)", async () => {
+    const { policies } = await loadPolicySet("policies");
+    // An ACS customer whose raw id sorts after Carol's, placed in Germany by the directory: both get a notice.
+    const customer = "8:acs:ffffffff-0000-4000-8000-000000000000_customer";
+    const call = { participants: [], caller: customer, callee: CAROL, at: "2026-11-23T23:00:00Z" };
+    const located = { ...env(), directoryLocation: (id: string) => (id === customer ? "DE" : undefined) };
+    const consent = decideConsent(policies, decide(policies, call), call, located);
+    expect(consent).toMatchObject({
+      requirement: "notice",
+      decidedBy: { party: customer, jurisdiction: "DE", set: "eu" },
+      announcement: { locale: "de-DE" },
+    });
+    expect(consent?.parties.map((p) => p.party)).toEqual([customer, CAROL]);
+    expect(consent?.ask).toEqual([customer]);
+  });
+
+  it("asks the people outside the recording teams, even when a member's state is the one that needs consent", () => {
+    const team = parsePolicyFile(
+      "t.yaml",
+      `version: 1\nteam: { id: t, name: T }\nmembers: ["+14155550100"]\nrules:\n  - id: r\n    mode: best-effort\n    consent:\n      all-party-consent: ${ASK}\n      "*": { require: none }\n`,
+    );
+    const call = { participants: ["4:+12145550100", "4:+14155550100", "28:orgid:bot"] };
+    const consent = decideConsent([team], decide([team], call), call, env());
+    expect(consent).toMatchObject({
+      requirement: "consent",
+      decidedBy: { party: "4:+14155550100", jurisdiction: "US-CA" },
+      ask: ["4:+12145550100"], // the Texan customer is asked because our Californian agent is on the call
+    });
+  });
+
   it("a Teams app or bot on the call is not a party anyone asks", async () => {
     const { policies } = await loadPolicySet("policies");
     const call = {
@@ -323,11 +353,28 @@ describe("lint: what a consent block leaves unhandled", () => {
       ),
     );
     expect(warnings).toEqual([
+      expect.stringMatching(
+        /^rule r: onSilence record-our-side-only in all-party-consent cannot be done on ACS — an unmixed recording still takes every participant's audio/,
+      ),
       "rule r is required, but after silence in all-party-consent the call goes on with only our side recorded (record-our-side-only): where recording is an obligation (MiFID II), use end-call; if recording is wanted only where lawful, make the rule best-effort",
       expect.stringContaining(
         "rule r is required, but after a refusal in unknown the call goes on unrecorded (record-nothing)",
       ),
       expect.stringContaining("rule r is required, but after silence in unknown the call goes on unrecorded"),
+    ]);
+  });
+
+  it("warns that record-our-side-only cannot be done on ACS, in a best-effort rule too", () => {
+    const warnings = lint(
+      team(
+        rule(
+          `      "*": { require: consent, prompt: { text: x, locale: en-US }, onRefusal: record-our-side-only, onSilence: record-nothing }\n`,
+          "    recording: { channel: unmixed }\n",
+        ),
+      ),
+    );
+    expect(warnings).toEqual([
+      expect.stringContaining("rule r: onRefusal record-our-side-only in * cannot be done on ACS"),
     ]);
   });
 
@@ -372,6 +419,7 @@ describe("explain: which party and jurisdiction decided", () => {
       "Decided by 4:+13125550100 in US-IL (set all-party-consent, placed by phone-number): the strictest party decides.",
     );
     expect(section).toContain('consent is pressing 1 or saying "yes" or saying "I agree" or saying "oui"; wait 10 s.');
+    expect(section).toContain('  Ask 4:+13125550100: "This call may be recorded');
     expect(section).toContain("On refusal: record nothing");
     expect(section).toContain("- 4:+13125550100: US-IL (phone-number: +13125550100: area code 312 is US-IL");
     expect(section).toContain("→ all-party-consent → consent");

@@ -112,6 +112,12 @@ function stopLine(decision: RecordDecision): string {
     : "  Stopping on request: not allowed.";
 }
 
+/** Where the recording's bytes go (docs/byos.md). */
+function storageLine(storage: RecordDecision["recording"]["storage"]): string {
+  if (!storage) return "  Storage: ACS's own storage; downloaded into the archive within 24 h.";
+  return `  Storage: written by ACS into the team's container ${storage.containerUrl} and sealed there (bring your own storage); if ACS cannot write there, downloaded into the archive within 24 h.`;
+}
+
 function outcomeLines(decision: RecordDecision): string[] {
   const { recording, announcement } = decision;
   const order = recording.participantOrdering?.length
@@ -121,6 +127,7 @@ function outcomeLines(decision: RecordDecision): string[] {
     `  Record ${recording.content === "audio" ? "audio" : "audio and video"}, ${recording.channel} channels, ${recording.format}${order}.`,
   ];
   if (recording.pauseOnStart) lines.push("  The recording starts paused (someone must resume it).");
+  lines.push(storageLine(recording.storage));
   if (announcement) {
     lines.push(
       "text" in announcement ? `  Announce: "${announcement.text}"` : `  Announce: play ${announcement.audioUrl}`,
@@ -172,7 +179,7 @@ function headline(decision: Decision): string[] {
 }
 
 const FALLBACK_WORDS: Record<ConsentFallback, string> = {
-  "record-nothing": "record nothing (the recording stays paused; the call goes on)",
+  "record-nothing": "record nothing (the call goes on unrecorded)",
   "end-call": "end the call",
   "record-our-side-only": "keep only our members' channels",
 };
@@ -204,8 +211,8 @@ function consentLines(consent: CallConsent): string[] {
       ...consent.accept.speech.map((phrase) => `saying "${phrase}"`),
     ].join(" or ");
     lines.push(
-      "  Requirement: consent — the recording starts paused and holds nothing of the call until consent is given.",
-      `  Ask: ${played(consent.prompt)}; consent is ${answers}; wait ${consent.timeoutSeconds} s.`,
+      "  Requirement: consent — nothing of the call is recorded until consent is given.",
+      `  Ask ${consent.ask?.length ? consent.ask.join(", ") : "nobody (everyone on the call is a member of a recording team)"}: ${played(consent.prompt)}; consent is ${answers}; wait ${consent.timeoutSeconds} s.`,
       `  On refusal: ${FALLBACK_WORDS[consent.onRefusal]}. On silence: ${FALLBACK_WORDS[consent.onSilence]}.`,
     );
   }

@@ -178,7 +178,18 @@ function consentWarnings(rule: RecordingRule, where: string, data: JurisdictionD
   }
   for (const entry of consent.entries) {
     const requirement = entry.requirement;
-    if (requirement.require !== "consent" || rule.mode !== "required") continue;
+    if (requirement.require !== "consent") continue;
+    for (const [field, action] of [
+      ["onRefusal", requirement.onRefusal],
+      ["onSilence", requirement.onSilence],
+    ] as const) {
+      if (action !== "record-our-side-only") continue;
+      warnings.push({
+        where,
+        message: `rule ${rule.id}: ${field} record-our-side-only in ${entry.set} cannot be done on ACS — an unmixed recording still takes every participant's audio at ACS and only splits it into channels in the file (docs/acs-payloads.md "Recording options"); the runtime records nothing and raises an alert (docs/consent-flow.md): say record-nothing or end-call`,
+      });
+    }
+    if (rule.mode !== "required") continue;
     const cases = (
       [
         ["a refusal", requirement.onRefusal],
@@ -235,8 +246,37 @@ function dataWarnings(data: JurisdictionData | null | undefined): LintWarning[] 
 }
 
 /**
- * Warnings for a loaded policy set: overlapping members, unreachable or impossible rules, expired exemptions, and
- * consent blocks that leave jurisdictions unhandled or let a required recording go unmade (docs/consent.md "Lint").
+ * Customer storage (docs/byos.md): a container shared by two teams mixes their recordings under one set of
+ * access rules in the customer's account; a URL below a container is a layout Microsoft does not document.
+ */
+function storageWarnings(policies: readonly TeamPolicy[]): LintWarning[] {
+  const warnings: LintWarning[] = [];
+  const owner = new Map<string, string>();
+  for (const policy of policies) {
+    if (!policy.storage) continue;
+    const url = new URL(policy.storage.containerUrl);
+    const key = `${url.origin}${url.pathname.replace(/\/+$/, "")}`.toLowerCase();
+    const first = owner.get(key);
+    if (first)
+      warnings.push({
+        where: policy.file,
+        message: `storage container ${policy.storage.containerUrl} is also team ${first}'s: both teams' recordings would share one container and its access rules`,
+      });
+    else owner.set(key, policy.team.id);
+    const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+    const depth = url.pathname.split("/").filter(Boolean).length - (loopback ? 1 : 0);
+    if (depth > 1)
+      warnings.push({
+        where: policy.file,
+        message: `storage containerUrl ${policy.storage.containerUrl} points below a container: where ACS writes then is not documented by Microsoft (docs/byos.md); name the container itself`,
+      });
+  }
+  return warnings;
+}
+
+/**
+ * Warnings for a loaded policy set: overlapping members, unreachable or impossible rules, expired exemptions, shared
+ * or undocumented customer storage, and consent blocks that leave jurisdictions unhandled or let a required recording go unmade (docs/consent.md "Lint").
  * `jurisdictions`: the directory's jurisdiction data, to name the jurisdictions left unhandled.
  */
 export function lintPolicies(
@@ -247,6 +287,7 @@ export function lintPolicies(
   return [
     ...memberWarnings(policies),
     ...policies.flatMap((policy) => [...teamWarnings(policy, today), ...teamConsentWarnings(policy, jurisdictions)]),
+    ...storageWarnings(policies),
     ...dataWarnings(jurisdictions),
   ];
 }

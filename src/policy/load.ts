@@ -16,7 +16,14 @@ import { consentReferenceProblems } from "./consent.js";
 import { contentHash } from "./hash.js";
 import { fieldNames, nearest } from "./suggest.js";
 import { teamPolicyFileSchema, type MatchFile, type RuleFile, type TeamPolicyFile } from "./schema.js";
-import { DEFAULT_UNTIL, type MatchConditions, type PolicyRule, type RecordingUntil, type TeamPolicy } from "./types.js";
+import {
+  DEFAULT_UNTIL,
+  type CustomerStorage,
+  type MatchConditions,
+  type PolicyRule,
+  type RecordingUntil,
+  type TeamPolicy,
+} from "./types.js";
 
 export class PolicyError extends Error {
   constructor(readonly problems: string[]) {
@@ -56,7 +63,12 @@ function conditionsOf(match: MatchFile, defaultZone: string | undefined): MatchC
   return { ...rest, time: { zone: time.zone ?? defaultZone ?? "UTC", windows: time.windows } };
 }
 
-function ruleOf(rule: RuleFile, defaultZone: string | undefined, teamUntil: RecordingUntil | undefined): PolicyRule {
+function ruleOf(
+  rule: RuleFile,
+  defaultZone: string | undefined,
+  teamUntil: RecordingUntil | undefined,
+  storage: CustomerStorage | undefined,
+): PolicyRule {
   const base = {
     id: rule.id,
     ...(rule.description ? { description: rule.description } : {}),
@@ -74,6 +86,8 @@ function ruleOf(rule: RuleFile, defaultZone: string | undefined, teamUntil: Reco
       pauseOnStart: recording.pauseOnStart,
       // Unmixed audio puts team members on the first channels unless the rule says otherwise.
       participantOrdering: recording.participantOrdering ?? (recording.channel === "unmixed" ? "team-first" : "none"),
+      // The team's storage travels with every one of its rules' recordings (docs/byos.md).
+      ...(storage ? { storage } : {}),
     },
     ...(rule.announcement ? { announcement: announcementOf(rule.announcement) } : {}),
     enforcement: rule.enforcement ?? { startWithinSeconds: 15, onStartFailure: "alert", onStop: "alert" },
@@ -93,6 +107,9 @@ function announcementOf(value: NonNullable<RuleFile["announcement"]>) {
 
 function teamPolicyOf(file: string, text: string, data: TeamPolicyFile, where: (path: Path) => string): TeamPolicy {
   const zone = data.team.timeZone;
+  const { kind, containerUrl } = data.team.storage ?? { kind: "acs" };
+  const storage: CustomerStorage | undefined =
+    kind === "customer" && containerUrl ? { kind: "customer", containerUrl } : undefined;
   return {
     file,
     hash: contentHash(text),
@@ -101,6 +118,7 @@ function teamPolicyOf(file: string, text: string, data: TeamPolicyFile, where: (
       name: data.team.name,
       ...(data.team.defaultLocation ? { defaultLocation: data.team.defaultLocation } : {}),
     },
+    ...(storage ? { storage } : {}),
     members: data.members,
     exemptions: data.exemptions.map((e) => ({
       id: e.id,
@@ -109,7 +127,7 @@ function teamPolicyOf(file: string, text: string, data: TeamPolicyFile, where: (
       match: conditionsOf(e.match, zone),
       ...(e.until ? { until: e.until } : {}),
     })),
-    rules: data.rules.map((rule) => ruleOf(rule, zone, data.team.until)),
+    rules: data.rules.map((rule) => ruleOf(rule, zone, data.team.until, storage)),
     positions: {
       members: data.members.map((_, i) => where(["members", i])),
       exemptions: data.exemptions.map((_, i) => where(["exemptions", i])),
@@ -159,9 +177,14 @@ export function parsePolicyFile(file: string, text: string): TeamPolicy {
   return teamPolicyOf(file, text, parsed.data, where.of);
 }
 
-/** The `*.yaml` / `*.yml` files of a directory, in file-name order; not the jurisdiction data (`jurisdictions.*.yaml`). */
+/**
+ * The `*.yaml` / `*.yml` files of a directory, in file-name order; not the jurisdiction data (`jurisdictions.*.yaml`)
+ * nor the teams' directories (`<team>.directory.yaml`, src/directory), which name people and decide nothing.
+ */
 export async function readPolicyFiles(dir: string): Promise<PolicyFileText[]> {
-  const names = (await readdir(dir)).filter((name) => /\.ya?ml$/.test(name) && !JURISDICTION_FILE.test(name)).sort();
+  const names = (await readdir(dir))
+    .filter((name) => /\.ya?ml$/.test(name) && !JURISDICTION_FILE.test(name) && !/\.directory\.ya?ml$/.test(name))
+    .sort();
   return Promise.all(names.map(async (name) => ({ name, text: await readFile(join(dir, name), "utf8") })));
 }
 

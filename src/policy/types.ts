@@ -14,6 +14,14 @@ export interface RecordingOptions {
   channel: RecordingChannel;
   format: RecordingFormat;
   pauseOnStart: boolean;
+  /** ACS writes into the team's own container ("Bring your own storage", docs/byos.md); absent: ACS's storage. */
+  storage?: CustomerStorage;
+}
+
+/** A team's own Blob container that ACS writes its recordings into (docs/byos.md). */
+export interface CustomerStorage {
+  kind: "customer";
+  containerUrl: string;
 }
 
 /** How a rule asks for unmixed channels to be assigned: team members first, or as ACS detects audio. */
@@ -149,6 +157,8 @@ export interface TeamPolicy {
   hash: string;
   /** `defaultLocation`: where members are when the directory does not say (ISO 3166, `GB`, `US-CA`). */
   team: { id: string; name: string; defaultLocation?: string };
+  /** Where ACS writes the team's recordings; absent: ACS's own storage (docs/byos.md). */
+  storage?: CustomerStorage;
   /** ACS/Teams raw ids (`8:acs:…`), E.164 numbers (`+14255550100`) and number prefixes (`+44800*`). */
   members: string[];
   exemptions: Exemption[];

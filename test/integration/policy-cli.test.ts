@@ -48,7 +48,8 @@ describe("recorder policy lint", () => {
     const run = await recorder("policy", "lint", "policies");
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("ok       trading-desk.yaml  team trading-desk");
-    expect(run.stdout).toContain("3 files: 0 errors, 0 warnings");
+    expect(run.stdout).toContain("ok       trading-desk.directory.yaml  directory of trading-desk  6 entries");
+    expect(run.stdout).toContain("6 files: 0 errors, 0 warnings");
   });
 
   it("fails with file:line:column on an error, and still prints warnings", async () => {
@@ -73,7 +74,11 @@ rules:
     expect(run.stderr).toContain(
       "warning  shadowing.yaml:6:5: rule pstn is unreachable: rule all above matches all its calls first",
     );
-    expect(run.stdout).toContain("4 files: 1 error, 2 warnings");
+    // Carol has an entry in customer-support's directory, not in shadowing's (which has none).
+    expect(run.stderr).toContain(
+      `warning  shadowing.yaml:3:11: member ${CAROL} of team shadowing has no entry in shadowing.directory.yaml`,
+    );
+    expect(run.stdout).toContain("7 files: 1 error, 3 warnings");
   });
 
   it("exits 0 with warnings only; 1 for a directory without policies", async () => {
@@ -86,6 +91,56 @@ rules:
     const run = await recorder("policy", "lint", empty);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("no policy files (*.yaml)");
+  });
+});
+
+describe("recorder policy lint: the teams' directories", () => {
+  it("refuses unknown identity formats, duplicates, bad locations and a file named for another team", async () => {
+    const dir = await policyDir("bad-directory", {
+      "legal.directory.yaml": `version: 1
+team: legal
+people:
+  - { id: "alice", displayName: Alice, role: agent }
+  - { id: "+442071234567", displayName: Line, role: line, location: GB-ENG }
+  - { id: "+442071234567", displayName: Line again, role: line }
+  - { id: "${ALICE}", displayName: Alice, role: agent, location: XX }
+`,
+      "trading-desk.directory.yaml": "version: 1\nteam: legal\npeople: []\n",
+    });
+    const run = await recorder("policy", "lint", dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error {4}legal\.directory\.yaml:4:\d+: people\.0\.id: not an identity/m);
+    expect(run.stderr).toMatch(
+      /^error {4}legal\.directory\.yaml:6:\d+: people\.2\.id: \+442071234567 is already listed \(legal\.directory\.yaml:5:\d+\)$/m,
+    );
+    expect(run.stderr).toMatch(
+      /^error {4}legal\.directory\.yaml:7:\d+: people\.3\.location: not an ISO 3166-1 country code$/m,
+    );
+    expect(run.stderr).toContain("team: legal, but the file is named for team trading-desk");
+  });
+
+  it("warns of members without an entry, and of a directory for no team", async () => {
+    const dir = await policyDir("unnamed", {
+      "trading-desk.directory.yaml": `version: 1
+team: trading-desk
+people:
+  - { id: "${ALICE}", displayName: Alice Smith, role: agent, location: GB }
+  - { id: "+442071234567", displayName: Line 1, role: line }
+`,
+      "nobody.directory.yaml": "version: 1\nteam: nobody\npeople: []\n",
+    });
+    const run = await recorder("policy", "lint", dir);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(
+      /^warning {2}trading-desk\.yaml:\d+:\d+: member 8:acs:\S+-bob of team trading-desk has no entry/m,
+    );
+    expect(run.stderr).toMatch(
+      /^warning {2}trading-desk\.yaml:\d+:\d+: member \+442071234568 of team trading-desk has no entry/m,
+    );
+    expect(run.stderr).not.toContain("member +442071234567");
+    expect(run.stderr).toContain(
+      "warning  nobody.directory.yaml: directory for team nobody, which no policy file defines",
+    );
   });
 });
 

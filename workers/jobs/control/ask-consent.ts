@@ -10,7 +10,8 @@ import { askConsent, consentTimeout, type PayloadOf } from "../../../src/queues/
 import type { ConsentAnswer, SpokenMessage } from "../../../src/sessions/index.js";
 import { defineJob, type JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
-import { advance, advanceNeeds } from "./call-event.js";
+import { advanceNeeds } from "./advance-needs.js";
+import { advance } from "./call-event.js";
 
 type Payload = PayloadOf<"ask-consent">;
 const needs = ["acs", ...advanceNeeds] as const;

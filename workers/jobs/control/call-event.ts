@@ -35,7 +35,11 @@ import {
   needsAcsCheck,
   contextOf,
 } from "../../../src/sessions/index.js";
+import { advanceNeeds } from "./advance-needs.js";
 import { CHECK_DELAY_MS } from "./check-recording.js";
+import { connectCallJob } from "./connect-call.js";
+import type { PlannedJob } from "../../../src/calls/index.js";
+import { startRecordingJob } from "./start-recording.js";
 import { ANNOUNCEMENT_CONTEXT } from "./play-announcement.js";
 import { notePresence } from "./presence.js";
 import { defineJob, type JobDependencies } from "../../job.js";
@@ -43,17 +47,8 @@ import { defineJob, type JobDependencies } from "../../job.js";
 type Payload = PayloadOf<"call-event">;
 
 /** What `advance` uses: connect-call and the ring watchdog, which advance a call too, declare it with theirs. */
-export const advanceNeeds = [
-  "sessions",
-  "queues",
-  "ringContexts",
-  "policies",
-  "policiesFor",
-  "health",
-  "healthSettings",
-  "consentEnvironment",
-] as const;
-const needs = [...advanceNeeds, "correlation", "ledger", "recordingExpectedWithinMs"] as const;
+export { advanceNeeds };
+const needs = [...advanceNeeds, "ledger", "recordingExpectedWithinMs"] as const;
 type Deps = JobDependencies<(typeof needs)[number]>;
 
 type EventType = AcsEvent["type"];
@@ -414,6 +409,8 @@ export async function advance(
     // The reject job reads the context from where it is kept apart (a context carried by this event is put there first).
     if (job.name === "reject-call" && plan.reject?.keepContextApart && incoming?.context)
       await deps.ringContexts.put(serverCallId, incoming.context);
+    // Connecting and starting the recording are done here, without a queue hop (runInline); queued if that fails.
+    if (await runInline(deps, job)) continue;
     // Its kind keys it by the call and the step (src/queues/kinds/control.ts), as the claim is named.
     // A stop's job names its claimant: a stop given back and claimed again later is a job of its own.
     await deps.queues.enqueue(
@@ -428,6 +425,37 @@ export async function advance(
     await deps.queues.remove(connectRinging, { serverCallId, correlationId: session.correlationId ?? "" });
   }
   return undefined;
+}
+
+/** What an inline step is told of its run: the first attempt, no progress to report (its event's job has none). */
+const INLINE_CONTEXT = { attempt: 1, progress: async () => undefined };
+
+/**
+ * The two steps on the way from a call's start to its recording — connecting, and starting the recording — are
+ * done in the job of the event that made them due, not queued as jobs of their own: a job is a queue hop (a wait
+ * behind whatever else is queued, on a busy worker most of a call's time to record) and ~40 Redis commands
+ * (docs/performance.md "Time to record"). Exactly once is unchanged: the step is claimed first, as before, by
+ * this event, whose redelivery runs it again; and both steps are safe to repeat — connect-call finds the call
+ * connected by its first run and connects nothing (its job did the same when run again), and a start ACS already
+ * accepted answers "already recording", which start-recording takes for success. If the step fails here, its
+ * job is queued as before (its id is the call's and the step's; its retries and backoff), so a failing ACS is
+ * retried exactly as it was. A step with a delay is always queued.
+ */
+async function runInline(deps: JobDependencies<(typeof advanceNeeds)[number]>, job: PlannedJob): Promise<boolean> {
+  if (job.delayMs !== undefined) return false;
+  try {
+    if (job.name === "connect-call") await connectCallJob.perform(deps, job.payload, INLINE_CONTEXT);
+    else if (job.name === "start-recording") await startRecordingJob.perform(deps, job.payload, INLINE_CONTEXT);
+    else return false;
+  } catch (err) {
+    deps.logger.warn({ err, job: job.name }, "step failed in its event's job: queued as a job of its own, to retry");
+    return false;
+  }
+  // As the step's job would have on completing (workers/run.ts noteJobHealth): ACS answered.
+  await deps.health
+    .noteSuccess("acs")
+    .catch((err: unknown) => deps.logger.warn({ err }, "could not update the health view"));
+  return true;
 }
 
 /**

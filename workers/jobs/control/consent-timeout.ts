@@ -2,7 +2,8 @@ import { consentOf } from "../../../src/calls/index.js";
 import { consentTimeout, type PayloadOf } from "../../../src/queues/index.js";
 import type { ConsentAnswer } from "../../../src/sessions/index.js";
 import { defineJob, type JobDependencies } from "../../job.js";
-import { advance, advanceNeeds } from "./call-event.js";
+import { advanceNeeds } from "./advance-needs.js";
+import { advance } from "./call-event.js";
 
 const needs = [...advanceNeeds] as const;
 
