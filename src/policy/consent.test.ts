@@ -238,6 +238,21 @@ describe("decideConsent: the consent decision of a recorded call", () => {
       announcement: { locale: "de-DE" },
     });
     expect(consent?.parties.map((p) => p.party)).toEqual([customer, CAROL]);
+    expect(consent?.ask).toEqual([customer]);
+  });
+
+  it("asks the people outside the recording teams, even when a member's state is the one that needs consent", () => {
+    const team = parsePolicyFile(
+      "t.yaml",
+      `version: 1\nteam: { id: t, name: T }\nmembers: ["+14155550100"]\nrules:\n  - id: r\n    mode: best-effort\n    consent:\n      all-party-consent: ${ASK}\n      "*": { require: none }\n`,
+    );
+    const call = { participants: ["4:+12145550100", "4:+14155550100", "28:orgid:bot"] };
+    const consent = decideConsent([team], decide([team], call), call, env());
+    expect(consent).toMatchObject({
+      requirement: "consent",
+      decidedBy: { party: "4:+14155550100", jurisdiction: "US-CA" },
+      ask: ["4:+12145550100"], // the Texan customer is asked because our Californian agent is on the call
+    });
   });
 
   it("a Teams app or bot on the call is not a party anyone asks", async () => {
@@ -404,6 +419,7 @@ describe("explain: which party and jurisdiction decided", () => {
       "Decided by 4:+13125550100 in US-IL (set all-party-consent, placed by phone-number): the strictest party decides.",
     );
     expect(section).toContain('consent is pressing 1 or saying "yes" or saying "I agree" or saying "oui"; wait 10 s.');
+    expect(section).toContain('  Ask 4:+13125550100: "This call may be recorded');
     expect(section).toContain("On refusal: record nothing");
     expect(section).toContain("- 4:+13125550100: US-IL (phone-number: +13125550100: area code 312 is US-IL");
     expect(section).toContain("→ all-party-consent → consent");

@@ -30,6 +30,13 @@ export type CallConsent = ConsentDecision & {
   teamId: string;
   /** SHA-256 of the jurisdiction files the decision read, when known. */
   jurisdictionsHash?: string;
+  /**
+   * Whom a consent prompt is for: every person on the call outside the recording teams (an all-party-consent law
+   * wants every party's consent, wherever the others are). Members are not asked: their consent is their
+   * employer's business (docs/consent.md "Who is asked"). Empty when everyone is a member. decideConsent always
+   * sets it; optional because it came after the first consent decisions were stored with calls.
+   */
+  ask?: string[];
 };
 
 /** The context a consent decision reads: a team's default location covers that team's members (first team in file order). */
@@ -91,7 +98,12 @@ export function decideConsent(
   const parties = [...people.filter((rawId) => !member(rawId)), ...people.filter(member)];
   const judged = primaryFirst.map((r) => ({ teamId: r.teamId, decision: consentDecision(parties, r.rule, ctx) }));
   const chosen = judged.reduce((best, next) => (compareDecisions(next.decision, best.decision) > 0 ? next : best));
-  return { ...chosen.decision, teamId: chosen.teamId, ...(env.hash ? { jurisdictionsHash: env.hash } : {}) };
+  return {
+    ...chosen.decision,
+    teamId: chosen.teamId,
+    ...(env.hash ? { jurisdictionsHash: env.hash } : {}),
+    ask: people.filter((rawId) => !member(rawId)),
+  };
 }
 
 /**
