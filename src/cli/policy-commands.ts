@@ -1,7 +1,15 @@
 import { readFile } from "node:fs/promises";
-import { lintDirectories, parseDirectorySet, readDirectoryFiles } from "../directory/index.js";
 import {
+  directorySourceOf,
+  lintDirectories,
+  loadDirectories,
+  parseDirectorySet,
+  readDirectoryFiles,
+} from "../directory/index.js";
+import {
+  decide,
   describeDecision,
+  directoryLocationLookup,
   explainCall,
   isInstant,
   lintPolicies,
@@ -161,12 +169,22 @@ export async function explainCommand(options: ExplainOptions, io: Output): Promi
     locations.set(parsed.rawId, where.trim());
   }
   const { policies, jurisdictions } = await loadPolicySet(options.dir);
+  // Where the recording teams' directories (<team>.directory.yaml) place the parties, as at run time; a --located
+  // location comes before the directory's (what-if).
+  const listed = jurisdictions
+    ? await directoryLocationLookup(
+        directorySourceOf(await loadDirectories(options.dir)),
+        policies,
+        decide(policies, facts),
+        facts,
+      )
+    : () => undefined;
   const env = jurisdictions
     ? {
         sets: jurisdictions.sets,
         areaCodes: jurisdictions.areaCodes,
         hash: jurisdictions.hash,
-        directoryLocation: (rawId: string) => locations.get(rawId),
+        directoryLocation: (rawId: string) => locations.get(rawId) ?? listed(rawId),
       }
     : undefined;
   const { decision, consent, text } = explainCall(policies, facts, env);

@@ -27,5 +27,10 @@ export {
   participantsMatch,
   searchDirectory,
 } from "./match.js";
-export { createFileDirectorySource, directorySourceOf, type FileDirectorySource } from "./source.js";
+export {
+  createFileDirectorySource,
+  directoryLocations,
+  directorySourceOf,
+  type FileDirectorySource,
+} from "./source.js";
 export type * from "./types.js";

@@ -7,6 +7,7 @@ export {
   type CallConsent,
   type ConsentEnvironment,
 } from "./consent.js";
+export { consentDirectoryTeams, directoryLocationLookup } from "./consent-directory.js";
 export {
   describeConsent,
   describeDecision,

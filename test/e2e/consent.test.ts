@@ -16,6 +16,17 @@ const AGENT = `8:acs:${RESOURCE}_consent-agent`;
 const CALIFORNIA = (n: number) => `4:+1415555${String(1000 + n)}`;
 /** A London number (UK: notice only). */
 const LONDON = "4:+442079460123";
+/** Customers on ACS (no number to place them): the team directory lists one in California, the other nowhere. */
+const ACS_CALIFORNIAN = `8:acs:${RESOURCE}_consent-customer-ca`;
+const ACS_UNLISTED = `8:acs:${RESOURCE}_consent-customer-unlisted`;
+const DIRECTORY = `
+version: 1
+team: consent-desk
+people:
+  - { id: "${AGENT}", displayName: Desk Agent, role: agent, location: GB }
+  - { id: "${ACS_CALIFORNIAN}", displayName: Cal Customer, role: customer, location: US-CA }
+  - { id: "${ACS_UNLISTED}", displayName: Una Listed, role: customer }
+`;
 
 const POLICY = `
 version: 1
@@ -50,6 +61,7 @@ let policyDir: string;
 beforeAll(async () => {
   policyDir = await mkdtemp(join(tmpdir(), "consent-policies-"));
   await writeFile(join(policyDir, "consent-desk.yaml"), POLICY);
+  await writeFile(join(policyDir, "consent-desk.directory.yaml"), DIRECTORY);
   for (const data of ["jurisdictions.sets.yaml", "jurisdictions.nanp-area-codes.yaml"])
     await cp(join("policies", data), join(policyDir, data));
   await writeFile(
@@ -163,6 +175,23 @@ describe("consent by jurisdiction", () => {
     const customer = CALIFORNIA(2);
     const serverCallId = await callCustomer(customer, { kind: "speech", phrase: "Yes, I agree", afterMs: 300 });
     await expectRecordedAfterConsent(serverCallId, customer, 'speech "Yes, I agree"');
+  }, 60_000);
+
+  it("an ACS customer the team directory places in California (US-CA) is asked, and recorded after consent", async () => {
+    const serverCallId = await callCustomer(ACS_CALIFORNIAN, { kind: "dtmf", tones: ["1"], afterMs: 300 });
+    // Decided as US-CA (checked there): only the directory can place an ACS user there.
+    await expectRecordedAfterConsent(serverCallId, ACS_CALIFORNIAN, "dtmf 1");
+  }, 60_000);
+
+  it("an ACS customer the directory lists without a location is unknown: notice (the policy's *), nobody asked", async () => {
+    const serverCallId = await callCustomer(ACS_UNLISTED);
+    await eventually(
+      async () => ((await consentAnswer(serverCallId))?.outcome === "notified" ? true : undefined),
+      20_000,
+      "the notice to be played",
+    );
+    expect(view(serverCallId)?.recognitions).toEqual([]);
+    await stack.simulator.endCall(serverCallId);
   }, 60_000);
 
   it("California, refusal (DTMF 2) → record-nothing: no recording, the call goes on, the ledger says why", async () => {

@@ -16,4 +16,5 @@ export const advanceNeeds = [
   "callbackUri",
   "correlation",
   "consentEnvironment",
+  "directory",
 ] as const;

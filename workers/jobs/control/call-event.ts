@@ -16,7 +16,14 @@ import { assessHealth } from "../../../src/health/index.js";
 import type { AcsEvent } from "../../../src/intake/index.js";
 import { outcomeOfDecision } from "../../../src/ledger/index.js";
 import { decisionsMade } from "../../../src/metrics.js";
-import { decide, decideConsent, recordingRulesOf, type CallFacts, type TeamPolicy } from "../../../src/policy/index.js";
+import {
+  decide,
+  decideConsent,
+  directoryLocationLookup,
+  recordingRulesOf,
+  type CallFacts,
+  type TeamPolicy,
+} from "../../../src/policy/index.js";
 import {
   callEvent,
   checkRecording,
@@ -461,10 +468,11 @@ async function runInline(deps: JobDependencies<(typeof advanceNeeds)[number]>, j
 /**
  * The consent decision of a recorded call (src/policy decideConsent: the strictest party decides). Once asked, the ask
  * on record decides (src/calls/consent.ts); the decision then only shows whether someone who joined since would have
- * to be asked too. A rule without a `consent:` block needs no jurisdiction data.
+ * to be asked too. A rule without a `consent:` block needs no jurisdiction data. Parties are placed by the recording
+ * teams' directories first (docs/consent.md "Where a party is").
  */
 async function consentFor(
-  deps: JobDependencies<"consentEnvironment">,
+  deps: JobDependencies<"consentEnvironment" | "directory">,
   policies: readonly TeamPolicy[],
   decision: ReturnType<typeof decide>,
   facts: CallFacts,
@@ -475,7 +483,10 @@ async function consentFor(
   // The policy source refuses a consent block without jurisdiction data; should one get here all the same, the job
   // fails (and is retried) rather than record a call on a guess.
   if (!environment) throw new Error("a recording rule has a consent block, but no jurisdiction data is loaded");
-  return decideConsent(policies, decision, facts, environment);
+  // Where the recording teams' directories place the parties (ACS and Teams users above all: no number to go by),
+  // looked up here so that the decision itself stays pure.
+  const directoryLocation = await directoryLocationLookup(deps.directory, policies, decision, facts);
+  return decideConsent(policies, decision, facts, { ...environment, directoryLocation });
 }
 
 /** Events that come before a call can have a recording (all on the way to starting it): no recording id to look up. */
