@@ -245,7 +245,19 @@ describe("unaskedParty", () => {
   it.each([
     ["nothing asked yet", facts({}), consentDecision, undefined],
     ["the one asked still decides", facts({ asked }), consentDecision, undefined],
-    ["someone else now decides consent", facts({ asked }), other, "4:+13105550100"],
+    [
+      "someone else now decides consent, after consent, recording",
+      { ...facts({ asked, answer: answer("given") }), recordingId: "rec" },
+      other,
+      "4:+13105550100",
+    ],
+    [
+      "someone else now decides consent, after consent, before any recording: asked in turn",
+      facts({ asked, answer: answer("given") }),
+      other,
+      undefined,
+    ],
+    ["someone else now decides consent, no answer yet: asked in turn, not alerted", facts({ asked }), other, undefined],
     ["a notice was played, consent is now required", facts({ asked: noticeAsked }), consentDecision, PHONE],
     ["the decision now asks nothing more", facts({ asked }), noticeDecision, undefined],
   ] as const)("%s", (_name, session, consent, expected) => {
@@ -267,10 +279,15 @@ describe("whom the prompt is for (decideConsent ask)", () => {
   it("nobody outside the teams on the call: nobody to ask, recording goes ahead", () => {
     expect(consentGate(facts({ connection: "c" }), { ...agentDecides, ask: [] } as CallConsent).kind).toBe("open");
   });
-  it("a second person outside the teams is not asked, and is named for the alert", () => {
+  it("a second person outside the teams is asked once the first has consented (all-party consent), not alerted", () => {
     const two = { ...agentDecides, ask: [TEXAS, PHONE] } as CallConsent;
     const askedTexas = { ...asked, target: TEXAS };
-    expect(unaskedParty(facts({ asked: askedTexas }), two)).toBe(PHONE);
+    expect(unaskedParty(facts({ asked: askedTexas }), two)).toBeUndefined();
+    expect(consentGate(facts({ asked: askedTexas, connection: "c" }), two)).toMatchObject({ kind: "waiting" });
+    expect(consentGate(facts({ asked: askedTexas, answer: answer("given"), connection: "c" }), two)).toMatchObject({
+      kind: "ask",
+      asked: { target: PHONE },
+    });
     expect(unaskedParty(facts({ asked: askedTexas }), agentDecides)).toBeUndefined();
   });
 });

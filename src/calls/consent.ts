@@ -41,28 +41,97 @@ export function consentOf(session: Pick<CallSession, "consentAsked" | "consentAn
   return { ...(asked ? { asked } : {}), ...(answer ? { answer } : {}) };
 }
 
+type ConsentAsk = Extract<ConsentAsked, { requirement: "consent" }>;
+
+/** One party's consent evidence (all-party consent): what they were asked, and what they answered. */
+export interface PartyConsent {
+  party: string;
+  asked?: ConsentAsk;
+  answer?: ConsentAnswer;
+}
+
+/**
+ * Everyone the consent on record is for, in the order they are asked, with each one's evidence: the first from the
+ * session's `consentAsked` / `consentAnswer`, the others from `consentParties`. Empty when no consent was asked.
+ */
+export function partiesOf(
+  session: Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties">,
+): PartyConsent[] {
+  const { asked, answer } = consentOf(session);
+  if (asked?.requirement !== "consent") return [];
+  // Further parties asked after someone joined (not in the first ask's `parties`), in the order they were asked.
+  const later = Object.entries(session.consentParties ?? {})
+    .map(([party, facts]) => [party, parseConsentFact<ConsentAsk>(facts.asked)?.at ?? "~"] as const)
+    .sort((x, y) => x[1].localeCompare(y[1]) || x[0].localeCompare(y[0]))
+    .map(([party]) => party);
+  const order = [...new Set([asked.target, ...(asked.parties ?? []), ...later])];
+  return order.map((party) => {
+    if (party === asked.target) return { party, asked, ...(answer ? { answer } : {}) };
+    const facts = session.consentParties?.[party];
+    const theirs = parseConsentFact<ConsentAsk>(facts?.asked);
+    const said = parseConsentFact<ConsentAnswer>(facts?.answer);
+    return { party, ...(theirs ? { asked: theirs } : {}), ...(said ? { answer: said } : {}) };
+  });
+}
+
+/** One party's evidence in words (describeConsent of their ask and answer). */
+const describeParty = (p: PartyConsent) =>
+  p.asked ? describeConsent({ asked: p.asked, ...(p.answer ? { answer: p.answer } : {}) }) : `${p.party} not asked yet`;
+
+/**
+ * The gate of an all-party consent once the first party was asked: each party in turn, one question at a time (the
+ * next is asked once the one before has consented); any refusal or silence closes it with the policy's action.
+ */
+/** Whether the call has (or had) a recording: from then on nobody new is asked. */
+const hasRecording = (session: Partial<Pick<CallSession, "recordingId" | "recordings">>) =>
+  session.recordingId !== undefined || Object.keys(session.recordings ?? {}).length > 0;
+
+function gateOfParties(
+  session: Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties" | "callConnectionId"> &
+    Partial<Pick<CallSession, "recordingId" | "recordings">>,
+  first: ConsentAsk,
+  consent: CallConsent | undefined,
+): ConsentGate {
+  const known = partiesOf(session);
+  // Until a recording exists, a person outside the recording teams who has come on the call since the first question
+  // (participants are told over time) is asked too, after the others. Once recording has started, someone joining is
+  // alerted (unaskedParty), not asked (docs/consent-flow.md "Limits").
+  const joined =
+    !hasRecording(session) && consent?.requirement === "consent"
+      ? (consent.ask ?? []).filter((party) => !known.some((p) => p.party === party))
+      : [];
+  const parties: PartyConsent[] = [...known, ...joined.map((party) => ({ party }))];
+  for (const p of parties) {
+    if (!p.asked) {
+      if (!session.callConnectionId) return { kind: "waiting", reason: `consent of ${p.party} due once connected` };
+      const { at: _at, ...question } = first;
+      // `parties`: everyone asked so far and now, the first first (so the ask is told apart as a further party's).
+      return { kind: "ask", asked: { ...question, target: p.party, parties: parties.map((q) => q.party) } };
+    }
+    const reason = describeParty(p);
+    if (!p.answer) return { kind: "waiting", reason };
+    if (p.answer.outcome === "refused") return { kind: "closed", reason, fallback: p.asked.onRefusal };
+    // Silence, and anything that kept the question from being asked or answered, is no consent.
+    if (p.answer.outcome !== "given") return { kind: "closed", reason, fallback: p.asked.onSilence };
+  }
+  return { kind: "open", reason: parties.map(describeParty).join("; ") };
+}
+
 export function consentGate(
-  session: Pick<CallSession, "consentAsked" | "consentAnswer" | "callConnectionId">,
+  session: Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties" | "callConnectionId"> &
+    Partial<Pick<CallSession, "recordingId" | "recordings">>,
   consent: CallConsent | undefined,
 ): ConsentGate {
   const evidence = consentOf(session);
   const { asked, answer } = evidence;
+  // Consent: each party in turn (one party: the one asked), any refusal or silence closes it.
+  if (asked?.requirement === "consent") return gateOfParties(session, asked, consent);
   if (asked) {
     if (!answer) return { kind: "waiting", reason: describeConsent(evidence) };
     const reason = describeConsent(evidence);
-    if (asked.requirement === "notice")
-      return answer.outcome === "notified"
-        ? { kind: "open", reason }
-        : { kind: "closed", reason, fallback: "record-nothing" };
-    switch (answer.outcome) {
-      case "given":
-        return { kind: "open", reason };
-      case "refused":
-        return { kind: "closed", reason, fallback: asked.onRefusal };
-      default:
-        // Silence, and anything that kept the question from being asked or answered, is no consent.
-        return { kind: "closed", reason, fallback: asked.onSilence };
-    }
+    return answer.outcome === "notified"
+      ? { kind: "open", reason }
+      : { kind: "closed", reason, fallback: "record-nothing" };
   }
   if (!consent || consent.requirement === "none") return { kind: "open", reason: "no consent or notice required" };
   // Whom a prompt is for (src/policy decideConsent `ask`): the people outside the recording teams. None: everyone
@@ -92,8 +161,9 @@ export function consentGate(
     asked: {
       requirement: "consent",
       decidedBy,
-      // The first person outside the recording teams (docs/consent-flow.md "Who is asked").
+      // Everyone outside the recording teams, one at a time, the first first (docs/consent-flow.md "Who is asked").
       target: target ?? consent.decidedBy.party,
+      ...(consent.ask && consent.ask.length > 1 ? { parties: [...consent.ask] } : {}),
       prompt: consent.prompt,
       accept: { dtmf: [...consent.accept.dtmf], speech: [...consent.accept.speech] },
       timeoutSeconds: consent.timeoutSeconds,
@@ -102,6 +172,16 @@ export function consentGate(
       explanation: consent.explanation,
     },
   };
+}
+
+/** Whether an ask is of a further party of an all-party consent (not the first asked): its step and job are its own. */
+export function isFurtherParty(asked: Pick<ConsentAsk, "target" | "parties">): boolean {
+  return asked.parties !== undefined && asked.parties[0] !== asked.target;
+}
+
+/** The operationContext of a consent question's recognize: the first party's as before, a further party's with its id. */
+export function consentContextOf(asked: Pick<ConsentAsk, "target" | "parties">): string {
+  return isFurtherParty(asked) ? `${CONSENT_CONTEXT}:${asked.target}` : CONSENT_CONTEXT;
 }
 
 /** Why a refusal or silence leads to no recording, in words, for the ledger and the logs. */
@@ -178,9 +258,11 @@ export function consentAnswerOf(
 
 /** The evidence as the ledger and the manifest keep it; undefined when nothing was asked or announced. */
 export function consentRecordOf(
-  session: Pick<CallSession, "consentAsked" | "consentAnswer">,
+  session: Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties">,
 ): ConsentRecord | undefined {
   const evidence = consentOf(session);
+  const parties = partiesOf(session);
+  if (evidence.asked?.requirement === "consent" && parties.length > 1) return partiesRecordOf(evidence.asked, parties);
   const { asked, answer } = evidence;
   if (!asked) return undefined;
   const fallback =
@@ -208,13 +290,68 @@ export function consentRecordOf(
   };
 }
 
+/** One party's ask and answer as the record lists them. */
+function partyRecordOf(p: PartyConsent): NonNullable<ConsentRecord["parties"]>[number] {
+  return {
+    party: p.party,
+    ...(p.asked ? { askedAt: p.asked.at } : {}),
+    ...(p.answer
+      ? {
+          outcome: p.answer.outcome,
+          answeredAt: p.answer.at,
+          ...(p.answer.heard !== undefined ? { heard: p.answer.heard } : {}),
+          ...(p.answer.matched !== undefined ? { matched: p.answer.matched } : {}),
+          ...(p.answer.subCode !== undefined ? { subCode: p.answer.subCode } : {}),
+        }
+      : {}),
+  };
+}
+
+/**
+ * The record of an all-party consent: `parties` lists each one's ask and answer; the flat fields (read by anything
+ * that knows one party only) are those of the party that settled it — the one who refused or was silent, else the
+ * one still awaited, else the last to consent (so that a recording's audio starts after `answeredAt`, as for one
+ * party); `askedAt` is the first question's.
+ */
+function partiesRecordOf(first: ConsentAsk, parties: PartyConsent[]): ConsentRecord {
+  const settling =
+    parties.find((p) => p.answer && p.answer.outcome !== "given") ??
+    parties.find((p) => !p.answer) ??
+    parties[parties.length - 1];
+  const answer = settling?.answer;
+  const fallback =
+    answer && answer.outcome !== "given"
+      ? answer.outcome === "refused"
+        ? first.onRefusal
+        : first.onSilence
+      : undefined;
+  return {
+    summary: parties.map(describeParty).join("; "),
+    requirement: "consent",
+    decidedBy: first.decidedBy,
+    target: settling?.party ?? first.target,
+    askedAt: first.at,
+    ...(answer
+      ? {
+          outcome: answer.outcome,
+          answeredAt: answer.at,
+          ...(answer.heard !== undefined ? { heard: answer.heard } : {}),
+          ...(answer.matched !== undefined ? { matched: answer.matched } : {}),
+          ...(answer.subCode !== undefined ? { subCode: answer.subCode } : {}),
+        }
+      : {}),
+    ...(fallback ? { fallback } : {}),
+    parties: parties.map(partyRecordOf),
+  };
+}
+
 /**
  * What the consent evidence makes of an ended call's ledger entry: the evidence itself, and — when consent was not
  * given (refused, silent, not asked in time, the call ended before an answer) or the notice was not played — the
  * outcome `exempt` with why: nothing may be recorded, so the missing recording is no gap.
  */
 export function ledgerConsentOf(
-  session: Pick<CallSession, "consentAsked" | "consentAnswer" | "callConnectionId">,
+  session: Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties" | "callConnectionId">,
 ): Pick<LedgerEntry, "consent"> & Partial<Pick<LedgerEntry, "outcome" | "reason">> {
   const consent = consentRecordOf(session);
   if (!consent) return {};
@@ -233,12 +370,17 @@ export function ledgerConsentOf(
  * the one asked still decides. Pure.
  */
 export function unaskedParty(
-  session: Pick<CallSession, "consentAsked" | "consentAnswer">,
+  session: Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties"> &
+    Partial<Pick<CallSession, "recordingId" | "recordings">>,
   consent: CallConsent | undefined,
 ): string | undefined {
   const { asked } = consentOf(session);
   if (!asked || consent?.requirement !== "consent") return undefined;
   const wanted = consent.ask ?? [consent.decidedBy.party];
-  const askedOf = asked.requirement === "consent" ? asked.target : undefined;
-  return wanted.find((party) => party !== askedOf);
+  const parties = partiesOf(session);
+  // All-party consent: until a recording exists, newcomers are asked in turn (the gate) and nothing is recorded; once
+  // it does, whoever was not asked is alerted. A consent that was not given records nothing: nobody to alert about.
+  if (asked.requirement === "consent" && (!hasRecording(session) || parties.some((p) => p.answer?.outcome !== "given")))
+    return undefined;
+  return wanted.find((party) => !parties.some((p) => p.party === party));
 }

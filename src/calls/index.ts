@@ -21,13 +21,17 @@ export {
 export {
   CONSENT_CONTEXT,
   consentAnswerOf,
+  consentContextOf,
   consentGate,
   consentOf,
   consentRecordOf,
   fallbackReason,
+  isFurtherParty,
   ledgerConsentOf,
+  partiesOf,
   unaskedParty,
   type ConsentGate,
+  type PartyConsent,
 } from "./consent.js";
 export { pauseVerdict, type PauseJob, type PauseOperation, type PauseVerdict } from "./pause.js";
 export { scopeVerdict, type PresenceObservation, type ScopeVerdict } from "./scope.js";

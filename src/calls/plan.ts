@@ -8,7 +8,7 @@ import {
   incomingCallAction,
   rejectsUnrecordableCalls,
 } from "../sessions/index.js";
-import { consentGate, consentOf, fallbackReason, type ConsentGate } from "./consent.js";
+import { consentGate, consentOf, fallbackReason, isFurtherParty, type ConsentGate } from "./consent.js";
 import { scopeVerdict, type ScopeVerdict } from "./scope.js";
 
 /**
@@ -178,7 +178,8 @@ function jobOfConsent(gate: ConsentGate, session: CallSession): PlannedJob | und
     case "ask":
       if (!callConnectionId) return undefined; // the gate asks only once connected
       return {
-        step: "ask-consent",
+        // The first question is the call's `ask-consent`; each further party of an all-party consent has its own.
+        step: isFurtherParty(gate.asked) ? `ask-consent:${gate.asked.target}` : "ask-consent",
         name: "ask-consent",
         payload: { serverCallId, correlationId, callConnectionId, asked: gate.asked },
         log: {
@@ -289,9 +290,18 @@ function jobOfStep(
  * not the system's latency).
  */
 export function timeToRecordOrigin(
-  session: Pick<CallSession, "startedSeenAt" | "rangSeenAt"> & Partial<Pick<CallSession, "consentAnswer">>,
+  session: Pick<CallSession, "startedSeenAt" | "rangSeenAt"> &
+    Partial<Pick<CallSession, "consentAnswer" | "consentParties">>,
 ): Pick<PayloadOf<"start-recording">, "seenAt" | "seenVia"> {
-  const answered = consentOf({ consentAsked: undefined, consentAnswer: session.consentAnswer }).answer;
+  // All-party consent: recording may start when the last consent arrives.
+  const answers = [
+    session.consentAnswer,
+    ...Object.values(session.consentParties ?? {}).map((facts) => facts.answer),
+  ].flatMap((raw) => {
+    const answer = consentOf({ consentAsked: undefined, consentAnswer: raw }).answer;
+    return answer ? [answer] : [];
+  });
+  const answered = answers.sort((a, b) => (a.seenAt ?? "").localeCompare(b.seenAt ?? "")).at(-1);
   if (answered?.seenAt && (answered.outcome === "given" || answered.outcome === "notified"))
     return { seenAt: answered.seenAt, seenVia: "consent" };
   if (session.startedSeenAt) return { seenAt: session.startedSeenAt, seenVia: "call-started" };

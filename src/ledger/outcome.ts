@@ -57,6 +57,20 @@ export interface ConsentRecord {
   fallback?: "record-nothing" | "end-call" | "record-our-side-only";
   /** ACS's result sub-code of the recognize or play (8510: initial silence timeout). */
   subCode?: number;
+  /**
+   * All-party consent (more than one person asked): each party's ask and answer, in the order asked. The flat fields
+   * above are then those of the party that settled it (who refused or was silent, else the last to consent).
+   * Absent for one party (and in records written before it existed).
+   */
+  parties?: {
+    party: string;
+    askedAt?: string;
+    outcome?: "given" | "refused" | "silent" | "failed" | "notified" | "notice-failed";
+    answeredAt?: string;
+    heard?: string;
+    matched?: string;
+    subCode?: number;
+  }[];
 }
 
 /** A recording stopped on purpose: by scope (nobody in scope left on the call) or on an operator's request. */

@@ -59,6 +59,19 @@ const entrySchema = z.object({
       matched: z.string().optional(),
       fallback: z.enum(["record-nothing", "end-call", "record-our-side-only"]).optional(),
       subCode: z.number().optional(),
+      parties: z
+        .array(
+          z.object({
+            party: z.string(),
+            askedAt: z.string().optional(),
+            outcome: z.enum(["given", "refused", "silent", "failed", "notified", "notice-failed"]).optional(),
+            answeredAt: z.string().optional(),
+            heard: z.string().optional(),
+            matched: z.string().optional(),
+            subCode: z.number().optional(),
+          }),
+        )
+        .optional(),
     })
     .optional(),
 });

@@ -31,6 +31,11 @@ export type ConsentAsked =
       decidedBy: ConsentDecider;
       /** The participant asked (raw id): the recognize targets their leg. */
       target: string;
+      /**
+       * All-party consent: everyone to ask, in order (the first is asked first; each next one once the one before
+       * has consented), fixed by the first ask. Absent in asks made before it existed: the target only.
+       */
+      parties?: string[];
       prompt: SpokenMessage;
       accept: { dtmf: string[]; speech: string[] };
       timeoutSeconds: number;

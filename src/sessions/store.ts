@@ -71,6 +71,11 @@ export interface CallSession {
   consentAsked: string | undefined;
   /** What came of it (JSON of ConsentAnswer, a keep-first fact). */
   consentAnswer: string | undefined;
+  /**
+   * All-party consent: the ask and answer of each further party asked after the first (whose are `consentAsked` /
+   * `consentAnswer`), by raw id, as JSON (keep-first, field by field). Absent in sessions that never had one.
+   */
+  consentParties?: Record<string, { asked?: string; answer?: string }>;
 }
 
 /**
@@ -113,6 +118,8 @@ export type OnceStep =
   | `confirm-presence:${number}`
   /** Asking the deciding party for consent (play the prompt, recognize the answer), once per call. */
   | "ask-consent"
+  /** Asking a further party of an all-party consent (by raw id), once per party. */
+  | `ask-consent:${string}`
   /** Acting on a refusal or silence as the policy says (end the call, or put why nothing is recorded on record). */
   | "consent-fallback"
   /** Alerting, once per party, that someone who joined after consent was asked would have to be asked too. */
@@ -142,6 +149,15 @@ export interface SessionStore {
    * these facts leave it (read in the same transaction).
    */
   addFacts(serverCallId: string, facts: FactUpdate): Promise<CallSession>;
+  /**
+   * The consent ask and/or answer of a further party of an all-party consent (after the first), each kept first
+   * (HSETNX, as `consentAsked` / `consentAnswer`): the session as they leave it.
+   */
+  addPartyConsent(
+    serverCallId: string,
+    party: string,
+    facts: { asked?: string; answer?: string },
+  ): Promise<CallSession>;
   /**
    * Whether the call's session already counts this participant (raw id) among its participants and has never seen
    * them leave: their join would then tell nothing new. A join after a leave is news (scope follows presence).
@@ -259,12 +275,32 @@ function sessionOf(serverCallId: string, replies: [Error | null, unknown][] | nu
     ),
     consentAsked: hash.consentAsked,
     consentAnswer: hash.consentAnswer,
+    ...partyConsentOf(hash),
     stops: Object.fromEntries(
       Object.entries(hash)
         .filter(([field]) => field.startsWith(STOP_FIELD))
         .map(([field, raw]) => [field.slice(STOP_FIELD.length), JSON.parse(raw) as RecordingStop]),
     ),
   };
+}
+
+/** The call hash's fields of a further party's consent ask and answer (all-party consent): read with the hash. */
+const PARTY_ASKED_FIELD = "consentAsked:";
+const PARTY_ANSWER_FIELD = "consentAnswer:";
+
+function partyConsentOf(hash: Record<string, string>): Pick<CallSession, "consentParties"> {
+  const parties: Record<string, { asked?: string; answer?: string }> = {};
+  for (const [field, raw] of Object.entries(hash)) {
+    const [prefix, key] = field.startsWith(PARTY_ASKED_FIELD)
+      ? [PARTY_ASKED_FIELD, "asked" as const]
+      : field.startsWith(PARTY_ANSWER_FIELD)
+        ? [PARTY_ANSWER_FIELD, "answer" as const]
+        : [undefined, undefined];
+    if (!prefix) continue;
+    const party = field.slice(prefix.length);
+    parties[party] = { ...parties[party], [key]: raw };
+  }
+  return Object.keys(parties).length > 0 ? { consentParties: parties } : {};
 }
 
 /** The call hash's field of a recording's stop on purpose: read with the hash, no extra command. */
@@ -391,6 +427,13 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
         tx.expire(k.hash, SESSION_TTL_SECONDS).expire(k.participants, SESSION_TTL_SECONDS),
       );
       return facts.ended ? syncActiveGauge(serverCallId, session) : session;
+    },
+    async addPartyConsent(serverCallId, party, facts) {
+      const k = keys(serverCallId);
+      const tx = redis.multi().hincrby(k.hash, "factsVersion", 1);
+      if (facts.asked) tx.hsetnx(k.hash, `${PARTY_ASKED_FIELD}${party}`, facts.asked);
+      if (facts.answer) tx.hsetnx(k.hash, `${PARTY_ANSWER_FIELD}${party}`, facts.answer);
+      return readingSession(serverCallId, tx.expire(k.hash, SESSION_TTL_SECONDS));
     },
     setAnnouncement: (serverCallId, announcement) =>
       setFields(serverCallId, { announcement: JSON.stringify(announcement) }),

@@ -194,6 +194,77 @@ describe("consent by jurisdiction", () => {
     await stack.simulator.endCall(serverCallId);
   }, 60_000);
 
+  it("three-party call, both customers consent: each asked on their own leg in turn, recorded after the last", async () => {
+    const [first, second] = [CALIFORNIA(5), CALIFORNIA(6)];
+    const { serverCallId } = await stack.simulator.placeCall({
+      from: AGENT,
+      to: first,
+      additionalParticipants: [second],
+      durationMs: 120_000,
+    });
+    await stack.simulator.scriptRecognizeAnswer(serverCallId, first, { kind: "dtmf", tones: ["1"], afterMs: 200 });
+    await stack.simulator.scriptRecognizeAnswer(serverCallId, second, { kind: "dtmf", tones: ["1"], afterMs: 200 });
+    const recording = await eventually(
+      () => view(serverCallId)?.recordings.find((r) => r.state === "active"),
+      20_000,
+      "the recording to be active",
+    );
+    const recognitions = view(serverCallId)?.recognitions ?? [];
+    expect(recognitions.map((r) => [r.target, r.outcome])).toEqual([
+      [first, "RecognizeCompleted"],
+      [second, "RecognizeCompleted"],
+    ]);
+    expect(requestsOf(serverCallId, "startRecording")).toHaveLength(1);
+    await stack.simulator.endCall(serverCallId);
+    const entry = await ledgerEntry(serverCallId, "the ledger to say recorded", (e) => e.outcome === "recorded");
+    const parties = entry.consent?.parties ?? [];
+    expect(parties).toMatchObject([
+      { party: first, outcome: "given", heard: "dtmf 1" },
+      { party: second, outcome: "given", heard: "dtmf 1" },
+    ]);
+    // Recording was requested only after the last consent.
+    const lastConsent = Math.max(...parties.map((p) => Date.parse(p.answeredAt ?? "")));
+    expect(Date.parse(recording.requestedAt)).toBeGreaterThanOrEqual(lastConsent);
+    expect(entry.consent).toMatchObject({ target: second, outcome: "given" });
+    const manifest = JSON.parse(
+      (await stack.runtime.container.getBlockBlobClient(entry.manifest ?? "").downloadToBuffer()).toString("utf8"),
+    ) as { consent?: unknown };
+    expect(manifest.consent).toEqual(entry.consent);
+  }, 60_000);
+
+  it("three-party call, the first consents and the second refuses → record-nothing", async () => {
+    const [first, second] = [CALIFORNIA(7), CALIFORNIA(8)];
+    const { serverCallId } = await stack.simulator.placeCall({
+      from: AGENT,
+      to: first,
+      additionalParticipants: [second],
+      durationMs: 120_000,
+    });
+    await stack.simulator.scriptRecognizeAnswer(serverCallId, first, { kind: "dtmf", tones: ["1"], afterMs: 200 });
+    await stack.simulator.scriptRecognizeAnswer(serverCallId, second, { kind: "dtmf", tones: ["2"], afterMs: 200 });
+    const actions = await eventually(
+      async () => (await ledger().get(serverCallId))?.actions?.filter((a) => a.trigger === "consent"),
+      20_000,
+      "the consent action on the ledger",
+    );
+    expect(actions).toMatchObject([{ action: "record-nothing" }]);
+    expect(view(serverCallId)?.recognitions.map((r) => r.target)).toEqual([first, second]);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(requestsOf(serverCallId, "startRecording")).toEqual([]);
+    expect(view(serverCallId)?.state).toBe("established");
+    await stack.simulator.endCall(serverCallId);
+    const entry = await ledgerEntry(serverCallId, "the ended call's entry", (e) => e.endedAt !== undefined);
+    expect(entry).toMatchObject({
+      outcome: "exempt",
+      consent: { target: second, outcome: "refused", heard: "dtmf 2", fallback: "record-nothing" },
+    });
+    expect(entry.consent?.parties?.map((p) => [p.party, p.outcome])).toEqual([
+      [first, "given"],
+      [second, "refused"],
+    ]);
+    expect(view(serverCallId)?.recordings).toEqual([]);
+  }, 60_000);
+
   it("California, refusal (DTMF 2) → record-nothing: no recording, the call goes on, the ledger says why", async () => {
     const customer = CALIFORNIA(3);
     const serverCallId = await callCustomer(customer, { kind: "dtmf", tones: ["2"], afterMs: 200 });

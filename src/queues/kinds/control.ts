@@ -219,7 +219,12 @@ export const askConsent = defineJobKind<
   name: "ask-consent",
   queue: QueueName.control,
   options: { attempts: 5, backoff: { type: "exponential", delay: 500 }, priority: Priority.urgent },
-  key: step("ask-consent"),
+  // One per party: the first question is the call's; a further party of an all-party consent (not first in
+  // `parties`) has its own.
+  key: (payload) =>
+    payload.asked.parties && payload.asked.parties[0] !== payload.asked.target
+      ? [payload.serverCallId, "ask-consent", payload.asked.target]
+      : [payload.serverCallId, "ask-consent"],
 });
 
 /**
@@ -246,10 +251,15 @@ export const consentTimeout = defineJobKind<
     afterSeconds: number;
     /** Why the question or notice counts as failed when no answer is on record (default: no answer in time). */
     reason?: string;
+    /** The further party of an all-party consent whose question this watches (absent: the first question). */
+    party?: string;
   }
 >()({
   name: "consent-timeout",
   queue: QueueName.control,
   options: { attempts: 5, backoff: { type: "exponential", delay: 500 }, priority: Priority.prompt },
-  key: step("consent-timeout"),
+  key: (payload) =>
+    payload.party
+      ? [payload.serverCallId, "consent-timeout", payload.party]
+      : [payload.serverCallId, "consent-timeout"],
 });

@@ -4,7 +4,7 @@ import type {
   FileSource,
   TextSource,
 } from "@azure/communication-call-automation";
-import { CONSENT_CONTEXT } from "../../../src/calls/index.js";
+import { consentContextOf, isFurtherParty } from "../../../src/calls/index.js";
 import { identifierFromRawId } from "../../../src/acs/index.js";
 import { askConsent, consentTimeout, type PayloadOf } from "../../../src/queues/index.js";
 import type { ConsentAnswer, SpokenMessage } from "../../../src/sessions/index.js";
@@ -39,7 +39,8 @@ export function recognizeOptionsOf(
     playPrompt: playSourceOf(asked.prompt),
     initialSilenceTimeoutInSeconds: asked.timeoutSeconds,
     interruptPrompt: true,
-    operationContext: CONSENT_CONTEXT,
+    // A further party's answer is told apart by its context (all-party consent).
+    operationContext: consentContextOf(asked),
     maxTonesToCollect: 1,
   };
   if (asked.accept.speech.length === 0) return { kind: "callMediaRecognizeDtmfOptions", ...common };
@@ -57,9 +58,10 @@ export function recognizeOptionsOf(
  */
 async function perform(deps: Deps, payload: Payload): Promise<void> {
   const { serverCallId, correlationId, callConnectionId, asked } = payload;
-  await deps.sessions.addFacts(serverCallId, {
-    consentAsked: JSON.stringify({ ...asked, at: new Date().toISOString() }),
-  });
+  const further = isFurtherParty(asked);
+  const record = JSON.stringify({ ...asked, at: new Date().toISOString() });
+  if (further) await deps.sessions.addPartyConsent(serverCallId, asked.target, { asked: record });
+  else await deps.sessions.addFacts(serverCallId, { consentAsked: record });
   try {
     await deps.acs
       .getCallConnection(callConnectionId)
@@ -72,7 +74,7 @@ async function perform(deps: Deps, payload: Payload): Promise<void> {
   const afterSeconds = asked.timeoutSeconds + CONSENT_ANSWER_GRACE_SECONDS;
   await deps.queues.enqueue(
     consentTimeout,
-    { serverCallId, correlationId, afterSeconds },
+    { serverCallId, correlationId, afterSeconds, ...(further ? { party: asked.target } : {}) },
     { delayMs: afterSeconds * 1000 },
   );
   deps.logger.info(
@@ -98,10 +100,15 @@ async function onExhausted(deps: Deps, payload: Payload, error: Error): Promise<
     at: new Date().toISOString(),
     message: `could not ask: ${error.message}`,
   };
-  const session = await deps.sessions.addFacts(serverCallId, {
-    consentAsked: JSON.stringify({ ...payload.asked, at: answer.at }),
-    consentAnswer: JSON.stringify(answer),
-  });
+  const session = isFurtherParty(payload.asked)
+    ? await deps.sessions.addPartyConsent(serverCallId, payload.asked.target, {
+        asked: JSON.stringify({ ...payload.asked, at: answer.at }),
+        answer: JSON.stringify(answer),
+      })
+    : await deps.sessions.addFacts(serverCallId, {
+        consentAsked: JSON.stringify({ ...payload.asked, at: answer.at }),
+        consentAnswer: JSON.stringify(answer),
+      });
   deps.logger.error({ serverCallId, correlationId, alert: true, reason: error.message }, "could not ask for consent");
   await advance(deps, session, `ask-consent-exhausted:${serverCallId}`);
 }

@@ -6,6 +6,7 @@ import {
   factsOfEvent,
   ingestJobsOf,
   ledgerConsentOf,
+  partiesOf,
   unaskedParty,
   needsHealth,
   planCall,
@@ -233,21 +234,29 @@ async function recognizeResult(
   receivedAt: string,
 ): Promise<void> {
   const { serverCallId, correlationId, callConnectionId, operationContext } = event.data;
-  if (operationContext !== CONSENT_CONTEXT) return;
-  const log = { serverCallId, correlationId, callConnectionId, type: event.type };
+  // Our consent prompt's context; a further party of an all-party consent's carries their id after it.
+  const party = operationContext?.startsWith(`${CONSENT_CONTEXT}:`)
+    ? operationContext.slice(CONSENT_CONTEXT.length + 1)
+    : undefined;
+  if (operationContext !== CONSENT_CONTEXT && party === undefined) return;
+  const log = { serverCallId, correlationId, callConnectionId, type: event.type, ...(party ? { party } : {}) };
   const session = await deps.sessions.get(serverCallId);
   if (session.ownConnectionId && callConnectionId !== session.ownConnectionId) {
     deps.logger.warn(log, "recognize result of another connection: ignored");
     return;
   }
-  const { asked, answer: known } = consentOf(session);
+  const { asked, answer: known } = party
+    ? (partiesOf(session).find((p) => p.party === party) ?? {})
+    : consentOf(session);
   if (asked?.requirement !== "consent") {
     deps.logger.warn(log, "recognize result for a call where no consent was asked: ignored");
     return;
   }
   const answer = { ...consentAnswerOf(event, asked), seenAt: receivedAt };
-  const updated = await deps.sessions.addFacts(serverCallId, { consentAnswer: JSON.stringify(answer) });
-  const kept = consentOf(updated).answer;
+  const updated = party
+    ? await deps.sessions.addPartyConsent(serverCallId, party, { answer: JSON.stringify(answer) })
+    : await deps.sessions.addFacts(serverCallId, { consentAnswer: JSON.stringify(answer) });
+  const kept = party ? partiesOf(updated).find((p) => p.party === party)?.answer : consentOf(updated).answer;
   deps.logger.info(
     {
       ...log,

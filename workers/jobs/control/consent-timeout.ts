@@ -1,4 +1,4 @@
-import { consentOf } from "../../../src/calls/index.js";
+import { consentOf, partiesOf } from "../../../src/calls/index.js";
 import { consentTimeout, type PayloadOf } from "../../../src/queues/index.js";
 import type { ConsentAnswer } from "../../../src/sessions/index.js";
 import { defineJob, type JobDependencies } from "../../job.js";
@@ -13,18 +13,29 @@ const needs = [...advanceNeeds] as const;
  * applies. An answer that arrives later changes nothing (the first answer stays: a keep-first fact).
  */
 async function perform(deps: JobDependencies<(typeof needs)[number]>, payload: PayloadOf<"consent-timeout">) {
-  const { serverCallId, correlationId, afterSeconds, reason } = payload;
+  const { serverCallId, correlationId, afterSeconds, reason, party } = payload;
   const session = await deps.sessions.get(serverCallId);
-  const { asked, answer } = consentOf(session);
+  // A further party of an all-party consent: their own question and answer.
+  const { asked, answer } = party ? (partiesOf(session).find((p) => p.party === party) ?? {}) : consentOf(session);
   if (!asked || answer || session.ended) return;
   const failed: ConsentAnswer = {
     outcome: "failed",
     at: new Date().toISOString(),
     message: reason ?? `no answer from ACS within ${afterSeconds} s of asking`,
   };
-  const updated = await deps.sessions.addFacts(serverCallId, { consentAnswer: JSON.stringify(failed) });
+  const updated = party
+    ? await deps.sessions.addPartyConsent(serverCallId, party, { answer: JSON.stringify(failed) })
+    : await deps.sessions.addFacts(serverCallId, { consentAnswer: JSON.stringify(failed) });
   deps.logger.error(
-    { serverCallId, correlationId, alert: true, afterSeconds, reason: failed.message, requirement: asked.requirement },
+    {
+      serverCallId,
+      correlationId,
+      alert: true,
+      afterSeconds,
+      reason: failed.message,
+      requirement: asked.requirement,
+      ...(party ? { party } : {}),
+    },
     "consent or notice: no answer from ACS, nothing recorded",
   );
   await advance(deps, updated, `consent-timeout:${serverCallId}`);
