@@ -248,7 +248,7 @@ describe("recorder policy: consent by jurisdiction (docs/consent.md)", () => {
   it("lint checks the jurisdiction data with the policies, and refuses a set it does not define", async () => {
     const shipped = await recorder("policy", "lint", "policies");
     expect(shipped.stdout).toMatch(
-      /^ok {7}jurisdictions\.\*\.yaml {2}7 set\(s\), 404 area code\(s\) {2}sha256 [0-9a-f]{64}$/m,
+      /^ok {7}jurisdictions\.\*\.yaml {2}7 set\(s\), 408 area code\(s\) {2}sha256 [0-9a-f]{64}$/m,
     );
     const support = await readFile("policies/customer-support.yaml", "utf8");
     const dir = await policyDir("consent-typo", {
