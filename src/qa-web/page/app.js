@@ -394,8 +394,32 @@ async function openRecording(recordingId, trigger) {
   say(`Opened the recording started ${formatInstant(detail.recording.startedAt)} UTC.`);
   byId("detail-heading").focus();
   document.dispatchEvent(
-    new CustomEvent("qa:recording", { detail: { recording: detail, position: recordingPosition } }),
+    new CustomEvent("qa:recording", {
+      detail: { recording: detail, position: recordingPosition, seek: seekRecording },
+    }),
   );
+}
+
+/**
+ * Plays the opened recording from `seconds` after its start: the chunk that holds that moment, at the right place in
+ * it (the player seeks when that chunk is loaded already).
+ * @param {number} seconds
+ */
+async function seekRecording(seconds) {
+  const chunks = [...(state.recording?.chunks ?? [])].sort((a, b) => a.index - b.index);
+  let start = 0;
+  for (const [i, chunk] of chunks.entries()) {
+    const length = (chunk.durationMs ?? 0) / 1000;
+    if (seconds < start + length || i === chunks.length - 1) {
+      const at = Math.max(0, seconds - start);
+      if (state.playing?.index === chunk.index && player.getAttribute("src")) {
+        player.currentTime = at;
+        await player.play().catch(() => say("Press play in the player to listen."));
+      } else await playChunk(chunk.index, { at });
+      return;
+    }
+    start += length;
+  }
 }
 
 /** Where the player is, in seconds from the recording's start (the chunks before the one playing, and into it). */
