@@ -13,7 +13,8 @@
  * Each copy gets an Azurite of its own, started empty (one Azurite serving copy after copy drifts into garbage
  * collection: 7 % of its CPU over its first four 1 GB copies, 26 % over the next three, so the raw copy, which
  * comes first in a round, would be favoured). Rounds alternate raw and ingest (BENCH_INGEST_ROUNDS, default 3);
- * the best of each is compared, and each ingest against the raw copy just before it. CPU seconds per GB of the
+ * each ingest is compared with the raw copy just before it, and the figure is the median of those round ratios
+ * (the best of each is printed too, as it was the figure before). CPU seconds per GB of the
  * copy, Azurite and the simulator (this process) are printed too: on a shared machine MB/s follows the load,
  * CPU per GB much less. Linux only (the worker's figures are read from /proc).
  */
@@ -301,14 +302,15 @@ export async function runIngestBench(context: BenchContext): Promise<void> {
       medianRoundRatio: Number(median(roundRatios).toFixed(3)),
       rawPeakRssMB: Math.round(raw.peakRssBytes / 1e6),
       ingestPeakRssMB,
-      targets: { throughputRatio: 0.9, ingestPeakRssMB: 200 },
+      targets: { medianRoundRatio: 0.9, ingestPeakRssMB: 200 },
       runs,
     };
-    const met = figures.throughputRatio >= 0.9 && ingestPeakRssMB <= 200;
+    // The figure is the median of the rounds' ratios (each ingest against the raw copy just before it).
+    const met = figures.medianRoundRatio >= 0.9 && ingestPeakRssMB <= 200;
     context.say(
-      `ingest: ${figures.ingestMBps} MB/s vs raw uploadStream ${figures.rawMBps} MB/s = ${figures.throughputRatio} (round by round ${roundRatios.join(", ")}; median ${figures.medianRoundRatio}); worker peak RSS ${ingestPeakRssMB} MB (raw copy ${figures.rawPeakRssMB} MB); targets ≥ 0.9 and ≤ 200 MB: ${met ? "met" : "NOT met"}`,
+      `ingest: median of ${roundRatios.length} rounds ${figures.medianRoundRatio} of the raw copy (round by round ${roundRatios.join(", ")}; best of each: ${figures.ingestMBps} MB/s vs raw uploadStream ${figures.rawMBps} MB/s = ${figures.throughputRatio}); worker peak RSS ${ingestPeakRssMB} MB (raw copy ${figures.rawPeakRssMB} MB); targets ≥ 0.9 and ≤ 200 MB: ${met ? "met" : "NOT met"}`,
     );
-    context.say(`ingest: written ${await writeResult("ingest", figures)}`);
+    context.say(`ingest: written ${await writeResult("ingest", { ...figures, meetsTargets: met })}`);
   } finally {
     await sim.stop();
     await rm(dataDir, { recursive: true, force: true });

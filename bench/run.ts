@@ -2,6 +2,8 @@
 import { redisAnswers } from "../scripts/local-stack/services.js";
 import { firstAddress, parseRedisUrl } from "../src/redis/index.js";
 import { runBundleVerifyBench } from "./bundle-verify.js";
+import { runBusyMinuteBench } from "./busy-minute.js";
+import { runByosSealBench } from "./byos-seal.js";
 import { runIngestBench } from "./ingest.js";
 import { runIntakeBench } from "./intake.js";
 import { runReconcileBench } from "./reconcile.js";
@@ -13,12 +15,14 @@ const benches: Record<string, (context: BenchContext) => Promise<void>> = {
   intake: runIntakeBench,
   ingest: runIngestBench,
   "time-to-record": runTimeToRecordBench,
+  "busy-minute": runBusyMinuteBench,
   scale: runScaleBench,
   "bundle-verify": runBundleVerifyBench,
   reconcile: runReconcileBench,
+  "byos-seal": runByosSealBench,
 };
 /** Benchmarks that need no Redis (offline checks). */
-const OFFLINE = new Set(["bundle-verify"]);
+const OFFLINE = new Set(["bundle-verify", "byos-seal"]);
 
 async function main() {
   const names = process.argv.slice(2);

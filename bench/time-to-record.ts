@@ -13,154 +13,34 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Queue } from "bullmq";
 import { deleteKeysMatching, freePort, startAzurite } from "../scripts/local-stack/services.js";
 import { ALICE, BOB, LOCAL_RESOURCE_ID, localAppEnv } from "../scripts/local-stack/app-env.js";
 import { build } from "../scripts/build.js";
 import {
-  cpuSecondsOf,
   productionProcess,
   startAppProcess,
   startWorkerProcess,
   type AppProcess,
 } from "../scripts/local-stack/processes.js";
-import { startSimulator, type RunningSimulator } from "../simulator/index.js";
-import { QueueName, queueKeyPrefix } from "../src/queues/index.js";
-import { createRedisClient, type RedisClient } from "../src/redis/index.js";
+import { startSimulator } from "../simulator/index.js";
+import { createRedisClient } from "../src/redis/index.js";
+import {
+  between,
+  cpuPerCall,
+  controlSettled,
+  cpuSnapshot,
+  jobsLine,
+  jobsPerCall,
+  MOMENTS,
+  type Moment,
+  redisCommands,
+  segmentsOf,
+  type Timeline,
+  timelines,
+  waitFor,
+} from "./call-path.js";
+import { profileLines, startRedisProfile, type RedisProfile } from "./redis-profile.js";
 import { writeResult, type BenchContext } from "./result.js";
-
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/**
- * The moments of a call's path to its recording, each on this machine's clock (ms): from the app's own records
- * (completed BullMQ jobs: when their event reached the webhook, when each job was queued and began) and the
- * simulator's request log.
- */
-const MOMENTS = [
-  "callStartedIn", // the webhook received CallStarted (time-to-record's origin)
-  "callStartedRun", // its call-event job began: after the outbox relay and the queue
-  "connectQueued", // the connect-call job was queued
-  "connectRun", // …and began
-  "connectAtAcs", // the connect request reached ACS
-  "callConnectedIn", // the webhook received the CallConnected callback
-  "callConnectedRun", // its call-event job began
-  "startQueued", // the start-recording job was queued
-  "startRun", // …and began
-  "startAtAcs", // the start-recording request reached ACS
-] as const;
-type Moment = (typeof MOMENTS)[number];
-type Timeline = Partial<Record<Moment, number>>;
-
-/** Every call's timeline so far (see MOMENTS), from the completed jobs of the call-events and control queues. */
-async function timelines(redis: RedisClient, prefix: string, sim: RunningSimulator): Promise<Map<string, Timeline>> {
-  const byCall = new Map<string, Timeline>();
-  const note = (serverCallId: string, moment: Moment, at: number | undefined) => {
-    if (at === undefined || !Number.isFinite(at)) return;
-    const timeline = byCall.get(serverCallId) ?? {};
-    timeline[moment] ??= at;
-    byCall.set(serverCallId, timeline);
-  };
-  for (const name of [QueueName.callEvents, QueueName.control]) {
-    const queue = new Queue(name, { connection: redis, prefix: queueKeyPrefix(prefix, name) });
-    for (let start = 0; ; start += 1000) {
-      const jobs = await queue.getJobs(["completed"], start, start + 999);
-      for (const job of jobs) {
-        const data = job.data as {
-          serverCallId?: string;
-          event?: { type: string; data: { serverCallId: string } };
-          receivedAt?: string;
-        };
-        if (job.name === "call-event" && data.event && data.receivedAt) {
-          const call = data.event.data.serverCallId;
-          const kind = { CallStarted: "callStarted", CallConnected: "callConnected" }[
-            data.event.type.replace("Microsoft.Communication.", "")
-          ] as "callStarted" | "callConnected" | undefined;
-          if (kind) {
-            note(call, `${kind}In`, Date.parse(data.receivedAt));
-            note(call, `${kind}Run`, job.processedOn);
-          }
-        } else if (data.serverCallId && (job.name === "connect-call" || job.name === "start-recording")) {
-          const kind = job.name === "connect-call" ? "connect" : "start";
-          note(data.serverCallId, `${kind}Queued`, job.timestamp);
-          note(data.serverCallId, `${kind}Run`, job.processedOn);
-        }
-      }
-      if (jobs.length < 1000) break;
-    }
-    await queue.close();
-  }
-  for (const [call, at] of firstAccepted(sim, "connect")) note(call, "connectAtAcs", at);
-  for (const [call, at] of firstAccepted(sim, "startRecording")) note(call, "startAtAcs", at);
-  return byCall;
-}
-
-/** Per call, the time from one moment to another (calls missing either are left out). */
-function between(timelines: Map<string, Timeline>, from: Moment, to: Moment, calls: string[]): number[] {
-  return calls.flatMap((id) => {
-    const a = timelines.get(id)?.[from];
-    const b = timelines.get(id)?.[to];
-    return a !== undefined && b !== undefined ? [b - a] : [];
-  });
-}
-
-/** The time between consecutive moments of one call's timeline, named by the later moment. */
-function segmentsOf(timeline: Timeline): string {
-  return MOMENTS.slice(1)
-    .map((moment, i) => {
-      const from = timeline[MOMENTS[i]!];
-      const to = timeline[moment];
-      return `${moment} +${from !== undefined && to !== undefined ? to - from : "?"}`;
-    })
-    .join(", ");
-}
-
-/** serverCallId → when the first accepted request of an operation for the call reached the simulator. */
-function firstAccepted(sim: RunningSimulator, operation: string): Map<string, number> {
-  const at = new Map<string, number>();
-  for (const request of sim.requests()) {
-    if (
-      request.operation === operation &&
-      request.status < 300 &&
-      request.serverCallId &&
-      !at.has(request.serverCallId)
-    )
-      at.set(request.serverCallId, Date.parse(request.at));
-  }
-  return at;
-}
-
-/**
- * CPU seconds so far of each party on this machine: the webhook and worker processes, Redis (its own INFO), and
- * this process — the simulator, standing in for ACS and Event Grid, which in production run elsewhere.
- */
-async function cpuSnapshot(processes: AppProcess[], redis: RedisClient): Promise<Record<string, number>> {
-  const snapshot: Record<string, number> = {};
-  for (const { name, child } of processes) if (child.pid) snapshot[name] = await cpuSecondsOf(child.pid);
-  const info = await redis.info("cpu");
-  const seconds = (field: string) => Number(new RegExp(`${field}:([0-9.]+)`).exec(info)?.[1] ?? 0);
-  snapshot.redis = seconds("used_cpu_user") + seconds("used_cpu_sys");
-  const own = process.cpuUsage();
-  snapshot.simulator = (own.user + own.system) / 1e6;
-  return snapshot;
-}
-
-/** Commands Redis has run so far, scripts' own commands included (INFO commandstats). */
-async function redisCommands(redis: RedisClient): Promise<number> {
-  const stats = await redis.info("commandstats");
-  return [...stats.matchAll(/calls=(\d+)/g)].reduce((sum, [, calls]) => sum + Number(calls), 0);
-}
-
-function cpuPerCall(before: Record<string, number>, after: Record<string, number>, calls: number) {
-  return Object.fromEntries(
-    Object.entries(after).map(([name, seconds]) => [name, ((seconds - (before[name] ?? 0)) * 1000) / calls]),
-  );
-}
 
 export async function runTimeToRecordBench(context: BenchContext): Promise<void> {
   const calls = Number(process.env.BENCH_CALLS ?? 200);
@@ -245,9 +125,14 @@ export async function runTimeToRecordBench(context: BenchContext): Promise<void>
     context.say(
       `time-to-record: ${calls} calls over ${spreadMs / 1000}s after ${warmupCalls} warm-up calls at the same rate (webhook and worker as separate processes)`,
     );
+    // BENCH_PROFILE=1: what each Redis command was for (MONITOR, which costs Redis CPU: the times are then not the figures).
+    const profiling = process.env.BENCH_PROFILE === "1" ? await startRedisProfile(context.redisUrl) : undefined;
     const cpuBefore = await cpuSnapshot(processes, redis);
     const commandsBefore = await redisCommands(redis);
     const loaded = await placeAtRate(calls, spreadMs);
+    // CPU and commands per call count all the calls' work, done once the queues are idle again (controlSettled).
+    await controlSettled(redis, prefix);
+    const profile: RedisProfile | undefined = await profiling?.stop();
     const cpuPerCallMs = cpuPerCall(cpuBefore, await cpuSnapshot(processes, redis), calls);
     const redisCommandsPerCall = Math.round((await redisCommands(redis)) - commandsBefore) / calls;
     const everyCall = [...single, ...warmup, ...loaded];
@@ -294,10 +179,13 @@ export async function runTimeToRecordBench(context: BenchContext): Promise<void>
     context.say(`  first half p99 ${stages.firstHalf.p99Ms} ms, second half p99 ${stages.secondHalf.p99Ms} ms`);
     for (const id of slowest) context.say(`  slow call: ${segmentsOf(timeline.get(id) ?? {})}`);
     context.say(
-      `  CPU per call during the run: ${Object.entries(cpuPerCallMs)
+      `  CPU per call (the run and its queued work): ${Object.entries(cpuPerCallMs)
         .map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`)
         .join(", ")}; Redis commands per call ${redisCommandsPerCall.toFixed(0)}`,
     );
+    const jobs = await jobsPerCall(redis, prefix, loaded);
+    context.say(`  ${jobsLine(jobs)}`);
+    if (profile) for (const line of profileLines(profile, calls)) context.say(`  ${line}`);
     context.say(
       `  p50 ratio loaded/one-at-a-time ${(measured.p50Ms / baseline.p50Ms).toFixed(2)}; p99 target ≤ 100 ms: ${measured.p99Ms <= 100 ? "met" : "NOT met"}`,
     );
@@ -313,6 +201,8 @@ export async function runTimeToRecordBench(context: BenchContext): Promise<void>
       slowest: slowest.map((id) => segmentsOf(timeline.get(id) ?? {})),
       cpuPerCallMs,
       redisCommandsPerCall,
+      jobsPerCall: jobs,
+      ...(profile ? { redisProfile: profile } : {}),
       p50Ratio: measured.p50Ms / baseline.p50Ms,
       target: { p99Ms: 100 },
       meetsTarget: measured.p99Ms <= 100,

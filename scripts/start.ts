@@ -1,6 +1,7 @@
 /**
  * `npm start`: runs the whole system locally — Redis (found or started), Azurite, the ACS simulator,
- * the webhook and a worker — prints what to try next, and stops everything it started on Ctrl-C.
+ * the webhook and a worker of every role (WORKER_ROLE=all) — prints what to try next, and stops everything it
+ * started on Ctrl-C.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
@@ -210,11 +211,14 @@ async function main(): Promise<void> {
   await startProcess(
     "worker",
     "workers/main.ts",
-    { ...appEnv, WORKER_HTTP_PORT: String(workerHttpPort) },
+    // One worker of every role, as small installs run (docs/operations.md "Worker roles").
+    { ...appEnv, WORKER_HTTP_PORT: String(workerHttpPort), WORKER_ROLE: "all" },
     { logLine: "workers running" },
     WORKER_NODE_FLAGS,
   );
-  say(`Worker     running (call events, recording control, ingest); http://127.0.0.1:${workerHttpPort}/metrics`);
+  say(
+    `Worker     running, role all (call events, recording control, ingest, exports); http://127.0.0.1:${workerHttpPort}/metrics`,
+  );
   say(`Policies   ${policyDir}: edits are reloaded by both; a refused change is shown here`);
   say(
     `Queues     ${webhookUrl}/admin/login` +

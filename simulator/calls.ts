@@ -32,7 +32,10 @@ export function placeCall(s: SimState, req: PlaceCallRequest): Call {
     chunkMaxDurationMs: req.chunkMaxDurationMs ?? s.opts.chunkMaxDurationMs,
     chunkMaxBytes: req.chunkMaxBytes ?? s.opts.chunkMaxBytes,
     recordingEventForm: req.recordingEventForm ?? s.nextRecordingEventForm(),
+    customerStorageWrite: req.customerStorageWrite ?? "ok",
     timers: [],
+    recognizeAnswers: new Map(),
+    recognitions: [],
   };
   s.calls.set(call.serverCallId, call);
   s.incomingContexts.set(call.incomingCallContext, call.serverCallId);

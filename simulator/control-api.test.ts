@@ -54,6 +54,7 @@ describe("control API", () => {
         connections: [],
         recordings: [],
         recordingEventForm: "call-id",
+        recognitions: [],
       },
     });
     expect(await call("POST", `/simulator/calls/${encodeURIComponent(serverCallId)}:end`)).toEqual({

@@ -1,4 +1,5 @@
 // The simulator's in-memory state of calls, call connections and recordings.
+import type { CustomerStorageWrite } from "./customer-storage.js";
 import type { Timer } from "./scheduler.js";
 import type { CallState, ConnectionState, RecordingEventForm, RecordingOptionsView } from "./types.js";
 
@@ -58,6 +59,8 @@ export interface Recording {
   activeSince: Date | undefined;
   /** Audio recorded in closed stretches. */
   recordedMs: number;
+  /** When the start request came in. */
+  requestedAt: Date;
   /** A file is only produced if the recording was ever unpaused (pauseOnStart: docs/acs-payloads.md "Recording options"). */
   everActive: boolean;
   pauses: PauseInterval[];
@@ -93,5 +96,35 @@ export interface Call {
   chunkMaxBytes: number | undefined;
   /** How this call's RecordingFileStatusUpdated names it. */
   recordingEventForm: RecordingEventForm;
+  /** How a bring-your-own-storage export of this call's recordings goes (PlaceCallRequest.customerStorageWrite). */
+  customerStorageWrite: CustomerStorageWrite;
   timers: Timer[];
+  /**
+   * What each participant (by rawId) will answer the next recognize that targets them, in order (the test's
+   * script: recognize.ts). Someone with nothing scripted stays silent.
+   */
+  recognizeAnswers: Map<string, RecognizeAnswer[]>;
+  /** Every recognize asked on the call and how it ended, in order. */
+  recognitions: Recognition[];
+}
+
+/** A scripted answer to a recognize: tones pressed, words spoken, or nothing at all. */
+export type RecognizeAnswer =
+  | { kind: "dtmf"; tones: string[]; afterMs?: number | undefined }
+  | { kind: "speech"; phrase: string; afterMs?: number | undefined }
+  | { kind: "silent" };
+
+export interface Recognition {
+  callConnectionId: string;
+  operationContext: string | undefined;
+  /** rawId of the participant listened to. */
+  target: string;
+  inputType: "dtmf" | "speech" | "choices" | "speechOrDtmf";
+  requestedAt: Date;
+  /** The callback sent, once it is. */
+  outcome?: "RecognizeCompleted" | "RecognizeFailed" | "RecognizeCanceled" | undefined;
+  subCode?: number | undefined;
+  endedAt?: Date | undefined;
+  /** Cancels what is still pending (cancelAllMediaOperations, the call ending). */
+  cancel?: (() => void) | undefined;
 }

@@ -1,3 +1,4 @@
+import type { CustomerStorageOptions } from "./customer-storage.js";
 import type { DiagnosticLogsOptions } from "./diagnostic-logs.js";
 import { z } from "zod";
 import type { SimulatorOptions, SimulatorTimings } from "./types.js";
@@ -30,6 +31,7 @@ export interface ResolvedOptions {
   chunkMaxDurationMs: number;
   chunkMaxBytes: number | undefined;
   diagnosticLogs: DiagnosticLogsOptions | undefined;
+  customerStorage: CustomerStorageOptions | undefined;
   log: (line: Record<string, unknown>) => void;
 }
 
@@ -71,6 +73,9 @@ const optionsSchema = z.object({
       delayMs: ms.optional(),
     })
     .optional(),
+  customerStorage: z
+    .object({ connectionString: z.string().min(1), grantedContainers: z.array(z.url()).optional() })
+    .optional(),
 });
 
 /** Validates the options once so the rest of the simulator can trust them. */
@@ -96,6 +101,7 @@ export function resolveOptions(opts: SimulatorOptions): ResolvedOptions {
     chunkMaxDurationMs: o.chunkMaxDurationMs ?? DEFAULT_CHUNK_MAX_MS,
     chunkMaxBytes: o.chunkMaxBytes,
     diagnosticLogs: o.diagnosticLogs,
+    customerStorage: o.customerStorage,
     log: opts.log ?? (() => {}),
   };
 }

@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import type { Body } from "./body.js";
 import { bufferBody, sha256Hex } from "./body.js";
 import { planChunks } from "./chunks.js";
+import type { ChunkToWrite } from "./customer-storage.js";
 import { recordingInProgress } from "./errors.js";
 import * as cb from "./events/callback-events.js";
 import * as eg from "./events/eventgrid-events.js";
@@ -44,6 +45,7 @@ export function startRecording(
     state: "starting",
     wantActive: !options.pauseOnStart,
     activatedAt: undefined,
+    requestedAt: new Date(),
     activeSince: undefined,
     recordedMs: 0,
     everActive: false,
@@ -220,6 +222,7 @@ async function publishFiles(s: SimState, call: Call, rec: Recording, sessionEndR
   });
   const kind = contentKind(rec.options);
   const chunks: Chunk[] = [];
+  const toExport: ChunkToWrite[] = [];
   for (const plan of plans) {
     const documentId = newDocumentId();
     // mp3/mp4 recordings are served as WAV bodies too (a known gap, see README).
@@ -248,6 +251,14 @@ async function publishFiles(s: SimState, call: Call, rec: Recording, sessionEndR
       sha256,
       deleted: false,
     });
+    toExport.push({
+      index: plan.index,
+      documentId,
+      contentKind: kind,
+      extension: rec.options.format,
+      content,
+      metadata: Buffer.from(JSON.stringify(metadata)),
+    });
     chunks.push({
       documentId,
       index: plan.index,
@@ -260,8 +271,45 @@ async function publishFiles(s: SimState, call: Call, rec: Recording, sessionEndR
   if (chunks.length === 0) return;
   rec.chunks = chunks;
   s.log({ msg: "recording files ready", recordingId: rec.recordingId, chunks: chunks.length, totalMs });
-  s.emit(eg.recordingFileStatusUpdated(call, rec, chunks, rec.activatedAt, totalMs, sessionEndReason));
+  const exported = await exportToCustomer(s, call, rec, toExport);
+  if (s.scheduler.isStopped) return;
+  s.emit(eg.recordingFileStatusUpdated(call, rec, chunks, rec.activatedAt, totalMs, sessionEndReason, exported));
   s.diagnosticLogs?.recordingReady(call, rec, chunks.length, totalMs, sessionEndReason);
+}
+
+/**
+ * Bring your own storage: writes the chunks into the container the start request named, with ACS's identity
+ * (options.customerStorage). True when written, false when the export failed (refused, injected, or no identity
+ * configured), undefined when the recording was not started with external storage. ACS keeps its own copy either
+ * way (the BYOS overview's known issue), so the download locations stay valid.
+ */
+async function exportToCustomer(
+  s: SimState,
+  call: Call,
+  rec: Recording,
+  chunks: ChunkToWrite[],
+): Promise<boolean | undefined> {
+  const external = rec.options.externalStorage;
+  if (external?.recordingStorageKind !== "azureBlobStorage" || !external.recordingDestinationContainerUrl)
+    return undefined;
+  const writer = s.customerStorage;
+  const result = writer
+    ? await writer
+        .write({
+          containerUrl: external.recordingDestinationContainerUrl,
+          recordingStartTime: rec.activatedAt ?? new Date(),
+          callId: call.correlationId,
+          recordingId: rec.recordingId,
+          chunks,
+          mode: call.customerStorageWrite,
+        })
+        .catch((error: unknown) => ({ ok: false as const, reason: String(error) }))
+    : { ok: false as const, reason: "no customer storage identity configured" };
+  if (result.ok)
+    s.log({ msg: "recording exported to customer storage", recordingId: rec.recordingId, blobs: result.blobs });
+  else
+    s.log({ msg: "recording export to customer storage failed", recordingId: rec.recordingId, reason: result.reason });
+  return result.ok;
 }
 
 /** A per-chunk starting point in the conversation cycle, so two chunks of equal length differ. */

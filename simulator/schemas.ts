@@ -137,6 +137,80 @@ export const playRequest = z.object({
   operationCallbackUri: httpUrl.optional(),
 });
 
+/** DTMF tones as the SDK serializes them (KnownTone of SDK 1.6.0: names, not digits). */
+export const TONES = [
+  "zero",
+  "one",
+  "two",
+  "three",
+  "four",
+  "five",
+  "six",
+  "seven",
+  "eight",
+  "nine",
+  "a",
+  "b",
+  "c",
+  "d",
+  "pound",
+  "asterisk",
+] as const;
+export const tone = z.enum(TONES);
+
+const playSource = playRequest.shape.playSources.element;
+
+/**
+ * POST /calling/callConnections/{id}:recognize as SDK 1.6.0 sends it (callMedia.js createRecognizeRequest; limits from
+ * the SDK's mappers and Microsoft's "Gather user input with Recognize action": docs/acs-payloads.md "Recognize").
+ */
+export const recognizeRequest = z
+  .object({
+    recognizeInputType: z.enum(["dtmf", "speech", "speechOrDtmf", "choices"]),
+    playPrompt: playSource.optional(),
+    playPrompts: z.array(playSource).optional(),
+    interruptCallMediaOperation: z.boolean().optional(),
+    recognizeOptions: z.object({
+      interruptPrompt: z.boolean().optional(),
+      initialSilenceTimeoutInSeconds: z.number().int().min(0).max(300).optional(),
+      targetParticipant: identifierModel,
+      speechLanguage: z.string().optional(),
+      speechRecognitionModelEndpointId: z.string().optional(),
+      dtmfOptions: z
+        .object({
+          interToneTimeoutInSeconds: z.number().int().min(1).max(60).optional(),
+          maxTonesToCollect: z.number().int().min(1).optional(),
+          stopTones: z.array(tone).optional(),
+        })
+        .optional(),
+      choices: z
+        .array(z.object({ label: z.string().min(1), phrases: z.array(z.string().min(1)), tone: tone.optional() }))
+        .optional(),
+      speechOptions: z.object({ endSilenceTimeoutInMs: z.number().int().min(0).optional() }).optional(),
+    }),
+    operationContext: z.string().optional(),
+    operationCallbackUri: httpUrl.optional(),
+  })
+  .superRefine((r, ctx) => {
+    const o = r.recognizeOptions;
+    const type = r.recognizeInputType;
+    if ((type === "dtmf" || type === "speechOrDtmf") && !o.dtmfOptions?.maxTonesToCollect)
+      ctx.addIssue({
+        code: "custom",
+        path: ["recognizeOptions", "dtmfOptions", "maxTonesToCollect"],
+        message: "required for dtmf",
+      });
+    if (type === "choices" && !o.choices?.length)
+      ctx.addIssue({ code: "custom", path: ["recognizeOptions", "choices"], message: "required for choices" });
+    // Microsoft's page: the initial silence timeout is at most 300 s for DTMF, 20 s for choices and speech.
+    if (type !== "dtmf" && (o.initialSilenceTimeoutInSeconds ?? 0) > 20)
+      ctx.addIssue({
+        code: "custom",
+        path: ["recognizeOptions", "initialSilenceTimeoutInSeconds"],
+        message: "at most 20 for speech and choices",
+      });
+  });
+
 // ---- the simulator's own control API ----
 
 const rawId = z
@@ -159,6 +233,26 @@ export const placeCallRequest = z.object({
     .optional(),
   eventGridDelivery: z.boolean().optional(),
   eventGridDroppedTypes: z.array(z.string().regex(/^Microsoft\.Communication\.[A-Za-z]+$/)).optional(),
+  customerStorageWrite: z.enum(["ok", "fail", "duplicate"]).optional(),
+});
+
+/**
+ * Control API: what a participant answers the next recognize that targets them. Tones as keys ("1", "#", "*") or
+ * as the wire's names ("one", "pound"); `afterMs` is counted from the end of the prompt.
+ */
+export const recognizeAnswerRequest = z.object({
+  rawId,
+  answer: z.discriminatedUnion("kind", [
+    z.object({
+      kind: z.literal("dtmf"),
+      tones: z
+        .array(z.string().regex(/^([0-9a-dA-D#*]|zero|one|two|three|four|five|six|seven|eight|nine|pound|asterisk)$/))
+        .min(1),
+      afterMs: z.number().int().min(0).optional(),
+    }),
+    z.object({ kind: z.literal("speech"), phrase: z.string().min(1), afterMs: z.number().int().min(0).optional() }),
+    z.object({ kind: z.literal("silent") }),
+  ]),
 });
 
 /** Control API: someone joins a live call. */

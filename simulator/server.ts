@@ -1,4 +1,5 @@
 // Wires the parts together and starts listening.
+import { CustomerStorageWriter } from "./customer-storage.js";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createHandler } from "./app.js";
@@ -19,7 +20,8 @@ import { recordingRoutes } from "./routes/recordings.js";
 import { storageRoutes } from "./routes/storage.js";
 import { Scheduler } from "./scheduler.js";
 import { DiagnosticLogWriter } from "./diagnostic-logs.js";
-import { describeIssue, placeCallRequest } from "./schemas.js";
+import { describeIssue, placeCallRequest, recognizeAnswerRequest } from "./schemas.js";
+import { scriptAnswer } from "./recognize.js";
 import { SimState } from "./state.js";
 import type { PlaceCallRequest, RunningSimulator, SimulatorOptions } from "./types.js";
 import { callView } from "./view.js";
@@ -41,6 +43,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const objects = new ObjectStore(opts.storageHost);
   const state = new SimState(opts, scheduler, eventGrid, callbacks, objects);
   if (opts.diagnosticLogs) state.diagnosticLogs = new DiagnosticLogWriter(opts.diagnosticLogs, scheduler, log);
+  if (opts.customerStorage) state.customerStorage = new CustomerStorageWriter(opts.customerStorage);
   const requestLog = new RequestLog();
   const faults = new FaultPlan();
 
@@ -50,6 +53,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     | "endCall"
     | "addParticipant"
     | "removeParticipant"
+    | "scriptRecognizeAnswer"
     | "getCall"
     | "requests"
     | "setEventGridSubscription"
@@ -80,6 +84,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       const call = state.calls.get(serverCallId);
       if (!call) throw new Error(`No call with serverCallId ${serverCallId}`);
       calls.removeParticipant(state, call, rawId);
+    },
+    async scriptRecognizeAnswer(serverCallId, rawId, answer) {
+      const call = state.calls.get(serverCallId);
+      if (!call) throw new Error(`No call with serverCallId ${serverCallId}`);
+      const parsed = recognizeAnswerRequest.safeParse({ rawId, answer });
+      if (!parsed.success) throw new Error(`Invalid recognize answer: ${describeIssue(parsed.error)}`);
+      scriptAnswer(call, parsed.data);
     },
     getCall(serverCallId: string) {
       const call = state.calls.get(serverCallId);

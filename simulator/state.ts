@@ -3,6 +3,7 @@ import type { CallbackPublisher } from "./delivery/callbacks.js";
 import type { EventGridPublisher } from "./delivery/eventgrid.js";
 import type { CallbackMessage } from "./events/callback-events.js";
 import type { EventGridMessage } from "./events/eventgrid-events.js";
+import type { CustomerStorageWriter } from "./customer-storage.js";
 import type { DiagnosticLogWriter } from "./diagnostic-logs.js";
 import type { Call, Connection, Recording } from "./model.js";
 import type { RecordingEventForm } from "./types.js";
@@ -30,6 +31,8 @@ export class SimState {
   readonly droppedTypes = new Map<string, ReadonlySet<string>>();
   /** ACS's call logs in storage, when the options ask for them. */
   diagnosticLogs: DiagnosticLogWriter | undefined;
+  /** Bring your own storage: what ACS's managed identity may write (options.customerStorage). */
+  customerStorage: CustomerStorageWriter | undefined;
   private callsPlaced = 0;
 
   constructor(

@@ -1,4 +1,5 @@
 // The simulator's public surface. Other engineers' tests and scripts depend on these exact names.
+import type { CustomerStorageOptions, CustomerStorageWrite } from "./customer-storage.js";
 import type { DiagnosticLogsOptions } from "./diagnostic-logs.js";
 import type { FaultSpec, FaultView } from "./faults.js";
 
@@ -39,6 +40,11 @@ export interface SimulatorOptions {
    * call-summary record per participant and a recording-summary record per recording (diagnostic-logs.ts).
    */
   diagnosticLogs?: DiagnosticLogsOptions;
+  /**
+   * Bring your own storage: the account ACS's managed identity may write recordings to, and the containers it holds
+   * a role on (simulator/customer-storage.ts). Without it every export to a customer container fails.
+   */
+  customerStorage?: CustomerStorageOptions;
 }
 
 export interface SimulatorTimings {
@@ -88,6 +94,11 @@ export interface RunningSimulator {
    * established, or someone not on it. They may join again with addParticipant.
    */
   removeParticipant(serverCallId: string, rawId: string): Promise<void>;
+  /**
+   * What `rawId` answers the next recognize that targets them on this call (queued: one answer per recognize).
+   * Without a script a participant is silent (RecognizeFailed 8510 after the initial silence timeout).
+   */
+  scriptRecognizeAnswer(serverCallId: string, rawId: string, answer: RecognizeAnswerScript): Promise<void>;
   getCall(serverCallId: string): CallView | undefined;
   /** Every ACS REST and storage request received, in order. */
   requests(): RequestLogEntry[];
@@ -126,6 +137,12 @@ export interface PlaceCallRequest {
    * `["Microsoft.Communication.RecordingFileStatusUpdated"]`: the app hears of the call but not of its recording.
    */
   eventGridDroppedTypes?: string[];
+  /**
+   * A recording started with `externalStorage` (bring your own storage): `ok` (default) writes it into the
+   * container when allowed; `fail` fails the export, so the notification carries only ACS's download locations;
+   * `duplicate` writes it twice, as Microsoft's known issue says ACS sometimes does.
+   */
+  customerStorageWrite?: CustomerStorageWrite;
 }
 
 /**
@@ -160,6 +177,25 @@ export interface CallView {
   recordings: RecordingView[];
   /** How the call's recording events name it. */
   recordingEventForm: RecordingEventForm;
+  /** Every recognize asked on the call, in order. */
+  recognitions: RecognitionView[];
+}
+
+/** A scripted answer: keys pressed ("1", "#" or "one", "pound"), words spoken, or nothing. */
+export type RecognizeAnswerScript =
+  | { kind: "dtmf"; tones: string[]; afterMs?: number }
+  | { kind: "speech"; phrase: string; afterMs?: number }
+  | { kind: "silent" };
+
+export interface RecognitionView {
+  callConnectionId: string;
+  operationContext?: string;
+  target: string;
+  inputType: "dtmf" | "speech" | "choices" | "speechOrDtmf";
+  requestedAt: string;
+  outcome?: "RecognizeCompleted" | "RecognizeFailed" | "RecognizeCanceled";
+  subCode?: number;
+  endedAt?: string;
 }
 
 export interface ConnectionView {
@@ -184,6 +220,9 @@ export interface RecordingOptionsView {
 export interface RecordingView {
   recordingId: string;
   state: RecordingViewState;
+  /** When the start request came in, and when the recording first became active (its audio starts there). */
+  requestedAt: string;
+  activatedAt?: string;
   options: RecordingOptionsView;
   chunks: ChunkView[];
 }
@@ -216,6 +255,8 @@ export type Operation =
   | "download"
   | "delete"
   | "play"
+  | "recognize"
+  | "cancelAllMediaOperations"
   | "unknown";
 
 export interface RequestLogEntry {

@@ -12,6 +12,16 @@ export function callView(call: Call, objects: ObjectStore): CallView {
     incomingCallContext: call.incomingCallContext,
     participants: call.participants.map((p) => p.rawId),
     recordingEventForm: call.recordingEventForm,
+    recognitions: call.recognitions.map((r) => ({
+      callConnectionId: r.callConnectionId,
+      ...(r.operationContext !== undefined ? { operationContext: r.operationContext } : {}),
+      target: r.target,
+      inputType: r.inputType,
+      requestedAt: r.requestedAt.toISOString(),
+      ...(r.outcome ? { outcome: r.outcome } : {}),
+      ...(r.subCode !== undefined ? { subCode: r.subCode } : {}),
+      ...(r.endedAt ? { endedAt: r.endedAt.toISOString() } : {}),
+    })),
     connections: [...call.connections.values()].map((c) => ({
       callConnectionId: c.callConnectionId,
       callbackUri: c.callbackUri,
@@ -20,6 +30,8 @@ export function callView(call: Call, objects: ObjectStore): CallView {
     recordings: call.recordings.map((r) => ({
       recordingId: r.recordingId,
       state: r.state === "stopped" ? "stopped" : r.state === "active" ? "active" : "inactive",
+      requestedAt: r.requestedAt.toISOString(),
+      ...(r.activatedAt ? { activatedAt: r.activatedAt.toISOString() } : {}),
       options: structuredClone(r.options),
       chunks: r.chunks.map((c) => ({
         documentId: c.documentId,

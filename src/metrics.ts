@@ -42,7 +42,7 @@ export const decisionsMade = new Counter({
 
 export const timeToRecord = new Histogram({
   name: "recording_time_to_start_seconds",
-  help: "From the call's CallStarted (from=call-started; else its IncomingCall, from=incoming-call, which includes ringing) reaching the webhook to ACS accepting the start of recording",
+  help: "From the call's CallStarted (from=call-started; else its IncomingCall, from=incoming-call, which includes ringing; for a call that waited for consent or a notice, from=consent: the answer) reaching the webhook to ACS accepting the start of recording",
   labelNames: ["from"] as const,
   buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
   registers: [metrics],
@@ -89,9 +89,16 @@ export const ingestPriorityRaises = new Counter({
   registers: [metrics],
 });
 
+export const customerStorageFallbacks = new Counter({
+  name: "customer_storage_fallbacks_total",
+  help: "Chunks of a bring-your-own-storage recording downloaded from ACS instead of sealed in the customer's container (docs/byos.md), by why: customer-write-failed, customer-blobs-missing, customer-blob-refused, customer-storage-unexpected",
+  labelNames: ["why"] as const,
+  registers: [metrics],
+});
+
 export const chunksArchived = new Counter({
   name: "ingest_chunks_archived_total",
-  help: "Recording chunks archived and verified, by outcome (fresh, resumed: finished from staged blocks, existing: archived before)",
+  help: "Recording chunks archived and verified, by outcome (fresh, resumed: finished from staged blocks, existing: archived before, in-place: sealed in the customer's container)",
   labelNames: ["outcome"] as const,
   registers: [metrics],
 });
@@ -133,6 +140,13 @@ export const ingestDeadlineSlack = new Histogram({
     23.5 * 3600,
     24 * 3600,
   ],
+  registers: [metrics],
+});
+
+export const workerRoles = new Gauge({
+  name: "worker_role",
+  help: "The roles this worker process runs (WORKER_ROLE: control, ingest, retrieval), 1 for each; with its heartbeat, what /readyz reports per role",
+  labelNames: ["role"] as const,
   registers: [metrics],
 });
 

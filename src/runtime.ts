@@ -3,6 +3,8 @@ import { blobAccess, createBlobService } from "./azure/index.js";
 import { declaredRedisSettings, intakeDurability, type Config } from "./config/index.js";
 import type { Logger } from "./log.js";
 import { policyLoadErrors, policyReloads } from "./metrics.js";
+import type { JurisdictionData } from "./consent/index.js";
+import { createFileDirectorySource, type DirectorySource } from "./directory/index.js";
 import { createPolicySource, type PolicyStatus, type ReloadOutcome, type TeamPolicy } from "./policy/index.js";
 import { createQueues, type Queues } from "./queues/index.js";
 import { createHealthStore, type HealthStore } from "./health/index.js";
@@ -29,12 +31,21 @@ export interface Runtime {
   policyStatus: () => PolicyStatus;
   /** An earlier policy set of this process by its hash (decision.policySetHash), to decide a call in progress with the set it started with. */
   policiesFor: (policySetHash: string) => readonly TeamPolicy[] | undefined;
+  /** The jurisdiction data in force, loaded and reloaded with the policies (docs/consent.md); null when there is none. */
+  jurisdictions: () => JurisdictionData | null;
+  /** Names for ids: the teams' `<team>.directory.yaml` beside the policies (docs/directory.md), re-read every 30 s. */
+  directory: DirectorySource;
   close(): Promise<void>;
 }
 
 export async function createRuntime(config: Config, logger: Logger): Promise<Runtime> {
   // Policies first: invalid ones stop the start before any connection is opened.
   const policies = await createPolicySource(config.POLICY_DIR, logger, { onReload: countPolicyReload });
+  // Invalid directory files stop the start too (docs/directory.md).
+  const directory = await createFileDirectorySource(config.POLICY_DIR, logger).catch((error: unknown) => {
+    policies.close();
+    throw error;
+  });
   // BullMQ needs maxRetriesPerRequest: null so blocking commands survive reconnects.
   const redis = createRedisClient(config.REDIS_URL, { maxRetriesPerRequest: null });
   redis.on("error", (error) => logger.warn({ err: error }, "redis connection error"));
@@ -50,6 +61,7 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     });
   } catch (error) {
     policies.close();
+    directory.close();
     redis.disconnect();
     throw error;
   }
@@ -69,8 +81,11 @@ export async function createRuntime(config: Config, logger: Logger): Promise<Run
     policyHash: policies.hash,
     policyStatus: policies.status,
     policiesFor: policies.policiesFor,
+    jurisdictions: () => policies.snapshot().jurisdictions,
+    directory,
     async close() {
       policies.close();
+      directory.close();
       await queues.close();
       redis.disconnect();
     },

@@ -21,11 +21,18 @@ import { createBlobAuditArchive, createActionAuditLog, createAuditLog } from "./
 import { createRecordingIndex, createSasMinter, createExportRequests, cursorCodec } from "./retrieval/index.js";
 import { loadTokenStore } from "./auth/index.js";
 import { loadEvidenceVerifier } from "./evidence/index.js";
-import { policyReadiness } from "./policy/index.js";
-import { attachClusterMetrics, aliveWorkers, HEARTBEAT_TTL_MS } from "./observability/index.js";
+import { isMember, policyReadiness } from "./policy/index.js";
+import {
+  attachClusterMetrics,
+  aliveWorkers,
+  HEARTBEAT_TTL_MS,
+  rolesReadiness,
+  unservedRoles,
+} from "./observability/index.js";
 import type { Logger } from "./log.js";
 import type { Runtime } from "./runtime.js";
 import { createReconcileReports } from "./reconcile/index.js";
+import { createLedger } from "./ledger/index.js";
 import { azureRetention, noRetention } from "./archive/index.js";
 import { createReviewStores, createScorecardSource } from "./reviews/index.js";
 
@@ -81,6 +88,9 @@ export async function startWebhook(
       if (runtime.policies().length === 0) throw new Error("no policies loaded");
       return policyReadiness(runtime.policyStatus());
     },
+    // Degraded (still ready) while no worker alive serves some role (docs/operations.md "Worker roles"): what it
+    // runs waits in Redis. Taking this webhook out of service would only lose deliveries.
+    workers: () => rolesReadiness(runtime.redis, config.REDIS_PREFIX),
   };
   // The policy set in force, and why the files on disk were refused if they were (the old set stays in force);
   // the workers alive. No worker is not "not ready": events are kept in Redis until a worker takes them, and
@@ -90,6 +100,18 @@ export async function startWebhook(
     workers: await workersInfo(runtime, config.REDIS_PREFIX),
     intake: { durability: durabilityLabel(durability), redis: redisInfo(runtime) },
   });
+  // The calls API's audit (pause, resume, stop requests): also read by the recordings API's timeline.
+  const callActions = createActionAuditLog(
+    runtime.redis,
+    config.REDIS_PREFIX,
+    auditArchive,
+    (entry, err) =>
+      logger.error(
+        { serverCallId: entry.serverCallId, auditId: entry.id, action: entry.action, err, alert: "audit-archive" },
+        "ALERT audit entry kept in Redis only: Blob refused it",
+      ),
+    auditOptions,
+  );
   const app = createApp({
     logger,
     sink,
@@ -102,17 +124,7 @@ export async function startWebhook(
       tokens,
       sessions: runtime.sessions,
       queues: runtime.queues,
-      audit: createActionAuditLog(
-        runtime.redis,
-        config.REDIS_PREFIX,
-        auditArchive,
-        (entry, err) =>
-          logger.error(
-            { serverCallId: entry.serverCallId, auditId: entry.id, action: entry.action, err, alert: "audit-archive" },
-            "ALERT audit entry kept in Redis only: Blob refused it",
-          ),
-        auditOptions,
-      ),
+      audit: callActions,
     },
     retrieval: {
       recordings: {
@@ -121,6 +133,16 @@ export async function startWebhook(
         index: recordingIndex,
         container: runtime.container,
         cursors: cursorCodec(secret),
+        directory: runtime.directory,
+        isMember: (team, rawId) => {
+          const policy = runtime.policies().find((p) => p.team.id === team);
+          return policy !== undefined && isMember(policy, rawId);
+        },
+        timeline: {
+          sessions: runtime.sessions,
+          ledger: createLedger(runtime.redis, config.REDIS_PREFIX),
+          callActions,
+        },
         verifyConcurrency: config.VERIFY_CONCURRENCY,
         evidenceVerifier: loadEvidenceVerifier(config, (message) =>
           logger.warn({ alert: "evidence-development-key" }, message),
@@ -189,7 +211,12 @@ export async function startWebhook(
 async function workersInfo(runtime: Runtime, prefix: string) {
   try {
     const alive = await aliveWorkers(runtime.redis, prefix);
-    return { alive: alive.length, heartbeatTtlSeconds: HEARTBEAT_TTL_MS / 1000, workers: alive };
+    return {
+      alive: alive.length,
+      heartbeatTtlSeconds: HEARTBEAT_TTL_MS / 1000,
+      unservedRoles: unservedRoles(alive),
+      workers: alive,
+    };
   } catch (error) {
     return { error: (error as Error).message };
   }

@@ -17,7 +17,7 @@ import { createLedger, type Ledger } from "../src/ledger/index.js";
 import { chainLogs, checkpointChains, loadEvidenceSigner, type EvidenceSigner } from "../src/evidence/index.js";
 import type { Logger } from "../src/log.js";
 import type { Runtime } from "../src/runtime.js";
-import type { TeamPolicy } from "../src/policy/index.js";
+import type { ConsentEnvironment, TeamPolicy } from "../src/policy/index.js";
 import type { Queues } from "../src/queues/index.js";
 import {
   createReconcileReports,
@@ -29,6 +29,7 @@ import {
   type ReconcileSource,
   type TimeWindow,
 } from "../src/reconcile/index.js";
+import type { DirectorySource } from "../src/directory/index.js";
 import { type SessionStore, createRingContexts, type RingContexts } from "../src/sessions/index.js";
 import {
   createRecordingIndex,
@@ -70,6 +71,12 @@ export interface WorkerDependencies {
   policies: () => readonly TeamPolicy[];
   /** An earlier policy set of this process by hash, so a call keeps the set it started with; undefined if unknown. */
   policiesFor: (policySetHash: string) => readonly TeamPolicy[] | undefined;
+  /**
+   * What a consent decision reads besides the policies (docs/consent-flow.md): the jurisdiction sets and NANP area
+   * codes in force (`<POLICY_DIR>/jurisdictions.*.yaml`, reloaded with the policies); null when the policy directory
+   * has none (then no rule can have a `consent:` block: the policy source refuses it).
+   */
+  consentEnvironment: () => ConsentEnvironment | null;
   acs: CallAutomationClient;
   container: ContainerClient;
   /** Another container of the same storage account (exports). */
@@ -80,6 +87,8 @@ export interface WorkerDependencies {
   exportRequests: Pick<ExportRequests, "check">;
   /** The recordings listing index, written when a manifest is and read by exports. */
   recordings: RecordingIndex;
+  /** Names for ids (docs/directory.md): exports write them beside the ids. Tests that build jobs by hand may leave it out. */
+  directory?: DirectorySource;
   /** Where ACS posts mid-call events for connections we make: `${PUBLIC_BASE_URL}/api/callbacks`. */
   callbackUri: string;
   ingest: {
@@ -150,12 +159,14 @@ export function createWorkerDependencies(config: Config, runtime: Runtime, logge
     queues: runtime.queues,
     policies: runtime.policies,
     policiesFor: runtime.policiesFor,
+    consentEnvironment: runtime.jurisdictions,
     acs: createCallAutomationClient(config),
     container: runtime.container,
     containerNamed: (name) => runtime.blobService.getContainerClient(name),
     exportContainer: config.EXPORT_CONTAINER,
     exportRequests: createExportRequests(runtime.redis, config.REDIS_PREFIX),
     recordings: createRecordingIndex(runtime.redis, config.REDIS_PREFIX),
+    directory: runtime.directory,
     callbackUri: new URL("/api/callbacks", config.PUBLIC_BASE_URL).toString(),
     ingest: {
       blockBytes: config.INGEST_BLOCK_BYTES,

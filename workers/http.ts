@@ -4,21 +4,28 @@ import Koa from "koa";
 import { metrics } from "../src/metrics.js";
 import { HEARTBEAT_TTL_MS, type Heartbeat } from "../src/observability/index.js";
 import { policyReadiness, type PolicyStatus } from "../src/policy/index.js";
+import { rolesLabel, type WorkerRole } from "../src/queues/index.js";
 
 /**
- * The worker process's own small HTTP server (WORKER_HTTP_PORT): `/healthz` for liveness, `/readyz` (Redis
- * answers and this worker's heartbeat is fresh; policies `degraded`, still ready, while a change on disk is
- * refused), `/metrics` (this process's counters: jobs, ingest, enforcement).
+ * The worker process's own small HTTP server (WORKER_HTTP_PORT): `/healthz` for liveness (with its roles),
+ * `/readyz` (Redis answers and this worker's heartbeat is fresh; policies `degraded`, still ready, while a change
+ * on disk is refused; `workers` degraded while no worker alive serves some role), `/metrics` (this process's
+ * counters: jobs, ingest, enforcement, `worker_role`).
  */
 export function createWorkerHttp(deps: {
   ping: () => Promise<unknown>;
   heartbeat: Heartbeat;
   policies?: () => PolicyStatus;
+  /** This process's roles (WORKER_ROLE): said by /healthz and /readyz. */
+  roles?: readonly WorkerRole[];
+  /** Whether every role is served by some worker alive (src/observability rolesReadiness). */
+  deployment?: () => Promise<{ degraded: string } | undefined>;
 }): Koa {
   const app = new Koa();
   const router = new Router();
+  const role = deps.roles ? { role: rolesLabel(deps.roles) } : {};
   router.get("/healthz", (ctx) => {
-    ctx.body = { status: "ok" };
+    ctx.body = { status: "ok", ...role };
   });
   router.get("/readyz", async (ctx) => {
     const checks: Record<string, string> = {};
@@ -36,8 +43,13 @@ export function createWorkerHttp(deps: {
       const degraded = policyReadiness(deps.policies());
       checks.policies = degraded ? `degraded: ${degraded.degraded}` : "ok";
     }
+    // Another role having no worker makes this one no less ready: said, not failed.
+    if (deps.deployment && checks.redis === "ok") {
+      const degraded = await deps.deployment().catch((error: unknown) => ({ degraded: (error as Error).message }));
+      checks.workers = degraded ? `degraded: ${degraded.degraded}` : "ok";
+    }
     ctx.status = ready ? 200 : 503;
-    ctx.body = { ready, checks };
+    ctx.body = { ready, ...role, checks };
   });
   router.get("/metrics", async (ctx) => {
     ctx.type = metrics.contentType;

@@ -13,6 +13,9 @@ import { resumeRecordingJob } from "./jobs/control/resume-recording.js";
 import { startRecordingJob } from "./jobs/control/start-recording.js";
 import { stopRecordingJob } from "./jobs/control/stop-recording.js";
 import { confirmPresenceJob } from "./jobs/control/confirm-presence.js";
+import { askConsentJob } from "./jobs/control/ask-consent.js";
+import { consentFallbackJob } from "./jobs/control/consent-fallback.js";
+import { consentTimeoutJob } from "./jobs/control/consent-timeout.js";
 import { ingestChunkJob } from "./jobs/ingest/ingest-chunk.js";
 import { sweepIngestDeadlinesJob } from "./jobs/ingest/sweep-ingest-deadlines.js";
 import { checkpointEvidenceJob } from "./jobs/operations/checkpoint-evidence.js";
@@ -44,6 +47,9 @@ export const workerJobs: JobRegistry = {
   "stop-recording": stopRecordingJob,
   "confirm-presence": confirmPresenceJob,
   "expect-recording": expectRecordingJob,
+  "ask-consent": askConsentJob,
+  "consent-fallback": consentFallbackJob,
+  "consent-timeout": consentTimeoutJob,
   // ingest
   "ingest-chunk": ingestChunkJob,
   "sweep-ingest-deadlines": sweepIngestDeadlinesJob,

@@ -3,7 +3,7 @@ import { UnrecoverableError, Worker, type Job } from "bullmq";
 import { callLogger, type CallLogContext } from "../src/log.js";
 import { jobsFailed } from "../src/metrics.js";
 import { startHeartbeat, type Heartbeat } from "../src/observability/index.js";
-import { QueueName, queueKeyPrefix } from "../src/queues/index.js";
+import { queueKeyPrefix, queuesOfRoles, roleOfQueue, type WorkerRole } from "../src/queues/index.js";
 import type { RedisClient } from "../src/redis/index.js";
 import { failingDependency } from "../src/health/index.js";
 import type { JobContext, WorkerDependencies } from "./dependencies.js";
@@ -14,6 +14,8 @@ import { jobNamed, workerJobs } from "./registry.js";
 
 export interface RunningWorkers {
   workers: Worker[];
+  /** The roles this process runs (WORKER_ROLE). */
+  roles: readonly WorkerRole[];
   /** This process's heartbeat in Redis (what the webhook's /readyz reports as workers alive). */
   heartbeat: Heartbeat;
   close(): Promise<void>;
@@ -28,29 +30,36 @@ async function callContextOf(deps: WorkerDependencies, definition: WorkerJob, jo
 }
 
 /**
- * Starts one BullMQ worker per queue, each dispatching jobs by name to their definition (registry.ts), and the
- * relay that moves accepted events from the intake outbox into the call-events queue. It knows no job by name:
- * what a job is given, what its failure or success means and what runs periodically come from the definitions.
+ * Starts one BullMQ worker per queue of its roles (src/queues/roles.ts: control, ingest, retrieval), each
+ * dispatching jobs by name to their definition (registry.ts), and, for the control role, the relay that moves
+ * accepted events from the intake outbox into the call-events queue. It knows no job by name: what a job is
+ * given, what its failure or success means and what runs periodically come from the definitions, and which
+ * process runs it from its kind's queue.
  */
 export function startWorkers(
   deps: WorkerDependencies,
   redis: RedisClient,
   prefix: string,
   concurrency: number,
+  roles: readonly WorkerRole[],
 ): RunningWorkers {
+  if (roles.length === 0) throw new Error("a worker needs at least one role");
   // Outbox entries a killed worker's relay had read are taken over as soon as its jobs would be.
-  const relay = startOutboxRelay(redis, deps.queues, prefix, deps.logger, {
-    recordingHostSuffixes: deps.recordingHostSuffixes,
-    claimIdleMs: deps.jobLockMs,
-    sessions: deps.sessions,
-  });
-  const heartbeat = startHeartbeat(redis, prefix, `${hostname()}-${process.pid}`, (err) =>
+  const relay = roles.includes("control")
+    ? startOutboxRelay(redis, deps.queues, prefix, deps.logger, {
+        recordingHostSuffixes: deps.recordingHostSuffixes,
+        claimIdleMs: deps.jobLockMs,
+        sessions: deps.sessions,
+      })
+    : undefined;
+  const heartbeat = startHeartbeat(redis, prefix, { id: `${hostname()}-${process.pid}`, roles }, (err) =>
     deps.logger.warn({ err }, "worker heartbeat not written"),
   );
-  // One scheduler id across replicas: upserting it again from another worker changes nothing.
+  // One scheduler id across replicas: upserting it again from another worker changes nothing. Each role
+  // schedules the kinds of its own queues, so a deployment schedules each once whatever its layout.
   for (const definition of Object.values(workerJobs) as WorkerJob[]) {
     const { schedule, kind } = definition;
-    if (!schedule) continue;
+    if (!schedule || !roles.includes(roleOfQueue(kind.queue))) continue;
     // 0: the configuration turned this periodic job off (e.g. RECONCILE_EVERY_SECONDS).
     const everyMs = schedule.everyMs(deps);
     if (everyMs <= 0) continue;
@@ -67,7 +76,7 @@ export function startWorkers(
     const context: JobContext = { attempt: job.attemptsMade + 1, progress: (value) => job.updateProgress(value) };
     return definition.perform(dependenciesOf(deps, definition.needs, logger), job.data, context);
   };
-  const workers = Object.values(QueueName).map((queue) => {
+  const workers = queuesOfRoles(roles).map((queue) => {
     // A killed worker's job is picked up again once its lock lapses (the stalled check runs as often).
     const worker = new Worker(queue, processJob, {
       connection: redis,
@@ -106,9 +115,10 @@ export function startWorkers(
   });
   return {
     workers,
+    roles,
     heartbeat,
     async close() {
-      await relay.close();
+      await relay?.close();
       await Promise.all(workers.map((worker) => worker.close()));
       await heartbeat.stop();
     },

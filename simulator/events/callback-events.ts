@@ -115,3 +115,69 @@ export function playEvent(
     },
   };
 }
+
+/** What a completed recognize heard (the SDK's RecognizeCompleted: docs/acs-payloads.md "Recognize"). */
+export interface RecognizeHeard {
+  recognitionType: "dtmf" | "speech" | "choices";
+  dtmfResult?: { tones: string[] };
+  speechResult?: { speech: string };
+  choiceResult?: { label: string; recognizedPhrase?: string };
+  subCode: number;
+}
+
+const RECOGNIZE_COMPLETED_MESSAGES: Record<number, string> = {
+  8531: "Action completed, max digits received.",
+  8514: "Action completed as stop tone was detected.",
+  8533: "Action completed, DTMF option matched.",
+  8545: "Action completed, speech option matched.",
+};
+
+export function recognizeCompleted(
+  call: Call,
+  conn: Connection,
+  operationContext: string | undefined,
+  heard: RecognizeHeard,
+): CallbackMessage {
+  const { subCode, ...result } = heard;
+  return {
+    name: "RecognizeCompleted",
+    source: source(conn),
+    data: {
+      ...connectionFields(call, conn),
+      operationContext,
+      ...result,
+      resultInformation: { code: 200, subCode, message: RECOGNIZE_COMPLETED_MESSAGES[subCode] ?? "" },
+    },
+  };
+}
+
+/** Failures carry 400, as the recorded PlayCanceled does (docs/acs-payloads.md "Recognize": unconfirmed for recognize). */
+export function recognizeFailed(
+  call: Call,
+  conn: Connection,
+  operationContext: string | undefined,
+  failure: { subCode: number; message: string },
+): CallbackMessage {
+  return {
+    name: "RecognizeFailed",
+    source: source(conn),
+    data: {
+      ...connectionFields(call, conn),
+      operationContext,
+      resultInformation: { code: 400, subCode: failure.subCode, message: failure.message },
+    },
+  };
+}
+
+/** As the recorded PlayCanceled (code 400, subCode 8508, its message spelt as recorded). */
+export function recognizeCanceled(call: Call, conn: Connection, operationContext: string | undefined): CallbackMessage {
+  return {
+    name: "RecognizeCanceled",
+    source: source(conn),
+    data: {
+      ...connectionFields(call, conn),
+      operationContext,
+      resultInformation: { code: 400, subCode: 8508, message: "Action falied, the operation was cancelled." },
+    },
+  };
+}

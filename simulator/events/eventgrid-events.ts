@@ -107,17 +107,22 @@ export function recordingFileStatusUpdated(
   recordingStartTime: Date,
   recordingDurationMs: number,
   sessionEndReason: string,
+  /** Bring your own storage: whether the export into the customer's container succeeded (undefined: not asked). */
+  exported?: boolean,
 ): EventGridMessage {
   const byos = rec.options.externalStorage?.recordingStorageKind === "azureBlobStorage";
   const form = call.recordingEventForm;
   const withData = byos || form === "server-call-id+data";
+  // A failed export's notification carries ACS's download locations (BYOS quickstart); that it says so with
+  // storageType "acsstorage" is our reading, unconfirmed (docs/byos.md).
+  const storageType = byos && exported !== false ? "AzureBlob" : "acsstorage";
   return {
     eventType: "Microsoft.Communication.RecordingFileStatusUpdated",
     subject: recordingSubject(call, rec, form),
     data: {
       ...(withData
         ? // "acsstorage" for ACS's own storage, as the bring-your-own-storage page lists it; BYOS as docs/acs-payloads.md "Event Grid events".
-          { storageType: byos ? "AzureBlob" : "acsstorage", recordingId: rec.recordingId }
+          { storageType, recordingId: rec.recordingId }
         : {}),
       recordingStorageInfo: {
         recordingChunks: chunks.map((c) => ({

@@ -1,4 +1,4 @@
-// /calling/callConnections*: connect, answer, reject, get, hang up, terminate, participants, play
+// /calling/callConnections*: connect, answer, reject, get, hang up, terminate, participants, play, recognize
 // (docs/acs-payloads.md "REST calls the SDK makes"; success statuses are exactly the SDK's).
 import * as calls from "../calls.js";
 import { AcsError, callNotFound } from "../errors.js";
@@ -6,7 +6,8 @@ import type { Reply, SimRequest } from "../http.js";
 import { identifierFromRawId } from "../identifiers.js";
 import type { Call, Connection } from "../model.js";
 import type { Route } from "../router.js";
-import { answerRequest, connectRequest, playRequest, rejectRequest } from "../schemas.js";
+import { cancelAll, recognize } from "../recognize.js";
+import { answerRequest, connectRequest, playRequest, recognizeRequest, rejectRequest } from "../schemas.js";
 import type { SimState } from "../state.js";
 import { parseBody } from "./parse.js";
 
@@ -201,6 +202,28 @@ export function callConnectionRoutes(s: SimState): Route[] {
         const { call, conn } = live(req);
         const body = parseBody(playRequest, req);
         calls.play(s, call, conn, body.operationContext, body.operationCallbackUri);
+        return { status: 202 };
+      },
+    },
+    {
+      method: "POST",
+      pattern: new RegExp(`^/calling/callConnections/${ID}:recognize$`),
+      kind: "acs",
+      operation: "recognize",
+      handle(req): Reply {
+        const { call, conn } = live(req);
+        recognize(s, call, conn, parseBody(recognizeRequest, req));
+        return { status: 202 };
+      },
+    },
+    {
+      method: "POST",
+      pattern: new RegExp(`^/calling/callConnections/${ID}:cancelAllMediaOperations$`),
+      kind: "acs",
+      operation: "cancelAllMediaOperations",
+      handle(req): Reply {
+        const { call, conn } = live(req);
+        cancelAll(call, conn);
         return { status: 202 };
       },
     },

@@ -2,7 +2,13 @@
 import type { Reply } from "../http.js";
 import type { Route } from "../router.js";
 import { faultSpec } from "../faults.js";
-import { addParticipantRequest, describeIssue, eventGridSubscriptionRequest, placeCallRequest } from "../schemas.js";
+import {
+  addParticipantRequest,
+  describeIssue,
+  eventGridSubscriptionRequest,
+  placeCallRequest,
+  recognizeAnswerRequest,
+} from "../schemas.js";
 import type { RunningSimulator } from "../types.js";
 
 type Controls = Pick<
@@ -11,6 +17,7 @@ type Controls = Pick<
   | "endCall"
   | "addParticipant"
   | "removeParticipant"
+  | "scriptRecognizeAnswer"
   | "getCall"
   | "requests"
   | "setEventGridSubscription"
@@ -92,6 +99,23 @@ export function controlRoutes(c: Controls): Route[] {
         if (!view.participants.includes(rawId)) return conflict(`rawId: ${rawId} is not on the call`);
         await c.removeParticipant(id, rawId);
         return { status: 202 };
+      },
+    },
+    {
+      // What a participant answers the next recognize that targets them (consents, refuses, stays silent).
+      method: "POST",
+      pattern: /^\/simulator\/calls\/([^/:]+)\/recognize-answers$/,
+      kind: "control",
+      operation: "unknown",
+      async handle(req): Promise<Reply> {
+        const id = req.params[0] ?? "";
+        if (!c.getCall(id)) return notFound(`serverCallId: no call ${id}`);
+        const json = parseJson(req.body);
+        if (!json.ok) return bad("body: not valid JSON");
+        const parsed = recognizeAnswerRequest.safeParse(json.value);
+        if (!parsed.success) return bad(describeIssue(parsed.error));
+        await c.scriptRecognizeAnswer(id, parsed.data.rawId, parsed.data.answer);
+        return { status: 201 };
       },
     },
     {

@@ -1,7 +1,14 @@
 export { AssignRefused, type AssignRequest, type AssignStores, assignRecording } from "./assign.js";
 export { type DeadlineAlertClaims, createDeadlineAlertClaims } from "./deadline-alerts.js";
 export { type DeadlineStatus, acsExpiry, deadlineStatus, ingestPriority, reviewWaitingChunk } from "./deadline.js";
-export { IngestVerificationFailed, ingestContent, ingestDocument, isRecordingStatus, readDocument } from "./ingest.js";
+export {
+  IngestRefused,
+  IngestVerificationFailed,
+  ingestContent,
+  ingestDocument,
+  isRecordingStatus,
+  readDocument,
+} from "./ingest.js";
 export { chunkLabels } from "./labels.js";
 export { type ArchivedChunk, acsMetadataDocument, buildManifest, stopOfRecording } from "./manifest.js";
 export { QUARANTINE_AREA, chunkBlobNames, recordingFolder, safeSegment } from "./naming.js";
@@ -14,3 +21,19 @@ export {
   signManifest,
 } from "./manifest-signature.js";
 export { writeManifest } from "./manifest-store.js";
+export {
+  type SealedInPlace,
+  type StorageRoute,
+  blobAt,
+  candidateDays,
+  customerContainer,
+  findChunkBlobs,
+  isInPlace,
+  matchChunkBlobs,
+  parseContainerUrl,
+  readDocumentInPlace,
+  sealContentInPlace,
+  sealDocumentInPlace,
+  storageRoute,
+} from "./customer-storage.js";
+export { type ChunkPeaks, PEAKS_PER_SECOND, peaksBlobName, WavPeaks, writeChunkPeaks } from "./peaks.js";

@@ -6,6 +6,7 @@
  * Written once every chunk is archived (see workers/jobs/ingest/ingest-chunk.ts); its own SHA-256 goes into the
  * manifest blob's metadata and tags.
  */
+import type { ConsentRecord } from "../ledger/index.js";
 import { z } from "zod";
 
 /** The fields of the ACS metadata document (docs/acs-payloads.md "Metadata document") the manifest uses; the rest is kept in the blob. */
@@ -67,6 +68,12 @@ export interface ManifestInput {
    * request. Its audio ends there, because ACS's recording does.
    */
   stop?: { trigger: "scope" | "request"; by: string; reason: string; at: string };
+  /**
+   * Consent or notice by jurisdiction (docs/consent-flow.md), as the ledger keeps it: what was asked of whom, what
+   * came of it and when. A recording exists only after consent was given (or the notice played): its audio starts
+   * after `answeredAt`.
+   */
+  consent?: ConsentRecord;
 }
 
 export function buildManifest(input: ManifestInput) {
@@ -124,6 +131,7 @@ export function buildManifest(input: ManifestInput) {
           },
         }
       : {}),
+    ...(input.consent ? { consent: input.consent } : {}),
     pauses: chunks.flatMap((c) =>
       c.metadata.document.pauseResumeIntervals.map((p) => ({
         chunk: c.index,

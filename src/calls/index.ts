@@ -18,6 +18,16 @@ export {
   type Ringing,
   type ScopeAction,
 } from "./plan.js";
+export {
+  CONSENT_CONTEXT,
+  consentAnswerOf,
+  consentGate,
+  consentOf,
+  consentRecordOf,
+  fallbackReason,
+  ledgerConsentOf,
+  type ConsentGate,
+} from "./consent.js";
 export { pauseVerdict, type PauseJob, type PauseOperation, type PauseVerdict } from "./pause.js";
 export { scopeVerdict, type PresenceObservation, type ScopeVerdict } from "./scope.js";
 export { stopVerdict, type StopVerdict } from "./stop.js";

@@ -107,6 +107,7 @@ describe("ingestJobsOf", () => {
         chunk: c,
         recordingChunks: listed,
         acsExpiresAt: "2026-01-02T10:00:00.000Z",
+        eventTime: published,
       })),
     );
     const early = ingestJobsOf(event, found, received, new Date(published));

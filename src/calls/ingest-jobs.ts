@@ -68,6 +68,8 @@ export function ingestJobsOf(
       chunk,
       recordingChunks,
       ...(acsExpiresAt ? { acsExpiresAt } : {}),
+      ...(event.data.storageType ? { storageType: event.data.storageType } : {}),
+      ...(event.time ? { eventTime: event.time } : {}),
     },
     priority: ingestPriority(acsExpiresAt, now),
   }));

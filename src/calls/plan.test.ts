@@ -88,6 +88,8 @@ const sessionOf = (facts: Partial<CallSession> = {}): CallSession => ({
   rangSeenAt: undefined,
   presence: [],
   stops: {},
+  consentAsked: undefined,
+  consentAnswer: undefined,
   ...facts,
 });
 

@@ -1,5 +1,5 @@
 import type { HealthVerdict } from "../health/index.js";
-import type { Decision } from "../policy/index.js";
+import type { CallConsent, Decision } from "../policy/index.js";
 import type { JobName, PayloadOf } from "../queues/index.js";
 import {
   type CallSession,
@@ -8,6 +8,7 @@ import {
   incomingCallAction,
   rejectsUnrecordableCalls,
 } from "../sessions/index.js";
+import { consentGate, consentOf, fallbackReason, type ConsentGate } from "./consent.js";
 import { scopeVerdict, type ScopeVerdict } from "./scope.js";
 
 /**
@@ -46,6 +47,8 @@ export interface CallPlan {
   removeRingWatch: boolean;
   /** Why nothing is recorded, for a call that started (a ring alone is not worth a line). */
   notRecording?: { reason: string };
+  /** Where consent and notice stand (src/calls/consent.ts); absent when the call is not recorded. */
+  consent?: ConsentGate;
 }
 
 /** The call is being handled at its IncomingCall, with the context that alone can refuse it. */
@@ -87,7 +90,13 @@ export function dueActions(
  * verdict, which steps to claim, what to pin and count, and the job each step starts. Pure: the job handler
  * (workers/jobs/control/call-event.ts `advance`) only settles the claims in one round trip and queues the jobs held.
  */
-export function planCall(session: CallSession, decision: Decision, health?: HealthVerdict, ring?: Ringing): CallPlan {
+export function planCall(
+  session: CallSession,
+  decision: Decision,
+  health?: HealthVerdict,
+  ring?: Ringing,
+  consent?: CallConsent,
+): CallPlan {
   const { serverCallId } = session;
   const correlationId = session.correlationId ?? "";
   const record = decision.record ? "yes" : "no";
@@ -134,11 +143,21 @@ export function planCall(session: CallSession, decision: Decision, health?: Heal
       };
     }
   }
-  const claims = dueActions(session, decision);
+  const gate = consentGate(session, consent);
+  // Until consent is given (or the notice played) nothing is started, and the start deadline — which runs from the
+  // moment recording may start — is not armed yet (docs/consent-flow.md).
+  const claims = dueActions(session, decision).filter(
+    (step) => gate.kind === "open" || (step !== "start-recording" && step !== "enforce-start"),
+  );
   const jobs: PlannedJob[] = [];
   for (const step of claims) {
     const job = jobOfStep(step, session, decision);
     if (job) jobs.push(job);
+  }
+  const consentJob = jobOfConsent(gate, session);
+  if (consentJob) {
+    claims.push(consentJob.step);
+    jobs.push(consentJob);
   }
   // Who is on the call may make a stop, a confirmation or a new recording due (claimed like every other step).
   const scope = scopeAction(session, decision);
@@ -148,7 +167,65 @@ export function planCall(session: CallSession, decision: Decision, health?: Heal
   }
   // This plan connects the call: a ring watchdog still waiting has nothing left to do (were it to run, it would
   // find the connect claimed and step aside).
-  return { ...base, claims, jobs, removeRingWatch: claims.includes("connect") && session.rang };
+  return { ...base, claims, jobs, removeRingWatch: claims.includes("connect") && session.rang, consent: gate };
+}
+
+/** The once-per-call step and job the consent gate makes due: ask, play the notice, or act on no consent. */
+function jobOfConsent(gate: ConsentGate, session: CallSession): PlannedJob | undefined {
+  const { serverCallId, callConnectionId } = session;
+  const correlationId = session.correlationId ?? "";
+  switch (gate.kind) {
+    case "ask":
+      if (!callConnectionId) return undefined; // the gate asks only once connected
+      return {
+        step: "ask-consent",
+        name: "ask-consent",
+        payload: { serverCallId, correlationId, callConnectionId, asked: gate.asked },
+        log: {
+          level: "info",
+          message: "consent required before recording: asking",
+          fields: { target: gate.asked.target, decidedBy: gate.asked.decidedBy },
+        },
+      };
+    case "notify":
+      if (!callConnectionId) return undefined;
+      return {
+        step: "announce",
+        name: "play-announcement",
+        payload: {
+          serverCallId,
+          correlationId,
+          callConnectionId,
+          announcement: gate.asked.announcement,
+          notice: gate.asked,
+        },
+        log: {
+          level: "info",
+          message: "notice required before recording: announcing",
+          fields: { decidedBy: gate.asked.decidedBy },
+        },
+      };
+    case "closed":
+      if (session.ended) return undefined; // nothing to end, and CallEnded's ledger entry says why
+      return {
+        step: "consent-fallback",
+        name: "consent-fallback",
+        payload: {
+          serverCallId,
+          correlationId,
+          ...(callConnectionId ? { callConnectionId } : {}),
+          fallback: gate.fallback,
+          reason: fallbackReason(gate),
+        },
+        log: {
+          level: "warn",
+          message: "no consent: not recording",
+          fields: { fallback: gate.fallback, reason: gate.reason },
+        },
+      };
+    default:
+      return undefined;
+  }
 }
 
 function jobOfStep(
@@ -206,10 +283,17 @@ function jobOfStep(
   }
 }
 
-/** Where time-to-record starts: CallStarted's arrival, else (PSTN and Teams parties) IncomingCall's. */
+/**
+ * Where time-to-record starts: CallStarted's arrival, else (PSTN and Teams parties) IncomingCall's; for a call that
+ * waited for consent or a notice, the arrival of the answer that let recording start (a person's answering time is
+ * not the system's latency).
+ */
 export function timeToRecordOrigin(
-  session: Pick<CallSession, "startedSeenAt" | "rangSeenAt">,
+  session: Pick<CallSession, "startedSeenAt" | "rangSeenAt"> & Partial<Pick<CallSession, "consentAnswer">>,
 ): Pick<PayloadOf<"start-recording">, "seenAt" | "seenVia"> {
+  const answered = consentOf({ consentAsked: undefined, consentAnswer: session.consentAnswer }).answer;
+  if (answered?.seenAt && (answered.outcome === "given" || answered.outcome === "notified"))
+    return { seenAt: answered.seenAt, seenVia: "consent" };
   if (session.startedSeenAt) return { seenAt: session.startedSeenAt, seenVia: "call-started" };
   if (session.rangSeenAt) return { seenAt: session.rangSeenAt, seenVia: "incoming-call" };
   return {};

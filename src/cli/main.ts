@@ -51,7 +51,13 @@ policy
   .option("--at <time>", "when the call starts, ISO 8601 with offset (default: now)")
   .option("--call-key <serverCallId>", "the call's id, for QA sampling (without it, sampling is not applied)")
   .option("--dir <dir>", "policy directory", defaultPolicyDir)
-  .option("--json", "print the decision as JSON")
+  .option(
+    "--located <participant=location>",
+    "where a participant is, as the team directory would say (repeatable; e.g. 8:acs:…=US-CA)",
+    collect,
+    [],
+  )
+  .option("--json", "print the decision as JSON (with the consent decision under consent)")
   .action(
     async (options: {
       from: string;
@@ -61,6 +67,7 @@ policy
       callKey?: string;
       dir: string;
       json?: boolean;
+      located: string[];
     }) => {
       process.exitCode = await explainCommand(options, terminal);
     },

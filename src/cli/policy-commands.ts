@@ -1,14 +1,16 @@
 import { readFile } from "node:fs/promises";
+import { lintDirectories, parseDirectorySet, readDirectoryFiles } from "../directory/index.js";
 import {
   describeDecision,
   explainCall,
   isInstant,
   lintPolicies,
-  loadPolicies,
+  loadPolicySet,
   parseCallsJsonl,
   parsePolicySet,
   policySetHash,
   participantFromInput,
+  readJurisdictions,
   readPolicyFiles,
   replayCalls,
   type CallFacts,
@@ -30,24 +32,52 @@ export async function lintCommand(
   today: string = new Date().toISOString().slice(0, 10),
 ): Promise<number> {
   let files;
+  let jurisdictions;
   try {
     files = await readPolicyFiles(dir);
+    jurisdictions = await readJurisdictions(dir);
   } catch (error) {
     io.err(`error    ${dir}: ${(error as Error).message}`);
     return 1;
   }
-  const { policies, problems } = parsePolicySet(dir, files);
+  const data = jurisdictions.problems.length > 0 ? undefined : jurisdictions.data;
+  const parsed = parsePolicySet(dir, files, data);
+  const { policies } = parsed;
+  const problems = [...jurisdictions.problems, ...parsed.problems];
   for (const p of policies) {
     io.out(
       `ok       ${p.file}  team ${p.team.id}  ${p.exemptions.length} exemption(s), ${p.rules.length} rule(s)  sha256 ${p.hash}`,
     );
   }
+  if (data) {
+    io.out(
+      `ok       jurisdictions.*.yaml  ${data.sets.size} set(s), ${data.areaCodes.size} area code(s)  sha256 ${data.hash}`,
+    );
+  }
   for (const problem of problems) io.err(`error    ${problem}`);
-  const warnings = lintPolicies(policies, today);
+  // The teams' directories (<team>.directory.yaml, docs/directory.md): names for ids, checked against the members.
+  const directoryFiles = await readDirectoryFiles(dir);
+  const directorySet = parseDirectorySet(directoryFiles);
+  const policiesComplete = problems.length === 0;
+  for (const d of directorySet.directories)
+    io.out(`ok       ${d.file}  directory of ${d.team}  ${d.entries.length} entries`);
+  for (const problem of directorySet.problems) io.err(`error    ${problem}`);
+  problems.push(...directorySet.problems);
+  const teams = policies.map((p) => ({
+    team: p.team.id,
+    file: p.file,
+    members: p.members,
+    ...(p.positions ? { positions: p.positions.members } : {}),
+  }));
+  const warnings = [
+    ...lintPolicies(policies, today, data),
+    ...lintDirectories(directorySet.directories, teams, policiesComplete),
+  ];
   for (const warning of warnings) io.err(`warning  ${warning.where}: ${warning.message}`);
   if (problems.length === 0) io.out(`policy set sha256 ${policySetHash(policies)}`);
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-  io.out(`${plural(files.length, "file")}: ${plural(problems.length, "error")}, ${plural(warnings.length, "warning")}`);
+  const fileCount = files.length + directoryFiles.length;
+  io.out(`${plural(fileCount, "file")}: ${plural(problems.length, "error")}, ${plural(warnings.length, "warning")}`);
   const scorecardErrors = await lintScorecardFiles(dir, problems.length === 0 ? policies : undefined, io);
   return problems.length > 0 || scorecardErrors > 0 ? 1 : 0;
 }
@@ -85,6 +115,8 @@ export interface ExplainOptions {
   at?: string;
   callKey?: string;
   json?: boolean;
+  /** `<participant>=<location>`: where a party is, as the team directory would say (what-if). */
+  located?: string[];
 }
 
 /** Decides one call described on the command line and prints why, in words (or the decision as JSON). */
@@ -116,8 +148,29 @@ export async function explainCommand(options: ExplainOptions, io: Output): Promi
     at,
     ...(options.callKey ? { callKey: options.callKey } : {}),
   };
-  const { decision, text } = explainCall(await loadPolicies(options.dir), facts);
-  io.out(options.json ? JSON.stringify(decision, null, 2) : text);
+  const locations = new Map<string, string>();
+  for (const entry of options.located ?? []) {
+    const [who = "", where = ""] = entry.split("=");
+    const parsed = participantFromInput(who);
+    if ("problem" in parsed || !/^[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?$/.test(where.trim())) {
+      io.err(
+        `error: --located ${entry}: give <participant>=<ISO 3166 location>, e.g. +14155550100=US-CA or 8:acs:…=FR`,
+      );
+      return 1;
+    }
+    locations.set(parsed.rawId, where.trim());
+  }
+  const { policies, jurisdictions } = await loadPolicySet(options.dir);
+  const env = jurisdictions
+    ? {
+        sets: jurisdictions.sets,
+        areaCodes: jurisdictions.areaCodes,
+        hash: jurisdictions.hash,
+        directoryLocation: (rawId: string) => locations.get(rawId),
+      }
+    : undefined;
+  const { decision, consent, text } = explainCall(policies, facts, env);
+  io.out(options.json ? JSON.stringify(consent ? { ...decision, consent } : decision, null, 2) : text);
   return 0;
 }
 
@@ -140,9 +193,15 @@ function changeLines(change: DecisionChange): string[] {
 
 /** Replays past calls against two policy directories and lists every call whose decision would change. */
 export async function diffCommand(oldDir: string, newDir: string, options: DiffOptions, io: Output): Promise<number> {
-  const [before, after] = [await loadPolicies(oldDir), await loadPolicies(newDir)];
+  const [old, now] = [await loadPolicySet(oldDir), await loadPolicySet(newDir)];
+  const [before, after] = [old.policies, now.policies];
   const calls = parseCallsJsonl(options.calls, await readFile(options.calls, "utf8"));
-  const result = replayCalls(before, after, calls);
+  const environment = (data: typeof old.jurisdictions) =>
+    data ? { sets: data.sets, areaCodes: data.areaCodes, hash: data.hash } : undefined;
+  const result = replayCalls(before, after, calls, {
+    before: environment(old.jurisdictions),
+    after: environment(now.jurisdictions),
+  });
   io.out(`Replaying ${calls.length} call(s) from ${options.calls}`);
   io.out(`  old: ${oldDir} (policy set sha256 ${policySetHash(before)})`);
   io.out(`  new: ${newDir} (policy set sha256 ${policySetHash(after)})`);

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { listCommand, table } from "./recordings-commands.js";
+import { listCommand, peopleCell, table } from "./recordings-commands.js";
 
 describe("table", () => {
   it("heads and aligns columns, leaving the last one ragged", () => {
@@ -28,13 +28,20 @@ describe("recordings list", () => {
     team: "trading-desk",
     startedAt: "2026-12-04T10:00:00.000Z",
     durationSeconds: 61.5,
-    participants: ["8:acs:r_a", "8:acs:r_b"],
+    participants: ["4:+14155550100", "8:acs:r_a", "8:acs:r_b"],
+    people: [
+      { id: "4:+14155550100", displayName: null },
+      { id: "8:acs:r_a", displayName: "Alice Smith" },
+      { id: "8:acs:r_b", displayName: "Bob" },
+    ],
     outcome: "required",
     ruleId: "all-calls",
     chunkCount: 2,
     totalBytes: 2_000_000,
   };
-  const server = createServer((_request, response) => {
+  const asked: string[] = [];
+  const server = createServer((request, response) => {
+    asked.push(request.url ?? "");
     response.setHeader("content-type", "application/json");
     response.end(JSON.stringify({ items: [summary], nextCursor: null }));
   });
@@ -59,7 +66,7 @@ describe("recordings list", () => {
       "RULE",
       "RECORDING",
       "CALL",
-      "PARTICIPANTS",
+      "PEOPLE",
     ]);
     expect(out[1]?.split(/\s+/)).toEqual([
       "2026-12-04T10:00:00.000Z",
@@ -72,8 +79,22 @@ describe("recordings list", () => {
       "all-calls",
       "rec-1",
       "call-1",
-      "8:acs:r_a,8:acs:r_b",
+      "+14155550100,",
+      "Alice",
+      "Smith,",
+      "Bob",
     ]);
+    expect(out[1]).toMatch(/call-1 {2}\+14155550100, Alice Smith, Bob$/);
     expect(err).toEqual(["1 recording(s)"]);
+  });
+
+  it("searches by name or number with q=", async () => {
+    const io = { out: () => undefined, err: () => undefined };
+    expect(await listCommand({ url, token: "t", search: "020 7123 4567" }, io)).toBe(0);
+    expect(asked.at(-1)).toBe("/api/recordings?q=020+7123+4567");
+  });
+
+  it("shows ids when the server sends no names", () => {
+    expect(peopleCell({ participants: ["8:acs:r_a", "4:+44"] })).toBe("8:acs:r_a,4:+44");
   });
 });

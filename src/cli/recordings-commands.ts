@@ -28,6 +28,8 @@ export interface ListOptions extends ApiOptions {
   from?: string;
   to?: string;
   participant?: string;
+  /** A name, e-mail, employee id or phone number, read in the team's directory (docs/directory.md "Search"). */
+  search?: string;
   serverCallId?: string;
   minDuration?: string;
   maxDuration?: string;
@@ -62,10 +64,18 @@ interface Summary {
   startedAt: string;
   durationSeconds: number;
   participants: string[];
+  /** The participants with their directory names (null when the directory has none); older servers send none. */
+  people?: { id: string; displayName: string | null }[];
   outcome: string | null;
   ruleId: string | null;
   chunkCount: number;
   totalBytes: number;
+}
+
+/** Who was on a recording, by name where the directory has one, by id otherwise (`Alice Smith, +14155550100`). */
+export function peopleCell(r: Pick<Summary, "participants" | "people">): string {
+  if (!r.people) return r.participants.join(",");
+  return r.people.map((p) => p.displayName ?? p.id.replace(/^4:/, "")).join(", ");
 }
 
 interface Chunk {
@@ -133,7 +143,7 @@ const LIST_COLUMNS = [
   "RULE",
   "RECORDING",
   "CALL",
-  "PARTICIPANTS",
+  "PEOPLE",
 ];
 
 const listRow = (r: Summary): string[] => [
@@ -146,7 +156,7 @@ const listRow = (r: Summary): string[] => [
   r.ruleId ?? "-",
   r.recordingId,
   r.serverCallId,
-  r.participants.join(","),
+  peopleCell(r),
 ];
 
 /** Rows under column headers, each column as wide as its widest cell (the last one left ragged). */
@@ -170,6 +180,7 @@ export async function listCommand(options: ListOptions, io: Output): Promise<num
     ["from", options.from],
     ["to", options.to],
     ["participant", options.participant],
+    ["q", options.search],
     ["serverCallId", options.serverCallId],
     ["minDurationSeconds", options.minDuration],
     ["maxDurationSeconds", options.maxDuration],

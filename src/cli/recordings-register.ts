@@ -34,6 +34,10 @@ export function registerRecordingsCommands(program: Command, io: Output): void {
     .option("--from <time>", "recordings started at or after (ISO 8601)")
     .option("--to <time>", "recordings started before (ISO 8601)")
     .option("--participant <id>", "a participant: raw id (8:acs:…) or phone number (+44…)")
+    .option(
+      "--search <text>",
+      "who was on it: a name, e-mail, employee id or phone number in any format (020 7123 4567)",
+    )
     .option("--server-call-id <id>", "one call")
     .option("--min-duration <seconds>", "at least this long")
     .option("--max-duration <seconds>", "at most this long")

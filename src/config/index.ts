@@ -9,6 +9,7 @@ import {
   type IntakeDurability,
 } from "../intake/index.js";
 import { parseDeclaredSettings, type DeclaredSettings, parseRedisUrl, RedisUrlError } from "../redis/index.js";
+import { parseWorkerRoles } from "../queues/index.js";
 
 /** Where Azure's callback JWT keys are published (docs/acs-payloads.md "Authentication"). */
 export const ACS_OPENID_CONFIGURATION_URL =
@@ -190,6 +191,25 @@ export const configSchema = z.object({
   EXPORT_CONTAINER: containerName.default("exports"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(4),
+  /**
+   * What a worker process runs (docs/operations.md "Worker roles"): `all`, or `control`, `ingest`, `retrieval`,
+   * or several of them separated by commas. Given as the list of roles.
+   */
+  WORKER_ROLE: z
+    .string()
+    .default("all")
+    .transform((text, context) => {
+      const roles = parseWorkerRoles(text);
+      if (!roles) context.addIssue({ code: "custom", message: "all, or control, ingest, retrieval (comma-separated)" });
+      return roles ?? [];
+    }),
+  /**
+   * The worker process's CPU niceness (0–19, set by the process itself at start: higher yields the CPU to the
+   * others on the machine). Default: 10 for a worker without the control role (ingest, retrieval), so that on a
+   * shared machine it never delays the path to a recording; 0 otherwise. In Kubernetes, CPU requests and limits
+   * do this between pods (deploy/k8s).
+   */
+  WORKER_NICE: z.coerce.number().int().min(0).max(19).optional(),
   /** The worker process's probe and metrics port (/healthz, /readyz, /metrics); unset: no server. */
   WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Size of the blocks a recording chunk is staged in (also the unit of resumption). */

@@ -16,13 +16,25 @@ import {
   parseRange,
   type SasMinter,
   publicSummary,
+  directionOf,
   type IndexedRecording,
   signTicket,
   verifyTicket,
+  buildTimeline,
+  type Presence,
+  type TimelineFacts,
 } from "../retrieval/index.js";
-import { manifestSignatureReport } from "../archive/index.js";
+import { blobAt, manifestSignatureReport, peaksBlobName } from "../archive/index.js";
+import {
+  named as withName,
+  participantsMatch,
+  type DirectorySource,
+  type NamedIdentity,
+  type SearchResult,
+} from "../directory/index.js";
 import type { EvidenceVerifier } from "../evidence/index.js";
 import { guard, requestOf, type AuditedRequest } from "./api-access.js";
+import type { Ledger } from "../ledger/index.js";
 
 export interface RecordingsApiDependencies {
   tokens: TokenStore;
@@ -42,8 +54,35 @@ export interface RecordingsApiDependencies {
     /** When set, play also hands out a read-only SAS URL of the chunk's blob (https only: src/retrieval/sas.ts). */
     sas?: SasMinter | undefined;
   };
+  /** Whether a raw id is a member of a team (the policies in force): gives each list item its direction. */
+  isMember?: (team: string, rawId: string) => boolean;
+  /** Names for ids (docs/directory.md); without it every participant is shown by id (displayName null). */
+  directory?: DirectorySource;
+  /**
+   * A recording's review status, for the list (the reviews feature wires it); without it `reviewStatus` is null,
+   * which the page shows as "—".
+   */
+  reviewStatus?: (recording: IndexedRecording) => Promise<string | null>;
+  /** Where the timeline's facts come from besides the manifest (each optional: without it, its facts are left out). */
+  timeline?: {
+    sessions?: { get(serverCallId: string): Promise<TimelineSession> };
+    ledger?: Pick<Ledger, "get">;
+    /** The calls API's audit (pause, resume, stop requests: who and why); its recent entries are searched. */
+    callActions?: Pick<AuditLog, "recent">;
+  };
   now?: () => Date;
 }
+
+/** What the timeline reads of a call's session (src/sessions CallSession, structurally). */
+export interface TimelineSession {
+  startedAt: string | undefined;
+  ended: boolean;
+  announcement: NonNullable<TimelineFacts["call"]>["announcement"];
+  presence: readonly Presence[];
+}
+
+/** Recent call-action audit entries searched for a call's requests (the Redis stream keeps recent entries only). */
+const CALL_ACTIONS_SEARCHED = 5_000;
 
 const chunkIndex = z.coerce.number().int().min(0).max(99_999);
 const NO_SUCH_RECORDING = "no such recording";
@@ -59,6 +98,35 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
   const manifests = manifestCache(deps.container);
   const verifyConcurrency = deps.verifyConcurrency ?? 2;
   let verifying = 0;
+
+  /** Each participant with what the recording's own team's directory says of them (never another team's). */
+  const peopleOf = (recording: IndexedRecording): Promise<NamedIdentity[]> =>
+    Promise.all(
+      recording.participants.map(async (id) => withName(id, await deps.directory?.lookup(recording.team, id))),
+    );
+  const listItem = async (recording: IndexedRecording) => ({
+    ...publicSummary(recording),
+    direction: deps.isMember ? directionOf(recording, (id) => deps.isMember!(recording.team, id)) : null,
+    people: await peopleOf(recording),
+    // Every listed recording was verified at archive (each chunk hashed while copied, then read back); a later
+    // verification through the API is kept and shown here.
+    integrity: { archive: "verified" as const, lastVerification: recording.lastVerification ?? null },
+    reviewStatus: deps.reviewStatus ? await deps.reviewStatus(recording) : null,
+  });
+  /** A search read in each recording's team's directory, once per team per request. */
+  const searchFor = (text: string) => {
+    const results = new Map<string, Promise<SearchResult>>();
+    return async (recording: IndexedRecording) => {
+      let result = results.get(recording.team);
+      if (!result) {
+        result = deps.directory
+          ? deps.directory.search(recording.team, text)
+          : Promise.resolve({ identities: [], ranges: [] });
+        results.set(recording.team, result);
+      }
+      return participantsMatch(recording.participants, await result);
+    };
+  };
 
   /** The recording if it exists and the principal may see it; otherwise a noted 404 (the same for both). */
   const visible = async (
@@ -88,10 +156,11 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
     if (query.data.cursor !== undefined && !cursor)
       return request.refuse(400, "cursor: not a cursor this API gave to this caller", { detail });
     const scoped = scopeFilters(principal, "list", filtersOf(query.data));
-    const page = scoped ? await deps.index.list(scoped, query.data.limit, cursor) : { items: [], next: null };
+    const accept = query.data.q === undefined ? undefined : searchFor(query.data.q);
+    const page = scoped ? await deps.index.list(scoped, query.data.limit, cursor, accept) : { items: [], next: null };
     await request.note("accepted", { detail: { ...detail, returned: page.items.length } });
     ctx.body = {
-      items: page.items.map(publicSummary),
+      items: await Promise.all(page.items.map(listItem)),
       nextCursor: page.next ? deps.cursors.encode(page.next, scope) : null,
     };
   });
@@ -107,7 +176,8 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
       const manifest = read?.manifest;
       await request.note("accepted", { serverCallId: recording.serverCallId });
       ctx.body = {
-        recording: publicSummary(recording),
+        // As in the list: people, direction, integrity and review status beside the summary.
+        recording: await listItem(recording),
         manifestBlob: recording.manifestBlob,
         manifestSha256: recording.manifestSha256,
         manifestIntact: read?.sha256 === recording.manifestSha256 && manifest !== undefined,
@@ -126,9 +196,12 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
           durationMs: c.durationMs ?? null,
         })),
         participants: recording.participants,
+        people: await peopleOf(recording),
         channelMap: manifest?.channelMap ?? [],
         pauses: manifest?.pauses ?? [],
         endedBy: manifest?.endedBy ?? null,
+        // Consent or notice by jurisdiction: asked of whom, given or not, heard what, when (docs/consent-flow.md).
+        consent: manifest?.consent ?? null,
         policy: {
           outcome: recording.outcome,
           ruleId: recording.ruleId,
@@ -176,6 +249,85 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
     },
   );
 
+  // The chunk's waveform peaks, computed at ingest and kept beside it (src/archive/peaks.ts): small JSON, so a
+  // page draws each speaker's waveform without fetching the audio. 404 when the chunk has none (not PCM WAV, or
+  // archived before peaks existed).
+  router.get(
+    "/api/recordings/:recordingId/chunks/:chunk/peaks",
+    guard(deps, { action: "get", audit: "recordings:peaks", subject: named }),
+    async (ctx) => {
+      const recordingId = String(ctx.params.recordingId);
+      const index = chunkIndex.safeParse(ctx.params.chunk);
+      const request = requestOf(ctx);
+      const recording = await visible(request, recordingId);
+      const read = await manifests.read(recording);
+      const chunk = index.success ? read?.manifest?.chunks.find((c) => c.index === index.data) : undefined;
+      if (!chunk) return request.refuse(404, "no such chunk", { serverCallId: recording.serverCallId });
+      const bytes = await deps.container
+        .getBlobClient(peaksBlobName(chunk.blob))
+        .downloadToBuffer()
+        .catch((error: unknown) => {
+          if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+          throw error;
+        });
+      if (!bytes) return request.refuse(404, "no waveform for this chunk", { serverCallId: recording.serverCallId });
+      await request.note("accepted", { serverCallId: recording.serverCallId });
+      ctx.set("Cache-Control", "private, max-age=3600");
+      ctx.type = "application/json";
+      ctx.body = bytes;
+    },
+  );
+
+  // The call's timeline on the recording's audio (src/retrieval/timeline.ts): from the manifest, and from the session,
+  // the ledger and the calls API's audit when they still have the call.
+  router.get(
+    "/api/recordings/:recordingId/timeline",
+    guard(deps, { action: "get", audit: "recordings:timeline", subject: named }),
+    async (ctx) => {
+      const recordingId = String(ctx.params.recordingId);
+      const request = requestOf(ctx);
+      const recording = await visible(request, recordingId);
+      const manifest = (await manifests.read(recording))?.manifest;
+      if (!manifest) return request.refuse(404, "manifest unreadable", { serverCallId: recording.serverCallId });
+      const { serverCallId } = recording;
+      const sources = deps.timeline ?? {};
+      const [session, ledger, actions] = await Promise.all([
+        sources.sessions?.get(serverCallId),
+        sources.ledger?.get(serverCallId),
+        sources.callActions?.recent(CALL_ACTIONS_SEARCHED),
+      ]);
+      const known = session?.startedAt !== undefined || (session?.presence.length ?? 0) > 0;
+      const events = buildTimeline({
+        recording: {
+          startTime: manifest.recording.startTime,
+          durationMs: manifest.recording.durationMs,
+          endedBy: manifest.endedBy,
+        },
+        pauses: manifest.pauses.map((p) => ({ startTime: p.startTime, durationMs: p.durationMs })),
+        call: {
+          ...(session?.startedAt ? { startedAt: session.startedAt } : {}),
+          ...(ledger?.endedAt ? { endedAt: ledger.endedAt } : {}),
+          ...(session?.announcement ? { announcement: session.announcement } : {}),
+          presence: session?.presence ?? [],
+        },
+        actions: ledger?.actions ?? [],
+        requests: (actions ?? [])
+          .filter((a) => a.serverCallId === serverCallId)
+          .map((a) => ({ at: a.at, actor: a.actor, action: a.action, outcome: a.outcome, reason: a.reason })),
+      });
+      await request.note("accepted", { serverCallId });
+      ctx.body = {
+        events,
+        sources: {
+          manifest: true,
+          session: known,
+          ledger: ledger !== undefined,
+          callActions: actions !== undefined,
+        },
+      };
+    },
+  );
+
   /** The stream's own credential: a ticket from play, for this recording and chunk, not expired. */
   const ticketOf = (ctx: Koa.Context) => {
     const ticket = ctx.query.ticket;
@@ -208,7 +360,7 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
     const read = await manifests.read(recording);
     const chunk = index.success ? read?.manifest?.chunks.find((c) => c.index === index.data) : undefined;
     if (!chunk) return request.refuse(404, "no such chunk", { serverCallId: recording.serverCallId, detail });
-    const blob = deps.container.getBlobClient(chunk.blob);
+    const blob = blobAt(deps.container, chunk.blob); // a name, or a URL in the customer's container (docs/byos.md)
     const size = (await blob.getProperties()).contentLength ?? 0;
     const range = parseRange(ctx.get("range") || undefined, size);
     ctx.set("Accept-Ranges", "bytes");
@@ -255,6 +407,7 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
       verifying++;
       try {
         const report = await verifyRecording(deps.container, recording, now, deps.evidenceVerifier);
+        await deps.index.noteVerification(recordingId, { at: now().toISOString(), ok: report.ok });
         await request.note("accepted", { serverCallId: recording.serverCallId, detail: { ok: report.ok } });
         ctx.body = report;
       } finally {

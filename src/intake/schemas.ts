@@ -152,6 +152,27 @@ export const playResultData = z.looseObject({
     .optional(),
 });
 
+/**
+ * RecognizeCompleted / RecognizeFailed / RecognizeCanceled (SDK 1.6.0 typings; docs/acs-payloads.md "Recognize"): the
+ * answer to a consent prompt. A completion says what was heard, by `recognitionType`; the tones are names ("one").
+ */
+export const recognizeResultData = z.looseObject({
+  ...callbackCommon,
+  recognitionType: z.string().optional(),
+  dtmfResult: z.looseObject({ tones: z.array(z.string()).optional() }).optional(),
+  speechResult: z.looseObject({ speech: z.string().optional(), confidence: z.number().optional() }).optional(),
+  choiceResult: z
+    .looseObject({
+      label: z.string().optional(),
+      recognizedPhrase: z.string().optional(),
+      confidence: z.number().optional(),
+    })
+    .optional(),
+  resultInformation: z
+    .looseObject({ code: z.number().optional(), subCode: z.number().optional(), message: z.string().optional() })
+    .optional(),
+});
+
 /** Every event type we act on, with the schema of its `data`. Anything else is accepted, counted and ignored. */
 export const eventDataSchemas = {
   "Microsoft.Communication.IncomingCall": incomingCallData,
@@ -166,6 +187,9 @@ export const eventDataSchemas = {
   "Microsoft.Communication.StartRecordingFailed": startRecordingFailedData,
   "Microsoft.Communication.PlayCompleted": playResultData,
   "Microsoft.Communication.PlayFailed": playResultData,
+  "Microsoft.Communication.RecognizeCompleted": recognizeResultData,
+  "Microsoft.Communication.RecognizeFailed": recognizeResultData,
+  "Microsoft.Communication.RecognizeCanceled": recognizeResultData,
   "Microsoft.Communication.ParticipantsUpdated": participantsUpdatedData,
 } as const;
 

@@ -2,6 +2,7 @@ export {
   isGap,
   isQuarantineGap,
   outcomeOfDecision,
+  type ConsentRecord,
   type LedgerAction,
   type LedgerEntry,
   type LedgerOutcome,

@@ -30,6 +30,33 @@ export interface LedgerEntry {
    * call is `recorded` once its recordings are archived, each ending where it was stopped.
    */
   stops?: LedgerStop[];
+  /**
+   * Consent or notice by jurisdiction (docs/consent-flow.md): what was asked, of whom, and what came of it. Part of the
+   * entry, so of the ledger chain's line for it.
+   */
+  consent?: ConsentRecord;
+}
+
+/** The consent evidence of a call as the ledger and a recording's manifest keep it (flat, one line per field). */
+export interface ConsentRecord {
+  /** In one line: who was asked what, and what came of it. */
+  summary: string;
+  requirement: "notice" | "consent";
+  decidedBy: { party: string; jurisdiction: string; set: string };
+  /** The participant asked (consent only). */
+  target?: string;
+  askedAt: string;
+  /** given, refused, silent, failed (could not be asked or answered), notified, notice-failed; absent: no answer. */
+  outcome?: "given" | "refused" | "silent" | "failed" | "notified" | "notice-failed";
+  answeredAt?: string;
+  /** What was heard: `dtmf 1`, `speech "yes"`. */
+  heard?: string;
+  /** The accepted key or phrase it matched. */
+  matched?: string;
+  /** What the policy said to do, for a refusal or silence. */
+  fallback?: "record-nothing" | "end-call" | "record-our-side-only";
+  /** ACS's result sub-code of the recognize or play (8510: initial silence timeout). */
+  subCode?: number;
 }
 
 /** A recording stopped on purpose: by scope (nobody in scope left on the call) or on an operator's request. */
@@ -77,8 +104,9 @@ export interface LedgerAction {
    * not in place in time; start-failed: ACS reported StartRecordingFailed; mid-call: recording stopped;
    * after-call: no recording arrived.
    */
-  trigger: "incoming-call" | "deadline" | "start-failed" | "mid-call" | "after-call";
-  action: "reject" | "hang-up" | "alert" | "resume" | "restart";
+  trigger: "incoming-call" | "deadline" | "start-failed" | "mid-call" | "after-call" | "consent";
+  /** `record-nothing`: consent was not given, so nothing is recorded (trigger `consent`). */
+  action: "reject" | "hang-up" | "alert" | "resume" | "restart" | "record-nothing";
   reason: string;
 }
 

@@ -46,6 +46,21 @@ const entrySchema = z.object({
   manifest: z.string().optional(),
   endedAt: z.string().optional(),
   updatedAt: z.string(),
+  consent: z
+    .object({
+      summary: z.string(),
+      requirement: z.enum(["notice", "consent"]),
+      decidedBy: z.object({ party: z.string(), jurisdiction: z.string(), set: z.string() }),
+      target: z.string().optional(),
+      askedAt: z.string(),
+      outcome: z.enum(["given", "refused", "silent", "failed", "notified", "notice-failed"]).optional(),
+      answeredAt: z.string().optional(),
+      heard: z.string().optional(),
+      matched: z.string().optional(),
+      fallback: z.enum(["record-nothing", "end-call", "record-our-side-only"]).optional(),
+      subCode: z.number().optional(),
+    })
+    .optional(),
 });
 
 const stopSchema = z.object({

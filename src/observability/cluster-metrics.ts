@@ -4,6 +4,7 @@ import { Gauge } from "prom-client";
 import { outboxKeys } from "../intake/index.js";
 import { metrics } from "../metrics.js";
 import { countActiveRecordings } from "../sessions/index.js";
+import { WORKER_ROLES } from "../queues/index.js";
 import { aliveWorkers } from "./heartbeat.js";
 
 /**
@@ -76,6 +77,19 @@ new Gauge({
   async collect() {
     const from = source();
     if (from) this.set((await aliveWorkers(from.redis, from.prefix)).length);
+  },
+});
+
+new Gauge({
+  name: "workers_alive_by_role",
+  help: "Worker processes with a fresh heartbeat that serve a role (control, ingest, retrieval; a worker of role all counts in each); 0 for a role means its queues wait",
+  labelNames: ["role"] as const,
+  registers: [metrics],
+  async collect() {
+    const from = source();
+    if (!from) return;
+    const alive = await aliveWorkers(from.redis, from.prefix);
+    for (const role of WORKER_ROLES) this.set({ role }, alive.filter((worker) => worker.roles.includes(role)).length);
   },
 });
 

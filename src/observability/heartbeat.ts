@@ -1,9 +1,11 @@
+import { WORKER_ROLES, parseWorkerRoles, rolesLabel, type WorkerRole } from "../queues/index.js";
 import type { RedisClient } from "../redis/index.js";
 
 /**
- * Worker heartbeats: each worker process writes its id with the time into one sorted set every few seconds;
- * a worker whose last beat is older than `HEARTBEAT_TTL_MS` is not alive. One key (no hash tag needed), so it
- * works the same on Redis Cluster.
+ * Worker heartbeats: each worker process writes its id and roles (`<id>@<roles>`, e.g. `pod-7-1@control`) with the
+ * time into one sorted set every few seconds; a worker whose last beat is older than `HEARTBEAT_TTL_MS` is not
+ * alive. One key (no hash tag needed), so it works the same on Redis Cluster. A beat without roles (a worker from
+ * before roles existed) serves every queue, as such workers did.
  */
 export const HEARTBEAT_EVERY_MS = 5_000;
 export const HEARTBEAT_TTL_MS = 3 * HEARTBEAT_EVERY_MS;
@@ -11,6 +13,16 @@ export const HEARTBEAT_TTL_MS = 3 * HEARTBEAT_EVERY_MS;
 const FORGET_AFTER_MS = 3_600_000;
 
 export const heartbeatKey = (prefix: string) => `${prefix}:workers:heartbeat`;
+
+/** A worker's member of the heartbeat set: its id and its roles. */
+export const heartbeatMember = (workerId: string, roles: readonly WorkerRole[]) => `${workerId}@${rolesLabel(roles)}`;
+
+/** The id and roles of a member; one without `@<roles>` (or with roles not known) is taken as every role. */
+function parseMember(member: string): { id: string; roles: WorkerRole[] } {
+  const at = member.lastIndexOf("@");
+  const roles = at < 0 ? undefined : parseWorkerRoles(member.slice(at + 1));
+  return roles ? { id: member.slice(0, at), roles } : { id: member, roles: [...WORKER_ROLES] };
+}
 
 export interface Heartbeat {
   /** Resolves once the first beat is written. */
@@ -24,14 +36,15 @@ export interface Heartbeat {
 export function startHeartbeat(
   redis: RedisClient,
   prefix: string,
-  workerId: string,
+  worker: { id: string; roles: readonly WorkerRole[] },
   onError: (error: unknown) => void,
   everyMs = HEARTBEAT_EVERY_MS,
 ): Heartbeat {
   let last: number | undefined;
+  const member = heartbeatMember(worker.id, worker.roles);
   const beat = async () => {
     const now = Date.now();
-    await redis.zadd(heartbeatKey(prefix), now, workerId);
+    await redis.zadd(heartbeatKey(prefix), now, member);
     last = now;
   };
   const started = beat().catch(onError);
@@ -42,13 +55,15 @@ export function startHeartbeat(
     lastBeatAt: () => last,
     async stop() {
       clearInterval(timer);
-      await redis.zrem(heartbeatKey(prefix), workerId).catch(onError);
+      await redis.zrem(heartbeatKey(prefix), member).catch(onError);
     },
   };
 }
 
 export interface AliveWorker {
   id: string;
+  /** The roles it runs (docs/operations.md "Worker roles"). */
+  roles: WorkerRole[];
   lastBeatSecondsAgo: number;
 }
 
@@ -59,7 +74,28 @@ export async function aliveWorkers(redis: RedisClient, prefix: string, now = Dat
   const entries = await redis.zrevrangebyscore(key, "+inf", now - HEARTBEAT_TTL_MS, "WITHSCORES");
   const alive: AliveWorker[] = [];
   for (let i = 0; i + 1 < entries.length; i += 2) {
-    alive.push({ id: entries[i]!, lastBeatSecondsAgo: Math.max(0, (now - Number(entries[i + 1])) / 1000) });
+    alive.push({
+      ...parseMember(entries[i]!),
+      lastBeatSecondsAgo: Math.max(0, (now - Number(entries[i + 1])) / 1000),
+    });
   }
   return alive;
+}
+
+/** The roles no alive worker serves (in WORKER_ROLES order): their queues grow until one starts. */
+export function unservedRoles(alive: readonly Pick<AliveWorker, "roles">[]): WorkerRole[] {
+  return WORKER_ROLES.filter((role) => !alive.some((worker) => worker.roles.includes(role)));
+}
+
+/**
+ * The readiness check of roles: degraded (still ready) while some role has no alive worker, saying which; the
+ * process answering is never taken out of service for it — a webhook keeps accepting events, which wait in Redis.
+ */
+export async function rolesReadiness(redis: RedisClient, prefix: string): Promise<{ degraded: string } | undefined> {
+  const alive = await aliveWorkers(redis, prefix);
+  if (alive.length === 0) return { degraded: "no worker alive: events and recordings wait in Redis" };
+  const unserved = unservedRoles(alive);
+  return unserved.length === 0
+    ? undefined
+    : { degraded: `no worker alive serves ${unserved.join(", ")}: its queues wait (WORKER_ROLE)` };
 }

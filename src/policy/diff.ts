@@ -1,4 +1,5 @@
 import type { RecordedCall } from "./calls-file.js";
+import { decideConsent, type CallConsent, type ConsentEnvironment } from "./consent.js";
 import { decide } from "./evaluate.js";
 import type { Decision, TeamPolicy } from "./types.js";
 
@@ -74,17 +75,49 @@ export function differences(before: Decision, after: Decision): string[] {
   return keys.filter((key) => old[key] !== now[key]).map((key) => `${key}: ${old[key] ?? "—"} → ${now[key] ?? "—"}`);
 }
 
-/** Decides every call under both policy sets; pure, so the same inputs always list the same changes. */
+/** A recorded call's consent decision in words, for comparison: what is required, decided where, and its actions. */
+export function describeConsent(consent: CallConsent | undefined): string {
+  if (!consent || consent.requirement === "none") return "none";
+  const where = `${consent.decidedBy.jurisdiction} (${consent.decidedBy.set})`;
+  if (consent.requirement === "notice") {
+    const said = "text" in consent.announcement ? `"${consent.announcement.text}"` : consent.announcement.audioUrl;
+    return `notice for ${where}: ${said}`;
+  }
+  return `consent for ${where}: on refusal ${consent.onRefusal}, on silence ${consent.onSilence}, wait ${consent.timeoutSeconds} s`;
+}
+
+/** What a consent block change moves for a call recorded before and after (nothing when either set has no data). */
+function consentDifferences(
+  call: RecordedCall,
+  sets: { before: readonly TeamPolicy[]; after: readonly TeamPolicy[] },
+  decisions: { before: Decision; after: Decision },
+  consent: { before?: ConsentEnvironment | undefined; after?: ConsentEnvironment | undefined },
+): string[] {
+  if (!decisions.before.record || !decisions.after.record || !consent.before || !consent.after) return [];
+  const old = describeConsent(decideConsent(sets.before, decisions.before, call, consent.before));
+  const now = describeConsent(decideConsent(sets.after, decisions.after, call, consent.after));
+  return old === now ? [] : [`consent: ${old} → ${now}`];
+}
+
+/**
+ * Decides every call under both policy sets; pure, so the same inputs always list the same changes. With the
+ * jurisdiction data of both sets (`consent`), a change of what a recorded call requires (none, notice, consent,
+ * and the refusal actions) is listed too.
+ */
 export function replayCalls(
   before: readonly TeamPolicy[],
   after: readonly TeamPolicy[],
   calls: readonly RecordedCall[],
+  consent: { before?: ConsentEnvironment | undefined; after?: ConsentEnvironment | undefined } = {},
 ): ReplayResult {
   const changed: DecisionChange[] = [];
   for (const call of calls) {
     const old = decide(before, call);
     const now = decide(after, call);
-    const changes = differences(old, now);
+    const changes = [
+      ...differences(old, now),
+      ...consentDifferences(call, { before, after }, { before: old, after: now }, consent),
+    ];
     if (changes.length > 0) changed.push({ call, before: old, after: now, changes });
   }
   return { replayed: calls.length, changed };

@@ -1,4 +1,6 @@
+import type { ConsentFallback, PlayedMessage } from "../consent/index.js";
 import { combine } from "./combine.js";
+import { decideConsent, type CallConsent, type ConsentEnvironment } from "./consent.js";
 import { everyoneOn } from "./facts.js";
 import { policySetHash } from "./hash.js";
 import { evaluateTeams } from "./evaluate.js";
@@ -110,6 +112,12 @@ function stopLine(decision: RecordDecision): string {
     : "  Stopping on request: not allowed.";
 }
 
+/** Where the recording's bytes go (docs/byos.md). */
+function storageLine(storage: RecordDecision["recording"]["storage"]): string {
+  if (!storage) return "  Storage: ACS's own storage; downloaded into the archive within 24 h.";
+  return `  Storage: written by ACS into the team's container ${storage.containerUrl} and sealed there (bring your own storage); if ACS cannot write there, downloaded into the archive within 24 h.`;
+}
+
 function outcomeLines(decision: RecordDecision): string[] {
   const { recording, announcement } = decision;
   const order = recording.participantOrdering?.length
@@ -119,6 +127,7 @@ function outcomeLines(decision: RecordDecision): string[] {
     `  Record ${recording.content === "audio" ? "audio" : "audio and video"}, ${recording.channel} channels, ${recording.format}${order}.`,
   ];
   if (recording.pauseOnStart) lines.push("  The recording starts paused (someone must resume it).");
+  lines.push(storageLine(recording.storage));
   if (announcement) {
     lines.push(
       "text" in announcement ? `  Announce: "${announcement.text}"` : `  Announce: play ${announcement.audioUrl}`,
@@ -169,8 +178,66 @@ function headline(decision: Decision): string[] {
   ];
 }
 
-/** The decision for a call and a report a compliance officer can read (and file). */
-export function explainCall(policies: readonly TeamPolicy[], facts: CallFacts): { decision: Decision; text: string } {
+const FALLBACK_WORDS: Record<ConsentFallback, string> = {
+  "record-nothing": "record nothing (the call goes on unrecorded)",
+  "end-call": "end the call",
+  "record-our-side-only": "keep only our members' channels",
+};
+
+function played(message: PlayedMessage): string {
+  return "audioUrl" in message ? `play ${message.audioUrl}` : `"${message.text}" (${message.locale})`;
+}
+
+function consentLines(consent: CallConsent): string[] {
+  const data = consent.jurisdictionsHash ? `; jurisdiction data sha256 ${consent.jurisdictionsHash}` : "";
+  const lines = [`  Rule ${consent.ruleId} of team ${consent.teamId}${data}.`];
+  const by = consent.decidedBy;
+  if (by) {
+    lines.push(
+      `  Decided by ${by.party} in ${by.jurisdiction} (set ${by.set}, placed by ${by.source}): the strictest party decides.`,
+    );
+  }
+  if (consent.requirement === "none") {
+    lines.push(
+      by
+        ? "  Requirement: none — nobody is told or asked."
+        : "  Requirement: none — no consent block applies to anyone.",
+    );
+  } else if (consent.requirement === "notice") {
+    lines.push(`  Requirement: notice — announce ${played(consent.announcement)}`);
+  } else {
+    const answers = [
+      ...consent.accept.dtmf.map((key) => `pressing ${key}`),
+      ...consent.accept.speech.map((phrase) => `saying "${phrase}"`),
+    ].join(" or ");
+    lines.push(
+      "  Requirement: consent — nothing of the call is recorded until consent is given.",
+      `  Ask: ${played(consent.prompt)}; consent is ${answers}; wait ${consent.timeoutSeconds} s.`,
+      `  On refusal: ${FALLBACK_WORDS[consent.onRefusal]}. On silence: ${FALLBACK_WORDS[consent.onSilence]}.`,
+    );
+  }
+  lines.push("  Each party:");
+  for (const party of consent.parties) {
+    const rule = party.set === null ? "not handled by the rule (nothing asked)" : `${party.set} → ${party.requirement}`;
+    lines.push(`    - ${party.party}: ${party.jurisdiction} (${party.source}: ${party.detail}) → ${rule}`);
+  }
+  if (consent.unhandled.length > 0) {
+    lines.push(
+      `  WARNING: the rule says nothing for ${consent.unhandled.join(", ")}: add a set, unknown or * to its consent block.`,
+    );
+  }
+  return lines;
+}
+
+/**
+ * The decision for a call and a report a compliance officer can read (and file). With the jurisdiction data
+ * (`consent`), a recorded call's consent decision too: which party and jurisdiction decided, and what is required.
+ */
+export function explainCall(
+  policies: readonly TeamPolicy[],
+  facts: CallFacts,
+  consentEnvironment?: ConsentEnvironment,
+): { decision: Decision; consent?: CallConsent; text: string } {
   const evaluations = evaluateTeams(policies, facts);
   const setHash = policySetHash(policies);
   const decision = combine(evaluations, everyoneOn(facts), setHash);
@@ -185,5 +252,7 @@ export function explainCall(policies: readonly TeamPolicy[], facts: CallFacts): 
     for (const evaluation of evaluations) lines.push(...teamSection(evaluation));
   }
   if (decision.record) lines.push("", "What happens", ...outcomeLines(decision));
-  return { decision, text: lines.join("\n") };
+  const consent = consentEnvironment ? decideConsent(policies, decision, facts, consentEnvironment) : undefined;
+  if (consent) lines.push("", "Consent and notice", ...consentLines(consent));
+  return { decision, ...(consent ? { consent } : {}), text: lines.join("\n") };
 }

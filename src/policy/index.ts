@@ -1,11 +1,34 @@
 export { CallsFileError, parseCallsJsonl, type RecordedCall } from "./calls-file.js";
-export { describeDecision, differences, replayCalls, type DecisionChange, type ReplayResult } from "./diff.js";
+export {
+  consentContext,
+  consentReferenceProblems,
+  decideConsent,
+  recordingRulesOf,
+  type CallConsent,
+  type ConsentEnvironment,
+} from "./consent.js";
+export {
+  describeConsent,
+  describeDecision,
+  differences,
+  replayCalls,
+  type DecisionChange,
+  type ReplayResult,
+} from "./diff.js";
 export { decide, evaluateTeams, isMember } from "./evaluate.js";
 export { explainCall } from "./explain.js";
 export { contentHash, policySetHash } from "./hash.js";
 export { participantFromInput, rawIdFromInput } from "./identity.js";
 export { lintPolicies, type LintWarning } from "./lint.js";
-export { loadPolicies, parsePolicyFile, parsePolicySet, PolicyError, readPolicyFiles } from "./load.js";
+export {
+  loadPolicies,
+  loadPolicySet,
+  parsePolicyFile,
+  parsePolicySet,
+  PolicyError,
+  readJurisdictions,
+  readPolicyFiles,
+} from "./load.js";
 export { sampleBucket } from "./sampling.js";
 export {
   createPolicySource,

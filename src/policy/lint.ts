@@ -1,6 +1,15 @@
+import {
+  ANY_JURISDICTION,
+  compareStrictness,
+  entryFor,
+  UNKNOWN_JURISDICTION,
+  type ConsentPolicy,
+  type ConsentRequirement,
+  type JurisdictionData,
+} from "../consent/index.js";
 import { entriesOverlap, patternCovers } from "./identity.js";
 import { describeMatch } from "./match.js";
-import type { Exemption, MatchConditions, TeamPolicy } from "./types.js";
+import type { Exemption, MatchConditions, RecordingRule, TeamPolicy } from "./types.js";
 
 /** Something legal but probably not what the policy owner meant; printed by lint, never fatal. */
 export interface LintWarning {
@@ -118,7 +127,167 @@ function memberWarnings(policies: readonly TeamPolicy[]): LintWarning[] {
   return warnings;
 }
 
-/** Warnings for a loaded policy set: overlapping members, unreachable or impossible rules, expired exemptions. */
-export function lintPolicies(policies: readonly TeamPolicy[], today: string): LintWarning[] {
-  return [...memberWarnings(policies), ...policies.flatMap((policy) => teamWarnings(policy, today))];
+/** Every jurisdiction the data names: the sets' entries, the area-code table's states and provinces, and the unknowns. */
+function knownJurisdictions(data: JurisdictionData): string[] {
+  const all = new Set<string>([UNKNOWN_JURISDICTION, "US-unknown", "CA-unknown"]);
+  for (const set of data.sets.values()) for (const entry of set.jurisdictions) all.add(entry);
+  for (const region of data.areaCodes.values()) all.add(region);
+  return [...all].sort();
+}
+
+const WORDS: Record<ConsentRequirement["require"], string> = { none: "none", notice: "notice", consent: "consent" };
+
+function strictestOf(consent: ConsentPolicy): ConsentRequirement {
+  return consent.entries
+    .map((e) => e.requirement)
+    .reduce((a, b) => (compareStrictness(b, a) > 0 ? b : a), { require: "none" });
+}
+
+function consentWarnings(rule: RecordingRule, where: string, data: JurisdictionData | null | undefined): LintWarning[] {
+  const consent = rule.consent;
+  if (!consent) return [];
+  const warnings: LintWarning[] = [];
+  const names = consent.entries.map((e) => e.set);
+  const hasAny = names.includes(ANY_JURISDICTION);
+  if (!hasAny) {
+    const known = data ? knownJurisdictions(data) : [UNKNOWN_JURISDICTION];
+    const all = data ? known.filter((j) => !entryFor(consent.entries, j, data.sets)) : known;
+    // unknown first; a subdivision is not listed when its whole country is unhandled (every subdivision known too).
+    const wholly = new Set(
+      all.filter((j) => !j.includes("-") && known.every((k) => !k.startsWith(`${j}-`) || all.includes(k))),
+    );
+    const left = [
+      ...all.filter((j) => j === UNKNOWN_JURISDICTION),
+      ...all.filter((j) => j !== UNKNOWN_JURISDICTION && !(j.includes("-") && wholly.has(j.split("-")[0] ?? ""))),
+    ];
+    const shown = left.slice(0, 12).join(", ");
+    const more = left.length > 12 ? ` and ${left.length - 12} more` : "";
+    warnings.push({
+      where,
+      message: `rule ${rule.id}: its consent block has no "*": parties elsewhere are neither told nor asked — unhandled: ${shown}${more}, and every country in none of ${names.join(", ")}`,
+    });
+  } else if (!names.includes(UNKNOWN_JURISDICTION)) {
+    const fallback = consent.entries.find((e) => e.set === ANY_JURISDICTION)?.requirement ?? { require: "none" };
+    const strictest = strictestOf(consent);
+    if (compareStrictness(strictest, fallback) > 0) {
+      warnings.push({
+        where,
+        message: `rule ${rule.id}: a party nobody could place (unknown: no directory location, number or team default) gets "*" (${WORDS[fallback.require]}), though it may be where this rule asks ${WORDS[strictest.require]}: name unknown in the consent block`,
+      });
+    }
+  }
+  for (const entry of consent.entries) {
+    const requirement = entry.requirement;
+    if (requirement.require !== "consent") continue;
+    for (const [field, action] of [
+      ["onRefusal", requirement.onRefusal],
+      ["onSilence", requirement.onSilence],
+    ] as const) {
+      if (action !== "record-our-side-only") continue;
+      warnings.push({
+        where,
+        message: `rule ${rule.id}: ${field} record-our-side-only in ${entry.set} cannot be done on ACS — an unmixed recording still takes every participant's audio at ACS and only splits it into channels in the file (docs/acs-payloads.md "Recording options"); the runtime records nothing and raises an alert (docs/consent-flow.md): say record-nothing or end-call`,
+      });
+    }
+    if (rule.mode !== "required") continue;
+    const cases = (
+      [
+        ["a refusal", requirement.onRefusal],
+        ["silence", requirement.onSilence],
+      ] as const
+    ).filter(([, action]) => action !== "end-call");
+    for (const [what, action] of cases) {
+      const outcome =
+        action === "record-nothing" ? "the call goes on unrecorded" : "the call goes on with only our side recorded";
+      warnings.push({
+        where,
+        message: `rule ${rule.id} is required, but after ${what} in ${entry.set} ${outcome} (${action}): where recording is an obligation (MiFID II), use end-call; if recording is wanted only where lawful, make the rule best-effort`,
+      });
+    }
+  }
+  return warnings;
+}
+
+function teamConsentWarnings(policy: TeamPolicy, data: JurisdictionData | null | undefined): LintWarning[] {
+  const ruleAt = (i: number) => policy.positions?.rules[i] ?? policy.file;
+  const recording = policy.rules
+    .map((rule, i) => ({ rule, where: ruleAt(i) }))
+    .filter((r): r is { rule: RecordingRule; where: string } => r.rule.mode !== "never");
+  const asking = recording.find((r) => r.rule.consent);
+  const warnings = recording.flatMap((r) => consentWarnings(r.rule, r.where, data));
+  if (asking) {
+    for (const { rule, where } of recording) {
+      if (rule.consent) continue;
+      warnings.push({
+        where,
+        message: `rule ${rule.id} has no consent block while rule ${asking.rule.id} has one: calls it matches are recorded from the start, wherever the parties are`,
+      });
+    }
+  }
+  return warnings;
+}
+
+/** A US or Canadian subdivision in a set that no area code places (a typo like US-CAL would cover nobody by number). */
+function dataWarnings(data: JurisdictionData | null | undefined): LintWarning[] {
+  if (!data) return [];
+  const placed = new Set(data.areaCodes.values());
+  const warnings: LintWarning[] = [];
+  for (const set of data.sets.values()) {
+    for (const entry of set.jurisdictions) {
+      if (/^(US|CA)-(?!unknown$)/.test(entry) && !placed.has(entry)) {
+        warnings.push({
+          where: "jurisdictions.sets.yaml",
+          message: `set ${set.name} lists ${entry}, which no area code of jurisdictions.nanp-area-codes.yaml places: only a directory location or team default can put a party there`,
+        });
+      }
+    }
+  }
+  return warnings;
+}
+
+/**
+ * Customer storage (docs/byos.md): a container shared by two teams mixes their recordings under one set of
+ * access rules in the customer's account; a URL below a container is a layout Microsoft does not document.
+ */
+function storageWarnings(policies: readonly TeamPolicy[]): LintWarning[] {
+  const warnings: LintWarning[] = [];
+  const owner = new Map<string, string>();
+  for (const policy of policies) {
+    if (!policy.storage) continue;
+    const url = new URL(policy.storage.containerUrl);
+    const key = `${url.origin}${url.pathname.replace(/\/+$/, "")}`.toLowerCase();
+    const first = owner.get(key);
+    if (first)
+      warnings.push({
+        where: policy.file,
+        message: `storage container ${policy.storage.containerUrl} is also team ${first}'s: both teams' recordings would share one container and its access rules`,
+      });
+    else owner.set(key, policy.team.id);
+    const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+    const depth = url.pathname.split("/").filter(Boolean).length - (loopback ? 1 : 0);
+    if (depth > 1)
+      warnings.push({
+        where: policy.file,
+        message: `storage containerUrl ${policy.storage.containerUrl} points below a container: where ACS writes then is not documented by Microsoft (docs/byos.md); name the container itself`,
+      });
+  }
+  return warnings;
+}
+
+/**
+ * Warnings for a loaded policy set: overlapping members, unreachable or impossible rules, expired exemptions, shared
+ * or undocumented customer storage, and consent blocks that leave jurisdictions unhandled or let a required recording go unmade (docs/consent.md "Lint").
+ * `jurisdictions`: the directory's jurisdiction data, to name the jurisdictions left unhandled.
+ */
+export function lintPolicies(
+  policies: readonly TeamPolicy[],
+  today: string,
+  jurisdictions?: JurisdictionData | null,
+): LintWarning[] {
+  return [
+    ...memberWarnings(policies),
+    ...policies.flatMap((policy) => [...teamWarnings(policy, today), ...teamConsentWarnings(policy, jurisdictions)]),
+    ...storageWarnings(policies),
+    ...dataWarnings(jurisdictions),
+  ];
 }

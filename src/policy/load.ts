@@ -2,10 +2,28 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseDocument, type Document } from "yaml";
 import type { z } from "zod";
+import {
+  consentPolicyOf,
+  issueMessage,
+  AREA_CODES_FILE,
+  JURISDICTION_FILE,
+  SETS_FILE,
+  JurisdictionDataError,
+  loadJurisdictionData,
+  type JurisdictionData,
+} from "../consent/index.js";
+import { consentReferenceProblems } from "./consent.js";
 import { contentHash } from "./hash.js";
 import { fieldNames, nearest } from "./suggest.js";
 import { teamPolicyFileSchema, type MatchFile, type RuleFile, type TeamPolicyFile } from "./schema.js";
-import { DEFAULT_UNTIL, type MatchConditions, type PolicyRule, type RecordingUntil, type TeamPolicy } from "./types.js";
+import {
+  DEFAULT_UNTIL,
+  type CustomerStorage,
+  type MatchConditions,
+  type PolicyRule,
+  type RecordingUntil,
+  type TeamPolicy,
+} from "./types.js";
 
 export class PolicyError extends Error {
   constructor(readonly problems: string[]) {
@@ -45,7 +63,12 @@ function conditionsOf(match: MatchFile, defaultZone: string | undefined): MatchC
   return { ...rest, time: { zone: time.zone ?? defaultZone ?? "UTC", windows: time.windows } };
 }
 
-function ruleOf(rule: RuleFile, defaultZone: string | undefined, teamUntil: RecordingUntil | undefined): PolicyRule {
+function ruleOf(
+  rule: RuleFile,
+  defaultZone: string | undefined,
+  teamUntil: RecordingUntil | undefined,
+  storage: CustomerStorage | undefined,
+): PolicyRule {
   const base = {
     id: rule.id,
     ...(rule.description ? { description: rule.description } : {}),
@@ -63,6 +86,8 @@ function ruleOf(rule: RuleFile, defaultZone: string | undefined, teamUntil: Reco
       pauseOnStart: recording.pauseOnStart,
       // Unmixed audio puts team members on the first channels unless the rule says otherwise.
       participantOrdering: recording.participantOrdering ?? (recording.channel === "unmixed" ? "team-first" : "none"),
+      // The team's storage travels with every one of its rules' recordings (docs/byos.md).
+      ...(storage ? { storage } : {}),
     },
     ...(rule.announcement ? { announcement: announcementOf(rule.announcement) } : {}),
     enforcement: rule.enforcement ?? { startWithinSeconds: 15, onStartFailure: "alert", onStop: "alert" },
@@ -71,6 +96,7 @@ function ruleOf(rule: RuleFile, defaultZone: string | undefined, teamUntil: Reco
     samplePercent: rule.samplePercent ?? 100,
     until: rule.until ?? teamUntil ?? DEFAULT_UNTIL,
     stop: { allowed: rule.stop?.allowed ?? false, reasons: rule.stop?.reasons ?? [] },
+    ...(rule.consent ? { consent: consentPolicyOf(rule.consent) } : {}),
   };
 }
 
@@ -81,10 +107,18 @@ function announcementOf(value: NonNullable<RuleFile["announcement"]>) {
 
 function teamPolicyOf(file: string, text: string, data: TeamPolicyFile, where: (path: Path) => string): TeamPolicy {
   const zone = data.team.timeZone;
+  const { kind, containerUrl } = data.team.storage ?? { kind: "acs" };
+  const storage: CustomerStorage | undefined =
+    kind === "customer" && containerUrl ? { kind: "customer", containerUrl } : undefined;
   return {
     file,
     hash: contentHash(text),
-    team: { id: data.team.id, name: data.team.name },
+    team: {
+      id: data.team.id,
+      name: data.team.name,
+      ...(data.team.defaultLocation ? { defaultLocation: data.team.defaultLocation } : {}),
+    },
+    ...(storage ? { storage } : {}),
     members: data.members,
     exemptions: data.exemptions.map((e) => ({
       id: e.id,
@@ -93,7 +127,7 @@ function teamPolicyOf(file: string, text: string, data: TeamPolicyFile, where: (
       match: conditionsOf(e.match, zone),
       ...(e.until ? { until: e.until } : {}),
     })),
-    rules: data.rules.map((rule) => ruleOf(rule, zone, data.team.until)),
+    rules: data.rules.map((rule) => ruleOf(rule, zone, data.team.until, storage)),
     positions: {
       members: data.members.map((_, i) => where(["members", i])),
       exemptions: data.exemptions.map((_, i) => where(["exemptions", i])),
@@ -134,7 +168,7 @@ export function parsePolicyFile(file: string, text: string): TeamPolicy {
         return paths.map((path) => {
           const missing = issue.code === "invalid_type" && issue.message.endsWith("received undefined");
           const message =
-            issue.code === "unrecognized_keys" ? "unknown field" : missing ? "missing (required)" : issue.message;
+            issue.code === "unrecognized_keys" ? "unknown field" : missing ? "missing (required)" : issueMessage(issue);
           return `${where.of(path as Path)}: ${path.join(".") || "(file)"}: ${message}${didYouMean(issue, path, document.getIn(path))}`;
         });
       }),
@@ -143,16 +177,42 @@ export function parsePolicyFile(file: string, text: string): TeamPolicy {
   return teamPolicyOf(file, text, parsed.data, where.of);
 }
 
-/** The `*.yaml` / `*.yml` files of a directory, in file-name order. */
+/**
+ * The `*.yaml` / `*.yml` files of a directory, in file-name order; not the jurisdiction data (`jurisdictions.*.yaml`)
+ * nor the teams' directories (`<team>.directory.yaml`, src/directory), which name people and decide nothing.
+ */
 export async function readPolicyFiles(dir: string): Promise<PolicyFileText[]> {
-  const names = (await readdir(dir)).filter((name) => /\.ya?ml$/.test(name)).sort();
+  const names = (await readdir(dir))
+    .filter((name) => /\.ya?ml$/.test(name) && !JURISDICTION_FILE.test(name) && !/\.directory\.ya?ml$/.test(name))
+    .sort();
   return Promise.all(names.map(async (name) => ({ name, text: await readFile(join(dir, name), "utf8") })));
 }
 
-/** Parses a set of files; every problem of every file is collected, so one run of lint shows them all. */
+/**
+ * The jurisdiction data of a policy directory (`<dir>/jurisdictions.sets.yaml` and
+ * `<dir>/jurisdictions.nanp-area-codes.yaml`, docs/consent.md "The data files"): null when the directory has
+ * neither; problems when one is missing or either is invalid.
+ */
+export async function readJurisdictions(dir: string): Promise<{ data: JurisdictionData | null; problems: string[] }> {
+  const names = await readdir(dir);
+  if (!names.includes(SETS_FILE) && !names.includes(AREA_CODES_FILE)) return { data: null, problems: [] };
+  try {
+    return { data: await loadJurisdictionData(dir), problems: [] };
+  } catch (error) {
+    if (error instanceof JurisdictionDataError) return { data: null, problems: error.problems };
+    throw error;
+  }
+}
+
+/**
+ * Parses a set of files; every problem of every file is collected, so one run of lint shows them all.
+ * `jurisdictions`: the directory's jurisdiction data (null: it has none), against which consent blocks are
+ * checked (a set a rule names must exist); undefined: not checked (callers that only decide whether to record).
+ */
 export function parsePolicySet(
   dir: string,
   files: readonly PolicyFileText[],
+  jurisdictions?: JurisdictionData | null,
 ): { policies: TeamPolicy[]; problems: string[] } {
   if (files.length === 0) return { policies: [], problems: [`${dir}: no policy files (*.yaml)`] };
   const problems: string[] = [];
@@ -171,12 +231,26 @@ export function parsePolicySet(
     if (other) problems.push(`${policy.file}: team id ${policy.team.id} is already defined in ${other}`);
     seen.set(policy.team.id, policy.file);
   }
+  if (jurisdictions !== undefined) problems.push(...consentReferenceProblems(policies, jurisdictions, dir));
   return { policies, problems };
+}
+
+/**
+ * Loads every policy file of a directory, in file-name order, with its jurisdiction data; any invalid file fails
+ * the whole load, and so does a consent block naming a set the data does not define.
+ */
+export async function loadPolicySet(
+  dir: string,
+): Promise<{ policies: TeamPolicy[]; jurisdictions: JurisdictionData | null }> {
+  const files = await readPolicyFiles(dir);
+  const read = await readJurisdictions(dir);
+  const { policies, problems } = parsePolicySet(dir, files, read.problems.length > 0 ? undefined : read.data);
+  problems.push(...read.problems);
+  if (problems.length > 0) throw new PolicyError(problems);
+  return { policies, jurisdictions: read.data };
 }
 
 /** Loads every policy file of a directory, in file-name order; any invalid file fails the whole load. */
 export async function loadPolicies(dir: string): Promise<TeamPolicy[]> {
-  const { policies, problems } = parsePolicySet(dir, await readPolicyFiles(dir));
-  if (problems.length > 0) throw new PolicyError(problems);
-  return policies;
+  return (await loadPolicySet(dir)).policies;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { consentBlockSchema, consentRuleProblems, locationSchema } from "../consent/index.js";
 import { isTimeZone } from "./time.js";
 
 // The policy file format (docs/policies.md). Every object is strict: an unknown or misspelt field is an
@@ -99,6 +100,40 @@ const announcement = z
     }
   });
 
+/**
+ * Where ACS writes the team's recordings (docs/byos.md): `acs` (its own storage, downloaded into the archive) or
+ * `customer` (ACS writes straight into the team's Blob container, "Bring your own storage"; sealed in place). The
+ * URL names a container and carries no secret: ACS writes with its managed identity, never with a SAS.
+ */
+const storage = z
+  .strictObject({
+    kind: z.enum(["acs", "customer"]).default("acs"),
+    containerUrl: z.url({ protocol: /^https?$/, error: "an https URL of a Blob container" }).optional(),
+  })
+  .superRefine((value, ctx) => {
+    const issue = (message: string) => ctx.addIssue({ code: "custom", path: ["containerUrl"], message });
+    if (value.kind === "acs") {
+      if (value.containerUrl !== undefined) issue("containerUrl goes with kind: customer");
+      return;
+    }
+    if (value.containerUrl === undefined) return issue("kind customer needs the containerUrl ACS writes to");
+    const problem = containerUrlProblem(value.containerUrl);
+    if (problem) issue(problem);
+  });
+
+/** Why a customer container URL cannot be used (pure; exported for the tests), or undefined. */
+export function containerUrlProblem(text: string): string | undefined {
+  const url = new URL(text);
+  const loopback = ["127.0.0.1", "localhost", "[::1]"].includes(url.hostname);
+  if (url.protocol !== "https:" && !loopback) return "must be https (http only for a local emulator)";
+  if (url.search || url.hash || url.username || url.password)
+    return "no query, fragment or credentials: ACS writes with its managed identity, never a SAS";
+  const segments = url.pathname.split("/").filter(Boolean);
+  // Azurite and other emulators address path-style: /<account>/<container>.
+  if (segments.length < (loopback ? 2 : 1)) return "must name a container";
+  return undefined;
+}
+
 const enforcement = z.strictObject({
   startWithinSeconds: z.int().min(1).max(600).default(15),
   onStartFailure: z.enum(["reject", "hang-up", "alert"]).default("alert"),
@@ -170,6 +205,7 @@ const RECORDING_FIELDS = [
   "samplePercent",
   "until",
   "stop",
+  "consent",
 ] as const;
 
 const rule = z
@@ -187,6 +223,8 @@ const rule = z
     samplePercent: z.number().min(0).max(100).optional(),
     until: until.optional(),
     stop: stop.optional(),
+    /** Consent and notice by jurisdiction set (docs/consent.md). */
+    consent: consentBlockSchema.optional(),
   })
   .superRefine((value, ctx) => {
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
@@ -205,6 +243,14 @@ const rule = z
         ["stop", "allowed"],
         "a required recording can never be stopped on request: use allowed: false, or make the rule best-effort",
       );
+    }
+    if (value.consent) {
+      const problems = consentRuleProblems(value.consent, {
+        mode: value.mode,
+        channel: value.recording?.channel ?? "mixed",
+        hasAnnouncement: value.announcement !== undefined,
+      });
+      for (const problem of problems) issue(problem.path, problem.message);
     }
     if (value.mode === "best-effort") {
       const { onStartFailure, onStop } = value.enforcement ?? {};
@@ -240,6 +286,10 @@ export const teamPolicyFileSchema = z
       timeZone: timeZone.optional(),
       /** The default of every recording rule of the team (a rule may say otherwise). */
       until: until.optional(),
+      /** Where the team's members are when the directory does not say (docs/consent.md "Where a party is"). */
+      defaultLocation: locationSchema.optional(),
+      /** Where ACS writes the team's recordings (docs/byos.md); default `acs`. */
+      storage: storage.optional(),
     }),
     members: z.array(member).min(1),
     exemptions: z.array(exemption).default([]),

@@ -1,7 +1,8 @@
 import { watch, type FSWatcher } from "node:fs";
 import type { Logger } from "../log.js";
+import type { JurisdictionData } from "../consent/index.js";
 import { contentHash, policySetHash } from "./hash.js";
-import { parsePolicySet, PolicyError, readPolicyFiles, type PolicyFileText } from "./load.js";
+import { parsePolicySet, PolicyError, readJurisdictions, readPolicyFiles, type PolicyFileText } from "./load.js";
 import type { TeamPolicy } from "./types.js";
 
 /** The policies in force: replaced whole, never edited, so a decision always sees one consistent set. */
@@ -10,6 +11,11 @@ export interface PolicySnapshot {
   /** policySetHash of the set */
   hash: string;
   loadedAt: string;
+  /**
+   * The directory's jurisdiction data (`jurisdictions.*.yaml`, docs/consent.md), loaded and replaced with the policies;
+   * null when it has none (then no rule may have a consent block).
+   */
+  jurisdictions: JurisdictionData | null;
 }
 
 export type ReloadOutcome =
@@ -71,12 +77,24 @@ export function policyReadiness(status: PolicyStatus): { degraded: string } | un
   };
 }
 
-const fingerprint = (files: readonly PolicyFileText[]) =>
-  contentHash(files.map((f) => `${f.name}\0${f.text}\0`).join(""));
+const fingerprint = (files: readonly PolicyFileText[], jurisdictions: Read) =>
+  contentHash(
+    files.map((f) => `${f.name}\0${f.text}\0`).join("") +
+      `jurisdictions\0${jurisdictions.data?.hash ?? ""}\0${jurisdictions.problems.join("\n")}`,
+  );
 
-const snapshotOf = (policies: readonly TeamPolicy[]): PolicySnapshot => ({
+type Read = Awaited<ReturnType<typeof readJurisdictions>>;
+
+/** The team files and the jurisdiction data, parsed and checked together. */
+function parseAll(dir: string, files: readonly PolicyFileText[], read: Read) {
+  const parsed = parsePolicySet(dir, files, read.problems.length > 0 ? undefined : read.data);
+  return { policies: parsed.policies, problems: [...parsed.problems, ...read.problems] };
+}
+
+const snapshotOf = (policies: readonly TeamPolicy[], jurisdictions: JurisdictionData | null): PolicySnapshot => ({
   policies,
   hash: policySetHash(policies),
+  jurisdictions,
   loadedAt: new Date().toISOString(),
 });
 
@@ -92,16 +110,17 @@ export async function createPolicySource(
 ): Promise<PolicySource> {
   const { debounceMs = 250, recheckMs = 30_000, onReload } = options;
   const files = await readPolicyFiles(dir);
-  const first = parsePolicySet(dir, files);
+  const firstJurisdictions = await readJurisdictions(dir);
+  const first = parseAll(dir, files, firstJurisdictions);
   if (first.problems.length > 0) throw new PolicyError(first.problems);
-  let snapshot = snapshotOf(first.policies);
+  let snapshot = snapshotOf(first.policies, firstJurisdictions.data);
   const history = new Map<string, readonly TeamPolicy[]>([[snapshot.hash, snapshot.policies]]);
   const remember = (next: PolicySnapshot) => {
     history.delete(next.hash);
     history.set(next.hash, next.policies);
     if (history.size > 16) history.delete(history.keys().next().value ?? "");
   };
-  let seen = fingerprint(files);
+  let seen = fingerprint(files, firstJurisdictions);
   let reloadError: string[] | undefined;
   let closed = false;
   logger.info(
@@ -113,16 +132,18 @@ export async function createPolicySource(
     let outcome: ReloadOutcome;
     try {
       const latest = await readPolicyFiles(dir);
-      const print = fingerprint(latest);
+      const jurisdictions = await readJurisdictions(dir);
+      const print = fingerprint(latest, jurisdictions);
       if (print === seen || closed) return { result: "unchanged", hash: snapshot.hash };
       seen = print;
-      const { policies, problems } = parsePolicySet(dir, latest);
+      const { policies, problems } = parseAll(dir, latest, jurisdictions);
       outcome =
         problems.length > 0 ? { result: "failure", problems } : { result: "success", hash: policySetHash(policies) };
       if (outcome.result === "success") {
-        if (outcome.hash === snapshot.hash) outcome = { result: "unchanged", hash: snapshot.hash };
+        const sameData = (jurisdictions.data?.hash ?? null) === (snapshot.jurisdictions?.hash ?? null);
+        if (outcome.hash === snapshot.hash && sameData) outcome = { result: "unchanged", hash: snapshot.hash };
         else {
-          snapshot = snapshotOf(policies);
+          snapshot = snapshotOf(policies, jurisdictions.data);
           remember(snapshot);
         }
       }

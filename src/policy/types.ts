@@ -1,6 +1,8 @@
 // The policy language as the evaluator sees it (after parsing and defaults), and the decision it produces.
 // docs/policies.md describes every field for policy owners.
 
+import type { ConsentPolicy } from "../consent/index.js";
+
 export type RecordingContent = "audio" | "audioVideo";
 export type RecordingChannel = "mixed" | "unmixed";
 export type RecordingFormat = "wav" | "mp3" | "mp4";
@@ -12,6 +14,14 @@ export interface RecordingOptions {
   channel: RecordingChannel;
   format: RecordingFormat;
   pauseOnStart: boolean;
+  /** ACS writes into the team's own container ("Bring your own storage", docs/byos.md); absent: ACS's storage. */
+  storage?: CustomerStorage;
+}
+
+/** A team's own Blob container that ACS writes its recordings into (docs/byos.md). */
+export interface CustomerStorage {
+  kind: "customer";
+  containerUrl: string;
 }
 
 /** How a rule asks for unmixed channels to be assigned: team members first, or as ACS detects audio. */
@@ -119,6 +129,8 @@ export interface RecordingRule extends RuleBase {
   samplePercent: number;
   until: RecordingUntil;
   stop: StopPolicy;
+  /** Consent and notice by jurisdiction (docs/consent.md); absent: nobody is asked, `announcement` is played as it is. */
+  consent?: ConsentPolicy;
 }
 
 export interface NeverRule extends RuleBase {
@@ -143,7 +155,10 @@ export interface Exemption {
 export interface TeamPolicy {
   file: string;
   hash: string;
-  team: { id: string; name: string };
+  /** `defaultLocation`: where members are when the directory does not say (ISO 3166, `GB`, `US-CA`). */
+  team: { id: string; name: string; defaultLocation?: string };
+  /** Where ACS writes the team's recordings; absent: ACS's own storage (docs/byos.md). */
+  storage?: CustomerStorage;
   /** ACS/Teams raw ids (`8:acs:…`), E.164 numbers (`+14255550100`) and number prefixes (`+44800*`). */
   members: string[];
   exemptions: Exemption[];

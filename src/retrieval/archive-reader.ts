@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { ContainerClient } from "@azure/storage-blob";
-import { manifestSignatureReport } from "../archive/index.js";
+import { blobAt, manifestSignatureReport } from "../archive/index.js";
 import type { EvidenceVerifier } from "../evidence/index.js";
 import { archivedManifest, type ArchivedManifest, type IndexedRecording } from "./summary.js";
 import { verificationReport, type Observed, type VerificationReport } from "./verify.js";
@@ -12,10 +12,10 @@ import { verificationReport, type Observed, type VerificationReport } from "./ve
 const isStatus = (error: unknown, status: number) =>
   typeof error === "object" && error !== null && "statusCode" in error && error.statusCode === status;
 
-/** Streams a blob and hashes it; null when it does not exist. */
+/** Streams a blob and hashes it; null when it does not exist. A name, or the URL of a blob sealed in place (docs/byos.md). */
 export async function hashBlob(container: ContainerClient, name: string): Promise<Observed> {
   try {
-    const download = await container.getBlobClient(name).download(0);
+    const download = await blobAt(container, name).download(0);
     const hash = createHash("sha256");
     let size = 0;
     for await (const piece of download.readableStreamBody as AsyncIterable<Buffer>) {

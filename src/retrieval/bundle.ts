@@ -2,6 +2,7 @@
  * The layout and the records of an export bundle (pure): where each file goes, `SHA256SUMS`, and the chain of
  * custody — what was exported, who asked, when, and how every file verified.
  */
+import type { NamedIdentity } from "../directory/index.js";
 import type { ExportPayload } from "../queues/index.js";
 
 /**
@@ -11,7 +12,11 @@ import type { ExportPayload } from "../queues/index.js";
  */
 export const exportFolder = (team: string | undefined, exportId: string) => `${team ?? "_all-teams"}/${exportId}`;
 /** A file's path inside the bundle (relative to its folder): the archive's own layout under `recordings/`. */
-export const bundlePath = (sourceBlob: string) => `recordings/${sourceBlob}`;
+export const bundlePath = (sourceBlob: string) =>
+  /^https?:\/\//i.test(sourceBlob)
+    ? // Sealed in a customer's container (docs/byos.md): under its host and path, the URL itself stays in `source`.
+      `recordings/_customer/${decodeURIComponent(new URL(sourceBlob).host + new URL(sourceBlob).pathname)}`
+    : `recordings/${sourceBlob}`;
 export const SHA256SUMS = "SHA256SUMS";
 export const CHAIN_OF_CUSTODY = "chain-of-custody.json";
 
@@ -38,6 +43,8 @@ export interface ExportedRecording {
   recordingId: string;
   serverCallId: string | null;
   team: string | null;
+  /** Who was on it, with the names the team's directory had at the time of the export (docs/directory.md). */
+  people?: NamedIdentity[];
   ok: boolean;
   problems: string[];
   files: ExportedFile[];

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import type { ContainerClient } from "@azure/storage-blob";
 import type { ExportPayload } from "../queues/index.js";
+import { blobAt } from "../archive/index.js";
 import { hashBlob, readManifest } from "./archive-reader.js";
 import {
   bundlePath,
@@ -16,6 +17,7 @@ import {
 import type { RecordingIndex } from "./index-store.js";
 import type { ArchivedManifest, IndexedRecording } from "./summary.js";
 import { mayDo } from "../auth/index.js";
+import type { NamedIdentity } from "../directory/index.js";
 
 export interface ExportPorts {
   /** The archive. */
@@ -24,6 +26,8 @@ export interface ExportPorts {
   target: ContainerClient;
   index: Pick<RecordingIndex, "get">;
   progress: (progress: ExportProgress) => Promise<void>;
+  /** A recording's participants with their names as the team's directory has them now; without it, none are written. */
+  names?: (recording: IndexedRecording) => Promise<NamedIdentity[]>;
   /** 1 for the first attempt; more when BullMQ retries an interrupted export. */
   attempt: number;
   now?: () => Date;
@@ -133,8 +137,8 @@ export async function runExport(ports: ExportPorts, payload: ExportPayload): Pro
       };
     };
     if (existing) return keepExisting();
-    const download = await ports.source
-      .getBlobClient(source)
+    // A name in the archive, or the URL of a chunk sealed in the customer's container (docs/byos.md).
+    const download = await blobAt(ports.source, source)
       .download(0)
       .catch((error: unknown) => {
         if (isStatus(error, 404)) return undefined;
@@ -253,7 +257,7 @@ export interface RecordingFileWriter {
  */
 export async function exportSelectedRecordings(
   payload: ExportPayload,
-  ports: Pick<ExportPorts, "index" | "progress">,
+  ports: Pick<ExportPorts, "index" | "progress" | "names">,
   counters: ExportProgress,
   writer: RecordingFileWriter,
 ): Promise<ExportedRecording[]> {
@@ -282,6 +286,7 @@ export async function exportSelectedRecordings(
         recordingId,
         serverCallId: recording.serverCallId,
         team: recording.team,
+        ...(ports.names ? { people: await ports.names(recording) } : {}),
         ok: problems.length === 0,
         problems,
         files,

@@ -11,9 +11,16 @@ import { matchesFilters, participantKey, type IndexedRecording, type RecordingFi
 export interface RecordingIndex {
   put(recording: IndexedRecording): Promise<void>;
   get(recordingId: string): Promise<IndexedRecording | undefined>;
-  /** Newest first; `next` is null when nothing is left to scan. */
-  list(filters: RecordingFilters, limit: number, cursor?: Cursor): Promise<ListPage>;
+  /** Keeps the last verification's outcome on the recording's entry (the list shows it). */
+  noteVerification(recordingId: string, verification: { at: string; ok: boolean }): Promise<void>;
+  /**
+   * Newest first; `next` is null when nothing is left to scan. `accept`, when given, is asked of each recording
+   * that passes the filters (a search by name: src/directory), within the same scan budget.
+   */
+  list(filters: RecordingFilters, limit: number, cursor?: Cursor, accept?: Accept): Promise<ListPage>;
 }
+
+export type Accept = (recording: IndexedRecording) => boolean | Promise<boolean>;
 
 export interface ListPage {
   items: IndexedRecording[];
@@ -69,7 +76,12 @@ export function createRecordingIndex(
       await Promise.all(sets.map((set) => redis.zadd(set, score, recording.recordingId)));
     },
     get,
-    async list(filters, limit, cursor) {
+    async noteVerification(recordingId, verification) {
+      const recording = await get(recordingId);
+      if (!recording) return;
+      await redis.set(keys.recording(recordingId), JSON.stringify({ ...recording, lastVerification: verification }));
+    },
+    async list(filters, limit, cursor, accept) {
       const set = chooseSet(keys, filters);
       const min = filters.from ? String(filters.from.getTime()) : "-inf";
       const max = cursor ? String(cursor.score) : filters.to ? `(${filters.to.getTime()}` : "+inf";
@@ -89,7 +101,7 @@ export function createRecordingIndex(
           last = candidate;
           scanned++;
           const summary = summaries[i];
-          if (summary && matchesFilters(summary, filters)) items.push(summary);
+          if (summary && matchesFilters(summary, filters) && (!accept || (await accept(summary)))) items.push(summary);
           if (items.length === limit || scanned >= scanBudget) {
             const more = i < fresh.length - 1 || batch.length === BATCH;
             return { items, next: more ? last : null, scanned };

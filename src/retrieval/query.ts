@@ -29,6 +29,11 @@ const filterFields = {
 
 export const listQuery = z.strictObject({
   ...filterFields,
+  /**
+   * Who was on the call, as a reviewer types it: a name, an e-mail, an employee id, a phone number in any common
+   * format or a raw id, read in the recording's team's directory (docs/directory.md "Search").
+   */
+  q: z.string().trim().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(2048).optional(),
 });

@@ -7,6 +7,7 @@ import {
   type ContainerClient,
   type UserDelegationKey,
 } from "@azure/storage-blob";
+import { blobAt, isInPlace } from "../archive/index.js";
 
 /** Read-only SAS URLs of archived blobs (the play route's `sasUrl`, docs/recordings-api.md). */
 export interface SasMinter {
@@ -42,8 +43,9 @@ export function createSasMinter(
   const permissions = BlobSASPermissions.parse("r");
   if (container.credential instanceof StorageSharedKeyCredential)
     return {
+      // A name, or the URL of a chunk sealed in a customer container of the same account (docs/byos.md).
       readUrl: (blobName, expiresOn) =>
-        container.getBlobClient(blobName).generateSasUrl({ permissions, expiresOn, protocol }),
+        blobAt(container, blobName).generateSasUrl({ permissions, expiresOn, protocol }),
     };
   if (!("getToken" in container.credential))
     throw new Error("PLAYBACK_SAS needs an account key (BLOB_CONNECTION_STRING) or Microsoft Entra (BLOB_ACCOUNT_URL)");
@@ -64,9 +66,12 @@ export function createSasMinter(
   };
   return {
     async readUrl(blobName, expiresOn) {
-      const blob = container.getBlobClient(blobName);
+      // A blob sealed in place in another account would need that account's delegation key: not supported (docs/byos.md).
+      const blob = blobAt(container, blobName);
+      if (isInPlace(blobName) && new URL(blob.url).host !== new URL(container.url).host)
+        throw new Error(`${blobName}: a SAS for another storage account is not supported`);
       const sas = generateBlobSASQueryParameters(
-        { containerName: container.containerName, blobName, permissions, expiresOn, protocol },
+        { containerName: blob.containerName, blobName: blob.name, permissions, expiresOn, protocol },
         await delegationKey(expiresOn),
         service.accountName,
       );

@@ -9,6 +9,7 @@ import {
   publicSummary,
   summarize,
   type RecordingSummary,
+  directionOf,
 } from "./summary.js";
 
 describe("summarize", () => {
@@ -27,6 +28,8 @@ describe("summarize", () => {
       totalBytes: 2001,
       channelType: "unmixed",
       format: "wav",
+      caller: PHONE,
+      callee: ALICE,
     });
     expect(recording).toMatchObject({ manifestBlob: "b/manifest.json", manifestSha256: "ms" });
   });
@@ -145,4 +148,18 @@ describe("query parameters", () => {
     ])
       expect(codec.decode(foreign, "team:desk")).toBeUndefined();
   });
+});
+
+describe("a call's direction for its team", () => {
+  const members = new Set(["8:acs:r_a", "8:acs:r_b"]);
+  const isMember = (id: string) => members.has(id);
+  it.each([
+    [["8:acs:r_a", "8:acs:r_b"], "8:acs:r_a", "internal"],
+    [["8:acs:r_a", "4:+447700900123"], "8:acs:r_a", "outbound"],
+    [["8:acs:r_a", "4:+447700900123"], "4:+447700900123", "inbound"],
+    [["8:acs:r_a", "4:+447700900123"], null, null],
+    [["8:acs:r_a", "4:+447700900123"], undefined, null],
+  ])("%j, caller %s → %s", (participants, caller, direction) =>
+    expect(directionOf({ participants, caller }, isMember)).toBe(direction),
+  );
 });

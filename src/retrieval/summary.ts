@@ -35,6 +35,22 @@ export const archivedManifest = z.looseObject({
   endedBy: z
     .looseObject({ trigger: z.enum(["scope", "request"]), by: z.string(), reason: z.string(), at: z.string() })
     .optional(),
+  /** Consent or notice by jurisdiction (docs/consent-flow.md): what was asked of whom, and what came of it. */
+  consent: z
+    .looseObject({
+      summary: z.string(),
+      requirement: z.enum(["notice", "consent"]),
+      decidedBy: z.looseObject({ party: z.string(), jurisdiction: z.string(), set: z.string() }),
+      target: z.string().optional(),
+      askedAt: z.string(),
+      outcome: z.string().optional(),
+      answeredAt: z.string().optional(),
+      heard: z.string().optional(),
+      matched: z.string().optional(),
+      fallback: z.string().optional(),
+      subCode: z.number().optional(),
+    })
+    .optional(),
   chunks: z.array(
     z.looseObject({
       index: z.number().int().min(0),
@@ -69,12 +85,22 @@ export interface RecordingSummary {
   totalBytes: number;
   channelType: string | null;
   format: string | null;
+  /**
+   * Set when the recording's bytes lie in a team's own container, sealed in place (docs/byos.md): that container's
+   * URL. Absent: the chunks are in the archive container.
+   */
+  customerStorage?: string;
+  /** Who placed the call and whom it was for (raw ids), when the manifest says (indexed since issue 19). */
+  caller?: string | null;
+  callee?: string | null;
 }
 
 /** The summary as indexed: plus where its manifest is and what it hashed to when it was indexed. */
 export interface IndexedRecording extends RecordingSummary {
   manifestBlob: string;
   manifestSha256: string;
+  /** The last verification through the API (POST …/verify): when, and whether every byte matched. */
+  lastVerification?: { at: string; ok: boolean };
 }
 
 export function summarize(manifest: ArchivedManifest, manifestBlob: string, manifestSha256: string): IndexedRecording {
@@ -95,14 +121,27 @@ export function summarize(manifest: ArchivedManifest, manifestBlob: string, mani
     totalBytes: manifest.totalBytes,
     channelType: manifest.recording.channelType ?? null,
     format: manifest.recording.format ?? null,
+    ...customerStorageOf(manifest),
+    caller: manifest.call.caller ?? null,
+    callee: manifest.call.callee ?? null,
     manifestBlob,
     manifestSha256,
   };
 }
 
+/** The customer container of the first chunk sealed in place (its URL up to the container), if any. */
+function customerStorageOf(manifest: ArchivedManifest): { customerStorage?: string } {
+  const url = manifest.chunks.map((c) => c.blob).find((blob) => /^https?:\/\//i.test(blob));
+  if (!url) return {};
+  const { origin, hostname, pathname } = new URL(url);
+  const segments = pathname.split("/").filter(Boolean);
+  const pathStyle = ["127.0.0.1", "localhost", "[::1]"].includes(hostname) ? 2 : 1; // emulator: /<account>/<container>
+  return { customerStorage: `${origin}/${segments.slice(0, pathStyle).join("/")}` };
+}
+
 /** The list item as the API shows it (without the index's own bookkeeping). */
 export function publicSummary(recording: IndexedRecording): RecordingSummary {
-  const { manifestBlob: _blob, manifestSha256: _sha, ...summary } = recording;
+  const { manifestBlob: _blob, manifestSha256: _sha, lastVerification: _verified, ...summary } = recording;
   return summary;
 }
 
@@ -113,6 +152,19 @@ export function publicSummary(recording: IndexedRecording): RecordingSummary {
 export function participantKey(participant: string): string {
   const trimmed = participant.trim();
   return trimmed.startsWith("4:") ? trimmed.slice(2) : trimmed;
+}
+
+/**
+ * The call's direction for its team (pure, as the policy language reads it): `internal` when every participant is a
+ * member, `outbound` when the caller is, `inbound` otherwise; null when the caller is not known.
+ */
+export function directionOf(
+  recording: Pick<RecordingSummary, "participants" | "caller">,
+  isMember: (rawId: string) => boolean,
+): "internal" | "outbound" | "inbound" | null {
+  if (recording.participants.length > 0 && recording.participants.every(isMember)) return "internal";
+  if (!recording.caller) return null;
+  return isMember(recording.caller) ? "outbound" : "inbound";
 }
 
 export interface RecordingFilters {

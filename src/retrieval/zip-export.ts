@@ -3,6 +3,7 @@ import { PassThrough, Transform, type Readable, type TransformCallback } from "n
 import { ZipFile } from "yazl";
 import type { Checkpoint, EvidenceSigner } from "../evidence/index.js";
 import type { ExportPayload } from "../queues/index.js";
+import { blobAt } from "../archive/index.js";
 import { readManifest } from "./archive-reader.js";
 import {
   BUNDLE_CHECKPOINT,
@@ -229,8 +230,7 @@ export async function runZipExport(ports: ZipExportPorts, payload: ExportPayload
   ): Promise<ExportedFile> => {
     const path = bundlePath(source);
     const file = { kind, ...(chunk !== undefined ? { chunk } : {}), source, path, expectedSha256 };
-    const properties = await ports.source
-      .getBlobClient(source)
+    const properties = await blobAt(ports.source, source)
       .getProperties()
       .catch((error: unknown) => {
         if (statusOf(error) === 404) return undefined;
@@ -241,8 +241,7 @@ export async function runZipExport(ports: ZipExportPorts, payload: ExportPayload
     const size = properties.contentLength ?? 0;
     const actualSha256 = await Promise.race([
       writer.addStream(path, size, async () => {
-        const download = await ports.source
-          .getBlobClient(source)
+        const download = await blobAt(ports.source, source)
           // Exactly the version measured: a blob replaced in between fails the download instead of mixing.
           .download(0, undefined, { conditions: { ifMatch: properties.etag } });
         if (!download.readableStreamBody) throw new Error(`${source}: the download has no body`);

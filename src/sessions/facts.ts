@@ -38,6 +38,10 @@ export interface FactUpdate {
   /** The earliest moment known of the call (ring or start), ISO 8601. */
   startedAt?: string;
   participants?: string[];
+  /** The consent or notice asked (JSON of sessions/consent.ts ConsentAsked): the first stays. */
+  consentAsked?: string;
+  /** What came of it (JSON of ConsentAnswer): the first answer stays, whatever is redelivered or comes later. */
+  consentAnswer?: string;
 }
 
 /** The facts of a session these rules keep. */
@@ -53,6 +57,8 @@ export type KnownFacts = Pick<
   | "rangSeenAt"
   | "startedAt"
   | "participants"
+  | "consentAsked"
+  | "consentAnswer"
 >;
 
 /**
@@ -71,6 +77,8 @@ export const FACT_RULES = {
   rangSeenAt: { rule: "keep-first" },
   startedAt: { rule: "keep-earliest" },
   participants: { rule: "union" },
+  consentAsked: { rule: "keep-first" },
+  consentAnswer: { rule: "keep-first" },
 } as const satisfies { [K in keyof Required<FactUpdate>]: FactRule };
 
 type FactName = keyof typeof FACT_RULES;
@@ -165,4 +173,6 @@ export const NO_FACTS: KnownFacts = {
   rangSeenAt: undefined,
   startedAt: undefined,
   participants: [],
+  consentAsked: undefined,
+  consentAnswer: undefined,
 };

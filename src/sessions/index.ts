@@ -15,6 +15,16 @@ export {
   type FactUpdate,
   type KnownFacts,
 } from "./facts.js";
+export {
+  describeConsent,
+  parseConsentFact,
+  type ConsentAnswer,
+  type ConsentAsked,
+  type ConsentDecider,
+  type ConsentEvidence,
+  type ConsentFallback,
+  type SpokenMessage,
+} from "./consent.js";
 export { countActiveRecordings } from "./active-recordings.js";
 export {
   DEFAULT_START_WITHIN_SECONDS,

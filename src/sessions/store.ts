@@ -67,6 +67,10 @@ export interface CallSession {
   presence: PresenceObservation[];
   /** Recordings stopped on purpose (scope or request), by recordingId: such a stop is no failure to enforce. */
   stops: Record<string, RecordingStop>;
+  /** The consent or notice asked (JSON of consent.ts ConsentAsked, a keep-first fact); `consentOf` parses it. */
+  consentAsked: string | undefined;
+  /** What came of it (JSON of ConsentAnswer, a keep-first fact). */
+  consentAnswer: string | undefined;
 }
 
 /**
@@ -106,7 +110,11 @@ export type OnceStep =
   /** Starting the call's n-th recording (n ≥ 2) after a stop by scope: the first one is `start-recording`. */
   | `start-recording:${number}`
   /** Asking ACS for the participant list, once per number of presence observations known. */
-  | `confirm-presence:${number}`;
+  | `confirm-presence:${number}`
+  /** Asking the deciding party for consent (play the prompt, recognize the answer), once per call. */
+  | "ask-consent"
+  /** Acting on a refusal or silence as the policy says (end the call, or put why nothing is recorded on record). */
+  | "consent-fallback";
 
 const SESSION_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -247,6 +255,8 @@ function sessionOf(serverCallId: string, replies: [Error | null, unknown][] | nu
     presence: Object.values((presenceReply?.[1] ?? {}) as Record<string, string>).map(
       (raw) => JSON.parse(raw) as PresenceObservation,
     ),
+    consentAsked: hash.consentAsked,
+    consentAnswer: hash.consentAnswer,
     stops: Object.fromEntries(
       Object.entries(hash)
         .filter(([field]) => field.startsWith(STOP_FIELD))
@@ -293,15 +303,20 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
       departed: `${base}:departed`,
     };
   };
-  const touch = (serverCallId: string) => {
+  /**
+   * Keeps the call's keys `written` for SESSION_TTL_SECONDS from now: after their writes in the transaction (an
+   * EXPIRE before a key exists does nothing). Only the keys written: every key of a session gets its TTL when it is
+   * written (the hash and participants again with every fact), so none lives on without one; renewing all five on
+   * each write cost four EXPIREs per connect and presence event and bought nothing (a call ends long before 7 days).
+   */
+  const expiring = (
+    tx: ReturnType<RedisClient["multi"]>,
+    serverCallId: string,
+    ...written: (keyof ReturnType<typeof keys>)[]
+  ) => {
     const k = keys(serverCallId);
-    return redis
-      .multi()
-      .expire(k.hash, SESSION_TTL_SECONDS)
-      .expire(k.participants, SESSION_TTL_SECONDS)
-      .expire(k.connected, SESSION_TTL_SECONDS)
-      .expire(k.presence, SESSION_TTL_SECONDS)
-      .expire(k.departed, SESSION_TTL_SECONDS);
+    for (const key of written) tx.expire(k[key], SESSION_TTL_SECONDS);
+    return tx;
   };
   /** Ends a transaction with the session's read (what sessionOf parses) and runs it. */
   const readingSession = async (serverCallId: string, tx: ReturnType<RedisClient["multi"]>) => {
@@ -333,7 +348,7 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
     return session;
   };
   const setFields = async (serverCallId: string, fields: Record<string, string>) => {
-    await touch(serverCallId).hset(keys(serverCallId).hash, fields).exec();
+    await expiring(redis.multi().hset(keys(serverCallId).hash, fields), serverCallId, "hash").exec();
   };
 
   return {
@@ -383,10 +398,13 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
     },
     addPresence(serverCallId, key, observation) {
       const k = keys(serverCallId);
-      const tx = touch(serverCallId).hset(k.presence, key, JSON.stringify(observation));
-      if (observation.source === "event-grid" && observation.change === "left")
-        tx.sadd(k.departed, observation.participant);
-      return readingSession(serverCallId, tx);
+      const departed = observation.source === "event-grid" && observation.change === "left";
+      const tx = redis.multi().hset(k.presence, key, JSON.stringify(observation));
+      if (departed) tx.sadd(k.departed, observation.participant);
+      return readingSession(
+        serverCallId,
+        expiring(tx, serverCallId, "presence", ...(departed ? (["departed"] as const) : [])),
+      );
     },
     async recordStop(serverCallId, stop) {
       const written = await redis.hsetnx(
@@ -414,10 +432,17 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
     setOwnConnection: (serverCallId, callConnectionId) =>
       readingSession(
         serverCallId,
-        touch(serverCallId).hset(keys(serverCallId).hash, { ownConnectionId: callConnectionId }),
+        expiring(
+          redis.multi().hset(keys(serverCallId).hash, { ownConnectionId: callConnectionId }),
+          serverCallId,
+          "hash",
+        ),
       ),
     noteConnected: (serverCallId, callConnectionId) =>
-      readingSession(serverCallId, touch(serverCallId).sadd(keys(serverCallId).connected, callConnectionId)),
+      readingSession(
+        serverCallId,
+        expiring(redis.multi().sadd(keys(serverCallId).connected, callConnectionId), serverCallId, "connected"),
+      ),
     async settle(serverCallId, { decision, factsVersion, pinPolicySet, claims, owner, tally }) {
       const key = keys(serverCallId).hash;
       const tx = redis.multi();

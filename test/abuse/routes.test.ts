@@ -33,6 +33,8 @@ describe("routes under /api", () => {
         "POST /api/recordings/:recordingId/chunks/:chunk/play",
         "GET /api/recordings/:recordingId/chunks/:chunk/stream",
         "POST /api/recordings/:recordingId/verify",
+        "GET /api/recordings/:recordingId/chunks/:chunk/peaks",
+        "GET /api/recordings/:recordingId/timeline",
         "POST /api/exports",
         "GET /api/exports/:exportId",
         "GET /api/audit",

@@ -275,15 +275,27 @@ describe("the QA web page in Chromium", () => {
     expect(facts).toMatch(/Manifest\s+intact/);
     // Not stopped on purpose: it ran until the call ended (a stop shows who or what stopped it, when and why).
     expect(facts).toMatch(/Stopped\s+no \(ran until the call or its recording ended\)/);
-    expect((await page.locator("#participants li").allInnerTexts()).sort()).toEqual([A2, OUTSIDER].sort());
+    // No directory for team-a: each participant by its id (shortened; the whole id on the item and its copy button).
+    const ids = await inPage<string[]>(
+      page,
+      "[...document.querySelectorAll('#participants li')].map((li) => li.dataset.id)",
+    );
+    expect(ids.sort()).toEqual([A2, OUTSIDER].sort());
+    expect(await page.locator("#participants li").first().innerText()).toContain("(not in the directory)");
 
     // The channel map as the API gives it, team member first (the policy's participant ordering).
     const detail = await api<Detail>(`/api/recordings/${encodeURIComponent(twoChunks.recordingId)}`, TOKENS.a);
     const rows = await cells(page, "#channels-body");
-    expect(rows).toEqual(detail.channelMap.map((entry) => [String(entry.channel), entry.participantId]));
+    const titles = await inPage<string[]>(
+      page,
+      "[...document.querySelectorAll('#channels-body td:nth-child(2)')].map((td) => td.title)",
+    );
+    expect(rows.map(([channel], i) => [channel, titles[i]])).toEqual(
+      detail.channelMap.map((entry) => [String(entry.channel), entry.participantId]),
+    );
     expect(rows).toEqual([
-      ["0", A2],
-      ["1", OUTSIDER],
+      ["0", `8:acs:…${A2.slice(-12)}`],
+      ["1", "+14255550123"],
     ]);
     expect(await page.locator("#chunks-body tr").count()).toBe(2);
     await page.close();

@@ -7,6 +7,7 @@ import { parseAllDocuments } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PRODUCTION_COMMANDS } from "../../scripts/local-stack/processes.js";
 import { loadConfig } from "../../src/config/index.js";
+import { WORKER_ROLES } from "../../src/queues/index.js";
 
 const DIR = "deploy/k8s";
 interface Manifest {
@@ -17,6 +18,7 @@ interface Manifest {
 interface Container {
   name: string;
   command: string[];
+  env?: { name: string; value: string }[];
   ports: { name: string; containerPort: number }[];
   envFrom: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
   livenessProbe: { httpGet: { path: string; port: string } };
@@ -66,7 +68,8 @@ const secret = () => named<Manifest & { stringData: Record<string, string> }>("S
 describe("deploy/k8s", () => {
   it.each([
     ["compliance-recorder-webhook", "webhook", "8080"],
-    ["compliance-recorder-worker", "worker", "8081"],
+    ["compliance-recorder-worker-control", "worker", "8081"],
+    ["compliance-recorder-worker-ingest", "worker", "8081"],
   ] as const)(
     "%s: ≥ 2 replicas, the compiled process, probes on its own port, configuration from the ConfigMap and the Secret",
     (name, kind, port) => {
@@ -99,6 +102,34 @@ describe("deploy/k8s", () => {
       expect(budgets.filter((pdb) => JSON.stringify(pdb.spec.selector.matchLabels) === own)).toHaveLength(1);
     },
   );
+
+  it("runs control and ingest as Deployments of their own: every role served once, ingest's CPU bounded below control's", () => {
+    const roleOf = (name: string) => {
+      const container = named<Deployment>("Deployment", name).spec.template.spec.containers[0]!;
+      const value = container.env?.find((variable) => variable.name === "WORKER_ROLE")?.value;
+      const config = loadConfig({ ...configMap().data, ...secret().stringData, WORKER_ROLE: value });
+      return { roles: config.WORKER_ROLE, resources: container.resources };
+    };
+    const control = roleOf("compliance-recorder-worker-control");
+    const ingest = roleOf("compliance-recorder-worker-ingest");
+    expect(control.roles).toEqual(["control"]);
+    expect(ingest.roles).toEqual(["ingest", "retrieval"]);
+    expect([...control.roles, ...ingest.roles].sort()).toEqual([...WORKER_ROLES].sort());
+    // The ConfigMap leaves the role to each Deployment (a WORKER_ROLE there would be overridden anyway).
+    expect(configMap().data.WORKER_ROLE).toBeUndefined();
+    const cores = (cpu: string | undefined) =>
+      cpu === undefined ? Infinity : cpu.endsWith("m") ? Number(cpu.slice(0, -1)) / 1000 : Number(cpu);
+    // Control is never throttled; ingest is, and asks for less.
+    expect(control.resources.limits.cpu).toBeUndefined();
+    expect(cores(ingest.resources.limits.cpu)).toBeLessThanOrEqual(1);
+    expect(cores(ingest.resources.requests.cpu)).toBeLessThan(cores(control.resources.requests.cpu));
+    // No Deployment runs every role: the single worker of before is gone.
+    const workers = byKind("Deployment").filter((d) => d.metadata.name.startsWith("compliance-recorder-worker"));
+    expect(workers.map((d) => d.metadata.name).sort()).toEqual([
+      "compliance-recorder-worker-control",
+      "compliance-recorder-worker-ingest",
+    ]);
+  });
 
   it("mounts the API tokens file where API_TOKENS_FILE points, in the webhook", () => {
     const webhook = named<Deployment>("Deployment", "compliance-recorder-webhook");

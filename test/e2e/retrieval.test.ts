@@ -40,6 +40,22 @@ rules:
     samplePercent: 100
     recording: { content: audio, channel: mixed, format: wav }
 `,
+  // Names (docs/directory.md). Support's directory also names d1, differently: a desk reviewer must never see it.
+  "desk.directory.yaml": `version: 1
+team: desk
+country: GB
+people:
+  - { id: "${user("d1")}", displayName: Alice Smith, role: agent, location: GB-ENG }
+  - { id: "${user("d2")}", displayName: Bob Okafor, role: supervisor, location: GB }
+`,
+  "support.directory.yaml": `version: 1
+team: support
+country: GB
+people:
+  - { id: "${user("s1")}", displayName: Carol Jones, role: agent, location: GB-SCT }
+  - { id: "${CUSTOMER}", displayName: Pat Customer, role: customer, location: GB }
+  - { id: "${user("d1")}", displayName: Mallory Elsewhere, role: agent }
+`,
 };
 const tokens = { desk: "desk-reviewer-token", support: "support-reviewer-token", auditor: "auditor-token" };
 const NAMES = { desk: "desk-reviewer", support: "support-reviewer", auditor: "auditor" };
@@ -231,6 +247,46 @@ describe("QA retrieval", () => {
     expect((await api("GET", "/api/recordings?outcome=never", tokens.auditor)).status).toBe(400);
   });
 
+  it("names the people beside their ids and finds calls by name or phone number, each team in its own directory", async () => {
+    const page = async (query: string, token: string) => {
+      const response = await api("GET", `/api/recordings?${query}`, token);
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { items: (Item & { people: unknown[]; reviewStatus: unknown })[] }).items;
+    };
+    const desk1 = (await page(`serverCallId=${encodeURIComponent(calls.desk1)}`, tokens.auditor))[0]!;
+    expect(desk1.people).toEqual([
+      { id: user("d1"), displayName: "Alice Smith", role: "agent", location: "GB-ENG" },
+      { id: user("d2"), displayName: "Bob Okafor", role: "supervisor", location: "GB" },
+    ]);
+    expect(desk1.reviewStatus).toBeNull();
+    const support1 = (await page("team=support", tokens.support))[0]!;
+    expect(support1.people).toEqual(
+      expect.arrayContaining([{ id: `4:${CUSTOMER}`, displayName: "Pat Customer", role: "customer", location: "GB" }]),
+    );
+    const detail = (await (await api("GET", path(desk1.recordingId), tokens.desk)).json()) as { people: unknown[] };
+    expect(detail.people).toEqual(desk1.people);
+
+    const found = async (q: string, token: string) =>
+      (await page(`q=${encodeURIComponent(q)}`, token)).map((r) => r.serverCallId).sort();
+    const allDesk = [calls.desk1, calls.desk2, calls.desk3].sort();
+    expect(await found("alice", tokens.desk)).toEqual(allDesk);
+    expect(await found("Alice Smith", tokens.desk)).toEqual(allDesk);
+    expect(await found("smith alice", tokens.auditor)).toEqual(allDesk);
+    expect(await found("Alice Jones", tokens.desk)).toEqual([]);
+    expect(await found("pat", tokens.support)).toEqual([calls.support1]);
+    // Phone numbers as people write them, the national one read in the team's country (GB).
+    for (const typed of ["07700 900123", "+44 7700 900123", "+44 (0)7700 900 123", CUSTOMER]) {
+      expect(await found(typed, tokens.support)).toEqual([calls.support1]);
+    }
+    // Another team: its names and numbers find nothing, and support's name for d1 is not desk's.
+    expect(await found("pat", tokens.desk)).toEqual([]);
+    expect(await found("07700 900123", tokens.desk)).toEqual([]);
+    expect(await found("mallory", tokens.desk)).toEqual([]);
+    expect(await found("mallory", tokens.support)).toEqual([]); // d1 is on no support call
+    expect(await found("carol", tokens.auditor)).toEqual([calls.support1]);
+    expect((await api("GET", `/api/recordings?q=${"x".repeat(201)}`, tokens.desk)).status).toBe(400);
+  });
+
   it("returns one recording with its manifest, chunks, participants and channel map", async () => {
     const desk2 = recordingOf(calls.desk2);
     const response = await api("GET", path(desk2.recordingId), tokens.desk);
@@ -248,6 +304,24 @@ describe("QA retrieval", () => {
       const bytes = await archivedBytes(chunk.blob);
       expect(sha256(bytes)).toBe(chunk.sha256);
     }
+    // Waveform peaks written at ingest beside each chunk: both channels, as long as the chunk (1.5 s each).
+    // (Written last in the ingest job, after the manifest that lists the recording: waited for.)
+    for (const chunk of detail.chunks) {
+      const response = await eventually(
+        async () => {
+          const answer = await api("GET", `${path(desk2.recordingId)}/chunks/${chunk.index}/peaks`, tokens.desk);
+          return answer.status === 200 ? answer : undefined;
+        },
+        10_000,
+        `the peaks of chunk ${chunk.index}`,
+      );
+      const peaks = (await response.json()) as { channels: number; durationMs: number; peaks: number[][] };
+      expect(peaks).toMatchObject({ channels: 2, durationMs: 1_500 });
+      expect(peaks.peaks.map((channel) => channel.length)).toEqual([75, 75]); // 50 a second
+      expect(Math.max(...peaks.peaks.flat())).toBeGreaterThan(0.1); // the simulator's tones, not silence
+    }
+    expect((await api("GET", `${path(desk2.recordingId)}/chunks/0/peaks`, tokens.support)).status).toBe(404);
+    expect((await api("GET", `${path(desk2.recordingId)}/chunks/9/peaks`, tokens.desk)).status).toBe(404);
   });
 
   it("answers the access matrix on every endpoint: own team, other team 404, auditor, no token and wrong token 401", async () => {
@@ -508,6 +582,14 @@ describe("QA retrieval", () => {
     out.length = 0;
     expect(await verifyCommand(support.recordingId, options, io)).toBe(1);
     expect(out.join("\n")).toContain("MISMATCH");
+    // The list shows the last verification's outcome: this one failed.
+    const listedAfter = (await (await api("GET", "/api/recordings?team=support", tokens.support)).json()) as {
+      items: { recordingId: string; integrity: { archive: string; lastVerification: { ok: boolean } | null } }[];
+    };
+    expect(listedAfter.items.find((r) => r.recordingId === support.recordingId)?.integrity).toMatchObject({
+      archive: "verified",
+      lastVerification: { ok: false },
+    });
     // An export refuses to pass the altered chunk off as evidence: left out, and the bundle says why.
     const created = await api("POST", "/api/exports", tokens.auditor, {
       team: "support",
@@ -570,9 +652,18 @@ describe("QA retrieval", () => {
     const custody = JSON.parse((await read("chain-of-custody.json")).toString("utf8")) as {
       ok: boolean;
       requestedBy: { name: string };
-      recordings: { recordingId: string; ok: boolean; files: { path: string; ok: boolean }[] }[];
+      recordings: {
+        recordingId: string;
+        ok: boolean;
+        files: { path: string; ok: boolean }[];
+        people: { id: string; displayName: string | null }[];
+      }[];
     };
     expect(custody).toMatchObject({ ok: true, requestedBy: { name: NAMES.desk } });
+    // Who was on each call, by the names the directory had at the time of the export.
+    for (const exported of custody.recordings) {
+      expect(exported.people.map((p) => p.displayName).sort()).toEqual(["Alice Smith", "Bob Okafor"]);
+    }
     const desk = recordings.filter((r) => r.team === "desk");
     expect(custody.recordings.map((r) => r.recordingId).sort()).toEqual(desk.map((r) => r.recordingId).sort());
     for (const recording of desk) {
@@ -634,6 +725,11 @@ describe("QA retrieval", () => {
       expect(run.stdout).toContain("3 recordings' chunks and metadata documents checked against their manifests");
       // One byte of a chunk changed: named, exit 1.
       const bytes = await readFile(file);
+      // Its chain of custody (stored, not deflated, and covered by the seal just verified) names who was on each call.
+      const custodyAt = bytes.indexOf(Buffer.from('"exportId"'));
+      expect(custodyAt).toBeGreaterThan(0);
+      expect(bytes.includes(Buffer.from('"displayName": "Alice Smith"'), custodyAt)).toBe(true);
+      expect(bytes.includes(Buffer.from('"displayName": "Bob Okafor"'), custodyAt)).toBe(true);
       const at = bytes.indexOf(Buffer.from("RIFF")) + 100;
       bytes[at] = bytes[at]! ^ 0xff;
       await writeFile(file, bytes);
@@ -725,6 +821,10 @@ describe("QA retrieval", () => {
     const options = { url: stack.webhookUrl, token: tokens.desk };
     expect(await listCommand({ ...options, json: true, all: true, limit: "2" }, io)).toBe(0);
     expect(out.map((line) => (JSON.parse(line) as Item).team)).toEqual(["desk", "desk", "desk"]);
+    out.length = 0;
+    expect(await listCommand({ ...options, search: "bob" }, io)).toBe(0);
+    expect(out[0]).toMatch(/PEOPLE$/);
+    expect(out.slice(1, 4).every((line) => /(Alice Smith, Bob Okafor|Bob Okafor, Alice Smith)$/.test(line))).toBe(true);
 
     const desk2 = recordingOf(calls.desk2);
     const downloads = await mkdtemp(join(tmpdir(), "download-"));

@@ -127,15 +127,24 @@ function eventsOfCall(serverCallId: string): AcsEvent[] {
 
 /** Jobs the handler removed (not started yet), since the start of the test file. */
 const removed: { name: JobName; jobId: string }[] = [];
+/** Connect requests that reached ACS, per call, since the start of the test file: the effect that must happen once. */
+const acsConnects = new Map<string, number>();
 
-/** Runs events through the real event handler (real Redis sessions), recording what it enqueues. */
+/**
+ * Runs events through the real event handler (real Redis sessions), recording what it enqueues, and the steps it
+ * ran itself on the way to the recording (the connect: call-event.ts runInline), as the job the step is.
+ */
 async function handle(
   events: AcsEvent[],
   current: () => readonly TeamPolicy[] = () => policies,
   earlier: (hash: string) => readonly TeamPolicy[] | undefined = () => undefined,
-  /** The worker dies when it is about to queue a job of this kind (after the step was claimed). */
+  /**
+   * The worker dies when it is about to queue a job of this kind (after the step was claimed); for the connect,
+   * also when about to make the request itself.
+   */
   dieBeforeQueueing?: JobName,
 ) {
+  let queuedConnectRunning = false;
   const enqueued: { name: JobName; jobId: string | undefined }[] = [];
   /** A job as queued: its kind's name, and the id its kind gives its payload. */
   const idOf = (kind: AnyJobKind, payload: unknown) => ({
@@ -150,7 +159,14 @@ async function handle(
       enqueued.push({ name, jobId: id });
       // The connect job runs at once (once per job id, as BullMQ keeps one job per id): ACS answers with our
       // connection, conn-1; its CallConnected may have been handled before or comes after.
-      if (name === "connect-call" && first) await runJob(connectCallJob, deps, payload as PayloadOf<"connect-call">);
+      if (name === "connect-call" && first) {
+        queuedConnectRunning = true;
+        try {
+          await runJob(connectCallJob, deps, payload as PayloadOf<"connect-call">);
+        } finally {
+          queuedConnectRunning = false;
+        }
+      }
     },
     async enqueueMany(kind, payloads) {
       for (const payload of payloads) enqueued.push(idOf(kind, payload));
@@ -168,7 +184,13 @@ async function handle(
     close: async () => undefined,
   };
   const acs = {
-    connectCall: async () => ({ callConnectionProperties: { callConnectionId: "conn-1" } }),
+    connectCall: async (locator: { id: string }) => {
+      // Made in the event's own job: a death there is one before the step happened (its job is then queued).
+      if (!queuedConnectRunning && dieBeforeQueueing === "connect-call") throw new Error("worker killed");
+      acsConnects.set(locator.id, (acsConnects.get(locator.id) ?? 0) + 1);
+      if (!queuedConnectRunning) enqueued.push({ name: "connect-call", jobId: jobIdFor(locator.id, "connect") });
+      return { callConnectionProperties: { callConnectionId: "conn-1" } };
+    },
   } as unknown as CallAutomationClient;
   const deps = {
     logger: createLogger("silent", "test"),
@@ -181,6 +203,7 @@ async function handle(
     recordingExpectedWithinMs: 60_000,
     ledger: createMemoryLedger(),
     correlation,
+    health: { noteSuccess: async () => undefined },
   } as unknown as WorkerDependencies; // container is never touched by call events or the connect
   // One receipt time for all: when a delivery arrived is kept (time-to-record) but is no fact of the call's order.
   for (const event of events)
@@ -203,6 +226,8 @@ async function endState(serverCallId: string, enqueued: { name: JobName; jobId: 
       recordingVersion: undefined,
     },
     connects: jobs("connect-call"),
+    /** Connect requests at ACS: exactly one, whatever the order or the redeliveries. */
+    acsConnects: acsConnects.get(serverCallId) ?? 0,
     starts: jobs("start-recording"),
     deadlines: jobs("enforce-start"),
     ingestJobs: jobs("ingest-chunk"),
@@ -313,7 +338,7 @@ describe.each(redisTargets)("call event handling on %s", (_label, target) => {
   it("in order: one connect, one start, one ingest job, a recorded decision", async () => {
     const serverCallId = serverCallIdLike("ordered");
     const state = await endState(serverCallId, await handle(eventsOfCall(serverCallId)));
-    expect(state).toMatchObject({ connects: 1, starts: 1, deadlines: 1, ingestJobs: 1 });
+    expect(state).toMatchObject({ connects: 1, acsConnects: 1, starts: 1, deadlines: 1, ingestJobs: 1 });
     expect(state.session).toMatchObject({
       started: true,
       ended: true,
@@ -344,13 +369,15 @@ describe.each(redisTargets)("call event handling on %s", (_label, target) => {
     expect(connects.length).toBeGreaterThan(0);
     expect(new Set(connects.map((job) => job.jobId)).size).toBe(1);
     expect(connects[0]!.jobId).toBeDefined();
+    // The connect itself reached ACS once: the second redelivery found the call connected.
+    expect(acsConnects.get(serverCallId)).toBe(1);
   });
 
   it("each event delivered 5 times has one effect", async () => {
     const serverCallId = serverCallIdLike("dup");
     const events = eventsOfCall(serverCallId).flatMap((event) => [event, event, event, event, event]);
     const state = await endState(serverCallId, await handle(events));
-    expect(state).toMatchObject({ connects: 1, starts: 1, deadlines: 1, ingestJobs: 1 });
+    expect(state).toMatchObject({ connects: 1, acsConnects: 1, starts: 1, deadlines: 1, ingestJobs: 1 });
   });
 
   it("any delivery order ends in the same state as in order", async () => {

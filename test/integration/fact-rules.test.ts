@@ -39,6 +39,9 @@ const update: fc.Arbitrary<FactUpdate> = fc.record(
     startedSeenAt: moment,
     rangSeenAt: moment,
     startedAt: moment,
+    // The consent evidence (sessions/consent.ts): the first ask and the first answer stay.
+    consentAsked: fc.constantFrom('{"requirement":"notice","n":1}', '{"requirement":"consent","n":2}', ""),
+    consentAnswer: fc.constantFrom('{"outcome":"given"}', '{"outcome":"refused"}', '{"outcome":"silent"}', ""),
     participants: fc.uniqueArray(
       id.filter((value) => value !== ""),
       { maxLength: 3 },
@@ -58,6 +61,8 @@ const factsOf = (session: CallSession): KnownFacts => ({
   rangSeenAt: session.rangSeenAt,
   startedAt: session.startedAt,
   participants: session.participants,
+  consentAsked: session.consentAsked,
+  consentAnswer: session.consentAnswer,
 });
 
 describe.each(redisTargets)("fact rules on %s", (_label, target) => {

@@ -4,7 +4,13 @@ import type { Server } from "node:http";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it, inject } from "vitest";
 import { deleteKeysMatching } from "../../scripts/local-stack/services.js";
-import { aliveWorkers, HEARTBEAT_TTL_MS, heartbeatKey, startHeartbeat } from "../../src/observability/heartbeat.js";
+import {
+  aliveWorkers,
+  HEARTBEAT_TTL_MS,
+  heartbeatKey,
+  rolesReadiness,
+  startHeartbeat,
+} from "../../src/observability/heartbeat.js";
 import { createWorkerHttp } from "../../workers/http.js";
 import { listen } from "../support/http.js";
 
@@ -21,7 +27,7 @@ afterAll(async () => {
 describe("worker heartbeats", () => {
   it("counts a beating worker, not one whose last beat is older than the TTL, and forgets one that stopped", async () => {
     const errors: unknown[] = [];
-    const beat = startHeartbeat(redis, prefix, "worker-a", (e) => errors.push(e), 50);
+    const beat = startHeartbeat(redis, prefix, { id: "worker-a", roles: ["control"] }, (e) => errors.push(e), 50);
     await beat.started;
     // A worker that died without a clean stop: its last beat is just past the TTL.
     await redis.zadd(heartbeatKey(prefix), Date.now() - HEARTBEAT_TTL_MS - 1_000, "worker-dead");
@@ -33,7 +39,7 @@ describe("worker heartbeats", () => {
     }
 
     const alive = await aliveWorkers(redis, prefix);
-    expect(alive.map((w) => w.id)).toEqual(["worker-a"]);
+    expect(alive.map((w) => [w.id, w.roles])).toEqual([["worker-a", ["control"]]]);
     expect(alive[0]!.lastBeatSecondsAgo).toBeLessThan(HEARTBEAT_TTL_MS / 1000);
 
     await beat.stop();
@@ -42,7 +48,7 @@ describe("worker heartbeats", () => {
   });
 
   it("makes the worker's /readyz answer 200 while it beats and Redis answers, 503 otherwise", async () => {
-    const beat = startHeartbeat(redis, `${prefix}:http`, "worker-b", () => undefined, 50);
+    const beat = startHeartbeat(redis, `${prefix}:http`, { id: "worker-b", roles: ["ingest"] }, () => undefined, 50);
     await beat.started;
     let redisUp = true;
     const app = createWorkerHttp({
@@ -51,13 +57,26 @@ describe("worker heartbeats", () => {
         return redis.ping();
       },
       heartbeat: beat,
+      roles: ["ingest"],
+      deployment: () => rolesReadiness(redis, `${prefix}:http`),
     });
     const { server, base }: { server: Server; base: string } = await listen(app);
     try {
       const ready = await fetch(`${base}/readyz`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toEqual({ ready: true, checks: { redis: "ok", heartbeat: "ok" } });
-      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      // Ready itself, and says that nobody runs control or retrieval (their queues wait).
+      expect(await ready.json()).toEqual({
+        ready: true,
+        role: "ingest",
+        checks: {
+          redis: "ok",
+          heartbeat: "ok",
+          workers: "degraded: no worker alive serves control, retrieval: its queues wait (WORKER_ROLE)",
+        },
+      });
+      const health = await fetch(`${base}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: "ok", role: "ingest" });
       expect(await (await fetch(`${base}/metrics`)).text()).toContain("# TYPE jobs_failed_total counter");
 
       redisUp = false;
@@ -68,5 +87,31 @@ describe("worker heartbeats", () => {
       await beat.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+
+  it("says which role has no worker alive: degraded until some worker serves each, a worker of role all serving all", async () => {
+    const at = `${prefix}:roles`;
+    expect(await rolesReadiness(redis, at)).toEqual({
+      degraded: "no worker alive: events and recordings wait in Redis",
+    });
+    const control = startHeartbeat(redis, at, { id: "pod-c", roles: ["control"] }, () => undefined, 50);
+    const rest = startHeartbeat(redis, at, { id: "pod-i", roles: ["ingest", "retrieval"] }, () => undefined, 50);
+    await Promise.all([control.started, rest.started]);
+    expect(await rolesReadiness(redis, at)).toBeUndefined();
+    await control.stop();
+    expect((await rolesReadiness(redis, at))?.degraded).toMatch(/no worker alive serves control:/);
+    // A worker from before roles (its beat names none) ran every queue: it still counts for each.
+    await redis.zadd(heartbeatKey(at), Date.now(), "old-pod-1");
+    expect(await rolesReadiness(redis, at)).toBeUndefined();
+    const alive = await aliveWorkers(redis, at);
+    expect(alive.map((w) => [w.id, w.roles]).sort()).toEqual([
+      ["old-pod-1", ["control", "ingest", "retrieval"]],
+      ["pod-i", ["ingest", "retrieval"]],
+    ]);
+    await rest.stop();
+    const all = startHeartbeat(redis, at, { id: "pod-a", roles: ["control", "ingest", "retrieval"] }, () => undefined);
+    await all.started;
+    expect(await redis.zscore(heartbeatKey(at), "pod-a@all")).not.toBeNull();
+    await all.stop();
   });
 });

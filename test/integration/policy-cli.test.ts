@@ -48,7 +48,8 @@ describe("recorder policy lint", () => {
     const run = await recorder("policy", "lint", "policies");
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("ok       trading-desk.yaml  team trading-desk");
-    expect(run.stdout).toContain("3 files: 0 errors, 0 warnings");
+    expect(run.stdout).toContain("ok       trading-desk.directory.yaml  directory of trading-desk  6 entries");
+    expect(run.stdout).toContain("6 files: 0 errors, 0 warnings");
   });
 
   it("fails with file:line:column on an error, and still prints warnings", async () => {
@@ -68,12 +69,16 @@ rules:
       /^error {4}trading-desk\.yaml:\d+:\d+: rules\.0\.recording\.format: unmixed recordings must use format wav$/m,
     );
     expect(run.stderr).toContain(
-      `warning  shadowing.yaml:3:11: member ${CAROL} is also in team customer-support (customer-support.yaml:10:5)`,
+      `warning  shadowing.yaml:3:11: member ${CAROL} is also in team customer-support (customer-support.yaml:15:5)`,
     );
     expect(run.stderr).toContain(
       "warning  shadowing.yaml:6:5: rule pstn is unreachable: rule all above matches all its calls first",
     );
-    expect(run.stdout).toContain("4 files: 1 error, 2 warnings");
+    // Carol has an entry in customer-support's directory, not in shadowing's (which has none).
+    expect(run.stderr).toContain(
+      `warning  shadowing.yaml:3:11: member ${CAROL} of team shadowing has no entry in shadowing.directory.yaml`,
+    );
+    expect(run.stdout).toContain("7 files: 1 error, 3 warnings");
   });
 
   it("exits 0 with warnings only; 1 for a directory without policies", async () => {
@@ -86,6 +91,56 @@ rules:
     const run = await recorder("policy", "lint", empty);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("no policy files (*.yaml)");
+  });
+});
+
+describe("recorder policy lint: the teams' directories", () => {
+  it("refuses unknown identity formats, duplicates, bad locations and a file named for another team", async () => {
+    const dir = await policyDir("bad-directory", {
+      "legal.directory.yaml": `version: 1
+team: legal
+people:
+  - { id: "alice", displayName: Alice, role: agent }
+  - { id: "+442071234567", displayName: Line, role: line, location: GB-ENG }
+  - { id: "+442071234567", displayName: Line again, role: line }
+  - { id: "${ALICE}", displayName: Alice, role: agent, location: XX }
+`,
+      "trading-desk.directory.yaml": "version: 1\nteam: legal\npeople: []\n",
+    });
+    const run = await recorder("policy", "lint", dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error {4}legal\.directory\.yaml:4:\d+: people\.0\.id: not an identity/m);
+    expect(run.stderr).toMatch(
+      /^error {4}legal\.directory\.yaml:6:\d+: people\.2\.id: \+442071234567 is already listed \(legal\.directory\.yaml:5:\d+\)$/m,
+    );
+    expect(run.stderr).toMatch(
+      /^error {4}legal\.directory\.yaml:7:\d+: people\.3\.location: not an ISO 3166-1 country code$/m,
+    );
+    expect(run.stderr).toContain("team: legal, but the file is named for team trading-desk");
+  });
+
+  it("warns of members without an entry, and of a directory for no team", async () => {
+    const dir = await policyDir("unnamed", {
+      "trading-desk.directory.yaml": `version: 1
+team: trading-desk
+people:
+  - { id: "${ALICE}", displayName: Alice Smith, role: agent, location: GB }
+  - { id: "+442071234567", displayName: Line 1, role: line }
+`,
+      "nobody.directory.yaml": "version: 1\nteam: nobody\npeople: []\n",
+    });
+    const run = await recorder("policy", "lint", dir);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toMatch(
+      /^warning {2}trading-desk\.yaml:\d+:\d+: member 8:acs:\S+-bob of team trading-desk has no entry/m,
+    );
+    expect(run.stderr).toMatch(
+      /^warning {2}trading-desk\.yaml:\d+:\d+: member \+442071234568 of team trading-desk has no entry/m,
+    );
+    expect(run.stderr).not.toContain("member +442071234567");
+    expect(run.stderr).toContain(
+      "warning  nobody.directory.yaml: directory for team nobody, which no policy file defines",
+    );
   });
 });
 
@@ -186,5 +241,82 @@ describe("recorder policy diff", () => {
     const run = await recorder("policy", "diff", "policies", "policies", "--calls", calls);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("bad.jsonl:2: serverCallId");
+  });
+});
+
+describe("recorder policy: consent by jurisdiction (docs/consent.md)", () => {
+  it("lint checks the jurisdiction data with the policies, and refuses a set it does not define", async () => {
+    const shipped = await recorder("policy", "lint", "policies");
+    expect(shipped.stdout).toMatch(
+      /^ok {7}jurisdictions\.\*\.yaml {2}7 set\(s\), 404 area code\(s\) {2}sha256 [0-9a-f]{64}$/m,
+    );
+    const support = await readFile("policies/customer-support.yaml", "utf8");
+    const dir = await policyDir("consent-typo", {
+      "customer-support.yaml": support.replace("us-state-unknown: *ask", "us-state-unknwn: *ask"),
+    });
+    const run = await recorder("policy", "lint", dir);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /^error {4}customer-support\.yaml:\d+:\d+: rule night-shift-every-call: consent names the set us-state-unknwn, which jurisdictions\.sets\.yaml does not define/m,
+    );
+  });
+
+  it("explain says which party and jurisdiction decided; --located places a party as the directory would", async () => {
+    const night = ["--at", "2026-11-23T23:00:00Z"];
+    const run = await recorder("policy", "explain", "--from", "+13055550100", "--to", CAROL, ...night);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      "Decided by 4:+13055550100 in US-FL (set all-party-consent, placed by phone-number): the strictest party decides.",
+    );
+    const located = await recorder(
+      "policy",
+      "explain",
+      "--from",
+      "+13055550100",
+      "--to",
+      CAROL,
+      ...night,
+      "--located",
+      "+13055550100=de",
+      "--json",
+    );
+    expect(located.code).toBe(0);
+    const decision = JSON.parse(located.stdout) as {
+      consent: { requirement: string; decidedBy: object; announcement: object };
+    };
+    expect(decision.consent).toMatchObject({
+      requirement: "notice",
+      decidedBy: { party: "4:+13055550100", jurisdiction: "DE", set: "eu", source: "directory" },
+      announcement: { locale: "de-DE" },
+    });
+    const bad = await recorder(
+      "policy",
+      "explain",
+      "--from",
+      "+13055550100",
+      "--to",
+      CAROL,
+      "--located",
+      "+13055550100=Florida",
+    );
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("--located +13055550100=Florida: give <participant>=<ISO 3166 location>");
+  });
+
+  it("diff lists a change of what a recorded call requires", async () => {
+    const support = await readFile("policies/customer-support.yaml", "utf8");
+    const dir = await policyDir("consent-stricter", {
+      "customer-support.yaml": support.replace("timeoutSeconds: 10", "timeoutSeconds: 5"),
+    });
+    const calls = join(work, "consent-calls.jsonl");
+    await writeFile(
+      calls,
+      `{"serverCallId":"fl","participants":[],"caller":"4:+13055550100","callee":"${CAROL}","at":"2026-11-23T23:00:00Z"}\n`,
+    );
+    const run = await recorder("policy", "diff", "policies", dir, "--calls", calls);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      "  - consent: consent for US-FL (all-party-consent): on refusal record-nothing, on silence record-nothing, wait 10 s → consent for US-FL (all-party-consent): on refusal record-nothing, on silence record-nothing, wait 5 s",
+    );
   });
 });

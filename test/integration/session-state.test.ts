@@ -212,6 +212,29 @@ describe.each(redisTargets)("session state on %s", (_label, target) => {
     expect((await sessions.get(call)).presence).toHaveLength(2);
   });
 
+  it("every key of a session expires, each written once as the last write of its kind (no key lives on without a TTL)", async () => {
+    const prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;
+    prefixes.push(prefix);
+    const sessions = createRedisSessionStore(redis, prefix);
+    const call = callId("ttl");
+    // Each kind of key written exactly once, in an order where no later write is to the same key.
+    await sessions.addPresence(call, "event-grid:e1", {
+      source: "event-grid",
+      change: "left",
+      participant: "8:acs:r_gone",
+      at: "2026-12-04T10:00:10Z",
+    });
+    await sessions.noteConnected(call, "conn-1");
+    await sessions.setOwnConnection(call, "conn-1");
+    await sessions.addFacts(call, { participants: ["8:acs:r_trader"] });
+    const base = `${prefix}:call:{${call}}`;
+    const keys = [base, `${base}:participants`, `${base}:connected`, `${base}:presence`, `${base}:departed`];
+    for (const key of keys) {
+      const ttl = await redis.ttl(key);
+      expect(ttl, key).toBeGreaterThan(6 * 24 * 3600);
+    }
+  });
+
   it("stops on purpose: the first of a recording stays, read with the session; a refused one is taken back", async () => {
     const { sessions } = fresh();
     const call = callId("stops");

@@ -59,6 +59,13 @@ export interface StackOptions {
    * (docs/reconciliation.md), this long after each call and recording.
    */
   diagnosticLogs?: { delayMs: number };
+  /**
+   * Bring your own storage (docs/byos.md): the simulator's ACS identity may write into the stack's Azurite, into
+   * the containers named here (all of them when absent). `beforeRuntime` runs once Azurite is up and before the
+   * policies are loaded, with the account's URL: a test writes policies naming its containers there.
+   */
+  customerStorage?: { grantedContainers?: string[] };
+  beforeRuntime?: (azurite: { accountUrl: string; connectionString: string }) => Promise<void>;
 }
 
 /**
@@ -80,6 +87,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const accessKey = randomBytes(32).toString("base64");
     const resourceId = randomUUID();
     const acsArmResourceId = `/subscriptions/${randomUUID()}/resourceGroups/recorder-test/providers/Microsoft.Communication/communicationServices/acs-test`;
+    const accountUrl = `http://127.0.0.1:${azuritePort}/devstoreaccount1`;
     const simulator = await startSimulator({
       accessKey,
       resourceId,
@@ -93,8 +101,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
             },
           }
         : {}),
+      ...(options.customerStorage
+        ? {
+            customerStorage: {
+              connectionString: azurite.connectionString,
+              ...(options.customerStorage.grantedContainers
+                ? { grantedContainers: options.customerStorage.grantedContainers.map((c) => `${accountUrl}/${c}`) }
+                : {}),
+            },
+          }
+        : {}),
     });
     stops.push(() => simulator.stop());
+    await options.beforeRuntime?.({ accountUrl, connectionString: azurite.connectionString });
 
     const port = await freePort();
     const secret = randomBytes(16).toString("hex");
@@ -139,6 +158,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         runtime.redis,
         prefix,
         config.WORKER_CONCURRENCY,
+        config.WORKER_ROLE,
       );
       stops.push(() => workers.close());
     }
@@ -174,6 +194,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           replicaRuntime.redis,
           prefix,
           replicaConfig.WORKER_CONCURRENCY,
+          replicaConfig.WORKER_ROLE,
         );
         stops.push(() => replicaWorkers.close());
         return { webhookUrl: replicaWebhook.url, eventGridUrl: `${replicaWebhook.url}/api/eventgrid?code=${secret}` };

@@ -16,6 +16,10 @@
  * @property {string} startedAt
  * @property {number} [durationSeconds]
  * @property {string[]} [participants]
+ * @property {import("./view.js").Person[]} [people] the participants with their directory names
+ * @property {string | null} [direction] internal, outbound or inbound for the team (null: not known)
+ * @property {{ archive?: string, lastVerification?: { at: string, ok: boolean } | null }} [integrity]
+ * @property {string | null} [reviewStatus] from the reviews feature (null: none)
  * @property {string} outcome
  * @property {string | null} [ruleId]
  * @property {number} chunkCount
@@ -31,6 +35,8 @@
  * @property {boolean} [manifestIntact]
  * @property {{ index: number, sizeBytes: number, sha256: string, startTime?: string, durationMs?: number }[]} [chunks]
  * @property {string[]} [participants]
+ * @property {import("./view.js").Person[]} [people]
+ * @property {{ status: string, keyId?: string | null, summary: string } | null} [manifestSignature]
  * @property {ChannelMapEntry[]} [channelMap]
  * @property {{ chunk: number, startTime?: string, durationMs: number }[]} [pauses]
  * @property {{ trigger: "scope" | "request", by: string, reason: string, at: string } | null} [endedBy]
@@ -64,11 +70,13 @@ export function createApi(token) {
   /**
    * @param {"GET" | "POST"} method
    * @param {string} path
+   * @param {AbortSignal} [signal] aborts the request (a newer search replaced it)
    * @returns {Promise<unknown>} the answer's JSON (each caller below says what the API documents it to be)
    */
-  async function call(method, path) {
+  async function call(method, path, signal) {
     const response = await fetch(path, {
       method,
+      ...(signal ? { signal } : {}),
       headers: { authorization: `Bearer ${token()}`, accept: "application/json" },
       credentials: "omit",
       cache: "no-store",
@@ -84,12 +92,30 @@ export function createApi(token) {
   const recording = (id) => `/api/recordings/${encodeURIComponent(id)}`;
   return {
     /**
-     * `query` from view.js's listQuery.
+     * `query` from view.js's listQuery; `signal` aborts it when a newer search replaces it.
      * @param {string} query
+     * @param {AbortSignal} [signal]
      */
-    list: (query) =>
+    list: (query, signal) =>
       /** @type {Promise<{ items: RecordingItem[], nextCursor?: string | null }>} */ (
-        call("GET", `/api/recordings?${query}`)
+        call("GET", `/api/recordings?${query}`, signal)
+      ),
+    /**
+     * The call's timeline on the recording's audio.
+     * @param {string} recordingId
+     */
+    timeline: (recordingId) =>
+      /** @type {Promise<{ events: import("./view.js").TimelineEvent[], sources: Record<string, boolean> }>} */ (
+        call("GET", `${recording(recordingId)}/timeline`)
+      ),
+    /**
+     * A chunk's waveform peaks, computed at ingest (404, an ApiError, when it has none).
+     * @param {string} recordingId
+     * @param {number} index
+     */
+    peaks: (recordingId, index) =>
+      /** @type {Promise<{ channels: number, durationMs: number, peaksPerSecond: number, peaks: number[][] }>} */ (
+        call("GET", `${recording(recordingId)}/chunks/${index}/peaks`)
       ),
     /**
      * @param {string} recordingId

@@ -2,7 +2,7 @@
 // player with listening per speaker, verification), and the last reconciliation against ACS's call logs. Everything shown comes from the API and is written as text
 // (textContent), never as HTML. The token is kept in sessionStorage only: it dies with the tab and is never put
 // in a URL.
-/* global document, sessionStorage, CustomEvent, FormData, setTimeout, HTMLElement, HTMLAudioElement, HTMLButtonElement, HTMLFormElement, HTMLInputElement, HTMLSelectElement */
+/* global document, navigator, sessionStorage, CustomEvent, FormData, setTimeout, AbortController, DOMException, HTMLElement, HTMLAudioElement, HTMLButtonElement, HTMLFormElement, HTMLInputElement, HTMLSelectElement, getComputedStyle */
 import { ApiError, createApi } from "./api.js";
 import { createSpeakerRouting } from "./listen.js";
 import {
@@ -20,6 +20,17 @@ import {
   shortHash,
   speakerChoices,
   verificationView,
+  barHeights,
+  directionText,
+  integrityBadge,
+  peopleOf,
+  personLabel,
+  reviewText,
+  seekTarget,
+  shortId,
+  sortItems,
+  timelineRows,
+  waveformLabels,
 } from "./view.js";
 
 /** @typedef {import("./api.js").RecordingItem} RecordingItem */
@@ -27,6 +38,8 @@ import {
 /** @typedef {import("./view.js").ChannelMapEntry} ChannelMapEntry */
 /** @typedef {import("./view.js").FilterFields} FilterFields */
 /** @typedef {import("./view.js").SpeakerChoice} SpeakerChoice */
+/** @typedef {import("./view.js").Person} Person */
+/** @typedef {import("./view.js").SortKey} SortKey */
 
 const TOKEN_KEY = "compliance-recorder.qa.token";
 /** Ask for a fresh stream ticket this long before the current one expires (ms). */
@@ -58,6 +71,10 @@ const routing = createSpeakerRouting(player);
  *   playing: { index: number, expiresAt: number, renewal: boolean } | undefined,
  *   listening: { channels: number, choices: SpeakerChoice[] },
  *   returnFocus: HTMLElement | undefined,
+ *   items: RecordingItem[],
+ *   sort: { key: SortKey, direction: "ascending" | "descending" },
+ *   listAbort: AbortController | undefined,
+ *   peaks: Map<string, Promise<{ channels: number, durationMs: number, peaks: number[][] } | undefined>>,
  * }}
  */
 const state = {
@@ -71,6 +88,13 @@ const state = {
   /** The opened recording's "Listen to" choices (view.js `speakerChoices`). */
   listening: { channels: 0, choices: [] },
   returnFocus: undefined,
+  /** The rows loaded so far, in the API's order (newest first); shown in `sort`'s order. */
+  items: [],
+  sort: { key: "startedAt", direction: "descending" },
+  /** The list request in flight: aborted when a newer search replaces it, so no stale page is ever shown. */
+  listAbort: undefined,
+  /** Waveform peaks by `<recordingId>/<chunk>` (undefined: the chunk has none). */
+  peaks: new Map(),
 };
 
 /**
@@ -168,24 +192,56 @@ function signOut(message = "Signed out.") {
 
 // ---- list ----
 
+/**
+ * A cell with its column's name, shown beside the value when the table is laid out as cards (narrow screens).
+ * @param {string} label
+ * @param {{ text?: string | number, className?: string }} options
+ * @param {...(Node | string)} children
+ */
+const cell = (label, options, ...children) => el("td", { ...options, attrs: { "data-label": label } }, ...children);
+
 /** @param {RecordingItem} item */
 function resultRow(item) {
   const open = el("button", { text: "Open", attrs: { type: "button" } });
   open.setAttribute("aria-label", `Open the recording started ${formatInstant(item.startedAt)} UTC`);
   open.addEventListener("click", () => guarded(() => openRecording(item.recordingId, open)));
-  const participants = el("ul", { className: "plain" }, ...(item.participants ?? []).map((p) => el("li", { text: p })));
+  const people = el(
+    "ul",
+    { className: "plain" },
+    ...peopleOf(item).map((person) => {
+      const label = personLabel(person);
+      const entry = el("li", { text: label.name, className: label.named ? "" : "unnamed" });
+      entry.title = person.id;
+      if (label.detail && label.named) entry.append(" ", el("span", { text: `(${label.detail})`, className: "role" }));
+      return entry;
+    }),
+  );
+  const badge = integrityBadge(item);
+  const integrity = el("span", { text: badge.label, className: `badge ${badge.state}` });
+  integrity.title = badge.title;
   return el(
     "tr",
     { attrs: { "data-recording-id": item.recordingId } },
-    el("td", { text: formatInstant(item.startedAt) }),
-    el("td", { className: "id" }, el("code", { text: item.serverCallId })),
-    el("td", { text: item.team }),
-    el("td", { text: formatDuration(item.durationSeconds), className: "number" }),
-    el("td", {}, participants),
-    el("td", { text: item.ruleId ? `${item.outcome} (rule ${item.ruleId})` : item.outcome }),
-    el("td", { text: item.chunkCount, className: "number" }),
+    cell("Date (UTC)", { text: formatInstant(item.startedAt) }),
+    cell("Direction", { text: directionText(item.direction) }),
+    cell("People", {}, people),
+    cell("Duration", { text: formatDuration(item.durationSeconds), className: "number" }),
+    cell("Team", { text: item.team }),
+    cell("Outcome", { text: item.ruleId ? `${item.outcome} (rule ${item.ruleId})` : item.outcome }),
+    cell("Integrity", {}, integrity),
+    cell("Review", { text: reviewText(item) }),
     el("td", {}, open),
   );
+}
+
+/** The loaded rows in the chosen order, and the headers saying which (aria-sort). */
+function renderResults() {
+  byId("results-body").replaceChildren(...sortItems(state.items, state.sort.key, state.sort.direction).map(resultRow));
+  for (const button of byId("results").querySelectorAll("button.sort")) {
+    const header = button.closest("th");
+    const key = button.getAttribute("data-sort");
+    header?.setAttribute("aria-sort", key === state.sort.key ? state.sort.direction : "none");
+  }
 }
 
 /**
@@ -194,30 +250,39 @@ function resultRow(item) {
  */
 async function loadResults(fresh) {
   const generation = ++state.generation;
+  // A newer search replaces any still in flight: its request is aborted, and its answer (if it came) dropped.
+  state.listAbort?.abort();
+  const abort = new AbortController();
+  state.listAbort = abort;
   if (fresh) {
     state.cursor = null;
     state.shown = 0;
   }
   say("Searching…");
-  /** @type {HTMLTableRowElement[]} */
-  const rows = [];
+  /** @type {RecordingItem[]} */
+  const items = [];
   let cursor = state.cursor;
   let requests = 0;
-  do {
-    const query = listQuery(state.fields, { cursor });
-    if (!query.ok) throw new Error(query.problems.join(" "));
-    const page = await api.list(query.query);
-    if (generation !== state.generation) return;
-    requests += 1;
-    rows.push(...page.items.map(resultRow));
-    cursor = page.nextCursor ?? null;
-  } while (needsMore(rows.length, cursor, requests));
+  try {
+    do {
+      const query = listQuery(state.fields, { cursor });
+      if (!query.ok) throw new Error(query.problems.join(" "));
+      const page = await api.list(query.query, abort.signal);
+      if (generation !== state.generation) return;
+      requests += 1;
+      items.push(...page.items);
+      cursor = page.nextCursor ?? null;
+    } while (needsMore(items.length, cursor, requests));
+  } catch (error) {
+    if (abort.signal.aborted || (error instanceof DOMException && error.name === "AbortError")) return;
+    throw error;
+  }
+  if (generation !== state.generation) return;
 
-  const body = byId("results-body");
-  if (fresh) body.replaceChildren(...rows);
-  else body.append(...rows);
+  state.items = fresh ? items : [...state.items, ...items];
+  renderResults();
   state.cursor = cursor;
-  state.shown += rows.length;
+  state.shown += items.length;
   byId("results").hidden = false;
   byId("more").hidden = !cursor;
   const count = state.shown === 0 ? "No recordings match" : `${state.shown} recording(s)`;
@@ -255,6 +320,7 @@ function renderRecording(detail) {
   const item = detail.recording;
   const policy = detail.policy ?? {};
   byId("detail-heading").textContent = `Recording started ${formatInstant(item.startedAt)} UTC`;
+  renderIntegrity(detail);
 
   const facts = byId("facts");
   facts.replaceChildren();
@@ -294,10 +360,10 @@ function renderRecording(detail) {
       : `${stop.trigger === "scope" ? "nobody in scope left on the call" : `on request by ${stop.by}`} at ${formatInstant(stop.at)} UTC (${stop.reason})`,
   );
 
-  byId("participants").replaceChildren(
-    ...(detail.participants ?? []).map((p) => el("li", {}, el("code", { text: p }))),
-  );
+  const people = detail.people ?? peopleOf({ participants: detail.participants ?? [] });
+  byId("participants").replaceChildren(...people.map(personItem));
 
+  const names = new Map(people.map((p) => [p.id, personLabel(p).name]));
   const channels = channelRows(detail.channelMap);
   byId("channels-body").replaceChildren(
     ...(channels.length === 0
@@ -307,12 +373,21 @@ function renderRecording(detail) {
             "tr",
             {},
             el("td", { text: row.channel, className: "number" }),
-            el("td", {}, el("code", { text: row.participant })),
+            el("td", {
+              text: names.get(row.participant) ?? shortId(row.participant),
+              attrs: { title: row.participant },
+            }),
           ),
         )),
   );
 
-  renderListening(detail.channelMap);
+  // "Listen to" by name where the directory has one (the channel map carries ids).
+  renderListening(
+    detail.channelMap?.map((entry) => {
+      const person = people.find((p) => p.id === entry.participantId);
+      return person?.displayName ? { ...entry, participantId: person.displayName } : entry;
+    }),
+  );
 
   byId("chunks-body").replaceChildren(
     ...(detail.chunks ?? []).map((chunk) => {
@@ -341,6 +416,53 @@ function renderRecording(detail) {
   byId("verify-summary").className = "";
   byId("verify-body").replaceChildren();
   byId("verify-results").hidden = true;
+}
+
+/**
+ * Integrity and signature status, up front: the manifest as archived, its signature, the last verification.
+ * @param {RecordingDetail} detail
+ */
+function renderIntegrity(detail) {
+  const badge = integrityBadge(detail.recording);
+  const manifest = detail.manifestIntact
+    ? "Manifest intact (matches its recorded SHA-256)"
+    : "Manifest DOES NOT MATCH its recorded SHA-256";
+  const signature = detail.manifestSignature
+    ? `signature: ${detail.manifestSignature.summary}`
+    : "signature: not checked";
+  const summary = byId("integrity-summary");
+  summary.textContent = `${manifest}; ${signature}; ${badge.title}.`;
+  const ok = detail.manifestIntact && detail.manifestSignature?.status !== "invalid" && badge.state !== "failed";
+  summary.className = `integrity ${ok ? "ok" : "failed"}`;
+}
+
+/**
+ * A person of the opened recording: name and role (or "not in the directory"), the id shortened, a copy button.
+ * @param {Person} person
+ */
+function personItem(person) {
+  const label = personLabel(person);
+  const id = el("code", { text: shortId(person.id) });
+  id.title = person.id;
+  const copy = el("button", { text: "Copy id", attrs: { type: "button", class: "copy" } });
+  copy.setAttribute("aria-label", `Copy id of ${label.name}`);
+  copy.addEventListener("click", () => {
+    void navigator.clipboard
+      .writeText(person.id)
+      .then(() => say(`Copied the id of ${label.name}.`))
+      .catch(() => say(`Could not copy; the id is ${person.id}.`));
+  });
+  if (!label.named) return el("li", { attrs: { "data-id": person.id } }, id, " (not in the directory) ", copy);
+  const about = [label.detail, person.location].filter(Boolean).join(", ");
+  return el(
+    "li",
+    { attrs: { "data-id": person.id } },
+    el("span", { text: label.name, className: "name" }),
+    about ? ` (${about}) ` : " ",
+    id,
+    " ",
+    copy,
+  );
 }
 
 /**
@@ -390,9 +512,13 @@ async function openRecording(recordingId, trigger) {
   state.recording = detail;
   state.returnFocus = trigger;
   renderRecording(detail);
+  byId("timeline-body").replaceChildren();
+  byId("waveforms").replaceChildren();
   show("detail");
   say(`Opened the recording started ${formatInstant(detail.recording.startedAt)} UTC.`);
   byId("detail-heading").focus();
+  const first = detail.chunks?.[0];
+  await Promise.all([showTimeline(detail), first ? showWaveform(first.index) : Promise.resolve()]);
   document.dispatchEvent(
     new CustomEvent("qa:recording", {
       detail: { recording: detail, position: recordingPosition, seek: seekRecording },
@@ -400,9 +526,182 @@ async function openRecording(recordingId, trigger) {
   );
 }
 
+// ---- waveform and timeline ----
+
+/** @typedef {{ channels: number, durationMs: number, peaks: number[][] }} Peaks */
+
+/** The waveforms drawn: of which chunk, how long it is, each canvas with its bars. */
+const waves = {
+  index: -1,
+  durationMs: 0,
+  /** @type {{ canvas: HTMLCanvasElement, peaks: number[] }[]} */
+  drawn: [],
+};
+
 /**
- * Plays the opened recording from `seconds` after its start: the chunk that holds that moment, at the right place in
- * it (the player seeks when that chunk is loaded already).
+ * Plays the opened recording from `seconds` into chunk `index`: the player seeks when that chunk is the one
+ * loaded, else it loads it (a ticket) and starts there.
+ * @param {number} index
+ * @param {number} seconds
+ */
+async function seekTo(index, seconds) {
+  if (state.playing?.index === index && player.getAttribute("src")) {
+    player.currentTime = seconds;
+    await player.play().catch(() => say("Press play in the player to listen."));
+  } else {
+    await playChunk(index, { at: seconds, play: true });
+  }
+  say(`Playing chunk ${index} from ${formatDuration(seconds)}.`);
+}
+
+/**
+ * The chunk's peaks (fetched once per chunk; undefined when it has none).
+ * @param {string} recordingId
+ * @param {number} index
+ * @returns {Promise<Peaks | undefined>}
+ */
+function peaksOf(recordingId, index) {
+  const key = `${recordingId}/${index}`;
+  let found = state.peaks.get(key);
+  if (!found) {
+    found = api.peaks(recordingId, index).catch((error) => {
+      // Not kept: a chunk archived a moment ago may have its peaks written by the time it is opened again.
+      state.peaks.delete(key);
+      if (error instanceof ApiError && error.status === 404) return undefined;
+      throw error;
+    });
+    state.peaks.set(key, found);
+  }
+  return found;
+}
+
+/**
+ * Draws each speaker's waveform of chunk `index` of the opened recording (one canvas per channel).
+ * @param {number} index
+ */
+async function showWaveform(index) {
+  const recording = state.recording;
+  if (!recording) return;
+  const peaks = await peaksOf(recording.recording.recordingId, index);
+  if (state.recording !== recording) return;
+  const box = byId("waveforms");
+  waves.index = index;
+  waves.drawn = [];
+  if (!peaks) {
+    waves.durationMs = 0;
+    box.replaceChildren(
+      el("p", {
+        text: `No waveform for chunk ${index}: its audio is neither WAV nor MP3, or it was archived before waveforms were kept.`,
+      }),
+    );
+    return;
+  }
+  waves.durationMs = peaks.durationMs;
+  const labels = waveformLabels(peaks.channels, recording.channelMap, recording.people ?? []);
+  box.replaceChildren(
+    ...labels.map((label, channel) => {
+      const canvas = el("canvas", {
+        className: "wave",
+        attrs: {
+          role: "slider",
+          tabindex: 0,
+          "aria-label": `Waveform of ${label}, chunk ${index}: play from a point`,
+          "aria-valuemin": 0,
+          "aria-valuemax": Math.round(peaks.durationMs / 1000),
+          "aria-valuenow": 0,
+          "aria-describedby": "waveform-note",
+          "data-channel": channel,
+        },
+      });
+      waves.drawn.push({ canvas, peaks: peaks.peaks[channel] ?? [] });
+      canvas.addEventListener("click", (event) => {
+        const box = canvas.getBoundingClientRect();
+        const fraction = Math.min(1, Math.max(0, (event.clientX - box.left) / Math.max(1, box.width)));
+        void guarded(() => seekTo(index, (fraction * waves.durationMs) / 1000));
+      });
+      canvas.addEventListener("keydown", (event) => {
+        const now = state.playing?.index === index ? player.currentTime : 0;
+        const end = waves.durationMs / 1000;
+        /** @type {Record<string, number>} */
+        const moves = { ArrowRight: now + 5, ArrowUp: now + 5, ArrowLeft: now - 5, ArrowDown: now - 5 };
+        Object.assign(moves, { PageUp: now + 30, PageDown: now - 30, Home: 0, End: Math.max(0, end - 1) });
+        const to = moves[event.key];
+        if (to === undefined) return;
+        event.preventDefault();
+        void guarded(() => seekTo(index, Math.min(Math.max(0, to), end)));
+      });
+      return el("figure", { className: "wave" }, el("figcaption", { text: label }), canvas);
+    }),
+  );
+  drawWaves();
+}
+
+/** (Re)draws the waveforms with the playing position marked. */
+function drawWaves() {
+  const at = state.playing?.index === waves.index ? player.currentTime : 0;
+  const fraction = waves.durationMs > 0 ? Math.min(1, (at * 1000) / waves.durationMs) : 0;
+  for (const { canvas, peaks } of waves.drawn) {
+    const width = Math.max(1, canvas.clientWidth);
+    const height = Math.max(1, canvas.clientHeight);
+    canvas.width = width;
+    canvas.height = height;
+    const context = canvas.getContext("2d");
+    if (!context) continue;
+    const color = getComputedStyle(canvas).color;
+    const bars = barHeights(peaks, Math.floor(width / 2));
+    context.clearRect(0, 0, width, height);
+    bars.forEach((peak, i) => {
+      const bar = Math.max(1, peak * height);
+      context.globalAlpha = (i * 2) / width <= fraction ? 1 : 0.45;
+      context.fillStyle = color;
+      context.fillRect(i * 2, (height - bar) / 2, 1, bar);
+    });
+    context.globalAlpha = 1;
+    context.fillRect(Math.round(fraction * (width - 1)), 0, 2, height);
+    canvas.setAttribute("aria-valuenow", String(Math.round(at)));
+    canvas.setAttribute("aria-valuetext", `${formatDuration(at)} of ${formatDuration(waves.durationMs / 1000)}`);
+  }
+}
+player.addEventListener("timeupdate", drawWaves);
+player.addEventListener("seeked", drawWaves);
+
+/**
+ * The call's timeline: what happened, when, where in the audio; a button plays from there.
+ * @param {RecordingDetail} detail
+ */
+async function showTimeline(detail) {
+  const { events } = await api.timeline(detail.recording.recordingId);
+  if (state.recording !== detail) return;
+  const rows = timelineRows(events, detail.people ?? []);
+  const chunks = detail.chunks ?? [];
+  byId("timeline-body").replaceChildren(
+    ...rows.map((row) => {
+      const target = row.audioMs === null ? undefined : seekTarget(row.audioMs, chunks);
+      const jump = target
+        ? el("button", { text: "Play from here", attrs: { type: "button", "data-kind": row.kind } })
+        : el("span", { text: "" });
+      if (target) {
+        jump.setAttribute("aria-label", `Play from here: ${row.audio}, ${row.what}`);
+        jump.addEventListener("click", () => guarded(() => seekTo(target.index, target.seconds)));
+      }
+      return el(
+        "tr",
+        { className: row.pause ? "pause" : "", attrs: { "data-kind": row.kind } },
+        el("td", { text: row.when }),
+        el("td", { text: row.audio, className: "number" }),
+        el("td", { text: row.what }),
+        el("td", { text: row.who }),
+        el("td", { text: row.why }),
+        el("td", {}, jump),
+      );
+    }),
+  );
+  byId("timeline-caption").textContent = `What happened on the call: ${rows.length} event(s)`;
+}
+
+/**
+ * Plays the opened recording from `seconds` after its start (reviews.js: a review comment's time): the chunk that
+ * holds that moment, at the right place in it.
  * @param {number} seconds
  */
 async function seekRecording(seconds) {
@@ -411,11 +710,7 @@ async function seekRecording(seconds) {
   for (const [i, chunk] of chunks.entries()) {
     const length = (chunk.durationMs ?? 0) / 1000;
     if (seconds < start + length || i === chunks.length - 1) {
-      const at = Math.max(0, seconds - start);
-      if (state.playing?.index === chunk.index && player.getAttribute("src")) {
-        player.currentTime = at;
-        await player.play().catch(() => say("Press play in the player to listen."));
-      } else await playChunk(chunk.index, { at });
+      await seekTo(chunk.index, Math.max(0, seconds - start));
       return;
     }
     start += length;
@@ -448,6 +743,7 @@ async function playChunk(index, { at = 0, play = true, renewal = false } = {}) {
   if (at > 0) player.addEventListener("loadedmetadata", () => (player.currentTime = at), { once: true });
   const count = recording.chunks?.length ?? 0;
   byId("now-playing").textContent = `Chunk ${index} of ${count} (chunks count from 0).`;
+  if (waves.index !== index) void guarded(() => showWaveform(index));
   void routing.resume().catch(() => undefined);
   if (play) await player.play().catch(() => say("Press play in the player to listen."));
 }
@@ -658,6 +954,24 @@ filters.addEventListener("submit", (event) => {
 filters.addEventListener("reset", () => setTimeout(() => void guarded(() => search({})), 0));
 
 byId("more").addEventListener("click", () => guarded(() => loadResults(false)));
+
+// Sorting the rows loaded (a header's button: newest-first date is the API's own order; a second press reverses).
+for (const button of byId("results").querySelectorAll("button.sort")) {
+  button.addEventListener("click", () => {
+    const key = /** @type {SortKey} */ (button.getAttribute("data-sort"));
+    const same = state.sort.key === key;
+    const direction = same
+      ? state.sort.direction === "ascending"
+        ? "descending"
+        : "ascending"
+      : key === "startedAt" || key === "durationSeconds"
+        ? "descending"
+        : "ascending";
+    state.sort = { key, direction };
+    renderResults();
+    say(`Sorted by ${button.textContent?.trim() ?? key}, ${direction}.`);
+  });
+}
 
 byId("back").addEventListener("click", () => {
   state.generation += 1;

@@ -4,7 +4,7 @@
 
 /**
  * The filter form's fields, as typed (`GET /api/recordings` filters, docs/recordings-api.md).
- * @typedef {{ from?: string, to?: string, participant?: string, serverCallId?: string, outcome?: string,
+ * @typedef {{ q?: string, from?: string, to?: string, participant?: string, serverCallId?: string, outcome?: string,
  *   minDuration?: string, maxDuration?: string, team?: string }} FilterFields
  */
 
@@ -89,7 +89,7 @@ export function listQuery(fields, page = {}) {
   if (from) params.set("from", from.toISOString());
   if (to) params.set("to", new Date(to.getTime() + 86_400_000).toISOString());
 
-  for (const name of /** @type {const} */ (["participant", "serverCallId", "team"]))
+  for (const name of /** @type {const} */ (["q", "participant", "serverCallId", "team"]))
     if (value(name)) params.set(name, value(name));
 
   const outcome = value("outcome");
@@ -412,4 +412,194 @@ export function reconciliationView(answer) {
     problems: answer.problems,
     teams: Object.keys(answer.countsByTeam).sort(),
   };
+}
+
+// ---- the reviewer's list and the recording view (issue 19) ----
+
+/**
+ * A participant with the name the team's directory has for them (null: not in the directory).
+ * @typedef {{ id: string, displayName: string | null, role?: string | null, location?: string | null }} Person
+ */
+
+/**
+ * A raw id short enough for a table cell, the whole id kept for a title and the copy button:
+ * `8:acs:5e1f…9e10_00000001-alice` → `8:acs:…0001-alice`; `4:+447700900123` → `+447700900123`.
+ * @param {string} id
+ */
+export function shortId(id) {
+  if (id.startsWith("4:+")) return id.slice(2);
+  const kind = /^(\d+:[a-z-]+:)(.*)$/.exec(id);
+  if (!kind) return id.length > 24 ? `${id.slice(0, 10)}…${id.slice(-10)}` : id;
+  const rest = kind[2] ?? "";
+  return rest.length > 14 ? `${kind[1]}…${rest.slice(-12)}` : id;
+}
+
+/**
+ * How a person is shown: their name (and role) when the directory has one, else their shortened id.
+ * @param {Person} person
+ * @returns {{ name: string, detail: string, named: boolean }}
+ */
+export function personLabel(person) {
+  if (person.displayName) {
+    return { name: person.displayName, detail: person.role ? person.role : "", named: true };
+  }
+  return { name: shortId(person.id), detail: "not in the directory", named: false };
+}
+
+/**
+ * The people of a list item (the API's `people`, or its bare `participants` from an older server).
+ * @param {{ people?: Person[], participants?: string[] }} item
+ * @returns {Person[]}
+ */
+export function peopleOf(item) {
+  if (item.people) return item.people;
+  return (item.participants ?? []).map((id) => ({ id, displayName: null }));
+}
+
+/** Words for the API's direction (null: not known). @param {unknown} direction */
+export function directionText(direction) {
+  return direction === "inbound" || direction === "outbound" || direction === "internal" ? direction : "—";
+}
+
+/**
+ * The integrity badge of a list item: verified at archive, and what the last verification through the API found.
+ * @param {{ integrity?: { archive?: string, lastVerification?: { at: string, ok: boolean } | null } }} item
+ * @returns {{ label: string, state: "ok" | "failed" | "unknown", title: string }}
+ */
+export function integrityBadge(item) {
+  const last = item.integrity?.lastVerification;
+  if (last && !last.ok)
+    return {
+      label: "FAILED last verify",
+      state: "failed",
+      title: `verification at ${formatInstant(last.at)} UTC found a mismatch`,
+    };
+  if (last)
+    return { label: "verified", state: "ok", title: `verified at archive; again at ${formatInstant(last.at)} UTC` };
+  if (item.integrity?.archive === "verified")
+    return {
+      label: "verified at archive",
+      state: "ok",
+      title: "each chunk hashed while archived and read back; not verified since",
+    };
+  return { label: "—", state: "unknown", title: "the server did not say" };
+}
+
+/** The review status the API gives (the reviews feature), or "—". @param {{ reviewStatus?: string | null }} item */
+export function reviewText(item) {
+  return typeof item.reviewStatus === "string" && item.reviewStatus ? item.reviewStatus : "—";
+}
+
+/** @typedef {"startedAt" | "durationSeconds" | "team" | "people"} SortKey */
+export const SORT_KEYS = /** @type {const} */ (["startedAt", "durationSeconds", "team", "people"]);
+
+/**
+ * The loaded rows in the order asked (stable; ties keep the API's newest-first order).
+ * @template {{ startedAt: string, durationSeconds?: number, team: string, people?: Person[], participants?: string[] }} T
+ * @param {T[]} items
+ * @param {SortKey} key
+ * @param {"ascending" | "descending"} direction
+ * @returns {T[]}
+ */
+export function sortItems(items, key, direction) {
+  /** @param {T} item @returns {string | number} */
+  const value = (item) => {
+    if (key === "startedAt") return Date.parse(item.startedAt);
+    if (key === "durationSeconds") return item.durationSeconds ?? -1;
+    if (key === "team") return item.team;
+    return peopleOf(item)
+      .map((p) => personLabel(p).name.toLowerCase())
+      .sort()
+      .join(", ");
+  };
+  const sign = direction === "ascending" ? 1 : -1;
+  return items
+    .map((item, i) => ({ item, i, v: value(item) }))
+    .sort((a, b) => (a.v < b.v ? -sign : a.v > b.v ? sign : a.i - b.i))
+    .map(({ item }) => item);
+}
+
+/**
+ * Where an offset in a recording's audio is: which chunk, and how far into it (seconds); chunks play one after
+ * the other. Past the end: the end of the last chunk.
+ * @param {number} audioMs
+ * @param {{ index: number, durationMs?: number | null }[]} chunks
+ * @returns {{ index: number, seconds: number } | undefined}
+ */
+export function seekTarget(audioMs, chunks) {
+  let start = 0;
+  for (const [i, chunk] of chunks.entries()) {
+    const length = chunk.durationMs ?? 0;
+    if (audioMs < start + length || i === chunks.length - 1)
+      return { index: chunk.index, seconds: Math.max(0, Math.min(audioMs - start, length)) / 1000 };
+    start += length;
+  }
+  return undefined;
+}
+
+/**
+ * One timeline event (`GET /api/recordings/{id}/timeline`).
+ * @typedef {{ kind: string, at: string | null, audioMs: number | null, who?: string, reason?: string, text: string }}
+ *   TimelineEvent
+ */
+
+/**
+ * Timeline events → rows to show: when (UTC time), where in the audio, what, who (a participant by name), why.
+ * @param {TimelineEvent[]} events
+ * @param {Person[]} people
+ */
+export function timelineRows(events, people) {
+  const byId = new Map(people.map((p) => [p.id, p]));
+  return events.map((event) => {
+    const person = event.who === undefined ? undefined : byId.get(event.who);
+    const who = event.who === undefined ? "" : person ? personLabel(person).name : shortId(event.who);
+    return {
+      kind: event.kind,
+      when: event.at ? formatInstant(event.at).slice(11) : "—",
+      audio: event.audioMs === null ? "—" : formatDuration(event.audioMs / 1000),
+      audioMs: event.audioMs,
+      what: event.text,
+      who,
+      why: event.reason ?? "",
+      pause: event.kind === "paused",
+    };
+  });
+}
+
+/**
+ * A channel's peaks reduced to `bars` bars (the loudest peak in each), for a canvas of that many bars.
+ * @param {number[]} peaks
+ * @param {number} bars
+ */
+export function barHeights(peaks, bars) {
+  if (peaks.length === 0 || bars <= 0) return [];
+  const out = [];
+  for (let b = 0; b < bars; b++) {
+    const from = Math.floor((b * peaks.length) / bars);
+    const to = Math.max(from + 1, Math.floor(((b + 1) * peaks.length) / bars));
+    let loudest = 0;
+    for (let i = from; i < to && i < peaks.length; i++) loudest = Math.max(loudest, peaks[i] ?? 0);
+    out.push(loudest);
+  }
+  return out;
+}
+
+/**
+ * Who is on each waveform: channel n's participants by name for unmixed audio, "All speakers" for mixed.
+ * @param {number} channels
+ * @param {ChannelMapEntry[] | undefined} channelMap
+ * @param {Person[]} people
+ */
+export function waveformLabels(channels, channelMap, people) {
+  const byId = new Map(people.map((p) => [p.id, p]));
+  return Array.from({ length: channels }, (_, channel) => {
+    const on = (channelMap ?? []).filter((entry) => entry.channel === channel);
+    if (on.length === 0) return channels === 1 ? "All speakers" : `Channel ${channel}`;
+    return on
+      .map((entry) => {
+        const person = byId.get(entry.participantId);
+        return person ? personLabel(person).name : shortId(entry.participantId);
+      })
+      .join(", ");
+  });
 }

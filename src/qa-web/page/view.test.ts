@@ -14,7 +14,19 @@ import {
   shortHash,
   speakerChoices,
   verificationView,
+  barHeights,
+  directionText,
+  integrityBadge,
+  peopleOf,
+  personLabel,
+  reviewText,
+  seekTarget,
+  shortId,
+  sortItems,
+  timelineRows,
+  waveformLabels,
   type FilterFields,
+  type SortKey,
 } from "./view.js";
 
 const query = (fields: FilterFields, page?: { limit?: number; cursor?: string }) => {
@@ -462,5 +474,128 @@ describe("reconciliationView: GET /api/reconciliation → the Reconciliation vie
   it("explains the API's 404 with what to configure", () => {
     expect(NO_RECONCILIATION).toContain("RECONCILE_EVERY_SECONDS");
     expect(NO_RECONCILIATION).toMatch(/^No reconciliation has run yet\./);
+  });
+});
+
+describe("the reviewer's list and the recording view", () => {
+  const ALICE = "8:acs:5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10_00000001-alice";
+  const alice = { id: ALICE, displayName: "Alice Smith", role: "agent", location: "GB-ENG" };
+  const customer = { id: "4:+447700900123", displayName: null };
+
+  it.each([
+    [ALICE, "8:acs:…000001-alice"],
+    ["8:acs:r_short", "8:acs:r_short"],
+    ["4:+447700900123", "+447700900123"],
+    ["8:orgid:6c0f3a52-8d1e-4b7a-9f2c-1e3d5a7b9c01", "8:orgid:…1e3d5a7b9c01"],
+    ["28:bot", "28:bot"],
+  ])("shortId(%s) = %s", (id, short) => expect(shortId(id)).toBe(short));
+
+  it("labels people by name and role, or by shortened id when the directory does not know them", () => {
+    expect(personLabel(alice)).toEqual({ name: "Alice Smith", detail: "agent", named: true });
+    expect(personLabel(customer)).toEqual({ name: "+447700900123", detail: "not in the directory", named: false });
+    expect(peopleOf({ participants: [ALICE] })).toEqual([{ id: ALICE, displayName: null }]);
+    expect(peopleOf({ people: [alice], participants: [ALICE] })).toEqual([alice]);
+  });
+
+  it.each([
+    [{}, "—", "unknown"],
+    [{ integrity: { archive: "verified", lastVerification: null } }, "verified at archive", "ok"],
+    [
+      { integrity: { archive: "verified", lastVerification: { at: "2026-12-04T10:00:00Z", ok: true } } },
+      "verified",
+      "ok",
+    ],
+    [
+      { integrity: { archive: "verified", lastVerification: { at: "2026-12-04T10:00:00Z", ok: false } } },
+      "FAILED last verify",
+      "failed",
+    ],
+  ])("integrity %j → %s", (item, label, state) => expect(integrityBadge(item)).toMatchObject({ label, state }));
+
+  it.each([
+    [{ reviewStatus: null }, "—"],
+    [{}, "—"],
+    [{ reviewStatus: "" }, "—"],
+    [{ reviewStatus: "reviewed" }, "reviewed"],
+  ])("review %j → %s", (item, text) => expect(reviewText(item)).toBe(text));
+
+  it.each([
+    ["inbound", "inbound"],
+    [null, "—"],
+    ["sideways", "—"],
+  ])("direction %s → %s", (direction, text) => expect(directionText(direction)).toBe(text));
+
+  const items = [
+    { id: "a", startedAt: "2026-12-04T10:00:00Z", durationSeconds: 30, team: "desk", people: [alice] },
+    { id: "b", startedAt: "2026-12-04T09:00:00Z", durationSeconds: 90, team: "desk", people: [customer] },
+    { id: "c", startedAt: "2026-12-04T11:00:00Z", durationSeconds: 30, team: "alpha", people: [] },
+  ];
+  it.each<[SortKey, "ascending" | "descending", string[]]>([
+    ["startedAt", "descending", ["c", "a", "b"]],
+    ["startedAt", "ascending", ["b", "a", "c"]],
+    ["durationSeconds", "descending", ["b", "a", "c"]], // ties keep the given order
+    ["durationSeconds", "ascending", ["a", "c", "b"]],
+    ["team", "ascending", ["c", "a", "b"]],
+    ["people", "ascending", ["c", "b", "a"]], // "" < "+44…" < "alice smith"
+  ])("sorts by %s %s", (key, direction, order) =>
+    expect(sortItems(items, key, direction).map((i) => i.id)).toEqual(order),
+  );
+
+  const chunks = [
+    { index: 0, durationMs: 10_000 },
+    { index: 1, durationMs: 10_000 },
+    { index: 2, durationMs: 5_000 },
+  ];
+  it.each([
+    [0, { index: 0, seconds: 0 }],
+    [9_999, { index: 0, seconds: 9.999 }],
+    [10_000, { index: 1, seconds: 0 }],
+    [24_000, { index: 2, seconds: 4 }],
+    [99_000, { index: 2, seconds: 5 }],
+  ])("seekTarget(%s ms) = %j", (ms, target) => expect(seekTarget(ms, chunks)).toEqual(target));
+  it("has nowhere to seek without chunks", () => expect(seekTarget(0, [])).toBeUndefined());
+
+  it("writes timeline events as rows, naming participants", () => {
+    const rows = timelineRows(
+      [
+        { kind: "joined", at: "2026-12-04T10:00:01.000Z", audioMs: null, who: ALICE, text: "Joined" },
+        {
+          kind: "paused",
+          at: "2026-12-04T10:00:20.000Z",
+          audioMs: 10_000,
+          who: "agent-carol",
+          reason: "card-capture",
+          text: "Recording paused for 10 s",
+        },
+        { kind: "announcement", at: null, audioMs: null, text: "Recording announcement played (time not recorded)" },
+      ],
+      [alice],
+    );
+    expect(rows.map((r) => [r.kind, r.when, r.audio, r.who, r.why, r.pause])).toEqual([
+      ["joined", "10:00:01", "—", "Alice Smith", "", false],
+      ["paused", "10:00:20", "0:10", "agent-carol", "card-capture", true],
+      ["announcement", "—", "—", "", "", false],
+    ]);
+  });
+
+  it.each([
+    [[0, 0.5, 1, 0.25], 2, [0.5, 1]],
+    [[0, 0.5, 1, 0.25], 4, [0, 0.5, 1, 0.25]],
+    [[0.2, 0.9], 4, [0.2, 0.2, 0.9, 0.9]],
+    [[], 3, []],
+  ])("barHeights(%j, %s) = %j", (peaks, bars, heights) => expect(barHeights(peaks, bars)).toEqual(heights));
+
+  it("labels each waveform with whoever is on its channel", () => {
+    const map = [
+      { participantId: ALICE, channel: 0 },
+      { participantId: "4:+447700900123", channel: 1 },
+    ];
+    expect(waveformLabels(2, map, [alice])).toEqual(["Alice Smith", "+447700900123"]);
+    expect(waveformLabels(1, [], [alice])).toEqual(["All speakers"]);
+    expect(waveformLabels(3, map, [])).toEqual(["8:acs:…000001-alice", "+447700900123", "Channel 2"]);
+  });
+
+  it("sends the search text as q", () => {
+    expect(query({ q: " alice smith " })).toEqual({ q: "alice smith", limit: "50" });
   });
 });

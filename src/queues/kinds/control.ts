@@ -1,5 +1,6 @@
 import type { Channel, AcsEvent } from "../../intake/index.js";
 import type { Announcement, RecordingPlan } from "../../policy/index.js";
+import type { ConsentAsked, ConsentFallback } from "../../sessions/index.js";
 import { defineJobKind, Priority } from "../kind.js";
 import { QueueName } from "../names.js";
 
@@ -58,7 +59,8 @@ export interface StartRecordingPayload extends CallRef {
   generation?: number;
   /** When the call's CallStarted (or IncomingCall) reached the webhook: time-to-record is measured from it. */
   seenAt?: string;
-  seenVia?: "call-started" | "incoming-call";
+  /** `consent`: the call waited for consent or a notice (docs/consent-flow.md); measured from the answer's arrival. */
+  seenVia?: "call-started" | "incoming-call" | "consent";
 }
 
 export const startRecording = defineJobKind<StartRecordingPayload>()({
@@ -142,7 +144,14 @@ export const enforceStart = defineJobKind<EnforceStartPayload>()({
       : ["start-failed", payload.serverCallId, payload.startFailedOf],
 });
 
-export const playAnnouncement = defineJobKind<CallRef & { callConnectionId: string; announcement: Announcement }>()({
+export const playAnnouncement = defineJobKind<
+  CallRef & {
+    callConnectionId: string;
+    announcement: Announcement;
+    /** Set when this is the notice a jurisdiction requires before recording (put on record before it is played). */
+    notice?: Omit<Extract<ConsentAsked, { requirement: "notice" }>, "at">;
+  }
+>()({
   name: "play-announcement",
   queue: QueueName.control,
   options: { attempts: 5, backoff: { type: "exponential", delay: 500 }, priority: Priority.routine },
@@ -198,4 +207,49 @@ export const expectRecording = defineJobKind<CallRef>()({
   queue: QueueName.control,
   options: { attempts: 5, backoff: { type: "exponential", delay: 1_000 }, priority: Priority.routine },
   key: (payload) => ["expect-recording", payload.serverCallId],
+});
+
+/**
+ * Asks the party whose jurisdiction requires consent (docs/consent-flow.md): the ask is put on record, then the prompt
+ * is played and the answer recognized on their leg. Once per call.
+ */
+export const askConsent = defineJobKind<
+  CallRef & { callConnectionId: string; asked: Omit<Extract<ConsentAsked, { requirement: "consent" }>, "at"> }
+>()({
+  name: "ask-consent",
+  queue: QueueName.control,
+  options: { attempts: 5, backoff: { type: "exponential", delay: 500 }, priority: Priority.urgent },
+  key: step("ask-consent"),
+});
+
+/**
+ * Consent was refused, not given in time, or could not be asked: what the policy says happens then — end the call,
+ * or put on record why nothing is recorded. Once per call.
+ */
+export const consentFallback = defineJobKind<
+  CallRef & { callConnectionId?: string; fallback: ConsentFallback; reason: string }
+>()({
+  name: "consent-fallback",
+  queue: QueueName.control,
+  options: { attempts: 5, backoff: { type: "exponential", delay: 500 }, priority: Priority.prompt },
+  key: step("consent-fallback"),
+});
+
+/**
+ * The watchdog of a consent question or a notice: queued when the recognize is asked (or the notice played), delayed
+ * past its timeout; at once when the notice could not be played at all. If ACS has sent no
+ * answer by then (a lost callback), the question counts as failed and the policy's silence fallback applies. Once
+ * per call.
+ */
+export const consentTimeout = defineJobKind<
+  CallRef & {
+    afterSeconds: number;
+    /** Why the question or notice counts as failed when no answer is on record (default: no answer in time). */
+    reason?: string;
+  }
+>()({
+  name: "consent-timeout",
+  queue: QueueName.control,
+  options: { attempts: 5, backoff: { type: "exponential", delay: 500 }, priority: Priority.prompt },
+  key: step("consent-timeout"),
 });

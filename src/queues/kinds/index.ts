@@ -17,6 +17,9 @@ import {
   startRecording,
   stopRecording,
   confirmPresence,
+  askConsent,
+  consentFallback,
+  consentTimeout,
 } from "./control.js";
 
 /** Each key must be its kind's own name: a kind filed under another name does not type-check. */
@@ -47,6 +50,9 @@ export const jobKinds = byName({
   "sweep-gaps": sweepGaps,
   "checkpoint-evidence": checkpointEvidence,
   "reconcile-calls": reconcileCalls,
+  "ask-consent": askConsent,
+  "consent-fallback": consentFallback,
+  "consent-timeout": consentTimeout,
   "fill-review-queue": fillReviewQueue,
 });
 
@@ -81,6 +87,9 @@ export {
   confirmPresence,
   sweepGaps,
   sweepIngestDeadlines,
+  askConsent,
+  consentFallback,
+  consentTimeout,
 };
 export type {
   CallRef,

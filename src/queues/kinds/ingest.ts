@@ -22,6 +22,10 @@ export interface IngestChunkPayload {
   recordingChunks?: { index: number; documentId: string; endReason: string; contentLocation: string }[];
   /** When ACS deletes its copy (24 h after publication): past it the chunk is lost. Optional for older jobs. */
   acsExpiresAt?: string;
+  /** The event's `data.storageType` (`AzureBlob`: written into a customer container, docs/byos.md), when it has one. */
+  storageType?: string;
+  /** When the event was published: the last day ACS's customer-container folder can be dated (docs/byos.md). */
+  eventTime?: string;
 }
 
 /**

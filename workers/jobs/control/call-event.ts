@@ -1,7 +1,11 @@
 import { correlate } from "../../../src/correlation/index.js";
 import {
+  CONSENT_CONTEXT,
+  consentAnswerOf,
+  consentOf,
   factsOfEvent,
   ingestJobsOf,
+  ledgerConsentOf,
   needsHealth,
   planCall,
   recordingCluesOf,
@@ -11,7 +15,7 @@ import { assessHealth } from "../../../src/health/index.js";
 import type { AcsEvent } from "../../../src/intake/index.js";
 import { outcomeOfDecision } from "../../../src/ledger/index.js";
 import { decisionsMade } from "../../../src/metrics.js";
-import { decide } from "../../../src/policy/index.js";
+import { decide, decideConsent, recordingRulesOf, type CallFacts, type TeamPolicy } from "../../../src/policy/index.js";
 import {
   callEvent,
   checkRecording,
@@ -23,7 +27,11 @@ import {
   type PayloadOf,
 } from "../../../src/queues/index.js";
 import { type CallSession, type FactUpdate, microsOf, needsAcsCheck, contextOf } from "../../../src/sessions/index.js";
+import { advanceNeeds } from "./advance-needs.js";
 import { CHECK_DELAY_MS } from "./check-recording.js";
+import { connectCallJob } from "./connect-call.js";
+import type { PlannedJob } from "../../../src/calls/index.js";
+import { startRecordingJob } from "./start-recording.js";
 import { ANNOUNCEMENT_CONTEXT } from "./play-announcement.js";
 import { notePresence } from "./presence.js";
 import { defineJob, type JobDependencies } from "../../job.js";
@@ -31,16 +39,8 @@ import { defineJob, type JobDependencies } from "../../job.js";
 type Payload = PayloadOf<"call-event">;
 
 /** What `advance` uses: connect-call and the ring watchdog, which advance a call too, declare it with theirs. */
-export const advanceNeeds = [
-  "sessions",
-  "queues",
-  "ringContexts",
-  "policies",
-  "policiesFor",
-  "health",
-  "healthSettings",
-] as const;
-const needs = [...advanceNeeds, "correlation", "ledger", "recordingExpectedWithinMs"] as const;
+export { advanceNeeds };
+const needs = [...advanceNeeds, "ledger", "recordingExpectedWithinMs"] as const;
 type Deps = JobDependencies<(typeof needs)[number]>;
 
 type EventType = AcsEvent["type"];
@@ -96,13 +96,16 @@ const handlers: { [T in EventType]: Handler<T> } = {
     await Promise.all([deps.sessions.addFacts(serverCallId, factsOf(event, receivedAt)), noteCall(deps, event.data)]);
     // Every call seen gets a ledger entry at its end: pending (a recording is owed), exempt or not required.
     const session = await deps.sessions.get(serverCallId);
+    // Consent not given (or the notice not played): nothing may be recorded, and the entry says why (exempt).
+    const consent = session.decision?.record ? ledgerConsentOf(session) : {};
     await deps.ledger.record({
       serverCallId,
       ...(correlationId ? { correlationId } : {}),
       ...outcomeOfDecision(session.decision),
+      ...consent,
       endedAt: event.time,
     });
-    if (session.decision?.record) {
+    if (session.decision?.record && consent.outcome === undefined) {
       await deps.queues.enqueue(
         expectRecording,
         { serverCallId, correlationId },
@@ -180,8 +183,13 @@ const handlers: { [T in EventType]: Handler<T> } = {
     });
   },
 
-  "Microsoft.Communication.PlayCompleted": (deps, event) => playResult(deps, event, true),
-  "Microsoft.Communication.PlayFailed": (deps, event) => playResult(deps, event, false),
+  "Microsoft.Communication.PlayCompleted": (deps, event, receivedAt) => playResult(deps, event, true, receivedAt),
+  "Microsoft.Communication.PlayFailed": (deps, event, receivedAt) => playResult(deps, event, false, receivedAt),
+
+  // The answer to our consent prompt (docs/consent-flow.md): put on record, then the call planned again.
+  "Microsoft.Communication.RecognizeCompleted": recognizeResult,
+  "Microsoft.Communication.RecognizeFailed": recognizeResult,
+  "Microsoft.Communication.RecognizeCanceled": recognizeResult,
 
   async "Microsoft.Communication.CallDisconnected"(deps, event) {
     const { serverCallId, correlationId, callConnectionId } = event.data;
@@ -196,15 +204,64 @@ const handlers: { [T in EventType]: Handler<T> } = {
   "Microsoft.Communication.RecordingFileStatusUpdated": recordingReady,
 };
 
-/** The result of playing our announcement, on our connection only (another connection's plays are not ours). */
+/**
+ * The answer to our consent prompt, on our connection only: kept as the call's consent answer (the first one stays:
+ * a keep-first fact), then the call is planned again — recording starts on consent, the policy's fallback otherwise.
+ */
+async function recognizeResult(
+  deps: Deps,
+  event: EventOf<
+    | "Microsoft.Communication.RecognizeCompleted"
+    | "Microsoft.Communication.RecognizeFailed"
+    | "Microsoft.Communication.RecognizeCanceled"
+  >,
+  receivedAt: string,
+): Promise<void> {
+  const { serverCallId, correlationId, callConnectionId, operationContext } = event.data;
+  if (operationContext !== CONSENT_CONTEXT) return;
+  const log = { serverCallId, correlationId, callConnectionId, type: event.type };
+  const session = await deps.sessions.get(serverCallId);
+  if (session.ownConnectionId && callConnectionId !== session.ownConnectionId) {
+    deps.logger.warn(log, "recognize result of another connection: ignored");
+    return;
+  }
+  const { asked, answer: known } = consentOf(session);
+  if (asked?.requirement !== "consent") {
+    deps.logger.warn(log, "recognize result for a call where no consent was asked: ignored");
+    return;
+  }
+  const answer = { ...consentAnswerOf(event, asked), seenAt: receivedAt };
+  const updated = await deps.sessions.addFacts(serverCallId, { consentAnswer: JSON.stringify(answer) });
+  const kept = consentOf(updated).answer;
+  deps.logger.info(
+    {
+      ...log,
+      outcome: answer.outcome,
+      heard: answer.heard,
+      subCode: answer.subCode,
+      kept: kept?.outcome,
+      earlier: known?.outcome,
+    },
+    "consent answer",
+  );
+  await advance(deps, updated, event.id);
+}
+
+/**
+ * The result of playing our announcement, on our connection only (another connection's plays are not ours). When it
+ * was the notice a jurisdiction requires before recording, it is also the call's consent answer (notified, or
+ * notice-failed), and the call is planned again: recording starts once the notice has been played.
+ */
 async function playResult(
-  deps: JobDependencies<"sessions">,
+  deps: Deps,
   event: EventOf<"Microsoft.Communication.PlayCompleted" | "Microsoft.Communication.PlayFailed">,
   played: boolean,
+  receivedAt: string,
 ): Promise<void> {
   const { serverCallId, correlationId, callConnectionId, operationContext, resultInformation } = event.data;
   if (operationContext !== ANNOUNCEMENT_CONTEXT) return;
-  const { ownConnectionId } = await deps.sessions.get(serverCallId);
+  const session = await deps.sessions.get(serverCallId);
+  const { ownConnectionId } = session;
   if (ownConnectionId && callConnectionId !== ownConnectionId) {
     deps.logger.warn({ serverCallId, correlationId, callConnectionId }, "play result of another connection: ignored");
     return;
@@ -216,6 +273,19 @@ async function playResult(
   const log = { serverCallId, correlationId, detail: resultInformation?.message };
   if (played) deps.logger.info(log, "recording announcement played");
   else deps.logger.error({ ...log, alert: true }, "recording announcement failed");
+  const { asked, answer } = consentOf(session);
+  if (asked?.requirement === "notice" && !answer) {
+    const noticed = {
+      outcome: played ? "notified" : "notice-failed",
+      at: event.time,
+      seenAt: receivedAt,
+      ...(resultInformation?.code !== undefined ? { code: resultInformation.code } : {}),
+      ...(resultInformation?.subCode !== undefined ? { subCode: resultInformation.subCode } : {}),
+      ...(resultInformation?.message ? { message: resultInformation.message } : {}),
+    };
+    const updated = await deps.sessions.addFacts(serverCallId, { consentAnswer: JSON.stringify(noticed) });
+    await advance(deps, updated, event.id);
+  }
 }
 
 /**
@@ -290,18 +360,15 @@ export async function advance(
   // Policy reloads apply to new calls: a call in progress keeps the set that first decided it (when this
   // process still has it; a replica started since then uses its current set).
   const pinned = session.policySetHash ? deps.policiesFor(session.policySetHash) : undefined;
-  const decision = decide(pinned ?? deps.policies(), {
-    participants,
-    caller,
-    callee,
-    at: startedAt,
-    callKey: serverCallId,
-  });
+  const policies = pinned ?? deps.policies();
+  const facts: CallFacts = { participants, caller, callee, at: startedAt, callKey: serverCallId };
+  const decision = decide(policies, facts);
+  const consent = await consentFor(deps, policies, decision, facts, session);
   const ring = incoming?.context ? { keptApart: incoming.keptApart } : undefined;
   const health = needsHealth(decision, ring)
     ? assessHealth(await deps.health.read(), deps.healthSettings.failuresToTrip)
     : undefined;
-  const plan = planCall(session, decision, health, ring);
+  const plan = planCall(session, decision, health, ring, consent);
   const owner = `event:${eventId}`;
   // Decision, claims and the metrics tally in one round trip: this is on the path from CallStarted to the recording.
   const held = await deps.sessions.settle(serverCallId, {
@@ -321,6 +388,8 @@ export async function advance(
     // The reject job reads the context from where it is kept apart (a context carried by this event is put there first).
     if (job.name === "reject-call" && plan.reject?.keepContextApart && incoming?.context)
       await deps.ringContexts.put(serverCallId, incoming.context);
+    // Connecting and starting the recording are done here, without a queue hop (runInline); queued if that fails.
+    if (await runInline(deps, job)) continue;
     // Its kind keys it by the call and the step (src/queues/kinds/control.ts), as the claim is named.
     // A stop's job names its claimant: a stop given back and claimed again later is a job of its own.
     await deps.queues.enqueue(
@@ -335,6 +404,58 @@ export async function advance(
     await deps.queues.remove(connectRinging, { serverCallId, correlationId: session.correlationId ?? "" });
   }
   return undefined;
+}
+
+/** What an inline step is told of its run: the first attempt, no progress to report (its event's job has none). */
+const INLINE_CONTEXT = { attempt: 1, progress: async () => undefined };
+
+/**
+ * The two steps on the way from a call's start to its recording — connecting, and starting the recording — are
+ * done in the job of the event that made them due, not queued as jobs of their own: a job is a queue hop (a wait
+ * behind whatever else is queued, on a busy worker most of a call's time to record) and ~40 Redis commands
+ * (docs/performance.md "Time to record"). Exactly once is unchanged: the step is claimed first, as before, by
+ * this event, whose redelivery runs it again; and both steps are safe to repeat — connect-call finds the call
+ * connected by its first run and connects nothing (its job did the same when run again), and a start ACS already
+ * accepted answers "already recording", which start-recording takes for success. If the step fails here, its
+ * job is queued as before (its id is the call's and the step's; its retries and backoff), so a failing ACS is
+ * retried exactly as it was. A step with a delay is always queued.
+ */
+async function runInline(deps: JobDependencies<(typeof advanceNeeds)[number]>, job: PlannedJob): Promise<boolean> {
+  if (job.delayMs !== undefined) return false;
+  try {
+    if (job.name === "connect-call") await connectCallJob.perform(deps, job.payload, INLINE_CONTEXT);
+    else if (job.name === "start-recording") await startRecordingJob.perform(deps, job.payload, INLINE_CONTEXT);
+    else return false;
+  } catch (err) {
+    deps.logger.warn({ err, job: job.name }, "step failed in its event's job: queued as a job of its own, to retry");
+    return false;
+  }
+  // As the step's job would have on completing (workers/run.ts noteJobHealth): ACS answered.
+  await deps.health
+    .noteSuccess("acs")
+    .catch((err: unknown) => deps.logger.warn({ err }, "could not update the health view"));
+  return true;
+}
+
+/**
+ * The consent decision of a recorded call (src/policy decideConsent: the strictest party decides), only while it can
+ * still matter: once asked, the ask on record decides (src/calls/consent.ts), and a rule without a `consent:` block
+ * needs no jurisdiction data.
+ */
+async function consentFor(
+  deps: JobDependencies<"consentEnvironment">,
+  policies: readonly TeamPolicy[],
+  decision: ReturnType<typeof decide>,
+  facts: CallFacts,
+  session: CallSession,
+) {
+  if (!decision.record || session.consentAsked) return undefined;
+  if (!recordingRulesOf(policies, decision).some(({ rule }) => rule.consent)) return undefined;
+  const environment = deps.consentEnvironment();
+  // The policy source refuses a consent block without jurisdiction data; should one get here all the same, the job
+  // fails (and is retried) rather than record a call on a guess.
+  if (!environment) throw new Error("a recording rule has a consent block, but no jurisdiction data is loaded");
+  return decideConsent(policies, decision, facts, environment);
 }
 
 /** Events that come before a call can have a recording (all on the way to starting it): no recording id to look up. */

@@ -3,7 +3,8 @@ import { classifyAcsError } from "../../../src/acs/index.js";
 import { confirmPresence, type PayloadOf } from "../../../src/queues/index.js";
 import { defineJob, type JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
-import { advance, advanceNeeds } from "./call-event.js";
+import { advanceNeeds } from "./advance-needs.js";
+import { advance } from "./call-event.js";
 
 const needs = ["acs", ...advanceNeeds] as const;
 

@@ -1,7 +1,8 @@
 import { connectCall, type PayloadOf } from "../../../src/queues/index.js";
 import { defineJob, type JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
-import { advance, advanceNeeds } from "./call-event.js";
+import { advanceNeeds } from "./advance-needs.js";
+import { advance } from "./call-event.js";
 
 /**
  * Joins the call by its serverCallId (we never answer a user's call); CallConnected arrives as a callback. A job

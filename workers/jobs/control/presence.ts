@@ -1,7 +1,8 @@
 import { factsOfEvent, presenceOfEvent } from "../../../src/calls/index.js";
 import type { AcsEvent } from "../../../src/intake/index.js";
 import type { JobDependencies } from "../../job.js";
-import { advance, type advanceNeeds } from "./call-event.js";
+import type { advanceNeeds } from "./advance-needs.js";
+import { advance } from "./call-event.js";
 
 type PresenceEvent = Extract<
   AcsEvent,

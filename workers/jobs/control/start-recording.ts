@@ -19,6 +19,15 @@ async function perform(deps: JobDependencies<(typeof needs)[number]>, payload: P
       recordingChannel: recording.channel,
       recordingFormat: recording.format,
       pauseOnStart: recording.pauseOnStart,
+      // Bring your own storage (docs/byos.md): ACS writes into the team's container; the SDK sends it as `externalStorage`.
+      ...(recording.storage
+        ? {
+            recordingStorage: {
+              recordingStorageKind: "azureBlobStorage",
+              recordingDestinationContainerUrl: recording.storage.containerUrl,
+            },
+          }
+        : {}),
       // Unmixed channels in the policy's order (team members first): channel 0 is the first listed.
       ...(recording.channel === "unmixed" && ordering.length > 0
         ? { audioChannelParticipantOrdering: ordering.map(identifierFromRawId) }

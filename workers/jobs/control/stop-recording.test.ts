@@ -36,6 +36,8 @@ const session = (changes: Partial<CallSession>): CallSession => ({
   rangSeenAt: undefined,
   presence: [left],
   stops: {},
+  consentAsked: undefined,
+  consentAnswer: undefined,
   ...changes,
 });
 

@@ -5,7 +5,8 @@ import { stopRecording, type PayloadOf } from "../../../src/queues/index.js";
 import type { RecordingStop } from "../../../src/sessions/index.js";
 import { defineJob, type JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
-import { advance, advanceNeeds } from "./call-event.js";
+import { advanceNeeds } from "./advance-needs.js";
+import { advance } from "./call-event.js";
 
 /** ACS to stop, the session and ledger to put it on record, and `advance` to start what a rejoin makes due. */
 const needs = ["acs", "ledger", ...advanceNeeds] as const;

@@ -3,6 +3,7 @@ import { UnrecoverableError } from "bullmq";
 import {
   deadlineStatus,
   chunkLabels,
+  IngestRefused,
   IngestVerificationFailed,
   ingestContent,
   ingestDocument,
@@ -18,18 +19,32 @@ import {
   placeRecording,
   type Placement,
   writeManifest,
+  azureRetention,
+  blobAt,
+  candidateDays,
+  customerContainer,
+  findChunkBlobs,
+  parseContainerUrl,
+  readDocumentInPlace,
+  sealContentInPlace,
+  sealDocumentInPlace,
+  storageRoute,
+  writeChunkPeaks,
 } from "../../../src/archive/index.js";
+import { z } from "zod";
 import {
   chunksArchived,
   ingestBytes,
   ingestDeadlineSlack,
   ingestDuration,
   recordingsQuarantined,
+  customerStorageFallbacks,
 } from "../../../src/metrics.js";
 import { correlate, DOCUMENT_KEY_PREFIX, type Correlation } from "../../../src/correlation/index.js";
 import { ingestChunk, type PayloadOf } from "../../../src/queues/index.js";
 import { indexManifest } from "../../../src/retrieval/index.js";
 import type { CallSession } from "../../../src/sessions/index.js";
+import { consentRecordOf } from "../../../src/calls/index.js";
 import { defineJob, type JobDependencies } from "../../job.js";
 import { alertChunkDeadline } from "./ingest-deadline.js";
 
@@ -53,13 +68,16 @@ const needs = [
 type Deps = JobDependencies<(typeof needs)[number]>;
 
 /**
- * Copies one chunk and its metadata document from ACS into Blob storage: streamed in staged blocks, hashed on
- * the way, committed only when complete, verified, resumable after a crash (src/archive/ingest.ts). Where it
- * goes is the recording's placement (src/archive/placement.ts): its team's layout, or the quarantine area.
- * Any failure throws, and BullMQ retries with backoff; a retry continues from the blocks already staged.
+ * Archives one chunk and its metadata document. Downloaded from ACS into Blob storage — streamed in staged
+ * blocks, hashed on the way, committed only when complete, verified, resumable after a crash
+ * (src/archive/ingest.ts) — or, when ACS wrote it into the team's own container (bring your own storage,
+ * docs/byos.md), found there, read once and sealed where it lies. Either way `sealChunk` then protects it, writes
+ * the manifest when the recording is complete, lists it and records it in the ledger. Where it goes is the
+ * recording's placement (src/archive/placement.ts): its team's layout, or the quarantine area. Any failure throws,
+ * and BullMQ retries with backoff; a retry continues from the blocks already staged.
  */
 async function perform(deps: Deps, payload: Payload) {
-  const { correlationId, recordingId, chunk } = payload;
+  const { chunk } = payload;
   const deadline = deadlineStatus(payload.acsExpiresAt, new Date(), deps.ingest.atRiskMarginMs);
   if (deadline !== "ok") {
     await alertChunkDeadline(deps, payload, deadline, "running");
@@ -67,6 +85,53 @@ async function perform(deps: Deps, payload: Payload) {
     if (deadline === "lost")
       throw new UnrecoverableError(`chunk ${chunk.index} lost: ACS copy expired at ${payload.acsExpiresAt}`);
   }
+  const plan = await plannedStorage(deps, payload);
+  const route = storageRoute(plan?.containerUrl, payload.storageType);
+  if (route.kind === "download" && route.alert) alertStorage(deps, payload, route.alert, plan?.containerUrl);
+  if (route.kind === "in-place") {
+    const sealed = await sealInPlace(deps, payload, route.containerUrl, plan?.format).catch((error: unknown) => {
+      // Not a recording (empty, another format, a metadata document that is no JSON object): ACS's own copy may be
+      // sound, so it is downloaded instead — never a refused blob sealed (docs/byos.md).
+      if (!(error instanceof IngestRefused)) throw error;
+      deps.logger.warn({ recordingId: payload.recordingId, err: error }, "blob in the customer's container refused");
+      return "refused" as const;
+    });
+    if (sealed && sealed !== "refused") return sealed;
+    // Announced as written, yet not there (or refused): the download path archives it within ACS's 24 h.
+    alertStorage(deps, payload, sealed ? "customer-blob-refused" : "customer-blobs-missing", route.containerUrl);
+  }
+  return download(deps, payload);
+}
+
+/** The customer container and format our start request named for this recording's call, if it named one. */
+async function plannedStorage(deps: Deps, payload: Payload) {
+  const session = payload.serverCallId ? await deps.sessions.get(payload.serverCallId) : undefined;
+  const decision = session?.decision;
+  if (!decision?.record) return undefined;
+  return { containerUrl: decision.recording.storage?.containerUrl, format: decision.recording.format };
+}
+
+/** Once per job run: an error log line with `alert`, and the metric; the recording still reaches the archive. */
+function alertStorage(deps: Deps, payload: Payload, alert: string, containerUrl: string | undefined) {
+  customerStorageFallbacks.inc({ why: alert });
+  deps.logger.error(
+    {
+      serverCallId: payload.serverCallId,
+      correlationId: payload.correlationId,
+      recordingId: payload.recordingId,
+      chunk: payload.chunk.index,
+      storageType: payload.storageType,
+      containerUrl,
+      acsExpiresAt: payload.acsExpiresAt,
+      alert,
+    },
+    "ALERT recording not sealed in the customer's container: downloading it from ACS instead",
+  );
+}
+
+/** The download path: from ACS into the archive container (src/archive/ingest.ts), then sealed. */
+async function download(deps: Deps, payload: Payload) {
+  const { chunk } = payload;
   const recording = deps.acs.getCallRecording();
   // The metadata document first (small, read whole): its callId is one more clue to the call.
   const metadataBytes = await readDocument(
@@ -74,26 +139,7 @@ async function perform(deps: Deps, payload: Payload) {
     chunk.metadataLocation,
   );
   const placement = await settlePlacement(deps, payload, callIdOf(metadataBytes));
-  const serverCallId = placement.serverCallId;
-  const teamId = placement.kind === "call" ? placement.teamId : undefined;
-  const log = { serverCallId, correlationId, recordingId, chunk: chunk.index, placement: placement.kind };
-  const names = chunkBlobNames({
-    ...payload,
-    teamId,
-    serverCallId,
-    chunkIndex: chunk.index,
-    contentLocation: chunk.contentLocation,
-  });
-  const labels = chunkLabels({
-    teamId: teamId ?? QUARANTINE_AREA,
-    serverCallId,
-    recordingId,
-    chunkIndex: chunk.index,
-    documentId: chunk.documentId,
-    retainFrom: placement.retainFrom,
-    retentionDays: placement.retention.days,
-    legalHold: placement.retention.legalHold,
-  });
+  const { names, labels, log } = chunkContext(payload, placement);
   const started = Date.now();
   const content = await ingestContent(
     deps.container,
@@ -124,46 +170,186 @@ async function perform(deps: Deps, payload: Payload) {
     },
     "chunk archived",
   );
-  // Retention and hold go on only once the copy is verified; then, and only then, ACS's copy may go.
+  const manifest = await sealChunk(deps, payload, placement, labels, {
+    retention: deps.retention,
+    blobs: [content.name, metadata.name],
+  });
+  // Only the document this job itself verified archived under this name (ingest.ts documentMismatch).
+  if (deps.deleteAcsCopy && content.documentId !== chunk.documentId)
+    throw new IngestVerificationFailed(`${content.name}: not verified as document ${chunk.documentId}`);
+  await deleteAcsCopy(deps, payload, log);
+  // Last: the waveform is for reviewers, and re-reading (decoding, for MP3) the chunk must not delay the archive.
+  await writePeaks(deps, content.name, log);
+  const { document: _document, ...metadataBlob } = metadata;
+  return { content, metadata: metadataBlob, manifest, placement: placement.kind, storage: "archive" as const };
+}
+
+/**
+ * Bring your own storage: the chunk's blobs in the customer's container (Microsoft's layout), each read once —
+ * SHA-256, size and format of the content, the metadata document a JSON object — and labelled on condition that
+ * they are still the version read; then a seal record in the archive says where they are, and `sealChunk` does the
+ * rest. Undefined when the blobs are not there (the caller downloads instead).
+ */
+async function sealInPlace(deps: Deps, payload: Payload, containerUrl: string, format: string | undefined) {
+  const { chunk } = payload;
+  const callId = payload.callId;
+  if (!callId) return undefined; // every documented subject names the call id; without it the folder is unknown
+  const container = customerContainer(deps.container, containerUrl);
+  const recordingId = payload.recordingId.startsWith(DOCUMENT_KEY_PREFIX) ? undefined : payload.recordingId;
+  const found = await findChunkBlobs(container, {
+    prefix: parseContainerUrl(containerUrl).prefix,
+    callId,
+    days: candidateDays(payload.recordingStartTime, payload.eventTime),
+    chunk: { index: chunk.index, documentId: chunk.documentId, recordingId },
+  });
+  const [contentName, ...duplicates] = found.content;
+  const [metadataName] = found.metadata;
+  if (!contentName || !metadataName) return undefined;
+  const started = Date.now();
+  const metadataBlob = container.getBlobClient(metadataName);
+  const read = await readDocumentInPlace(metadataBlob);
+  const placement = await settlePlacement(deps, payload, callIdOf(read.bytes));
+  const { names, labels, log } = chunkContext(payload, placement);
+  if (duplicates.length > 0)
+    // A known issue of ACS's export (BYOS overview): the first in name order is sealed, the others named.
+    deps.logger.warn({ ...log, sealed: contentName, duplicates }, "ACS wrote this chunk more than once");
+  const content = await sealContentInPlace(container.getBlobClient(contentName), labels, format);
+  const metadata = await sealDocumentInPlace(metadataBlob, read, labels);
+  const record = {
+    kind: "sealed-in-place",
+    containerUrl,
+    documentId: chunk.documentId,
+    content: {
+      url: content.url,
+      sizeBytes: content.sizeBytes,
+      sha256: content.sha256,
+      contentType: content.contentType,
+    },
+    metadata: { url: metadata.url, sizeBytes: metadata.sizeBytes, sha256: metadata.sha256 },
+    ...(duplicates.length > 0 ? { duplicates: duplicates.map((name) => container.getBlobClient(name).url) } : {}),
+  };
+  const sealRecord = await ingestDocument(
+    deps.container,
+    sealRecordName(names.content),
+    Readable.from([Buffer.from(JSON.stringify(record, null, 2))]),
+    labels,
+  );
+  chunksArchived.inc({ outcome: "in-place" });
+  deps.logger.info(
+    {
+      ...log,
+      blob: content.url,
+      sizeBytes: content.sizeBytes,
+      sha256: content.sha256,
+      sealRecord: sealRecord.name,
+      ms: Date.now() - started,
+    },
+    "chunk sealed in the customer's container",
+  );
+  const retention = deps.retention.kind === "azure" ? azureRetention(container) : deps.retention;
+  await retention.protect(content.name, protectionOf(labels, placement));
+  await retention.protect(metadata.name, protectionOf(labels, placement));
+  const manifest = await sealChunk(deps, payload, placement, labels, {
+    retention: deps.retention,
+    blobs: [sealRecord.name],
+  });
+  await deleteAcsCopy(deps, payload, log);
+  return {
+    content: { ...content, outcome: "in-place" as const },
+    metadata: { url: metadata.url, sizeBytes: metadata.sizeBytes, sha256: metadata.sha256 },
+    sealRecord: sealRecord.name,
+    manifest,
+    placement: placement.kind,
+    storage: "customer" as const,
+  };
+}
+
+/** Beside where a downloaded chunk would be: `chunk-<nnnn>.inplace.json`, the record of a chunk sealed in place. */
+const sealRecordName = (contentName: string) => contentName.replace(/\.[a-z0-9]+$/, ".inplace.json");
+
+/** The blob names, labels and log fields of one chunk under its recording's placement. */
+function chunkContext(payload: Payload, placement: Placement) {
+  const { correlationId, recordingId, chunk } = payload;
+  const serverCallId = placement.serverCallId;
+  const teamId = placement.kind === "call" ? placement.teamId : undefined;
+  const log = { serverCallId, correlationId, recordingId, chunk: chunk.index, placement: placement.kind };
+  const names = chunkBlobNames({
+    ...payload,
+    teamId,
+    serverCallId,
+    chunkIndex: chunk.index,
+    contentLocation: chunk.contentLocation,
+  });
+  const labels = chunkLabels({
+    teamId: teamId ?? QUARANTINE_AREA,
+    serverCallId,
+    recordingId,
+    chunkIndex: chunk.index,
+    documentId: chunk.documentId,
+    retainFrom: placement.retainFrom,
+    retentionDays: placement.retention.days,
+    legalHold: placement.retention.legalHold,
+  });
+  return { names, labels, log };
+}
+
+function protectionOf(labels: Labels, placement: Placement) {
   const until = labels.tags.retainuntil;
-  const protection = { until: until ? new Date(until) : undefined, legalHold: placement.retention.legalHold };
-  await deps.retention.protect(content.name, protection);
-  await deps.retention.protect(metadata.name, protection);
+  return { until: until ? new Date(until) : undefined, legalHold: placement.retention.legalHold };
+}
+
+/**
+ * How a chunk is sealed once its bytes are verified, downloaded or in place alike: retention and legal hold on
+ * its blobs in the archive container, the manifest once every chunk of the recording is sealed (protected too),
+ * the listing entry and the ledger line (or the quarantine entry).
+ */
+async function sealChunk(
+  deps: Deps,
+  payload: Payload,
+  placement: Placement,
+  labels: Labels,
+  sealed: { retention: Deps["retention"]; blobs: string[] },
+): Promise<string | undefined> {
+  const { correlationId, recordingId } = payload;
+  const log = { serverCallId: placement.serverCallId, correlationId, recordingId, chunk: payload.chunk.index };
+  // Retention and hold go on only once the copy is verified; then, and only then, ACS's copy may go.
+  const protection = protectionOf(labels, placement);
+  for (const blob of sealed.blobs) await sealed.retention.protect(blob, protection);
   const manifest = await writeManifestIfComplete(deps, payload, placement, labels);
-  if (manifest) {
-    await deps.retention.protect(manifest, protection);
-    if (placement.kind === "call") {
-      // Listed for QA retrieval from now on (idempotent: a retried job indexes it again, to the same entry).
-      const indexed = await indexManifest(deps.container, deps.recordings, manifest);
-      if (!indexed)
-        deps.logger.error({ ...log, manifest, alert: "manifest-unreadable" }, "ALERT manifest not indexable");
-      await deps.ledger.record({
-        serverCallId: placement.serverCallId,
-        ...(correlationId ? { correlationId } : {}),
-        outcome: "recorded",
-        reason: "archived and verified",
-        recordingId,
-        manifest,
-        teamId: placement.teamId,
-        ruleId: placement.ruleId,
-        policyHash: placement.policyHash,
-      });
-    } else {
-      await deps.ledger.updateQuarantine(recordingId, { state: "archived", manifest });
-    }
+  if (!manifest) return undefined;
+  await sealed.retention.protect(manifest, protection);
+  if (placement.kind === "call") {
+    // Listed for QA retrieval from now on (idempotent: a retried job indexes it again, to the same entry).
+    const indexed = await indexManifest(deps.container, deps.recordings, manifest);
+    if (!indexed) deps.logger.error({ ...log, manifest, alert: "manifest-unreadable" }, "ALERT manifest not indexable");
+    await deps.ledger.record({
+      serverCallId: placement.serverCallId,
+      ...(correlationId ? { correlationId } : {}),
+      outcome: "recorded",
+      reason: "archived and verified",
+      recordingId,
+      manifest,
+      teamId: placement.teamId,
+      ruleId: placement.ruleId,
+      policyHash: placement.policyHash,
+    });
+  } else {
+    await deps.ledger.updateQuarantine(recordingId, { state: "archived", manifest });
   }
-  if (deps.deleteAcsCopy) {
-    // Only the document this job itself verified archived under this name (ingest.ts documentMismatch).
-    if (content.documentId !== chunk.documentId)
-      throw new IngestVerificationFailed(`${content.name}: not verified as document ${chunk.documentId}`);
-    await recording.delete(chunk.deleteLocation).catch((error: unknown) => {
+  return manifest;
+}
+
+/** ACS's copy goes (`ACS_DELETE_AFTER_ARCHIVE=true`) only after the chunk was sealed. */
+async function deleteAcsCopy(deps: Deps, payload: Payload, log: Record<string, unknown>): Promise<void> {
+  if (!deps.deleteAcsCopy) return;
+  await deps.acs
+    .getCallRecording()
+    .delete(payload.chunk.deleteLocation)
+    .catch((error: unknown) => {
       // Already gone (an earlier attempt deleted it): nothing left to do.
       if (!isRecordingStatus(error, 404)) throw error;
     });
-    deps.logger.info({ ...log, deleteLocation: chunk.deleteLocation }, "ACS copy deleted after verified archive");
-  }
-  const { document: _document, ...metadataBlob } = metadata;
-  return { content, metadata: metadataBlob, manifest, placement: placement.kind };
+  deps.logger.info({ ...log, deleteLocation: payload.chunk.deleteLocation }, "ACS copy deleted after verified archive");
 }
 
 /** The metadata document's `callId` (ACS's call id), if it has one. */
@@ -250,6 +436,12 @@ async function alertQuarantined(
   });
 }
 
+/** The call's consent evidence, for its recordings' manifests (docs/consent-flow.md). */
+function consentOfSession(session: CallSession | undefined) {
+  const consent = session ? consentRecordOf(session) : undefined;
+  return consent ? { consent } : {};
+}
+
 /** The stop on purpose of this recording, for its manifest: where and why its audio ends. */
 function stopOf(session: CallSession | undefined, recordingId: string, startTime: string, chunks: ArchivedChunk[]) {
   const durationMs = chunks.reduce((sum, c) => sum + (c.metadata.document.chunkDuration ?? 0), 0);
@@ -286,6 +478,13 @@ async function writeManifestIfComplete(
       .getBlockBlobClient(names.content)
       .getProperties()
       .catch(() => undefined);
+    if (!content?.metadata?.sha256) {
+      // Sealed in the customer's container instead (docs/byos.md)? Its record says where, and what was read.
+      const inPlace = await sealedInPlaceChunk(deps, names.content, c);
+      if (!inPlace) return undefined; // not the last one in
+      archived.push(inPlace);
+      continue;
+    }
     const metadataBlob = deps.container.getBlockBlobClient(names.metadata);
     const metadata = await metadataBlob.getProperties().catch(() => undefined);
     if (!content?.metadata?.sha256 || !metadata?.metadata?.sha256) return undefined; // not the last one in
@@ -333,6 +532,7 @@ async function writeManifestIfComplete(
     archivedAt: new Date().toISOString(),
     ...(payload.firstSeenAt ? { firstSeenAt: payload.firstSeenAt } : {}),
     ...stopOf(session, recordingId, payload.recordingStartTime, archived),
+    ...consentOfSession(session),
   });
   const { chunk: _chunk, ...recordingLabels } = labels.tags;
   try {
@@ -348,6 +548,40 @@ async function writeManifestIfComplete(
   }
   return name;
 }
+
+/** A chunk sealed in place, as its seal record names it; undefined when there is no sealed record (yet). */
+async function sealedInPlaceChunk(
+  deps: Deps,
+  contentName: string,
+  c: { index: number; documentId: string; endReason: string },
+): Promise<ArchivedChunk | undefined> {
+  const recordBlob = deps.container.getBlockBlobClient(sealRecordName(contentName));
+  const properties = await recordBlob.getProperties().catch(() => undefined);
+  if (!properties?.metadata?.sha256) return undefined;
+  const record = sealRecord.parse(JSON.parse((await recordBlob.downloadToBuffer()).toString("utf8")));
+  if (record.documentId !== c.documentId)
+    throw new IngestVerificationFailed(`${recordBlob.name}: names document ${record.documentId}`);
+  const bytes = await blobAt(deps.container, record.metadata.url).downloadToBuffer();
+  const document = acsMetadataDocument.parse(JSON.parse(bytes.toString("utf8")));
+  return {
+    index: c.index,
+    documentId: c.documentId,
+    endReason: c.endReason,
+    content: {
+      blob: record.content.url,
+      sizeBytes: record.content.sizeBytes,
+      sha256: record.content.sha256,
+      contentType: record.content.contentType,
+    },
+    metadata: { blob: record.metadata.url, sha256: record.metadata.sha256, document },
+  };
+}
+
+const sealRecord = z.object({
+  documentId: z.string(),
+  content: z.object({ url: z.string(), sizeBytes: z.number(), sha256: z.string(), contentType: z.string() }),
+  metadata: z.object({ url: z.string(), sha256: z.string() }),
+});
 
 /** Bytes this attempt read (a resumed chunk only its rest; an existing one none), time taken, deadline slack. */
 function observeIngest(
@@ -386,3 +620,17 @@ async function onExhausted(deps: Deps, payload: Payload, error: Error): Promise<
 }
 
 export const ingestChunkJob = defineJob(ingestChunk, { needs, perform, onExhausted, proves: "storage" });
+
+/**
+ * The chunk's waveform peaks beside it (src/archive/peaks.ts), for the QA page. Derived data: a failure is logged
+ * and the chunk stays archived (the page then shows no waveform for it); a retried job writes them again.
+ */
+async function writePeaks(deps: Deps, chunkBlob: string, log: Record<string, unknown>) {
+  try {
+    const written = await writeChunkPeaks(deps.container, chunkBlob);
+    if ("problem" in written)
+      deps.logger.info({ ...log, problem: written.problem }, "no waveform peaks for this chunk");
+  } catch (err) {
+    deps.logger.warn({ ...log, err }, "waveform peaks not written");
+  }
+}

@@ -2,6 +2,10 @@ import { UnrecoverableError } from "bullmq";
 import { latestCheckpoint } from "../../../src/evidence/index.js";
 import { ExportTargetTaken, runExport, runZipExport, type ExportResult } from "../../../src/retrieval/index.js";
 import { exportRecordings, type PayloadOf } from "../../../src/queues/index.js";
+import { named, type DirectorySource } from "../../../src/directory/index.js";
+
+const namesFrom = (directory: DirectorySource) => (recording: { team: string; participants: string[] }) =>
+  Promise.all(recording.participants.map(async (id) => named(id, await directory.lookup(recording.team, id))));
 
 type ExportProgressOf = Parameters<Parameters<typeof runExport>[0]["progress"]>[0];
 import type { JobContext } from "../../dependencies.js";
@@ -22,6 +26,7 @@ const needs = [
   "container",
   "containerNamed",
   "recordings",
+  "directory",
   "checkpointEvidence",
   "evidenceSigner",
   "ledgerChainEntries",
@@ -53,6 +58,8 @@ async function perform(
     index: deps.recordings,
     progress: async (progress: ExportProgressOf) => context?.progress(progress),
     attempt: context?.attempt ?? 1,
+    // The names as the directory has them now: an export says who was on each call as of the export.
+    ...(deps.directory ? { names: namesFrom(deps.directory) } : {}),
   };
   const zipped = async () => {
     // A bundle is signed (bundle.json, its seal): without the evidence key it cannot be made; said, not skipped.

@@ -1,0 +1,179 @@
+import { describe, expect, it } from "vitest";
+import { audioOffset, buildTimeline, presenceChanges, type TimelineFacts } from "./timeline.js";
+
+const T0 = Date.parse("2026-12-04T10:00:00.000Z");
+const t = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
+const ALICE = "8:acs:r_alice";
+const BOB = "8:acs:r_bob";
+const CUSTOMER = "4:+447700900123";
+
+/** Recording from 10 s, 60 s of audio, paused 20–30 s and 40–45 s (wall): it ends at 10 + 60 + 15 = 85 s. */
+const recorded: Pick<TimelineFacts, "recording" | "pauses"> = {
+  recording: { startTime: t(10), durationMs: 60_000 },
+  pauses: [
+    { startTime: t(40), durationMs: 5_000 },
+    { startTime: t(20), durationMs: 10_000 },
+  ],
+};
+
+describe("where a moment is in the audio", () => {
+  it.each([
+    [5, null], // before the recording
+    [10, 0],
+    [15, 5_000],
+    [20, 10_000], // a pause starts
+    [25, 10_000], // inside it: where it began
+    [30, 10_000], // it ends: the audio goes on from there
+    [35, 15_000],
+    [42, 20_000],
+    [50, 25_000],
+    [85, 60_000], // the last sample
+    [86, null], // past the audio
+  ])("%s s → %s ms", (seconds, offset) => expect(audioOffset(recorded, t(seconds))).toBe(offset));
+});
+
+describe("joins and leaves", () => {
+  it.each([
+    [
+      "Event Grid's changes as they are",
+      [
+        { source: "event-grid" as const, change: "joined" as const, participant: ALICE, at: t(1) },
+        { source: "event-grid" as const, change: "left" as const, participant: ALICE, at: t(50) },
+      ],
+      [
+        ["joined", ALICE, 1],
+        ["left", ALICE, 50],
+      ],
+    ],
+    [
+      "the differences between lists, in time order whatever the order given",
+      [
+        { source: "connection" as const, participants: [ALICE, CUSTOMER], at: t(12) },
+        { source: "participant-list" as const, participants: [ALICE], at: t(2) },
+        { source: "connection" as const, participants: [ALICE], at: t(60) },
+      ],
+      [
+        ["joined", ALICE, 2],
+        ["joined", CUSTOMER, 12],
+        ["left", CUSTOMER, 60],
+      ],
+    ],
+    [
+      "a participant Event Grid names is not read from the lists too",
+      [
+        { source: "event-grid" as const, change: "joined" as const, participant: BOB, at: t(3) },
+        { source: "connection" as const, participants: [BOB, CUSTOMER], at: t(4) },
+        { source: "connection" as const, participants: [], at: t(70) },
+      ],
+      [
+        ["joined", BOB, 3],
+        ["joined", CUSTOMER, 4],
+        ["left", CUSTOMER, 70],
+      ],
+    ],
+    [
+      "someone Event Grid only saw leave joined when a list first showed them",
+      [
+        { source: "participant-list" as const, participants: [ALICE, CUSTOMER], at: t(2) },
+        { source: "event-grid" as const, change: "left" as const, participant: ALICE, at: t(50) },
+      ],
+      [
+        ["joined", CUSTOMER, 2],
+        ["joined", ALICE, 2],
+        ["left", ALICE, 50],
+      ],
+    ],
+    [
+      "…and no join is made up when no list showed them",
+      [{ source: "event-grid" as const, change: "left" as const, participant: ALICE, at: t(50) }],
+      [["left", ALICE, 50]],
+    ],
+  ])("%s", (_, presence, expected) => {
+    expect(presenceChanges(presence).map((c) => [c.change, c.participant, (Date.parse(c.at) - T0) / 1000])).toEqual(
+      expected,
+    );
+  });
+});
+
+describe("the timeline of a call", () => {
+  const facts: TimelineFacts = {
+    ...recorded,
+    recording: { ...recorded.recording, endedBy: undefined },
+    call: {
+      startedAt: t(0),
+      endedAt: t(90),
+      announcement: { status: "played" },
+      presence: [
+        { source: "event-grid", change: "joined", participant: ALICE, at: t(0) },
+        { source: "connection", participants: [ALICE, CUSTOMER], at: t(8) },
+        { source: "connection", participants: [ALICE], at: t(88) },
+      ],
+    },
+    actions: [
+      { at: t(9), trigger: "deadline", action: "alert", reason: "recording not active 8 s after the call started" },
+    ],
+    requests: [
+      { at: t(19.5), actor: "agent-carol", action: "recording:pause", reason: "card-capture", outcome: "accepted" },
+      { at: t(29.8), actor: "agent-carol", action: "recording:resume", outcome: "accepted" },
+      { at: t(39), actor: "mallory", action: "recording:pause", reason: "refused-one", outcome: "refused" },
+    ],
+  };
+  const brief = (f: TimelineFacts) =>
+    buildTimeline(f).map((e) => [
+      e.kind,
+      e.at === null ? null : (Date.parse(e.at) - T0) / 1000,
+      e.audioMs,
+      e.who ?? null,
+      e.reason ?? null,
+    ]);
+
+  it("orders what we know and places it on the audio; pauses carry who asked and why", () => {
+    expect(brief(facts)).toEqual([
+      ["call-started", 0, null, null, null],
+      ["joined", 0, null, ALICE, null],
+      ["joined", 8, null, CUSTOMER, null],
+      ["enforcement", 9, null, null, "recording not active 8 s after the call started"],
+      ["recording-started", 10, 0, null, null],
+      ["paused", 20, 10_000, "agent-carol", "card-capture"],
+      ["resumed", 30, 10_000, "agent-carol", null],
+      // A refused request is no reason for a pause: this one is ACS's or automatic.
+      ["paused", 40, 20_000, null, null],
+      ["resumed", 45, 20_000, null, null],
+      ["recording-ended", 85, 60_000, null, null],
+      ["left", 88, null, CUSTOMER, null],
+      ["call-ended", 90, null, null, null],
+      ["announcement", null, null, null, null],
+    ]);
+    const texts = buildTimeline(facts).map((e) => e.text);
+    expect(texts).toContain("Recording paused for 10 s");
+    expect(texts).toContain("Recording paused for 5 s (no request through the calls API matches it)");
+    expect(texts).toContain("Recording announcement played (time not recorded)");
+  });
+
+  it("marks a stop on purpose, and needs nothing but the manifest", () => {
+    const stopped: TimelineFacts = {
+      recording: {
+        startTime: t(10),
+        durationMs: 20_000,
+        endedBy: { trigger: "request", by: "supervisor-dave", reason: "customer-objection", at: t(30) },
+      },
+      pauses: [],
+    };
+    expect(brief(stopped)).toEqual([
+      ["recording-started", 10, 0, null, null],
+      ["stopped", 30, 20_000, "supervisor-dave", "customer-objection"],
+      ["recording-ended", 30, 20_000, null, null],
+    ]);
+  });
+
+  it("does not match a pause to a request made long before it", () => {
+    const late: TimelineFacts = {
+      ...recorded,
+      pauses: [{ startTime: t(20), durationMs: 1_000 }],
+      requests: [
+        { at: t(-60), actor: "agent", action: "recording:pause", reason: "card-capture", outcome: "accepted" },
+      ],
+    };
+    expect(buildTimeline(late).find((e) => e.kind === "paused")?.who).toBeUndefined();
+  });
+});
