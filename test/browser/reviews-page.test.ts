@@ -232,6 +232,13 @@ describe("QA reviews in the page (Chromium)", () => {
     const csv = await readFile((await download.path())!, "utf8");
     expect(csv.split("\r\n")[0]).toBe("team,week,agent,reviews,meanPercent,passed,failed,criticalFailed,flagged");
     expect(csv).toContain(`,${AGENT},1,90,1,0,0,1`);
+
+    // The recordings list shows the review status: back for a second look (the coaching flag; one reviewer only).
+    await page.getByRole("button", { name: "Recordings" }).click();
+    await settled(page);
+    const listRow = page.locator(`#results-body tr[data-recording-id="${recording.recordingId}"]`);
+    await expect.poll(() => listRow.count()).toBe(1);
+    expect(await listRow.innerText()).toContain("to-review");
     await page.close();
   });
 

@@ -928,6 +928,8 @@ byId("show-recordings").addEventListener("click", () => {
   state.recording = undefined;
   show("browse");
   say(`Recordings: ${byId("results-caption").textContent}.`);
+  // The list was never shown (its first search was superseded when "My queue" came first): load it now.
+  if (byId("results").hidden) void guarded(() => search(state.fields));
 });
 
 byId("show-reconciliation").addEventListener("click", () => {
@@ -980,6 +982,8 @@ byId("back").addEventListener("click", () => {
   show("browse");
   say(`Back to the list: ${byId("results-caption").textContent}.`);
   if (state.returnFocus?.isConnected) state.returnFocus.focus();
+  // Opened from "My queue" before the list was ever shown: load it now.
+  if (byId("results").hidden) void guarded(() => search(state.fields));
 });
 
 byId("verify").addEventListener("click", () => guarded(verifyRecording));
