@@ -4,7 +4,7 @@
 // assignment" a list of containers it may write to; a write it may not make fails, as ACS's export would.
 import { randomUUID } from "node:crypto";
 import { BlobServiceClient } from "@azure/storage-blob";
-import type { Body } from "./body.js";
+import { streamBody, type Body } from "./body.js";
 
 export interface CustomerStorageOptions {
   /** The connection string of the account ACS's identity may write to (Azurite locally). */
@@ -107,8 +107,10 @@ export class CustomerStorageWriter {
       const folderGuid = randomUUID();
       for (const chunk of input.chunks) {
         const names = customerBlobNames({ ...input, prefix: target.prefix, folderGuid, chunk });
-        const content = Buffer.concat([...chunk.content.read(0, chunk.content.size)]);
-        await container.getBlockBlobClient(names.content).uploadData(content);
+        // Streamed from the body (computed from the offset): a long recording is never whole in memory.
+        await container
+          .getBlockBlobClient(names.content)
+          .uploadStream(streamBody(chunk.content, 0, chunk.content.size), 4 * 1024 * 1024, 2);
         await container
           .getBlockBlobClient(names.metadata)
           .uploadData(chunk.metadata, { blobHTTPHeaders: { blobContentType: "application/json" } });

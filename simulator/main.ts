@@ -58,6 +58,17 @@ async function main(): Promise<void> {
       ...(process.env.SIM_STORAGE_HOST ? { storageHost: process.env.SIM_STORAGE_HOST } : {}),
       ...(process.env.SIM_CHUNK_MAX_BYTES ? { chunkMaxBytes: Number(process.env.SIM_CHUNK_MAX_BYTES) } : {}),
       ...(process.env.SIM_CHUNK_MAX_MS ? { chunkMaxDurationMs: Number(process.env.SIM_CHUNK_MAX_MS) } : {}),
+      // Bring your own storage (docs/byos.md): the account ACS's identity may write to, and its granted containers.
+      ...(process.env.SIM_CUSTOMER_STORAGE_CONNECTION_STRING
+        ? {
+            customerStorage: {
+              connectionString: process.env.SIM_CUSTOMER_STORAGE_CONNECTION_STRING,
+              ...(process.env.SIM_CUSTOMER_STORAGE_CONTAINERS
+                ? { grantedContainers: process.env.SIM_CUSTOMER_STORAGE_CONTAINERS.split(",").map((u) => u.trim()) }
+                : {}),
+            },
+          }
+        : {}),
       accessKey,
       resourceId,
       log: print,

@@ -91,7 +91,7 @@ export const ingestPriorityRaises = new Counter({
 
 export const customerStorageFallbacks = new Counter({
   name: "customer_storage_fallbacks_total",
-  help: "Chunks of a bring-your-own-storage recording downloaded from ACS instead of sealed in the customer's container (docs/byos.md), by why: customer-write-failed, customer-blobs-missing, customer-blob-refused, customer-storage-unexpected",
+  help: "Chunks of a bring-your-own-storage recording downloaded from ACS instead of sealed in the customer's container (docs/byos.md), by why: customer-write-failed, customer-blobs-missing, customer-blob-refused, customer-storage-unexpected, customer-storage-at-risk",
   labelNames: ["why"] as const,
   registers: [metrics],
 });

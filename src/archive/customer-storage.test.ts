@@ -15,6 +15,12 @@ describe("storageRoute (docs/byos.md)", () => {
   ] as const)("planned %s, notified %s", (planned, storageType, route) => {
     expect(storageRoute(planned, storageType)).toEqual(route);
   });
+  it("near ACS's expiry a recording in the customer's container is downloaded while ACS still has it", () => {
+    expect(storageRoute(url, "AzureBlob", "at-risk")).toEqual({ kind: "download", alert: "customer-storage-at-risk" });
+    expect(storageRoute(undefined, "acsstorage", "at-risk")).toEqual({ kind: "download" });
+    // Past it, ACS's copy is gone: the customer's container is the only place left to seal it.
+    expect(storageRoute(url, "AzureBlob", "lost")).toEqual({ kind: "in-place", containerUrl: url });
+  });
 });
 
 describe("Microsoft's BYOS folder structure", () => {

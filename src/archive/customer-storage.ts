@@ -14,7 +14,10 @@ import { IngestRefused, IngestVerificationFailed } from "./ingest.js";
 /** How a recording's bytes reach the archive. */
 export type StorageRoute =
   | { kind: "in-place"; containerUrl: string }
-  | { kind: "download"; alert?: "customer-write-failed" | "customer-storage-unexpected" };
+  | {
+      kind: "download";
+      alert?: "customer-write-failed" | "customer-storage-unexpected" | "customer-storage-at-risk";
+    };
 
 /**
  * Pure. `expected`: the container our start request named (the decision's plan), if any. `storageType`: what the
@@ -23,8 +26,15 @@ export type StorageRoute =
  * a recording we asked to be written to a customer container whose notification does not say `AzureBlob` is taken
  * as failed (unconfirmed, docs/byos.md) and downloaded — as is one whose blobs are then not found (see the job).
  */
-export function storageRoute(expected: string | undefined, storageType: string | undefined): StorageRoute {
+export function storageRoute(
+  expected: string | undefined,
+  storageType: string | undefined,
+  deadline: "ok" | "at-risk" | "lost" = "ok",
+): StorageRoute {
   const inBlob = (storageType ?? "").toLowerCase() === "azureblob";
+  // Near ACS's expiry (earlier attempts in place kept failing), its own copy is taken while it is still there; past
+  // it, the customer's container is the only place left.
+  if (expected && inBlob && deadline === "at-risk") return { kind: "download", alert: "customer-storage-at-risk" };
   if (expected && inBlob) return { kind: "in-place", containerUrl: expected };
   if (expected) return { kind: "download", alert: "customer-write-failed" };
   // Written to a container we did not ask for (another app's start, or a plan we no longer know): ACS keeps its own

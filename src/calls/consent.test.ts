@@ -3,7 +3,7 @@ import type { AcsEvent } from "../intake/index.js";
 import type { CallConsent } from "../policy/index.js";
 import type { CallSession, ConsentAnswer, ConsentAsked } from "../sessions/index.js";
 import { recordDecision } from "../sessions/test-fixtures.js";
-import { consentAnswerOf, consentGate, ledgerConsentOf } from "./consent.js";
+import { consentAnswerOf, consentGate, ledgerConsentOf, unaskedParty } from "./consent.js";
 import { planCall, timeToRecordOrigin } from "./plan.js";
 
 const PHONE = "4:+14155550123";
@@ -237,5 +237,40 @@ describe("timeToRecordOrigin with consent", () => {
     expect(timeToRecordOrigin({ ...seen, consentAnswer: answer("refused", { seenAt: "x" }) })).toMatchObject({
       seenVia: "call-started",
     });
+  });
+});
+
+describe("unaskedParty", () => {
+  const other = { ...consentDecision, decidedBy: { ...decidedBy, party: "4:+13105550100" } } as CallConsent;
+  it.each([
+    ["nothing asked yet", facts({}), consentDecision, undefined],
+    ["the one asked still decides", facts({ asked }), consentDecision, undefined],
+    ["someone else now decides consent", facts({ asked }), other, "4:+13105550100"],
+    ["a notice was played, consent is now required", facts({ asked: noticeAsked }), consentDecision, PHONE],
+    ["the decision now asks nothing more", facts({ asked }), noticeDecision, undefined],
+  ] as const)("%s", (_name, session, consent, expected) => {
+    expect(unaskedParty(session, consent)).toBe(expected);
+  });
+});
+
+describe("whom the prompt is for (decideConsent ask)", () => {
+  const TEXAS = "4:+12145550100";
+  const AGENT = "8:acs:r_agent-in-california";
+  // Our Californian agent decided; the Texan customer is the one outside the team.
+  const agentDecides = { ...consentDecision, decidedBy: { ...decidedBy, party: AGENT }, ask: [TEXAS] } as CallConsent;
+  it("asks the first person outside the recording teams, not the member who decided", () => {
+    expect(consentGate(facts({ connection: "c" }), agentDecides)).toMatchObject({
+      kind: "ask",
+      asked: { target: TEXAS, decidedBy: { party: AGENT } },
+    });
+  });
+  it("nobody outside the teams on the call: nobody to ask, recording goes ahead", () => {
+    expect(consentGate(facts({ connection: "c" }), { ...agentDecides, ask: [] } as CallConsent).kind).toBe("open");
+  });
+  it("a second person outside the teams is not asked, and is named for the alert", () => {
+    const two = { ...agentDecides, ask: [TEXAS, PHONE] } as CallConsent;
+    const askedTexas = { ...asked, target: TEXAS };
+    expect(unaskedParty(facts({ asked: askedTexas }), two)).toBe(PHONE);
+    expect(unaskedParty(facts({ asked: askedTexas }), agentDecides)).toBeUndefined();
   });
 });

@@ -65,6 +65,12 @@ export function consentGate(
     }
   }
   if (!consent || consent.requirement === "none") return { kind: "open", reason: "no consent or notice required" };
+  // Whom a prompt is for (src/policy decideConsent `ask`): the people outside the recording teams. None: everyone
+  // on the call is a member, whose consent to recording at work is not a prompt's business (docs/consent.md).
+  const target =
+    consent.requirement === "consent" ? (consent.ask ? consent.ask[0] : consent.decidedBy.party) : undefined;
+  if (consent.requirement === "consent" && target === undefined)
+    return { kind: "open", reason: "consent required, but nobody outside the recording teams is on the call to ask" };
   if (!session.callConnectionId) return { kind: "waiting", reason: `${consent.requirement} due once connected` };
   const decidedBy = {
     party: consent.decidedBy.party,
@@ -86,8 +92,8 @@ export function consentGate(
     asked: {
       requirement: "consent",
       decidedBy,
-      // The party whose jurisdiction decided is the one asked (docs/consent-flow.md "Who is asked").
-      target: consent.decidedBy.party,
+      // The first person outside the recording teams (docs/consent-flow.md "Who is asked").
+      target: target ?? consent.decidedBy.party,
       prompt: consent.prompt,
       accept: { dtmf: [...consent.accept.dtmf], speech: [...consent.accept.speech] },
       timeoutSeconds: consent.timeoutSeconds,
@@ -217,4 +223,22 @@ export function ledgerConsentOf(
   const reason =
     gate.kind === "closed" ? fallbackReason(gate) : `nothing recorded: the call ended before ${consent.summary}`;
   return { consent, outcome: "exempt", reason: `consent: ${reason}` };
+}
+
+/**
+ * A person the current consent decision would ask, who was not asked: a second person outside the recording teams
+ * (only the first is asked), someone who joined after the question, or anyone once consent is required after a
+ * notice was played. Consent is asked once per call
+ * (docs/consent-flow.md "Limits"), so this is not acted on — it is alerted. Undefined when nothing was asked yet, or
+ * the one asked still decides. Pure.
+ */
+export function unaskedParty(
+  session: Pick<CallSession, "consentAsked" | "consentAnswer">,
+  consent: CallConsent | undefined,
+): string | undefined {
+  const { asked } = consentOf(session);
+  if (!asked || consent?.requirement !== "consent") return undefined;
+  const wanted = consent.ask ?? [consent.decidedBy.party];
+  const askedOf = asked.requirement === "consent" ? asked.target : undefined;
+  return wanted.find((party) => party !== askedOf);
 }

@@ -26,6 +26,7 @@ export {
   consentRecordOf,
   fallbackReason,
   ledgerConsentOf,
+  unaskedParty,
   type ConsentGate,
 } from "./consent.js";
 export { pauseVerdict, type PauseJob, type PauseOperation, type PauseVerdict } from "./pause.js";

@@ -1,7 +1,15 @@
 import { readFile } from "node:fs/promises";
-import { lintDirectories, parseDirectorySet, readDirectoryFiles } from "../directory/index.js";
 import {
+  lintDirectories,
+  loadDirectories,
+  lookupEntry,
+  parseDirectorySet,
+  readDirectoryFiles,
+} from "../directory/index.js";
+import {
+  decide,
   describeDecision,
+  directoryLocationsFor,
   explainCall,
   isInstant,
   lintPolicies,
@@ -161,12 +169,20 @@ export async function explainCommand(options: ExplainOptions, io: Output): Promi
     locations.set(parsed.rawId, where.trim());
   }
   const { policies, jurisdictions } = await loadPolicySet(options.dir);
+  // Where people are, as the recording teams' directories (<team>.directory.yaml) say; --located overrides them.
+  const directories = await loadDirectories(options.dir);
+  const listed = await directoryLocationsFor(policies, decide(policies, facts), facts, (teamId, rawId) =>
+    lookupEntry(
+      directories.find((d) => d.team === teamId),
+      rawId,
+    ),
+  );
   const env = jurisdictions
     ? {
         sets: jurisdictions.sets,
         areaCodes: jurisdictions.areaCodes,
         hash: jurisdictions.hash,
-        directoryLocation: (rawId: string) => locations.get(rawId),
+        directoryLocation: (rawId: string) => locations.get(rawId) ?? listed(rawId),
       }
     : undefined;
   const { decision, consent, text } = explainCall(policies, facts, env);

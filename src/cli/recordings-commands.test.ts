@@ -66,6 +66,7 @@ describe("recordings list", () => {
       "RULE",
       "RECORDING",
       "CALL",
+      "STORED",
       "PEOPLE",
     ]);
     expect(out[1]?.split(/\s+/)).toEqual([
@@ -79,12 +80,13 @@ describe("recordings list", () => {
       "all-calls",
       "rec-1",
       "call-1",
+      "archive",
       "+14155550100,",
       "Alice",
       "Smith,",
       "Bob",
     ]);
-    expect(out[1]).toMatch(/call-1 {2}\+14155550100, Alice Smith, Bob$/);
+    expect(out[1]).toMatch(/call-1 {2}archive {2}\+14155550100, Alice Smith, Bob$/);
     expect(err).toEqual(["1 recording(s)"]);
   });
 

@@ -70,6 +70,8 @@ interface Summary {
   ruleId: string | null;
   chunkCount: number;
   totalBytes: number;
+  /** The team's own container the bytes were sealed in (docs/byos.md); absent: the archive. */
+  customerStorage?: string;
 }
 
 /** Who was on a recording, by name where the directory has one, by id otherwise (`Alice Smith, +14155550100`). */
@@ -143,6 +145,7 @@ const LIST_COLUMNS = [
   "RULE",
   "RECORDING",
   "CALL",
+  "STORED",
   "PEOPLE",
 ];
 
@@ -156,6 +159,7 @@ const listRow = (r: Summary): string[] => [
   r.ruleId ?? "-",
   r.recordingId,
   r.serverCallId,
+  r.customerStorage ?? "archive",
   peopleCell(r),
 ];
 

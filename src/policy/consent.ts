@@ -30,6 +30,13 @@ export type CallConsent = ConsentDecision & {
   teamId: string;
   /** SHA-256 of the jurisdiction files the decision read, when known. */
   jurisdictionsHash?: string;
+  /**
+   * Whom a consent prompt is for: every person on the call outside the recording teams (an all-party-consent law
+   * wants every party's consent, wherever the others are). Members are not asked: their consent is their
+   * employer's business (docs/consent.md "Who is asked"). Empty when everyone is a member. decideConsent always
+   * sets it; optional because it came after the first consent decisions were stored with calls.
+   */
+  ask?: string[];
 };
 
 /** The context a consent decision reads: a team's default location covers that team's members (first team in file order). */
@@ -91,7 +98,44 @@ export function decideConsent(
   const parties = [...people.filter((rawId) => !member(rawId)), ...people.filter(member)];
   const judged = primaryFirst.map((r) => ({ teamId: r.teamId, decision: consentDecision(parties, r.rule, ctx) }));
   const chosen = judged.reduce((best, next) => (compareDecisions(next.decision, best.decision) > 0 ? next : best));
-  return { ...chosen.decision, teamId: chosen.teamId, ...(env.hash ? { jurisdictionsHash: env.hash } : {}) };
+  return {
+    ...chosen.decision,
+    teamId: chosen.teamId,
+    ...(env.hash ? { jurisdictionsHash: env.hash } : {}),
+    ask: people.filter((rawId) => !member(rawId)),
+  };
+}
+
+/** A team directory as decideConsent's caller has it: the entry of an identity in one team's directory. */
+export type DirectoryLookup = (
+  teamId: string,
+  rawId: string,
+) => Promise<{ location?: string | undefined } | undefined> | { location?: string | undefined } | undefined;
+
+/**
+ * The directory locations of a recorded call's people, fetched before the (pure, synchronous) consent decision:
+ * each person (not bots) is looked up in the directory of each recording team, the deciding team's first, then
+ * file order; the first entry with a location places them. Teams without a directory simply know nobody.
+ */
+export async function directoryLocationsFor(
+  policies: readonly TeamPolicy[],
+  decision: Decision,
+  facts: CallFacts,
+  lookup: DirectoryLookup,
+): Promise<(rawId: string) => string | undefined> {
+  const teams = [...new Set(recordingRulesOf(policies, decision).map((r) => r.teamId))];
+  if (decision.record) teams.sort((a, b) => Number(b === decision.teamId) - Number(a === decision.teamId));
+  const found = new Map<string, string>();
+  for (const rawId of everyoneOn(facts).filter((id) => !id.startsWith("28:"))) {
+    for (const teamId of teams) {
+      const location = (await lookup(teamId, rawId))?.location;
+      if (location) {
+        found.set(rawId, location);
+        break;
+      }
+    }
+  }
+  return (rawId) => found.get(rawId);
 }
 
 /**

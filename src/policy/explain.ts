@@ -212,7 +212,7 @@ function consentLines(consent: CallConsent): string[] {
     ].join(" or ");
     lines.push(
       "  Requirement: consent — nothing of the call is recorded until consent is given.",
-      `  Ask: ${played(consent.prompt)}; consent is ${answers}; wait ${consent.timeoutSeconds} s.`,
+      `  Ask ${consent.ask?.length ? consent.ask.join(", ") : "nobody (everyone on the call is a member of a recording team)"}: ${played(consent.prompt)}; consent is ${answers}; wait ${consent.timeoutSeconds} s.`,
       `  On refusal: ${FALLBACK_WORDS[consent.onRefusal]}. On silence: ${FALLBACK_WORDS[consent.onSilence]}.`,
     );
   }

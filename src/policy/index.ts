@@ -3,9 +3,11 @@ export {
   consentContext,
   consentReferenceProblems,
   decideConsent,
+  directoryLocationsFor,
   recordingRulesOf,
   type CallConsent,
   type ConsentEnvironment,
+  type DirectoryLookup,
 } from "./consent.js";
 export {
   describeConsent,

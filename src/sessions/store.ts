@@ -114,7 +114,9 @@ export type OnceStep =
   /** Asking the deciding party for consent (play the prompt, recognize the answer), once per call. */
   | "ask-consent"
   /** Acting on a refusal or silence as the policy says (end the call, or put why nothing is recorded on record). */
-  | "consent-fallback";
+  | "consent-fallback"
+  /** Alerting, once per party, that someone who joined after consent was asked would have to be asked too. */
+  | `consent-unasked:${string}`;
 
 const SESSION_TTL_SECONDS = 7 * 24 * 3600;
 

@@ -4,13 +4,17 @@
 // exported like any other. A failed export (injected, or refused for want of a role) is downloaded instead, and a
 // blob changed after sealing is reported by verify.
 import { createHash } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { peaksBlobName } from "../../src/archive/index.js";
-import { FakeRetention } from "../../src/archive/retention.js";
+import { FakeRetention, type RetentionPort } from "../../src/archive/retention.js";
+import { safeSegment } from "../../src/archive/naming.js";
+import { bundleVerifyCommand } from "../../src/cli/bundle-commands.js";
+import { listCommand } from "../../src/cli/recordings-commands.js";
+import { loadEvidenceSigner } from "../../src/evidence/index.js";
 import { sha256Hex } from "../../src/auth/tokens.js";
 import { gapsCommand } from "../../src/cli/ledger-commands.js";
 import { openReconcileDependencies, reconcileCommand } from "../../src/cli/reconcile-commands.js";
@@ -25,7 +29,17 @@ const TOKEN = "byos-auditor-token";
 const VAULT = "customer-vault"; // the vault team's container: ACS holds a role on it
 const DENIED = "customer-denied"; // the audit team's container: exists, but ACS holds no role on it
 
-const retention = new FakeRetention();
+const fake = new FakeRetention();
+/** Calls (ACS call ids) whose blobs in the customer's container refuse protection, as a container without immutability would. */
+const unprotectable = new Set<string>();
+const retention: RetentionPort = {
+  kind: "fake",
+  async protect(name, protection) {
+    if ([...unprotectable].some((callId) => name.includes(`/${callId}/`)))
+      throw Object.assign(new Error("409 ImmutableStorageNotEnabled (test)"), { statusCode: 409 });
+    return fake.protect(name, protection);
+  },
+};
 let stack: Stack;
 let dir: string;
 let accountUrl = "";
@@ -92,14 +106,20 @@ const blobNames = async (container: ContainerClient) => {
   return names;
 };
 
-async function recordCall(from: string, to: string, customerStorageWrite?: "fail" | "duplicate"): Promise<Item> {
-  const { serverCallId } = await stack.simulator.placeCall({
+async function recordCall(
+  from: string,
+  to: string,
+  customerStorageWrite?: "fail" | "duplicate",
+  placed?: (call: { correlationId: string }) => void,
+): Promise<Item> {
+  const { serverCallId, correlationId } = await stack.simulator.placeCall({
     from,
     to,
     durationMs: 2_000,
     recordingDurationMs: 1_500,
     ...(customerStorageWrite ? { customerStorageWrite } : {}),
   });
+  placed?.({ correlationId });
   return eventually(
     async () => {
       const page = (await (await api("GET", "/api/recordings")).json()) as { items: Item[] };
@@ -141,6 +161,14 @@ describe("bring your own storage", () => {
   it("seals a recording where ACS wrote it: listed with its container, nothing copied, protected, in the ledger", async () => {
     sealed = await recordCall(user("v1"), user("x1"));
     expect(sealed).toMatchObject({ team: "vault", chunkCount: 1, customerStorage: `${accountUrl}/${VAULT}` });
+    // `recorder recordings list` says where the bytes are, too.
+    const table: string[] = [];
+    await listCommand(
+      { url: stack.webhookUrl, token: TOKEN, team: "vault" },
+      { out: (l) => table.push(l), err: () => {} },
+    );
+    expect(table[0]).toMatch(/ STORED /);
+    expect(table.find((line) => line.includes(sealed.recordingId))).toContain(`${accountUrl}/${VAULT}`);
     const detail = (await (await api("GET", path(sealed.recordingId))).json()) as Detail;
     const chunk = detail.manifest.chunks[0]!;
     // The manifest names the bytes where they are: ACS's blob in the customer's container, Microsoft's layout.
@@ -159,7 +187,7 @@ describe("bring your own storage", () => {
     expect(properties.metadata).toMatchObject({ sha256: chunk.sha256, team: "vault", recordingid: sealed.recordingId });
     expect((await vault.getBlobClient(name).getTags()).tags).toMatchObject({ sha256: chunk.sha256, team: "vault" });
     // Retention on the blobs in place, as on any archived chunk.
-    expect(retention.protection(name)?.until).toBeInstanceOf(Date);
+    expect(fake.protection(name)?.until).toBeInstanceOf(Date);
     // The archive holds the seal record and the manifest, never a second copy of the audio.
     const archived = (await blobNames(stack.runtime.container)).filter((n) => n.startsWith("vault/"));
     expect(archived.some((n) => n.endsWith(".wav"))).toBe(false);
@@ -236,6 +264,49 @@ describe("bring your own storage", () => {
     expect(sha256(exported)).toBe(chunk.sha256);
   });
 
+  it("a zip bundle of it verifies offline: the chunk read from the customer's container, under _customer/", async () => {
+    const created = (await (
+      await api("POST", "/api/exports", {
+        team: "vault",
+        from: "2000-01-01T00:00:00Z",
+        to: "2100-01-01T00:00:00Z",
+        label: "byos zip",
+        format: "zip",
+      })
+    ).json()) as { exportId: string };
+    const done = await eventually(
+      async () => {
+        const status = (await (await api("GET", `/api/exports/${created.exportId}`)).json()) as {
+          state: string;
+          result?: { ok: boolean; bundle?: string };
+        };
+        return status.state === "completed" ? status.result : undefined;
+      },
+      40_000,
+      "the zip export",
+    );
+    expect(done?.ok).toBe(true);
+    const target = stack.runtime.blobService.getContainerClient(stack.config.EXPORT_CONTAINER);
+    const work = await mkdtemp(join(tmpdir(), "byos-bundle-"));
+    try {
+      const file = join(work, "bundle.zip");
+      await target.getBlobClient(done!.bundle!).downloadToFile(file);
+      const publicKey = join(work, "evidence-public.pem");
+      await writeFile(publicKey, loadEvidenceSigner({ NODE_ENV: "test" }, () => undefined).publicKeyPem);
+      const lines: string[] = [];
+      const code = await bundleVerifyCommand(
+        file,
+        { publicKey },
+        { out: (l) => lines.push(l), err: (l) => lines.push(l) },
+      );
+      expect({ code, lines }).toMatchObject({ code: 0 });
+      expect(lines.join("\n")).toContain("bundle verified: every byte and signature checks");
+      expect((await readFile(file)).includes(Buffer.from("recordings/_customer/127.0.0.1:"))).toBe(true);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+
   it("verify reports a blob changed in the customer's container after sealing", async () => {
     const detail = (await (await api("GET", path(sealed.recordingId))).json()) as Detail;
     const chunk = detail.manifest.chunks[0]!;
@@ -267,6 +338,18 @@ describe("bring your own storage", () => {
     expect(await fallbacks("customer-write-failed")).toBeGreaterThan(before);
     const verified = (await (await api("POST", `${path(item.recordingId)}/verify`)).json()) as { ok: boolean };
     expect(verified.ok).toBe(true);
+  });
+
+  it("a container that cannot hold retention or a legal hold: downloaded instead, alerted, never called sealed there", async () => {
+    const before = await fallbacks("customer-blob-refused");
+    const item = await recordCall(user("v1"), user("x5"), undefined, (call) => unprotectable.add(call.correlationId));
+    expect(item.team).toBe("vault");
+    expect(item.customerStorage).toBeUndefined();
+    const detail = (await (await api("GET", path(item.recordingId))).json()) as Detail;
+    expect(detail.manifest.chunks[0]!.blob.startsWith("vault/")).toBe(true);
+    expect(await fallbacks("customer-blob-refused")).toBeGreaterThan(before);
+    const archived = await blobNames(stack.runtime.container);
+    expect(archived.some((n) => n.includes(safeSegment(item.serverCallId)) && n.endsWith(".inplace.json"))).toBe(false);
   });
 
   it("a container ACS holds no role on: the export is refused, nothing is written there, the recording is downloaded", async () => {

@@ -248,7 +248,7 @@ describe("recorder policy: consent by jurisdiction (docs/consent.md)", () => {
   it("lint checks the jurisdiction data with the policies, and refuses a set it does not define", async () => {
     const shipped = await recorder("policy", "lint", "policies");
     expect(shipped.stdout).toMatch(
-      /^ok {7}jurisdictions\.\*\.yaml {2}7 set\(s\), 404 area code\(s\) {2}sha256 [0-9a-f]{64}$/m,
+      /^ok {7}jurisdictions\.\*\.yaml {2}7 set\(s\), 408 area code\(s\) {2}sha256 [0-9a-f]{64}$/m,
     );
     const support = await readFile("policies/customer-support.yaml", "utf8");
     const dir = await policyDir("consent-typo", {
@@ -301,6 +301,22 @@ describe("recorder policy: consent by jurisdiction (docs/consent.md)", () => {
     );
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("--located +13055550100=Florida: give <participant>=<ISO 3166 location>");
+  });
+
+  it("explain places members by their team's directory (<team>.directory.yaml)", async () => {
+    const DAVE = `${RESOURCE}_00000011-dave`;
+    const run = await recorder(
+      "policy",
+      "explain",
+      "--from",
+      "+13055550100",
+      "--to",
+      DAVE,
+      "--at",
+      "2026-11-23T23:00:00Z",
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`- ${DAVE}: DE-BE (directory: directory location DE-BE) → eu → notice`);
   });
 
   it("diff lists a change of what a recorded call requires", async () => {

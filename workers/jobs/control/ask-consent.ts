@@ -7,10 +7,11 @@ import type {
 import { CONSENT_CONTEXT } from "../../../src/calls/index.js";
 import { identifierFromRawId } from "../../../src/acs/index.js";
 import { askConsent, consentTimeout, type PayloadOf } from "../../../src/queues/index.js";
-import type { SpokenMessage } from "../../../src/sessions/index.js";
+import type { ConsentAnswer, SpokenMessage } from "../../../src/sessions/index.js";
 import { defineJob, type JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
-import { advance, advanceNeeds } from "./call-event.js";
+import { advanceNeeds } from "./advance-needs.js";
+import { advance } from "./call-event.js";
 
 type Payload = PayloadOf<"ask-consent">;
 const needs = ["acs", ...advanceNeeds] as const;
@@ -92,7 +93,11 @@ async function perform(deps: Deps, payload: Payload): Promise<void> {
  */
 async function onExhausted(deps: Deps, payload: Payload, error: Error): Promise<void> {
   const { serverCallId, correlationId } = payload;
-  const answer = { outcome: "failed", at: new Date().toISOString(), message: `could not ask: ${error.message}` };
+  const answer: ConsentAnswer = {
+    outcome: "failed",
+    at: new Date().toISOString(),
+    message: `could not ask: ${error.message}`,
+  };
   const session = await deps.sessions.addFacts(serverCallId, {
     consentAsked: JSON.stringify({ ...payload.asked, at: answer.at }),
     consentAnswer: JSON.stringify(answer),

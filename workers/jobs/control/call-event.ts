@@ -6,6 +6,7 @@ import {
   factsOfEvent,
   ingestJobsOf,
   ledgerConsentOf,
+  unaskedParty,
   needsHealth,
   planCall,
   recordingCluesOf,
@@ -26,7 +27,14 @@ import {
   jobKinds,
   type PayloadOf,
 } from "../../../src/queues/index.js";
-import { type CallSession, type FactUpdate, microsOf, needsAcsCheck, contextOf } from "../../../src/sessions/index.js";
+import {
+  type CallSession,
+  type ConsentAnswer,
+  type FactUpdate,
+  microsOf,
+  needsAcsCheck,
+  contextOf,
+} from "../../../src/sessions/index.js";
 import { advanceNeeds } from "./advance-needs.js";
 import { CHECK_DELAY_MS } from "./check-recording.js";
 import { connectCallJob } from "./connect-call.js";
@@ -275,7 +283,7 @@ async function playResult(
   else deps.logger.error({ ...log, alert: true }, "recording announcement failed");
   const { asked, answer } = consentOf(session);
   if (asked?.requirement === "notice" && !answer) {
-    const noticed = {
+    const noticed: ConsentAnswer = {
       outcome: played ? "notified" : "notice-failed",
       at: event.time,
       seenAt: receivedAt,
@@ -363,12 +371,25 @@ export async function advance(
   const policies = pinned ?? deps.policies();
   const facts: CallFacts = { participants, caller, callee, at: startedAt, callKey: serverCallId };
   const decision = decide(policies, facts);
-  const consent = await consentFor(deps, policies, decision, facts, session);
+  const consent = await consentFor(deps, policies, decision, facts);
   const ring = incoming?.context ? { keptApart: incoming.keptApart } : undefined;
   const health = needsHealth(decision, ring)
     ? assessHealth(await deps.health.read(), deps.healthSettings.failuresToTrip)
     : undefined;
   const plan = planCall(session, decision, health, ring, consent);
+  const unasked = unaskedParty(session, consent);
+  if (unasked && (await deps.sessions.claim(serverCallId, `consent-unasked:${unasked}`))) {
+    deps.logger.error(
+      {
+        serverCallId,
+        correlationId: session.correlationId,
+        party: unasked,
+        alert: true,
+        decidedBy: consent?.decidedBy,
+      },
+      "a party who joined after consent was asked requires consent too: not asked (asked once per call)",
+    );
+  }
   const owner = `event:${eventId}`;
   // Decision, claims and the metrics tally in one round trip: this is on the path from CallStarted to the recording.
   const held = await deps.sessions.settle(serverCallId, {
@@ -438,18 +459,17 @@ async function runInline(deps: JobDependencies<(typeof advanceNeeds)[number]>, j
 }
 
 /**
- * The consent decision of a recorded call (src/policy decideConsent: the strictest party decides), only while it can
- * still matter: once asked, the ask on record decides (src/calls/consent.ts), and a rule without a `consent:` block
- * needs no jurisdiction data.
+ * The consent decision of a recorded call (src/policy decideConsent: the strictest party decides). Once asked, the ask
+ * on record decides (src/calls/consent.ts); the decision then only shows whether someone who joined since would have
+ * to be asked too. A rule without a `consent:` block needs no jurisdiction data.
  */
 async function consentFor(
   deps: JobDependencies<"consentEnvironment">,
   policies: readonly TeamPolicy[],
   decision: ReturnType<typeof decide>,
   facts: CallFacts,
-  session: CallSession,
 ) {
-  if (!decision.record || session.consentAsked) return undefined;
+  if (!decision.record) return undefined;
   if (!recordingRulesOf(policies, decision).some(({ rule }) => rule.consent)) return undefined;
   const environment = deps.consentEnvironment();
   // The policy source refuses a consent block without jurisdiction data; should one get here all the same, the job

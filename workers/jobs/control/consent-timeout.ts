@@ -1,7 +1,9 @@
 import { consentOf } from "../../../src/calls/index.js";
 import { consentTimeout, type PayloadOf } from "../../../src/queues/index.js";
+import type { ConsentAnswer } from "../../../src/sessions/index.js";
 import { defineJob, type JobDependencies } from "../../job.js";
-import { advance, advanceNeeds } from "./call-event.js";
+import { advanceNeeds } from "./advance-needs.js";
+import { advance } from "./call-event.js";
 
 const needs = [...advanceNeeds] as const;
 
@@ -15,7 +17,7 @@ async function perform(deps: JobDependencies<(typeof needs)[number]>, payload: P
   const session = await deps.sessions.get(serverCallId);
   const { asked, answer } = consentOf(session);
   if (!asked || answer || session.ended) return;
-  const failed = {
+  const failed: ConsentAnswer = {
     outcome: "failed",
     at: new Date().toISOString(),
     message: reason ?? `no answer from ACS within ${afterSeconds} s of asking`,

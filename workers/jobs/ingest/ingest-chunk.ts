@@ -79,19 +79,22 @@ type Deps = JobDependencies<(typeof needs)[number]>;
 async function perform(deps: Deps, payload: Payload) {
   const { chunk } = payload;
   const deadline = deadlineStatus(payload.acsExpiresAt, new Date(), deps.ingest.atRiskMarginMs);
-  if (deadline !== "ok") {
+  const plan = await plannedStorage(deps, payload);
+  // A recording in the customer's container does not expire with ACS's copy: only the download path has a deadline.
+  const route = storageRoute(plan?.containerUrl, payload.storageType, deadline);
+  const acsCopyNeeded = async () => {
+    if (deadline === "ok") return;
     await alertChunkDeadline(deps, payload, deadline, "running");
     // Past the expiry ACS answers 404 forever: fail for good (dead letter, ledger `failed`) instead of retrying.
     if (deadline === "lost")
       throw new UnrecoverableError(`chunk ${chunk.index} lost: ACS copy expired at ${payload.acsExpiresAt}`);
-  }
-  const plan = await plannedStorage(deps, payload);
-  const route = storageRoute(plan?.containerUrl, payload.storageType);
+  };
+  if (route.kind === "download") await acsCopyNeeded();
   if (route.kind === "download" && route.alert) alertStorage(deps, payload, route.alert, plan?.containerUrl);
   if (route.kind === "in-place") {
     const sealed = await sealInPlace(deps, payload, route.containerUrl, plan?.format).catch((error: unknown) => {
-      // Not a recording (empty, another format, a metadata document that is no JSON object): ACS's own copy may be
-      // sound, so it is downloaded instead — never a refused blob sealed (docs/byos.md).
+      // Not a recording (empty, another format, a metadata document that is no JSON object), or not protectable
+      // there: ACS's own copy may be sound, so it is downloaded instead — never a refused blob sealed (docs/byos.md).
       if (!(error instanceof IngestRefused)) throw error;
       deps.logger.warn({ recordingId: payload.recordingId, err: error }, "blob in the customer's container refused");
       return "refused" as const;
@@ -102,6 +105,7 @@ async function perform(deps: Deps, payload: Payload) {
     }
     // Announced as written, yet not there (or refused): the download path archives it within ACS's 24 h.
     alertStorage(deps, payload, sealed ? "customer-blob-refused" : "customer-blobs-missing", route.containerUrl);
+    await acsCopyNeeded();
   }
   return download(deps, payload);
 }
@@ -218,6 +222,20 @@ async function sealInPlace(deps: Deps, payload: Payload, containerUrl: string, f
     deps.logger.warn({ ...log, sealed: contentName, duplicates }, "ACS wrote this chunk more than once");
   const content = await sealContentInPlace(container.getBlobClient(contentName), labels, format);
   const metadata = await sealDocumentInPlace(metadataBlob, read, labels);
+  // Protected where they lie before anything says they are sealed: a container that cannot hold retention or a
+  // legal hold (no version-level immutability, no rights) is not a place to keep them — the chunk is downloaded.
+  const retention = deps.retention.kind === "azure" ? azureRetention(container) : deps.retention;
+  try {
+    await retention.protect(content.name, protectionOf(labels, placement));
+    await retention.protect(metadata.name, protectionOf(labels, placement));
+  } catch (error) {
+    const status = (error as { statusCode?: unknown }).statusCode;
+    if (typeof status === "number" && [400, 403, 409, 501].includes(status)) {
+      deps.logger.warn({ ...log, status, err: error }, "the customer's container cannot protect the chunk");
+      throw new IngestRefused(`${content.name}: retention or legal hold refused (${status})`);
+    }
+    throw error;
+  }
   const record = {
     kind: "sealed-in-place",
     containerUrl,
@@ -249,9 +267,6 @@ async function sealInPlace(deps: Deps, payload: Payload, containerUrl: string, f
     },
     "chunk sealed in the customer's container",
   );
-  const retention = deps.retention.kind === "azure" ? azureRetention(container) : deps.retention;
-  await retention.protect(content.name, protectionOf(labels, placement));
-  await retention.protect(metadata.name, protectionOf(labels, placement));
   const manifest = await sealChunk(deps, payload, placement, labels, {
     retention: deps.retention,
     blobs: [sealRecord.name],
