@@ -69,12 +69,11 @@ const api = async <T>(path: string, token: string): Promise<T> => {
 beforeAll(async () => {
   browser = await launchChromium();
   dir = await mkdtemp(join(tmpdir(), "reviews-page-"));
-  await mkdir(join(dir, "scorecards"));
   await mkdir(SCREENSHOTS, { recursive: true });
   await writeFile(join(dir, "team-a.yaml"), policy("team-a", [AGENT, A2]));
   await writeFile(join(dir, "team-b.yaml"), policy("team-b", [B1]));
-  await writeFile(join(dir, "scorecards", "team-a.yaml"), scorecard("team-a", "team-a-reviewer"));
-  await writeFile(join(dir, "scorecards", "team-b.yaml"), scorecard("team-b", "team-b-reviewer"));
+  await writeFile(join(dir, "team-a.scorecard.yaml"), scorecard("team-a", "team-a-reviewer"));
+  await writeFile(join(dir, "team-b.scorecard.yaml"), scorecard("team-b", "team-b-reviewer"));
   await writeFile(
     join(dir, "tokens.yaml.txt"),
     `tokens:
