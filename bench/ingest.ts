@@ -5,7 +5,8 @@
  * - ingest: the worker as it is deployed — `npm run build`, then `node <WORKER_NODE_FLAGS> dist/workers/main.js`
  *   with the production process environment and its default settings — runs one real `ingest-chunk` job for the
  *   chunk: content and ACS metadata document streamed, hashed, staged, committed, verified, then the manifest,
- *   the retrieval index and the ledger. Its time is the job's run (BullMQ processedOn → finishedOn); its peak RSS
+ *   the retrieval index and the ledger (the chunk-peaks job it queues runs after, untimed: waveform, not archiving).
+ *   Its time is the job's run (BullMQ processedOn → finishedOn); its peak RSS
  *   is the worker process's high-water mark (VmHWM), so it includes everything the worker loads at start.
  * - raw: `uploadStream` of the download in its own process (bench/raw-copy.ts; tsx's loader is in its RSS), with
  *   the same process environment.

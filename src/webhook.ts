@@ -34,7 +34,7 @@ import type { Runtime } from "./runtime.js";
 import { createReconcileReports } from "./reconcile/index.js";
 import { createLedger } from "./ledger/index.js";
 import { azureRetention, noRetention } from "./archive/index.js";
-import { createReviewStores, createScorecardSource } from "./reviews/index.js";
+import { createReviewStores, createScorecardSource, reviewStatusOf } from "./reviews/index.js";
 
 /**
  * Builds the Koa app from configuration and starts listening; with OPS_PORT, also the internal operations
@@ -134,6 +134,8 @@ export async function startWebhook(
         container: runtime.container,
         cursors: cursorCodec(secret),
         directory: runtime.directory,
+        // The list's review status: the recording's queue status, else "reviewed" (docs/reviews.md).
+        reviewStatus: reviewStatusOf(reviews),
         isMember: (team, rawId) => {
           const policy = runtime.policies().find((p) => p.team.id === team);
           return policy !== undefined && isMember(policy, rawId);

@@ -16,6 +16,7 @@ import { confirmPresenceJob } from "./jobs/control/confirm-presence.js";
 import { askConsentJob } from "./jobs/control/ask-consent.js";
 import { consentFallbackJob } from "./jobs/control/consent-fallback.js";
 import { consentTimeoutJob } from "./jobs/control/consent-timeout.js";
+import { chunkPeaksJob } from "./jobs/ingest/chunk-peaks.js";
 import { ingestChunkJob } from "./jobs/ingest/ingest-chunk.js";
 import { sweepIngestDeadlinesJob } from "./jobs/ingest/sweep-ingest-deadlines.js";
 import { checkpointEvidenceJob } from "./jobs/operations/checkpoint-evidence.js";
@@ -52,6 +53,7 @@ export const workerJobs: JobRegistry = {
   "consent-timeout": consentTimeoutJob,
   // ingest
   "ingest-chunk": ingestChunkJob,
+  "chunk-peaks": chunkPeaksJob,
   "sweep-ingest-deadlines": sweepIngestDeadlinesJob,
   // retrieval
   "export-recordings": exportRecordingsJob,

@@ -1,6 +1,13 @@
 export { AssignRefused, type AssignRequest, type AssignStores, assignRecording } from "./assign.js";
 export { type DeadlineAlertClaims, createDeadlineAlertClaims } from "./deadline-alerts.js";
-export { type DeadlineStatus, acsExpiry, deadlineStatus, ingestPriority, reviewWaitingChunk } from "./deadline.js";
+export {
+  type DeadlineStatus,
+  acsExpiry,
+  deadlineStatus,
+  ingestPriority,
+  LEAST_URGENT_PRIORITY,
+  reviewWaitingChunk,
+} from "./deadline.js";
 export {
   IngestRefused,
   IngestVerificationFailed,
@@ -36,4 +43,11 @@ export {
   sealDocumentInPlace,
   storageRoute,
 } from "./customer-storage.js";
-export { type ChunkPeaks, PEAKS_PER_SECOND, peaksBlobName, WavPeaks, writeChunkPeaks } from "./peaks.js";
+export {
+  type ChunkPeaks,
+  IN_PLACE_PEAKS_AREA,
+  PEAKS_PER_SECOND,
+  peaksBlobName,
+  WavPeaks,
+  writeChunkPeaks,
+} from "./peaks.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readFile } from "node:fs/promises";
-import { mpegChannels, PEAKS_PER_SECOND, peaksOfStream, WavPeaks, type ChunkPeaks } from "./peaks.js";
+import { mpegChannels, PEAKS_PER_SECOND, peaksBlobName, peaksOfStream, WavPeaks, type ChunkPeaks } from "./peaks.js";
 
 /** A canonical 44-byte PCM header (optionally EXTENSIBLE, with a LIST chunk before data), then the samples. */
 function wav(
@@ -157,4 +157,24 @@ describe("waveform peaks of an MP3 chunk (ACS's mp3 format)", () => {
       problem: "no MPEG audio frame in the chunk's first bytes",
     });
   });
+});
+
+describe("where a chunk's peaks are kept in the archive container", () => {
+  it.each([
+    [
+      "an archived chunk: beside it",
+      "desk/2026/12/04/call/rec/chunk-0000.wav",
+      "desk/2026/12/04/call/rec/chunk-0000.wav.peaks.json",
+    ],
+    [
+      "a chunk sealed in place: under _in-place-peaks/, by host and path, never the query",
+      "https://vault.blob.core.windows.net/calls/20261204/c%20id/0-audiomixedwav.doc.wav?sig=secret",
+      "_in-place-peaks/vault.blob.core.windows.net/calls/20261204/c id/0-audiomixedwav.doc.wav.peaks.json",
+    ],
+    [
+      "an in-place chunk in Azurite (path-style account)",
+      "http://127.0.0.1:10000/devstoreaccount1/vault/x.mp3",
+      "_in-place-peaks/127.0.0.1:10000/devstoreaccount1/vault/x.mp3.peaks.json",
+    ],
+  ])("%s", (_, blob, name) => expect(peaksBlobName(blob)).toBe(name));
 });

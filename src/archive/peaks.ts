@@ -1,6 +1,7 @@
 /**
- * Waveform peaks of an archived chunk (docs/qa-page.md "Waveform"): computed once at ingest from the archived bytes
- * and stored beside the chunk as `<chunk blob>.peaks.json`, so a reviewer's browser draws each speaker's waveform
+ * Waveform peaks of an archived chunk (docs/qa-page.md "Waveform"): computed once from the archived bytes, by the
+ * chunk-peaks job the ingest job queues when the chunk is sealed, and stored beside the chunk as
+ * `<chunk blob>.peaks.json` (a chunk sealed in the customer's container: in our archive, under `_in-place-peaks/`), so a reviewer's browser draws each speaker's waveform
  * without downloading or decoding the audio. Derived data, not evidence: not in the manifest, recomputable from the
  * chunk. PCM WAV (what ACS writes for `wav`; the local simulator writes WAV bodies for every format) read as it is;
  * MPEG audio (ACS's `mp3`) decoded with mpg123 (WebAssembly, `mpg123-decoder`); any other encoding (`mp4`) gets no
@@ -8,6 +9,7 @@
  */
 import type { ContainerClient } from "@azure/storage-blob";
 import { MPEGDecoder } from "mpg123-decoder";
+import { blobAt, isInPlace } from "./customer-storage.js";
 
 /** Peaks per second of audio: 20 ms windows, fine enough to see turns and pauses, small for a 1 h chunk (~3 MB/channel as JSON at worst). */
 export const PEAKS_PER_SECOND = 50;
@@ -23,7 +25,19 @@ export interface ChunkPeaks {
   peaks: number[][];
 }
 
-export const peaksBlobName = (chunkBlob: string) => `${chunkBlob}.peaks.json`;
+/** Where a chunk sealed in place has its peaks in our archive container: no team folder starts with `_`. */
+export const IN_PLACE_PEAKS_AREA = "_in-place-peaks";
+
+/**
+ * The name of a chunk's peaks in the archive container, from the chunk's `blob` as the manifest lists it: beside an
+ * archived chunk; for a chunk sealed in the customer's container (an absolute URL), under `_in-place-peaks/` by
+ * its host and path (never its query: no SAS in a name). Pure: the peaks job writes and the API reads this name.
+ */
+export function peaksBlobName(chunkBlob: string): string {
+  if (!isInPlace(chunkBlob)) return `${chunkBlob}.peaks.json`;
+  const url = new URL(chunkBlob);
+  return `${IN_PLACE_PEAKS_AREA}/${url.host}${decodeURIComponent(url.pathname)}.peaks.json`;
+}
 
 interface Format {
   audioFormat: number;
@@ -304,14 +318,16 @@ export async function peaksOfStream(stream: AsyncIterable<Buffer>): Promise<Chun
 }
 
 /**
- * Reads an archived chunk back and writes its peaks beside it (replacing any earlier: derived data). Returns the
- * peaks blob's name, or why there is none (an encoding it does not read). Storage errors are thrown.
+ * Reads an archived chunk back — from the archive container, or where it was sealed in place (`blobAt`: an absolute
+ * URL) — and writes its peaks into the archive container under `peaksBlobName` (replacing any earlier: derived
+ * data). Returns the peaks blob's name, or why there is none (an encoding it does not read). Storage errors are
+ * thrown.
  */
 export async function writeChunkPeaks(
   container: ContainerClient,
   chunkBlob: string,
 ): Promise<{ blob: string } | { problem: string }> {
-  const download = await container.getBlobClient(chunkBlob).download(0);
+  const download = await blobAt(container, chunkBlob).download(0);
   const peaks = await peaksOfStream(download.readableStreamBody as AsyncIterable<Buffer>);
   if ("problem" in peaks) return peaks;
   const blob = peaksBlobName(chunkBlob);

@@ -1,15 +1,16 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
 import {
-  directorySourceOf,
   lintDirectories,
   loadDirectories,
+  lookupEntry,
   parseDirectorySet,
   readDirectoryFiles,
 } from "../directory/index.js";
 import {
   decide,
   describeDecision,
-  directoryLocationLookup,
+  directoryLocationsFor,
   explainCall,
   isInstant,
   lintPolicies,
@@ -24,7 +25,7 @@ import {
   type CallFacts,
   type DecisionChange,
 } from "../policy/index.js";
-import { lintScorecards, readScorecards } from "../reviews/index.js";
+import { lintScorecards, OLD_SCORECARD_FOLDER, readScorecards } from "../reviews/index.js";
 
 // `recorder policy lint | explain | diff`: the policy owners' tools. Each returns the process exit code.
 
@@ -90,8 +91,17 @@ export async function lintCommand(
   return problems.length > 0 || scorecardErrors > 0 ? 1 : 0;
 }
 
-/** The QA scorecards of `<dir>/scorecards/` (docs/reviews.md), when there are any; returns the errors found. */
+/** The QA scorecards `<dir>/*.scorecard.yaml` (docs/reviews.md), when there are any; returns the errors found. */
 async function lintScorecardFiles(dir: string, policies: readonly { team: { id: string } }[] | undefined, io: Output) {
+  // Scorecards once lived in `<dir>/scorecards/`; nothing reads that folder now (a ConfigMap has no subfolders).
+  const oldFolder = await stat(join(dir, OLD_SCORECARD_FOLDER)).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  if (oldFolder)
+    io.err(
+      `warning  ${OLD_SCORECARD_FOLDER}/: not read; scorecards are <team>.scorecard.yaml beside the policies (docs/reviews.md)`,
+    );
   const { scorecards, problems, files } = await readScorecards(dir);
   if (files === 0) return 0;
   for (const card of scorecards) {
@@ -110,7 +120,7 @@ async function lintScorecardFiles(dir: string, policies: readonly { team: { id: 
   const errors = problems.length + issues.filter((i) => i.level === "error").length;
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   io.out(
-    `${plural(files, "scorecard")}: ${plural(errors, "error")}, ${plural(issues.length - (errors - problems.length), "warning")}`,
+    `${plural(files, "scorecard")}: ${plural(errors, "error")}, ${plural(issues.length - (errors - problems.length) + (oldFolder ? 1 : 0), "warning")}`,
   );
   return errors;
 }
@@ -169,16 +179,14 @@ export async function explainCommand(options: ExplainOptions, io: Output): Promi
     locations.set(parsed.rawId, where.trim());
   }
   const { policies, jurisdictions } = await loadPolicySet(options.dir);
-  // Where the recording teams' directories (<team>.directory.yaml) place the parties, as at run time; a --located
-  // location comes before the directory's (what-if).
-  const listed = jurisdictions
-    ? await directoryLocationLookup(
-        directorySourceOf(await loadDirectories(options.dir)),
-        policies,
-        decide(policies, facts),
-        facts,
-      )
-    : () => undefined;
+  // Where people are, as the recording teams' directories (<team>.directory.yaml) say; --located overrides them.
+  const directories = await loadDirectories(options.dir);
+  const listed = await directoryLocationsFor(policies, decide(policies, facts), facts, (teamId, rawId) =>
+    lookupEntry(
+      directories.find((d) => d.team === teamId),
+      rawId,
+    ),
+  );
   const env = jurisdictions
     ? {
         sets: jurisdictions.sets,

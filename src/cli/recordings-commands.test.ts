@@ -86,7 +86,7 @@ describe("recordings list", () => {
       "Smith,",
       "Bob",
     ]);
-    expect(out[1]).toMatch(/call-1 {2}\+14155550100, Alice Smith, Bob$/);
+    expect(out[1]).toMatch(/call-1 {2}archive {2}\+14155550100, Alice Smith, Bob$/);
     expect(err).toEqual(["1 recording(s)"]);
   });
 

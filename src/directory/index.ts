@@ -27,10 +27,5 @@ export {
   participantsMatch,
   searchDirectory,
 } from "./match.js";
-export {
-  createFileDirectorySource,
-  directoryLocations,
-  directorySourceOf,
-  type FileDirectorySource,
-} from "./source.js";
+export { createFileDirectorySource, directorySourceOf, type FileDirectorySource } from "./source.js";
 export type * from "./types.js";

@@ -67,27 +67,3 @@ export async function createFileDirectorySource(
     close: () => clearInterval(timer),
   };
 }
-
-/**
- * Where each identity is by the teams' directories, for the consent decision (docs/consent.md "Where a party is"):
- * the `location` of the first of `teamIds` whose directory lists the identity with one. Resolved before deciding,
- * so that the decision stays pure: it is given the result as its `directoryLocation` lookup. An identity no
- * directory places is left out.
- */
-export async function directoryLocations(
-  source: Pick<DirectorySource, "lookup">,
-  teamIds: readonly string[],
-  identities: readonly string[],
-): Promise<Map<string, string>> {
-  const located = new Map<string, string>();
-  for (const identity of new Set(identities)) {
-    for (const teamId of new Set(teamIds)) {
-      const entry = await source.lookup(teamId, identity);
-      if (entry?.location) {
-        located.set(identity, entry.location);
-        break;
-      }
-    }
-  }
-  return located;
-}

@@ -249,9 +249,10 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
     },
   );
 
-  // The chunk's waveform peaks, computed at ingest and kept beside it (src/archive/peaks.ts): small JSON, so a
-  // page draws each speaker's waveform without fetching the audio. 404 when the chunk has none (not PCM WAV, or
-  // archived before peaks existed).
+  // The chunk's waveform peaks, computed after ingest (the chunk-peaks job) and kept beside it, or under
+  // _in-place-peaks/ for a chunk sealed in place (peaksBlobName, src/archive/peaks.ts): small JSON, so a page draws
+  // each speaker's waveform without fetching the audio. 404 when the chunk has none (mp4, archived before peaks
+  // existed, or its peaks job not run yet or given up).
   router.get(
     "/api/recordings/:recordingId/chunks/:chunk/peaks",
     guard(deps, { action: "get", audit: "recordings:peaks", subject: named }),

@@ -5,11 +5,21 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { explainCommand } from "../cli/policy-commands.js";
 import { loadJurisdictionData, type JurisdictionData } from "../consent/index.js";
 import { directorySourceOf, type TeamDirectory } from "../directory/index.js";
-import { decideConsent } from "./consent.js";
-import { consentDirectoryTeams, directoryLocationLookup } from "./consent-directory.js";
+import { decideConsent, directoryLocationsFor } from "./consent.js";
 import { decide } from "./evaluate.js";
 import { parsePolicyFile } from "./load.js";
 import type { CallFacts } from "./types.js";
+
+/** directoryLocationsFor (src/policy/consent.ts) over a directory source, as the worker calls it. */
+const directoryLocationLookup = async (
+  source: ReturnType<typeof directorySourceOf> | undefined,
+  policies: Parameters<typeof directoryLocationsFor>[0],
+  decision: Parameters<typeof directoryLocationsFor>[1],
+  call: CallFacts,
+) =>
+  source
+    ? directoryLocationsFor(policies, decision, call, (teamId, rawId) => source.lookup(teamId, rawId))
+    : () => undefined;
 
 // The team directories' `location` at the edge of the consent decision (docs/consent.md "Where a party is"): looked up
 // before deciding, then handed to the pure decision as its lookup.
@@ -142,7 +152,6 @@ describe("directory locations in the consent decision", () => {
     const second = parsePolicyFile("second.yaml", policyText("second", "GB"));
     const call = facts(CUSTOMER, OTHER);
     const decision = decide([desk, second], call);
-    expect(consentDirectoryTeams([desk, second], decision)).toEqual(["desk", "second"]);
     const lookup = await directoryLocationLookup(
       directorySourceOf([
         dir("second", [

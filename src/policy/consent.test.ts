@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadJurisdictionData, type JurisdictionData } from "../consent/index.js";
 import { createLogger } from "../log.js";
-import { decideConsent } from "./consent.js";
+import { decideConsent, directoryLocationsFor } from "./consent.js";
 import { decide } from "./evaluate.js";
 import { explainCall } from "./explain.js";
 import { lintPolicies } from "./lint.js";
@@ -255,6 +255,30 @@ describe("decideConsent: the consent decision of a recorded call", () => {
     });
   });
 
+  it("directoryLocationsFor: the recording teams' directories, the deciding team's first; others are not asked", async () => {
+    const { policies } = await loadPolicySet("policies");
+    const call = {
+      participants: ["28:orgid:bot"],
+      caller: "4:+14155550100",
+      callee: CAROL,
+      at: "2026-11-23T23:00:00Z",
+    };
+    const asked: string[] = [];
+    const directories: Record<string, Record<string, string>> = {
+      "customer-support": { [CAROL]: "GB-SCT", "4:+14155550100": "FR" },
+      "trading-desk": { [CAROL]: "US-CA" }, // not a recording team of this call: never read
+    };
+    const located = await directoryLocationsFor(policies, decide(policies, call), call, async (teamId, rawId) => {
+      asked.push(`${teamId} ${rawId}`);
+      const location = directories[teamId]?.[rawId];
+      return location ? { location } : undefined;
+    });
+    expect(asked).toEqual([`customer-support 4:+14155550100`, `customer-support ${CAROL}`]);
+    expect(located(CAROL)).toBe("GB-SCT");
+    const consent = decideConsent(policies, decide(policies, call), call, { ...env(), directoryLocation: located });
+    expect(consent).toMatchObject({ requirement: "notice", decidedBy: { jurisdiction: "FR", source: "directory" } });
+  });
+
   it("a Teams app or bot on the call is not a party anyone asks", async () => {
     const { policies } = await loadPolicySet("policies");
     const call = {
@@ -460,7 +484,10 @@ describe("policy source: the jurisdiction data reloads with the policies", () =>
   });
 
   it("a corrected set is swapped in; a set a rule names being removed is refused", async () => {
-    source = await createPolicySource(dir, createLogger("silent", "test"), { recheckMs: 60_000 });
+    source = await createPolicySource(dir, createLogger("silent", "test"), {
+      recheckMs: 60_000,
+      debounceMs: 60_000, // the watcher must not reload before the test does: each reload below is the test's own
+    });
     const first = source.snapshot();
     expect(first.jurisdictions?.sets.get("all-party-consent")?.jurisdictions).toContain("US-CA");
     const setsFile = join(dir, "jurisdictions.sets.yaml");

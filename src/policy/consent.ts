@@ -106,6 +106,38 @@ export function decideConsent(
   };
 }
 
+/** A team directory as decideConsent's caller has it: the entry of an identity in one team's directory. */
+export type DirectoryLookup = (
+  teamId: string,
+  rawId: string,
+) => Promise<{ location?: string | undefined } | undefined> | { location?: string | undefined } | undefined;
+
+/**
+ * The directory locations of a recorded call's people, fetched before the (pure, synchronous) consent decision:
+ * each person (not bots) is looked up in the directory of each recording team, the deciding team's first, then
+ * file order; the first entry with a location places them. Teams without a directory simply know nobody.
+ */
+export async function directoryLocationsFor(
+  policies: readonly TeamPolicy[],
+  decision: Decision,
+  facts: CallFacts,
+  lookup: DirectoryLookup,
+): Promise<(rawId: string) => string | undefined> {
+  const teams = [...new Set(recordingRulesOf(policies, decision).map((r) => r.teamId))];
+  if (decision.record) teams.sort((a, b) => Number(b === decision.teamId) - Number(a === decision.teamId));
+  const found = new Map<string, string>();
+  for (const rawId of everyoneOn(facts).filter((id) => !id.startsWith("28:"))) {
+    for (const teamId of teams) {
+      const location = (await lookup(teamId, rawId))?.location;
+      if (location) {
+        found.set(rawId, location);
+        break;
+      }
+    }
+  }
+  return (rawId) => found.get(rawId);
+}
+
 /**
  * Consent blocks that cannot be decided: a set name the jurisdiction data does not define (it would silently cover
  * nobody), or any consent block when the policy directory has no jurisdiction data (null).

@@ -3,11 +3,12 @@ export {
   consentContext,
   consentReferenceProblems,
   decideConsent,
+  directoryLocationsFor,
   recordingRulesOf,
   type CallConsent,
   type ConsentEnvironment,
+  type DirectoryLookup,
 } from "./consent.js";
-export { consentDirectoryTeams, directoryLocationLookup } from "./consent-directory.js";
 export {
   describeConsent,
   describeDecision,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { lintPolicies } from "./lint.js";
-import { loadPolicies, parsePolicyFile, PolicyError } from "./load.js";
+import { loadPolicies, parsePolicyFile, PolicyError, readPolicyFiles } from "./load.js";
 
 const valid = `version: 1
 team: { id: desk, name: Desk }
@@ -354,6 +354,24 @@ rules:
     const policies = await loadPolicies("policies");
     expect(policies.map((p) => p.team.id)).toEqual(["customer-support", "legal", "trading-desk"]);
     expect(lintPolicies(policies, "2026-11-22")).toEqual([]);
+  });
+
+  it("reads only the policies of a directory: not the directories, scorecards or jurisdiction data beside them", async () => {
+    const { mkdtemp, rm, writeFile } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = await mkdtemp(join(tmpdir(), "policies-"));
+    try {
+      await writeFile(join(dir, "desk.yaml"), valid);
+      // None of these is a policy (each would be refused as one): one flat ConfigMap carries them all.
+      await writeFile(join(dir, "desk.directory.yaml"), "version: 1\nteam: desk\npeople: []\n");
+      await writeFile(join(dir, "desk.scorecard.yaml"), "version: 1\nteam: desk\ntitle: Desk review\n");
+      await writeFile(join(dir, "desk.scorecard.yml"), "version: 1\nteam: desk\n");
+      expect((await readPolicyFiles(dir)).map((f) => f.name)).toEqual(["desk.yaml"]);
+      expect((await loadPolicies(dir)).map((p) => p.team.id)).toEqual(["desk"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it("lists the problems of every file, and duplicate team ids", async () => {

@@ -178,12 +178,20 @@ export function parsePolicyFile(file: string, text: string): TeamPolicy {
 }
 
 /**
- * The `*.yaml` / `*.yml` files of a directory, in file-name order; not the jurisdiction data (`jurisdictions.*.yaml`)
- * nor the teams' directories (`<team>.directory.yaml`, src/directory), which name people and decide nothing.
+ * The `*.yaml` / `*.yml` files of a directory, in file-name order; not the jurisdiction data (`jurisdictions.*.yaml`),
+ * the teams' directories (`<team>.directory.yaml`, src/directory), which name people and decide nothing, nor the QA
+ * scorecards (`<team>.scorecard.yaml`, src/reviews). They all sit flat in one directory because the Kubernetes
+ * ConfigMap that carries them takes no subfolders (docs/operations.md).
  */
 export async function readPolicyFiles(dir: string): Promise<PolicyFileText[]> {
   const names = (await readdir(dir))
-    .filter((name) => /\.ya?ml$/.test(name) && !JURISDICTION_FILE.test(name) && !/\.directory\.ya?ml$/.test(name))
+    .filter(
+      (name) =>
+        /\.ya?ml$/.test(name) &&
+        !JURISDICTION_FILE.test(name) &&
+        !/\.directory\.ya?ml$/.test(name) &&
+        !/\.scorecard\.ya?ml$/.test(name),
+    )
     .sort();
   return Promise.all(names.map(async (name) => ({ name, text: await readFile(join(dir, name), "utf8") })));
 }

@@ -41,8 +41,11 @@ export interface JobKind<N extends string = string, P = unknown> {
    * is queued (a redelivered event queues nothing new). Undefined: a fresh id for every job.
    */
   jobIdOf(payload: P): string | undefined;
-  /** A payload's own priority where the kind sets one per payload (else the options' priority, if any). */
-  priorityOf(payload: P): Priority | undefined;
+  /**
+   * A payload's own priority where the kind sets one per payload (else the options' priority, if any): a control
+   * priority, or on the ingest queue a band after the ingest bands (chunk-peaks).
+   */
+  priorityOf(payload: P): number | undefined;
 }
 
 export type PayloadOfKind<K> = K extends JobKind<string, infer P> ? P : never;
@@ -56,7 +59,7 @@ interface JobKindSpec<N extends string, P> {
   /** An id used as it is, for a kind whose ids are handed out and looked up by the API (export ids). */
   id?: (payload: P) => string;
   /** A priority per payload, for the few payloads of a kind that may wait behind the others. */
-  priority?: (payload: P) => Priority | undefined;
+  priority?: (payload: P) => number | undefined;
 }
 
 /**

@@ -4,7 +4,9 @@ export {
   createScorecardSource,
   loadScorecards,
   readScorecards,
-  SCORECARD_FOLDER,
+  isScorecardFile,
+  OLD_SCORECARD_FOLDER,
+  SCORECARD_FILE,
   type ScorecardSource,
 } from "./load.js";
 export { orderQueue, QUEUE_STATUSES, type QueueItem, type QueueStatus } from "./queue.js";

@@ -2,8 +2,18 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { parseScorecard, ScorecardError, type Scorecard } from "./scorecard.js";
 
-/** Where a policy directory keeps its scorecards (the policy loader reads only the directory's own *.yaml). */
-export const SCORECARD_FOLDER = "scorecards";
+/**
+ * `<team-id>.scorecard.yaml` beside the policies: flat, because in Kubernetes the policy directory is one ConfigMap
+ * (`kubectl create configmap --from-file=policies/`), which takes no subfolders (docs/operations.md). The policy
+ * loader skips these files (src/policy/load.ts `readPolicyFiles`).
+ */
+export const SCORECARD_FILE = /\.scorecard\.ya?ml$/;
+
+/** Whether a file of the policy directory is a scorecard (and so not a policy). */
+export const isScorecardFile = (fileName: string) => SCORECARD_FILE.test(fileName);
+
+/** The folder scorecards lived in before they moved beside the policies; lint warns when one is still there. */
+export const OLD_SCORECARD_FOLDER = "scorecards";
 
 export interface ScorecardSet {
   scorecards: Scorecard[];
@@ -12,22 +22,14 @@ export interface ScorecardSet {
   files: number;
 }
 
-/** Every `<policyDir>/scorecards/*.yaml`, parsed; a missing folder is no scorecards (not an error). */
+/** Every `<policyDir>/*.scorecard.yaml`, parsed, in file-name order; none is no scorecards (not an error). */
 export async function readScorecards(policyDir: string): Promise<ScorecardSet> {
-  const dir = join(policyDir, SCORECARD_FOLDER);
-  let names: string[];
-  try {
-    names = (await readdir(dir)).filter((name) => /\.ya?ml$/.test(name)).sort();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { scorecards: [], problems: [], files: 0 };
-    throw error;
-  }
+  const names = (await readdir(policyDir)).filter(isScorecardFile).sort();
   const scorecards: Scorecard[] = [];
   const problems: string[] = [];
   for (const name of names) {
-    const file = join(SCORECARD_FOLDER, name);
     try {
-      scorecards.push(parseScorecard(file, await readFile(join(dir, name), "utf8")));
+      scorecards.push(parseScorecard(name, await readFile(join(policyDir, name), "utf8")));
     } catch (error) {
       if (error instanceof ScorecardError) problems.push(...error.problems);
       else throw error;

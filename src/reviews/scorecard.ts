@@ -1,6 +1,6 @@
 /**
  * Scorecards (pure): a team's evaluation form and review configuration, one YAML file per team in
- * `<POLICY_DIR>/scorecards/<team-id>.yaml` (docs/reviews.md "Scorecards"). Parsed with zod; `lintScorecards`
+ * `<POLICY_DIR>/<team-id>.scorecard.yaml`, beside the policies (docs/reviews.md "Scorecards"). Parsed with zod; `lintScorecards`
  * finds what zod cannot (duplicate ids, a critical scale question, a team no policy defines, weights that do
  * not add up), for `recorder policy lint`.
  */
@@ -79,6 +79,11 @@ export class ScorecardError extends Error {
   }
 }
 
+/** `<team-id>.scorecard.yaml`: the team a scorecard file is named for; undefined for other names. */
+export function scorecardTeamOf(fileName: string): string | undefined {
+  return /^([a-z0-9][a-z0-9-]{0,62})\.scorecard\.ya?ml$/.exec(fileName)?.[1];
+}
+
 /** Parses one scorecard file's text (problems name the file and the field). */
 export function parseScorecard(file: string, text: string): Scorecard {
   let data: unknown;
@@ -95,6 +100,11 @@ export function parseScorecard(file: string, text: string): Scorecard {
         return `${file}: ${path.join(".") || "(file)"}: ${issue.code === "unrecognized_keys" ? "unknown field" : issue.message}`;
       }),
     );
+  // The file is named for its team (`<team-id>.scorecard.yaml`), as a team's directory file is: a copied file whose
+  // team was not changed would otherwise silently replace the other team's form.
+  const named = scorecardTeamOf(file.split("/").at(-1) ?? file);
+  if (named !== undefined && named !== parsed.data.team)
+    throw new ScorecardError([`${file}: team: ${parsed.data.team}, but the file is named for team ${named}`]);
   return { ...parsed.data, file, hash: createHash("sha256").update(text).digest("hex") };
 }
 

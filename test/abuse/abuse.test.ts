@@ -22,9 +22,20 @@ let http: ReturnType<typeof client>;
 let desk: IndexedRecording;
 let legal: IndexedRecording;
 let callbackAuthorization: string;
-/** A stream ticket and a listing cursor as the API hands them out (to desk's reviewer). */
-let ticketUrl: string;
+/** A listing cursor as the API hands it out (to desk's reviewer). */
 let cursor: string;
+
+/**
+ * A stream ticket as the API hands it out (to desk's reviewer), minted when a test needs it: one minted before the
+ * 10 000-request runs could outlive its 5 minutes on a loaded machine, and its refusal would look like a bug.
+ */
+async function freshTicketUrl(): Promise<string> {
+  const play = await h.fetch(`/api/recordings/${encodeURIComponent(desk.recordingId)}/chunks/0/play`, {
+    method: "POST",
+    token: TOKENS.desk,
+  });
+  return ((await play.json()) as { url: string }).url;
+}
 
 beforeAll(async () => {
   // Limits off: every request reaches the code under attack (test/abuse/limits.test.ts covers the limits).
@@ -34,11 +45,6 @@ beforeAll(async () => {
   await h.seedRecording("trading-desk");
   legal = await h.seedRecording("legal");
   callbackAuthorization = `Bearer ${await h.issuer.sign({ aud: h.config.ACS_RESOURCE_ID, expiresIn: "1h" })}`;
-  const play = await h.fetch(`/api/recordings/${encodeURIComponent(desk.recordingId)}/chunks/0/play`, {
-    method: "POST",
-    token: TOKENS.desk,
-  });
-  ticketUrl = ((await play.json()) as { url: string }).url;
   const page = await h.fetch("/api/recordings?limit=1", { token: TOKENS.desk });
   cursor = ((await page.json()) as { nextCursor: string }).nextCursor;
   expect(cursor).toEqual(expect.any(String));
@@ -230,7 +236,7 @@ describe(`abuse (${RUNS} per endpoint, seed ${SEED})`, () => {
     "10 000 unauthenticated requests: all 401, nothing audited, queued or stored, Redis grows under 1 MB",
     VOLUME,
     async () => {
-      const ticketPath = ticketUrl.replace(/ticket=[^&]+/, "");
+      const ticketPath = (await freshTicketUrl()).replace(/ticket=[^&]+/, "");
       const routes: ((s: string, c: string) => Attempt)[] = [
         (s) => ({ method: "GET", path: `/api/recordings${s.length % 2 ? "?limit=5" : ""}` }),
         (s) => ({ method: "GET", path: `/api/recordings/${s}` }),
@@ -354,6 +360,7 @@ describe(`abuse (${RUNS} per endpoint, seed ${SEED})`, () => {
         ),
         fc.string({ maxLength: 20 }).map((s) => `bytes=${s.replace(/[^\x20-\x7e]/g, "")}`),
       );
+      const ticketUrl = await freshTicketUrl();
       const ticket = fc.oneof(
         fc.constant(undefined),
         fc.constant(new URL(ticketUrl, "http://x").searchParams.get("ticket")!),
@@ -594,6 +601,7 @@ describe(`abuse (${RUNS} per endpoint, seed ${SEED})`, () => {
     expect(tally(cursorAnswers)).toEqual({ 400: cursors.length });
     expect((await http.send(list(cursor))).status).toBe(200);
 
+    const ticketUrl = await freshTicketUrl();
     const ticket = new URL(ticketUrl, "http://x").searchParams.get("ticket")!;
     const base = ticketUrl.slice(0, ticketUrl.indexOf("ticket="));
     const tickets = [...flips(ticket), ticket.slice(1), `${ticket}A`, ticket.replace(".", "..")];

@@ -125,7 +125,7 @@ beforeAll(async () => {
   );
   stack = await startStack({ policyDir: dir, env: { API_TOKENS_FILE: join(dir, "tokens.yaml.txt") } });
   [supportCall, deskCall] = await Promise.all([pausedCall(), plainCall()]);
-  // The ingest job writes a chunk's peaks last, after the manifest that lists the recording.
+  // A chunk's peaks come from the chunk-peaks job the ingest queues last, after the manifest that lists the recording.
   await eventually(
     async () => {
       const peaks = await api(

@@ -69,12 +69,11 @@ const api = async <T>(path: string, token: string): Promise<T> => {
 beforeAll(async () => {
   browser = await launchChromium();
   dir = await mkdtemp(join(tmpdir(), "reviews-page-"));
-  await mkdir(join(dir, "scorecards"));
   await mkdir(SCREENSHOTS, { recursive: true });
   await writeFile(join(dir, "team-a.yaml"), policy("team-a", [AGENT, A2]));
   await writeFile(join(dir, "team-b.yaml"), policy("team-b", [B1]));
-  await writeFile(join(dir, "scorecards", "team-a.yaml"), scorecard("team-a", "team-a-reviewer"));
-  await writeFile(join(dir, "scorecards", "team-b.yaml"), scorecard("team-b", "team-b-reviewer"));
+  await writeFile(join(dir, "team-a.scorecard.yaml"), scorecard("team-a", "team-a-reviewer"));
+  await writeFile(join(dir, "team-b.scorecard.yaml"), scorecard("team-b", "team-b-reviewer"));
   await writeFile(
     join(dir, "tokens.yaml.txt"),
     `tokens:
@@ -199,6 +198,15 @@ describe("QA reviews in the page (Chromium)", () => {
     expect(listed).toContain("flags: Coaching");
     await page.screenshot({ path: join(SCREENSHOTS, "reviews-3-submitted.png"), fullPage: true });
 
+    // The comment's time plays the recording from there.
+    await page.evaluate("document.getElementById('player').pause(); document.getElementById('player').currentTime = 0");
+    await until(page, "document.getElementById('player').currentTime < 0.1");
+    await page.getByRole("button", { name: "Play from 0:02.5" }).click();
+    // At once, not by playing on from 0 (that would take 2.4 s).
+    await expect
+      .poll(() => page.evaluate<number>("document.getElementById('player').currentTime"), { timeout: 1_500 })
+      .toBeGreaterThanOrEqual(2.4);
+
     // Stored as the API says: the comment at 2.5 s.
     const stored = await api<{ reviews: { comments: { atSeconds: number; text: string }[] }[] }>(
       `/api/recordings/${encodeURIComponent(recording.recordingId)}/reviews`,
@@ -223,6 +231,13 @@ describe("QA reviews in the page (Chromium)", () => {
     const csv = await readFile((await download.path())!, "utf8");
     expect(csv.split("\r\n")[0]).toBe("team,week,agent,reviews,meanPercent,passed,failed,criticalFailed,flagged");
     expect(csv).toContain(`,${AGENT},1,90,1,0,0,1`);
+
+    // The recordings list shows the review status: back for a second look (the coaching flag; one reviewer only).
+    await page.getByRole("button", { name: "Recordings" }).click();
+    await settled(page);
+    const listRow = page.locator(`#results-body tr[data-recording-id="${recording.recordingId}"]`);
+    await expect.poll(() => listRow.count()).toBe(1);
+    expect(await listRow.innerText()).toContain("to-review");
     await page.close();
   });
 

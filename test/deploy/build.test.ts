@@ -114,7 +114,7 @@ describe("npm run build: the compiled processes, as deployed", () => {
         cwd: projectRoot,
       },
     );
-    expect(stdout).toMatch(/3 files: 0 errors/);
+    expect(stdout).toMatch(/\d+ files: 0 errors/);
   });
 
   it("on SIGTERM the webhook finishes the request in flight, closes its connection once idle, and exits", async () => {

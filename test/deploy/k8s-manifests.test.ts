@@ -1,13 +1,17 @@
 // deploy/k8s: parsed and checked without a cluster (no kubectl here): replicas, probes on the routes the
 // processes serve, configuration from the ConfigMap and Secret, and that this configuration passes the app's own
 // validation (so no required variable is missing). Not applied to a cluster anywhere in these tests.
-import { readdir, readFile } from "node:fs/promises";
+import { copyFile, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PRODUCTION_COMMANDS } from "../../scripts/local-stack/processes.js";
 import { loadConfig } from "../../src/config/index.js";
+import { loadDirectories } from "../../src/directory/index.js";
+import { loadPolicySet } from "../../src/policy/index.js";
 import { WORKER_ROLES } from "../../src/queues/index.js";
+import { loadScorecards } from "../../src/reviews/index.js";
 
 const DIR = "deploy/k8s";
 interface Manifest {
@@ -186,6 +190,30 @@ describe("deploy/k8s", () => {
     );
     expect(service.spec.ports.map((p) => p.targetPort)).not.toContain("ops");
     expect(loadConfig({ ...configMap().data, ...secret().stringData }).TRUST_PROXY).toBe(1);
+  });
+
+  it("carries everything the app reads from POLICY_DIR in the flat policies ConfigMap: scorecards, directories, consent data", async () => {
+    // `kubectl create configmap compliance-recorder-policies --from-file=policies/` takes the directory's regular
+    // files and no subfolder; mounted, each key is a file of POLICY_DIR. Build that mount from policies/ and load it.
+    expect(configMap().data.POLICY_DIR).toBe("/etc/recorder/policies");
+    const entries = await readdir("policies", { withFileTypes: true });
+    expect(
+      entries.filter((e) => !e.isFile()).map((e) => e.name),
+      "policies/ has a subfolder the ConfigMap would leave out",
+    ).toEqual([]);
+    const mounted = await mkdtemp(join(tmpdir(), "policies-configmap-"));
+    try {
+      for (const entry of entries.filter((e) => e.isFile()))
+        await copyFile(join("policies", entry.name), join(mounted, entry.name));
+      const { policies, jurisdictions } = await loadPolicySet(mounted);
+      const teams = policies.map((p) => p.team.id);
+      expect(teams).toEqual(["customer-support", "legal", "trading-desk"]);
+      expect(jurisdictions).not.toBeNull();
+      expect([...(await loadScorecards(mounted)).keys()].sort()).toEqual(teams);
+      expect((await loadDirectories(mounted)).map((d) => d.team).sort()).toEqual(teams);
+    } finally {
+      await rm(mounted, { recursive: true, force: true });
+    }
   });
 
   it("keeps secrets out of the ConfigMap", () => {

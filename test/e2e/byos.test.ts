@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { peaksBlobName } from "../../src/archive/index.js";
 import { FakeRetention, type RetentionPort } from "../../src/archive/retention.js";
 import { safeSegment } from "../../src/archive/naming.js";
 import { bundleVerifyCommand } from "../../src/cli/bundle-commands.js";
@@ -196,6 +197,27 @@ describe("bring your own storage", () => {
     expect(sealRecord).toMatchObject({ kind: "sealed-in-place", content: { url: chunk.blob, sha256: chunk.sha256 } });
     const entry = await createLedger(stack.runtime.redis, stack.config.REDIS_PREFIX).get(sealed.serverCallId);
     expect(entry).toMatchObject({ outcome: "recorded", teamId: "vault" });
+  });
+
+  it("draws its waveform: peaks read from the customer's container, written into our archive, none written there", async () => {
+    const detail = (await (await api("GET", path(sealed.recordingId))).json()) as Detail;
+    const chunk = detail.manifest.chunks[0]!;
+    const response = await eventually(
+      async () => {
+        const answer = await api("GET", `${path(sealed.recordingId)}/chunks/0/peaks`);
+        return answer.status === 200 ? answer : undefined;
+      },
+      15_000,
+      "the peaks of the chunk sealed in place",
+    );
+    const peaks = (await response.json()) as { channels: number; durationMs: number; peaks: number[][] };
+    expect(peaks.channels).toBeGreaterThan(0);
+    expect(peaks.peaks[0]!.length).toBe(Math.round((peaks.durationMs * 50) / 1000));
+    expect(Math.max(...peaks.peaks.flat())).toBeGreaterThan(0.1); // the simulator's tones, not silence
+    const archived = await blobNames(stack.runtime.container);
+    expect(archived).toContain(peaksBlobName(chunk.blob));
+    expect(peaksBlobName(chunk.blob).startsWith("_in-place-peaks/")).toBe(true);
+    expect((await blobNames(customer.getContainerClient(VAULT))).filter((n) => n.endsWith(".peaks.json"))).toEqual([]);
   });
 
   it("plays it (ticketed stream and SAS), verifies it and exports it with a chain of custody naming its container", async () => {

@@ -304,8 +304,8 @@ describe("QA retrieval", () => {
       const bytes = await archivedBytes(chunk.blob);
       expect(sha256(bytes)).toBe(chunk.sha256);
     }
-    // Waveform peaks written at ingest beside each chunk: both channels, as long as the chunk (1.5 s each).
-    // (Written last in the ingest job, after the manifest that lists the recording: waited for.)
+    // Waveform peaks written beside each chunk by its chunk-peaks job: both channels, as long as the chunk (1.5 s each).
+    // (Queued last by the ingest job, after the manifest that lists the recording: waited for.)
     for (const chunk of detail.chunks) {
       const response = await eventually(
         async () => {

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -147,26 +147,34 @@ people:
 describe("recorder policy lint: scorecards (docs/reviews.md)", () => {
   it("passes the shipped scorecards", async () => {
     const run = await recorder("policy", "lint", "policies");
-    expect(run.stdout).toContain("ok       scorecards/trading-desk.yaml  team trading-desk");
+    expect(run.stdout).toContain("ok       trading-desk.scorecard.yaml  team trading-desk");
     expect(run.stdout).toContain("3 scorecards: 0 errors, 0 warnings");
   });
 
-  it("fails on a duplicate question id, an unknown team and a zod error; warns on weights", async () => {
+  it("fails on a duplicate question id, an unknown team, a misnamed file and a zod error; warns on weights and an old scorecards/ folder", async () => {
     const dir = await policyDir("scorecards", {});
-    const desk = await readFile("policies/scorecards/trading-desk.yaml", "utf8");
+    const desk = await readFile("policies/trading-desk.scorecard.yaml", "utf8");
     await writeFile(
-      join(dir, "scorecards", "trading-desk.yaml"),
+      join(dir, "trading-desk.scorecard.yaml"),
       desk.replace("id: courtesy", "id: clarity").replace("weight: 40", "weight: 30"),
     );
-    await writeFile(join(dir, "scorecards", "nobody.yaml"), desk.replace("team: trading-desk", "team: nobody"));
-    await writeFile(join(dir, "scorecards", "broken.yaml"), desk.replace("passMark: 80", "passMark: high"));
+    await writeFile(join(dir, "nobody.scorecard.yaml"), desk.replace("team: trading-desk", "team: nobody"));
+    await writeFile(join(dir, "broken.scorecard.yaml"), desk.replace("passMark: 80", "passMark: high"));
+    await writeFile(join(dir, "misnamed.scorecard.yaml"), desk);
+    // Where scorecards used to live: no longer read (one ConfigMap has no subfolders), so lint says so.
+    await mkdir(join(dir, "scorecards"));
+    await writeFile(join(dir, "scorecards", "legal.yaml"), desk.replace("team: trading-desk", "team: legal"));
     const run = await recorder("policy", "lint", dir);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain("error    scorecards/trading-desk.yaml: question id clarity is used twice");
-    expect(run.stderr).toContain("error    scorecards/nobody.yaml: team nobody is defined by no policy file");
-    expect(run.stderr).toMatch(/^error {4}scorecards\/broken\.yaml: passMark: /m);
-    expect(run.stderr).toContain("warning  scorecards/trading-desk.yaml: section weights add up to 90, not 100");
-    expect(run.stdout).toContain("5 scorecards: 3 errors, 1 warning");
+    expect(run.stderr).toContain("error    trading-desk.scorecard.yaml: question id clarity is used twice");
+    expect(run.stderr).toContain("error    nobody.scorecard.yaml: team nobody is defined by no policy file");
+    expect(run.stderr).toMatch(/^error {4}broken\.scorecard\.yaml: passMark: /m);
+    expect(run.stderr).toContain(
+      "error    misnamed.scorecard.yaml: team: trading-desk, but the file is named for team misnamed",
+    );
+    expect(run.stderr).toContain("warning  scorecards/: not read; scorecards are <team>.scorecard.yaml");
+    expect(run.stderr).toContain("warning  trading-desk.scorecard.yaml: section weights add up to 90, not 100");
+    expect(run.stdout).toContain("6 scorecards: 4 errors, 2 warnings");
   });
 });
 
@@ -248,7 +256,7 @@ describe("recorder policy: consent by jurisdiction (docs/consent.md)", () => {
   it("lint checks the jurisdiction data with the policies, and refuses a set it does not define", async () => {
     const shipped = await recorder("policy", "lint", "policies");
     expect(shipped.stdout).toMatch(
-      /^ok {7}jurisdictions\.\*\.yaml {2}7 set\(s\), 404 area code\(s\) {2}sha256 [0-9a-f]{64}$/m,
+      /^ok {7}jurisdictions\.\*\.yaml {2}7 set\(s\), 408 area code\(s\) {2}sha256 [0-9a-f]{64}$/m,
     );
     const support = await readFile("policies/customer-support.yaml", "utf8");
     const dir = await policyDir("consent-typo", {
@@ -301,6 +309,22 @@ describe("recorder policy: consent by jurisdiction (docs/consent.md)", () => {
     );
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("--located +13055550100=Florida: give <participant>=<ISO 3166 location>");
+  });
+
+  it("explain places members by their team's directory (<team>.directory.yaml)", async () => {
+    const DAVE = `${RESOURCE}_00000011-dave`;
+    const run = await recorder(
+      "policy",
+      "explain",
+      "--from",
+      "+13055550100",
+      "--to",
+      DAVE,
+      "--at",
+      "2026-11-23T23:00:00Z",
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`- ${DAVE}: DE-BE (directory: directory location DE-BE) → eu → notice`);
   });
 
   it("diff lists a change of what a recorded call requires", async () => {

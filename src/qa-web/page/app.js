@@ -520,7 +520,9 @@ async function openRecording(recordingId, trigger) {
   const first = detail.chunks?.[0];
   await Promise.all([showTimeline(detail), first ? showWaveform(first.index) : Promise.resolve()]);
   document.dispatchEvent(
-    new CustomEvent("qa:recording", { detail: { recording: detail, position: recordingPosition } }),
+    new CustomEvent("qa:recording", {
+      detail: { recording: detail, position: recordingPosition, seek: seekRecording },
+    }),
   );
 }
 
@@ -695,6 +697,24 @@ async function showTimeline(detail) {
     }),
   );
   byId("timeline-caption").textContent = `What happened on the call: ${rows.length} event(s)`;
+}
+
+/**
+ * Plays the opened recording from `seconds` after its start (reviews.js: a review comment's time): the chunk that
+ * holds that moment, at the right place in it.
+ * @param {number} seconds
+ */
+async function seekRecording(seconds) {
+  const chunks = [...(state.recording?.chunks ?? [])].sort((a, b) => a.index - b.index);
+  let start = 0;
+  for (const [i, chunk] of chunks.entries()) {
+    const length = (chunk.durationMs ?? 0) / 1000;
+    if (seconds < start + length || i === chunks.length - 1) {
+      await seekTo(chunk.index, Math.max(0, seconds - start));
+      return;
+    }
+    start += length;
+  }
 }
 
 /** Where the player is, in seconds from the recording's start (the chunks before the one playing, and into it). */
@@ -908,6 +928,8 @@ byId("show-recordings").addEventListener("click", () => {
   state.recording = undefined;
   show("browse");
   say(`Recordings: ${byId("results-caption").textContent}.`);
+  // The list was never shown (its first search was superseded when "My queue" came first): load it now.
+  if (byId("results").hidden) void guarded(() => search(state.fields));
 });
 
 byId("show-reconciliation").addEventListener("click", () => {
@@ -960,6 +982,8 @@ byId("back").addEventListener("click", () => {
   show("browse");
   say(`Back to the list: ${byId("results-caption").textContent}.`);
   if (state.returnFocus?.isConnected) state.returnFocus.focus();
+  // Opened from "My queue" before the list was ever shown: load it now.
+  if (byId("results").hidden) void guarded(() => search(state.fields));
 });
 
 byId("verify").addEventListener("click", () => guarded(verifyRecording));

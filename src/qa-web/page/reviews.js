@@ -115,7 +115,7 @@ const state = {
   /** @type {string} */
   me: "",
   /** The opened recording and how to ask the player where it is. */
-  /** @type {{ recordingId: string, position: () => number } | undefined} */
+  /** @type {{ recordingId: string, position: () => number, seek: (seconds: number) => Promise<void> } | undefined} */
   recording: undefined,
   /** @type {{ atSeconds: number, text: string }[]} */
   comments: [],
@@ -249,14 +249,26 @@ function reviewList(reviews) {
           ? el(
               "ul",
               { className: "comments" },
-              ...r.comments.map((c) =>
-                el("li", {}, el("span", { className: "at", text: formatOffset(c.atSeconds) }), ` ${c.text}`),
-              ),
+              ...r.comments.map((c) => el("li", {}, commentTime(c.atSeconds), ` ${c.text}`)),
             )
           : "",
       ),
     ),
   );
+}
+
+/**
+ * A comment's time as a button that plays the recording from there.
+ * @param {number} atSeconds
+ */
+function commentTime(atSeconds) {
+  const button = el("button", { text: formatOffset(atSeconds), className: "at", attrs: { type: "button" } });
+  button.setAttribute("aria-label", `Play from ${formatOffset(atSeconds)}`);
+  button.addEventListener("click", () => {
+    const recording = state.recording;
+    if (recording) void guarded(() => recording.seek(atSeconds));
+  });
+  return button;
 }
 
 /**
@@ -490,10 +502,13 @@ document.addEventListener("qa:signed-in", () => {
   });
 });
 document.addEventListener("qa:recording", (event) => {
-  const detail =
-    /** @type {CustomEvent<{ recording: { recording: { recordingId: string } }, position: () => number }>} */ (event)
-      .detail;
-  state.recording = { recordingId: detail.recording.recording.recordingId, position: detail.position };
+  /** @typedef {{ recording: { recording: { recordingId: string } }, position: () => number, seek: (seconds: number) => Promise<void> }} Opened */
+  const detail = /** @type {CustomEvent<Opened>} */ (event).detail;
+  state.recording = {
+    recordingId: detail.recording.recording.recordingId,
+    position: detail.position,
+    seek: detail.seek,
+  };
   byId("review-panel").replaceChildren();
   void guarded(() => loadReviews(detail.recording.recording.recordingId));
 });

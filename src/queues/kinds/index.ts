@@ -1,6 +1,6 @@
 import type { JobKind, PayloadOfKind } from "../kind.js";
 import { exportRecordings } from "./retrieval.js";
-import { ingestChunk, sweepIngestDeadlines } from "./ingest.js";
+import { chunkPeaks, ingestChunk, sweepIngestDeadlines } from "./ingest.js";
 import { checkpointEvidence, probeStorage, reconcileCalls, sweepGaps } from "./operations.js";
 import { fillReviewQueue } from "./reviews.js";
 import {
@@ -44,6 +44,7 @@ export const jobKinds = byName({
   "check-recording": checkRecording,
   "expect-recording": expectRecording,
   "ingest-chunk": ingestChunk,
+  "chunk-peaks": chunkPeaks,
   "sweep-ingest-deadlines": sweepIngestDeadlines,
   "export-recordings": exportRecordings,
   "probe-storage": probeStorage,
@@ -69,6 +70,7 @@ export {
   callEvent,
   checkpointEvidence,
   checkRecording,
+  chunkPeaks,
   connectCall,
   connectRinging,
   enforceStart,
@@ -98,5 +100,6 @@ export type {
   StartRecordingPayload,
   StopRecordingPayload,
 } from "./control.js";
-export type { IngestChunkPayload } from "./ingest.js";
+export type { ChunkPeaksPayload, IngestChunkPayload } from "./ingest.js";
+export { CHUNK_PEAKS_PRIORITY } from "./ingest.js";
 export type { ExportPayload, ExportRequester } from "./retrieval.js";

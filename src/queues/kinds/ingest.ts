@@ -49,3 +49,35 @@ export const sweepIngestDeadlines = defineJobKind<Record<string, never>>()({
   queue: QueueName.control,
   options: { attempts: 1, backoff: { type: "exponential", delay: 1_000 }, priority: Priority.prompt },
 });
+
+export interface ChunkPeaksPayload {
+  /**
+   * The archived chunk: its name in the archive container, or the absolute URL of a chunk sealed in the customer's
+   * container (bring your own storage, docs/byos.md) — what the manifest lists as the chunk's `blob`.
+   */
+  blob: string;
+  /** For the logs only. */
+  recordingId: string;
+  serverCallId?: string;
+  correlationId: string | undefined;
+}
+
+/**
+ * BullMQ priority of a peaks job on the ingest queue: after every ingest band (1–24, `ingestPriority` in
+ * src/archive/deadline.ts), so a worker takes archiving work first whatever its deadline.
+ */
+export const CHUNK_PEAKS_PRIORITY = 1_000;
+
+/**
+ * The waveform peaks of one archived chunk (src/archive/peaks.ts), queued by ingest-chunk once the chunk is sealed:
+ * derived data read back from the archive, kept out of the ingest job so the chunk's archiving is not slowed by a
+ * second read (and an MP3 decode). On the ingest queue behind every chunk to archive; keyed by the chunk's blob,
+ * so a retried ingest job queues it once. A few retries; then nothing but a log line (the page shows no waveform).
+ */
+export const chunkPeaks = defineJobKind<ChunkPeaksPayload>()({
+  name: "chunk-peaks",
+  queue: QueueName.ingest,
+  options: { attempts: 3, backoff: { type: "exponential", delay: 5_000 } },
+  key: (payload) => ["chunk-peaks", payload.blob],
+  priority: () => CHUNK_PEAKS_PRIORITY,
+});

@@ -1,5 +1,6 @@
 import type { JobsOptions } from "bullmq";
 import { describe, expect, it } from "vitest";
+import { LEAST_URGENT_PRIORITY } from "../../archive/index.js";
 import { jobIdFor } from "../kind.js";
 import { jobKinds, type JobName, type PayloadOf } from "./index.js";
 
@@ -38,6 +39,7 @@ describe("job kinds", () => {
     expect(Object.fromEntries(Object.values(jobKinds).map((kind) => [kind.name, kind.queue]))).toMatchObject({
       "call-event": "call-events",
       "ingest-chunk": "ingest",
+      "chunk-peaks": "ingest",
       "export-recordings": "export",
       "connect-call": "control",
       "sweep-ingest-deadlines": "control",
@@ -103,6 +105,11 @@ describe("job kinds", () => {
       jobIdFor("ingest", "rec-1", "2"),
     ],
     ["export-recordings", exportPayload, exportPayload.exportId],
+    [
+      "chunk-peaks",
+      { blob: "desk/2026/12/04/call/rec/chunk-0002.wav", recordingId: "rec-1", correlationId: undefined },
+      jobIdFor("chunk-peaks", "desk/2026/12/04/call/rec/chunk-0002.wav"),
+    ],
   ] as [JobName, unknown, string][])("%s is queued under the id it always had", (name, payload, id) => {
     expect((jobKinds[name].jobIdOf as (payload: unknown) => string | undefined)(payload)).toBe(id);
   });
@@ -115,6 +122,16 @@ describe("job kinds", () => {
     ["probe-storage", {}],
   ] as [JobName, unknown][])("%s has a fresh id per job (an operator's request, a periodic run)", (name, payload) => {
     expect((jobKinds[name].jobIdOf as (payload: unknown) => string | undefined)(payload)).toBeUndefined();
+  });
+
+  it("queues a chunk's peaks after every ingest band, once per chunk blob, with a few retries", () => {
+    const kind = jobKinds["chunk-peaks"];
+    const payload = { blob: "desk/x/chunk-0000.wav", recordingId: "rec-1", correlationId: undefined };
+    // Ingest bands run 1 (under an hour left) to 24 (a full day): peaks wait behind all of them.
+    expect(kind.priorityOf(payload)).toBeGreaterThan(LEAST_URGENT_PRIORITY);
+    expect(kind.jobIdOf({ ...payload, recordingId: "other", serverCallId: "s" })).toBe(kind.jobIdOf(payload));
+    expect(kind.jobIdOf({ ...payload, blob: "desk/x/chunk-0001.wav" })).not.toBe(kind.jobIdOf(payload));
+    expect(kind.options).toMatchObject({ attempts: 3, backoff: { type: "exponential" }, removeOnFail: false });
   });
 
   it("names the later recordings of a call, each stop's claimant and each confirmation as their claims are named", () => {

@@ -20,7 +20,7 @@ import { decisionsMade } from "../../../src/metrics.js";
 import {
   decide,
   decideConsent,
-  directoryLocationLookup,
+  directoryLocationsFor,
   recordingRulesOf,
   type CallFacts,
   type TeamPolicy,
@@ -494,7 +494,10 @@ async function consentFor(
   if (!environment) throw new Error("a recording rule has a consent block, but no jurisdiction data is loaded");
   // Where the recording teams' directories place the parties (ACS and Teams users above all: no number to go by),
   // looked up here so that the decision itself stays pure.
-  const directoryLocation = await directoryLocationLookup(deps.directory, policies, decision, facts);
+  const { directory } = deps;
+  const directoryLocation = directory
+    ? await directoryLocationsFor(policies, decision, facts, (teamId, rawId) => directory.lookup(teamId, rawId))
+    : () => undefined;
   return decideConsent(policies, decision, facts, { ...environment, directoryLocation });
 }
 

@@ -29,7 +29,6 @@ import {
   sealContentInPlace,
   sealDocumentInPlace,
   storageRoute,
-  writeChunkPeaks,
 } from "../../../src/archive/index.js";
 import { z } from "zod";
 import {
@@ -41,7 +40,7 @@ import {
   customerStorageFallbacks,
 } from "../../../src/metrics.js";
 import { correlate, DOCUMENT_KEY_PREFIX, type Correlation } from "../../../src/correlation/index.js";
-import { ingestChunk, type PayloadOf } from "../../../src/queues/index.js";
+import { chunkPeaks, ingestChunk, type PayloadOf } from "../../../src/queues/index.js";
 import { indexManifest } from "../../../src/retrieval/index.js";
 import type { CallSession } from "../../../src/sessions/index.js";
 import { consentRecordOf } from "../../../src/calls/index.js";
@@ -64,6 +63,7 @@ const needs = [
   "sessions",
   "policies",
   "evidenceSigner",
+  "queues",
 ] as const;
 type Deps = JobDependencies<(typeof needs)[number]>;
 
@@ -99,7 +99,10 @@ async function perform(deps: Deps, payload: Payload) {
       deps.logger.warn({ recordingId: payload.recordingId, err: error }, "blob in the customer's container refused");
       return "refused" as const;
     });
-    if (sealed && sealed !== "refused") return sealed;
+    if (sealed && sealed !== "refused") {
+      await queuePeaks(deps, payload, sealed.content.url);
+      return sealed;
+    }
     // Announced as written, yet not there (or refused): the download path archives it within ACS's 24 h.
     alertStorage(deps, payload, sealed ? "customer-blob-refused" : "customer-blobs-missing", route.containerUrl);
     await acsCopyNeeded();
@@ -182,8 +185,8 @@ async function download(deps: Deps, payload: Payload) {
   if (deps.deleteAcsCopy && content.documentId !== chunk.documentId)
     throw new IngestVerificationFailed(`${content.name}: not verified as document ${chunk.documentId}`);
   await deleteAcsCopy(deps, payload, log);
-  // Last: the waveform is for reviewers, and re-reading (decoding, for MP3) the chunk must not delay the archive.
-  await writePeaks(deps, content.name, log);
+  // Last: the waveform is for reviewers; re-reading (decoding, for MP3) the chunk is its own job, after archiving.
+  await queuePeaks(deps, payload, content.name);
   const { document: _document, ...metadataBlob } = metadata;
   return { content, metadata: metadataBlob, manifest, placement: placement.kind, storage: "archive" as const };
 }
@@ -637,15 +640,18 @@ async function onExhausted(deps: Deps, payload: Payload, error: Error): Promise<
 export const ingestChunkJob = defineJob(ingestChunk, { needs, perform, onExhausted, proves: "storage" });
 
 /**
- * The chunk's waveform peaks beside it (src/archive/peaks.ts), for the QA page. Derived data: a failure is logged
- * and the chunk stays archived (the page then shows no waveform for it); a retried job writes them again.
+ * Queues the chunk's waveform peaks (workers/jobs/ingest/chunk-peaks.ts), for the QA page: a job of its own, behind
+ * every chunk still to archive, so this job does not read (or decode) the chunk a second time. Keyed by the chunk's
+ * blob: a retried ingest queues it once. Derived data: a failure to queue is logged and the chunk stays archived.
  */
-async function writePeaks(deps: Deps, chunkBlob: string, log: Record<string, unknown>) {
-  try {
-    const written = await writeChunkPeaks(deps.container, chunkBlob);
-    if ("problem" in written)
-      deps.logger.info({ ...log, problem: written.problem }, "no waveform peaks for this chunk");
-  } catch (err) {
-    deps.logger.warn({ ...log, err }, "waveform peaks not written");
-  }
+async function queuePeaks(deps: Deps, payload: Payload, chunkBlob: string) {
+  const { serverCallId, correlationId, recordingId } = payload;
+  await deps.queues
+    .enqueue(chunkPeaks, { blob: chunkBlob, recordingId, serverCallId, correlationId })
+    .catch((err: unknown) =>
+      deps.logger.warn(
+        { serverCallId, correlationId, recordingId, chunk: payload.chunk.index, err },
+        "waveform peaks not queued",
+      ),
+    );
 }
