@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { indexManifest, manifestBlobs } from "../retrieval/index.js";
+import { exitWith, withApiOptions } from "./api-options.js";
 import type { Output } from "./policy-commands.js";
 import { openAssignStores, openRetrievalStores } from "./queues.js";
 import {
@@ -20,15 +21,8 @@ export function registerRecordingsCommands(program: Command, io: Output): void {
   const recordings = program
     .command("recordings")
     .description("find, play, check and export archived recordings (docs/recordings-api.md)");
-  const withApi = (command: Command) =>
-    command
-      .option("--url <url>", "the recorder's base URL", process.env.RECORDER_URL ?? "http://127.0.0.1:8080")
-      .option("--token <token>", "a team or auditor API token (default: RECORDER_TOKEN)");
-  const exitWith = (code: number) => {
-    process.exitCode = code;
-  };
 
-  withApi(recordings.command("list"))
+  withApiOptions(recordings.command("list"))
     .description("recordings you may see, newest first")
     .option("--team <team>", "one team (auditors; a team token lists its own team)")
     .option("--from <time>", "recordings started at or after (ISO 8601)")
@@ -47,12 +41,12 @@ export function registerRecordingsCommands(program: Command, io: Output): void {
     .option("--json", "one JSON object per line")
     .action(async (options: ListOptions) => exitWith(await listCommand(options, io)));
 
-  withApi(recordings.command("get"))
+  withApiOptions(recordings.command("get"))
     .argument("<recordingId>")
     .description("one recording: manifest, chunks, participants, channel map, policy")
     .action(async (recordingId: string, options: ApiOptions) => exitWith(await getCommand(recordingId, options, io)));
 
-  withApi(recordings.command("download"))
+  withApiOptions(recordings.command("download"))
     .argument("<recordingId>")
     .option("--out <dir>", "where to write <dir>/<recording>/chunk-NNNN.wav and manifest.json", ".")
     .description("download every chunk and check its SHA-256 against the manifest (exit 1 on mismatch)")
@@ -60,7 +54,7 @@ export function registerRecordingsCommands(program: Command, io: Output): void {
       exitWith(await downloadCommand(recordingId, options, io)),
     );
 
-  withApi(recordings.command("verify"))
+  withApiOptions(recordings.command("verify"))
     .argument("<recordingId>")
     .option("--json", "the report as JSON")
     .description("re-hash the archived chunks against the manifest (exit 1 when not intact)")
@@ -68,7 +62,7 @@ export function registerRecordingsCommands(program: Command, io: Output): void {
       exitWith(await verifyCommand(recordingId, options, io)),
     );
 
-  withApi(recordings.command("export"))
+  withApiOptions(recordings.command("export"))
     .usage("--from <time> --to <time> [options]  |  --watch <exportId>")
     .description("bundle recordings, manifests, hashes and a chain of custody into the export container")
     .option("--from <time>", "required (unless --watch): recordings started at or after (ISO 8601)")

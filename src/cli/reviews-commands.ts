@@ -2,6 +2,7 @@ import { readFile, writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import type { AuditLog } from "../audit/index.js";
 import { createReviewStores, loadScorecards, reindexReviews, type ReviewStores } from "../reviews/index.js";
+import { exitWith, withApiOptions } from "./api-options.js";
 import type { Output } from "./policy-commands.js";
 import { openAssignStores, openRedisForWriting } from "./queues.js";
 import { apiClient, type ApiOptions } from "./recordings-commands.js";
@@ -201,29 +202,22 @@ export function registerReviewsCommands(program: Command, io: Output): void {
   const reviews = program
     .command("reviews")
     .description("QA reviews: scorecards, the queue, reports (docs/reviews.md)");
-  const withApi = (command: Command) =>
-    command
-      .option("--url <url>", "the recorder's base URL", process.env.RECORDER_URL ?? "http://127.0.0.1:8080")
-      .option("--token <token>", "a team or auditor API token (default: RECORDER_TOKEN)");
-  const exitWith = (code: number) => {
-    process.exitCode = code;
-  };
 
-  withApi(reviews.command("list"))
+  withApiOptions(reviews.command("list"))
     .argument("<recordingId>")
     .description("the reviews of one recording, and its queue status")
     .option("--json", "as the API gives it (with the team's scorecard)")
     .action(async (recordingId: string, options: ApiOptions & { json?: boolean }) =>
       exitWith(await listReviewsCommand(recordingId, options, io)),
     );
-  withApi(reviews.command("show"))
+  withApiOptions(reviews.command("show"))
     .argument("<reviewId>")
     .option("--version <n>", "an earlier version, read from the archive and checked against its SHA-256")
     .description("one review: its latest version (or --version), every version's blob and hash")
     .action(async (reviewId: string, options: ApiOptions & { version?: string }) =>
       exitWith(await showReviewCommand(reviewId, options, io)),
     );
-  withApi(reviews.command("submit"))
+  withApiOptions(reviews.command("submit"))
     .argument("<recordingId>")
     .description("submit a review (or, with --review and --replaces, its next version)")
     .option("--file <json>", "the submission as JSON (answers, comments, flags, summary)")
@@ -236,7 +230,7 @@ export function registerReviewsCommands(program: Command, io: Output): void {
     .action(async (recordingId: string, options: SubmitOptions) =>
       exitWith(await submitReviewCommand(recordingId, options, io)),
     );
-  withApi(reviews.command("queue"))
+  withApiOptions(reviews.command("queue"))
     .description("the review queue: your own items first")
     .option("--team <team>", "one team (auditors)")
     .option("--status <status>", "to-review, in-progress, done or disputed")
@@ -244,14 +238,14 @@ export function registerReviewsCommands(program: Command, io: Output): void {
     .action(async (options: ApiOptions & { team?: string; status?: string; json?: boolean }) =>
       exitWith(await queueCommand(options, io)),
     );
-  withApi(reviews.command("assign"))
+  withApiOptions(reviews.command("assign"))
     .argument("<recordingId>")
     .option("--to <reviewer>", "the reviewer (API token name); without it: unassigned")
     .description("assign a queued recording to a reviewer")
     .action(async (recordingId: string, options: ApiOptions & { to?: string }) =>
       exitWith(await assignQueueCommand(recordingId, options, io)),
     );
-  withApi(reviews.command("report"))
+  withApiOptions(reviews.command("report"))
     .description("scores per team and agent per week")
     .option("--team <team>", "one team (auditors: default every team)")
     .option("--from <yyyy-mm-dd>", "recordings started on or after (UTC)")

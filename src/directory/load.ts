@@ -1,7 +1,8 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseDocument, type Document } from "yaml";
+import { parseDocument } from "yaml";
 import { directoryFileSchema } from "./schema.js";
+import { yamlLocator as locator, type YamlPath as Path } from "../yaml-locator.js";
 import type { TeamDirectory } from "./types.js";
 
 export class DirectoryError extends Error {
@@ -23,24 +24,6 @@ export function directoryTeamOf(fileName: string): string | undefined {
 
 /** Whether a file in the policy directory is a directory file (and so not a policy). */
 export const isDirectoryFile = (fileName: string) => /\.directory\.ya?ml$/.test(fileName);
-
-type Path = (string | number)[];
-
-function locator(file: string, text: string, document: Document) {
-  const at = (offset: number | undefined): string => {
-    if (offset === undefined) return file;
-    const before = text.slice(0, offset).split("\n");
-    return `${file}:${before.length}:${(before.at(-1)?.length ?? 0) + 1}`;
-  };
-  const of = (path: Path): string => {
-    for (let length = path.length; length > 0; length--) {
-      const node = document.getIn(path.slice(0, length), true) as { range?: [number, number, number] } | undefined;
-      if (node?.range) return at(node.range[0]);
-    }
-    return at(document.contents?.range?.[0]);
-  };
-  return { at, of };
-}
 
 /**
  * One directory file's text, validated: known identity formats, each identity once, the team the file is named

@@ -1,7 +1,8 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { parseDocument, type Document } from "yaml";
+import { parseDocument } from "yaml";
 import type { z } from "zod";
+import { yamlLocator as locator, type YamlPath as Path } from "../yaml-locator.js";
 import {
   consentPolicyOf,
   issueMessage,
@@ -35,25 +36,6 @@ export class PolicyError extends Error {
 export interface PolicyFileText {
   name: string;
   text: string;
-}
-
-type Path = (string | number)[];
-
-/** `file:line:column` of a node, or of its nearest existing parent when the node itself is missing. */
-function locator(file: string, text: string, document: Document) {
-  const at = (offset: number | undefined): string => {
-    if (offset === undefined) return file;
-    const before = text.slice(0, offset).split("\n");
-    return `${file}:${before.length}:${(before.at(-1)?.length ?? 0) + 1}`;
-  };
-  const of = (path: Path): string => {
-    for (let length = path.length; length > 0; length--) {
-      const node = document.getIn(path.slice(0, length), true) as { range?: [number, number, number] } | undefined;
-      if (node?.range) return at(node.range[0]);
-    }
-    return at(document.contents?.range?.[0]);
-  };
-  return { at, of };
 }
 
 function conditionsOf(match: MatchFile, defaultZone: string | undefined): MatchConditions {
