@@ -18,6 +18,7 @@ const ASSETS = {
   "api.js": "text/javascript; charset=utf-8",
   "listen.js": "text/javascript; charset=utf-8",
   "view.js": "text/javascript; charset=utf-8",
+  "dom.js": "text/javascript; charset=utf-8",
   "style.css": "text/css; charset=utf-8",
   "reviews.js": "text/javascript; charset=utf-8",
   "reviews-view.js": "text/javascript; charset=utf-8",

@@ -2,8 +2,9 @@
 // player with listening per speaker, verification), and the last reconciliation against ACS's call logs. Everything shown comes from the API and is written as text
 // (textContent), never as HTML. The token is kept in sessionStorage only: it dies with the tab and is never put
 // in a URL.
-/* global document, navigator, sessionStorage, CustomEvent, FormData, setTimeout, AbortController, DOMException, HTMLElement, HTMLAudioElement, HTMLButtonElement, HTMLFormElement, HTMLInputElement, HTMLSelectElement, getComputedStyle */
+/* global document, navigator, sessionStorage, CustomEvent, FormData, setTimeout, AbortController, DOMException, HTMLAudioElement, HTMLButtonElement, HTMLFormElement, HTMLInputElement, HTMLSelectElement, getComputedStyle */
 import { ApiError, createApi } from "./api.js";
+import { byId, complain, el, say } from "./dom.js";
 import { createSpeakerRouting } from "./listen.js";
 import {
   OUTCOMES,
@@ -45,18 +46,6 @@ const TOKEN_KEY = "compliance-recorder.qa.token";
 /** Ask for a fresh stream ticket this long before the current one expires (ms). */
 const TICKET_MARGIN_MS = 5_000;
 
-/**
- * An element of index.html by id, of the kind the page uses it as: a missing one is a bug in the page.
- * @template {HTMLElement} [T=HTMLElement]
- * @param {string} id
- * @param {{ new (): T, prototype: T }} [kind]
- * @returns {T}
- */
-function byId(id, kind) {
-  const node = document.getElementById(id);
-  if (!(node instanceof (kind ?? HTMLElement))) throw new Error(`the page has no ${kind?.name ?? "element"} #${id}`);
-  return /** @type {T} */ (node);
-}
 const player = byId("player", HTMLAudioElement);
 const api = createApi(() => sessionStorage.getItem(TOKEN_KEY) ?? "");
 const routing = createSpeakerRouting(player);
@@ -96,33 +85,6 @@ const state = {
   /** Waveform peaks by `<recordingId>/<chunk>` (undefined: the chunk has none). */
   peaks: new Map(),
 };
-
-/**
- * `el("td", { text: "x", className: "y", attrs: { title: "z" } }, child…)`
- * @template {keyof HTMLElementTagNameMap} K
- * @param {K} tag
- * @param {{ text?: string | number, className?: string, attrs?: Record<string, string | number> }} [options]
- * @param {...(Node | string)} children
- * @returns {HTMLElementTagNameMap[K]}
- */
-function el(tag, { text, className, attrs = {} } = {}, ...children) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = String(text);
-  if (className) node.className = className;
-  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
-  node.append(...children);
-  return node;
-}
-
-/** @param {string} text */
-const say = (text) => {
-  byId("status").textContent = text;
-};
-/** @param {string} text */
-function complain(text) {
-  byId("problem").textContent = text;
-  byId("problem").hidden = !text;
-}
 
 /** @param {"sign-in" | "browse" | "detail" | "reconciliation" | "queue" | "reports"} view */
 function show(view) {

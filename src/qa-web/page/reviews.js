@@ -6,7 +6,8 @@
 //     where position() is the player's position in seconds from the recording's start);
 //   here → app.js: "qa:show" (detail: "queue" | "reports"), "qa:open-recording" (detail: a recording id).
 // Everything shown is written as text (textContent); the token stays in sessionStorage and goes in a header only.
-/* global document, sessionStorage, fetch, FormData, URL, URLSearchParams, Blob, CustomEvent, HTMLElement */
+/* global document, sessionStorage, fetch, FormData, URL, URLSearchParams, Blob, CustomEvent */
+import { byId, complain, el, say } from "./dom.js";
 import {
   FLAG_KINDS,
   FLAG_LABELS,
@@ -26,42 +27,6 @@ import {
 const TOKEN_KEY = "compliance-recorder.qa.token";
 /** Served from this origin (src/qa-web/routes.ts), loaded when the reports view first draws a chart. */
 const UPLOT_URL = "/qa/uplot.js";
-
-/**
- * @param {string} id
- * @returns {HTMLElement}
- */
-function byId(id) {
-  const node = document.getElementById(id);
-  if (!(node instanceof HTMLElement)) throw new Error(`the page has no #${id}`);
-  return node;
-}
-
-/**
- * @template {keyof HTMLElementTagNameMap} K
- * @param {K} tag
- * @param {{ text?: string | number, className?: string, attrs?: Record<string, string | number> }} [options]
- * @param {...(Node | string)} children
- * @returns {HTMLElementTagNameMap[K]}
- */
-function el(tag, { text, className, attrs = {} } = {}, ...children) {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = String(text);
-  if (className) node.className = className;
-  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
-  node.append(...children);
-  return node;
-}
-
-/** @param {string} text */
-const say = (text) => {
-  byId("status").textContent = text;
-};
-/** @param {string} text */
-function complain(text) {
-  byId("problem").textContent = text;
-  byId("problem").hidden = !text;
-}
 
 /**
  * The API with the signed-in token; a refusal throws with its reason.
