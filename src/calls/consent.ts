@@ -277,16 +277,20 @@ export function consentRecordOf(
     decidedBy: asked.decidedBy,
     ...(asked.requirement === "consent" ? { target: asked.target } : {}),
     askedAt: asked.at,
-    ...(answer
-      ? {
-          outcome: answer.outcome,
-          answeredAt: answer.at,
-          ...(answer.heard !== undefined ? { heard: answer.heard } : {}),
-          ...(answer.matched !== undefined ? { matched: answer.matched } : {}),
-          ...(answer.subCode !== undefined ? { subCode: answer.subCode } : {}),
-        }
-      : {}),
+    ...answerFields(answer),
     ...(fallback ? { fallback } : {}),
+  };
+}
+
+/** An answer's fields as a consent record carries them (none while unanswered). */
+function answerFields(answer: PartyConsent["answer"]) {
+  if (!answer) return {};
+  return {
+    outcome: answer.outcome,
+    answeredAt: answer.at,
+    ...(answer.heard !== undefined ? { heard: answer.heard } : {}),
+    ...(answer.matched !== undefined ? { matched: answer.matched } : {}),
+    ...(answer.subCode !== undefined ? { subCode: answer.subCode } : {}),
   };
 }
 
@@ -295,15 +299,7 @@ function partyRecordOf(p: PartyConsent): NonNullable<ConsentRecord["parties"]>[n
   return {
     party: p.party,
     ...(p.asked ? { askedAt: p.asked.at } : {}),
-    ...(p.answer
-      ? {
-          outcome: p.answer.outcome,
-          answeredAt: p.answer.at,
-          ...(p.answer.heard !== undefined ? { heard: p.answer.heard } : {}),
-          ...(p.answer.matched !== undefined ? { matched: p.answer.matched } : {}),
-          ...(p.answer.subCode !== undefined ? { subCode: p.answer.subCode } : {}),
-        }
-      : {}),
+    ...answerFields(p.answer),
   };
 }
 
@@ -331,15 +327,7 @@ function partiesRecordOf(first: ConsentAsk, parties: PartyConsent[]): ConsentRec
     decidedBy: first.decidedBy,
     target: settling?.party ?? first.target,
     askedAt: first.at,
-    ...(answer
-      ? {
-          outcome: answer.outcome,
-          answeredAt: answer.at,
-          ...(answer.heard !== undefined ? { heard: answer.heard } : {}),
-          ...(answer.matched !== undefined ? { matched: answer.matched } : {}),
-          ...(answer.subCode !== undefined ? { subCode: answer.subCode } : {}),
-        }
-      : {}),
+    ...answerFields(answer),
     ...(fallback ? { fallback } : {}),
     parties: parties.map(partyRecordOf),
   };
