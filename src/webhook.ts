@@ -167,7 +167,7 @@ export async function startWebhook(
       },
       audit: { tokens, audit, archive: auditArchive },
       reconciliation: { tokens, audit, reports: createReconcileReports(runtime.redis, config.REDIS_PREFIX) },
-      reviews: { tokens, audit, recordings: recordingIndex, reviews },
+      reviews: { tokens, audit, recordings: recordingIndex, reviews, directory: runtime.directory },
     },
     readiness,
     info,

@@ -16,6 +16,7 @@ import {
   type IndexedReview,
   type ReviewStores,
 } from "../reviews/index.js";
+import type { DirectorySource } from "../directory/index.js";
 import { guard, requestOf, type AuditedRequest } from "./api-access.js";
 
 export interface ReviewsApiDependencies {
@@ -24,6 +25,8 @@ export interface ReviewsApiDependencies {
   /** The recordings index: a review's recording and its team. */
   recordings: Pick<RecordingIndex, "get">;
   reviews: ReviewStores;
+  /** Names for agents' ids in the queue and reports (each team's own directory, docs/directory.md); ids alone without. */
+  directory?: Pick<DirectorySource, "lookup">;
 }
 
 const NO_SUCH_RECORDING = "no such recording";
@@ -52,6 +55,9 @@ const shown = (review: IndexedReview) => ({ ...review.latest, versions: review.v
  * auditors read every team's and write nothing. Every request with a valid token is audited.
  */
 export function reviewsRoutes(deps: ReviewsApiDependencies): Router {
+  /** An agent's display name in their team's directory, or null (no directory, no entry, or the team row). */
+  const agentName = async (team: string, agent: string | null): Promise<string | null> =>
+    agent === null || !deps.directory ? null : ((await deps.directory.lookup(team, agent))?.displayName ?? null);
   const router = new Router();
 
   const visibleRecording = async (request: AuditedRequest, recordingId: string): Promise<IndexedRecording> => {
@@ -163,7 +169,8 @@ export function reviewsRoutes(deps: ReviewsApiDependencies): Router {
     await request.note("accepted", { detail: { query: ctx.query, returned: ordered.length } });
     // Whether the caller's teams review with a scorecard at all (the QA page then shows "My queue" first).
     const reviewing = teams.some((team) => deps.reviews.scorecards().has(team));
-    ctx.body = { reviewer: request.principal.name, reviewing, items: ordered };
+    const named = await Promise.all(ordered.map(async (i) => ({ ...i, agentName: await agentName(i.team, i.agent) })));
+    ctx.body = { reviewer: request.principal.name, reviewing, items: named };
   });
 
   const queueItem = async (request: AuditedRequest, recordingId: string) => {
@@ -223,7 +230,12 @@ export function reviewsRoutes(deps: ReviewsApiDependencies): Router {
     const from = query.data.from ? new Date(`${query.data.from}T00:00:00Z`) : undefined;
     // `to` is a whole day, included.
     const to = query.data.to ? new Date(Date.parse(`${query.data.to}T00:00:00Z`) + 86_400_000) : undefined;
-    const rows = await teamReport(deps.reviews.index, teams, { from, to });
+    const rows = await Promise.all(
+      (await teamReport(deps.reviews.index, teams, { from, to })).map(async (row) => ({
+        ...row,
+        agentName: await agentName(row.team, row.agent),
+      })),
+    );
     await request.note("accepted", { detail: { query: ctx.query, rows: rows.length } });
     if (query.data.format === "csv") {
       ctx.type = "text/csv; charset=utf-8";

@@ -59,10 +59,10 @@ describe("reportCsv", () => {
       review("desk", 'x,"y"', "2026-12-07T09:00:00Z", 100, true),
     ]);
     expect(reportCsv(rows).split("\r\n")).toEqual([
-      "team,week,agent,reviews,meanPercent,passed,failed,criticalFailed,flagged",
-      "desk,2026-W50,(team),2,75,1,1,0,0",
-      "desk,2026-W50,'+442071234567,1,50,0,1,0,0",
-      'desk,2026-W50,"x,""y""",1,100,1,0,0,0',
+      "team,week,agent,agentName,reviews,meanPercent,passed,failed,criticalFailed,flagged",
+      "desk,2026-W50,(team),,2,75,1,1,0,0",
+      "desk,2026-W50,'+442071234567,,1,50,0,1,0,0",
+      'desk,2026-W50,"x,""y""",,1,100,1,0,0,0',
       "",
     ]);
   });

@@ -10,6 +10,8 @@ export interface ReportRow {
   week: string;
   /** The agent, or null for the team's own row (every agent). */
   agent: string | null;
+  /** The agent's name in the team's directory, where the API knows it (not set by the pure report). */
+  agentName?: string | null;
   reviews: number;
   /** Mean of the scored reviews' percentages, rounded to 0.1; null when none had a score. */
   meanPercent: number | null;
@@ -66,6 +68,7 @@ const CSV_COLUMNS = [
   "team",
   "week",
   "agent",
+  "agentName",
   "reviews",
   "meanPercent",
   "passed",
@@ -86,6 +89,10 @@ export function reportCsv(rows: readonly ReportRow[]): string {
   };
   const lines = [CSV_COLUMNS.join(",")];
   for (const row of rows)
-    lines.push(CSV_COLUMNS.map((c) => field(c === "agent" ? (row.agent ?? "(team)") : row[c])).join(","));
+    lines.push(
+      CSV_COLUMNS.map((c) =>
+        field(c === "agent" ? (row.agent ?? "(team)") : c === "agentName" ? (row.agentName ?? null) : row[c]),
+      ).join(","),
+    );
   return `${lines.join("\r\n")}\r\n`;
 }

@@ -73,6 +73,11 @@ beforeAll(async () => {
   await writeFile(join(dir, "team-a.yaml"), policy("team-a", [AGENT, A2]));
   await writeFile(join(dir, "team-b.yaml"), policy("team-b", [B1]));
   await writeFile(join(dir, "team-a.scorecard.yaml"), scorecard("team-a", "team-a-reviewer"));
+  // The agent has a name in team-a's directory: the report shows it, not the raw id (docs/directory.md).
+  await writeFile(
+    join(dir, "team-a.directory.yaml"),
+    `version: 1\nteam: team-a\npeople:\n  - { id: "${AGENT}", displayName: Rosa Vidal, role: agent }\n`,
+  );
   await writeFile(join(dir, "team-b.scorecard.yaml"), scorecard("team-b", "team-b-reviewer"));
   await writeFile(
     join(dir, "tokens.yaml.txt"),
@@ -220,7 +225,8 @@ describe("QA reviews in the page (Chromium)", () => {
     await settled(page);
     const report = await page.locator("#report-body").innerText();
     expect(report).toContain("(whole team)");
-    expect(report).toContain(AGENT);
+    expect(report).toContain("Rosa Vidal");
+    expect(report).not.toContain(AGENT);
     expect(report).toContain("90%");
     await expect.poll(() => page.locator("#report-chart canvas").count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(SCREENSHOTS, "reviews-4-report.png"), fullPage: true });
@@ -229,8 +235,10 @@ describe("QA reviews in the page (Chromium)", () => {
       page.getByRole("button", { name: "Download CSV" }).click(),
     ]);
     const csv = await readFile((await download.path())!, "utf8");
-    expect(csv.split("\r\n")[0]).toBe("team,week,agent,reviews,meanPercent,passed,failed,criticalFailed,flagged");
-    expect(csv).toContain(`,${AGENT},1,90,1,0,0,1`);
+    expect(csv.split("\r\n")[0]).toBe(
+      "team,week,agent,agentName,reviews,meanPercent,passed,failed,criticalFailed,flagged",
+    );
+    expect(csv).toContain(`,${AGENT},Rosa Vidal,1,90,1,0,0,1`);
 
     // The recordings list shows the review status: back for a second look (the coaching flag; one reviewer only).
     await page.getByRole("button", { name: "Recordings" }).click();

@@ -123,6 +123,11 @@ describe.each(redisTargets)("QA reviews on %s", (_label, target) => {
       audit: createAuditLog(redis, prefix, createBlobAuditArchive(auditContainer)),
       recordings: recordings(),
       reviews: stores,
+      // Names come from each team's own directory (docs/directory.md): Alice is named for trading-desk only.
+      directory: {
+        lookup: async (team: string, id: string) =>
+          team === "trading-desk" && id === ALICE ? { id, displayName: "Alice Smith", role: "agent" } : undefined,
+      },
     });
     app.use(routes.routes());
     ({ server, base } = await listen(app));
@@ -319,15 +324,21 @@ describe.each(redisTargets)("QA reviews on %s", (_label, target) => {
           failed: 1,
           criticalFailed: 1,
         }),
-        expect.objectContaining({ team: "trading-desk", week: "2026-W50", agent: ALICE, reviews: 1 }),
+        expect.objectContaining({
+          team: "trading-desk",
+          week: "2026-W50",
+          agent: ALICE,
+          agentName: "Alice Smith",
+          reviews: 1,
+        }),
       ]);
       expect((await api("GET", "/api/reviews/report?from=2026-12-08", "desk")).body.rows).toEqual([]);
       const csv = await api("GET", "/api/reviews/report?format=csv", "desk");
       expect(csv.type).toContain("text/csv");
       expect(csv.text.split("\r\n")[0]).toBe(
-        "team,week,agent,reviews,meanPercent,passed,failed,criticalFailed,flagged",
+        "team,week,agent,agentName,reviews,meanPercent,passed,failed,criticalFailed,flagged",
       );
-      expect(csv.text).toContain(`trading-desk,2026-W50,${ALICE},1,`);
+      expect(csv.text).toContain(`trading-desk,2026-W50,${ALICE},Alice Smith,1,`);
       const entries = await auditEntries();
       expect(entries).toContainEqual(
         expect.objectContaining({ actor: "local-desk-reviewer", action: "reviews:report", outcome: "accepted" }),
@@ -353,12 +364,15 @@ describe.each(redisTargets)("QA reviews on %s", (_label, target) => {
       expect(first.considered).toBe(3);
       expect((await fillQueue(deps, 7)).added).toEqual([]);
       const queue = await api("GET", "/api/reviews/queue", "desk");
-      expect(
-        (queue.body.items as { recordingId: string; status: string }[]).map((i) => [i.recordingId, i.status]),
-      ).toEqual([
-        ["rec-2", "to-review"],
-        ["rec-1", "done"],
-      ]);
+      const items = queue.body.items as { recordingId: string; status: string; agent: string; agentName: unknown }[];
+      expect(items.map((i) => [i.recordingId, i.status]).sort()).toEqual(
+        [
+          ["rec-1", "done"],
+          ["rec-2", "to-review"],
+        ].sort(),
+      );
+      // Each agent by name where the team's directory has them, else by id alone.
+      for (const item of items) expect(item.agentName).toBe(item.agent === ALICE ? "Alice Smith" : null);
       const assign = await api("POST", "/api/reviews/queue/rec-2/assign", "desk", { reviewer: "desk-second" });
       expect(assign.body).toMatchObject({ assignee: "desk-second" });
       const theirs = await api("GET", "/api/reviews/queue", "desk2");
@@ -466,7 +480,7 @@ describe.each(redisTargets)("QA reviews on %s", (_label, target) => {
       expect(queue.lines.some((l) => l.includes("rec-3"))).toBe(true);
       const report = output();
       await reportCommand({ url: base, token: "legal", csv: true }, report.io);
-      expect(report.lines.join("\n")).toContain(`legal,2026-W50,${ERIN},1,92.5,1,0,0,1`);
+      expect(report.lines.join("\n")).toContain(`legal,2026-W50,${ERIN},,1,92.5,1,0,0,1`);
       await expect(
         submitReviewCommand("rec-1", { url: base, token: "legal", answer: [], comment: [], flag: [] }, output().io),
       ).rejects.toThrow("HTTP 404: no such recording");

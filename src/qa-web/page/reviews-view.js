@@ -26,13 +26,13 @@
 
 /**
  * An item of the review queue.
- * @typedef {{ recordingId: string, team: string, agent: string, startedAt: string, reasons: string[],
+ * @typedef {{ recordingId: string, team: string, agent: string, agentName?: string | null, startedAt: string, reasons: string[],
  *   status: string, assignee: string | null }} QueueItem
  */
 
 /**
  * A row of the reviews report.
- * @typedef {{ team: string, week: string, agent: string | null, reviews: number, meanPercent: number | null,
+ * @typedef {{ team: string, week: string, agent: string | null, agentName?: string | null, reviews: number, meanPercent: number | null,
  *   passed: number, failed: number, criticalFailed: number, flagged: number }} ReportRow
  */
 
@@ -151,7 +151,7 @@ export function reportSeries(rows) {
   const weeks = [...new Set(rows.map((r) => r.week))].sort();
   const lines = new Map();
   for (const row of rows) {
-    const label = row.agent === null ? `${row.team} (team)` : row.agent;
+    const label = row.agent === null ? `${row.team} (team)` : (row.agentName ?? row.agent);
     if (!lines.has(label)) lines.set(label, new Map());
     lines.get(label).set(row.week, row.meanPercent);
   }

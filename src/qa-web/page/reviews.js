@@ -130,7 +130,7 @@ async function loadQueue() {
       const open = el("button", { text: "Open", attrs: { type: "button" } });
       open.setAttribute(
         "aria-label",
-        `Open the recording of ${item.agent} started ${item.startedAt.slice(0, 19).replace("T", " ")} UTC`,
+        `Open the recording of ${item.agentName ?? item.agent} started ${item.startedAt.slice(0, 19).replace("T", " ")} UTC`,
       );
       open.addEventListener("click", () => void guarded(() => openFromQueue(item)));
       return el(
@@ -138,7 +138,13 @@ async function loadQueue() {
         { attrs: { "data-recording-id": item.recordingId } },
         el("td", { text: item.startedAt.slice(0, 19).replace("T", " ") }),
         el("td", { text: item.team }),
-        el("td", {}, el("code", { text: item.agent })),
+        el(
+          "td",
+          {},
+          item.agentName
+            ? el("span", { text: item.agentName, attrs: { title: item.agent } })
+            : el("code", { text: item.agent }),
+        ),
         el("td", { text: cells.why }),
         el("td", { text: cells.status }),
         el("td", { text: cells.assignee }),
@@ -367,7 +373,10 @@ async function loadReport() {
         { className: r.agent === null ? "team-row" : "" },
         el("td", { text: r.team }),
         el("td", { text: r.week }),
-        el("td", { text: r.agent ?? "(whole team)" }),
+        el("td", {
+          text: r.agent === null ? "(whole team)" : (r.agentName ?? r.agent),
+          attrs: r.agent ? { title: r.agent } : {},
+        }),
         el("td", { text: r.reviews, className: "number" }),
         el("td", { text: r.meanPercent === null ? "—" : `${r.meanPercent}%`, className: "number" }),
         el("td", { text: r.passed, className: "number" }),
