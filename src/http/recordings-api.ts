@@ -87,6 +87,12 @@ const CALL_ACTIONS_SEARCHED = 5_000;
 const chunkIndex = z.coerce.number().int().min(0).max(99_999);
 const NO_SUCH_RECORDING = "no such recording";
 
+/** The manifest's chunk a route's `:chunk` names; undefined when it names none (not a number, or not there). */
+function chunkOf<C extends { index: number }>(manifest: { chunks: C[] } | undefined, param: unknown): C | undefined {
+  const index = chunkIndex.safeParse(param);
+  return index.success ? manifest?.chunks.find((c) => c.index === index.data) : undefined;
+}
+
 /**
  * QA retrieval (docs/recordings-api.md): list, get, play (ticket), stream (Range), verify. A team token sees its
  * own team only — another team's recording answers 404 exactly like an unknown id; auditors see every team.
@@ -219,12 +225,11 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
     guard(deps, { action: "play", audit: "recordings:play", subject: named }),
     async (ctx) => {
       const recordingId = String(ctx.params.recordingId);
-      const index = chunkIndex.safeParse(ctx.params.chunk);
       const request = requestOf(ctx);
       const principal = asReader(request.principal);
       const recording = await visible(request, recordingId);
       const read = await manifests.read(recording);
-      const chunk = index.success ? read?.manifest?.chunks.find((c) => c.index === index.data) : undefined;
+      const chunk = chunkOf(read?.manifest, ctx.params.chunk);
       if (!chunk) return request.refuse(404, "no such chunk", { serverCallId: recording.serverCallId });
       const expiresAt = new Date(now().getTime() + deps.playback.ticketTtlMs);
       const ticket = signTicket(deps.playback.ticketSecret, {
@@ -258,11 +263,10 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
     guard(deps, { action: "get", audit: "recordings:peaks", subject: named }),
     async (ctx) => {
       const recordingId = String(ctx.params.recordingId);
-      const index = chunkIndex.safeParse(ctx.params.chunk);
       const request = requestOf(ctx);
       const recording = await visible(request, recordingId);
       const read = await manifests.read(recording);
-      const chunk = index.success ? read?.manifest?.chunks.find((c) => c.index === index.data) : undefined;
+      const chunk = chunkOf(read?.manifest, ctx.params.chunk);
       if (!chunk) return request.refuse(404, "no such chunk", { serverCallId: recording.serverCallId });
       const bytes = await deps.container
         .getBlobClient(peaksBlobName(chunk.blob))
@@ -353,13 +357,12 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
 
   router.get("/api/recordings/:recordingId/chunks/:chunk/stream", streamAccess, async (ctx) => {
     const recordingId = String(ctx.params.recordingId);
-    const index = chunkIndex.safeParse(ctx.params.chunk);
     const download = ctx.query.download === "1";
     const request = requestOf(ctx);
     const detail = { range: ctx.get("range") || null, via: ctx.query.ticket !== undefined ? "ticket" : "token" };
     const recording = await visible(request, recordingId, { detail });
     const read = await manifests.read(recording);
-    const chunk = index.success ? read?.manifest?.chunks.find((c) => c.index === index.data) : undefined;
+    const chunk = chunkOf(read?.manifest, ctx.params.chunk);
     if (!chunk) return request.refuse(404, "no such chunk", { serverCallId: recording.serverCallId, detail });
     const blob = blobAt(deps.container, chunk.blob); // a name, or a URL in the customer's container (docs/byos.md)
     const size = (await blob.getProperties()).contentLength ?? 0;
