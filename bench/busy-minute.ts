@@ -34,7 +34,7 @@ import {
   type AppProcess,
 } from "../scripts/local-stack/processes.js";
 import { deleteKeysMatching, freePort, startAzurite } from "../scripts/local-stack/services.js";
-import { startSimulator, type ChunkView, type RunningSimulator } from "../simulator/index.js";
+import { startSimulator, type RunningSimulator } from "../simulator/index.js";
 import { createCallAutomationClient } from "../src/acs/index.js";
 import { loadConfig } from "../src/config/index.js";
 import { createQueues, ingestChunk, jobIdFor, type Queues } from "../src/queues/index.js";
@@ -51,13 +51,14 @@ import {
   waitFor,
 } from "./call-path.js";
 import { latencies, type Latencies } from "./latency.js";
+import { ingestJobOf, type ServedChunk } from "./ingest-job.js";
 import { writeResult, type BenchContext } from "./result.js";
 
 const MIB = 1024 * 1024;
 /** Mixed 16 kHz mono WAV, as the simulator synthesizes it: bytes per second of recording. */
 const WAV_BYTES_PER_SECOND = 32_000;
 
-type Chunk = ChunkView & { serverCallId: string; recordingId: string };
+type Chunk = ServedChunk;
 
 const ingestReturn = z.object({ content: z.object({ sizeBytes: z.number(), sha256: z.string() }) });
 
@@ -114,21 +115,7 @@ interface IngestRun {
 /** Queues the chunks' ingest jobs at once; resolves when every one is archived with the bytes served. */
 async function ingest(queues: Queues, chunks: Chunk[]): Promise<IngestRun> {
   for (const chunk of chunks) {
-    await queues.enqueue(ingestChunk, {
-      serverCallId: chunk.serverCallId,
-      correlationId: undefined,
-      recordingId: chunk.recordingId,
-      recordingStartTime: new Date().toISOString(),
-      chunk: {
-        documentId: chunk.documentId,
-        index: chunk.index,
-        endReason: "SessionEnded",
-        contentLocation: chunk.contentLocation,
-        metadataLocation: chunk.metadataLocation,
-        deleteLocation: chunk.deleteLocation,
-      },
-      acsExpiresAt: new Date(Date.now() + 24 * 3600_000).toISOString(),
-    });
+    await queues.enqueue(ingestChunk, ingestJobOf(chunk));
   }
   const ids = chunks.map((chunk) => jobIdFor("ingest", chunk.recordingId, String(chunk.index)));
   for (;;) {

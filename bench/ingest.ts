@@ -47,6 +47,7 @@ import { createCallAutomationClient } from "../src/acs/index.js";
 import { loadConfig, type Config } from "../src/config/index.js";
 import { createQueues, ingestChunk, jobIdFor } from "../src/queues/index.js";
 import { createRedisClient } from "../src/redis/index.js";
+import { ingestJobOf } from "./ingest-job.js";
 import { writeResult, type BenchContext } from "./result.js";
 
 const GIB = 1024 * 1024 * 1024;
@@ -129,21 +130,7 @@ async function workerIngest(
     const before = await processFigures(pid);
     // The id the ingest job is queued under (src/queues/kinds/ingest.ts).
     const jobId = jobIdFor("ingest", chunk.recordingId, String(chunk.index));
-    await queues.enqueue(ingestChunk, {
-      serverCallId: chunk.serverCallId,
-      correlationId: undefined,
-      recordingId: chunk.recordingId,
-      recordingStartTime: new Date().toISOString(),
-      chunk: {
-        documentId: chunk.documentId,
-        index: chunk.index,
-        endReason: "SessionEnded",
-        contentLocation: chunk.contentLocation,
-        metadataLocation: chunk.metadataLocation,
-        deleteLocation: chunk.deleteLocation,
-      },
-      acsExpiresAt: new Date(Date.now() + 24 * 3600_000).toISOString(),
-    });
+    await queues.enqueue(ingestChunk, ingestJobOf(chunk));
     for (;;) {
       const job = await queues.getJob(ingestChunk, jobId);
       if (job?.failedReason) throw new Error(`the ingest job failed (see ${worker.log}): ${job.failedReason}`);
