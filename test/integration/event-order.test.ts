@@ -176,6 +176,7 @@ async function handle(
       if (jobId) removed.push({ name, jobId });
     },
     schedule: async () => undefined,
+    unscheduleElsewhere: async () => [],
     async *notStarted() {
       yield* [];
     },
