@@ -14,8 +14,9 @@ const needs = ["acs", "ledger"] as const;
  *   nothing is recorded, and that is an alert — the policy asked for something this system cannot do.
  */
 async function perform(deps: JobDependencies<(typeof needs)[number]>, payload: PayloadOf<"consent-fallback">) {
-  const { serverCallId, correlationId, callConnectionId, fallback, reason } = payload;
-  const context = { serverCallId, correlationId, fallback, reason };
+  const { serverCallId, correlationId, callConnectionId, fallback, reason, party, recordingId } = payload;
+  // A joiner's refusal names them and the recording they joined (left paused for this job to decide).
+  const context = { serverCallId, correlationId, fallback, reason, party, recordingId };
   const at = () => new Date().toISOString();
   switch (fallback) {
     case "end-call": {
