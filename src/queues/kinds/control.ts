@@ -232,7 +232,13 @@ export const askConsent = defineJobKind<
  * or put on record why nothing is recorded. Once per call.
  */
 export const consentFallback = defineJobKind<
-  CallRef & { callConnectionId?: string; fallback: ConsentFallback; reason: string }
+  CallRef & {
+    callConnectionId?: string;
+    fallback: ConsentFallback;
+    reason: string;
+    /** A party (raw id) who joined once a recording existed and did not consent: their channel is not archived. */
+    party?: string;
+  }
 >()({
   name: "consent-fallback",
   queue: QueueName.control,
