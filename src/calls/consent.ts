@@ -277,11 +277,8 @@ export function fallbackReason(gate: Extract<ConsentGate, { kind: "closed" }>): 
     case "end-call":
       return `call ended: ${gate.reason}`;
     case "record-our-side-only":
-      return (
-        `nothing recorded: ${gate.reason}; record-our-side-only is not feasible on ACS — an unmixed recording ` +
-        `takes every participant's audio at ACS (the channels are split in the recorded file), so keeping only our ` +
-        `side would still record the party who did not consent`
-      );
+      // docs/consent-flow.md "Our side only": ACS records every channel; ingest archives our members' only.
+      return `our side only recorded: ${gate.reason}; the channels of those who did not consent are never archived`;
   }
 }
 
@@ -434,6 +431,8 @@ export function ledgerConsentOf(
   if (hasRecording(session)) return { consent };
   const gate = consentGate(session, undefined);
   if (gate.kind === "open") return { consent };
+  // Our side only: a recording is owed (of our members' channels), so the entry is no exemption.
+  if (gate.kind === "closed" && gate.fallback === "record-our-side-only") return { consent };
   const reason =
     gate.kind === "closed" ? fallbackReason(gate) : `nothing recorded: the call ended before ${consent.summary}`;
   return { consent, outcome: "exempt", reason: `consent: ${reason}` };

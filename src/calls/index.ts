@@ -33,6 +33,7 @@ export {
   type ConsentGate,
   type PartyConsent,
 } from "./consent.js";
+export { ourSideOnlyPlan, unarchivedPartiesOf } from "./our-side-only.js";
 export { pauseVerdict, type PauseJob, type PauseOperation, type PauseVerdict } from "./pause.js";
 export { scopeVerdict, type PresenceObservation, type ScopeVerdict } from "./scope.js";
 export { stopVerdict, type StopVerdict } from "./stop.js";

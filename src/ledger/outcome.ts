@@ -120,7 +120,7 @@ export interface LedgerAction {
    */
   trigger: "incoming-call" | "deadline" | "start-failed" | "mid-call" | "after-call" | "consent";
   /** `record-nothing`: consent was not given, so nothing is recorded (trigger `consent`). */
-  action: "reject" | "hang-up" | "alert" | "resume" | "restart" | "record-nothing";
+  action: "reject" | "hang-up" | "alert" | "resume" | "restart" | "record-nothing" | "record-our-side-only";
   reason: string;
 }
 

@@ -5,6 +5,7 @@ export {
   type PauseState,
   type RecordingStop,
   type SessionStore,
+  type UnarchivedParty,
 } from "./store.js";
 export {
   FACT_RULES,

@@ -84,6 +84,19 @@ export interface CallSession {
    * `consentAnswer`), by raw id, as JSON (keep-first, field by field). Absent in sessions that never had one.
    */
   consentParties?: Record<string, { asked?: string; answer?: string }>;
+  /**
+   * Our side only (docs/consent-flow.md): the parties whose audio must never be archived — they refused or did not
+   * answer — by raw id, each with why and when it was put on record. Kept first per party (HSETNX), so the set only
+   * grows. Absent in sessions that never had one.
+   */
+  unarchivedParties?: Record<string, UnarchivedParty>;
+}
+
+/** A party whose channels are dropped at ingest (docs/consent-flow.md "Our side only"). */
+export interface UnarchivedParty {
+  /** The consent outcome that put them here: `refused`, `silent`, `failed`, or `not asked`. */
+  why: string;
+  at: string;
 }
 
 /**
@@ -182,6 +195,11 @@ export interface SessionStore {
    * (true again): how the redelivery of an event whose handling died after claiming finishes what it started.
    */
   claim(serverCallId: string, step: OnceStep, owner?: string): Promise<boolean>;
+  /**
+   * Adds parties to the call's our-side-only strip set (keep-first per party: a redelivery changes nothing); returns
+   * the session as they leave it.
+   */
+  addUnarchivedParties(serverCallId: string, parties: Record<string, UnarchivedParty>): Promise<CallSession>;
   /** Gives a claimed step back, when the attempt could not happen yet and someone else may do it sooner. */
   release(serverCallId: string, step: OnceStep): Promise<void>;
   /**
@@ -289,6 +307,7 @@ function sessionOf(serverCallId: string, replies: [Error | null, unknown][] | nu
     consentAsked: hash.consentAsked,
     consentAnswer: hash.consentAnswer,
     ...partyConsentOf(hash),
+    ...unarchivedPartiesOf(hash),
     stops: Object.fromEntries(
       Object.entries(hash)
         .filter(([field]) => field.startsWith(STOP_FIELD))
@@ -314,6 +333,16 @@ function partyConsentOf(hash: Record<string, string>): Pick<CallSession, "consen
     parties[party] = { ...parties[party], [key]: raw };
   }
   return Object.keys(parties).length > 0 ? { consentParties: parties } : {};
+}
+
+/** The call hash's fields of the parties whose audio is never archived (our side only): read with the hash. */
+const UNARCHIVED_FIELD = "unarchived:";
+
+function unarchivedPartiesOf(hash: Record<string, string>): Pick<CallSession, "unarchivedParties"> {
+  const parties = Object.entries(hash)
+    .filter(([field]) => field.startsWith(UNARCHIVED_FIELD))
+    .map(([field, raw]) => [field.slice(UNARCHIVED_FIELD.length), JSON.parse(raw) as UnarchivedParty] as const);
+  return parties.length > 0 ? { unarchivedParties: Object.fromEntries(parties) } : {};
 }
 
 /** The call hash's field of a recording's stop on purpose: read with the hash, no extra command. */
@@ -446,6 +475,13 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
       const tx = redis.multi().hincrby(k.hash, "factsVersion", 1);
       if (facts.asked) tx.hsetnx(k.hash, `${PARTY_ASKED_FIELD}${party}`, facts.asked);
       if (facts.answer) tx.hsetnx(k.hash, `${PARTY_ANSWER_FIELD}${party}`, facts.answer);
+      return readingSession(serverCallId, tx.expire(k.hash, SESSION_TTL_SECONDS));
+    },
+    async addUnarchivedParties(serverCallId, parties) {
+      const k = keys(serverCallId);
+      const tx = redis.multi().hincrby(k.hash, "factsVersion", 1);
+      for (const [party, entry] of Object.entries(parties))
+        tx.hsetnx(k.hash, `${UNARCHIVED_FIELD}${party}`, JSON.stringify(entry));
       return readingSession(serverCallId, tx.expire(k.hash, SESSION_TTL_SECONDS));
     },
     setAnnouncement: (serverCallId, announcement) =>

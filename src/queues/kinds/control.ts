@@ -247,7 +247,10 @@ export const consentFallback = defineJobKind<
     callConnectionId?: string;
     fallback: ConsentFallback;
     reason: string;
-    /** Who refused or was silent (raw id), when the gate knows (all-party consent, joiners). */
+    /**
+     * Who refused or was silent (raw id), when the gate knows (all-party consent, joiners). Under
+     * record-our-side-only, their channel is never archived.
+     */
     party?: string;
     /** A recording that exists while consent is refused (a joiner's): left paused for this job to decide. */
     recordingId?: string;

@@ -1,0 +1,116 @@
+import { describe, expect, it } from "vitest";
+import type { CallSession, ConsentAnswer, ConsentAsked } from "../sessions/index.js";
+import { recordDecision, skipDecision } from "../sessions/test-fixtures.js";
+import { ourSideOnlyPlan, unarchivedPartiesOf } from "./our-side-only.js";
+
+const AGENT = "8:acs:agent";
+const A = "4:+14155550101";
+const B = "4:+13055550102";
+const C = "8:acs:joiner";
+const AT = "2026-12-04T10:00:09Z";
+type Ask = Extract<ConsentAsked, { requirement: "consent" }>;
+const askOf = (target: string, parties?: string[]): Ask => ({
+  requirement: "consent",
+  at: "2026-12-04T10:00:01Z",
+  decidedBy: { party: A, jurisdiction: "US-CA", set: "all-party-consent" },
+  target,
+  ...(parties ? { parties } : {}),
+  prompt: { text: "Press 1 to agree.", locale: "en-US" },
+  accept: { dtmf: ["1"], speech: [] },
+  timeoutSeconds: 8,
+  onRefusal: "record-our-side-only",
+  onSilence: "record-our-side-only",
+  explanation: "California: all-party consent",
+});
+const said = (outcome: ConsentAnswer["outcome"]) => JSON.stringify({ outcome, at: "2026-12-04T10:00:05Z" });
+type Facts = Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties">;
+
+describe("unarchivedPartiesOf", () => {
+  it.each<{ name: string; session: Facts; party?: string; expected: Record<string, string> }>([
+    {
+      name: "one party refused",
+      session: { consentAsked: JSON.stringify(askOf(A)), consentAnswer: said("refused"), consentParties: undefined },
+      expected: { [A]: "refused" },
+    },
+    {
+      name: "one party silent",
+      session: { consentAsked: JSON.stringify(askOf(A)), consentAnswer: said("silent"), consentParties: undefined },
+      expected: { [A]: "silent" },
+    },
+    {
+      name: "the first consented, the second refused",
+      session: {
+        consentAsked: JSON.stringify(askOf(A, [A, B])),
+        consentAnswer: said("given"),
+        consentParties: { [B]: { asked: JSON.stringify(askOf(B, [A, B])), answer: said("refused") } },
+      },
+      expected: { [B]: "refused" },
+    },
+    {
+      name: "the first refused: the second, never asked, is not archived either",
+      session: {
+        consentAsked: JSON.stringify(askOf(A, [A, B])),
+        consentAnswer: said("refused"),
+        consentParties: undefined,
+      },
+      expected: { [A]: "refused", [B]: "not asked" },
+    },
+    {
+      name: "a joiner routed here by id while a recording runs",
+      session: {
+        consentAsked: JSON.stringify(askOf(A)),
+        consentAnswer: said("given"),
+        consentParties: { [C]: { asked: JSON.stringify(askOf(C, [A, C])), answer: said("silent") } },
+      },
+      party: C,
+      expected: { [C]: "silent" },
+    },
+    {
+      name: "a joiner with nothing on record yet",
+      session: { consentAsked: JSON.stringify(askOf(A)), consentAnswer: said("given"), consentParties: undefined },
+      party: C,
+      expected: { [C]: "no consent" },
+    },
+  ])("$name", ({ session, party, expected }) => {
+    const parties = unarchivedPartiesOf(session, party, AT);
+    expect(Object.fromEntries(Object.entries(parties).map(([p, e]) => [p, e.why]))).toEqual(expected);
+    for (const entry of Object.values(parties)) expect(entry.at).toBe(AT);
+  });
+});
+
+describe("ourSideOnlyPlan", () => {
+  const unmixed = recordDecision({
+    recording: {
+      content: "audio",
+      channel: "unmixed",
+      format: "wav",
+      pauseOnStart: false,
+      storage: { kind: "customer", containerUrl: "https://acct.blob.core.windows.net/recordings" },
+      participantOrdering: [A, AGENT],
+    },
+    inScope: [AGENT],
+  });
+
+  it("records unmixed in ACS's storage, our members first and the refusers last", () => {
+    const plan = ourSideOnlyPlan(unmixed, [A]);
+    expect(plan).toEqual({
+      content: "audio",
+      channel: "unmixed",
+      format: "wav",
+      pauseOnStart: false,
+      participantOrdering: [AGENT, A],
+    });
+    expect(plan).not.toHaveProperty("storage");
+  });
+
+  it.each([
+    ["a mixed recording", recordDecision()],
+    [
+      "an MP3",
+      recordDecision({ recording: { content: "audio", channel: "mixed", format: "mp3", pauseOnStart: false } }),
+    ],
+    ["a decision not to record", skipDecision],
+  ])("refuses %s", (_name, decision) => {
+    expect(ourSideOnlyPlan(decision, [A])).toBeUndefined();
+  });
+});
