@@ -51,3 +51,23 @@ export {
   WavPeaks,
   writeChunkPeaks,
 } from "./peaks.js";
+export {
+  ChannelPicker,
+  keepChannels,
+  keptWavHeader,
+  parseWavHeader,
+  selectChannels,
+  WavRefused,
+  type ChannelSelection,
+  type DropReason,
+  type WavFormat,
+} from "./channels.js";
+export {
+  type OurSideRecord,
+  type Received,
+  ourSideRecordName,
+  receivedTap,
+  recordingTeamMember,
+  skipBytes,
+  strippedBody,
+} from "./our-side.js";

@@ -8,6 +8,7 @@
  */
 import type { ConsentRecord } from "../ledger/index.js";
 import { z } from "zod";
+import type { OurSideRecord } from "./our-side.js";
 
 /** The fields of the ACS metadata document (docs/acs-payloads.md "Metadata document") the manifest uses; the rest is kept in the blob. */
 export const acsMetadataDocument = z.looseObject({
@@ -31,6 +32,11 @@ export interface ArchivedChunk {
   endReason: string;
   content: { blob: string; sizeBytes: number; sha256: string; contentType: string };
   metadata: { blob: string; sha256: string; document: AcsMetadataDocument };
+  /**
+   * Our side only (docs/archive.md "Our side only"): the chunk was stripped to our members' channels; what ACS served
+   * and what was kept. `content` is what was archived; the metadata document is the one ACS served.
+   */
+  ourSide?: OurSideRecord;
 }
 
 export interface ManifestInput {
@@ -80,10 +86,22 @@ export function buildManifest(input: ManifestInput) {
   const chunks = [...input.chunks].sort((a, b) => a.index - b.index);
   // One participant per channel; the first chunk that names a participant's channel decides it.
   const channels = new Map<string, number | undefined>();
+  // Our side only: the archived files' channels, each kept channel's participants (the served map is in each
+  // chunk's metadata document, archived as served).
+  const stripped = chunks.some((c) => c.ourSide);
   for (const chunk of chunks)
-    for (const p of chunk.metadata.document.participants)
-      if (!channels.has(p.participantId) || channels.get(p.participantId) === undefined)
-        channels.set(p.participantId, p.channel);
+    if (stripped) {
+      for (const kept of chunk.ourSide?.channels.kept ?? [])
+        for (const participantId of kept.participants)
+          if (!channels.has(participantId)) channels.set(participantId, kept.archivedChannel);
+    } else
+      for (const p of chunk.metadata.document.participants)
+        if (!channels.has(p.participantId) || channels.get(p.participantId) === undefined)
+          channels.set(p.participantId, p.channel);
+  const unarchived = Object.assign({}, ...chunks.map((c) => c.ourSide?.unarchivedParties ?? {})) as Record<
+    string,
+    { why: string; at: string }
+  >;
   const info = chunks[0]?.metadata.document.recordingInfo;
   return {
     manifestVersion: 1,
@@ -132,6 +150,15 @@ export function buildManifest(input: ManifestInput) {
         }
       : {}),
     ...(input.consent ? { consent: input.consent } : {}),
+    ...(stripped
+      ? {
+          ourSideOnly: {
+            unarchivedParties: Object.entries(unarchived)
+              .map(([party, entry]) => ({ party, why: entry.why, at: entry.at }))
+              .sort((a, b) => a.party.localeCompare(b.party)),
+          },
+        }
+      : {}),
     pauses: chunks.flatMap((c) =>
       c.metadata.document.pauseResumeIntervals.map((p) => ({
         chunk: c.index,
@@ -151,6 +178,25 @@ export function buildManifest(input: ManifestInput) {
       sha256: c.content.sha256,
       metadataBlob: c.metadata.blob,
       metadataSha256: c.metadata.sha256,
+      ...(c.ourSide
+        ? {
+            received: { sha256: c.ourSide.received.sha256, sizeBytes: c.ourSide.received.sizeBytes },
+            channels: {
+              served: c.ourSide.channels.served,
+              kept: c.ourSide.channels.kept.map((k) => ({
+                channel: k.channel,
+                archivedChannel: k.archivedChannel,
+                participants: k.participants,
+              })),
+              dropped: c.ourSide.channels.dropped.map((d) => ({
+                channel: d.channel,
+                participants: d.participants,
+                why: d.why,
+              })),
+              ...(c.ourSide.unplaced.length > 0 ? { unplaced: c.ourSide.unplaced } : {}),
+            },
+          }
+        : {}),
     })),
     totalBytes: chunks.reduce((sum, c) => sum + c.content.sizeBytes, 0),
     timings: {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { UnrecoverableError } from "bullmq";
 import {
@@ -10,6 +11,7 @@ import {
   isRecordingStatus,
   readDocument,
   acsMetadataDocument,
+  skipBytes,
   buildManifest,
   stopOfRecording,
   type ArchivedChunk,
@@ -29,6 +31,11 @@ import {
   sealContentInPlace,
   sealDocumentInPlace,
   storageRoute,
+  type OurSideRecord,
+  ourSideRecordName,
+  recordingTeamMember,
+  strippedBody,
+  WavRefused,
 } from "../../../src/archive/index.js";
 import { z } from "zod";
 import {
@@ -79,7 +86,15 @@ type Deps = JobDependencies<(typeof needs)[number]>;
 async function perform(deps: Deps, payload: Payload) {
   const { chunk } = payload;
   const deadline = deadlineStatus(payload.acsExpiresAt, new Date(), deps.ingest.atRiskMarginMs);
-  const plan = await plannedStorage(deps, payload);
+  const session = payload.serverCallId ? await deps.sessions.get(payload.serverCallId) : undefined;
+  // Our side only (docs/consent-flow.md): parties on record as never archived — always ACS's copy, stripped.
+  if (session?.unarchivedParties && Object.keys(session.unarchivedParties).length > 0) {
+    if (deadline !== "ok") await alertChunkDeadline(deps, payload, deadline, "running");
+    if (deadline === "lost")
+      throw new UnrecoverableError(`chunk ${chunk.index} lost: ACS copy expired at ${payload.acsExpiresAt}`);
+    return downloadOurSide(deps, payload, session);
+  }
+  const plan = plannedStorage(session);
   // A recording in the customer's container does not expire with ACS's copy: only the download path has a deadline.
   const route = storageRoute(plan?.containerUrl, payload.storageType, deadline);
   const acsCopyNeeded = async () => {
@@ -111,8 +126,7 @@ async function perform(deps: Deps, payload: Payload) {
 }
 
 /** The customer container and format our start request named for this recording's call, if it named one. */
-async function plannedStorage(deps: Deps, payload: Payload) {
-  const session = payload.serverCallId ? await deps.sessions.get(payload.serverCallId) : undefined;
+function plannedStorage(session: CallSession | undefined) {
   const decision = session?.decision;
   if (!decision?.record) return undefined;
   return { containerUrl: decision.recording.storage?.containerUrl, format: decision.recording.format };
@@ -189,6 +203,156 @@ async function download(deps: Deps, payload: Payload) {
   await queuePeaks(deps, payload, content.name);
   const { document: _document, ...metadataBlob } = metadata;
   return { content, metadata: metadataBlob, manifest, placement: placement.kind, storage: "archive" as const };
+}
+
+/**
+ * Our side only (docs/consent-flow.md "Our side only", docs/archive.md "Our side only"): the metadata document first
+ * (participants → channel), then the WAV streamed from ACS — hashed as received — through the channel picker, so
+ * that only the recording teams' members' channels are staged (resumable like any chunk: a retry reads ACS from the
+ * start again and skips what was staged). The metadata document is archived as served; a record beside the chunk
+ * says what was received, what was archived, and which channels went and why. Once sealed, ACS's copy is deleted
+ * whatever ACS_DELETE_AFTER_ARCHIVE says: the refuser's audio must not stay at ACS for its 24 hours.
+ */
+async function downloadOurSide(deps: Deps, payload: Payload, session: CallSession) {
+  const { chunk } = payload;
+  const recording = deps.acs.getCallRecording();
+  const metadataBytes = await readDocument(
+    await recording.downloadStreaming(chunk.metadataLocation),
+    chunk.metadataLocation,
+  );
+  const document = parseServedDocument(metadataBytes, chunk.metadataLocation);
+  const placement = await settlePlacement(deps, payload, callIdOf(metadataBytes));
+  const { names, labels, log } = chunkContext(payload, placement);
+  if (payload.storageType && !/acs/i.test(payload.storageType))
+    // Recorded before anyone refused, into the team's container (a joiner refusing mid-recording): ACS's copy is
+    // stripped here, the customer's is not ours to change (docs/consent-flow.md "Limits").
+    deps.logger.error(
+      { ...log, storageType: payload.storageType, alert: "our-side-only-customer-copy" },
+      "ALERT our side only, but ACS also wrote this chunk whole into the customer's container",
+    );
+  const unarchived = session.unarchivedParties ?? {};
+  const strip = new Set(Object.keys(unarchived));
+  const isOurs = recordingTeamMember(session.decision, deps.policies());
+  const recordName = ourSideRecordName(names.content);
+  const started = Date.now();
+  let stripped: ReturnType<typeof strippedBody> | undefined;
+  const open = async (offset: number) => {
+    // Always from byte 0 of what ACS serves: the archived offset maps to no served offset we could trust (the served
+    // header's length is only known once read), and the received hash covers the whole body.
+    if (offset > 0) deps.logger.info({ ...log, offset }, "resuming a stripped chunk: reading ACS's copy again");
+    const served = (await recording.downloadStreaming(chunk.contentLocation)) as AsyncIterable<Buffer>;
+    stripped = strippedBody(served, document, isOurs, strip);
+    return Readable.from(skipBytes(stripped.body, offset));
+  };
+  const content = await ingestContent(deps.container, names.content, open, { ...deps.ingest, ...labels }).catch(
+    (error: unknown) => {
+      throw error instanceof WavRefused ? new IngestRefused(`${names.content}: ${error.message}`) : error;
+    },
+  );
+  if (content.documentId !== chunk.documentId)
+    throw new IngestVerificationFailed(`${content.name}: not verified as document ${chunk.documentId}`);
+  if (!stripped && !(await archivedRecord(deps, recordName))) {
+    // Archived by an attempt that died before its record: ACS's copy is read once more, stripped the same way, and
+    // must give the very bytes archived.
+    const again = strippedBody(
+      (await recording.downloadStreaming(chunk.contentLocation)) as AsyncIterable<Buffer>,
+      document,
+      isOurs,
+      strip,
+    );
+    const hash = createHash("sha256");
+    for await (const piece of again.body) hash.update(piece);
+    if (hash.digest("hex") !== content.sha256)
+      throw new IngestVerificationFailed(`${content.name}: ACS's copy stripped again is not what was archived`);
+    stripped = again;
+  }
+  if (stripped) {
+    const { format, selection } = stripped.selection();
+    const record: OurSideRecord = {
+      kind: "our-side-only",
+      documentId: chunk.documentId,
+      received: stripped.received(),
+      archived: { sha256: content.sha256, sizeBytes: content.sizeBytes },
+      channels: { served: format.channels, kept: selection.kept, dropped: selection.dropped },
+      unplaced: selection.unplaced,
+      unarchivedParties: unarchived,
+    };
+    if (selection.unplaced.some((p) => !isOurs(p)))
+      // Whose audio a participant without a channel is mixed into (if any) is not documented: said loudly.
+      deps.logger.error(
+        { ...log, unplaced: selection.unplaced, alert: "our-side-only-unplaced" },
+        "ALERT a participant who is not ours has no channel of their own in an our-side-only chunk",
+      );
+    await ingestDocument(
+      deps.container,
+      recordName,
+      Readable.from([Buffer.from(JSON.stringify(record, null, 2))]),
+      labels,
+    );
+    deps.logger.info(
+      {
+        ...log,
+        blob: content.name,
+        receivedSha256: record.received.sha256,
+        receivedBytes: record.received.sizeBytes,
+        sha256: content.sha256,
+        sizeBytes: content.sizeBytes,
+        kept: selection.kept.map((k) => k.channel),
+        dropped: selection.dropped.map((d) => `${d.channel}:${d.why}`),
+        ms: Date.now() - started,
+      },
+      "chunk archived, our side only",
+    );
+  }
+  // The metadata document last: a chunk counts as archived for the manifest once both its blobs are (its record
+  // written before them).
+  const metadata = await ingestDocument(deps.container, names.metadata, Readable.from([metadataBytes]), labels);
+  chunksArchived.inc({ outcome: content.outcome });
+  const manifest = await sealChunk(deps, payload, placement, labels, {
+    retention: deps.retention,
+    blobs: [content.name, metadata.name, recordName],
+  });
+  await deleteAcsCopyOfRefuser(deps, payload, log);
+  await queuePeaks(deps, payload, content.name);
+  const { document: _document, ...metadataBlob } = metadata;
+  return { content, metadata: metadataBlob, manifest, placement: placement.kind, storage: "archive" as const };
+}
+
+/** The served metadata document, checked; its participants are the channel map the chunk is stripped by. */
+function parseServedDocument(bytes: Buffer, name: string) {
+  try {
+    return acsMetadataDocument.parse(JSON.parse(bytes.toString("utf8")));
+  } catch {
+    throw new IngestRefused(`${name}: metadata document unreadable: no channel map to keep our side by`);
+  }
+}
+
+/** Whether a chunk's our-side record is archived (verified: it carries its sha256). */
+async function archivedRecord(deps: Deps, name: string): Promise<boolean> {
+  const properties = await deps.container
+    .getBlockBlobClient(name)
+    .getProperties()
+    .catch(() => undefined);
+  return properties?.metadata?.sha256 !== undefined;
+}
+
+/**
+ * ACS's copy of an our-side-only chunk goes once it is sealed, whatever ACS_DELETE_AFTER_ARCHIVE says (SDK 1.6.0
+ * `CallRecording.delete(deleteLocation)`, docs/acs-payloads.md "Recording files"). A failure is alerted, not retried:
+ * the chunk is safe in the archive, and ACS drops its copy after 24 h anyway.
+ */
+async function deleteAcsCopyOfRefuser(deps: Deps, payload: Payload, log: Record<string, unknown>): Promise<void> {
+  const deleteLocation = payload.chunk.deleteLocation;
+  try {
+    await deps.acs.getCallRecording().delete(deleteLocation);
+    deps.logger.info({ ...log, deleteLocation }, "ACS copy of an our-side-only chunk deleted");
+  } catch (error) {
+    if (isRecordingStatus(error, 404)) return; // an earlier attempt deleted it
+    deps.logger.error(
+      { ...log, deleteLocation, err: error, alert: "our-side-only-acs-copy-kept" },
+      "ALERT ACS's copy of an our-side-only chunk (every channel) could not be deleted: it stays at ACS until it expires",
+    );
+  }
 }
 
 /**
@@ -509,7 +673,9 @@ async function writeManifestIfComplete(
     if (content.metadata.documentid !== c.documentId)
       throw new IngestVerificationFailed(`${names.content}: holds document ${content.metadata.documentid ?? "?"}`);
     const document = acsMetadataDocument.parse(JSON.parse((await metadataBlob.downloadToBuffer()).toString("utf8")));
+    const ourSide = await ourSideRecordOf(deps, names.content, c.documentId);
     archived.push({
+      ...(ourSide ? { ourSide } : {}),
       index: c.index,
       documentId: c.documentId,
       endReason: c.endReason,
@@ -565,6 +731,17 @@ async function writeManifestIfComplete(
     if (!(error instanceof IngestVerificationFailed)) throw error;
   }
   return name;
+}
+
+/** The our-side record of a stripped chunk (archived, so verified), if it has one. */
+async function ourSideRecordOf(deps: Deps, contentName: string, documentId: string) {
+  const blob = deps.container.getBlockBlobClient(ourSideRecordName(contentName));
+  const properties = await blob.getProperties().catch(() => undefined);
+  if (!properties?.metadata?.sha256) return undefined;
+  const record = JSON.parse((await blob.downloadToBuffer()).toString("utf8")) as OurSideRecord;
+  if (record.documentId !== documentId)
+    throw new IngestVerificationFailed(`${blob.name}: names document ${record.documentId}`);
+  return record;
 }
 
 /** A chunk sealed in place, as its seal record names it; undefined when there is no sealed record (yet). */
