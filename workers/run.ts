@@ -72,9 +72,18 @@ export function startWorkers(
         deps.logger.error({ err, job: kind.name }, `could not unschedule ${kind.name} elsewhere`),
       );
     if (!roles.includes(roleOfQueue(kind.queue))) continue;
-    // 0: the configuration turned this periodic job off (e.g. RECONCILE_EVERY_SECONDS).
+    // 0: the configuration turned this periodic job off (e.g. RECONCILE_EVERY_SECONDS). A scheduler an earlier
+    // configuration left would keep firing (a scheduler fires by each run queueing the next): it is removed.
     const everyMs = schedule.everyMs(deps);
-    if (everyMs <= 0) continue;
+    if (everyMs <= 0) {
+      void deps.queues
+        .unschedule(kind)
+        .then((removed) => {
+          if (removed) deps.logger.info({ job: kind.name }, `${kind.name} is turned off: removed its scheduler`);
+        })
+        .catch((err: unknown) => deps.logger.error({ err, job: kind.name }, `could not unschedule ${kind.name}`));
+      continue;
+    }
     void deps.queues
       .schedule(kind, schedule.payload, everyMs)
       .catch((err: unknown) => deps.logger.error({ err, job: kind.name }, `could not schedule ${kind.name}`));

@@ -41,6 +41,8 @@ export interface Queues {
    * the kind moved, docs/operations.md "Worker roles") would keep firing there beside the new one.
    */
   unscheduleElsewhere(kind: AnyJobKind): Promise<QueueName[]>;
+  /** Removes the kind's scheduler (and its next run) from its own queue: true if there was one. */
+  unschedule(kind: AnyJobKind): Promise<boolean>;
   /**
    * Every job of a kind that has not started yet, in pages. The ids are read once up front, so a page moved
    * by `setPriority` is not met again; jobs queued meanwhile wait for the next pass; jobs gone meanwhile are skipped.
@@ -98,6 +100,7 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
         { name: kind.name, data: payload, opts: kind.options },
       );
     },
+    unschedule: (kind) => queueOf(kind).removeJobScheduler(kind.name),
     async unscheduleElsewhere(kind) {
       const elsewhere = [...queues.entries()].filter(([name]) => name !== kind.queue);
       const removed = await Promise.all(elsewhere.map(([, queue]) => queue.removeJobScheduler(kind.name)));

@@ -177,6 +177,7 @@ async function handle(
     },
     schedule: async () => undefined,
     unscheduleElsewhere: async () => [],
+    unschedule: async () => false,
     async *notStarted() {
       yield* [];
     },

@@ -97,6 +97,36 @@ describe.each(redisTargets)("periodic jobs moved to the operations queue, on %s"
     }
   });
 
+  it("a periodic job the configuration turns off (0) loses the scheduler an earlier configuration left", async () => {
+    const queues = createQueues(redis, prefix);
+    // Scheduled hourly by an earlier configuration, as its worker left it.
+    await queues.schedule(reconcileCalls, {}, 3_600_000);
+    const deps = {
+      logger: createLogger("silent", "test"),
+      queues,
+      jobLockMs: 30_000,
+      // Every periodic job off: reconciliation (0 by default) among them.
+      reconcileSchedule: { everyMs: 0, windowMs: 0, logDelayMs: 0 },
+      fillReviewQueueEveryMs: 0,
+      ingest: { prioritySweepEveryMs: 0 },
+      gapSweepEveryMs: 0,
+      healthSettings: { probeEveryMs: 0 },
+      evidenceCheckpointEveryMs: 0,
+    } as unknown as WorkerDependencies;
+    const running = startWorkers(deps, redis, prefix, 1, ["operations"]);
+    try {
+      await eventually(
+        async () => ((await operations.getJobSchedulers()).length === 0 ? true : undefined),
+        5_000,
+        "the turned-off reconcile-calls scheduler removed",
+      );
+      expect(await operations.getDelayedCount()).toBe(0);
+    } finally {
+      await running.close();
+      await queues.close();
+    }
+  });
+
   it("a worker of any role takes the old schedulers off at start (one not serving operations or control too)", async () => {
     const queues = createQueues(redis, prefix);
     await scheduleOnControl(sweepGaps.name);
