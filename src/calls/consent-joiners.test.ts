@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CallConsent } from "../policy/index.js";
 import type { CallSession, ConsentAnswer, ConsentAsked, ConsentFallback, PauseState } from "../sessions/index.js";
@@ -293,5 +294,86 @@ describe("what the plan does for a joiner", () => {
       [A, "given"],
       [J, "refused"],
     ]);
+  });
+});
+
+describe("any order of the same facts, any redelivery: the same steps, once, pause before ask", () => {
+  /**
+   * A small world: the call after A's consent, its start claimed. Events (J joins, ACS names the recording, J
+   * answers) come in any order, interleaved with the jobs the plans queued, and each plan may be evaluated again (a
+   * redelivery). A step is claimed once (as the store's HSETNX does), its job queued then.
+   */
+  function run(order: number[], answer: "given" | "refused") {
+    let session: CallSession = call({}, { starting: true });
+    let ask = [A];
+    const claimed = new Set<string>();
+    const queued: { step: string; name: string }[] = [];
+    const ran: string[] = [];
+    const plan = () => {
+      const jobs = planCall(session, recordDecision(), undefined, undefined, decisionOf(NOTHING, ask)).jobs;
+      for (const job of jobs)
+        if (!claimed.has(job.step)) {
+          claimed.add(job.step);
+          queued.push(job);
+        }
+    };
+    const askedJ = () => session.consentParties?.[J]?.asked !== undefined;
+    const parties = (facts: { asked?: string; answer?: string }) => ({
+      consentParties: { ...session.consentParties, [J]: { ...session.consentParties?.[J], ...facts } },
+    });
+    const actions: (() => boolean)[] = [
+      // J comes on the call.
+      () => ask.length === 1 && ((ask = [A, J]), true),
+      // ACS names the recording (the start's answer, or its RecordingStateChanged).
+      () =>
+        session.recordingId === undefined &&
+        ((session = { ...call({}, { id: "rec-1" }), consentParties: session.consentParties, pause: session.pause }),
+        true),
+      // J answers, once asked.
+      () =>
+        askedJ() &&
+        session.consentParties?.[J]?.answer === undefined &&
+        ((session = { ...session, ...parties({ answer: said(answer, "2026-12-04T10:01:05Z") }) }), true),
+      // The oldest queued job runs.
+      () => {
+        const job = queued.shift();
+        if (!job) return false;
+        ran.push(job.name === "ask-consent" ? `ask ${job.step}` : job.name);
+        if (job.name === "pause-recording") session = { ...session, pause: ourPause };
+        if (job.name === "resume-recording") session = { ...session, pause: undefined };
+        if (job.name === "ask-consent")
+          session = { ...session, ...parties({ asked: JSON.stringify(askOf(J, "2026-12-04T10:01:01Z", NOTHING)) }) };
+        // A stopped recording is paused no more (stop-recording.ts).
+        if (job.name === "stop-recording")
+          session = {
+            ...session,
+            pause: undefined,
+            stops: { "rec-1": { recordingId: "rec-1", trigger: "request", by: `consent:${J}`, reason: "r", at: "t" } },
+          };
+        return true;
+      },
+      // A redelivery: the same facts planned again.
+      () => true,
+    ];
+    for (const i of order) if (actions[i % actions.length]?.()) plan();
+    // Then everything that is still to happen, happens.
+    for (let guard = 0; guard < 50 && actions.slice(0, 4).some((act) => act() && (plan(), true)); guard++);
+    return { ran, session };
+  }
+
+  it.each(["given", "refused"] as const)("J %s: every order ends the same way", (answer) => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 30 }), (order) => {
+        const { ran, session } = run(order, answer);
+        const consentJobs = ran.filter((name) => !["start-recording", "enforce-start", "connect-call"].includes(name));
+        // Paused once, before J is asked (and never before ACS named the recording); then resumed, or stopped.
+        expect(consentJobs).toEqual(
+          answer === "given"
+            ? ["pause-recording", `ask ask-consent:${J}`, "resume-recording"]
+            : ["pause-recording", `ask ask-consent:${J}`, "stop-recording", "consent-fallback"],
+        );
+        expect(session.pause).toBeUndefined();
+      }),
+    );
   });
 });

@@ -106,7 +106,9 @@ export function jobsOfConsent(gate: ConsentGate, session: CallSession): PlannedJ
         },
         log: {
           level: "warn",
-          message: gate.recordingId ? "no consent from a party who joined while recording" : "no consent: not recording",
+          message: gate.recordingId
+            ? "no consent from a party who joined while recording"
+            : "no consent: not recording",
           fields: { fallback: gate.fallback, reason: gate.reason, party: gate.party, recordingId: gate.recordingId },
         },
       };

@@ -136,12 +136,7 @@ function beforeAsking(session: RecordingFacts, party: string): ConsentGate | und
  * recording so the plan stops it (record-nothing) or leaves it paused (record-our-side-only); in the start window a
  * refusal waits for the recording's id, except end-call (hanging up ends the recording with the call).
  */
-function closedFor(
-  session: RecordingFacts,
-  party: string,
-  reason: string,
-  fallback: ConsentFallback,
-): ConsentGate {
+function closedFor(session: RecordingFacts, party: string, reason: string, fallback: ConsentFallback): ConsentGate {
   if (isStarting(session) && fallback !== "end-call")
     return { kind: "waiting", reason: `${reason}; the recording is starting: acted on once ACS names it` };
   const recordingId = liveRecordingOf(session);
@@ -199,8 +194,7 @@ function openGate(session: RecordingFacts, reason: string): ConsentGate {
 }
 
 export function consentGate(
-  session: Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties" | "callConnectionId"> &
-    RecordingFacts,
+  session: Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties" | "callConnectionId"> & RecordingFacts,
   consent: CallConsent | undefined,
 ): ConsentGate {
   const evidence = consentOf(session);

@@ -403,7 +403,7 @@ export async function advance(
         alert: true,
         decidedBy: consent?.decidedBy,
       },
-      "consent became required after the notice was played: not asked (docs/consent-flow.md \"Limits\")",
+      'consent became required after the notice was played: not asked (docs/consent-flow.md "Limits")',
     );
   }
   const owner = `event:${eventId}`;

@@ -1,3 +1,4 @@
+import { classifyAcsError } from "../../../src/acs/index.js";
 import { pauseRecording, resumeRecording, type PayloadOf } from "../../../src/queues/index.js";
 import { defineJob, type JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
@@ -25,8 +26,15 @@ async function perform(deps: JobDependencies<(typeof needs)[number]>, payload: P
   try {
     await deps.acs.getCallRecording().pause(recordingId);
   } catch (error) {
-    if (!held) await deps.sessions.setPause(serverCallId, undefined);
-    rethrowAcsError(error, deps.logger, log, "pause recording");
+    // A rerun of a consent pause ACS already applied may be refused as a second pause: what ACS answers to pausing a
+    // paused recording is unconfirmed (no Microsoft page or recorded session). The pause on record stands, and the
+    // joiner is asked; a failure worth retrying is retried.
+    if (held && !classifyAcsError(error).retry)
+      deps.logger.warn({ ...log, err: error }, "ACS refused to pause again a recording paused for consent: going on");
+    else {
+      if (!held) await deps.sessions.setPause(serverCallId, undefined);
+      rethrowAcsError(error, deps.logger, log, "pause recording");
+    }
   }
   if (forConsentOf !== undefined) {
     deps.logger.warn({ ...log, party: forConsentOf, pausedAt: pause.at }, "recording paused for a joiner's consent");
