@@ -180,10 +180,18 @@ describe("consent of a person who joins once recording has started", () => {
     expect(requestsOf(serverCallId, "terminate")).toEqual([]);
     await stack.simulator.endCall(serverCallId);
     // The recording made before the join is archived (it is owed). Stopped, it is archived before the call ends: the
-    // entry is `recorded` by then, and the ledger keeps a recorded entry as it is (CallEnded's fields are not merged
-    // into it, src/ledger/store.ts), so the refusal's evidence is read from the signed manifest, the stop and the
-    // action from the entry.
-    const entry = await ledgerEntry(serverCallId, "the ledger to say recorded", (e) => e.outcome === "recorded");
+    // entry is `recorded` by then, and stays so; CallEnded still brings the call's end and the final consent record
+    // into it (entryAfter, src/ledger/store.ts).
+    const entry = await ledgerEntry(
+      serverCallId,
+      "the ledger to say recorded, with the call's end and its consent",
+      (e) => e.outcome === "recorded" && e.endedAt !== undefined && e.consent !== undefined,
+    );
+    expect(entry.consent?.parties?.map((p) => [p.party, p.outcome])).toEqual([
+      [customer, "given"],
+      [joiner, "refused"],
+    ]);
+    expect(entry.consent).toMatchObject({ target: joiner, outcome: "refused", fallback: "record-nothing" });
     expect(entry.stops).toMatchObject([{ trigger: "request", by: `consent:${joiner}` }]);
     expect(entry.actions?.filter((a) => a.trigger === "consent")).toMatchObject([{ action: "record-nothing" }]);
     const manifest = JSON.parse(
