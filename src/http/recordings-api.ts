@@ -316,6 +316,8 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
           presence: session?.presence ?? [],
         },
         actions: ledger?.actions ?? [],
+        // The signed manifest's consent (the ledger's is the same record, and may be newer: a joiner's refusal).
+        consent: ledger?.consent ?? manifest.consent,
         requests: (actions ?? [])
           .filter((a) => a.serverCallId === serverCallId)
           .map((a) => ({ at: a.at, actor: a.actor, action: a.action, outcome: a.outcome, reason: a.reason })),

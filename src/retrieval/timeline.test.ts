@@ -176,4 +176,72 @@ describe("the timeline of a call", () => {
     };
     expect(buildTimeline(late).find((e) => e.kind === "paused")?.who).toBeUndefined();
   });
+  it("shows each party's consent question and answer, and a joiner's pause as waiting for their consent", () => {
+    const JOINER = "4:+14155550199";
+    const withConsent: TimelineFacts = {
+      recording: { startTime: t(10), durationMs: 60_000 },
+      // A joiner at 30 s: paused at once, asked at 30.4 s, consented at 36 s, resumed.
+      pauses: [{ startTime: t(30.2), durationMs: 6_000 }],
+      consent: {
+        requirement: "consent",
+        decidedBy: { party: CUSTOMER, jurisdiction: "US-CA", set: "all-party-consent" },
+        target: JOINER,
+        askedAt: t(2),
+        outcome: "given",
+        answeredAt: t(36),
+        heard: "dtmf 1",
+        parties: [
+          { party: CUSTOMER, askedAt: t(2), outcome: "given", answeredAt: t(8), heard: "dtmf 1" },
+          { party: JOINER, askedAt: t(30.4), outcome: "given", answeredAt: t(36), heard: 'speech "yes"' },
+        ],
+      },
+    };
+    expect(brief(withConsent)).toEqual([
+      ["consent-asked", 2, null, CUSTOMER, "all-party-consent, US-CA"],
+      ["consent-answered", 8, null, CUSTOMER, "dtmf 1"],
+      ["recording-started", 10, 0, null, null],
+      ["paused", 30.2, 20_200, JOINER, "waiting for consent"],
+      ["consent-asked", 30.4, 20_200, JOINER, "all-party-consent, US-CA"],
+      ["consent-answered", 36, 20_200, JOINER, 'speech "yes"'],
+      ["resumed", 36.2, 20_200, null, null],
+      ["recording-ended", 76, 60_000, null, null],
+    ]);
+    const texts = buildTimeline(withConsent).map((e) => e.text);
+    expect(texts).toContain("Recording paused for 6 s while a party who joined was asked for consent");
+    expect(texts.filter((text) => text === "Consent given")).toHaveLength(2);
+  });
+
+  it("shows a notice, and one party's refusal from the flat fields", () => {
+    const notice = buildTimeline({
+      ...recorded,
+      pauses: [],
+      consent: {
+        requirement: "notice",
+        decidedBy: { party: CUSTOMER, jurisdiction: "GB", set: "notice" },
+        askedAt: t(5),
+        outcome: "notified",
+        answeredAt: t(9),
+      },
+    });
+    expect(notice.filter((e) => e.kind.startsWith("consent")).map((e) => [e.kind, e.text])).toEqual([
+      ["consent-asked", "Recording notice announced"],
+      ["consent-answered", "Recording notice played"],
+    ]);
+    const refused = buildTimeline({
+      ...recorded,
+      pauses: [],
+      consent: {
+        requirement: "consent",
+        decidedBy: { party: CUSTOMER, jurisdiction: "US-FL", set: "all-party-consent" },
+        target: CUSTOMER,
+        askedAt: t(2),
+        outcome: "refused",
+        answeredAt: t(6),
+        heard: "dtmf 2",
+      },
+    });
+    expect(refused.filter((e) => e.kind === "consent-answered").map((e) => [e.who, e.text, e.reason])).toEqual([
+      [CUSTOMER, "Consent refused", "dtmf 2"],
+    ]);
+  });
 });

@@ -1,8 +1,9 @@
 /**
  * A recorded call's timeline from what we know of it (pure; docs/qa-page.md "Timeline"): the call's start, each
  * join and leave, the recording's start, every pause (with who asked and why, when a request through the calls API
- * matches it), the announcement, enforcement actions, stops on purpose, the recording's and the call's end — each
- * placed on the recording's audio, whose paused stretches are not in the audio (ACS's pauseResumeIntervals).
+ * matches it, or the party whose consent it waited for), the announcement, each party's consent question and answer
+ * (or the notice), enforcement actions, stops on purpose, the recording's and the call's end — each placed on the
+ * recording's audio, whose paused stretches are not in the audio (ACS's pauseResumeIntervals).
  */
 
 export type TimelineKind =
@@ -13,6 +14,8 @@ export type TimelineKind =
   | "paused"
   | "resumed"
   | "announcement"
+  | "consent-asked"
+  | "consent-answered"
   | "enforcement"
   | "stopped"
   | "recording-ended"
@@ -50,7 +53,59 @@ export interface TimelineFacts {
   actions?: readonly { at: string; trigger: string; action: string; reason: string }[];
   /** Requests through the calls API (the call-action audit): `recording:pause`, `recording:resume`, `recording:stop`. */
   requests?: readonly { at: string; actor: string; action: string; reason?: string | undefined; outcome: string }[];
+  /** Consent or notice by jurisdiction (the signed manifest's `consent`: src/ledger ConsentRecord, structurally). */
+  consent?: ConsentFacts | undefined;
 }
+
+type ConsentOutcome = "given" | "refused" | "silent" | "failed" | "notified" | "notice-failed";
+
+/** What the timeline reads of a consent record: each party's question and answer (flat fields: one party). */
+export interface ConsentFacts {
+  requirement: "notice" | "consent";
+  decidedBy: { party: string; jurisdiction: string; set: string };
+  target?: string | undefined;
+  askedAt: string;
+  /** A ConsentOutcome; read from a manifest as any string. */
+  outcome?: string | undefined;
+  answeredAt?: string | undefined;
+  heard?: string | undefined;
+  fallback?: string | undefined;
+  parties?:
+    | readonly {
+        party: string;
+        askedAt?: string | undefined;
+        outcome?: string | undefined;
+        answeredAt?: string | undefined;
+        heard?: string | undefined;
+      }[]
+    | undefined;
+}
+
+/** Each party's question and answer, in the order asked: `parties` when several were asked, else the flat fields. */
+export function consentQuestions(consent: ConsentFacts) {
+  if (consent.parties && consent.parties.length > 0) return consent.parties;
+  return [
+    {
+      party: consent.target,
+      askedAt: consent.askedAt,
+      outcome: consent.outcome,
+      answeredAt: consent.answeredAt,
+      heard: consent.heard,
+    },
+  ];
+}
+
+const ANSWER_WORDS: Record<ConsentOutcome, string> = {
+  given: "Consent given",
+  refused: "Consent refused",
+  silent: "No answer to the consent question",
+  failed: "The consent question could not be asked or answered",
+  notified: "Recording notice played",
+  "notice-failed": "The recording notice could not be played",
+};
+
+/** A consent pause starts this long at most before its party is asked (the pause is asked of ACS first). */
+const CONSENT_PAUSE_MATCH_MS = 30_000;
 
 /** What ACS told of presence (src/calls PresenceObservation, structurally). */
 export type Presence =
@@ -114,6 +169,8 @@ export function presenceChanges(
 const ORDER: TimelineKind[] = [
   "call-started",
   "joined",
+  "consent-asked",
+  "consent-answered",
   "recording-started",
   "announcement",
   "resumed",
@@ -155,16 +212,38 @@ export function buildTimeline(facts: TimelineFacts): TimelineEvent[] {
     used.add(found);
     return requests[found];
   };
+  const questions = facts.consent ? consentQuestions(facts.consent) : [];
+  const consentUsed = new Set<number>();
+  /** The party first asked for consent shortly after `when` (a joiner's pause comes before their question). */
+  const askedAfter = (when: number) => {
+    const found = questions.findIndex((q, j) => {
+      const t = q.askedAt ? ms(q.askedAt) : NaN;
+      return !consentUsed.has(j) && q.party !== undefined && t >= when - 1_000 && t - when <= CONSENT_PAUSE_MATCH_MS;
+    });
+    if (found === -1) return undefined;
+    consentUsed.add(found);
+    return questions[found];
+  };
   for (const pause of [...facts.pauses].sort((a, b) => ms(a.startTime) - ms(b.startTime))) {
     const from = ms(pause.startTime);
     const asked = requestFor("recording:pause", from);
-    const who = asked ? { who: asked.actor, ...(asked.reason ? { reason: asked.reason } : {}) } : {};
+    const forConsent = asked ? undefined : askedAfter(from);
+    const who = asked
+      ? { who: asked.actor, ...(asked.reason ? { reason: asked.reason } : {}) }
+      : forConsent
+        ? { who: forConsent.party!, reason: "waiting for consent" }
+        : {};
     const seconds = Math.round(pause.durationMs / 100) / 10;
+    const cause = asked
+      ? ""
+      : forConsent
+        ? " while a party who joined was asked for consent"
+        : " (no request through the calls API matches it)";
     events.push({
       kind: "paused",
       ...at(pause.startTime),
       ...who,
-      text: `Recording paused for ${seconds} s${asked ? "" : " (no request through the calls API matches it)"}`,
+      text: `Recording paused for ${seconds} s${cause}`,
     });
     const end = new Date(from + pause.durationMs).toISOString();
     const resumedBy = requestFor("recording:resume", from + pause.durationMs);
@@ -185,6 +264,28 @@ export function buildTimeline(facts: TimelineFacts): TimelineEvent[] {
       ...(announcement.detail ? { reason: announcement.detail } : {}),
       text: `Recording announcement ${words[announcement.status]} (time not recorded)`,
     });
+  }
+  if (facts.consent) {
+    const { requirement, decidedBy } = facts.consent;
+    const rule = `${decidedBy.set}, ${decidedBy.jurisdiction}`;
+    for (const question of questions) {
+      if (question.askedAt)
+        events.push({
+          kind: "consent-asked",
+          ...at(question.askedAt),
+          ...(question.party ? { who: question.party } : {}),
+          reason: rule,
+          text: requirement === "notice" ? "Recording notice announced" : "Asked for consent to record",
+        });
+      if (question.outcome && question.answeredAt)
+        events.push({
+          kind: "consent-answered",
+          ...at(question.answeredAt),
+          ...(question.party ? { who: question.party } : {}),
+          ...(question.heard ? { reason: question.heard } : {}),
+          text: ANSWER_WORDS[question.outcome as ConsentOutcome] ?? `Consent: ${question.outcome}`,
+        });
+    }
   }
   for (const action of facts.actions ?? []) {
     events.push({

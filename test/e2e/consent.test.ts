@@ -158,6 +158,21 @@ async function expectRecordedAfterConsent(serverCallId: string, customer: string
     "the recording's detail",
   );
   expect(detail.consent).toEqual(entry.consent);
+  // The QA timeline shows the question and the answer, before the recording's start (src/retrieval/timeline.ts).
+  const timeline = (await (
+    await fetch(`${stack.webhookUrl}/api/recordings/${encodeURIComponent(entry.recordingId ?? "")}/timeline`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    })
+  ).json()) as { events: { kind: string; who?: string; reason?: string; text: string }[] };
+  const kinds = timeline.events.map((e) => e.kind);
+  expect(kinds.indexOf("consent-asked")).toBeGreaterThanOrEqual(0);
+  expect(kinds.indexOf("consent-answered")).toBeGreaterThan(kinds.indexOf("consent-asked"));
+  expect(kinds.indexOf("recording-started")).toBeGreaterThan(kinds.indexOf("consent-answered"));
+  expect(timeline.events.find((e) => e.kind === "consent-answered")).toMatchObject({
+    who: entry.consent?.target,
+    text: "Consent given",
+    reason: entry.consent?.heard,
+  });
   const chunk = entry.manifest?.replace(/manifest\.json$/, "chunk-0000.wav") ?? "";
   const audioMs = await wavDurationMs(chunk);
   expect(audioMs).toBeGreaterThan(0);
