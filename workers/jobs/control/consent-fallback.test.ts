@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CallSession, UnarchivedParty } from "../../../src/sessions/index.js";
 import { recordDecision } from "../../../src/sessions/test-fixtures.js";
-import { consentFallbackJob } from "./consent-fallback.js";
+import { consentFallbackJob, OUR_SIDE_START_OWNER } from "./consent-fallback.js";
 
 // record-our-side-only (docs/consent-flow.md "Our side only"): the strip set first, then a start (no recording yet)
 // or a resume (a recording paused for a joiner's consent).
@@ -58,6 +58,7 @@ function fakes(read: CallSession, options: { claim?: boolean } = {}) {
   const started: unknown[] = [];
   const unarchived: Record<string, UnarchivedParty> = { ...read.unarchivedParties };
   const actions: { action: string }[] = [];
+  const claims: [string, string | undefined][] = [];
   let current = read;
   const quiet = () => undefined;
   const deps = {
@@ -69,8 +70,9 @@ function fakes(read: CallSession, options: { claim?: boolean } = {}) {
         current = { ...current, unarchivedParties: { ...unarchived } };
         return current;
       },
-      claim: async () => {
+      claim: async (_call: string, step: string, owner?: string) => {
         calls.push("claim");
+        claims.push([step, owner]);
         return options.claim ?? true;
       },
       updateRecording: async () => ({ outcome: {}, session: current }),
@@ -91,7 +93,7 @@ function fakes(read: CallSession, options: { claim?: boolean } = {}) {
     ledger: { noteAction: async (_call: string, action: { action: string }) => actions.push(action) },
     logger: { info: quiet, warn: quiet, error: quiet, debug: quiet, child: () => deps.logger },
   };
-  return { calls, started, actions, unarchived, deps: deps as never };
+  return { calls, started, actions, unarchived, claims, deps: deps as never };
 }
 
 const run = (deps: never, party?: string) =>
@@ -110,9 +112,11 @@ const run = (deps: never, party?: string) =>
 
 describe("consent-fallback: record-our-side-only", () => {
   it("no recording yet: the refuser on record first, then a start unmixed, our agent first, in ACS's storage", async () => {
-    const { calls, started, actions, unarchived, deps } = fakes(session({}));
+    const { calls, started, actions, unarchived, claims, deps } = fakes(session({}));
     await run(deps);
     expect(calls).toEqual(["addUnarchivedParties", "claim", "start"]);
+    // Claimed with an owner, so that this job's own retry may claim the start again.
+    expect(claims).toEqual([["start-recording", OUR_SIDE_START_OWNER]]);
     expect(Object.keys(unarchived)).toEqual([CUSTOMER]);
     expect(unarchived[CUSTOMER]?.why).toBe("refused");
     const [options] = started as Record<string, unknown>[];
