@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex } from "../../src/auth/tokens.js";
@@ -50,6 +51,15 @@ rules:
 
 let stack: Stack;
 let dir: string;
+/** The webhook's and workers' log lines, for the alert of a failed delete. */
+const lines: Record<string, unknown>[] = [];
+const capture = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    for (const text of chunk.toString("utf8").split("\n"))
+      if (text.trim()) lines.push(JSON.parse(text) as Record<string, unknown>);
+    done();
+  },
+});
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "our-side-"));
   for (const data of ["jurisdictions.sets.yaml", "jurisdictions.nanp-area-codes.yaml"])
@@ -61,7 +71,8 @@ beforeAll(async () => {
   stack = await startStack({
     policyDir: dir,
     customerStorage: { grantedContainers: [VAULT] },
-    env: { API_TOKENS_FILE: join(dir, "tokens.yaml.txt") },
+    env: { API_TOKENS_FILE: join(dir, "tokens.yaml.txt"), LOG_LEVEL: "warn" },
+    logDestination: capture,
     async beforeRuntime(azurite) {
       const customer = BlobServiceClient.fromConnectionString(azurite.connectionString);
       await customer.getContainerClient(VAULT).createIfNotExists();
@@ -121,7 +132,13 @@ function toneHz(wav: Buffer): number {
 }
 
 /** The agent calls a Californian customer who answers the consent prompt as scripted (undefined: says nothing). */
-async function refusedCall(agent: string, customer: string, keys: string[] | undefined, chunkMaxBytes?: number) {
+async function refusedCall(
+  agent: string,
+  customer: string,
+  keys: string[] | undefined,
+  chunkMaxBytes?: number,
+  talkMs = 1_200,
+) {
   const { serverCallId } = await stack.simulator.placeCall({
     from: agent,
     to: customer,
@@ -135,7 +152,7 @@ async function refusedCall(agent: string, customer: string, keys: string[] | und
     20_000,
     "the our-side-only recording to be active",
   );
-  await new Promise((r) => setTimeout(r, 1_200));
+  await new Promise((r) => setTimeout(r, talkMs));
   await stack.simulator.endCall(serverCallId);
   const entry = await eventually(
     async () => {
@@ -157,6 +174,7 @@ async function expectOurSideOnly(
   manifest: Manifest,
   why: string,
   agent: string,
+  acsCopyDeleted = true,
 ) {
   const call = view(serverCallId);
   const recording = call?.recordings[0];
@@ -219,11 +237,12 @@ async function expectOurSideOnly(
     expect(Math.abs(hz - 400)).toBeLessThan(Math.abs(hz - 500));
   }
   // ACS's copy (every channel) is gone.
-  await eventually(
-    () => (view(serverCallId)?.recordings[0]?.chunks.every((c) => c.deleted) ? true : undefined),
-    10_000,
-    "ACS's copy to be deleted",
-  );
+  if (acsCopyDeleted)
+    await eventually(
+      () => (view(serverCallId)?.recordings[0]?.chunks.every((c) => c.deleted) ? true : undefined),
+      10_000,
+      "ACS's copy to be deleted",
+    );
   // verify re-reads every byte against the manifest.
   const verified = await eventually(
     async () => {
@@ -242,8 +261,9 @@ async function expectOurSideOnly(
 describe("record-our-side-only", () => {
   it("a customer refuses (2): recorded unmixed, only our agent's channel of every chunk archived, ACS's copy deleted, verify passes", async () => {
     const customer = CALIFORNIA(1);
-    // Chunks of at most 40 kB (~0.6 s of two channels): several chunks, each stripped, frames split across pieces.
-    const { serverCallId, recording, entry, manifest } = await refusedCall(AGENT, customer, ["2"], 40_000);
+    // Chunks of at most 100 kB (~1.56 s of two channels, longer than the simulator's 1.5 s cycle of turns, so that
+    // every whole chunk holds the agent's turn): several chunks, each stripped, frames split across pieces.
+    const { serverCallId, recording, entry, manifest } = await refusedCall(AGENT, customer, ["2"], 100_000, 3_500);
     expect(manifest.chunks.length).toBeGreaterThan(1);
     // Recording was started only after the refusal (nothing before the answer).
     const answered = Date.parse(entry.consent?.answeredAt ?? "");
@@ -257,5 +277,20 @@ describe("record-our-side-only", () => {
     await expectOurSideOnly(serverCallId, customer, entry, manifest, "silent", VAULT_AGENT);
     // Archived in our container (downloaded and stripped), nothing sealed in the customer's.
     for (const chunk of manifest.chunks) expect(chunk.blob).not.toMatch(/^https?:/);
+  }, 90_000);
+
+  it("ACS refuses the delete: the chunk is archived all the same, the kept copy at ACS is alerted", async () => {
+    // A 403, not a 5xx (the SDK's pipeline retries those by itself): the job does not retry a failed delete.
+    stack.simulator.addFault({ target: "delete", kind: "status", status: 403, times: 1 });
+    const customer = CALIFORNIA(3);
+    const { serverCallId, entry, manifest } = await refusedCall(AGENT, customer, ["2"]);
+    await expectOurSideOnly(serverCallId, customer, entry, manifest, "refused", AGENT, false);
+    const alert = await eventually(
+      () => lines.find((l) => l.alert === "our-side-only-acs-copy-kept" && l.serverCallId === serverCallId),
+      10_000,
+      "the alert of the kept copy",
+    );
+    expect(alert).toMatchObject({ level: 50, recordingId: manifest.recordingId });
+    expect(view(serverCallId)?.recordings[0]?.chunks.map((c) => c.deleted)).toEqual([false]);
   }, 90_000);
 });
