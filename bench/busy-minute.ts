@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- busy-minute`: a contact centre's busiest minute — new calls starting while the recordings of
  * calls that ended are archived — on the deployed layout: the webhook, a control worker (`WORKER_ROLE=control`)
- * and an ingest worker (`WORKER_ROLE=ingest,retrieval`, which nices itself) as their own processes, compiled
+ * and an ingest worker (`WORKER_ROLE=ingest,retrieval,operations`, as deployed; it nices itself) as their own processes, compiled
  * (`npm run build`, PRODUCTION_COMMANDS). Each round, in the same invocation:
  *
  * - quiet: 200 calls over 10 s (BENCH_CALLS, BENCH_SPREAD_MS), nothing else running — time to record (CallStarted
@@ -219,7 +219,7 @@ export async function runBusyMinuteBench(context: BenchContext): Promise<void> {
       processes.push(
         await startWorkerProcess(
           "busy-worker-ingest",
-          { ...env, WORKER_ROLE: "ingest,retrieval" },
+          { ...env, WORKER_ROLE: "ingest,retrieval,operations" },
           dataDir,
           workerEntry,
         ),

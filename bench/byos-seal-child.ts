@@ -106,5 +106,6 @@ console.log(
     sha256,
     baselineRssBytes,
     peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
   }),
 );

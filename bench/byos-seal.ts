@@ -6,7 +6,7 @@
  * the figure is the MEDIAN over rounds of read seconds / seal seconds. Targets: ratio ≥ 0.9, seal peak RSS ≤ 150 MB.
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -25,9 +25,20 @@ const measured = z.object({
   baselineRssBytes: z.number(),
   contentSeconds: z.number().optional(),
   peakRssBytes: z.number(),
+  cpuSeconds: z.number(),
   sha256: z.string().optional(),
 });
 type Measured = z.infer<typeof measured>;
+
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); 0 elsewhere. */
+async function cpuSecondsOf(pid: number | undefined): Promise<number> {
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return 0;
+  }
+}
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -103,15 +114,26 @@ export async function runByosSealBench(context: BenchContext): Promise<void> {
       content,
       metadata,
     };
-    const rounds: { read: Measured; seal: Measured; ratio: number }[] = [];
+    const rounds: {
+      read: Measured & { serverCpuSeconds: number };
+      seal: Measured & { serverCpuSeconds: number };
+      ratio: number;
+    }[] = [];
     for (let round = 0; round < ROUNDS; round++) {
       // Each seal starts from an unsealed blob, as ACS leaves it.
       await customer.getBlobClient(content).setMetadata({});
       await customer.getBlobClient(metadata).setMetadata({});
-      const seal = () => child(script, { ...base, mode: "seal", manifest: `bench/manifest-${round}.json` });
-      const read = () => child(script, { ...base, mode: "read", manifest: "" });
-      let r: Measured;
-      let s: Measured;
+      // Azurite's CPU during each side: with the child's own, where the 2 cores go (docs/byos.md "Performance").
+      const withServerCpu = async (run: () => Promise<Measured>) => {
+        const before = await cpuSecondsOf(azurite.process.pid);
+        const result = await run();
+        return { ...result, serverCpuSeconds: (await cpuSecondsOf(azurite.process.pid)) - before };
+      };
+      const seal = () =>
+        withServerCpu(() => child(script, { ...base, mode: "seal", manifest: `bench/manifest-${round}.json` }));
+      const read = () => withServerCpu(() => child(script, { ...base, mode: "read", manifest: "" }));
+      let r: Measured & { serverCpuSeconds: number };
+      let s: Measured & { serverCpuSeconds: number };
       if (round % 2 === 0) {
         r = await read();
         s = await seal();
@@ -123,7 +145,7 @@ export async function runByosSealBench(context: BenchContext): Promise<void> {
       const ratio = r.seconds / s.seconds;
       rounds.push({ read: r, seal: s, ratio });
       context.say(
-        `  round ${round + 1}: read ${(r.bytes / 1e6 / r.seconds).toFixed(0)} MB/s, seal ${(s.bytes / 1e6 / s.seconds).toFixed(0)} MB/s, ratio ${ratio.toFixed(3)} (content ${s.contentSeconds?.toFixed(2)} of ${s.seconds.toFixed(2)} s), seal peak RSS ${(s.peakRssBytes / 1e6).toFixed(0)} MB (at start ${(s.baselineRssBytes / 1e6).toFixed(0)}), read peak ${(r.peakRssBytes / 1e6).toFixed(0)} MB (at start ${(r.baselineRssBytes / 1e6).toFixed(0)})`,
+        `  round ${round + 1}: read ${(r.bytes / 1e6 / r.seconds).toFixed(0)} MB/s, seal ${(s.bytes / 1e6 / s.seconds).toFixed(0)} MB/s, ratio ${ratio.toFixed(3)} (content ${s.contentSeconds?.toFixed(2)} of ${s.seconds.toFixed(2)} s), seal peak RSS ${(s.peakRssBytes / 1e6).toFixed(0)} MB (at start ${(s.baselineRssBytes / 1e6).toFixed(0)}), read peak ${(r.peakRssBytes / 1e6).toFixed(0)} MB (at start ${(r.baselineRssBytes / 1e6).toFixed(0)}); CPU s read ${r.cpuSeconds.toFixed(2)} + Azurite ${r.serverCpuSeconds.toFixed(2)}, seal ${s.cpuSeconds.toFixed(2)} + Azurite ${s.serverCpuSeconds.toFixed(2)}`,
       );
     }
     const figures = {
@@ -136,6 +158,10 @@ export async function runByosSealBench(context: BenchContext): Promise<void> {
         sealPeakRssMB: Math.round(r.seal.peakRssBytes / 1e6),
         sealStartRssMB: Math.round(r.seal.baselineRssBytes / 1e6),
         readStartRssMB: Math.round(r.read.baselineRssBytes / 1e6),
+        readCpuSeconds: Number(r.read.cpuSeconds.toFixed(2)),
+        readAzuriteCpuSeconds: Number(r.read.serverCpuSeconds.toFixed(2)),
+        sealCpuSeconds: Number(r.seal.cpuSeconds.toFixed(2)),
+        sealAzuriteCpuSeconds: Number(r.seal.serverCpuSeconds.toFixed(2)),
       })),
       medianRatio: Number(median(rounds.map((r) => r.ratio)).toFixed(3)),
       medianReadMBps: Math.round(median(rounds.map((r) => r.read.bytes / 1e6 / r.read.seconds))),

@@ -217,7 +217,7 @@ async function main(): Promise<void> {
     WORKER_NODE_FLAGS,
   );
   say(
-    `Worker     running, role all (call events, recording control, ingest, exports); http://127.0.0.1:${workerHttpPort}/metrics`,
+    `Worker     running, role all (call events, recording control, ingest, exports, periodic jobs); http://127.0.0.1:${workerHttpPort}/metrics`,
   );
   say(`Policies   ${policyDir}: edits are reloaded by both; a refused change is shown here`);
   say(

@@ -145,7 +145,7 @@ export const ingestDeadlineSlack = new Histogram({
 
 export const workerRoles = new Gauge({
   name: "worker_role",
-  help: "The roles this worker process runs (WORKER_ROLE: control, ingest, retrieval), 1 for each; with its heartbeat, what /readyz reports per role",
+  help: "The roles this worker process runs (WORKER_ROLE: control, ingest, retrieval, operations), 1 for each; with its heartbeat, what /readyz reports per role",
   labelNames: ["role"] as const,
   registers: [metrics],
 });

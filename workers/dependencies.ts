@@ -141,7 +141,7 @@ export interface WorkerDependencies {
   /** Recording hosts events may point at (re-checked when the outbox relay turns stored events into jobs). */
   recordingHostSuffixes: readonly string[];
   /** One filling of the QA review queues from newly archived recordings (docs/reviews.md "The queue"). */
-  fillReviewQueue: () => Promise<{ considered: number; added: QueueItem[] }>;
+  fillReviewQueue: () => Promise<{ considered: number; added: QueueItem[]; busy: string[] }>;
   /** REVIEW_QUEUE_EVERY_SECONDS (0: not scheduled). */
   fillReviewQueueEveryMs: number;
 }

@@ -9,6 +9,7 @@ import { rolesLabel, WORKER_ROLES } from "../src/queues/index.js";
 import { createRuntime } from "../src/runtime.js";
 import { createWorkerDependencies } from "./dependencies.js";
 import { createWorkerHttp, listenWorkerHttp } from "./http.js";
+import { warnIfReconciliationOff } from "./jobs/operations/reconcile-calls.js";
 import { startWorkers } from "./run.js";
 
 /**
@@ -68,11 +69,7 @@ async function main(): Promise<void> {
         );
 
   // Completeness is proven against ACS's own logs only when reconciliation runs (docs/reconciliation.md).
-  if (config.NODE_ENV === "production" && config.RECONCILE_EVERY_SECONDS === 0 && roles.includes("control"))
-    logger.warn(
-      { alert: "reconciliation-off" },
-      "reconciliation against ACS's call logs is off: set RECONCILE_EVERY_SECONDS (e.g. 3600) and its source (docs/reconciliation.md)",
-    );
+  warnIfReconciliationOff(logger, config, roles);
   logger.info(
     {
       queues: running.workers.map((w) => w.name),

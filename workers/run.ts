@@ -30,7 +30,7 @@ async function callContextOf(deps: WorkerDependencies, definition: WorkerJob, jo
 }
 
 /**
- * Starts one BullMQ worker per queue of its roles (src/queues/roles.ts: control, ingest, retrieval), each
+ * Starts one BullMQ worker per queue of its roles (src/queues/roles.ts: control, ingest, retrieval, operations), each
  * dispatching jobs by name to their definition (registry.ts), and, for the control role, the relay that moves
  * accepted events from the intake outbox into the call-events queue. It knows no job by name: what a job is
  * given, what its failure or success means and what runs periodically come from the definitions, and which
@@ -59,10 +59,31 @@ export function startWorkers(
   // schedules the kinds of its own queues, so a deployment schedules each once whatever its layout.
   for (const definition of Object.values(workerJobs) as WorkerJob[]) {
     const { schedule, kind } = definition;
-    if (!schedule || !roles.includes(roleOfQueue(kind.queue))) continue;
-    // 0: the configuration turned this periodic job off (e.g. RECONCILE_EVERY_SECONDS).
+    if (!schedule) continue;
+    // Every process, whatever its role, takes a periodic kind's scheduler off the queues it no longer belongs to
+    // (the operations jobs were on control before: docs/operations.md "Worker roles"), so it fires once, there.
+    void deps.queues
+      .unscheduleElsewhere(kind)
+      .then((queues) => {
+        if (queues.length > 0)
+          deps.logger.info({ job: kind.name, from: queues, to: kind.queue }, `moved the scheduler of ${kind.name}`);
+      })
+      .catch((err: unknown) =>
+        deps.logger.error({ err, job: kind.name }, `could not unschedule ${kind.name} elsewhere`),
+      );
+    if (!roles.includes(roleOfQueue(kind.queue))) continue;
+    // 0: the configuration turned this periodic job off (e.g. RECONCILE_EVERY_SECONDS). A scheduler an earlier
+    // configuration left would keep firing (a scheduler fires by each run queueing the next): it is removed.
     const everyMs = schedule.everyMs(deps);
-    if (everyMs <= 0) continue;
+    if (everyMs <= 0) {
+      void deps.queues
+        .unschedule(kind)
+        .then((removed) => {
+          if (removed) deps.logger.info({ job: kind.name }, `${kind.name} is turned off: removed its scheduler`);
+        })
+        .catch((err: unknown) => deps.logger.error({ err, job: kind.name }, `could not unschedule ${kind.name}`));
+      continue;
+    }
     void deps.queues
       .schedule(kind, schedule.payload, everyMs)
       .catch((err: unknown) => deps.logger.error({ err, job: kind.name }, `could not schedule ${kind.name}`));

@@ -134,7 +134,7 @@ describe("consentGate with several parties", () => {
     expect(consentGate(facts, decision)).toMatchObject({ kind: "ask", asked: { target: B } });
   });
 
-  it("someone joining later is not among those asked: alerted (unaskedParty), the others are not", () => {
+  it("someone joining once recording has started is asked too, after a pause (consent-joiners.test.ts)", () => {
     // While someone asked has not consented, a newcomer is asked in turn (the gate), not alerted.
     const pending = session(said("given", T1));
     expect(unaskedParty(pending, { ...decision, ask: [A, B, C] })).toBeUndefined();
@@ -142,11 +142,15 @@ describe("consentGate with several parties", () => {
     // No recording yet: C is asked too, after A and B.
     expect(consentGate(both, { ...decision, ask: [A, B, C] })).toMatchObject({ kind: "ask", asked: { target: C } });
     expect(unaskedParty(both, { ...decision, ask: [A, B, C] })).toBeUndefined();
-    // Recording: C joined afterwards, alerted, the gate stays open.
+    // Recording: C joined afterwards: the recording is paused first, nobody is alerted.
     const recording = { ...both, recordingId: "rec-1" };
-    expect(consentGate(recording, { ...decision, ask: [A, B, C] })).toMatchObject({ kind: "open" });
-    expect(unaskedParty(recording, decision)).toBeUndefined();
-    expect(unaskedParty(recording, { ...decision, ask: [A, B, C] })).toBe(C);
+    expect(consentGate(recording, { ...decision, ask: [A, B, C] })).toMatchObject({
+      kind: "pause",
+      party: C,
+      recordingId: "rec-1",
+    });
+    expect(consentGate(recording, decision)).toMatchObject({ kind: "open" });
+    expect(unaskedParty(recording, { ...decision, ask: [A, B, C] })).toBeUndefined();
   });
 
   it("someone who came on the call before everyone consented is asked after the others", () => {

@@ -246,10 +246,10 @@ describe("unaskedParty", () => {
     ["nothing asked yet", facts({}), consentDecision, undefined],
     ["the one asked still decides", facts({ asked }), consentDecision, undefined],
     [
-      "someone else now decides consent, after consent, recording",
+      "someone else now decides consent, after consent, recording: paused and asked (the gate), not alerted",
       { ...facts({ asked, answer: answer("given") }), recordingId: "rec" },
       other,
-      "4:+13105550100",
+      undefined,
     ],
     [
       "someone else now decides consent, after consent, before any recording: asked in turn",

@@ -23,8 +23,11 @@ import {
  * decides; a later change of parties does not ask again.
  */
 export type ConsentGate =
-  /** Nothing stands in the way: no consent needed, consent given, or the notice played. */
-  | { kind: "open"; reason: string }
+  /**
+   * Nothing stands in the way: no consent needed, consent given, or the notice played. `resume`: the recording was
+   * paused by the consent flow (a joiner was asked) and everyone has consented since: resume it.
+   */
+  | { kind: "open"; reason: string; resume?: { recordingId: string; pausedAt: string } }
   /** Asked, no answer yet; or not connected yet (the ask needs our call connection). */
   | { kind: "waiting"; reason: string }
   /** Ask now: play the prompt and recognize the answer on the deciding party's leg. */
@@ -32,7 +35,38 @@ export type ConsentGate =
   /** Play the notice now; recording starts once it has been played. */
   | { kind: "notify"; asked: Omit<Extract<ConsentAsked, { requirement: "notice" }>, "at"> }
   /** Nothing is to be recorded: refused, silent, could not be asked, or the notice could not be played. */
-  | { kind: "closed"; reason: string; fallback: ConsentFallback };
+  | {
+      kind: "closed";
+      reason: string;
+      fallback: ConsentFallback;
+      /** Who refused or was silent (all-party consent and joiners: their raw id). */
+      party?: string;
+      /** A recording that runs (or is paused) while the consent is refused: it must be stopped, or left paused. */
+      recordingId?: string;
+    }
+  /**
+   * A recording exists and someone's consent is outstanding (they joined once it had started, or were asked while it
+   * started): pause it now, before they are asked (docs/consent-flow.md "Joiners once recording has started").
+   */
+  | { kind: "pause"; reason: string; party: string; recordingId: string };
+
+/** `PauseState.by` of a pause the consent flow made (so that it is resumed on consent, and only such a pause). */
+export const CONSENT_PAUSE_BY = "consent";
+
+/** What the gate needs of a call's recording. */
+type RecordingFacts = Partial<Pick<CallSession, "recordingId" | "recordings" | "stops" | "pause" | "startClaimed">>;
+
+/** The call's recording that runs or is paused (not stopped on purpose), if any. */
+export function liveRecordingOf(session: RecordingFacts): string | undefined {
+  const { recordingId } = session;
+  return recordingId !== undefined && !session.stops?.[recordingId] ? recordingId : undefined;
+}
+
+/**
+ * The start window: the start of the recording has been claimed (it is on its way to ACS, or accepted), but its
+ * recordingId is not known yet. Nobody can be paused yet: a newcomer waits until it can be.
+ */
+const isStarting = (session: RecordingFacts) => session.startClaimed === true && !hasRecording(session);
 
 /** The evidence held in a session's two facts. */
 export function consentOf(session: Pick<CallSession, "consentAsked" | "consentAnswer">): ConsentEvidence {
@@ -78,48 +112,89 @@ export function partiesOf(
 const describeParty = (p: PartyConsent) =>
   p.asked ? describeConsent({ asked: p.asked, ...(p.answer ? { answer: p.answer } : {}) }) : `${p.party} not asked yet`;
 
-/**
- * The gate of an all-party consent once the first party was asked: each party in turn, one question at a time (the
- * next is asked once the one before has consented); any refusal or silence closes it with the policy's action.
- */
-/** Whether the call has (or had) a recording: from then on nobody new is asked. */
+/** Whether the call has (or had) a recording. */
 const hasRecording = (session: Partial<Pick<CallSession, "recordingId" | "recordings">>) =>
   session.recordingId !== undefined || Object.keys(session.recordings ?? {}).length > 0;
 
+/**
+ * Before a person is asked, or while their answer is awaited, with a recording running: pause it first, or (in the
+ * start window, its id not known yet) wait until it can be paused (docs/consent-flow.md "Joiners once recording has
+ * started"). Undefined: nothing stands before asking (no recording, or it is paused already).
+ */
+function beforeAsking(session: RecordingFacts, party: string): ConsentGate | undefined {
+  if (isStarting(session))
+    return { kind: "waiting", reason: `${party}: the recording is starting; paused once ACS names it, then asked` };
+  const recordingId = liveRecordingOf(session);
+  if (recordingId !== undefined && !session.pause)
+    return { kind: "pause", party, recordingId, reason: `${party}'s consent is outstanding while recording` };
+  return undefined;
+}
+
+/**
+ * No consent from `party` (refused, silent, could not be asked): the policy's action. Before any recording exists,
+ * as always; with one (a joiner once recording had started, or in the start window), the gate also names the
+ * recording so the plan stops it (record-nothing) or leaves it paused (record-our-side-only); in the start window a
+ * refusal waits for the recording's id, except end-call (hanging up ends the recording with the call).
+ */
+function closedFor(session: RecordingFacts, party: string, reason: string, fallback: ConsentFallback): ConsentGate {
+  if (isStarting(session) && fallback !== "end-call")
+    return { kind: "waiting", reason: `${reason}; the recording is starting: acted on once ACS names it` };
+  const recordingId = liveRecordingOf(session);
+  if (recordingId === undefined) return { kind: "closed", reason, fallback, party };
+  // Our side only is for the consent-fallback job to decide; until it does, nothing of the refuser is recorded.
+  if (fallback === "record-our-side-only" && !session.pause)
+    return { kind: "pause", party, recordingId, reason: `${reason}; paused until the fallback decides` };
+  return { kind: "closed", reason, fallback, party, recordingId };
+}
+
+/**
+ * The gate of an all-party consent once the first party was asked: each party in turn, one question at a time (the
+ * next is asked once the one before has consented); any refusal or silence closes it with the policy's action.
+ * Someone who comes on the call later is asked too, after the others: before any recording exists as the others;
+ * once one exists (or is starting), after it has been paused, and it is resumed when all have consented.
+ */
 function gateOfParties(
-  session: Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties" | "callConnectionId"> &
-    Partial<Pick<CallSession, "recordingId" | "recordings">>,
+  session: Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties" | "callConnectionId"> & RecordingFacts,
   first: ConsentAsk,
   consent: CallConsent | undefined,
 ): ConsentGate {
   const known = partiesOf(session);
-  // Until a recording exists, a person outside the recording teams who has come on the call since the first question
-  // (participants are told over time) is asked too, after the others. Once recording has started, someone joining is
-  // alerted (unaskedParty), not asked (docs/consent-flow.md "Limits").
+  // A person outside the recording teams who has come on the call since the first question (participants are told
+  // over time) is asked too, after the others.
   const joined =
-    !hasRecording(session) && consent?.requirement === "consent"
+    consent?.requirement === "consent"
       ? (consent.ask ?? []).filter((party) => !known.some((p) => p.party === party))
       : [];
   const parties: PartyConsent[] = [...known, ...joined.map((party) => ({ party }))];
   for (const p of parties) {
     if (!p.asked) {
       if (!session.callConnectionId) return { kind: "waiting", reason: `consent of ${p.party} due once connected` };
+      const held = beforeAsking(session, p.party);
+      if (held) return held;
       const { at: _at, ...question } = first;
       // `parties`: everyone asked so far and now, the first first (so the ask is told apart as a further party's).
       return { kind: "ask", asked: { ...question, target: p.party, parties: parties.map((q) => q.party) } };
     }
     const reason = describeParty(p);
-    if (!p.answer) return { kind: "waiting", reason };
-    if (p.answer.outcome === "refused") return { kind: "closed", reason, fallback: p.asked.onRefusal };
+    // Asked while a recording was starting (a start already claimed when they were asked): paused now.
+    if (!p.answer) return beforeAsking(session, p.party) ?? { kind: "waiting", reason };
+    if (p.answer.outcome === "refused") return closedFor(session, p.party, reason, p.asked.onRefusal);
     // Silence, and anything that kept the question from being asked or answered, is no consent.
-    if (p.answer.outcome !== "given") return { kind: "closed", reason, fallback: p.asked.onSilence };
+    if (p.answer.outcome !== "given") return closedFor(session, p.party, reason, p.asked.onSilence);
   }
-  return { kind: "open", reason: parties.map(describeParty).join("; ") };
+  return openGate(session, parties.map(describeParty).join("; "));
+}
+
+/** Everyone has consented: open, and a pause the consent flow made is to be resumed. */
+function openGate(session: RecordingFacts, reason: string): ConsentGate {
+  const recordingId = liveRecordingOf(session);
+  if (recordingId !== undefined && session.pause?.by === CONSENT_PAUSE_BY)
+    return { kind: "open", reason, resume: { recordingId, pausedAt: session.pause.at } };
+  return { kind: "open", reason };
 }
 
 export function consentGate(
-  session: Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties" | "callConnectionId"> &
-    Partial<Pick<CallSession, "recordingId" | "recordings">>,
+  session: Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties" | "callConnectionId"> & RecordingFacts,
   consent: CallConsent | undefined,
 ): ConsentGate {
   const evidence = consentOf(session);
@@ -141,6 +216,10 @@ export function consentGate(
   if (consent.requirement === "consent" && target === undefined)
     return { kind: "open", reason: "consent required, but nobody outside the recording teams is on the call to ask" };
   if (!session.callConnectionId) return { kind: "waiting", reason: `${consent.requirement} due once connected` };
+  // The first question of the call once a recording exists (it started with nobody to ask, and a person whose
+  // jurisdiction requires consent joined): paused first, as any joiner's.
+  const first = target !== undefined ? beforeAsking(session, target) : undefined;
+  if (first) return first;
   const decidedBy = {
     party: consent.decidedBy.party,
     jurisdiction: consent.decidedBy.jurisdiction,
@@ -336,10 +415,14 @@ function partiesRecordOf(first: ConsentAsk, parties: PartyConsent[]): ConsentRec
  * outcome `exempt` with why: nothing may be recorded, so the missing recording is no gap.
  */
 export function ledgerConsentOf(
-  session: Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties" | "callConnectionId">,
+  session: Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties" | "callConnectionId"> &
+    Partial<Pick<CallSession, "recordingId" | "recordings">>,
 ): Pick<LedgerEntry, "consent"> & Partial<Pick<LedgerEntry, "outcome" | "reason">> {
   const consent = consentRecordOf(session);
   if (!consent) return {};
+  // A recording was made (before a joiner refused, or while they were asked): it is owed and archived like any other;
+  // the refusal is in the record (`parties`) and its stop among the entry's stops (docs/consent-flow.md).
+  if (hasRecording(session)) return { consent };
   const gate = consentGate(session, undefined);
   if (gate.kind === "open") return { consent };
   // Our side only: a recording is owed (of our members' channels), so the entry is no exemption.
@@ -350,24 +433,16 @@ export function ledgerConsentOf(
 }
 
 /**
- * A person the current consent decision would ask, who was not asked: a second person outside the recording teams
- * (only the first is asked), someone who joined after the question, or anyone once consent is required after a
- * notice was played. Consent is asked once per call
- * (docs/consent-flow.md "Limits"), so this is not acted on — it is alerted. Undefined when nothing was asked yet, or
- * the one asked still decides. Pure.
+ * A person the current consent decision would ask, who cannot be: consent became required after a notice was played
+ * (the call's one ask on record is the notice; docs/consent-flow.md "Limits"). It is alerted, not acted on. Joiners
+ * of a call where consent was asked are asked (the gate), before and once recording has started. Undefined when
+ * nothing was asked yet, or consent was what was asked. Pure.
  */
 export function unaskedParty(
-  session: Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties"> &
-    Partial<Pick<CallSession, "recordingId" | "recordings">>,
+  session: Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties">,
   consent: CallConsent | undefined,
 ): string | undefined {
   const { asked } = consentOf(session);
-  if (!asked || consent?.requirement !== "consent") return undefined;
-  const wanted = consent.ask ?? [consent.decidedBy.party];
-  const parties = partiesOf(session);
-  // All-party consent: until a recording exists, newcomers are asked in turn (the gate) and nothing is recorded; once
-  // it does, whoever was not asked is alerted. A consent that was not given records nothing: nobody to alert about.
-  if (asked.requirement === "consent" && (!hasRecording(session) || parties.some((p) => p.answer?.outcome !== "given")))
-    return undefined;
-  return wanted.find((party) => !parties.some((p) => p.party === party));
+  if (asked?.requirement !== "notice" || consent?.requirement !== "consent") return undefined;
+  return (consent.ask ?? [consent.decidedBy.party])[0];
 }

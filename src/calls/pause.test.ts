@@ -70,6 +70,17 @@ describe("pauseVerdict", () => {
       expected: { team: "payments", allowed: false, status: 409, message: "already paused by op-1" },
     },
     {
+      name: "resume of a recording paused until a joiner consents: 409 (docs/consent-flow.md)",
+      operation: "resume",
+      session: { decision: pausable, pause: { at: "2026-01-01T10:00:00Z", by: "consent", reason: "joiner" } },
+      expected: {
+        team: "payments",
+        allowed: false,
+        status: 409,
+        message: "paused until everyone on the call has consented to recording",
+      },
+    },
+    {
       name: "resume of a recording not paused: 409",
       operation: "resume",
       session: { decision: pausable },

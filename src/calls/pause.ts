@@ -1,5 +1,6 @@
 import type { PayloadOf } from "../queues/index.js";
 import type { CallSession } from "../sessions/index.js";
+import { CONSENT_PAUSE_BY } from "./consent.js";
 
 export type PauseOperation = "pause" | "resume";
 
@@ -48,6 +49,10 @@ export function pauseVerdict(
     };
   }
   if (!session.pause) return refused(409, "the recording is not paused");
+  // Held for a party's consent (docs/consent-flow.md "Joiners once recording has started"): only their consent
+  // resumes it, never an operator, whose resume would record them before they consented.
+  if (session.pause.by === CONSENT_PAUSE_BY)
+    return refused(409, "paused until everyone on the call has consented to recording");
   return {
     team,
     allowed: true,

@@ -8,7 +8,8 @@ import {
   incomingCallAction,
   rejectsUnrecordableCalls,
 } from "../sessions/index.js";
-import { consentGate, consentOf, fallbackReason, isFurtherParty, type ConsentGate } from "./consent.js";
+import { consentGate, consentOf, type ConsentGate } from "./consent.js";
+import { jobsOfConsent } from "./consent-plan.js";
 import { scopeVerdict, type ScopeVerdict } from "./scope.js";
 
 /**
@@ -154,10 +155,9 @@ export function planCall(
     const job = jobOfStep(step, session, decision);
     if (job) jobs.push(job);
   }
-  const consentJob = jobOfConsent(gate, session);
-  if (consentJob) {
-    claims.push(consentJob.step);
-    jobs.push(consentJob);
+  for (const job of jobsOfConsent(gate, session)) {
+    claims.push(job.step);
+    jobs.push(job);
   }
   // Who is on the call may make a stop, a confirmation or a new recording due (claimed like every other step).
   const scope = scopeAction(session, decision);
@@ -168,65 +168,6 @@ export function planCall(
   // This plan connects the call: a ring watchdog still waiting has nothing left to do (were it to run, it would
   // find the connect claimed and step aside).
   return { ...base, claims, jobs, removeRingWatch: claims.includes("connect") && session.rang, consent: gate };
-}
-
-/** The once-per-call step and job the consent gate makes due: ask, play the notice, or act on no consent. */
-function jobOfConsent(gate: ConsentGate, session: CallSession): PlannedJob | undefined {
-  const { serverCallId, callConnectionId } = session;
-  const correlationId = session.correlationId ?? "";
-  switch (gate.kind) {
-    case "ask":
-      if (!callConnectionId) return undefined; // the gate asks only once connected
-      return {
-        // The first question is the call's `ask-consent`; each further party of an all-party consent has its own.
-        step: isFurtherParty(gate.asked) ? `ask-consent:${gate.asked.target}` : "ask-consent",
-        name: "ask-consent",
-        payload: { serverCallId, correlationId, callConnectionId, asked: gate.asked },
-        log: {
-          level: "info",
-          message: "consent required before recording: asking",
-          fields: { target: gate.asked.target, decidedBy: gate.asked.decidedBy },
-        },
-      };
-    case "notify":
-      if (!callConnectionId) return undefined;
-      return {
-        step: "announce",
-        name: "play-announcement",
-        payload: {
-          serverCallId,
-          correlationId,
-          callConnectionId,
-          announcement: gate.asked.announcement,
-          notice: gate.asked,
-        },
-        log: {
-          level: "info",
-          message: "notice required before recording: announcing",
-          fields: { decidedBy: gate.asked.decidedBy },
-        },
-      };
-    case "closed":
-      if (session.ended) return undefined; // nothing to end, and CallEnded's ledger entry says why
-      return {
-        step: "consent-fallback",
-        name: "consent-fallback",
-        payload: {
-          serverCallId,
-          correlationId,
-          ...(callConnectionId ? { callConnectionId } : {}),
-          fallback: gate.fallback,
-          reason: fallbackReason(gate),
-        },
-        log: {
-          level: "warn",
-          message: "no consent: not recording",
-          fields: { fallback: gate.fallback, reason: gate.reason },
-        },
-      };
-    default:
-      return undefined;
-  }
 }
 
 function jobOfStep(

@@ -193,19 +193,23 @@ export const configSchema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().positive().default(4),
   /**
    * What a worker process runs (docs/operations.md "Worker roles"): `all`, or `control`, `ingest`, `retrieval`,
-   * or several of them separated by commas. Given as the list of roles.
+   * `operations`, or several of them separated by commas. Given as the list of roles.
    */
   WORKER_ROLE: z
     .string()
     .default("all")
     .transform((text, context) => {
       const roles = parseWorkerRoles(text);
-      if (!roles) context.addIssue({ code: "custom", message: "all, or control, ingest, retrieval (comma-separated)" });
+      if (!roles)
+        context.addIssue({
+          code: "custom",
+          message: "all, or control, ingest, retrieval, operations (comma-separated)",
+        });
       return roles ?? [];
     }),
   /**
    * The worker process's CPU niceness (0–19, set by the process itself at start: higher yields the CPU to the
-   * others on the machine). Default: 10 for a worker without the control role (ingest, retrieval), so that on a
+   * others on the machine). Default: 10 for a worker without the control role (ingest, retrieval, operations), so that on a
    * shared machine it never delays the path to a recording; 0 otherwise. In Kubernetes, CPU requests and limits
    * do this between pods (deploy/k8s).
    */

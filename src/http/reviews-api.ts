@@ -9,7 +9,9 @@ import {
   orderQueue,
   QUEUE_STATUSES,
   reportCsv,
+  assignReviewer,
   ReviewRefused,
+  startReviewing,
   submission,
   submitReview,
   teamReport,
@@ -181,22 +183,39 @@ export function reviewsRoutes(deps: ReviewsApiDependencies): Router {
     return { recording, item };
   };
 
+  /** A change of a queue item (src/reviews: atomic); its refusal (404 gone meanwhile, 409) answered and audited. */
+  const queueChange = async <T>(
+    request: AuditedRequest,
+    recording: IndexedRecording,
+    change: () => Promise<T>,
+  ): Promise<T> => {
+    try {
+      return await change();
+    } catch (error) {
+      if (error instanceof ReviewRefused)
+        return request.refuse(error.status, error.message, { serverCallId: recording.serverCallId });
+      throw error;
+    }
+  };
+
   router.post(
     "/api/reviews/queue/:recordingId/assign",
     guard(deps, { action: "review:assign", audit: "reviews:assign", subject: recordingSubject }),
     async (ctx) => {
       const request = requestOf(ctx);
-      const { recording, item } = await queueItem(request, String(ctx.params.recordingId));
+      const { recording } = await queueItem(request, String(ctx.params.recordingId));
       const parsed = assignBody.safeParse(await body(request, ctx));
       if (!parsed.success)
         return request.refuse(400, describeIssues(parsed.error), { serverCallId: recording.serverCallId });
-      const next = { ...item, assignee: parsed.data.reviewer, updatedAt: new Date().toISOString() };
-      await deps.reviews.queue.put(next);
+      // Applied to the item as it is when written (a review or a start at the same instant is kept).
+      const assigned = await queueChange(request, recording, () =>
+        assignReviewer(deps.reviews.queue, recording, parsed.data.reviewer),
+      );
       await request.note("accepted", {
         serverCallId: recording.serverCallId,
-        detail: { from: item.assignee, to: parsed.data.reviewer },
+        detail: { from: assigned.from, to: parsed.data.reviewer },
       });
-      ctx.body = next;
+      ctx.body = assigned.item;
     },
   );
 
@@ -205,18 +224,11 @@ export function reviewsRoutes(deps: ReviewsApiDependencies): Router {
     guard(deps, { action: "review:write", audit: "reviews:start", subject: recordingSubject }),
     async (ctx) => {
       const request = requestOf(ctx);
-      const { recording, item } = await queueItem(request, String(ctx.params.recordingId));
-      if (item.status === "done")
-        return request.refuse(409, "the review of this recording is done; submit a new version to change it", {
-          serverCallId: recording.serverCallId,
-        });
-      const next = {
-        ...item,
-        status: item.status === "disputed" ? item.status : ("in-progress" as const),
-        assignee: item.assignee ?? request.principal.name,
-        updatedAt: new Date().toISOString(),
-      };
-      await deps.reviews.queue.put(next);
+      const { recording } = await queueItem(request, String(ctx.params.recordingId));
+      // Of two reviewers starting it at once, one gets it; a start after the review was done is refused (409).
+      const next = await queueChange(request, recording, () =>
+        startReviewing(deps.reviews.queue, recording, request.principal.name),
+      );
       await request.note("accepted", { serverCallId: recording.serverCallId, detail: { status: next.status } });
       ctx.body = next;
     },

@@ -130,6 +130,33 @@ export interface Ledger {
   quarantineGaps(since: Date): Promise<QuarantineEntry[]>;
 }
 
+/** The facts of a call's end that a `recorded` entry still takes from a later update (which cannot downgrade it). */
+const END_OF_CALL_FACTS = ["endedAt", "consent"] as const;
+
+/**
+ * Pure: the entry to write after `update`, or undefined when nothing changes. A `recorded` entry keeps its outcome
+ * (final: a late CallEnded never downgrades it), but takes what only the call's end knows — when it ended, and the
+ * consent record as it stood then (a party who joined and refused after the recording was archived: its stop made
+ * the recording final before the call ended, docs/consent-flow.md) — so the ledger line says what the manifest
+ * cannot.
+ */
+export function entryAfter(
+  current: LedgerEntry | undefined,
+  update: Omit<LedgerEntry, "updatedAt">,
+  now: Date,
+): LedgerEntry | undefined {
+  // Actions, recordings and stops live in keys of their own, not in the stored entry.
+  const { actions: _actions, recordings: _recordings, stops: _stops, ...stored } = current ?? {};
+  if (current?.outcome !== "recorded" || update.outcome === "recorded")
+    return { ...stored, ...update, updatedAt: now.toISOString() };
+  const facts: Partial<LedgerEntry> = {};
+  for (const field of END_OF_CALL_FACTS)
+    if (update[field] !== undefined && JSON.stringify(update[field]) !== JSON.stringify(current[field]))
+      Object.assign(facts, { [field]: update[field] });
+  if (Object.keys(facts).length === 0) return undefined;
+  return { ...stored, ...facts, outcome: "recorded", serverCallId: current.serverCallId, updatedAt: now.toISOString() };
+}
+
 export function createLedger(redis: RedisClient, prefix: string): Ledger {
   const keyOf = (serverCallId: string) => `${prefix}:ledger:{${serverCallId}}`;
   const actionsOf = (serverCallId: string) => `${keyOf(serverCallId)}:actions`;
@@ -183,19 +210,8 @@ export function createLedger(redis: RedisClient, prefix: string): Ledger {
         };
         await redis.hsetnx(recordingsOf(update.serverCallId), update.recordingId, JSON.stringify(recording));
       }
-      const current = await get(update.serverCallId);
-      // Actions and recordings live in keys of their own, not in the stored entry.
-      const {
-        actions: _actions,
-        recordings: _recordings,
-        stops: _stops,
-        ...stored
-      } = current ?? {
-        actions: undefined,
-        recordings: undefined,
-        stops: undefined,
-      };
-      const entry: LedgerEntry = { ...stored, ...update, updatedAt: now.toISOString() };
+      const entry = entryAfter(await get(update.serverCallId), update, now);
+      if (!entry) return;
       const written = await redis.eval(WRITE, 1, keyOf(update.serverCallId), entry.outcome, JSON.stringify(entry));
       if (written !== 1) return;
       await redis.zadd(index, now.getTime(), update.serverCallId);

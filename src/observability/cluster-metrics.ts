@@ -82,7 +82,7 @@ new Gauge({
 
 new Gauge({
   name: "workers_alive_by_role",
-  help: "Worker processes with a fresh heartbeat that serve a role (control, ingest, retrieval; a worker of role all counts in each); 0 for a role means its queues wait",
+  help: "Worker processes with a fresh heartbeat that serve a role (control, ingest, retrieval, operations; a worker of role all counts in each); 0 for a role means its queues wait",
   labelNames: ["role"] as const,
   registers: [metrics],
   async collect() {

@@ -9,7 +9,8 @@ export function jobIdFor(...parts: string[]): string {
 
 /**
  * Control-queue priorities (BullMQ: lower runs first). Getting a call recorded comes before everything;
- * enforcement and PCI pauses next; announcements and after-the-fact checks last.
+ * enforcement and PCI pauses next; announcements and after-the-fact checks last. The operations queue uses the
+ * same bands: the storage probe and the ingest deadline sweep before reconciliation and the review queue.
  */
 export const Priority = { urgent: 1, prompt: 2, routine: 3 } as const;
 export type Priority = (typeof Priority)[keyof typeof Priority];

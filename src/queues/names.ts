@@ -5,6 +5,11 @@ export const QueueName = {
   ingest: "ingest",
   /** Evidence exports: long-running, kept apart so they never hold up ingest. */
   export: "export",
+  /**
+   * The periodic operations jobs (sweeps, probes, checkpoints, reconciliation, the review queue's filling): off the
+   * control queue, so none of them holds a control worker's concurrency while a call waits to be recorded.
+   */
+  operations: "operations",
 } as const;
 export type QueueName = (typeof QueueName)[keyof typeof QueueName];
 

@@ -36,6 +36,14 @@ export interface Queues {
   /** Runs a job kind every `everyMs` (a BullMQ job scheduler: one per kind across all replicas). */
   schedule<K extends AnyJobKind>(kind: K, payload: PayloadOfKind<K>, everyMs: number): Promise<void>;
   /**
+   * Removes a kind's job scheduler, and its next job, from every queue but the kind's own; returns the queues it
+   * was found on. A scheduler is upserted by id within one queue: one left on a kind's former queue (from before
+   * the kind moved, docs/operations.md "Worker roles") would keep firing there beside the new one.
+   */
+  unscheduleElsewhere(kind: AnyJobKind): Promise<QueueName[]>;
+  /** Removes the kind's scheduler (and its next run) from its own queue: true if there was one. */
+  unschedule(kind: AnyJobKind): Promise<boolean>;
+  /**
    * Every job of a kind that has not started yet, in pages. The ids are read once up front, so a page moved
    * by `setPriority` is not met again; jobs queued meanwhile wait for the next pass; jobs gone meanwhile are skipped.
    */
@@ -91,6 +99,12 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
         { every: everyMs },
         { name: kind.name, data: payload, opts: kind.options },
       );
+    },
+    unschedule: (kind) => queueOf(kind).removeJobScheduler(kind.name),
+    async unscheduleElsewhere(kind) {
+      const elsewhere = [...queues.entries()].filter(([name]) => name !== kind.queue);
+      const removed = await Promise.all(elsewhere.map(([, queue]) => queue.removeJobScheduler(kind.name)));
+      return elsewhere.filter((_, i) => removed[i]).map(([name]) => name as QueueName);
     },
     async *notStarted<K extends AnyJobKind>(kind: K, pageSize = 200): AsyncIterable<QueuedJob<K>[]> {
       const queue = queueOf(kind);

@@ -2,11 +2,12 @@ import { QueueName } from "./names.js";
 
 /**
  * What a worker process runs (WORKER_ROLE, docs/operations.md "Worker roles"): `control` — the intake outbox
- * relay, call events and recording control (the path to a recording), and the periodic operations jobs queued
- * beside them; `ingest` — archiving recording chunks; `retrieval` — evidence exports. `all` (the default) is all
- * three, for `npm start` and small installs.
+ * relay, call events and recording control (the path to a recording) and nothing else; `ingest` — archiving
+ * recording chunks; `retrieval` — evidence exports; `operations` — the periodic jobs (deadline and gap sweeps, the
+ * storage probe, evidence checkpoints, reconciliation, the review queue's filling). `all` (the default) is every
+ * role, for `npm start` and small installs.
  */
-export const WORKER_ROLES = ["control", "ingest", "retrieval"] as const;
+export const WORKER_ROLES = ["control", "ingest", "retrieval", "operations"] as const;
 export type WorkerRole = (typeof WORKER_ROLES)[number];
 
 /**
@@ -18,6 +19,7 @@ export const QUEUE_ROLE: Readonly<Record<QueueName, WorkerRole>> = {
   [QueueName.control]: "control",
   [QueueName.ingest]: "ingest",
   [QueueName.export]: "retrieval",
+  [QueueName.operations]: "operations",
 };
 
 export function roleOfQueue(queue: QueueName): WorkerRole {

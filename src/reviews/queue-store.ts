@@ -3,15 +3,28 @@
  * recordings the filling job has already considered (a set), and how many each agent-week has by sampling (a
  * hash). Keys of one team share a hash tag. Unlike reviews, the queue is working state, not evidence: who was
  * assigned what is in the audit trail; the statuses follow from the reviews, which reindex re-applies.
+ *
+ * Two reviewers, a reviewer and the filling job, or two fills may touch a team's queue at the same instant: an
+ * item is only ever changed by `update` (compare-and-set on the item, re-read and re-applied on a conflict), and a
+ * team is filled by one fill at a time (`whileFilling`).
  */
+import { randomUUID } from "node:crypto";
 import type { RedisClient } from "../redis/index.js";
 import type { QueueItem } from "./queue.js";
+
+/** What an item change does: the next item, or undefined to leave it as it is (a change may also throw: refused). */
+export type ItemChange = (current: QueueItem | undefined) => QueueItem | undefined;
 
 export interface ReviewQueue {
   /** Adds items not yet in the queue (an existing item is kept as it is); returns those added. */
   add(items: readonly QueueItem[]): Promise<QueueItem[]>;
   get(team: string, recordingId: string): Promise<QueueItem | undefined>;
-  put(item: QueueItem): Promise<void>;
+  /**
+   * Changes one item atomically: `change` is given the item as stored (undefined: none) and its result is written
+   * only if the item is still that one; otherwise it is given the item again as it now is. Returns the item as
+   * stored afterwards. `change` must be pure: it may run more than once.
+   */
+  update(team: string, recordingId: string, change: ItemChange): Promise<QueueItem | undefined>;
   list(team: string): Promise<QueueItem[]>;
   /** Marks recordings considered by the filling job; returns those not considered before. */
   consider(team: string, recordingIds: readonly string[]): Promise<Set<string>>;
@@ -19,14 +32,40 @@ export interface ReviewQueue {
   considered(team: string, recordingIds: readonly string[]): Promise<Set<string>>;
   counts(team: string): Promise<Map<string, number>>;
   count(team: string, agentWeek: string, by: number): Promise<void>;
+  /**
+   * Runs `fill` while holding the team's filling lease (at most `leaseMs`): two fills of a team at once would
+   * both sample from the same counts and load. Undefined, without running it, while another fill holds it.
+   */
+  whileFilling<T>(team: string, leaseMs: number, fill: () => Promise<T>): Promise<T | undefined>;
 }
+
+/** Writes the item (ARGV[3]) only if the field still holds ARGV[2] (ARGV[1] "1": only if it holds nothing). */
+const SET_IF_UNCHANGED = `
+local current = redis.call('HGET', KEYS[1], ARGV[4])
+if ARGV[1] == '1' then
+  if current then return 0 end
+elseif current ~= ARGV[2] then
+  return 0
+end
+redis.call('HSET', KEYS[1], ARGV[4], ARGV[3])
+return 1`;
+
+/** Lets go of a lease only if it is still this holder's (an expired one may be another fill's by now). */
+const RELEASE_IF_HELD = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+/** Conflicts on one item in a row before giving up: each is another writer's change landing first. */
+const MAX_ATTEMPTS = 50;
 
 export function createReviewQueue(redis: RedisClient, prefix: string): ReviewQueue {
   const keys = (team: string) => ({
     items: `${prefix}:rq:{${team}}:items`,
     seen: `${prefix}:rq:{${team}}:seen`,
     counts: `${prefix}:rq:{${team}}:counts`,
+    filling: `${prefix}:rq:{${team}}:filling`,
   });
+  const parse = (raw: string | null) => (raw ? (JSON.parse(raw) as QueueItem) : undefined);
   return {
     async add(items) {
       const added: QueueItem[] = [];
@@ -35,11 +74,28 @@ export function createReviewQueue(redis: RedisClient, prefix: string): ReviewQue
       return added;
     },
     async get(team, recordingId) {
-      const raw = await redis.hget(keys(team).items, recordingId);
-      return raw ? (JSON.parse(raw) as QueueItem) : undefined;
+      return parse(await redis.hget(keys(team).items, recordingId));
     },
-    async put(item) {
-      await redis.hset(keys(item.team).items, item.recordingId, JSON.stringify(item));
+    async update(team, recordingId, change) {
+      const key = keys(team).items;
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        const raw = await redis.hget(key, recordingId);
+        const next = change(parse(raw));
+        if (next === undefined) return parse(raw);
+        if (next.team !== team || next.recordingId !== recordingId)
+          throw new Error(`a change of ${team}/${recordingId} may not move the item`);
+        const written = await redis.eval(
+          SET_IF_UNCHANGED,
+          1,
+          key,
+          raw === null ? "1" : "0",
+          raw ?? "",
+          JSON.stringify(next),
+          recordingId,
+        );
+        if (written === 1) return next;
+      }
+      throw new Error(`review queue item ${team}/${recordingId}: changed by others ${MAX_ATTEMPTS} times in a row`);
     },
     async list(team) {
       const all = await redis.hgetall(keys(team).items);
@@ -61,6 +117,16 @@ export function createReviewQueue(redis: RedisClient, prefix: string): ReviewQue
     },
     async count(team, agentWeek, by) {
       await redis.hincrby(keys(team).counts, agentWeek, by);
+    },
+    async whileFilling(team, leaseMs, fill) {
+      const key = keys(team).filling;
+      const holder = randomUUID();
+      if ((await redis.set(key, holder, "PX", leaseMs, "NX")) !== "OK") return undefined;
+      try {
+        return await fill();
+      } finally {
+        await redis.eval(RELEASE_IF_HELD, 1, key, holder);
+      }
     },
   };
 }

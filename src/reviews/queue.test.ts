@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { itemAfterReview, orderQueue, type QueueItem } from "./queue.js";
+import { itemAfterReview, itemAssigned, itemStarted, orderQueue, type QueueItem } from "./queue.js";
 import type { FlagKind } from "./review.js";
 
 const item = (over: Partial<QueueItem> = {}): QueueItem => ({
@@ -77,5 +77,41 @@ describe("orderQueue", () => {
       "mine-late",
       "done-mine",
     ]);
+  });
+});
+
+describe("itemStarted", () => {
+  const at = "2026-12-08T12:00:00Z";
+  it.each<[string, Partial<QueueItem>, Partial<QueueItem> | undefined]>([
+    [
+      "unassigned, to review: in progress, the starter's",
+      { status: "to-review", assignee: null },
+      { status: "in-progress", assignee: "bob" },
+    ],
+    [
+      "assigned to another: in progress, still theirs",
+      { status: "to-review", assignee: "ann" },
+      { status: "in-progress", assignee: "ann" },
+    ],
+    [
+      "already in progress by another: theirs",
+      { status: "in-progress", assignee: "ann" },
+      { status: "in-progress", assignee: "ann" },
+    ],
+    ["disputed: stays disputed", { status: "disputed", assignee: null }, { status: "disputed", assignee: "bob" }],
+    ["done: refused", { status: "done", assignee: "ann" }, undefined],
+  ])("%s", (_case, before, after) => {
+    const started = itemStarted(item(before), "bob", at);
+    expect(started).toEqual(after ? item({ ...before, ...after, updatedAt: at }) : undefined);
+  });
+});
+
+describe("itemAssigned", () => {
+  it.each<[QueueItem["status"], string | null]>([
+    ["to-review", "bob"],
+    ["done", "bob"],
+    ["in-progress", null],
+  ])("a %s item assigned to %s keeps its status", (status, reviewer) => {
+    expect(itemAssigned(item({ status }), reviewer, "t")).toEqual(item({ status, assignee: reviewer, updatedAt: "t" }));
   });
 });

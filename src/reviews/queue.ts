@@ -71,3 +71,23 @@ export function orderQueue(items: readonly QueueItem[], reviewer: string | undef
     (a, b) => rank(a) - rank(b) || a.startedAt.localeCompare(b.startedAt) || a.recordingId.localeCompare(b.recordingId),
   );
 }
+
+/**
+ * The item once `reviewer` opens it from their queue: in progress (a disputed one stays disputed), assigned to
+ * them when it was assigned to nobody, else kept by its assignee. Undefined when its review is done (a new version
+ * of the review changes it, not a start).
+ */
+export function itemStarted(item: QueueItem, reviewer: string, at: string): QueueItem | undefined {
+  if (item.status === "done") return undefined;
+  return {
+    ...item,
+    status: item.status === "disputed" ? item.status : "in-progress",
+    assignee: item.assignee ?? reviewer,
+    updatedAt: at,
+  };
+}
+
+/** The item assigned to `reviewer` (null: to anyone of the team); its status is left as it is. */
+export function itemAssigned(item: QueueItem, reviewer: string | null, at: string): QueueItem {
+  return { ...item, assignee: reviewer, updatedAt: at };
+}

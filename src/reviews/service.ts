@@ -9,7 +9,7 @@ import { isMember, type TeamPolicy } from "../policy/index.js";
 import type { LedgerEntry } from "../ledger/index.js";
 import { ReviewConflict, type ReviewArchive, type StoredVersion } from "./archive.js";
 import type { IndexedReview, ReviewIndex } from "./index-store.js";
-import { itemAfterReview, type QueueItem } from "./queue.js";
+import { itemAfterReview, itemAssigned, itemStarted, type QueueItem } from "./queue.js";
 import type { ReviewQueue } from "./queue-store.js";
 import { reviewReport, type ReportRow } from "./report.js";
 import { buildReview, parseReviewBlobName, reviewBlobName, type Submission } from "./review.js";
@@ -138,15 +138,19 @@ export async function submitReview(
   return { review, item };
 }
 
-async function applyToQueue(
-  stores: ReviewStores,
-  card: Scorecard,
-  recording: RecordingRef,
+/**
+ * Moves the recording's queue item on after a review (`itemAfterReview`), applied to the item as it is when written
+ * (ReviewQueue.update): a start or an assignment landing at the same instant is not lost, nor does it undo this.
+ */
+export async function applyToQueue(
+  stores: { queue: ReviewQueue; index: Pick<ReviewIndex, "ofRecording"> },
+  card: Pick<Scorecard, "sampling" | "reviewers">,
+  recording: Pick<RecordingRef, "recordingId" | "serverCallId" | "team" | "startedAt">,
   agent: string,
-  review: IndexedReview,
+  review: Pick<IndexedReview, "reviewId" | "latest">,
   at: string,
 ): Promise<QueueItem> {
-  const item: QueueItem = (await stores.queue.get(recording.team, recording.recordingId)) ?? {
+  const fresh: QueueItem = {
     recordingId: recording.recordingId,
     serverCallId: recording.serverCallId,
     team: recording.team,
@@ -160,18 +164,59 @@ async function applyToQueue(
     reviewIds: [],
   };
   const others = (await stores.index.ofRecording(recording.recordingId)).filter((r) => r.reviewId !== review.reviewId);
-  const next = itemAfterReview(
-    item,
-    { reviewId: review.reviewId, reviewer: review.latest.reviewer, flags: review.latest.flags.map((f) => f.kind), at },
-    {
-      flagged: card.sampling.flagged,
-      reviewers: card.reviewers,
-      reviewedBy: others.flatMap((r) => r.versions.map((v) => v.reviewer)),
-      open: openPerReviewer(await stores.queue.list(recording.team)),
-    },
+  const rules = {
+    flagged: card.sampling.flagged,
+    reviewers: card.reviewers,
+    reviewedBy: others.flatMap((r) => r.versions.map((v) => v.reviewer)),
+    // Who has fewest open items only balances a second look's assignment: a count a moment old does.
+    open: openPerReviewer(await stores.queue.list(recording.team)),
+  };
+  const reviewed = {
+    reviewId: review.reviewId,
+    reviewer: review.latest.reviewer,
+    flags: review.latest.flags.map((f) => f.kind),
+    at,
+  };
+  const next = await stores.queue.update(recording.team, recording.recordingId, (current) =>
+    itemAfterReview(current ?? fresh, reviewed, rules),
   );
-  await stores.queue.put(next);
-  return next;
+  return next!;
+}
+
+/**
+ * A reviewer opens a queue item (`itemStarted`), applied to the item as it is when written: of two reviewers
+ * starting an unassigned item at once, one gets it and the other is told whose it is; a start landing after a
+ * review made it done is refused (409), not written over it.
+ */
+export async function startReviewing(
+  queue: ReviewQueue,
+  recording: Pick<RecordingRef, "team" | "recordingId">,
+  reviewer: string,
+  at = new Date().toISOString(),
+): Promise<QueueItem> {
+  const item = await queue.update(recording.team, recording.recordingId, (current) => {
+    if (!current) throw new ReviewRefused(404, "the recording is not in the review queue");
+    const next = itemStarted(current, reviewer, at);
+    if (!next) throw new ReviewRefused(409, "the review of this recording is done; submit a new version to change it");
+    return next;
+  });
+  return item!;
+}
+
+/** Assigns a queue item (`itemAssigned`) as it is when written; returns it and whom it was assigned to before. */
+export async function assignReviewer(
+  queue: ReviewQueue,
+  recording: Pick<RecordingRef, "team" | "recordingId">,
+  reviewer: string | null,
+  at = new Date().toISOString(),
+): Promise<{ item: QueueItem; from: string | null }> {
+  let from: string | null = null;
+  const item = await queue.update(recording.team, recording.recordingId, (current) => {
+    if (!current) throw new ReviewRefused(404, "the recording is not in the review queue");
+    from = current.assignee;
+    return itemAssigned(current, reviewer, at);
+  });
+  return { item: item!, from };
 }
 
 const openPerReviewer = (items: readonly QueueItem[]) => {
@@ -191,67 +236,89 @@ export interface FillDependencies extends ReviewStores {
  * Fills each team's queue from its recordings archived since the last run (those that started within
  * `lookbackDays`, not considered before), by the team's sampling rules; new items go to the listed reviewer with
  * the fewest open items. Recordings are marked considered only after their items are stored, so a run that dies
- * is repeated by the next, which adds nothing twice.
+ * is repeated by the next, which adds nothing twice. A team is filled by one run at a time (its lease, at most
+ * `leaseMs`): a run that finds another filling it leaves it to that one (`busy`); what neither considered waits
+ * for the next run. Two at once would each sample from the same counts — an agent's week over its quota — and
+ * give new items to the same least-loaded reviewer.
  */
-export async function fillQueue(deps: FillDependencies, lookbackDays: number) {
+export async function fillQueue(deps: FillDependencies, lookbackDays: number, leaseMs = 15 * 60_000) {
   const now = (deps.now ?? (() => new Date()))();
   const since = new Date(now.getTime() - lookbackDays * 86_400_000);
   const added: QueueItem[] = [];
+  const busy: string[] = [];
   let considered = 0;
   for (const [team, card] of deps.scorecards()) {
-    const recordings = await deps.recordingsSince(team, since);
-    const seen = await deps.queue.considered(
-      team,
-      recordings.map((r) => r.recordingId),
-    );
-    const fresh = recordings.filter((r) => !seen.has(r.recordingId));
-    if (fresh.length === 0) continue;
-    const candidates: (Candidate & { recording: RecordingRef })[] = [];
-    for (const recording of fresh) {
-      const facts = await deps.manifest(recording);
-      const entry = await deps.ledger.get(recording.serverCallId);
-      candidates.push({
-        recording,
-        recordingId: recording.recordingId,
-        agent: agentOf(recording, deps.policies()),
-        startedAt: recording.startedAt,
-        paused: facts?.paused ?? false,
-        enforced: (entry?.actions ?? []).length > 0,
-        flagged: false,
-      });
+    const filled = await deps.queue.whileFilling(team, leaseMs, () => fillTeam(deps, team, card, since, now));
+    if (!filled) {
+      busy.push(team);
+      continue;
     }
-    candidates.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.recordingId.localeCompare(b.recordingId));
-    const selected = selectForReview(card.sampling, candidates, await deps.queue.counts(team));
-    const open = openPerReviewer(await deps.queue.list(team));
-    for (const selection of selected) {
-      const candidate = candidates.find((c) => c.recordingId === selection.recordingId)!;
-      const assignee = nextReviewer(card.reviewers, open) ?? null;
-      const item: QueueItem = {
-        recordingId: candidate.recordingId,
-        serverCallId: candidate.recording.serverCallId,
-        team,
-        agent: candidate.agent,
-        startedAt: candidate.startedAt,
-        reasons: selection.reasons,
-        status: "to-review",
-        assignee,
-        queuedAt: now.toISOString(),
-        updatedAt: now.toISOString(),
-        reviewIds: [],
-      };
-      const [stored] = await deps.queue.add([item]);
-      if (!stored) continue;
-      added.push(stored);
-      if (assignee) open.set(assignee, (open.get(assignee) ?? 0) + 1);
-      if (candidate.agent !== "unknown") await deps.queue.count(team, selection.agentWeek, 1);
-    }
-    await deps.queue.consider(
-      team,
-      fresh.map((r) => r.recordingId),
-    );
-    considered += fresh.length;
+    added.push(...filled.added);
+    considered += filled.considered;
   }
-  return { considered, added };
+  return { considered, added, busy };
+}
+
+/** One team's part of `fillQueue`, run while holding the team's filling lease. */
+async function fillTeam(
+  deps: FillDependencies,
+  team: string,
+  card: Scorecard,
+  since: Date,
+  now: Date,
+): Promise<{ considered: number; added: QueueItem[] }> {
+  const added: QueueItem[] = [];
+  const recordings = await deps.recordingsSince(team, since);
+  const seen = await deps.queue.considered(
+    team,
+    recordings.map((r) => r.recordingId),
+  );
+  const fresh = recordings.filter((r) => !seen.has(r.recordingId));
+  if (fresh.length === 0) return { considered: 0, added };
+  const candidates: (Candidate & { recording: RecordingRef })[] = [];
+  for (const recording of fresh) {
+    const facts = await deps.manifest(recording);
+    const entry = await deps.ledger.get(recording.serverCallId);
+    candidates.push({
+      recording,
+      recordingId: recording.recordingId,
+      agent: agentOf(recording, deps.policies()),
+      startedAt: recording.startedAt,
+      paused: facts?.paused ?? false,
+      enforced: (entry?.actions ?? []).length > 0,
+      flagged: false,
+    });
+  }
+  candidates.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.recordingId.localeCompare(b.recordingId));
+  const selected = selectForReview(card.sampling, candidates, await deps.queue.counts(team));
+  const open = openPerReviewer(await deps.queue.list(team));
+  for (const selection of selected) {
+    const candidate = candidates.find((c) => c.recordingId === selection.recordingId)!;
+    const assignee = nextReviewer(card.reviewers, open) ?? null;
+    const item: QueueItem = {
+      recordingId: candidate.recordingId,
+      serverCallId: candidate.recording.serverCallId,
+      team,
+      agent: candidate.agent,
+      startedAt: candidate.startedAt,
+      reasons: selection.reasons,
+      status: "to-review",
+      assignee,
+      queuedAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      reviewIds: [],
+    };
+    const [stored] = await deps.queue.add([item]);
+    if (!stored) continue;
+    added.push(stored);
+    if (assignee) open.set(assignee, (open.get(assignee) ?? 0) + 1);
+    if (candidate.agent !== "unknown") await deps.queue.count(team, selection.agentWeek, 1);
+  }
+  await deps.queue.consider(
+    team,
+    fresh.map((r) => r.recordingId),
+  );
+  return { considered: fresh.length, added };
 }
 
 export interface ReindexResult {
@@ -323,9 +390,8 @@ export async function reindexReviews(
   // Replay the reviews on their queue items in submission order, from the item as the filling job left it.
   indexed.sort((a, b) => a.versions[0]!.submittedAt.localeCompare(b.versions[0]!.submittedAt));
   for (const review of indexed) {
-    const item = await stores.queue.get(review.team, review.recordingId);
     const card = stores.scorecards().get(review.team);
-    if (!item || !card) continue;
+    if (!card) continue;
     const reviewedBy = indexed
       .filter(
         (r) =>
@@ -334,17 +400,20 @@ export async function reindexReviews(
           r.versions[0]!.submittedAt < review.versions[0]!.submittedAt,
       )
       .flatMap((r) => r.versions.map((v) => v.reviewer));
-    await stores.queue.put(
-      itemAfterReview(
-        item,
-        {
-          reviewId: review.reviewId,
-          reviewer: review.latest.reviewer,
-          flags: review.latest.flags.map((f) => f.kind),
-          at: review.latest.submittedAt,
-        },
-        { flagged: card.sampling.flagged, reviewers: card.reviewers, reviewedBy, open: new Map() },
-      ),
+    // Only an existing item (one the job queued): as it is when written, like every change of an item.
+    await stores.queue.update(review.team, review.recordingId, (item) =>
+      item
+        ? itemAfterReview(
+            item,
+            {
+              reviewId: review.reviewId,
+              reviewer: review.latest.reviewer,
+              flags: review.latest.flags.map((f) => f.kind),
+              at: review.latest.submittedAt,
+            },
+            { flagged: card.sampling.flagged, reviewers: card.reviewers, reviewedBy, open: new Map() },
+          )
+        : undefined,
     );
   }
   return { reviews, versions, problems };

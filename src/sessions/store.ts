@@ -52,8 +52,16 @@ export interface CallSession {
   factsVersion: number;
   /** Times recording was restarted or resumed after stopping mid-call. */
   restarts: number;
-  /** Set while recording is paused on purpose (PCI): such a pause is not a failure to enforce. */
+  /**
+   * Set while recording is paused on purpose (PCI; or while a joiner is asked for consent, `by: "consent"`): such a
+   * pause is not a failure to enforce.
+   */
   pause: PauseState | undefined;
+  /**
+   * The call's `start-recording` step is claimed: its recording is on its way (or started). With no recordingId yet,
+   * that is the start window, in which the consent gate waits to pause before asking (docs/consent-flow.md).
+   */
+  startClaimed?: boolean;
   /** The recording announcement: asked of ACS, then played or failed (with ACS's reason). */
   announcement: { status: "requested" | "played" | "failed"; detail?: string } | undefined;
   /** When the webhook received the call's CallStarted (ISO 8601): where time-to-record is measured from. */
@@ -136,7 +144,11 @@ export type OnceStep =
   /** Acting on a refusal or silence as the policy says (end the call, or put why nothing is recorded on record). */
   | "consent-fallback"
   /** Alerting, once per party, that someone who joined after consent was asked would have to be asked too. */
-  | `consent-unasked:${string}`;
+  | `consent-unasked:${string}`
+  /** Pausing the recording before a party (raw id) who joined once it had started is asked, once per party. */
+  | `consent-pause:${string}`
+  /** Resuming a recording paused for consent once everyone has consented, once per pause (its `at`). */
+  | `consent-resume:${string}`;
 
 const SESSION_TTL_SECONDS = 7 * 24 * 3600;
 
@@ -286,6 +298,7 @@ function sessionOf(serverCallId: string, replies: [Error | null, unknown][] | nu
     restarts: Number(hash.restarts ?? 0),
     announcement: hash.announcement ? (JSON.parse(hash.announcement) as CallSession["announcement"]) : undefined,
     pause: hash.pause ? (JSON.parse(hash.pause) as PauseState) : undefined,
+    ...(hash["once:start-recording"] !== undefined ? { startClaimed: true } : {}),
     startedSeenAt: hash.startedSeenAt,
     rangSeenAt: hash.rangSeenAt,
     presence: Object.values((presenceReply?.[1] ?? {}) as Record<string, string>).map(

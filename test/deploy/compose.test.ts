@@ -39,7 +39,7 @@ describe("docker-compose.yml", () => {
     }
     // Control and ingest in processes of their own, every role served; ingest weighs less on the CPU.
     expect(loadConfig(control!.environment).WORKER_ROLE).toEqual(["control"]);
-    expect(loadConfig(ingest!.environment).WORKER_ROLE).toEqual(["ingest", "retrieval"]);
+    expect(loadConfig(ingest!.environment).WORKER_ROLE).toEqual(["ingest", "retrieval", "operations"]);
     expect(ingest!.cpu_shares).toBeLessThan(1024);
     expect(control!.cpu_shares).toBeUndefined();
     expect(ingest!.ports).toEqual(["8083:8081"]);

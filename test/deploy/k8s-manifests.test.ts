@@ -117,7 +117,8 @@ describe("deploy/k8s", () => {
     const control = roleOf("compliance-recorder-worker-control");
     const ingest = roleOf("compliance-recorder-worker-ingest");
     expect(control.roles).toEqual(["control"]);
-    expect(ingest.roles).toEqual(["ingest", "retrieval"]);
+    // The periodic jobs off control: with ingest, on a queue of their own (docs/operations.md "Worker roles").
+    expect(ingest.roles).toEqual(["ingest", "retrieval", "operations"]);
     expect([...control.roles, ...ingest.roles].sort()).toEqual([...WORKER_ROLES].sort());
     // The ConfigMap leaves the role to each Deployment (a WORKER_ROLE there would be overridden anyway).
     expect(configMap().data.WORKER_ROLE).toBeUndefined();

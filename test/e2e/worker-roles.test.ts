@@ -55,8 +55,8 @@ describe("worker roles", () => {
       checks: { workers: "degraded: no worker alive: events and recordings wait in Redis" },
     });
 
-    const ingest = startRole("ingest", "retrieval");
-    expect(ingest.workers.map((w) => w.name)).toEqual(["ingest", "export"]);
+    const ingest = startRole("ingest", "retrieval", "operations");
+    expect(ingest.workers.map((w) => w.name)).toEqual(["ingest", "export", "operations"]);
     await ingest.heartbeat.started;
     expect(await readyz()).toMatchObject({
       status: 200,
@@ -64,6 +64,7 @@ describe("worker roles", () => {
     });
     expect(await metric('workers_alive_by_role{role="control"}')).toBe(0);
     expect(await metric('workers_alive_by_role{role="ingest"}')).toBe(1);
+    expect(await metric('workers_alive_by_role{role="operations"}')).toBe(1);
 
     // Without a control worker the call's events wait in the outbox: nothing connects it.
     const { serverCallId } = await stack.simulator.placeCall({ from: ALICE, to: BOB, durationMs: 120_000 });
@@ -101,7 +102,7 @@ describe("worker roles", () => {
     // A role whose only worker stops is unserved again.
     await ingest.close();
     expect((await readyz()).checks.workers).toBe(
-      "degraded: no worker alive serves ingest, retrieval: its queues wait (WORKER_ROLE)",
+      "degraded: no worker alive serves ingest, retrieval, operations: its queues wait (WORKER_ROLE)",
     );
   });
 

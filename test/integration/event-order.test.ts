@@ -176,6 +176,8 @@ async function handle(
       if (jobId) removed.push({ name, jobId });
     },
     schedule: async () => undefined,
+    unscheduleElsewhere: async () => [],
+    unschedule: async () => false,
     async *notStarted() {
       yield* [];
     },

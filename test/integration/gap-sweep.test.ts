@@ -55,13 +55,13 @@ describe.each(redisTargets)("the periodic gap sweep on %s", (_label, target) => 
     const queues = createQueues(redis, prefix);
     await queues.schedule(sweepGaps, {}, 300_000);
     await queues.schedule(sweepGaps, {}, 300_000);
-    const control = new Queue(QueueName.control, {
+    const operations = new Queue(QueueName.operations, {
       connection: redis,
-      prefix: queueKeyPrefix(prefix, QueueName.control),
+      prefix: queueKeyPrefix(prefix, QueueName.operations),
     });
-    const schedulers = await control.getJobSchedulers();
+    const schedulers = await operations.getJobSchedulers();
     expect(schedulers.map((s) => [s.name, s.every])).toEqual([["sweep-gaps", 300_000]]);
-    await control.close();
+    await operations.close();
     await queues.close();
   });
 });

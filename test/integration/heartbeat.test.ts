@@ -64,14 +64,14 @@ describe("worker heartbeats", () => {
     try {
       const ready = await fetch(`${base}/readyz`);
       expect(ready.status).toBe(200);
-      // Ready itself, and says that nobody runs control or retrieval (their queues wait).
+      // Ready itself, and says that nobody runs control, retrieval or operations (their queues wait).
       expect(await ready.json()).toEqual({
         ready: true,
         role: "ingest",
         checks: {
           redis: "ok",
           heartbeat: "ok",
-          workers: "degraded: no worker alive serves control, retrieval: its queues wait (WORKER_ROLE)",
+          workers: "degraded: no worker alive serves control, retrieval, operations: its queues wait (WORKER_ROLE)",
         },
       });
       const health = await fetch(`${base}/healthz`);
@@ -97,19 +97,29 @@ describe("worker heartbeats", () => {
     const control = startHeartbeat(redis, at, { id: "pod-c", roles: ["control"] }, () => undefined, 50);
     const rest = startHeartbeat(redis, at, { id: "pod-i", roles: ["ingest", "retrieval"] }, () => undefined, 50);
     await Promise.all([control.started, rest.started]);
+    // The periodic jobs have their own role: served by no one yet.
+    expect((await rolesReadiness(redis, at))?.degraded).toMatch(/no worker alive serves operations:/);
+    const operations = startHeartbeat(redis, at, { id: "pod-o", roles: ["operations"] }, () => undefined, 50);
+    await operations.started;
     expect(await rolesReadiness(redis, at)).toBeUndefined();
+    await operations.stop();
     await control.stop();
-    expect((await rolesReadiness(redis, at))?.degraded).toMatch(/no worker alive serves control:/);
+    expect((await rolesReadiness(redis, at))?.degraded).toMatch(/no worker alive serves control, operations:/);
     // A worker from before roles (its beat names none) ran every queue: it still counts for each.
     await redis.zadd(heartbeatKey(at), Date.now(), "old-pod-1");
     expect(await rolesReadiness(redis, at)).toBeUndefined();
     const alive = await aliveWorkers(redis, at);
     expect(alive.map((w) => [w.id, w.roles]).sort()).toEqual([
-      ["old-pod-1", ["control", "ingest", "retrieval"]],
+      ["old-pod-1", ["control", "ingest", "retrieval", "operations"]],
       ["pod-i", ["ingest", "retrieval"]],
     ]);
     await rest.stop();
-    const all = startHeartbeat(redis, at, { id: "pod-a", roles: ["control", "ingest", "retrieval"] }, () => undefined);
+    const all = startHeartbeat(
+      redis,
+      at,
+      { id: "pod-a", roles: ["control", "ingest", "retrieval", "operations"] },
+      () => undefined,
+    );
     await all.started;
     expect(await redis.zscore(heartbeatKey(at), "pod-a@all")).not.toBeNull();
     await all.stop();

@@ -206,13 +206,13 @@ describe("deadline-aware ingest priority", () => {
     try {
       await queues.schedule(sweepIngestDeadlines, {}, 300_000);
       await queues.schedule(sweepIngestDeadlines, {}, 300_000);
-      const control = new Queue(QueueName.control, {
+      const operations = new Queue(QueueName.operations, {
         connection: redis,
-        prefix: queueKeyPrefix(prefix, QueueName.control),
+        prefix: queueKeyPrefix(prefix, QueueName.operations),
       });
-      const schedulers = await control.getJobSchedulers();
+      const schedulers = await operations.getJobSchedulers();
       expect(schedulers.map((s) => [s.name, s.every])).toEqual([["sweep-ingest-deadlines", 300_000]]);
-      await control.close();
+      await operations.close();
     } finally {
       await cleanUp();
     }

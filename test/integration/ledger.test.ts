@@ -34,6 +34,36 @@ describe.each(redisTargets)("ledger on %s", (_label, target) => {
     expect(await redis.exists(`${prefix}:ledger:{c1}`)).toBe(1);
   });
 
+  it("a recorded entry takes the call's end and its final consent record from a later CallEnded, and stays recorded", async () => {
+    const consent = {
+      summary: "all-party consent: a joiner refused",
+      requirement: "consent" as const,
+      decidedBy: { party: "4:+14155550100", jurisdiction: "US-CA", set: "all-party-consent" },
+      askedAt: "2026-11-22T09:58:00Z",
+      outcome: "refused" as const,
+      fallback: "record-nothing" as const,
+    };
+    await ledger.record({ serverCallId: "c9", outcome: "recorded", manifest: "t/m9.json", recordingId: "r9" });
+    await ledger.record({
+      serverCallId: "c9",
+      outcome: "exempt",
+      reason: "consent: refused",
+      endedAt: "2026-11-22T10:05:00Z",
+      consent,
+    });
+    expect(await ledger.get("c9")).toMatchObject({
+      outcome: "recorded",
+      manifest: "t/m9.json",
+      endedAt: "2026-11-22T10:05:00Z",
+      consent,
+    });
+    expect((await ledger.get("c9"))?.reason).toBeUndefined();
+    // The same end again changes nothing (no new line in the ledger chain).
+    const before = await redis.hget(`${prefix}:ledger:{c9}`, "entry");
+    await ledger.record({ serverCallId: "c9", outcome: "pending", endedAt: "2026-11-22T10:05:00Z", consent });
+    expect(await redis.hget(`${prefix}:ledger:{c9}`, "entry")).toBe(before);
+  });
+
   it("lists gaps since a time: failed, and pending past the grace period; exit code 1 when any", async () => {
     const old = new Date(Date.now() - 3 * 3_600_000).toISOString();
     await ledger.record({

@@ -55,9 +55,9 @@ export async function finishedJobsOfCall<N extends JobName>(
 
 /**
  * Waits until everything the webhook has accepted so far has been worked off: the intake outbox relayed, no call
- * event or ingest job waiting, running or waiting for a retry, no control job waiting or running. Control jobs
- * delayed to a deadline (enforce-start, expect-recording, a delayed check or the periodic sweeps) are not waited
- * for. Seen idle on two polls in a row: the counts are read one queue after the other, and a job that ends may
+ * event or ingest job waiting, running or waiting for a retry, no control or operations job waiting or running.
+ * Control jobs delayed to a deadline (enforce-start, expect-recording, a delayed check) and the periodic jobs'
+ * next runs (operations) are not waited for. Seen idle on two polls in a row: the counts are read one queue after the other, and a job that ends may
  * just have queued another.
  */
 export async function drained(stack: Stack, timeoutMs = 20_000): Promise<void> {
@@ -67,7 +67,7 @@ export async function drained(stack: Stack, timeoutMs = 20_000): Promise<void> {
     let count = await redis.xlen(stream);
     for (const queue of queues.all()) {
       const states: JobType[] =
-        queue.name === QueueName.control
+        queue.name === QueueName.control || queue.name === QueueName.operations
           ? ["waiting", "prioritized", "active"]
           : ["waiting", "prioritized", "active", "delayed"];
       const counts = await queue.getJobCounts(...states);

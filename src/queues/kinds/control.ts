@@ -164,13 +164,24 @@ export interface PauseRecordingPayload {
   by: string;
   reason: string;
   autoResumeSeconds: number | null;
+  /**
+   * A pause before a party (raw id) who joined while recording is asked for consent (docs/consent-flow.md): once per
+   * party, named as its claim `consent-pause:<party>`, and the call is planned again once ACS has paused.
+   */
+  forConsentOf?: string;
+  correlationId?: string;
 }
 
-/** A pause an operator asked for (docs/recording-control.md): each request is a job of its own. */
+/**
+ * A pause an operator asked for (docs/recording-control.md): each request is a job of its own. A pause for consent
+ * is once per party.
+ */
 export const pauseRecording = defineJobKind<PauseRecordingPayload>()({
   name: "pause-recording",
   queue: QueueName.control,
   options: { attempts: 5, backoff: { type: "exponential", delay: 500 }, priority: Priority.prompt },
+  key: (payload) =>
+    payload.forConsentOf === undefined ? undefined : [payload.serverCallId, `consent-pause:${payload.forConsentOf}`],
 });
 
 /**
@@ -236,8 +247,13 @@ export const consentFallback = defineJobKind<
     callConnectionId?: string;
     fallback: ConsentFallback;
     reason: string;
-    /** A party (raw id) who joined once a recording existed and did not consent: their channel is not archived. */
+    /**
+     * Who refused or was silent (raw id), when the gate knows (all-party consent, joiners). Under
+     * record-our-side-only, their channel is never archived.
+     */
     party?: string;
+    /** A recording that exists while consent is refused (a joiner's): left paused for this job to decide. */
+    recordingId?: string;
   }
 >()({
   name: "consent-fallback",

@@ -42,11 +42,12 @@ export const ingestChunk = defineJobKind<IngestChunkPayload>()({
 
 /**
  * Periodic: waiting ingest jobs move to the priority band of the time left; chunks at risk are alerted, once. On
- * the control queue, not the ingest queue: it must not wait behind the backlog it reorders.
+ * the operations queue, not the ingest queue: it must not wait behind the backlog it reorders (nor on the control
+ * queue, which it does not serve: docs/operations.md "Worker roles").
  */
 export const sweepIngestDeadlines = defineJobKind<Record<string, never>>()({
   name: "sweep-ingest-deadlines",
-  queue: QueueName.control,
+  queue: QueueName.operations,
   options: { attempts: 1, backoff: { type: "exponential", delay: 1_000 }, priority: Priority.prompt },
 });
 

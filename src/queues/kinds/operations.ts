@@ -13,7 +13,7 @@ const ONE_TRY_PER_RUN = {
 /** Periodic: is Blob storage answering? (the health view behind rejecting at IncomingCall) */
 export const probeStorage = defineJobKind<Record<string, never>>()({
   name: "probe-storage",
-  queue: QueueName.control,
+  queue: QueueName.operations,
   options: {
     attempts: 1,
     backoff: { type: "exponential", delay: 1_000 },
@@ -26,7 +26,7 @@ export const probeStorage = defineJobKind<Record<string, never>>()({
 /** Periodic: every ledger gap of the last two days gets an alert, once. */
 export const sweepGaps = defineJobKind<Record<string, never>>()({
   name: "sweep-gaps",
-  queue: QueueName.control,
+  queue: QueueName.operations,
   options: { attempts: 1, backoff: { type: "exponential", delay: 1_000 }, priority: Priority.routine },
 });
 
@@ -36,7 +36,7 @@ export const sweepGaps = defineJobKind<Record<string, never>>()({
  */
 export const checkpointEvidence = defineJobKind<Record<string, never>>()({
   name: "checkpoint-evidence",
-  queue: QueueName.control,
+  queue: QueueName.operations,
   options: ONE_TRY_PER_RUN,
 });
 
@@ -46,6 +46,6 @@ export const checkpointEvidence = defineJobKind<Record<string, never>>()({
  */
 export const reconcileCalls = defineJobKind<Record<string, never>>()({
   name: "reconcile-calls",
-  queue: QueueName.control,
+  queue: QueueName.operations,
   options: ONE_TRY_PER_RUN,
 });

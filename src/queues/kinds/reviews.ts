@@ -7,7 +7,7 @@ import { QueueName } from "../names.js";
  */
 export const fillReviewQueue = defineJobKind<Record<string, never>>()({
   name: "fill-review-queue",
-  queue: QueueName.control,
+  queue: QueueName.operations,
   options: {
     attempts: 1,
     backoff: { type: "exponential", delay: 1_000 },

@@ -403,7 +403,7 @@ export async function advance(
         alert: true,
         decidedBy: consent?.decidedBy,
       },
-      "a party who joined after consent was asked requires consent too: not asked (asked once per call)",
+      'consent became required after the notice was played: not asked (docs/consent-flow.md "Limits")',
     );
   }
   const owner = `event:${eventId}`;

@@ -21,8 +21,9 @@ type Payload = PayloadOf<"consent-fallback">;
  *   is recorded unmixed in ACS's storage and ingest keeps only our members' channels (recordOurSideOnly).
  */
 async function perform(deps: Deps, payload: Payload, run: JobContext) {
-  const { serverCallId, correlationId, callConnectionId, fallback, reason } = payload;
-  const context = { serverCallId, correlationId, fallback, reason };
+  const { serverCallId, correlationId, callConnectionId, fallback, reason, party, recordingId } = payload;
+  // A joiner's refusal names them and the recording they joined (left paused for this job to decide).
+  const context = { serverCallId, correlationId, fallback, reason, party, recordingId };
   const at = () => new Date().toISOString();
   switch (fallback) {
     case "end-call": {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { metrics } from "../../../src/metrics.js";
 import type { ReconcileRun, ReconciledCall, StoredReconciliation, TimeWindow } from "../../../src/reconcile/index.js";
-import { reconcileCallsJob } from "./reconcile-calls.js";
+import type { WorkerRole } from "../../../src/queues/index.js";
+import { reconcileCallsJob, reconciliationOff, warnIfReconciliationOff } from "./reconcile-calls.js";
 
 function recordingLogger() {
   const lines: { level: string; fields: Record<string, unknown>; message: string }[] = [];
@@ -107,5 +108,45 @@ describe("the scheduled reconciliation", () => {
 
   it("is scheduled every RECONCILE_EVERY_SECONDS (0 turns it off: the runner skips it)", () => {
     expect(reconcileCallsJob.schedule?.everyMs({ reconcileSchedule: schedule } as never)).toBe(3_600_000);
+  });
+});
+
+describe("the reconciliation-off warning at a worker's start", () => {
+  type Env = "development" | "test" | "production";
+  it.each<[Env, number, WorkerRole[], boolean]>([
+    // Production, not scheduled, and the process schedules reconcile-calls (operations, or all): warn.
+    ["production", 0, ["operations"], true],
+    ["production", 0, ["control", "ingest", "retrieval", "operations"], true],
+    ["production", 0, ["ingest", "retrieval", "operations"], true],
+    // A process that would not schedule it says nothing: one warning per process that would run it.
+    ["production", 0, ["control"], false],
+    ["production", 0, ["ingest", "retrieval"], false],
+    // Scheduled: nothing to say.
+    ["production", 3600, ["operations"], false],
+    ["production", 1, ["control", "ingest", "retrieval", "operations"], false],
+    // Not production (development and tests run without ACS's logs): nothing to say.
+    ["development", 0, ["operations"], false],
+    ["test", 0, ["control", "ingest", "retrieval", "operations"], false],
+  ])("NODE_ENV=%s RECONCILE_EVERY_SECONDS=%d roles %j: warn %s", (env, every, roles, warn) => {
+    expect(reconciliationOff({ NODE_ENV: env, RECONCILE_EVERY_SECONDS: every }, roles)).toBe(warn);
+  });
+
+  it("logs the alert, once, when it must, and nothing otherwise", () => {
+    const off = recordingLogger();
+    expect(
+      warnIfReconciliationOff(off.logger, { NODE_ENV: "production", RECONCILE_EVERY_SECONDS: 0 }, ["operations"]),
+    ).toBe(true);
+    expect(off.lines).toEqual([
+      {
+        level: "warn",
+        fields: { alert: "reconciliation-off" },
+        message: expect.stringContaining("set RECONCILE_EVERY_SECONDS") as unknown as string,
+      },
+    ]);
+    const on = recordingLogger();
+    expect(
+      warnIfReconciliationOff(on.logger, { NODE_ENV: "production", RECONCILE_EVERY_SECONDS: 3600 }, ["operations"]),
+    ).toBe(false);
+    expect(on.lines).toEqual([]);
   });
 });

@@ -1,4 +1,6 @@
-import { reconcileCalls } from "../../../src/queues/index.js";
+import type { Config } from "../../../src/config/index.js";
+import type { Logger } from "../../../src/log.js";
+import { reconcileCalls, roleOfQueue, type WorkerRole } from "../../../src/queues/index.js";
 import { reconciledCalls, reconcileRuns, reconcileUnreadable } from "../../../src/metrics.js";
 import { ALERTING, STATUSES, storedOf } from "../../../src/reconcile/index.js";
 import { defineJob, type JobDependencies } from "../../job.js";
@@ -54,3 +56,34 @@ export const reconcileCallsJob = defineJob(reconcileCalls, {
   perform,
   schedule: { everyMs: (deps) => deps.reconcileSchedule.everyMs, payload: {} },
 });
+
+/**
+ * Whether a worker starting with these settings must warn that reconciliation is off (docs/reconciliation.md "The
+ * scheduled job"): in production, RECONCILE_EVERY_SECONDS at 0, and the process has the role that would schedule
+ * `reconcile-calls` (its queue's) — so the warning comes from where the job would run, once per such process,
+ * not from every worker of the deployment. Completeness is proven against ACS's own logs only when it runs.
+ */
+export function reconciliationOff(
+  config: Pick<Config, "NODE_ENV" | "RECONCILE_EVERY_SECONDS">,
+  roles: readonly WorkerRole[],
+): boolean {
+  return (
+    config.NODE_ENV === "production" &&
+    config.RECONCILE_EVERY_SECONDS === 0 &&
+    roles.includes(roleOfQueue(reconcileCalls.queue))
+  );
+}
+
+/** Logs the `reconciliation-off` alert when `reconciliationOff` says so; returns whether it did. */
+export function warnIfReconciliationOff(
+  logger: Pick<Logger, "warn">,
+  config: Pick<Config, "NODE_ENV" | "RECONCILE_EVERY_SECONDS">,
+  roles: readonly WorkerRole[],
+): boolean {
+  if (!reconciliationOff(config, roles)) return false;
+  logger.warn(
+    { alert: "reconciliation-off" },
+    "reconciliation against ACS's call logs is off: set RECONCILE_EVERY_SECONDS (e.g. 3600) and its source (docs/reconciliation.md)",
+  );
+  return true;
+}

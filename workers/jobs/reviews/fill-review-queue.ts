@@ -7,9 +7,10 @@ import { defineJob, type JobDependencies } from "../../job.js";
  * the listed reviewer with the fewest open items (docs/reviews.md "The queue").
  */
 async function perform(deps: JobDependencies<"fillReviewQueue">) {
-  const { considered, added } = await deps.fillReviewQueue();
+  const { considered, added, busy } = await deps.fillReviewQueue();
+  // A team another run is filling (e.g. a run queued on the old queue during an upgrade) is left to it.
   deps.logger.info(
-    { considered, added: added.length, teams: [...new Set(added.map((i) => i.team))] },
+    { considered, added: added.length, teams: [...new Set(added.map((i) => i.team))], busy },
     "review queue filled",
   );
   return { considered, added: added.map((i) => ({ team: i.team, recordingId: i.recordingId, reasons: i.reasons })) };

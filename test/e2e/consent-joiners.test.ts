@@ -1,0 +1,261 @@
+// Joiners once recording has started, and the start window, end to end (issue 20; docs/consent-flow.md "Joiners once
+// recording has started"): a desk agent's call with a Californian customer who consented is being recorded when a
+// second Californian joins. The recording is paused before they are asked (on their own leg), resumed on consent,
+// stopped on a refusal (record-nothing), and the call is ended on silence (end-call). The simulator plays the people
+// (scriptRecognizeAnswer) and keeps ACS's pause intervals in the recording's metadata (pauseResumeIntervals).
+import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLedger, type LedgerEntry } from "../../src/ledger/index.js";
+import type { RecognizeAnswerScript } from "../../simulator/types.js";
+import { eventually, startStack, type Stack } from "../support/stack.js";
+
+const RESOURCE = "7a0c2e51-3b9d-4f6e-8c12-5d4e3f2a1b90";
+const AGENT = `8:acs:${RESOURCE}_joiners-agent`;
+/** Area code 415: San Francisco, California (all-party consent). */
+const CALIFORNIA = (n: number) => `4:+1415555${String(2000 + n)}`;
+
+const POLICY = `
+version: 1
+team:
+  id: joiners-desk
+  name: Joiners desk
+  defaultLocation: GB
+members:
+  - "${AGENT}"
+rules:
+  - id: record-customer-calls
+    mode: required
+    recording: { content: audio, channel: mixed, format: wav }
+    enforcement: { startWithinSeconds: 10, onStartFailure: alert, onStop: alert }
+    retention: { days: 30 }
+    consent:
+      all-party-consent:
+        require: consent
+        prompt: { text: "This call is recorded. Press 1 or say yes to agree.", locale: en-US }
+        accept: { dtmf: "1", speech: [yes] }
+        timeoutSeconds: 2
+        onRefusal: record-nothing
+        onSilence: end-call
+      "*":
+        require: notice
+        announcement: { text: "This call is recorded.", locale: en-GB }
+`;
+
+let stack: Stack;
+let policyDir: string;
+beforeAll(async () => {
+  policyDir = await mkdtemp(join(tmpdir(), "consent-joiners-"));
+  await writeFile(join(policyDir, "joiners-desk.yaml"), POLICY);
+  for (const data of ["jurisdictions.sets.yaml", "jurisdictions.nanp-area-codes.yaml"])
+    await cp(join("policies", data), join(policyDir, data));
+  stack = await startStack({ policyDir });
+}, 60_000);
+afterAll(async () => {
+  await stack?.stop();
+  if (policyDir) await rm(policyDir, { recursive: true, force: true });
+});
+
+const requestsOf = (serverCallId: string, operation: string) =>
+  stack.simulator.requests().filter((r) => r.operation === operation && r.serverCallId === serverCallId);
+const view = (serverCallId: string) => stack.simulator.getCall(serverCallId);
+const ledger = () => createLedger(stack.runtime.redis, stack.config.REDIS_PREFIX);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const ledgerEntry = (serverCallId: string, what: string, where: (e: LedgerEntry) => boolean) =>
+  eventually(
+    async () => {
+      const entry = await ledger().get(serverCallId);
+      return entry && where(entry) ? entry : undefined;
+    },
+    30_000,
+    what,
+  );
+/** The joiner's evidence in the session: their ask and answer (consentAsked:<party> / consentAnswer:<party>). */
+const joinerEvidence = async (serverCallId: string, party: string) => {
+  const facts = (await stack.runtime.sessions.get(serverCallId)).consentParties?.[party];
+  return {
+    asked: facts?.asked ? (JSON.parse(facts.asked) as { at: string; target: string }) : undefined,
+    answer: facts?.answer ? (JSON.parse(facts.answer) as { outcome: string; at: string }) : undefined,
+  };
+};
+
+/** A call from the agent to a customer who consents (DTMF 1); resolves once its recording is active. */
+async function recordedCall(customer: string) {
+  const { serverCallId } = await stack.simulator.placeCall({ from: AGENT, to: customer, durationMs: 120_000 });
+  await stack.simulator.scriptRecognizeAnswer(serverCallId, customer, { kind: "dtmf", tones: ["1"], afterMs: 200 });
+  await eventually(
+    () => view(serverCallId)?.recordings.find((r) => r.state === "active"),
+    20_000,
+    "the recording to be active",
+  );
+  return serverCallId;
+}
+
+/**
+ * A person joins the recorded call, answering as scripted (none: silent). Returns the moment just before the join
+ * (the simulator runs in this process: its clock is ours), so `pause − joinedAt` bounds the exposure from above.
+ */
+async function joinCall(serverCallId: string, joiner: string, answer?: RecognizeAnswerScript) {
+  if (answer) await stack.simulator.scriptRecognizeAnswer(serverCallId, joiner, answer);
+  const joinedAt = Date.now();
+  await stack.simulator.addParticipant(serverCallId, joiner);
+  return joinedAt;
+}
+
+/** The pause is before the joiner is asked; returns its request's arrival at the simulator and the exposure. */
+function expectPausedBeforeAsked(serverCallId: string, joiner: string, joinedAt: number) {
+  const pauses = requestsOf(serverCallId, "pauseRecording");
+  expect(pauses.map((p) => p.status)).toEqual([202]);
+  const pausedAt = Date.parse(pauses[0]?.at ?? "");
+  const recognitions = view(serverCallId)?.recognitions ?? [];
+  const asked = recognitions.find((r) => r.target === joiner);
+  expect(asked).toBeDefined();
+  // Asked on the joiner's own leg, only once ACS had the pause.
+  expect(Date.parse(asked?.requestedAt ?? "")).toBeGreaterThanOrEqual(pausedAt);
+  return { pausedAt, exposureMs: pausedAt - joinedAt, asked };
+}
+
+describe("consent of a person who joins once recording has started", () => {
+  it("the joiner consents: paused before they are asked, resumed after, the archive shows the paused interval", async () => {
+    const [customer, joiner] = [CALIFORNIA(1), CALIFORNIA(2)];
+    const serverCallId = await recordedCall(customer);
+    await sleep(400);
+    const joinedAt = await joinCall(serverCallId, joiner, { kind: "dtmf", tones: ["1"], afterMs: 300 });
+    await eventually(
+      () => (requestsOf(serverCallId, "resumeRecording").length > 0 ? true : undefined),
+      20_000,
+      "the recording to be resumed",
+    );
+    const { pausedAt, exposureMs, asked } = expectPausedBeforeAsked(serverCallId, joiner, joinedAt);
+    expect(asked).toMatchObject({ outcome: "RecognizeCompleted" });
+    // The joiner's question and answer on record (session), and the resume only after their consent.
+    const evidence = await joinerEvidence(serverCallId, joiner);
+    expect(evidence.answer).toMatchObject({ outcome: "given" });
+    expect(Date.parse(evidence.asked?.at ?? "")).toBeGreaterThanOrEqual(pausedAt);
+    const [resume] = requestsOf(serverCallId, "resumeRecording");
+    const resumedAt = Date.parse(resume?.at ?? "");
+    expect(resumedAt).toBeGreaterThanOrEqual(Date.parse(evidence.answer?.at ?? ""));
+    expect(requestsOf(serverCallId, "resumeRecording")).toHaveLength(1);
+    expect(view(serverCallId)?.recordings.map((r) => r.state)).toEqual(["active"]);
+    expect((await stack.runtime.sessions.get(serverCallId)).pause).toBeUndefined();
+    console.info(`consent joiner: audio recorded between join and pause ≤ ${exposureMs} ms (simulator clock)`);
+    expect(exposureMs).toBeLessThan(3_000);
+
+    await sleep(300);
+    await stack.simulator.endCall(serverCallId);
+    const entry = await ledgerEntry(serverCallId, "the ledger to say recorded", (e) => e.outcome === "recorded");
+    expect(entry.consent?.parties?.map((p) => [p.party, p.outcome])).toEqual([
+      [customer, "given"],
+      [joiner, "given"],
+    ]);
+    // ACS's pause interval (metadata pauseResumeIntervals), kept in the signed manifest: from the pause to the resume.
+    const manifest = JSON.parse(
+      (await stack.runtime.container.getBlockBlobClient(entry.manifest ?? "").downloadToBuffer()).toString("utf8"),
+    ) as { consent?: unknown; pauses: { startTime: string; durationMs: number }[] };
+    expect(manifest.consent).toEqual(entry.consent);
+    expect(manifest.pauses).toHaveLength(1);
+    const [interval] = manifest.pauses;
+    expect(Math.abs(Date.parse(interval?.startTime ?? "") - pausedAt)).toBeLessThan(200);
+    expect(Math.abs((interval?.durationMs ?? 0) - (resumedAt - pausedAt))).toBeLessThan(200);
+  }, 60_000);
+
+  it("the joiner refuses (record-nothing): the recording is stopped for good, the ledger says who and why", async () => {
+    const [customer, joiner] = [CALIFORNIA(3), CALIFORNIA(4)];
+    const serverCallId = await recordedCall(customer);
+    const joinedAt = await joinCall(serverCallId, joiner, { kind: "dtmf", tones: ["2"], afterMs: 200 });
+    await eventually(
+      () => (requestsOf(serverCallId, "stopRecording").length > 0 ? true : undefined),
+      20_000,
+      "the recording to be stopped",
+    );
+    const { pausedAt } = expectPausedBeforeAsked(serverCallId, joiner, joinedAt);
+    expect(Date.parse(requestsOf(serverCallId, "stopRecording")[0]?.at ?? "")).toBeGreaterThan(pausedAt);
+    expect((await joinerEvidence(serverCallId, joiner)).answer).toMatchObject({ outcome: "refused" });
+    await sleep(1_500);
+    // Never resumed, never restarted; the call goes on.
+    expect(requestsOf(serverCallId, "resumeRecording")).toEqual([]);
+    expect(requestsOf(serverCallId, "startRecording")).toHaveLength(1);
+    expect(view(serverCallId)?.state).toBe("established");
+    expect(requestsOf(serverCallId, "terminate")).toEqual([]);
+    await stack.simulator.endCall(serverCallId);
+    // The recording made before the join is archived (it is owed). Stopped, it is archived before the call ends: the
+    // entry is `recorded` by then, and stays so; CallEnded still brings the call's end and the final consent record
+    // into it (entryAfter, src/ledger/store.ts).
+    const entry = await ledgerEntry(
+      serverCallId,
+      "the ledger to say recorded, with the call's end and its consent",
+      (e) => e.outcome === "recorded" && e.endedAt !== undefined && e.consent !== undefined,
+    );
+    expect(entry.consent?.parties?.map((p) => [p.party, p.outcome])).toEqual([
+      [customer, "given"],
+      [joiner, "refused"],
+    ]);
+    expect(entry.consent).toMatchObject({ target: joiner, outcome: "refused", fallback: "record-nothing" });
+    expect(entry.stops).toMatchObject([{ trigger: "request", by: `consent:${joiner}` }]);
+    expect(entry.actions?.filter((a) => a.trigger === "consent")).toMatchObject([{ action: "record-nothing" }]);
+    const manifest = JSON.parse(
+      (await stack.runtime.container.getBlockBlobClient(entry.manifest ?? "").downloadToBuffer()).toString("utf8"),
+    ) as { consent?: LedgerEntry["consent"]; pauses: { startTime: string }[]; endedBy?: { by: string } };
+    expect(manifest.consent?.parties?.map((p) => [p.party, p.outcome])).toEqual([
+      [customer, "given"],
+      [joiner, "refused"],
+    ]);
+    expect(manifest.consent).toMatchObject({ target: joiner, outcome: "refused", fallback: "record-nothing" });
+    expect(manifest.endedBy).toMatchObject({ trigger: "request", by: `consent:${joiner}` });
+    // Paused from just after the join until the stop: nothing of the joiner's answer is in the audio.
+    expect(manifest.pauses).toHaveLength(1);
+    expect(Math.abs(Date.parse(manifest.pauses[0]?.startTime ?? "") - pausedAt)).toBeLessThan(200);
+  }, 60_000);
+
+  it("the joiner is silent (end-call): paused, asked, RecognizeFailed 8510, the call ended for everyone", async () => {
+    const [customer, joiner] = [CALIFORNIA(5), CALIFORNIA(6)];
+    const serverCallId = await recordedCall(customer);
+    const joinedAt = await joinCall(serverCallId, joiner);
+    await eventually(() => (view(serverCallId)?.state === "ended" ? true : undefined), 20_000, "the call to end");
+    const { asked } = expectPausedBeforeAsked(serverCallId, joiner, joinedAt);
+    expect(asked).toMatchObject({ outcome: "RecognizeFailed", subCode: 8510 });
+    expect(requestsOf(serverCallId, "terminate").map((r) => r.status)).toEqual([204]);
+    expect(requestsOf(serverCallId, "resumeRecording")).toEqual([]);
+    const entry = await ledgerEntry(serverCallId, "the ledger to say recorded", (e) => e.outcome === "recorded");
+    expect(entry.consent).toMatchObject({ target: joiner, outcome: "silent", fallback: "end-call" });
+    expect(entry.actions?.filter((a) => a.trigger === "consent")).toMatchObject([{ action: "hang-up" }]);
+  }, 60_000);
+
+  it("the start window: someone joining while ACS is accepting the start is asked only once it is paused", async () => {
+    const [customer, joiner] = [CALIFORNIA(7), CALIFORNIA(8)];
+    // ACS takes 2 s to answer the start: the consent is given and the start claimed, but no recordingId is known.
+    stack.simulator.addFault({ target: "startRecording", kind: "latency", latencyMs: 2_000 });
+    const { serverCallId } = await stack.simulator.placeCall({ from: AGENT, to: customer, durationMs: 120_000 });
+    await stack.simulator.scriptRecognizeAnswer(serverCallId, customer, { kind: "dtmf", tones: ["1"], afterMs: 200 });
+    await eventually(
+      async () => {
+        const session = await stack.runtime.sessions.get(serverCallId);
+        return session.startClaimed && !session.recordingId ? true : undefined;
+      },
+      20_000,
+      "the start to be claimed, its recording not known yet",
+    );
+    const joinedAt = await joinCall(serverCallId, joiner, { kind: "dtmf", tones: ["2"], afterMs: 200 });
+    await eventually(
+      () => (requestsOf(serverCallId, "stopRecording").length > 0 ? true : undefined),
+      20_000,
+      "the recording to be stopped",
+    );
+    const { pausedAt } = expectPausedBeforeAsked(serverCallId, joiner, joinedAt);
+    // The pause came once ACS had accepted the start (its id known), not before.
+    const [start] = requestsOf(serverCallId, "startRecording");
+    expect(pausedAt).toBeGreaterThan(Date.parse(start?.at ?? ""));
+    expect(requestsOf(serverCallId, "startRecording")).toHaveLength(1);
+    await stack.simulator.endCall(serverCallId);
+    const entry = await ledgerEntry(serverCallId, "the ledger to say recorded", (e) => e.outcome === "recorded");
+    expect(entry.stops).toMatchObject([{ by: `consent:${joiner}` }]);
+    const manifest = JSON.parse(
+      (await stack.runtime.container.getBlockBlobClient(entry.manifest ?? "").downloadToBuffer()).toString("utf8"),
+    ) as { consent?: LedgerEntry["consent"] };
+    expect(manifest.consent?.parties?.map((p) => [p.party, p.outcome])).toEqual([
+      [customer, "given"],
+      [joiner, "refused"],
+    ]);
+  }, 60_000);
+});
