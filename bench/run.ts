@@ -6,6 +6,7 @@ import { runBusyMinuteBench } from "./busy-minute.js";
 import { runByosSealBench } from "./byos-seal.js";
 import { runIngestBench } from "./ingest.js";
 import { runIntakeBench } from "./intake.js";
+import { runOurSideBench } from "./our-side.js";
 import { runReconcileBench } from "./reconcile.js";
 import { runScaleBench } from "./scale.js";
 import { runTimeToRecordBench } from "./time-to-record.js";
@@ -20,9 +21,10 @@ const benches: Record<string, (context: BenchContext) => Promise<void>> = {
   "bundle-verify": runBundleVerifyBench,
   reconcile: runReconcileBench,
   "byos-seal": runByosSealBench,
+  "our-side": runOurSideBench,
 };
 /** Benchmarks that need no Redis (offline checks). */
-const OFFLINE = new Set(["bundle-verify", "byos-seal"]);
+const OFFLINE = new Set(["bundle-verify", "byos-seal", "our-side"]);
 
 async function main() {
   const names = process.argv.slice(2);

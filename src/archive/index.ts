@@ -65,6 +65,7 @@ export {
 export {
   type OurSideRecord,
   type Received,
+  ourSideRecord,
   ourSideRecordName,
   receivedTap,
   recordingTeamMember,

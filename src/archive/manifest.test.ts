@@ -150,3 +150,59 @@ describe("recording manifest", () => {
     expect(found?.at).toBe(expected ? `2026-11-21T${expected}Z` : undefined);
   });
 });
+
+describe('manifest of an our-side-only recording (docs/archive.md "Our side only")', () => {
+  const served = {
+    participants: [
+      { participantId: "8:cust", channel: 0 },
+      { participantId: "8:agent", channel: 1 },
+    ],
+  };
+  const stripped = (index: number): ArchivedChunk => ({
+    ...chunk(index, served, 60),
+    ourSide: {
+      kind: "our-side-only",
+      documentId: `doc-${index}`,
+      received: { sha256: `received-${index}`, sizeBytes: 120 },
+      archived: { sha256: `sha-${index}`, sizeBytes: 60 },
+      channels: {
+        served: 2,
+        kept: [{ channel: 1, archivedChannel: 0, participants: ["8:agent"] }],
+        dropped: [{ channel: 0, participants: ["8:cust"], why: "no-consent" }],
+      },
+      unplaced: [],
+      unarchivedParties: { "8:cust": { why: "refused", at: "2026-11-21T10:00:01Z" } },
+    },
+  });
+
+  it("keeps what ACS served beside what was archived, the dropped channels, and the channel map after stripping", () => {
+    const m = buildManifest(input([stripped(1), stripped(0)]));
+    expect(m.chunks.map((c) => [c.sha256, c.sizeBytes, "received" in c ? c.received : undefined])).toEqual([
+      ["sha-0", 60, { sha256: "received-0", sizeBytes: 120 }],
+      ["sha-1", 60, { sha256: "received-1", sizeBytes: 120 }],
+    ]);
+    expect(m.chunks[0]).toMatchObject({
+      channels: {
+        served: 2,
+        kept: [{ channel: 1, archivedChannel: 0, participants: ["8:agent"] }],
+        dropped: [{ channel: 0, participants: ["8:cust"], why: "no-consent" }],
+      },
+    });
+    // The archived files' channels: the agent on channel 0, the customer on none.
+    expect(m.channelMap).toEqual([{ participantId: "8:agent", channel: 0 }]);
+    expect(m.ourSideOnly).toEqual({
+      unarchivedParties: [{ party: "8:cust", why: "refused", at: "2026-11-21T10:00:01Z" }],
+    });
+    expect(m.totalBytes).toBe(120);
+  });
+
+  it("a recording not stripped has neither", () => {
+    const m = buildManifest(input([chunk(0, served)]));
+    expect(m).not.toHaveProperty("ourSideOnly");
+    expect(m.chunks[0]).not.toHaveProperty("received");
+    expect(m.channelMap).toEqual([
+      { participantId: "8:cust", channel: 0 },
+      { participantId: "8:agent", channel: 1 },
+    ]);
+  });
+});

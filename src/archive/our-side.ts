@@ -4,6 +4,7 @@
  * archived. The record of a stripped chunk (`chunk-<nnnn>.ourside.json`) says both, and which channels went and why.
  */
 import { createHash } from "node:crypto";
+import { z } from "zod";
 import { isMember } from "../policy/index.js";
 import type { Decision, TeamPolicy } from "../policy/index.js";
 import { keepChannels, selectChannels, type ChannelSelection, type WavFormat } from "./channels.js";
@@ -92,20 +93,28 @@ export function strippedBody(
   };
 }
 
-/** The record of a stripped chunk, archived beside it. */
-export interface OurSideRecord {
-  kind: "our-side-only";
-  documentId: string;
-  /** What ACS served (chain of custody: what we received). */
-  received: Received;
-  /** What we archived: the chunk blob. */
-  archived: Received;
-  channels: { served: number; kept: ChannelSelection["kept"]; dropped: ChannelSelection["dropped"] };
-  /** Listed in the metadata document without a channel of the file: their audio is in no channel we kept. */
-  unplaced: string[];
-  /** The parties on record as never to be archived, with why (the session's strip set). */
-  unarchivedParties: Record<string, { why: string; at: string }>;
-}
+const received = z.object({ sha256: z.string(), sizeBytes: z.number() });
+const why = z.enum(["no-consent", "not-ours", "shared", "unassigned"]);
+
+/**
+ * The record of a stripped chunk, archived beside it: `received` is what ACS served (chain of custody: what we
+ * received), `archived` the chunk blob; the channels kept and dropped, with why; `unplaced`: listed in the metadata
+ * document without a channel of the file; `unarchivedParties`: the session's strip set. Read back through this schema.
+ */
+export const ourSideRecord = z.object({
+  kind: z.literal("our-side-only"),
+  documentId: z.string(),
+  received,
+  archived: received,
+  channels: z.object({
+    served: z.number(),
+    kept: z.array(z.object({ channel: z.number(), archivedChannel: z.number(), participants: z.array(z.string()) })),
+    dropped: z.array(z.object({ channel: z.number(), participants: z.array(z.string()), why })),
+  }),
+  unplaced: z.array(z.string()),
+  unarchivedParties: z.record(z.string(), z.object({ why: z.string(), at: z.string() })),
+});
+export type OurSideRecord = z.infer<typeof ourSideRecord>;
 
 /** Beside the chunk: `chunk-<nnnn>.ourside.json`. */
 export const ourSideRecordName = (contentName: string) => contentName.replace(/\.[a-z0-9]+$/, ".ourside.json");

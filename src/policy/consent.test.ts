@@ -378,7 +378,7 @@ describe("lint: what a consent block leaves unhandled", () => {
     );
     expect(warnings).toEqual([
       expect.stringMatching(
-        /^rule r: onSilence record-our-side-only in all-party-consent cannot be done on ACS — an unmixed recording still takes every participant's audio/,
+        /^rule r: onSilence record-our-side-only in all-party-consent: ACS still captures the audio of whoever did not consent — an unmixed recording takes every participant's audio/,
       ),
       "rule r is required, but after silence in all-party-consent the call goes on with only our side recorded (record-our-side-only): where recording is an obligation (MiFID II), use end-call; if recording is wanted only where lawful, make the rule best-effort",
       expect.stringContaining(
@@ -388,7 +388,7 @@ describe("lint: what a consent block leaves unhandled", () => {
     ]);
   });
 
-  it("warns that record-our-side-only cannot be done on ACS, in a best-effort rule too", () => {
+  it("warns that record-our-side-only still has ACS capture the refuser's audio until ingest deletes it, in a best-effort rule too", () => {
     const warnings = lint(
       team(
         rule(
@@ -398,7 +398,9 @@ describe("lint: what a consent block leaves unhandled", () => {
       ),
     );
     expect(warnings).toEqual([
-      expect.stringContaining("rule r: onRefusal record-our-side-only in * cannot be done on ACS"),
+      expect.stringMatching(
+        /^rule r: onRefusal record-our-side-only in \*: ACS still captures .* held at ACS \(in ACS's storage, even for storage: customer\) until ingest .* deleted ACS's copy .* never archived/,
+      ),
     ]);
   });
 
@@ -448,6 +450,23 @@ describe("explain: which party and jurisdiction decided", () => {
     expect(section).toContain("- 4:+13125550100: US-IL (phone-number: +13125550100: area code 312 is US-IL");
     expect(section).toContain("→ all-party-consent → consent");
     expect(section).toContain("default location GB of team customer-support) → * → notice");
+  });
+
+  it("says what record-our-side-only does: unmixed in ACS's storage, our channels archived, ACS's copy deleted", () => {
+    const policy = parsePolicyFile(
+      "t.yaml",
+      team(
+        rule(
+          `      "*": { require: consent, prompt: { text: x, locale: en-US }, onRefusal: record-our-side-only, onSilence: record-nothing }\n`,
+          "    recording: { channel: unmixed }\n",
+        ),
+      ),
+    );
+    const facts = { participants: [], caller: "8:acs:agent", callee: "4:+13125550100", at: "2026-11-23T23:30:00Z" };
+    const { text } = explainCall([policy], facts, { sets: data.sets, areaCodes: data.areaCodes });
+    expect(text).toContain(
+      "On refusal: record our side only (unmixed, in ACS's storage; only our members' channels archived, ACS's copy deleted after ingest). On silence: record nothing (the call goes on unrecorded).",
+    );
   });
 
   it("says nothing of consent without the jurisdiction data, or for a call not recorded", async () => {

@@ -181,7 +181,8 @@ function headline(decision: Decision): string[] {
 const FALLBACK_WORDS: Record<ConsentFallback, string> = {
   "record-nothing": "record nothing (the call goes on unrecorded)",
   "end-call": "end the call",
-  "record-our-side-only": "keep only our members' channels",
+  "record-our-side-only":
+    "record our side only (unmixed, in ACS's storage; only our members' channels archived, ACS's copy deleted after ingest)",
 };
 
 function played(message: PlayedMessage): string {

@@ -186,7 +186,7 @@ function consentWarnings(rule: RecordingRule, where: string, data: JurisdictionD
       if (action !== "record-our-side-only") continue;
       warnings.push({
         where,
-        message: `rule ${rule.id}: ${field} record-our-side-only in ${entry.set} cannot be done on ACS — an unmixed recording still takes every participant's audio at ACS and only splits it into channels in the file (docs/acs-payloads.md "Recording options"); the runtime records nothing and raises an alert (docs/consent-flow.md): say record-nothing or end-call`,
+        message: `rule ${rule.id}: ${field} record-our-side-only in ${entry.set}: ACS still captures the audio of whoever did not consent — an unmixed recording takes every participant's audio and only splits it into channels (docs/acs-payloads.md "Recording options"); the recording is held at ACS (in ACS's storage, even for storage: customer) until ingest has archived our members' channels and deleted ACS's copy (up to ACS's 24 h if that delete fails); their channel is never archived (docs/consent-flow.md "Our side only")`,
       });
     }
     if (rule.mode !== "required") continue;

@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sha256Hex } from "../../src/auth/tokens.js";
@@ -50,6 +51,15 @@ rules:
 
 let stack: Stack;
 let dir: string;
+/** The webhook's and workers' log lines, for the alert of a failed delete. */
+const lines: Record<string, unknown>[] = [];
+const capture = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    for (const text of chunk.toString("utf8").split("\n"))
+      if (text.trim()) lines.push(JSON.parse(text) as Record<string, unknown>);
+    done();
+  },
+});
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "our-side-"));
   for (const data of ["jurisdictions.sets.yaml", "jurisdictions.nanp-area-codes.yaml"])
@@ -61,7 +71,8 @@ beforeAll(async () => {
   stack = await startStack({
     policyDir: dir,
     customerStorage: { grantedContainers: [VAULT] },
-    env: { API_TOKENS_FILE: join(dir, "tokens.yaml.txt") },
+    env: { API_TOKENS_FILE: join(dir, "tokens.yaml.txt"), LOG_LEVEL: "warn" },
+    logDestination: capture,
     async beforeRuntime(azurite) {
       const customer = BlobServiceClient.fromConnectionString(azurite.connectionString);
       await customer.getContainerClient(VAULT).createIfNotExists();
@@ -121,8 +132,19 @@ function toneHz(wav: Buffer): number {
 }
 
 /** The agent calls a Californian customer who answers the consent prompt as scripted (undefined: says nothing). */
-async function refusedCall(agent: string, customer: string, keys: string[] | undefined) {
-  const { serverCallId } = await stack.simulator.placeCall({ from: agent, to: customer, durationMs: 120_000 });
+async function refusedCall(
+  agent: string,
+  customer: string,
+  keys: string[] | undefined,
+  chunkMaxBytes?: number,
+  talkMs = 1_200,
+) {
+  const { serverCallId } = await stack.simulator.placeCall({
+    from: agent,
+    to: customer,
+    durationMs: 120_000,
+    ...(chunkMaxBytes ? { chunkMaxBytes } : {}),
+  });
   if (keys)
     await stack.simulator.scriptRecognizeAnswer(serverCallId, customer, { kind: "dtmf", tones: keys, afterMs: 200 });
   const recording = await eventually(
@@ -130,7 +152,7 @@ async function refusedCall(agent: string, customer: string, keys: string[] | und
     20_000,
     "the our-side-only recording to be active",
   );
-  await new Promise((r) => setTimeout(r, 1_200));
+  await new Promise((r) => setTimeout(r, talkMs));
   await stack.simulator.endCall(serverCallId);
   const entry = await eventually(
     async () => {
@@ -152,6 +174,7 @@ async function expectOurSideOnly(
   manifest: Manifest,
   why: string,
   agent: string,
+  acsCopyDeleted = true,
 ) {
   const call = view(serverCallId);
   const recording = call?.recordings[0];
@@ -169,7 +192,9 @@ async function expectOurSideOnly(
   expect(manifest.consent).toEqual(entry.consent);
   expect(manifest.ourSideOnly?.unarchivedParties).toMatchObject([{ party: customer, why }]);
   expect(manifest.channelMap).toEqual([{ participantId: agent, channel: 0 }]);
+  expect(manifest.chunks.length).toBe(recording?.chunks.length);
   expect(manifest.chunks.length).toBeGreaterThan(0);
+  const tones: number[] = [];
   for (const chunk of manifest.chunks) {
     const served = recording?.chunks.find((c) =>
       chunk.metadataBlob.includes(`chunk-${String(c.index).padStart(4, "0")}`),
@@ -193,10 +218,7 @@ async function expectOurSideOnly(
     expect(wav.length - 44).toBe(((served?.sizeBytes ?? 0) - 44) / 2);
     // Speaker 0 (the caller, our agent) is 400 Hz, speaker 1 (the customer) 500 Hz (simulator/wav.ts).
     expect(call?.participants.indexOf(agent)).toBe(0);
-    // (The estimate is a few % off: the envelope's ramps and samples rounded to 0; the nearest tone is what counts.)
-    const hz = toneHz(wav);
-    expect(Math.abs(hz - 400)).toBeLessThan(50);
-    expect(Math.abs(hz - 400)).toBeLessThan(Math.abs(hz - 500));
+    tones.push(toneHz(wav));
     // The metadata document archived is the one ACS served: both channels named, hashed as served.
     const metadata = await blob(chunk.metadataBlob);
     expect(sha256(metadata)).toBe(chunk.metadataSha256);
@@ -207,12 +229,20 @@ async function expectOurSideOnly(
       ],
     });
   }
+  // Every chunk where anyone is heard is the agent's tone (the estimate is a few % off — the envelope's ramps,
+  // samples rounded to 0 —: the nearest tone is what counts); a chunk may hold only the customer's turn: silent then.
+  expect(tones.some((hz) => hz > 0)).toBe(true);
+  for (const hz of tones.filter((t) => t > 0)) {
+    expect(Math.abs(hz - 400)).toBeLessThan(50);
+    expect(Math.abs(hz - 400)).toBeLessThan(Math.abs(hz - 500));
+  }
   // ACS's copy (every channel) is gone.
-  await eventually(
-    () => (view(serverCallId)?.recordings[0]?.chunks.every((c) => c.deleted) ? true : undefined),
-    10_000,
-    "ACS's copy to be deleted",
-  );
+  if (acsCopyDeleted)
+    await eventually(
+      () => (view(serverCallId)?.recordings[0]?.chunks.every((c) => c.deleted) ? true : undefined),
+      10_000,
+      "ACS's copy to be deleted",
+    );
   // verify re-reads every byte against the manifest.
   const verified = await eventually(
     async () => {
@@ -229,9 +259,12 @@ async function expectOurSideOnly(
 }
 
 describe("record-our-side-only", () => {
-  it("a customer refuses (2): recorded unmixed, only our agent's channel archived, ACS's copy deleted, verify passes", async () => {
+  it("a customer refuses (2): recorded unmixed, only our agent's channel of every chunk archived, ACS's copy deleted, verify passes", async () => {
     const customer = CALIFORNIA(1);
-    const { serverCallId, recording, entry, manifest } = await refusedCall(AGENT, customer, ["2"]);
+    // Chunks of at most 100 kB (~1.56 s of two channels, longer than the simulator's 1.5 s cycle of turns, so that
+    // every whole chunk holds the agent's turn): several chunks, each stripped, frames split across pieces.
+    const { serverCallId, recording, entry, manifest } = await refusedCall(AGENT, customer, ["2"], 100_000, 3_500);
+    expect(manifest.chunks.length).toBeGreaterThan(1);
     // Recording was started only after the refusal (nothing before the answer).
     const answered = Date.parse(entry.consent?.answeredAt ?? "");
     expect(Date.parse(recording.requestedAt)).toBeGreaterThanOrEqual(answered);
@@ -244,5 +277,20 @@ describe("record-our-side-only", () => {
     await expectOurSideOnly(serverCallId, customer, entry, manifest, "silent", VAULT_AGENT);
     // Archived in our container (downloaded and stripped), nothing sealed in the customer's.
     for (const chunk of manifest.chunks) expect(chunk.blob).not.toMatch(/^https?:/);
+  }, 90_000);
+
+  it("ACS refuses the delete: the chunk is archived all the same, the kept copy at ACS is alerted", async () => {
+    // A 403, not a 5xx (the SDK's pipeline retries those by itself): the job does not retry a failed delete.
+    stack.simulator.addFault({ target: "delete", kind: "status", status: 403, times: 1 });
+    const customer = CALIFORNIA(3);
+    const { serverCallId, entry, manifest } = await refusedCall(AGENT, customer, ["2"]);
+    await expectOurSideOnly(serverCallId, customer, entry, manifest, "refused", AGENT, false);
+    const alert = await eventually(
+      () => lines.find((l) => l.alert === "our-side-only-acs-copy-kept" && l.serverCallId === serverCallId),
+      10_000,
+      "the alert of the kept copy",
+    );
+    expect(alert).toMatchObject({ level: 50, recordingId: manifest.recordingId });
+    expect(view(serverCallId)?.recordings[0]?.chunks.map((c) => c.deleted)).toEqual([false]);
   }, 90_000);
 });

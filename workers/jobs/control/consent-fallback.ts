@@ -89,7 +89,8 @@ async function recordOurSideOnly(deps: Deps, payload: Payload, run: JobContext) 
     deps.logger.error({ ...log, alert: true }, "no consent: our side only, but there is no connection to record with");
     return;
   }
-  if (!(await deps.sessions.claim(serverCallId, "start-recording"))) {
+  // Claimed with an owner: this job's retry (a start ACS refused for now) may claim it again (store.ts `claim`).
+  if (!(await deps.sessions.claim(serverCallId, "start-recording", OUR_SIDE_START_OWNER))) {
     // Someone else claimed the start (the window of docs/consent-flow.md "Limits"): once its recording is known, it is
     // resumed if paused; until then, retried.
     const now = await deps.sessions.get(serverCallId);
@@ -104,6 +105,9 @@ async function recordOurSideOnly(deps: Deps, payload: Payload, run: JobContext) 
     mode: decision?.record ? decision.mode : "required",
   });
 }
+
+/** The owner of the start-recording claim this job makes: the same on every attempt. */
+export const OUR_SIDE_START_OWNER = "consent-fallback:record-our-side-only";
 
 const hasRecording = (session: CallSession) =>
   session.recordingId !== undefined || Object.keys(session.recordings).length > 0;

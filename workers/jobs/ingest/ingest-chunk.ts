@@ -32,6 +32,7 @@ import {
   sealDocumentInPlace,
   storageRoute,
   type OurSideRecord,
+  ourSideRecord,
   ourSideRecordName,
   recordingTeamMember,
   strippedBody,
@@ -738,7 +739,7 @@ async function ourSideRecordOf(deps: Deps, contentName: string, documentId: stri
   const blob = deps.container.getBlockBlobClient(ourSideRecordName(contentName));
   const properties = await blob.getProperties().catch(() => undefined);
   if (!properties?.metadata?.sha256) return undefined;
-  const record = JSON.parse((await blob.downloadToBuffer()).toString("utf8")) as OurSideRecord;
+  const record = ourSideRecord.parse(JSON.parse((await blob.downloadToBuffer()).toString("utf8")));
   if (record.documentId !== documentId)
     throw new IngestVerificationFailed(`${blob.name}: names document ${record.documentId}`);
   return record;
