@@ -11,7 +11,13 @@ import { bodyParser } from "@koa/bodyparser";
 import Koa from "koa";
 import { ACS_RECORDING_HOST_SUFFIXES } from "../src/config/index.js";
 import { createApp } from "../src/http/index.js";
-import { readBody, parseDurability, createRedisEventSink, INTAKE_REDIS_OPTIONS } from "../src/intake/index.js";
+import {
+  readBody,
+  parseDurability,
+  createRedisEventSink,
+  INTAKE_REDIS_OPTIONS,
+  type EventSink,
+} from "../src/intake/index.js";
 import { createLogger } from "../src/log.js";
 
 const [kind, redisUrl, prefix, secret, durabilityText = "memory"] = process.argv.slice(2);
@@ -38,12 +44,13 @@ function bareMinimal(): Koa {
   return app;
 }
 
-function intake(): Koa {
+function intake(
+  sink: EventSink = createRedisEventSink(new Redis(redisUrl!, INTAKE_REDIS_OPTIONS), prefix!, durability),
+): Koa {
   // As src/webhook.ts configures intake's connection.
-  const redis = new Redis(redisUrl!, INTAKE_REDIS_OPTIONS);
   return createApp({
     logger: createLogger("silent", "bench"),
-    sink: createRedisEventSink(redis, prefix!, durability),
+    sink,
     callbackVerifier: { verify: async () => undefined },
     eventGridSecrets: [secret!],
     recordingHostSuffixes: ACS_RECORDING_HOST_SUFFIXES,
@@ -52,7 +59,23 @@ function intake(): Koa {
   });
 }
 
-const servers: Record<string, () => Koa> = { bare, "bare-minimal": bareMinimal, intake };
+/**
+ * Diagnostic (bench/intake-cost.ts): the real /api/eventgrid with a sink that stores nothing and answers at once,
+ * to tell intake's own cost from the cost of its round trip to Redis.
+ */
+function intakeWithoutRedis(): Koa {
+  return intake({
+    accept: (_channel, { events }) =>
+      Promise.resolve({ accepted: events.length, duplicates: 0, stored: events.map(() => true) }),
+  });
+}
+
+const servers: Record<string, () => Koa> = {
+  bare,
+  "bare-minimal": bareMinimal,
+  intake: () => intake(),
+  "intake-without-redis": intakeWithoutRedis,
+};
 const server = servers[kind!]!().listen(0, "127.0.0.1", () => {
   const address = server.address();
   process.stdout.write(`${JSON.stringify({ port: typeof address === "object" && address ? address.port : 0 })}\n`);

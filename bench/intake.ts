@@ -20,16 +20,18 @@ import { createInterface } from "node:readline";
 import autocannon from "autocannon";
 import { Redis } from "ioredis";
 import { outboxKeys } from "../src/intake/index.js";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { QA_PAGE_FILES } from "../src/qa-web/index.js";
+import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { projectRoot } from "../scripts/local-stack/processes.js";
 import { deleteKeysMatching, startPrivateRedis, type PrivateRedis } from "../scripts/local-stack/services.js";
 import { writeResult, type BenchContext } from "./result.js";
 
-const CONNECTIONS = 50;
+export const CONNECTIONS = 50;
 
 /** A CallStarted in the Event Grid schema, padded to ~2 KB, with a fresh id for every request. */
-function eventBody(id: string): string {
+export function eventBody(id: string): string {
   const event = {
     id,
     topic:
@@ -59,15 +61,53 @@ function eventBody(id: string): string {
   return JSON.stringify([event]);
 }
 
-type ServerKind = "bare" | "bare-minimal" | "intake";
+export type ServerKind = "bare" | "bare-minimal" | "intake" | "intake-without-redis";
 
-async function startServer(kind: ServerKind, args: readonly string[]) {
-  const child = spawn(process.execPath, ["--import", "tsx", "bench/intake-server.ts", kind, ...args], {
+let compiled: Promise<string> | undefined;
+
+/**
+ * bench/intake-server.ts compiled to plain JavaScript once per run (esbuild, the compiler tsx itself uses;
+ * packages stay external), so that every server runs as production runs it (docs/operations.md "Deployment"),
+ * without tsx's loader. BENCH_TSX=1 runs them under `--import tsx` instead (all of them alike).
+ */
+function compiledServer(): Promise<string> {
+  compiled ??= (async () => {
+    const { build } = await import("esbuild");
+    const outfile = join(projectRoot, "data", "bench", "intake-server.mjs");
+    await build({
+      entryPoints: [join(projectRoot, "bench", "intake-server.ts")],
+      outfile,
+      bundle: true,
+      packages: "external",
+      platform: "node",
+      format: "esm",
+      target: "node20",
+      logLevel: "warning",
+    });
+    // The QA page's static files, beside the code that serves them (as scripts/build.ts copies them into dist/).
+    const page = join(projectRoot, "data", "bench", "page");
+    await mkdir(page, { recursive: true });
+    for (const file of QA_PAGE_FILES)
+      await copyFile(join(projectRoot, "src", "qa-web", "page", file), join(page, file));
+    return outfile;
+  })();
+  return compiled;
+}
+
+export async function startServer(
+  kind: ServerKind,
+  args: readonly string[],
+  /** Node's own flags for the server (--cpu-prof, --perf-basic-prof, …: bench/intake-cost.ts). */
+  nodeFlags: readonly string[] = [],
+) {
+  const script =
+    process.env.BENCH_TSX === "1" ? ["--import", "tsx", "bench/intake-server.ts"] : [await compiledServer()];
+  const child = spawn(process.execPath, [...nodeFlags, ...script, kind, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const [line] = (await once(createInterface({ input: child.stdout! }), "line")) as [string];
   const { port } = JSON.parse(line) as { port: number };
-  return { port, stop: () => (child.kill("SIGTERM"), once(child, "exit")) };
+  return { port, pid: child.pid!, stop: () => (child.kill("SIGTERM"), once(child, "exit")) };
 }
 
 /** Every request of the whole run carries a new event id, so none is a duplicate. */

@@ -2,7 +2,7 @@ import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IntakeError } from "./errors.js";
-import { MAX_JSON_DEPTH, parseJson, readBody } from "./body.js";
+import { MAX_JSON_DEPTH, mayNestDeeperThan, parseJson, readBody } from "./body.js";
 
 const LIMIT = 1024;
 let server: Server;
@@ -91,5 +91,30 @@ describe("parseJson", () => {
     expect(refused).toBeInstanceOf(IntakeError);
     expect(refused).toMatchObject({ status: 400, reason: "too-deep" });
     expect((refused as Error).message).toContain(`deeper than ${MAX_JSON_DEPTH}`);
+  });
+});
+
+describe("mayNestDeeperThan (the count that spares most bodies the byte-by-byte depth walk)", () => {
+  it.each([
+    ["no brackets", "1", 0, false],
+    ["one array at a bound of 1", "[]", 1, false],
+    ["two opening brackets at a bound of 1", "[{}]", 1, true],
+    ["brackets of both kinds counted together", '{"a":[{"b":[]}]}', 3, true],
+    ["brackets of both kinds at the bound", '{"a":[{"b":1}]}', 3, false],
+    ["brackets inside strings (an upper bound: counted too)", '["[[[["]', 4, true],
+    ["closing brackets not counted", "[]]]]]", 1, false],
+  ])("%s", (_what, text, max, expected) => {
+    expect(mayNestDeeperThan(Buffer.from(text), max)).toBe(expected);
+  });
+
+  it("is an upper bound of the depth: any body it clears is accepted by the full walk too", () => {
+    const bodies = [
+      JSON.stringify([{ id: "1", data: { a: [1, [2, [3]]], b: { c: { d: "[{" } } } }]),
+      "[".repeat(MAX_JSON_DEPTH) + "]".repeat(MAX_JSON_DEPTH),
+    ];
+    for (const body of bodies) {
+      expect(mayNestDeeperThan(Buffer.from(body), MAX_JSON_DEPTH)).toBe(false);
+      expect(() => parseJson(Buffer.from(body))).not.toThrow();
+    }
   });
 });

@@ -275,6 +275,31 @@ describe.each(redisTargets)("on %s", (_label, target) => {
       expect(await redis.ttl(keys.seen("eventgrid", "together-3"))).toBeGreaterThan(24 * 3600);
     });
 
+    it("a group with one id seen before asks each id: only that one is a duplicate, the rest are stored", async () => {
+      const { prefix, keys } = fresh();
+      const sink = createRedisEventSink(redis, prefix);
+      await sink.accept("eventgrid", delivery("retry-1"));
+      const results = await Promise.all([
+        sink.accept("eventgrid", delivery("group-1", "retry-1", "group-2")),
+        sink.accept("eventgrid", delivery("group-3")),
+        sink.accept("eventgrid", delivery("group-2", "group-4")),
+      ]);
+      expect(results.map((r) => r.stored)).toEqual([[true, false, true], [true], [false, true]]);
+      expect(await redis.xlen(keys.stream)).toBe(4);
+    });
+
+    it("a group of more ids than one EXISTS takes still finds the one seen before, and stores the rest", async () => {
+      const { prefix, keys } = fresh();
+      const sink = createRedisEventSink(redis, prefix);
+      await sink.accept("eventgrid", delivery("many-2500"));
+      const ids = Array.from({ length: 4001 }, (_, index) => `many-${index}`);
+      const result = await sink.accept("eventgrid", delivery(...ids));
+      expect(result).toMatchObject({ accepted: 4000, duplicates: 1 });
+      expect(result.stored.indexOf(false)).toBe(2500);
+      expect(await redis.exists(keys.seen("eventgrid", "many-4000"))).toBe(1);
+      expect(await redis.xlen(keys.stream)).toBe(2);
+    });
+
     it("a Redis failure fails every delivery waiting with it, so each is answered 5xx and retried", async () => {
       const { prefix } = fresh();
       const broken = new Redis(inject("redisUrl"), { lazyConnect: true, maxRetriesPerRequest: 0 });
