@@ -182,6 +182,10 @@ async function expectOurSideOnly(
   expect(recording?.options).toMatchObject({ channel: "unmixed", format: "wav" });
   expect(recording?.options.externalStorage).toBeUndefined();
   expect(recording?.options.audioChannelParticipantOrdering[0]).toBe(agent);
+  // Never paused: the refuser is on record as never archived, so the consent gate lets the recording run.
+  expect(
+    stack.simulator.requests().filter((r) => r.operation === "pauseRecording" && r.serverCallId === serverCallId),
+  ).toEqual([]);
   // The strip set is on record, and the ledger says what was done.
   const session = await stack.runtime.sessions.get(serverCallId);
   expect(Object.keys(session.unarchivedParties ?? {})).toEqual([customer]);
