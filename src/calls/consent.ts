@@ -54,7 +54,9 @@ export type ConsentGate =
 export const CONSENT_PAUSE_BY = "consent";
 
 /** What the gate needs of a call's recording. */
-type RecordingFacts = Partial<Pick<CallSession, "recordingId" | "recordings" | "stops" | "pause" | "startClaimed">>;
+type RecordingFacts = Partial<
+  Pick<CallSession, "recordingId" | "recordings" | "stops" | "pause" | "startClaimed" | "unarchivedParties">
+>;
 
 /** The call's recording that runs or is paused (not stopped on purpose), if any. */
 export function liveRecordingOf(session: RecordingFacts): string | undefined {
@@ -141,8 +143,10 @@ function closedFor(session: RecordingFacts, party: string, reason: string, fallb
     return { kind: "waiting", reason: `${reason}; the recording is starting: acted on once ACS names it` };
   const recordingId = liveRecordingOf(session);
   if (recordingId === undefined) return { kind: "closed", reason, fallback, party };
-  // Our side only is for the consent-fallback job to decide; until it does, nothing of the refuser is recorded.
-  if (fallback === "record-our-side-only" && !session.pause)
+  // Our side only is for the consent-fallback job to decide; until it does, nothing of the refuser is recorded. Once
+  // they are on record as never archived (the job's first step), the recording runs: their channel is dropped at
+  // ingest (docs/consent-flow.md "Our side only") — and the recording the job started for our side is not paused.
+  if (fallback === "record-our-side-only" && !session.pause && !session.unarchivedParties?.[party])
     return { kind: "pause", party, recordingId, reason: `${reason}; paused until the fallback decides` };
   return { kind: "closed", reason, fallback, party, recordingId };
 }

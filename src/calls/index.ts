@@ -20,6 +20,7 @@ export {
 } from "./plan.js";
 export {
   CONSENT_CONTEXT,
+  CONSENT_PAUSE_BY,
   consentAnswerOf,
   consentContextOf,
   consentGate,

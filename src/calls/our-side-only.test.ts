@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CallSession, ConsentAnswer, ConsentAsked } from "../sessions/index.js";
 import { recordDecision, skipDecision } from "../sessions/test-fixtures.js";
+import { consentGate } from "./consent.js";
 import { ourSideOnlyPlan, unarchivedPartiesOf } from "./our-side-only.js";
 
 const AGENT = "8:acs:agent";
@@ -112,5 +113,23 @@ describe("ourSideOnlyPlan", () => {
     ["a decision not to record", skipDecision],
   ])("refuses %s", (_name, decision) => {
     expect(ourSideOnlyPlan(decision, [A])).toBeUndefined();
+  });
+});
+
+describe("the consent gate of an our-side-only call with a recording", () => {
+  const refused = {
+    consentAsked: JSON.stringify(askOf(A)),
+    consentAnswer: said("refused"),
+    consentParties: undefined,
+    callConnectionId: "conn",
+    recordingId: "rec-1",
+    recordings: { "rec-1": { state: "active" } as never },
+  };
+  it("a refuser not yet on record as unarchived: the recording is paused until the fallback decides", () => {
+    expect(consentGate(refused, undefined)).toMatchObject({ kind: "pause", party: A, recordingId: "rec-1" });
+  });
+  it("once on record (the fallback's first step): closed, the recording runs, nothing paused", () => {
+    const gate = consentGate({ ...refused, unarchivedParties: { [A]: { why: "refused", at: AT } } }, undefined);
+    expect(gate).toMatchObject({ kind: "closed", fallback: "record-our-side-only", party: A, recordingId: "rec-1" });
   });
 });

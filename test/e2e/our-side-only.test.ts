@@ -182,6 +182,10 @@ async function expectOurSideOnly(
   expect(recording?.options).toMatchObject({ channel: "unmixed", format: "wav" });
   expect(recording?.options.externalStorage).toBeUndefined();
   expect(recording?.options.audioChannelParticipantOrdering[0]).toBe(agent);
+  // Never paused: the refuser is on record as never archived, so the consent gate lets the recording run.
+  expect(
+    stack.simulator.requests().filter((r) => r.operation === "pauseRecording" && r.serverCallId === serverCallId),
+  ).toEqual([]);
   // The strip set is on record, and the ledger says what was done.
   const session = await stack.runtime.sessions.get(serverCallId);
   expect(Object.keys(session.unarchivedParties ?? {})).toEqual([customer]);
@@ -277,6 +281,59 @@ describe("record-our-side-only", () => {
     await expectOurSideOnly(serverCallId, customer, entry, manifest, "silent", VAULT_AGENT);
     // Archived in our container (downloaded and stripped), nothing sealed in the customer's.
     for (const chunk of manifest.chunks) expect(chunk.blob).not.toMatch(/^https?:/);
+  }, 90_000);
+
+  it("a joiner refuses while recording (the customer consented): paused, put on record, resumed; our channel only archived", async () => {
+    const [customer, joiner] = [CALIFORNIA(4), CALIFORNIA(5)];
+    const { serverCallId } = await stack.simulator.placeCall({ from: AGENT, to: customer, durationMs: 120_000 });
+    await stack.simulator.scriptRecognizeAnswer(serverCallId, customer, { kind: "dtmf", tones: ["1"], afterMs: 200 });
+    await eventually(
+      () => view(serverCallId)?.recordings.find((r) => r.state === "active"),
+      20_000,
+      "the recording to be active",
+    );
+    await new Promise((r) => setTimeout(r, 400));
+    await stack.simulator.scriptRecognizeAnswer(serverCallId, joiner, { kind: "dtmf", tones: ["2"], afterMs: 200 });
+    await stack.simulator.addParticipant(serverCallId, joiner);
+    const ofCall = (operation: string) =>
+      stack.simulator.requests().filter((r) => r.operation === operation && r.serverCallId === serverCallId);
+    await eventually(() => (ofCall("resumeRecording").length > 0 ? true : undefined), 20_000, "the resume");
+    // Paused before the joiner was asked (the consent flow), resumed by the fallback once they were on record.
+    expect(ofCall("pauseRecording").map((r) => r.status)).toEqual([202]);
+    expect(Date.parse(ofCall("resumeRecording")[0]?.at ?? "")).toBeGreaterThan(
+      Date.parse(ofCall("pauseRecording")[0]?.at ?? ""),
+    );
+    expect(ofCall("stopRecording")).toEqual([]);
+    expect(ofCall("startRecording")).toHaveLength(1);
+    const session = await stack.runtime.sessions.get(serverCallId);
+    expect(session.unarchivedParties).toMatchObject({ [joiner]: { why: "refused" } });
+    await new Promise((r) => setTimeout(r, 1_600));
+    await stack.simulator.endCall(serverCallId);
+    const entry = await eventually(
+      async () => {
+        const e = await ledger().get(serverCallId);
+        return e?.outcome === "recorded" && e.manifest ? e : undefined;
+      },
+      30_000,
+      "the ledger to say recorded",
+    );
+    expect(entry.actions?.filter((a) => a.trigger === "consent")).toMatchObject([{ action: "record-our-side-only" }]);
+    const manifest = JSON.parse((await blob(entry.manifest ?? "")).toString("utf8")) as Manifest;
+    expect(manifest.ourSideOnly?.unarchivedParties).toMatchObject([{ party: joiner, why: "refused" }]);
+    expect(manifest.channelMap).toEqual([{ participantId: AGENT, channel: 0 }]);
+    for (const chunk of manifest.chunks) {
+      // The customer consented, but is not ours: dropped as well (only the recording teams' members are kept).
+      expect(chunk.channels?.kept).toEqual([{ channel: 0, archivedChannel: 0, participants: [AGENT] }]);
+      expect(chunk.channels?.dropped.map((d) => [d.participants, d.why])).toContainEqual([[customer], "not-ours"]);
+      const wav = await blob(chunk.blob);
+      expect(wav.readUInt16LE(22)).toBe(1);
+      expect(sha256(wav)).toBe(chunk.sha256);
+    }
+    await eventually(
+      () => (view(serverCallId)?.recordings[0]?.chunks.every((c) => c.deleted) ? true : undefined),
+      10_000,
+      "ACS's copy to be deleted",
+    );
   }, 90_000);
 
   it("ACS refuses the delete: the chunk is archived all the same, the kept copy at ACS is alerted", async () => {

@@ -135,7 +135,11 @@ describe("consent-fallback: record-our-side-only", () => {
       consentParties: { [JOINER]: { asked: asked(JOINER, [CUSTOMER, JOINER]), answer: answer("refused") } },
       recordingId: "rec-1",
       recordings: { "rec-1": {} as never },
-      pause: { at: "2026-12-04T10:01:00Z", by: "consent", reason: `asking ${JOINER} for consent` },
+      pause: {
+        at: "2026-12-04T10:01:00Z",
+        by: "consent",
+        reason: `${JOINER}'s consent is outstanding while recording`,
+      },
     });
     const { calls, started, actions, unarchived, deps } = fakes(read);
     await run(deps, JOINER);
@@ -150,7 +154,7 @@ describe("consent-fallback: record-our-side-only", () => {
       consentAnswer: answer("given"),
       recordingId: "rec-1",
       recordings: { "rec-1": {} as never },
-      pause: { at: "2026-12-04T10:01:00Z", by: "operator", reason: "card number" },
+      pause: { at: "2026-12-04T10:01:00Z", by: "operator", reason: "card number, not for consent" },
     });
     const { calls, deps } = fakes(read);
     await run(deps, JOINER);

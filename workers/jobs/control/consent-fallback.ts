@@ -1,4 +1,4 @@
-import { ourSideOnlyPlan, unarchivedPartiesOf } from "../../../src/calls/index.js";
+import { CONSENT_PAUSE_BY, ourSideOnlyPlan, unarchivedPartiesOf } from "../../../src/calls/index.js";
 import { enforcementActions } from "../../../src/metrics.js";
 import { consentFallback, type PayloadOf } from "../../../src/queues/index.js";
 import type { CallSession } from "../../../src/sessions/index.js";
@@ -120,7 +120,8 @@ async function resumeForOurSide(deps: Deps, session: CallSession, log: Record<st
   const { serverCallId } = session;
   const recordingId = session.recordingId;
   const pause = session.pause;
-  const forConsent = pause !== undefined && /consent/i.test(`${pause.by} ${pause.reason}`);
+  // The consent flow's pause (src/calls/consent.ts CONSENT_PAUSE_BY); never an operator's.
+  const forConsent = pause?.by === CONSENT_PAUSE_BY;
   if (recordingId && forConsent) {
     try {
       await deps.acs.getCallRecording().resume(recordingId);
