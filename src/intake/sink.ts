@@ -60,7 +60,7 @@ const MAX_IDS_IN_ONE_EXISTS = 4000;
  * deliveries, confirm (1/0), then per delivery: channel, number of events, body, the event ids. Returns, per
  * delivery, the new events' positions.
  */
-const ACCEPT_DELIVERIES = `
+export const ACCEPT_DELIVERIES = `
 local now, ttl = ARGV[1], ARGV[2]
 local results = {}
 local wrote = false
