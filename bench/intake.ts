@@ -6,7 +6,8 @@
  * Two baselines: the bare Koa JSON endpoint as usually written (Koa + @koa/bodyparser: the target's
  * reference), and a leaner one that reads the body by hand as intake does. Servers run in turn, for several
  * rounds (BENCH_ROUNDS, default 3), so that a burst of load elsewhere on the machine hits all of them; each
- * figure is the median of its rounds.
+ * figure is the median of its rounds. Every server runs compiled (esbuild, as production runs; BENCH_TSX=1: all
+ * under tsx instead). Req/s on a shared machine is noisy: bench/intake-cost.ts measures CPU per request instead.
  *
  * Then the durable acknowledgement modes (INTAKE_DURABILITY, docs/redis.md) against `memory`, each on private
  * redis-servers started here and measured in turn in the same rounds: memory (no persistence), aof with
@@ -29,6 +30,8 @@ import { deleteKeysMatching, startPrivateRedis, type PrivateRedis } from "../scr
 import { writeResult, type BenchContext } from "./result.js";
 
 export const CONNECTIONS = 50;
+/** Issue 21 ("Control never waits behind ingest", its Intake point): ≥ 0.70 of bare Koa JSON; p99 as before. */
+const TARGET_RATIO = 0.7;
 
 /** A CallStarted in the Event Grid schema, padded to ~2 KB, with a fresh id for every request. */
 export function eventBody(id: string): string {
@@ -204,7 +207,7 @@ export async function runIntakeBench(context: BenchContext): Promise<void> {
       `(p50 ${measured.p50Ms} ms, p99 ${measured.p99Ms} ms)`,
   );
   context.say(
-    `  throughput ratio ${(ratio * 100).toFixed(1)}% of bare Koa JSON (target ≥ 60%); ` +
+    `  throughput ratio ${(ratio * 100).toFixed(1)}% of bare Koa JSON (target ≥ ${TARGET_RATIO * 100}%); ` +
       `${(ratioToMinimal * 100).toFixed(1)}% of the hand-read baseline; p99 ${measured.p99Ms} ms (target ≤ 25 ms)`,
   );
   context.say(`  events stored in the outbox: ${seen}, one per accepted request`);
@@ -221,9 +224,9 @@ export async function runIntakeBench(context: BenchContext): Promise<void> {
     throughputRatio: ratio,
     throughputRatioToMinimal: ratioToMinimal,
     eventsStored: seen,
-    targets: { throughputRatio: 0.6, p99Ms: 25 },
+    targets: { throughputRatio: TARGET_RATIO, p99Ms: 25 },
     ...(durability ? { durability } : {}),
-    meetsTargets: ratio >= 0.6 && measured.p99Ms <= 25,
+    meetsTargets: ratio >= TARGET_RATIO && measured.p99Ms <= 25,
   });
 }
 

@@ -9,7 +9,7 @@ export {
   createEntraDeliveryVerifier,
 } from "./entra.js";
 export { IntakeError } from "./errors.js";
-export { OUTBOX_GROUP, outboxKeys } from "./outbox.js";
+export { OUTBOX_GROUP, SEEN_TTL_SECONDS, outboxKeys } from "./outbox.js";
 export { eventTypeLabel, parseDelivery } from "./parse.js";
 export {
   type QuarantineRecord,
@@ -25,6 +25,13 @@ export {
 } from "./quarantine.js";
 export type { AcsEvent, RecordingChunk } from "./schemas.js";
 export { secretMatcher } from "./secrets.js";
-export { type Channel, type EventSink, INTAKE_REDIS_OPTIONS, type SinkResult, createRedisEventSink } from "./sink.js";
+export {
+  ACCEPT_DELIVERIES,
+  type Channel,
+  type EventSink,
+  INTAKE_REDIS_OPTIONS,
+  type SinkResult,
+  createRedisEventSink,
+} from "./sink.js";
 export { parseRecordingSubject } from "./subject.js";
 export type { RecordingSubject } from "./subject.js";

@@ -52,15 +52,15 @@ const MAX_IDS_IN_ONE_EXISTS = 4000;
  * to 7.0 records the offset after any command, read-only ones included — redis/redis#6393 — so there the key only
  * makes sure; it must not depend on that.)
  * Whether any id was seen before is asked once for the whole group (one multi-key EXISTS): nearly always none
- * was, and then no id needs an EXISTS of its own — Redis's CPU per delivery drops by ~1.6 µs of ~13 (measured
- * with bench/intake-cost.ts, docs/performance.md "Intake"; Redis shares the webhook's cores). Only when one was
+ * was, and then no id needs an EXISTS of its own — the script's CPU per delivery drops by ~1 µs of ~12.5
+ * (docs/performance.md "Where intake's CPU goes"; Redis shares the webhook's cores). Only when one was
  * (a retry), or the group has more ids than one EXISTS should take, is each id asked on its own. An id twice in
  * the group is fresh only at its first place (`claimed`), whichever way it was asked.
  * KEYS: the stream, the confirmation key, then every delivery's seen-keys in order. ARGV: now, ttl, number of
  * deliveries, confirm (1/0), then per delivery: channel, number of events, body, the event ids. Returns, per
  * delivery, the new events' positions.
  */
-const ACCEPT_DELIVERIES = `
+export const ACCEPT_DELIVERIES = `
 local now, ttl = ARGV[1], ARGV[2]
 local results = {}
 local wrote = false
