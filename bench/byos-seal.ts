@@ -15,6 +15,7 @@ import { z } from "zod";
 import { projectRoot } from "../scripts/local-stack/processes.js";
 import { startAzurite } from "../scripts/local-stack/services.js";
 import { wavBytes, wavSize } from "../simulator/wav.js";
+import { compileBenchScript } from "./compile.js";
 import { writeResult, type BenchContext } from "./result.js";
 
 const GIB = 1024 * 1024 * 1024;
@@ -46,26 +47,6 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 };
 
-/**
- * The child compiled to plain JavaScript first (esbuild, the compiler tsx itself uses; packages stay external), so
- * both sides run as production runs — compiled, without tsx's loader in their RSS (docs/operations.md "Deployment").
- */
-async function compileChild(): Promise<string> {
-  const { build } = await import("esbuild");
-  const outfile = join(projectRoot, "data", "bench", "byos-seal-child.mjs");
-  await build({
-    entryPoints: [join(projectRoot, "bench", "byos-seal-child.ts")],
-    outfile,
-    bundle: true,
-    packages: "external",
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    logLevel: "warning",
-  });
-  return outfile;
-}
-
 function child(script: string, input: Record<string, string>): Promise<Measured> {
   return new Promise((resolve, reject) => {
     const process_ = spawn(process.execPath, [script], {
@@ -88,7 +69,8 @@ function child(script: string, input: Record<string, string>): Promise<Measured>
 
 export async function runByosSealBench(context: BenchContext): Promise<void> {
   const location = await mkdtemp(join(tmpdir(), "bench-byos-"));
-  const script = await compileChild();
+  // Compiled first: both sides run as production runs (bench/compile.ts).
+  const script = await compileBenchScript("byos-seal-child");
   const azurite = await startAzurite(location);
   try {
     const service = BlobServiceClient.fromConnectionString(azurite.connectionString);

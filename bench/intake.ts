@@ -27,6 +27,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { projectRoot } from "../scripts/local-stack/processes.js";
 import { deleteKeysMatching, startPrivateRedis, type PrivateRedis } from "../scripts/local-stack/services.js";
+import { compileBenchScript } from "./compile.js";
 import { writeResult, type BenchContext } from "./result.js";
 
 export const CONNECTIONS = 50;
@@ -75,18 +76,7 @@ let compiled: Promise<string> | undefined;
  */
 function compiledServer(): Promise<string> {
   compiled ??= (async () => {
-    const { build } = await import("esbuild");
-    const outfile = join(projectRoot, "data", "bench", "intake-server.mjs");
-    await build({
-      entryPoints: [join(projectRoot, "bench", "intake-server.ts")],
-      outfile,
-      bundle: true,
-      packages: "external",
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      logLevel: "warning",
-    });
+    const outfile = await compileBenchScript("intake-server");
     // The QA page's static files, beside the code that serves them (as scripts/build.ts copies them into dist/).
     const page = join(projectRoot, "data", "bench", "page");
     await mkdir(page, { recursive: true });
