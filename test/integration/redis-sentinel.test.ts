@@ -95,9 +95,9 @@ describe("Redis through Sentinel", () => {
 
     const queues = createQueues(redis, "sentinel-test");
     const done: string[] = [];
-    const worker = new Worker("control", async (job) => void done.push(job.name), {
+    const worker = new Worker(sweepGaps.queue, async (job) => void done.push(job.name), {
       connection: redis,
-      prefix: queueKeyPrefix("sentinel-test", "control"),
+      prefix: queueKeyPrefix("sentinel-test", sweepGaps.queue),
     });
     try {
       await queues.enqueue(sweepGaps, {});
