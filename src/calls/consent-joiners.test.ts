@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { CallConsent } from "../policy/index.js";
 import type { CallSession, ConsentAnswer, ConsentAsked, ConsentFallback, PauseState } from "../sessions/index.js";
 import { recordDecision } from "../sessions/test-fixtures.js";
-import { CONSENT_PAUSE_BY, consentGate, ledgerConsentOf, unaskedParty, type ConsentGate } from "./consent.js";
+import { CONSENT_PAUSE_BY, consentGate, ledgerConsentOf, type ConsentGate } from "./consent.js";
 import { jobsOfConsent } from "./consent-plan.js";
 import { planCall } from "./plan.js";
 
@@ -225,10 +225,6 @@ describe("the consent gate of a joiner once recording has started", () => {
     expect(consentGate({ ...none, recordingId: undefined, recordings: {} }, decisionOf(NOTHING, [J]))).toMatchObject({
       kind: "waiting",
     });
-  });
-
-  it("nobody is alerted: joiners are asked (only consent after a notice is)", () => {
-    expect(unaskedParty(call(), decisionOf(NOTHING))).toBeUndefined();
   });
 });
 

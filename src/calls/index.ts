@@ -29,7 +29,6 @@ export {
   isFurtherParty,
   ledgerConsentOf,
   partiesOf,
-  unaskedParty,
   type ConsentGate,
   type PartyConsent,
 } from "./consent.js";

@@ -143,8 +143,6 @@ export type OnceStep =
   | `ask-consent:${string}`
   /** Acting on a refusal or silence as the policy says (end the call, or put why nothing is recorded on record). */
   | "consent-fallback"
-  /** Alerting, once per party, that someone who joined after consent was asked would have to be asked too. */
-  | `consent-unasked:${string}`
   /** Pausing the recording before a party (raw id) who joined once it had started is asked, once per party. */
   | `consent-pause:${string}`
   /** Resuming a recording paused for consent once everyone has consented, once per pause (its `at`). */

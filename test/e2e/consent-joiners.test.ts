@@ -15,6 +15,8 @@ const RESOURCE = "7a0c2e51-3b9d-4f6e-8c12-5d4e3f2a1b90";
 const AGENT = `8:acs:${RESOURCE}_joiners-agent`;
 /** Area code 415: San Francisco, California (all-party consent). */
 const CALIFORNIA = (n: number) => `4:+1415555${String(2000 + n)}`;
+/** London numbers (UK: notice only, the policy's "*"). */
+const LONDON = (n: number) => `4:+44207946${String(1000 + n)}`;
 
 const POLICY = `
 version: 1
@@ -257,5 +259,62 @@ describe("consent of a person who joins once recording has started", () => {
       [customer, "given"],
       [joiner, "refused"],
     ]);
+  }, 60_000);
+
+  it("consent required after a notice: a Californian joins a London call; paused, both asked in turn, resumed", async () => {
+    const [customer, joiner] = [LONDON(1), CALIFORNIA(9)];
+    // The London customer is told (the notice), and recording starts after it; nobody is asked.
+    const { serverCallId } = await stack.simulator.placeCall({ from: AGENT, to: customer, durationMs: 120_000 });
+    await eventually(
+      () => view(serverCallId)?.recordings.find((r) => r.state === "active"),
+      20_000,
+      "the recording to be active after the notice",
+    );
+    expect(view(serverCallId)?.recognitions ?? []).toEqual([]);
+    // All-party consent now: the Californian and the London customer, who was only told, are asked.
+    await stack.simulator.scriptRecognizeAnswer(serverCallId, customer, { kind: "dtmf", tones: ["1"], afterMs: 200 });
+    const joinedAt = await joinCall(serverCallId, joiner, { kind: "dtmf", tones: ["1"], afterMs: 200 });
+    await eventually(
+      () => (requestsOf(serverCallId, "resumeRecording").length > 0 ? true : undefined),
+      20_000,
+      "the recording to be resumed",
+    );
+    const { pausedAt } = expectPausedBeforeAsked(serverCallId, joiner, joinedAt);
+    const recognitions = view(serverCallId)?.recognitions ?? [];
+    // Each on their own leg, both after the pause, in the order of the decision's `ask`, one at a time (the second
+    // asked once the first consented); the resume after the last consent.
+    const order = recognitions.map((r) => r.target);
+    expect([...order].sort()).toEqual([customer, joiner].sort());
+    expect(recognitions.map((r) => r.outcome)).toEqual(["RecognizeCompleted", "RecognizeCompleted"]);
+    for (const r of recognitions) expect(Date.parse(r.requestedAt)).toBeGreaterThanOrEqual(pausedAt);
+    const answers = await Promise.all(order.map((p) => joinerEvidence(serverCallId, p)));
+    expect(answers.map((a) => a.answer?.outcome)).toEqual(["given", "given"]);
+    expect(Date.parse(answers[1]?.asked?.at ?? "")).toBeGreaterThanOrEqual(Date.parse(answers[0]?.answer?.at ?? ""));
+    const [resume] = requestsOf(serverCallId, "resumeRecording");
+    const resumedAt = Date.parse(resume?.at ?? "");
+    expect(resumedAt).toBeGreaterThanOrEqual(Date.parse(answers[1]?.answer?.at ?? ""));
+    expect(requestsOf(serverCallId, "resumeRecording")).toHaveLength(1);
+    expect(requestsOf(serverCallId, "pauseRecording")).toHaveLength(1);
+    expect(requestsOf(serverCallId, "startRecording")).toHaveLength(1);
+
+    await sleep(300);
+    await stack.simulator.endCall(serverCallId);
+    const entry = await ledgerEntry(serverCallId, "the ledger to say recorded", (e) => e.outcome === "recorded");
+    // The evidence: the notice first, then each question and answer in the order asked; the Californian rule decided.
+    expect(entry.consent).toMatchObject({
+      requirement: "consent",
+      decidedBy: { party: joiner, jurisdiction: "US-CA" },
+    });
+    expect(entry.consent?.parties?.map((p) => [p.party, p.outcome])).toEqual([
+      [customer, "notified"],
+      [order[0], "given"],
+      [order[1], "given"],
+    ]);
+    const manifest = JSON.parse(
+      (await stack.runtime.container.getBlockBlobClient(entry.manifest ?? "").downloadToBuffer()).toString("utf8"),
+    ) as { consent?: unknown; pauses: { startTime: string; durationMs: number }[] };
+    expect(manifest.consent).toEqual(entry.consent);
+    expect(manifest.pauses).toHaveLength(1);
+    expect(Math.abs((manifest.pauses[0]?.durationMs ?? 0) - (resumedAt - pausedAt))).toBeLessThan(200);
   }, 60_000);
 });

@@ -231,9 +231,10 @@ export const askConsent = defineJobKind<
   queue: QueueName.control,
   options: { attempts: 5, backoff: { type: "exponential", delay: 500 }, priority: Priority.urgent },
   // One per party: the first question is the call's; a further party of an all-party consent (not first in
-  // `parties`) has its own.
+  // `parties`, or any asked after a notice) has its own.
   key: (payload) =>
-    payload.asked.parties && payload.asked.parties[0] !== payload.asked.target
+    payload.asked.afterNotice !== undefined ||
+    (payload.asked.parties && payload.asked.parties[0] !== payload.asked.target)
       ? [payload.serverCallId, "ask-consent", payload.asked.target]
       : [payload.serverCallId, "ask-consent"],
 });
