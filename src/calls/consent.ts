@@ -234,6 +234,18 @@ function questionOf(consent: Extract<CallConsent, { requirement: "consent" }>, t
   };
 }
 
+/**
+ * Whether someone asked has not consented: their answer is awaited, or was a refusal or silence (whose action is on
+ * its way). A recording paused while so (an operator's PCI pause) must not be resumed by anyone but the consent flow:
+ * an operator's resume, or the pause's automatic resume, turns the pause into a consent pause instead
+ * (docs/consent-flow.md "A joiner during an operator's pause"). Pure: the session's evidence only.
+ */
+export function consentOutstanding(
+  session: Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties">,
+): string | undefined {
+  return partiesOf(session).find((p) => p.asked && p.answer?.outcome !== "given")?.party;
+}
+
 /** Everyone has consented: open, and a pause the consent flow made is to be resumed. */
 function openGate(session: RecordingFacts, reason: string): ConsentGate {
   const recordingId = liveRecordingOf(session);

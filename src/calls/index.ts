@@ -24,6 +24,8 @@ export {
   consentContextOf,
   consentGate,
   consentOf,
+  consentOutstanding,
+  CONSENT_PAUSE_BY,
   consentRecordOf,
   fallbackReason,
   isFurtherParty,

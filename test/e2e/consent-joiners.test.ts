@@ -7,6 +7,7 @@ import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sha256Hex } from "../../src/auth/tokens.js";
 import { createLedger, type LedgerEntry } from "../../src/ledger/index.js";
 import type { RecognizeAnswerScript } from "../../simulator/types.js";
 import { eventually, startStack, type Stack } from "../support/stack.js";
@@ -30,6 +31,7 @@ rules:
   - id: record-customer-calls
     mode: required
     recording: { content: audio, channel: mixed, format: wav }
+    pause: { allowed: true, autoResumeSeconds: 60 }
     enforcement: { startWithinSeconds: 10, onStartFailure: alert, onStop: alert }
     retention: { days: 30 }
     consent:
@@ -45,6 +47,8 @@ rules:
         announcement: { text: "This call is recorded.", locale: en-GB }
 `;
 
+const OPERATOR_TOKEN = "joiners-desk-operator-token";
+
 let stack: Stack;
 let policyDir: string;
 beforeAll(async () => {
@@ -52,7 +56,11 @@ beforeAll(async () => {
   await writeFile(join(policyDir, "joiners-desk.yaml"), POLICY);
   for (const data of ["jurisdictions.sets.yaml", "jurisdictions.nanp-area-codes.yaml"])
     await cp(join("policies", data), join(policyDir, data));
-  stack = await startStack({ policyDir });
+  await writeFile(
+    join(policyDir, "tokens.yaml.txt"),
+    `tokens:\n  - { name: desk-operator, role: team, team: joiners-desk, sha256: ${sha256Hex(OPERATOR_TOKEN)} }\n`,
+  );
+  stack = await startStack({ policyDir, env: { API_TOKENS_FILE: join(policyDir, "tokens.yaml.txt") } });
 }, 60_000);
 afterAll(async () => {
   await stack?.stop();
@@ -64,6 +72,13 @@ const requestsOf = (serverCallId: string, operation: string) =>
 const view = (serverCallId: string) => stack.simulator.getCall(serverCallId);
 const ledger = () => createLedger(stack.runtime.redis, stack.config.REDIS_PREFIX);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The calls API's PCI pause or resume, as the desk's operator (docs/api.md "PCI pause/resume"). */
+const operator = (serverCallId: string, operation: "pause" | "resume") =>
+  fetch(`${stack.webhookUrl}/api/calls/${encodeURIComponent(serverCallId)}/recording:${operation}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${OPERATOR_TOKEN}` },
+    body: JSON.stringify({ reason: "card-capture" }),
+  });
 const ledgerEntry = (serverCallId: string, what: string, where: (e: LedgerEntry) => boolean) =>
   eventually(
     async () => {
@@ -316,5 +331,49 @@ describe("consent of a person who joins once recording has started", () => {
     expect(manifest.consent).toEqual(entry.consent);
     expect(manifest.pauses).toHaveLength(1);
     expect(Math.abs((manifest.pauses[0]?.durationMs ?? 0) - (resumedAt - pausedAt))).toBeLessThan(200);
+  }, 60_000);
+
+  it("a joiner during an operator's PCI pause: the operator's resume is held until they consent", async () => {
+    const [customer, joiner] = [CALIFORNIA(10), CALIFORNIA(11)];
+    const serverCallId = await recordedCall(customer);
+    await eventually(
+      async () => ((await stack.runtime.sessions.get(serverCallId)).recordingId ? true : undefined),
+      5_000,
+      "the recording in the session",
+    );
+    expect((await operator(serverCallId, "pause")).status).toBe(202);
+    await eventually(
+      async () => ((await stack.runtime.sessions.get(serverCallId)).pause ? true : undefined),
+      5_000,
+      "the operator's pause",
+    );
+    // Paused already: the joiner is asked at once, and takes 1.5 s to answer (the policy waits 2 s).
+    await joinCall(serverCallId, joiner, { kind: "dtmf", tones: ["1"], afterMs: 1_500 });
+    await eventually(async () => (await joinerEvidence(serverCallId, joiner)).asked, 10_000, "the joiner asked");
+    const response = await operator(serverCallId, "resume");
+    expect(response.status).toBe(202);
+    expect(await response.json()).toMatchObject({ accepted: "recording:resume", heldForConsent: true });
+    // The resume is held: the pause is the consent flow's now, and ACS is not asked to resume before the answer.
+    await eventually(
+      async () => ((await stack.runtime.sessions.get(serverCallId)).pause?.by === "consent" ? true : undefined),
+      5_000,
+      "the pause handed to the consent flow",
+    );
+    expect(requestsOf(serverCallId, "resumeRecording")).toEqual([]);
+    await eventually(
+      () => (requestsOf(serverCallId, "resumeRecording").length > 0 ? true : undefined),
+      20_000,
+      "the recording to be resumed on consent",
+    );
+    const { answer } = await joinerEvidence(serverCallId, joiner);
+    expect(answer).toMatchObject({ outcome: "given" });
+    const resumes = requestsOf(serverCallId, "resumeRecording");
+    expect(Date.parse(resumes[0]?.at ?? "")).toBeGreaterThanOrEqual(Date.parse(answer?.at ?? ""));
+    await sleep(500);
+    expect(requestsOf(serverCallId, "resumeRecording")).toHaveLength(1);
+    expect(requestsOf(serverCallId, "pauseRecording")).toHaveLength(1);
+    expect((await stack.runtime.sessions.get(serverCallId)).pause).toBeUndefined();
+    expect(view(serverCallId)?.recordings.map((r) => r.state)).toEqual(["active"]);
+    await stack.simulator.endCall(serverCallId);
   }, 60_000);
 });

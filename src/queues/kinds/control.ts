@@ -197,8 +197,12 @@ export const resumeRecording = defineJobKind<{
   name: "resume-recording",
   queue: QueueName.control,
   options: { attempts: 5, backoff: { type: "exponential", delay: 500 }, priority: Priority.prompt },
+  // The consent flow's resume of a pause has its own id: a PCI pause handed to the consent flow (a joiner asked
+  // during it) keeps its moment, and its automatic resume, still queued, must not swallow the consent resume.
   key: (payload) =>
-    payload.pausedAt === undefined ? undefined : ["auto-resume", payload.serverCallId, payload.pausedAt],
+    payload.pausedAt === undefined
+      ? undefined
+      : [payload.by === "consent" ? "consent-resume" : "auto-resume", payload.serverCallId, payload.pausedAt],
 });
 
 /**
