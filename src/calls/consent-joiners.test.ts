@@ -6,6 +6,7 @@ import { recordDecision } from "../sessions/test-fixtures.js";
 import { CONSENT_PAUSE_BY, consentGate, ledgerConsentOf, type ConsentGate } from "./consent.js";
 import { jobsOfConsent } from "./consent-plan.js";
 import { planCall } from "./plan.js";
+import type { PresenceObservation } from "./scope.js";
 
 // Joiners once recording has started, and the start window (docs/consent-flow.md "Joiners once recording has
 // started"): a person outside the recording teams who comes on the call once a recording exists is asked only after
@@ -290,6 +291,45 @@ describe("what the plan does for a joiner", () => {
       [A, "given"],
       [J, "refused"],
     ]);
+  });
+});
+
+describe("a new recording after a stop by scope while someone's consent is outstanding", () => {
+  // The agent (in scope) left, rec-1 was stopped by scope; J joined and was asked; the agent is back: a new recording
+  // is due (start-recording:2), but not before J has consented (docs/consent-flow.md).
+  const AGENT = "8:acs:agent";
+  const back: PresenceObservation = {
+    source: "connection",
+    callConnectionId: "conn-1",
+    sequenceNumber: 7,
+    participants: [AGENT, A, J],
+    at: "2026-12-04T10:02:00Z",
+  };
+  const scopeStopped = (j: { asked?: boolean; answer?: ConsentAnswer["outcome"] }): CallSession => ({
+    ...call(j, { id: "rec-1" }),
+    presence: [back],
+    stops: { "rec-1": { recordingId: "rec-1", trigger: "scope", by: "scope", reason: "nobody in scope", at: "t" } },
+  });
+  const steps = (session: CallSession) =>
+    planCall(session, recordDecision({ inScope: [AGENT] }), undefined, undefined, decisionOf(NOTHING))
+      .jobs.filter((j) => !["connect", "start-recording", "enforce-start"].includes(j.step))
+      .map((j) => j.step);
+
+  it.each([
+    ["J not asked yet: J asked (nothing to pause), no new recording", {}, [`ask-consent:${J}`]],
+    ["J asked, no answer: the new recording is held", { asked: true }, []],
+    [
+      "J consented: the new recording starts, once the gate is open",
+      { asked: true, answer: "given" },
+      ["start-recording:2"],
+    ],
+    [
+      "J refused (record-nothing): never started again, the fallback on record",
+      { asked: true, answer: "refused" },
+      ["consent-fallback"],
+    ],
+  ] as [string, { asked?: boolean; answer?: ConsentAnswer["outcome"] }, string[]][])("%s", (_name, j, expected) => {
+    expect(steps(scopeStopped(j))).toEqual(expected);
   });
 });
 
