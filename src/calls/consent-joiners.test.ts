@@ -331,6 +331,27 @@ describe("a new recording after a stop by scope while someone's consent is outst
   ] as [string, { asked?: boolean; answer?: ConsentAnswer["outcome"] }, string[]][])("%s", (_name, j, expected) => {
     expect(steps(scopeStopped(j))).toEqual(expected);
   });
+
+  it("J joins while the new recording is on its way (start-recording:2 claimed, no id yet): wait, then pause, then ask", () => {
+    const restarting: CallSession = { ...scopeStopped({}), restartClaimed: 2 };
+    expect(consentGate(restarting, decisionOf(NOTHING))).toMatchObject({ kind: "waiting" });
+    expect(steps(restarting)).toEqual([]);
+    // A restart claimed before this scope stop (generation 1 < 2 stops + 1) is no window.
+    expect(consentGate({ ...scopeStopped({}), restartClaimed: 1 }, decisionOf(NOTHING))).toMatchObject({ kind: "ask" });
+    const named: CallSession = {
+      ...restarting,
+      recordingId: "rec-2",
+      recordings: {
+        ...restarting.recordings,
+        "rec-2": { state: "active", at: 2, initial: false, failed: false, source: "event" },
+      },
+    };
+    expect(consentGate(named, decisionOf(NOTHING))).toMatchObject({ kind: "pause", party: J, recordingId: "rec-2" });
+    expect(consentGate({ ...named, pause: ourPause }, decisionOf(NOTHING))).toMatchObject({
+      kind: "ask",
+      asked: { target: J },
+    });
+  });
 });
 
 describe("any order of the same facts, any redelivery: the same steps, once, pause before ask", () => {

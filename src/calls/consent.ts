@@ -54,7 +54,9 @@ export type ConsentGate =
 export const CONSENT_PAUSE_BY = "consent";
 
 /** What the gate needs of a call's recording. */
-type RecordingFacts = Partial<Pick<CallSession, "recordingId" | "recordings" | "stops" | "pause" | "startClaimed">>;
+type RecordingFacts = Partial<
+  Pick<CallSession, "recordingId" | "recordings" | "stops" | "pause" | "startClaimed" | "restartClaimed">
+>;
 
 /** The call's recording that runs or is paused (not stopped on purpose), if any. */
 export function liveRecordingOf(session: RecordingFacts): string | undefined {
@@ -66,7 +68,19 @@ export function liveRecordingOf(session: RecordingFacts): string | undefined {
  * The start window: the start of the recording has been claimed (it is on its way to ACS, or accepted), but its
  * recordingId is not known yet. Nobody can be paused yet: a newcomer waits until it can be.
  */
-const isStarting = (session: RecordingFacts) => session.startClaimed === true && !hasRecording(session);
+const isStarting = (session: RecordingFacts) =>
+  (session.startClaimed === true && !hasRecording(session)) || isRestarting(session);
+
+/**
+ * A new recording after a scope stop is on its way: its start (`start-recording:<n>`, n = scope stops + 1) is claimed
+ * and the call's recording is still the one stopped by scope (the new one's id replaces it once ACS names it).
+ */
+function isRestarting(session: RecordingFacts): boolean {
+  const { recordingId, stops } = session;
+  if (recordingId === undefined || stops?.[recordingId]?.trigger !== "scope") return false;
+  const scopeStops = Object.values(stops).filter((stop) => stop.trigger === "scope").length;
+  return (session.restartClaimed ?? 0) > scopeStops;
+}
 
 /** The evidence held in a session's two facts. */
 export function consentOf(session: Pick<CallSession, "consentAsked" | "consentAnswer">): ConsentEvidence {

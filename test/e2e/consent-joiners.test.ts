@@ -376,4 +376,56 @@ describe("consent of a person who joins once recording has started", () => {
     expect(view(serverCallId)?.recordings.map((r) => r.state)).toEqual(["active"]);
     await stack.simulator.endCall(serverCallId);
   }, 60_000);
+
+  it("a new recording after a scope stop waits for a joiner's consent: started only after they consented", async () => {
+    const [customer, other, joiner] = [CALIFORNIA(12), CALIFORNIA(13), CALIFORNIA(14)];
+    // A three-way call (the agent's leaving must not end it): both customers consent in turn, recording starts.
+    const { serverCallId } = await stack.simulator.placeCall({
+      from: AGENT,
+      to: customer,
+      additionalParticipants: [other],
+      durationMs: 120_000,
+    });
+    for (const party of [customer, other])
+      await stack.simulator.scriptRecognizeAnswer(serverCallId, party, { kind: "dtmf", tones: ["1"], afterMs: 200 });
+    await eventually(
+      () => view(serverCallId)?.recordings.find((r) => r.state === "active"),
+      20_000,
+      "the recording to be active",
+    );
+    // The agent (the only one in scope) leaves: the recording is stopped by scope.
+    await stack.simulator.removeParticipant(serverCallId, AGENT);
+    await eventually(
+      () => (view(serverCallId)?.recordings[0]?.state === "stopped" ? true : undefined),
+      10_000,
+      "the scope stop",
+    );
+    // A Californian joins while nothing records: asked at once; they take 1.5 s to answer (the policy waits 2 s).
+    await joinCall(serverCallId, joiner, { kind: "dtmf", tones: ["1"], afterMs: 1_500 });
+    await eventually(async () => (await joinerEvidence(serverCallId, joiner)).asked, 10_000, "the joiner asked");
+    // The agent is back: a new recording is due, but the joiner has not consented yet.
+    await stack.simulator.addParticipant(serverCallId, AGENT);
+    await sleep(500);
+    expect(requestsOf(serverCallId, "startRecording")).toHaveLength(1);
+    await eventually(
+      () => (requestsOf(serverCallId, "startRecording").length > 1 ? true : undefined),
+      20_000,
+      "the new recording to start after consent",
+    );
+    const { answer } = await joinerEvidence(serverCallId, joiner);
+    expect(answer).toMatchObject({ outcome: "given" });
+    const starts = requestsOf(serverCallId, "startRecording");
+    expect(starts).toHaveLength(2);
+    expect(Date.parse(starts[1]?.at ?? "")).toBeGreaterThanOrEqual(Date.parse(answer?.at ?? ""));
+    // Started after consent: nothing to pause. The session reads the new recording's claim (its start window).
+    expect(requestsOf(serverCallId, "pauseRecording")).toEqual([]);
+    expect((await stack.runtime.sessions.get(serverCallId)).restartClaimed).toBe(2);
+    await eventually(
+      () => (view(serverCallId)?.recordings[1]?.state === "active" ? true : undefined),
+      10_000,
+      "the new recording active",
+    );
+    await sleep(300);
+    await stack.simulator.endCall(serverCallId);
+  }, 60_000);
 });
