@@ -25,6 +25,9 @@ async function perform(deps: JobDependencies<(typeof needs)[number]>, payload: P
   // Only the consent flow resumes its own pause (a handed-over one included).
   if (by !== CONSENT_PAUSE_BY && session.pause?.by === CONSENT_PAUSE_BY) {
     deps.logger.info({ ...log, pausedAt: session.pause?.at }, "resume left to the consent flow: paused for consent");
+    // A rerun of a hand-over that died before planning the call again plans it now (a consent planned before the
+    // hand-over found an operator's pause, which it does not resume). Planning again is idempotent (claims).
+    await advance(deps, session, `resume-held:${serverCallId}:${session.pause?.at ?? ""}`);
     return;
   }
   const outstanding = by !== CONSENT_PAUSE_BY && session.pause ? consentOutstanding(session) : undefined;
