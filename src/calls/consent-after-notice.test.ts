@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CallConsent } from "../policy/index.js";
 import type { CallSession, ConsentAnswer, ConsentAsked, ConsentFallback, PauseState } from "../sessions/index.js";
@@ -276,5 +277,94 @@ describe("the evidence: the notice, then the questions and answers", () => {
     expect(ledgerConsentOf(call({ [L]: "refused" }, { id: "rec-1", stopped: true })).outcome).toBeUndefined();
     // Nothing recorded yet, and L refused: nothing may be recorded, so the entry is exempt.
     expect(ledgerConsentOf(call({ [L]: "refused" }, {})).outcome).toBe("exempt");
+  });
+});
+
+describe("any order of the same facts, any redelivery: pause once, each asked once in turn, resume (or stop) once", () => {
+  /**
+   * A small world: the notice was played to L and the start is claimed. Events (C joins, ACS names the recording, L
+   * and C answer once asked) come in any order, interleaved with the jobs the plans queued, and each plan may be
+   * evaluated again (a redelivery). A step is claimed once (as the store's HSETNX does), its job queued then.
+   */
+  function run(order: number[], answer: "given" | "refused") {
+    let session: CallSession = call({}, { starting: true });
+    let consent = noticeDecision;
+    const claimed = new Set<string>();
+    const queued: { step: string; name: string; payload: unknown }[] = [];
+    const ran: string[] = [];
+    const plan = () => {
+      for (const job of planCall(session, recordDecision(), undefined, undefined, consent).jobs)
+        if (!claimed.has(job.step)) {
+          claimed.add(job.step);
+          queued.push(job);
+        }
+    };
+    const facts = (party: string) => session.consentParties?.[party];
+    const put = (party: string, field: "asked" | "answer", raw: string) => {
+      session = {
+        ...session,
+        consentParties: { ...session.consentParties, [party]: { ...facts(party), [field]: raw } },
+      };
+    };
+    const answers = (party: string, outcome: "given" | "refused") => () =>
+      facts(party)?.asked !== undefined &&
+      facts(party)?.answer === undefined &&
+      (put(party, "answer", said(outcome, "2026-12-04T10:01:09Z")), true);
+    const actions: (() => boolean)[] = [
+      // C comes on the call: consent is now required.
+      () => consent === noticeDecision && ((consent = consentDecision(NOTHING)), true),
+      // ACS names the recording.
+      () =>
+        session.recordingId === undefined &&
+        ((session = { ...call({}, { id: "rec-1" }), consentParties: session.consentParties, pause: session.pause }),
+        true),
+      answers(L, "given"),
+      answers(C, answer),
+      // The oldest queued job runs.
+      () => {
+        const job = queued.shift();
+        if (!job) return false;
+        ran.push(job.name === "ask-consent" ? `ask ${job.step}` : job.name);
+        if (job.name === "pause-recording") session = { ...session, pause: ourPause };
+        if (job.name === "resume-recording") session = { ...session, pause: undefined };
+        if (job.name === "ask-consent") {
+          const { asked } = job.payload as { asked: Omit<Ask, "at"> };
+          put(asked.target, "asked", JSON.stringify({ ...asked, at: `2026-12-04T10:01:0${ran.length}Z` }));
+        }
+        if (job.name === "stop-recording")
+          session = {
+            ...session,
+            pause: undefined,
+            stops: { "rec-1": { recordingId: "rec-1", trigger: "request", by: `consent:${C}`, reason: "r", at: "t" } },
+          };
+        return true;
+      },
+      // A redelivery: the same facts planned again.
+      () => true,
+    ];
+    for (const i of order) if (actions[i % actions.length]?.()) plan();
+    for (let guard = 0; guard < 50 && actions.slice(0, 5).some((act) => act() && (plan(), true)); guard++);
+    return { ran, session };
+  }
+
+  it.each(["given", "refused"] as const)("C %s: every order ends the same way", (answer) => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 5 }), { maxLength: 30 }), (order) => {
+        const { ran, session } = run(order, answer);
+        const consentJobs = ran.filter((name) => !["start-recording", "enforce-start", "connect-call"].includes(name));
+        expect(consentJobs).toEqual(
+          answer === "given"
+            ? ["pause-recording", `ask ask-consent:${L}`, `ask ask-consent:${C}`, "resume-recording"]
+            : ["pause-recording", `ask ask-consent:${L}`, `ask ask-consent:${C}`, "stop-recording", "consent-fallback"],
+        );
+        expect(session.pause).toBeUndefined();
+        // Every question went on record as one asked after the notice, the Californian rule's.
+        for (const party of [L, C])
+          expect(JSON.parse(session.consentParties?.[party]?.asked ?? "{}")).toMatchObject({
+            afterNotice: NOTICE_AT,
+            decidedBy: californian,
+          });
+      }),
+    );
   });
 });
