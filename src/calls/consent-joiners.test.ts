@@ -3,9 +3,10 @@ import { describe, expect, it } from "vitest";
 import type { CallConsent } from "../policy/index.js";
 import type { CallSession, ConsentAnswer, ConsentAsked, ConsentFallback, PauseState } from "../sessions/index.js";
 import { recordDecision } from "../sessions/test-fixtures.js";
-import { CONSENT_PAUSE_BY, consentGate, ledgerConsentOf, unaskedParty, type ConsentGate } from "./consent.js";
+import { CONSENT_PAUSE_BY, consentGate, ledgerConsentOf, type ConsentGate } from "./consent.js";
 import { jobsOfConsent } from "./consent-plan.js";
 import { planCall } from "./plan.js";
+import type { PresenceObservation } from "./scope.js";
 
 // Joiners once recording has started, and the start window (docs/consent-flow.md "Joiners once recording has
 // started"): a person outside the recording teams who comes on the call once a recording exists is asked only after
@@ -226,10 +227,6 @@ describe("the consent gate of a joiner once recording has started", () => {
       kind: "waiting",
     });
   });
-
-  it("nobody is alerted: joiners are asked (only consent after a notice is)", () => {
-    expect(unaskedParty(call(), decisionOf(NOTHING))).toBeUndefined();
-  });
 });
 
 /** The steps and jobs the plan makes of a call, by step. */
@@ -294,6 +291,66 @@ describe("what the plan does for a joiner", () => {
       [A, "given"],
       [J, "refused"],
     ]);
+  });
+});
+
+describe("a new recording after a stop by scope while someone's consent is outstanding", () => {
+  // The agent (in scope) left, rec-1 was stopped by scope; J joined and was asked; the agent is back: a new recording
+  // is due (start-recording:2), but not before J has consented (docs/consent-flow.md).
+  const AGENT = "8:acs:agent";
+  const back: PresenceObservation = {
+    source: "connection",
+    callConnectionId: "conn-1",
+    sequenceNumber: 7,
+    participants: [AGENT, A, J],
+    at: "2026-12-04T10:02:00Z",
+  };
+  const scopeStopped = (j: { asked?: boolean; answer?: ConsentAnswer["outcome"] }): CallSession => ({
+    ...call(j, { id: "rec-1" }),
+    presence: [back],
+    stops: { "rec-1": { recordingId: "rec-1", trigger: "scope", by: "scope", reason: "nobody in scope", at: "t" } },
+  });
+  const steps = (session: CallSession) =>
+    planCall(session, recordDecision({ inScope: [AGENT] }), undefined, undefined, decisionOf(NOTHING))
+      .jobs.filter((j) => !["connect", "start-recording", "enforce-start"].includes(j.step))
+      .map((j) => j.step);
+
+  it.each([
+    ["J not asked yet: J asked (nothing to pause), no new recording", {}, [`ask-consent:${J}`]],
+    ["J asked, no answer: the new recording is held", { asked: true }, []],
+    [
+      "J consented: the new recording starts, once the gate is open",
+      { asked: true, answer: "given" },
+      ["start-recording:2"],
+    ],
+    [
+      "J refused (record-nothing): never started again, the fallback on record",
+      { asked: true, answer: "refused" },
+      ["consent-fallback"],
+    ],
+  ] as [string, { asked?: boolean; answer?: ConsentAnswer["outcome"] }, string[]][])("%s", (_name, j, expected) => {
+    expect(steps(scopeStopped(j))).toEqual(expected);
+  });
+
+  it("J joins while the new recording is on its way (start-recording:2 claimed, no id yet): wait, then pause, then ask", () => {
+    const restarting: CallSession = { ...scopeStopped({}), restartClaimed: 2 };
+    expect(consentGate(restarting, decisionOf(NOTHING))).toMatchObject({ kind: "waiting" });
+    expect(steps(restarting)).toEqual([]);
+    // A restart claimed before this scope stop (generation 1 < 2 stops + 1) is no window.
+    expect(consentGate({ ...scopeStopped({}), restartClaimed: 1 }, decisionOf(NOTHING))).toMatchObject({ kind: "ask" });
+    const named: CallSession = {
+      ...restarting,
+      recordingId: "rec-2",
+      recordings: {
+        ...restarting.recordings,
+        "rec-2": { state: "active", at: 2, initial: false, failed: false, source: "event" },
+      },
+    };
+    expect(consentGate(named, decisionOf(NOTHING))).toMatchObject({ kind: "pause", party: J, recordingId: "rec-2" });
+    expect(consentGate({ ...named, pause: ourPause }, decisionOf(NOTHING))).toMatchObject({
+      kind: "ask",
+      asked: { target: J },
+    });
   });
 });
 

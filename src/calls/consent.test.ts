@@ -3,7 +3,7 @@ import type { AcsEvent } from "../intake/index.js";
 import type { CallConsent } from "../policy/index.js";
 import type { CallSession, ConsentAnswer, ConsentAsked } from "../sessions/index.js";
 import { recordDecision } from "../sessions/test-fixtures.js";
-import { consentAnswerOf, consentGate, ledgerConsentOf, unaskedParty } from "./consent.js";
+import { consentAnswerOf, consentGate, ledgerConsentOf } from "./consent.js";
 import { planCall, timeToRecordOrigin } from "./plan.js";
 
 const PHONE = "4:+14155550123";
@@ -240,31 +240,6 @@ describe("timeToRecordOrigin with consent", () => {
   });
 });
 
-describe("unaskedParty", () => {
-  const other = { ...consentDecision, decidedBy: { ...decidedBy, party: "4:+13105550100" } } as CallConsent;
-  it.each([
-    ["nothing asked yet", facts({}), consentDecision, undefined],
-    ["the one asked still decides", facts({ asked }), consentDecision, undefined],
-    [
-      "someone else now decides consent, after consent, recording: paused and asked (the gate), not alerted",
-      { ...facts({ asked, answer: answer("given") }), recordingId: "rec" },
-      other,
-      undefined,
-    ],
-    [
-      "someone else now decides consent, after consent, before any recording: asked in turn",
-      facts({ asked, answer: answer("given") }),
-      other,
-      undefined,
-    ],
-    ["someone else now decides consent, no answer yet: asked in turn, not alerted", facts({ asked }), other, undefined],
-    ["a notice was played, consent is now required", facts({ asked: noticeAsked }), consentDecision, PHONE],
-    ["the decision now asks nothing more", facts({ asked }), noticeDecision, undefined],
-  ] as const)("%s", (_name, session, consent, expected) => {
-    expect(unaskedParty(session, consent)).toBe(expected);
-  });
-});
-
 describe("whom the prompt is for (decideConsent ask)", () => {
   const TEXAS = "4:+12145550100";
   const AGENT = "8:acs:r_agent-in-california";
@@ -282,12 +257,10 @@ describe("whom the prompt is for (decideConsent ask)", () => {
   it("a second person outside the teams is asked once the first has consented (all-party consent), not alerted", () => {
     const two = { ...agentDecides, ask: [TEXAS, PHONE] } as CallConsent;
     const askedTexas = { ...asked, target: TEXAS };
-    expect(unaskedParty(facts({ asked: askedTexas }), two)).toBeUndefined();
     expect(consentGate(facts({ asked: askedTexas, connection: "c" }), two)).toMatchObject({ kind: "waiting" });
     expect(consentGate(facts({ asked: askedTexas, answer: answer("given"), connection: "c" }), two)).toMatchObject({
       kind: "ask",
       asked: { target: PHONE },
     });
-    expect(unaskedParty(facts({ asked: askedTexas }), agentDecides)).toBeUndefined();
   });
 });

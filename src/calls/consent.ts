@@ -55,7 +55,10 @@ export const CONSENT_PAUSE_BY = "consent";
 
 /** What the gate needs of a call's recording. */
 type RecordingFacts = Partial<
-  Pick<CallSession, "recordingId" | "recordings" | "stops" | "pause" | "startClaimed" | "unarchivedParties">
+  Pick<
+    CallSession,
+    "recordingId" | "recordings" | "stops" | "pause" | "startClaimed" | "restartClaimed" | "unarchivedParties"
+  >
 >;
 
 /** The call's recording that runs or is paused (not stopped on purpose), if any. */
@@ -68,7 +71,19 @@ export function liveRecordingOf(session: RecordingFacts): string | undefined {
  * The start window: the start of the recording has been claimed (it is on its way to ACS, or accepted), but its
  * recordingId is not known yet. Nobody can be paused yet: a newcomer waits until it can be.
  */
-const isStarting = (session: RecordingFacts) => session.startClaimed === true && !hasRecording(session);
+const isStarting = (session: RecordingFacts) =>
+  (session.startClaimed === true && !hasRecording(session)) || isRestarting(session);
+
+/**
+ * A new recording after a scope stop is on its way: its start (`start-recording:<n>`, n = scope stops + 1) is claimed
+ * and the call's recording is still the one stopped by scope (the new one's id replaces it once ACS names it).
+ */
+function isRestarting(session: RecordingFacts): boolean {
+  const { recordingId, stops } = session;
+  if (recordingId === undefined || stops?.[recordingId]?.trigger !== "scope") return false;
+  const scopeStops = Object.values(stops).filter((stop) => stop.trigger === "scope").length;
+  return (session.restartClaimed ?? 0) > scopeStops;
+}
 
 /** The evidence held in a session's two facts. */
 export function consentOf(session: Pick<CallSession, "consentAsked" | "consentAnswer">): ConsentEvidence {
@@ -94,20 +109,24 @@ export function partiesOf(
   session: Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties">,
 ): PartyConsent[] {
   const { asked, answer } = consentOf(session);
-  if (asked?.requirement !== "consent") return [];
+  if (!asked) return [];
   // Further parties asked after someone joined (not in the first ask's `parties`), in the order they were asked.
   const later = Object.entries(session.consentParties ?? {})
     .map(([party, facts]) => [party, parseConsentFact<ConsentAsk>(facts.asked)?.at ?? "~"] as const)
     .sort((x, y) => x[1].localeCompare(y[1]) || x[0].localeCompare(y[0]))
     .map(([party]) => party);
-  const order = [...new Set([asked.target, ...(asked.parties ?? []), ...later])];
-  return order.map((party) => {
-    if (party === asked.target) return { party, asked, ...(answer ? { answer } : {}) };
+  const theirs = (party: string): PartyConsent => {
     const facts = session.consentParties?.[party];
-    const theirs = parseConsentFact<ConsentAsk>(facts?.asked);
+    const question = parseConsentFact<ConsentAsk>(facts?.asked);
     const said = parseConsentFact<ConsentAnswer>(facts?.answer);
-    return { party, ...(theirs ? { asked: theirs } : {}), ...(said ? { answer: said } : {}) };
-  });
+    return { party, ...(question ? { asked: question } : {}), ...(said ? { answer: said } : {}) };
+  };
+  // A notice was the call's first ask; consent became required since (a joiner): the questions asked after it.
+  if (asked.requirement !== "consent") return later.map(theirs);
+  const order = [...new Set([asked.target, ...(asked.parties ?? []), ...later])];
+  return order.map((party) =>
+    party === asked.target ? { party, asked, ...(answer ? { answer } : {}) } : theirs(party),
+  );
 }
 
 /** One party's evidence in words (describeConsent of their ask and answer). */
@@ -159,10 +178,10 @@ function closedFor(session: RecordingFacts, party: string, reason: string, fallb
  */
 function gateOfParties(
   session: Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties" | "callConnectionId"> & RecordingFacts,
-  first: ConsentAsk,
+  first: Omit<ConsentAsk, "at"> & { at?: string },
   consent: CallConsent | undefined,
+  known: PartyConsent[] = partiesOf(session),
 ): ConsentGate {
-  const known = partiesOf(session);
   // A person outside the recording teams who has come on the call since the first question (participants are told
   // over time) is asked too, after the others.
   const joined =
@@ -189,6 +208,63 @@ function gateOfParties(
   return openGate(session, parties.map(describeParty).join("; "));
 }
 
+/**
+ * A notice was played, and consent is required now (someone from an all-party-consent jurisdiction joined: the
+ * strictest party decides for the whole call, docs/consent.md): everyone outside the recording teams is asked — the
+ * joiner and those who were only told — one at a time, after the recording (if any) was paused, and it is resumed
+ * once all have consented; the now-strictest rule's fallback applies on a refusal or silence. The first question
+ * asked after the notice fixes the question (its prompt, answers, timeout and fallbacks); until then the decision's.
+ * Open when consent is not required and nobody was asked since the notice.
+ */
+function gateAfterNotice(
+  session: Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties" | "callConnectionId"> & RecordingFacts,
+  notice: Extract<ConsentAsked, { requirement: "notice" }>,
+  reason: string,
+  consent: CallConsent | undefined,
+): ConsentGate {
+  const known = partiesOf(session);
+  const template =
+    known.find((p) => p.asked)?.asked ??
+    (consent?.requirement === "consent"
+      ? { ...questionOf(consent, consent.decidedBy.party), afterNotice: notice.at }
+      : undefined);
+  if (!template) return openGate(session, reason);
+  const gate = gateOfParties(session, template, consent, known);
+  return gate.kind === "open" ? { ...gate, reason: `${reason}; ${gate.reason}` } : gate;
+}
+
+/** The question a consent decision asks of `target` (docs/consent-flow.md "Who is asked"). */
+function questionOf(consent: Extract<CallConsent, { requirement: "consent" }>, target: string): Omit<ConsentAsk, "at"> {
+  return {
+    requirement: "consent",
+    decidedBy: {
+      party: consent.decidedBy.party,
+      jurisdiction: consent.decidedBy.jurisdiction,
+      set: consent.decidedBy.set,
+    },
+    target,
+    ...(consent.ask && consent.ask.length > 1 ? { parties: [...consent.ask] } : {}),
+    prompt: consent.prompt,
+    accept: { dtmf: [...consent.accept.dtmf], speech: [...consent.accept.speech] },
+    timeoutSeconds: consent.timeoutSeconds,
+    onRefusal: consent.onRefusal,
+    onSilence: consent.onSilence,
+    explanation: consent.explanation,
+  };
+}
+
+/**
+ * Whether someone asked has not consented: their answer is awaited, or was a refusal or silence (whose action is on
+ * its way). A recording paused while so (an operator's PCI pause) must not be resumed by anyone but the consent flow:
+ * an operator's resume, or the pause's automatic resume, turns the pause into a consent pause instead
+ * (docs/consent-flow.md "A joiner during an operator's pause"). Pure: the session's evidence only.
+ */
+export function consentOutstanding(
+  session: Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties">,
+): string | undefined {
+  return partiesOf(session).find((p) => p.asked && p.answer?.outcome !== "given")?.party;
+}
+
 /** Everyone has consented: open, and a pause the consent flow made is to be resumed. */
 function openGate(session: RecordingFacts, reason: string): ConsentGate {
   const recordingId = liveRecordingOf(session);
@@ -209,7 +285,7 @@ export function consentGate(
     if (!answer) return { kind: "waiting", reason: describeConsent(evidence) };
     const reason = describeConsent(evidence);
     return answer.outcome === "notified"
-      ? { kind: "open", reason }
+      ? gateAfterNotice(session, asked, reason, consent)
       : { kind: "closed", reason, fallback: "record-nothing" };
   }
   if (!consent || consent.requirement === "none") return { kind: "open", reason: "no consent or notice required" };
@@ -224,46 +300,32 @@ export function consentGate(
   // jurisdiction requires consent joined): paused first, as any joiner's.
   const first = target !== undefined ? beforeAsking(session, target) : undefined;
   if (first) return first;
-  const decidedBy = {
-    party: consent.decidedBy.party,
-    jurisdiction: consent.decidedBy.jurisdiction,
-    set: consent.decidedBy.set,
-  };
   if (consent.requirement === "notice")
     return {
       kind: "notify",
       asked: {
         requirement: "notice",
-        decidedBy,
+        decidedBy: {
+          party: consent.decidedBy.party,
+          jurisdiction: consent.decidedBy.jurisdiction,
+          set: consent.decidedBy.set,
+        },
         announcement: consent.announcement,
         explanation: consent.explanation,
       },
     };
-  return {
-    kind: "ask",
-    asked: {
-      requirement: "consent",
-      decidedBy,
-      // Everyone outside the recording teams, one at a time, the first first (docs/consent-flow.md "Who is asked").
-      target: target ?? consent.decidedBy.party,
-      ...(consent.ask && consent.ask.length > 1 ? { parties: [...consent.ask] } : {}),
-      prompt: consent.prompt,
-      accept: { dtmf: [...consent.accept.dtmf], speech: [...consent.accept.speech] },
-      timeoutSeconds: consent.timeoutSeconds,
-      onRefusal: consent.onRefusal,
-      onSilence: consent.onSilence,
-      explanation: consent.explanation,
-    },
-  };
+  // Everyone outside the recording teams, one at a time, the first first (docs/consent-flow.md "Who is asked").
+  return { kind: "ask", asked: questionOf(consent, target ?? consent.decidedBy.party) };
 }
 
 /** Whether an ask is of a further party of an all-party consent (not the first asked): its step and job are its own. */
-export function isFurtherParty(asked: Pick<ConsentAsk, "target" | "parties">): boolean {
-  return asked.parties !== undefined && asked.parties[0] !== asked.target;
+export function isFurtherParty(asked: Pick<ConsentAsk, "target" | "parties" | "afterNotice">): boolean {
+  // After a notice, every question is a further one: the call's first ask (and answer) is the notice's.
+  return asked.afterNotice !== undefined || (asked.parties !== undefined && asked.parties[0] !== asked.target);
 }
 
 /** The operationContext of a consent question's recognize: the first party's as before, a further party's with its id. */
-export function consentContextOf(asked: Pick<ConsentAsk, "target" | "parties">): string {
+export function consentContextOf(asked: Pick<ConsentAsk, "target" | "parties" | "afterNotice">): string {
   return isFurtherParty(asked) ? `${CONSENT_CONTEXT}:${asked.target}` : CONSENT_CONTEXT;
 }
 
@@ -343,6 +405,21 @@ export function consentRecordOf(
   const evidence = consentOf(session);
   const parties = partiesOf(session);
   if (evidence.asked?.requirement === "consent" && parties.length > 1) return partiesRecordOf(evidence.asked, parties);
+  const asking = parties.find((p) => p.asked)?.asked;
+  if (evidence.asked?.requirement === "notice" && asking) {
+    // Consent required after the notice was played: the notice first, then the questions and answers, in order.
+    const record = partiesRecordOf(asking, parties);
+    const notice = {
+      party: evidence.asked.decidedBy.party,
+      askedAt: evidence.asked.at,
+      ...answerFields(evidence.answer),
+    };
+    return {
+      ...record,
+      summary: `${describeConsent(evidence)}; then ${record.summary}`,
+      parties: [notice, ...(record.parties ?? [])],
+    };
+  }
   const { asked, answer } = evidence;
   if (!asked) return undefined;
   const fallback =
@@ -434,19 +511,4 @@ export function ledgerConsentOf(
   const reason =
     gate.kind === "closed" ? fallbackReason(gate) : `nothing recorded: the call ended before ${consent.summary}`;
   return { consent, outcome: "exempt", reason: `consent: ${reason}` };
-}
-
-/**
- * A person the current consent decision would ask, who cannot be: consent became required after a notice was played
- * (the call's one ask on record is the notice; docs/consent-flow.md "Limits"). It is alerted, not acted on. Joiners
- * of a call where consent was asked are asked (the gate), before and once recording has started. Undefined when
- * nothing was asked yet, or consent was what was asked. Pure.
- */
-export function unaskedParty(
-  session: Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties">,
-  consent: CallConsent | undefined,
-): string | undefined {
-  const { asked } = consentOf(session);
-  if (asked?.requirement !== "notice" || consent?.requirement !== "consent") return undefined;
-  return (consent.ask ?? [consent.decidedBy.party])[0];
 }

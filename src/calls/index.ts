@@ -25,12 +25,12 @@ export {
   consentContextOf,
   consentGate,
   consentOf,
+  consentOutstanding,
   consentRecordOf,
   fallbackReason,
   isFurtherParty,
   ledgerConsentOf,
   partiesOf,
-  unaskedParty,
   type ConsentGate,
   type PartyConsent,
 } from "./consent.js";

@@ -5,7 +5,33 @@ import { pauseVerdict, type PauseOperation, type PauseVerdict } from "./pause.js
 
 const pausable = recordDecision({ teamId: "payments", pause: { allowed: true, autoResumeSeconds: 120 } });
 const paused = { at: "2026-01-01T10:00:00Z", by: "op-1", reason: "card-capture" };
-type PauseFacts = Pick<CallSession, "serverCallId" | "decision" | "recordingId" | "ended" | "pause">;
+type PauseFacts = Pick<CallSession, "serverCallId" | "decision" | "recordingId" | "ended" | "pause"> &
+  Partial<Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties">>;
+// A Californian customer who consented, and a joiner asked during the operator's pause (docs/consent-flow.md).
+const CUSTOMER = "4:+14155550101";
+const JOINER = "4:+14155550102";
+const askOf = (target: string, at: string) =>
+  JSON.stringify({
+    requirement: "consent",
+    at,
+    decidedBy: { party: CUSTOMER, jurisdiction: "US-CA", set: "all-party-consent" },
+    target,
+    ...(target === CUSTOMER ? {} : { parties: [CUSTOMER, target] }),
+    prompt: { text: "Press 1", locale: "en-US" },
+    accept: { dtmf: ["1"], speech: [] },
+    timeoutSeconds: 8,
+    onRefusal: "record-nothing",
+    onSilence: "end-call",
+    explanation: "California",
+  });
+const answered = (outcome: string) => JSON.stringify({ outcome, at: "2026-01-01T10:00:30Z" });
+const consented = { consentAsked: askOf(CUSTOMER, "2026-01-01T09:59:00Z"), consentAnswer: answered("given") };
+const joinerAsked = (answer?: string) => ({
+  ...consented,
+  consentParties: {
+    [JOINER]: { asked: askOf(JOINER, "2026-01-01T10:00:10Z"), ...(answer ? { answer: answered(answer) } : {}) },
+  },
+});
 const live: PauseFacts = {
   serverCallId: "call-1",
   decision: pausable,
@@ -109,6 +135,38 @@ describe("pauseVerdict", () => {
       name: "resume allowed: the resume job, by whoever asks",
       operation: "resume",
       session: { decision: pausable, pause: paused },
+      expected: {
+        team: "payments",
+        allowed: true,
+        job: { name: "resume-recording", payload: { serverCallId: "call-1", recordingId: "rec-1", by: "op-2" } },
+      },
+    },
+    {
+      name: "resume while a joiner asked during the pause has not answered: accepted, held for their consent",
+      operation: "resume",
+      session: { decision: pausable, pause: paused, ...joinerAsked() },
+      expected: {
+        team: "payments",
+        allowed: true,
+        job: { name: "resume-recording", payload: { serverCallId: "call-1", recordingId: "rec-1", by: "op-2" } },
+        heldForConsentOf: JOINER,
+      },
+    },
+    {
+      name: "resume while a joiner refused (the fallback on its way): held too, never resumed with them on it",
+      operation: "resume",
+      session: { decision: pausable, pause: paused, ...joinerAsked("refused") },
+      expected: {
+        team: "payments",
+        allowed: true,
+        job: { name: "resume-recording", payload: { serverCallId: "call-1", recordingId: "rec-1", by: "op-2" } },
+        heldForConsentOf: JOINER,
+      },
+    },
+    {
+      name: "resume once the joiner consented: resumed, nothing held",
+      operation: "resume",
+      session: { decision: pausable, pause: paused, ...joinerAsked("given") },
       expected: {
         team: "payments",
         allowed: true,

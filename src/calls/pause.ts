@@ -1,6 +1,6 @@
 import type { PayloadOf } from "../queues/index.js";
 import type { CallSession } from "../sessions/index.js";
-import { CONSENT_PAUSE_BY } from "./consent.js";
+import { CONSENT_PAUSE_BY, consentOutstanding } from "./consent.js";
 
 export type PauseOperation = "pause" | "resume";
 
@@ -15,7 +15,16 @@ export type PauseJob =
  * another team's call is answered 404 exactly like an unknown one and nothing else leaks.
  */
 export type PauseVerdict = { team?: string } & (
-  { allowed: true; job: PauseJob } | { allowed: false; status: 403 | 404 | 409; message: string }
+  | {
+      allowed: true;
+      job: PauseJob;
+      /**
+       * A resume while someone's consent is outstanding: accepted, but the recording stays paused until everyone has
+       * consented (the pause becomes the consent flow's; docs/consent-flow.md "A joiner during an operator's pause").
+       */
+      heldForConsentOf?: string;
+    }
+  | { allowed: false; status: 403 | 404 | 409; message: string }
 );
 
 /**
@@ -26,7 +35,8 @@ export type PauseVerdict = { team?: string } & (
  */
 export function pauseVerdict(
   operation: PauseOperation,
-  session: Pick<CallSession, "serverCallId" | "decision" | "recordingId" | "ended" | "pause">,
+  session: Pick<CallSession, "serverCallId" | "decision" | "recordingId" | "ended" | "pause"> &
+    Partial<Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties">>,
   request: { by: string; reason: string },
 ): PauseVerdict {
   const { serverCallId, decision, recordingId } = session;
@@ -53,9 +63,17 @@ export function pauseVerdict(
   // resumes it, never an operator, whose resume would record them before they consented.
   if (session.pause.by === CONSENT_PAUSE_BY)
     return refused(409, "paused until everyone on the call has consented to recording");
+  // Someone asked during this pause has not consented yet: resuming now would record them. The resume job hands the
+  // pause to the consent flow instead, which resumes it once everyone has consented (or applies the fallback).
+  const outstanding = consentOutstanding({
+    consentAsked: session.consentAsked,
+    consentAnswer: session.consentAnswer,
+    consentParties: session.consentParties,
+  });
   return {
     team,
     allowed: true,
     job: { name: "resume-recording", payload: { serverCallId, recordingId, by: request.by } },
+    ...(outstanding !== undefined ? { heldForConsentOf: outstanding } : {}),
   };
 }

@@ -159,9 +159,12 @@ export function planCall(
     claims.push(job.step);
     jobs.push(job);
   }
-  // Who is on the call may make a stop, a confirmation or a new recording due (claimed like every other step).
+  // Who is on the call may make a stop, a confirmation or a new recording due (claimed like every other step). A new
+  // recording after a scope stop waits for the consent gate like the first one: while someone's consent is
+  // outstanding (or a notice is still to be played) it is not started — not claimed either, so it is planned once
+  // the gate opens (docs/consent-flow.md "A new recording after a stop by scope").
   const scope = scopeAction(session, decision);
-  if (scope.kind !== "none") {
+  if (scope.kind !== "none" && !(scope.kind === "start" && gate.kind !== "open")) {
     claims.push(scope.job.step);
     jobs.push(scope.job);
   }

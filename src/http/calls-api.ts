@@ -76,9 +76,20 @@ export function callsRoutes(deps: CallsApiDependencies): Router {
     } else {
       await deps.queues.enqueue(jobKinds[verdict.job.name], verdict.job.payload);
     }
-    await request.note("accepted", { reason });
+    const held = "heldForConsentOf" in verdict ? verdict.heldForConsentOf : undefined;
+    await request.note(held !== undefined ? "accepted: held for consent" : "accepted", { reason });
     ctx.status = 202;
-    ctx.body = { accepted: `recording:${operation}`, serverCallId };
+    // A resume while someone's consent is outstanding is accepted, but the recording resumes only once everyone has
+    // consented (docs/api.md "PCI pause/resume").
+    ctx.body =
+      held !== undefined
+        ? {
+            accepted: `recording:${operation}`,
+            serverCallId,
+            heldForConsent: true,
+            message: "paused until everyone on the call has consented to recording; it resumes on their consent",
+          }
+        : { accepted: `recording:${operation}`, serverCallId };
   });
   return router;
 }

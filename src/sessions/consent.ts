@@ -36,6 +36,11 @@ export type ConsentAsked =
        * has consented), fixed by the first ask. Absent in asks made before it existed: the target only.
        */
       parties?: string[];
+      /**
+       * Consent required after a notice was played (someone from an all-party-consent jurisdiction joined): the
+       * notice's time. Every question is then a further party's (the call's first ask is the notice).
+       */
+      afterNotice?: string;
       prompt: SpokenMessage;
       accept: { dtmf: string[]; speech: string[] };
       timeoutSeconds: number;

@@ -62,6 +62,12 @@ export interface CallSession {
    * that is the start window, in which the consent gate waits to pause before asking (docs/consent-flow.md).
    */
   startClaimed?: boolean;
+  /**
+   * The highest generation of a new recording after a scope stop whose start is claimed (`start-recording:<n>`). Beyond
+   * the scope stops so far, with the call's recording the one stopped by scope, that new recording is on its way: a
+   * start window too (docs/consent-flow.md "A new recording after a stop by scope").
+   */
+  restartClaimed?: number;
   /** The recording announcement: asked of ACS, then played or failed (with ACS's reason). */
   announcement: { status: "requested" | "played" | "failed"; detail?: string } | undefined;
   /** When the webhook received the call's CallStarted (ISO 8601): where time-to-record is measured from. */
@@ -143,8 +149,6 @@ export type OnceStep =
   | `ask-consent:${string}`
   /** Acting on a refusal or silence as the policy says (end the call, or put why nothing is recorded on record). */
   | "consent-fallback"
-  /** Alerting, once per party, that someone who joined after consent was asked would have to be asked too. */
-  | `consent-unasked:${string}`
   /** Pausing the recording before a party (raw id) who joined once it had started is asked, once per party. */
   | `consent-pause:${string}`
   /** Resuming a recording paused for consent once everyone has consented, once per pause (its `at`). */
@@ -256,6 +260,15 @@ export interface SessionStore {
   ): Promise<{ outcome: RecordingDecision; session: CallSession }>;
 }
 
+/** The highest `start-recording:<n>` claimed in a session's hash (a new recording after a scope stop), if any. */
+function restartClaimedOf(hash: Record<string, string>): { restartClaimed?: number } {
+  const generations = Object.keys(hash).flatMap((field) => {
+    const match = /^once:start-recording:(\d+)$/.exec(field);
+    return match ? [Number(match[1])] : [];
+  });
+  return generations.length > 0 ? { restartClaimed: Math.max(...generations) } : {};
+}
+
 /**
  * A session from the replies of HGETALL on its hash, SMEMBERS on its participants and its connected connections,
  * HGETALL on its recordings and on its presence observations: the last five of `replies`.
@@ -299,6 +312,7 @@ function sessionOf(serverCallId: string, replies: [Error | null, unknown][] | nu
     announcement: hash.announcement ? (JSON.parse(hash.announcement) as CallSession["announcement"]) : undefined,
     pause: hash.pause ? (JSON.parse(hash.pause) as PauseState) : undefined,
     ...(hash["once:start-recording"] !== undefined ? { startClaimed: true } : {}),
+    ...restartClaimedOf(hash),
     startedSeenAt: hash.startedSeenAt,
     rangSeenAt: hash.rangSeenAt,
     presence: Object.values((presenceReply?.[1] ?? {}) as Record<string, string>).map(

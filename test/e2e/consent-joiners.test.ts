@@ -7,6 +7,7 @@ import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sha256Hex } from "../../src/auth/tokens.js";
 import { createLedger, type LedgerEntry } from "../../src/ledger/index.js";
 import type { RecognizeAnswerScript } from "../../simulator/types.js";
 import { eventually, startStack, type Stack } from "../support/stack.js";
@@ -15,6 +16,8 @@ const RESOURCE = "7a0c2e51-3b9d-4f6e-8c12-5d4e3f2a1b90";
 const AGENT = `8:acs:${RESOURCE}_joiners-agent`;
 /** Area code 415: San Francisco, California (all-party consent). */
 const CALIFORNIA = (n: number) => `4:+1415555${String(2000 + n)}`;
+/** London numbers (UK: notice only, the policy's "*"). */
+const LONDON = (n: number) => `4:+44207946${String(1000 + n)}`;
 
 const POLICY = `
 version: 1
@@ -28,6 +31,7 @@ rules:
   - id: record-customer-calls
     mode: required
     recording: { content: audio, channel: mixed, format: wav }
+    pause: { allowed: true, autoResumeSeconds: 60 }
     enforcement: { startWithinSeconds: 10, onStartFailure: alert, onStop: alert }
     retention: { days: 30 }
     consent:
@@ -43,6 +47,8 @@ rules:
         announcement: { text: "This call is recorded.", locale: en-GB }
 `;
 
+const OPERATOR_TOKEN = "joiners-desk-operator-token";
+
 let stack: Stack;
 let policyDir: string;
 beforeAll(async () => {
@@ -50,7 +56,11 @@ beforeAll(async () => {
   await writeFile(join(policyDir, "joiners-desk.yaml"), POLICY);
   for (const data of ["jurisdictions.sets.yaml", "jurisdictions.nanp-area-codes.yaml"])
     await cp(join("policies", data), join(policyDir, data));
-  stack = await startStack({ policyDir });
+  await writeFile(
+    join(policyDir, "tokens.yaml.txt"),
+    `tokens:\n  - { name: desk-operator, role: team, team: joiners-desk, sha256: ${sha256Hex(OPERATOR_TOKEN)} }\n`,
+  );
+  stack = await startStack({ policyDir, env: { API_TOKENS_FILE: join(policyDir, "tokens.yaml.txt") } });
 }, 60_000);
 afterAll(async () => {
   await stack?.stop();
@@ -62,6 +72,13 @@ const requestsOf = (serverCallId: string, operation: string) =>
 const view = (serverCallId: string) => stack.simulator.getCall(serverCallId);
 const ledger = () => createLedger(stack.runtime.redis, stack.config.REDIS_PREFIX);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The calls API's PCI pause or resume, as the desk's operator (docs/api.md "PCI pause/resume"). */
+const operator = (serverCallId: string, operation: "pause" | "resume") =>
+  fetch(`${stack.webhookUrl}/api/calls/${encodeURIComponent(serverCallId)}/recording:${operation}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${OPERATOR_TOKEN}` },
+    body: JSON.stringify({ reason: "card-capture" }),
+  });
 const ledgerEntry = (serverCallId: string, what: string, where: (e: LedgerEntry) => boolean) =>
   eventually(
     async () => {
@@ -257,5 +274,158 @@ describe("consent of a person who joins once recording has started", () => {
       [customer, "given"],
       [joiner, "refused"],
     ]);
+  }, 60_000);
+
+  it("consent required after a notice: a Californian joins a London call; paused, both asked in turn, resumed", async () => {
+    const [customer, joiner] = [LONDON(1), CALIFORNIA(9)];
+    // The London customer is told (the notice), and recording starts after it; nobody is asked.
+    const { serverCallId } = await stack.simulator.placeCall({ from: AGENT, to: customer, durationMs: 120_000 });
+    await eventually(
+      () => view(serverCallId)?.recordings.find((r) => r.state === "active"),
+      20_000,
+      "the recording to be active after the notice",
+    );
+    expect(view(serverCallId)?.recognitions ?? []).toEqual([]);
+    // All-party consent now: the Californian and the London customer, who was only told, are asked.
+    await stack.simulator.scriptRecognizeAnswer(serverCallId, customer, { kind: "dtmf", tones: ["1"], afterMs: 200 });
+    const joinedAt = await joinCall(serverCallId, joiner, { kind: "dtmf", tones: ["1"], afterMs: 200 });
+    await eventually(
+      () => (requestsOf(serverCallId, "resumeRecording").length > 0 ? true : undefined),
+      20_000,
+      "the recording to be resumed",
+    );
+    const { pausedAt } = expectPausedBeforeAsked(serverCallId, joiner, joinedAt);
+    const recognitions = view(serverCallId)?.recognitions ?? [];
+    // Each on their own leg, both after the pause, in the order of the decision's `ask`, one at a time (the second
+    // asked once the first consented); the resume after the last consent.
+    const order = recognitions.map((r) => r.target);
+    expect([...order].sort()).toEqual([customer, joiner].sort());
+    expect(recognitions.map((r) => r.outcome)).toEqual(["RecognizeCompleted", "RecognizeCompleted"]);
+    for (const r of recognitions) expect(Date.parse(r.requestedAt)).toBeGreaterThanOrEqual(pausedAt);
+    const answers = await Promise.all(order.map((p) => joinerEvidence(serverCallId, p)));
+    expect(answers.map((a) => a.answer?.outcome)).toEqual(["given", "given"]);
+    expect(Date.parse(answers[1]?.asked?.at ?? "")).toBeGreaterThanOrEqual(Date.parse(answers[0]?.answer?.at ?? ""));
+    const [resume] = requestsOf(serverCallId, "resumeRecording");
+    const resumedAt = Date.parse(resume?.at ?? "");
+    expect(resumedAt).toBeGreaterThanOrEqual(Date.parse(answers[1]?.answer?.at ?? ""));
+    expect(requestsOf(serverCallId, "resumeRecording")).toHaveLength(1);
+    expect(requestsOf(serverCallId, "pauseRecording")).toHaveLength(1);
+    expect(requestsOf(serverCallId, "startRecording")).toHaveLength(1);
+
+    await sleep(300);
+    await stack.simulator.endCall(serverCallId);
+    const entry = await ledgerEntry(serverCallId, "the ledger to say recorded", (e) => e.outcome === "recorded");
+    // The evidence: the notice first, then each question and answer in the order asked; the Californian rule decided.
+    expect(entry.consent).toMatchObject({
+      requirement: "consent",
+      decidedBy: { party: joiner, jurisdiction: "US-CA" },
+    });
+    expect(entry.consent?.parties?.map((p) => [p.party, p.outcome])).toEqual([
+      [customer, "notified"],
+      [order[0], "given"],
+      [order[1], "given"],
+    ]);
+    const manifest = JSON.parse(
+      (await stack.runtime.container.getBlockBlobClient(entry.manifest ?? "").downloadToBuffer()).toString("utf8"),
+    ) as { consent?: unknown; pauses: { startTime: string; durationMs: number }[] };
+    expect(manifest.consent).toEqual(entry.consent);
+    expect(manifest.pauses).toHaveLength(1);
+    expect(Math.abs((manifest.pauses[0]?.durationMs ?? 0) - (resumedAt - pausedAt))).toBeLessThan(200);
+  }, 60_000);
+
+  it("a joiner during an operator's PCI pause: the operator's resume is held until they consent", async () => {
+    const [customer, joiner] = [CALIFORNIA(10), CALIFORNIA(11)];
+    const serverCallId = await recordedCall(customer);
+    await eventually(
+      async () => ((await stack.runtime.sessions.get(serverCallId)).recordingId ? true : undefined),
+      5_000,
+      "the recording in the session",
+    );
+    expect((await operator(serverCallId, "pause")).status).toBe(202);
+    await eventually(
+      async () => ((await stack.runtime.sessions.get(serverCallId)).pause ? true : undefined),
+      5_000,
+      "the operator's pause",
+    );
+    // Paused already: the joiner is asked at once, and takes 1.5 s to answer (the policy waits 2 s).
+    await joinCall(serverCallId, joiner, { kind: "dtmf", tones: ["1"], afterMs: 1_500 });
+    await eventually(async () => (await joinerEvidence(serverCallId, joiner)).asked, 10_000, "the joiner asked");
+    const response = await operator(serverCallId, "resume");
+    expect(response.status).toBe(202);
+    expect(await response.json()).toMatchObject({ accepted: "recording:resume", heldForConsent: true });
+    // The resume is held: the pause is the consent flow's now, and ACS is not asked to resume before the answer.
+    await eventually(
+      async () => ((await stack.runtime.sessions.get(serverCallId)).pause?.by === "consent" ? true : undefined),
+      5_000,
+      "the pause handed to the consent flow",
+    );
+    expect(requestsOf(serverCallId, "resumeRecording")).toEqual([]);
+    await eventually(
+      () => (requestsOf(serverCallId, "resumeRecording").length > 0 ? true : undefined),
+      20_000,
+      "the recording to be resumed on consent",
+    );
+    const { answer } = await joinerEvidence(serverCallId, joiner);
+    expect(answer).toMatchObject({ outcome: "given" });
+    const resumes = requestsOf(serverCallId, "resumeRecording");
+    expect(Date.parse(resumes[0]?.at ?? "")).toBeGreaterThanOrEqual(Date.parse(answer?.at ?? ""));
+    await sleep(500);
+    expect(requestsOf(serverCallId, "resumeRecording")).toHaveLength(1);
+    expect(requestsOf(serverCallId, "pauseRecording")).toHaveLength(1);
+    expect((await stack.runtime.sessions.get(serverCallId)).pause).toBeUndefined();
+    expect(view(serverCallId)?.recordings.map((r) => r.state)).toEqual(["active"]);
+    await stack.simulator.endCall(serverCallId);
+  }, 60_000);
+
+  it("a new recording after a scope stop waits for a joiner's consent: started only after they consented", async () => {
+    const [customer, other, joiner] = [CALIFORNIA(12), CALIFORNIA(13), CALIFORNIA(14)];
+    // A three-way call (the agent's leaving must not end it): both customers consent in turn, recording starts.
+    const { serverCallId } = await stack.simulator.placeCall({
+      from: AGENT,
+      to: customer,
+      additionalParticipants: [other],
+      durationMs: 120_000,
+    });
+    for (const party of [customer, other])
+      await stack.simulator.scriptRecognizeAnswer(serverCallId, party, { kind: "dtmf", tones: ["1"], afterMs: 200 });
+    await eventually(
+      () => view(serverCallId)?.recordings.find((r) => r.state === "active"),
+      20_000,
+      "the recording to be active",
+    );
+    // The agent (the only one in scope) leaves: the recording is stopped by scope.
+    await stack.simulator.removeParticipant(serverCallId, AGENT);
+    await eventually(
+      () => (view(serverCallId)?.recordings[0]?.state === "stopped" ? true : undefined),
+      10_000,
+      "the scope stop",
+    );
+    // A Californian joins while nothing records: asked at once; they take 1.5 s to answer (the policy waits 2 s).
+    await joinCall(serverCallId, joiner, { kind: "dtmf", tones: ["1"], afterMs: 1_500 });
+    await eventually(async () => (await joinerEvidence(serverCallId, joiner)).asked, 10_000, "the joiner asked");
+    // The agent is back: a new recording is due, but the joiner has not consented yet.
+    await stack.simulator.addParticipant(serverCallId, AGENT);
+    await sleep(500);
+    expect(requestsOf(serverCallId, "startRecording")).toHaveLength(1);
+    await eventually(
+      () => (requestsOf(serverCallId, "startRecording").length > 1 ? true : undefined),
+      20_000,
+      "the new recording to start after consent",
+    );
+    const { answer } = await joinerEvidence(serverCallId, joiner);
+    expect(answer).toMatchObject({ outcome: "given" });
+    const starts = requestsOf(serverCallId, "startRecording");
+    expect(starts).toHaveLength(2);
+    expect(Date.parse(starts[1]?.at ?? "")).toBeGreaterThanOrEqual(Date.parse(answer?.at ?? ""));
+    // Started after consent: nothing to pause. The session reads the new recording's claim (its start window).
+    expect(requestsOf(serverCallId, "pauseRecording")).toEqual([]);
+    expect((await stack.runtime.sessions.get(serverCallId)).restartClaimed).toBe(2);
+    await eventually(
+      () => (view(serverCallId)?.recordings[1]?.state === "active" ? true : undefined),
+      10_000,
+      "the new recording active",
+    );
+    await sleep(300);
+    await stack.simulator.endCall(serverCallId);
   }, 60_000);
 });

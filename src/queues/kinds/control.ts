@@ -197,8 +197,12 @@ export const resumeRecording = defineJobKind<{
   name: "resume-recording",
   queue: QueueName.control,
   options: { attempts: 5, backoff: { type: "exponential", delay: 500 }, priority: Priority.prompt },
+  // The consent flow's resume of a pause has its own id: a PCI pause handed to the consent flow (a joiner asked
+  // during it) keeps its moment, and its automatic resume, still queued, must not swallow the consent resume.
   key: (payload) =>
-    payload.pausedAt === undefined ? undefined : ["auto-resume", payload.serverCallId, payload.pausedAt],
+    payload.pausedAt === undefined
+      ? undefined
+      : [payload.by === "consent" ? "consent-resume" : "auto-resume", payload.serverCallId, payload.pausedAt],
 });
 
 /**
@@ -231,9 +235,10 @@ export const askConsent = defineJobKind<
   queue: QueueName.control,
   options: { attempts: 5, backoff: { type: "exponential", delay: 500 }, priority: Priority.urgent },
   // One per party: the first question is the call's; a further party of an all-party consent (not first in
-  // `parties`) has its own.
+  // `parties`, or any asked after a notice) has its own.
   key: (payload) =>
-    payload.asked.parties && payload.asked.parties[0] !== payload.asked.target
+    payload.asked.afterNotice !== undefined ||
+    (payload.asked.parties && payload.asked.parties[0] !== payload.asked.target)
       ? [payload.serverCallId, "ask-consent", payload.asked.target]
       : [payload.serverCallId, "ask-consent"],
 });

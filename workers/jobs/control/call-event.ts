@@ -7,7 +7,6 @@ import {
   ingestJobsOf,
   ledgerConsentOf,
   partiesOf,
-  unaskedParty,
   needsHealth,
   planCall,
   recordingCluesOf,
@@ -393,19 +392,6 @@ export async function advance(
     ? assessHealth(await deps.health.read(), deps.healthSettings.failuresToTrip)
     : undefined;
   const plan = planCall(session, decision, health, ring, consent);
-  const unasked = unaskedParty(session, consent);
-  if (unasked && (await deps.sessions.claim(serverCallId, `consent-unasked:${unasked}`))) {
-    deps.logger.error(
-      {
-        serverCallId,
-        correlationId: session.correlationId,
-        party: unasked,
-        alert: true,
-        decidedBy: consent?.decidedBy,
-      },
-      'consent became required after the notice was played: not asked (docs/consent-flow.md "Limits")',
-    );
-  }
   const owner = `event:${eventId}`;
   // Decision, claims and the metrics tally in one round trip: this is on the path from CallStarted to the recording.
   const held = await deps.sessions.settle(serverCallId, {
