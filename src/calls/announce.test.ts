@@ -140,6 +140,14 @@ describe("announcementJobs: joiners", () => {
       steps: [`announce-to:${LATE}`],
     },
     {
+      name: "an app or bot (28:) on the call hears nothing: not told",
+      session: sessionOf({
+        announcements: firstAsked,
+        presence: [list(T0, 1, ALICE, CUSTOMER), list(T2, 2, ALICE, CUSTOMER, "28:acs:some-bot")],
+      }),
+      steps: [],
+    },
+    {
       name: "the joiner's play already asked of ACS: not planned again",
       session: sessionOf({
         announcements: { ...firstAsked, [`announce-to:${LATE}`]: { requestedAt: T2, to: LATE } },

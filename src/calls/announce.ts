@@ -45,9 +45,12 @@ export function presentAt(observations: readonly PresenceObservation[], at: stri
   return new Set(scopeVerdict({ observations: before, until: "call-end", inScope: [] }).present);
 }
 
-/** Who is on the call now, as far as the sources agree. */
+/**
+ * Who is on the call now, as far as the sources agree: people only. `28:` raw ids are apps and bots
+ * (docs/acs-payloads.md "Identifiers"), who hear nothing; whether a list names our own connection is unconfirmed.
+ */
 function presentNow(observations: readonly PresenceObservation[]): string[] {
-  return scopeVerdict({ observations, until: "call-end", inScope: [] }).present;
+  return scopeVerdict({ observations, until: "call-end", inScope: [] }).present.filter((p) => !p.startsWith("28:"));
 }
 
 /** Whether the consent flow (docs/consent-flow.md) owns what joiners are told: it asks them, or notifies. */
