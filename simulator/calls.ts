@@ -234,7 +234,8 @@ export function terminate(s: SimState, call: Call, conn: Connection): void {
 /**
  * A play to everyone, or with `playTo` to the participants it names only (CallMedia.play / playToAll of the SDK;
  * https://learn.microsoft.com/azure/communication-services/how-tos/call-automation/play-action). Its PlayStarted /
- * PlayCompleted carry the request's operationContext. The real service's answer for a `playTo` participant not on
+ * PlayCompleted carry the request's operationContext, on the playing connection's callback, as the recorded session
+ * "Call_Media_Client_Live_Tests_Play_audio_to_target_participant" (Azure/azure-sdk-for-js) shows for a targeted play. The real service's answer for a `playTo` participant not on
  * the call is unconfirmed: refused here as recognize refuses such a target.
  */
 export function play(
