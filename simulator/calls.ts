@@ -36,6 +36,7 @@ export function placeCall(s: SimState, req: PlaceCallRequest): Call {
     timers: [],
     recognizeAnswers: new Map(),
     recognitions: [],
+    plays: [],
   };
   s.calls.set(call.serverCallId, call);
   s.incomingContexts.set(call.incomingCallContext, call.serverCallId);
@@ -230,13 +231,24 @@ export function terminate(s: SimState, call: Call, conn: Connection): void {
   endCall(s, call, { kind: "callAutomation" }, conn);
 }
 
+/**
+ * A play to everyone, or with `playTo` to the participants it names only (CallMedia.play / playToAll of the SDK;
+ * https://learn.microsoft.com/azure/communication-services/how-tos/call-automation/play-action). Its PlayStarted /
+ * PlayCompleted carry the request's operationContext, on the playing connection's callback, as the recorded session
+ * "Call_Media_Client_Live_Tests_Play_audio_to_target_participant" (Azure/azure-sdk-for-js) shows for a targeted play. The real service's answer for a `playTo` participant not on
+ * the call is unconfirmed: refused here as recognize refuses such a target.
+ */
 export function play(
   s: SimState,
   call: Call,
   conn: Connection,
   operationContext: string | undefined,
   operationCallbackUri: string | undefined,
+  playTo: string[] = [],
 ) {
+  if (playTo.some((target) => !call.participants.some((p) => p.rawId === target)))
+    throw invalidRequest("playTo names a participant who is not on the call.");
+  call.plays.push({ callConnectionId: conn.callConnectionId, operationContext, playTo, requestedAt: new Date() });
   const uri = operationCallbackUri ?? conn.callbackUri;
   s.callback(uri, cb.playEvent(call, conn, "PlayStarted", operationContext));
   s.scheduler.after(s.opts.timings.connectMs, () => {

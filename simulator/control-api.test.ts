@@ -55,6 +55,7 @@ describe("control API", () => {
         recordings: [],
         recordingEventForm: "call-id",
         recognitions: [],
+        plays: [],
       },
     });
     expect(await call("POST", `/simulator/calls/${encodeURIComponent(serverCallId)}:end`)).toEqual({

@@ -106,6 +106,17 @@ export interface Call {
   recognizeAnswers: Map<string, RecognizeAnswer[]>;
   /** Every recognize asked on the call and how it ended, in order. */
   recognitions: Recognition[];
+  /** Every play asked on the call, in order. */
+  plays: Play[];
+}
+
+/** A play request: to everyone (`playTo` empty, as `playToAll` sends it) or to the participants it names. */
+export interface Play {
+  callConnectionId: string;
+  operationContext: string | undefined;
+  /** rawIds of the participants it was played to; empty: everyone on the call. */
+  playTo: string[];
+  requestedAt: Date;
 }
 
 /** A scripted answer to a recognize: tones pressed, words spoken, or nothing at all. */

@@ -179,6 +179,15 @@ export interface CallView {
   recordingEventForm: RecordingEventForm;
   /** Every recognize asked on the call, in order. */
   recognitions: RecognitionView[];
+  /** Every play asked on the call, in order: `playTo` the rawIds it names, empty for everyone. */
+  plays: PlayView[];
+}
+
+export interface PlayView {
+  callConnectionId: string;
+  operationContext?: string;
+  playTo: string[];
+  requestedAt: string;
 }
 
 /** A scripted answer: keys pressed ("1", "#" or "one", "pound"), words spoken, or nothing. */

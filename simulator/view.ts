@@ -22,6 +22,12 @@ export function callView(call: Call, objects: ObjectStore): CallView {
       ...(r.subCode !== undefined ? { subCode: r.subCode } : {}),
       ...(r.endedAt ? { endedAt: r.endedAt.toISOString() } : {}),
     })),
+    plays: call.plays.map((p) => ({
+      callConnectionId: p.callConnectionId,
+      ...(p.operationContext !== undefined ? { operationContext: p.operationContext } : {}),
+      playTo: [...p.playTo],
+      requestedAt: p.requestedAt.toISOString(),
+    })),
     connections: [...call.connections.values()].map((c) => ({
       callConnectionId: c.callConnectionId,
       callbackUri: c.callbackUri,

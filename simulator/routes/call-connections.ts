@@ -3,7 +3,7 @@
 import * as calls from "../calls.js";
 import { AcsError, callNotFound } from "../errors.js";
 import type { Reply, SimRequest } from "../http.js";
-import { identifierFromRawId } from "../identifiers.js";
+import { identifierFromRawId, rawIdOf } from "../identifiers.js";
 import type { Call, Connection } from "../model.js";
 import type { Route } from "../router.js";
 import { cancelAll, recognize } from "../recognize.js";
@@ -201,7 +201,8 @@ export function callConnectionRoutes(s: SimState): Route[] {
       handle(req): Reply {
         const { call, conn } = live(req);
         const body = parseBody(playRequest, req);
-        calls.play(s, call, conn, body.operationContext, body.operationCallbackUri);
+        const playTo = (body.playTo ?? []).map((model) => rawIdOf(model) ?? "");
+        calls.play(s, call, conn, body.operationContext, body.operationCallbackUri, playTo);
         return { status: 202 };
       },
     },

@@ -5,6 +5,7 @@ export {
   recordingUpdateOf,
   type PresenceOfEvent,
 } from "./events.js";
+export { ANNOUNCEMENT_CONTEXT, announcementContextOf, announcementStepOf, type AnnouncementStep } from "./announce.js";
 export { ingestJobsOf, recordingCluesOf, type IngestJob, type RecordingClues } from "./ingest-jobs.js";
 export {
   dueActions,

@@ -8,6 +8,7 @@ import {
   incomingCallAction,
   rejectsUnrecordableCalls,
 } from "../sessions/index.js";
+import { announcementJobs } from "./announce.js";
 import { consentGate, consentOf, type ConsentGate } from "./consent.js";
 import { jobsOfConsent } from "./consent-plan.js";
 import { scopeVerdict, type ScopeVerdict } from "./scope.js";
@@ -156,6 +157,11 @@ export function planCall(
     if (job) jobs.push(job);
   }
   for (const job of jobsOfConsent(gate, session)) {
+    claims.push(job.step);
+    jobs.push(job);
+  }
+  // A later recording announced to everyone again, and joiners told on their own leg (src/calls/announce.ts).
+  for (const job of announcementJobs(session, decision, consent)) {
     claims.push(job.step);
     jobs.push(job);
   }

@@ -78,6 +78,7 @@ export interface TimelineSession {
   startedAt: string | undefined;
   ended: boolean;
   announcement: NonNullable<TimelineFacts["call"]>["announcement"];
+  announcements?: NonNullable<TimelineFacts["call"]>["announcements"];
   presence: readonly Presence[];
 }
 
@@ -313,6 +314,7 @@ export function recordingsRoutes(deps: RecordingsApiDependencies): Router {
           ...(session?.startedAt ? { startedAt: session.startedAt } : {}),
           ...(ledger?.endedAt ? { endedAt: ledger.endedAt } : {}),
           ...(session?.announcement ? { announcement: session.announcement } : {}),
+          ...(session?.announcements ? { announcements: session.announcements } : {}),
           presence: session?.presence ?? [],
         },
         actions: ledger?.actions ?? [],

@@ -150,6 +150,32 @@ describe("the timeline of a call", () => {
     expect(texts).toContain("Recording announcement played (time not recorded)");
   });
 
+  it("dates each announcement play, to everyone or to a joiner, once plays are kept by step", () => {
+    const LATE = "4:+447700900002";
+    const dated: TimelineFacts = {
+      ...facts,
+      call: {
+        ...facts.call,
+        announcements: {
+          announce: { requestedAt: t(11), status: "played" },
+          [`announce-to:${LATE}`]: { requestedAt: t(50), to: LATE, status: "failed", detail: "Action failed" },
+        },
+      },
+    };
+    const announcements = buildTimeline(dated).filter((e) => e.kind === "announcement");
+    expect(
+      announcements.map((e) => [(Date.parse(e.at ?? "") - T0) / 1000, e.audioMs, e.who ?? null, e.reason ?? null]),
+    ).toEqual([
+      [11, 1_000, null, null],
+      // 40 s into the recording, less the 15 s paused before then.
+      [50, 25_000, LATE, "Action failed"],
+    ]);
+    expect(announcements.map((e) => e.text)).toEqual([
+      "Recording announcement to everyone: played",
+      "Recording announcement to a joiner on their own leg: failed",
+    ]);
+  });
+
   it("marks a stop on purpose, and needs nothing but the manifest", () => {
     const stopped: TimelineFacts = {
       recording: {

@@ -47,6 +47,13 @@ export interface TimelineFacts {
     startedAt?: string | undefined;
     endedAt?: string | undefined;
     announcement?: { status: "requested" | "played" | "failed"; detail?: string } | undefined;
+    /**
+     * Each announcement play by its step (the session's `announcements`: docs/recording-control.md "Announce"), dated
+     * by when it was asked of ACS; `to` is the joiner a play was for. Sessions from before it have none.
+     */
+    announcements?: Readonly<
+      Record<string, { requestedAt?: string; to?: string; status?: "played" | "failed"; detail?: string }>
+    >;
     presence?: readonly Presence[];
   };
   /** Enforcement actions taken on the call (the ledger's). */
@@ -254,7 +261,23 @@ export function buildTimeline(facts: TimelineFacts): TimelineEvent[] {
       text: resumedBy ? "Recording resumed" : "Recording resumed (automatically, or by ACS)",
     });
   }
-  const announcement = call?.announcement;
+  const plays = Object.values(call?.announcements ?? {}).flatMap((play) =>
+    play.requestedAt ? [{ ...play, requestedAt: play.requestedAt }] : [],
+  );
+  for (const play of plays) {
+    const outcome = play.status ?? "asked of ACS, outcome not known";
+    events.push({
+      kind: "announcement",
+      ...at(play.requestedAt),
+      ...(play.to ? { who: play.to } : {}),
+      ...(play.detail ? { reason: play.detail } : {}),
+      text: play.to
+        ? `Recording announcement to a joiner on their own leg: ${outcome}`
+        : `Recording announcement to everyone: ${outcome}`,
+    });
+  }
+  // The first play of a session from before plays were dated: known, but not when.
+  const announcement = call?.announcements?.announce?.requestedAt ? undefined : call?.announcement;
   if (announcement) {
     const words = { requested: "asked of ACS, outcome not known", played: "played", failed: "failed" };
     events.push({

@@ -1,4 +1,5 @@
 export {
+  type AnnouncementPlay,
   createRedisSessionStore,
   type CallSession,
   type OnceStep,

@@ -70,6 +70,13 @@ export interface CallSession {
   restartClaimed?: number;
   /** The recording announcement: asked of ACS, then played or failed (with ACS's reason). */
   announcement: { status: "requested" | "played" | "failed"; detail?: string } | undefined;
+  /**
+   * Every announcement play of the call by its step (docs/recording-control.md "Announce"): `announce` (the first
+   * recording's, to everyone; its result is `announcement` above), `announce:<recordingId>` (a later recording's, to
+   * everyone), `announce-to:<raw id>` (a joiner's, to them only). When it was asked of ACS (kept first) and what came
+   * of it. Absent in sessions that never had one.
+   */
+  announcements?: Record<string, AnnouncementPlay>;
   /** When the webhook received the call's CallStarted (ISO 8601): where time-to-record is measured from. */
   startedSeenAt: string | undefined;
   /** When the webhook received the call's IncomingCall (ISO 8601): the start of time-to-record without CallStarted. */
@@ -96,6 +103,15 @@ export interface CallSession {
    * grows. Absent in sessions that never had one.
    */
   unarchivedParties?: Record<string, UnarchivedParty>;
+}
+
+/** One announcement play: asked of ACS at `requestedAt` (our clock, kept first), then played or failed. */
+export interface AnnouncementPlay {
+  requestedAt?: string;
+  /** The one participant (raw id) it was played to; absent: to everyone. */
+  to?: string;
+  status?: "played" | "failed";
+  detail?: string;
 }
 
 /** A party whose channels are dropped at ingest (docs/consent-flow.md "Our side only"). */
@@ -135,6 +151,10 @@ export type OnceStep =
   /** Acting on a failed start (StartRecordingFailed or the deadline that finds it), once. */
   | "enforce-start-failure"
   | "announce"
+  /** Announcing a later recording of the call (after a stop by scope) to everyone, once per recording. */
+  | `announce:${string}`
+  /** Announcing the recording to one party (raw id) who was not on the call when it was announced, once per party. */
+  | `announce-to:${string}`
   | "reject"
   | `decided:${string}`
   /** Stopping one recording (by its recordingId), whoever asks: scope or a request. */
@@ -232,6 +252,18 @@ export interface SessionStore {
    */
   noteConnected(serverCallId: string, callConnectionId: string): Promise<CallSession>;
   setAnnouncement(serverCallId: string, announcement: NonNullable<CallSession["announcement"]>): Promise<void>;
+  /** An announcement play is about to be asked of ACS (kept first: a retry keeps the first moment). */
+  noteAnnouncementRequested(
+    serverCallId: string,
+    step: string,
+    play: { requestedAt: string; to?: string },
+  ): Promise<void>;
+  /** What ACS said of an announcement play (PlayCompleted / PlayFailed): the latest result is kept. */
+  setAnnouncementResult(
+    serverCallId: string,
+    step: string,
+    result: { status: "played" | "failed"; detail?: string },
+  ): Promise<void>;
   /** Records a pause on purpose, or its end (undefined). */
   setPause(serverCallId: string, pause: PauseState | undefined): Promise<void>;
   /**
@@ -322,6 +354,7 @@ function sessionOf(serverCallId: string, replies: [Error | null, unknown][] | nu
     consentAnswer: hash.consentAnswer,
     ...partyConsentOf(hash),
     ...unarchivedPartiesOf(hash),
+    ...announcementsOf(hash),
     stops: Object.fromEntries(
       Object.entries(hash)
         .filter(([field]) => field.startsWith(STOP_FIELD))
@@ -357,6 +390,29 @@ function unarchivedPartiesOf(hash: Record<string, string>): Pick<CallSession, "u
     .filter(([field]) => field.startsWith(UNARCHIVED_FIELD))
     .map(([field, raw]) => [field.slice(UNARCHIVED_FIELD.length), JSON.parse(raw) as UnarchivedParty] as const);
   return parties.length > 0 ? { unarchivedParties: Object.fromEntries(parties) } : {};
+}
+
+/** The call hash's fields of each announcement play: when it was asked (with whom for), and what came of it. */
+const ANNOUNCE_ASKED_FIELD = "announceAsked:";
+const ANNOUNCE_RESULT_FIELD = "announceResult:";
+
+function announcementsOf(hash: Record<string, string>): Pick<CallSession, "announcements"> {
+  const plays: Record<string, AnnouncementPlay> = {};
+  for (const [field, raw] of Object.entries(hash)) {
+    const prefix = field.startsWith(ANNOUNCE_ASKED_FIELD)
+      ? ANNOUNCE_ASKED_FIELD
+      : field.startsWith(ANNOUNCE_RESULT_FIELD)
+        ? ANNOUNCE_RESULT_FIELD
+        : undefined;
+    if (!prefix) continue;
+    const step = field.slice(prefix.length);
+    plays[step] = { ...plays[step], ...(JSON.parse(raw) as AnnouncementPlay) };
+  }
+  // The first recording's result is kept where it always was (`announcement`).
+  const first = hash.announcement ? (JSON.parse(hash.announcement) as CallSession["announcement"]) : undefined;
+  if (plays.announce && (first?.status === "played" || first?.status === "failed"))
+    plays.announce = { ...plays.announce, status: first.status, ...(first.detail ? { detail: first.detail } : {}) };
+  return Object.keys(plays).length > 0 ? { announcements: plays } : {};
 }
 
 /** The call hash's field of a recording's stop on purpose: read with the hash, no extra command. */
@@ -500,6 +556,16 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
     },
     setAnnouncement: (serverCallId, announcement) =>
       setFields(serverCallId, { announcement: JSON.stringify(announcement) }),
+    async noteAnnouncementRequested(serverCallId, step, play) {
+      const field = `${ANNOUNCE_ASKED_FIELD}${step}`;
+      await expiring(
+        redis.multi().hsetnx(keys(serverCallId).hash, field, JSON.stringify(play)),
+        serverCallId,
+        "hash",
+      ).exec();
+    },
+    setAnnouncementResult: (serverCallId, step, result) =>
+      setFields(serverCallId, { [`${ANNOUNCE_RESULT_FIELD}${step}`]: JSON.stringify(result) }),
     async setPause(serverCallId, pause) {
       if (pause) await setFields(serverCallId, { pause: JSON.stringify(pause) });
       else await redis.hdel(keys(serverCallId).hash, "pause");

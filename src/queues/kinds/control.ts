@@ -150,12 +150,24 @@ export const playAnnouncement = defineJobKind<
     announcement: Announcement;
     /** Set when this is the notice a jurisdiction requires before recording (put on record before it is played). */
     notice?: Omit<Extract<ConsentAsked, { requirement: "notice" }>, "at">;
+    /** A later recording of the call, announced to everyone (its step: `announce:<recordingId>`). */
+    recordingId?: string;
+    /** The one party (raw id) it is played to, who joined after it was announced (its step: `announce-to:<raw id>`). */
+    playTo?: string;
   }
 >()({
   name: "play-announcement",
   queue: QueueName.control,
   options: { attempts: 5, backoff: { type: "exponential", delay: 500 }, priority: Priority.routine },
-  key: step("announce"),
+  // Keyed as its claim is named (docs/recording-control.md "Announce"): one job per play.
+  key: (payload) => [
+    payload.serverCallId,
+    payload.playTo !== undefined
+      ? `announce-to:${payload.playTo}`
+      : payload.recordingId !== undefined
+        ? `announce:${payload.recordingId}`
+        : "announce",
+  ],
 });
 
 export interface PauseRecordingPayload {

@@ -45,9 +45,8 @@ import {
 import { advanceNeeds } from "./advance-needs.js";
 import { CHECK_DELAY_MS } from "./check-recording.js";
 import { connectCallJob } from "./connect-call.js";
-import type { PlannedJob } from "../../../src/calls/index.js";
+import { announcementStepOf, type PlannedJob } from "../../../src/calls/index.js";
 import { startRecordingJob } from "./start-recording.js";
-import { ANNOUNCEMENT_CONTEXT } from "./play-announcement.js";
 import { notePresence } from "./presence.js";
 import { defineJob, type JobDependencies } from "../../job.js";
 
@@ -282,22 +281,26 @@ async function playResult(
   receivedAt: string,
 ): Promise<void> {
   const { serverCallId, correlationId, callConnectionId, operationContext, resultInformation } = event.data;
-  if (operationContext !== ANNOUNCEMENT_CONTEXT) return;
+  // Which of our plays it is, by its operationContext (src/calls/announce.ts): the first, a later recording's, a joiner's.
+  const step = announcementStepOf(operationContext);
+  if (!step) return;
   const session = await deps.sessions.get(serverCallId);
   const { ownConnectionId } = session;
   if (ownConnectionId && callConnectionId !== ownConnectionId) {
     deps.logger.warn({ serverCallId, correlationId, callConnectionId }, "play result of another connection: ignored");
     return;
   }
-  await deps.sessions.setAnnouncement(serverCallId, {
-    status: played ? "played" : "failed",
+  const result = {
+    status: played ? ("played" as const) : ("failed" as const),
     ...(resultInformation?.message ? { detail: resultInformation.message } : {}),
-  });
-  const log = { serverCallId, correlationId, detail: resultInformation?.message };
+  };
+  if (step === "announce") await deps.sessions.setAnnouncement(serverCallId, result);
+  else await deps.sessions.setAnnouncementResult(serverCallId, step, result);
+  const log = { serverCallId, correlationId, step, detail: resultInformation?.message };
   if (played) deps.logger.info(log, "recording announcement played");
   else deps.logger.error({ ...log, alert: true }, "recording announcement failed");
   const { asked, answer } = consentOf(session);
-  if (asked?.requirement === "notice" && !answer) {
+  if (step === "announce" && asked?.requirement === "notice" && !answer) {
     const noticed: ConsentAnswer = {
       outcome: played ? "notified" : "notice-failed",
       at: event.time,
@@ -308,7 +311,10 @@ async function playResult(
     };
     const updated = await deps.sessions.addFacts(serverCallId, { consentAnswer: JSON.stringify(noticed) });
     await advance(deps, updated, event.id);
+    return;
   }
+  // A play to everyone is on record by now: anyone who joined while it was being asked is told on their own leg.
+  if (!step.startsWith("announce-to:")) await advance(deps, await deps.sessions.get(serverCallId), event.id);
 }
 
 /**

@@ -1,19 +1,32 @@
 import type { FileSource, TextSource } from "@azure/communication-call-automation";
+import { identifierFromRawId } from "../../../src/acs/index.js";
+import { announcementContextOf, type AnnouncementStep } from "../../../src/calls/index.js";
 import { consentTimeout, playAnnouncement, type PayloadOf } from "../../../src/queues/index.js";
 import { defineJob, type JobDependencies } from "../../job.js";
 import { rethrowAcsError } from "./acs-errors.js";
 
-/** The operationContext that marks our announcement's PlayCompleted / PlayFailed callbacks. */
-export const ANNOUNCEMENT_CONTEXT = "recording-announcement";
+/** The operationContext that marks the first announcement's PlayCompleted / PlayFailed callbacks. */
+export { ANNOUNCEMENT_CONTEXT } from "../../../src/calls/index.js";
 
 /** How long a notice may take to be reported played (PlayCompleted) before it counts as not played. */
 export const NOTICE_PLAYED_WITHIN_SECONDS = 60;
 
 type Deps = JobDependencies<"acs" | "sessions" | "queues">;
 
-/** Plays the policy's recording announcement to everyone on the call; the outcome arrives as a callback. */
+/** The once-per-call step a play is (its claim, its job's key, its operationContext). */
+function stepOf(payload: PayloadOf<"play-announcement">): AnnouncementStep {
+  if (payload.playTo !== undefined) return `announce-to:${payload.playTo}`;
+  if (payload.recordingId !== undefined) return `announce:${payload.recordingId}`;
+  return "announce";
+}
+
+/**
+ * Plays the policy's recording announcement to everyone on the call, or (`playTo`) to one party who joined after it
+ * was announced (docs/recording-control.md "Announce"); the outcome arrives as a callback.
+ */
 async function perform(deps: Deps, payload: PayloadOf<"play-announcement">) {
-  const { serverCallId, correlationId, callConnectionId, announcement, notice } = payload;
+  const { serverCallId, correlationId, callConnectionId, announcement, notice, playTo } = payload;
+  const step = stepOf(payload);
   // The notice a jurisdiction requires before recording: on record before it is played (keep-first: a retry keeps the first).
   if (notice)
     await deps.sessions.addFacts(serverCallId, {
@@ -27,14 +40,23 @@ async function perform(deps: Deps, payload: PayloadOf<"play-announcement">) {
           text: announcement.text,
           ...(announcement.locale ? { sourceLocale: announcement.locale } : {}),
         };
+  // When it was asked, before asking: who was on the call by then heard it (src/calls/announce.ts presentAt). A
+  // retry keeps the first moment; ACS's answer may come before our next write, so this comes first.
+  await deps.sessions.noteAnnouncementRequested(serverCallId, step, {
+    requestedAt: new Date().toISOString(),
+    ...(playTo !== undefined ? { to: playTo } : {}),
+  });
+  const operationContext = announcementContextOf(step);
+  const media = deps.acs.getCallConnection(callConnectionId).getCallMedia();
   try {
-    await deps.acs.getCallConnection(callConnectionId).getCallMedia().playToAll([source], {
-      operationContext: ANNOUNCEMENT_CONTEXT,
-    });
+    // CallMedia.play with playTo plays to the participants named only; playToAll to everyone (SDK 1.6.0,
+    // https://learn.microsoft.com/azure/communication-services/how-tos/call-automation/play-action).
+    if (playTo !== undefined) await media.play([source], [identifierFromRawId(playTo)], { operationContext });
+    else await media.playToAll([source], { operationContext });
   } catch (error) {
-    rethrowAcsError(error, deps.logger, { serverCallId, correlationId }, "play announcement");
+    rethrowAcsError(error, deps.logger, { serverCallId, correlationId, step }, "play announcement");
   }
-  await deps.sessions.setAnnouncement(serverCallId, { status: "requested" });
+  if (step === "announce") await deps.sessions.setAnnouncement(serverCallId, { status: "requested" });
   // A notice gates the recording: should its PlayCompleted / PlayFailed never come, the watchdog says so.
   if (notice)
     await deps.queues.enqueue(
@@ -42,7 +64,10 @@ async function perform(deps: Deps, payload: PayloadOf<"play-announcement">) {
       { serverCallId, correlationId, afterSeconds: NOTICE_PLAYED_WITHIN_SECONDS },
       { delayMs: NOTICE_PLAYED_WITHIN_SECONDS * 1000 },
     );
-  deps.logger.info({ serverCallId, correlationId }, "recording announcement requested");
+  deps.logger.info(
+    { serverCallId, correlationId, step, ...(playTo ? { playTo } : {}) },
+    "recording announcement requested",
+  );
 }
 
 /**
