@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { CallConsent } from "../policy/index.js";
 import type { CallSession, ConsentAnswer, ConsentAsked, ConsentFallback, PauseState } from "../sessions/index.js";
 import { recordDecision } from "../sessions/test-fixtures.js";
+import { consentAskOf, consentDecisionOf, type ConsentAsk as Ask } from "./test-fixtures.js";
 import { CONSENT_PAUSE_BY, consentGate, consentRecordOf, isFurtherParty, ledgerConsentOf } from "./consent.js";
 import { planCall } from "./plan.js";
 
@@ -23,21 +24,8 @@ const notice: ConsentAsked = {
   explanation: "UK: notice",
 };
 const californian = { party: C, jurisdiction: "US-CA", set: "all-party-consent" };
-const consentDecision = (fallbacks: [ConsentFallback, ConsentFallback], ask = [L, C]): CallConsent => ({
-  ruleId: "r",
-  teamId: "t",
-  parties: [],
-  unhandled: [],
-  explanation: "California: all-party consent",
-  requirement: "consent",
-  decidedBy: { ...californian, source: "phone-number" },
-  ask,
-  prompt: { text: "Press 1 to agree.", locale: "en-US" },
-  accept: { dtmf: ["1"], speech: [] },
-  timeoutSeconds: 8,
-  onRefusal: fallbacks[0],
-  onSilence: fallbacks[1],
-});
+const consentDecision = ([onRefusal, onSilence]: [ConsentFallback, ConsentFallback], ask = [L, C]) =>
+  consentDecisionOf({ decidedBy: californian, ask, onRefusal, onSilence });
 const noticeDecision: CallConsent = {
   ruleId: "r",
   teamId: "t",
@@ -48,21 +36,8 @@ const noticeDecision: CallConsent = {
   decidedBy: { ...notice.decidedBy, source: "phone-number" },
   announcement: { text: "This call is recorded.", locale: "en-GB" },
 };
-type Ask = Extract<ConsentAsked, { requirement: "consent" }>;
-const askOf = (target: string, at: string, fallbacks: [ConsentFallback, ConsentFallback]): Ask => ({
-  requirement: "consent",
-  at,
-  decidedBy: californian,
-  target,
-  parties: [L, C],
-  afterNotice: NOTICE_AT,
-  prompt: { text: "Press 1 to agree.", locale: "en-US" },
-  accept: { dtmf: ["1"], speech: [] },
-  timeoutSeconds: 8,
-  onRefusal: fallbacks[0],
-  onSilence: fallbacks[1],
-  explanation: "California: all-party consent",
-});
+const askOf = (target: string, at: string, [onRefusal, onSilence]: [ConsentFallback, ConsentFallback]) =>
+  consentAskOf({ at, decidedBy: californian, target, parties: [L, C], afterNotice: NOTICE_AT, onRefusal, onSilence });
 const said = (outcome: ConsentAnswer["outcome"], at: string) => JSON.stringify({ outcome, at, seenAt: at });
 const ourPause: PauseState = { at: "2026-12-04T10:01:00.100Z", by: CONSENT_PAUSE_BY, reason: "joiner" };
 const NOTHING: [ConsentFallback, ConsentFallback] = ["record-nothing", "end-call"];

@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { CallConsent } from "../policy/index.js";
-import type { CallSession, ConsentAnswer, ConsentAsked, ConsentFallback, PauseState } from "../sessions/index.js";
+import type { CallSession, ConsentAnswer, ConsentFallback, PauseState } from "../sessions/index.js";
 import { recordDecision } from "../sessions/test-fixtures.js";
+import { consentAskOf, consentDecisionOf } from "./test-fixtures.js";
 import { CONSENT_PAUSE_BY, consentGate, ledgerConsentOf, type ConsentGate } from "./consent.js";
 import { jobsOfConsent } from "./consent-plan.js";
 import { planCall } from "./plan.js";
@@ -17,35 +17,10 @@ import type { PresenceObservation } from "./scope.js";
 const A = "4:+14155550101";
 const J = "4:+13055550199";
 const decidedBy = { party: A, jurisdiction: "US-CA", set: "all-party-consent" };
-type Ask = Extract<ConsentAsked, { requirement: "consent" }>;
-const askOf = (target: string, at: string, fallbacks: [ConsentFallback, ConsentFallback]): Ask => ({
-  requirement: "consent",
-  at,
-  decidedBy,
-  target,
-  ...(target === A ? {} : { parties: [A, target] }),
-  prompt: { text: "Press 1 to agree.", locale: "en-US" },
-  accept: { dtmf: ["1"], speech: [] },
-  timeoutSeconds: 8,
-  onRefusal: fallbacks[0],
-  onSilence: fallbacks[1],
-  explanation: "California: all-party consent",
-});
-const decisionOf = (fallbacks: [ConsentFallback, ConsentFallback], ask = [A, J]): CallConsent => ({
-  ruleId: "r",
-  teamId: "t",
-  parties: [],
-  unhandled: [],
-  explanation: "California: all-party consent",
-  requirement: "consent",
-  decidedBy: { ...decidedBy, source: "phone-number" },
-  ask,
-  prompt: { text: "Press 1 to agree.", locale: "en-US" },
-  accept: { dtmf: ["1"], speech: [] },
-  timeoutSeconds: 8,
-  onRefusal: fallbacks[0],
-  onSilence: fallbacks[1],
-});
+const askOf = (target: string, at: string, [onRefusal, onSilence]: [ConsentFallback, ConsentFallback]) =>
+  consentAskOf({ at, decidedBy, target, ...(target === A ? {} : { parties: [A, target] }), onRefusal, onSilence });
+const decisionOf = ([onRefusal, onSilence]: [ConsentFallback, ConsentFallback], ask = [A, J]) =>
+  consentDecisionOf({ decidedBy, ask, onRefusal, onSilence });
 const said = (outcome: ConsentAnswer["outcome"], at: string) => JSON.stringify({ outcome, at, seenAt: at });
 const ourPause: PauseState = { at: "2026-12-04T10:01:00.100Z", by: CONSENT_PAUSE_BY, reason: "joiner" };
 const pciPause: PauseState = { at: "2026-12-04T10:01:00.100Z", by: "operator", reason: "card-capture" };

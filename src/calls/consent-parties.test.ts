@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CallConsent } from "../policy/index.js";
-import type { CallSession, ConsentAnswer, ConsentAsked } from "../sessions/index.js";
+import type { CallSession, ConsentAnswer } from "../sessions/index.js";
 import {
   consentContextOf,
   consentGate,
@@ -10,6 +9,7 @@ import {
   partiesOf,
 } from "./consent.js";
 import { timeToRecordOrigin } from "./plan.js";
+import { consentAskOf, consentDecisionOf, type ConsentAsk as Ask } from "./test-fixtures.js";
 
 // All-party consent (docs/consent-flow.md "Who is asked"): everyone outside the recording teams is asked, one at a
 // time; recording may start only when all have consented; any refusal or silence applies the policy's action.
@@ -18,35 +18,8 @@ const A = "4:+14155550101";
 const B = "4:+13055550102";
 const C = "8:acs:joiner";
 const decidedBy = { party: A, jurisdiction: "US-CA", set: "all-party-consent" };
-const decision: CallConsent = {
-  ruleId: "r",
-  teamId: "t",
-  parties: [],
-  unhandled: [],
-  explanation: "California: all-party consent",
-  requirement: "consent",
-  decidedBy: { ...decidedBy, source: "phone-number" },
-  ask: [A, B],
-  prompt: { text: "Press 1 to agree.", locale: "en-US" },
-  accept: { dtmf: ["1"], speech: [] },
-  timeoutSeconds: 8,
-  onRefusal: "record-nothing",
-  onSilence: "end-call",
-};
-type Ask = Extract<ConsentAsked, { requirement: "consent" }>;
-const askOf = (target: string, at: string): Ask => ({
-  requirement: "consent",
-  at,
-  decidedBy,
-  target,
-  parties: [A, B],
-  prompt: { text: "Press 1 to agree.", locale: "en-US" },
-  accept: { dtmf: ["1"], speech: [] },
-  timeoutSeconds: 8,
-  onRefusal: "record-nothing",
-  onSilence: "end-call",
-  explanation: "California: all-party consent",
-});
+const decision = consentDecisionOf({ decidedBy, ask: [A, B] });
+const askOf = (target: string, at: string): Ask => consentAskOf({ at, decidedBy, target, parties: [A, B] });
 const said = (outcome: ConsentAnswer["outcome"], at: string, heard?: string) =>
   JSON.stringify({ outcome, at, seenAt: at, ...(heard ? { heard } : {}) });
 type Facts = Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties" | "callConnectionId">;

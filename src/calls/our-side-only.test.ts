@@ -1,28 +1,24 @@
 import { describe, expect, it } from "vitest";
-import type { CallSession, ConsentAnswer, ConsentAsked } from "../sessions/index.js";
+import type { CallSession, ConsentAnswer } from "../sessions/index.js";
 import { recordDecision, skipDecision } from "../sessions/test-fixtures.js";
 import { consentGate } from "./consent.js";
 import { ourSideOnlyPlan, unarchivedPartiesOf } from "./our-side-only.js";
+import { consentAskOf, type ConsentAsk as Ask } from "./test-fixtures.js";
 
 const AGENT = "8:acs:agent";
 const A = "4:+14155550101";
 const B = "4:+13055550102";
 const C = "8:acs:joiner";
 const AT = "2026-12-04T10:00:09Z";
-type Ask = Extract<ConsentAsked, { requirement: "consent" }>;
-const askOf = (target: string, parties?: string[]): Ask => ({
-  requirement: "consent",
-  at: "2026-12-04T10:00:01Z",
-  decidedBy: { party: A, jurisdiction: "US-CA", set: "all-party-consent" },
-  target,
-  ...(parties ? { parties } : {}),
-  prompt: { text: "Press 1 to agree.", locale: "en-US" },
-  accept: { dtmf: ["1"], speech: [] },
-  timeoutSeconds: 8,
-  onRefusal: "record-our-side-only",
-  onSilence: "record-our-side-only",
-  explanation: "California: all-party consent",
-});
+const askOf = (target: string, parties?: string[]): Ask =>
+  consentAskOf({
+    at: "2026-12-04T10:00:01Z",
+    decidedBy: { party: A, jurisdiction: "US-CA", set: "all-party-consent" },
+    target,
+    ...(parties ? { parties } : {}),
+    onRefusal: "record-our-side-only",
+    onSilence: "record-our-side-only",
+  });
 const said = (outcome: ConsentAnswer["outcome"]) => JSON.stringify({ outcome, at: "2026-12-04T10:00:05Z" });
 type Facts = Pick<CallSession, "consentAsked" | "consentAnswer" | "consentParties">;
 
