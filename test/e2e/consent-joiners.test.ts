@@ -3,64 +3,39 @@
 // second Californian joins. The recording is paused before they are asked (on their own leg), resumed on consent,
 // stopped on a refusal (record-nothing), and the call is ended on silence (end-call). The simulator plays the people
 // (scriptRecognizeAnswer) and keeps ACS's pause intervals in the recording's metadata (pauseResumeIntervals).
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sha256Hex } from "../../src/auth/tokens.js";
 import { createLedger, type LedgerEntry } from "../../src/ledger/index.js";
 import type { RecognizeAnswerScript } from "../../simulator/types.js";
+import { californianNumber, consentPolicyDir, consentTeamPolicy } from "../support/consent.js";
 import { eventually, startStack, type Stack } from "../support/stack.js";
 
 const RESOURCE = "7a0c2e51-3b9d-4f6e-8c12-5d4e3f2a1b90";
 const AGENT = `8:acs:${RESOURCE}_joiners-agent`;
-/** Area code 415: San Francisco, California (all-party consent). */
-const CALIFORNIA = (n: number) => `4:+1415555${String(2000 + n)}`;
+const CALIFORNIA = californianNumber(2000);
 /** London numbers (UK: notice only, the policy's "*"). */
 const LONDON = (n: number) => `4:+44207946${String(1000 + n)}`;
 
-const POLICY = `
-version: 1
-team:
-  id: joiners-desk
-  name: Joiners desk
-  defaultLocation: GB
-members:
-  - "${AGENT}"
-rules:
-  - id: record-customer-calls
-    mode: required
-    recording: { content: audio, channel: mixed, format: wav }
-    pause: { allowed: true, autoResumeSeconds: 60 }
-    enforcement: { startWithinSeconds: 10, onStartFailure: alert, onStop: alert }
-    retention: { days: 30 }
-    consent:
-      all-party-consent:
-        require: consent
-        prompt: { text: "This call is recorded. Press 1 or say yes to agree.", locale: en-US }
-        accept: { dtmf: "1", speech: [yes] }
-        timeoutSeconds: 2
-        onRefusal: record-nothing
-        onSilence: end-call
-      "*":
-        require: notice
-        announcement: { text: "This call is recorded.", locale: en-GB }
-`;
+const POLICY = consentTeamPolicy({
+  id: "joiners-desk",
+  name: "Joiners desk",
+  members: [AGENT],
+  ruleLines: "    pause: { allowed: true, autoResumeSeconds: 60 }",
+  accept: '{ dtmf: "1", speech: [yes] }',
+  onRefusal: "record-nothing",
+  onSilence: "end-call",
+});
 
 const OPERATOR_TOKEN = "joiners-desk-operator-token";
 
 let stack: Stack;
 let policyDir: string;
 beforeAll(async () => {
-  policyDir = await mkdtemp(join(tmpdir(), "consent-joiners-"));
-  await writeFile(join(policyDir, "joiners-desk.yaml"), POLICY);
-  for (const data of ["jurisdictions.sets.yaml", "jurisdictions.nanp-area-codes.yaml"])
-    await cp(join("policies", data), join(policyDir, data));
-  await writeFile(
-    join(policyDir, "tokens.yaml.txt"),
-    `tokens:\n  - { name: desk-operator, role: team, team: joiners-desk, sha256: ${sha256Hex(OPERATOR_TOKEN)} }\n`,
-  );
-  stack = await startStack({ policyDir, env: { API_TOKENS_FILE: join(policyDir, "tokens.yaml.txt") } });
+  const { dir, tokensFile } = await consentPolicyDir("consent-joiners-", { "joiners-desk.yaml": POLICY }, [
+    { name: "desk-operator", role: "team", team: "joiners-desk", value: OPERATOR_TOKEN },
+  ]);
+  policyDir = dir;
+  stack = await startStack({ policyDir, env: { API_TOKENS_FILE: tokensFile } });
 }, 60_000);
 afterAll(async () => {
   await stack?.stop();

@@ -1,19 +1,16 @@
 // Consent and notice by jurisdiction, end to end (issue 20; docs/consent-flow.md): a desk agent calls customers in
 // California (all-party consent: asked, by key or by voice) and in the UK (notice only). The simulator plays the
 // customer: presses 1, says yes, presses 2, or says nothing (recognize, docs/acs-payloads.md "Recognize").
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sha256Hex } from "../../src/auth/tokens.js";
 import { createLedger, type LedgerEntry } from "../../src/ledger/index.js";
 import type { RecognizeAnswerScript } from "../../simulator/types.js";
+import { californianNumber, consentPolicyDir, consentTeamPolicy } from "../support/consent.js";
 import { eventually, startStack, type Stack } from "../support/stack.js";
 
 const RESOURCE = "5e1f7a2c-0d3b-4c8e-9a61-2f4b8c7d9e10";
 const AGENT = `8:acs:${RESOURCE}_consent-agent`;
-/** Area code 415: San Francisco, California (all-party consent). */
-const CALIFORNIA = (n: number) => `4:+1415555${String(1000 + n)}`;
+const CALIFORNIA = californianNumber(1000);
 /** A London number (UK: notice only). */
 const LONDON = "4:+442079460123";
 /** Customers on ACS (no number to place them): the team directory lists one in California, the other nowhere. */
@@ -28,47 +25,26 @@ people:
   - { id: "${ACS_UNLISTED}", displayName: Una Listed, role: customer }
 `;
 
-const POLICY = `
-version: 1
-team:
-  id: consent-desk
-  name: Consent desk
-  defaultLocation: GB
-members:
-  - "${AGENT}"
-rules:
-  - id: record-customer-calls
-    mode: required
-    recording: { content: audio, channel: mixed, format: wav }
-    enforcement: { startWithinSeconds: 10, onStartFailure: alert, onStop: alert }
-    retention: { days: 30 }
-    consent:
-      all-party-consent:
-        require: consent
-        prompt: { text: "This call is recorded. Press 1 or say yes to agree.", locale: en-US }
-        accept: { dtmf: "1", speech: [yes, "i agree"] }
-        timeoutSeconds: 2
-        onRefusal: record-nothing
-        onSilence: end-call
-      "*":
-        require: notice
-        announcement: { text: "This call is recorded.", locale: en-GB }
-`;
+const POLICY = consentTeamPolicy({
+  id: "consent-desk",
+  name: "Consent desk",
+  members: [AGENT],
+  accept: '{ dtmf: "1", speech: [yes, "i agree"] }',
+  onRefusal: "record-nothing",
+  onSilence: "end-call",
+});
 
 const TOKEN = "consent-desk-reviewer-token";
 let stack: Stack;
 let policyDir: string;
 beforeAll(async () => {
-  policyDir = await mkdtemp(join(tmpdir(), "consent-policies-"));
-  await writeFile(join(policyDir, "consent-desk.yaml"), POLICY);
-  await writeFile(join(policyDir, "consent-desk.directory.yaml"), DIRECTORY);
-  for (const data of ["jurisdictions.sets.yaml", "jurisdictions.nanp-area-codes.yaml"])
-    await cp(join("policies", data), join(policyDir, data));
-  await writeFile(
-    join(policyDir, "tokens.yaml.txt"),
-    `tokens:\n  - { name: desk-reviewer, role: team, team: consent-desk, sha256: ${sha256Hex(TOKEN)} }\n`,
+  const { dir, tokensFile } = await consentPolicyDir(
+    "consent-policies-",
+    { "consent-desk.yaml": POLICY, "consent-desk.directory.yaml": DIRECTORY },
+    [{ name: "desk-reviewer", role: "team", team: "consent-desk", value: TOKEN }],
   );
-  stack = await startStack({ policyDir, env: { API_TOKENS_FILE: join(policyDir, "tokens.yaml.txt") } });
+  policyDir = dir;
+  stack = await startStack({ policyDir, env: { API_TOKENS_FILE: tokensFile } });
 }, 60_000);
 afterAll(async () => {
   await stack?.stop();

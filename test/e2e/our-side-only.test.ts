@@ -4,50 +4,33 @@
 // served and what was archived, and ACS's copy is deleted. The simulator's WAV gives each speaker its own tone
 // (simulator/wav.ts), so the archived samples tell whose voice was kept.
 import { createHash } from "node:crypto";
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sha256Hex } from "../../src/auth/tokens.js";
 import { createLedger, type LedgerEntry } from "../../src/ledger/index.js";
 import { SAMPLE_RATE } from "../../simulator/wav.js";
+import { californianNumber, consentPolicyDir, consentTeamPolicy } from "../support/consent.js";
 import { eventually, startStack, type Stack } from "../support/stack.js";
 
 const RESOURCE = "7a1c2e3f-4b5d-4e6f-8a9b-0c1d2e3f4a5b";
 const AGENT = `8:acs:${RESOURCE}_our-side-agent`;
 const VAULT_AGENT = `8:acs:${RESOURCE}_our-side-vault-agent`;
-/** Area code 415: San Francisco, California (all-party consent). */
-const CALIFORNIA = (n: number) => `4:+1415555${String(2000 + n)}`;
+const CALIFORNIA = californianNumber(2000);
 const VAULT = "our-side-vault";
 const TOKEN = "our-side-auditor-token";
 
-const team = (id: string, member: string, storage = "") => `
-version: 1
-team:
-  id: ${id}
-  name: ${id}
-  defaultLocation: GB
-${storage}
-members:
-  - "${member}"
-rules:
-  - id: record-customer-calls
-    mode: required
-    recording: { content: audio, channel: unmixed, format: wav }
-    enforcement: { startWithinSeconds: 10, onStartFailure: alert, onStop: alert }
-    retention: { days: 30 }
-    consent:
-      all-party-consent:
-        require: consent
-        prompt: { text: "This call is recorded. Press 1 to agree.", locale: en-US }
-        accept: { dtmf: "1" }
-        timeoutSeconds: 2
-        onRefusal: record-our-side-only
-        onSilence: record-our-side-only
-      "*": { require: none }
-`;
+const team = (id: string, member: string, storage = "") =>
+  consentTeamPolicy({
+    id,
+    members: [member],
+    teamLines: storage,
+    channel: "unmixed",
+    onRefusal: "record-our-side-only",
+    onSilence: "record-our-side-only",
+    elsewhere: "{ require: none }",
+  });
 
 let stack: Stack;
 let dir: string;
@@ -61,17 +44,12 @@ const capture = new Writable({
   },
 });
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "our-side-"));
-  for (const data of ["jurisdictions.sets.yaml", "jurisdictions.nanp-area-codes.yaml"])
-    await cp(join("policies", data), join(dir, data));
-  await writeFile(
-    join(dir, "tokens.yaml.txt"),
-    `tokens:\n  - { name: auditor, role: auditor, sha256: ${sha256Hex(TOKEN)} }\n`,
-  );
+  const made = await consentPolicyDir("our-side-", {}, [{ name: "auditor", role: "auditor", value: TOKEN }]);
+  dir = made.dir;
   stack = await startStack({
     policyDir: dir,
     customerStorage: { grantedContainers: [VAULT] },
-    env: { API_TOKENS_FILE: join(dir, "tokens.yaml.txt"), LOG_LEVEL: "warn" },
+    env: { API_TOKENS_FILE: made.tokensFile, LOG_LEVEL: "warn" },
     logDestination: capture,
     async beforeRuntime(azurite) {
       const customer = BlobServiceClient.fromConnectionString(azurite.connectionString);
