@@ -108,7 +108,9 @@ export function jobsOfConsent(gate: ConsentGate, session: CallSession): PlannedJ
           level: "warn",
           message: gate.recordingId
             ? "no consent from a party who joined while recording"
-            : "no consent: not recording",
+            : gate.fallback === "record-our-side-only"
+              ? "no consent: recording our side only"
+              : "no consent: not recording",
           fields: { fallback: gate.fallback, reason: gate.reason, party: gate.party, recordingId: gate.recordingId },
         },
       };
