@@ -2,7 +2,8 @@
  * `npm run bench -- byos-seal` (docs/byos.md "Performance"): sealing a 1 GiB chunk where ACS wrote it (one read
  * with SHA-256, size and format checks, labels, the metadata document, a signed manifest: bench/byos-seal-child.ts
  * `seal`) against a plain read of the same blob (`read`: bytes counted, nothing else), in the same run, against a
- * private Azurite. Each side runs in a process of its own (its peak RSS its own), alternating which goes first;
+ * private Azurite. Each side runs in a process of its own (its peak RSS its own), with the deployed worker's Node
+ * flags (WORKER_NODE_FLAGS: the seal runs in the ingest worker), alternating which goes first;
  * the figure is the MEDIAN over rounds of read seconds / seal seconds. Targets: ratio ≥ 0.9, seal peak RSS ≤ 150 MB.
  */
 import { spawn } from "node:child_process";
@@ -12,7 +13,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { z } from "zod";
-import { projectRoot } from "../scripts/local-stack/processes.js";
+import { projectRoot, WORKER_NODE_FLAGS } from "../scripts/local-stack/processes.js";
 import { startAzurite } from "../scripts/local-stack/services.js";
 import { wavBytes, wavSize } from "../simulator/wav.js";
 import { compileBenchScript } from "./compile.js";
@@ -49,7 +50,7 @@ const median = (values: number[]) => {
 
 function child(script: string, input: Record<string, string>): Promise<Measured> {
   return new Promise((resolve, reject) => {
-    const process_ = spawn(process.execPath, [script], {
+    const process_ = spawn(process.execPath, [...WORKER_NODE_FLAGS, script], {
       cwd: projectRoot,
       env: { ...process.env, NODE_ENV: "production", BENCH_INPUT: JSON.stringify(input) },
       stdio: ["ignore", "pipe", "inherit"],
