@@ -252,6 +252,11 @@ export interface SessionStore {
    */
   noteConnected(serverCallId: string, callConnectionId: string): Promise<CallSession>;
   setAnnouncement(serverCallId: string, announcement: NonNullable<CallSession["announcement"]>): Promise<void>;
+  /**
+   * The first announcement was asked of ACS: `requested`, unless its result is already there — ACS's PlayCompleted
+   * can be folded in before the job that asked gets to write this (HSETNX: never over a result).
+   */
+  noteAnnouncementAsked(serverCallId: string): Promise<void>;
   /** An announcement play is about to be asked of ACS (kept first: a retry keeps the first moment). */
   noteAnnouncementRequested(
     serverCallId: string,
@@ -556,6 +561,14 @@ export function createRedisSessionStore(redis: RedisClient, prefix: string): Ses
     },
     setAnnouncement: (serverCallId, announcement) =>
       setFields(serverCallId, { announcement: JSON.stringify(announcement) }),
+    async noteAnnouncementAsked(serverCallId) {
+      const requested: CallSession["announcement"] = { status: "requested" };
+      await expiring(
+        redis.multi().hsetnx(keys(serverCallId).hash, "announcement", JSON.stringify(requested)),
+        serverCallId,
+        "hash",
+      ).exec();
+    },
     async noteAnnouncementRequested(serverCallId, step, play) {
       const field = `${ANNOUNCE_ASKED_FIELD}${step}`;
       await expiring(

@@ -212,6 +212,21 @@ describe.each(redisTargets)("session state on %s", (_label, target) => {
     expect((await sessions.get(call)).presence).toHaveLength(2);
   });
 
+  it("the announcement's `requested` never replaces ACS's result folded in before it", async () => {
+    const { sessions } = fresh();
+    const early = callId();
+    // PlayCompleted folded in before the job that asked wrote `requested`.
+    await sessions.setAnnouncement(early, { status: "played" });
+    await sessions.noteAnnouncementAsked(early);
+    expect((await sessions.get(early)).announcement).toEqual({ status: "played" });
+    // The usual order: asked, then the result.
+    const usual = callId();
+    await sessions.noteAnnouncementAsked(usual);
+    expect((await sessions.get(usual)).announcement).toEqual({ status: "requested" });
+    await sessions.setAnnouncement(usual, { status: "failed", detail: "8535" });
+    expect((await sessions.get(usual)).announcement).toEqual({ status: "failed", detail: "8535" });
+  });
+
   it("every key of a session expires, each written once as the last write of its kind (no key lives on without a TTL)", async () => {
     const prefix = `${inject("runId")}:${randomBytes(4).toString("hex")}`;
     prefixes.push(prefix);

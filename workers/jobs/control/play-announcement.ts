@@ -56,7 +56,8 @@ async function perform(deps: Deps, payload: PayloadOf<"play-announcement">) {
   } catch (error) {
     rethrowAcsError(error, deps.logger, { serverCallId, correlationId, step }, "play announcement");
   }
-  if (step === "announce") await deps.sessions.setAnnouncement(serverCallId, { status: "requested" });
+  // Never over ACS's result: a fast PlayCompleted may have been folded in already (noteAnnouncementAsked).
+  if (step === "announce") await deps.sessions.noteAnnouncementAsked(serverCallId);
   // A notice gates the recording: should its PlayCompleted / PlayFailed never come, the watchdog says so.
   if (notice)
     await deps.queues.enqueue(
