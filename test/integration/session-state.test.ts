@@ -214,13 +214,13 @@ describe.each(redisTargets)("session state on %s", (_label, target) => {
 
   it("the announcement's `requested` never replaces ACS's result folded in before it", async () => {
     const { sessions } = fresh();
-    const early = callId();
+    const early = callId("announce-early");
     // PlayCompleted folded in before the job that asked wrote `requested`.
     await sessions.setAnnouncement(early, { status: "played" });
     await sessions.noteAnnouncementAsked(early);
     expect((await sessions.get(early)).announcement).toEqual({ status: "played" });
     // The usual order: asked, then the result.
-    const usual = callId();
+    const usual = callId("announce-usual");
     await sessions.noteAnnouncementAsked(usual);
     expect((await sessions.get(usual)).announcement).toEqual({ status: "requested" });
     await sessions.setAnnouncement(usual, { status: "failed", detail: "8535" });
