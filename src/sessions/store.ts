@@ -361,9 +361,7 @@ function sessionOf(serverCallId: string, replies: [Error | null, unknown][] | nu
     ...unarchivedPartiesOf(hash),
     ...announcementsOf(hash),
     stops: Object.fromEntries(
-      Object.entries(hash)
-        .filter(([field]) => field.startsWith(STOP_FIELD))
-        .map(([field, raw]) => [field.slice(STOP_FIELD.length), JSON.parse(raw) as RecordingStop]),
+      fieldsUnder(hash, STOP_FIELD).map(([recordingId, raw]) => [recordingId, JSON.parse(raw) as RecordingStop]),
     ),
   };
 }
@@ -372,18 +370,17 @@ function sessionOf(serverCallId: string, replies: [Error | null, unknown][] | nu
 const PARTY_ASKED_FIELD = "consentAsked:";
 const PARTY_ANSWER_FIELD = "consentAnswer:";
 
+/** The fields of a call's hash under `prefix`: [the rest of the field's name (a party, a step, …), its value]. */
+function fieldsUnder(hash: Record<string, string>, prefix: string): [string, string][] {
+  return Object.entries(hash).flatMap(([field, raw]) =>
+    field.startsWith(prefix) ? [[field.slice(prefix.length), raw] as [string, string]] : [],
+  );
+}
+
 function partyConsentOf(hash: Record<string, string>): Pick<CallSession, "consentParties"> {
   const parties: Record<string, { asked?: string; answer?: string }> = {};
-  for (const [field, raw] of Object.entries(hash)) {
-    const [prefix, key] = field.startsWith(PARTY_ASKED_FIELD)
-      ? [PARTY_ASKED_FIELD, "asked" as const]
-      : field.startsWith(PARTY_ANSWER_FIELD)
-        ? [PARTY_ANSWER_FIELD, "answer" as const]
-        : [undefined, undefined];
-    if (!prefix) continue;
-    const party = field.slice(prefix.length);
-    parties[party] = { ...parties[party], [key]: raw };
-  }
+  for (const [party, asked] of fieldsUnder(hash, PARTY_ASKED_FIELD)) parties[party] = { ...parties[party], asked };
+  for (const [party, answer] of fieldsUnder(hash, PARTY_ANSWER_FIELD)) parties[party] = { ...parties[party], answer };
   return Object.keys(parties).length > 0 ? { consentParties: parties } : {};
 }
 
@@ -391,9 +388,9 @@ function partyConsentOf(hash: Record<string, string>): Pick<CallSession, "consen
 const UNARCHIVED_FIELD = "unarchived:";
 
 function unarchivedPartiesOf(hash: Record<string, string>): Pick<CallSession, "unarchivedParties"> {
-  const parties = Object.entries(hash)
-    .filter(([field]) => field.startsWith(UNARCHIVED_FIELD))
-    .map(([field, raw]) => [field.slice(UNARCHIVED_FIELD.length), JSON.parse(raw) as UnarchivedParty] as const);
+  const parties = fieldsUnder(hash, UNARCHIVED_FIELD).map(
+    ([party, raw]) => [party, JSON.parse(raw) as UnarchivedParty] as const,
+  );
   return parties.length > 0 ? { unarchivedParties: Object.fromEntries(parties) } : {};
 }
 
@@ -403,16 +400,8 @@ const ANNOUNCE_RESULT_FIELD = "announceResult:";
 
 function announcementsOf(hash: Record<string, string>): Pick<CallSession, "announcements"> {
   const plays: Record<string, AnnouncementPlay> = {};
-  for (const [field, raw] of Object.entries(hash)) {
-    const prefix = field.startsWith(ANNOUNCE_ASKED_FIELD)
-      ? ANNOUNCE_ASKED_FIELD
-      : field.startsWith(ANNOUNCE_RESULT_FIELD)
-        ? ANNOUNCE_RESULT_FIELD
-        : undefined;
-    if (!prefix) continue;
-    const step = field.slice(prefix.length);
+  for (const [step, raw] of [...fieldsUnder(hash, ANNOUNCE_ASKED_FIELD), ...fieldsUnder(hash, ANNOUNCE_RESULT_FIELD)])
     plays[step] = { ...plays[step], ...(JSON.parse(raw) as AnnouncementPlay) };
-  }
   // The first recording's result is kept where it always was (`announcement`).
   const first = hash.announcement ? (JSON.parse(hash.announcement) as CallSession["announcement"]) : undefined;
   if (plays.announce && (first?.status === "played" || first?.status === "failed"))
