@@ -236,13 +236,20 @@ async function downloadOurSide(deps: Deps, payload: Payload, session: CallSessio
   const isOurs = recordingTeamMember(session.decision, deps.policies());
   const recordName = ourSideRecordName(names.content);
   const started = Date.now();
+  /** ACS's copy of the chunk, read from its first byte and stripped to our channels. */
+  const stripServed = async () =>
+    strippedBody(
+      (await recording.downloadStreaming(chunk.contentLocation)) as AsyncIterable<Buffer>,
+      document,
+      isOurs,
+      strip,
+    );
   let stripped: ReturnType<typeof strippedBody> | undefined;
   const open = async (offset: number) => {
     // Always from byte 0 of what ACS serves: the archived offset maps to no served offset we could trust (the served
     // header's length is only known once read), and the received hash covers the whole body.
     if (offset > 0) deps.logger.info({ ...log, offset }, "resuming a stripped chunk: reading ACS's copy again");
-    const served = (await recording.downloadStreaming(chunk.contentLocation)) as AsyncIterable<Buffer>;
-    stripped = strippedBody(served, document, isOurs, strip);
+    stripped = await stripServed();
     return Readable.from(skipBytes(stripped.body, offset));
   };
   const content = await ingestContent(deps.container, names.content, open, { ...deps.ingest, ...labels }).catch(
@@ -255,12 +262,7 @@ async function downloadOurSide(deps: Deps, payload: Payload, session: CallSessio
   if (!stripped && !(await archivedRecord(deps, recordName))) {
     // Archived by an attempt that died before its record: ACS's copy is read once more, stripped the same way, and
     // must give the very bytes archived.
-    const again = strippedBody(
-      (await recording.downloadStreaming(chunk.contentLocation)) as AsyncIterable<Buffer>,
-      document,
-      isOurs,
-      strip,
-    );
+    const again = await stripServed();
     const hash = createHash("sha256");
     for await (const piece of again.body) hash.update(piece);
     if (hash.digest("hex") !== content.sha256)
