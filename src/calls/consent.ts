@@ -134,7 +134,7 @@ const describeParty = (p: PartyConsent) =>
   p.asked ? describeConsent({ asked: p.asked, ...(p.answer ? { answer: p.answer } : {}) }) : `${p.party} not asked yet`;
 
 /** Whether the call has (or had) a recording. */
-const hasRecording = (session: Partial<Pick<CallSession, "recordingId" | "recordings">>) =>
+export const hasRecording = (session: Partial<Pick<CallSession, "recordingId" | "recordings">>) =>
   session.recordingId !== undefined || Object.keys(session.recordings ?? {}).length > 0;
 
 /**

@@ -29,6 +29,7 @@ export {
   consentOutstanding,
   consentRecordOf,
   fallbackReason,
+  hasRecording,
   isFurtherParty,
   ledgerConsentOf,
   partiesOf,

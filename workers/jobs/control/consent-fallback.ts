@@ -1,4 +1,4 @@
-import { CONSENT_PAUSE_BY, ourSideOnlyPlan, unarchivedPartiesOf } from "../../../src/calls/index.js";
+import { CONSENT_PAUSE_BY, hasRecording, ourSideOnlyPlan, unarchivedPartiesOf } from "../../../src/calls/index.js";
 import { enforcementActions } from "../../../src/metrics.js";
 import { consentFallback, type PayloadOf } from "../../../src/queues/index.js";
 import type { CallSession } from "../../../src/sessions/index.js";
@@ -108,9 +108,6 @@ async function recordOurSideOnly(deps: Deps, payload: Payload, run: JobContext) 
 
 /** The owner of the start-recording claim this job makes: the same on every attempt. */
 export const OUR_SIDE_START_OWNER = "consent-fallback:record-our-side-only";
-
-const hasRecording = (session: CallSession) =>
-  session.recordingId !== undefined || Object.keys(session.recordings).length > 0;
 
 /**
  * A recording exists: the new parties are on record as unarchived; a pause held for their consent is lifted (their
