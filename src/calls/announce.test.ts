@@ -226,6 +226,75 @@ describe("announcementJobs: joiners", () => {
   });
 });
 
+describe("announcementJobs: a joiner on a call whose notice was played", () => {
+  const notice = { text: "This call is recorded, as UK law requires us to tell you.", locale: "en-GB" };
+  const noticeAsked = JSON.stringify({
+    requirement: "notice",
+    at: T1,
+    decidedBy: { party: CUSTOMER, jurisdiction: "GB" },
+    announcement: notice,
+    explanation: "GB: notice",
+  });
+  const answered = (outcome: string) => JSON.stringify({ outcome, at: T1 });
+  const noticeCall = { requirement: "notice" } as unknown as CallConsent;
+  const consentCall = { requirement: "consent" } as unknown as CallConsent;
+  const joinerFacts = {
+    announcements: firstAsked,
+    presence: [list(T0, 1, ALICE, CUSTOMER), list(T2, 2, ALICE, CUSTOMER, LATE)],
+    consentAsked: noticeAsked,
+  };
+  const withoutAnnouncement = recordDecision({ inScope: [ALICE] });
+
+  it.each([
+    { name: "the notice played: the joiner hears it", answer: answered("notified"), consent: noticeCall, told: true },
+    { name: "the notice not reported played yet: nothing yet", answer: undefined, consent: noticeCall, told: false },
+    {
+      name: "the notice failed (the consent fallback acts): nothing",
+      answer: answered("notice-failed"),
+      consent: noticeCall,
+      told: false,
+    },
+    {
+      name: "consent required since (someone from an all-party state joined): the consent flow asks instead",
+      answer: answered("notified"),
+      consent: consentCall,
+      told: false,
+    },
+    {
+      name: "nothing required any more (the party who needed it left): the joiner still hears what everyone heard",
+      answer: answered("notified"),
+      consent: { requirement: "none" } as unknown as CallConsent,
+      told: true,
+    },
+  ])("$name", ({ answer, consent, told }) => {
+    const session = sessionOf({ ...joinerFacts, consentAnswer: answer });
+    const expected = told ? [{ ...toParty(LATE), payload: { ...ids, announcement: notice, playTo: LATE } }] : [];
+    // The words played are the notice on record, with or without an announcement of the policy's own.
+    expect(announcementJobs(session, announced, consent)).toEqual(expected.map((job) => expect.objectContaining(job)));
+    expect(announcementJobs(session, withoutAnnouncement, consent)).toEqual(
+      expected.map((job) => expect.objectContaining(job)),
+    );
+  });
+
+  it("a notice on its way (the decision is a notice, nothing asked yet) tells everyone: nobody alone", () => {
+    const session = sessionOf({ ...joinerFacts, consentAsked: undefined });
+    expect(announcementJobs(session, announced, noticeCall)).toEqual([]);
+  });
+
+  it("the joiner's notice is planned once, and not again once it is asked of ACS", () => {
+    const session = sessionOf({ ...joinerFacts, consentAnswer: answered("notified") });
+    expect(announcementJobs(session, withoutAnnouncement, noticeCall).map((job) => job.step)).toEqual([
+      `announce-to:${LATE}`,
+    ]);
+    const asked = sessionOf({
+      ...joinerFacts,
+      consentAnswer: answered("notified"),
+      announcements: { ...firstAsked, [`announce-to:${LATE}`]: { requestedAt: T3, to: LATE } },
+    });
+    expect(announcementJobs(asked, withoutAnnouncement, noticeCall)).toEqual([]);
+  });
+});
+
 describe("announcementJobs: a second recording after a stop by scope", () => {
   const scopeStop = {
     "rec-1": { recordingId: "rec-1", trigger: "scope" as const, by: "scope", reason: "nobody in scope", at: T2 },

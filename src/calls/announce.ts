@@ -1,4 +1,4 @@
-import type { CallConsent, Decision } from "../policy/index.js";
+import type { Announcement, CallConsent, Decision } from "../policy/index.js";
 import { microsOf, type CallSession, type OnceStep } from "../sessions/index.js";
 import { consentOf } from "./consent.js";
 import type { PlannedJob } from "./plan.js";
@@ -53,10 +53,22 @@ function presentNow(observations: readonly PresenceObservation[]): string[] {
   return scopeVerdict({ observations, until: "call-end", inScope: [] }).present.filter((p) => !p.startsWith("28:"));
 }
 
-/** Whether the consent flow (docs/consent-flow.md) owns what joiners are told: it asks them, or notifies. */
-function consentOwnsJoiners(session: CallSession, consent: CallConsent | undefined): boolean {
-  if (consentOf(session).asked) return true;
-  return consent !== undefined && consent.requirement !== "none";
+/**
+ * What a joiner is told on their own leg, if anything (docs/consent-flow.md "A notice-only joiner"): on a call whose
+ * notice was played, that notice — the words everyone else heard; on a call without consent or notice, the policy's
+ * announcement. A call that asks consent tells joiners by asking them (the consent flow's), and a notice not played
+ * yet will tell everyone on the call when it is.
+ */
+function toldJoiners(
+  session: CallSession,
+  decision: Decision,
+  consent: CallConsent | undefined,
+): Announcement | undefined {
+  const { asked, answer } = consentOf(session);
+  if (asked?.requirement === "consent" || consent?.requirement === "consent") return undefined;
+  if (asked?.requirement === "notice") return answer?.outcome === "notified" ? asked.announcement : undefined;
+  if (consent?.requirement === "notice" || !decision.record) return undefined;
+  return decision.announcement;
 }
 
 /**
@@ -64,10 +76,11 @@ function consentOwnsJoiners(session: CallSession, consent: CallConsent | undefin
  * a later recording's play to everyone once it is active, and a play to each person on the call who was there at no
  * play to everyone of any recording (a joiner), once the current recording's play to everyone has been asked of ACS
  * (until then it is for them too). A person who was told once (to everyone or alone) is not told again on their
- * own; a new recording is told to everyone. Calls whose consent or notice the consent flow handles are left to it.
+ * own; a new recording is told to everyone. A joiner hears the notice everyone heard where one was played
+ * (`toldJoiners`); where consent is asked, the consent flow asks them instead.
  */
 export function announcementJobs(session: CallSession, decision: Decision, consent?: CallConsent): PlannedJob[] {
-  if (!decision.record || !decision.announcement) return [];
+  if (!decision.record) return [];
   const { serverCallId, callConnectionId, recordingId } = session;
   if (!callConnectionId || !recordingId || session.ended) return [];
   if (session.recordingState !== "active" || session.recordings[recordingId]?.state !== "active") return [];
@@ -77,14 +90,15 @@ export function announcementJobs(session: CallSession, decision: Decision, conse
   const { announcement } = decision;
   const jobs: PlannedJob[] = [];
   const current = toEveryoneStepOf(session, recordingId);
-  if (current !== "announce")
+  if (current !== "announce" && announcement)
     jobs.push({
       step: current,
       name: "play-announcement",
       payload: { serverCallId, correlationId, callConnectionId, announcement, recordingId },
       log: { level: "info", message: "a new recording of the call: announcing it again", fields: { recordingId } },
     });
-  if (consentOwnsJoiners(session, consent)) return jobs;
+  const toJoiners = toldJoiners(session, decision, consent);
+  if (!toJoiners) return jobs;
   const plays = session.announcements ?? {};
   // Until the current recording's play to everyone is asked, it is the one that tells whoever is on the call.
   if (!plays[current]?.requestedAt) return jobs;
@@ -99,7 +113,7 @@ export function announcementJobs(session: CallSession, decision: Decision, conse
     jobs.push({
       step,
       name: "play-announcement",
-      payload: { serverCallId, correlationId, callConnectionId, announcement, playTo: party },
+      payload: { serverCallId, correlationId, callConnectionId, announcement: toJoiners, playTo: party },
       log: {
         level: "info",
         message: "joined after the recording was announced: announcing it to them",

@@ -6,6 +6,7 @@
 import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLedger, type LedgerEntry } from "../../src/ledger/index.js";
+import { QueueName } from "../../src/queues/index.js";
 import type { RecognizeAnswerScript } from "../../simulator/types.js";
 import { californianNumber, consentPolicyDir, consentTeamPolicy } from "../support/consent.js";
 import { eventually, startStack, type Stack } from "../support/stack.js";
@@ -402,5 +403,55 @@ describe("consent of a person who joins once recording has started", () => {
     );
     await sleep(300);
     await stack.simulator.endCall(serverCallId);
+  }, 60_000);
+  it("a notice-only joiner: a London customer joins a London call and hears the notice on their own leg", async () => {
+    const [customer, joiner] = [LONDON(20), LONDON(21)];
+    const { serverCallId } = await stack.simulator.placeCall({ from: AGENT, to: customer, durationMs: 120_000 });
+    await eventually(
+      () => view(serverCallId)?.recordings.find((r) => r.state === "active"),
+      20_000,
+      "the recording to be active after the notice",
+    );
+    expect(view(serverCallId)?.plays.map((p) => p.playTo)).toEqual([[]]);
+    await joinCall(serverCallId, joiner);
+    const toJoiner = await eventually(
+      () => view(serverCallId)?.plays.find((p) => p.playTo.includes(joiner)),
+      20_000,
+      "the notice to be played to the joiner",
+    );
+    expect(toJoiner).toMatchObject({
+      operationContext: `recording-announcement:announce-to:${joiner}`,
+      playTo: [joiner],
+    });
+    await eventually(
+      async () =>
+        (await stack.runtime.sessions.get(serverCallId)).announcements?.[`announce-to:${joiner}`]?.status === "played"
+          ? true
+          : undefined,
+      10_000,
+      "the joiner's notice reported played",
+    );
+    // The words are the notice everyone heard (the job's payload), not a question: nothing paused, nobody asked.
+    const control = stack.runtime.queues.all().find((q) => q.name === QueueName.control);
+    const plays = ((await control?.getJobs(["completed"])) ?? []).filter(
+      (job) =>
+        job.name === "play-announcement" && (job.data as { serverCallId?: string }).serverCallId === serverCallId,
+    );
+    expect(plays.map((job) => (job.data as { playTo?: string }).playTo)).toEqual(
+      expect.arrayContaining([undefined, joiner]),
+    );
+    for (const job of plays)
+      expect((job.data as { announcement: unknown }).announcement).toEqual({
+        text: "This call is recorded.",
+        locale: "en-GB",
+      });
+    expect(requestsOf(serverCallId, "pauseRecording")).toEqual([]);
+    expect(view(serverCallId)?.recognitions ?? []).toEqual([]);
+    // Told once: nothing else is played.
+    await sleep(300);
+    expect(view(serverCallId)?.plays).toHaveLength(2);
+    await stack.simulator.endCall(serverCallId);
+    const entry = await ledgerEntry(serverCallId, "the ledger to say recorded", (e) => e.outcome === "recorded");
+    expect(entry.consent).toMatchObject({ requirement: "notice" });
   }, 60_000);
 });
