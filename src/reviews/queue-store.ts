@@ -33,8 +33,10 @@ export interface ReviewQueue {
   counts(team: string): Promise<Map<string, number>>;
   count(team: string, agentWeek: string, by: number): Promise<void>;
   /**
-   * Runs `fill` while holding the team's filling lease (at most `leaseMs`): two fills of a team at once would
-   * both sample from the same counts and load. Undefined, without running it, while another fill holds it.
+   * Runs `fill` while holding the team's filling lease: two fills of a team at once would both sample from the
+   * same counts and load. The lease lives `leaseMs` and is renewed while `fill` runs, so a fill whose process dies
+   * holds the team for at most `leaseMs`, however long fills take. Undefined, without running it, while another
+   * fill holds it.
    */
   whileFilling<T>(team: string, leaseMs: number, fill: () => Promise<T>): Promise<T | undefined>;
 }
@@ -53,6 +55,11 @@ return 1`;
 /** Lets go of a lease only if it is still this holder's (an expired one may be another fill's by now). */
 const RELEASE_IF_HELD = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+/** Extends a lease only if it is still this holder's. */
+const RENEW_IF_HELD = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0`;
 
 /** Conflicts on one item in a row before giving up: each is another writer's change landing first. */
@@ -122,9 +129,17 @@ export function createReviewQueue(redis: RedisClient, prefix: string): ReviewQue
       const key = keys(team).filling;
       const holder = randomUUID();
       if ((await redis.set(key, holder, "PX", leaseMs, "NX")) !== "OK") return undefined;
+      // Renewed three times per life: one renewal lost (Redis briefly away) does not let the lease lapse. A failed
+      // renewal is not an error of the fill's: if Redis is away, the fill's own commands fail.
+      const renewal = setInterval(
+        () => void redis.eval(RENEW_IF_HELD, 1, key, holder, leaseMs).catch(() => undefined),
+        Math.max(1, Math.floor(leaseMs / 3)),
+      );
+      renewal.unref();
       try {
         return await fill();
       } finally {
+        clearInterval(renewal);
         await redis.eval(RELEASE_IF_HELD, 1, key, holder);
       }
     },

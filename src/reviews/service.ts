@@ -236,12 +236,13 @@ export interface FillDependencies extends ReviewStores {
  * Fills each team's queue from its recordings archived since the last run (those that started within
  * `lookbackDays`, not considered before), by the team's sampling rules; new items go to the listed reviewer with
  * the fewest open items. Recordings are marked considered only after their items are stored, so a run that dies
- * is repeated by the next, which adds nothing twice. A team is filled by one run at a time (its lease, at most
- * `leaseMs`): a run that finds another filling it leaves it to that one (`busy`); what neither considered waits
+ * is repeated by the next, which adds nothing twice. A team is filled by one run at a time (its lease, renewed while
+ * the run lives; one that dies holds it at most `leaseMs`): a run that finds another filling it leaves it to that
+ * one (`busy`); what neither considered waits
  * for the next run. Two at once would each sample from the same counts — an agent's week over its quota — and
  * give new items to the same least-loaded reviewer.
  */
-export async function fillQueue(deps: FillDependencies, lookbackDays: number, leaseMs = 15 * 60_000) {
+export async function fillQueue(deps: FillDependencies, lookbackDays: number, leaseMs = 60_000) {
   const now = (deps.now ?? (() => new Date()))();
   const since = new Date(now.getTime() - lookbackDays * 86_400_000);
   const added: QueueItem[] = [];

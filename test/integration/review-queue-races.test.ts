@@ -146,6 +146,29 @@ describe.each(redisTargets)("review queue races on %s", (_label, target) => {
     expect(assigned.from).toBeNull();
   });
 
+  it("a fill keeps its lease while it runs, past the lease's life; a holder that died lets go within it", async () => {
+    const leased = createReviewQueue(quick, `${prefix}:lease`);
+    const LEASE_MS = 300;
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    let finish: () => void = () => undefined;
+    const long = leased.whileFilling(
+      TEAM,
+      LEASE_MS,
+      () => new Promise<string>((resolve) => (finish = () => resolve("long"))),
+    );
+    // More than twice the lease's life later, the running fill still holds the team (renewed).
+    await sleep(LEASE_MS * 2.5);
+    expect(await leased.whileFilling(TEAM, LEASE_MS, async () => "second")).toBeUndefined();
+    finish();
+    expect(await long).toBe("long");
+    expect(await leased.whileFilling(TEAM, LEASE_MS, async () => "after it")).toBe("after it");
+    // A fill whose process died: its lease, no longer renewed, lapses.
+    await quick.set(`${prefix}:lease:rq:{${TEAM}}:filling`, "a dead worker's fill", "PX", LEASE_MS);
+    expect(await leased.whileFilling(TEAM, LEASE_MS, async () => "too soon")).toBeUndefined();
+    await sleep(LEASE_MS + 100);
+    expect(await leased.whileFilling(TEAM, LEASE_MS, async () => "lapsed")).toBe("lapsed");
+  });
+
   it("two fills of one team at once sample an agent's week once: the second leaves the team to the first", async () => {
     const policies = [{ team: { id: TEAM }, members: ["agent-a"] }] as unknown as TeamPolicy[];
     const recording = (id: string, startedAt: string): RecordingRef => ({
