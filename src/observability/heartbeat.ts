@@ -1,11 +1,11 @@
-import { WORKER_ROLES, parseWorkerRoles, rolesLabel, type WorkerRole } from "../queues/index.js";
+import { WORKER_ROLES, parseWorkerRoles, type WorkerRole } from "../queues/index.js";
 import type { RedisClient } from "../redis/index.js";
 
 /**
  * Worker heartbeats: each worker process writes its id and roles (`<id>@<roles>`, e.g. `pod-7-1@control`) with the
  * time into one sorted set every few seconds; a worker whose last beat is older than `HEARTBEAT_TTL_MS` is not
- * alive. One key (no hash tag needed), so it works the same on Redis Cluster. A beat without roles (a worker from
- * before roles existed) serves every queue, as such workers did.
+ * alive. One key (no hash tag needed), so it works the same on Redis Cluster. Roles are written out, never as `all`:
+ * `all` meant something else to each version (docs/operations.md "Worker roles").
  */
 export const HEARTBEAT_EVERY_MS = 5_000;
 export const HEARTBEAT_TTL_MS = 3 * HEARTBEAT_EVERY_MS;
@@ -14,14 +14,27 @@ const FORGET_AFTER_MS = 3_600_000;
 
 export const heartbeatKey = (prefix: string) => `${prefix}:workers:heartbeat`;
 
-/** A worker's member of the heartbeat set: its id and its roles. */
-export const heartbeatMember = (workerId: string, roles: readonly WorkerRole[]) => `${workerId}@${rolesLabel(roles)}`;
+/** A worker's member of the heartbeat set: its id and its roles, each named. */
+export const heartbeatMember = (workerId: string, roles: readonly WorkerRole[]) => `${workerId}@${roles.join(",")}`;
 
-/** The id and roles of a member; one without `@<roles>` (or with roles not known) is taken as every role. */
-function parseMember(member: string): { id: string; roles: WorkerRole[] } {
+/**
+ * What a beat of `@all`, or with no roles, meant: the workers that wrote those (before the periodic jobs had their own
+ * queue and role) ran every queue they knew, which was not the `operations` queue. Counting them as serving it would
+ * call the periodic jobs served during a rolling upgrade while only old workers, which never take them, are alive.
+ */
+const ROLES_OF_OLDER_WORKERS: readonly WorkerRole[] = ["control", "ingest", "retrieval"];
+
+/**
+ * The id and roles of a member. `@all` or none: an older worker's (ROLES_OF_OLDER_WORKERS); roles this version
+ * does not know (a newer worker's): every role.
+ */
+export function parseMember(member: string): { id: string; roles: WorkerRole[] } {
   const at = member.lastIndexOf("@");
-  const roles = at < 0 ? undefined : parseWorkerRoles(member.slice(at + 1));
-  return roles ? { id: member.slice(0, at), roles } : { id: member, roles: [...WORKER_ROLES] };
+  if (at < 0) return { id: member, roles: [...ROLES_OF_OLDER_WORKERS] };
+  const id = member.slice(0, at);
+  const label = member.slice(at + 1);
+  if (label === "all") return { id, roles: [...ROLES_OF_OLDER_WORKERS] };
+  return { id, roles: parseWorkerRoles(label) ?? [...WORKER_ROLES] };
 }
 
 export interface Heartbeat {

@@ -89,7 +89,7 @@ describe("worker heartbeats", () => {
     }
   });
 
-  it("says which role has no worker alive: degraded until some worker serves each, a worker of role all serving all", async () => {
+  it("says which role has no worker alive: degraded until some worker serves each; an older worker's `all` is not operations", async () => {
     const at = `${prefix}:roles`;
     expect(await rolesReadiness(redis, at)).toEqual({
       degraded: "no worker alive: events and recordings wait in Redis",
@@ -105,14 +105,21 @@ describe("worker heartbeats", () => {
     await operations.stop();
     await control.stop();
     expect((await rolesReadiness(redis, at))?.degraded).toMatch(/no worker alive serves control, operations:/);
-    // A worker from before roles (its beat names none) ran every queue: it still counts for each.
+    // Older workers (a beat naming no roles, or `@all`) ran every queue they knew, which did not include the
+    // operations queue: they count for control, not for the periodic jobs they never take (a rolling upgrade).
     await redis.zadd(heartbeatKey(at), Date.now(), "old-pod-1");
-    expect(await rolesReadiness(redis, at)).toBeUndefined();
+    await redis.zadd(heartbeatKey(at), Date.now(), "old-pod-2@all");
+    expect((await rolesReadiness(redis, at))?.degraded).toMatch(/no worker alive serves operations:/);
     const alive = await aliveWorkers(redis, at);
     expect(alive.map((w) => [w.id, w.roles]).sort()).toEqual([
-      ["old-pod-1", ["control", "ingest", "retrieval", "operations"]],
+      ["old-pod-1", ["control", "ingest", "retrieval"]],
+      ["old-pod-2", ["control", "ingest", "retrieval"]],
       ["pod-i", ["ingest", "retrieval"]],
     ]);
+    // A newer worker's role this version does not know: taken as serving everything, as it may.
+    await redis.zadd(heartbeatKey(at), Date.now(), "new-pod-1@control,transcription");
+    expect(await rolesReadiness(redis, at)).toBeUndefined();
+    await redis.zrem(heartbeatKey(at), "old-pod-1", "old-pod-2@all", "new-pod-1@control,transcription");
     await rest.stop();
     const all = startHeartbeat(
       redis,
@@ -121,7 +128,9 @@ describe("worker heartbeats", () => {
       () => undefined,
     );
     await all.started;
-    expect(await redis.zscore(heartbeatKey(at), "pod-a@all")).not.toBeNull();
+    // Written out, never `all` (which older readers and writers took to mean three roles).
+    expect(await redis.zscore(heartbeatKey(at), "pod-a@control,ingest,retrieval,operations")).not.toBeNull();
+    expect(await rolesReadiness(redis, at)).toBeUndefined();
     await all.stop();
   });
 });
