@@ -85,6 +85,17 @@ async function recordedCall(customer: string) {
   return serverCallId;
 }
 
+/** A call from the agent to a customer who is only told (a notice); resolves once its recording is active. */
+async function noticedCall(customer: string) {
+  const { serverCallId } = await stack.simulator.placeCall({ from: AGENT, to: customer, durationMs: 120_000 });
+  await eventually(
+    () => view(serverCallId)?.recordings.find((r) => r.state === "active"),
+    20_000,
+    "the recording to be active after the notice",
+  );
+  return serverCallId;
+}
+
 /**
  * A person joins the recorded call, answering as scripted (none: silent). Returns the moment just before the join
  * (the simulator runs in this process: its clock is ours), so `pause − joinedAt` bounds the exposure from above.
@@ -255,12 +266,7 @@ describe("consent of a person who joins once recording has started", () => {
   it("consent required after a notice: a Californian joins a London call; paused, both asked in turn, resumed", async () => {
     const [customer, joiner] = [LONDON(1), CALIFORNIA(9)];
     // The London customer is told (the notice), and recording starts after it; nobody is asked.
-    const { serverCallId } = await stack.simulator.placeCall({ from: AGENT, to: customer, durationMs: 120_000 });
-    await eventually(
-      () => view(serverCallId)?.recordings.find((r) => r.state === "active"),
-      20_000,
-      "the recording to be active after the notice",
-    );
+    const serverCallId = await noticedCall(customer);
     expect(view(serverCallId)?.recognitions ?? []).toEqual([]);
     // All-party consent now: the Californian and the London customer, who was only told, are asked.
     await stack.simulator.scriptRecognizeAnswer(serverCallId, customer, { kind: "dtmf", tones: ["1"], afterMs: 200 });
@@ -404,14 +410,10 @@ describe("consent of a person who joins once recording has started", () => {
     await sleep(300);
     await stack.simulator.endCall(serverCallId);
   }, 60_000);
+
   it("a notice-only joiner: a London customer joins a London call and hears the notice on their own leg", async () => {
     const [customer, joiner] = [LONDON(20), LONDON(21)];
-    const { serverCallId } = await stack.simulator.placeCall({ from: AGENT, to: customer, durationMs: 120_000 });
-    await eventually(
-      () => view(serverCallId)?.recordings.find((r) => r.state === "active"),
-      20_000,
-      "the recording to be active after the notice",
-    );
+    const serverCallId = await noticedCall(customer);
     expect(view(serverCallId)?.plays.map((p) => p.playTo)).toEqual([[]]);
     await joinCall(serverCallId, joiner);
     const toJoiner = await eventually(
