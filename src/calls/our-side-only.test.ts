@@ -3,7 +3,9 @@ import type { CallSession, ConsentAnswer } from "../sessions/index.js";
 import { recordDecision, skipDecision } from "../sessions/test-fixtures.js";
 import { consentGate } from "./consent.js";
 import { ourSideOnlyPlan, unarchivedPartiesOf } from "./our-side-only.js";
-import { consentAskOf, type ConsentAsk as Ask } from "./test-fixtures.js";
+import { planCall } from "./plan.js";
+import type { PresenceObservation } from "./scope.js";
+import { consentAskOf, consentDecisionOf, type ConsentAsk as Ask } from "./test-fixtures.js";
 
 const AGENT = "8:acs:agent";
 const A = "4:+14155550101";
@@ -127,5 +129,80 @@ describe("the consent gate of an our-side-only call with a recording", () => {
   it("once on record (the fallback's first step): closed, the recording runs, nothing paused", () => {
     const gate = consentGate({ ...refused, unarchivedParties: { [A]: { why: "refused", at: AT } } }, undefined);
     expect(gate).toMatchObject({ kind: "closed", fallback: "record-our-side-only", party: A, recordingId: "rec-1" });
+  });
+});
+
+describe("a new recording after a stop by scope, on a call recorded for our side only", () => {
+  const customerContainer = {
+    kind: "customer" as const,
+    containerUrl: "https://acct.blob.core.windows.net/recordings",
+  };
+  const unmixed = recordDecision({
+    recording: { content: "audio", channel: "unmixed", format: "wav", pauseOnStart: false, storage: customerContainer },
+    inScope: [AGENT],
+  });
+  const consent = consentDecisionOf({
+    ask: [A],
+    decidedBy: { party: A, jurisdiction: "US-CA", set: "all-party-consent" },
+    onRefusal: "record-our-side-only",
+    onSilence: "record-our-side-only",
+  });
+  const list = (sequenceNumber: number, second: number, ...participants: string[]): PresenceObservation => ({
+    source: "connection",
+    callConnectionId: "conn",
+    sequenceNumber,
+    participants,
+    at: `2026-12-04T10:01:${String(second).padStart(2, "0")}Z`,
+  });
+  /** A refused, our side recorded as `rec-1`, stopped by scope when the agent left; the agent is back. */
+  const session = (facts: Partial<CallSession> = {}): CallSession => ({
+    serverCallId: "call-1",
+    correlationId: "corr-1",
+    participants: [AGENT, A],
+    caller: undefined,
+    callee: undefined,
+    startedAt: undefined,
+    policySetHash: undefined,
+    rang: false,
+    started: true,
+    ended: false,
+    decision: undefined,
+    callConnectionId: "conn",
+    ownConnectionId: "conn",
+    connectedConnections: ["conn"],
+    recordingId: "rec-1",
+    recordingState: "inactive",
+    recordings: { "rec-1": { state: "inactive", at: 2, initial: false, failed: false, source: "event" } },
+    recordingVersion: 2,
+    factsVersion: 1,
+    restarts: 0,
+    pause: undefined,
+    announcement: undefined,
+    startedSeenAt: undefined,
+    rangSeenAt: undefined,
+    presence: [list(1, 0, AGENT, A), list(2, 10, A), list(3, 20, AGENT, A)],
+    stops: { "rec-1": { recordingId: "rec-1", trigger: "scope", by: "scope", reason: "no-in-scope-present", at: "t" } },
+    consentAsked: JSON.stringify(askOf(A)),
+    consentAnswer: said("refused"),
+    unarchivedParties: { [A]: { why: "refused", at: AT } },
+    ...facts,
+  });
+  const restartOf = (facts: Partial<CallSession>, decision = unmixed) =>
+    planCall(session(facts), decision, undefined, undefined, consent).jobs.find(
+      (job) => job.step === "start-recording:2",
+    );
+
+  it("is recorded for our side only too: unmixed, our members first, in ACS's storage — never the team's container", () => {
+    expect(restartOf({})).toMatchObject({
+      name: "start-recording",
+      payload: { recording: ourSideOnlyPlan(unmixed, [A]), generation: 2 },
+    });
+    expect(restartOf({})?.payload).not.toHaveProperty("recording.storage");
+  });
+
+  it("a call where everyone consented restarts the rule's own recording, in the team's container", () => {
+    expect(restartOf({ consentAnswer: said("given"), unarchivedParties: undefined })?.payload).toMatchObject({
+      recording: { storage: customerContainer },
+    });
   });
 });

@@ -9,6 +9,7 @@ import {
   rejectsUnrecordableCalls,
 } from "../sessions/index.js";
 import { announcementJobs } from "./announce.js";
+import { ourSideOnlyPlan } from "./our-side-only.js";
 import { consentGate, consentOf, type ConsentGate } from "./consent.js";
 import { jobsOfConsent } from "./consent-plan.js";
 import { scopeVerdict, type ScopeVerdict } from "./scope.js";
@@ -168,9 +169,16 @@ export function planCall(
   // Who is on the call may make a stop, a confirmation or a new recording due (claimed like every other step). A new
   // recording after a scope stop waits for the consent gate like the first one: while someone's consent is
   // outstanding (or a notice is still to be played) it is not started — not claimed either, so it is planned once
-  // the gate opens (docs/consent-flow.md "A new recording after a stop by scope").
+  // the gate opens (docs/consent-flow.md "A new recording after a stop by scope"), or, our side only, now.
+  // A call recorded for our side only (someone refused; they are on record as never archived) keeps being recorded so:
+  // its gate stays closed on the refusal, and a new recording is its our-side recording (scopeAction).
+  const ourSideOnly =
+    gate.kind === "closed" &&
+    gate.fallback === "record-our-side-only" &&
+    gate.party !== undefined &&
+    !!session.unarchivedParties?.[gate.party];
   const scope = scopeAction(session, decision);
-  if (scope.kind !== "none" && !(scope.kind === "start" && gate.kind !== "open")) {
+  if (scope.kind !== "none" && !(scope.kind === "start" && gate.kind !== "open" && !ourSideOnly)) {
     claims.push(scope.job.step);
     jobs.push(scope.job);
   }
@@ -338,6 +346,12 @@ export function scopeAction(session: CallSession, decision: Decision): ScopeActi
     }
     case "record": {
       if (latestStop?.trigger !== "scope") return none(verdict.reason, verdict);
+      // Someone did not consent and the call is recorded for our side only: a new recording is that recording too —
+      // unmixed, in ACS's storage — never the rule's, which could write their audio into the team's own container
+      // (docs/consent-flow.md "Our side only").
+      const unarchived = Object.keys(session.unarchivedParties ?? {});
+      const recording = unarchived.length > 0 ? ourSideOnlyPlan(decision, unarchived) : decision.recording;
+      if (!recording) return none("recorded for our side only, which needs the rule's unmixed WAV audio", verdict);
       // The recordings stopped by scope so far, plus the first: which recording of the call this one is.
       const generation = Object.values(session.stops).filter((stop) => stop.trigger === "scope").length + 1;
       return {
@@ -347,7 +361,7 @@ export function scopeAction(session: CallSession, decision: Decision): ScopeActi
         job: {
           step: `start-recording:${generation}`,
           name: "start-recording",
-          payload: { serverCallId, correlationId, callConnectionId, recording: decision.recording, generation },
+          payload: { serverCallId, correlationId, callConnectionId, recording, generation },
           log: {
             level: "info",
             message: "someone in scope is on the call again: starting a new recording",

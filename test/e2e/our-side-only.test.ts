@@ -261,6 +261,46 @@ describe("record-our-side-only", () => {
     for (const chunk of manifest.chunks) expect(chunk.blob).not.toMatch(/^https?:/);
   }, 90_000);
 
+  it("the agent leaves and comes back on a storage: customer call recorded for our side only: the new recording is our side's too", async () => {
+    // A three-party call (with two, the agent's leaving would end it); both customers refuse: our side only.
+    const [customer, other] = [CALIFORNIA(5), "4:+442079460077"];
+    const { serverCallId } = await stack.simulator.placeCall({
+      from: VAULT_AGENT,
+      to: customer,
+      additionalParticipants: [other],
+      durationMs: 120_000,
+    });
+    for (const party of [customer, other])
+      await stack.simulator.scriptRecognizeAnswer(serverCallId, party, { kind: "dtmf", tones: ["2"], afterMs: 200 });
+    await eventually(
+      () => view(serverCallId)?.recordings.find((r) => r.state === "active"),
+      20_000,
+      "the our-side-only recording to be active",
+    );
+    // The agent (the one in scope) leaves: stopped by scope; back: a new recording, still our side only.
+    await stack.simulator.removeParticipant(serverCallId, VAULT_AGENT);
+    await eventually(
+      () => (view(serverCallId)?.recordings[0]?.state === "stopped" ? true : undefined),
+      10_000,
+      "the scope stop",
+    );
+    await stack.simulator.addParticipant(serverCallId, VAULT_AGENT);
+    const second = await eventually(
+      () => view(serverCallId)?.recordings.find((r, i) => i > 0 && r.state === "active"),
+      20_000,
+      "a new recording after the agent is back",
+    );
+    // Unmixed WAV, our agent first, in ACS's own storage: never the team's container, where the customer's channel
+    // could not be stripped.
+    expect(second.options).toMatchObject({ channel: "unmixed", format: "wav" });
+    expect(second.options.externalStorage).toBeUndefined();
+    expect(second.options.audioChannelParticipantOrdering[0]).toBe(VAULT_AGENT);
+    expect(
+      stack.simulator.requests().filter((r) => r.operation === "pauseRecording" && r.serverCallId === serverCallId),
+    ).toEqual([]);
+    await stack.simulator.endCall(serverCallId);
+  }, 90_000);
+
   it("a joiner refuses while recording (the customer consented): paused, put on record, resumed; our channel only archived", async () => {
     const [customer, joiner] = [CALIFORNIA(4), CALIFORNIA(5)];
     const { serverCallId } = await stack.simulator.placeCall({ from: AGENT, to: customer, durationMs: 120_000 });
