@@ -562,14 +562,19 @@ describe("recording", () => {
       [{}, "video"],
     ] as const) {
       const { recordingId } = await recording.start({ callLocator, ...options });
-      await waitFor(() => view(serverCallId).recordings.find((r) => r.recordingId === recordingId)?.state === "active");
+      // Generous waits: the unit project runs many files at once on 2 cores, and a file is composed at the stop.
+      await waitFor(
+        () => view(serverCallId).recordings.find((r) => r.recordingId === recordingId)?.state === "active",
+        20_000,
+      );
       await recording.stop(recordingId);
       const chunk = await waitFor(
         () => view(serverCallId).recordings.find((r) => r.recordingId === recordingId)?.chunks[0],
+        20_000,
       );
       expect(chunk.contentLocation.endsWith(`/content/${kind}`)).toBe(true);
     }
-  });
+  }, 90_000);
 
   it("stops active recordings when the call ends", async () => {
     const { serverCallId } = await sim.placeCall({ from: CALLER, to: CALLEE, durationMs: 400 });
