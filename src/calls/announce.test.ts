@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { CallConsent } from "../policy/index.js";
 import type { CallSession } from "../sessions/index.js";
-import { recordDecision, skipDecision } from "../sessions/test-fixtures.js";
+import { recordDecision, sessionOf as emptySession, skipDecision } from "../sessions/test-fixtures.js";
 import {
   announcementContextOf,
   announcementJobs,
@@ -48,37 +48,20 @@ const active = { state: "active" as const, at: 1, initial: false, failed: false,
 const stopped = { state: "inactive" as const, at: 2, initial: false, failed: false, source: "event" as const };
 
 /** A call recorded on our connection, recording `rec-1` active, with whatever facts a row needs. */
-const sessionOf = (facts: Partial<CallSession> = {}): CallSession => ({
-  serverCallId: "call-1",
-  correlationId: "corr-1",
-  participants: [ALICE, CUSTOMER],
-  caller: undefined,
-  callee: undefined,
-  startedAt: undefined,
-  policySetHash: undefined,
-  rang: false,
-  started: true,
-  ended: false,
-  decision: undefined,
-  callConnectionId: "conn",
-  ownConnectionId: "conn",
-  connectedConnections: ["conn"],
-  recordingId: "rec-1",
-  recordingState: "active",
-  recordings: { "rec-1": active },
-  recordingVersion: 1,
-  factsVersion: 1,
-  restarts: 0,
-  pause: undefined,
-  announcement: undefined,
-  startedSeenAt: undefined,
-  rangSeenAt: undefined,
-  presence: [list(T0, 1, ALICE, CUSTOMER)],
-  stops: {},
-  consentAsked: undefined,
-  consentAnswer: undefined,
-  ...facts,
-});
+const sessionOf = (facts: Partial<CallSession> = {}): CallSession =>
+  emptySession({
+    participants: [ALICE, CUSTOMER],
+    started: true,
+    callConnectionId: "conn",
+    ownConnectionId: "conn",
+    connectedConnections: ["conn"],
+    recordingId: "rec-1",
+    recordingState: "active",
+    recordings: { "rec-1": active },
+    recordingVersion: 1,
+    presence: [list(T0, 1, ALICE, CUSTOMER)],
+    ...facts,
+  });
 
 const firstAsked = { announce: { requestedAt: T1 } };
 const ids = { serverCallId: "call-1", correlationId: "corr-1", callConnectionId: "conn" };

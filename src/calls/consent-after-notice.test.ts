@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CallConsent } from "../policy/index.js";
 import type { CallSession, ConsentAnswer, ConsentAsked, ConsentFallback, PauseState } from "../sessions/index.js";
-import { recordDecision } from "../sessions/test-fixtures.js";
+import { connectedCallOf, recordDecision, type RecordingAt } from "../sessions/test-fixtures.js";
 import { consentAskOf, consentDecisionOf, type ConsentAsk as Ask } from "./test-fixtures.js";
 import { CONSENT_PAUSE_BY, consentGate, consentRecordOf, isFurtherParty, ledgerConsentOf } from "./consent.js";
 import { planCall } from "./plan.js";
@@ -45,12 +45,7 @@ const NOTHING: [ConsentFallback, ConsentFallback] = ["record-nothing", "end-call
 type Answers = Partial<Record<typeof L | typeof C, ConsentAnswer["outcome"] | "asked">>;
 
 /** The call after the notice played to L, recording (or not); each party's ask and answer as given. */
-function call(
-  answers: Answers = {},
-  recording: { id?: string; starting?: boolean; pause?: PauseState; stopped?: boolean } = { id: "rec-1" },
-  fallbacks = NOTHING,
-): CallSession {
-  const { id } = recording;
+function call(answers: Answers = {}, recording: RecordingAt = { id: "rec-1" }, fallbacks = NOTHING): CallSession {
   const parties = Object.fromEntries(
     Object.entries(answers).map(([party, outcome], i) => [
       party,
@@ -60,39 +55,11 @@ function call(
       },
     ]),
   );
-  return {
-    serverCallId: "call-1",
-    correlationId: "corr-1",
-    participants: [],
-    caller: undefined,
-    callee: undefined,
-    startedAt: undefined,
-    policySetHash: undefined,
-    decision: undefined,
-    announcement: undefined,
-    startedSeenAt: undefined,
-    rangSeenAt: undefined,
-    recordingState: id ? "active" : undefined,
-    rang: false,
-    started: true,
-    ended: false,
-    callConnectionId: "conn-1",
-    ownConnectionId: "conn-1",
-    connectedConnections: ["conn-1"],
-    recordings: id ? { [id]: { state: "active", at: 1, initial: false, failed: false, source: "event" } } : {},
-    recordingId: id,
-    presence: [],
-    stops:
-      id && recording.stopped ? { [id]: { recordingId: id, trigger: "request", by: "x", reason: "x", at: "t" } } : {},
-    factsVersion: 1,
-    recordingVersion: 0,
-    restarts: 0,
-    pause: recording.pause,
-    ...(recording.starting || id ? { startClaimed: true } : {}),
+  return connectedCallOf(recording, {
     consentAsked: JSON.stringify(notice),
     consentAnswer: said("notified", "2026-12-04T10:00:04Z"),
     ...(Object.keys(parties).length > 0 ? { consentParties: parties } : {}),
-  };
+  });
 }
 
 describe("the consent gate when consent becomes required after a notice", () => {

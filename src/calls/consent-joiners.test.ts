@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CallSession, ConsentAnswer, ConsentFallback, PauseState } from "../sessions/index.js";
-import { recordDecision } from "../sessions/test-fixtures.js";
+import { connectedCallOf, recordDecision, type RecordingAt } from "../sessions/test-fixtures.js";
 import { consentAskOf, consentDecisionOf } from "./test-fixtures.js";
 import { CONSENT_PAUSE_BY, consentGate, ledgerConsentOf, type ConsentGate } from "./consent.js";
 import { jobsOfConsent } from "./consent-plan.js";
@@ -28,40 +28,12 @@ const pciPause: PauseState = { at: "2026-12-04T10:01:00.100Z", by: "operator", r
 /** A call where A consented and a recording started (or is starting); J's ask and answer as given. */
 function call(
   j: { asked?: boolean; answer?: ConsentAnswer["outcome"] } = {},
-  recording: { id?: string; starting?: boolean; pause?: PauseState; stopped?: boolean } = { id: "rec-1" },
+  recording: RecordingAt = { id: "rec-1" },
   fallbacks: [ConsentFallback, ConsentFallback] = ["record-nothing", "end-call"],
   ended = false,
 ): CallSession {
-  const { id } = recording;
-  return {
-    serverCallId: "call-1",
-    correlationId: "corr-1",
-    participants: [],
-    caller: undefined,
-    callee: undefined,
-    startedAt: undefined,
-    policySetHash: undefined,
-    decision: undefined,
-    announcement: undefined,
-    startedSeenAt: undefined,
-    rangSeenAt: undefined,
-    recordingState: id ? "active" : undefined,
-    rang: false,
-    started: true,
+  return connectedCallOf(recording, {
     ended,
-    callConnectionId: "conn-1",
-    ownConnectionId: "conn-1",
-    connectedConnections: ["conn-1"],
-    recordings: id ? { [id]: { state: "active", at: 1, initial: false, failed: false, source: "event" } } : {},
-    recordingId: id,
-    presence: [],
-    stops:
-      id && recording.stopped ? { [id]: { recordingId: id, trigger: "request", by: "x", reason: "x", at: "t" } } : {},
-    factsVersion: 1,
-    recordingVersion: 0,
-    restarts: 0,
-    pause: recording.pause,
-    ...(recording.starting || id ? { startClaimed: true } : {}),
     consentAsked: JSON.stringify(askOf(A, "2026-12-04T10:00:01Z", fallbacks)),
     consentAnswer: said("given", "2026-12-04T10:00:05Z"),
     ...(j.asked || j.answer
@@ -74,7 +46,7 @@ function call(
           },
         }
       : {}),
-  };
+  });
 }
 
 const NOTHING: [ConsentFallback, ConsentFallback] = ["record-nothing", "end-call"];

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { AcsEvent } from "../intake/index.js";
 import type { CallConsent } from "../policy/index.js";
 import type { CallSession, ConsentAnswer, ConsentAsked } from "../sessions/index.js";
-import { recordDecision } from "../sessions/test-fixtures.js";
+import { recordDecision, sessionOf } from "../sessions/test-fixtures.js";
 import { consentAnswerOf, consentGate, ledgerConsentOf } from "./consent.js";
 import { planCall, timeToRecordOrigin } from "./plan.js";
 
@@ -181,24 +181,13 @@ describe("ledgerConsentOf", () => {
 
 describe("planCall with consent", () => {
   const session = (changes: Partial<CallSession>): CallSession =>
-    ({
-      serverCallId: "call-1",
-      correlationId: "corr-1",
-      participants: [],
-      rang: false,
+    sessionOf({
       started: true,
-      ended: false,
       callConnectionId: "conn-1",
       ownConnectionId: "conn-1",
       connectedConnections: ["conn-1"],
-      recordings: {},
-      presence: [],
-      stops: {},
-      factsVersion: 1,
-      recordingVersion: 0,
-      restarts: 0,
       ...changes,
-    }) as CallSession;
+    });
   const steps = (s: CallSession, consent?: CallConsent) =>
     planCall(s, recordDecision(), undefined, undefined, consent).jobs.map((j) => j.name);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { CallSession, ConsentAnswer } from "../sessions/index.js";
-import { recordDecision, skipDecision } from "../sessions/test-fixtures.js";
+import { recordDecision, sessionOf, skipDecision } from "../sessions/test-fixtures.js";
 import { consentGate } from "./consent.js";
 import { ourSideOnlyPlan, unarchivedPartiesOf } from "./our-side-only.js";
 import { planCall } from "./plan.js";
@@ -155,38 +155,26 @@ describe("a new recording after a stop by scope, on a call recorded for our side
     at: `2026-12-04T10:01:${String(second).padStart(2, "0")}Z`,
   });
   /** A refused, our side recorded as `rec-1`, stopped by scope when the agent left; the agent is back. */
-  const session = (facts: Partial<CallSession> = {}): CallSession => ({
-    serverCallId: "call-1",
-    correlationId: "corr-1",
-    participants: [AGENT, A],
-    caller: undefined,
-    callee: undefined,
-    startedAt: undefined,
-    policySetHash: undefined,
-    rang: false,
-    started: true,
-    ended: false,
-    decision: undefined,
-    callConnectionId: "conn",
-    ownConnectionId: "conn",
-    connectedConnections: ["conn"],
-    recordingId: "rec-1",
-    recordingState: "inactive",
-    recordings: { "rec-1": { state: "inactive", at: 2, initial: false, failed: false, source: "event" } },
-    recordingVersion: 2,
-    factsVersion: 1,
-    restarts: 0,
-    pause: undefined,
-    announcement: undefined,
-    startedSeenAt: undefined,
-    rangSeenAt: undefined,
-    presence: [list(1, 0, AGENT, A), list(2, 10, A), list(3, 20, AGENT, A)],
-    stops: { "rec-1": { recordingId: "rec-1", trigger: "scope", by: "scope", reason: "no-in-scope-present", at: "t" } },
-    consentAsked: JSON.stringify(askOf(A)),
-    consentAnswer: said("refused"),
-    unarchivedParties: { [A]: { why: "refused", at: AT } },
-    ...facts,
-  });
+  const session = (facts: Partial<CallSession> = {}): CallSession =>
+    sessionOf({
+      participants: [AGENT, A],
+      started: true,
+      callConnectionId: "conn",
+      ownConnectionId: "conn",
+      connectedConnections: ["conn"],
+      recordingId: "rec-1",
+      recordingState: "inactive",
+      recordings: { "rec-1": { state: "inactive", at: 2, initial: false, failed: false, source: "event" } },
+      recordingVersion: 2,
+      presence: [list(1, 0, AGENT, A), list(2, 10, A), list(3, 20, AGENT, A)],
+      stops: {
+        "rec-1": { recordingId: "rec-1", trigger: "scope", by: "scope", reason: "no-in-scope-present", at: "t" },
+      },
+      consentAsked: JSON.stringify(askOf(A)),
+      consentAnswer: said("refused"),
+      unarchivedParties: { [A]: { why: "refused", at: AT } },
+      ...facts,
+    });
   const restartOf = (facts: Partial<CallSession>, decision = unmixed) =>
     planCall(session(facts), decision, undefined, undefined, consent).jobs.find(
       (job) => job.step === "start-recording:2",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { HealthVerdict } from "../health/index.js";
 import type { CallSession } from "../sessions/index.js";
-import { recordDecision, skipDecision as skip } from "../sessions/test-fixtures.js";
+import { recordDecision, sessionOf, skipDecision as skip } from "../sessions/test-fixtures.js";
 import { dueActions, needsHealth, planCall, SCOPE_STOP_SETTLE_MS, scopeAction, type CallPlan } from "./plan.js";
 import type { PresenceObservation } from "./scope.js";
 
@@ -58,39 +58,6 @@ describe("dueActions", () => {
       expect(dueActions(session, decision)).toEqual(expected);
     },
   );
-});
-
-/** A session as the store reads one, with whatever facts a row needs. */
-const sessionOf = (facts: Partial<CallSession> = {}): CallSession => ({
-  serverCallId: "call-1",
-  correlationId: "corr-1",
-  participants: [],
-  caller: undefined,
-  callee: undefined,
-  startedAt: undefined,
-  policySetHash: undefined,
-  rang: false,
-  started: false,
-  ended: false,
-  decision: undefined,
-  callConnectionId: undefined,
-  ownConnectionId: undefined,
-  connectedConnections: [],
-  recordingId: undefined,
-  recordingState: undefined,
-  recordings: {},
-  recordingVersion: 0,
-  factsVersion: 1,
-  restarts: 0,
-  pause: undefined,
-  announcement: undefined,
-  startedSeenAt: undefined,
-  rangSeenAt: undefined,
-  presence: [],
-  stops: {},
-  consentAsked: undefined,
-  consentAnswer: undefined,
-  ...facts,
 });
 
 const healthy: HealthVerdict = { canRecord: true, problems: [] };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { PresenceObservation } from "../../../src/calls/index.js";
 import type { CallSession, RecordingStop } from "../../../src/sessions/index.js";
-import { recordDecision } from "../../../src/sessions/test-fixtures.js";
+import { recordDecision, sessionOf } from "../../../src/sessions/test-fixtures.js";
 import { stopRecordingJob } from "./stop-recording.js";
 
 const TRADER = "8:acs:r_trader";
@@ -9,37 +9,22 @@ const at = (second: number) => `2026-12-04T10:00:${String(second).padStart(2, "0
 const left: PresenceObservation = { source: "event-grid", change: "left", participant: TRADER, at: at(10) };
 const back: PresenceObservation = { source: "event-grid", change: "joined", participant: TRADER, at: at(20) };
 
-const session = (changes: Partial<CallSession>): CallSession => ({
-  serverCallId: "call-1",
-  correlationId: "corr-1",
-  participants: [TRADER],
-  caller: TRADER,
-  callee: undefined,
-  startedAt: undefined,
-  policySetHash: undefined,
-  rang: false,
-  started: true,
-  ended: false,
-  decision: recordDecision({ inScope: [TRADER], until: "last-in-scope-leaves" }),
-  callConnectionId: "conn-1",
-  ownConnectionId: "conn-1",
-  connectedConnections: ["conn-1"],
-  recordingId: "rec-1",
-  recordingState: "active",
-  recordings: {},
-  recordingVersion: 1,
-  factsVersion: 3,
-  restarts: 0,
-  pause: undefined,
-  announcement: undefined,
-  startedSeenAt: undefined,
-  rangSeenAt: undefined,
-  presence: [left],
-  stops: {},
-  consentAsked: undefined,
-  consentAnswer: undefined,
-  ...changes,
-});
+const session = (changes: Partial<CallSession>): CallSession =>
+  sessionOf({
+    participants: [TRADER],
+    caller: TRADER,
+    started: true,
+    decision: recordDecision({ inScope: [TRADER], until: "last-in-scope-leaves" }),
+    callConnectionId: "conn-1",
+    ownConnectionId: "conn-1",
+    connectedConnections: ["conn-1"],
+    recordingId: "rec-1",
+    recordingState: "active",
+    recordingVersion: 1,
+    factsVersion: 3,
+    presence: [left],
+    ...changes,
+  });
 
 /** The job's dependencies as fakes that keep what they were asked; `advance` is never reached in these rows. */
 function fakes(read: CallSession, acsAnswer: () => Promise<void>) {
