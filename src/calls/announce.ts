@@ -61,14 +61,13 @@ function presentNow(observations: readonly PresenceObservation[]): string[] {
  */
 function toldJoiners(
   session: CallSession,
-  decision: Decision,
+  announcement: Announcement | undefined,
   consent: CallConsent | undefined,
 ): Announcement | undefined {
   const { asked, answer } = consentOf(session);
   if (asked?.requirement === "consent" || consent?.requirement === "consent") return undefined;
   if (asked?.requirement === "notice") return answer?.outcome === "notified" ? asked.announcement : undefined;
-  if (consent?.requirement === "notice" || !decision.record) return undefined;
-  return decision.announcement;
+  return consent?.requirement === "notice" ? undefined : announcement;
 }
 
 /**
@@ -97,7 +96,7 @@ export function announcementJobs(session: CallSession, decision: Decision, conse
       payload: { serverCallId, correlationId, callConnectionId, announcement, recordingId },
       log: { level: "info", message: "a new recording of the call: announcing it again", fields: { recordingId } },
     });
-  const toJoiners = toldJoiners(session, decision, consent);
+  const toJoiners = toldJoiners(session, announcement, consent);
   if (!toJoiners) return jobs;
   const plays = session.announcements ?? {};
   // Until the current recording's play to everyone is asked, it is the one that tells whoever is on the call.

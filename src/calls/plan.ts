@@ -169,9 +169,9 @@ export function planCall(
   // Who is on the call may make a stop, a confirmation or a new recording due (claimed like every other step). A new
   // recording after a scope stop waits for the consent gate like the first one: while someone's consent is
   // outstanding (or a notice is still to be played) it is not started — not claimed either, so it is planned once
-  // the gate opens (docs/consent-flow.md "A new recording after a stop by scope"), or, our side only, now.
-  // A call recorded for our side only (someone refused; they are on record as never archived) keeps being recorded so:
-  // its gate stays closed on the refusal, and a new recording is its our-side recording (scopeAction).
+  // the gate opens (docs/consent-flow.md "A new recording after a stop by scope"). A call recorded for our side only
+  // keeps its gate closed on the refusal for good: once the refusers are on record as never archived, its new
+  // recording starts at once, as the our-side recording (scopeAction).
   const ourSideOnly =
     gate.kind === "closed" &&
     gate.fallback === "record-our-side-only" &&
