@@ -8,7 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLedger, type LedgerEntry } from "../../src/ledger/index.js";
 import { QueueName } from "../../src/queues/index.js";
 import type { RecognizeAnswerScript } from "../../simulator/types.js";
-import { californianNumber, consentPolicyDir, consentTeamPolicy } from "../support/consent.js";
+import {
+  agentLeaves,
+  californianNumber,
+  consentPolicyDir,
+  consentTeamPolicy,
+  threeWayCall,
+} from "../support/consent.js";
 import { eventually, startStack, type Stack } from "../support/stack.js";
 
 const RESOURCE = "7a0c2e51-3b9d-4f6e-8c12-5d4e3f2a1b90";
@@ -361,27 +367,9 @@ describe("consent of a person who joins once recording has started", () => {
 
   it("a new recording after a scope stop waits for a joiner's consent: started only after they consented", async () => {
     const [customer, other, joiner] = [CALIFORNIA(12), CALIFORNIA(13), CALIFORNIA(14)];
-    // A three-way call (the agent's leaving must not end it): both customers consent in turn, recording starts.
-    const { serverCallId } = await stack.simulator.placeCall({
-      from: AGENT,
-      to: customer,
-      additionalParticipants: [other],
-      durationMs: 120_000,
-    });
-    for (const party of [customer, other])
-      await stack.simulator.scriptRecognizeAnswer(serverCallId, party, { kind: "dtmf", tones: ["1"], afterMs: 200 });
-    await eventually(
-      () => view(serverCallId)?.recordings.find((r) => r.state === "active"),
-      20_000,
-      "the recording to be active",
-    );
-    // The agent (the only one in scope) leaves: the recording is stopped by scope.
-    await stack.simulator.removeParticipant(serverCallId, AGENT);
-    await eventually(
-      () => (view(serverCallId)?.recordings[0]?.state === "stopped" ? true : undefined),
-      10_000,
-      "the scope stop",
-    );
+    // Both customers consent in turn, recording starts; the agent (the only one in scope) leaves: stopped by scope.
+    const serverCallId = await threeWayCall(stack, AGENT, [customer, other], "1");
+    await agentLeaves(stack, serverCallId, AGENT);
     // A Californian joins while nothing records: asked at once; they take 1.5 s to answer (the policy waits 2 s).
     await joinCall(serverCallId, joiner, { kind: "dtmf", tones: ["1"], afterMs: 1_500 });
     await eventually(async () => (await joinerEvidence(serverCallId, joiner)).asked, 10_000, "the joiner asked");

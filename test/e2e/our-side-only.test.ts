@@ -11,7 +11,13 @@ import { BlobServiceClient } from "@azure/storage-blob";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLedger, type LedgerEntry } from "../../src/ledger/index.js";
 import { SAMPLE_RATE } from "../../simulator/wav.js";
-import { californianNumber, consentPolicyDir, consentTeamPolicy } from "../support/consent.js";
+import {
+  agentLeaves,
+  californianNumber,
+  consentPolicyDir,
+  consentTeamPolicy,
+  threeWayCall,
+} from "../support/consent.js";
 import { eventually, startStack, type Stack } from "../support/stack.js";
 
 const RESOURCE = "7a1c2e3f-4b5d-4e6f-8a9b-0c1d2e3f4a5b";
@@ -262,28 +268,10 @@ describe("record-our-side-only", () => {
   }, 90_000);
 
   it("the agent leaves and comes back on a storage: customer call recorded for our side only: the new recording is our side's too", async () => {
-    // A three-party call (with two, the agent's leaving would end it); both customers refuse: our side only.
-    const [customer, other] = [CALIFORNIA(5), "4:+442079460077"];
-    const { serverCallId } = await stack.simulator.placeCall({
-      from: VAULT_AGENT,
-      to: customer,
-      additionalParticipants: [other],
-      durationMs: 120_000,
-    });
-    for (const party of [customer, other])
-      await stack.simulator.scriptRecognizeAnswer(serverCallId, party, { kind: "dtmf", tones: ["2"], afterMs: 200 });
-    await eventually(
-      () => view(serverCallId)?.recordings.find((r) => r.state === "active"),
-      20_000,
-      "the our-side-only recording to be active",
-    );
-    // The agent (the one in scope) leaves: stopped by scope; back: a new recording, still our side only.
-    await stack.simulator.removeParticipant(serverCallId, VAULT_AGENT);
-    await eventually(
-      () => (view(serverCallId)?.recordings[0]?.state === "stopped" ? true : undefined),
-      10_000,
-      "the scope stop",
-    );
+    // Both customers refuse: our side only. The agent (the one in scope) leaves: stopped by scope; back: a new
+    // recording, still our side only.
+    const serverCallId = await threeWayCall(stack, VAULT_AGENT, [CALIFORNIA(5), "4:+442079460077"], "2");
+    await agentLeaves(stack, serverCallId, VAULT_AGENT);
     await stack.simulator.addParticipant(serverCallId, VAULT_AGENT);
     const second = await eventually(
       () => view(serverCallId)?.recordings.find((r, i) => i > 0 && r.state === "active"),

@@ -4,6 +4,7 @@ import { cp, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sha256Hex } from "../../src/auth/tokens.js";
+import { eventually, type Stack } from "./stack.js";
 
 /** Area code 415: San Francisco, California (all-party consent); `base` keeps each suite's numbers apart. */
 export const californianNumber = (base: number) => (n: number) => `4:+1415555${String(base + n)}`;
@@ -71,4 +72,36 @@ export async function consentPolicyDir(
   );
   await writeFile(tokensFile, `tokens:\n${lines.join("\n")}\n`);
   return { dir, tokensFile };
+}
+
+/**
+ * A three-way call from `agent` to two customers who both answer the consent prompt by pressing `key`; resolves once
+ * a recording is active. Three parties, so that the agent's leaving does not end the call.
+ */
+export async function threeWayCall(stack: Stack, agent: string, customers: [string, string], key: string) {
+  const [customer, other] = customers;
+  const { serverCallId } = await stack.simulator.placeCall({
+    from: agent,
+    to: customer,
+    additionalParticipants: [other],
+    durationMs: 120_000,
+  });
+  for (const party of customers)
+    await stack.simulator.scriptRecognizeAnswer(serverCallId, party, { kind: "dtmf", tones: [key], afterMs: 200 });
+  await eventually(
+    () => stack.simulator.getCall(serverCallId)?.recordings.find((r) => r.state === "active"),
+    20_000,
+    "the recording to be active",
+  );
+  return serverCallId;
+}
+
+/** The agent, the only one in scope, leaves; resolves once the call's first recording is stopped by scope. */
+export async function agentLeaves(stack: Stack, serverCallId: string, agent: string) {
+  await stack.simulator.removeParticipant(serverCallId, agent);
+  await eventually(
+    () => (stack.simulator.getCall(serverCallId)?.recordings[0]?.state === "stopped" ? true : undefined),
+    10_000,
+    "the scope stop",
+  );
 }
